@@ -1,0 +1,385 @@
+// The plugin configuration: parsed and validated once, at configure time. The first
+// problem found is reported with the field's path ("sampling.segments[1].percent: ...")
+// and the configuration is refused; unknown fields are refused too, so typos don't pass.
+import { JsonKind, JsonParser, JsonValue } from "./jsonValue";
+
+export const enum Role {
+  Edge,
+  Shadow,
+  Primary,
+}
+
+export const enum MatchKind {
+  Exact,
+  Prefix,
+  Present,
+}
+
+export class SegmentRule {
+  name: string = "";
+  header: string = "";
+  match: MatchKind = MatchKind.Present;
+  exact: Array<string> = new Array<string>();
+  prefix: string = "";
+  pathPrefix: string = "";
+  /** Share mirrored, in basis points (0..10000). */
+  percentBp: u32 = 0;
+  /** 0: no cap. */
+  maxPerSecond: u32 = 0;
+}
+
+export class SamplingOptions {
+  keyHeader: string = "x-user-id";
+  salt: string = "";
+  defaultPercentBp: u32 = 0;
+  segments: Array<SegmentRule> = new Array<SegmentRule>();
+}
+
+export class DigestOptions {
+  headers: Array<string> = ["content-type", "content-encoding", "cache-control", "location", "vary", "etag"];
+  json: bool = true;
+  maxFields: i32 = 256;
+  maxDepth: i32 = 32;
+}
+
+export class ExportOptions {
+  batchSize: i32 = 32;
+  maxQueue: i32 = 1024;
+  flushIntervalMs: u32 = 1000;
+  maxInflight: i32 = 4;
+}
+
+export class CollectorOptions {
+  cluster: string = "";
+  authority: string = "";
+  path: string = "/v1/batches";
+  token: string = "";
+  timeoutMs: u32 = 2000;
+}
+
+export class PluginConfig {
+  role: Role = Role.Edge;
+  roleName: string = "edge";
+  source: string = "";
+  headerPrefix: string = "x-shadowdiff-";
+  shadowHostSuffix: string = "-shadow";
+  collector: CollectorOptions = new CollectorOptions();
+  sampling: SamplingOptions = new SamplingOptions();
+  digest: DigestOptions = new DigestOptions();
+  export: ExportOptions = new ExportOptions();
+}
+
+export class ConfigResult {
+  constructor(public config: PluginConfig | null, public error: string) {}
+}
+
+export function parsePluginConfig(text: string): ConfigResult {
+  if (text.trim().length == 0) return new ConfigResult(null, "configuration is empty; expected a JSON object with at least \"role\" and \"collector\"");
+  const parser = new JsonParser(text);
+  const root = parser.parse();
+  if (root === null) return new ConfigResult(null, "configuration is not valid JSON: " + parser.error);
+  const reader = new ConfigReader();
+  const config = reader.plugin(root);
+  if (reader.error.length > 0) return new ConfigResult(null, reader.error);
+  return new ConfigResult(config, "");
+}
+
+class ConfigReader {
+  error: string = "";
+
+  private fail(path: string, message: string): void {
+    if (this.error.length == 0) this.error = path + ": " + message;
+  }
+
+  /** True when `value` is an object whose members are all in `allowed`. */
+  private object(value: JsonValue, path: string, allowed: Array<string>): bool {
+    if (value.kind != JsonKind.Object) {
+      this.fail(path, "must be an object, not " + value.kindName());
+      return false;
+    }
+    for (let i = 0; i < value.keys.length; i++) {
+      const key = unchecked(value.keys[i]);
+      if (!allowed.includes(key)) {
+        this.fail(join(path, key), "unknown field (allowed: " + allowed.join(", ") + ")");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private string(value: JsonValue, path: string, maxLength: i32): string {
+    if (value.kind != JsonKind.String) {
+      this.fail(path, "must be a string, not " + value.kindName());
+      return "";
+    }
+    if (value.string.length > maxLength) {
+      this.fail(path, "must be at most " + maxLength.toString() + " characters");
+      return "";
+    }
+    return value.string;
+  }
+
+  private integer(value: JsonValue, path: string, min: f64, max: f64): i64 {
+    if (value.kind != JsonKind.Number || value.number != Math.floor(value.number) || value.number < min || value.number > max) {
+      this.fail(path, "must be an integer from " + (<i64>min).toString() + " to " + (<i64>max).toString());
+      return <i64>min;
+    }
+    return <i64>value.number;
+  }
+
+  private percent(value: JsonValue, path: string): u32 {
+    if (value.kind != JsonKind.Number || !(value.number >= 0 && value.number <= 100)) {
+      this.fail(path, "must be a number from 0 to 100");
+      return 0;
+    }
+    return <u32>Math.round(value.number * 100);
+  }
+
+  private boolean(value: JsonValue, path: string): bool {
+    if (value.kind != JsonKind.Bool) {
+      this.fail(path, "must be true or false, not " + value.kindName());
+      return false;
+    }
+    return value.bool;
+  }
+
+  private headerName(value: JsonValue, path: string, allowPseudo: bool): string {
+    const name = this.string(value, path, 128);
+    if (this.error.length > 0) return "";
+    if (!isHeaderName(name, allowPseudo)) this.fail(path, "must be a lower-case HTTP header name, got \"" + name + "\"");
+    return name;
+  }
+
+  plugin(root: JsonValue): PluginConfig {
+    const config = new PluginConfig();
+    if (!this.object(root, "configuration", ["role", "source", "headerPrefix", "shadowHostSuffix", "collector", "sampling", "digest", "export"])) return config;
+
+    const role = root.get("role");
+    if (role === null) {
+      this.fail("role", "is required (edge, shadow or primary)");
+      return config;
+    }
+    const roleName = this.string(role, "role", 16);
+    if (roleName == "edge") config.role = Role.Edge;
+    else if (roleName == "shadow") config.role = Role.Shadow;
+    else if (roleName == "primary") config.role = Role.Primary;
+    else this.fail("role", "must be edge, shadow or primary, got \"" + roleName + "\"");
+    config.roleName = roleName;
+    config.source = roleName;
+
+    const source = root.get("source");
+    if (source !== null) {
+      config.source = this.string(source, "source", 64);
+      if (this.error.length == 0 && !matchesCharset(config.source, true, true, "_.-")) this.fail("source", "must be 1-64 characters of [A-Za-z0-9_.-]");
+    }
+    const prefix = root.get("headerPrefix");
+    if (prefix !== null) {
+      config.headerPrefix = this.string(prefix, "headerPrefix", 32);
+      if (this.error.length == 0 && (!isHeaderName(config.headerPrefix, false) || !config.headerPrefix.endsWith("-"))) {
+        this.fail("headerPrefix", "must be a lower-case header name prefix ending with '-'");
+      }
+    }
+    const suffix = root.get("shadowHostSuffix");
+    if (suffix !== null) config.shadowHostSuffix = this.string(suffix, "shadowHostSuffix", 32);
+
+    const collector = root.get("collector");
+    if (collector === null) this.fail("collector", "is required (at least {\"cluster\": \"...\"})");
+    else this.collector(collector, config.collector);
+
+    const sampling = root.get("sampling");
+    if (config.role == Role.Edge) {
+      if (sampling === null) this.fail("sampling", "is required for the edge role");
+      else this.sampling(sampling, config.sampling);
+    } else if (sampling !== null) {
+      this.fail("sampling", "only the edge role samples; remove it for role " + roleName);
+    }
+
+    const digest = root.get("digest");
+    if (digest !== null) this.digest(digest, config.digest);
+    const exportOptions = root.get("export");
+    if (exportOptions !== null) this.exportOptions(exportOptions, config.export);
+    return config;
+  }
+
+  private collector(value: JsonValue, options: CollectorOptions): void {
+    if (!this.object(value, "collector", ["cluster", "authority", "path", "token", "timeoutMs"])) return;
+    const cluster = value.get("cluster");
+    if (cluster === null) {
+      this.fail("collector.cluster", "is required");
+      return;
+    }
+    options.cluster = this.string(cluster, "collector.cluster", 256);
+    if (this.error.length == 0 && !isVisibleAscii(options.cluster)) this.fail("collector.cluster", "must be a non-empty cluster name without spaces");
+    options.authority = options.cluster;
+    const authority = value.get("authority");
+    if (authority !== null) {
+      options.authority = this.string(authority, "collector.authority", 256);
+      if (this.error.length == 0 && !isVisibleAscii(options.authority)) this.fail("collector.authority", "must be a non-empty host[:port] without spaces");
+    }
+    const path = value.get("path");
+    if (path !== null) {
+      options.path = this.string(path, "collector.path", 256);
+      if (this.error.length == 0 && (!options.path.startsWith("/") || !isVisibleAscii(options.path))) this.fail("collector.path", "must start with '/' and contain no spaces");
+    }
+    const token = value.get("token");
+    if (token !== null) {
+      options.token = this.string(token, "collector.token", 256);
+      if (this.error.length == 0 && options.token.length > 0 && !isVisibleAscii(options.token)) this.fail("collector.token", "must be printable ASCII without spaces");
+    }
+    const timeout = value.get("timeoutMs");
+    if (timeout !== null) options.timeoutMs = <u32>this.integer(timeout, "collector.timeoutMs", 1, 60000);
+  }
+
+  private sampling(value: JsonValue, options: SamplingOptions): void {
+    if (!this.object(value, "sampling", ["keyHeader", "salt", "defaultPercent", "segments"])) return;
+    const keyHeader = value.get("keyHeader");
+    if (keyHeader !== null) options.keyHeader = this.headerName(keyHeader, "sampling.keyHeader", false);
+    const salt = value.get("salt");
+    if (salt !== null) options.salt = this.string(salt, "sampling.salt", 64);
+    const defaultPercent = value.get("defaultPercent");
+    if (defaultPercent !== null) options.defaultPercentBp = this.percent(defaultPercent, "sampling.defaultPercent");
+    const segments = value.get("segments");
+    if (segments === null) return;
+    if (segments.kind != JsonKind.Array) {
+      this.fail("sampling.segments", "must be an array, not " + segments.kindName());
+      return;
+    }
+    if (segments.items.length > 32) {
+      this.fail("sampling.segments", "at most 32 segments");
+      return;
+    }
+    for (let i = 0; i < segments.items.length && this.error.length == 0; i++) {
+      const rule = this.segment(unchecked(segments.items[i]), "sampling.segments[" + i.toString() + "]");
+      for (let j = 0; j < options.segments.length; j++) {
+        if (unchecked(options.segments[j]).name == rule.name) this.fail("sampling.segments[" + i.toString() + "].name", "duplicate segment name \"" + rule.name + "\"");
+      }
+      options.segments.push(rule);
+    }
+  }
+
+  private segment(value: JsonValue, path: string): SegmentRule {
+    const rule = new SegmentRule();
+    if (!this.object(value, path, ["name", "header", "exact", "prefix", "present", "pathPrefix", "percent", "maxPerSecond"])) return rule;
+    const name = value.get("name");
+    if (name === null) {
+      this.fail(path + ".name", "is required");
+      return rule;
+    }
+    rule.name = this.string(name, path + ".name", 64);
+    if (this.error.length == 0 && (!matchesCharset(rule.name, false, true, "_-") || rule.name == "default")) {
+      this.fail(path + ".name", "must be 1-64 characters of [a-z0-9_-] and not \"default\"");
+    }
+    const header = value.get("header");
+    if (header === null) {
+      this.fail(path + ".header", "is required");
+      return rule;
+    }
+    rule.header = this.headerName(header, path + ".header", true);
+
+    const exact = value.get("exact");
+    const prefix = value.get("prefix");
+    const present = value.get("present");
+    const matchers = (exact !== null ? 1 : 0) + (prefix !== null ? 1 : 0) + (present !== null ? 1 : 0);
+    if (matchers != 1) {
+      this.fail(path, "needs exactly one of \"exact\", \"prefix\" or \"present\"");
+      return rule;
+    }
+    if (exact !== null) {
+      rule.match = MatchKind.Exact;
+      if (exact.kind != JsonKind.Array || exact.items.length == 0 || exact.items.length > 64) {
+        this.fail(path + ".exact", "must be an array of 1 to 64 strings");
+        return rule;
+      }
+      for (let i = 0; i < exact.items.length; i++) {
+        rule.exact.push(this.string(unchecked(exact.items[i]), path + ".exact[" + i.toString() + "]", 256));
+      }
+    } else if (prefix !== null) {
+      rule.match = MatchKind.Prefix;
+      rule.prefix = this.string(prefix, path + ".prefix", 256);
+      if (this.error.length == 0 && rule.prefix.length == 0) this.fail(path + ".prefix", "must not be empty (use \"present\": true)");
+    } else if (present !== null) {
+      rule.match = MatchKind.Present;
+      if (!this.boolean(present, path + ".present")) this.fail(path + ".present", "must be true (to match absence, order rules instead)");
+    }
+    const pathPrefix = value.get("pathPrefix");
+    if (pathPrefix !== null) {
+      rule.pathPrefix = this.string(pathPrefix, path + ".pathPrefix", 256);
+      if (this.error.length == 0 && !rule.pathPrefix.startsWith("/")) this.fail(path + ".pathPrefix", "must start with '/'");
+    }
+    const percent = value.get("percent");
+    if (percent === null) this.fail(path + ".percent", "is required");
+    else rule.percentBp = this.percent(percent, path + ".percent");
+    const cap = value.get("maxPerSecond");
+    if (cap !== null) rule.maxPerSecond = <u32>this.integer(cap, path + ".maxPerSecond", 0, 1000000000);
+    return rule;
+  }
+
+  private digest(value: JsonValue, options: DigestOptions): void {
+    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth"])) return;
+    const headers = value.get("headers");
+    if (headers !== null) {
+      if (headers.kind != JsonKind.Array || headers.items.length > 64) {
+        this.fail("digest.headers", "must be an array of at most 64 header names");
+        return;
+      }
+      options.headers = new Array<string>();
+      for (let i = 0; i < headers.items.length; i++) {
+        options.headers.push(this.headerName(unchecked(headers.items[i]), "digest.headers[" + i.toString() + "]", false));
+      }
+    }
+    const json = value.get("json");
+    if (json !== null) options.json = this.boolean(json, "digest.json");
+    const maxFields = value.get("maxFields");
+    if (maxFields !== null) options.maxFields = <i32>this.integer(maxFields, "digest.maxFields", 0, 4096);
+    const maxDepth = value.get("maxDepth");
+    if (maxDepth !== null) options.maxDepth = <i32>this.integer(maxDepth, "digest.maxDepth", 1, 128);
+  }
+
+  private exportOptions(value: JsonValue, options: ExportOptions): void {
+    if (!this.object(value, "export", ["batchSize", "maxQueue", "flushIntervalMs", "maxInflight"])) return;
+    const batchSize = value.get("batchSize");
+    if (batchSize !== null) options.batchSize = <i32>this.integer(batchSize, "export.batchSize", 1, 1024);
+    const maxQueue = value.get("maxQueue");
+    if (maxQueue !== null) options.maxQueue = <i32>this.integer(maxQueue, "export.maxQueue", 1, 65536);
+    if (this.error.length == 0 && options.maxQueue < options.batchSize) this.fail("export.maxQueue", "must be at least export.batchSize (" + options.batchSize.toString() + ")");
+    const flush = value.get("flushIntervalMs");
+    if (flush !== null) options.flushIntervalMs = <u32>this.integer(flush, "export.flushIntervalMs", 10, 60000);
+    const inflight = value.get("maxInflight");
+    if (inflight !== null) options.maxInflight = <i32>this.integer(inflight, "export.maxInflight", 1, 64);
+  }
+}
+
+function join(path: string, key: string): string {
+  return path == "configuration" ? key : path + "." + key;
+}
+
+/** RFC 9110 token characters, lower-case only (the ABI hands header names lower-cased). */
+export function isHeaderName(name: string, allowPseudo: bool): bool {
+  if (name.length == 0) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (i == 0 && c == 0x3a && allowPseudo && name.length > 1) continue;
+    const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || "!#$%&'*+.^_`|~-".includes(String.fromCharCode(c));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function matchesCharset(text: string, upper: bool, digits: bool, extra: string): bool {
+  if (text.length == 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    const ok = (c >= 0x61 && c <= 0x7a) || (upper && c >= 0x41 && c <= 0x5a) || (digits && c >= 0x30 && c <= 0x39) || extra.includes(String.fromCharCode(c));
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function isVisibleAscii(text: string): bool {
+  if (text.length == 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x21 || c > 0x7e) return false;
+  }
+  return true;
+}

@@ -1,0 +1,654 @@
+// A streaming structural digest of a JSON document: one short hash per leaf field path
+// ("$.items[0].price" -> "1a2b3c4d"), computed byte by byte as chunks arrive, so the
+// result never depends on where chunks split and the body is never buffered.
+//
+// What a leaf's hash covers (so that equal JSON compares equal however it is spelled):
+// - strings: the decoded UTF-8 value ("\u00e9" == "é", "\/" == "/"; lone surrogates as WTF-8)
+// - numbers: canonical decimal text (1.50 == 1.5, 1E+2 == 1e2, -0 == 0; 100 != 1e2);
+//   big integers keep every digit
+// - true / false / null, and empty {} / []
+// - a container nested deeper than maxDepth: one leaf hashing its whole canonical subtree
+// Invalid JSON sets `failed`; the caller then falls back to the whole-body hash.
+import { ByteWriter } from "../export/byteWriter";
+import { FNV_OFFSET, fnvByte, fold32 } from "./fnv";
+
+// Parser states.
+const S_VALUE: u8 = 0; // a value must come next
+const S_OBJ_FIRST: u8 = 1; // after '{': a key or '}'
+const S_OBJ_KEY: u8 = 2; // after ',' in an object: a key
+const S_COLON: u8 = 3;
+const S_AFTER_VALUE: u8 = 4; // inside a container after a value: ',' or its closer
+const S_ARR_FIRST: u8 = 5; // after '[': a value or ']'
+const S_STRING: u8 = 6;
+const S_ESCAPE: u8 = 7;
+const S_UNICODE: u8 = 8;
+const S_NUMBER: u8 = 9;
+const S_LITERAL: u8 = 10;
+const S_DONE: u8 = 11;
+const S_FAILED: u8 = 12;
+
+const KIND_OBJECT: u8 = 1;
+const KIND_ARRAY: u8 = 2;
+
+// Number grammar states; terminal ones may end the number.
+const N_MINUS: u8 = 0;
+const N_ZERO: u8 = 1;
+const N_INT: u8 = 2;
+const N_DOT: u8 = 3;
+const N_FRAC: u8 = 4;
+const N_EXP_MARK: u8 = 5;
+const N_EXP_SIGN: u8 = 6;
+const N_EXP: u8 = 7;
+
+// Leaf type tags, hashed first so that "1" (string) != 1 (number).
+const TAG_STRING: u32 = 0x73; // s
+const TAG_NUMBER: u32 = 0x6e; // n
+const TAG_TRUE: u32 = 0x74; // t
+const TAG_FALSE: u32 = 0x66; // f
+const TAG_NULL: u32 = 0x7a; // z
+const TAG_COLLAPSED: u32 = 0x63; // c
+
+/** Nesting beyond this is refused as malformed: it bounds the parser's memory. */
+const MAX_NESTING: i32 = 4096;
+/** Longest path kept; a field whose path would be longer ends the field list (truncated). */
+export const MAX_PATH_BYTES: i32 = 1024;
+/** Keys longer than this are named by their hash: `["#1a2b3c4d"]`. */
+const MAX_KEY_BYTES: i32 = 256;
+/** Numbers longer than this are hashed as written, without canonicalisation. */
+const MAX_NUMBER_BYTES: i32 = 64;
+
+const LITERAL_TRUE = "true";
+const LITERAL_FALSE = "false";
+const LITERAL_NULL = "null";
+
+// @ts-ignore: decorator
+@inline
+function isWhitespace(c: u32): bool {
+  return c == 0x20 || c == 0x0a || c == 0x0d || c == 0x09;
+}
+
+// @ts-ignore: decorator
+@inline
+function isDigit(c: u32): bool {
+  return c - 0x30 < 10;
+}
+
+function hexValue(c: u32): i32 {
+  if (c - 0x30 < 10) return <i32>(c - 0x30);
+  const lower = c | 0x20;
+  if (lower - 0x61 < 6) return <i32>(lower - 0x61 + 10);
+  return -1;
+}
+
+export class JsonStructuralDigest {
+  /** `"path":"hash",` entries, ready to be wrapped in braces (trailing comma included). */
+  readonly fields: ByteWriter = new ByteWriter(1024);
+  fieldCount: i32 = 0;
+  truncated: bool = false;
+
+  private state: u8 = S_VALUE;
+  private kinds: Array<u8> = new Array<u8>();
+  private pathLengths: Array<i32> = new Array<i32>();
+  private indices: Array<u32> = new Array<u32>();
+  private path: ByteWriter = new ByteWriter(128);
+
+  private leafHash: u64 = FNV_OFFSET;
+  private inKey: bool = false;
+  private key: ByteWriter = new ByteWriter(64);
+  private keyHash: u64 = FNV_OFFSET;
+  private unicodeValue: u32 = 0;
+  private unicodeDigits: i32 = 0;
+  private pendingHigh: u32 = 0;
+  private numberState: u8 = N_MINUS;
+  private number: ByteWriter = new ByteWriter(MAX_NUMBER_BYTES);
+  private numberOverflow: bool = false;
+  private literal: string = "";
+  private literalIndex: i32 = 0;
+  /** Depth at which a too-deep container started; 0 when not inside one. */
+  private collapsedAt: i32 = 0;
+
+  constructor(private maxFields: i32, private maxDepth: i32) {
+    this.path.byte(0x24); // $
+  }
+
+  get failed(): bool {
+    return this.state == S_FAILED;
+  }
+
+  /** True once the input is a complete JSON value (whitespace may follow). */
+  finish(): bool {
+    if (this.state == S_NUMBER && this.kinds.length == 0) {
+      if (!this.endNumber()) return false;
+    }
+    if (this.state != S_DONE) {
+      this.fail();
+      return false;
+    }
+    return true;
+  }
+
+  update(ptr: usize, length: usize): void {
+    let p = ptr;
+    const end = ptr + length;
+    while (p < end) {
+      const state = this.state;
+      if (state == S_STRING) {
+        p = this.scanString(p, end);
+        continue;
+      }
+      const c = <u32>load<u8>(p);
+      if (state == S_NUMBER) {
+        if (this.numberByte(c)) {
+          p++;
+        } else if (!this.endNumber()) {
+          return;
+        }
+        // the byte that ended the number is read again in the next state
+        continue;
+      }
+      p++;
+      switch (state) {
+        case S_VALUE:
+        case S_ARR_FIRST: {
+          if (isWhitespace(c)) break;
+          if (state == S_ARR_FIRST && c == 0x5d) {
+            this.closeContainer(KIND_ARRAY);
+            break;
+          }
+          this.beginValue(c);
+          break;
+        }
+        case S_OBJ_FIRST:
+        case S_OBJ_KEY: {
+          if (isWhitespace(c)) break;
+          if (c == 0x22) {
+            this.beginKey();
+          } else if (state == S_OBJ_FIRST && c == 0x7d) {
+            this.closeContainer(KIND_OBJECT);
+          } else {
+            this.fail();
+          }
+          break;
+        }
+        case S_COLON: {
+          if (isWhitespace(c)) break;
+          if (c != 0x3a) {
+            this.fail();
+            break;
+          }
+          if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, c);
+          this.state = S_VALUE;
+          break;
+        }
+        case S_AFTER_VALUE: {
+          if (isWhitespace(c)) break;
+          const kind = this.kinds[this.kinds.length - 1];
+          if (c == 0x2c) {
+            if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, c);
+            this.state = kind == KIND_OBJECT ? S_OBJ_KEY : S_VALUE;
+          } else if (c == 0x7d) {
+            this.closeContainer(KIND_OBJECT);
+          } else if (c == 0x5d) {
+            this.closeContainer(KIND_ARRAY);
+          } else {
+            this.fail();
+          }
+          break;
+        }
+        case S_ESCAPE:
+          this.escapeByte(c);
+          break;
+        case S_UNICODE:
+          this.unicodeByte(c);
+          break;
+        case S_LITERAL: {
+          if (this.literalIndex < this.literal.length && c == <u32>this.literal.charCodeAt(this.literalIndex)) {
+            this.literalIndex++;
+            if (this.literalIndex == this.literal.length) this.endLiteral();
+          } else {
+            this.fail();
+          }
+          break;
+        }
+        case S_DONE: {
+          if (!isWhitespace(c)) this.fail();
+          break;
+        }
+        default:
+          // S_FAILED: nothing more to learn from this body
+          return;
+      }
+    }
+  }
+
+  private fail(): void {
+    this.state = S_FAILED;
+    this.fields.reset();
+    this.fieldCount = 0;
+  }
+
+  // ---- values ------------------------------------------------------------------------
+
+  private beginValue(c: u32): void {
+    if (this.collapsedAt == 0) {
+      const depth = this.kinds.length;
+      if (depth > 0 && this.kinds[depth - 1] == KIND_ARRAY) {
+        const index = this.indices[depth - 1];
+        this.indices[depth - 1] = index + 1;
+        this.appendIndexSegment(index);
+      }
+      this.leafHash = FNV_OFFSET;
+    }
+    if (c == 0x22) {
+      this.leafHash = fnvByte(this.leafHash, TAG_STRING);
+      this.inKey = false;
+      this.state = S_STRING;
+    } else if (c == 0x7b) {
+      this.openContainer(KIND_OBJECT, c);
+    } else if (c == 0x5b) {
+      this.openContainer(KIND_ARRAY, c);
+    } else if (c == 0x2d || isDigit(c)) {
+      this.number.reset();
+      this.numberOverflow = false;
+      this.numberState = c == 0x2d ? N_MINUS : (c == 0x30 ? N_ZERO : N_INT);
+      this.number.byte(c);
+      this.state = S_NUMBER;
+    } else if (c == 0x74) {
+      this.beginLiteral(LITERAL_TRUE);
+    } else if (c == 0x66) {
+      this.beginLiteral(LITERAL_FALSE);
+    } else if (c == 0x6e) {
+      this.beginLiteral(LITERAL_NULL);
+    } else {
+      this.fail();
+    }
+  }
+
+  /** A value just completed: back to the enclosing container (or done at the top). */
+  private endValue(): void {
+    const depth = this.kinds.length;
+    if (depth == 0) {
+      this.state = S_DONE;
+      return;
+    }
+    this.state = S_AFTER_VALUE;
+    if (this.collapsedAt == 0) this.path.length = this.pathLengths[depth - 1];
+  }
+
+  private emitLeaf(hash: u64): void {
+    if (this.fieldCount >= this.maxFields || this.truncated) {
+      this.truncated = true;
+      return;
+    }
+    this.fields.jsonStringBytes(this.path.dataStart, this.path.length);
+    this.fields.byte(0x3a);
+    this.fields.quotedHex(fold32(hash), 8);
+    this.fields.byte(0x2c);
+    this.fieldCount++;
+  }
+
+  private finishScalar(): void {
+    if (this.collapsedAt == 0) this.emitLeaf(this.leafHash);
+    this.endValue();
+  }
+
+  // ---- containers --------------------------------------------------------------------
+
+  private openContainer(kind: u8, opener: u32): void {
+    const depth = this.kinds.length;
+    if (depth >= MAX_NESTING) {
+      this.fail();
+      return;
+    }
+    this.kinds.push(kind);
+    if (this.collapsedAt == 0 && depth + 1 > this.maxDepth) {
+      // Children would sit deeper than maxDepth: this container becomes one leaf.
+      this.collapsedAt = depth + 1;
+      this.leafHash = fnvByte(FNV_OFFSET, TAG_COLLAPSED);
+    }
+    if (this.collapsedAt > 0) {
+      this.leafHash = fnvByte(this.leafHash, opener);
+    } else {
+      this.pathLengths.push(this.path.length);
+      this.indices.push(0);
+    }
+    this.state = kind == KIND_OBJECT ? S_OBJ_FIRST : S_ARR_FIRST;
+  }
+
+  private closeContainer(kind: u8): void {
+    const depth = this.kinds.length;
+    if (depth == 0 || this.kinds[depth - 1] != kind) {
+      this.fail();
+      return;
+    }
+    const wasEmpty = this.state == S_OBJ_FIRST || this.state == S_ARR_FIRST;
+    this.kinds.pop();
+    if (this.collapsedAt > 0) {
+      this.leafHash = fnvByte(this.leafHash, kind == KIND_OBJECT ? 0x7d : 0x5d);
+      if (depth == this.collapsedAt) {
+        this.collapsedAt = 0;
+        this.emitLeaf(this.leafHash);
+      }
+    } else {
+      this.pathLengths.pop();
+      this.indices.pop();
+      if (wasEmpty) {
+        // {} and [] are leaves, so "emptied" is told apart from "missing".
+        const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
+        const openHash = fnvByte(FNV_OFFSET, opener);
+        this.emitLeaf(fnvByte(openHash, opener + 2));
+      }
+    }
+    this.endValue();
+  }
+
+  // ---- paths -------------------------------------------------------------------------
+
+  private fitsPath(extra: i32): bool {
+    if (this.path.length + extra <= MAX_PATH_BYTES) return true;
+    this.truncated = true;
+    return false;
+  }
+
+  private appendIndexSegment(index: u32): void {
+    const digits = index.toString();
+    if (!this.fitsPath(digits.length + 2)) return;
+    this.path.byte(0x5b);
+    this.path.raw(digits);
+    this.path.byte(0x5d);
+  }
+
+  private appendKeySegment(): void {
+    const key = this.key;
+    if (key.length > MAX_KEY_BYTES) {
+      if (!this.fitsPath(13)) return;
+      this.path.raw("[\"#");
+      this.path.hex(fold32(this.keyHash), 8);
+      this.path.raw("\"]");
+      return;
+    }
+    if (this.isIdentifier(key.dataStart, key.length)) {
+      if (!this.fitsPath(key.length + 1)) return;
+      this.path.byte(0x2e);
+      this.path.bytes(key.dataStart, key.length);
+      return;
+    }
+    const before = this.path.length;
+    this.path.byte(0x5b);
+    this.path.jsonStringBytes(key.dataStart, key.length);
+    this.path.byte(0x5d);
+    if (this.path.length > MAX_PATH_BYTES) {
+      this.path.length = before;
+      this.truncated = true;
+    }
+  }
+
+  private isIdentifier(ptr: usize, length: i32): bool {
+    if (length == 0) return false;
+    for (let i = 0; i < length; i++) {
+      const c = <u32>load<u8>(ptr + i);
+      const letter = (c | 0x20) - 0x61 < 26 || c == 0x5f;
+      if (!(letter || (i > 0 && isDigit(c)))) return false;
+    }
+    return true;
+  }
+
+  // ---- strings -----------------------------------------------------------------------
+
+  private beginKey(): void {
+    this.inKey = true;
+    if (this.collapsedAt > 0) {
+      this.leafHash = fnvByte(this.leafHash, TAG_STRING);
+    } else {
+      this.key.reset();
+      this.keyHash = FNV_OFFSET;
+    }
+    this.state = S_STRING;
+  }
+
+  private get keyCollects(): bool {
+    return this.inKey && this.collapsedAt == 0;
+  }
+
+  /** Emits one decoded byte of the current string to its destination. */
+  private stringByte(c: u32): void {
+    if (this.keyCollects) {
+      this.keyHash = fnvByte(this.keyHash, c);
+      if (this.key.length <= MAX_KEY_BYTES) this.key.byte(c);
+    } else {
+      this.leafHash = fnvByte(this.leafHash, c);
+    }
+  }
+
+  /** The hot loop: plain string bytes go straight into the hash. */
+  private scanString(p: usize, end: usize): usize {
+    if (this.pendingHigh != 0 && load<u8>(p) != 0x5c) this.flushPendingHigh();
+    if (this.keyCollects) {
+      while (p < end) {
+        const c = <u32>load<u8>(p);
+        if (c == 0x22 || c == 0x5c || c < 0x20) break;
+        this.stringByte(c);
+        p++;
+      }
+    } else {
+      let hash = this.leafHash;
+      while (p < end) {
+        const c = <u32>load<u8>(p);
+        if (c == 0x22 || c == 0x5c || c < 0x20) break;
+        hash = fnvByte(hash, c);
+        p++;
+      }
+      this.leafHash = hash;
+    }
+    if (p == end) return p;
+    const c = <u32>load<u8>(p);
+    p++;
+    if (c == 0x22) {
+      this.endString();
+    } else if (c == 0x5c) {
+      this.state = S_ESCAPE;
+    } else {
+      this.fail();
+    }
+    return p;
+  }
+
+  private endString(): void {
+    if (this.pendingHigh != 0) this.flushPendingHigh();
+    if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, 0x22);
+    if (this.inKey) {
+      this.inKey = false;
+      if (this.collapsedAt == 0) this.appendKeySegment();
+      this.state = S_COLON;
+      return;
+    }
+    this.finishScalar();
+  }
+
+  private escapeByte(c: u32): void {
+    if (c == 0x75) {
+      this.unicodeValue = 0;
+      this.unicodeDigits = 0;
+      this.state = S_UNICODE;
+      return;
+    }
+    if (this.pendingHigh != 0) this.flushPendingHigh();
+    let decoded: u32 = 0;
+    if (c == 0x22 || c == 0x5c || c == 0x2f) decoded = c;
+    else if (c == 0x62) decoded = 0x08;
+    else if (c == 0x66) decoded = 0x0c;
+    else if (c == 0x6e) decoded = 0x0a;
+    else if (c == 0x72) decoded = 0x0d;
+    else if (c == 0x74) decoded = 0x09;
+    else {
+      this.fail();
+      return;
+    }
+    this.stringByte(decoded);
+    this.state = S_STRING;
+  }
+
+  private unicodeByte(c: u32): void {
+    const digit = hexValue(c);
+    if (digit < 0) {
+      this.fail();
+      return;
+    }
+    this.unicodeValue = (this.unicodeValue << 4) | <u32>digit;
+    this.unicodeDigits++;
+    if (this.unicodeDigits < 4) return;
+    const unit = this.unicodeValue;
+    this.state = S_STRING;
+    if (this.pendingHigh != 0) {
+      if (unit >= 0xdc00 && unit <= 0xdfff) {
+        const codePoint = 0x10000 + ((this.pendingHigh - 0xd800) << 10) + (unit - 0xdc00);
+        this.pendingHigh = 0;
+        this.codePoint(codePoint);
+        return;
+      }
+      this.flushPendingHigh();
+    }
+    if (unit >= 0xd800 && unit <= 0xdbff) {
+      // wait: the low half of a surrogate pair may follow as another \u escape
+      this.pendingHigh = unit;
+      return;
+    }
+    this.codePoint(unit);
+  }
+
+  /** A high surrogate with no low half: kept as WTF-8, as JSON.parse keeps it too. */
+  private flushPendingHigh(): void {
+    const unit = this.pendingHigh;
+    this.pendingHigh = 0;
+    this.codePoint(unit);
+  }
+
+  private codePoint(cp: u32): void {
+    if (cp < 0x80) {
+      this.stringByte(cp);
+    } else if (cp < 0x800) {
+      this.stringByte(0xc0 | (cp >> 6));
+      this.stringByte(0x80 | (cp & 0x3f));
+    } else if (cp < 0x10000) {
+      this.stringByte(0xe0 | (cp >> 12));
+      this.stringByte(0x80 | ((cp >> 6) & 0x3f));
+      this.stringByte(0x80 | (cp & 0x3f));
+    } else {
+      this.stringByte(0xf0 | (cp >> 18));
+      this.stringByte(0x80 | ((cp >> 12) & 0x3f));
+      this.stringByte(0x80 | ((cp >> 6) & 0x3f));
+      this.stringByte(0x80 | (cp & 0x3f));
+    }
+  }
+
+  // ---- literals ----------------------------------------------------------------------
+
+  private beginLiteral(literal: string): void {
+    this.literal = literal;
+    this.literalIndex = 1;
+    this.state = S_LITERAL;
+  }
+
+  private endLiteral(): void {
+    const first = <u32>this.literal.charCodeAt(0);
+    const tag = first == 0x74 ? TAG_TRUE : (first == 0x66 ? TAG_FALSE : TAG_NULL);
+    this.leafHash = fnvByte(this.leafHash, tag);
+    this.finishScalar();
+  }
+
+  // ---- numbers -----------------------------------------------------------------------
+
+  /** Advances the number grammar by one byte; false when the byte is not part of it. */
+  private numberByte(c: u32): bool {
+    const s = this.numberState;
+    let next: u8 = 0xff;
+    if (isDigit(c)) {
+      if (s == N_MINUS) next = c == 0x30 ? N_ZERO : N_INT;
+      else if (s == N_INT) next = N_INT;
+      else if (s == N_DOT || s == N_FRAC) next = N_FRAC;
+      else if (s == N_EXP_MARK || s == N_EXP_SIGN || s == N_EXP) next = N_EXP;
+    } else if (c == 0x2e) {
+      if (s == N_ZERO || s == N_INT) next = N_DOT;
+    } else if ((c | 0x20) == 0x65) {
+      if (s == N_ZERO || s == N_INT || s == N_FRAC) next = N_EXP_MARK;
+    } else if (c == 0x2b || c == 0x2d) {
+      if (s == N_EXP_MARK) next = N_EXP_SIGN;
+    }
+    if (next == 0xff) return false;
+    this.numberState = next;
+    if (this.numberOverflow) {
+      this.leafHash = fnvByte(this.leafHash, c);
+    } else if (this.number.length >= MAX_NUMBER_BYTES) {
+      // too long to canonicalise: hash it as written from here on
+      this.numberOverflow = true;
+      this.leafHash = fnvByte(this.leafHash, TAG_NUMBER);
+      for (let i = 0; i < this.number.length; i++) this.leafHash = fnvByte(this.leafHash, load<u8>(this.number.dataStart + i));
+      this.leafHash = fnvByte(this.leafHash, c);
+    } else {
+      this.number.byte(c);
+    }
+    return true;
+  }
+
+  private endNumber(): bool {
+    const s = this.numberState;
+    if (!(s == N_ZERO || s == N_INT || s == N_FRAC || s == N_EXP)) {
+      this.fail();
+      return false;
+    }
+    if (!this.numberOverflow) this.hashCanonicalNumber();
+    this.finishScalar();
+    return true;
+  }
+
+  /** Hashes [-]int[.frac][e[-]exp] with trailing fraction zeros, '+' and exponent zeros dropped. */
+  private hashCanonicalNumber(): void {
+    const text = this.number.dataStart;
+    const length = this.number.length;
+    let i = 0;
+    let negative = false;
+    if (load<u8>(text) == 0x2d) {
+      negative = true;
+      i = 1;
+    }
+    const intStart = i;
+    while (i < length && isDigit(load<u8>(text + i))) i++;
+    const intEnd = i;
+    let fracStart = i;
+    let fracEnd = i;
+    if (i < length && load<u8>(text + i) == 0x2e) {
+      i++;
+      fracStart = i;
+      while (i < length && isDigit(load<u8>(text + i))) i++;
+      fracEnd = i;
+      while (fracEnd > fracStart && load<u8>(text + fracEnd - 1) == 0x30) fracEnd--;
+    }
+    let expNegative = false;
+    let expStart = length;
+    if (i < length) {
+      i++; // e or E
+      const sign = load<u8>(text + i);
+      if (sign == 0x2d || sign == 0x2b) {
+        expNegative = sign == 0x2d;
+        i++;
+      }
+      while (i < length - 1 && load<u8>(text + i) == 0x30) i++;
+      expStart = i;
+      if (expStart == length - 1 && load<u8>(text + expStart) == 0x30) expStart = length;
+    }
+    const isZero = intEnd - intStart == 1 && load<u8>(text + intStart) == 0x30 && fracEnd == fracStart;
+    let hash = fnvByte(this.leafHash, TAG_NUMBER);
+    if (negative && !isZero) hash = fnvByte(hash, 0x2d);
+    for (let k = intStart; k < intEnd; k++) hash = fnvByte(hash, load<u8>(text + k));
+    if (fracEnd > fracStart) {
+      hash = fnvByte(hash, 0x2e);
+      for (let k = fracStart; k < fracEnd; k++) hash = fnvByte(hash, load<u8>(text + k));
+    }
+    if (expStart < length) {
+      hash = fnvByte(hash, 0x65);
+      if (expNegative) hash = fnvByte(hash, 0x2d);
+      for (let k = expStart; k < length; k++) hash = fnvByte(hash, load<u8>(text + k));
+    }
+    this.leafHash = hash;
+  }
+}

@@ -1,0 +1,116 @@
+// The digest of one response, built while it streams: status, configured header hashes,
+// whole-body hash, byte count and (for JSON) the structural digest. Pure: fed by the
+// stream context, it never calls the host.
+import { HeaderEntry } from "../abi/headerPairs";
+import { DigestOptions } from "../config/pluginConfig";
+import { ByteWriter } from "../export/byteWriter";
+import { FNV_OFFSET, fnvBytes, fnvString, fold32 } from "./fnv";
+import { JsonStructuralDigest } from "./jsonStructuralDigest";
+
+export const JSON_NONE = "none";
+export const JSON_OK = "ok";
+export const JSON_MALFORMED = "malformed";
+
+/** `application/json` or any `+json` media type, parameters ignored. */
+export function isJsonContentType(value: string): bool {
+  let media = value;
+  const semicolon = media.indexOf(";");
+  if (semicolon >= 0) media = media.substring(0, semicolon);
+  media = media.trim().toLowerCase();
+  return media == "application/json" || media.endsWith("+json");
+}
+
+export class ResponseDigest {
+  status: u32 = 0;
+  /** `"name":"hash",` entries of the configured headers that are present. */
+  readonly headers: ByteWriter = new ByteWriter(128);
+  bodyHash: u64 = FNV_OFFSET;
+  bodyBytes: u64 = 0;
+  sawHeaders: bool = false;
+  private structure: JsonStructuralDigest | null = null;
+  private jsonResult: string = JSON_NONE;
+
+  constructor(private options: DigestOptions) {}
+
+  onHeaders(headers: Array<HeaderEntry>): void {
+    this.sawHeaders = true;
+    let contentType = "";
+    let encoded = false;
+    for (let i = 0; i < headers.length; i++) {
+      const entry = unchecked(headers[i]);
+      if (entry.name == ":status") this.status = <u32>parseStatus(entry.value);
+      else if (entry.name == "content-type") contentType = entry.value;
+      else if (entry.name == "content-encoding") encoded = entry.value.trim().toLowerCase() != "identity";
+    }
+    this.hashHeaders(headers);
+    // Compressed bodies cannot be parsed on the fly; they still compare by body hash.
+    if (this.options.json && !encoded && isJsonContentType(contentType)) {
+      this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth);
+    }
+  }
+
+  private hashHeaders(headers: Array<HeaderEntry>): void {
+    const names = this.options.headers;
+    for (let n = 0; n < names.length; n++) {
+      const name = unchecked(names[n]);
+      let seen = false;
+      let hash = FNV_OFFSET;
+      for (let i = 0; i < headers.length; i++) {
+        const entry = unchecked(headers[i]);
+        if (entry.name != name) continue;
+        if (seen) hash = fnvString(hash, ",");
+        hash = fnvString(hash, entry.value);
+        seen = true;
+      }
+      if (!seen) continue;
+      this.headers.jsonString(name);
+      this.headers.byte(0x3a);
+      this.headers.quotedHex(fold32(hash), 8);
+      this.headers.byte(0x2c);
+    }
+  }
+
+  onBody(ptr: usize, length: usize): void {
+    this.bodyHash = fnvBytes(this.bodyHash, ptr, length);
+    this.bodyBytes += length;
+    const structure = this.structure;
+    if (structure !== null && !structure.failed) structure.update(ptr, length);
+  }
+
+  /** Settles the JSON verdict; call once, when the response is over. */
+  finish(): void {
+    const structure = this.structure;
+    if (structure === null || this.bodyBytes == 0) {
+      this.jsonResult = JSON_NONE;
+    } else {
+      this.jsonResult = structure.finish() ? JSON_OK : JSON_MALFORMED;
+    }
+  }
+
+  get json(): string {
+    return this.jsonResult;
+  }
+
+  get fieldsTruncated(): bool {
+    const structure = this.structure;
+    return structure !== null && this.jsonResult == JSON_OK && structure.truncated;
+  }
+
+  /** `"path":"hash",` entries (empty unless json is ok). */
+  get fields(): ByteWriter | null {
+    const structure = this.structure;
+    if (structure === null || this.jsonResult != JSON_OK) return null;
+    return structure.fields;
+  }
+}
+
+function parseStatus(value: string): i32 {
+  if (value.length != 3) return 0;
+  let status = 0;
+  for (let i = 0; i < 3; i++) {
+    const digit = value.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return 0;
+    status = status * 10 + digit;
+  }
+  return status;
+}

@@ -1,0 +1,109 @@
+// A growable byte buffer for building JSON without quadratic string concatenation.
+
+const HEX_DIGITS = "0123456789abcdef";
+
+export class ByteWriter {
+  private buffer: ArrayBuffer;
+  length: i32 = 0;
+
+  constructor(initialCapacity: i32 = 256) {
+    this.buffer = new ArrayBuffer(initialCapacity);
+  }
+
+  get dataStart(): usize {
+    return changetype<usize>(this.buffer);
+  }
+
+  reset(): void {
+    this.length = 0;
+  }
+
+  private reserve(extra: i32): void {
+    const needed = this.length + extra;
+    let capacity = this.buffer.byteLength;
+    if (needed <= capacity) return;
+    while (capacity < needed) capacity = capacity << 1;
+    const grown = new ArrayBuffer(capacity);
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.buffer), this.length);
+    this.buffer = grown;
+  }
+
+  byte(value: u32): void {
+    this.reserve(1);
+    store<u8>(changetype<usize>(this.buffer) + this.length, <u8>value);
+    this.length++;
+  }
+
+  bytes(ptr: usize, length: i32): void {
+    if (length <= 0) return;
+    this.reserve(length);
+    memory.copy(changetype<usize>(this.buffer) + this.length, ptr, length);
+    this.length += length;
+  }
+
+  writer(other: ByteWriter): void {
+    this.bytes(other.dataStart, other.length);
+  }
+
+  /** Appends text as UTF-8, unescaped (for JSON punctuation and known-safe tokens). */
+  raw(text: string): void {
+    const encoded = String.UTF8.encode(text);
+    this.bytes(changetype<usize>(encoded), encoded.byteLength);
+  }
+
+  /** Appends a JSON string literal of the given UTF-8 bytes, escaping what JSON requires. */
+  jsonStringBytes(ptr: usize, length: i32): void {
+    this.reserve(length + 2);
+    this.byte(0x22);
+    let runStart = ptr;
+    const end = ptr + length;
+    for (let p = ptr; p < end; p++) {
+      const c = <u32>load<u8>(p);
+      if (c >= 0x20 && c != 0x22 && c != 0x5c) continue;
+      this.bytes(runStart, <i32>(p - runStart));
+      runStart = p + 1;
+      this.byte(0x5c);
+      if (c == 0x22 || c == 0x5c) {
+        this.byte(c);
+      } else {
+        this.raw("u00");
+        this.byte(HEX_DIGITS.charCodeAt(c >> 4));
+        this.byte(HEX_DIGITS.charCodeAt(c & 0xf));
+      }
+    }
+    this.bytes(runStart, <i32>(end - runStart));
+    this.byte(0x22);
+  }
+
+  jsonString(text: string): void {
+    const encoded = String.UTF8.encode(text);
+    this.jsonStringBytes(changetype<usize>(encoded), encoded.byteLength);
+  }
+
+  hex(value: u64, digits: i32): void {
+    this.reserve(digits);
+    const base = changetype<usize>(this.buffer) + this.length;
+    for (let i = digits - 1; i >= 0; i--) {
+      store<u8>(base + i, <u8>HEX_DIGITS.charCodeAt(<i32>(value & 0xf)));
+      value >>= 4;
+    }
+    this.length += digits;
+  }
+
+  /** Appends a JSON string holding the hash as fixed-width lower-case hex. */
+  quotedHex(value: u64, digits: i32): void {
+    this.byte(0x22);
+    this.hex(value, digits);
+    this.byte(0x22);
+  }
+
+  decimal(value: u64): void {
+    this.raw(value.toString());
+  }
+
+  toArrayBuffer(): ArrayBuffer {
+    const out = new ArrayBuffer(this.length);
+    memory.copy(changetype<usize>(out), changetype<usize>(this.buffer), this.length);
+    return out;
+  }
+}

@@ -1,0 +1,137 @@
+// The root context: one per plugin per worker. Owns the validated configuration, the
+// metrics and the export queue; export calls are made only from here (on_log of a
+// finished stream, on_tick), never while a request is in flight.
+import { Context, RootContext } from "@solo-io/proxy-runtime";
+import { HeaderEntry } from "../abi/headerPairs";
+import { BufferKind, HeaderMap, HostBytes, LogLevel, getHeader, httpCall, log, nowNanos, readBuffer, setTickPeriodMs } from "../abi/hostcalls";
+import { PluginConfig, parsePluginConfig } from "../config/pluginConfig";
+import { FNV_OFFSET, fnvString, mix64 } from "../digest/fnv";
+import { ByteWriter } from "../export/byteWriter";
+import { RecordQueue } from "../export/recordQueue";
+import { FilterMetrics } from "./filterMetrics";
+import { ShadowdiffStream } from "./streamContext";
+
+const GOLDEN_GAMMA: u64 = 0x9e3779b97f4a7c15;
+
+export class ShadowdiffRoot extends RootContext {
+  config: PluginConfig | null = null;
+  metrics: FilterMetrics | null = null;
+  private queue: RecordQueue | null = null;
+  /** Export call token -> records in that batch. */
+  private inflight: Map<u32, i32> = new Map<u32, i32>();
+  private idCounter: u64 = 0;
+  private idWriter: ByteWriter = new ByteWriter(16);
+
+  constructor(contextId: u32) {
+    super(contextId);
+  }
+
+  onConfigure(configurationSize: u32): bool {
+    const bytes = new HostBytes();
+    let text = "";
+    if (configurationSize > 0 && readBuffer(BufferKind.PluginConfiguration, 0, configurationSize, bytes)) {
+      text = bytes.toStringUtf8();
+      bytes.release();
+    }
+    const parsed = parsePluginConfig(text);
+    const config = parsed.config;
+    if (config === null) {
+      log(LogLevel.Critical, "shadowdiff: invalid configuration: " + parsed.error);
+      return false;
+    }
+    this.config = config;
+    this.metrics = new FilterMetrics(config.roleName, config.sampling.segments);
+    // A reconfigured plugin keeps the records it already accepted.
+    if (this.queue === null) this.queue = new RecordQueue(config.export.maxQueue);
+    setTickPeriodMs(config.export.flushIntervalMs);
+    log(LogLevel.Info, "shadowdiff: configured as " + config.roleName + " (source " + config.source + ")");
+    return true;
+  }
+
+  createContext(contextId: u32): Context {
+    return new ShadowdiffStream(contextId, this);
+  }
+
+  onTick(): void {
+    this.flush(true);
+  }
+
+  onDone(): bool {
+    return true;
+  }
+
+  /** A correlation id that no client can choose: request id, clock and a counter, mixed. */
+  mintId(requestId: string): string {
+    this.idCounter++;
+    let hash = fnvString(FNV_OFFSET, requestId);
+    hash = mix64(hash ^ nowNanos());
+    hash = mix64(hash ^ (this.idCounter * GOLDEN_GAMMA) ^ (<u64>this.context_id << 48));
+    const out = this.idWriter;
+    out.reset();
+    out.hex(hash, 16);
+    return String.UTF8.decodeUnsafe(out.dataStart, out.length);
+  }
+
+  enqueue(record: ArrayBuffer): void {
+    const queue = this.queue;
+    const metrics = this.metrics;
+    if (queue === null || metrics === null) return;
+    if (!queue.push(record)) {
+      metrics.add(metrics.droppedQueueFull);
+      return;
+    }
+    metrics.add(metrics.queueDepth);
+    this.flush(false);
+  }
+
+  /** Sends full batches (and a partial one when `partial`) while call slots are free. */
+  private flush(partial: bool): void {
+    const queue = this.queue;
+    const metrics = this.metrics;
+    const config = this.config;
+    if (queue === null || metrics === null || config === null) return;
+    const options = config.export;
+    while (queue.length > 0 && this.inflight.size < options.maxInflight) {
+      if (!partial && queue.length < options.batchSize) return;
+      const batch = queue.takeBatch(options.batchSize, config.source, nowNanos() / 1000000);
+      metrics.add(metrics.queueDepth, -(<i64>batch.count));
+      metrics.add(metrics.exportBatches);
+      const token = httpCall(config.collector.cluster, this.exportHeaders(config), batch.body, config.collector.timeoutMs);
+      if (token < 0) {
+        metrics.add(metrics.exportFailures);
+        metrics.add(metrics.droppedExportFailed, batch.count);
+        continue;
+      }
+      this.inflight.set(<u32>token, batch.count);
+      metrics.add(metrics.inflight);
+    }
+  }
+
+  private exportHeaders(config: PluginConfig): Array<HeaderEntry> {
+    const headers = new Array<HeaderEntry>();
+    headers.push(new HeaderEntry(":method", "POST"));
+    headers.push(new HeaderEntry(":path", config.collector.path));
+    headers.push(new HeaderEntry(":authority", config.collector.authority));
+    headers.push(new HeaderEntry("content-type", "application/json"));
+    if (config.collector.token.length > 0) headers.push(new HeaderEntry("authorization", "Bearer " + config.collector.token));
+    return headers;
+  }
+
+  onHttpCallResponse(token: u32, headers: u32, bodySize: u32, trailers: u32): void {
+    const metrics = this.metrics;
+    if (metrics === null || !this.inflight.has(token)) return;
+    const count = this.inflight.get(token);
+    this.inflight.delete(token);
+    metrics.add(metrics.inflight, -1);
+    // No headers means the call failed (timeout, reset, no healthy upstream).
+    const status = headers > 0 ? getHeader(HeaderMap.HttpCallResponseHeaders, ":status") : null;
+    if (status !== null && status.length == 3 && status.charCodeAt(0) == 0x32) {
+      metrics.add(metrics.exportedRecords, count);
+    } else {
+      // Never retried: a struggling collector must not turn into growing memory here.
+      metrics.add(metrics.exportFailures);
+      metrics.add(metrics.droppedExportFailed, count);
+    }
+    this.flush(false);
+  }
+}

@@ -1,0 +1,233 @@
+// The per-request context: applies the role (edge samples and tags, shadow marks the
+// copy, primary observes) and digests the response of an observed leg while it streams.
+// Every callback returns Continue: the filter never holds a request or a response.
+import {
+  Context,
+  FilterDataStatusValues,
+  FilterHeadersStatusValues,
+  FilterTrailersStatusValues,
+} from "@solo-io/proxy-runtime";
+import { HeaderEntry, findHeader } from "../abi/headerPairs";
+import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, removeHeader, replaceHeader } from "../abi/hostcalls";
+import { PluginConfig, Role } from "../config/pluginConfig";
+import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
+import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../export/recordEncoder";
+import { takeSlot } from "../sampling/rateCap";
+import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, decide } from "../sampling/segmentSampler";
+import { ShadowdiffRoot } from "./rootContext";
+
+const body = new HostBytes();
+
+export class ShadowdiffStream extends Context {
+  private root: ShadowdiffRoot;
+  private info: LegInfo | null = null;
+  private digest: ResponseDigest | null = null;
+  private startNanos: u64 = 0;
+  private ended: bool = false;
+
+  constructor(contextId: u32, root: ShadowdiffRoot) {
+    super(contextId, root);
+    this.root = root;
+  }
+
+  onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatusValues {
+    const config = this.root.config;
+    if (config === null) return FilterHeadersStatusValues.Continue;
+    const headers = getHeaders(HeaderMap.RequestHeaders);
+    if (config.role == Role.Edge) this.atEdge(config, headers);
+    else if (config.role == Role.Shadow) this.atShadow(config, headers);
+    else this.atPrimary(config, headers);
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  /** Strips client-supplied control headers, decides, and tags a sampled request. */
+  private atEdge(config: PluginConfig, headers: Array<HeaderEntry>): void {
+    const metrics = this.root.metrics!;
+    const prefix = config.headerPrefix;
+    let spoofed = false;
+    for (let i = 0; i < headers.length; i++) {
+      const name = unchecked(headers[i]).name;
+      if (name.startsWith(prefix)) {
+        removeHeader(HeaderMap.RequestHeaders, name);
+        spoofed = true;
+      }
+    }
+    if (spoofed) metrics.add(metrics.spoofedHeadersRemoved);
+
+    const requestId = headerOr(headers, "x-request-id", "");
+    const path = headerOr(headers, ":path", "/");
+    const id = this.root.mintId(requestId);
+    const decision = decide(config.sampling, headers, path, id);
+    if (decision.sampled && decision.ruleIndex >= 0) {
+      const rule = config.sampling.segments[decision.ruleIndex];
+      if (rule.maxPerSecond > 0 && !takeSlot("shadowdiff.rate." + config.source + "." + rule.name, rule.maxPerSecond, <u32>(nowNanos() / 1000000000))) {
+        metrics.add(metrics.segmentMetric(metrics.rateLimited, decision.ruleIndex));
+        decision.sampled = false;
+      }
+    }
+    if (!decision.sampled) {
+      metrics.add(metrics.notSampled);
+      return;
+    }
+    metrics.add(metrics.segmentMetric(metrics.sampled, decision.ruleIndex));
+    // Changing request headers makes Envoy re-match the route: the mirroring route
+    // matches <prefix>sampled.
+    replaceHeader(HeaderMap.RequestHeaders, prefix + "sampled", "1");
+    replaceHeader(HeaderMap.RequestHeaders, prefix + "id", id);
+    replaceHeader(HeaderMap.RequestHeaders, prefix + "segment", decision.segment);
+    replaceHeader(HeaderMap.RequestHeaders, prefix + "reason", decision.reason);
+    this.observe(config, headers, LEG_PRIMARY, id, decision.segment, decision.reason);
+  }
+
+  /** Every request here is a mirrored copy: mark it, and observe it if it is ours. */
+  private atShadow(config: PluginConfig, headers: Array<HeaderEntry>): void {
+    const metrics = this.root.metrics!;
+    replaceHeader(HeaderMap.RequestHeaders, config.headerPrefix + "shadow", "1");
+    metrics.add(metrics.tagged);
+    this.observeTagged(config, headers, LEG_SHADOW);
+  }
+
+  /** Observes sampled requests at the primary; a shadow-suffixed authority is a copy. */
+  private atPrimary(config: PluginConfig, headers: Array<HeaderEntry>): void {
+    const metrics = this.root.metrics!;
+    const marker = config.headerPrefix + "shadow";
+    const authority = headerOr(headers, ":authority", "");
+    if (withoutSuffix(authority, config.shadowHostSuffix) != authority) {
+      replaceHeader(HeaderMap.RequestHeaders, marker, "1");
+      metrics.add(metrics.tagged);
+      this.observeTagged(config, headers, LEG_SHADOW);
+      return;
+    }
+    if (findHeader(headers, marker) !== null) {
+      removeHeader(HeaderMap.RequestHeaders, marker);
+      metrics.add(metrics.spoofedHeadersRemoved);
+    }
+    this.observeTagged(config, headers, LEG_PRIMARY);
+  }
+
+  /** Observes a leg sampled upstream, identified by the control headers it carries. */
+  private observeTagged(config: PluginConfig, headers: Array<HeaderEntry>, leg: string): void {
+    const prefix = config.headerPrefix;
+    const id = headerOr(headers, prefix + "id", "");
+    if (!isCorrelationId(id)) {
+      const metrics = this.root.metrics!;
+      metrics.add(metrics.untagged);
+      return;
+    }
+    let segment = headerOr(headers, prefix + "segment", DEFAULT_SEGMENT);
+    if (!isSegmentName(segment)) segment = DEFAULT_SEGMENT;
+    let reason = headerOr(headers, prefix + "reason", REASON_DEFAULT);
+    if (reason != REASON_SEGMENT) reason = REASON_DEFAULT;
+    this.observe(config, headers, leg, id, segment, reason);
+  }
+
+  private observe(config: PluginConfig, headers: Array<HeaderEntry>, leg: string, id: string, segment: string, reason: string): void {
+    this.startNanos = nowNanos();
+    const info = new LegInfo();
+    info.id = id;
+    info.leg = leg;
+    info.segment = segment;
+    info.reason = reason;
+    info.requestId = headerOr(headers, "x-request-id", "");
+    info.method = headerOr(headers, ":method", "GET");
+    info.path = withoutQuery(headerOr(headers, ":path", "/"));
+    info.authority = withoutSuffix(headerOr(headers, ":authority", ""), config.shadowHostSuffix);
+    info.startUnixMs = this.startNanos / 1000000;
+    this.info = info;
+    this.digest = new ResponseDigest(config.digest);
+  }
+
+  onResponseHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatusValues {
+    const digest = this.digest;
+    const info = this.info;
+    if (digest === null || info === null) return FilterHeadersStatusValues.Continue;
+    info.firstByteUs = this.elapsedUs();
+    digest.onHeaders(getHeaders(HeaderMap.ResponseHeaders));
+    if (endOfStream) this.endResponse(true);
+    return FilterHeadersStatusValues.Continue;
+  }
+
+  onResponseBody(bodyBufferLength: usize, endOfStream: bool): FilterDataStatusValues {
+    const digest = this.digest;
+    if (digest === null || this.ended) return FilterDataStatusValues.Continue;
+    if (bodyBufferLength > 0 && readBuffer(BufferKind.ResponseBody, 0, <u32>bodyBufferLength, body)) {
+      digest.onBody(body.ptr, body.length);
+      body.release();
+    }
+    if (endOfStream) this.endResponse(true);
+    return FilterDataStatusValues.Continue;
+  }
+
+  onResponseTrailers(trailerCount: u32): FilterTrailersStatusValues {
+    if (this.digest !== null && !this.ended) this.endResponse(true);
+    return FilterTrailersStatusValues.Continue;
+  }
+
+  private endResponse(complete: bool): void {
+    const info = this.info!;
+    this.ended = true;
+    info.complete = complete;
+    info.lastByteUs = this.elapsedUs();
+  }
+
+  private elapsedUs(): u64 {
+    const now = nowNanos();
+    return now > this.startNanos ? (now - this.startNanos) / 1000 : 0;
+  }
+
+  /** The stream is over (finished, reset or timed out): hand the record to the root. */
+  onLog(): void {
+    const digest = this.digest;
+    const info = this.info;
+    if (digest === null || info === null) return;
+    this.digest = null;
+    if (!this.ended) this.endResponse(false);
+    digest.finish();
+    const metrics = this.root.metrics!;
+    metrics.add(metrics.digested);
+    if (digest.json == JSON_MALFORMED) metrics.add(metrics.jsonMalformed);
+    if (digest.fieldsTruncated) metrics.add(metrics.fieldsTruncated);
+    this.root.enqueue(encodeRecord(info, digest));
+  }
+}
+
+function headerOr(headers: Array<HeaderEntry>, name: string, fallback: string): string {
+  const value = findHeader(headers, name);
+  return value === null ? fallback : value;
+}
+
+function withoutQuery(path: string): string {
+  const query = path.indexOf("?");
+  return query < 0 ? path : path.substring(0, query);
+}
+
+function withoutSuffix(authority: string, suffix: string): string {
+  if (suffix.length == 0) return authority;
+  // Envoy appends the suffix to the host, before any port.
+  const colon = authority.lastIndexOf(":");
+  const host = colon > 0 ? authority.substring(0, colon) : authority;
+  if (!host.endsWith(suffix) || host.length == suffix.length) return authority;
+  const stripped = host.substring(0, host.length - suffix.length);
+  return colon > 0 ? stripped + authority.substring(colon) : stripped;
+}
+
+/** The wire format's id pattern: [0-9A-Za-z._:-]{1,128}. */
+function isCorrelationId(id: string): bool {
+  if (id.length == 0 || id.length > 128) return false;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x7a) || c == 0x2e || c == 0x5f || c == 0x3a || c == 0x2d;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function isSegmentName(name: string): bool {
+  if (name.length == 0 || name.length > 64) return false;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    const ok = (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x7a) || c == 0x5f || c == 0x2d;
+    if (!ok) return false;
+  }
+  return true;
+}
