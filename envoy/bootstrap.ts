@@ -1,0 +1,242 @@
+import { isIP } from 'node:net';
+import { stringify } from 'yaml';
+import { COLLECTOR_CLUSTER, DEFAULT_HEADER_PREFIX, defaultEdgeFilterConfig, defaultShadowFilterConfig } from './filterConfigs.js';
+import type { JsonObject } from './json.js';
+
+/** Names inside the bootstrap that tests and dashboards refer to. */
+export const EDGE_LISTENER = 'edge';
+export const SHADOW_INTERNAL_LISTENER = 'shadow_internal';
+export const PRIMARY_CLUSTER = 'shadowdiff_primary';
+export const SHADOW_CLUSTER = 'shadowdiff_shadow';
+/** Points at the internal listener: mirrored copies take this detour through the shadow-role filter. */
+export const SHADOW_VIA_INTERNAL_LISTENER_CLUSTER = 'shadowdiff_shadow_internal';
+export { COLLECTOR_CLUSTER };
+
+export interface Endpoint {
+  /** An IP literal (static cluster) or a host name (resolved by DNS). */
+  address: string;
+  port: number;
+}
+
+export interface WasmOptions {
+  /**
+   * `local.filename` of the module exactly as Envoy will read it: Envoy resolves a relative path
+   * against its own working directory, not against the config file, so pass an absolute path
+   * unless Envoy is always started from a known directory.
+   */
+  path: string;
+  /** Both roles share one VM per worker when they share the vm_id (same module, less memory). */
+  vmId?: string;
+  edgeConfig?: JsonObject;
+  shadowConfig?: JsonObject;
+}
+
+export interface BootstrapOptions {
+  /** Address the edge listener and the admin interface bind to. */
+  listenAddress?: string;
+  /** 0 lets Envoy pick a free port (read it back from the admin `/listeners`). */
+  edgePort: number;
+  adminPort: number;
+  primary: Endpoint;
+  shadow: Endpoint;
+  collector: Endpoint;
+  /** false: the same listeners, routes and mirroring without the filter (a benchmark baseline). */
+  wasm: WasmOptions | false;
+}
+
+const DEFAULT_LISTEN_ADDRESS = '127.0.0.1';
+const DEFAULT_VM_ID = 'shadowdiff';
+/** The filter registers this root id (filter/README.md). */
+const ROOT_ID = 'shadowdiff';
+
+/** The Envoy bootstrap (v3) for one edge Envoy with its shadow internal listener. */
+export function buildBootstrap(options: BootstrapOptions): JsonObject {
+  const listenAddress = options.listenAddress ?? DEFAULT_LISTEN_ADDRESS;
+  const wasm = options.wasm === false ? undefined : options.wasm;
+  const edgeConfig = wasm?.edgeConfig ?? defaultEdgeFilterConfig();
+  const headerPrefix = wasm === undefined ? DEFAULT_HEADER_PREFIX : headerPrefixOf(edgeConfig);
+  const edgeFilters: JsonObject[] = [];
+  const shadowFilters: JsonObject[] = [];
+  if (wasm !== undefined) {
+    // The primary must never lose a request to shadowdiff: a failed edge VM is skipped.
+    edgeFilters.push(wasmFilter('shadowdiff_edge', 'FAIL_OPEN', wasm, edgeConfig));
+    // A mirrored copy that the shadow filter did not mark would run the shadow service's side
+    // effects for real; failing it closed costs no client anything (mirror responses are dropped).
+    shadowFilters.push(wasmFilter('shadowdiff_shadow', 'FAIL_CLOSED', wasm, wasm.shadowConfig ?? defaultShadowFilterConfig()));
+  }
+
+  return {
+    node: { id: 'shadowdiff-edge', cluster: 'shadowdiff' },
+    admin: { address: socketAddress(listenAddress, options.adminPort) },
+    bootstrap_extensions: [
+      {
+        name: 'envoy.bootstrap.internal_listener',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.bootstrap.internal_listener.v3.InternalListener',
+        },
+      },
+    ],
+    static_resources: {
+      listeners: [
+        {
+          name: EDGE_LISTENER,
+          address: socketAddress(listenAddress, options.edgePort),
+          filter_chains: [{ filters: [httpConnectionManager('edge', edgeRouteConfig(headerPrefix), edgeFilters)] }],
+        },
+        {
+          name: SHADOW_INTERNAL_LISTENER,
+          internal_listener: {},
+          filter_chains: [
+            { filters: [httpConnectionManager('shadow_internal', shadowRouteConfig(), shadowFilters)] },
+          ],
+        },
+      ],
+      clusters: [
+        endpointCluster(PRIMARY_CLUSTER, options.primary),
+        endpointCluster(SHADOW_CLUSTER, options.shadow),
+        endpointCluster(COLLECTOR_CLUSTER, options.collector),
+        {
+          name: SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
+          connect_timeout: '1s',
+          load_assignment: {
+            cluster_name: SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
+            endpoints: [
+              {
+                lb_endpoints: [
+                  { endpoint: { address: { envoy_internal_address: { server_listener_name: SHADOW_INTERNAL_LISTENER } } } },
+                ],
+              },
+            ],
+          },
+        },
+      ],
+    },
+  };
+}
+
+export function renderBootstrapYaml(options: BootstrapOptions): string {
+  return stringify(buildBootstrap(options), { lineWidth: 0 });
+}
+
+/** The routes must name the headers the edge filter writes, whatever prefix it was given. */
+function headerPrefixOf(edgeConfig: JsonObject): string {
+  const prefix = edgeConfig['headerPrefix'];
+  return typeof prefix === 'string' ? prefix : DEFAULT_HEADER_PREFIX;
+}
+
+/**
+ * Sampled requests go to the primary and, at 100%, to the internal listener. The edge filter writes
+ * the sampled header in on_request_headers, which clears Envoy's route cache, so the first route is
+ * chosen after the filter ran. Mirrored copies skip the downstream filter chain: that is why the
+ * shadow-role filter sits on the internal listener instead of here.
+ *
+ * The shadow marker is only ever added on the internal listener, so removing it here is always
+ * right, and it keeps a client's marker away from the primary even while a failed edge VM is
+ * skipped (FAIL_OPEN) and cannot strip it.
+ */
+function edgeRouteConfig(headerPrefix: string): JsonObject {
+  return {
+    name: 'edge',
+    request_headers_to_remove: [`${headerPrefix}shadow`],
+    virtual_hosts: [
+      {
+        name: 'edge',
+        domains: ['*'],
+        routes: [
+          {
+            name: 'sampled',
+            match: { prefix: '/', headers: [{ name: `${headerPrefix}sampled`, string_match: { exact: '1' } }] },
+            route: {
+              cluster: PRIMARY_CLUSTER,
+              request_mirror_policies: [
+                {
+                  cluster: SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
+                  runtime_fraction: { default_value: { numerator: 100, denominator: 'HUNDRED' } },
+                },
+              ],
+            },
+          },
+          { name: 'not_sampled', match: { prefix: '/' }, route: { cluster: PRIMARY_CLUSTER } },
+        ],
+      },
+    ],
+  };
+}
+
+function shadowRouteConfig(): JsonObject {
+  return {
+    name: 'shadow_internal',
+    virtual_hosts: [
+      { name: 'shadow', domains: ['*'], routes: [{ name: 'shadow', match: { prefix: '/' }, route: { cluster: SHADOW_CLUSTER } }] },
+    ],
+  };
+}
+
+function httpConnectionManager(statPrefix: string, routeConfig: JsonObject, filters: JsonObject[]): JsonObject {
+  return {
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      stat_prefix: statPrefix,
+      generate_request_id: true,
+      route_config: routeConfig,
+      http_filters: [
+        ...filters,
+        {
+          name: 'envoy.filters.http.router',
+          typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * Envoy 1.40 applies the failure policy to a VM that fails while serving (FAIL_OPEN skips the
+ * filter, FAIL_CLOSED answers 503); a configuration the filter refuses fails the config load
+ * whatever the policy.
+ */
+function wasmFilter(
+  pluginName: string,
+  failurePolicy: 'FAIL_OPEN' | 'FAIL_CLOSED',
+  wasm: WasmOptions,
+  filterConfig: JsonObject,
+): JsonObject {
+  return {
+    name: 'envoy.filters.http.wasm',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm',
+      config: {
+        name: pluginName,
+        root_id: ROOT_ID,
+        failure_policy: failurePolicy,
+        configuration: {
+          '@type': 'type.googleapis.com/google.protobuf.StringValue',
+          value: JSON.stringify(filterConfig, null, 2),
+        },
+        vm_config: {
+          vm_id: wasm.vmId ?? DEFAULT_VM_ID,
+          runtime: 'envoy.wasm.runtime.v8',
+          code: { local: { filename: wasm.path } },
+        },
+      },
+    },
+  };
+}
+
+function endpointCluster(name: string, endpoint: Endpoint): JsonObject {
+  return {
+    name,
+    connect_timeout: '1s',
+    // Host names (a compose file, a demo) need DNS; IP literals need nothing.
+    type: isIP(endpoint.address) === 0 ? 'STRICT_DNS' : 'STATIC',
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: socketAddress(endpoint.address, endpoint.port) } }] }],
+    },
+  };
+}
+
+function socketAddress(address: string, port: number): JsonObject {
+  return { socket_address: { address, port_value: port } };
+}
