@@ -59,7 +59,8 @@ export class HostBytes {
   }
 
   toStringUtf8(): string {
-    return this.length == 0 ? "" : String.UTF8.decodeUnsafe(this.ptr, this.length);
+    if (this.length == 0) return "";
+    return String.UTF8.decodeUnsafe(this.ptr, this.length);
   }
 }
 

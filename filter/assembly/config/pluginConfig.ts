@@ -349,8 +349,11 @@ class ConfigReader {
   }
 }
 
+// Ternaries over references are avoided throughout: AssemblyScript 0.17's reference
+// counting mis-releases `cond ? borrowed : owned` (it trapped the VM in Envoy).
 function join(path: string, key: string): string {
-  return path == "configuration" ? key : path + "." + key;
+  if (path == "configuration") return key;
+  return path + "." + key;
 }
 
 /** RFC 9110 token characters, lower-case only (the ABI hands header names lower-cased). */

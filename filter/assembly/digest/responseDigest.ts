@@ -83,7 +83,8 @@ export class ResponseDigest {
     if (structure === null || this.bodyBytes == 0) {
       this.jsonResult = JSON_NONE;
     } else {
-      this.jsonResult = structure.finish() ? JSON_OK : JSON_MALFORMED;
+      this.jsonResult = JSON_MALFORMED;
+      if (structure.finish()) this.jsonResult = JSON_OK;
     }
   }
 

@@ -27,7 +27,8 @@ export class LegInfo {
 }
 
 function clip(text: string, maxChars: i32): string {
-  return text.length <= maxChars ? text : text.substring(0, maxChars);
+  if (text.length <= maxChars) return text;
+  return text.substring(0, maxChars);
 }
 
 /** `,` then `"name":{...}` from `"k":"v",` entries (the trailing comma is dropped). */
@@ -35,6 +36,11 @@ function writeMap(out: ByteWriter, name: string, entries: ByteWriter | null): vo
   out.raw(",\"" + name + "\":{");
   if (entries !== null && entries.length > 0) out.bytes(entries.dataStart, entries.length - 1);
   out.byte(0x7d);
+}
+
+function boolText(flag: bool): string {
+  if (flag) return "true";
+  return "false";
 }
 
 const writer = new ByteWriter(4096);
@@ -62,7 +68,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): ArrayBuffer
   out.decimal(info.lastByteUs);
   out.raw(",\"status\":");
   out.decimal(digest.status);
-  out.raw(info.complete ? ",\"complete\":true" : ",\"complete\":false");
+  out.raw(",\"complete\":");
+  out.raw(boolText(info.complete));
   out.raw(",\"respBytes\":");
   out.decimal(digest.bodyBytes);
   writeMap(out, "headers", digest.headers);
@@ -70,6 +77,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): ArrayBuffer
   out.quotedHex(digest.bodyHash, 16);
   out.raw(",\"json\":\"" + digest.json + "\"");
   writeMap(out, "fields", digest.fields);
-  out.raw(digest.fieldsTruncated ? ",\"fieldsTruncated\":true}" : ",\"fieldsTruncated\":false}");
+  out.raw(",\"fieldsTruncated\":");
+  out.raw(boolText(digest.fieldsTruncated));
+  out.byte(0x7d);
   return out.toArrayBuffer();
 }

@@ -40,7 +40,8 @@ export class FilterMetrics {
     this.queueDepth = defineMetric(MetricKind.Gauge, prefix + "queue_depth");
     this.inflight = defineMetric(MetricKind.Gauge, prefix + "inflight");
     for (let i = 0; i <= segments.length; i++) {
-      const name = i < segments.length ? unchecked(segments[i]).name : DEFAULT_SEGMENT;
+      let name = DEFAULT_SEGMENT;
+      if (i < segments.length) name = unchecked(segments[i]).name;
       this.sampled.push(defineMetric(MetricKind.Counter, prefix + "sampled." + name));
       this.rateLimited.push(defineMetric(MetricKind.Counter, prefix + "rate_limited." + name));
     }

@@ -124,7 +124,8 @@ export class ShadowdiffRoot extends RootContext {
     this.inflight.delete(token);
     metrics.add(metrics.inflight, -1);
     // No headers means the call failed (timeout, reset, no healthy upstream).
-    const status = headers > 0 ? getHeader(HeaderMap.HttpCallResponseHeaders, ":status") : null;
+    let status: string | null = null;
+    if (headers > 0) status = getHeader(HeaderMap.HttpCallResponseHeaders, ":status");
     if (status !== null && status.length == 3 && status.charCodeAt(0) == 0x32) {
       metrics.add(metrics.exportedRecords, count);
     } else {

@@ -46,7 +46,7 @@ export class ShadowdiffStream extends Context {
     const prefix = config.headerPrefix;
     let spoofed = false;
     for (let i = 0; i < headers.length; i++) {
-      const name = unchecked(headers[i]).name;
+      const name = headers[i].name;
       if (name.startsWith(prefix)) {
         removeHeader(HeaderMap.RequestHeaders, name);
         spoofed = true;
@@ -193,22 +193,28 @@ export class ShadowdiffStream extends Context {
 
 function headerOr(headers: Array<HeaderEntry>, name: string, fallback: string): string {
   const value = findHeader(headers, name);
-  return value === null ? fallback : value;
+  if (value === null) return fallback;
+  return value;
 }
 
 function withoutQuery(path: string): string {
   const query = path.indexOf("?");
-  return query < 0 ? path : path.substring(0, query);
+  if (query < 0) return path;
+  return path.substring(0, query);
 }
 
 function withoutSuffix(authority: string, suffix: string): string {
   if (suffix.length == 0) return authority;
   // Envoy appends the suffix to the host, before any port.
   const colon = authority.lastIndexOf(":");
-  const host = colon > 0 ? authority.substring(0, colon) : authority;
+  let host = authority;
+  let port = "";
+  if (colon > 0) {
+    host = authority.substring(0, colon);
+    port = authority.substring(colon);
+  }
   if (!host.endsWith(suffix) || host.length == suffix.length) return authority;
-  const stripped = host.substring(0, host.length - suffix.length);
-  return colon > 0 ? stripped + authority.substring(colon) : stripped;
+  return host.substring(0, host.length - suffix.length) + port;
 }
 
 /** The wire format's id pattern: [0-9A-Za-z._:-]{1,128}. */
