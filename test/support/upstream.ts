@@ -91,8 +91,11 @@ async function respond(res: ServerResponse, response: StubResponse): Promise<voi
     // Respect backpressure so the body really leaves in many chunks rather than one buffered write.
     if (!res.write(body.subarray(offset, offset + response.chunkBytes))) {
       await new Promise<void>((resolve) => {
-        res.once('drain', resolve);
-        res.once('close', resolve);
+        const resume = (): void => {
+          res.off('drain', resume).off('close', resume);
+          resolve();
+        };
+        res.on('drain', resume).on('close', resume);
       });
     }
   }

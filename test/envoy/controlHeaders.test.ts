@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
+import { headersWithPrefix, headerValue } from '../support/headers.js';
+import { startStack, type Stack } from '../support/shadowdiffStack.js';
+import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
+
+const PREFIX = 'x-shadowdiff-';
+const spoofed = {
+  'x-shadowdiff-shadow': '1',
+  'x-shadowdiff-sampled': '1',
+  'x-shadowdiff-id': 'chosen-by-client',
+  'x-shadowdiff-segment': 'always',
+  'x-shadowdiff-reason': 'segment',
+  'x-shadowdiff-anything-else': 'x',
+};
+
+describe('control headers between client, primary and shadow', () => {
+  let stack: Stack | undefined;
+  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
+
+  beforeAll(async () => {
+    stack = await startStack({ edgeConfig: testEdgeConfig(cohortSampling({ always: 100, never: 0 })) });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('gives the shadow copy the marker, id, segment and reason, and the primary everything but the marker', async () => {
+    const { primary, shadow } = stack!;
+    const response = await stack!.send('/tagged', { 'x-cohort': 'always', 'x-user-id': 'alice' });
+    expect(response.status).toBe(200);
+    const [copy] = (await shadow.waitForRequests(1)).filter((request) => request.path === '/tagged');
+    const original = primary.requests.find((request) => request.path === '/tagged');
+    const id = headerValue(original!.headers, `${PREFIX}id`);
+    expect(id).toMatch(/^[0-9A-Za-z._:-]{1,128}$/);
+    expect(headersWithPrefix(original!.headers, PREFIX)).toEqual({
+      'x-shadowdiff-id': id,
+      'x-shadowdiff-reason': 'segment',
+      'x-shadowdiff-sampled': '1',
+      'x-shadowdiff-segment': 'always',
+    });
+    expect(headersWithPrefix(copy!.headers, PREFIX)).toMatchObject({
+      'x-shadowdiff-id': id,
+      'x-shadowdiff-reason': 'segment',
+      'x-shadowdiff-segment': 'always',
+      'x-shadowdiff-shadow': '1',
+    });
+  });
+
+  it('strips spoofed control headers: a client can neither force mirroring nor reach the primary with a marker', async () => {
+    const { envoy, primary, shadow } = stack!;
+    const statsBefore = await envoy.stats();
+    const shadowBefore = shadow.requests.length;
+    const response = await stack!.send('/spoofed-not-sampled', { ...spoofed, 'x-cohort': 'never', 'x-user-id': 'mallory' });
+    expect(response.status).toBe(200);
+    // A sampled request afterwards: once its copy arrived, a mirrored spoofed request would have too.
+    await stack!.send('/spoofed-sampled', { ...spoofed, 'x-cohort': 'always', 'x-user-id': 'mallory' });
+    const copies = (await shadow.waitForRequests(shadowBefore + 1)).slice(shadowBefore);
+    expect(copies.map((request) => request.path)).toEqual(['/spoofed-sampled']);
+
+    const notSampled = primary.requests.find((request) => request.path === '/spoofed-not-sampled');
+    expect(headersWithPrefix(notSampled!.headers, PREFIX)).toEqual({});
+    const sampled = primary.requests.find((request) => request.path === '/spoofed-sampled');
+    const sampledHeaders = headersWithPrefix(sampled!.headers, PREFIX);
+    expect(Object.keys(sampledHeaders)).toEqual(['x-shadowdiff-id', 'x-shadowdiff-reason', 'x-shadowdiff-sampled', 'x-shadowdiff-segment']);
+    expect(sampledHeaders['x-shadowdiff-id']).not.toBe('chosen-by-client');
+    expect(headerValue(copies[0]!.headers, `${PREFIX}id`)).toBe(sampledHeaders['x-shadowdiff-id']);
+    expect(headerValue(copies[0]!.headers, `${PREFIX}anything-else`)).toBeUndefined();
+
+    const statsAfter = await envoy.stats();
+    const removed = (stats: Map<string, number>): number => stats.get('wasmcustom.shadowdiff.edge.spoofed_headers_removed') ?? 0;
+    expect(removed(statsAfter) - removed(statsBefore)).toBe(2);
+  });
+});

@@ -1,0 +1,64 @@
+import { buildBootstrap } from '../../envoy/bootstrap.js';
+import type { JsonObject } from '../../envoy/json.js';
+import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from './envoyProcess.js';
+import { requireFilterWasm } from './paths.js';
+import { startStubCollector, type CollectorMode, type StubCollector } from './stubCollector.js';
+import { testShadowConfig } from './testFilterConfigs.js';
+import { startUpstream, type Upstream, type UpstreamHandler } from './upstream.js';
+
+export interface StackOptions {
+  edgeConfig: JsonObject;
+  shadowConfig?: JsonObject;
+  collectorMode?: CollectorMode;
+  primaryHandler?: UpstreamHandler;
+  shadowHandler?: UpstreamHandler;
+  logLevel?: EnvoyLogLevel;
+}
+
+/** One edge Envoy running the built filter, with its primary, shadow and collector stubs. */
+export interface Stack {
+  envoy: EnvoyInstance;
+  primary: Upstream;
+  shadow: Upstream;
+  collector: StubCollector;
+  /** A request through the edge listener. */
+  send(path: string, headers?: Record<string, string>): Promise<Response>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const primary = await startUpstream('primary', options.primaryHandler);
+  const shadow = await startUpstream('shadow', options.shadowHandler);
+  const collector = await startStubCollector({ mode: options.collectorMode ?? 'ok' });
+  const closeStubs = async (): Promise<void> => {
+    await Promise.all([primary.close(), shadow.close(), collector.close()]);
+  };
+  let envoy: EnvoyInstance;
+  try {
+    envoy = await startEnvoy(
+      buildBootstrap({
+        edgePort: 0,
+        adminPort: 0,
+        primary: primary.endpoint,
+        shadow: shadow.endpoint,
+        collector: collector.endpoint,
+        wasm: { path: await requireFilterWasm(), edgeConfig: options.edgeConfig, shadowConfig: options.shadowConfig ?? testShadowConfig() },
+      }),
+      { logLevel: options.logLevel ?? 'info' },
+    );
+  } catch (error) {
+    await closeStubs();
+    throw error;
+  }
+  return {
+    envoy,
+    primary,
+    shadow,
+    collector,
+    send: (path, headers = {}) => fetch(`${envoy.edgeUrl}${path}`, { headers }),
+    stop: async () => {
+      await envoy.stop();
+      await closeStubs();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { COLLECTOR_CLUSTER } from '../../envoy/filterConfigs.js';
+import type { JsonObject } from '../../envoy/json.js';
+
+/**
+ * Filter configurations for the real-Envoy suites: a fast flush so records arrive within a test,
+ * and a short export timeout so a slow collector shows up as failures quickly.
+ */
+const testExport: JsonObject = { batchSize: 32, flushIntervalMs: 50 };
+const testCollector: JsonObject = { cluster: COLLECTOR_CLUSTER, timeoutMs: 500 };
+
+export function testEdgeConfig(sampling: JsonObject): JsonObject {
+  return { role: 'edge', source: 'edge-test', collector: testCollector, sampling, export: testExport };
+}
+
+export function testShadowConfig(): JsonObject {
+  return { role: 'shadow', source: 'shadow-test', collector: testCollector, export: testExport };
+}
+
+/** One segment per cohort value of the `x-cohort` header, at the given percentages; nothing else is sampled. */
+export function cohortSampling(percentByCohort: Record<string, number>): JsonObject {
+  return {
+    keyHeader: 'x-user-id',
+    defaultPercent: 0,
+    segments: Object.entries(percentByCohort).map(([cohort, percent]) => ({
+      name: cohort,
+      header: 'x-cohort',
+      exact: [cohort],
+      percent,
+    })),
+  };
+}
