@@ -1,0 +1,262 @@
+// The collector's configuration: defaults < config file (YAML or JSON) < environment < command
+// line. Validated once at start-up; every error names the field and, when it came from the
+// environment or a flag, where it came from. Unknown fields are refused so typos do not pass.
+
+import { readFileSync } from 'node:fs';
+import { Ajv } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import { CollectorError, type ErrorDetail } from './errors.js';
+import { fieldGlobProblem, headerGlobProblem } from './ignoreRules.js';
+import { templateProblem } from './routeTemplate.js';
+import { formatFieldPath, locateSchemaError } from './schemaErrors.js';
+import type { CollectorConfig } from './types.js';
+
+const HEADER_NAME_OR_STAR = "^(\\*|[a-z0-9!#$%&'+.^_`|~-]{1,128})$";
+
+const stringList = (items: object, maxItems: number) => ({ type: 'array', items, maxItems, default: [] });
+const routeIgnore = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    fields: stringList({ type: 'string' }, 1000),
+    headers: stringList({ type: 'string' }, 1000),
+  },
+};
+
+const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    listen: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        host: { type: 'string', minLength: 1, maxLength: 255, default: '127.0.0.1' },
+        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 },
+      },
+    },
+    // Printable ASCII like the filter's collector.token; inner spaces allowed, none at the ends.
+    token: { type: 'string', maxLength: 256, pattern: '^([!-~]([ -~]*[!-~])?)?$', default: '' },
+    bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 268435456, default: 8388608 },
+    join: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        windowMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
+        maxPending: { type: 'integer', minimum: 1, maximum: 10000000, default: 100000 },
+        rememberMs: { type: 'integer', minimum: 0, maximum: 86400000, default: 60000 },
+        maxRemembered: { type: 'integer', minimum: 0, maximum: 10000000, default: 200000 },
+        sweepIntervalMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
+      },
+    },
+    routes: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        max: { type: 'integer', minimum: 1, maximum: 10000, default: 200 },
+        templates: stringList({ type: 'string', minLength: 1, maxLength: 2048 }, 1000),
+      },
+    },
+    compare: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        headers: {
+          type: 'array',
+          maxItems: 64,
+          uniqueItems: true,
+          // `*` alone: every header the filter digested.
+          items: { type: 'string', pattern: HEADER_NAME_OR_STAR },
+          // etag is left out: it changes whenever the body does, or per instance.
+          default: ['content-type', 'content-encoding', 'cache-control', 'location', 'vary'],
+        },
+      },
+    },
+    ignore: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        ...routeIgnore.properties,
+        routes: { type: 'object', additionalProperties: routeIgnore, maxProperties: 10000, default: {} },
+      },
+    },
+    report: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        topK: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
+        examplesPerField: { type: 'integer', minimum: 0, maximum: 20, default: 3 },
+        maxFieldsPerRoute: { type: 'integer', minimum: 1, maximum: 10000, default: 512 },
+        noiseThreshold: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.9 },
+        noiseMinPairs: { type: 'integer', minimum: 1, default: 20 },
+      },
+    },
+    pairs: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        keepDiverged: { type: 'integer', minimum: 0, maximum: 1000000, default: 2000 },
+        keepOther: { type: 'integer', minimum: 0, maximum: 1000000, default: 500 },
+      },
+    },
+    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+  },
+} as const;
+
+const validateConfig = new Ajv({ strict: true, allErrors: true, useDefaults: true }).compile<CollectorConfig>(CONFIG_SCHEMA);
+
+/** Where a setting came from, for error messages. */
+export type Origins = Map<string, string>;
+
+export interface ConfigOverride {
+  /** dotted field path, e.g. `listen.port` */
+  field: string;
+  value: string;
+  /** e.g. `SHADOWDIFF_PORT` or `--port` */
+  origin: string;
+}
+
+/** Environment variables the collector reads, and the field each sets. */
+export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string }> = [
+  { name: 'SHADOWDIFF_HOST', field: 'listen.host' },
+  { name: 'SHADOWDIFF_PORT', field: 'listen.port' },
+  { name: 'SHADOWDIFF_TOKEN', field: 'token' },
+  { name: 'SHADOWDIFF_WINDOW_MS', field: 'join.windowMs' },
+  { name: 'SHADOWDIFF_MAX_PENDING', field: 'join.maxPending' },
+  { name: 'SHADOWDIFF_BODY_LIMIT_BYTES', field: 'bodyLimitBytes' },
+  { name: 'SHADOWDIFF_LOG_LEVEL', field: 'logLevel' },
+];
+export const CONFIG_FILE_ENV = 'SHADOWDIFF_CONFIG';
+
+export interface ConfigSources {
+  /** path of a YAML or JSON file; falls back to $SHADOWDIFF_CONFIG */
+  file?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** command-line flags; win over everything */
+  overrides?: readonly ConfigOverride[];
+}
+
+export function loadConfig(sources: ConfigSources = {}): CollectorConfig {
+  const env = sources.env ?? {};
+  const file = sources.file ?? env[CONFIG_FILE_ENV];
+  const raw = file === undefined || file === '' ? {} : readConfigFile(file);
+  const origins: Origins = new Map();
+  const overrides: ConfigOverride[] = [];
+  for (const { name, field } of ENVIRONMENT) {
+    const value = env[name];
+    if (value !== undefined && value !== '') overrides.push({ field, value, origin: name });
+  }
+  overrides.push(...(sources.overrides ?? []));
+  for (const override of overrides) {
+    applyOverride(raw, override);
+    origins.set(override.field, override.origin);
+  }
+  return parseConfig(raw, origins, file);
+}
+
+/** The defaults, as a complete configuration. */
+export function defaultConfig(): CollectorConfig {
+  return parseConfig({});
+}
+
+/** Validates a raw configuration object and fills in defaults. Throws CONFIG_INVALID naming every bad field. */
+export function parseConfig(raw: unknown, origins: Origins = new Map(), file?: string): CollectorConfig {
+  const config: unknown = structuredClone(raw ?? {});
+  const where = file === undefined ? '' : ` in ${file}`;
+  if (!validateConfig(config)) {
+    const details: ErrorDetail[] = [];
+    for (const error of validateConfig.errors ?? []) {
+      const located = locateSchemaError(error);
+      if (located === null) continue;
+      details.push(fieldError(formatFieldPath(located.path) || '(config)', located.message, origins));
+    }
+    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+  }
+  const details = semanticProblems(config).map((p) => fieldError(p.field, p.message, origins));
+  if (details.length > 0) {
+    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+  }
+  return config;
+}
+
+function fieldError(field: string, message: string, origins: Origins): ErrorDetail {
+  const origin = origins.get(field);
+  return { field, message: origin === undefined ? message : `${message} (from ${origin})` };
+}
+
+function summarize(details: readonly ErrorDetail[]): string {
+  return details.map((d) => `${d.field}: ${d.message}`).join('; ');
+}
+
+/** Constraints a JSON schema cannot express: template and glob syntax, `*` standing alone. */
+function semanticProblems(config: CollectorConfig): Array<{ field: string; message: string }> {
+  const problems: Array<{ field: string; message: string }> = [];
+  const check = (field: string, problem: string | null): void => {
+    if (problem !== null) problems.push({ field, message: problem });
+  };
+  config.routes.templates.forEach((t, i) => check(`routes.templates[${i}]`, templateProblem(t)));
+  if (config.compare.headers.includes('*') && config.compare.headers.length > 1) {
+    check('compare.headers', '"*" (every digested header) cannot be combined with names');
+  }
+  const checkRules = (prefix: string, rules: { fields: string[]; headers: string[] }): void => {
+    rules.fields.forEach((g, i) => check(`${prefix}.fields[${i}]`, fieldGlobProblem(g)));
+    rules.headers.forEach((g, i) => check(`${prefix}.headers[${i}]`, headerGlobProblem(g)));
+  };
+  checkRules('ignore', config.ignore);
+  for (const [key, rules] of Object.entries(config.ignore.routes)) {
+    const prefix = formatFieldPath(['ignore', 'routes', key]);
+    check(prefix, routeKeyProblem(key));
+    checkRules(prefix, rules);
+  }
+  return problems;
+}
+
+/** Keys of ignore.routes: a route as the report names it, or a path template for every method. */
+function routeKeyProblem(key: string): string | null {
+  if (key === 'other') return null;
+  const space = key.indexOf(' ');
+  const template = space < 0 ? key : key.slice(space + 1);
+  if (space >= 0 && !/^[A-Za-z]{1,16}$/.test(key.slice(0, space))) {
+    return 'must be a route such as "GET /orders/{id}" or a path template such as "/orders/{id}"';
+  }
+  const problem = templateProblem(template);
+  return problem === null ? null : `route template ${problem}`;
+}
+
+function readConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new CollectorError('CONFIG_INVALID', `cannot read config file ${file}: ${reason}`, [{ field: '(file)', message: reason }]);
+  }
+  try {
+    return parseYaml(text) ?? {};
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
+    throw new CollectorError('CONFIG_INVALID', `config file ${file} is not valid YAML/JSON: ${reason}`, [{ field: '(file)', message: reason }]);
+  }
+}
+
+/** Sets `field` in `raw`, converting numeric text so the schema can judge the value itself. */
+function applyOverride(raw: unknown, override: ConfigOverride): void {
+  if (typeof raw !== 'object' || raw === null) return;
+  const keys = override.field.split('.');
+  let target = raw as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    const next = target[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) target[key] = {};
+    target = target[key] as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1] ?? override.field;
+  const numeric = /^-?\d+(\.\d+)?$/.test(override.value) && override.field !== 'token';
+  target[last] = numeric ? Number(override.value) : override.value;
+}

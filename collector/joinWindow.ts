@@ -1,0 +1,147 @@
+// Joins the two legs of a request by correlation id, in either order, within a window.
+//
+// Cost per record is O(1): a Map lookup, and expiry pops from the front of insertion-ordered Maps
+// (arrival order is deadline order, because the window is fixed), so nothing ever scans history.
+// No per-entry timers exist; whoever owns the window calls expire() (on ingest and on a sweep).
+//
+// Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
+// once and a leg arriving after its partner's window closed is reported as late rather than
+// opening a new entry that would later be miscounted as a second missing leg.
+
+import type { DigestRecord, MissingOutcome } from './types.js';
+
+export interface JoinSink {
+  paired(primary: DigestRecord, shadow: DigestRecord): void;
+  unpaired(record: DigestRecord, outcome: MissingOutcome): void;
+  /** Dropped unpaired because the pending cap was reached (oldest first). */
+  evicted(record: DigestRecord): void;
+  /** The same (id, leg) was seen before. */
+  duplicate(record: DigestRecord): void;
+  /** The other leg of this id was already resolved as missing or evicted. */
+  late(record: DigestRecord): void;
+}
+
+export interface JoinWindowOptions {
+  windowMs: number;
+  maxPending: number;
+  rememberMs: number;
+  maxRemembered: number;
+}
+
+const PRIMARY = 1;
+const SHADOW = 2;
+
+interface JoinEntry {
+  primary: DigestRecord | null;
+  shadow: DigestRecord | null;
+  /** bit set of legs seen: PRIMARY | SHADOW */
+  legs: number;
+  /** pending: when the window closes; remembered: when the tombstone is forgotten */
+  deadline: number;
+}
+
+export interface PendingLegs {
+  primary: DigestRecord | null;
+  shadow: DigestRecord | null;
+}
+
+export class JoinWindow {
+  private readonly pending = new Map<string, JoinEntry>();
+  private readonly remembered = new Map<string, JoinEntry>();
+
+  constructor(
+    private readonly options: JoinWindowOptions,
+    private readonly sink: JoinSink,
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  get rememberedCount(): number {
+    return this.remembered.size;
+  }
+
+  offer(record: DigestRecord, now: number): void {
+    const bit = record.leg === 'primary' ? PRIMARY : SHADOW;
+    const resolved = this.remembered.get(record.id);
+    if (resolved !== undefined) {
+      if ((resolved.legs & bit) !== 0) this.sink.duplicate(record);
+      else {
+        resolved.legs |= bit;
+        this.sink.late(record);
+      }
+      return;
+    }
+    const entry = this.pending.get(record.id);
+    if (entry === undefined) {
+      this.pending.set(record.id, {
+        primary: bit === PRIMARY ? record : null,
+        shadow: bit === SHADOW ? record : null,
+        legs: bit,
+        deadline: now + this.options.windowMs,
+      });
+      if (this.pending.size > this.options.maxPending) this.evictOldest(now);
+      return;
+    }
+    if ((entry.legs & bit) !== 0) {
+      this.sink.duplicate(record);
+      return;
+    }
+    this.pending.delete(record.id);
+    const primary = bit === PRIMARY ? record : entry.primary;
+    const shadow = bit === SHADOW ? record : entry.shadow;
+    entry.legs |= bit;
+    this.remember(record.id, entry, now);
+    if (primary !== null && shadow !== null) this.sink.paired(primary, shadow);
+  }
+
+  /** Closes every window that ended at or before `now`; returns how many entries closed. */
+  expire(now: number): number {
+    let closed = 0;
+    for (const [id, entry] of this.pending) {
+      if (entry.deadline > now) break;
+      this.pending.delete(id);
+      const primary = entry.primary;
+      const shadow = entry.shadow;
+      this.remember(id, entry, now);
+      if (primary !== null) this.sink.unpaired(primary, 'shadow_missing');
+      else if (shadow !== null) this.sink.unpaired(shadow, 'primary_missing');
+      closed++;
+    }
+    for (const [id, entry] of this.remembered) {
+      if (entry.deadline > now) break;
+      this.remembered.delete(id);
+    }
+    return closed;
+  }
+
+  /** The legs waiting for a partner, for pair lookups; undefined when `id` is not pending. */
+  pendingLegs(id: string): PendingLegs | undefined {
+    return this.pending.get(id);
+  }
+
+  private evictOldest(now: number): void {
+    for (const [id, entry] of this.pending) {
+      this.pending.delete(id);
+      const record = entry.primary ?? entry.shadow;
+      this.remember(id, entry, now);
+      if (record !== null) this.sink.evicted(record);
+      return;
+    }
+  }
+
+  /** Turns the entry into a tombstone: records are released, only the legs seen are kept. */
+  private remember(id: string, entry: JoinEntry, now: number): void {
+    entry.primary = null;
+    entry.shadow = null;
+    entry.deadline = now + this.options.rememberMs;
+    this.remembered.set(id, entry);
+    if (this.remembered.size > this.options.maxRemembered) {
+      for (const oldest of this.remembered.keys()) {
+        this.remembered.delete(oldest);
+        break;
+      }
+    }
+  }
+}

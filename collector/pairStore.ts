@@ -1,0 +1,40 @@
+// Recently resolved pairs, for GET /v1/pairs/:id. Diverged pairs are kept apart from the rest so
+// that a flood of matches cannot push out the examples the report points at. Both are bounded,
+// insertion-ordered Maps: the oldest entry goes first.
+
+import type { PairView } from './types.js';
+
+export interface PairStoreLimits {
+  keepDiverged: number;
+  keepOther: number;
+}
+
+export class PairStore {
+  private readonly diverged = new Map<string, PairView>();
+  private readonly other = new Map<string, PairView>();
+
+  constructor(private readonly limits: PairStoreLimits) {}
+
+  add(view: PairView): void {
+    const diverged = view.diff?.diverged === true;
+    const target = diverged ? this.diverged : this.other;
+    const limit = diverged ? this.limits.keepDiverged : this.limits.keepOther;
+    if (limit === 0) return;
+    target.delete(view.id);
+    target.set(view.id, view);
+    if (target.size > limit) {
+      for (const oldest of target.keys()) {
+        target.delete(oldest);
+        break;
+      }
+    }
+  }
+
+  get(id: string): PairView | undefined {
+    return this.diverged.get(id) ?? this.other.get(id);
+  }
+
+  get size(): number {
+    return this.diverged.size + this.other.size;
+  }
+}
