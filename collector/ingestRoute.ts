@@ -1,0 +1,67 @@
+// POST /v1/batches: authenticate, validate against the wire schema, feed the engine.
+//
+// Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
+// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
+
+import type { FastifyInstance } from 'fastify';
+import type { BatchValidator } from './batchValidator.js';
+import { bearerTokenChecker } from './bearerAuth.js';
+import type { DiffEngine } from './diffEngine.js';
+import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
+import type { CollectorMetrics } from './metrics.js';
+
+/** The path the filter posts to by default (its `collector.path`). */
+export const INGEST_PATH = '/v1/batches';
+
+export interface IngestResponse {
+  accepted: number;
+  duplicates: number;
+  late: number;
+  rejectedRecords: number;
+  rejected: ErrorDetail[];
+}
+
+export function registerIngestRoute(
+  app: FastifyInstance,
+  deps: { engine: DiffEngine; validator: BatchValidator; metrics: CollectorMetrics; token: string },
+): void {
+  const authorized = bearerTokenChecker(deps.token);
+
+  app.post(
+    INGEST_PATH,
+    {
+      // Before the body is read: an unauthenticated client cannot make us parse megabytes.
+      onRequest: async (request) => {
+        if (!authorized(request.headers.authorization)) {
+          throw new CollectorError('UNAUTHORIZED', 'missing or wrong bearer token (authorization: Bearer <token>)');
+        }
+      },
+    },
+    async (request): Promise<IngestResponse> => {
+      const verdict = deps.validator.check(request.body);
+      if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
+        deps.metrics.batch('rejected');
+        deps.engine.countRejected(verdict.received);
+        const details = [...verdict.batchErrors, ...verdict.recordErrors];
+        throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
+      }
+      const summary = deps.engine.ingest(verdict.records);
+      deps.engine.countRejected(verdict.rejectedRecords);
+      deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
+      return {
+        ...summary,
+        rejectedRecords: verdict.rejectedRecords,
+        rejected: verdict.recordErrors.slice(0, MAX_ERROR_DETAILS),
+      };
+    },
+  );
+}
+
+function summarize(details: readonly ErrorDetail[]): string {
+  const first = details[0];
+  if (first === undefined) return 'no records';
+  const record = first.index === undefined ? '' : `records[${first.index}]`;
+  const where = first.field.startsWith('(') ? record || first.field : record === '' ? first.field : `${record}.${first.field}`;
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+  return `${where}: ${first.message}${more}`;
+}

@@ -1,0 +1,25 @@
+// Operational endpoints: liveness, readiness and Prometheus metrics.
+
+import type { FastifyInstance } from 'fastify';
+import type { DiffEngine } from './diffEngine.js';
+import { CollectorError } from './errors.js';
+import type { CollectorMetrics } from './metrics.js';
+
+export function registerOpsRoutes(
+  app: FastifyInstance,
+  deps: { engine: DiffEngine; metrics: CollectorMetrics; isClosing: () => boolean },
+): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  // Not ready once shutdown starts, so load balancers stop sending batches before the listener closes.
+  app.get('/readyz', async () => {
+    if (deps.isClosing()) throw new CollectorError('NOT_READY', 'the collector is shutting down');
+    return { status: 'ready' };
+  });
+
+  app.get('/metrics', async (_request, reply) => {
+    deps.engine.tick();
+    reply.header('content-type', deps.metrics.registry.contentType);
+    return deps.metrics.registry.metrics();
+  });
+}
