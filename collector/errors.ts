@@ -16,6 +16,7 @@ export const ERRORS = {
   CONFIG_INVALID: { status: 0, summary: 'the configuration is invalid' },
   CLI_USAGE: { status: 0, summary: 'bad command line' },
   COLLECTOR_UNREACHABLE: { status: 0, summary: 'the collector did not answer' },
+  COLLECTOR_ANSWER: { status: 0, summary: 'the collector answered with an error or something that is not a report' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
