@@ -1,0 +1,27 @@
+// The import object handed to WebAssembly.instantiate, and the set of
+// "module.name" keys it implements (for the load-time import check).
+
+import { createProxyHostFunctions } from './proxyHostFunctions.js';
+import { createRuntimeHostFunctions } from './runtimeHostFunctions.js';
+import type { VmRuntime } from './vmRuntime.js';
+
+export interface HostImports {
+  readonly importObject: WebAssembly.Imports;
+  readonly implemented: ReadonlySet<string>;
+}
+
+export function createHostImports(vm: VmRuntime, randomSeed: number): HostImports {
+  const runtime = createRuntimeHostFunctions(vm, randomSeed);
+  const importObject: WebAssembly.Imports = {
+    env: { ...createProxyHostFunctions(vm), ...runtime.env },
+    wasi_unstable: runtime.wasi,
+    wasi_snapshot_preview1: runtime.wasi,
+  };
+  const implemented = new Set<string>();
+  for (const [module, functions] of Object.entries(importObject)) {
+    for (const name of Object.keys(functions)) {
+      implemented.add(`${module}.${name}`);
+    }
+  }
+  return { importObject, implemented };
+}
