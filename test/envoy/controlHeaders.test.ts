@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
-import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
+import { cohortSampling, testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.js';
 
 const PREFIX = 'x-shadowdiff-';
 const spoofed = {
@@ -70,5 +70,32 @@ describe('control headers between client, primary and shadow', () => {
     const statsAfter = await envoy.stats();
     const removed = (stats: Map<string, number>): number => stats.get('wasmcustom.shadowdiff.edge.spoofed_headers_removed') ?? 0;
     expect(removed(statsAfter) - removed(statsBefore)).toBe(2);
+  });
+});
+
+describe('a custom headerPrefix', () => {
+  let stack: Stack | undefined;
+  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
+
+  beforeAll(async () => {
+    // The bootstrap derives the mirroring route's header and the marker it strips from the edge's prefix.
+    stack = await startStack({
+      edgeConfig: { ...testEdgeConfig(cohortSampling({ always: 100 })), headerPrefix: 'x-sd-' },
+      shadowConfig: { ...testShadowConfig(), headerPrefix: 'x-sd-' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('is what the mirroring route matches and what the shadow copy is marked with', async () => {
+    const response = await stack!.send('/prefixed', { 'x-cohort': 'always', 'x-user-id': 'erin', 'x-sd-shadow': '1' });
+    expect(response.status).toBe(200);
+    const [copy] = await stack!.shadow.waitForRequests(1);
+    expect(headerValue(copy!.headers, 'x-sd-shadow')).toBe('1');
+    expect(headersWithPrefix(copy!.headers, PREFIX)).toEqual({});
+    const original = stack!.primary.requests.find((request) => request.path === '/prefixed');
+    expect(headerValue(original!.headers, 'x-sd-sampled')).toBe('1');
+    expect(headerValue(original!.headers, 'x-sd-shadow')).toBeUndefined();
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EDGE_LISTENER } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
-import { findEnvoy } from '../../scripts/findEnvoy.js';
+import { envoyBinary } from './envoyBinary.js';
 import { PROJECT_ROOT } from './paths.js';
 
 export type EnvoyLogLevel = 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'critical' | 'off';
@@ -53,7 +53,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
  * directory, so relative paths in a config mean the same as in the shipped envoy/envoy.yaml.
  */
 export async function startEnvoy(config: JsonObject, options: StartEnvoyOptions = {}): Promise<EnvoyInstance> {
-  const binary = await findEnvoy({ install: false });
+  const binary = await envoyBinary();
   const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-envoy-'));
   const configPath = join(dir, 'envoy.json');
   const adminAddressPath = join(dir, 'admin-address');

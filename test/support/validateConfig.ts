@@ -3,7 +3,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../../envoy/json.js';
-import { findEnvoy } from '../../scripts/findEnvoy.js';
+import { envoyBinary } from './envoyBinary.js';
 import { PROJECT_ROOT } from './paths.js';
 
 export interface ValidationResult {
@@ -17,7 +17,7 @@ export interface ValidationResult {
  * relative paths in the shipped configs point.
  */
 export async function validateConfigFile(configPath: string): Promise<ValidationResult> {
-  const binary = await findEnvoy({ install: false });
+  const binary = await envoyBinary();
   return new Promise((resolve) => {
     execFile(
       binary,
