@@ -25,7 +25,11 @@ export interface WasmOptions {
    * unless Envoy is always started from a known directory.
    */
   path: string;
-  /** Both roles share one VM per worker when they share the vm_id (same module, less memory). */
+  /**
+   * Both roles share one VM per worker under one vm_id: less memory, and a trap in either role
+   * stops both, so while the edge is skipped the shadow side refuses copies instead of passing
+   * them on unmarked.
+   */
   vmId?: string;
   edgeConfig?: JsonObject;
   shadowConfig?: JsonObject;
@@ -54,7 +58,7 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
   const listenAddress = options.listenAddress ?? DEFAULT_LISTEN_ADDRESS;
   const wasm = options.wasm === false ? undefined : options.wasm;
   const edgeConfig = wasm?.edgeConfig ?? defaultEdgeFilterConfig();
-  const headerPrefix = wasm === undefined ? DEFAULT_HEADER_PREFIX : headerPrefixOf(edgeConfig);
+  const headerPrefix = headerPrefixOf(edgeConfig);
   const edgeFilters: JsonObject[] = [];
   const shadowFilters: JsonObject[] = [];
   if (wasm !== undefined) {
@@ -192,9 +196,10 @@ function httpConnectionManager(statPrefix: string, routeConfig: JsonObject, filt
 }
 
 /**
- * Envoy 1.40 applies the failure policy to a VM that fails while serving (FAIL_OPEN skips the
- * filter, FAIL_CLOSED answers 503); a configuration the filter refuses fails the config load
- * whatever the policy.
+ * Envoy 1.40 applies the failure policy once a VM has failed while serving: FAIL_OPEN skips the
+ * filter for later requests, FAIL_CLOSED answers them 503 (the request during which the VM trapped
+ * gets a 503 either way). A configuration the filter refuses fails the config load whatever the
+ * policy: Envoy does not start, or rejects the listener update and keeps the old listener.
  */
 function wasmFilter(
   pluginName: string,
