@@ -87,7 +87,7 @@ export async function startEnvoy(config: JsonObject, options: StartEnvoyOptions 
     stopped = true;
     if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
-      const graceful = await Promise.race([exited.then(() => true), sleep(5_000).then(() => false)]);
+      const graceful = await Promise.race([exited.then(() => true), sleep(5_000, false, { ref: false })]);
       if (!graceful) {
         child.kill('SIGKILL');
         await exited;
