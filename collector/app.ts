@@ -1,7 +1,7 @@
 // buildApp(): the collector as a Fastify instance, without listening (server.ts listens). Tests
 // drive it with fastify.inject and an injected clock.
 
-import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { BatchValidator, loadWireSchema, type WireSchema } from './batchValidator.js';
 import { DiffEngine } from './diffEngine.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
@@ -41,6 +41,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
+    // Fastify's default (100) would refuse valid correlation ids of 101-128 characters.
+    routerOptions: { maxParamLength: wireSchema.definitions.record.properties.id.maxLength },
+    // Router errors (bad URL encoding, over-long parameters) skip the error handler; same catalogue here.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toCollectorError(error)),
     // The hot path must not log twice per batch; errors are logged by the error handler.
     logController: new LogController({ disableRequestLogging: true }),
     // Query strings need coercion ("10" -> 10) but unknown parameters must be refused, not dropped.
@@ -67,7 +71,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
       request.log.warn({ code: collectorError.code }, collectorError.message);
     }
     if (collectorError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
-    return reply.status(collectorError.status).send(errorBody(collectorError.code, collectorError.message, collectorError.details));
+    sendError(reply, collectorError);
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)),
@@ -77,6 +81,10 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   registerReportRoutes(app, { engine, wireSchema });
   registerOpsRoutes(app, { engine, metrics, isClosing: () => closing });
   return app;
+}
+
+function sendError(reply: FastifyReply, error: CollectorError): void {
+  void reply.status(error.status).send(errorBody(error.code, error.message, error.details));
 }
 
 /** Maps Fastify's own errors (parsing, limits, schema validation) onto the catalogue. */
@@ -91,6 +99,9 @@ function toCollectorError(error: FastifyError | CollectorError): CollectorError 
     }
     const first = details[0];
     return new CollectorError('QUERY_INVALID', first === undefined ? error.message : `${first.field}: ${first.message}`, details);
+  }
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' || error.code === 'FST_ERR_BAD_URL') {
+    return new CollectorError('QUERY_INVALID', 'a path parameter is too long or badly encoded', [{ field: 'params', message: 'too long or badly encoded' }]);
   }
   const byFastifyCode: Partial<Record<string, ErrorCode>> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',

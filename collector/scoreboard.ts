@@ -340,8 +340,9 @@ function ratio(part: number, whole: number): number | null {
   return whole === 0 ? null : part / whole;
 }
 
+/** Difference of two millisecond values, rounded to the microsecond so no float dust shows. */
 function minus(a: number | null, b: number | null): number | null {
-  return a === null || b === null ? null : a - b;
+  return a === null || b === null ? null : Math.round((a - b) * 1000) / 1000;
 }
 
 function quantilesMs(sketch: LatencySketch): LatencyQuantilesMs {

@@ -1,0 +1,104 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultConfig, loadConfig, parseConfig } from '../../collector/config.js';
+import { CollectorError } from '../../collector/errors.js';
+
+function configError(run: () => unknown): CollectorError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof CollectorError) return error;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+function tempFile(name: string, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'shadowdiff-config-'));
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+describe('config', () => {
+  it('defaults to a loopback listener on 8090 with a 30 s window and no token', () => {
+    const config = defaultConfig();
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8090 });
+    expect(config.join.windowMs).toBe(30_000);
+    expect(config.token).toBe('');
+    expect(config.compare.headers).toContain('content-type');
+    expect(config.report).toMatchObject({ topK: 10, examplesPerField: 3, noiseThreshold: 0.9 });
+  });
+
+  it('reads YAML, fills in the rest from defaults', () => {
+    const file = tempFile(
+      'collector.yaml',
+      ['listen:', '  port: 9999', 'join:', '  windowMs: 5000', 'ignore:', '  fields: ["$.meta.timestamp"]', '  routes:', '    "GET /orders/{id}":', '      fields: ["$.items[*].traceId"]'].join('\n'),
+    );
+    const config = loadConfig({ file });
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9999 });
+    expect(config.join).toMatchObject({ windowMs: 5000, maxPending: 100_000 });
+    expect(config.ignore.routes['GET /orders/{id}']).toEqual({ fields: ['$.items[*].traceId'], headers: [] });
+  });
+
+  it('reads JSON too, via $SHADOWDIFF_CONFIG, with environment variables winning over the file', () => {
+    const file = tempFile('collector.json', JSON.stringify({ listen: { port: 9000 }, token: 'from-file' }));
+    const config = loadConfig({ env: { SHADOWDIFF_CONFIG: file, SHADOWDIFF_PORT: '9100', SHADOWDIFF_TOKEN: '0123' } });
+    expect(config.listen.port).toBe(9100);
+    expect(config.token).toBe('0123');
+  });
+
+  it('lets command-line overrides win over the environment', () => {
+    const config = loadConfig({ env: { SHADOWDIFF_PORT: '9100' }, overrides: [{ field: 'listen.port', value: '9200', origin: '--port' }] });
+    expect(config.listen.port).toBe(9200);
+  });
+
+  it('names every bad field, and where an environment value came from', () => {
+    const error = configError(() => loadConfig({ env: { SHADOWDIFF_PORT: 'http', SHADOWDIFF_WINDOW_MS: '5' } }));
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.details).toEqual([
+      { field: 'listen.port', message: 'must be integer (from SHADOWDIFF_PORT)' },
+      { field: 'join.windowMs', message: 'must be >= 100 (from SHADOWDIFF_WINDOW_MS)' },
+    ]);
+    expect(error.message).toMatch(/listen\.port: must be integer/);
+  });
+
+  it('refuses unknown fields so typos do not pass silently', () => {
+    const error = configError(() => parseConfig({ join: { windowMS: 1000 } }));
+    expect(error.details).toEqual([{ field: 'join.windowMS', message: 'is not a known field' }]);
+  });
+
+  it.each([
+    [{ listen: { port: 70000 } }, 'listen.port', /<= 65535/],
+    [{ listen: { host: '' } }, 'listen.host', /fewer than 1/],
+    [{ token: ' padded ' }, 'token', /must match/],
+    [{ routes: { max: 0 } }, 'routes.max', />= 1/],
+    [{ routes: { templates: ['/a/{b}c'] } }, 'routes.templates[0]', /whole \{name\} parameter/],
+    [{ compare: { headers: ['Content-Type'] } }, 'compare.headers[0]', /must match/],
+    [{ compare: { headers: ['*', 'etag'] } }, 'compare.headers', /cannot be combined/],
+    [{ ignore: { fields: ['meta.ts'] } }, 'ignore.fields[0]', /start with "\$"/],
+    [{ ignore: { headers: ['X-A'] } }, 'ignore.headers[0]', /lower-case/],
+    [{ ignore: { routes: { 'orders/{id}': { fields: [] } } } }, 'ignore.routes["orders/{id}"]', /start with "\/"/],
+    [{ ignore: { routes: { '/a': { fields: ['x'] } } } }, 'ignore.routes["/a"].fields[0]', /start with "\$"/],
+    [{ ignore: { routes: { '/a': { field: [] } } } }, 'ignore.routes["/a"].field', /not a known field/],
+    [{ report: { noiseThreshold: 0 } }, 'report.noiseThreshold', /> 0/],
+    [{ report: { topK: 1000 } }, 'report.topK', /<= 100/],
+    [{ pairs: { keepDiverged: -1 } }, 'pairs.keepDiverged', />= 0/],
+    [{ bodyLimitBytes: 10 }, 'bodyLimitBytes', />= 1024/],
+    [{ logLevel: 'loud' }, 'logLevel', /must be one of/],
+  ])('refuses %j naming %s', (raw, field, message) => {
+    const error = configError(() => parseConfig(raw));
+    expect(error.details.map((d) => d.field)).toContain(field);
+    expect(error.details.find((d) => d.field === field)?.message).toMatch(message);
+  });
+
+  it('names the file when it cannot be read or parsed', () => {
+    expect(configError(() => loadConfig({ file: '/nonexistent/collector.yaml' })).message).toMatch(/cannot read config file \/nonexistent\/collector\.yaml/);
+    const broken = tempFile('broken.yaml', 'listen: [1, 2\n');
+    expect(configError(() => loadConfig({ file: broken })).message).toMatch(/broken\.yaml is not valid YAML/);
+    const wrong = tempFile('wrong.yaml', 'join:\n  windowMs: soon\n');
+    expect(configError(() => loadConfig({ file: wrong })).message).toMatch(/in .*wrong\.yaml: join\.windowMs: must be integer/);
+  });
+});

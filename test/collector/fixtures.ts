@@ -1,0 +1,78 @@
+// Builders shared by the collector tests: valid records and batches, a fake clock, a test app.
+
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { buildApp } from '../../collector/app.js';
+import { defaultConfig } from '../../collector/config.js';
+import type { Clock, CollectorConfig, DigestBatch, DigestRecord, Leg } from '../../collector/types.js';
+
+export const T0 = 1_700_000_000_000;
+
+/** A clock the test moves by hand; the join window never waits for real time. */
+export class FakeClock implements Clock {
+  constructor(public t: number = T0) {}
+  now(): number {
+    return this.t;
+  }
+  advance(ms: number): void {
+    this.t += ms;
+  }
+}
+
+export const EMPTY_BODY_HASH = 'cbf29ce484222325';
+
+export function record(leg: Leg, overrides: Partial<DigestRecord> = {}): DigestRecord {
+  return {
+    id: 'req-1',
+    leg,
+    segment: 'default',
+    reason: 'default',
+    method: 'GET',
+    path: '/orders/42',
+    authority: 'shop.example',
+    startUnixMs: T0,
+    firstByteUs: leg === 'primary' ? 8_000 : 9_000,
+    lastByteUs: leg === 'primary' ? 12_000 : 15_000,
+    status: 200,
+    complete: true,
+    respBytes: 120,
+    headers: { 'content-type': '1a2b3c4d' },
+    bodyHash: '00112233445566aa',
+    json: 'ok',
+    fields: { '$.id': '0000002a', '$.total': '11111111' },
+    fieldsTruncated: false,
+    ...overrides,
+  };
+}
+
+/** Both legs of one request; `shadow` overrides apply to the shadow leg only. */
+export function legs(id: string, shadow: Partial<DigestRecord> = {}, both: Partial<DigestRecord> = {}): [DigestRecord, DigestRecord] {
+  return [record('primary', { id, ...both }), record('shadow', { id, ...both, ...shadow })];
+}
+
+export function batch(records: DigestRecord[]): DigestBatch {
+  return { v: 1, source: 'edge', sentUnixMs: T0, records };
+}
+
+export function config(overrides: (c: CollectorConfig) => void = () => {}): CollectorConfig {
+  const c = defaultConfig();
+  overrides(c);
+  return c;
+}
+
+export interface TestApp {
+  app: FastifyInstance;
+  clock: FakeClock;
+  post(body: unknown, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  get(url: string): Promise<LightMyRequestResponse>;
+}
+
+export function testApp(overrides: (c: CollectorConfig) => void = () => {}): TestApp {
+  const clock = new FakeClock();
+  const app = buildApp({ config: config(overrides), clock, defaultMetrics: false });
+  return {
+    app,
+    clock,
+    post: (body, headers = {}) => app.inject({ method: 'POST', url: '/v1/batches', payload: body as object, headers }),
+    get: (url) => app.inject({ method: 'GET', url }),
+  };
+}
