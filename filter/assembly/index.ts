@@ -1,13 +1,6 @@
-// Entry: the proxy-wasm ABI 0.2.0 exports come from the runtime; the filter registers
-// its root context under "shadowdiff" and under the empty root id (Istio's WasmPlugin
-// leaves root_id empty unless told otherwise).
-export * from "@solo-io/proxy-runtime/proxy";
-import { RootContext, registerRootContext } from "@solo-io/proxy-runtime";
-import { ShadowdiffRoot } from "./plugin/rootContext";
-
-function createRoot(contextId: u32): RootContext {
-  return new ShadowdiffRoot(contextId);
-}
-
-registerRootContext(createRoot, "shadowdiff");
-registerRootContext(createRoot, "");
+// Entry: the ABI 0.2.0 entry points (abi/exports.ts) and the runtime's allocator, which
+// the host calls to hand data into the VM. The runtime module also provides the
+// `abort_proc_exit` handler named in the build's `--use abort=` option.
+import "@solo-io/proxy-runtime/runtime";
+export * from "@solo-io/proxy-runtime/malloc";
+export * from "./abi/exports";

@@ -1,7 +1,6 @@
 // The root context: one per plugin per worker. Owns the validated configuration, the
 // metrics and the export queue; export calls are made only from here (on_log of a
 // finished stream, on_tick), never while a request is in flight.
-import { Context, RootContext } from "@solo-io/proxy-runtime";
 import { HeaderEntry } from "../abi/headerPairs";
 import { BufferKind, HeaderMap, HostBytes, LogLevel, getHeader, httpCall, log, nowNanos, readBuffer, setTickPeriodMs } from "../abi/hostcalls";
 import { PluginConfig, parsePluginConfig } from "../config/pluginConfig";
@@ -9,11 +8,19 @@ import { FNV_OFFSET, fnvString, mix64 } from "../digest/fnv";
 import { ByteWriter } from "../export/byteWriter";
 import { RecordQueue } from "../export/recordQueue";
 import { FilterMetrics } from "./filterMetrics";
-import { ShadowdiffStream } from "./streamContext";
+
+function readConfiguration(size: u32): string {
+  if (size == 0) return "";
+  const bytes = new HostBytes();
+  if (!readBuffer(BufferKind.PluginConfiguration, 0, size, bytes)) return "";
+  const text = bytes.toStringUtf8();
+  bytes.release();
+  return text;
+}
 
 const GOLDEN_GAMMA: u64 = 0x9e3779b97f4a7c15;
 
-export class ShadowdiffRoot extends RootContext {
+export class ShadowdiffRoot {
   config: PluginConfig | null = null;
   metrics: FilterMetrics | null = null;
   private queue: RecordQueue | null = null;
@@ -22,18 +29,17 @@ export class ShadowdiffRoot extends RootContext {
   private idCounter: u64 = 0;
   private idWriter: ByteWriter = new ByteWriter(16);
 
-  constructor(contextId: u32) {
-    super(contextId);
+  constructor(readonly contextId: u32) {}
+
+  /** The control plane's dry run: validates without applying. */
+  validate(configurationSize: u32): bool {
+    const parsed = parsePluginConfig(readConfiguration(configurationSize));
+    if (parsed.config === null) log(LogLevel.Critical, "shadowdiff: invalid configuration: " + parsed.error);
+    return parsed.config !== null;
   }
 
-  onConfigure(configurationSize: u32): bool {
-    const bytes = new HostBytes();
-    let text = "";
-    if (configurationSize > 0 && readBuffer(BufferKind.PluginConfiguration, 0, configurationSize, bytes)) {
-      text = bytes.toStringUtf8();
-      bytes.release();
-    }
-    const parsed = parsePluginConfig(text);
+  configure(configurationSize: u32): bool {
+    const parsed = parsePluginConfig(readConfiguration(configurationSize));
     const config = parsed.config;
     if (config === null) {
       log(LogLevel.Critical, "shadowdiff: invalid configuration: " + parsed.error);
@@ -48,16 +54,8 @@ export class ShadowdiffRoot extends RootContext {
     return true;
   }
 
-  createContext(contextId: u32): Context {
-    return new ShadowdiffStream(contextId, this);
-  }
-
-  onTick(): void {
+  tick(): void {
     this.flush(true);
-  }
-
-  onDone(): bool {
-    return true;
   }
 
   /** A correlation id that no client can choose: request id, clock and a counter, mixed. */
@@ -65,7 +63,7 @@ export class ShadowdiffRoot extends RootContext {
     this.idCounter++;
     let hash = fnvString(FNV_OFFSET, requestId);
     hash = mix64(hash ^ nowNanos());
-    hash = mix64(hash ^ (this.idCounter * GOLDEN_GAMMA) ^ (<u64>this.context_id << 48));
+    hash = mix64(hash ^ (this.idCounter * GOLDEN_GAMMA) ^ (<u64>this.contextId << 48));
     const out = this.idWriter;
     out.reset();
     out.hex(hash, 16);
@@ -117,7 +115,7 @@ export class ShadowdiffRoot extends RootContext {
     return headers;
   }
 
-  onHttpCallResponse(token: u32, headers: u32, bodySize: u32, trailers: u32): void {
+  httpCallResponse(token: u32, headers: u32): void {
     const metrics = this.metrics;
     if (metrics === null || !this.inflight.has(token)) return;
     const count = this.inflight.get(token);

@@ -1,12 +1,7 @@
 // The per-request context: applies the role (edge samples and tags, shadow marks the
 // copy, primary observes) and digests the response of an observed leg while it streams.
-// Every callback returns Continue: the filter never holds a request or a response.
-import {
-  Context,
-  FilterDataStatusValues,
-  FilterHeadersStatusValues,
-  FilterTrailersStatusValues,
-} from "@solo-io/proxy-runtime";
+// The ABI layer returns Continue for every callback: the filter never holds a request or
+// a response.
 import { HeaderEntry, findHeader } from "../abi/headerPairs";
 import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, removeHeader, replaceHeader } from "../abi/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
@@ -18,26 +13,21 @@ import { ShadowdiffRoot } from "./rootContext";
 
 const body = new HostBytes();
 
-export class ShadowdiffStream extends Context {
-  private root: ShadowdiffRoot;
+export class ShadowdiffStream {
   private info: LegInfo | null = null;
   private digest: ResponseDigest | null = null;
   private startNanos: u64 = 0;
   private ended: bool = false;
 
-  constructor(contextId: u32, root: ShadowdiffRoot) {
-    super(contextId, root);
-    this.root = root;
-  }
+  constructor(readonly contextId: u32, private root: ShadowdiffRoot) {}
 
-  onRequestHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatusValues {
+  requestHeaders(): void {
     const config = this.root.config;
-    if (config === null) return FilterHeadersStatusValues.Continue;
+    if (config === null) return;
     const headers = getHeaders(HeaderMap.RequestHeaders);
     if (config.role == Role.Edge) this.atEdge(config, headers);
     else if (config.role == Role.Shadow) this.atShadow(config, headers);
     else this.atPrimary(config, headers);
-    return FilterHeadersStatusValues.Continue;
   }
 
   /** Strips client-supplied control headers, decides, and tags a sampled request. */
@@ -137,30 +127,24 @@ export class ShadowdiffStream extends Context {
     this.digest = new ResponseDigest(config.digest);
   }
 
-  onResponseHeaders(headerCount: u32, endOfStream: bool): FilterHeadersStatusValues {
-    const digest = this.digest;
-    const info = this.info;
-    if (digest === null || info === null) return FilterHeadersStatusValues.Continue;
-    info.firstByteUs = this.elapsedUs();
-    digest.onHeaders(getHeaders(HeaderMap.ResponseHeaders));
+  responseHeaders(endOfStream: bool): void {
+    if (this.digest === null || this.ended) return;
+    this.info!.firstByteUs = this.elapsedUs();
+    this.digest!.onHeaders(getHeaders(HeaderMap.ResponseHeaders));
     if (endOfStream) this.endResponse(true);
-    return FilterHeadersStatusValues.Continue;
   }
 
-  onResponseBody(bodyBufferLength: usize, endOfStream: bool): FilterDataStatusValues {
-    const digest = this.digest;
-    if (digest === null || this.ended) return FilterDataStatusValues.Continue;
-    if (bodyBufferLength > 0 && readBuffer(BufferKind.ResponseBody, 0, <u32>bodyBufferLength, body)) {
-      digest.onBody(body.ptr, body.length);
+  responseBody(bodyBufferLength: u32, endOfStream: bool): void {
+    if (this.digest === null || this.ended) return;
+    if (bodyBufferLength > 0 && readBuffer(BufferKind.ResponseBody, 0, bodyBufferLength, body)) {
+      this.digest!.onBody(body.ptr, body.length);
       body.release();
     }
     if (endOfStream) this.endResponse(true);
-    return FilterDataStatusValues.Continue;
   }
 
-  onResponseTrailers(trailerCount: u32): FilterTrailersStatusValues {
+  responseTrailers(): void {
     if (this.digest !== null && !this.ended) this.endResponse(true);
-    return FilterTrailersStatusValues.Continue;
   }
 
   private endResponse(complete: bool): void {
@@ -176,7 +160,7 @@ export class ShadowdiffStream extends Context {
   }
 
   /** The stream is over (finished, reset or timed out): hand the record to the root. */
-  onLog(): void {
+  streamEnded(): void {
     const digest = this.digest;
     const info = this.info;
     if (digest === null || info === null) return;

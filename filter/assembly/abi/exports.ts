@@ -1,0 +1,101 @@
+// The proxy-wasm ABI 0.2.0 entry points, dispatching directly to shadowdiff's contexts.
+//
+// Why not the runtime's exports.ts: it calls overridden methods through AssemblyScript
+// 0.17's virtual dispatch, which retains `this` once more than it releases on every
+// callback, so no stream context (and nothing it holds) was ever freed: ~640 bytes per
+// sampled request, forever. Calls here are static and every lookup is guarded, because
+// Map#get on a missing key aborts the VM.
+import { ShadowdiffRoot } from "../plugin/rootContext";
+import { ShadowdiffStream } from "../plugin/streamContext";
+
+const CONTINUE: u32 = 0;
+
+const roots = new Map<u32, ShadowdiffRoot>();
+const streams = new Map<u32, ShadowdiffStream>();
+
+export function proxy_abi_version_0_2_0(): void {}
+
+export function proxy_on_context_create(contextId: u32, rootContextId: u32): void {
+  if (rootContextId == 0) {
+    if (!roots.has(contextId)) roots.set(contextId, new ShadowdiffRoot(contextId));
+    return;
+  }
+  if (!roots.has(rootContextId) || streams.has(contextId)) return;
+  streams.set(contextId, new ShadowdiffStream(contextId, roots.get(rootContextId)));
+}
+
+export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32): u32 {
+  return 1;
+}
+
+export function proxy_validate_configuration(rootContextId: u32, configurationSize: u32): u32 {
+  if (!roots.has(rootContextId)) return 0;
+  return roots.get(rootContextId).validate(configurationSize) ? 1 : 0;
+}
+
+export function proxy_on_configure(rootContextId: u32, configurationSize: u32): u32 {
+  if (!roots.has(rootContextId)) return 0;
+  return roots.get(rootContextId).configure(configurationSize) ? 1 : 0;
+}
+
+export function proxy_on_tick(rootContextId: u32): void {
+  if (roots.has(rootContextId)) roots.get(rootContextId).tick();
+}
+
+export function proxy_on_http_call_response(rootContextId: u32, token: u32, headers: u32, bodySize: u32, trailers: u32): void {
+  if (roots.has(rootContextId)) roots.get(rootContextId).httpCallResponse(token, headers);
+}
+
+export function proxy_on_request_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
+  if (streams.has(contextId)) streams.get(contextId).requestHeaders();
+  return CONTINUE;
+}
+
+export function proxy_on_response_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
+  if (streams.has(contextId)) streams.get(contextId).responseHeaders(endOfStream != 0);
+  return CONTINUE;
+}
+
+export function proxy_on_response_body(contextId: u32, bodyBufferLength: u32, endOfStream: u32): u32 {
+  if (streams.has(contextId)) streams.get(contextId).responseBody(bodyBufferLength, endOfStream != 0);
+  return CONTINUE;
+}
+
+export function proxy_on_response_trailers(contextId: u32, trailers: u32): u32 {
+  if (streams.has(contextId)) streams.get(contextId).responseTrailers();
+  return CONTINUE;
+}
+
+// The filter never looks at request bodies, trailers or metadata: pass them on.
+export function proxy_on_request_body(contextId: u32, bodyBufferLength: u32, endOfStream: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_request_trailers(contextId: u32, trailers: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_request_metadata(contextId: u32, elements: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_response_metadata(contextId: u32, elements: u32): u32 {
+  return CONTINUE;
+}
+
+export function proxy_on_done(contextId: u32): u32 {
+  return 1;
+}
+
+export function proxy_on_log(contextId: u32): void {
+  if (streams.has(contextId)) streams.get(contextId).streamEnded();
+}
+
+export function proxy_on_delete(contextId: u32): void {
+  if (streams.has(contextId)) streams.delete(contextId);
+  else if (roots.has(contextId)) roots.delete(contextId);
+}
+
+export function proxy_on_queue_ready(rootContextId: u32, token: u32): void {}
+
+export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, dataSize: u32): void {}

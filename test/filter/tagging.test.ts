@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { COLLECTOR, edgeConfig, loadHost, request } from './harness.js';
+
+const CONTROL = ['x-shadowdiff-sampled', 'x-shadowdiff-id', 'x-shadowdiff-segment', 'x-shadowdiff-reason', 'x-shadowdiff-shadow'];
+
+describe('tagging and spoofing', () => {
+  it('removes client-supplied control headers before deciding, so a client cannot force mirroring', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
+    const stream = plugin.newHttpStream();
+    stream.sendRequestHeaders(request('/', [
+      ['x-shadowdiff-sampled', '1'], ['x-shadowdiff-shadow', '1'], ['x-shadowdiff-id', 'victim'],
+      ['x-shadowdiff-segment', 'employees'], ['x-shadowdiff-reason', 'segment'], ['x-shadowdiff-anything', 'x'],
+    ]), true);
+    for (const name of [...CONTROL, 'x-shadowdiff-anything']) expect(stream.requestHeader(name)).toBeUndefined();
+    expect(host.metric('shadowdiff.edge.spoofed_headers_removed')?.value).toBe(1n);
+  });
+
+  it('replaces a spoofed correlation id on a sampled request with one it minted', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }));
+    const ids = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const stream = plugin.newHttpStream();
+      stream.sendRequestHeaders(request('/', [['x-shadowdiff-id', 'chosen-by-client'], ['x-request-id', 'same-request-id']]), true);
+      const id = stream.requestHeader('x-shadowdiff-id');
+      expect(id).toMatch(/^[0-9a-f]{16}$/);
+      ids.add(id!);
+      expect(stream.requestHeader('x-shadowdiff-shadow')).toBeUndefined();
+      stream.complete();
+    }
+    expect(ids.size).toBe(200);
+  });
+
+  it('tags the mirrored copy at the shadow and keeps its correlation id, segment and reason', async () => {
+    const host = await loadHost();
+    const edge = host.startPlugin(edgeConfig({ segments: [{ name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 }] }));
+    const shadow = host.startPlugin(JSON.stringify({ role: 'shadow', collector: COLLECTOR }));
+    const primaryLeg = edge.newHttpStream();
+    primaryLeg.sendRequestHeaders(request('/orders/7', [['x-user-group', 'employee']]), true);
+    expect(primaryLeg.requestHeader('x-shadowdiff-shadow')).toBeUndefined();
+    // Envoy copies the (mutated) request headers to the mirror and appends -shadow to the host
+    const mirrored = primaryLeg.requestHeaders.map(([k, v]): [string, string] => (k === ':authority' ? [k, `${v}-shadow`] : [k, v]));
+    const shadowLeg = shadow.newHttpStream();
+    shadowLeg.sendRequestHeaders(mirrored, true);
+    expect(shadowLeg.requestHeader('x-shadowdiff-shadow')).toBe('1');
+    expect(shadowLeg.requestHeader('x-shadowdiff-id')).toBe(primaryLeg.requestHeader('x-shadowdiff-id'));
+    expect(shadowLeg.requestHeader('x-shadowdiff-segment')).toBe('employees');
+    expect(shadowLeg.requestHeader('x-shadowdiff-reason')).toBe('segment');
+    expect(host.metric('shadowdiff.shadow.tagged')?.value).toBe(1n);
+  });
+
+  it('marks a copy at the shadow even without a correlation id, but does not observe it', async () => {
+    const host = await loadHost();
+    const shadow = host.startPlugin(JSON.stringify({ role: 'shadow', collector: COLLECTOR, export: { batchSize: 1 } }));
+    const stream = shadow.newHttpStream();
+    stream.sendRequestHeaders(request('/'), true);
+    expect(stream.requestHeader('x-shadowdiff-shadow')).toBe('1');
+    stream.sendResponseHeaders([[':status', '200']], true);
+    stream.complete();
+    expect(host.pendingHttpCalls()).toHaveLength(0);
+    expect(host.metric('shadowdiff.shadow.untagged')?.value).toBe(1n);
+  });
+
+  it('in the primary role strips a marker that reached the primary, and treats a -shadow host as a copy', async () => {
+    const host = await loadHost();
+    const primary = host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR }));
+    const leaked = primary.newHttpStream();
+    leaked.sendRequestHeaders(request('/', [['x-shadowdiff-shadow', '1'], ['x-shadowdiff-id', 'abc']]), true);
+    expect(leaked.requestHeader('x-shadowdiff-shadow')).toBeUndefined();
+    const copy = primary.newHttpStream();
+    copy.sendRequestHeaders([[':method', 'GET'], [':path', '/'], [':authority', 'orders-shadow:8080'], ['x-shadowdiff-id', 'abc']], true);
+    expect(copy.requestHeader('x-shadowdiff-shadow')).toBe('1');
+  });
+
+  it('honours a custom header prefix', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }, { headerPrefix: 'x-sd-' }));
+    const stream = plugin.newHttpStream();
+    stream.sendRequestHeaders(request('/', [['x-sd-shadow', '1']]), true);
+    expect(stream.requestHeader('x-sd-shadow')).toBeUndefined();
+    expect(stream.requestHeader('x-sd-sampled')).toBe('1');
+    expect(stream.requestHeader('x-shadowdiff-sampled')).toBeUndefined();
+  });
+
+  it('adds nothing to requests it does not sample', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
+    const stream = plugin.newHttpStream();
+    const headers = request('/');
+    stream.sendRequestHeaders(headers, true);
+    expect(stream.requestHeaders).toEqual(headers);
+  });
+});
