@@ -246,7 +246,7 @@ function readConfigFile(file: string): unknown {
   }
 }
 
-/** Sets `field` in `raw`, converting numeric text so the schema can judge the value itself. */
+/** Sets `field` in `raw`; text becomes a number only where the schema wants one, so the schema judges the value. */
 function applyOverride(raw: unknown, override: ConfigOverride): void {
   if (typeof raw !== 'object' || raw === null) return;
   const keys = override.field.split('.');
@@ -257,6 +257,16 @@ function applyOverride(raw: unknown, override: ConfigOverride): void {
     target = target[key] as Record<string, unknown>;
   }
   const last = keys[keys.length - 1] ?? override.field;
-  const numeric = /^-?\d+(\.\d+)?$/.test(override.value) && override.field !== 'token';
+  const numeric = isNumericField(keys) && /^-?\d+(\.\d+)?$/.test(override.value);
   target[last] = numeric ? Number(override.value) : override.value;
+}
+
+function isNumericField(keys: readonly string[]): boolean {
+  let node: unknown = CONFIG_SCHEMA;
+  for (const key of keys) {
+    const properties: unknown = typeof node === 'object' && node !== null && 'properties' in node ? node.properties : undefined;
+    node = typeof properties === 'object' && properties !== null && Object.hasOwn(properties, key) ? (properties as Record<string, unknown>)[key] : undefined;
+  }
+  const type: unknown = typeof node === 'object' && node !== null && 'type' in node ? node.type : undefined;
+  return type === 'integer' || type === 'number';
 }

@@ -14,7 +14,7 @@ export function table(headers: readonly string[], rows: readonly (readonly strin
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
-export function percent(value: number | null, digits = 1): string {
+function percent(value: number | null, digits = 1): string {
   return value === null ? '-' : `${(value * 100).toFixed(digits)}%`;
 }
 

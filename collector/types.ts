@@ -142,7 +142,7 @@ export interface Coverage {
   shadowMissing: number;
   primaryMissing: number;
   evicted: number;
-  /** pairs / (pairs + shadowMissing + evicted legs whose shadow never came); null before any data */
+  /** pairs / (pairs + shadowMissing): the share of primaries whose shadow arrived in time; null before any data */
   shadowCoverage: number | null;
 }
 

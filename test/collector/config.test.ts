@@ -50,6 +50,12 @@ describe('config', () => {
     expect(config.token).toBe('0123');
   });
 
+  it('keeps numeric-looking text a string where the field is a string', () => {
+    const config = loadConfig({ env: { SHADOWDIFF_HOST: '0', SHADOWDIFF_TOKEN: '12345' } });
+    expect(config.listen.host).toBe('0');
+    expect(config.token).toBe('12345');
+  });
+
   it('lets command-line overrides win over the environment', () => {
     const config = loadConfig({ env: { SHADOWDIFF_PORT: '9100' }, overrides: [{ field: 'listen.port', value: '9200', origin: '--port' }] });
     expect(config.listen.port).toBe(9200);

@@ -1,4 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../collector/config.js';
+import type { Report } from '../../collector/types.js';
 import { startServer } from '../../collector/server.js';
 import { batch, config, legs } from './fixtures.js';
 
@@ -39,5 +44,32 @@ describe('startServer', () => {
     expect(process.listenerCount('SIGHUP')).toBeGreaterThan(0);
     await server.close();
     expect(process.listenerCount('SIGTERM')).toBe(before);
+  });
+
+  it('reloads ignore rules from the config file on SIGHUP, and keeps the old ones if the file is bad', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'shadowdiff-hup-')), 'collector.yaml');
+    writeFileSync(file, 'listen: { port: 0 }\nlogLevel: silent\n');
+    const sources = { file };
+    const server = await startServer(loadConfig(sources), { sources, handleSignals: true });
+    const post = (id: string) =>
+      fetch(`${server.url}/v1/batches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(batch(legs(id, { fields: { '$.id': '0000002a', '$.total': '99999999' } }))),
+      });
+    const diverged = async () => ((await (await fetch(`${server.url}/v1/report`)).json()) as Report).totals.diverged;
+    try {
+      await post('hup-1');
+      writeFileSync(file, 'listen: { port: 0 }\nlogLevel: silent\nignore: { fields: ["$.total"] }\n');
+      process.emit('SIGHUP', 'SIGHUP');
+      await post('hup-2');
+      expect(await diverged()).toBe(1);
+      writeFileSync(file, 'ignore: { fields: ["no-dollar"] }\n');
+      process.emit('SIGHUP', 'SIGHUP');
+      await post('hup-3');
+      expect(await diverged()).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 });
