@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ProxyWasmHost } from '../../filter/emulator/index.js';
+import type { DigestBatch, DigestRecord } from '../support/wireFormat.js';
 
 export const WASM_PATH = resolve(import.meta.dirname, '../../build/shadowdiff.wasm');
 export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus/json');
@@ -10,9 +11,9 @@ export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus/j
 export type Headers = Array<[string, string]>;
 export type Plugin = ReturnType<ProxyWasmHost['startPlugin']>;
 
-export function wasmBytes(): Uint8Array {
+export function wasmBytes(): Uint8Array<ArrayBuffer> {
   if (!existsSync(WASM_PATH)) throw new Error(`${WASM_PATH} is missing: run \`npm run build:filter\``);
-  return readFileSync(WASM_PATH);
+  return new Uint8Array(readFileSync(WASM_PATH));
 }
 
 export async function loadHost(options: { knownClusters?: string[] } = {}): Promise<ProxyWasmHost> {
@@ -36,38 +37,6 @@ export function observerConfig(digest: Record<string, unknown> = {}): string {
   return JSON.stringify({ role: 'primary', collector: COLLECTOR, digest, export: { batchSize: 1 } });
 }
 
-export interface WireRecord {
-  id: string;
-  requestId?: string;
-  leg: 'primary' | 'shadow';
-  segment: string;
-  reason: string;
-  method: string;
-  path: string;
-  authority: string;
-  startUnixMs: number;
-  firstByteUs: number;
-  lastByteUs: number;
-  status: number;
-  complete: boolean;
-  respBytes: number;
-  headers: Record<string, string>;
-  bodyHash: string;
-  json: 'none' | 'ok' | 'malformed';
-  fields: Record<string, string>;
-  fieldsTruncated: boolean;
-}
-
-export interface WireBatch {
-  v: 1;
-  source: string;
-  sentUnixMs: number;
-  records: WireRecord[];
-}
-
-let requestCounter = 0;
-
-/** A request's headers; `extra` adds headers and replaces defaults of the same name. */
 export function request(path = '/orders/1', extra: Headers = []): Headers {
   requestCounter++;
   const defaults: Headers = [[':method', 'GET'], [':path', path], [':authority', 'orders.local'], ['x-request-id', `req-${requestCounter}`]];
@@ -76,10 +45,10 @@ export function request(path = '/orders/1', extra: Headers = []): Headers {
 }
 
 /** Every finished export call's batch, in order, acknowledging each with 200. */
-export function drainBatches(host: ProxyWasmHost): WireBatch[] {
-  const batches: WireBatch[] = [];
+export function drainBatches(host: ProxyWasmHost): DigestBatch[] {
+  const batches: DigestBatch[] = [];
   for (const call of host.pendingHttpCalls()) {
-    batches.push(JSON.parse(call.bodyText()) as WireBatch);
+    batches.push(JSON.parse(call.bodyText()) as DigestBatch);
     host.respondHttpCall(call.token, { status: 200 });
   }
   return batches;
@@ -93,7 +62,7 @@ export interface DigestOptions {
 }
 
 /** Runs one observed request whose response body is `body` (split as `chunks` if given) and returns its record. */
-export function digestOf(host: ProxyWasmHost, plugin: Plugin, body: string | Uint8Array, options: DigestOptions = {}): WireRecord {
+export function digestOf(host: ProxyWasmHost, plugin: Plugin, body: string | Uint8Array, options: DigestOptions = {}): DigestRecord {
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(request('/digest', [['x-shadowdiff-id', 'digest-1']]), true);
   const headers: Headers = [[':status', String(options.status ?? 200)], ...(options.responseHeaders ?? [])];

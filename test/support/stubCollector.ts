@@ -1,11 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Ajv } from 'ajv';
 import type { Endpoint } from '../../envoy/bootstrap.js';
-import { WIRE_FORMAT_SCHEMA } from './paths.js';
 import { waitUntil } from './waitUntil.js';
-import type { DigestBatch, DigestRecord } from './wireFormat.js';
+import { wireFormatErrors, type DigestBatch, type DigestRecord } from './wireFormat.js';
 
 /**
  * ok: 200 for every batch; down: nothing listens on the port; slow: answers only after `slowMs`
@@ -45,8 +42,6 @@ export interface StubCollector {
 const SLOW_DEFAULT_MS = 30_000;
 
 export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: StubCollectorOptions): Promise<StubCollector> {
-  const ajv = new Ajv({ allErrors: true });
-  const validate = ajv.compile<DigestBatch>(JSON.parse(await readFile(WIRE_FORMAT_SCHEMA, 'utf8')) as object);
   const batches: ReceivedBatch[] = [];
   const violations: SchemaViolation[] = [];
   let attempts = 0;
@@ -65,8 +60,9 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
         violations.push({ body: text, errors: `not JSON: ${(error as Error).message}` });
       }
       if (parsed !== undefined) {
-        if (validate(parsed)) batches.push({ headers: req.headers, path: req.url ?? '', batch: parsed });
-        else violations.push({ body: text, errors: ajv.errorsText(validate.errors) });
+        const errors = wireFormatErrors(parsed);
+        if (errors === null) batches.push({ headers: req.headers, path: req.url ?? '', batch: parsed as DigestBatch });
+        else violations.push({ body: text, errors });
       }
       const answer = (status: number): void => {
         res.writeHead(status, { 'content-type': 'application/json' }).end(status === 200 ? '{}' : '{"error":"stub"}');

@@ -1,29 +1,16 @@
-/** filter/wire-format.schema.json as TypeScript: what the stub collector hands to tests once a batch validated. */
-export interface DigestBatch {
-  v: 1;
-  source: string;
-  sentUnixMs: number;
-  records: DigestRecord[];
-}
+// The wire format for tests: the collector's types (the one TypeScript mirror of
+// filter/wire-format.schema.json) and a strict validator compiled from the schema itself.
+import { Ajv } from 'ajv';
+import { readFileSync } from 'node:fs';
+import type { DigestBatch } from '../../collector/types.js';
+import { WIRE_FORMAT_SCHEMA } from './paths.js';
 
-export interface DigestRecord {
-  id: string;
-  requestId?: string;
-  leg: 'primary' | 'shadow';
-  segment: string;
-  reason: 'segment' | 'default';
-  method: string;
-  path: string;
-  authority: string;
-  startUnixMs: number;
-  firstByteUs: number;
-  lastByteUs: number;
-  status: number;
-  complete: boolean;
-  respBytes: number;
-  headers: Record<string, string>;
-  bodyHash: string;
-  json: 'none' | 'ok' | 'malformed';
-  fields: Record<string, string>;
-  fieldsTruncated: boolean;
+export type { DigestBatch, DigestRecord } from '../../collector/types.js';
+
+const ajv = new Ajv({ allErrors: true });
+const validate = ajv.compile<DigestBatch>(JSON.parse(readFileSync(WIRE_FORMAT_SCHEMA, 'utf8')) as object);
+
+/** Null when `value` is a valid batch, else ajv's description of every violation. */
+export function wireFormatErrors(value: unknown): string | null {
+  return validate(value) ? null : ajv.errorsText(validate.errors);
 }
