@@ -37,6 +37,9 @@ export function observerConfig(digest: Record<string, unknown> = {}): string {
   return JSON.stringify({ role: 'primary', collector: COLLECTOR, digest, export: { batchSize: 1 } });
 }
 
+let requestCounter = 0;
+
+/** A request's headers; `extra` adds headers and replaces defaults of the same name. */
 export function request(path = '/orders/1', extra: Headers = []): Headers {
   requestCounter++;
   const defaults: Headers = [[':method', 'GET'], [':path', path], [':authority', 'orders.local'], ['x-request-id', `req-${requestCounter}`]];
