@@ -1,4 +1,4 @@
-import { buildBootstrap } from '../../envoy/bootstrap.js';
+import { buildBootstrap, type Endpoint } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
 import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from './envoyProcess.js';
 import { requireFilterWasm } from './paths.js';
@@ -10,6 +10,8 @@ export interface StackOptions {
   edgeConfig: JsonObject;
   shadowConfig?: JsonObject;
   collectorMode?: CollectorMode;
+  /** Export to this collector (e.g. the real one) instead of the stub, which then receives nothing. */
+  collectorEndpoint?: Endpoint;
   primaryHandler?: UpstreamHandler;
   shadowHandler?: UpstreamHandler;
   logLevel?: EnvoyLogLevel;
@@ -41,7 +43,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         adminPort: 0,
         primary: primary.endpoint,
         shadow: shadow.endpoint,
-        collector: collector.endpoint,
+        collector: options.collectorEndpoint ?? collector.endpoint,
         wasm: { path: await requireFilterWasm(), edgeConfig: options.edgeConfig, shadowConfig: options.shadowConfig ?? testShadowConfig() },
       }),
       { logLevel: options.logLevel ?? 'info' },
