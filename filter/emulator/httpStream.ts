@@ -149,7 +149,8 @@ export class HttpStream {
     direction.headers = headers;
     direction.headersVisible = true;
     const status = this.invoke(callback, FilterHeadersStatus.Continue, headers.size, endOfStream ? 1 : 0);
-    if (status === FilterHeadersStatus.Continue) {
+    // Envoy has no ContinueAndEndStream for wasm filters: it continues, and drops the map.
+    if (status === FilterHeadersStatus.Continue || status === FilterHeadersStatus.ContinueAndEndStream) {
       direction.headersVisible = false;
     }
     return status;
