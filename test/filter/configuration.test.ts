@@ -36,6 +36,7 @@ const invalid: Array<[string, string, string]> = [
   ['maxFields too large', edge({ digest: { maxFields: 5000 } }), 'digest.maxFields: must be an integer from 0 to 4096'],
   ['maxDepth zero', edge({ digest: { maxDepth: 0 } }), 'digest.maxDepth: must be an integer from 1 to 128'],
   ['digest header not a string', edge({ digest: { headers: ['etag', 7] } }), 'digest.headers[1]: must be a string'],
+  ['__proto__ as a digested header', edge({ digest: { headers: ['__proto__'] } }), 'digest.headers[0]: "__proto__" cannot be a header name here'],
   ['json flag not boolean', edge({ digest: { json: 'yes' } }), 'digest.json: must be true or false'],
   ['queue smaller than a batch', edge({ export: { batchSize: 64, maxQueue: 10 } }), 'export.maxQueue: must be at least export.batchSize'],
   ['flush interval too short', edge({ export: { flushIntervalMs: 1 } }), 'export.flushIntervalMs: must be an integer from 10 to 60000'],

@@ -147,6 +147,8 @@ class ConfigReader {
     const name = this.string(value, path, 128);
     if (this.error.length > 0) return "";
     if (!isHeaderName(name, allowPseudo)) this.fail(path, "must be a lower-case HTTP header name, got \"" + name + "\"");
+    // A record keyed "__proto__" is refused as prototype poisoning by JSON parsers such as Fastify's.
+    else if (name == "__proto__") this.fail(path, "\"__proto__\" cannot be a header name here");
     return name;
   }
 
