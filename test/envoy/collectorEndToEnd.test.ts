@@ -35,6 +35,7 @@ describe('filter output joined and scored by the real collector', () => {
     collector = await startServer(parseConfig({
       listen: { host: '127.0.0.1', port: 0 },
       logLevel: 'warn',
+      store: { path: '' },
       ignore: { fields: ['$.meta.generatedAt'] },
     }));
     const { port } = new URL(collector.url);
@@ -63,8 +64,10 @@ describe('filter output joined and scored by the real collector', () => {
   }
 
   it('joins every primary leg with its shadow leg', async () => {
-    await waitUntil('all pairs joined', async () => (await report()).totals.coverage.pairs === ORDERS, 15_000);
-    const final = await report();
+    const final = await waitUntil('all pairs joined', async () => {
+      const current = await report();
+      return current.totals.coverage.pairs === ORDERS ? current : undefined;
+    }, { timeoutMs: 15_000 });
     expect(final.totals.records).toEqual({ primary: ORDERS, shadow: ORDERS });
     expect(final.totals.rejectedRecords).toBe(0);
     expect(final.routes.map((route) => route.route)).toEqual(['GET /orders/{id}']);
