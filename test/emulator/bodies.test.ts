@@ -1,10 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FilterDataStatus, LogLevel } from '../../filter/emulator/index.js';
-import { fnv1a, loadProbe, probeBytes, messages, request } from './probeHarness.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, fnv1a, loadProbe, messages, probeBytes, request } from './probeHarness.js';
 
 // Builds the probe (slow the first time) outside the per-test timeout.
-beforeAll(probeBytes);
+beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);
 
 describe('body buffers', () => {
   it('serves each response chunk, clamping reads to it and refusing a start past its end', async () => {

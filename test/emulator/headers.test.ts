@@ -1,10 +1,10 @@
 import { Buffer } from 'node:buffer';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FilterHeadersStatus } from '../../filter/emulator/index.js';
-import { loadProbe, probeBytes, messages, request } from './probeHarness.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from './probeHarness.js';
 
 // Builds the probe (slow the first time) outside the per-test timeout.
-beforeAll(probeBytes);
+beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);
 
 describe('header maps', () => {
   it('lets the module add, replace and remove headers; keys are case-insensitive and stored lower-case', async () => {

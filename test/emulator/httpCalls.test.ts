@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HttpStream, Plugin, ProxyWasmHost } from '../../filter/emulator/index.js';
-import { loadProbe, probeBytes, messages, request, type Pairs } from './probeHarness.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request, type Pairs } from './probeHarness.js';
 
 /** A finished stream whose proxy_on_log dispatches a call (to `cluster`). */
 function streamThatCalls(plugin: Plugin, extra: Pairs = [], cluster = 'collector'): HttpStream {
@@ -17,7 +17,7 @@ function lastMessage(host: ProxyWasmHost): string | undefined {
 }
 
 // Builds the probe (slow the first time) outside the per-test timeout.
-beforeAll(probeBytes);
+beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);
 
 describe('http calls', () => {
   it('records a call made from proxy_on_log as the root context\'s, pending until answered', async () => {

@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FilterHeadersStatus, LogLevel, ProxyWasmCrashedError } from '../../filter/emulator/index.js';
-import { loadProbe, probeBytes, messages, request } from './probeHarness.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from './probeHarness.js';
 
 // Builds the probe (slow the first time) outside the per-test timeout.
-beforeAll(probeBytes);
+beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);
 
 describe('plugin lifecycle', () => {
   it('creates, starts and configures a root context, serving VM and plugin configuration', async () => {

@@ -9,7 +9,7 @@ import {
   ProxyWasmTrapError,
   listWasmImports,
 } from '../../filter/emulator/index.js';
-import { buildFixture } from './fixtures/buildFixture.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, buildFixture } from './fixtures/buildFixture.js';
 import { probeBytes, request } from './probeHarness.js';
 
 async function loadError(bytes: Uint8Array): Promise<ProxyWasmLoadError> {
@@ -33,7 +33,7 @@ describe('loading a module', () => {
       buildFixture('plainAbort'),
       probeBytes(),
     ]);
-  });
+  }, FIXTURE_BUILD_TIMEOUT_MS);
 
   it('loads a module built like the filter, without warnings', async () => {
     const host = await ProxyWasmHost.load(await probeBytes());

@@ -4,6 +4,8 @@
 import { ProxyWasmHost, type ProxyWasmHostOptions } from '../../filter/emulator/index.js';
 import { buildFixture } from './fixtures/buildFixture.js';
 
+export { FIXTURE_BUILD_TIMEOUT_MS } from './fixtures/buildFixture.js';
+
 let probe: Promise<Uint8Array> | undefined;
 
 export function probeBytes(): Promise<Uint8Array> {

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmResult, type Plugin } from '../../filter/emulator/index.js';
-import { loadProbe, probeBytes, messages, request } from './probeHarness.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from './probeHarness.js';
 
 /** One request that makes the probe CAS-increment the shared key "probe.count". */
 function casRequest(plugin: Plugin): { count: string | undefined; results: string | undefined } {
@@ -10,7 +10,7 @@ function casRequest(plugin: Plugin): { count: string | undefined; results: strin
 }
 
 // Builds the probe (slow the first time) outside the per-test timeout.
-beforeAll(probeBytes);
+beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);
 
 describe('metrics', () => {
   it('defines, increments, records and reads counters, gauges and histograms', async () => {

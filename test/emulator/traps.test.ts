@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ProxyWasmCrashedError, ProxyWasmTrapError } from '../../filter/emulator/index.js';
-import { loadProbe, probeBytes, request } from './probeHarness.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, probeBytes, request } from './probeHarness.js';
 
 // Builds the probe (slow the first time) outside the per-test timeout.
-beforeAll(probeBytes);
+beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);
 
 describe('traps', () => {
   it('turns an AssemblyScript abort (critical log, then proc_exit) into a trap of the call', async () => {
