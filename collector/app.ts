@@ -78,8 +78,8 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   );
 
   registerIngestRoute(app, { engine, validator, metrics, token: config.token });
-  registerReportRoutes(app, { engine, wireSchema });
-  registerOpsRoutes(app, { engine, metrics, isClosing: () => closing });
+  registerReportRoutes(app, { engine, wireSchema, reportToken: config.reportToken });
+  registerOpsRoutes(app, { engine, metrics, isClosing: () => closing, reportToken: config.reportToken });
   return app;
 }
 

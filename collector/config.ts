@@ -13,6 +13,9 @@ import type { CollectorConfig } from './types.js';
 
 const HEADER_NAME_OR_STAR = "^(\\*|[a-z0-9!#$%&'+.^_`|~-]{1,128})$";
 
+// Printable ASCII like the filter's collector.token; inner spaces allowed, none at the ends.
+const TOKEN_PATTERN = '^([!-~]([ -~]*[!-~])?)?$';
+
 const stringList = (items: object, maxItems: number) => ({ type: 'array', items, maxItems, default: [] });
 const routeIgnore = {
   type: 'object',
@@ -36,8 +39,19 @@ const CONFIG_SCHEMA = {
         port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 },
       },
     },
-    // Printable ASCII like the filter's collector.token; inner spaces allowed, none at the ends.
-    token: { type: 'string', maxLength: 256, pattern: '^([!-~]([ -~]*[!-~])?)?$', default: '' },
+    token: { type: 'string', maxLength: 256, pattern: TOKEN_PATTERN, default: '' },
+    // A second token, so that whoever may read reports need not be able to feed batches, and back.
+    reportToken: { type: 'string', maxLength: 256, pattern: TOKEN_PATTERN, default: '' },
+    store: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        // Relative paths resolve against the working directory; "" keeps everything in memory.
+        path: { type: 'string', maxLength: 4096, default: '.shadowdiff/collector.sqlite' },
+        snapshotIntervalMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
+      },
+    },
     bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 268435456, default: 8388608 },
     join: {
       type: 'object',
@@ -128,6 +142,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string }> = [
   { name: 'SHADOWDIFF_HOST', field: 'listen.host' },
   { name: 'SHADOWDIFF_PORT', field: 'listen.port' },
   { name: 'SHADOWDIFF_TOKEN', field: 'token' },
+  { name: 'SHADOWDIFF_REPORT_TOKEN', field: 'reportToken' },
+  { name: 'SHADOWDIFF_STORE_PATH', field: 'store.path' },
   { name: 'SHADOWDIFF_WINDOW_MS', field: 'join.windowMs' },
   { name: 'SHADOWDIFF_MAX_PENDING', field: 'join.maxPending' },
   { name: 'SHADOWDIFF_BODY_LIMIT_BYTES', field: 'bodyLimitBytes' },

@@ -5,9 +5,9 @@ import { IgnoreRules } from './ignoreRules.js';
 import { JoinWindow, type JoinSink } from './joinWindow.js';
 import type { CollectorMetrics, MetricsSource } from './metrics.js';
 import { comparePair, type HeaderSelection } from './pairCompare.js';
-import { PairStore } from './pairStore.js';
-import { OTHER_ROUTE, RouteResolver } from './routeTemplate.js';
-import { Scoreboard, type FieldTally, type RouteTally } from './scoreboard.js';
+import { PairStore, type PairStoreSnapshot } from './pairStore.js';
+import { OTHER_ROUTE, RouteResolver, type RouteResolverSnapshot } from './routeTemplate.js';
+import { Scoreboard, type FieldTally, type RouteTally, type ScoreboardSnapshot } from './scoreboard.js';
 import type { Clock, CollectorConfig, DigestRecord, IgnoreConfig, MissingOutcome, PairView, Report } from './types.js';
 
 export interface IngestSummary {
@@ -23,6 +23,19 @@ export interface ReportQuery {
   top?: number;
 }
 
+/** Everything the collector has learned, as plain JSON: what the store persists. */
+export interface EngineSnapshot {
+  version: typeof ENGINE_SNAPSHOT_VERSION;
+  savedAtUnixMs: number;
+  scoreboard: ScoreboardSnapshot;
+  routes: RouteResolverSnapshot;
+  pairs: PairStoreSnapshot;
+  /** legs still waiting for a partner: not kept (they are lost by a restart), only counted and remembered */
+  pending: Array<[string, number]>;
+}
+
+export const ENGINE_SNAPSHOT_VERSION = 1;
+
 export class DiffEngine implements JoinSink, MetricsSource {
   private readonly join: JoinWindow;
   private readonly routes: RouteResolver;
@@ -30,6 +43,8 @@ export class DiffEngine implements JoinSink, MetricsSource {
   private readonly pairs: PairStore;
   private readonly headerSelection: HeaderSelection;
   private ignore: IgnoreRules;
+  /** Grows with every change of state, so the store can skip snapshots when nothing happened. */
+  private changes = 0;
 
   constructor(
     private readonly config: CollectorConfig,
@@ -54,6 +69,7 @@ export class DiffEngine implements JoinSink, MetricsSource {
     const now = this.clock.now();
     this.join.expire(now);
     const totals = this.scoreboard.totals;
+    this.changes++;
     const duplicatesBefore = totals.duplicates;
     const lateBefore = totals.late;
     for (const record of records) {
@@ -69,13 +85,43 @@ export class DiffEngine implements JoinSink, MetricsSource {
   }
 
   countRejected(records: number): void {
+    this.changes++;
     this.scoreboard.totals.rejectedRecords += records;
     this.metrics.recordsRejectedBy(records);
   }
 
   /** Closes expired join windows; called by the sweep timer and before every read. */
   tick(): void {
-    this.join.expire(this.clock.now());
+    if (this.join.expire(this.clock.now()) > 0) this.changes++;
+  }
+
+  get changeCount(): number {
+    return this.changes;
+  }
+
+  snapshot(): EngineSnapshot {
+    return {
+      version: ENGINE_SNAPSHOT_VERSION,
+      savedAtUnixMs: this.clock.now(),
+      scoreboard: this.scoreboard.snapshot(),
+      routes: this.routes.snapshot(),
+      pairs: this.pairs.snapshot(),
+      pending: this.join.pendingTombstones(),
+    };
+  }
+
+  /**
+   * Takes over a snapshot from before a restart (on an engine that has seen nothing yet). The
+   * legs that were pending then are gone: they are counted in `totals.lostOnRestart`, and their
+   * ids remembered so that a partner arriving now counts as late, not as a new missing leg.
+   */
+  restore(snapshot: EngineSnapshot): void {
+    this.scoreboard.restore(snapshot.scoreboard);
+    this.routes.restore(snapshot.routes);
+    this.pairs.restore(snapshot.pairs);
+    this.scoreboard.totals.lostOnRestart += snapshot.pending.length;
+    this.join.restoreTombstones(snapshot.pending, this.clock.now());
+    this.changes++;
   }
 
   /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */
@@ -101,6 +147,7 @@ export class DiffEngine implements JoinSink, MetricsSource {
         duplicates: totals.duplicates,
         late: totals.late,
         rejectedRecords: totals.rejectedRecords,
+        lostOnRestart: totals.lostOnRestart,
         pending: this.join.pendingCount,
         matched,
         diverged,

@@ -5,7 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { BatchValidator } from './batchValidator.js';
-import { bearerTokenChecker } from './bearerAuth.js';
+import { requireBearerToken } from './bearerAuth.js';
 import type { DiffEngine } from './diffEngine.js';
 import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
@@ -25,18 +25,9 @@ export function registerIngestRoute(
   app: FastifyInstance,
   deps: { engine: DiffEngine; validator: BatchValidator; metrics: CollectorMetrics; token: string },
 ): void {
-  const authorized = bearerTokenChecker(deps.token);
-
   app.post(
     INGEST_PATH,
-    {
-      // Before the body is read: an unauthenticated client cannot make us parse megabytes.
-      onRequest: async (request) => {
-        if (!authorized(request.headers.authorization)) {
-          throw new CollectorError('UNAUTHORIZED', 'missing or wrong bearer token (authorization: Bearer <token>)');
-        }
-      },
-    },
+    { onRequest: requireBearerToken(deps.token, 'ingest (token)') },
     async (request): Promise<IngestResponse> => {
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {

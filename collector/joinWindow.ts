@@ -121,6 +121,27 @@ export class JoinWindow {
     return this.pending.get(id);
   }
 
+  /** Pending ids with the legs seen (bit set): what a restart loses, kept only as tombstones. */
+  pendingTombstones(): Array<[string, number]> {
+    const tombstones: Array<[string, number]> = [];
+    for (const [id, entry] of this.pending) tombstones.push([id, entry.legs]);
+    return tombstones;
+  }
+
+  /**
+   * Remembers ids whose pending legs a restart lost, so that their partners, arriving after the
+   * restart, count as late instead of opening a new entry that would be miscounted as missing.
+   */
+  restoreTombstones(tombstones: ReadonlyArray<readonly [string, number]>, now: number): void {
+    // A partner can arrive up to a whole window after its first leg, whatever rememberMs says.
+    const deadline = now + Math.max(this.options.rememberMs, this.options.windowMs);
+    for (const [id, legs] of tombstones) {
+      const entry: JoinEntry = { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: 0 };
+      this.remember(id, entry, now);
+      entry.deadline = deadline;
+    }
+  }
+
   private evictOldest(now: number): void {
     for (const [id, entry] of this.pending) {
       this.pending.delete(id);

@@ -19,6 +19,25 @@ export class LatencySketch {
     this.total++;
   }
 
+  /** Non-empty buckets as [index, count] pairs: a few dozen numbers instead of ~1,100. */
+  snapshot(): Array<[number, number]> {
+    const buckets: Array<[number, number]> = [];
+    this.counts.forEach((count, index) => {
+      if (count > 0) buckets.push([index, count]);
+    });
+    return buckets;
+  }
+
+  static fromSnapshot(buckets: ReadonlyArray<readonly [number, number]>): LatencySketch {
+    const sketch = new LatencySketch();
+    for (const [index, count] of buckets) {
+      if (index < 0 || index >= BUCKETS) continue;
+      sketch.counts[index] = count;
+      sketch.total += count;
+    }
+    return sketch;
+  }
+
   /** q in [0, 1]; returns microseconds, null when empty. */
   quantile(q: number): number | null {
     if (this.total === 0) return null;

@@ -1,13 +1,14 @@
 // Operational endpoints: liveness, readiness and Prometheus metrics.
 
 import type { FastifyInstance } from 'fastify';
+import { requireBearerToken } from './bearerAuth.js';
 import type { DiffEngine } from './diffEngine.js';
 import { CollectorError } from './errors.js';
 import type { CollectorMetrics } from './metrics.js';
 
 export function registerOpsRoutes(
   app: FastifyInstance,
-  deps: { engine: DiffEngine; metrics: CollectorMetrics; isClosing: () => boolean },
+  deps: { engine: DiffEngine; metrics: CollectorMetrics; isClosing: () => boolean; reportToken: string },
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -17,7 +18,9 @@ export function registerOpsRoutes(
     return { status: 'ready' };
   });
 
-  app.get('/metrics', async (_request, reply) => {
+  // Metrics carry route and field names, as the report does: the same token guards them.
+  // Liveness and readiness stay open for probes.
+  app.get('/metrics', { onRequest: requireBearerToken(deps.reportToken, 'metrics (reportToken)') }, async (_request, reply) => {
     deps.engine.tick();
     reply.header('content-type', deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();

@@ -9,6 +9,11 @@ export interface PairStoreLimits {
   keepOther: number;
 }
 
+export interface PairStoreSnapshot {
+  diverged: PairView[];
+  other: PairView[];
+}
+
 export class PairStore {
   private readonly diverged = new Map<string, PairView>();
   private readonly other = new Map<string, PairView>();
@@ -32,6 +37,17 @@ export class PairStore {
 
   get(id: string): PairView | undefined {
     return this.diverged.get(id) ?? this.other.get(id);
+  }
+
+  /** Both sets, oldest first, so a restore keeps the same eviction order. */
+  snapshot(): PairStoreSnapshot {
+    return { diverged: [...this.diverged.values()], other: [...this.other.values()] };
+  }
+
+  restore(snapshot: PairStoreSnapshot): void {
+    this.diverged.clear();
+    this.other.clear();
+    for (const view of [...snapshot.diverged, ...snapshot.other]) this.add(view);
   }
 
   get size(): number {

@@ -3,6 +3,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import type { WireSchema } from './batchValidator.js';
+import { requireBearerToken } from './bearerAuth.js';
 import type { DiffEngine } from './diffEngine.js';
 import { CollectorError } from './errors.js';
 import type { PairView, Report } from './types.js';
@@ -15,10 +16,12 @@ interface ReportQuerystring {
   top?: number;
 }
 
-export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffEngine; wireSchema: WireSchema }): void {
+export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffEngine; wireSchema: WireSchema; reportToken: string }): void {
+  const onRequest = requireBearerToken(deps.reportToken, 'reports (reportToken)');
   app.get<{ Querystring: ReportQuerystring }>(
     REPORT_PATH,
     {
+      onRequest,
       schema: {
         querystring: {
           type: 'object',
@@ -46,6 +49,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffE
   app.get<{ Params: { id: string } }>(
     PAIR_PATH,
     {
+      onRequest,
       schema: {
         params: {
           type: 'object',

@@ -33,6 +33,11 @@ function compileTemplate(template: string): CompiledTemplate {
   return { template, pattern: new RegExp(`^${body.replace(/\/$/, '')}/?$`) };
 }
 
+export interface RouteResolverSnapshot {
+  known: string[];
+  overflows: number;
+}
+
 export class RouteResolver {
   private readonly templates: CompiledTemplate[];
   private readonly known = new Set<string>();
@@ -49,6 +54,17 @@ export class RouteResolver {
 
   get size(): number {
     return this.known.size;
+  }
+
+  /** Routes seen, in first-seen order, so the cap keeps meaning the same routes after a restore. */
+  snapshot(): RouteResolverSnapshot {
+    return { known: [...this.known], overflows: this.overflows };
+  }
+
+  restore(snapshot: RouteResolverSnapshot): void {
+    this.known.clear();
+    for (const route of snapshot.known) this.known.add(route);
+    this.overflows = snapshot.overflows;
   }
 
   resolve(method: string, path: string): string {

@@ -45,7 +45,7 @@ export interface FieldTally extends ChangeTally {
   lastPair: number;
 }
 
-interface HeaderTally extends ChangeTally {
+export interface HeaderTally extends ChangeTally {
   name: string;
 }
 
@@ -76,14 +76,62 @@ export interface Totals {
   duplicates: number;
   late: number;
   rejectedRecords: number;
+  /** legs that were waiting for their partner when the collector stopped (or crashed), over all restarts */
+  lostOnRestart: number;
+}
+
+/** A route's tally as plain JSON: sketches as sparse buckets, maps as arrays. */
+export interface RouteTallySnapshot extends Omit<RouteTally, 'primaryLatency' | 'shadowLatency' | 'fields' | 'headers'> {
+  primaryLatency: Array<[number, number]>;
+  shadowLatency: Array<[number, number]>;
+  fields: FieldTally[];
+  headers: HeaderTally[];
+}
+
+export interface ScoreboardSnapshot {
+  pairSeq: number;
+  totals: Totals;
+  routes: RouteTallySnapshot[];
 }
 
 export class Scoreboard {
   private readonly routes = new Map<string, RouteTally>();
   private pairSeq = 0;
-  readonly totals: Totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0, rejectedRecords: 0 };
+  readonly totals: Totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0, rejectedRecords: 0, lostOnRestart: 0 };
 
   constructor(private readonly settings: ScoreboardSettings) {}
+
+  snapshot(): ScoreboardSnapshot {
+    const routes: RouteTallySnapshot[] = [];
+    for (const tally of this.routes.values()) {
+      routes.push({
+        ...tally,
+        kinds: { ...tally.kinds },
+        fallback: { ...tally.fallback },
+        primaryLatency: tally.primaryLatency.snapshot(),
+        shadowLatency: tally.shadowLatency.snapshot(),
+        fields: [...tally.fields.values()].map((field) => ({ ...field, valueSample: [...field.valueSample], examples: [...field.examples] })),
+        headers: [...tally.headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
+      });
+    }
+    return { pairSeq: this.pairSeq, totals: { ...this.totals, records: { ...this.totals.records } }, routes };
+  }
+
+  /** Replaces every tally with the snapshot's; the ranking and examples come back as they were. */
+  restore(snapshot: ScoreboardSnapshot): void {
+    this.routes.clear();
+    this.pairSeq = snapshot.pairSeq;
+    Object.assign(this.totals, snapshot.totals, { records: { ...snapshot.totals.records } });
+    for (const route of snapshot.routes) {
+      this.routes.set(route.route, {
+        ...route,
+        primaryLatency: LatencySketch.fromSnapshot(route.primaryLatency),
+        shadowLatency: LatencySketch.fromSnapshot(route.shadowLatency),
+        fields: new Map(route.fields.map((field) => [field.path, field])),
+        headers: new Map(route.headers.map((header) => [header.name, header])),
+      });
+    }
+  }
 
   hasRoute(route: string): boolean {
     return this.routes.has(route);

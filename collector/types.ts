@@ -57,6 +57,10 @@ export interface CollectorConfig {
   listen: { host: string; port: number };
   /** Bearer token required on POST /v1/batches; empty means no authentication. */
   token: string;
+  /** Bearer token required on the read endpoints (report, pairs, metrics); empty means open. */
+  reportToken: string;
+  /** Where what the collector learned survives restarts; `path: ""` keeps it in memory only. */
+  store: { path: string; snapshotIntervalMs: number };
   bodyLimitBytes: number;
   join: {
     windowMs: number;
@@ -206,6 +210,8 @@ export interface Report {
     duplicates: number;
     late: number;
     rejectedRecords: number;
+    /** legs that were pending when the collector stopped or crashed, summed over restarts */
+    lostOnRestart: number;
     pending: number;
     matched: number;
     diverged: number;

@@ -55,6 +55,8 @@ export function batch(records: DigestRecord[]): DigestBatch {
 
 export function config(overrides: (c: CollectorConfig) => void = () => {}): CollectorConfig {
   const c = defaultConfig();
+  // Memory only: a test must never pick up the state another run left in the default store.
+  c.store.path = '';
   overrides(c);
   return c;
 }

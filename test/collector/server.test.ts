@@ -48,7 +48,7 @@ describe('startServer', () => {
 
   it('reloads ignore rules from the config file on SIGHUP, and keeps the old ones if the file is bad', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'shadowdiff-hup-')), 'collector.yaml');
-    writeFileSync(file, 'listen: { port: 0 }\nlogLevel: silent\n');
+    writeFileSync(file, 'listen: { port: 0 }\nlogLevel: silent\nstore: { path: "" }\n');
     const sources = { file };
     const server = await startServer(loadConfig(sources), { sources, handleSignals: true });
     const post = (id: string) =>
@@ -60,7 +60,7 @@ describe('startServer', () => {
     const diverged = async () => ((await (await fetch(`${server.url}/v1/report`)).json()) as Report).totals.diverged;
     try {
       await post('hup-1');
-      writeFileSync(file, 'listen: { port: 0 }\nlogLevel: silent\nignore: { fields: ["$.total"] }\n');
+      writeFileSync(file, 'listen: { port: 0 }\nlogLevel: silent\nstore: { path: "" }\nignore: { fields: ["$.total"] }\n');
       process.emit('SIGHUP', 'SIGHUP');
       await post('hup-2');
       expect(await diverged()).toBe(1);
