@@ -1,0 +1,58 @@
+/** How long and how often everything runs: the full measurement, or the seconds-long smoke run. */
+export interface BenchPlan {
+  mode: 'full' | 'quick';
+  /** Runs per variant, alternated. */
+  runs: number;
+  /** Closed-loop wrk run length. */
+  throughputSeconds: number;
+  /** Fixed-rate run length. */
+  latencySeconds: number;
+  /** wrk before any measurement, per Envoy: V8 tiers the module up and the pools fill. */
+  warmupSeconds: number;
+  /** Runs of the no-filter saturation probe per document, median taken. */
+  calibrationRuns: number;
+  wrkConnections: number;
+  latencyConnections: number;
+  /** Fraction of the no-filter saturation throughput at which latency is measured. */
+  latencyLoad: number;
+  /** Time each document is digested for in the emulator (and parsed by JSON.parse). */
+  digestEngineSeconds: number;
+  /** Closed-loop collector ingest run length, per design. */
+  collectorSeconds: number;
+  /** The collector's steady-rate soak for its memory and join-to-score latency. */
+  collectorSoakSeconds: number;
+  /** RSS samples during the soak. */
+  collectorSoakSamples: number;
+}
+
+export const FULL_PLAN: BenchPlan = {
+  mode: 'full',
+  runs: 5,
+  throughputSeconds: 5,
+  latencySeconds: 6,
+  warmupSeconds: 3,
+  calibrationRuns: 3,
+  wrkConnections: 64,
+  latencyConnections: 32,
+  latencyLoad: 0.5,
+  digestEngineSeconds: 2,
+  collectorSeconds: 10,
+  collectorSoakSeconds: 300,
+  collectorSoakSamples: 30,
+};
+
+export const QUICK_PLAN: BenchPlan = {
+  mode: 'quick',
+  runs: 1,
+  throughputSeconds: 1,
+  latencySeconds: 1,
+  warmupSeconds: 1,
+  calibrationRuns: 1,
+  wrkConnections: 64,
+  latencyConnections: 32,
+  latencyLoad: 0.5,
+  digestEngineSeconds: 0.2,
+  collectorSeconds: 1,
+  collectorSoakSeconds: 4,
+  collectorSoakSamples: 4,
+};

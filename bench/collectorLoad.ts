@@ -1,0 +1,122 @@
+import { RawHttpConnection } from './rawHttpConnection.js';
+
+/**
+ * Export batches as the filter sends them, for the collector line: request k of the sequence is
+ * the primary legs of requests [k·n, k·n + n), the next one their shadow legs, so every record is
+ * joined. Every tenth shadow differs from its primary in one field, so the compare and the field
+ * ranking have work to do. Ids never repeat within a process.
+ */
+export class BatchSequence {
+  private next = 0;
+  private leg: 'primary' | 'shadow' = 'primary';
+  private readonly primary: string[];
+  private readonly shadowSame: string[];
+  private readonly shadowDiffering: string[];
+
+  constructor(private readonly recordsPerBatch: number, private readonly port: number) {
+    this.primary = recordTemplate('primary', 'a1b2c3d4');
+    this.shadowSame = recordTemplate('shadow', 'a1b2c3d4');
+    this.shadowDiffering = recordTemplate('shadow', '0badf00d');
+  }
+
+  /** The next POST, head and body. */
+  nextRequest(): Buffer {
+    const first = this.next;
+    const records: string[] = [];
+    for (let i = 0; i < this.recordsPerBatch; i++) {
+      const n = first + i;
+      const template = this.leg === 'primary' ? this.primary : n % 10 === 0 ? this.shadowDiffering : this.shadowSame;
+      records.push(fill(template, n));
+    }
+    const source = `bench-${this.leg}`;
+    if (this.leg === 'primary') {
+      this.leg = 'shadow';
+    } else {
+      this.leg = 'primary';
+      this.next += this.recordsPerBatch;
+    }
+    const body = Buffer.from(`{"v":1,"source":"${source}","sentUnixMs":${Date.now()},"records":[${records.join(',')}]}`);
+    const head = `POST /v1/batches HTTP/1.1\r\nhost: 127.0.0.1:${this.port}\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
+    return Buffer.concat([Buffer.from(head), body]);
+  }
+}
+
+const ID = '__ID__';
+const ORDER = '__ORDER__';
+
+/** A realistic record (a dozen JSON leaves, the default digested headers) cut where the id and the order number go. */
+function recordTemplate(leg: 'primary' | 'shadow', totalHash: string): string[] {
+  const fields: Record<string, string> = {
+    '$.id': '0e1d2c3b',
+    '$.status': '7d2e1f00',
+    '$.total': totalHash,
+    '$.currency': '55aa55aa',
+    '$.items[0].sku': '1b2c3d4e',
+    '$.items[0].qty': '00000001',
+    '$.items[1].sku': '2c3d4e5f',
+    '$.items[1].qty': '00000002',
+    '$.customer.id': '3d4e5f60',
+    '$.customer.tier': '4e5f6071',
+    '$.shipping.method': '5f607182',
+    '$.meta.version': '60718293',
+  };
+  const record = {
+    id: ID,
+    leg,
+    segment: 'default',
+    reason: 'default',
+    method: 'GET',
+    path: `/orders/${ORDER}`,
+    authority: 'shop.example',
+    startUnixMs: 1_700_000_000_000,
+    firstByteUs: leg === 'primary' ? 1800 : 2100,
+    lastByteUs: leg === 'primary' ? 2300 : 2600,
+    status: 200,
+    complete: true,
+    respBytes: 1024,
+    headers: { 'content-type': '4c8d9f2a', 'cache-control': '1a2b3c4d' },
+    bodyHash: leg === 'primary' || totalHash === 'a1b2c3d4' ? '9e1f0c27a4b35d66' : '0b7e3d9c51a2f488',
+    json: 'ok',
+    fields,
+    fieldsTruncated: false,
+  };
+  return JSON.stringify(record).split(new RegExp(`(${ID}|${ORDER})`));
+}
+
+function fill(template: readonly string[], n: number): string {
+  const id = `bench-${process.pid}-${n}`;
+  return template.map((part) => (part === ID ? id : part === ORDER ? String(n) : part)).join('');
+}
+
+/** Closed loop: `connections` POSTs in flight until `seconds` have passed; returns records accepted (200) and failures. */
+export async function ingestClosedLoop(
+  port: number,
+  sequence: BatchSequence,
+  recordsPerBatch: number,
+  seconds: number,
+  connections: number,
+): Promise<{ recordsPerSecond: number; failures: number }> {
+  const deadline = Date.now() + seconds * 1000;
+  const started = Date.now();
+  let accepted = 0;
+  let failures = 0;
+  const worker = async (): Promise<void> => {
+    let connection = await RawHttpConnection.open(port);
+    try {
+      while (Date.now() < deadline) {
+        try {
+          const { status } = await connection.send(sequence.nextRequest());
+          if (status === 200) accepted += recordsPerBatch;
+          else failures++;
+        } catch {
+          failures++;
+          connection = await RawHttpConnection.open(port);
+        }
+      }
+    } finally {
+      connection.close();
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  return { recordsPerSecond: accepted / ((Date.now() - started) / 1000), failures };
+}
