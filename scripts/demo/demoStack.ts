@@ -1,0 +1,136 @@
+// Starts what the demo shows: orders v1 (primary) and v2 (shadow) and the collector in this
+// process, and Envoy with the filter in both roles as a child process. Everything listens on
+// loopback; stop() releases all of it, and a failed start releases what had already started.
+
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig } from '../../collector/config.js';
+import { startServer, type RunningServer } from '../../collector/server.js';
+import { buildBootstrap } from '../../envoy/bootstrap.js';
+import type { JsonObject } from '../../envoy/json.js';
+import { buildOrdersApp } from '../../examples/orders/app.js';
+import { OrdersStore } from '../../examples/orders/ordersStore.js';
+import type { OrdersVersion } from '../../examples/orders/versionBehaviour.js';
+import { startEnvoy, type EnvoyInstance } from '../../test/support/envoyProcess.js';
+import { PROJECT_ROOT, requireFilterWasm } from '../../test/support/paths.js';
+import { demoEdgeFilterConfig, demoShadowFilterConfig } from './demoFilterConfigs.js';
+import type { DemoPorts } from './flags.js';
+
+export const DEMO_HOST = '127.0.0.1';
+/** The demo's collector configuration: route templates and the ignore rules for the noise fields. */
+export const DEMO_COLLECTOR_CONFIG = join(PROJECT_ROOT, 'examples', 'orders', 'collector.yaml');
+
+export interface DemoUrls {
+  edge: string;
+  envoyAdmin: string;
+  v1: string;
+  v2: string;
+  collector: string;
+}
+
+export interface DemoStack {
+  urls: DemoUrls;
+  envoy: EnvoyInstance;
+  /** Each version's state: v2's write log proves that mirrored creates stored nothing. */
+  stores: Readonly<Record<OrdersVersion, OrdersStore>>;
+  /** The edge role's filter configuration Envoy runs. */
+  edgeFilterConfig: JsonObject;
+  stop(): Promise<void>;
+}
+
+interface Started {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startDemoStack(ports: DemoPorts): Promise<DemoStack> {
+  const started: Array<{ close(): Promise<void> }> = [];
+  const stopAll = async (): Promise<void> => {
+    // Envoy first: nothing should reach a service that is going away.
+    for (const part of started.splice(0).reverse()) await part.close();
+  };
+  const collectorToken = randomBytes(16).toString('hex');
+  try {
+    const stores = { v1: new OrdersStore(), v2: new OrdersStore() };
+    const v1 = await startOrders('v1', stores.v1, ports.v1);
+    started.push(v1);
+    const v2 = await startOrders('v2', stores.v2, ports.v2);
+    started.push(v2);
+    const collector = await startCollector(ports.collector, collectorToken);
+    started.push(collector);
+    const edgeFilterConfig = demoEdgeFilterConfig(collectorToken);
+    const envoy = await startEnvoy(
+      buildBootstrap({
+        listenAddress: DEMO_HOST,
+        edgePort: ports.edge,
+        adminPort: ports.admin,
+        primary: { address: DEMO_HOST, port: v1.port },
+        shadow: { address: DEMO_HOST, port: v2.port },
+        collector: { address: DEMO_HOST, port: collector.port },
+        wasm: { path: await requireFilterWasm(), edgeConfig: edgeFilterConfig, shadowConfig: demoShadowFilterConfig(collectorToken) },
+      }),
+      // Two workers, like a small production Envoy: per-worker queues and sticky sampling both show.
+      { logLevel: 'warning', concurrency: 2 },
+    );
+    started.push({ close: () => envoy.stop() });
+    return {
+      urls: { edge: envoy.edgeUrl, envoyAdmin: envoy.adminUrl, v1: v1.url, v2: v2.url, collector: collector.url },
+      envoy,
+      stores,
+      edgeFilterConfig,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function startOrders(version: OrdersVersion, store: OrdersStore, port: number): Promise<Started> {
+  const app = buildOrdersApp({ version, store });
+  await listenOrExplain(app, port, `orders ${version}`);
+  const bound = (app.server.address() as AddressInfo).port;
+  return { url: `http://${DEMO_HOST}:${bound}`, port: bound, close: () => app.close() };
+}
+
+async function startCollector(port: number, token: string): Promise<Started> {
+  const config = loadConfig({
+    file: DEMO_COLLECTOR_CONFIG,
+    overrides: [
+      { field: 'listen.host', value: DEMO_HOST, origin: 'the demo' },
+      { field: 'listen.port', value: String(port), origin: '--collector-port' },
+      { field: 'token', value: token, origin: 'the demo' },
+      // Memory only: each run reports its own traffic, not the sum of every run so far.
+      { field: 'store.path', value: '', origin: 'the demo' },
+      // The demo prints its own progress; the collector speaks up only when something is wrong.
+      { field: 'logLevel', value: 'warn', origin: 'the demo' },
+    ],
+  });
+  let server: RunningServer;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    throw explainListenError(error, port, 'the collector');
+  }
+  const bound = (server.app.server.address() as AddressInfo).port;
+  return { url: server.url, port: bound, close: () => server.close() };
+}
+
+async function listenOrExplain(app: FastifyInstance, port: number, what: string): Promise<void> {
+  try {
+    await app.listen({ host: DEMO_HOST, port });
+  } catch (error) {
+    throw explainListenError(error, port, what);
+  }
+}
+
+/** assertPortsFree checks first; this covers a port taken in between. */
+function explainListenError(error: unknown, port: number, what: string): Error {
+  if (error instanceof Error && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    return new Error(`port ${port} for ${what} on ${DEMO_HOST} is already in use`);
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,134 @@
+// The demo end to end: the real filter in a real Envoy between orders v1 and v2, the real collector
+// with the demo's ignore rules. Every seeded regression must be in the report, and no noise field.
+
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteReport } from '../../collector/types.js';
+import { FILTER_SEGMENT_OF } from '../../scripts/demo/segmentMirroring.js';
+import { runDemo, type DemoRun } from '../../scripts/demo/runDemo.js';
+import type { DemoOptions } from '../../scripts/demo/flags.js';
+import { requireFilterWasm } from '../support/paths.js';
+
+const ANY_FREE_PORT = { edge: 0, admin: 0, v1: 0, v2: 0, collector: 0 };
+const OPTIONS: DemoOptions = { ports: ANY_FREE_PORT, requests: 400, seed: 7, concurrency: 4, once: true };
+/** The noise both versions produce (examples/orders/responseNoise.ts), by the names it appears under. */
+const NOISE_FIELD_NAMES = ['generatedAt', 'requestTraceId', 'traceId'];
+
+describe('npm run demo -- --once', () => {
+  let run: DemoRun | undefined;
+  let printed = '';
+
+  beforeAll(async () => {
+    await requireFilterWasm();
+    run = await runDemo(OPTIONS, { out: { write: (text) => void (printed += text) } });
+    await run.stack.stop();
+  }, 90_000);
+  afterAll(async () => {
+    await run?.stack.stop();
+  });
+
+  const route = (name: string): RouteReport => {
+    const found = run!.report.routes.find((candidate) => candidate.route === name);
+    if (found === undefined) throw new Error(`no route ${name} in the report:\n${printed}`);
+    return found;
+  };
+  const fieldPaths = (name: string): string[] => route(name).fields.map((field) => field.path);
+
+  it('reports the four routes of the order service, and only those', () => {
+    expect(run!.report.routes.map((report) => report.route).sort()).toEqual([
+      'GET /catalog/items/{sku}',
+      'GET /orders/{id}',
+      'GET /orders/{id}/shipping',
+      'POST /orders',
+    ]);
+  });
+
+  it('shows the rounding and the loyalty-points regressions as fields of GET /orders/{id}', () => {
+    expect(fieldPaths('GET /orders/{id}').sort()).toEqual(['$.totals.converted', '$.totals.tax', '$.totals.total']);
+    for (const path of ['$.totals.converted', '$.totals.tax', '$.totals.total']) expect(printed).toContain(path);
+  });
+
+  it('shows the international shipping charge as the one field of GET /orders/{id}/shipping', () => {
+    expect(fieldPaths('GET /orders/{id}/shipping')).toEqual(['$.charge']);
+    expect(printed).toContain('$.charge');
+  });
+
+  it('shows the unlisted multi-pack as a status class change: errors only in the shadow', () => {
+    const catalog = route('GET /catalog/items/{sku}');
+    expect(catalog.kinds.status_class).toBeGreaterThan(0);
+    expect(catalog.errors.shadowOnly).toBe(catalog.kinds.status_class);
+    expect(catalog.errors.primary.count).toBe(0);
+    expect(catalog.errors.rateDelta).toBeGreaterThan(0);
+    expect(printed).toMatch(/GET \/catalog\/items\/\{sku\}.*0\.0%→\d+\.\d%/);
+  });
+
+  it('shows the N+1 on cache misses as a latency delta of GET /orders/{id}', () => {
+    // One cache-miss order in ~15% of quotes: the shadow's p95 is a miss (6 round trips of 8 ms),
+    // the primary's is not (1 round trip). p50 is a hit on both legs.
+    const { delta } = route('GET /orders/{id}').latencyMs;
+    expect(delta.p95).toBeGreaterThan(20);
+  });
+
+  it('shows no noise: no ignored field, no likely-noise flag, and the write route matches', () => {
+    for (const report of run!.report.routes) {
+      for (const field of report.fields) {
+        expect(field.likelyNoise, field.path).toBe(false);
+        for (const noise of NOISE_FIELD_NAMES) expect(field.path).not.toContain(noise);
+      }
+    }
+    for (const noise of NOISE_FIELD_NAMES) expect(printed).not.toContain(noise);
+    expect(route('POST /orders').diverged).toBe(0);
+  });
+
+  it('joins every mirrored request: full coverage, nothing pending, as many pairs as Envoy mirrored', () => {
+    const { totals } = run!.report;
+    const mirrored = run!.mirroring.reduce((sum, row) => sum + row.mirrored, 0);
+    expect(run!.settled).toBe(true);
+    expect(totals.pending).toBe(0);
+    expect(totals.coverage).toMatchObject({ shadowMissing: 0, primaryMissing: 0, evicted: 0, shadowCoverage: 1 });
+    expect(totals.coverage.pairs).toBe(mirrored);
+    expect(totals.records).toEqual({ primary: mirrored, shadow: mirrored });
+    expect(totals.matched + totals.diverged).toBe(mirrored);
+    expect(printed).toContain(`coverage  pairs ${mirrored}  shadow missing 0  primary missing 0`);
+  });
+
+  it('mirrors per segment as configured: every employee request, some beta users, few of the rest', () => {
+    const share = new Map(run!.mirroring.map((row) => [row.segment, row.mirrored / row.sent]));
+    expect(run!.mirroring.reduce((sum, row) => sum + row.sent, 0)).toBe(OPTIONS.requests);
+    expect(share.get(FILTER_SEGMENT_OF.employee)).toBe(1);
+    // Sticky per user over a handful of users: the request share only approximates the user share.
+    expect(share.get(FILTER_SEGMENT_OF.beta)).toBeGreaterThan(0.2);
+    expect(share.get(FILTER_SEGMENT_OF.beta)).toBeLessThan(0.8);
+    expect(share.get(FILTER_SEGMENT_OF.public)).toBeLessThan(0.2);
+  });
+
+  it('lets no mirrored create write in v2 (the shadow marker), while v1 stored every create', () => {
+    const creates = run!.traffic.statuses.get(201) ?? 0;
+    expect(creates).toBeGreaterThan(0);
+    expect(run!.stack.stores.v1.writes).toHaveLength(creates);
+    expect(run!.stack.stores.v2.writes).toHaveLength(0);
+  });
+
+  it('prints where the report and the metrics live', () => {
+    const { collector, envoyAdmin } = run!.stack.urls;
+    expect(printed).toContain(`${collector}/v1/report`);
+    expect(printed).toContain(`${collector}/metrics`);
+    expect(printed).toContain(`${envoyAdmin}/stats/prometheus`);
+    expect(printed).toMatch(/traffic \[#{30}\] 400\/400 100%/);
+  });
+});
+
+describe('the demo refuses to start', () => {
+  let occupied: Server | undefined;
+  afterAll(() => new Promise<void>((resolve) => (occupied === undefined ? resolve() : occupied.close(() => resolve()))));
+
+  it('on a busy port, naming the port and the flag', async () => {
+    occupied = createServer();
+    const port = await new Promise<number>((resolve) => {
+      occupied!.listen(0, '127.0.0.1', () => resolve((occupied!.address() as { port: number }).port));
+    });
+    await expect(runDemo({ ...OPTIONS, ports: { ...ANY_FREE_PORT, collector: port } }, { out: { write: () => undefined } })).rejects.toThrow(
+      `port ${port} (collector) on 127.0.0.1 is already in use: stop what listens there or pass --collector-port PORT`,
+    );
+  });
+});

@@ -1,0 +1,52 @@
+// The demo's command line: defaults, every flag, and errors that name the flag.
+
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PORTS, parseDemoFlags } from '../../scripts/demo/flags.js';
+import { PROJECT_ROOT } from '../support/paths.js';
+
+describe('parseDemoFlags', () => {
+  it('defaults to the ports of envoy/envoy.yaml, serving until Ctrl-C', () => {
+    expect(parseDemoFlags([])).toEqual({
+      kind: 'run',
+      options: { ports: DEFAULT_PORTS, requests: 800, seed: 7, concurrency: 4, once: false },
+    });
+    expect(DEFAULT_PORTS).toEqual({ edge: 10000, admin: 9901, v1: 8081, v2: 8082, collector: 8090 });
+  });
+
+  it('takes every flag', () => {
+    const argv = ['--once', '--requests', '50', '--seed', '3', '--concurrency', '2', '--edge-port', '1', '--admin-port', '2', '--v1-port', '3', '--v2-port', '4', '--collector-port', '0'];
+    expect(parseDemoFlags(argv)).toEqual({
+      kind: 'run',
+      options: { ports: { edge: 1, admin: 2, v1: 3, v2: 4, collector: 0 }, requests: 50, seed: 3, concurrency: 2, once: true },
+    });
+    expect(parseDemoFlags(['-h'])).toEqual({ kind: 'help' });
+  });
+
+  it.each([
+    [['--onse'], "Unknown option '--onse'"],
+    [['--edge-port', '70000'], '--edge-port must be an integer from 0 to 65535, not "70000"'],
+    [['--requests', '3'], '--requests must be an integer from 7 to 1000000, not "3"'],
+    [['--concurrency', 'many'], '--concurrency must be an integer from 1 to 256, not "many"'],
+    [['extra'], "Unexpected argument 'extra'"],
+  ])('refuses %j', (argv, message) => {
+    expect(() => parseDemoFlags(argv)).toThrow(message);
+  });
+});
+
+describe('scripts/demo/main.ts', () => {
+  it('exits 2 on an unknown flag, naming it, before starting anything', async () => {
+    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'demo', 'main.ts'), '--once', '--colector-port', '1'],
+        { cwd: PROJECT_ROOT },
+        (error, _stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number), stderr }),
+      );
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("demo: Unknown option '--colector-port'");
+    expect(result.stderr).toContain('usage: npm run demo');
+  });
+});
