@@ -6,7 +6,7 @@ import { EXCHANGE_RATES, type Currency } from './currencies.js';
 import { centsToAmount, convertCents, divideRounded } from './money.js';
 import type { VersionBehaviour } from './versionBehaviour.js';
 
-export const VAT_PERCENT = 20;
+const VAT_PERCENT = 20;
 /** A loyalty point is worth one euro cent. */
 const CENTS_PER_POINT = 1;
 

@@ -4,7 +4,7 @@
 import { PLAIN_SKU_PATTERN } from './catalog.js';
 import { CURRENCIES, type Currency } from './currencies.js';
 
-export const ORDER_ID_PATTERN = '^ord-[0-9a-f]{4,16}$';
+const ORDER_ID_PATTERN = '^ord-[0-9a-f]{4,16}$';
 const MAX_REDEEM_POINTS = 1_000_000;
 
 const meta = {

@@ -10,7 +10,7 @@ import { buildOrdersApp } from '../../examples/orders/app.js';
 import { OrdersStore, type OrdersStoreOptions } from '../../examples/orders/ordersStore.js';
 import type { OrdersVersion } from '../../examples/orders/versionBehaviour.js';
 
-export const COLLECTOR_CONFIG_FILE = fileURLToPath(new URL('../../examples/orders/collector.yaml', import.meta.url));
+const COLLECTOR_CONFIG_FILE = fileURLToPath(new URL('../../examples/orders/collector.yaml', import.meta.url));
 
 const ignoreRules = new IgnoreRules(loadConfig({ file: COLLECTOR_CONFIG_FILE }).ignore);
 

@@ -14,7 +14,7 @@ import { LIST_MAP_KEYS_KEYWORD, toJsonSchema, type SchemaNode } from './structur
 const addFormats = ajvFormats.default;
 
 /** Read where it lives, beside the project: `../shared/istio/crds.yaml` from the repository root. */
-export const ISTIO_CRDS_FILE = fileURLToPath(new URL('../../../shared/istio/crds.yaml', import.meta.url));
+const ISTIO_CRDS_FILE = fileURLToPath(new URL('../../../shared/istio/crds.yaml', import.meta.url));
 
 interface CrdVersion {
   name: string;

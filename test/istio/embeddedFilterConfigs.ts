@@ -5,7 +5,7 @@
 import type { EnvoyFilterSpec, IstioResource, WasmPluginSpec } from './istioResources.js';
 import { isRecord } from './jsonValues.js';
 
-export const WASM_FILTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm';
+const WASM_FILTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm';
 const STRING_VALUE_TYPE = 'type.googleapis.com/google.protobuf.StringValue';
 
 export interface EmbeddedFilterConfig {

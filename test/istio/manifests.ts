@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const ISTIO_MANIFEST_DIR = join(PROJECT_ROOT, 'envoy', 'istio');
+const ISTIO_MANIFEST_DIR = join(PROJECT_ROOT, 'envoy', 'istio');
 
 export interface ManifestDocument {
   /** `envoy/istio/virtualservice-ingress.yaml#1`: file and 1-based document number. */
