@@ -28,6 +28,7 @@ commands:
 report / pair flags:
   --url URL          collector base URL (default ${DEFAULT_URL}, or $SHADOWDIFF_URL)
   --json             print the raw JSON instead of tables
+                     ($SHADOWDIFF_REPORT_TOKEN, when set, is sent as the bearer token)
 report flags:
   --route ROUTE      only this route, e.g. "GET /orders/{id}"
   --top N            fields per route (default: the collector's report.topK)
@@ -179,7 +180,11 @@ function withSlash(url: URL): URL {
 async function getJson(url: URL, io: CliIo): Promise<unknown> {
   let response: Response;
   try {
-    response = await io.fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), headers: { accept: 'application/json' } });
+    // The report token comes from the environment only: a flag would show in process listings.
+    const token = io.env.SHADOWDIFF_REPORT_TOKEN;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
+    response = await io.fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), headers });
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     throw new CollectorError('COLLECTOR_UNREACHABLE', `cannot reach the collector at ${url.origin}: ${cause}`);

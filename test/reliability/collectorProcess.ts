@@ -1,0 +1,86 @@
+// The collector as operators run it: `shadowdiff collector --config FILE` in its own process, so a
+// test can SIGKILL it (a crash), SIGTERM it (a graceful stop) and read its RSS from /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PROJECT_ROOT } from '../support/paths.js';
+import { waitUntil } from '../support/waitUntil.js';
+
+export interface CollectorProcess {
+  url: string;
+  pid: number;
+  /** Everything it printed (pino JSON lines) so far. */
+  output(): string;
+  /** Resident set size in bytes, from /proc. */
+  rssBytes(): Promise<number>;
+  /** Sends `signal` and waits for the exit; resolves with the exit code (null when killed by the signal). */
+  stop(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** A scratch directory holding a collector's config file and store. */
+export async function collectorDir(): Promise<{ dir: string; storePath: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-collector-'));
+  return { dir, storePath: join(dir, 'store', 'collector.sqlite'), remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Starts the CLI with `config` (written as JSON into `dir`), on a free loopback port. */
+export async function startCollectorProcess(dir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<CollectorProcess> {
+  const configPath = join(dir, `collector-${Date.now()}.json`);
+  await writeFile(configPath, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, ...config }));
+  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'collector/bin/shadowdiff.js'), 'collector', '--config', configPath], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  running.add(child);
+  let output = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => running.delete(child));
+
+  const stop = async (signal: NodeJS.Signals): Promise<number | null> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    const code = await Promise.race([exited, sleep(15_000, 'timeout' as const)]);
+    if (code === 'timeout') {
+      child.kill('SIGKILL');
+      throw new Error(`collector did not exit within 15 s of ${signal}:\n${output}`);
+    }
+    return code;
+  };
+  try {
+    const url = await waitUntil(
+      'the collector to listen',
+      () => {
+        if (child.exitCode !== null) throw new Error(`collector exited (${child.exitCode}):\n${output}`);
+        return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
+      },
+      { timeoutMs: 20_000 },
+    );
+    return {
+      url,
+      pid: child.pid ?? 0,
+      output: () => output,
+      rssBytes: () => processRssBytes(child.pid ?? 0),
+      stop,
+    };
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+}
+
+/** VmRSS of a process, in bytes. */
+export async function processRssBytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(kb) * 1024;
+}

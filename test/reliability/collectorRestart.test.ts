@@ -1,0 +1,142 @@
+// A collector restart keeps what it learned: the ranked report and the example pairs come back
+// from the SQLite store; the legs still waiting for a partner are the only loss, and they are
+// counted. Runs the real CLI in its own process, so SIGTERM and SIGKILL are the real thing.
+import { request } from 'node:http';
+import { readdir, stat, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PairView, Report } from '../../collector/types.js';
+import { batch, legs, record } from '../collector/fixtures.js';
+import { waitUntil } from '../support/waitUntil.js';
+import { collectorDir, startCollectorProcess, type CollectorProcess } from './collectorProcess.js';
+
+const DIVERGED = 4;
+const MATCHED = 6;
+const PENDING = 3;
+
+/** Ten paired requests (four with a changed total) and three primaries still waiting for their shadow. */
+function seedBatch() {
+  const records = [];
+  for (let i = 0; i < DIVERGED + MATCHED; i++) {
+    records.push(...legs(`seed-${i}`, i < DIVERGED ? { fields: { '$.id': '0000002a', '$.total': '99999999' } } : {}));
+  }
+  for (let i = 0; i < PENDING; i++) records.push(record('primary', { id: `waiting-${i}` }));
+  return batch(records);
+}
+
+async function post(url: string, body: unknown): Promise<Response> {
+  return fetch(`${url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+async function report(url: string): Promise<Report> {
+  return (await (await fetch(`${url}/v1/report`)).json()) as Report;
+}
+
+/** The report without what depends on the moment it was generated. */
+function learned(r: Report): Omit<Report, 'generatedAtUnixMs' | 'totals'> {
+  const { generatedAtUnixMs: _at, totals: _totals, ...rest } = r;
+  return rest;
+}
+
+describe('a collector restart', () => {
+  let scratch: Awaited<ReturnType<typeof collectorDir>> | undefined;
+  const processes: CollectorProcess[] = [];
+  afterEach(async () => {
+    for (const collector of processes.splice(0)) await collector.stop('SIGKILL');
+    await scratch?.remove();
+    scratch = undefined;
+  });
+
+  async function start(config: Record<string, unknown> = {}): Promise<CollectorProcess> {
+    scratch ??= await collectorDir();
+    const collector = await startCollectorProcess(scratch.dir, { store: { path: scratch.storePath, snapshotIntervalMs: 200 }, ...config });
+    processes.push(collector);
+    return collector;
+  }
+
+  it('after SIGTERM, brings back the ranked report and example pairs, and counts the pending legs it lost', async () => {
+    const first = await start();
+    expect((await post(first.url, seedBatch())).status).toBe(200);
+    const before = await report(first.url);
+    expect(before.totals.pending).toBe(PENDING);
+    expect(before.routes[0]!.diverged).toBe(DIVERGED);
+    const example = before.routes[0]!.fields[0]!.examples[0]!;
+    const pairBefore = (await (await fetch(`${first.url}/v1/pairs/${example}`)).json()) as PairView;
+    expect(await first.stop('SIGTERM')).toBe(0);
+
+    const second = await start();
+    const after = await report(second.url);
+    expect(learned(after)).toEqual(learned(before));
+    expect(after.totals).toEqual({ ...before.totals, pending: 0, lostOnRestart: PENDING });
+    expect(await (await fetch(`${second.url}/v1/pairs/${example}`)).json()).toEqual(pairBefore);
+    expect(second.output()).toContain(`"lost_pending_legs":${PENDING}`);
+
+    // The shadow of a lost leg arrives after the restart: late, not a new pending (later "missing") leg.
+    const lateAnswer = (await (await post(second.url, batch([record('shadow', { id: 'waiting-0' })]))).json()) as { late: number };
+    expect(lateAnswer.late).toBe(1);
+    expect((await report(second.url)).totals.pending).toBe(0);
+
+    // A second restart does not count the same lost legs again.
+    expect(await second.stop('SIGTERM')).toBe(0);
+    const third = await start();
+    expect((await report(third.url)).totals.lostOnRestart).toBe(PENDING);
+  });
+
+  it('after a crash (SIGKILL), keeps everything up to the last periodic snapshot', async () => {
+    const first = await start();
+    expect((await post(first.url, seedBatch())).status).toBe(200);
+    const posted = Date.now();
+    await waitUntil('a snapshot written after the batch', async () => {
+      const saved = await stat(scratch!.storePath).catch(() => undefined);
+      return saved !== undefined && saved.mtimeMs > posted ? true : undefined;
+    });
+    const before = await report(first.url);
+    expect(await first.stop('SIGKILL')).toBeNull();
+
+    const second = await start();
+    const after = await report(second.url);
+    expect(learned(after)).toEqual(learned(before));
+    expect(after.totals.lostOnRestart).toBe(PENDING);
+    // Saves go to a temp file renamed over the store: no temp file is left behind.
+    expect((await readdir(dirname(scratch!.storePath))).filter((name) => name.includes('.tmp'))).toEqual([]);
+  });
+
+  it('drains a batch still being received when SIGTERM arrives, and persists it', async () => {
+    const first = await start();
+    const body = Buffer.from(JSON.stringify(seedBatch()));
+    const { port } = new URL(first.url);
+    const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/v1/batches', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, body.length >> 1));
+      // The rest follows once the collector is already shutting down.
+      setTimeout(() => req.end(body.subarray(body.length >> 1)), 500);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stopped = first.stop('SIGTERM');
+    const received = await answer;
+    expect(received.status).toBe(200);
+    expect(JSON.parse(received.body)).toMatchObject({ accepted: 2 * (DIVERGED + MATCHED) + PENDING });
+    expect(await stopped).toBe(0);
+
+    const second = await start();
+    const after = await report(second.url);
+    expect(after.totals.records).toEqual({ primary: DIVERGED + MATCHED + PENDING, shadow: DIVERGED + MATCHED });
+    expect(after.routes[0]!.diverged).toBe(DIVERGED);
+  });
+
+  it('sets an unreadable store aside, says so, and starts empty instead of not at all', async () => {
+    scratch = await collectorDir();
+    const first = await start();
+    expect(await first.stop('SIGTERM')).toBe(0);
+    await writeFile(scratch.storePath, 'this is not a SQLite database');
+    const second = await start();
+    expect((await report(second.url)).totals.records).toEqual({ primary: 0, shadow: 0 });
+    expect(second.output()).toMatch(/is not a readable snapshot .*moved to .*collector\.sqlite\.unreadable-\d+/);
+    expect((await readdir(dirname(scratch.storePath))).some((name) => name.startsWith('collector.sqlite.unreadable-'))).toBe(true);
+  });
+});
