@@ -9,6 +9,7 @@
 import { MAX_BUFFER_TYPE, MAX_HEADER_MAP_TYPE, MAX_STREAM_TYPE, LogLevel, WasmResult } from './abiConstants.js';
 import { HeaderMap } from './headerMap.js';
 import { readSerializedPairs, serializedPairsSize, writeSerializedPairs } from './headerPairs.js';
+import type { AbiContext } from './abiContext.js';
 import type { VmRuntime } from './vmRuntime.js';
 
 export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImports {
@@ -18,6 +19,34 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
   /** Module bytes as a pair list, or null for bad memory or malformed pairs. */
   function readPairs(ptr: number, size: number): Array<[string, string]> | null {
     return memory.inBounds(ptr, size) ? readSerializedPairs(memory.bytes(), ptr, size) : null;
+  }
+
+  /**
+   * The context a header-map call acts on, or the result that refuses it: the checks every
+   * proxy_*_header_map_* function makes first, in Envoy's order.
+   */
+  function headerMapContext(call: string, type: number): AbiContext | WasmResult {
+    const context = vm.context();
+    if (vm.restricted || context === null) return vm.refuseDuringStart(call);
+    if (type >>> 0 > MAX_HEADER_MAP_TYPE) return WasmResult.BadArgument;
+    return context;
+  }
+
+  /** Applies a key/value edit to a writable header map. */
+  function editHeader(call: string, type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number, edit: (map: HeaderMap, key: string, value: string) => void): number {
+    const context = headerMapContext(call, type);
+    if (typeof context === 'number') return context;
+    const key = memory.readString(keyPtr >>> 0, keySize >>> 0);
+    const value = memory.readString(valuePtr >>> 0, valueSize >>> 0);
+    if (key === null || value === null) {
+      return WasmResult.InvalidMemoryAccess;
+    }
+    const map = context.writableHeaderMap(type >>> 0);
+    if (map === null) {
+      return WasmResult.BadArgument;
+    }
+    edit(map, key, value);
+    return WasmResult.Ok;
   }
 
   return {
@@ -240,24 +269,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
     },
 
     proxy_add_header_map_value(type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number): number {
-      const context = vm.context();
-      if (vm.restricted || context === null) {
-        return vm.refuseDuringStart('proxy_add_header_map_value');
-      }
-      if (type >>> 0 > MAX_HEADER_MAP_TYPE) {
-        return WasmResult.BadArgument;
-      }
-      const key = memory.readString(keyPtr >>> 0, keySize >>> 0);
-      const value = memory.readString(valuePtr >>> 0, valueSize >>> 0);
-      if (key === null || value === null) {
-        return WasmResult.InvalidMemoryAccess;
-      }
-      const map = context.writableHeaderMap(type >>> 0);
-      if (map === null) {
-        return WasmResult.BadArgument;
-      }
-      map.add(key, value);
-      return WasmResult.Ok;
+      return editHeader('proxy_add_header_map_value', type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => map.add(key, value));
     },
 
     proxy_get_header_map_value(
@@ -267,13 +279,8 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       valuePtrPtr: number,
       valueSizePtr: number,
     ): number {
-      const context = vm.context();
-      if (vm.restricted || context === null) {
-        return vm.refuseDuringStart('proxy_get_header_map_value');
-      }
-      if (type >>> 0 > MAX_HEADER_MAP_TYPE) {
-        return WasmResult.BadArgument;
-      }
+      const context = headerMapContext('proxy_get_header_map_value', type);
+      if (typeof context === 'number') return context;
       const key = memory.readString(keyPtr >>> 0, keySize >>> 0);
       if (key === null) {
         return WasmResult.InvalidMemoryAccess;
@@ -291,61 +298,18 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
         : WasmResult.InvalidMemoryAccess;
     },
 
-    proxy_replace_header_map_value(
-      type: number,
-      keyPtr: number,
-      keySize: number,
-      valuePtr: number,
-      valueSize: number,
-    ): number {
-      const context = vm.context();
-      if (vm.restricted || context === null) {
-        return vm.refuseDuringStart('proxy_replace_header_map_value');
-      }
-      if (type >>> 0 > MAX_HEADER_MAP_TYPE) {
-        return WasmResult.BadArgument;
-      }
-      const key = memory.readString(keyPtr >>> 0, keySize >>> 0);
-      const value = memory.readString(valuePtr >>> 0, valueSize >>> 0);
-      if (key === null || value === null) {
-        return WasmResult.InvalidMemoryAccess;
-      }
-      const map = context.writableHeaderMap(type >>> 0);
-      if (map === null) {
-        return WasmResult.BadArgument;
-      }
-      map.replace(key, value);
-      return WasmResult.Ok;
+    proxy_replace_header_map_value(type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number): number {
+      return editHeader('proxy_replace_header_map_value', type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => map.replace(key, value));
     },
 
     proxy_remove_header_map_value(type: number, keyPtr: number, keySize: number): number {
-      const context = vm.context();
-      if (vm.restricted || context === null) {
-        return vm.refuseDuringStart('proxy_remove_header_map_value');
-      }
-      if (type >>> 0 > MAX_HEADER_MAP_TYPE) {
-        return WasmResult.BadArgument;
-      }
-      const key = memory.readString(keyPtr >>> 0, keySize >>> 0);
-      if (key === null) {
-        return WasmResult.InvalidMemoryAccess;
-      }
-      const map = context.writableHeaderMap(type >>> 0);
-      if (map === null) {
-        return WasmResult.BadArgument;
-      }
-      map.remove(key);
-      return WasmResult.Ok;
+      // a removal has no value: an empty one reads as valid memory
+      return editHeader('proxy_remove_header_map_value', type, keyPtr, keySize, keyPtr, 0, (map, key) => map.remove(key));
     },
 
     proxy_get_header_map_pairs(type: number, ptrPtr: number, sizePtr: number): number {
-      const context = vm.context();
-      if (vm.restricted || context === null) {
-        return vm.refuseDuringStart('proxy_get_header_map_pairs');
-      }
-      if (type >>> 0 > MAX_HEADER_MAP_TYPE) {
-        return WasmResult.BadArgument;
-      }
+      const context = headerMapContext('proxy_get_header_map_pairs', type);
+      if (typeof context === 'number') return context;
       // Envoy serves an absent map as no pairs, and no pairs as a null pointer of size 0.
       const map = context.readableHeaderMap(type >>> 0);
       if (map === null || map.size === 0) {
@@ -365,13 +329,8 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
     },
 
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {
-      const context = vm.context();
-      if (vm.restricted || context === null) {
-        return vm.refuseDuringStart('proxy_set_header_map_pairs');
-      }
-      if (type >>> 0 > MAX_HEADER_MAP_TYPE) {
-        return WasmResult.BadArgument;
-      }
+      const context = headerMapContext('proxy_set_header_map_pairs', type);
+      if (typeof context === 'number') return context;
       if (!memory.inBounds(ptr >>> 0, size >>> 0)) {
         return WasmResult.InvalidMemoryAccess;
       }
@@ -385,13 +344,8 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
     },
 
     proxy_get_header_map_size(type: number, resultPtr: number): number {
-      const context = vm.context();
-      if (vm.restricted || context === null) {
-        return vm.refuseDuringStart('proxy_get_header_map_size');
-      }
-      if (type >>> 0 > MAX_HEADER_MAP_TYPE) {
-        return WasmResult.BadArgument;
-      }
+      const context = headerMapContext('proxy_get_header_map_size', type);
+      if (typeof context === 'number') return context;
       // Envoy looks the map up for writing here, and reports its size in bytes.
       const map = context.writableHeaderMap(type >>> 0);
       if (map === null) {
