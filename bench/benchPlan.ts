@@ -7,8 +7,10 @@ export interface BenchPlan {
   throughputSeconds: number;
   /** Fixed-rate run length. */
   latencySeconds: number;
-  /** wrk before any measurement, per Envoy: V8 tiers the module up and the pools fill. */
+  /** wrk before any measurement, per Envoy: V8 tiers the module up and the pools fill (0: none). */
   warmupSeconds: number;
+  /** Pause after the Envoys of a line started, before their idle RSS is read. */
+  idleSettleMs: number;
   /** Runs of the no-filter saturation probe per document, median taken. */
   calibrationRuns: number;
   wrkConnections: number;
@@ -31,6 +33,7 @@ export const FULL_PLAN: BenchPlan = {
   throughputSeconds: 5,
   latencySeconds: 6,
   warmupSeconds: 3,
+  idleSettleMs: 2000,
   calibrationRuns: 3,
   wrkConnections: 64,
   latencyConnections: 32,
@@ -46,13 +49,14 @@ export const QUICK_PLAN: BenchPlan = {
   runs: 1,
   throughputSeconds: 1,
   latencySeconds: 1,
-  warmupSeconds: 1,
+  warmupSeconds: 0,
+  idleSettleMs: 200,
   calibrationRuns: 1,
   wrkConnections: 64,
   latencyConnections: 32,
   latencyLoad: 0.5,
-  digestEngineSeconds: 0.2,
+  digestEngineSeconds: 0.1,
   collectorSeconds: 1,
-  collectorSoakSeconds: 4,
-  collectorSoakSamples: 4,
+  collectorSoakSeconds: 3,
+  collectorSoakSamples: 3,
 };

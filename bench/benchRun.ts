@@ -62,9 +62,17 @@ export async function runBench(options: BenchRunOptions): Promise<{ report: Benc
       return server;
     };
     const endpoint = (port: number) => ({ address: '127.0.0.1', port });
-    const accepting = await child('collectorSink.ts', ['accept']);
-    const holding = await child('collectorSink.ts', ['hold']);
-    const delayed = await child('delayedUpstream.ts', [String(SHADOW_DELAY_MS)]);
+    // allSettled: every server that did start is in `children` before the finally block stops them.
+    const started = await Promise.allSettled([
+      child('collectorSink.ts', ['accept']),
+      child('collectorSink.ts', ['hold']),
+      child('delayedUpstream.ts', [String(SHADOW_DELAY_MS)]),
+    ]);
+    const servers = started.map((outcome) => {
+      if (outcome.status === 'rejected') throw outcome.reason;
+      return outcome.value;
+    });
+    const [accepting, holding, delayed] = servers as [ChildServer, ChildServer, ChildServer];
     const base = {
       plan,
       layout,

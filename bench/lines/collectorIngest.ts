@@ -58,7 +58,7 @@ export async function measureCollectorIngest(context: BenchContext): Promise<Lin
       const cpu = (await cpuSeconds(collector.process.pid)) - cpuBefore;
       return { ...result, collectorCoreUse: cpu / ((Date.now() - started) / 1000) };
     };
-    for (const label of labels) await run(label, plan.warmupSeconds);
+    if (plan.warmupSeconds > 0) for (const label of labels) await run(label, plan.warmupSeconds);
     ingest = await alternate(labels, plan.runs, (label) => run(label, plan.collectorSeconds));
     scored = await pairsScored(collector.port);
   } finally {
