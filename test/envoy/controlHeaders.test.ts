@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
+import { describe, expect, it } from 'vitest';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
+import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.js';
 
 const PREFIX = 'x-shadowdiff-';
@@ -15,19 +14,11 @@ const spoofed = {
 };
 
 describe('control headers between client, primary and shadow', () => {
-  let stack: Stack | undefined;
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  beforeAll(async () => {
-    stack = await startStack({ edgeConfig: testEdgeConfig(cohortSampling({ always: 100, never: 0 })) });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = stackPerFile({ edgeConfig: testEdgeConfig(cohortSampling({ always: 100, never: 0 })) });
 
   it('gives the shadow copy the marker, id, segment and reason, and the primary everything but the marker', async () => {
-    const { primary, shadow } = stack!;
-    const response = await stack!.send('/tagged', { 'x-cohort': 'always', 'x-user-id': 'alice' });
+    const { primary, shadow } = stack();
+    const response = await stack().send('/tagged', { 'x-cohort': 'always', 'x-user-id': 'alice' });
     expect(response.status).toBe(200);
     const [copy] = (await shadow.waitForRequests(1)).filter((request) => request.path === '/tagged');
     const original = primary.requests.find((request) => request.path === '/tagged');
@@ -48,13 +39,13 @@ describe('control headers between client, primary and shadow', () => {
   });
 
   it('strips spoofed control headers: a client can neither force mirroring nor reach the primary with a marker', async () => {
-    const { envoy, primary, shadow } = stack!;
+    const { envoy, primary, shadow } = stack();
     const statsBefore = await envoy.stats();
     const shadowBefore = shadow.requests.length;
-    const response = await stack!.send('/spoofed-not-sampled', { ...spoofed, 'x-cohort': 'never', 'x-user-id': 'mallory' });
+    const response = await stack().send('/spoofed-not-sampled', { ...spoofed, 'x-cohort': 'never', 'x-user-id': 'mallory' });
     expect(response.status).toBe(200);
     // A sampled request afterwards: once its copy arrived, a mirrored spoofed request would have too.
-    await stack!.send('/spoofed-sampled', { ...spoofed, 'x-cohort': 'always', 'x-user-id': 'mallory' });
+    await stack().send('/spoofed-sampled', { ...spoofed, 'x-cohort': 'always', 'x-user-id': 'mallory' });
     const copies = (await shadow.waitForRequests(shadowBefore + 1)).slice(shadowBefore);
     expect(copies.map((request) => request.path)).toEqual(['/spoofed-sampled']);
 
@@ -74,27 +65,19 @@ describe('control headers between client, primary and shadow', () => {
 });
 
 describe('a custom headerPrefix', () => {
-  let stack: Stack | undefined;
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  beforeAll(async () => {
-    // The bootstrap derives the mirroring route's header and the marker it strips from the edge's prefix.
-    stack = await startStack({
-      edgeConfig: { ...testEdgeConfig(cohortSampling({ always: 100 })), headerPrefix: 'x-sd-' },
-      shadowConfig: { ...testShadowConfig(), headerPrefix: 'x-sd-' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.stop();
+  // The bootstrap derives the mirroring route's header and the marker it strips from the edge's prefix.
+  const stack = stackPerFile({
+    edgeConfig: { ...testEdgeConfig(cohortSampling({ always: 100 })), headerPrefix: 'x-sd-' },
+    shadowConfig: { ...testShadowConfig(), headerPrefix: 'x-sd-' },
   });
 
   it('is what the mirroring route matches and what the shadow copy is marked with', async () => {
-    const response = await stack!.send('/prefixed', { 'x-cohort': 'always', 'x-user-id': 'erin', 'x-sd-shadow': '1' });
+    const response = await stack().send('/prefixed', { 'x-cohort': 'always', 'x-user-id': 'erin', 'x-sd-shadow': '1' });
     expect(response.status).toBe(200);
-    const [copy] = await stack!.shadow.waitForRequests(1);
+    const [copy] = await stack().shadow.waitForRequests(1);
     expect(headerValue(copy!.headers, 'x-sd-shadow')).toBe('1');
     expect(headersWithPrefix(copy!.headers, PREFIX)).toEqual({});
-    const original = stack!.primary.requests.find((request) => request.path === '/prefixed');
+    const original = stack().primary.requests.find((request) => request.path === '/prefixed');
     expect(headerValue(original!.headers, 'x-sd-sampled')).toBe('1');
     expect(headerValue(original!.headers, 'x-sd-shadow')).toBeUndefined();
   });

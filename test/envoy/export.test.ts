@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
+import { describe, expect, it } from 'vitest';
 import { headerValue } from '../support/headers.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
+import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { StubResponse, UpstreamHandler } from '../support/upstream.js';
 import type { DigestRecord } from '../support/wireFormat.js';
@@ -22,28 +21,20 @@ function legsOf(records: DigestRecord[], id: string): Map<string, DigestRecord> 
 }
 
 describe('digest records exported to the collector', () => {
-  let stack: Stack | undefined;
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  beforeAll(async () => {
-    stack = await startStack({
+  const stack = stackPerFile({
       edgeConfig: testEdgeConfig(cohortSampling({ always: 100 })),
       primaryHandler: sameAnswer,
       shadowHandler: sameAnswer,
     });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
 
   it('arrive from both legs under one correlation id, valid against the wire-format schema', async () => {
-    const response = await stack!.send('/orders/42?verbose=1', { 'x-cohort': 'always', 'x-user-id': 'bob' });
+    const response = await stack().send('/orders/42?verbose=1', { 'x-cohort': 'always', 'x-user-id': 'bob' });
     expect(await response.text()).toBe(jsonBody);
-    const seen = stack!.primary.requests.find((request) => request.path === '/orders/42?verbose=1');
+    const seen = stack().primary.requests.find((request) => request.path === '/orders/42?verbose=1');
     const id = headerValue(seen!.headers, 'x-shadowdiff-id')!;
 
-    const records = await stack!.collector.waitForRecords(`both legs of ${id}`, (all) => legsOf(all, id).size === 2);
-    expect(stack!.collector.violations).toEqual([]);
+    const records = await stack().collector.waitForRecords(`both legs of ${id}`, (all) => legsOf(all, id).size === 2);
+    expect(stack().collector.violations).toEqual([]);
     const legs = legsOf(records, id);
     const primaryLeg = legs.get('primary')!;
     const shadowLeg = legs.get('shadow')!;
@@ -66,25 +57,25 @@ describe('digest records exported to the collector', () => {
     expect(shadowLeg.headers).toEqual(primaryLeg.headers);
     expect(shadowLeg.fields).toEqual(primaryLeg.fields);
     expect(Object.keys(primaryLeg.fields).sort()).toEqual(['$.order.id', '$.order.items[0].price', '$.order.items[0].sku', '$.order.note']);
-    const sources = new Set(stack!.collector.batches.map((received) => received.batch.source));
+    const sources = new Set(stack().collector.batches.map((received) => received.batch.source));
     expect(sources).toEqual(new Set(['edge-test', 'shadow-test']));
-    expect(stack!.collector.batches.every((received) => received.path === '/v1/batches')).toBe(true);
+    expect(stack().collector.batches.every((received) => received.path === '/v1/batches')).toBe(true);
   });
 
   it('digests a 2 MiB chunked response while it streams, and the client gets every byte', async () => {
-    const response = await stack!.send('/large', { 'x-cohort': 'always', 'x-user-id': 'carol' });
+    const response = await stack().send('/large', { 'x-cohort': 'always', 'x-user-id': 'carol' });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-length')).toBeNull();
     expect(Buffer.from(await response.arrayBuffer()).equals(largeBody)).toBe(true);
 
-    const seen = stack!.primary.requests.find((request) => request.path === '/large');
+    const seen = stack().primary.requests.find((request) => request.path === '/large');
     const id = headerValue(seen!.headers, 'x-shadowdiff-id')!;
-    const records = await stack!.collector.waitForRecords(`both legs of ${id}`, (all) => legsOf(all, id).size === 2);
+    const records = await stack().collector.waitForRecords(`both legs of ${id}`, (all) => legsOf(all, id).size === 2);
     const legs = legsOf(records, id);
     for (const leg of legs.values()) {
       expect(leg).toMatchObject({ status: 200, complete: true, respBytes: TWO_MIB, json: 'none' });
     }
     expect(legs.get('shadow')!.bodyHash).toBe(legs.get('primary')!.bodyHash);
-    expect(stack!.envoy.logs()).not.toMatch(/\]\[(error|critical)\]/);
+    expect(stack().envoy.logs()).not.toMatch(/\]\[(error|critical)\]/);
   });
 });

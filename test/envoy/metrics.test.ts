@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
+import { describe, expect, it } from 'vitest';
+import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import { waitUntil } from '../support/waitUntil.js';
 
@@ -11,18 +10,10 @@ const COMMON = [
 ];
 
 describe("the filter's metrics in Envoy's /stats", () => {
-  let stack: Stack | undefined;
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  beforeAll(async () => {
-    stack = await startStack({ edgeConfig: testEdgeConfig(cohortSampling({ always: 100, never: 0 })) });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = stackPerFile({ edgeConfig: testEdgeConfig(cohortSampling({ always: 100, never: 0 })) });
 
   it('are all defined, per role and per segment, under wasmcustom.shadowdiff.<role>', async () => {
-    const stats = await stack!.envoy.stats();
+    const stats = await stack().envoy.stats();
     const names = [...stats.keys()];
     for (const role of ['edge', 'shadow']) {
       for (const metric of COMMON) expect(names).toContain(`wasmcustom.shadowdiff.${role}.${metric}`);
@@ -35,10 +26,10 @@ describe("the filter's metrics in Envoy's /stats", () => {
 
   it('count what happened to sampled requests on both legs and to their export', async () => {
     for (let user = 0; user < 6; user++) {
-      expect((await stack!.send(`/m/${user}`, { 'x-cohort': user < 4 ? 'always' : 'never', 'x-user-id': `m${user}` })).status).toBe(200);
+      expect((await stack().send(`/m/${user}`, { 'x-cohort': user < 4 ? 'always' : 'never', 'x-user-id': `m${user}` })).status).toBe(200);
     }
     const stats = await waitUntil('both legs exported', async () => {
-      const current = await stack!.envoy.stats();
+      const current = await stack().envoy.stats();
       const exported = (role: string): number => current.get(`wasmcustom.shadowdiff.${role}.exported_records`) ?? 0;
       return exported('edge') === 4 && exported('shadow') === 4 ? current : undefined;
     });
@@ -56,6 +47,6 @@ describe("the filter's metrics in Envoy's /stats", () => {
       expect(edge(gauge)).toBe(0);
       expect(shadow(gauge)).toBe(0);
     }
-    expect(stack!.collector.records()).toHaveLength(8);
+    expect(stack().collector.records()).toHaveLength(8);
   });
 });
