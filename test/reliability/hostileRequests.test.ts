@@ -1,0 +1,259 @@
+// Hostile clients through a real Envoy, with the real collector joining the legs: control
+// headers in odd spellings, repeated, huge, or copied from another request in flight. None may
+// reach the primary as a shadow marker, force a mirror, or bend another request's pair.
+// test/envoy/controlHeaders.test.ts covers the plain spoof (one of each header, fetch-shaped);
+// this file goes after the edges of that.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../collector/config.js';
+import { startServer, type RunningServer } from '../../collector/server.js';
+import type { PairView, Report } from '../../collector/types.js';
+import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
+import { headersWithPrefix, headerValue } from '../support/headers.js';
+import { startStack, type Stack } from '../support/shadowdiffStack.js';
+import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
+import type { RecordedRequest, StubResponse } from '../support/upstream.js';
+import { waitUntil } from '../support/waitUntil.js';
+import { FRAMING_HEADER_LINES, getWithHeaderLines, type RawAnswer } from './rawHeaderRequest.js';
+
+const PREFIX = 'x-shadowdiff-';
+const MARKER = `${PREFIX}shadow`;
+const MINTED_ID = /^[0-9a-f]{16}$/;
+/** Envoy's defaults, which the shipped bootstrap keeps: max_request_headers_kb and max_headers_count. */
+const ENVOY_MAX_HEADERS_BYTES = 60 * 1024;
+const ENVOY_MAX_HEADER_LINES = 100;
+const SAMPLED: Array<[string, string]> = [['x-cohort', 'always']];
+const NOT_SAMPLED: Array<[string, string]> = [['x-cohort', 'never']];
+
+/**
+ * Primary and shadow answer the same body, naming the path: a pair joined from two different
+ * requests would differ in `$.path`. Paths under /slow/ answer late, to keep requests concurrent.
+ */
+function samePathAnswer(request: RecordedRequest): StubResponse {
+  return {
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ path: request.path }),
+    delayMs: request.path.startsWith('/slow/') ? 400 : undefined,
+  };
+}
+
+describe('hostile requests through Envoy', () => {
+  let collector: RunningServer | undefined;
+  let stack: Stack | undefined;
+  /** Every request the edge should have sampled, by path: the collector must end with exactly these pairs. */
+  const sampledPaths = new Set<string>();
+  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
+
+  beforeAll(async () => {
+    collector = await startServer(parseConfig({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', store: { path: '' } }));
+    stack = await startStack({
+      edgeConfig: testEdgeConfig(cohortSampling({ always: 100, never: 0 })),
+      collectorEndpoint: { address: '127.0.0.1', port: Number(new URL(collector.url).port) },
+      primaryHandler: samePathAnswer,
+      shadowHandler: samePathAnswer,
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await collector?.close();
+  });
+
+  async function send(path: string, lines: Array<[string, string]>): Promise<RawAnswer> {
+    const answer = await getWithHeaderLines(stack!.envoy.edgeUrl, path, lines);
+    if (answer.status === 200 && lines.some(([name, value]) => name === 'x-cohort' && value === 'always')) sampledPaths.add(path);
+    return answer;
+  }
+
+  function atPrimary(path: string): RecordedRequest {
+    const request = stack!.primary.requests.find((received) => received.path === path);
+    if (request === undefined) throw new Error(`the primary never received ${path}`);
+    return request;
+  }
+
+  /** The collector's view of one correlation id, once both legs are in. */
+  async function pairOf(id: string): Promise<PairView> {
+    return waitUntil(`pair ${id} joined`, async () => {
+      const response = await fetch(`${collector!.url}/v1/pairs/${id}`);
+      if (response.status !== 200) return undefined;
+      const pair = (await response.json()) as PairView;
+      return pair.state === 'pending' ? undefined : pair;
+    }, { timeoutMs: 20_000 });
+  }
+
+  /** The sampled request at `path` reached the primary and the shadow under one minted id, and the collector paired exactly those two legs. */
+  async function expectOwnPair(path: string): Promise<string> {
+    const id = headerValue(atPrimary(path).headers, `${PREFIX}id`) ?? '';
+    expect(id).toMatch(MINTED_ID);
+    const pair = await pairOf(id);
+    expect(pair.state).toBe('paired');
+    expect(pair.primary?.path).toBe(path);
+    expect(pair.shadow?.path).toBe(path);
+    expect(pair.diff?.kinds).toEqual([]);
+    const copy = (await stack!.shadow.waitForRequests(1)).find((received) => received.path === path);
+    expect(headerValue(copy!.headers, `${PREFIX}id`)).toBe(id);
+    return id;
+  }
+
+  /** Mirroring is asynchronous: once a sampled request sent later has its copy, an earlier copy would have arrived too. */
+  async function shadowPathsAfterSentinel(sentinel: string): Promise<string[]> {
+    expect((await send(sentinel, SAMPLED)).status).toBe(200);
+    await waitUntil(`the copy of ${sentinel}`, () => stack!.shadow.requests.some((request) => request.path === sentinel) || undefined);
+    return stack!.shadow.requests.map((request) => request.path);
+  }
+
+  it('a shadow marker in any case, repeated or comma-joined, never reaches the primary, and the copy carries exactly one', async () => {
+    const markers: Array<Array<[string, string]>> = [
+      [['X-ShadowDiff-Shadow', '1']],
+      [['X-SHADOWDIFF-SHADOW', 'true']],
+      Array.from({ length: 20 }, (): [string, string] => [MARKER, '1']),
+      [[MARKER, '1, 1'], [MARKER, '0']],
+    ];
+    for (const [index, marker] of markers.entries()) {
+      for (const [kind, cohort] of [['sampled', SAMPLED], ['not-sampled', NOT_SAMPLED]] as const) {
+        const path = `/marker/${index}/${kind}`;
+        expect((await send(path, [...cohort, ...marker])).status).toBe(200);
+        expect(headerValue(atPrimary(path).headers, MARKER)).toBeUndefined();
+        if (kind === 'sampled') {
+          await expectOwnPair(path);
+          const copy = stack!.shadow.requests.find((request) => request.path === path);
+          expect(copy!.headers[MARKER]).toBe('1');
+        }
+      }
+    }
+  });
+
+  it('a spoofed sampling decision in a 0% segment, however spelled or repeated, mirrors nothing and exports nothing', async () => {
+    const statsBefore = await stack!.envoy.stats();
+    const decisions: Array<Array<[string, string]>> = [
+      [[`${PREFIX}sampled`, '1']],
+      [['X-ShadowDiff-Sampled', '1']],
+      Array.from({ length: 50 }, (): [string, string] => [`${PREFIX}sampled`, '1']),
+      [[`${PREFIX}sampled`, '1'], [`${PREFIX}id`, 'forced-id'], [`${PREFIX}segment`, 'always'], [`${PREFIX}reason`, 'segment']],
+    ];
+    const paths = decisions.map((_, index) => `/forced/${index}`);
+    const answers = await Promise.all(decisions.map((decision, index) => send(paths[index]!, [...NOT_SAMPLED, ...decision])));
+    expect(answers.map((answer) => answer.status)).toEqual(decisions.map(() => 200));
+    for (const path of paths) expect(headersWithPrefix(atPrimary(path).headers, PREFIX)).toEqual({});
+
+    const shadowPaths = await shadowPathsAfterSentinel('/forced/sentinel');
+    expect(shadowPaths.filter((path) => path.startsWith('/forced/'))).toEqual(['/forced/sentinel']);
+    const statsAfter = await stack!.envoy.stats();
+    const delta = (name: string): number => (statsAfter.get(name) ?? 0) - (statsBefore.get(name) ?? 0);
+    expect(delta('wasmcustom.shadowdiff.edge.not_sampled')).toBe(decisions.length);
+    expect(delta('wasmcustom.shadowdiff.edge.spoofed_headers_removed')).toBe(decisions.length);
+    // Nothing the client chose shows up at the collector either.
+    expect((await fetch(`${collector!.url}/v1/pairs/forced-id`)).status).toBe(404);
+  });
+
+  it("a client copying a concurrent request's correlation id and request id gets its own id, and both pairs join correctly", async () => {
+    const victimPath = '/slow/victim';
+    const victim = send(victimPath, SAMPLED);
+    const victimAtPrimary = await waitUntil('the victim at the primary', () => stack!.primary.requests.find((request) => request.path === victimPath));
+    const victimId = headerValue(victimAtPrimary.headers, `${PREFIX}id`)!;
+    const victimRequestId = headerValue(victimAtPrimary.headers, 'x-request-id')!;
+    expect(victimId).toMatch(MINTED_ID);
+
+    // While the victim's response is still pending, copy its ids into sampled and unsampled requests.
+    const stolen: Array<[string, string]> = [[`${PREFIX}id`, victimId], ['x-request-id', victimRequestId], [`${PREFIX}sampled`, '1']];
+    const attackers = Array.from({ length: 12 }, (_, index) => ({
+      path: `/slow/attacker-${index}`,
+      lines: [...(index % 2 === 0 ? SAMPLED : NOT_SAMPLED), ...stolen, ...(index % 3 === 0 ? stolen : [])],
+    }));
+    const answers = await Promise.all(attackers.map((attacker) => send(attacker.path, attacker.lines)));
+    expect(answers.map((answer) => answer.status)).toEqual(attackers.map(() => 200));
+    expect((await victim).status).toBe(200);
+
+    expect(await expectOwnPair(victimPath)).toBe(victimId);
+    const attackerIds: string[] = [];
+    for (const [index, attacker] of attackers.entries()) {
+      const headers = atPrimary(attacker.path).headers;
+      // Envoy keeps a client's x-request-id (the listener is not an edge with use_remote_address),
+      // repeated ones too; the correlation id is minted regardless.
+      expect(headerValue(headers, 'x-request-id')!.split(',')).toEqual(index % 3 === 0 ? [victimRequestId, victimRequestId] : [victimRequestId]);
+      if (index % 2 === 0) attackerIds.push(await expectOwnPair(attacker.path));
+      else expect(headersWithPrefix(headers, PREFIX)).toEqual({});
+    }
+    expect(new Set([victimId, ...attackerIds]).size).toBe(1 + attackerIds.length);
+    const victimPair = await pairOf(victimId);
+    expect(victimPair.primary?.path).toBe(victimPath);
+    expect(victimPair.shadow?.path).toBe(victimPath);
+  });
+
+  it(`huge control headers are stripped below Envoy's ${ENVOY_MAX_HEADERS_BYTES / 1024} KiB header limit and get Envoy's own 431 above it`, async () => {
+    // 56 KiB: under Envoy's limit with room for the other lines, and far over the 16 KiB that the
+    // Node primary accepts: it answers 200 only because the edge removed the header.
+    const huge = 'a'.repeat(56 * 1024);
+    for (const name of ['id', 'shadow', 'sampled', 'segment']) {
+      for (const [kind, cohort] of [['sampled', SAMPLED], ['not-sampled', NOT_SAMPLED]] as const) {
+        const path = `/huge/${name}/${kind}`;
+        const answer = await send(path, [...cohort, [`${PREFIX}${name}`, huge]]);
+        expect(answer.status).toBe(200);
+        const controlHeaders = headersWithPrefix(atPrimary(path).headers, PREFIX);
+        if (kind === 'not-sampled') expect(controlHeaders).toEqual({});
+        else {
+          expect(controlHeaders).toEqual({
+            [`${PREFIX}id`]: expect.stringMatching(MINTED_ID),
+            [`${PREFIX}reason`]: 'segment',
+            [`${PREFIX}sampled`]: '1',
+            [`${PREFIX}segment`]: 'always',
+          });
+          await expectOwnPair(path);
+        }
+      }
+    }
+
+    const statsBefore = await stack!.envoy.stats();
+    const primaryBefore = stack!.primary.requests.length;
+    const overLimit = await send('/huge/over-limit', [...SAMPLED, [`${PREFIX}id`, 'a'.repeat(ENVOY_MAX_HEADERS_BYTES)]]);
+    expect(overLimit).toEqual({ status: 431, body: 'Request Header Fields Too Large' });
+    const statsAfter = await stack!.envoy.stats();
+    const delta = (name: string): number => (statsAfter.get(name) ?? 0) - (statsBefore.get(name) ?? 0);
+    expect(delta('http.edge.downstream_rq_4xx')).toBe(1);
+    // The codec refused it before any filter ran: nothing sampled, stripped, or forwarded.
+    expect(delta('wasmcustom.shadowdiff.edge.spoofed_headers_removed')).toBe(0);
+    expect(delta('wasmcustom.shadowdiff.edge.sampled.always')).toBe(0);
+    expect(stack!.primary.requests.length).toBe(primaryBefore);
+    expect((await send('/huge/after', SAMPLED)).status).toBe(200);
+    await expectOwnPair('/huge/after');
+  });
+
+  it(`repeated control headers up to Envoy's ${ENVOY_MAX_HEADER_LINES}-line limit are all stripped; one line more gets Envoy's 431`, async () => {
+    const fill = (cohort: Array<[string, string]>, extra: number): Array<[string, string]> => {
+      const repeats = ENVOY_MAX_HEADER_LINES - FRAMING_HEADER_LINES - cohort.length + extra;
+      const names = ['sampled', 'shadow', 'id', 'segment', 'reason'];
+      return [...cohort, ...Array.from({ length: repeats }, (_, index): [string, string] => [`${PREFIX}${names[index % names.length]}`, '1'])];
+    };
+    expect(fill(SAMPLED, 0).length + FRAMING_HEADER_LINES).toBe(ENVOY_MAX_HEADER_LINES);
+
+    expect((await send('/repeated/not-sampled', fill(NOT_SAMPLED, 0))).status).toBe(200);
+    expect(headersWithPrefix(atPrimary('/repeated/not-sampled').headers, PREFIX)).toEqual({});
+    expect((await send('/repeated/sampled', fill(SAMPLED, 0))).status).toBe(200);
+    expect(headerValue(atPrimary('/repeated/sampled').headers, MARKER)).toBeUndefined();
+    await expectOwnPair('/repeated/sampled');
+    const shadowPaths = await shadowPathsAfterSentinel('/repeated/sentinel');
+    expect(shadowPaths).not.toContain('/repeated/not-sampled');
+
+    const primaryBefore = stack!.primary.requests.length;
+    expect(await send('/repeated/over-limit', fill(SAMPLED, 1))).toEqual({ status: 431, body: 'Request Header Fields Too Large' });
+    expect(stack!.primary.requests.length).toBe(primaryBefore);
+  });
+
+  it('leaves the collector with exactly one matched pair per sampled request: nothing duplicated, crossed or missing', async () => {
+    const expected = sampledPaths.size;
+    // The tests above sample 19 requests; fewer means one of them stopped early.
+    expect(expected).toBeGreaterThanOrEqual(19);
+    const report = await waitUntil('every sampled request paired', async () => {
+      const current = (await (await fetch(`${collector!.url}/v1/report`)).json()) as Report;
+      return current.totals.coverage.pairs >= expected ? current : undefined;
+    }, { timeoutMs: 20_000 });
+    expect(report.totals).toMatchObject({
+      records: { primary: expected, shadow: expected },
+      duplicates: 0,
+      late: 0,
+      rejectedRecords: 0,
+      pending: 0,
+      matched: expected,
+      diverged: 0,
+      coverage: { pairs: expected, shadowMissing: 0, primaryMissing: 0, evicted: 0 },
+    });
+  });
+});
