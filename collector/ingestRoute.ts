@@ -3,7 +3,7 @@
 // Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
 // the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
 
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BatchValidator } from './batchValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
 import type { DiffEngine } from './diffEngine.js';
@@ -27,7 +27,7 @@ export function registerIngestRoute(
 ): void {
   app.post(
     INGEST_PATH,
-    { onRequest: requireBearerToken(deps.token, 'ingest (token)') },
+    { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding] },
     async (request): Promise<IngestResponse> => {
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
@@ -46,6 +46,19 @@ export function registerIngestRoute(
       };
     },
   );
+}
+
+/**
+ * The filter never compresses batches, and Fastify would read a compressed body as plain text and
+ * call it malformed JSON; say what is actually wrong instead.
+ */
+async function refuseContentEncoding(request: FastifyRequest): Promise<void> {
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${JSON.stringify(encoding)} is not supported: send the batch uncompressed`, [
+      { field: 'headers.content-encoding', message: 'must be absent or identity' },
+    ]);
+  }
 }
 
 function summarize(details: readonly ErrorDetail[]): string {
