@@ -40,6 +40,14 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('sends traffic only once every part answers, asking each compose service directly', () => {
+    const traffic = composeService('traffic');
+    const names = composeServices().map((service) => service.name);
+    const waitedFor = traffic.command.flatMap((arg, index) => (traffic.command[index - 1] === '--wait-for' ? [new URL(arg).hostname] : []));
+    expect(waitedFor.sort()).toEqual(['collector', 'envoy', 'orders-v1', 'orders-v2']);
+    for (const host of waitedFor) expect(names).toContain(host);
+  });
+
   it('pins Envoy to the version the tests run', () => {
     expect(composeService('envoy').image).toBe(`envoyproxy/envoy:v${ENVOY_VERSION}`);
   });
