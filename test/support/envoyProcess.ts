@@ -19,6 +19,8 @@ export interface StartEnvoyOptions {
 }
 
 export interface EnvoyInstance {
+  /** The Envoy process, e.g. to read its RSS from /proc. */
+  pid: number;
   adminUrl: string;
   /** The edge listener, for client traffic. */
   edgeUrl: string;
@@ -99,7 +101,7 @@ export async function startEnvoy(config: JsonObject, options: StartEnvoyOptions 
   try {
     const adminUrl = await waitForAdmin(adminAddressPath, exited, () => output, options.readyTimeoutMs ?? 30_000);
     const edgeUrl = await listenerUrl(adminUrl, EDGE_LISTENER);
-    return { adminUrl, edgeUrl, stats: () => readStats(adminUrl), logs: () => output, stop };
+    return { pid: child.pid ?? 0, adminUrl, edgeUrl, stats: () => readStats(adminUrl), logs: () => output, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -12,6 +12,10 @@ export interface StackOptions {
   collectorMode?: CollectorMode;
   /** Export to this collector (e.g. the real one) instead of the stub, which then receives nothing. */
   collectorEndpoint?: Endpoint;
+  /** Mirror to this server (e.g. one that misbehaves) instead of the shadow stub, which then receives nothing. */
+  shadowEndpoint?: Endpoint;
+  /** Changes the generated bootstrap before Envoy starts (e.g. a route timeout, a failure policy). */
+  adjustBootstrap?: (bootstrap: JsonObject) => JsonObject;
   primaryHandler?: UpstreamHandler;
   shadowHandler?: UpstreamHandler;
   logLevel?: EnvoyLogLevel;
@@ -37,17 +41,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let envoy: EnvoyInstance;
   try {
-    envoy = await startEnvoy(
-      buildBootstrap({
-        edgePort: 0,
-        adminPort: 0,
-        primary: primary.endpoint,
-        shadow: shadow.endpoint,
-        collector: options.collectorEndpoint ?? collector.endpoint,
-        wasm: { path: await requireFilterWasm(), edgeConfig: options.edgeConfig, shadowConfig: options.shadowConfig ?? testShadowConfig() },
-      }),
-      { logLevel: options.logLevel ?? 'info' },
-    );
+    const bootstrap = buildBootstrap({
+      edgePort: 0,
+      adminPort: 0,
+      primary: primary.endpoint,
+      shadow: options.shadowEndpoint ?? shadow.endpoint,
+      collector: options.collectorEndpoint ?? collector.endpoint,
+      wasm: { path: await requireFilterWasm(), edgeConfig: options.edgeConfig, shadowConfig: options.shadowConfig ?? testShadowConfig() },
+    });
+    envoy = await startEnvoy(options.adjustBootstrap?.(bootstrap) ?? bootstrap, { logLevel: options.logLevel ?? 'info' });
   } catch (error) {
     await closeStubs();
     throw error;
