@@ -1,5 +1,8 @@
 // A small JSON DOM parser for the plugin configuration (not for bodies: those are
-// digested by the streaming parser). It never throws: errors come back as a message.
+// digested by the streaming parser). It never throws: errors come back as a message naming
+// where the parser stopped (`digest.headers[2]`, offset). Depth and members per container are
+// capped, so no configuration text can exhaust the stack, the memory or the time of configure.
+import { ROOT, itemPath, memberPath } from "./fieldPath";
 
 export const enum JsonKind {
   Null,
@@ -39,10 +42,16 @@ export class JsonValue {
 }
 
 const MAX_DEPTH = 32;
+/** Far above any list or object the configuration has (the largest allows 64), and keeps the duplicate check cheap. */
+const MAX_MEMBERS = 256;
+/** Longest path quoted in a syntax error. */
+const MAX_ERROR_PATH = 200;
 
 export class JsonParser {
   error: string = "";
   private pos: i32 = 0;
+  /** Path of the value being parsed, for errors. */
+  private path: string = ROOT;
 
   constructor(private text: string) {}
 
@@ -56,7 +65,14 @@ export class JsonParser {
   }
 
   private failAt(message: string): JsonValue | null {
-    if (this.error.length == 0) this.error = message + " at offset " + this.pos.toString();
+    if (this.error.length > 0) return null;
+    if (this.path == ROOT) {
+      this.error = message + " at offset " + this.pos.toString();
+      return null;
+    }
+    let path = this.path;
+    if (path.length > MAX_ERROR_PATH) path = path.substring(0, MAX_ERROR_PATH) + "...";
+    this.error = message + " at " + path + " (offset " + this.pos.toString() + ")";
     return null;
   }
 
@@ -105,19 +121,23 @@ export class JsonParser {
       this.pos++;
       return result;
     }
+    const parent = this.path;
     while (true) {
       this.skipWhitespace();
       if (this.pos >= this.text.length || this.text.charCodeAt(this.pos) != 0x22) return this.failAt("expected a member name");
       const key = this.stringLiteral();
       if (key === null) return null;
+      this.path = memberPath(parent, key);
+      if (result.get(key) !== null) return this.failAt("duplicate member");
+      if (result.keys.length == MAX_MEMBERS) return this.failAt("more than " + MAX_MEMBERS.toString() + " members in one object");
       this.skipWhitespace();
       if (this.pos >= this.text.length || this.text.charCodeAt(this.pos) != 0x3a) return this.failAt("expected ':'");
       this.pos++;
       const member = this.value(depth + 1);
       if (member === null) return null;
-      if (result.get(key) !== null) return this.failAt("duplicate member \"" + key + "\"");
       result.keys.push(key);
       result.items.push(member);
+      this.path = parent;
       this.skipWhitespace();
       if (this.pos >= this.text.length) return this.failAt("unexpected end of input");
       const c = this.text.charCodeAt(this.pos);
@@ -136,10 +156,14 @@ export class JsonParser {
       this.pos++;
       return result;
     }
+    const parent = this.path;
     while (true) {
+      this.path = itemPath(parent, result.items.length);
+      if (result.items.length == MAX_MEMBERS) return this.failAt("more than " + MAX_MEMBERS.toString() + " items in one array");
       const item = this.value(depth + 1);
       if (item === null) return null;
       result.items.push(item);
+      this.path = parent;
       this.skipWhitespace();
       if (this.pos >= this.text.length) return this.failAt("unexpected end of input");
       const c = this.text.charCodeAt(this.pos);

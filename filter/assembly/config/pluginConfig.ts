@@ -1,6 +1,7 @@
 // The plugin configuration: parsed and validated once, at configure time. The first
 // problem found is reported with the field's path ("sampling.segments[1].percent: ...")
 // and the configuration is refused; unknown fields are refused too, so typos don't pass.
+import { ROOT, memberPath, quoted } from "./fieldPath";
 import { JsonKind, JsonParser, JsonValue } from "./jsonValue";
 
 export const enum Role {
@@ -100,7 +101,7 @@ class ConfigReader {
     for (let i = 0; i < value.keys.length; i++) {
       const key = unchecked(value.keys[i]);
       if (!allowed.includes(key)) {
-        this.fail(join(path, key), "unknown field (allowed: " + allowed.join(", ") + ")");
+        this.fail(memberPath(path, key), "unknown field (allowed: " + allowed.join(", ") + ")");
         return false;
       }
     }
@@ -146,7 +147,7 @@ class ConfigReader {
   private headerName(value: JsonValue, path: string, allowPseudo: bool): string {
     const name = this.string(value, path, 128);
     if (this.error.length > 0) return "";
-    if (!isHeaderName(name, allowPseudo)) this.fail(path, "must be a lower-case HTTP header name, got \"" + name + "\"");
+    if (!isHeaderName(name, allowPseudo)) this.fail(path, "must be a lower-case HTTP header name, got " + quoted(name));
     // A record keyed "__proto__" is refused as prototype poisoning by JSON parsers such as Fastify's.
     else if (name == "__proto__") this.fail(path, "\"__proto__\" cannot be a header name here");
     return name;
@@ -154,7 +155,7 @@ class ConfigReader {
 
   plugin(root: JsonValue): PluginConfig {
     const config = new PluginConfig();
-    if (!this.object(root, "configuration", ["role", "source", "headerPrefix", "shadowHostSuffix", "collector", "sampling", "digest", "export"])) return config;
+    if (!this.object(root, ROOT, ["role", "source", "headerPrefix", "shadowHostSuffix", "collector", "sampling", "digest", "export"])) return config;
 
     const role = root.get("role");
     if (role === null) {
@@ -165,7 +166,7 @@ class ConfigReader {
     if (roleName == "edge") config.role = Role.Edge;
     else if (roleName == "shadow") config.role = Role.Shadow;
     else if (roleName == "primary") config.role = Role.Primary;
-    else this.fail("role", "must be edge, shadow or primary, got \"" + roleName + "\"");
+    else this.fail("role", "must be edge, shadow or primary, got " + quoted(roleName));
     config.roleName = roleName;
     config.source = roleName;
 
@@ -253,7 +254,7 @@ class ConfigReader {
     for (let i = 0; i < segments.items.length && this.error.length == 0; i++) {
       const rule = this.segment(unchecked(segments.items[i]), "sampling.segments[" + i.toString() + "]");
       for (let j = 0; j < options.segments.length; j++) {
-        if (unchecked(options.segments[j]).name == rule.name) this.fail("sampling.segments[" + i.toString() + "].name", "duplicate segment name \"" + rule.name + "\"");
+        if (unchecked(options.segments[j]).name == rule.name) this.fail("sampling.segments[" + i.toString() + "].name", "duplicate segment name " + quoted(rule.name));
       }
       options.segments.push(rule);
     }
@@ -353,10 +354,6 @@ class ConfigReader {
 
 // Ternaries over references are avoided throughout: AssemblyScript 0.17's reference
 // counting mis-releases `cond ? borrowed : owned` (it trapped the VM in Envoy).
-function join(path: string, key: string): string {
-  if (path == "configuration") return key;
-  return path + "." + key;
-}
 
 /** RFC 9110 token characters, lower-case only (the ABI hands header names lower-cased). */
 export function isHeaderName(name: string, allowPseudo: bool): bool {
