@@ -9,6 +9,7 @@ import { buildTrafficPlan, type Segment } from '../../examples/traffic.js';
 import { findEnvoy } from '../findEnvoy.js';
 import { DEMO_COLLECTOR_CONFIG, DEMO_HOST, startDemoStack, type DemoStack, type DemoUrls } from './demoStack.js';
 import type { DemoOptions } from './flags.js';
+import { renderLatencyByRoute } from './latencyByRoute.js';
 import { assertPortsFree } from './portCheck.js';
 import { ProgressBar, type ProgressOutput } from './progressBar.js';
 import { renderSegmentMirroring, segmentMirroring, type SegmentMirroring } from './segmentMirroring.js';
@@ -65,6 +66,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
     say(`shadow writes: v2 stored ${stack.stores.v2.writes.length} orders (mirrored creates carry x-shadowdiff-shadow: 1); v1 stored ${stack.stores.v1.writes.length}`);
     if (settled === null) say(`warning: ${report.totals.pending} legs still waiting for their partner after ${SETTLE_TIMEOUT_MS / 1000} s`);
     say('', renderReport(report, stack.urls.collector), '');
+    say('latency by route, request headers to last byte, the largest p95 increase first', renderLatencyByRoute(report), '');
     printWhereToLook(say, stack.urls);
     return { stack, traffic, mirroring, report, settled: settled !== null };
   } catch (error) {

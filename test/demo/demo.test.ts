@@ -67,6 +67,12 @@ describe('npm run demo -- --once', () => {
     // the primary's is not (1 round trip). p50 is a hit on both legs.
     const { delta } = route('GET /orders/{id}').latencyMs;
     expect(delta.p95).toBeGreaterThan(20);
+    // The printed latency table shows the same increase. Its rank among the routes is not checked:
+    // with a few dozen pairs per route on a loaded machine, a single stall can lift another
+    // route's p95 as far.
+    const latencyTable = printed.slice(printed.indexOf('latency by route'));
+    const row = latencyTable.split('\n').find((line) => line.startsWith('GET /orders/{id} '));
+    expect(Number(row?.match(/\+(\d+\.\d)ms$/)?.[1])).toBeGreaterThan(20);
   });
 
   it('shows no noise: no ignored field, no likely-noise flag, and the write route matches', () => {
