@@ -3,7 +3,7 @@
 import type { Stack } from '../support/shadowdiffStack.js';
 import type { UpstreamHandler } from '../support/upstream.js';
 
-/** Leaf fields per body: enough that each digest record is ~10 KB, so an unbounded queue would show in memory. */
+/** Leaf fields per body: enough that each digest record is ~14 KB, so an unbounded queue would show in memory. */
 const LEAVES = 200;
 
 /**
