@@ -1,9 +1,10 @@
 // No Docker engine here, so docker-compose.yml is checked statically, and the Envoy config it
 // mounts runs through the real Envoy's `--mode validate` with the module it mounts.
 
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { SHIPPED_CONFIGS } from '../../envoy/shippedConfigs.js';
 import { ENVOY_VERSION } from '../../scripts/findEnvoy.js';
 import { FILTER_WASM, PROJECT_ROOT, requireFilterWasm } from '../support/paths.js';
@@ -81,8 +82,29 @@ describe('docker-compose.yml', () => {
       join(PROJECT_ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'),
     );
     expect(hostPathOf(grafana, '/var/lib/grafana/dashboards/shadowdiff.json')).toBe(join(PROJECT_ROOT, 'deploy/grafana/dashboards/shadowdiff.json'));
+    // The dashboard names its datasource by uid: the provisioned one must carry it.
+    const provisioned = parse(readFileSync(join(PROJECT_ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
+      datasources: Array<{ uid: string; type: string; url: string }>;
+    };
+    const dashboardUids = datasourceUids(JSON.parse(readFileSync(join(PROJECT_ROOT, 'deploy/grafana/dashboards/shadowdiff.json'), 'utf8')));
+    expect([...dashboardUids]).toEqual(provisioned.datasources.map((source) => source.uid));
+    expect(provisioned.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
     const prometheus = composeService('prometheus');
     expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
     expect(hostPathOf(prometheus, '/etc/prometheus/rules/shadowdiff.rules.yml')).toBe(join(PROJECT_ROOT, 'deploy/prometheus/rules/shadowdiff.rules.yml'));
   });
 });
+
+/** Every `datasource.uid` a dashboard refers to, at any depth (panels, targets, rows). */
+function datasourceUids(node: unknown, found = new Set<string>()): Set<string> {
+  if (Array.isArray(node)) {
+    for (const item of node) datasourceUids(item, found);
+  } else if (typeof node === 'object' && node !== null) {
+    for (const [key, value] of Object.entries(node)) {
+      const uid = (value as { uid?: unknown } | null)?.uid;
+      if (key === 'datasource' && typeof uid === 'string') found.add(uid);
+      datasourceUids(value, found);
+    }
+  }
+  return found;
+}
