@@ -35,7 +35,7 @@ const cases: Array<{ name: string; fault: Fault; judged: Judged; shadowRouteTime
     shadowRouteTimeout: SHADOW_ROUTE_TIMEOUT,
     judged: { shadowStatus: 504, kind: 'status_class', shadowError: true },
   },
-  { name: 'resetting each connection before answering', fault: { kind: 'close-on-accept' }, judged: { shadowStatus: 503, kind: 'status_class', shadowError: true } },
+  { name: 'closing each connection on accept', fault: { kind: 'close-on-accept' }, judged: { shadowStatus: 503, kind: 'status_class', shadowError: true } },
   {
     name: 'resetting each stream mid-body',
     fault: { kind: 'reset-mid-response', body: wideJsonBody('/shadow') },
