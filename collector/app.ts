@@ -14,6 +14,9 @@ import type { Clock, CollectorConfig } from './types.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/** The longest a request may take from its first byte to its last, in ms. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
 export interface BuildAppOptions {
   config: CollectorConfig;
   clock?: Clock;
@@ -41,6 +44,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,
+    // Fastify turns Node's request timeout off; a body still arriving after this is a dead or
+    // hostile peer: the filter itself gives up after collector.timeoutMs, at most 60 s.
+    requestTimeout: REQUEST_TIMEOUT_MS,
     // Fastify's default (100) would refuse valid correlation ids of 101-128 characters.
     routerOptions: { maxParamLength: wireSchema.definitions.record.properties.id.maxLength },
     // Router errors (bad URL encoding, over-long parameters) skip the error handler; same catalogue here.
