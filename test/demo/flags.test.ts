@@ -37,16 +37,30 @@ describe('parseDemoFlags', () => {
 
 describe('scripts/demo/main.ts', () => {
   it('exits 2 on an unknown flag, naming it, before starting anything', async () => {
-    const result = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      execFile(
-        process.execPath,
-        ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'demo', 'main.ts'), '--once', '--colector-port', '1'],
-        { cwd: PROJECT_ROOT },
-        (error, _stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number), stderr }),
-      );
-    });
+    const result = await runDemoScript('main.ts', ['--once', '--colector-port', '1']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("demo: Unknown option '--colector-port'");
     expect(result.stderr).toContain('usage: npm run demo');
   });
 });
+
+describe('scripts/demo/sendTraffic.ts', () => {
+  it.each([
+    [[], 'sendTraffic: --url is required'],
+    [['--url', 'http://127.0.0.1:1', '--requests', 'lots'], 'sendTraffic: --requests must be an integer from 7 to 1000000, not "lots"'],
+    [['--url', 'http://127.0.0.1:1', '--wait'], "sendTraffic: Unknown option '--wait'"],
+  ])('exits 2 on %j, naming the problem, before sending anything', async (argv, message) => {
+    const result = await runDemoScript('sendTraffic.ts', argv);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(result.stderr).toContain('usage: sendTraffic.ts --url EDGE_URL');
+  });
+});
+
+function runDemoScript(file: string, argv: readonly string[]): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'demo', file), ...argv], { cwd: PROJECT_ROOT }, (error, _stdout, stderr) =>
+      resolve({ code: error === null ? 0 : (error.code as number), stderr }),
+    );
+  });
+}
