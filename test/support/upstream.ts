@@ -58,6 +58,10 @@ export async function startUpstream(name: string, handler: UpstreamHandler = ech
       void respond(res, handler(request));
     });
   });
+  // Node closes a connection idle for 5 s by default, and Envoy may pick that very connection for
+  // the next request: a rare 503 (reset before headers). A proxied service keeps connections open
+  // longer than the proxy's pool does; so does this stub.
+  server.keepAliveTimeout = 600_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
