@@ -6,13 +6,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../collector/config.js';
 import { startServer, type RunningServer } from '../../collector/server.js';
-import type { PairView, Report } from '../../collector/types.js';
+import type { PairView } from '../../collector/types.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
 import { waitUntil } from '../support/waitUntil.js';
+import { everyRequestOnePair, reportOncePaired } from './joinedReport.js';
 import { FRAMING_HEADER_LINES, getWithHeaderLines, type RawAnswer } from './rawHeaderRequest.js';
 
 const PREFIX = 'x-shadowdiff-';
@@ -34,6 +35,14 @@ function samePathAnswer(request: RecordedRequest): StubResponse {
     body: JSON.stringify({ path: request.path }),
     delayMs: request.path.startsWith('/slow/') ? 400 : undefined,
   };
+}
+
+/**
+ * The control headers a request arrived with, as a server that maps header names to CGI-style
+ * variables sees them: there `x_shadowdiff_shadow` and `x-shadowdiff-shadow` are the same header.
+ */
+function controlHeadersAt(request: RecordedRequest): Record<string, string> {
+  return headersWithPrefix(Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.replaceAll('_', '-'), value])), PREFIX);
 }
 
 describe('hostile requests through Envoy', () => {
@@ -100,10 +109,11 @@ describe('hostile requests through Envoy', () => {
     return stack!.shadow.requests.map((request) => request.path);
   }
 
-  it('a shadow marker in any case, repeated or comma-joined, never reaches the primary, and the copy carries exactly one', async () => {
+  it('a shadow marker in any case, with underscores, repeated or comma-joined, never reaches the primary, and the copy carries exactly one', async () => {
     const markers: Array<Array<[string, string]>> = [
       [['X-ShadowDiff-Shadow', '1']],
       [['X-SHADOWDIFF-SHADOW', 'true']],
+      [['x_shadowdiff_shadow', '1'], ['X_ShadowDiff-Shadow', '1']],
       Array.from({ length: 20 }, (): [string, string] => [MARKER, '1']),
       [[MARKER, '1, 1'], [MARKER, '0']],
     ];
@@ -111,7 +121,7 @@ describe('hostile requests through Envoy', () => {
       for (const [kind, cohort] of [['sampled', SAMPLED], ['not-sampled', NOT_SAMPLED]] as const) {
         const path = `/marker/${index}/${kind}`;
         expect((await send(path, [...cohort, ...marker])).status).toBe(200);
-        expect(headerValue(atPrimary(path).headers, MARKER)).toBeUndefined();
+        expect(controlHeadersAt(atPrimary(path))[MARKER]).toBeUndefined();
         if (kind === 'sampled') {
           await expectOwnPair(path);
           const copy = stack!.shadow.requests.find((request) => request.path === path);
@@ -126,13 +136,14 @@ describe('hostile requests through Envoy', () => {
     const decisions: Array<Array<[string, string]>> = [
       [[`${PREFIX}sampled`, '1']],
       [['X-ShadowDiff-Sampled', '1']],
+      [['x_shadowdiff_sampled', '1']],
       Array.from({ length: 50 }, (): [string, string] => [`${PREFIX}sampled`, '1']),
       [[`${PREFIX}sampled`, '1'], [`${PREFIX}id`, 'forced-id'], [`${PREFIX}segment`, 'always'], [`${PREFIX}reason`, 'segment']],
     ];
     const paths = decisions.map((_, index) => `/forced/${index}`);
     const answers = await Promise.all(decisions.map((decision, index) => send(paths[index]!, [...NOT_SAMPLED, ...decision])));
     expect(answers.map((answer) => answer.status)).toEqual(decisions.map(() => 200));
-    for (const path of paths) expect(headersWithPrefix(atPrimary(path).headers, PREFIX)).toEqual({});
+    for (const path of paths) expect(controlHeadersAt(atPrimary(path))).toEqual({});
 
     const shadowPaths = await shadowPathsAfterSentinel('/forced/sentinel');
     expect(shadowPaths.filter((path) => path.startsWith('/forced/'))).toEqual(['/forced/sentinel']);
@@ -170,7 +181,7 @@ describe('hostile requests through Envoy', () => {
       // repeated ones too; the correlation id is minted regardless.
       expect(headerValue(headers, 'x-request-id')!.split(',')).toEqual(index % 3 === 0 ? [victimRequestId, victimRequestId] : [victimRequestId]);
       if (index % 2 === 0) attackerIds.push(await expectOwnPair(attacker.path));
-      else expect(headersWithPrefix(headers, PREFIX)).toEqual({});
+      else expect(controlHeadersAt(atPrimary(attacker.path))).toEqual({});
     }
     expect(new Set([victimId, ...attackerIds]).size).toBe(1 + attackerIds.length);
     const victimPair = await pairOf(victimId);
@@ -187,7 +198,7 @@ describe('hostile requests through Envoy', () => {
         const path = `/huge/${name}/${kind}`;
         const answer = await send(path, [...cohort, [`${PREFIX}${name}`, huge]]);
         expect(answer.status).toBe(200);
-        const controlHeaders = headersWithPrefix(atPrimary(path).headers, PREFIX);
+        const controlHeaders = controlHeadersAt(atPrimary(path));
         if (kind === 'not-sampled') expect(controlHeaders).toEqual({});
         else {
           expect(controlHeaders).toEqual({
@@ -225,9 +236,9 @@ describe('hostile requests through Envoy', () => {
     expect(fill(SAMPLED, 0).length + FRAMING_HEADER_LINES).toBe(ENVOY_MAX_HEADER_LINES);
 
     expect((await send('/repeated/not-sampled', fill(NOT_SAMPLED, 0))).status).toBe(200);
-    expect(headersWithPrefix(atPrimary('/repeated/not-sampled').headers, PREFIX)).toEqual({});
+    expect(controlHeadersAt(atPrimary('/repeated/not-sampled'))).toEqual({});
     expect((await send('/repeated/sampled', fill(SAMPLED, 0))).status).toBe(200);
-    expect(headerValue(atPrimary('/repeated/sampled').headers, MARKER)).toBeUndefined();
+    expect(controlHeadersAt(atPrimary('/repeated/sampled'))[MARKER]).toBeUndefined();
     await expectOwnPair('/repeated/sampled');
     const shadowPaths = await shadowPathsAfterSentinel('/repeated/sentinel');
     expect(shadowPaths).not.toContain('/repeated/not-sampled');
@@ -239,21 +250,9 @@ describe('hostile requests through Envoy', () => {
 
   it('leaves the collector with exactly one matched pair per sampled request: nothing duplicated, crossed or missing', async () => {
     const expected = sampledPaths.size;
-    // The tests above sample 19 requests; fewer means one of them stopped early.
-    expect(expected).toBeGreaterThanOrEqual(19);
-    const report = await waitUntil('every sampled request paired', async () => {
-      const current = (await (await fetch(`${collector!.url}/v1/report`)).json()) as Report;
-      return current.totals.coverage.pairs >= expected ? current : undefined;
-    }, { timeoutMs: 20_000 });
-    expect(report.totals).toMatchObject({
-      records: { primary: expected, shadow: expected },
-      duplicates: 0,
-      late: 0,
-      rejectedRecords: 0,
-      pending: 0,
-      matched: expected,
-      diverged: 0,
-      coverage: { pairs: expected, shadowMissing: 0, primaryMissing: 0, evicted: 0 },
-    });
+    // The tests above sample 20 requests; fewer means one of them stopped early.
+    expect(expected).toBeGreaterThanOrEqual(20);
+    const report = await reportOncePaired(collector!.url, expected);
+    expect(report.totals).toMatchObject(everyRequestOnePair(expected, 0));
   });
 });

@@ -37,7 +37,7 @@ export class ShadowdiffStream {
     let spoofed = false;
     for (let i = 0; i < headers.length; i++) {
       const name = headers[i].name;
-      if (name.startsWith(prefix)) {
+      if (hasControlPrefix(name, prefix)) {
         removeHeader(HeaderMap.RequestHeaders, name);
         spoofed = true;
       }
@@ -199,6 +199,23 @@ function withoutSuffix(authority: string, suffix: string): string {
   }
   if (!host.endsWith(suffix) || host.length == suffix.length) return authority;
   return host.substring(0, host.length - suffix.length) + port;
+}
+
+/**
+ * `name` starts with the control header prefix, reading `_` as `-`: servers that expose headers
+ * as CGI-style variables (HTTP_X_SHADOWDIFF_SHADOW) cannot tell `x_shadowdiff_shadow` from the
+ * marker, and Envoy passes underscored names on by default.
+ */
+function hasControlPrefix(name: string, prefix: string): bool {
+  if (name.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    if (dashForUnderscore(name.charCodeAt(i)) != dashForUnderscore(prefix.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+function dashForUnderscore(c: i32): i32 {
+  return c == 0x5f ? 0x2d : c;
 }
 
 /** The wire format's id pattern: [0-9A-Za-z._:-]{1,128}. */
