@@ -20,6 +20,8 @@ let sharedHost: ProxyWasmHost | null = null;
 
 /** Starts a plugin with `config`; a VM that trapped is replaced, so shrinking sees every input on a live VM. */
 async function start(config: string | Uint8Array): Promise<{ ok: boolean; trap: Error | null; critical: string[] }> {
+  // The VM runs synchronously; yielding to the event loop keeps the test worker responsive to vitest.
+  await new Promise((resolve) => setImmediate(resolve));
   if (sharedHost === null || sharedHost.trapped !== null) sharedHost = await loadHost();
   const host = sharedHost;
   host.clearLogs();
