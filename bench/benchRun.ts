@@ -107,6 +107,7 @@ export async function runBench(options: BenchRunOptions): Promise<{ report: Benc
       saturationPerSecond: Object.fromEntries(saturation.perSecond),
       saturationEnvoyCoreUse: saturation.envoyCoreUse,
       loadAverage,
+      loadAverageAtEnd: loadavg()[0] ?? Number.NaN,
       lines,
     };
     return { report, files: await writeReport(report, options.outDir) };

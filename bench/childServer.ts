@@ -18,9 +18,10 @@ export interface ChildServer {
 /**
  * Runs a TypeScript server entry point of bench/ in its own Node process on `core`: a stub that
  * shared the harness's event loop would add its work to the latency the harness measures.
+ * `nodeArgs` go to Node itself (e.g. --cpu-prof).
  */
-export async function startChildServer(layout: CoreLayout, core: string, entry: string, args: string[]): Promise<ChildServer> {
-  const [command, commandArgs] = onCore(layout, core, process.execPath, ['--import', 'tsx', entry, ...args]);
+export async function startChildServer(layout: CoreLayout, core: string, entry: string, args: string[], nodeArgs: string[] = []): Promise<ChildServer> {
+  const [command, commandArgs] = onCore(layout, core, process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args]);
   const child = startProcess(entry, command, commandArgs);
   const deadline = Date.now() + 30_000;
   const pattern = new RegExp(`${LISTENING_LINE} (\\d+)`);

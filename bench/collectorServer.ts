@@ -10,3 +10,7 @@ const config = parseConfig({ listen: { host: '127.0.0.1', port: 0 }, logLevel: '
 const app = buildApp({ config, logger: { level: config.logLevel } });
 const url = await app.listen({ host: config.listen.host, port: config.listen.port });
 announcePort(Number(new URL(url).port));
+// Exit normally on SIGTERM, so that a --cpu-prof run (bench/profileCollector.ts) writes its profile.
+process.once('SIGTERM', () => {
+  void app.close().then(() => process.exit(0));
+});

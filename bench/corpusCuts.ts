@@ -22,6 +22,7 @@ const CUTS = [
 ] as const;
 
 export type CutName = (typeof CUTS)[number]['name'];
+export const CUT_NAMES: readonly CutName[] = CUTS.map((cut) => cut.name);
 
 function readCorpus(file: string): string {
   const path = resolve(CORPUS_DIR, file);

@@ -16,6 +16,8 @@ export interface BenchReport {
   saturationEnvoyCoreUse: Record<string, number[]>;
   /** 1-minute load average around each line: how busy the shared machine was meanwhile. */
   loadAverage: Record<string, { before: number; after: number }>;
+  /** 1-minute load average when the last line finished (the start's is in `machine`). */
+  loadAverageAtEnd: number;
   lines: LineResult[];
 }
 
@@ -30,7 +32,7 @@ function number(value: number): string {
 
 function spreadText(value: Spread | null, unit = ''): string {
   if (value === null) return '—';
-  const suffix = unit === '' ? '' : ` ${unit}`;
+  const suffix = unit === '' || unit === '×' ? unit : ` ${unit}`;
   if (value.runs <= 1) return `${number(value.median)}${suffix}`;
   return `${number(value.median)}${suffix} (${number(value.min)}–${number(value.max)})`;
 }
@@ -46,6 +48,7 @@ function verdict(row: ResultRow): string {
   return row.met ? 'met' : '**missed**';
 }
 
+/** The goal / baseline / measured / ratio table of `lines`, one row per metric. */
 export function resultsTable(lines: readonly LineResult[]): string {
   const out = [
     '| # | metric | goal | baseline | measured | ratio | |',
@@ -53,39 +56,40 @@ export function resultsTable(lines: readonly LineResult[]): string {
   ];
   for (const line of lines) {
     for (const row of line.rows) {
-      const ratio = row.ratio === null ? '—' : `${spreadText(row.ratio)}×`;
+      const ratio = spreadText(row.ratio, '×');
       out.push(`| ${row.line} | ${row.metric} | ${goalText(row.goal)} | ${spreadText(row.baseline, row.unit)} | ${spreadText(row.measured, row.unit)} | ${ratio} | ${verdict(row)} |`);
     }
   }
   return out.join('\n');
 }
 
-export function renderMarkdown(report: BenchReport): string {
+/** The results as Markdown, line sections under headings of `level` (2: `##`). */
+export function renderResults(report: BenchReport, level: number): string {
   const m = report.machine;
+  const heading = '#'.repeat(level);
   const sections = [
-    `# shadowdiff benchmark: ${report.mode} run`,
-    '',
     `Started ${report.startedAt}, took ${Math.round(report.durationSeconds)} s. Medians over the alternated runs, min–max in ` +
       'parentheses; a ratio is measured / baseline per run pair, then the median of those.',
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; Envoy ${m.envoy}; ${m.nginx}; ${m.wrk}. ` +
-      `Pinning: ${m.pinning}. Load average at start ${number(m.loadAverageAtStart)} (a shared VM: other work ran meanwhile).`,
+      `Pinning: ${m.pinning}. Load average (1 min) at start ${number(m.loadAverageAtStart)}, at end ${number(report.loadAverageAtEnd)} ` +
+      '(a shared VM: other work ran meanwhile).',
     '',
     `No-filter saturation (req/s): ${Object.entries(report.saturationPerSecond)
       .map(([name, rps]) => `${name} ${number(rps)} (Envoy core use ${(report.saturationEnvoyCoreUse[name] ?? []).map(number).join(', ')})`)
       .join('; ')}.`,
     '',
-    resultsTable(report.lines),
-    '',
     ...report.lines.flatMap((line) => {
       const load = report.loadAverage[String(line.line)];
       const loadText = load === undefined ? '' : ` Load average ${number(load.before)} → ${number(load.after)}.`;
-      return [`## ${line.line}. ${line.title}`, '', `${line.method}${loadText}`, ''];
+      return [`${heading} ${line.line}. ${line.title}`, '', `${line.method}${loadText}`, '', resultsTable([line]), ''];
     }),
-    'Every sample and counter is in the JSON file beside this one.',
-    '',
   ];
   return sections.join('\n');
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  return [`# shadowdiff benchmark: ${report.mode} run`, '', renderResults(report, 2), 'Every sample and counter is in the JSON file beside this one.', ''].join('\n');
 }
 
 /** Writes `<mode>.json` and `<mode>.md` into `dir`; returns their paths. */

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 /** A command the harness runs, and the Debian package that provides it. */
-interface SystemTool {
+export interface SystemTool {
   command: string;
   debianPackage: string;
   why: string;
@@ -15,6 +15,9 @@ const TOOLS: readonly SystemTool[] = [
   { command: 'nginx', debianPackage: 'nginx-light', why: 'the upstream service: serves the JSON documents without taking the proxy core' },
   { command: 'taskset', debianPackage: 'util-linux', why: 'pins the proxy and the load to separate cores' },
 ];
+
+/** Only bench/profile.ts envoy needs it. */
+export const PERF_TOOL: SystemTool = { command: 'perf', debianPackage: 'linux-perf', why: "samples Envoy's threads (bench/profile.ts envoy)" };
 
 async function onPath(command: string): Promise<boolean> {
   try {
@@ -30,9 +33,9 @@ async function onPath(command: string): Promise<boolean> {
  * when we are root on Debian (as on the project's machines and CI), otherwise the error says what
  * to install.
  */
-export async function ensureSystemTools(log: (line: string) => void): Promise<void> {
+export async function ensureSystemTools(log: (line: string) => void, extra: readonly SystemTool[] = []): Promise<void> {
   const missing: SystemTool[] = [];
-  for (const tool of TOOLS) if (!(await onPath(tool.command))) missing.push(tool);
+  for (const tool of [...TOOLS, ...extra]) if (!(await onPath(tool.command))) missing.push(tool);
   if (missing.length === 0) return;
   const packages = missing.map((tool) => tool.debianPackage);
   const advice = `install them with: apt-get update && apt-get install -y ${packages.join(' ')}\n${missing

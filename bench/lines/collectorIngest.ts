@@ -8,11 +8,12 @@ import { cpuSeconds, rssBytes } from '../procStats.js';
 import { absoluteRow, comparedRow, runsOf, type LineResult } from '../results.js';
 import { percentile, spread } from '../summary.js';
 
-const SERVER_ENTRY = resolve(import.meta.dirname, '../collectorServer.ts');
-const BATCHED = 64;
+/** The collector's entry point, run in its own Node process. */
+export const COLLECTOR_SERVER_ENTRY = resolve(import.meta.dirname, '../collectorServer.ts');
+export const BATCHED = 64;
 const PER_RECORD = 1;
 /** POSTs in flight in the closed loop: enough to keep one collector core busy. */
-const CONNECTIONS = 8;
+export const CONNECTIONS = 8;
 /** Share of the batched closed-loop throughput the soak runs at. */
 const SOAK_LOAD = 0.5;
 /** RSS samples taken before this share of the soak has passed are the warm-up (pools, JIT, the remembered-id set filling). */
@@ -25,7 +26,7 @@ interface IngestSample {
 }
 
 async function startCollector(context: BenchContext): Promise<ChildServer> {
-  return startChildServer(context.layout, context.layout.systemCore, SERVER_ENTRY, []);
+  return startChildServer(context.layout, context.layout.systemCore, COLLECTOR_SERVER_ENTRY, []);
 }
 
 /** Pairs the collector scored so far, from its report: proof that the load was joined, not just received. */

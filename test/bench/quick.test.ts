@@ -2,22 +2,16 @@
 // report must be written. Timings are never asserted: this machine is shared, and the numbers of a
 // seconds-long run mean nothing anyway.
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { QUICK_PLAN } from '../../bench/benchPlan.js';
 import { LINE_NUMBERS, runBench } from '../../bench/benchRun.js';
+import { useTempDir } from './tempDir.js';
 
 describe('npm run bench -- --quick', () => {
-  let outDir: string | undefined;
-  afterAll(async () => {
-    if (outDir !== undefined) await rm(outDir, { recursive: true, force: true });
-  });
+  const outDir = useTempDir('shadowdiff-bench-quick-');
 
   it('measures every line and writes the report', { timeout: 240_000 }, async () => {
-    outDir = await mkdtemp(join(tmpdir(), 'shadowdiff-bench-quick-'));
-    const { report, files } = await runBench({ plan: QUICK_PLAN, outDir, log: () => {} });
+    const { report, files } = await runBench({ plan: QUICK_PLAN, outDir: outDir(), log: () => {} });
 
     expect(report.lines.map((line) => line.line)).toEqual(LINE_NUMBERS);
     for (const line of report.lines) {

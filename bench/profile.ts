@@ -1,0 +1,57 @@
+// Where the time goes, for the lines that miss their goals (BENCHMARKS.md quotes these):
+//
+//   npx tsx bench/profile.ts collector [--seconds 20]
+//     the collector line's batched load against a collector under node --cpu-prof
+//   npx tsx bench/profile.ts envoy --variant no-filter|edge|digest [--document 1k|16k|64k] [--seconds 15]
+//     one bench Envoy under wrk, sampled with perf record -e cpu-clock
+//   npx tsx bench/profile.ts cpuprofile FILE
+//     the summary of any .cpuprofile (e.g. node --cpu-prof --import tsx bench/run.ts --quick --only 5)
+//
+// Profiles are written to --out (default: shadowdiff-profiles in the system's temporary directory).
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { profileCollector } from './collectorProfile.js';
+import { CUT_NAMES, type CutName } from './corpusCuts.js';
+import { profileSummaryMarkdown, summarizeCpuProfile } from './cpuProfileSummary.js';
+import { ENVOY_PROFILE_VARIANTS, profileEnvoy, type EnvoyProfileVariant } from './envoyProfile.js';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    seconds: { type: 'string' },
+    variant: { type: 'string' },
+    document: { type: 'string', default: '1k' },
+    out: { type: 'string', default: join(tmpdir(), 'shadowdiff-profiles') },
+  },
+});
+
+function seconds(fallback: number): number {
+  const value = Number(values.seconds ?? fallback);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--seconds must be a positive number, got ${values.seconds}`);
+  return value;
+}
+
+const [what, file] = positionals;
+if (what === 'collector') {
+  const result = await profileCollector(seconds(20), values.out);
+  process.stdout.write(
+    `${Math.round(result.digestsPerSecond)} digests/s at ${result.coreUse.toFixed(2)} collector cores; profile ${result.profilePath}\n\n` +
+      `${profileSummaryMarkdown(result.summary)}\n`,
+  );
+} else if (what === 'envoy') {
+  const variant = values.variant ?? '';
+  if (!(variant in ENVOY_PROFILE_VARIANTS)) throw new Error(`--variant must be one of ${Object.keys(ENVOY_PROFILE_VARIANTS).join(', ')}, got "${variant}"`);
+  const document = values.document;
+  if (!(CUT_NAMES as readonly string[]).includes(document)) throw new Error(`--document must be one of ${CUT_NAMES.join(', ')}, got "${document}"`);
+  const result = await profileEnvoy(variant as EnvoyProfileVariant, document as CutName, seconds(15), values.out);
+  process.stdout.write(
+    `${result.variant}, ${result.document}: ${Math.round(result.requestsPerSecond)} req/s closed loop, ` +
+      `${Math.round(result.cpuUsPerRequest)} µs Envoy CPU per request; ${result.perfData}\n\n` +
+      `By thread and object:\n${result.byObject}\n\nBy symbol:\n${result.bySymbol}\n`,
+  );
+} else if (what === 'cpuprofile' && file !== undefined) {
+  process.stdout.write(`${profileSummaryMarkdown(await summarizeCpuProfile(file))}\n`);
+} else {
+  throw new Error('usage: bench/profile.ts collector | envoy --variant no-filter|edge|digest | cpuprofile FILE');
+}
