@@ -135,7 +135,7 @@ const validConfig: fc.Arbitrary<Config> = fc
       {
         source: fc.stringMatching(/^[A-Za-z0-9_.-]{1,64}$/),
         headerPrefix: fc.stringMatching(/^[a-z0-9!#$%&'*+.^_`|~-]{0,31}-$/),
-        shadowHostSuffix: anyText(32),
+        shadowHostSuffix: fc.stringMatching(/^[A-Za-z0-9_.-]{0,32}$/),
         digest,
         export: exportOptions,
       },
@@ -254,7 +254,7 @@ const rules: FieldRule[] = [
   topLevel('collector', otherType(isType.object)),
   topLevel('source', badString(64, fc.constantFrom('', 'has space', 'slash/', 'ü'))),
   topLevel('headerPrefix', badString(32, fc.constantFrom('', 'x-sd', 'X-SD-', 'x sd-'))),
-  topLevel('shadowHostSuffix', fc.oneof(tooLong(32), otherType(isType.string))),
+  topLevel('shadowHostSuffix', badString(32, fc.constantFrom('has space', 'new\nline', 'ü', ':8080'))),
   topLevel('sampling', otherType(isType.object)),
   topLevel('digest', otherType(isType.object)),
   topLevel('export', otherType(isType.object)),

@@ -183,7 +183,13 @@ class ConfigReader {
       }
     }
     const suffix = root.get("shadowHostSuffix");
-    if (suffix !== null) config.shadowHostSuffix = this.string(suffix, "shadowHostSuffix", 32);
+    if (suffix !== null) {
+      config.shadowHostSuffix = this.string(suffix, "shadowHostSuffix", 32);
+      // Matched against the host part of :authority, so anything else could never match: a typo.
+      if (this.error.length == 0 && config.shadowHostSuffix.length > 0 && !matchesCharset(config.shadowHostSuffix, true, true, "_.-")) {
+        this.fail("shadowHostSuffix", "must be empty or host name characters [A-Za-z0-9_.-]");
+      }
+    }
 
     const collector = root.get("collector");
     if (collector === null) this.fail("collector", "is required (at least {\"cluster\": \"...\"})");
