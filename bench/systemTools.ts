@@ -42,7 +42,7 @@ export async function ensureSystemTools(log: (line: string) => void, extra: read
     .map((tool) => `  ${tool.command} (${tool.debianPackage}): ${tool.why}`)
     .join('\n')}`;
   const canInstall = process.getuid?.() === 0 && (await onPath('apt-get'));
-  if (!canInstall) throw new Error(`the benchmark needs ${missing.map((tool) => tool.command).join(', ')}; ${advice}`);
+  if (!canInstall) throw new Error(`shadowdiff needs ${missing.map((tool) => tool.command).join(', ')}; ${advice}`);
   log(`installing ${packages.join(' ')} with apt-get`);
   try {
     await run('apt-get', ['update', '-qq'], { maxBuffer: 64 * 1024 * 1024 });
