@@ -1,0 +1,78 @@
+// Pins the exact record bytes the filter exports for a set of documents, so that speed work on
+// the digest (scanner, hash loops, writers) cannot change a single output byte. The expected
+// sha256 values were taken from the build before that work (commit 83746ad); the timing fields,
+// the only bytes that differ from run to run, are blanked before hashing.
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ProxyWasmHost } from '../../filter/emulator/index.js';
+import { COLLECTOR, corpus, loadHost, request, splitAt, type Plugin } from './harness.js';
+
+const TIMING = /"startUnixMs":\d+,"firstByteUs":\d+,"lastByteUs":\d+/;
+
+/** The record the filter exports for `body`, timing blanked, as sent on the wire. */
+function recordBytes(host: ProxyWasmHost, plugin: Plugin, body: Uint8Array, chunks: Uint8Array[]): string {
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders(request('/pinned?q=1', [['x-shadowdiff-id', 'pinned-1'], ['x-request-id', 'pinned-request']]), true);
+  stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json'], ['etag', 'W/"1"'], ['etag', 'b']], false);
+  chunks.forEach((chunk, i) => stream.sendResponseBody(chunk, i === chunks.length - 1));
+  stream.complete();
+  const calls = host.pendingHttpCalls();
+  if (host.trapped) throw host.trapped;
+  const call = calls.at(-1);
+  if (call === undefined || calls.length !== 1) throw new Error(`expected one export call, got ${calls.length}`);
+  host.respondHttpCall(call.token, { status: 200 });
+  const text = call.bodyText();
+  const start = text.indexOf('"records":[') + '"records":['.length;
+  const record = text.slice(start, text.lastIndexOf(']}'));
+  if (!TIMING.test(record)) throw new Error(`record without the timing fields: ${record.slice(0, 200)}`);
+  return record.replace(TIMING, '"startUnixMs":0,"firstByteUs":0,"lastByteUs":0');
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+const encoder = new TextEncoder();
+const amazonLines = corpus('amazon_cellphones.ndjson').split('\n').filter((line) => line.trim().length > 0);
+const deep = `{"a":${'['.repeat(40)}{"k":"v","n":-0.0e-0,"s":"\\u00e9"}${']'.repeat(40)},"z":[1,{}]}`;
+const odd = JSON.stringify({
+  'with space': 1, 'quote"back\\slash': 'x', 'ctl\u0001\u001f': null, '': [], 'é-key': { x: true, y: false },
+  [`long${'k'.repeat(300)}`]: 'long key', 'a_1': [0, -0, 1.50, 1e2, 1E+2, 100, 12345678901234567890123, -1.25e-7],
+  big: `1${'0'.repeat(80)}`,
+});
+const numbers = `[1.50, 1E+02, -0, 0.000, 1e-0, 12345678901234567890123456789012345678901234567890123456789012345678901234567890, 3.14159e+0010, -7]`;
+const escapes = `{"s":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac\\ud83d\\ude00\\ud800x\\udc00","e":"é€😀"}`;
+const longPath = JSON.stringify({ [`p${'a'.repeat(900)}`]: { [`q${'b'.repeat(200)}`]: 1, r: [1, 2] }, after: 2 });
+
+interface PinnedCase { name: string; digest: Record<string, unknown>; body: string; json?: 'none' | 'malformed'; sha256: string }
+
+const CASES: PinnedCase[] = [
+  { name: 'citm_catalog.json', digest: { headers: ['etag'] }, body: corpus('citm_catalog.json'), sha256: 'b65148de9093aa159f84271734d596d5741fbf667ccc5f11fd381480bc6a417f' },
+  { name: 'twitter.json', digest: { headers: ['etag'] }, body: corpus('twitter.json'), sha256: '0bbc09e5b16fedc9db2e8ecfbfa2552640fcb36d45445ca57f26a0c6858bc571' },
+  { name: 'amazon lines 0-2', digest: {}, body: `[${amazonLines.slice(0, 3).join(',')}]`, sha256: '3bceac701a505c5038148298d4705d57f61d47419d931181c48670da79063bc9' },
+  { name: 'amazon line 7', digest: {}, body: amazonLines[7] ?? '', sha256: 'b71723b05e2137028f0f96eb2a0f8059e6585a794cac94c8905305ef25f56ac8' },
+  { name: 'twitter.json, maxDepth 3, maxFields 40', digest: { maxDepth: 3, maxFields: 40 }, body: corpus('twitter.json'), sha256: 'e50bedd840e6a3bc2f7031751f95401c2bf8f5c95bfd0ca612424b827bc54abd' },
+  { name: 'deep nesting, maxDepth 4', digest: { maxDepth: 4 }, body: deep, sha256: '0dbdc9404071bfc8b4891286c9b5f328d43f463996456e3e53e7d2962055089e' },
+  { name: 'odd keys', digest: {}, body: odd, sha256: '66e08f73a55b729227b8bb0bd26228a895d70f2a09d759aadf13708647d38fa7' },
+  { name: 'numbers', digest: {}, body: numbers, sha256: 'f88c1fe12d505c9ff7979901a342db48e3e547976a7eeda789a52bd8ccf8815a' },
+  { name: 'escapes and surrogates', digest: {}, body: escapes, sha256: '4fe8d31a62224bcc0d5b6b6d10210ff0d6e541b9eed71f824e25da7545057c34' },
+  { name: 'paths past the length limit', digest: {}, body: longPath, sha256: 'ac568fd6cf52e9575dea3c00457e34342d06caf76de04b614a45a27d46c66358' },
+  { name: 'malformed', digest: {}, body: '{"a":[1,2,{"b":"x"}],"c":tru}', json: 'malformed', sha256: 'e9d611dd66807064a80a5da9a6a92f8e6c8bda2fd53734bd7ab030f4841f260c' },
+  { name: 'json disabled', digest: { json: false }, body: corpus('twitter.json'), json: 'none', sha256: '126700c74fddcf1affd3c530b71b183e66452883ca95135a0b8f7d69e0241c88' },
+];
+
+describe('pinned digest records', () => {
+  for (const pinned of CASES) {
+    it(`exports the pinned record bytes for ${pinned.name}, whole and in 7-byte chunks`, async () => {
+      const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
+      const plugin = host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR, digest: pinned.digest, export: { batchSize: 1 } }));
+      const bytes = encoder.encode(pinned.body);
+      const whole = recordBytes(host, plugin, bytes, [bytes]);
+      const offsets = Array.from({ length: Math.floor((bytes.length - 1) / 7) }, (_, i) => (i + 1) * 7);
+      const chunked = recordBytes(host, plugin, bytes, splitAt(bytes, offsets));
+      expect(chunked).toBe(whole);
+      expect(whole).toContain(`"json":"${pinned.json ?? 'ok'}"`);
+      expect({ name: pinned.name, sha256: sha256(whole) }).toEqual({ name: pinned.name, sha256: pinned.sha256 });
+    }, 120_000);
+  }
+});
