@@ -12,6 +12,19 @@ export function fnvByte(hash: u64, byte: u32): u64 {
 
 export function fnvBytes(hash: u64, ptr: usize, length: usize): u64 {
   const end = ptr + length;
+  // Eight bytes per load and loop step; the same byte-wise hash, with less loop overhead.
+  while (ptr + 8 <= end) {
+    const word = load<u64>(ptr);
+    hash = (hash ^ (word & 0xff)) * FNV_PRIME;
+    hash = (hash ^ ((word >> 8) & 0xff)) * FNV_PRIME;
+    hash = (hash ^ ((word >> 16) & 0xff)) * FNV_PRIME;
+    hash = (hash ^ ((word >> 24) & 0xff)) * FNV_PRIME;
+    hash = (hash ^ ((word >> 32) & 0xff)) * FNV_PRIME;
+    hash = (hash ^ ((word >> 40) & 0xff)) * FNV_PRIME;
+    hash = (hash ^ ((word >> 48) & 0xff)) * FNV_PRIME;
+    hash = (hash ^ (word >> 56)) * FNV_PRIME;
+    ptr += 8;
+  }
   while (ptr < end) {
     hash = (hash ^ <u64>load<u8>(ptr)) * FNV_PRIME;
     ptr++;

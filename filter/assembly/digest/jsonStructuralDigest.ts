@@ -9,7 +9,7 @@
 // - true / false / null, and empty {} / []
 // - a container nested deeper than maxDepth: one leaf hashing its whole canonical subtree
 // Invalid JSON sets `failed`; the caller then falls back to the whole-body hash.
-import { ByteWriter } from "../export/byteWriter";
+import { ByteWriter, decimalDigits } from "../export/byteWriter";
 import { FNV_OFFSET, fnvByte, fold32 } from "./fnv";
 
 // Parser states.
@@ -182,7 +182,7 @@ export class JsonStructuralDigest {
         }
         case S_AFTER_VALUE: {
           if (isWhitespace(c)) break;
-          const kind = this.kinds[this.kinds.length - 1];
+          const kind = unchecked(this.kinds[this.kinds.length - 1]);
           if (c == 0x2c) {
             if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, c);
             this.state = kind == KIND_OBJECT ? S_OBJ_KEY : S_VALUE;
@@ -232,9 +232,9 @@ export class JsonStructuralDigest {
   private beginValue(c: u32): void {
     if (this.collapsedAt == 0) {
       const depth = this.kinds.length;
-      if (depth > 0 && this.kinds[depth - 1] == KIND_ARRAY) {
-        const index = this.indices[depth - 1];
-        this.indices[depth - 1] = index + 1;
+      if (depth > 0 && unchecked(this.kinds[depth - 1]) == KIND_ARRAY) {
+        const index = unchecked(this.indices[depth - 1]);
+        unchecked(this.indices[depth - 1] = index + 1);
         this.appendIndexSegment(index);
       }
       this.leafHash = FNV_OFFSET;
@@ -272,7 +272,7 @@ export class JsonStructuralDigest {
       return;
     }
     this.state = S_AFTER_VALUE;
-    if (this.collapsedAt == 0) this.path.length = this.pathLengths[depth - 1];
+    if (this.collapsedAt == 0) this.path.length = unchecked(this.pathLengths[depth - 1]);
   }
 
   private emitLeaf(hash: u64): void {
@@ -317,7 +317,7 @@ export class JsonStructuralDigest {
 
   private closeContainer(kind: u8): void {
     const depth = this.kinds.length;
-    if (depth == 0 || this.kinds[depth - 1] != kind) {
+    if (depth == 0 || unchecked(this.kinds[depth - 1]) != kind) {
       this.fail();
       return;
     }
@@ -351,10 +351,9 @@ export class JsonStructuralDigest {
   }
 
   private appendIndexSegment(index: u32): void {
-    const digits = index.toString();
-    if (!this.fitsPath(digits.length + 2)) return;
+    if (!this.fitsPath(decimalDigits(index) + 2)) return;
     this.path.byte(0x5b);
-    this.path.raw(digits);
+    this.path.decimal(index);
     this.path.byte(0x5d);
   }
 
@@ -424,12 +423,18 @@ export class JsonStructuralDigest {
   private scanString(p: usize, end: usize): usize {
     if (this.pendingHigh != 0 && load<u8>(p) != 0x5c) this.flushPendingHigh();
     if (this.keyCollects) {
+      const start = p;
+      let hash = this.keyHash;
       while (p < end) {
         const c = <u32>load<u8>(p);
         if (c == 0x22 || c == 0x5c || c < 0x20) break;
-        this.stringByte(c);
+        hash = fnvByte(hash, c);
         p++;
       }
+      this.keyHash = hash;
+      // As stringByte: the key keeps at most MAX_KEY_BYTES + 1 bytes (enough to know it is too long).
+      const room = MAX_KEY_BYTES + 1 - this.key.length;
+      if (room > 0) this.key.bytes(start, min(<i32>(p - start), room));
     } else {
       let hash = this.leafHash;
       while (p < end) {

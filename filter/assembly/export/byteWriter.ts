@@ -29,7 +29,8 @@ export class ByteWriter {
   }
 
   byte(value: u32): void {
-    this.reserve(1);
+    // One compare on the hot path: the growth call only when the buffer is full.
+    if (this.length >= this.buffer.byteLength) this.reserve(1);
     store<u8>(changetype<usize>(this.buffer) + this.length, <u8>value);
     this.length++;
   }
@@ -47,8 +48,21 @@ export class ByteWriter {
 
   /** Appends text as UTF-8, unescaped (for JSON punctuation and known-safe tokens). */
   raw(text: string): void {
-    const encoded = String.UTF8.encode(text);
-    this.bytes(changetype<usize>(encoded), encoded.byteLength);
+    // ASCII (every token this is used for) is copied without allocating an encoded copy.
+    const count = text.length;
+    this.reserve(count);
+    const source = changetype<usize>(text);
+    const base = changetype<usize>(this.buffer) + this.length;
+    for (let i = 0; i < count; i++) {
+      const unit = <u32>load<u16>(source + (<usize>i << 1));
+      if (unit >= 0x80) {
+        const encoded = String.UTF8.encode(text);
+        this.bytes(changetype<usize>(encoded), encoded.byteLength);
+        return;
+      }
+      store<u8>(base + i, <u8>unit);
+    }
+    this.length += count;
   }
 
   /** Appends a JSON string literal of the given UTF-8 bytes, escaping what JSON requires. */
@@ -98,7 +112,14 @@ export class ByteWriter {
   }
 
   decimal(value: u64): void {
-    this.raw(value.toString());
+    const digits = decimalDigits(value);
+    this.reserve(digits);
+    const base = changetype<usize>(this.buffer) + this.length;
+    for (let i = digits - 1; i >= 0; i--) {
+      store<u8>(base + i, <u8>(0x30 + <u32>(value % 10)));
+      value /= 10;
+    }
+    this.length += digits;
   }
 
   toArrayBuffer(): ArrayBuffer {
@@ -106,4 +127,14 @@ export class ByteWriter {
     memory.copy(changetype<usize>(out), changetype<usize>(this.buffer), this.length);
     return out;
   }
+}
+
+/** How many decimal digits `value` has (1 for 0). */
+export function decimalDigits(value: u64): i32 {
+  let digits = 1;
+  while (value >= 10) {
+    value /= 10;
+    digits++;
+  }
+  return digits;
 }
