@@ -37,8 +37,10 @@ export async function profileCollector(seconds: number, outDir: string): Promise
       // SIGTERM: collectorServer.ts closes and exits normally, which is when V8 writes the profile.
       await collector.process.stop();
     }
-    const written = (await readdir(outDir)).filter((name) => name.endsWith('.cpuprofile') && !before.has(name));
-    if (written.length !== 1) throw new Error(`expected one new .cpuprofile in ${outDir}, found ${written.length}`);
+    // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's loader thread writes one too).
+    const mainThread = `.${collector.process.pid}.0.`;
+    const written = (await readdir(outDir)).filter((name) => name.endsWith('.cpuprofile') && name.includes(mainThread) && !before.has(name));
+    if (written.length !== 1) throw new Error(`expected one new main-thread .cpuprofile (*${mainThread}*) in ${outDir}, found ${written.length}`);
     const profilePath = join(outDir, written[0] ?? '');
     return { digestsPerSecond: load.recordsPerSecond, coreUse, profilePath, summary: await summarizeCpuProfile(profilePath) };
   } finally {

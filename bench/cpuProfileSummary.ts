@@ -30,6 +30,20 @@ export interface ProfileSummary {
 const REPO = resolve(import.meta.dirname, '..');
 const IDLE = '(idle)';
 
+/**
+ * Function names by wasm function index, from the `.wat` that asc writes beside the module (the
+ * module itself carries no name section): imported functions first, then the module's own.
+ */
+export async function wasmFunctionNames(watPath: string): Promise<string[]> {
+  const wat = await readFile(watPath, 'utf8');
+  const imported = [...wat.matchAll(/^\s*\(import "[^"]*" "[^"]*" \(func (\$\S+)/gm)].map((match) => match[1] ?? '');
+  const own = [...wat.matchAll(/^\s*\(func (\$\S+)/gm)].map((match) => match[1] ?? '');
+  if (imported.length + own.length === 0) throw new Error(`${watPath} declares no functions: is it asc's .wat output?`);
+  return [...imported, ...own].map((name) => name.slice(1));
+}
+
+const WASM_FUNCTION = /^wasm-function\[(\d+)\]$/;
+
 function area(functionName: string, url: string): string {
   if (url === '') return functionName.startsWith('(') ? functionName : '(V8 builtins and native)';
   if (url.startsWith('wasm://')) return 'filter wasm';
@@ -45,6 +59,8 @@ function area(functionName: string, url: string): string {
 
 function functionKey(functionName: string, url: string, lineNumber: number): string {
   if (url === '') return functionName === '' ? '(anonymous)' : functionName;
+  // V8 reports no line for wasm functions.
+  if (url.startsWith('wasm://')) return `${functionName} — ${area(functionName, url)}`;
   const where = url.startsWith('node:') ? url : area(functionName, url);
   return `${functionName === '' ? '(anonymous)' : functionName} — ${where}:${lineNumber + 1}`;
 }
@@ -57,10 +73,19 @@ function ranked(totals: Map<string, number>, busyMs: number, limit: number): Pro
 }
 
 /** Where a profile's time went: self time by area and by function, and inclusive time by function. */
-export async function summarizeCpuProfile(path: string, limit = 25): Promise<ProfileSummary> {
+export async function summarizeCpuProfile(path: string, options: { limit?: number; wasmNames?: readonly string[] } = {}): Promise<ProfileSummary> {
+  const limit = options.limit ?? 25;
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   if (!Array.isArray(profile.nodes) || !Array.isArray(profile.samples) || !Array.isArray(profile.timeDeltas)) {
     throw new Error(`${path} is not a V8 .cpuprofile (nodes, samples and timeDeltas expected)`);
+  }
+  const wasmNames = options.wasmNames;
+  if (wasmNames !== undefined) {
+    for (const node of profile.nodes) {
+      const index = WASM_FUNCTION.exec(node.callFrame.functionName)?.[1];
+      const name = index === undefined ? undefined : wasmNames[Number(index)];
+      if (name !== undefined) node.callFrame.functionName = name;
+    }
   }
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map<number, number>();

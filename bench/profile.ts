@@ -4,8 +4,9 @@
 //     the collector line's batched load against a collector under node --cpu-prof
 //   npx tsx bench/profile.ts envoy --variant no-filter|edge|digest [--document 1k|16k|64k] [--seconds 15]
 //     one bench Envoy under wrk, sampled with perf record -e cpu-clock
-//   npx tsx bench/profile.ts cpuprofile FILE
-//     the summary of any .cpuprofile (e.g. node --cpu-prof --import tsx bench/run.ts --quick --only 5)
+//   npx tsx bench/profile.ts cpuprofile FILE [--wat build/shadowdiff.wat]
+//     the summary of any .cpuprofile (e.g. node --cpu-prof --import tsx bench/run.ts --quick --only 5),
+//     the filter's wasm functions named from the .wat of the same build
 //
 // Profiles are written to --out (default: shadowdiff-profiles in the system's temporary directory).
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { profileCollector } from './collectorProfile.js';
 import { CUT_NAMES, type CutName } from './corpusCuts.js';
-import { profileSummaryMarkdown, summarizeCpuProfile } from './cpuProfileSummary.js';
+import { profileSummaryMarkdown, summarizeCpuProfile, wasmFunctionNames } from './cpuProfileSummary.js';
 import { ENVOY_PROFILE_VARIANTS, profileEnvoy, type EnvoyProfileVariant } from './envoyProfile.js';
 
 const { values, positionals } = parseArgs({
@@ -22,6 +23,7 @@ const { values, positionals } = parseArgs({
     seconds: { type: 'string' },
     variant: { type: 'string' },
     document: { type: 'string', default: '1k' },
+    wat: { type: 'string' },
     out: { type: 'string', default: join(tmpdir(), 'shadowdiff-profiles') },
   },
 });
@@ -51,7 +53,8 @@ if (what === 'collector') {
       `By thread and object:\n${result.byObject}\n\nBy symbol:\n${result.bySymbol}\n`,
   );
 } else if (what === 'cpuprofile' && file !== undefined) {
-  process.stdout.write(`${profileSummaryMarkdown(await summarizeCpuProfile(file))}\n`);
+  const wasmNames = values.wat === undefined ? undefined : await wasmFunctionNames(values.wat);
+  process.stdout.write(`${profileSummaryMarkdown(await summarizeCpuProfile(file, wasmNames === undefined ? {} : { wasmNames }))}\n`);
 } else {
   throw new Error('usage: bench/profile.ts collector | envoy --variant no-filter|edge|digest | cpuprofile FILE');
 }

@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { summarizeCpuProfile } from '../../bench/cpuProfileSummary.js';
+import { summarizeCpuProfile, wasmFunctionNames } from '../../bench/cpuProfileSummary.js';
 import { useTempDir } from './tempDir.js';
 
 const REPO = resolve(import.meta.dirname, '../..');
@@ -45,6 +45,40 @@ describe('summarizeCpuProfile', () => {
     expect(inclusive['ingest — collector/ingestRoute.ts:10']).toBe(6);
     expect(inclusive['validate — npm ajv:1']).toBe(4);
     expect(summary.selfByArea[0]).toEqual({ name: '(garbage collector)', ms: 4, share: 0.4 });
+  });
+
+  it('names wasm functions by their index in the .wat, imports first', async () => {
+    const wat = join(dir(), 'filter.wat');
+    await writeFile(
+      wat,
+      [
+        '(module',
+        ' (import "env" "proxy_log" (func $~lib/proxy/log (param i32)))',
+        ' (func $digest/fnv/fnvBytes (param i64) (result i64)',
+        ' )',
+        ' (func $abi/exports/proxy_on_response_body (param i32) (result i32)',
+        ' )',
+        ')',
+      ].join('\n'),
+    );
+    const path = join(dir(), 'wasm.cpuprofile');
+    await writeFile(
+      path,
+      JSON.stringify({
+        nodes: [
+          { id: 1, callFrame: frame('(root)', ''), children: [2] },
+          { id: 2, callFrame: frame('wasm-function[2]', 'wasm://wasm/abc') },
+        ],
+        samples: [2, 2],
+        timeDeltas: [0, 3000],
+      }),
+    );
+
+    const names = await wasmFunctionNames(wat);
+    const summary = await summarizeCpuProfile(path, { wasmNames: names });
+
+    expect(names).toEqual(['~lib/proxy/log', 'digest/fnv/fnvBytes', 'abi/exports/proxy_on_response_body']);
+    expect(summary.selfByFunction).toEqual([{ name: 'abi/exports/proxy_on_response_body — filter wasm', ms: 3, share: 1 }]);
   });
 
   it('refuses a file that is not a .cpuprofile, naming it', async () => {
