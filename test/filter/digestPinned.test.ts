@@ -5,14 +5,16 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ProxyWasmHost } from '../../filter/emulator/index.js';
-import { COLLECTOR, corpus, loadHost, request, splitAt, type Plugin } from './harness.js';
+import { COLLECTOR, corpus, loadHost, request, splitAt, type Headers, type Plugin } from './harness.js';
 
 const TIMING = /"startUnixMs":\d+,"firstByteUs":\d+,"lastByteUs":\d+/;
 
 /** The record the filter exports for `body`, timing blanked, as sent on the wire. */
-function recordBytes(host: ProxyWasmHost, plugin: Plugin, body: Uint8Array, chunks: Uint8Array[]): string {
+function recordBytes(host: ProxyWasmHost, plugin: Plugin, chunks: Uint8Array[], requestHeaders: Headers = []): string {
   const stream = plugin.newHttpStream();
-  stream.sendRequestHeaders(request('/pinned?q=1', [['x-shadowdiff-id', 'pinned-1'], ['x-request-id', 'pinned-request']]), true);
+  const pinnedHeaders: Headers = [['x-shadowdiff-id', 'pinned-1'], ['x-request-id', 'pinned-request']];
+  const overridden = new Set(requestHeaders.map(([name]) => name));
+  stream.sendRequestHeaders(request('/pinned?q=1', [...pinnedHeaders.filter(([name]) => !overridden.has(name)), ...requestHeaders]), true);
   stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json'], ['etag', 'W/"1"'], ['etag', 'b']], false);
   chunks.forEach((chunk, i) => stream.sendResponseBody(chunk, i === chunks.length - 1));
   stream.complete();
@@ -44,7 +46,15 @@ const numbers = `[1.50, 1E+02, -0, 0.000, 1e-0, 12345678901234567890123456789012
 const escapes = `{"s":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac\\ud83d\\ude00\\ud800x\\udc00","e":"é€😀"}`;
 const longPath = JSON.stringify({ [`p${'a'.repeat(900)}`]: { [`q${'b'.repeat(200)}`]: 1, r: [1, 2] }, after: 2 });
 
-interface PinnedCase { name: string; digest: Record<string, unknown>; body: string; json?: 'none' | 'malformed'; sha256: string }
+interface PinnedCase {
+  name: string;
+  digest: Record<string, unknown>;
+  body: string;
+  json?: 'none' | 'malformed';
+  /** Request headers added to (or replacing) the defaults. */
+  request?: Headers;
+  sha256: string;
+}
 
 const CASES: PinnedCase[] = [
   { name: 'citm_catalog.json', digest: { headers: ['etag'] }, body: corpus('citm_catalog.json'), sha256: 'b65148de9093aa159f84271734d596d5741fbf667ccc5f11fd381480bc6a417f' },
@@ -58,6 +68,10 @@ const CASES: PinnedCase[] = [
   { name: 'escapes and surrogates', digest: {}, body: escapes, sha256: '4fe8d31a62224bcc0d5b6b6d10210ff0d6e541b9eed71f824e25da7545057c34' },
   { name: 'paths past the length limit', digest: {}, body: longPath, sha256: 'ac568fd6cf52e9575dea3c00457e34342d06caf76de04b614a45a27d46c66358' },
   { name: 'malformed', digest: {}, body: '{"a":[1,2,{"b":"x"}],"c":tru}', json: 'malformed', sha256: 'e9d611dd66807064a80a5da9a6a92f8e6c8bda2fd53734bd7ab030f4841f260c' },
+  {
+    name: 'request metadata to escape', digest: {}, body: '{"a":1}', sha256: '175a72b1dc400b3a92b1398ab121c8188288bafcd2ea11154d7208b32db7d780',
+    request: [[':path', '/p/"q"\\x\té€?x=1'], [':authority', 'höst.local:8080'], ['x-request-id', 'id"\\\u0001']],
+  },
   { name: 'json disabled', digest: { json: false }, body: corpus('twitter.json'), json: 'none', sha256: '126700c74fddcf1affd3c530b71b183e66452883ca95135a0b8f7d69e0241c88' },
 ];
 
@@ -67,9 +81,9 @@ describe('pinned digest records', () => {
       const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
       const plugin = host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR, digest: pinned.digest, export: { batchSize: 1 } }));
       const bytes = encoder.encode(pinned.body);
-      const whole = recordBytes(host, plugin, bytes, [bytes]);
+      const whole = recordBytes(host, plugin, [bytes], pinned.request);
       const offsets = Array.from({ length: Math.floor((bytes.length - 1) / 7) }, (_, i) => (i + 1) * 7);
-      const chunked = recordBytes(host, plugin, bytes, splitAt(bytes, offsets));
+      const chunked = recordBytes(host, plugin, splitAt(bytes, offsets), pinned.request);
       expect(chunked).toBe(whole);
       expect(whole).toContain(`"json":"${pinned.json ?? 'ok'}"`);
       expect({ name: pinned.name, sha256: sha256(whole) }).toEqual({ name: pinned.name, sha256: pinned.sha256 });

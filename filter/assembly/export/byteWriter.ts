@@ -1,6 +1,10 @@
 // A growable byte buffer for building JSON without quadratic string concatenation.
 
-const HEX_DIGITS = "0123456789abcdef";
+// @ts-ignore: decorator
+@inline
+function hexDigit(nibble: u32): u32 {
+  return nibble < 10 ? 0x30 + nibble : 0x57 + nibble;
+}
 
 export class ByteWriter {
   private buffer: ArrayBuffer;
@@ -76,29 +80,54 @@ export class ByteWriter {
       if (c >= 0x20 && c != 0x22 && c != 0x5c) continue;
       this.bytes(runStart, <i32>(p - runStart));
       runStart = p + 1;
-      this.byte(0x5c);
-      if (c == 0x22 || c == 0x5c) {
-        this.byte(c);
-      } else {
-        this.raw("u00");
-        this.byte(HEX_DIGITS.charCodeAt(c >> 4));
-        this.byte(HEX_DIGITS.charCodeAt(c & 0xf));
-      }
+      this.escapedByte(c);
     }
     this.bytes(runStart, <i32>(end - runStart));
     this.byte(0x22);
   }
 
+  /** The JSON escape of a quote, a backslash or a control byte. */
+  private escapedByte(c: u32): void {
+    this.byte(0x5c);
+    if (c == 0x22 || c == 0x5c) {
+      this.byte(c);
+    } else {
+      this.raw("u00");
+      this.byte(hexDigit(c >> 4));
+      this.byte(hexDigit(c & 0xf));
+    }
+  }
+
   jsonString(text: string): void {
-    const encoded = String.UTF8.encode(text);
-    this.jsonStringBytes(changetype<usize>(encoded), encoded.byteLength);
+    // ASCII text (ids, methods, paths) is escaped straight from its UTF-16 units; anything
+    // else goes through an encoded copy. Both give the same bytes.
+    const count = text.length;
+    const source = changetype<usize>(text);
+    for (let i = 0; i < count; i++) {
+      if (load<u16>(source + (<usize>i << 1)) >= 0x80) {
+        const encoded = String.UTF8.encode(text);
+        this.jsonStringBytes(changetype<usize>(encoded), encoded.byteLength);
+        return;
+      }
+    }
+    this.reserve(count + 2);
+    this.byte(0x22);
+    for (let i = 0; i < count; i++) {
+      const c = <u32>load<u16>(source + (<usize>i << 1));
+      if (c >= 0x20 && c != 0x22 && c != 0x5c) {
+        this.byte(c);
+      } else {
+        this.escapedByte(c);
+      }
+    }
+    this.byte(0x22);
   }
 
   hex(value: u64, digits: i32): void {
     this.reserve(digits);
     const base = changetype<usize>(this.buffer) + this.length;
     for (let i = digits - 1; i >= 0; i--) {
-      store<u8>(base + i, <u8>HEX_DIGITS.charCodeAt(<i32>(value & 0xf)));
+      store<u8>(base + i, <u8>hexDigit(<u32>(value & 0xf)));
       value >>= 4;
     }
     this.length += digits;
