@@ -102,6 +102,8 @@ export class JsonStructuralDigest {
   private numberState: u8 = N_MINUS;
   private number: ByteWriter = new ByteWriter(MAX_NUMBER_BYTES);
   private numberOverflow: bool = false;
+  /** Where numberDigits stopped. */
+  private numberEnd: usize = 0;
   private literal: string = "";
   private literalIndex: i32 = 0;
   /** Depth at which a too-deep container started; 0 when not inside one. */
@@ -138,6 +140,10 @@ export class JsonStructuralDigest {
       }
       const c = <u32>load<u8>(p);
       if (state == S_NUMBER) {
+        if (isDigit(c) && this.numberDigits(p, end)) {
+          p = this.numberEnd;
+          continue;
+        }
         if (this.numberByte(c)) {
           p++;
         } else if (!this.endNumber()) {
@@ -147,6 +153,11 @@ export class JsonStructuralDigest {
         continue;
       }
       p++;
+      if (isWhitespace(c) && (state <= S_ARR_FIRST || state == S_DONE)) {
+        // every state that allows whitespace ignores it: skip the whole run
+        while (p < end && isWhitespace(<u32>load<u8>(p))) p++;
+        continue;
+      }
       switch (state) {
         case S_VALUE:
         case S_ARR_FIRST: {
@@ -562,6 +573,25 @@ export class JsonStructuralDigest {
   }
 
   // ---- numbers -----------------------------------------------------------------------
+
+  /**
+   * The common case of numberByte in bulk: a run of digits continuing an integer, fraction or
+   * exponent that still fits the buffer. False (nothing consumed) when numberByte must decide;
+   * otherwise the run ends at `numberEnd`.
+   */
+  private numberDigits(p: usize, end: usize): bool {
+    const s = this.numberState;
+    if (this.numberOverflow || !(s == N_INT || s == N_FRAC || s == N_EXP)) return false;
+    const number = this.number;
+    const room = <usize>(MAX_NUMBER_BYTES - number.length);
+    if (room == 0) return false;
+    const limit = min(end, p + room);
+    const start = p;
+    while (p < limit && isDigit(<u32>load<u8>(p))) p++;
+    number.bytes(start, <i32>(p - start));
+    this.numberEnd = p;
+    return true;
+  }
 
   /** Advances the number grammar by one byte; false when the byte is not part of it. */
   private numberByte(c: u32): bool {
