@@ -58,11 +58,11 @@ export class ShadowdiffRoot {
     this.flush(true);
   }
 
-  /** A correlation id that no client can choose: request id, clock and a counter, mixed. */
-  mintId(requestId: string): string {
+  /** A correlation id that no client can choose: request id, clock (`now`, ns) and a counter, mixed. */
+  mintId(requestId: string, now: u64): string {
     this.idCounter++;
     let hash = fnvString(FNV_OFFSET, requestId);
-    hash = mix64(hash ^ nowNanos());
+    hash = mix64(hash ^ now);
     hash = mix64(hash ^ (this.idCounter * GOLDEN_GAMMA) ^ (<u64>this.contextId << 48));
     const out = this.idWriter;
     out.reset();

@@ -46,11 +46,14 @@ export class ShadowdiffStream {
 
     const requestId = headerOr(headers, "x-request-id", "");
     const path = headerOr(headers, ":path", "/");
-    const id = this.root.mintId(requestId);
+    // One clock reading for the id, the rate window and the start time: host calls are the
+    // filter's biggest fixed cost per request.
+    const now = nowNanos();
+    const id = this.root.mintId(requestId, now);
     const decision = decide(config.sampling, headers, path, id);
     if (decision.sampled && decision.ruleIndex >= 0) {
       const rule = config.sampling.segments[decision.ruleIndex];
-      if (rule.maxPerSecond > 0 && !takeSlot("shadowdiff.rate." + config.source + "." + rule.name, rule.maxPerSecond, <u32>(nowNanos() / 1000000000))) {
+      if (rule.maxPerSecond > 0 && !takeSlot("shadowdiff.rate." + config.source + "." + rule.name, rule.maxPerSecond, <u32>(now / 1000000000))) {
         metrics.add(metrics.segmentMetric(metrics.rateLimited, decision.ruleIndex));
         decision.sampled = false;
       }
@@ -66,7 +69,7 @@ export class ShadowdiffStream {
     replaceHeader(HeaderMap.RequestHeaders, prefix + "id", id);
     replaceHeader(HeaderMap.RequestHeaders, prefix + "segment", decision.segment);
     replaceHeader(HeaderMap.RequestHeaders, prefix + "reason", decision.reason);
-    this.observe(config, headers, LEG_PRIMARY, id, decision.segment, decision.reason);
+    this.observe(config, headers, now, LEG_PRIMARY, id, decision.segment, decision.reason);
   }
 
   /** Every request here is a mirrored copy: mark it, and observe it if it is ours. */
@@ -108,11 +111,12 @@ export class ShadowdiffStream {
     if (!isSegmentName(segment)) segment = DEFAULT_SEGMENT;
     let reason = headerOr(headers, prefix + "reason", REASON_DEFAULT);
     if (reason != REASON_SEGMENT) reason = REASON_DEFAULT;
-    this.observe(config, headers, leg, id, segment, reason);
+    this.observe(config, headers, nowNanos(), leg, id, segment, reason);
   }
 
-  private observe(config: PluginConfig, headers: Array<HeaderEntry>, leg: string, id: string, segment: string, reason: string): void {
-    this.startNanos = nowNanos();
+  /** `startNanos`: when the request reached the filter. */
+  private observe(config: PluginConfig, headers: Array<HeaderEntry>, startNanos: u64, leg: string, id: string, segment: string, reason: string): void {
+    this.startNanos = startNanos;
     const info = new LegInfo();
     info.id = id;
     info.leg = leg;
@@ -129,9 +133,10 @@ export class ShadowdiffStream {
 
   responseHeaders(endOfStream: bool): void {
     if (this.digest === null || this.ended) return;
-    this.info!.firstByteUs = this.elapsedUs();
+    const firstByteUs = this.elapsedUs();
+    this.info!.firstByteUs = firstByteUs;
     this.digest!.onHeaders(getHeaders(HeaderMap.ResponseHeaders));
-    if (endOfStream) this.endResponse(true);
+    if (endOfStream) this.endResponse(true, firstByteUs);
   }
 
   responseBody(bodyBufferLength: u32, endOfStream: bool): void {
@@ -140,18 +145,18 @@ export class ShadowdiffStream {
       this.digest!.onBody(body.ptr, body.length);
       body.release();
     }
-    if (endOfStream) this.endResponse(true);
+    if (endOfStream) this.endResponse(true, this.elapsedUs());
   }
 
   responseTrailers(): void {
-    if (this.digest !== null && !this.ended) this.endResponse(true);
+    if (this.digest !== null && !this.ended) this.endResponse(true, this.elapsedUs());
   }
 
-  private endResponse(complete: bool): void {
+  private endResponse(complete: bool, lastByteUs: u64): void {
     const info = this.info!;
     this.ended = true;
     info.complete = complete;
-    info.lastByteUs = this.elapsedUs();
+    info.lastByteUs = lastByteUs;
   }
 
   private elapsedUs(): u64 {
@@ -165,7 +170,7 @@ export class ShadowdiffStream {
     const info = this.info;
     if (digest === null || info === null) return;
     this.digest = null;
-    if (!this.ended) this.endResponse(false);
+    if (!this.ended) this.endResponse(false, this.elapsedUs());
     digest.finish();
     const metrics = this.root.metrics!;
     metrics.add(metrics.digested);
