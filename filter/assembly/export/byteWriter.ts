@@ -1,5 +1,8 @@
 // A growable byte buffer for building JSON without quadratic string concatenation.
 
+/** Copies up to this many bytes with a loop rather than memory.copy. */
+const SMALL_COPY: i32 = 16;
+
 // @ts-ignore: decorator
 @inline
 function hexDigit(nibble: u32): u32 {
@@ -32,6 +35,8 @@ export class ByteWriter {
     this.buffer = grown;
   }
 
+  // @ts-ignore: decorator
+  @inline
   byte(value: u32): void {
     // One compare on the hot path: the growth call only when the buffer is full.
     if (this.length >= this.buffer.byteLength) this.reserve(1);
@@ -41,8 +46,14 @@ export class ByteWriter {
 
   bytes(ptr: usize, length: i32): void {
     if (length <= 0) return;
-    this.reserve(length);
-    memory.copy(changetype<usize>(this.buffer) + this.length, ptr, length);
+    if (this.length + length > this.buffer.byteLength) this.reserve(length);
+    const target = changetype<usize>(this.buffer) + this.length;
+    if (length <= SMALL_COPY) {
+      // keys, path segments, short runs: a plain loop beats memcpy's set-up for these
+      for (let i = 0; i < length; i++) store<u8>(target + i, load<u8>(ptr + i));
+    } else {
+      memory.copy(target, ptr, length);
+    }
     this.length += length;
   }
 
