@@ -18,7 +18,7 @@ export interface BenchContext {
   delayedShadow: Endpoint;
   /** A port nothing listens on: a stopped shadow service. */
   stoppedShadow: Endpoint;
-  /** No-filter saturation throughput per document, measured first; latency runs use half of it. */
+  /** No-filter saturation throughput per document, measured first; latency runs use half of it (line 4 uses half of its own baseline's). */
   saturationPerSecond: Map<CutName, number>;
   log(line: string): void;
 }

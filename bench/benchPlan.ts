@@ -15,7 +15,7 @@ export interface BenchPlan {
   calibrationRuns: number;
   wrkConnections: number;
   latencyConnections: number;
-  /** Fraction of the no-filter saturation throughput at which latency is measured. */
+  /** Fraction of the saturation throughput at which latency is measured (no-filter; line 4: its own mirroring-off Envoy). */
   latencyLoad: number;
   /** Time each document is digested for in the emulator (and parsed by JSON.parse). */
   digestEngineSeconds: number;

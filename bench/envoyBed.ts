@@ -25,7 +25,10 @@ export interface LatencySample {
   firstByteP99Ms: number;
   /** Envoy's utime+stime over the run divided by the requests completed. */
   cpuUsPerRequest: number;
+  /** Non-2xx answers, connection errors and resets; see FixedRateResult. */
   errors: number;
+  /** Requests the client still had queued at the end (the rate overloaded Envoy): not errors. */
+  notSentInTime: number;
   achievedPerSecond: number;
   waitedForConnection: number;
   scheduleLagP99Ms: number;
@@ -109,6 +112,7 @@ export async function startEnvoyBed(context: BenchContext, variants: readonly En
         firstByteP99Ms: percentile(result.firstByteMs, 99),
         cpuUsPerRequest: ((cpuAfter - cpuBefore) / Math.max(1, result.completed)) * 1e6,
         errors: result.errors,
+        notSentInTime: result.notSentInTime,
         achievedPerSecond: result.achievedPerSecond,
         waitedForConnection: result.waitedForConnection,
         scheduleLagP99Ms: result.scheduleLagP99Ms,

@@ -16,8 +16,13 @@ export interface FixedRateOptions {
 export interface FixedRateResult {
   sent: number;
   completed: number;
-  /** Socket errors and non-2xx answers. */
+  /** Real failures: non-2xx answers, connection errors or resets, and requests sent but unanswered when the drain ends. */
   errors: number;
+  /**
+   * Requests still queued in this client (every connection busy) when the drain ends: the rate was more
+   * than the server could take, which is not the server failing them, so they are not errors.
+   */
+  notSentInTime: number;
   achievedPerSecond: number;
   /** Request written to first response byte. */
   firstByteMs: Float64Array;
@@ -113,12 +118,14 @@ export async function runFixedRate(options: FixedRateOptions): Promise<FixedRate
   const drainDeadline = performance.now() + 10_000;
   while ((inflight > 0 || backlog > 0) && performance.now() < drainDeadline) await sleep(5);
   for (const connection of opened) connection.close();
-  errors += inflight + backlog;
+  // In flight at the drain deadline: sent and never answered, a failure of the server. Still queued: never sent.
+  errors += inflight;
 
   return {
     sent,
     completed,
     errors,
+    notSentInTime: backlog,
     achievedPerSecond: completed / (elapsedMs / 1000),
     firstByteMs: firstByte.slice(0, completed).sort(),
     totalMs: last.slice(0, completed).sort(),

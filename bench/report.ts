@@ -10,7 +10,7 @@ export interface BenchReport {
   startedAt: string;
   durationSeconds: number;
   machine: MachineInfo;
-  /** No-filter saturation throughput per document (req/s), the base of every fixed rate. */
+  /** No-filter saturation throughput per document (req/s), the base of the fixed rates (line 4 measures its own baseline's). */
   saturationPerSecond: Record<string, number>;
   /** Envoy's CPU seconds per second during those calibration runs: near 1 means Envoy was the limit. */
   saturationEnvoyCoreUse: Record<string, number[]>;

@@ -1,7 +1,7 @@
 import { noFilterBootstrap, withoutMirroring } from './benchBootstraps.js';
 import { documentPath, type BenchContext } from './benchContext.js';
 import type { CutName } from './corpusCuts.js';
-import { startEnvoyBed } from './envoyBed.js';
+import { startEnvoyBed, type EnvoyBed } from './envoyBed.js';
 import { spread } from './summary.js';
 
 const NO_FILTER = 'no filter (calibration)';
@@ -24,14 +24,20 @@ export async function measureSaturation(
       const name = document.name as CutName;
       const path = documentPath(name);
       await bed.warm(path);
-      const samples = [];
-      for (let run = 0; run < context.plan.calibrationRuns; run++) samples.push(await bed.throughput(NO_FILTER, path));
-      perSecond.set(name, spread(samples.map((sample) => sample.requestsPerSecond)).median);
-      envoyCoreUse[name] = samples.map((sample) => sample.envoyCoreUse);
+      const saturation = await saturationOf(bed, NO_FILTER, path, context.plan.calibrationRuns);
+      perSecond.set(name, saturation.perSecond);
+      envoyCoreUse[name] = saturation.envoyCoreUse;
       context.log(`  ${name}: ${Math.round(perSecond.get(name) ?? 0)} req/s`);
     }
   } finally {
     await bed.stop();
   }
   return { perSecond, envoyCoreUse };
+}
+
+/** The median closed-loop throughput of one Envoy of a (warmed) bed over `runs` runs, and its core use in each. */
+export async function saturationOf(bed: EnvoyBed, label: string, path: string, runs: number): Promise<{ perSecond: number; envoyCoreUse: number[] }> {
+  const samples = [];
+  for (let run = 0; run < runs; run++) samples.push(await bed.throughput(label, path));
+  return { perSecond: spread(samples.map((sample) => sample.requestsPerSecond)).median, envoyCoreUse: samples.map((sample) => sample.envoyCoreUse) };
 }

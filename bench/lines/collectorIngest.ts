@@ -120,6 +120,7 @@ export async function measureCollectorIngest(context: BenchContext): Promise<Lin
         digestsPerSecondTarget: soakRecordsPerSecond,
         achievedBatchesPerSecond: soakResult.achievedPerSecond,
         errors: soakResult.errors,
+        notSentInTime: soakResult.notSentInTime,
         p50Ms: percentile(soakResult.totalMs, 50),
         p99Ms: percentile(soakResult.totalMs, 99),
         pairsScored: soakScored,
