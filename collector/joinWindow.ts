@@ -1,13 +1,15 @@
 // Joins the two legs of a request by correlation id, in either order, within a window.
 //
-// Cost per record is O(1): a Map lookup, and expiry pops from the front of insertion-ordered Maps
-// (arrival order is deadline order, because the window is fixed), so nothing ever scans history.
+// Cost per record is O(1) amortized: a Map lookup, and expiry pops from the front of
+// insertion-ordered maps (arrival order is deadline order, because the window is fixed), so nothing
+// ever scans history (InsertionOrderedMap says why a plain Map's front is not O(1)).
 // No per-entry timers exist; whoever owns the window calls expire() (on ingest and on a sweep).
 //
 // Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
 // once and a leg arriving after its partner's window closed is reported as late rather than
 // opening a new entry that would later be miscounted as a second missing leg.
 
+import { InsertionOrderedMap } from './insertionOrderedMap.js';
 import type { DigestRecord, MissingOutcome } from './types.js';
 
 export interface JoinSink {
@@ -46,8 +48,8 @@ export interface PendingLegs {
 }
 
 export class JoinWindow {
-  private readonly pending = new Map<string, JoinEntry>();
-  private readonly remembered = new Map<string, JoinEntry>();
+  private readonly pending = new InsertionOrderedMap<JoinEntry>();
+  private readonly remembered = new InsertionOrderedMap<JoinEntry>();
 
   constructor(
     private readonly options: JoinWindowOptions,
@@ -99,8 +101,8 @@ export class JoinWindow {
   /** Closes every window that ended at or before `now`; returns how many entries closed. */
   expire(now: number): number {
     let closed = 0;
-    for (const [id, entry] of this.pending) {
-      if (entry.deadline > now) break;
+    for (let oldest = this.pending.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.pending.oldest()) {
+      const [id, entry] = oldest;
       this.pending.delete(id);
       const primary = entry.primary;
       const shadow = entry.shadow;
@@ -109,9 +111,8 @@ export class JoinWindow {
       else if (shadow !== null) this.sink.unpaired(shadow, 'primary_missing');
       closed++;
     }
-    for (const [id, entry] of this.remembered) {
-      if (entry.deadline > now) break;
-      this.remembered.delete(id);
+    for (let oldest = this.remembered.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.remembered.oldest()) {
+      this.remembered.delete(oldest[0]);
     }
     return closed;
   }
@@ -124,7 +125,7 @@ export class JoinWindow {
   /** Pending ids with the legs seen (bit set): what a restart loses, kept only as tombstones. */
   pendingTombstones(): Array<[string, number]> {
     const tombstones: Array<[string, number]> = [];
-    for (const [id, entry] of this.pending) tombstones.push([id, entry.legs]);
+    for (const [id, entry] of this.pending.entries()) tombstones.push([id, entry.legs]);
     return tombstones;
   }
 
@@ -143,13 +144,12 @@ export class JoinWindow {
   }
 
   private evictOldest(now: number): void {
-    for (const [id, entry] of this.pending) {
-      this.pending.delete(id);
-      const record = entry.primary ?? entry.shadow;
-      this.remember(id, entry, now);
-      if (record !== null) this.sink.evicted(record);
-      return;
-    }
+    const oldest = this.pending.shift();
+    if (oldest === undefined) return;
+    const [id, entry] = oldest;
+    const record = entry.primary ?? entry.shadow;
+    this.remember(id, entry, now);
+    if (record !== null) this.sink.evicted(record);
   }
 
   /** Turns the entry into a tombstone: records are released, only the legs seen are kept. */
@@ -158,11 +158,6 @@ export class JoinWindow {
     entry.shadow = null;
     entry.deadline = now + this.options.rememberMs;
     this.remembered.set(id, entry);
-    if (this.remembered.size > this.options.maxRemembered) {
-      for (const oldest of this.remembered.keys()) {
-        this.remembered.delete(oldest);
-        break;
-      }
-    }
+    if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
   }
 }

@@ -1,7 +1,8 @@
 // Recently resolved pairs, for GET /v1/pairs/:id. Diverged pairs are kept apart from the rest so
 // that a flood of matches cannot push out the examples the report points at. Both are bounded,
-// insertion-ordered Maps: the oldest entry goes first.
+// insertion-ordered maps: the oldest entry goes first.
 
+import { InsertionOrderedMap } from './insertionOrderedMap.js';
 import type { PairView } from './types.js';
 
 export interface PairStoreLimits {
@@ -15,8 +16,8 @@ export interface PairStoreSnapshot {
 }
 
 export class PairStore {
-  private readonly diverged = new Map<string, PairView>();
-  private readonly other = new Map<string, PairView>();
+  private readonly diverged = new InsertionOrderedMap<PairView>();
+  private readonly other = new InsertionOrderedMap<PairView>();
 
   constructor(private readonly limits: PairStoreLimits) {}
 
@@ -25,14 +26,8 @@ export class PairStore {
     const target = diverged ? this.diverged : this.other;
     const limit = diverged ? this.limits.keepDiverged : this.limits.keepOther;
     if (limit === 0) return;
-    target.delete(view.id);
     target.set(view.id, view);
-    if (target.size > limit) {
-      for (const oldest of target.keys()) {
-        target.delete(oldest);
-        break;
-      }
-    }
+    if (target.size > limit) target.shift();
   }
 
   get(id: string): PairView | undefined {
