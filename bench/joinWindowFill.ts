@@ -5,9 +5,10 @@
 //
 // Part 1 offers both legs of fresh ids to collector/joinWindow.ts with the collector's default
 // limits and prints µs per pair per block of pairs. Part 2 times the bounded-FIFO pattern alone: a
-// Map evicting its oldest key through a fresh keys() iterator, against a Map whose eviction order is
-// kept in a ring of keys.
+// plain Map evicting its oldest key through a fresh keys() iterator (what the collector did before),
+// against collector/insertionOrderedMap.ts (what it does now).
 import { parseConfig } from '../collector/config.js';
+import { InsertionOrderedMap } from '../collector/insertionOrderedMap.js';
 import { JoinWindow } from '../collector/joinWindow.js';
 import type { DigestRecord } from '../collector/types.js';
 
@@ -35,27 +36,21 @@ function joinWindowFill(): void {
   }
 }
 
-/** ns per insert-and-evict-oldest on a Map holding `cap` keys, evicting through `evict`. */
-function fifo(cap: number, evict: 'keys() iterator' | 'ring of keys'): number {
-  const map = new Map<string, number>();
-  const ring: string[] = [];
-  let head = 0;
-  for (let n = 0; n < cap; n++) {
-    map.set(`bench-${n}`, n);
-    ring.push(`bench-${n}`);
-  }
+/** ns per insert-and-evict-oldest at `cap` keys: a plain Map through a fresh keys() iterator, or the collector's map. */
+function fifo(cap: number, evict: 'keys() iterator' | 'InsertionOrderedMap'): number {
+  const plain = new Map<string, number>();
+  const ordered = new InsertionOrderedMap<number>();
+  const insert = evict === 'InsertionOrderedMap' ? (key: string, n: number) => ordered.set(key, n) : (key: string, n: number) => plain.set(key, n);
+  for (let n = 0; n < cap; n++) insert(`bench-${n}`, n);
   const operations = 200_000;
   const started = process.hrtime.bigint();
   for (let n = cap; n < cap + operations; n++) {
-    const key = `bench-${n}`;
-    map.set(key, n);
-    if (evict === 'ring of keys') {
-      map.delete(ring[head] ?? '');
-      ring[head] = key;
-      head = (head + 1) % cap;
+    insert(`bench-${n}`, n);
+    if (evict === 'InsertionOrderedMap') {
+      ordered.shift();
     } else {
-      for (const oldest of map.keys()) {
-        map.delete(oldest);
+      for (const oldest of plain.keys()) {
+        plain.delete(oldest);
         break;
       }
     }
@@ -66,5 +61,5 @@ function fifo(cap: number, evict: 'keys() iterator' | 'ring of keys'): number {
 joinWindowFill();
 process.stdout.write('Bounded FIFO on a Map, ns per insert + evict oldest:\n');
 for (const cap of [1_000, 10_000, 100_000, 200_000]) {
-  process.stdout.write(`  ${cap} keys: keys() iterator ${fifo(cap, 'keys() iterator').toFixed(0)} ns, ring of keys ${fifo(cap, 'ring of keys').toFixed(0)} ns\n`);
+  process.stdout.write(`  ${cap} keys: keys() iterator ${fifo(cap, 'keys() iterator').toFixed(0)} ns, InsertionOrderedMap ${fifo(cap, 'InsertionOrderedMap').toFixed(0)} ns\n`);
 }
