@@ -1,10 +1,9 @@
 // Real filter output, through a real Envoy, into the real collector: the two legs join
 // by correlation id and the report names exactly the differences the shadow introduced.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../collector/config.js';
-import { startServer, type RunningServer } from '../../collector/server.js';
-import type { PairView, Report } from '../../collector/types.js';
+import type { Report } from '../../collector/types.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
+import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
@@ -27,21 +26,15 @@ function rewrittenOrder(request: RecordedRequest): StubResponse {
 }
 
 describe('filter output joined and scored by the real collector', () => {
-  let collector: RunningServer | undefined;
+  let collector: JoiningCollector | undefined;
   let stack: Stack | undefined;
   dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
 
   beforeAll(async () => {
-    collector = await startServer(parseConfig({
-      listen: { host: '127.0.0.1', port: 0 },
-      logLevel: 'warn',
-      store: { path: '' },
-      ignore: { fields: ['$.meta.generatedAt'] },
-    }));
-    const { port } = new URL(collector.url);
+    collector = await startJoiningCollector({ ignoreFields: ['$.meta.generatedAt'] });
     stack = await startStack({
       edgeConfig: testEdgeConfig(cohortSampling({ employees: 100 })),
-      collectorEndpoint: { address: '127.0.0.1', port: Number(port) },
+      collectorEndpoint: collector.endpoint,
       primaryHandler: (request) => order(request, 10),
       shadowHandler: rewrittenOrder,
     });
@@ -57,11 +50,8 @@ describe('filter output joined and scored by the real collector', () => {
     await collector?.close();
   });
 
-  async function report(): Promise<Report> {
-    const response = await fetch(`${collector!.url}/v1/report`);
-    expect(response.status).toBe(200);
-    return (await response.json()) as Report;
-  }
+  // Throws unless the report answers 200.
+  const report = (): Promise<Report> => collector!.report();
 
   it('joins every primary leg with its shadow leg', async () => {
     const final = await waitUntil('all pairs joined', async () => {
@@ -90,9 +80,8 @@ describe('filter output joined and scored by the real collector', () => {
   it('shows one pair by correlation id with both digests and the field diff', async () => {
     const [route] = (await report()).routes;
     const id = route!.fields[0]!.examples[0]!;
-    const response = await fetch(`${collector!.url}/v1/pairs/${id}`);
-    expect(response.status).toBe(200);
-    const pair = (await response.json()) as PairView;
+    const pair = await collector!.pair(id);
+    expect(pair, `GET /v1/pairs/${id} answers 200`).toBeDefined();
     expect(JSON.stringify(pair)).toContain('$.price');
     expect(JSON.stringify(pair)).toContain('"primary"');
   });

@@ -13,7 +13,7 @@ import { pathsOf, sendChecked, wideJsonService } from './checkedTraffic.js';
 import { envoyMemory, inMiB, MiB } from './envoyMemory.js';
 import { deepestQueuesDuring, lost, settledLedger } from './exportLedger.js';
 import { startFaultyEndpoint, type Fault, type FaultyEndpoint } from './faultyEndpoint.js';
-import { startJoiningCollector, type JoiningCollector } from './joiningCollector.js';
+import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
 
 const MAX_QUEUE = 64;
 /** Small batches and few call slots, so a failing collector backs the queue up quickly. */
@@ -58,7 +58,7 @@ describe('a collector that fails while traffic flows', () => {
   it.each(faults)(
     'when $name: clients see only primary bytes, the filter counts every lost record, memory stays bounded, export resumes',
     async ({ name, fault }) => {
-      collector = await startJoiningCollector(5000);
+      collector = await startJoiningCollector({ windowMs: 5000 });
       front = await startFaultyEndpoint({ kind: 'forward', to: collector.endpoint });
       const healthy = front.fault;
       stack = await startStack({

@@ -4,11 +4,10 @@
 // test/envoy/controlHeaders.test.ts covers the plain spoof (one of each header, fetch-shaped);
 // this file goes after the edges of that.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../../collector/config.js';
-import { startServer, type RunningServer } from '../../collector/server.js';
 import type { PairView } from '../../collector/types.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
+import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
@@ -46,17 +45,17 @@ function controlHeadersAt(request: RecordedRequest): Record<string, string> {
 }
 
 describe('hostile requests through Envoy', () => {
-  let collector: RunningServer | undefined;
+  let collector: JoiningCollector | undefined;
   let stack: Stack | undefined;
   /** Every request the edge should have sampled, by path: the collector must end with exactly these pairs. */
   const sampledPaths = new Set<string>();
   dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
 
   beforeAll(async () => {
-    collector = await startServer(parseConfig({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', store: { path: '' } }));
+    collector = await startJoiningCollector();
     stack = await startStack({
       edgeConfig: testEdgeConfig(cohortSampling({ always: 100, never: 0 })),
-      collectorEndpoint: { address: '127.0.0.1', port: Number(new URL(collector.url).port) },
+      collectorEndpoint: collector.endpoint,
       primaryHandler: samePathAnswer,
       shadowHandler: samePathAnswer,
     });
@@ -81,10 +80,8 @@ describe('hostile requests through Envoy', () => {
   /** The collector's view of one correlation id, once both legs are in. */
   async function pairOf(id: string): Promise<PairView> {
     return waitUntil(`pair ${id} joined`, async () => {
-      const response = await fetch(`${collector!.url}/v1/pairs/${id}`);
-      if (response.status !== 200) return undefined;
-      const pair = (await response.json()) as PairView;
-      return pair.state === 'pending' ? undefined : pair;
+      const pair = await collector!.pair(id);
+      return pair === undefined || pair.state === 'pending' ? undefined : pair;
     }, { timeoutMs: 20_000 });
   }
 
@@ -152,7 +149,7 @@ describe('hostile requests through Envoy', () => {
     expect(delta('wasmcustom.shadowdiff.edge.not_sampled')).toBe(decisions.length);
     expect(delta('wasmcustom.shadowdiff.edge.spoofed_headers_removed')).toBe(decisions.length);
     // Nothing the client chose shows up at the collector either.
-    expect((await fetch(`${collector!.url}/v1/pairs/forced-id`)).status).toBe(404);
+    expect((await fetch(`${collector!.server.url}/v1/pairs/forced-id`)).status).toBe(404);
   });
 
   it("a client copying a concurrent request's correlation id and request id gets its own id, and both pairs join correctly", async () => {
@@ -252,7 +249,7 @@ describe('hostile requests through Envoy', () => {
     const expected = sampledPaths.size;
     // The tests above sample 20 requests; fewer means one of them stopped early.
     expect(expected).toBeGreaterThanOrEqual(20);
-    const report = await reportOncePaired(collector!.url, expected);
+    const report = await reportOncePaired(collector!.server.url, expected);
     expect(report.totals).toMatchObject(everyRequestOnePair(expected, 0));
   });
 });

@@ -11,7 +11,7 @@ import { waitUntil } from '../support/waitUntil.js';
 import { withShadowRouteTimeout } from './bootstrapEdits.js';
 import { pathsOf, sendChecked, wideJsonBody, wideJsonService } from './checkedTraffic.js';
 import { startFaultyEndpoint, type Fault, type FaultyEndpoint } from './faultyEndpoint.js';
-import { startJoiningCollector, type JoiningCollector } from './joiningCollector.js';
+import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
 
 const REQUESTS = 30;
 /** Long enough that a busy machine still joins both legs; the slow case below outlasts it on purpose. */
@@ -68,7 +68,7 @@ describe('a shadow service that fails', () => {
 
   /** Mirrors to a shadow with `fault`; the shadow route keeps Envoy's default 15 s timeout unless given another. */
   async function startWithShadow(fault: Fault, shadowRouteTimeout?: string): Promise<Stack> {
-    collector = await startJoiningCollector(JOIN_WINDOW_MS);
+    collector = await startJoiningCollector({ windowMs: JOIN_WINDOW_MS });
     shadow = await startFaultyEndpoint(fault);
     return startStack({
       edgeConfig: testEdgeConfig(cohortSampling({ always: 100 })),
