@@ -9,8 +9,8 @@
 // - true / false / null, and empty {} / []
 // - a container nested deeper than maxDepth: one leaf hashing its whole canonical subtree
 // Invalid JSON sets `failed`; the caller then falls back to the whole-body hash.
-import { ByteWriter, decimalDigits } from "../export/byteWriter";
-import { FNV_OFFSET, fnvByte, fold32 } from "./fnv";
+import { ByteWriter, decimalDigits } from "../lib/byteWriter";
+import { FNV_OFFSET, fnvByte, fold32 } from "../lib/fnv";
 
 // Parser states.
 const S_VALUE: u8 = 0; // a value must come next

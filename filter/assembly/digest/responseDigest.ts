@@ -1,10 +1,10 @@
 // The digest of one response, built while it streams: status, configured header hashes,
 // whole-body hash, byte count and (for JSON) the structural digest. Pure: fed by the
 // stream context, it never calls the host.
-import { HeaderEntry } from "../abi/headerPairs";
+import { HeaderEntry } from "../host/headerPairs";
 import { DigestOptions } from "../config/pluginConfig";
-import { ByteWriter } from "../export/byteWriter";
-import { FNV_OFFSET, fnvBytes, fnvString, fold32 } from "./fnv";
+import { ByteWriter } from "../lib/byteWriter";
+import { FNV_OFFSET, fnvBytes, fnvString, fold32 } from "../lib/fnv";
 import { JsonStructuralDigest } from "./jsonStructuralDigest";
 
 export const JSON_NONE = "none";

@@ -1,6 +1,6 @@
 // The filter's own metrics (Envoy shows them as wasmcustom.shadowdiff.<role>.*). Defined
 // once per root context; Envoy merges same-named metrics across workers.
-import { MetricKind, defineMetric, incrementMetric } from "../abi/hostcalls";
+import { MetricKind, defineMetric, incrementMetric } from "../host/hostcalls";
 import { SegmentRule } from "../config/pluginConfig";
 import { DEFAULT_SEGMENT } from "../sampling/segmentSampler";
 

@@ -1,12 +1,12 @@
 // The root context: one per plugin per worker. Owns the validated configuration, the
 // metrics and the export queue; export calls are made only from here (on_log of a
 // finished stream, on_tick), never while a request is in flight.
-import { HeaderEntry } from "../abi/headerPairs";
-import { BufferKind, HeaderMap, HostBytes, LogLevel, getHeader, httpCall, log, nowNanos, readBuffer, setTickPeriodMs } from "../abi/hostcalls";
+import { HeaderEntry } from "../host/headerPairs";
+import { BufferKind, HeaderMap, HostBytes, LogLevel, getHeader, httpCall, log, nowNanos, readBuffer, setTickPeriodMs } from "../host/hostcalls";
 import { PluginConfig, parsePluginConfig } from "../config/pluginConfig";
-import { FNV_OFFSET, fnvString, mix64 } from "../digest/fnv";
-import { ByteWriter } from "../export/byteWriter";
-import { RecordQueue } from "../export/recordQueue";
+import { FNV_OFFSET, fnvString, mix64 } from "../lib/fnv";
+import { ByteWriter } from "../lib/byteWriter";
+import { RecordQueue } from "../outbox/recordQueue";
 import { FilterMetrics } from "./filterMetrics";
 
 function readConfiguration(size: u32): string {

@@ -2,11 +2,11 @@
 // copy, primary observes) and digests the response of an observed leg while it streams.
 // The ABI layer returns Continue for every callback: the filter never holds a request or
 // a response.
-import { HeaderEntry, findHeader } from "../abi/headerPairs";
-import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, removeHeader, replaceHeader } from "../abi/hostcalls";
+import { HeaderEntry, findHeader } from "../host/headerPairs";
+import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, removeHeader, replaceHeader } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
-import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../export/recordEncoder";
+import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../outbox/recordEncoder";
 import { takeSlot } from "../sampling/rateCap";
 import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, decide } from "../sampling/segmentSampler";
 import { ShadowdiffRoot } from "./rootContext";

@@ -1,6 +1,6 @@
 // A per-segment cap on mirrored requests per second, shared by all workers of one Envoy
 // through proxy-wasm shared data (a compare-and-swap counter per one-second window).
-import { SharedValue, WasmResult, getSharedData, setSharedData } from "../abi/hostcalls";
+import { SharedValue, WasmResult, getSharedData, setSharedData } from "../host/hostcalls";
 
 const SLOT = new ArrayBuffer(8);
 const SLOT_PTR = changetype<usize>(SLOT);

@@ -1,9 +1,9 @@
 // Which requests are mirrored: ordered segment rules (first match wins) and a sticky
 // bucket per user. Pure: the same headers, path and salt give the same decision on
 // every worker and every Envoy.
-import { HeaderEntry } from "../abi/headerPairs";
+import { HeaderEntry } from "../host/headerPairs";
 import { MatchKind, SamplingOptions, SegmentRule } from "../config/pluginConfig";
-import { FNV_OFFSET, fnvByte, fnvString, mix64 } from "../digest/fnv";
+import { FNV_OFFSET, fnvByte, fnvString, mix64 } from "../lib/fnv";
 
 export const DEFAULT_SEGMENT = "default";
 export const REASON_SEGMENT = "segment";

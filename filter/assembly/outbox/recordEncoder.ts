@@ -1,6 +1,6 @@
 // Encodes one leg's digest as a wire-format record (filter/wire-format.schema.json).
 import { ResponseDigest } from "../digest/responseDigest";
-import { ByteWriter } from "./byteWriter";
+import { ByteWriter } from "../lib/byteWriter";
 
 export const LEG_PRIMARY = "primary";
 export const LEG_SHADOW = "shadow";

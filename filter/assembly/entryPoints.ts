@@ -5,8 +5,8 @@
 // callback, so no stream context (and nothing it holds) was ever freed: ~640 bytes per
 // sampled request, forever. Calls here are static and every lookup is guarded, because
 // Map#get on a missing key aborts the VM.
-import { ShadowdiffRoot } from "../plugin/rootContext";
-import { ShadowdiffStream } from "../plugin/streamContext";
+import { ShadowdiffRoot } from "./plugin/rootContext";
+import { ShadowdiffStream } from "./plugin/streamContext";
 
 const CONTINUE: u32 = 0;
 

@@ -1,6 +1,6 @@
 // The per-worker queue of encoded records waiting for export: a fixed ring, so a full
 // queue refuses new records in O(1) and memory is bounded by maxQueue.
-import { ByteWriter } from "./byteWriter";
+import { ByteWriter } from "../lib/byteWriter";
 
 export class Batch {
   constructor(public body: ArrayBuffer, public count: i32) {}
