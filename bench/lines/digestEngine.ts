@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { LogLevel, ProxyWasmHost, type Plugin } from '../../filter/emulator/index.js';
+import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
 import { requireFilterWasm } from '../../test/support/paths.js';
 import type { BenchContext } from '../benchContext.js';
 import { alternate } from '../alternation.js';
@@ -121,7 +121,7 @@ export async function measureDigestEngine(context: BenchContext): Promise<LineRe
     line,
     title: 'Digest engine throughput in the VM against JSON.parse',
     method:
-      'The built filter in V8 WebAssembly through filter/emulator, one primary-role plugin (default maxFields 256), each ' +
+      'The built filter in V8 WebAssembly through emulator/, one primary-role plugin (default maxFields 256), each ' +
       'request a full stream (headers, body in 16 KiB slices, on_log, record encoding; export calls answered every ' +
       `${DRAIN_EVERY} records), against JSON.parse of the same document as a string in the same Node process. ` +
       'Details add the body-hash-only filter and JSON.parse including the UTF-8 decode.',

@@ -1,7 +1,7 @@
 // Shared setup of the emulator tests: the probe module (built once per worker
 // from fixtures/probe.ts) and small request helpers.
 
-import { ProxyWasmHost, type ProxyWasmHostOptions } from '../../filter/emulator/index.js';
+import { ProxyWasmHost, type ProxyWasmHostOptions } from '../../emulator/index.js';
 import { buildFixture } from './fixtures/buildFixture.js';
 
 export { FIXTURE_BUILD_TIMEOUT_MS } from './fixtures/buildFixture.js';

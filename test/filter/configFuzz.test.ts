@@ -4,7 +4,7 @@
 // critical log line naming that field; random text and bytes are refused; nothing traps the VM.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ProxyWasmHost } from '../../filter/emulator/index.js';
+import type { ProxyWasmHost } from '../../emulator/index.js';
 import { loadHost } from './harness.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

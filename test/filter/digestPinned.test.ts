@@ -4,7 +4,7 @@
 // the only bytes that differ from run to run, are blanked before hashing.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ProxyWasmHost } from '../../filter/emulator/index.js';
+import type { ProxyWasmHost } from '../../emulator/index.js';
 import { COLLECTOR, corpus, loadHost, request, splitAt, type Headers, type Plugin } from './harness.js';
 
 const TIMING = /"startUnixMs":\d+,"firstByteUs":\d+,"lastByteUs":\d+/;

@@ -2,7 +2,7 @@
 // never skips, when the build is missing.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ProxyWasmHost } from '../../filter/emulator/index.js';
+import { ProxyWasmHost } from '../../emulator/index.js';
 import type { DigestBatch, DigestRecord } from '../support/wireFormat.js';
 
 export const WASM_PATH = resolve(import.meta.dirname, '../../build/shadowdiff.wasm');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ENVOY_ABI_0_2_0_IMPORTS, listWasmImports } from '../../filter/emulator/index.js';
+import { ENVOY_ABI_0_2_0_IMPORTS, listWasmImports } from '../../emulator/index.js';
 import { wasmBytes } from './harness.js';
 
 describe('the built module', () => {

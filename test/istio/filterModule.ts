@@ -4,7 +4,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ProxyWasmHost, type Plugin } from '../../filter/emulator/index.js';
+import { ProxyWasmHost, type Plugin } from '../../emulator/index.js';
 import { PROJECT_ROOT } from './manifests.js';
 
 export const FILTER_WASM = join(PROJECT_ROOT, 'build', 'shadowdiff.wasm');

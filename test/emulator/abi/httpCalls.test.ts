@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { HttpStream, Plugin, ProxyWasmHost } from '../../filter/emulator/index.js';
-import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request, type Pairs } from './probeHarness.js';
+import type { HttpStream, Plugin, ProxyWasmHost } from '../../../emulator/index.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request, type Pairs } from '../probeHarness.js';
 
 /** A finished stream whose proxy_on_log dispatches a call (to `cluster`). */
 function streamThatCalls(plugin: Plugin, extra: Pairs = [], cluster = 'collector'): HttpStream {

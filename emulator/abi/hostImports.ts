@@ -3,7 +3,7 @@
 
 import { createProxyHostFunctions } from './proxyHostFunctions.js';
 import { createRuntimeHostFunctions } from './runtimeHostFunctions.js';
-import type { VmRuntime } from './vmRuntime.js';
+import type { VmRuntime } from '../vm/vmRuntime.js';
 
 export interface HostImports {
   readonly importObject: WebAssembly.Imports;

@@ -5,7 +5,7 @@
 // headers, a stream context's request headers vanish once its request phase
 // continued, and so on. RootContextState and StreamContextState implement this.
 
-import type { WasmResult } from './abiConstants.js';
+import type { WasmResult } from '../abi/abiConstants.js';
 import type { HeaderMap } from './headerMap.js';
 import type { RootContextState } from './rootContextState.js';
 

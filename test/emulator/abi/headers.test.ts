@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FilterHeadersStatus } from '../../filter/emulator/index.js';
-import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from './probeHarness.js';
+import { FilterHeadersStatus } from '../../../emulator/index.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from '../probeHarness.js';
 
 // Builds the probe (slow the first time) outside the per-test timeout.
 beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);

@@ -9,13 +9,13 @@
 // stream enforces the order Envoy guarantees, so a test cannot drive a
 // sequence Envoy never would.
 
-import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus } from './abiConstants.js';
+import { FilterDataStatus, FilterHeadersStatus, FilterTrailersStatus } from '../abi/abiConstants.js';
 import type { LocalResponse } from './abiContext.js';
 import { HeaderMap, type HeaderInput } from './headerMap.js';
-import { toBytes } from './bytes.js';
+import { toBytes } from '../vm/bytes.js';
 import { propertyKey, type PropertyPath } from './propertyPath.js';
 import type { StreamAction, StreamContextState, StreamDirectionState } from './streamContextState.js';
-import type { VmRuntime, WasmFunction } from './vmRuntime.js';
+import type { VmRuntime, WasmFunction } from '../vm/vmRuntime.js';
 
 export type BodyInput = Uint8Array | string;
 

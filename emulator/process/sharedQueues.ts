@@ -5,7 +5,7 @@
 // proxy_on_queue_ready, posted to its event loop; the emulator delivers it
 // right after the host->VM call that enqueued returns (see VmRuntime).
 
-import { WasmResult } from './abiConstants.js';
+import { WasmResult } from '../abi/abiConstants.js';
 
 export interface QueueReadyListener {
   queueReady(rootContextId: number, token: number): void;

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FilterHeadersStatus, LogLevel, ProxyWasmCrashedError } from '../../filter/emulator/index.js';
-import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from './probeHarness.js';
+import { FilterHeadersStatus, LogLevel, ProxyWasmCrashedError } from '../../../emulator/index.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from '../probeHarness.js';
 
 // Builds the probe (slow the first time) outside the per-test timeout.
 beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);

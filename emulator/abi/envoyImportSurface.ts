@@ -4,7 +4,7 @@
 // refuses when it links the module, so a module that loads here also loads in
 // Envoy, as far as imports go.
 
-import { formatSignature, type FunctionSignature, type WasmImport } from './wasmModuleImports.js';
+import { formatSignature, type FunctionSignature, type WasmImport } from '../vm/wasmModuleImports.js';
 
 /** 'i' is i32, 'I' is i64; e.g. signature('iI', 'i') is (i32, i64) -> i32. */
 function signature(params: string, results: string): FunctionSignature {

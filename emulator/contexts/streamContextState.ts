@@ -12,7 +12,7 @@
 // - proxy_continue_stream (request or response) drops the request maps and
 //   body, as Envoy does.
 
-import { BufferType, HeaderMapType, StreamType, WasmResult } from './abiConstants.js';
+import { BufferType, HeaderMapType, StreamType, WasmResult } from '../abi/abiConstants.js';
 import type { AbiContext, ContextStatus, LocalResponse } from './abiContext.js';
 import type { HeaderMap } from './headerMap.js';
 import type { RootContextState } from './rootContextState.js';

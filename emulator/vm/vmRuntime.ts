@@ -8,16 +8,16 @@
 // may re-enter the module through malloc), and turns an exception from the
 // module into a recorded trap: the VM is then dead, as Envoy fails it.
 
-import { LogLevel, WasmResult } from './abiConstants.js';
-import type { AbiContext } from './abiContext.js';
-import type { EmulatedProcess } from './emulatedProcess.js';
+import { LogLevel, WasmResult } from '../abi/abiConstants.js';
+import type { AbiContext } from '../contexts/abiContext.js';
+import type { EmulatedProcess } from '../process/emulatedProcess.js';
 import { ProxyWasmCrashedError, ProxyWasmLoadError, ProxyWasmTrapError, VmExitSignal } from './errors.js';
 import { toBytes } from './bytes.js';
-import { HeaderMap } from './headerMap.js';
-import { HttpCall, type HttpCallResponse } from './httpCall.js';
-import { RootContextState, type HttpCallResponseData } from './rootContextState.js';
-import type { SharedData } from './sharedData.js';
-import type { QueueReadyListener } from './sharedQueues.js';
+import { HeaderMap } from '../contexts/headerMap.js';
+import { HttpCall, type HttpCallResponse } from '../contexts/httpCall.js';
+import { RootContextState, type HttpCallResponseData } from '../contexts/rootContextState.js';
+import type { SharedData } from '../process/sharedData.js';
+import type { QueueReadyListener } from '../process/sharedQueues.js';
 import { WasmMemory } from './wasmMemory.js';
 
 /** An exported wasm function as JS sees it (i32 in, i32 out; void returns undefined). */

@@ -8,9 +8,9 @@ import {
   ProxyWasmLoadError,
   ProxyWasmTrapError,
   listWasmImports,
-} from '../../filter/emulator/index.js';
-import { FIXTURE_BUILD_TIMEOUT_MS, buildFixture } from './fixtures/buildFixture.js';
-import { probeBytes, request } from './probeHarness.js';
+} from '../../../emulator/index.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, buildFixture } from '../fixtures/buildFixture.js';
+import { probeBytes, request } from '../probeHarness.js';
 
 async function loadError(bytes: Uint8Array): Promise<ProxyWasmLoadError> {
   const error: unknown = await ProxyWasmHost.load(bytes).then(

@@ -8,7 +8,7 @@
 // all integers little-endian.
 
 import { Buffer } from 'node:buffer';
-import type { HeaderMap } from './headerMap.js';
+import type { HeaderMap } from '../contexts/headerMap.js';
 
 export function serializedPairsSize(map: HeaderMap): number {
   return 4 + map.size * 10 + map.byteSize();

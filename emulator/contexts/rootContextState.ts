@@ -3,10 +3,10 @@
 // http calls and the response being delivered, and the status that
 // proxy_get_status reports.
 
-import { BufferType, HeaderMapType, StreamType, WasmResult } from './abiConstants.js';
+import { BufferType, HeaderMapType, StreamType, WasmResult } from '../abi/abiConstants.js';
 import type { AbiContext, ContextStatus } from './abiContext.js';
 import type { HeaderMap } from './headerMap.js';
-import { toBytes } from './bytes.js';
+import { toBytes } from '../vm/bytes.js';
 import { propertyKey } from './propertyPath.js';
 
 const EMPTY = new Uint8Array(0);

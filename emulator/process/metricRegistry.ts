@@ -11,7 +11,7 @@
 // Values are u64 and wrap like Envoy's (a gauge decremented below zero reads
 // 2^64 - 1). Redefining a name with another type is refused with BadArgument.
 
-import { MetricType, WasmResult } from './abiConstants.js';
+import { MetricType, WasmResult } from '../abi/abiConstants.js';
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram';
 

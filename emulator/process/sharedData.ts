@@ -8,8 +8,8 @@
 // key still has that CAS. As in Envoy, a non-zero cas on a key that does not
 // exist yet does not fail.
 
-import { WasmResult } from './abiConstants.js';
-import { bytesToText, toBytes } from './bytes.js';
+import { WasmResult } from '../abi/abiConstants.js';
+import { bytesToText, toBytes } from '../vm/bytes.js';
 
 export interface SharedDataEntry {
   readonly value: Uint8Array;

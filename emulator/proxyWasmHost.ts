@@ -5,20 +5,20 @@
 
 import { readFile } from 'node:fs/promises';
 import { Buffer } from 'node:buffer';
-import { LogLevel } from './abiConstants.js';
-import { DEFAULT_START_NANOS, EmulatedProcess } from './emulatedProcess.js';
-import { checkImports } from './envoyImportSurface.js';
-import { ProxyWasmLoadError } from './errors.js';
-import type { HttpCall, HttpCallResponse } from './httpCall.js';
-import { createHostImports } from './hostImports.js';
-import type { MetricSnapshot } from './metricRegistry.js';
-import { Plugin } from './plugin.js';
-import { toBytes } from './bytes.js';
-import { propertyKey, type PropertyPath } from './propertyPath.js';
-import { RootContextState } from './rootContextState.js';
-import type { SharedData } from './sharedData.js';
-import { VmRuntime, describeVmFailure, type LogEntry } from './vmRuntime.js';
-import { readWasmImports } from './wasmModuleImports.js';
+import { LogLevel } from './abi/abiConstants.js';
+import { DEFAULT_START_NANOS, EmulatedProcess } from './process/emulatedProcess.js';
+import { checkImports } from './abi/envoyImportSurface.js';
+import { ProxyWasmLoadError } from './vm/errors.js';
+import type { HttpCall, HttpCallResponse } from './contexts/httpCall.js';
+import { createHostImports } from './abi/hostImports.js';
+import type { MetricSnapshot } from './process/metricRegistry.js';
+import { Plugin } from './contexts/plugin.js';
+import { toBytes } from './vm/bytes.js';
+import { propertyKey, type PropertyPath } from './contexts/propertyPath.js';
+import { RootContextState } from './contexts/rootContextState.js';
+import type { SharedData } from './process/sharedData.js';
+import { VmRuntime, describeVmFailure, type LogEntry } from './vm/vmRuntime.js';
+import { readWasmImports } from './vm/wasmModuleImports.js';
 
 export interface ProxyWasmHostOptions {
   /** Root id of plugins started without one; served as the plugin_root_id property. Default 'shadowdiff'. */

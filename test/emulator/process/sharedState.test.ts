@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WasmResult, type Plugin } from '../../filter/emulator/index.js';
-import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from './probeHarness.js';
+import { WasmResult, type Plugin } from '../../../emulator/index.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, loadProbe, messages, probeBytes, request } from '../probeHarness.js';
 
 /** One request that makes the probe CAS-increment the shared key "probe.count". */
 function casRequest(plugin: Plugin): { count: string | undefined; results: string | undefined } {

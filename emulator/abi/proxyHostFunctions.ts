@@ -7,10 +7,10 @@
 // other one answers InternalFailure (see VmRuntime.refuseDuringStart).
 
 import { MAX_BUFFER_TYPE, MAX_HEADER_MAP_TYPE, MAX_STREAM_TYPE, LogLevel, WasmResult } from './abiConstants.js';
-import { HeaderMap } from './headerMap.js';
+import { HeaderMap } from '../contexts/headerMap.js';
 import { readSerializedPairs, serializedPairsSize, writeSerializedPairs } from './headerPairs.js';
-import type { AbiContext } from './abiContext.js';
-import type { VmRuntime } from './vmRuntime.js';
+import type { AbiContext } from '../contexts/abiContext.js';
+import type { VmRuntime } from '../vm/vmRuntime.js';
 
 export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImports {
   const memory = vm.memory;

@@ -2,11 +2,11 @@
 // filter's plugin (proxy_on_context_create(root, 0), proxy_on_vm_start,
 // proxy_on_configure), and the factory of its HTTP streams.
 
-import { ProxyWasmTrapError } from './errors.js';
+import { ProxyWasmTrapError } from '../vm/errors.js';
 import { HttpStream } from './httpStream.js';
 import type { RootContextState } from './rootContextState.js';
 import { StreamContextState } from './streamContextState.js';
-import type { VmRuntime } from './vmRuntime.js';
+import type { VmRuntime } from '../vm/vmRuntime.js';
 
 export class Plugin {
   /** on_vm_start and on_configure both returned true and nothing trapped. */

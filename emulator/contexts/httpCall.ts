@@ -3,7 +3,7 @@
 // made it (even from a stream's proxy_on_log) and stays pending until the test
 // answers it with respondHttpCall, timeoutHttpCall or failHttpCall.
 
-import { bytesToText } from './bytes.js';
+import { bytesToText } from '../vm/bytes.js';
 import type { HeaderInput, HeaderMap } from './headerMap.js';
 
 /** What the test answers an http call with. */

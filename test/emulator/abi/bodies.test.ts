@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FilterDataStatus, LogLevel } from '../../filter/emulator/index.js';
-import { FIXTURE_BUILD_TIMEOUT_MS, fnv1a, loadProbe, messages, probeBytes, request } from './probeHarness.js';
+import { FilterDataStatus, LogLevel } from '../../../emulator/index.js';
+import { FIXTURE_BUILD_TIMEOUT_MS, fnv1a, loadProbe, messages, probeBytes, request } from '../probeHarness.js';
 
 // Builds the probe (slow the first time) outside the per-test timeout.
 beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);

@@ -10,8 +10,8 @@
 
 import { Buffer } from 'node:buffer';
 import { LogLevel } from './abiConstants.js';
-import { VmExitSignal } from './errors.js';
-import type { VmRuntime } from './vmRuntime.js';
+import { VmExitSignal } from '../vm/errors.js';
+import type { VmRuntime } from '../vm/vmRuntime.js';
 
 const ERRNO_SUCCESS = 0;
 const ERRNO_BADF = 8;
