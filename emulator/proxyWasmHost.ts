@@ -199,6 +199,19 @@ export class ProxyWasmHost {
   memoryBytes(): number {
     return this.vm.memory.byteLength;
   }
+
+  /**
+   * The `env.proxy_*` calls the module made since the VM started (or the last
+   * `clearHostCalls()`), by name, plus `malloc`: the host's allocations in the module, each a
+   * call into the VM. What a filter costs per request in host round trips, for call budgets.
+   */
+  hostCalls(): ReadonlyMap<string, number> {
+    return new Map(this.vm.hostCalls);
+  }
+
+  clearHostCalls(): void {
+    this.vm.hostCalls.clear();
+  }
 }
 
 const OTHER_ABI_VERSIONS = ['proxy_abi_version_0_1_0', 'proxy_abi_version_0_2_1'];

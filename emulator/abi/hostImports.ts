@@ -13,7 +13,7 @@ export interface HostImports {
 export function createHostImports(vm: VmRuntime, randomSeed: number): HostImports {
   const runtime = createRuntimeHostFunctions(vm, randomSeed);
   const importObject: WebAssembly.Imports = {
-    env: { ...createProxyHostFunctions(vm), ...runtime.env },
+    env: { ...counted(vm, createProxyHostFunctions(vm)), ...runtime.env },
     wasi_unstable: runtime.wasi,
     wasi_snapshot_preview1: runtime.wasi,
   };
@@ -24,4 +24,21 @@ export function createHostImports(vm: VmRuntime, randomSeed: number): HostImport
     }
   }
   return { importObject, implemented };
+}
+
+/** The same functions, each counting its calls in `vm.hostCalls`. */
+function counted(vm: VmRuntime, functions: WebAssembly.ModuleImports): WebAssembly.ModuleImports {
+  const out: WebAssembly.ModuleImports = {};
+  for (const [name, value] of Object.entries(functions)) {
+    if (typeof value !== 'function') {
+      out[name] = value;
+      continue;
+    }
+    const call = value as (...args: unknown[]) => unknown;
+    out[name] = (...args: unknown[]): unknown => {
+      vm.hostCalls.set(name, (vm.hostCalls.get(name) ?? 0) + 1);
+      return call(...args);
+    };
+  }
+  return out;
 }

@@ -94,6 +94,11 @@ export class VmRuntime implements QueueReadyListener {
    */
   restricted = true;
   readonly refusedDuringStart: string[] = [];
+  /**
+   * Every `env.proxy_*` call the module made, by name, and every allocation the host made in
+   * the module through its malloc (as `malloc`): what a callback costs in host round trips.
+   */
+  readonly hostCalls = new Map<string, number>();
   private readonly contexts = new Map<number, AbiContext>();
   private readonly pendingHttpCalls = new Map<number, HttpCall>();
   private nextContextId = 1;
@@ -117,7 +122,10 @@ export class VmRuntime implements QueueReadyListener {
     if (!(memory instanceof WebAssembly.Memory) || malloc === undefined) {
       throw new ProxyWasmLoadError(['the module does not export its memory and malloc']);
     }
-    this.memory.attach(memory, malloc);
+    this.memory.attach(memory, (size) => {
+      this.hostCalls.set('malloc', (this.hostCalls.get('malloc') ?? 0) + 1);
+      return malloc(size);
+    });
     const callbacks: ModuleCallbacks = {};
     for (const name of CALLBACK_NAMES) {
       callbacks[name] = exportedFunction(instance, name);

@@ -11,6 +11,9 @@ import { ShadowdiffStream } from "./plugin/streamContext";
 const CONTINUE: u32 = 0;
 
 const roots = new Map<u32, ShadowdiffRoot>();
+/** Stream context id -> its root context id, for every live stream. */
+const streamRoots = new Map<u32, u32>();
+/** Only the streams whose leg is observed: the others get no object (see onRequestHeaders). */
 const streams = new Map<u32, ShadowdiffStream>();
 
 export function proxy_abi_version_0_2_0(): void {}
@@ -20,8 +23,8 @@ export function proxy_on_context_create(contextId: u32, rootContextId: u32): voi
     if (!roots.has(contextId)) roots.set(contextId, new ShadowdiffRoot(contextId));
     return;
   }
-  if (!roots.has(rootContextId) || streams.has(contextId)) return;
-  streams.set(contextId, new ShadowdiffStream(contextId, roots.get(rootContextId)));
+  if (!roots.has(rootContextId) || streamRoots.has(contextId)) return;
+  streamRoots.set(contextId, rootContextId);
 }
 
 export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32): u32 {
@@ -47,7 +50,11 @@ export function proxy_on_http_call_response(rootContextId: u32, token: u32, head
 }
 
 export function proxy_on_request_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
-  if (streams.has(contextId)) streams.get(contextId).requestHeaders();
+  if (!streamRoots.has(contextId) || streams.has(contextId)) return CONTINUE;
+  const rootContextId = streamRoots.get(contextId);
+  if (!roots.has(rootContextId)) return CONTINUE;
+  const stream = ShadowdiffStream.onRequestHeaders(roots.get(rootContextId), contextId);
+  if (stream !== null) streams.set(contextId, stream);
   return CONTINUE;
 }
 
@@ -92,8 +99,12 @@ export function proxy_on_log(contextId: u32): void {
 }
 
 export function proxy_on_delete(contextId: u32): void {
-  if (streams.has(contextId)) streams.delete(contextId);
-  else if (roots.has(contextId)) roots.delete(contextId);
+  if (streamRoots.has(contextId)) {
+    streamRoots.delete(contextId);
+    if (streams.has(contextId)) streams.delete(contextId);
+  } else if (roots.has(contextId)) {
+    roots.delete(contextId);
+  }
 }
 
 export function proxy_on_queue_ready(rootContextId: u32, token: u32): void {}

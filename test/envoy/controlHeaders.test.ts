@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { settledFilterStats } from '../support/filterStats.js';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
 import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.js';
@@ -40,7 +41,7 @@ describe('control headers between client, primary and shadow', () => {
 
   it('strips spoofed control headers: a client can neither force mirroring nor reach the primary with a marker', async () => {
     const { envoy, primary, shadow } = stack();
-    const statsBefore = await envoy.stats();
+    const statsBefore = await settledFilterStats(envoy);
     const shadowBefore = shadow.requests.length;
     const response = await stack().send('/spoofed-not-sampled', { ...spoofed, 'x-cohort': 'never', 'x-user-id': 'mallory' });
     expect(response.status).toBe(200);
@@ -58,7 +59,7 @@ describe('control headers between client, primary and shadow', () => {
     expect(headerValue(copies[0]!.headers, `${PREFIX}id`)).toBe(sampledHeaders['x-shadowdiff-id']);
     expect(headerValue(copies[0]!.headers, `${PREFIX}anything-else`)).toBeUndefined();
 
-    const statsAfter = await envoy.stats();
+    const statsAfter = await settledFilterStats(envoy);
     const removed = (stats: Map<string, number>): number => stats.get('wasmcustom.shadowdiff.edge.spoofed_headers_removed') ?? 0;
     expect(removed(statsAfter) - removed(statsBefore)).toBe(2);
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { settledFilterStats } from '../support/filterStats.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
@@ -36,7 +37,7 @@ describe('sampling decisions made by the edge filter in Envoy', () => {
     expect(mirrored.map((request) => request.path).sort()).toEqual(
       Array.from({ length: 20 }, (_, user) => `/always/${user}`).sort(),
     );
-    const stats = await stack.envoy.stats();
+    const stats = await settledFilterStats(stack.envoy);
     expect(stats.get('wasmcustom.shadowdiff.edge.sampled.always')).toBe(20);
     expect(stats.get('wasmcustom.shadowdiff.edge.sampled.never')).toBe(0);
     expect(stats.get('wasmcustom.shadowdiff.edge.not_sampled')).toBe(20);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLLECTOR, drainBatches, edgeConfig, loadHost, request, type Plugin } from './harness.js';
+import { COLLECTOR, drainBatches, edgeConfig, loadHost, publishMetrics, request, type Plugin } from './harness.js';
 
 function observedRequest(plugin: Plugin, i: number): void {
   const stream = plugin.newHttpStream();
@@ -52,6 +52,8 @@ describe('batched export', () => {
     const plugin = host.startPlugin(exporting({ batchSize: 2, maxQueue: 4, maxInflight: 1 }));
     for (let i = 0; i < 20; i++) observedRequest(plugin, i);
     // one call in flight (2 records), 4 waiting, the other 14 dropped
+    expect(host.pendingHttpCalls()).toHaveLength(1);
+    publishMetrics(plugin);
     expect(host.pendingHttpCalls()).toHaveLength(1);
     expect(host.metric('shadowdiff.edge.dropped_queue_full')?.value).toBe(14n);
     expect(host.metric('shadowdiff.edge.queue_depth')?.value).toBe(4n);

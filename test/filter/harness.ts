@@ -47,6 +47,11 @@ export function request(path = '/orders/1', extra: Headers = []): Headers {
   return [...defaults.filter(([name]) => !overridden.has(name)), ...extra];
 }
 
+/** Ticks each plugin: the filter publishes its counters on the tick, not per request (filterMetrics.ts). */
+export function publishMetrics(...plugins: Plugin[]): void {
+  for (const plugin of plugins) plugin.tick();
+}
+
 /** Every finished export call's batch, in order, acknowledging each with 200. */
 export function drainBatches(host: ProxyWasmHost): DigestBatch[] {
   const batches: DigestBatch[] = [];

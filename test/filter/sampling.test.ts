@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
+import { edgeConfig, loadHost, publishMetrics, request, type Headers, type Plugin } from './harness.js';
 
 function sampled(plugin: Plugin, extra: Headers, path = '/orders/1'): { sampled: boolean; segment?: string; reason?: string } {
   const stream = plugin.newHttpStream();
@@ -34,6 +34,7 @@ describe('segment sampling', () => {
       expect(sampled(plugin, [['x-user-group', 'bot'], ['x-user-id', `u${i}`]]).sampled).toBe(false);
       expect(sampled(plugin, [['x-user-id', `u${i}`]]).sampled).toBe(false);
     }
+    publishMetrics(plugin);
     expect(host.metric('shadowdiff.edge.sampled.employees')?.value).toBe(500n);
     expect(host.metric('shadowdiff.edge.not_sampled')?.value).toBe(1000n);
   });
@@ -106,6 +107,7 @@ describe('segment sampling', () => {
     expect(sampled(plugin, [['x-region', 'eu-west'], ['x-beta', '']])).toMatchObject({ sampled: true, segment: 'eu' });
     expect(sampled(plugin, [['x-region', 'us-east'], ['x-beta', '']])).toMatchObject({ sampled: true, segment: 'beta' });
     expect(sampled(plugin, [['x-region', 'us-east']])).toMatchObject({ sampled: false });
+    publishMetrics(plugin);
     expect(host.metric('shadowdiff.edge.sampled.beta')?.value).toBe(1n);
   });
 
@@ -113,6 +115,7 @@ describe('segment sampling', () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100, segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100 }] }));
     expect(sampled(plugin, [])).toEqual({ sampled: true, segment: 'default', reason: 'default' });
+    publishMetrics(plugin);
     expect(host.metric('shadowdiff.edge.sampled.default')?.value).toBe(1n);
   });
 
@@ -124,6 +127,7 @@ describe('segment sampling', () => {
     let mirrored = 0;
     for (let i = 0; i < 20; i++) if (sampled(workers[i % 2]!, [['x-beta', '1'], ['x-user-id', `cap-${i}`]]).sampled) mirrored++;
     expect(mirrored).toBe(5);
+    publishMetrics(...workers);
     expect(host.metric('shadowdiff.edge.rate_limited.beta')?.value).toBe(15n);
     host.advanceTimeMs(1000);
     expect(sampled(workers[0]!, [['x-beta', '1']]).sampled).toBe(true);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLLECTOR, edgeConfig, loadHost, request } from './harness.js';
+import { COLLECTOR, edgeConfig, loadHost, publishMetrics, request } from './harness.js';
 
 const CONTROL = ['x-shadowdiff-sampled', 'x-shadowdiff-id', 'x-shadowdiff-segment', 'x-shadowdiff-reason', 'x-shadowdiff-shadow'];
 
@@ -13,6 +13,7 @@ describe('tagging and spoofing', () => {
       ['x-shadowdiff-segment', 'employees'], ['x-shadowdiff-reason', 'segment'], ['x-shadowdiff-anything', 'x'],
     ]), true);
     for (const name of [...CONTROL, 'x-shadowdiff-anything']) expect(stream.requestHeader(name)).toBeUndefined();
+    publishMetrics(plugin);
     expect(host.metric('shadowdiff.edge.spoofed_headers_removed')?.value).toBe(1n);
   });
 
@@ -47,6 +48,7 @@ describe('tagging and spoofing', () => {
     expect(shadowLeg.requestHeader('x-shadowdiff-id')).toBe(primaryLeg.requestHeader('x-shadowdiff-id'));
     expect(shadowLeg.requestHeader('x-shadowdiff-segment')).toBe('employees');
     expect(shadowLeg.requestHeader('x-shadowdiff-reason')).toBe('segment');
+    publishMetrics(shadow);
     expect(host.metric('shadowdiff.shadow.tagged')?.value).toBe(1n);
   });
 
@@ -59,6 +61,7 @@ describe('tagging and spoofing', () => {
     stream.sendResponseHeaders([[':status', '200']], true);
     stream.complete();
     expect(host.pendingHttpCalls()).toHaveLength(0);
+    publishMetrics(shadow);
     expect(host.metric('shadowdiff.shadow.untagged')?.value).toBe(1n);
   });
 

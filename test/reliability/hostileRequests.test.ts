@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairView } from '../../collector/types.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
+import { settledFilterStats } from '../support/filterStats.js';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
 import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
@@ -144,7 +145,7 @@ describe('hostile requests through Envoy', () => {
 
     const shadowPaths = await shadowPathsAfterSentinel('/forced/sentinel');
     expect(shadowPaths.filter((path) => path.startsWith('/forced/'))).toEqual(['/forced/sentinel']);
-    const statsAfter = await stack!.envoy.stats();
+    const statsAfter = await settledFilterStats(stack!.envoy);
     const delta = (name: string): number => (statsAfter.get(name) ?? 0) - (statsBefore.get(name) ?? 0);
     expect(delta('wasmcustom.shadowdiff.edge.not_sampled')).toBe(decisions.length);
     expect(delta('wasmcustom.shadowdiff.edge.spoofed_headers_removed')).toBe(decisions.length);
@@ -209,7 +210,7 @@ describe('hostile requests through Envoy', () => {
       }
     }
 
-    const statsBefore = await stack!.envoy.stats();
+    const statsBefore = await settledFilterStats(stack!.envoy);
     const primaryBefore = stack!.primary.requests.length;
     const overLimit = await send('/huge/over-limit', [...SAMPLED, [`${PREFIX}id`, 'a'.repeat(ENVOY_MAX_HEADERS_BYTES)]]);
     expect(overLimit).toEqual({ status: 431, body: 'Request Header Fields Too Large' });

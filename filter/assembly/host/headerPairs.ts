@@ -58,12 +58,3 @@ export function encodeHeaderPairs(headers: Array<HeaderEntry>): ArrayBuffer {
   }
   return out;
 }
-
-/** First value of a header in a decoded map (names are lower-case on the ABI), or null. */
-export function findHeader(headers: Array<HeaderEntry>, name: string): string | null {
-  for (let i = 0; i < headers.length; i++) {
-    const entry = unchecked(headers[i]);
-    if (entry.name == name) return entry.value;
-  }
-  return null;
-}

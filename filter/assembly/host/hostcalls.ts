@@ -132,6 +132,32 @@ export function getHeaders(map: HeaderMap): Array<HeaderEntry> {
   return headers;
 }
 
+/** The serialized pairs of a map, in place (see headerPairsView.ts); false (nothing to release) when unavailable. */
+export function readHeaderPairs(map: HeaderMap, into: HostBytes): bool {
+  clearReturnSlots();
+  const result = abi.proxy_get_header_map_pairs(map, RETURN_PTR, RETURN_SIZE);
+  takeReturned(into);
+  if (result != WasmResult.Ok) {
+    into.release();
+    return false;
+  }
+  return true;
+}
+
+/** Replaces the whole map with serialized pairs (headerPairsBuilder.ts): one host call for any number of changes. */
+export function setHeaderPairs(map: HeaderMap, ptr: usize, length: usize): bool {
+  return abi.proxy_set_header_map_pairs(map, ptr, length) == WasmResult.Ok;
+}
+
+export function replaceHeaderBytes(map: HeaderMap, name: ArrayBuffer, value: ArrayBuffer): bool {
+  return abi.proxy_replace_header_map_value(map, changetype<usize>(name), name.byteLength, changetype<usize>(value), value.byteLength) == WasmResult.Ok;
+}
+
+/** Removes every value of the header whose UTF-8 name is at `ptr`. */
+export function removeHeaderAt(map: HeaderMap, ptr: usize, length: usize): bool {
+  return abi.proxy_remove_header_map_value(map, ptr, length) == WasmResult.Ok;
+}
+
 export function replaceHeader(map: HeaderMap, name: string, value: string): bool {
   const key = String.UTF8.encode(name);
   const val = String.UTF8.encode(value);

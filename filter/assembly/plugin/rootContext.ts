@@ -3,10 +3,12 @@
 // finished stream, on_tick), never while a request is in flight.
 import { HeaderEntry } from "../host/headerPairs";
 import { BufferKind, HeaderMap, HostBytes, LogLevel, getHeader, httpCall, log, nowNanos, readBuffer, setTickPeriodMs } from "../host/hostcalls";
-import { PluginConfig, parsePluginConfig } from "../config/pluginConfig";
-import { FNV_OFFSET, fnvString, mix64 } from "../lib/fnv";
+import { PluginConfig, Role, parsePluginConfig } from "../config/pluginConfig";
+import { FNV_OFFSET, fnvBytes, mix64 } from "../lib/fnv";
 import { ByteWriter } from "../lib/byteWriter";
 import { RecordQueue } from "../outbox/recordQueue";
+import { Sampler } from "../sampling/segmentSampler";
+import { ControlHeaders } from "./controlHeaders";
 import { FilterMetrics } from "./filterMetrics";
 
 function readConfiguration(size: u32): string {
@@ -23,6 +25,9 @@ const GOLDEN_GAMMA: u64 = 0x9e3779b97f4a7c15;
 export class ShadowdiffRoot {
   config: PluginConfig | null = null;
   metrics: FilterMetrics | null = null;
+  /** The edge's sampling rules, compiled; null in the other roles. */
+  sampler: Sampler | null = null;
+  control: ControlHeaders | null = null;
   private queue: RecordQueue | null = null;
   /** Export call token -> records in that batch. */
   private inflight: Map<u32, i32> = new Map<u32, i32>();
@@ -45,8 +50,15 @@ export class ShadowdiffRoot {
       log(LogLevel.Critical, "shadowdiff: invalid configuration: " + parsed.error);
       return false;
     }
+    // What the old metrics counted since the last tick is not lost to a reconfiguration.
+    const previous = this.metrics;
+    if (previous !== null) previous.publish();
     this.config = config;
     this.metrics = new FilterMetrics(config.roleName, config.sampling.segments);
+    // Plain if, not `?:`: AssemblyScript 0.17 miscounts references through a conditional.
+    this.sampler = null;
+    if (config.role == Role.Edge) this.sampler = new Sampler(config.sampling, config.source);
+    this.control = new ControlHeaders(config.headerPrefix, config.shadowHostSuffix);
     // A reconfigured plugin keeps the records it already accepted.
     if (this.queue === null) this.queue = new RecordQueue(config.export.maxQueue);
     setTickPeriodMs(config.export.flushIntervalMs);
@@ -56,12 +68,17 @@ export class ShadowdiffRoot {
 
   tick(): void {
     this.flush(true);
+    const metrics = this.metrics;
+    if (metrics !== null) metrics.publish();
   }
 
-  /** A correlation id that no client can choose: request id, clock (`now`, ns) and a counter, mixed. */
-  mintId(requestId: string, now: u64): string {
+  /**
+   * A correlation id that no client can choose: the request id (UTF-8 at `requestIdPtr`), clock
+   * (`now`, ns) and a counter, mixed.
+   */
+  mintId(requestIdPtr: usize, requestIdLength: usize, now: u64): string {
     this.idCounter++;
-    let hash = fnvString(FNV_OFFSET, requestId);
+    let hash = fnvBytes(FNV_OFFSET, requestIdPtr, requestIdLength);
     hash = mix64(hash ^ now);
     hash = mix64(hash ^ (this.idCounter * GOLDEN_GAMMA) ^ (<u64>this.contextId << 48));
     const out = this.idWriter;
@@ -89,8 +106,10 @@ export class ShadowdiffRoot {
     const config = this.config;
     if (queue === null || metrics === null || config === null) return;
     const options = config.export;
+    let sent = false;
     while (queue.length > 0 && this.inflight.size < options.maxInflight) {
-      if (!partial && queue.length < options.batchSize) return;
+      if (!partial && queue.length < options.batchSize) break;
+      sent = true;
       const batch = queue.takeBatch(options.batchSize, config.source, nowNanos() / 1000000);
       metrics.add(metrics.queueDepth, -(<i64>batch.count));
       metrics.add(metrics.exportBatches);
@@ -103,6 +122,8 @@ export class ShadowdiffRoot {
       this.inflight.set(<u32>token, batch.count);
       metrics.add(metrics.inflight);
     }
+    // Once per export call, not per request: the export counters show without waiting a tick.
+    if (sent) metrics.publish();
   }
 
   private exportHeaders(config: PluginConfig): Array<HeaderEntry> {
@@ -132,5 +153,6 @@ export class ShadowdiffRoot {
       metrics.add(metrics.droppedExportFailed, count);
     }
     this.flush(false);
+    metrics.publish();
   }
 }

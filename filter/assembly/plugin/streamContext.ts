@@ -2,16 +2,32 @@
 // copy, primary observes) and digests the response of an observed leg while it streams.
 // The ABI layer returns Continue for every callback: the filter never holds a request or
 // a response.
-import { HeaderEntry, findHeader } from "../host/headerPairs";
-import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, removeHeader, replaceHeader } from "../host/hostcalls";
+import { HeaderPairsBuilder } from "../host/headerPairsBuilder";
+import { HeaderPairsView } from "../host/headerPairsView";
+import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
 import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../outbox/recordEncoder";
 import { takeSlot } from "../sampling/rateCap";
-import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, decide } from "../sampling/segmentSampler";
+import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, SampleDecision, Sampler } from "../sampling/segmentSampler";
+import { ControlHeaders } from "./controlHeaders";
 import { ShadowdiffRoot } from "./rootContext";
 
+// Reused by every request of the worker (a VM runs one callback at a time): deciding
+// allocates nothing, and a request that is not observed costs one host call.
+const requestPairs = new HostBytes();
+const requestHeaders = new HeaderPairsView();
+const rewritten = new HeaderPairsBuilder();
+const decision = new SampleDecision();
 const body = new HostBytes();
+
+const REQUEST_ID = String.UTF8.encode("x-request-id");
+const METHOD = String.UTF8.encode(":method");
+const PATH = String.UTF8.encode(":path");
+const AUTHORITY = String.UTF8.encode(":authority");
+const ONE = String.UTF8.encode("1");
+const REASON_SEGMENT_BYTES = String.UTF8.encode(REASON_SEGMENT);
+const REASON_DEFAULT_BYTES = String.UTF8.encode(REASON_DEFAULT);
 
 export class ShadowdiffStream {
   private info: LegInfo | null = null;
@@ -21,111 +37,37 @@ export class ShadowdiffStream {
 
   constructor(readonly contextId: u32, private root: ShadowdiffRoot) {}
 
-  requestHeaders(): void {
-    const config = this.root.config;
-    if (config === null) return;
-    const headers = getHeaders(HeaderMap.RequestHeaders);
-    if (config.role == Role.Edge) this.atEdge(config, headers);
-    else if (config.role == Role.Shadow) this.atShadow(config, headers);
-    else this.atPrimary(config, headers);
+  /**
+   * Applies the role to a request's headers. Returns the stream context of an observed leg, or
+   * null: a leg that is not observed has nothing more to do, so it gets no context at all.
+   */
+  static onRequestHeaders(root: ShadowdiffRoot, contextId: u32): ShadowdiffStream | null {
+    const config = root.config;
+    if (config === null) return null;
+    // An unreadable map reads as empty: decide anyway, never fail the request.
+    if (readHeaderPairs(HeaderMap.RequestHeaders, requestPairs)) requestHeaders.parse(requestPairs.ptr, requestPairs.length);
+    else requestHeaders.parse(0, 0);
+    let stream: ShadowdiffStream | null = null;
+    if (config.role == Role.Edge) stream = atEdge(root, config, contextId);
+    else if (config.role == Role.Shadow) stream = atShadow(root, config, contextId);
+    else stream = atPrimary(root, config, contextId);
+    requestPairs.release();
+    return stream;
   }
 
-  /** Strips client-supplied control headers, decides, and tags a sampled request. */
-  private atEdge(config: PluginConfig, headers: Array<HeaderEntry>): void {
-    const metrics = this.root.metrics!;
-    const prefix = config.headerPrefix;
-    let spoofed = false;
-    for (let i = 0; i < headers.length; i++) {
-      const name = headers[i].name;
-      if (hasControlPrefix(name, prefix)) {
-        removeHeader(HeaderMap.RequestHeaders, name);
-        spoofed = true;
-      }
-    }
-    if (spoofed) metrics.add(metrics.spoofedHeadersRemoved);
-
-    const requestId = headerOr(headers, "x-request-id", "");
-    const path = headerOr(headers, ":path", "/");
-    // One clock reading for the id, the rate window and the start time: host calls are the
-    // filter's biggest fixed cost per request.
-    const now = nowNanos();
-    const id = this.root.mintId(requestId, now);
-    const decision = decide(config.sampling, headers, path, id);
-    if (decision.sampled && decision.ruleIndex >= 0) {
-      const rule = config.sampling.segments[decision.ruleIndex];
-      if (rule.maxPerSecond > 0 && !takeSlot("shadowdiff.rate." + config.source + "." + rule.name, rule.maxPerSecond, <u32>(now / 1000000000))) {
-        metrics.add(metrics.segmentMetric(metrics.rateLimited, decision.ruleIndex));
-        decision.sampled = false;
-      }
-    }
-    if (!decision.sampled) {
-      metrics.add(metrics.notSampled);
-      return;
-    }
-    metrics.add(metrics.segmentMetric(metrics.sampled, decision.ruleIndex));
-    // Changing request headers makes Envoy re-match the route: the mirroring route
-    // matches <prefix>sampled.
-    replaceHeader(HeaderMap.RequestHeaders, prefix + "sampled", "1");
-    replaceHeader(HeaderMap.RequestHeaders, prefix + "id", id);
-    replaceHeader(HeaderMap.RequestHeaders, prefix + "segment", decision.segment);
-    replaceHeader(HeaderMap.RequestHeaders, prefix + "reason", decision.reason);
-    this.observe(config, headers, now, LEG_PRIMARY, id, decision.segment, decision.reason);
-  }
-
-  /** Every request here is a mirrored copy: mark it, and observe it if it is ours. */
-  private atShadow(config: PluginConfig, headers: Array<HeaderEntry>): void {
-    const metrics = this.root.metrics!;
-    replaceHeader(HeaderMap.RequestHeaders, config.headerPrefix + "shadow", "1");
-    metrics.add(metrics.tagged);
-    this.observeTagged(config, headers, LEG_SHADOW);
-  }
-
-  /** Observes sampled requests at the primary; a shadow-suffixed authority is a copy. */
-  private atPrimary(config: PluginConfig, headers: Array<HeaderEntry>): void {
-    const metrics = this.root.metrics!;
-    const marker = config.headerPrefix + "shadow";
-    const authority = headerOr(headers, ":authority", "");
-    if (withoutSuffix(authority, config.shadowHostSuffix) != authority) {
-      replaceHeader(HeaderMap.RequestHeaders, marker, "1");
-      metrics.add(metrics.tagged);
-      this.observeTagged(config, headers, LEG_SHADOW);
-      return;
-    }
-    if (findHeader(headers, marker) !== null) {
-      removeHeader(HeaderMap.RequestHeaders, marker);
-      metrics.add(metrics.spoofedHeadersRemoved);
-    }
-    this.observeTagged(config, headers, LEG_PRIMARY);
-  }
-
-  /** Observes a leg sampled upstream, identified by the control headers it carries. */
-  private observeTagged(config: PluginConfig, headers: Array<HeaderEntry>, leg: string): void {
-    const prefix = config.headerPrefix;
-    const id = headerOr(headers, prefix + "id", "");
-    if (!isCorrelationId(id)) {
-      const metrics = this.root.metrics!;
-      metrics.add(metrics.untagged);
-      return;
-    }
-    let segment = headerOr(headers, prefix + "segment", DEFAULT_SEGMENT);
-    if (!isSegmentName(segment)) segment = DEFAULT_SEGMENT;
-    let reason = headerOr(headers, prefix + "reason", REASON_DEFAULT);
-    if (reason != REASON_SEGMENT) reason = REASON_DEFAULT;
-    this.observe(config, headers, nowNanos(), leg, id, segment, reason);
-  }
-
-  /** `startNanos`: when the request reached the filter. */
-  private observe(config: PluginConfig, headers: Array<HeaderEntry>, startNanos: u64, leg: string, id: string, segment: string, reason: string): void {
+  /** `startNanos`: when the request reached the filter. Reads the request headers being handled. */
+  observe(config: PluginConfig, startNanos: u64, leg: string, id: string, segment: string, reason: string): void {
+    const headers = requestHeaders;
     this.startNanos = startNanos;
     const info = new LegInfo();
     info.id = id;
     info.leg = leg;
     info.segment = segment;
     info.reason = reason;
-    info.requestId = headerOr(headers, "x-request-id", "");
-    info.method = headerOr(headers, ":method", "GET");
-    info.path = withoutQuery(headerOr(headers, ":path", "/"));
-    info.authority = withoutSuffix(headerOr(headers, ":authority", ""), config.shadowHostSuffix);
+    info.requestId = headers.valueOr(REQUEST_ID, "");
+    info.method = headers.valueOr(METHOD, "GET");
+    info.path = withoutQuery(headers.valueOr(PATH, "/"));
+    info.authority = withoutSuffix(headers.valueOr(AUTHORITY, ""), config.shadowHostSuffix);
     info.startUnixMs = this.startNanos / 1000000;
     this.info = info;
     this.digest = new ResponseDigest(config.digest);
@@ -180,10 +122,152 @@ export class ShadowdiffStream {
   }
 }
 
-function headerOr(headers: Array<HeaderEntry>, name: string, fallback: string): string {
-  const value = findHeader(headers, name);
-  if (value === null) return fallback;
-  return value;
+/**
+ * Strips client-supplied control headers, decides, and tags a sampled request. Not sampled:
+ * the one read of the request headers, plus a removal per spoofed header name. Sampled: that
+ * read, one clock reading, and one write of the whole map (spoofed headers out, control
+ * headers in).
+ */
+function atEdge(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): ShadowdiffStream | null {
+  const headers = requestHeaders;
+  const metrics = root.metrics!;
+  const sampler = root.sampler!;
+  const control = root.control!;
+  let spoofed = false;
+  for (let i = 0; i < headers.count; i++) {
+    if (control.isControl(headers, i)) spoofed = true;
+  }
+  if (spoofed) metrics.add(metrics.spoofedHeadersRemoved);
+
+  const keyEntry = sampler.keyEntry(headers);
+  // One clock reading for the id, the rate window and the start time, and only when needed: a
+  // request with a stickiness key that is not sampled never reads the clock.
+  let now: u64 = 0;
+  let id = "";
+  if (keyEntry < 0) {
+    now = nowNanos();
+    id = mintId(root, headers, now);
+  }
+  sampler.decide(headers, keyEntry, id, decision);
+  if (decision.sampled && decision.ruleIndex >= 0) {
+    const rule = unchecked(config.sampling.segments[decision.ruleIndex]);
+    if (rule.maxPerSecond > 0) {
+      if (now == 0) now = nowNanos();
+      if (!takeSlot(sampler.rateKey(decision.ruleIndex), rule.maxPerSecond, <u32>(now / 1000000000))) {
+        metrics.add(metrics.segmentMetric(metrics.rateLimited, decision.ruleIndex));
+        decision.sampled = false;
+      }
+    }
+  }
+  if (!decision.sampled) {
+    metrics.add(metrics.notSampled);
+    if (spoofed) removeControlHeaders(control, headers);
+    return null;
+  }
+  if (now == 0) {
+    now = nowNanos();
+    id = mintId(root, headers, now);
+  }
+  metrics.add(metrics.segmentMetric(metrics.sampled, decision.ruleIndex));
+  writeSampled(sampler, control, headers, id);
+  const stream = new ShadowdiffStream(contextId, root);
+  stream.observe(config, now, LEG_PRIMARY, id, decision.segment, decision.reason);
+  return stream;
+}
+
+function mintId(root: ShadowdiffRoot, headers: HeaderPairsView, now: u64): string {
+  const requestId = headers.find(REQUEST_ID);
+  if (requestId < 0) return root.mintId(0, 0, now);
+  return root.mintId(headers.valueStart(requestId), headers.valueLength(requestId), now);
+}
+
+function removeControlHeaders(control: ControlHeaders, headers: HeaderPairsView): void {
+  for (let i = 0; i < headers.count; i++) {
+    if (control.isControl(headers, i)) removeHeaderAt(HeaderMap.RequestHeaders, headers.nameStart(i), headers.nameLength(i));
+  }
+}
+
+/**
+ * The request map again without any control header, plus the decision's, in one host call.
+ * Changing request headers makes Envoy re-match the route: the mirroring route matches
+ * <prefix>sampled.
+ */
+function writeSampled(sampler: Sampler, control: ControlHeaders, headers: HeaderPairsView, id: string): void {
+  const idBytes = String.UTF8.encode(id);
+  rewritten.reset();
+  for (let i = 0; i < headers.count; i++) {
+    if (!control.isControl(headers, i)) rewritten.add(headers.nameStart(i), headers.nameLength(i), headers.valueStart(i), headers.valueLength(i));
+  }
+  rewritten.addBytes(control.sampled, ONE);
+  rewritten.addBytes(control.id, idBytes);
+  rewritten.addBytes(control.segment, sampler.segmentName(decision.ruleIndex));
+  if (decision.ruleIndex >= 0) rewritten.addBytes(control.reason, REASON_SEGMENT_BYTES);
+  else rewritten.addBytes(control.reason, REASON_DEFAULT_BYTES);
+  rewritten.encode();
+  setHeaderPairs(HeaderMap.RequestHeaders, rewritten.dataStart, rewritten.length);
+}
+
+/** Every request here is a mirrored copy: mark it, and observe it if it is ours. */
+function atShadow(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): ShadowdiffStream | null {
+  const metrics = root.metrics!;
+  replaceHeaderBytes(HeaderMap.RequestHeaders, root.control!.shadow, ONE);
+  metrics.add(metrics.tagged);
+  return observeTagged(root, config, contextId, LEG_SHADOW);
+}
+
+/** Observes sampled requests at the primary; a shadow-suffixed authority is a copy. */
+function atPrimary(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): ShadowdiffStream | null {
+  const headers = requestHeaders;
+  const metrics = root.metrics!;
+  const marker = root.control!.shadow;
+  const authority = headers.find(AUTHORITY);
+  if (authority >= 0 && hasShadowSuffix(headers, authority, root.control!.hostSuffix)) {
+    replaceHeaderBytes(HeaderMap.RequestHeaders, marker, ONE);
+    metrics.add(metrics.tagged);
+    return observeTagged(root, config, contextId, LEG_SHADOW);
+  }
+  if (headers.find(marker) >= 0) {
+    removeHeaderAt(HeaderMap.RequestHeaders, changetype<usize>(marker), marker.byteLength);
+    metrics.add(metrics.spoofedHeadersRemoved);
+  }
+  return observeTagged(root, config, contextId, LEG_PRIMARY);
+}
+
+/** Observes a leg sampled upstream, identified by the control headers it carries. */
+function observeTagged(root: ShadowdiffRoot, config: PluginConfig, contextId: u32, leg: string): ShadowdiffStream | null {
+  const headers = requestHeaders;
+  const control = root.control!;
+  const idEntry = headers.find(control.id);
+  let id = "";
+  if (idEntry >= 0) id = String.UTF8.decodeUnsafe(headers.valueStart(idEntry), headers.valueLength(idEntry));
+  if (!isCorrelationId(id)) {
+    const metrics = root.metrics!;
+    metrics.add(metrics.untagged);
+    return null;
+  }
+  let segment = headers.valueOr(control.segment, DEFAULT_SEGMENT);
+  if (!isSegmentName(segment)) segment = DEFAULT_SEGMENT;
+  let reason = headers.valueOr(control.reason, REASON_DEFAULT);
+  if (reason != REASON_SEGMENT) reason = REASON_DEFAULT;
+  const stream = new ShadowdiffStream(contextId, root);
+  stream.observe(config, nowNanos(), leg, id, segment, reason);
+  return stream;
+}
+
+/** The authority's host (before any port: Envoy appends the suffix to the host) ends with `suffix`, and is more than it. */
+function hasShadowSuffix(headers: HeaderPairsView, entry: i32, suffix: ArrayBuffer): bool {
+  const suffixLength = suffix.byteLength;
+  if (suffixLength == 0) return false;
+  const authority = headers.valueStart(entry);
+  let hostLength = headers.valueLength(entry);
+  for (let i = hostLength - 1; i > 0; i--) {
+    if (load<u8>(authority + i) == 0x3a) {
+      hostLength = i;
+      break;
+    }
+  }
+  if (hostLength <= suffixLength) return false;
+  return memory.compare(authority + hostLength - suffixLength, changetype<usize>(suffix), suffixLength) == 0;
 }
 
 function withoutQuery(path: string): string {
@@ -204,23 +288,6 @@ function withoutSuffix(authority: string, suffix: string): string {
   }
   if (!host.endsWith(suffix) || host.length == suffix.length) return authority;
   return host.substring(0, host.length - suffix.length) + port;
-}
-
-/**
- * `name` starts with the control header prefix, reading `_` as `-`: servers that expose headers
- * as CGI-style variables (HTTP_X_SHADOWDIFF_SHADOW) cannot tell `x_shadowdiff_shadow` from the
- * marker, and Envoy passes underscored names on by default.
- */
-function hasControlPrefix(name: string, prefix: string): bool {
-  if (name.length < prefix.length) return false;
-  for (let i = 0; i < prefix.length; i++) {
-    if (dashForUnderscore(name.charCodeAt(i)) != dashForUnderscore(prefix.charCodeAt(i))) return false;
-  }
-  return true;
-}
-
-function dashForUnderscore(c: i32): i32 {
-  return c == 0x5f ? 0x2d : c;
 }
 
 /** The wire format's id pattern: [0-9A-Za-z._:-]{1,128}. */

@@ -1,0 +1,110 @@
+// What one request costs in host round trips (filter/README.md, "What a request costs"):
+// each proxy_* call and each allocation the host makes in the VM (malloc, a call into the
+// module) crosses the Wasm boundary, and on the request path those crossings were most
+// of the filter's price. Pinned as exact counts, so a regression fails here without timing
+// anything.
+import { describe, expect, it } from 'vitest';
+import { COLLECTOR, edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
+import { cutDocuments } from '../../bench/corpusCuts.js';
+import type { ProxyWasmHost } from '../../emulator/index.js';
+
+/** The bench's 1 KB JSON document. */
+const DOCUMENT = cutDocuments().find((document) => document.name === '1k')!.bytes.toString('utf8');
+
+/** One request through every phase, the response body in `chunks` chunks; the host calls it made. */
+function callsOf(host: ProxyWasmHost, plugin: Plugin, headers: Headers, chunks = 1): Record<string, number> {
+  host.clearHostCalls();
+  const stream = plugin.newHttpStream();
+  stream.sendRequestHeaders(headers, true);
+  stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json'], ['content-length', String(DOCUMENT.length)]], false);
+  const size = Math.ceil(DOCUMENT.length / chunks);
+  for (let i = 0; i < chunks; i++) stream.sendResponseBody(DOCUMENT.slice(i * size, (i + 1) * size), i === chunks - 1);
+  stream.complete();
+  expect(host.trapped).toBeNull();
+  return Object.fromEntries([...host.hostCalls()].sort(([a], [b]) => a.localeCompare(b)));
+}
+
+const user = (i: number): Headers => request('/orders/1', [['x-user-id', `user-${i}`], ['accept', 'application/json'], ['user-agent', 'wrk']]);
+
+describe('host calls per request', () => {
+  it('a request that is not sampled makes exactly one host call: it reads the request headers once', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0, segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100 }] }));
+    for (let i = 0; i < 50; i++) {
+      expect(callsOf(host, plugin, user(i))).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1 });
+    }
+  });
+
+  it('without a stickiness key it also reads the clock once (the per-request fallback key)', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
+    expect(callsOf(host, plugin, [[':method', 'GET'], [':path', '/'], [':authority', 'shop']])).toEqual({
+      malloc: 1,
+      proxy_get_current_time_nanoseconds: 1,
+      proxy_get_header_map_pairs: 1,
+    });
+  });
+
+  it('a spoofed control header on a request that is not sampled costs one removal per header name', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
+    const spoofed: Headers = [...user(1), ['x-shadowdiff-sampled', '1'], ['x_shadowdiff_shadow', '1']];
+    expect(callsOf(host, plugin, spoofed)).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1, proxy_remove_header_map_value: 2 });
+  });
+
+  it('a sampled request reads each header map once, writes the control headers in one call and reads the clock three times', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }));
+    for (let i = 0; i < 20; i++) {
+      // a spoofed header changes nothing: it leaves with the same one write
+      const headers = i % 2 === 0 ? user(i) : [...user(i), ['x-shadowdiff-id', 'chosen-by-client'] as [string, string]];
+      expect(callsOf(host, plugin, headers)).toEqual({
+        malloc: 3, // the request headers, the response headers, the body chunk
+        proxy_get_buffer_bytes: 1,
+        proxy_get_current_time_nanoseconds: 3, // start, first byte, last byte
+        proxy_get_header_map_pairs: 2,
+        proxy_set_header_map_pairs: 1,
+      });
+    }
+  });
+
+  it('each further body chunk of a sampled request costs one read of the chunk', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }));
+    expect(callsOf(host, plugin, user(1), 4)).toEqual({
+      malloc: 6,
+      proxy_get_buffer_bytes: 4,
+      proxy_get_current_time_nanoseconds: 3,
+      proxy_get_header_map_pairs: 2,
+      proxy_set_header_map_pairs: 1,
+    });
+  });
+
+  it('counters cost nothing per request: they are published on the tick, one call per metric that changed', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
+    for (let i = 0; i < 100; i++) callsOf(host, plugin, user(i));
+    host.clearHostCalls();
+    plugin.tick();
+    expect(Object.fromEntries(host.hostCalls())).toEqual({ proxy_increment_metric: 1 });
+    expect(host.metric('shadowdiff.edge.not_sampled')?.value).toBe(100n);
+    host.clearHostCalls();
+    plugin.tick();
+    expect(Object.fromEntries(host.hostCalls())).toEqual({});
+  });
+
+  it('at the shadow, a copy costs the header read, the marker and the clock; at the primary an untagged request only the read', async () => {
+    const host = await loadHost();
+    const shadow = host.startPlugin(JSON.stringify({ role: 'shadow', collector: COLLECTOR }));
+    const primary = host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR }));
+    const copy: Headers = [...user(1), ['x-shadowdiff-id', '7173b17081b6d89d'], ['x-shadowdiff-segment', 'default'], ['x-shadowdiff-reason', 'default']];
+    expect(callsOf(host, shadow, copy)).toEqual({
+      malloc: 3,
+      proxy_get_buffer_bytes: 1,
+      proxy_get_current_time_nanoseconds: 3,
+      proxy_get_header_map_pairs: 2,
+      proxy_replace_header_map_value: 1,
+    });
+    expect(callsOf(host, primary, user(2))).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1 });
+  });
+});
