@@ -130,7 +130,7 @@ describe('hostile requests through Envoy', () => {
   });
 
   it('a spoofed sampling decision in a 0% segment, however spelled or repeated, mirrors nothing and exports nothing', async () => {
-    const statsBefore = await stack!.envoy.stats();
+    const statsBefore = await settledFilterStats(stack!.envoy);
     const decisions: Array<Array<[string, string]>> = [
       [[`${PREFIX}sampled`, '1']],
       [['X-ShadowDiff-Sampled', '1']],
@@ -214,7 +214,7 @@ describe('hostile requests through Envoy', () => {
     const primaryBefore = stack!.primary.requests.length;
     const overLimit = await send('/huge/over-limit', [...SAMPLED, [`${PREFIX}id`, 'a'.repeat(ENVOY_MAX_HEADERS_BYTES)]]);
     expect(overLimit).toEqual({ status: 431, body: 'Request Header Fields Too Large' });
-    const statsAfter = await stack!.envoy.stats();
+    const statsAfter = await settledFilterStats(stack!.envoy);
     const delta = (name: string): number => (statsAfter.get(name) ?? 0) - (statsBefore.get(name) ?? 0);
     expect(delta('http.edge.downstream_rq_4xx')).toBe(1);
     // The codec refused it before any filter ran: nothing sampled, stripped, or forwarded.
