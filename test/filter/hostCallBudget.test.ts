@@ -80,6 +80,16 @@ describe('host calls per request', () => {
     });
   });
 
+  it('a segment with a rate cap adds one shared-data read and one write to a sampled request', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100, maxPerSecond: 1000 }] }));
+    const beta = (i: number): Headers => [...user(i), ['x-beta', '1']];
+    const first = callsOf(host, plugin, beta(1));
+    expect(first).toMatchObject({ proxy_get_shared_data: 1, proxy_set_shared_data: 1, proxy_set_header_map_pairs: 1 });
+    // from the second request on the key exists: the host hands its value over (one more allocation)
+    expect(callsOf(host, plugin, beta(2))).toEqual({ ...first, malloc: first.malloc! + 1 });
+  });
+
   it('counters cost nothing per request: they are published on the tick, one call per metric that changed', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
