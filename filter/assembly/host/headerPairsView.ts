@@ -69,6 +69,16 @@ export class HeaderPairsView {
     return -1;
   }
 
+  /** Entry `i`'s name appeared in an earlier entry. */
+  nameRepeats(i: i32): bool {
+    const name = this.nameStart(i);
+    const length = this.nameLength(i);
+    for (let j = 0; j < i; j++) {
+      if (this.nameLength(j) == length && memory.compare(this.nameStart(j), name, length) == 0) return true;
+    }
+    return false;
+  }
+
   valueEquals(i: i32, bytes: ArrayBuffer): bool {
     return bytesEqual(this.valueStart(i), this.valueLength(i), bytes);
   }

@@ -181,9 +181,10 @@ function mintId(root: ShadowdiffRoot, headers: HeaderPairsView, now: u64): strin
   return root.mintId(headers.valueStart(requestId), headers.valueLength(requestId), now);
 }
 
+/** One removal per name: a removal takes every value of the name, however often it is repeated. */
 function removeControlHeaders(control: ControlHeaders, headers: HeaderPairsView): void {
   for (let i = 0; i < headers.count; i++) {
-    if (control.isControl(headers, i)) removeHeaderAt(HeaderMap.RequestHeaders, headers.nameStart(i), headers.nameLength(i));
+    if (control.isControl(headers, i) && !headers.nameRepeats(i)) removeHeaderAt(HeaderMap.RequestHeaders, headers.nameStart(i), headers.nameLength(i));
   }
 }
 
