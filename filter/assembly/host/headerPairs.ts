@@ -1,5 +1,6 @@
 // The ABI's serialized header map: u32 count, then (u32 keyLength, u32 valueLength)
 // per pair, then each key and value followed by a NUL byte.
+import { HeaderPairsBuilder } from "./headerPairsBuilder";
 
 export class HeaderEntry {
   constructor(public name: string, public value: string) {}
@@ -26,35 +27,21 @@ export function decodeHeaderPairs(ptr: usize, length: usize): Array<HeaderEntry>
   return headers;
 }
 
+/** Serializes decoded headers (the export call's: not on the request path). */
 export function encodeHeaderPairs(headers: Array<HeaderEntry>): ArrayBuffer {
   const count = headers.length;
-  const names = new Array<ArrayBuffer>(count);
-  const values = new Array<ArrayBuffer>(count);
-  let size = 4 + count * 8;
+  // The builder refers to the bytes: they stay referenced here until encode() copied them.
+  const encoded = new Array<ArrayBuffer>(count * 2);
+  const builder = new HeaderPairsBuilder();
   for (let i = 0; i < count; i++) {
     const name = String.UTF8.encode(unchecked(headers[i]).name);
     const value = String.UTF8.encode(unchecked(headers[i]).value);
-    names[i] = name;
-    values[i] = value;
-    size += name.byteLength + value.byteLength + 2;
+    encoded[2 * i] = name;
+    encoded[2 * i + 1] = value;
+    builder.addBytes(name, value);
   }
-  const out = new ArrayBuffer(size);
-  const base = changetype<usize>(out);
-  store<u32>(base, count);
-  let data = base + 4 + <usize>count * 8;
-  for (let i = 0; i < count; i++) {
-    const name = unchecked(names[i]);
-    const value = unchecked(values[i]);
-    store<u32>(base + 4 + <usize>i * 8, name.byteLength);
-    store<u32>(base + 8 + <usize>i * 8, value.byteLength);
-    memory.copy(data, changetype<usize>(name), name.byteLength);
-    data += name.byteLength;
-    store<u8>(data, 0);
-    data += 1;
-    memory.copy(data, changetype<usize>(value), value.byteLength);
-    data += value.byteLength;
-    store<u8>(data, 0);
-    data += 1;
-  }
+  builder.encode();
+  const out = new ArrayBuffer(builder.length);
+  memory.copy(changetype<usize>(out), builder.dataStart, builder.length);
   return out;
 }
