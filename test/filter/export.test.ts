@@ -104,4 +104,27 @@ describe('batched export', () => {
     for (let r = 0; r < 25; r++) round();
     expect(host.memoryBytes()).toBe(warm);
   });
+
+  // Unobserved requests get no stream object, only an entry from context to root: that entry
+  // must go with the stream. (Observed ones: the test above.)
+  it('keeps memory flat over many requests the edge does not sample', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }, { export: { batchSize: 16 } }));
+    const round = () => {
+      for (let i = 0; i < 2000; i++) {
+        const stream = plugin.newHttpStream();
+        stream.sendRequestHeaders(request(`/items/${i}`), true);
+        stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']], false);
+        stream.sendResponseBody('{"id":1}', true);
+        stream.complete();
+      }
+      plugin.tick();
+      drainBatches(host);
+    };
+    for (let r = 0; r < 12; r++) round();
+    const warm = host.memoryBytes();
+    for (let r = 0; r < 25; r++) round();
+    expect(host.memoryBytes()).toBe(warm);
+    expect(host.trapped).toBeNull();
+  });
 });

@@ -22,6 +22,24 @@ describe('header maps', () => {
     expect(stream.requestHeader('x-probe-missing')).toBe('1'); // NotFound
   });
 
+  it('counts every host call the module makes, and the allocations the host makes in it', async () => {
+    const host = await loadProbe();
+    const plugin = host.startPlugin('');
+    host.clearHostCalls();
+    expect(host.hostCalls().size).toBe(0);
+    const headers = request('/h', [['x-probe-replace', 'before'], ['x-probe-remove', 'gone'], ['x-probe-multi', 'one']]);
+    plugin.newHttpStream().sendRequestHeaders(headers);
+    const first = host.hostCalls();
+    expect(first.get('proxy_replace_header_map_value')).toBeGreaterThan(0);
+    expect(first.get('proxy_remove_header_map_value')).toBeGreaterThan(0);
+    expect(first.get('proxy_get_header_map_value')).toBeGreaterThan(0);
+    // a value found is handed over in memory the host allocated through the module's malloc
+    expect(first.get('malloc')).toBeGreaterThan(0);
+    host.clearHostCalls();
+    plugin.newHttpStream().sendRequestHeaders(headers);
+    expect(host.hostCalls()).toEqual(first);
+  });
+
   it('accepts headers as a record', async () => {
     const host = await loadProbe();
     const stream = host.startPlugin('').newHttpStream();
