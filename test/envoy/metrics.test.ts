@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { settledFilterStats } from '../support/filterStats.js';
 import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import { waitUntil } from '../support/waitUntil.js';
@@ -28,11 +29,13 @@ describe("the filter's metrics in Envoy's /stats", () => {
     for (let user = 0; user < 6; user++) {
       expect((await stack().send(`/m/${user}`, { 'x-cohort': user < 4 ? 'always' : 'never', 'x-user-id': `m${user}` })).status).toBe(200);
     }
-    const stats = await waitUntil('both legs exported', async () => {
+    await waitUntil('both legs exported', async () => {
       const current = await stack().envoy.stats();
       const exported = (role: string): number => current.get(`wasmcustom.shadowdiff.${role}.exported_records`) ?? 0;
       return exported('edge') === 4 && exported('shadow') === 4 ? current : undefined;
     });
+    // The request counters are published on the tick, not with the export calls.
+    const stats = await settledFilterStats(stack().envoy);
     const edge = (metric: string): number | undefined => stats.get(`wasmcustom.shadowdiff.edge.${metric}`);
     const shadow = (metric: string): number | undefined => stats.get(`wasmcustom.shadowdiff.shadow.${metric}`);
     expect(edge('sampled.always')).toBe(4);
