@@ -103,6 +103,7 @@ export function proxy_on_delete(contextId: u32): void {
     streamRoots.delete(contextId);
     if (streams.has(contextId)) streams.delete(contextId);
   } else if (roots.has(contextId)) {
+    roots.get(contextId).publishMetrics();
     roots.delete(contextId);
   }
 }

@@ -51,8 +51,7 @@ export class ShadowdiffRoot {
       return false;
     }
     // What the old metrics counted since the last tick is not lost to a reconfiguration.
-    const previous = this.metrics;
-    if (previous !== null) previous.publish();
+    this.publishMetrics();
     this.config = config;
     this.metrics = new FilterMetrics(config.roleName, config.sampling.segments);
     // Plain if, not `?:`: AssemblyScript 0.17 miscounts references through a conditional.
@@ -68,6 +67,11 @@ export class ShadowdiffRoot {
 
   tick(): void {
     this.flush(true);
+    this.publishMetrics();
+  }
+
+  /** Hands the host what the metrics counted since the last tick (also when the root goes away). */
+  publishMetrics(): void {
     const metrics = this.metrics;
     if (metrics !== null) metrics.publish();
   }
