@@ -1,7 +1,7 @@
 // The filter's source layering (filter/README.md, "Layers"): a folder may import
 // from its own folder and from the layers below it, never from a layer above it
 // nor from another folder of its own layer. The runtime package is reached only
-// through the host-call layer (and the entry's runtime import), so
+// through the host-call layer (and the entry's runtime/allocator re-exports), so
 // the project's own ABI layer stays the one place that talks to the host.
 // Reads the sources, not the build: it runs in milliseconds.
 import { readdirSync, readFileSync } from 'node:fs';
