@@ -16,6 +16,8 @@ export interface ManagedProcess {
 
 export interface StartProcessOptions {
   cwd?: string;
+  /** The child's whole environment; this process's when absent. */
+  env?: NodeJS.ProcessEnv;
   /** How much of the output to keep; the default (16 KiB) is enough to say why a start failed. */
   outputTailBytes?: number;
 }
@@ -40,7 +42,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
 
 export function startProcess(name: string, command: string, args: string[], options: StartProcessOptions = {}): ManagedProcess {
   const tailBytes = options.outputTailBytes ?? DEFAULT_OUTPUT_TAIL_BYTES;
-  const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   running.add(child);
   let output = '';
