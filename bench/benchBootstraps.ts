@@ -1,6 +1,6 @@
 import { buildBootstrap, COLLECTOR_CLUSTER, type Endpoint } from '../envoy/bootstrap.js';
 import type { JsonObject, JsonValue } from '../envoy/json.js';
-import { FILTER_WASM } from '../test/support/paths.js';
+import { FILTER_WASM } from '../devkit/paths.js';
 
 /** Where one benchmark Envoy listens and where its clusters point. */
 export interface EnvoyWiring {

@@ -1,12 +1,12 @@
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { requireFilterWasm } from '../test/support/paths.js';
+import { requireFilterWasm } from '../devkit/paths.js';
 import type { BenchContext } from './benchContext.js';
 import type { BenchPlan } from './benchPlan.js';
 import { startChildServer, type ChildServer } from './childServer.js';
 import { cutDocuments } from './corpusCuts.js';
 import { coreLayout, pinThisProcessToLoadCore } from './cpuPinning.js';
-import { freePort } from './freePort.js';
+import { freePort } from '../devkit/freePort.js';
 import { measureBodyDigest } from './lines/bodyDigest.js';
 import { measureCollectorIngest } from './lines/collectorIngest.js';
 import { measureDigestEngine } from './lines/digestEngine.js';

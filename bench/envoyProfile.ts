@@ -7,9 +7,10 @@ import { documentPath } from './benchContext.js';
 import { startChildServer } from './childServer.js';
 import { cutDocuments, type CutName } from './corpusCuts.js';
 import { coreLayout, pinThisProcessToLoadCore } from './cpuPinning.js';
-import { freePort } from './freePort.js';
+import { freePort } from '../devkit/freePort.js';
 import { startNginxUpstream } from './nginxUpstream.js';
-import { startPinnedEnvoy } from './pinnedEnvoy.js';
+import { startEnvoy } from '../devkit/envoyProcess.js';
+import { measuredEnvoyOptions } from './envoyBed.js';
 import { cpuSeconds } from './procStats.js';
 import { ensureSystemTools, PERF_TOOL } from './systemTools.js';
 import { runWrk } from './wrkClosedLoop.js';
@@ -73,7 +74,7 @@ export async function profileEnvoy(variant: EnvoyProfileVariant, document: CutNa
       shadow: upstream.shadow,
       collector: { address: '127.0.0.1', port: collector.port },
     });
-    const envoy = await startPinnedEnvoy(variant, bootstrap, ports, layout);
+    const envoy = await startEnvoy(bootstrap, measuredEnvoyOptions(variant, layout));
     stops.push(() => envoy.stop());
     const url = `${envoy.edgeUrl}${documentPath(document)}`;
     await runWrk(layout, url, WARM_SECONDS, CONNECTIONS);

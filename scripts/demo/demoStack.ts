@@ -13,8 +13,8 @@ import type { JsonObject } from '../../envoy/json.js';
 import { buildOrdersApp } from '../../examples/orders/app.js';
 import { OrdersStore } from '../../examples/orders/ordersStore.js';
 import type { OrdersVersion } from '../../examples/orders/versionBehaviour.js';
-import { startEnvoy, type EnvoyInstance } from '../../test/support/envoyProcess.js';
-import { PROJECT_ROOT, requireFilterWasm } from '../../test/support/paths.js';
+import { startEnvoy, type EnvoyInstance } from '../../devkit/envoyProcess.js';
+import { PROJECT_ROOT, requireFilterWasm } from '../../devkit/paths.js';
 import { demoEdgeFilterConfig, demoShadowFilterConfig } from './demoFilterConfigs.js';
 import type { DemoPorts } from './flags.js';
 

@@ -6,7 +6,7 @@
 import { renderReport } from '../../collector/reportTable.js';
 import type { Report } from '../../collector/types.js';
 import { buildTrafficPlan, type Segment } from '../../examples/traffic.js';
-import { findEnvoy } from '../findEnvoy.js';
+import { findEnvoy } from '../../devkit/findEnvoy.js';
 import { DEMO_COLLECTOR_CONFIG, DEMO_HOST, startDemoStack, type DemoStack, type DemoUrls } from './demoStack.js';
 import type { DemoOptions } from './flags.js';
 import { renderLatencyByRoute } from './latencyByRoute.js';

@@ -7,7 +7,7 @@
 
 import { parseArgs } from 'node:util';
 import { buildTrafficPlan } from '../../examples/traffic.js';
-import { waitUntil } from '../../test/support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { parseDemoFlags } from './flags.js';
 import { ProgressBar } from './progressBar.js';
 import { driveTraffic } from './trafficDriver.js';

@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { PairView, Report } from '../../collector/types.js';
 import { batch, legs, record } from '../collector/fixtures.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { collectorDir, startCollectorProcess, type CollectorProcess } from './collectorProcess.js';
 
 const DIVERGED = 4;

