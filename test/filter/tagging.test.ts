@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { COLLECTOR, drainBatches, edgeConfig, loadHost, request, type Plugin } from './harness.js';
+import { COLLECTOR, drainBatches, edgeConfig, loadHost, request } from './harness.js';
 
 const CONTROL = ['x-shadowdiff-sampled', 'x-shadowdiff-id', 'x-shadowdiff-segment', 'x-shadowdiff-reason', 'x-shadowdiff-shadow'];
 
@@ -16,8 +16,9 @@ describe('tagging and spoofing', () => {
     expect(host.metric('shadowdiff.edge.spoofed_headers_removed')?.value).toBe(1n);
   });
 
-  // Envoy lower-cases header names and, by default, passes underscored names on; a server that
-  // reads headers as CGI variables sees x_shadowdiff_shadow as the marker.
+  // The host lower-cases names before the filter sees them (Envoy's codecs do, and so does the
+  // emulator), and Envoy passes underscored names on by default: a server that reads headers as
+  // CGI variables takes x_shadowdiff_shadow for the marker.
   it.each([
     ['mixed case', [['X-ShadowDiff-Shadow', '1'], ['X-SHADOWDIFF-SAMPLED', '1'], ['X-ShadowDiff-Id', 'victim']]],
     ['underscores', [['x_shadowdiff_shadow', '1'], ['x_shadowdiff_sampled', '1'], ['x_shadowdiff_id', 'victim']]],
@@ -95,7 +96,7 @@ describe('tagging and spoofing', () => {
   describe.each(['shadow', 'primary'] as const)('correlation id length at the %s role', (role) => {
     const observedId = async (id: string): Promise<{ exported: string | undefined; untagged: bigint | undefined }> => {
       const host = await loadHost();
-      const plugin: Plugin = host.startPlugin(JSON.stringify({ role, collector: COLLECTOR, export: { batchSize: 1 } }));
+      const plugin = host.startPlugin(JSON.stringify({ role, collector: COLLECTOR, export: { batchSize: 1 } }));
       const stream = plugin.newHttpStream();
       stream.sendRequestHeaders(request('/', [['x-shadowdiff-id', id]]), true);
       stream.sendResponseHeaders([[':status', '200']], true);
