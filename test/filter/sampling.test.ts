@@ -89,6 +89,59 @@ describe('segment sampling', () => {
     expectBinomial(count, 2000, 0.5);
   });
 
+  // Ids found offline for the default (empty) salt; each test first proves its id's bucket
+  // through the filter itself, so a changed hash fails here instead of silently testing nothing.
+  const BUCKET_0_USER = 'user-4904';
+  const BUCKET_1_USER = 'user-4204';
+  const BUCKET_9999_USER = 'user-6702';
+
+  it('compares the bucket strictly: 0% takes no user, not even bucket 0, and 0.01% takes bucket 0 alone', async () => {
+    const host = await loadHost();
+    const none = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
+    const oneBp = host.startPlugin(edgeConfig({ defaultPercent: 0.01 }));
+    const all = host.startPlugin(edgeConfig({ defaultPercent: 100 }));
+    expect(sampled(oneBp, [['x-user-id', BUCKET_0_USER]]).sampled).toBe(true);
+    expect(sampled(oneBp, [['x-user-id', BUCKET_1_USER]]).sampled).toBe(false);
+    expect(sampled(none, [['x-user-id', BUCKET_0_USER]]).sampled).toBe(false);
+    expect(sampled(all, [['x-user-id', BUCKET_9999_USER]]).sampled).toBe(true);
+    let takenAtZero = 0;
+    for (let i = 0; i < 20_000; i++) if (sampled(none, [['x-user-id', `user-${i}`]]).sampled) takenAtZero++;
+    expect(takenAtZero).toBe(0);
+    expect(host.metric('shadowdiff.edge.sampled.default')?.value).toBe(2n);
+  });
+
+  // req-17820 is in bucket 4999 and req-26703 in bucket 5000: at 50% the first is always in, the second never.
+  it('without the key header, keys on x-request-id: the same request id gets the same decision every time', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 50 }));
+    for (let i = 0; i < 100; i++) {
+      expect(sampled(plugin, [['x-request-id', 'req-17820']]).sampled).toBe(true);
+      expect(sampled(plugin, [['x-request-id', 'req-26703']]).sampled).toBe(false);
+      // an empty key header is absent
+      expect(sampled(plugin, [['x-user-id', ''], ['x-request-id', 'req-17820']]).sampled).toBe(true);
+    }
+    // the request id is the key itself: a user id of the same value lands in the same bucket
+    const oneBp = host.startPlugin(edgeConfig({ defaultPercent: 0.01 }));
+    expect(sampled(oneBp, [['x-request-id', BUCKET_0_USER]]).sampled).toBe(true);
+    expect(sampled(oneBp, [['x-request-id', BUCKET_1_USER]]).sampled).toBe(false);
+    // the configured key header wins over the request id
+    expect(sampled(oneBp, [['x-user-id', BUCKET_1_USER], ['x-request-id', BUCKET_0_USER]]).sampled).toBe(false);
+  });
+
+  it('without the key header and x-request-id, samples each request on its own', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 50 }));
+    const anonymous: Headers = [[':method', 'GET'], [':path', '/orders/1'], [':authority', 'orders.local']];
+    let count = 0;
+    for (let i = 0; i < 2000; i++) {
+      const stream = plugin.newHttpStream();
+      stream.sendRequestHeaders(anonymous, true);
+      if (stream.requestHeader('x-shadowdiff-sampled') === '1') count++;
+      stream.complete();
+    }
+    expectBinomial(count, 2000, 0.5);
+  });
+
   it('applies rules in order, first match wins, with exact, prefix, presence and path prefix', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({
