@@ -2,8 +2,9 @@
 //
 //   npx tsx bench/profile.ts collector [--seconds 20]
 //     the collector line's batched load against a collector under node --cpu-prof
-//   npx tsx bench/profile.ts envoy --variant no-filter|edge|digest [--document 1k|16k|64k] [--seconds 15]
-//     one bench Envoy under wrk, sampled with perf record -e cpu-clock
+//   npx tsx bench/profile.ts envoy --variant no-filter|floor|edge-unsampled|edge-5|edge|digest [--document 1k|16k|64k] [--seconds 15]
+//     one bench Envoy under wrk, sampled with perf record -e cpu-clock (floor: the no-op proxy-wasm module;
+//     edge-unsampled / edge-5: the edge filter at 0% / 5% sampled with the full JSON digest; edge: 100%, digest.json false)
 //   npx tsx bench/profile.ts cpuprofile FILE [--wat build/shadowdiff.wat]
 //     the summary of any .cpuprofile (e.g. node --cpu-prof --import tsx bench/run.ts --quick --only 5),
 //     the filter's wasm functions named from the .wat of the same build
@@ -56,5 +57,5 @@ if (what === 'collector') {
   const wasmNames = values.wat === undefined ? undefined : await wasmFunctionNames(values.wat);
   process.stdout.write(`${profileSummaryMarkdown(await summarizeCpuProfile(file, wasmNames === undefined ? {} : { wasmNames }))}\n`);
 } else {
-  throw new Error('usage: bench/profile.ts collector | envoy --variant no-filter|edge|digest | cpuprofile FILE');
+  throw new Error(`usage: bench/profile.ts collector | envoy --variant ${Object.keys(ENVOY_PROFILE_VARIANTS).join('|')} | cpuprofile FILE`);
 }
