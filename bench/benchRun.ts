@@ -17,6 +17,7 @@ import { machineInfo } from './machineInfo.js';
 import { startNginxUpstream, type NginxUpstream } from './nginxUpstream.js';
 import type { LineResult } from './results.js';
 import { writeReport, type BenchReport } from './report.js';
+import { buildNoopFilter } from './noopFilter/build.js';
 import { measureSaturation } from './saturation.js';
 import { ensureSystemTools } from './systemTools.js';
 
@@ -48,6 +49,8 @@ export async function runBench(options: BenchRunOptions): Promise<{ report: Benc
   const startedMs = Date.now();
   await ensureSystemTools(log);
   await requireFilterWasm();
+  log('building the no-op proxy-wasm floor module (bench/noopFilter)');
+  await buildNoopFilter();
   const layout = coreLayout();
   const machine = await machineInfo(layout);
   const unpin = await pinThisProcessToLoadCore(layout);
