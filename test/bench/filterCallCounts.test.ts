@@ -2,7 +2,7 @@
 // filter's behaviour, and the counts must land in the phase that made them.
 import { describe, expect, it } from 'vitest';
 import { countFilterCalls } from '../../bench/filterCallCounts.js';
-import { requireFilterWasm } from '../support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 
 describe('countFilterCalls', () => {
   it('counts an unsampled request: host calls only while the request headers are decided, nothing mutated', { timeout: 60_000 }, async () => {

@@ -6,7 +6,7 @@ import { NOOP_FILTER_WASM } from '../../bench/noopFilter/build.js';
 import { resultsTable } from '../../bench/report.js';
 import { comparedRow, flooredRow, type LineResult } from '../../bench/results.js';
 import type { JsonValue } from '../../envoy/json.js';
-import { FILTER_WASM } from '../support/paths.js';
+import { FILTER_WASM } from '../../devkit/paths.js';
 
 const endpoint = (port: number) => ({ address: '127.0.0.1', port });
 const wiring: EnvoyWiring = { edgePort: 1, adminPort: 2, primary: endpoint(3), shadow: endpoint(4), collector: endpoint(5) };

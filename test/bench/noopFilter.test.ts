@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildNoopFilter } from '../../bench/noopFilter/build.js';
-import { requireFilterWasm } from '../support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { useTempDir } from './tempDir.js';
 
 async function moduleOf(path: string): Promise<WebAssembly.Module> {
