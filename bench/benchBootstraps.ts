@@ -30,7 +30,8 @@ function edgeConfig(knobs: FilterKnobs): JsonObject {
     role: 'edge',
     source: 'bench-edge',
     collector: collectorOf(knobs),
-    sampling: { defaultPercent: 100 },
+    // Uncapped: the default mirroring caps would turn a load test into a test of the caps.
+    sampling: { defaultPercent: 100, maxPerSecond: 0, segmentMaxPerSecond: 0 },
     digest: { json: knobs.json },
     ...(knobs.export === undefined ? {} : { export: knobs.export }),
   };

@@ -8,8 +8,15 @@ import type { JsonObject } from '../../envoy/json.js';
 const testExport: JsonObject = { batchSize: 32, flushIntervalMs: 50 };
 const testCollector: JsonObject = { cluster: COLLECTOR_CLUSTER, timeoutMs: 500 };
 
+/**
+ * The suites that count every mirrored request send faster than the filter's default mirroring
+ * caps allow, so the caps are lifted unless `sampling` sets its own; test/reliability/forcedMirroring
+ * runs the shipped caps.
+ */
+const uncapped: JsonObject = { maxPerSecond: 0, segmentMaxPerSecond: 0 };
+
 export function testEdgeConfig(sampling: JsonObject): JsonObject {
-  return { role: 'edge', source: 'edge-test', collector: testCollector, sampling, export: testExport };
+  return { role: 'edge', source: 'edge-test', collector: testCollector, sampling: { ...uncapped, ...sampling }, export: testExport };
 }
 
 export function testShadowConfig(): JsonObject {
