@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { COLLECTOR_CLUSTER, DEFAULT_HEADER_PREFIX, defaultEdgeFilterConfig, defaultShadowFilterConfig } from './filterConfigs.js';
 import type { JsonObject } from './json.js';
+import { identityFilters, type IdentityOptions } from './verifiedIdentity.js';
 
 /** Names inside the bootstrap that tests and dashboards refer to. */
 export const EDGE_LISTENER = 'edge';
@@ -46,6 +47,11 @@ export interface BootstrapOptions {
   collector: Endpoint;
   /** false: the same listeners, routes and mirroring without the filter (a benchmark baseline). */
   wasm: WasmOptions | false;
+  /**
+   * Verify bearer tokens at the edge and write their claims into the headers the edge filter's
+   * segments read (envoy/verifiedIdentity.ts); any client-sent copy of those headers is removed.
+   */
+  identity?: IdentityOptions;
 }
 
 const DEFAULT_LISTEN_ADDRESS = '127.0.0.1';
@@ -59,7 +65,7 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
   const wasm = options.wasm === false ? undefined : options.wasm;
   const edgeConfig = wasm?.edgeConfig ?? defaultEdgeFilterConfig();
   const headerPrefix = headerPrefixOf(edgeConfig);
-  const edgeFilters: JsonObject[] = [];
+  const edgeFilters: JsonObject[] = options.identity === undefined ? [] : identityFilters(options.identity);
   const shadowFilters: JsonObject[] = [];
   if (wasm !== undefined) {
     // The primary must never lose a request to shadowdiff: a failed edge VM is skipped.
