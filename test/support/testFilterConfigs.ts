@@ -1,4 +1,4 @@
-import { COLLECTOR_CLUSTER } from '../../envoy/filterConfigs.js';
+import { COLLECTOR_CLUSTER, defaultEdgeFilterConfig } from '../../envoy/filterConfigs.js';
 import type { JsonObject } from '../../envoy/json.js';
 
 /**
@@ -17,6 +17,11 @@ const uncapped: JsonObject = { maxPerSecond: 0, segmentMaxPerSecond: 0 };
 
 export function testEdgeConfig(sampling: JsonObject): JsonObject {
   return { role: 'edge', source: 'edge-test', collector: testCollector, sampling: { ...uncapped, ...sampling }, export: testExport };
+}
+
+/** The shipped edge sampling (envoy/filterConfigs.ts), its caps at the filter's defaults, exporting as the tests do. */
+export function testShippedEdgeConfig(): JsonObject {
+  return { ...defaultEdgeFilterConfig(), source: 'edge-test', collector: testCollector, export: testExport };
 }
 
 export function testShadowConfig(): JsonObject {
