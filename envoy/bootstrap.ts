@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { COLLECTOR_CLUSTER, DEFAULT_HEADER_PREFIX, defaultEdgeFilterConfig, defaultShadowFilterConfig } from './filterConfigs.js';
+import { separatorSpellings } from './headerSpellings.js';
 import type { JsonObject } from './json.js';
 import { identityFilters, type IdentityOptions } from './verifiedIdentity.js';
 
@@ -142,12 +143,12 @@ function headerPrefixOf(edgeConfig: JsonObject): string {
  *
  * The shadow marker is only ever added on the internal listener, so removing it here is always
  * right, and it keeps a client's marker away from the primary even while a failed edge VM is
- * skipped (FAIL_OPEN) and cannot strip it.
+ * skipped (FAIL_OPEN) and cannot strip it: in every spelling a primary may read as the marker.
  */
 function edgeRouteConfig(headerPrefix: string): JsonObject {
   return {
     name: 'edge',
-    request_headers_to_remove: [`${headerPrefix}shadow`],
+    request_headers_to_remove: separatorSpellings(`${headerPrefix}shadow`),
     virtual_hosts: [
       {
         name: 'edge',

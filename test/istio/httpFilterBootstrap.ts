@@ -6,18 +6,23 @@
 import type { JsonObject } from '../../envoy/json.js';
 import { asJsonObject, isRecord } from './jsonValues.js';
 
+const WASM_FILTER_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm';
+
 /**
- * `httpFilter` (an EnvoyFilter patch value) before the router of one listener. The module path
- * inside the cluster (`/var/local/wasm/...`) is replaced by `modulePath`, a file on this machine.
+ * `httpFilter` (an EnvoyFilter patch value) before the router of one listener. A Wasm filter's
+ * module path inside the cluster (`/var/local/wasm/...`) is replaced by `modulePath`, a file on
+ * this machine; other filters are taken as they are.
  */
 export function httpFilterBootstrap(httpFilter: unknown, modulePath: string): JsonObject {
   const filter = structuredClone(asJsonObject(httpFilter, 'the patch value'));
   const typedConfig = filter['typed_config'];
-  const vmConfig = isRecord(typedConfig) && isRecord(typedConfig['config']) ? typedConfig['config']['vm_config'] : undefined;
-  if (!isRecord(vmConfig) || !isRecord(vmConfig['code']) || !isRecord(vmConfig['code']['local'])) {
-    throw new Error('the patch value is not a Wasm filter with a local module');
+  if (isRecord(typedConfig) && typedConfig['@type'] === WASM_FILTER_TYPE) {
+    const vmConfig = isRecord(typedConfig['config']) ? typedConfig['config']['vm_config'] : undefined;
+    if (!isRecord(vmConfig) || !isRecord(vmConfig['code']) || !isRecord(vmConfig['code']['local'])) {
+      throw new Error('the patch value is a Wasm filter without a local module');
+    }
+    vmConfig['code']['local']['filename'] = modulePath;
   }
-  vmConfig['code']['local']['filename'] = modulePath;
   return {
     static_resources: {
       listeners: [
