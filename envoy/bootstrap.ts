@@ -3,7 +3,7 @@ import { stringify } from 'yaml';
 import { COLLECTOR_CLUSTER, DEFAULT_HEADER_PREFIX, defaultEdgeFilterConfig, defaultShadowFilterConfig } from './filterConfigs.js';
 import { separatorSpellings } from './headerSpellings.js';
 import type { JsonObject } from './json.js';
-import { identityFilters, type IdentityOptions } from './verifiedIdentity.js';
+import { earlyHeaderRemoval, edgeWrittenHeaders, jwtAuthnFilter, type IdentityOptions } from './verifiedIdentity.js';
 
 /** Names inside the bootstrap that tests and dashboards refer to. */
 export const EDGE_LISTENER = 'edge';
@@ -66,7 +66,8 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
   const wasm = options.wasm === false ? undefined : options.wasm;
   const edgeConfig = wasm?.edgeConfig ?? defaultEdgeFilterConfig();
   const headerPrefix = headerPrefixOf(edgeConfig);
-  const edgeFilters: JsonObject[] = options.identity === undefined ? [] : identityFilters(options.identity);
+  const edgeFilters: JsonObject[] = options.identity === undefined ? [] : [jwtAuthnFilter(options.identity)];
+  const edgeEarlyMutations = options.identity === undefined ? [] : [earlyHeaderRemoval(edgeWrittenHeaders(headerPrefix))];
   const shadowFilters: JsonObject[] = [];
   if (wasm !== undefined) {
     // The primary must never lose a request to shadowdiff: a failed edge VM is skipped.
@@ -92,7 +93,7 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
         {
           name: EDGE_LISTENER,
           address: socketAddress(listenAddress, options.edgePort),
-          filter_chains: [{ filters: [httpConnectionManager('edge', edgeRouteConfig(headerPrefix), edgeFilters)] }],
+          filter_chains: [{ filters: [httpConnectionManager('edge', edgeRouteConfig(headerPrefix), edgeFilters, edgeEarlyMutations)] }],
         },
         {
           name: SHADOW_INTERNAL_LISTENER,
@@ -183,13 +184,14 @@ function shadowRouteConfig(): JsonObject {
   };
 }
 
-function httpConnectionManager(statPrefix: string, routeConfig: JsonObject, filters: JsonObject[]): JsonObject {
+function httpConnectionManager(statPrefix: string, routeConfig: JsonObject, filters: JsonObject[], earlyMutations: JsonObject[] = []): JsonObject {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
       stat_prefix: statPrefix,
       generate_request_id: true,
+      ...(earlyMutations.length === 0 ? {} : { early_header_mutation_extensions: earlyMutations }),
       route_config: routeConfig,
       http_filters: [
         ...filters,

@@ -61,8 +61,10 @@ export const SHIPPED_CONFIGS: readonly ShippedConfig[] = [
   },
   {
     file: 'envoy/envoy-nowasm.yaml',
-    purpose: 'The same listeners, routes, mirroring and token verification without the filter: the benchmark baseline',
-    options: { ...LOCAL_PORTS, wasm: false, identity: DEMO_IDENTITY },
+    // No token verification: no filter reads the verified headers, and a client's
+    // x-shadowdiff-sampled is what selects the mirroring route of this baseline.
+    purpose: 'The same listeners, routes and mirroring without the filter: the benchmark baseline',
+    options: { ...LOCAL_PORTS, wasm: false },
   },
 ];
 

@@ -32,44 +32,59 @@ export const CLAIM_HEADERS: ReadonlyArray<readonly [header: string, claim: strin
 ];
 
 /**
- * The HTTP filters that go before the edge filter. jwt_authn writes the claim headers for a token
- * it verified. Envoy 1.40 also drops a client's copy of them when no token verifies, but older
- * Envoys forwarded that copy under an `allow_missing` rule (envoyproxy/envoy#35553, fixed
- * filter-wide by #46586), so a header mutation removes every client-sent one first, whatever the
- * Envoy version.
- *
- * A missing or invalid token never fails the request (`allow_missing_or_failed`): verification
- * here only decides whom shadowdiff may mirror, and must not change what the primary serves.
- * `forward` keeps the token on the request, for the primary's own authentication.
+ * The filter that writes the claim headers for a token it verified, before the edge filter. A
+ * missing or invalid token never fails the request (`allow_missing_or_failed`): verification here
+ * only decides whom shadowdiff may mirror, and must not change what the primary serves. `forward`
+ * keeps the token on the request, for the primary's own authentication.
  */
-export function identityFilters(options: IdentityOptions): JsonObject[] {
-  return [
-    {
-      name: 'envoy.filters.http.header_mutation',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.filters.http.header_mutation.v3.HeaderMutation',
-        mutations: { request_mutations: CLAIM_HEADERS.map(([header]) => ({ remove: header })) },
-      },
-    },
-    {
-      name: 'envoy.filters.http.jwt_authn',
-      typed_config: {
-        '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
-        providers: {
-          [IDENTITY_PROVIDER]: {
-            issuer: options.issuer,
-            forward: true,
-            local_jwks: 'filename' in options.jwks ? { filename: options.jwks.filename } : { inline_string: options.jwks.inline },
-            claim_to_headers: CLAIM_HEADERS.map(([header, claim]) => ({ header_name: header, claim_name: claim })),
-          },
+export function jwtAuthnFilter(options: IdentityOptions): JsonObject {
+  return {
+    name: 'envoy.filters.http.jwt_authn',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.jwt_authn.v3.JwtAuthentication',
+      providers: {
+        [IDENTITY_PROVIDER]: {
+          issuer: options.issuer,
+          forward: true,
+          local_jwks: 'filename' in options.jwks ? { filename: options.jwks.filename } : { inline_string: options.jwks.inline },
+          claim_to_headers: CLAIM_HEADERS.map(([header, claim]) => ({ header_name: header, claim_name: claim })),
         },
-        rules: [
-          {
-            match: { prefix: '/' },
-            requires: { requires_any: { requirements: [{ provider_name: IDENTITY_PROVIDER }, { allow_missing_or_failed: {} }] } },
-          },
-        ],
       },
+      rules: [
+        {
+          match: { prefix: '/' },
+          requires: { requires_any: { requirements: [{ provider_name: IDENTITY_PROVIDER }, { allow_missing_or_failed: {} }] } },
+        },
+      ],
     },
-  ];
+  };
+}
+
+/**
+ * The request headers only the edge Envoy may write, removed from every request as it arrives:
+ * the claim headers, and `<headerPrefix>sampled`, the header the mirroring route matches.
+ *
+ * jwt_authn writes the claim headers only for a token it verified. Envoy 1.40 also drops a
+ * client's copy when no token verifies, but older Envoys forwarded it under an `allow_missing`
+ * rule (envoyproxy/envoy#35553, fixed filter-wide by #46586). The edge filter strips a client's
+ * sampled header too, but a skipped edge filter (FAIL_OPEN after its module failed to load) would
+ * let any client pick the mirroring route, past every cap.
+ */
+export function edgeWrittenHeaders(headerPrefix: string): string[] {
+  return [...CLAIM_HEADERS.map(([header]) => header), `${headerPrefix}sampled`];
+}
+
+/**
+ * An HTTP connection manager's early header mutation removing `headers`: it runs before the route
+ * is chosen and before any HTTP filter, so neither routing nor a filter ever sees a client's copy.
+ * (An HTTP header_mutation filter would run after the route was chosen, and keep that route.)
+ */
+export function earlyHeaderRemoval(headers: readonly string[]): JsonObject {
+  return {
+    name: 'envoy.http.early_header_mutation.header_mutation',
+    typed_config: {
+      '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
+      mutations: headers.map((header) => ({ remove: header })),
+    },
+  };
 }

@@ -25,6 +25,7 @@ interface RouteConfig {
 }
 interface HttpConnectionManager {
   route_config: RouteConfig;
+  early_header_mutation_extensions?: unknown[];
   http_filters: Array<{ name: string; typed_config: Record<string, unknown> }>;
 }
 interface Bootstrap {
@@ -54,21 +55,32 @@ function primaryRoutes(bootstrap: Bootstrap): Array<{ where: string; removed: st
   );
 }
 
-describe.each(SHIPPED_CONFIGS.map((config) => [config.file, config] as const))('%s', (file, config) => {
-  const load = async (): Promise<Bootstrap> => parse(await readFile(join(PROJECT_ROOT, file), 'utf8')) as Bootstrap;
+async function loadBootstrap(file: string): Promise<Bootstrap> {
+  return parse(await readFile(join(PROJECT_ROOT, file), 'utf8')) as Bootstrap;
+}
 
+describe.each(SHIPPED_CONFIGS.map((config) => [config.file] as const))('%s', (file) => {
   it('removes the shadow marker, in every spelling, on every route to the primary', async () => {
-    const routes = primaryRoutes(await load());
+    const routes = primaryRoutes(await loadBootstrap(file));
     expect(routes.map((route) => route.where)).toEqual([`${EDGE_LISTENER}/edge/sampled`, `${EDGE_LISTENER}/edge/not_sampled`]);
     for (const route of routes) expect(route.removed, route.where).toEqual(expect.arrayContaining(MARKER_SPELLINGS));
     expect(MARKER_SPELLINGS).toEqual(['x-shadowdiff-shadow', 'x-shadowdiff_shadow', 'x_shadowdiff-shadow', 'x_shadowdiff_shadow']);
   });
+});
 
-  it('verifies the bearer token, and removes client copies of its claim headers, before the edge filter reads them', async () => {
-    const edge = (await load()).static_resources.listeners.find((listener) => listener.name === EDGE_LISTENER)!;
-    const filters = edge.filter_chains[0]!.filters[0]!.typed_config.http_filters;
-    const expected = ['envoy.filters.http.header_mutation', 'envoy.filters.http.jwt_authn', ...(config.options.wasm === false ? [] : ['envoy.filters.http.wasm']), 'envoy.filters.http.router'];
-    expect(filters.map((filter) => filter.name)).toEqual(expected);
-    expect(filters[0]!.typed_config['mutations']).toEqual({ request_mutations: CLAIM_HEADERS.map(([header]) => ({ remove: header })) });
+describe.each(SHIPPED_CONFIGS.filter((config) => config.options.wasm !== false).map((config) => [config.file] as const))('%s, whose edge runs the filter', (file) => {
+  it('removes client copies of the claim headers and of the mirroring route\'s header before routing, and verifies the token before the edge filter runs', async () => {
+    const edge = (await loadBootstrap(file)).static_resources.listeners.find((listener) => listener.name === EDGE_LISTENER)!;
+    const hcm = edge.filter_chains[0]!.filters[0]!.typed_config;
+    expect(hcm.http_filters.map((filter) => filter.name)).toEqual(['envoy.filters.http.jwt_authn', 'envoy.filters.http.wasm', 'envoy.filters.http.router']);
+    expect(hcm.early_header_mutation_extensions).toEqual([
+      {
+        name: 'envoy.http.early_header_mutation.header_mutation',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
+          mutations: [...CLAIM_HEADERS.map(([header]) => header), `${DEFAULT_HEADER_PREFIX}sampled`].map((header) => ({ remove: header })),
+        },
+      },
+    ]);
   });
 });

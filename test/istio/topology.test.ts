@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { separatorSpellings } from '../../envoy/headerSpellings.js';
-import { identityFilters, VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
+import { earlyHeaderRemoval, edgeWrittenHeaders, jwtAuthnFilter, VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
 import { DEMO_JWKS_FILE } from '../../examples/identity/demoIdentity.js';
 import { DEMO_ISSUER } from '../../examples/identity/jwt.js';
 import { SHADOW_MARKER_HEADER } from '../../examples/orders/orderRoutes.js';
@@ -121,22 +121,25 @@ describe('where each role of the filter runs', () => {
     expect(wasmPlugin.spec.match).toEqual([{ mode: 'SERVER' }]);
   });
 
-  it('identity: on the same gateway, jwt_authn and the header mutation the shipped bootstrap runs, at the head of the chain', () => {
+  it('identity: on the same gateway, the jwt_authn and early header removal the shipped bootstrap runs, jwt_authn at the head of the chain', () => {
     const identity = named(envoyFilters, 'shadowdiff-identity');
     expect(identity.metadata.namespace).toBe('istio-system');
     expect(identity.spec.workloadSelector?.labels).toEqual(edgeSelector);
-    const [jwt, strip, ...rest] = identity.spec.configPatches;
+    const [jwt, early, ...rest] = identity.spec.configPatches;
     expect(rest).toEqual([]);
-    expect([jwt, strip].map((patch) => [patch?.applyTo, patch?.match.context, patch?.patch.operation, patch?.match.listener?.filterChain?.filter])).toEqual([
-      ['HTTP_FILTER', 'GATEWAY', 'INSERT_FIRST', { name: 'envoy.filters.network.http_connection_manager' }],
-      ['HTTP_FILTER', 'GATEWAY', 'INSERT_BEFORE', { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'shadowdiff.verified_identity' } }],
+    const hcm = { name: 'envoy.filters.network.http_connection_manager' };
+    expect([jwt, early].map((patch) => [patch?.applyTo, patch?.match.context, patch?.patch.operation, patch?.match.listener?.filterChain?.filter])).toEqual([
+      ['HTTP_FILTER', 'GATEWAY', 'INSERT_FIRST', hcm],
+      ['NETWORK_FILTER', 'GATEWAY', 'MERGE', hcm],
     ]);
-    expect(isRecord(jwt?.patch.value) ? jwt.patch.value['name'] : undefined).toBe('shadowdiff.verified_identity');
-    // The same typed configs as the bootstrap's, with the demo's public keys inlined.
-    const [stripFilter, jwtFilter] = identityFilters({ issuer: DEMO_ISSUER, jwks: { inline: readFileSync(join(PROJECT_ROOT, DEMO_JWKS_FILE), 'utf8') } });
+    // The same configs as the bootstrap's, with the demo's public keys inlined.
+    const jwtFilter = jwtAuthnFilter({ issuer: DEMO_ISSUER, jwks: { inline: readFileSync(join(PROJECT_ROOT, DEMO_JWKS_FILE), 'utf8') } });
     const typedConfigOf = (value: unknown): unknown => (isRecord(value) ? value['typed_config'] : undefined);
-    expect(typedConfigOf(strip?.patch.value)).toEqual(stripFilter?.['typed_config']);
-    expect(typedConfigOf(jwt?.patch.value)).toEqual(jwtFilter?.['typed_config']);
+    expect(typedConfigOf(jwt?.patch.value)).toEqual(jwtFilter['typed_config']);
+    expect(typedConfigOf(early?.patch.value)).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      early_header_mutation_extensions: [earlyHeaderRemoval(edgeWrittenHeaders('x-shadowdiff-'))],
+    });
   });
 
   it('every shadowdiff EnvoyFilter inserts the Wasm filter just before the router of the HTTP connection manager', () => {

@@ -3,18 +3,22 @@
 // (envoy/verifiedIdentity.ts) and the real collector. A client-sent segment header must not
 // count, a verified token must, and a flood must be mirrored no faster than the caps, so that it
 // cannot crowd a real route out of the collector's route table.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
 import { generateSigningKey, signToken, type SigningKey, type TokenClaims } from '../../examples/identity/jwt.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headerValue } from '../support/headers.js';
+import { requireFilterWasm } from '../support/paths.js';
 import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { testShippedEdgeConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest } from '../support/upstream.js';
 import { waitUntil } from '../support/waitUntil.js';
+import { withFailurePolicy, withRemoteModule } from './bootstrapEdits.js';
+import { startFaultyEndpoint, type FaultyEndpoint } from './faultyEndpoint.js';
 
 const ISSUER = 'https://issuer.forced-mirroring.test';
 /** The filter's defaults (filter/README.md): per segment, and for the filter as a whole. */
@@ -169,5 +173,41 @@ describe('forced mirroring through Envoy, with the shipped sampling, identity an
     for (const [i, segment] of segments.entries()) expect(mirrored[i], segment).toBeLessThanOrEqual(SEGMENT_CAP * windows);
     expect(mirrored.reduce((sum, count) => sum + count, 0)).toBeLessThanOrEqual(FILTER_CAP * windows);
     expect(mirrored[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('a client-sent sampled header while the edge filter is skipped (FAIL_OPEN, its module failed to load)', () => {
+  let source: FaultyEndpoint | undefined;
+  let stack: Stack | undefined;
+  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
+
+  beforeAll(async () => {
+    source = await startFaultyEndpoint({ kind: 'status', status: 404 });
+    const digest = createHash('sha256').update(await readFile(await requireFilterWasm())).digest('hex');
+    stack = await startStack({
+      edgeConfig: testShippedEdgeConfig(),
+      identity: { issuer: ISSUER, jwks: { inline: key.jwks } },
+      adjustBootstrap: (bootstrap) => withFailurePolicy(withRemoteModule(bootstrap, 'shadowdiff_edge', source!.endpoint, digest), 'shadowdiff_edge', 'FAIL_OPEN'),
+    });
+    expect(stack.envoy.logs()).toContain('Plugin shadowdiff_edge failed to load');
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await source?.close();
+  });
+
+  it('is removed before the route is chosen, so nothing is mirrored (the shadow filter still runs and would mark any copy)', async () => {
+    for (let i = 0; i < 10; i++) {
+      const headers = { 'x-shadowdiff-sampled': '1', ...(i % 2 === 0 ? {} : { 'X-ShadowDiff-Sampled': '1' }), ...bearer({ sub: `emp-${i}`, group: 'employee' }) };
+      const response = await stack!.send(`/skipped/${i}`, headers);
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    const received = await stack!.primary.waitForRequests(10);
+    for (const request of received) expect(headerValue(request.headers, 'x-shadowdiff-sampled'), request.path).toBeUndefined();
+    // The primary saw all ten; a mirrored copy is sent alongside, so it would have arrived by now.
+    await sleep(500);
+    expect(stack!.shadow.requests).toEqual([]);
+    expect((await stack!.envoy.stats()).get('cluster.shadowdiff_shadow_internal.upstream_rq_total') ?? 0).toBe(0);
   });
 });
