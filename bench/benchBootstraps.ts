@@ -36,7 +36,13 @@ function edgeConfig(knobs: FilterKnobs): JsonObject {
     role: 'edge',
     source: 'bench-edge',
     collector: collectorOf(knobs),
-    sampling: { defaultPercent: percent, ...(percent > 0 && percent < 100 ? { keyHeader: 'x-request-id' } : {}) },
+    // Uncapped: the default mirroring caps would turn a load test into a test of the caps.
+    sampling: {
+      defaultPercent: percent,
+      ...(percent > 0 && percent < 100 ? { keyHeader: 'x-request-id' } : {}),
+      maxPerSecond: 0,
+      segmentMaxPerSecond: 0,
+    },
     digest: { json: knobs.json },
     ...(knobs.export === undefined ? {} : { export: knobs.export }),
   };

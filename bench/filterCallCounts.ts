@@ -8,7 +8,7 @@ import { cutDocuments, type CutName } from './corpusCuts.js';
 /**
  * What the filter does per request, counted rather than timed (counts do not depend on how busy the
  * machine is): the proxy_* host calls it makes, and the AssemblyScript runtime calls behind its
- * allocations. The built module runs in filter/emulator; the runtime functions are instrumented in a
+ * allocations. The built module runs in emulator/; the runtime functions are instrumented in a
  * copy of it with binaryen (the pinned asc's own). The module has no name section, so functions are
  * found by their position in the .wat that asc writes beside it.
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
+import { defaultCapsEdgeConfig, edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
 
 function sampled(plugin: Plugin, extra: Headers, path = '/orders/1'): { sampled: boolean; segment?: string; reason?: string } {
   const stream = plugin.newHttpStream();
@@ -180,5 +180,54 @@ describe('segment sampling', () => {
     expect(host.metric('shadowdiff.edge.rate_limited.beta')?.value).toBe(15n);
     host.advanceTimeMs(1000);
     expect(sampled(workers[0]!, [['x-beta', '1']]).sampled).toBe(true);
+  });
+
+  describe('mirroring caps by default (a client that sends a segment header cannot have a flood mirrored)', () => {
+    const SECOND = 1_700_000_000_000_000_000n;
+    const flood = (plugin: Plugin, headers: Headers, count: number, tag: string): number => {
+      let mirrored = 0;
+      for (let i = 0; i < count; i++) if (sampled(plugin, [...headers, ['x-user-id', `${tag}-${i}`]], `/flood/${tag}/${i}`).sampled) mirrored++;
+      return mirrored;
+    };
+
+    it('caps each segment at 50 per second and the filter at 100, and counts each refusal', async () => {
+      const host = await loadHost();
+      const config = defaultCapsEdgeConfig({
+        defaultPercent: 100,
+        segments: [
+          { name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 },
+          { name: 'beta', header: 'x-beta', present: true, percent: 100 },
+          { name: 'eu', header: 'x-region', exact: ['eu'], percent: 100 },
+        ],
+      });
+      const workers = [host.startPlugin(config), host.startPlugin(config)];
+      host.setTimeNanos(SECOND);
+      expect(flood(workers[0]!, [['x-user-group', 'employee']], 200, 'emp')).toBe(50);
+      expect(flood(workers[1]!, [], 200, 'anon')).toBe(50);
+      expect(host.metric('shadowdiff.edge.rate_limited.employees')?.value).toBe(150n);
+      expect(host.metric('shadowdiff.edge.rate_limited.default')?.value).toBe(150n);
+      // 100 of the filter's 100 are taken: a third segment, still under its own cap, gets none.
+      expect(flood(workers[0]!, [['x-beta', '1']], 10, 'beta')).toBe(0);
+      expect(host.metric('shadowdiff.edge.filter_rate_limited')?.value).toBe(10n);
+      expect(host.metric('shadowdiff.edge.rate_limited.beta')?.value).toBe(0n);
+      host.advanceTimeMs(1000);
+      expect(flood(workers[1]!, [['x-region', 'eu']], 60, 'eu')).toBe(50);
+    });
+
+    it('applies segmentMaxPerSecond to segments without their own cap; 0 lifts a cap', async () => {
+      const host = await loadHost();
+      const plugin = host.startPlugin(defaultCapsEdgeConfig({
+        segmentMaxPerSecond: 3,
+        maxPerSecond: 0,
+        segments: [
+          { name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 },
+          { name: 'load', header: 'x-load', present: true, percent: 100, maxPerSecond: 0 },
+        ],
+      }));
+      host.setTimeNanos(SECOND);
+      expect(flood(plugin, [['x-user-group', 'employee']], 10, 'emp')).toBe(3);
+      expect(flood(plugin, [['x-load', '1']], 300, 'load')).toBe(300);
+      expect(host.metric('shadowdiff.edge.filter_rate_limited')?.value).toBe(0n);
+    });
   });
 });
