@@ -3,13 +3,13 @@
 //
 //   taskset -c 0 npx tsx bench/joinWindowFill.ts
 //
-// Part 1 offers both legs of fresh ids to collector/joinWindow.ts with the collector's default
+// Part 1 offers both legs of fresh ids to collector/join/joinWindow.ts with the collector's default
 // limits and prints µs per pair per block of pairs. Part 2 times the bounded-FIFO pattern alone: a
 // plain Map evicting its oldest key through a fresh keys() iterator (what the collector did before),
-// against collector/insertionOrderedMap.ts (what it does now).
+// against collector/join/insertionOrderedMap.ts (what it does now).
 import { parseConfig } from '../collector/config.js';
-import { InsertionOrderedMap } from '../collector/insertionOrderedMap.js';
-import { JoinWindow } from '../collector/joinWindow.js';
+import { InsertionOrderedMap } from '../collector/join/insertionOrderedMap.js';
+import { JoinWindow } from '../collector/join/joinWindow.js';
 import type { DigestRecord } from '../collector/types.js';
 
 const BLOCK = 50_000;

@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { CollectorError, type ErrorDetail } from './errors.js';
-import { fieldGlobProblem, headerGlobProblem } from './ignoreRules.js';
-import { templateProblem } from './routeTemplate.js';
+import { CollectorError, type ErrorDetail } from './http/errors.js';
+import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
+import { templateProblem } from './compare/routeTemplate.js';
 import { formatFieldPath, locateSchemaError } from './schemaErrors.js';
 import type { CollectorConfig } from './types.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultConfig, loadConfig, parseConfig } from '../../collector/config.js';
-import { CollectorError } from '../../collector/errors.js';
+import { CollectorError } from '../../collector/http/errors.js';
 
 function configError(run: () => unknown): CollectorError {
   try {
