@@ -5,11 +5,23 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { CollectorError, type ErrorDetail } from './http/errors.js';
 import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
 import { templateProblem } from './compare/routeTemplate.js';
-import { formatFieldPath, locateSchemaError } from './schemaErrors.js';
+import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schemaErrors.js';
 import type { CollectorConfig } from './types.js';
+
+/** A configuration that cannot be used; `details` names every bad field. Not an HTTP error: it stops start-up or a reload. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+
+  constructor(
+    message: string,
+    readonly details: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
 
 const HEADER_NAME_OR_STAR = "^(\\*|[a-z0-9!#$%&'+.^_`|~-]{1,128})$";
 
@@ -193,11 +205,11 @@ export function parseConfig(raw: unknown, origins: Origins = new Map(), file?: s
       if (located === null) continue;
       details.push(fieldError(formatFieldPath(located.path) || '(config)', located.message, origins));
     }
-    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+    throw new ConfigError(`invalid configuration${where}: ${summarize(details)}`, details);
   }
   const details = semanticProblems(config).map((p) => fieldError(p.field, p.message, origins));
   if (details.length > 0) {
-    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+    throw new ConfigError(`invalid configuration${where}: ${summarize(details)}`, details);
   }
   return config;
 }
@@ -252,13 +264,13 @@ function readConfigFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CollectorError('CONFIG_INVALID', `cannot read config file ${file}: ${reason}`, [{ field: '(file)', message: reason }]);
+    throw new ConfigError(`cannot read config file ${file}: ${reason}`, [{ field: '(file)', message: reason }]);
   }
   try {
     return parseYaml(text) ?? {};
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
-    throw new CollectorError('CONFIG_INVALID', `config file ${file} is not valid YAML/JSON: ${reason}`, [{ field: '(file)', message: reason }]);
+    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${reason}`, [{ field: '(file)', message: reason }]);
   }
 }
 

@@ -3,6 +3,17 @@
 
 import type { ErrorObject } from 'ajv';
 
+/** One located problem: which record (index, id) and which field. */
+export interface ErrorDetail {
+  /** index in `records`, absent for batch-level problems */
+  index?: number;
+  /** the record's correlation id when it was readable */
+  id?: string;
+  /** where in the record (or batch) the problem is, e.g. `status`, `headers["x-a"]`, `records` */
+  field: string;
+  message: string;
+}
+
 export interface LocatedSchemaError {
   /** path segments from the validated root down to the offending value or property */
   path: string[];

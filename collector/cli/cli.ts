@@ -2,10 +2,10 @@
 // Exit codes: 0 ok, 1 the collector failed or answered an error, 2 bad command line or config.
 
 import { parseArgs } from 'node:util';
-import { loadConfig, type ConfigOverride } from '../config.js';
-import { CollectorError, type ErrorBody } from '../http/errors.js';
+import { ConfigError, loadConfig, type ConfigOverride } from '../config.js';
+import type { ErrorBody } from '../http/errors.js';
+import { CliError } from './cliErrors.js';
 import { renderPair, renderReport } from './reportTable.js';
-import { startServer } from '../http/server.js';
 import type { PairView, Report } from '../types.js';
 
 export interface CliIo {
@@ -53,7 +53,7 @@ function isCommand(name: string): name is Command {
   return Object.hasOwn(FLAGS, name);
 }
 
-class UsageError extends CollectorError {
+class UsageError extends CliError {
   constructor(message: string) {
     super('CLI_USAGE', message);
   }
@@ -63,9 +63,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    if (error instanceof CollectorError) {
-      io.stderr(`shadowdiff: ${error.message}${error.code === 'CLI_USAGE' ? '\n(run shadowdiff --help for usage)' : ''}\n`);
-      return error.code === 'CLI_USAGE' || error.code === 'CONFIG_INVALID' ? 2 : 1;
+    const cliError = error instanceof ConfigError ? new CliError(error.code, error.message) : error;
+    if (cliError instanceof CliError) {
+      io.stderr(`shadowdiff: ${cliError.message}${cliError.code === 'CLI_USAGE' ? '\n(run shadowdiff --help for usage)' : ''}\n`);
+      return cliError.exitCode;
     }
     throw error;
   }
@@ -143,7 +144,7 @@ async function report(values: FlagValues, positionals: string[], io: CliIo): Pro
   const route = stringFlag(values, 'route');
   if (route !== undefined) url.searchParams.set('route', route);
   const body = await getJson(url, io);
-  if (!isReport(body)) throw new CollectorError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report`);
+  if (!isReport(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderReport(body, base.href)}\n`);
   return 0;
 }
@@ -154,7 +155,7 @@ async function pair(values: FlagValues, positionals: string[], io: CliIo): Promi
   noPositionals('pair', extra);
   const url = new URL(`v1/pairs/${encodeURIComponent(id)}`, withSlash(baseUrl(values, io)));
   const body = await getJson(url, io);
-  if (!isPairView(body)) throw new CollectorError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair`);
+  if (!isPairView(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderPair(body)}\n`);
   return 0;
 }
@@ -168,6 +169,8 @@ async function collector(values: FlagValues, positionals: string[], io: CliIo): 
   if (port !== undefined) overrides.push({ field: 'listen.port', value: port, origin: '--port' });
   const sources = { file: stringFlag(values, 'config'), env: io.env, overrides };
   const config = loadConfig(sources);
+  // Loaded only here, so `report` and `pair` never load Fastify, the pipeline or the store.
+  const { startServer } = await import('../http/server.js');
   await startServer(config, { sources, handleSignals: true });
   // Keeps running; the signal handlers end the process.
   return 0;
@@ -187,18 +190,18 @@ async function getJson(url: URL, io: CliIo): Promise<unknown> {
     response = await io.fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), headers });
   } catch (error) {
     const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
-    throw new CollectorError('COLLECTOR_UNREACHABLE', `cannot reach the collector at ${url.origin}: ${cause}`);
+    throw new CliError('COLLECTOR_UNREACHABLE', `cannot reach the collector at ${url.origin}: ${cause}`);
   }
   const text = await response.text();
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
-    throw new CollectorError('COLLECTOR_ANSWER', `${url.href} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`);
+    throw new CliError('COLLECTOR_ANSWER', `${url.href} answered ${response.status} with non-JSON: ${text.slice(0, 200)}`);
   }
   if (!response.ok) {
     const error = isErrorBody(body) ? `${body.error.code}: ${body.error.message}` : text.slice(0, 200);
-    throw new CollectorError('COLLECTOR_ANSWER', `${url.href} answered ${response.status}: ${error}`);
+    throw new CliError('COLLECTOR_ANSWER', `${url.href} answered ${response.status}: ${error}`);
   }
   return body;
 }

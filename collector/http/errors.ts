@@ -1,5 +1,10 @@
-// The collector's error catalogue: every error a client, an operator or the CLI can see has a
-// stable code here, so scripts can match on the code and people can read the message.
+// The HTTP error catalogue: every error a client of the collector's API can see has a stable
+// code and status here, so scripts can match on the code and people can read the message.
+// (The CLI's own categories live in cli/cliErrors.ts, the configuration's in config.ts.)
+
+import type { ErrorDetail } from '../schemaErrors.js';
+
+export type { ErrorDetail } from '../schemaErrors.js';
 
 export const ERRORS = {
   UNAUTHORIZED: { status: 401, summary: 'missing or wrong bearer token' },
@@ -13,24 +18,9 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, summary: 'no such endpoint' },
   NOT_READY: { status: 503, summary: 'the collector is shutting down' },
   INTERNAL: { status: 500, summary: 'unexpected error' },
-  CONFIG_INVALID: { status: 0, summary: 'the configuration is invalid' },
-  CLI_USAGE: { status: 0, summary: 'bad command line' },
-  COLLECTOR_UNREACHABLE: { status: 0, summary: 'the collector did not answer' },
-  COLLECTOR_ANSWER: { status: 0, summary: 'the collector answered with an error or something that is not a report' },
 } as const;
 
 export type ErrorCode = keyof typeof ERRORS;
-
-/** One located problem: which record (index, id) and which field. */
-export interface ErrorDetail {
-  /** index in `records`, absent for batch-level problems */
-  index?: number;
-  /** the record's correlation id when it was readable */
-  id?: string;
-  /** where in the record (or batch) the problem is, e.g. `status`, `headers["x-a"]`, `records` */
-  field: string;
-  message: string;
-}
 
 export interface ErrorBody {
   error: { code: ErrorCode; message: string; details?: ErrorDetail[]; moreDetails?: number };
