@@ -1,40 +1,9 @@
-// Public types of the collector. The wire types mirror filter/wire-format.schema.json;
-// values only reach them after that schema has validated them (see batchValidator.ts).
+// Public types of the collector. The wire types are derived from the wire schema
+// (ingest/wireSchema.ts); values only reach them after that schema has validated them.
 
-export type Leg = 'primary' | 'shadow';
-export type JsonState = 'none' | 'ok' | 'malformed';
+import type { DigestRecord } from './ingest/wireSchema.js';
 
-/** One leg of one sampled request, as the filter sends it. */
-export interface DigestRecord {
-  id: string;
-  requestId?: string;
-  leg: Leg;
-  segment: string;
-  reason: 'segment' | 'default';
-  method: string;
-  path: string;
-  authority: string;
-  startUnixMs: number;
-  firstByteUs: number;
-  lastByteUs: number;
-  status: number;
-  complete: boolean;
-  respBytes: number;
-  /** header name -> 8-hex hash */
-  headers: Record<string, string>;
-  bodyHash: string;
-  json: JsonState;
-  /** JSON leaf path -> 8-hex hash of its value */
-  fields: Record<string, string>;
-  fieldsTruncated: boolean;
-}
-
-export interface DigestBatch {
-  v: 1;
-  source: string;
-  sentUnixMs: number;
-  records: DigestRecord[];
-}
+export type { DigestBatch, DigestRecord, JsonState, Leg } from './ingest/wireSchema.js';
 
 /** Milliseconds since the Unix epoch; injected so tests drive the join window without sleeping. */
 export interface Clock {

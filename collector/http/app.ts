@@ -2,7 +2,8 @@
 // drive it with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { BatchValidator, loadWireSchema, type WireSchema } from '../ingest/batchValidator.js';
+import { BatchValidator } from '../ingest/batchValidator.js';
+import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { DiffEngine } from '../pipeline.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
 import { INGEST_PATH, registerIngestRoute } from './ingestRoute.js';
@@ -23,8 +24,6 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** process_* / nodejs_* metrics; default on */
   defaultMetrics?: boolean;
-  /** defaults to filter/wire-format.schema.json, read now */
-  wireSchema?: WireSchema;
 }
 
 declare module 'fastify' {
@@ -36,8 +35,7 @@ declare module 'fastify' {
 
 export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
-  const wireSchema = options.wireSchema ?? loadWireSchema();
-  const validator = new BatchValidator(wireSchema);
+  const validator = new BatchValidator();
   const metrics = new CollectorMetrics({ topK: config.report.topK, defaultMetrics: options.defaultMetrics ?? true });
   const engine = new DiffEngine(config, options.clock ?? systemClock, metrics);
 
@@ -48,7 +46,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     // hostile peer: the filter itself gives up after collector.timeoutMs, at most 60 s.
     requestTimeout: REQUEST_TIMEOUT_MS,
     // Fastify's default (100) would refuse valid correlation ids of 101-128 characters.
-    routerOptions: { maxParamLength: wireSchema.definitions.record.properties.id.maxLength },
+    routerOptions: { maxParamLength: CORRELATION_ID.maxLength },
     // Router errors (bad URL encoding, over-long parameters) skip the error handler; same catalogue here.
     frameworkErrors: (error, _request, reply) => sendError(reply, toCollectorError(error)),
     // The hot path must not log twice per batch; errors are logged by the error handler.
@@ -84,7 +82,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   );
 
   registerIngestRoute(app, { engine, validator, metrics, token: config.token });
-  registerReportRoutes(app, { engine, wireSchema, reportToken: config.reportToken });
+  registerReportRoutes(app, { engine, reportToken: config.reportToken });
   registerOpsRoutes(app, { engine, metrics, isClosing: () => closing, reportToken: config.reportToken });
   return app;
 }

@@ -2,7 +2,7 @@
 // (both digests and the diff of one request).
 
 import type { FastifyInstance } from 'fastify';
-import type { WireSchema } from '../ingest/batchValidator.js';
+import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { requireBearerToken } from './bearerAuth.js';
 import type { DiffEngine } from '../pipeline.js';
 import { CollectorError } from './errors.js';
@@ -16,7 +16,7 @@ interface ReportQuerystring {
   top?: number;
 }
 
-export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffEngine; wireSchema: WireSchema; reportToken: string }): void {
+export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffEngine; reportToken: string }): void {
   const onRequest = requireBearerToken(deps.reportToken, 'reports (reportToken)');
   app.get<{ Querystring: ReportQuerystring }>(
     REPORT_PATH,
@@ -45,7 +45,6 @@ export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffE
   );
 
   // The id rules come from the wire schema, so this endpoint accepts exactly the ids the filter can send.
-  const idSchema = deps.wireSchema.definitions.record.properties.id;
   app.get<{ Params: { id: string } }>(
     PAIR_PATH,
     {
@@ -54,7 +53,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffE
         params: {
           type: 'object',
           required: ['id'],
-          properties: { id: { type: 'string', minLength: 1, maxLength: idSchema.maxLength, pattern: idSchema.pattern } },
+          properties: { id: { type: 'string', minLength: 1, ...CORRELATION_ID } },
         },
       },
     },

@@ -1,39 +1,14 @@
-// Validates digest batches against the filter's wire schema, loaded from filter/ at start-up so
-// the filter and the collector can never disagree about the contract.
+// Validates digest batches against the wire schema (wireSchema.ts, published as
+// filter/wire-format.schema.json), so the filter and the collector cannot disagree about the contract.
 //
 // Policy for a batch with some bad records: the good records are accepted and every bad one is
 // reported (index, id, field). A batch whose envelope is wrong, or with no good record, is
 // rejected whole. The filter never retries, so dropping 31 good legs for one bad one would
 // only turn into spurious shadow_missing/primary_missing counts.
 
-import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { DigestBatch, DigestRecord } from '../types.js';
-import type { ErrorDetail } from '../http/errors.js';
-import { formatFieldPath, locateSchemaError } from '../schemaErrors.js';
-
-export const WIRE_SCHEMA_URL = new URL('../../filter/wire-format.schema.json', import.meta.url);
-
-export interface WireSchema {
-  $id: string;
-  definitions: { record: { properties: { id: { pattern: string; maxLength: number } } } };
-  [key: string]: unknown;
-}
-
-export function loadWireSchema(url: URL = WIRE_SCHEMA_URL): WireSchema {
-  const parsed: unknown = JSON.parse(readFileSync(url, 'utf8'));
-  if (!isWireSchema(parsed)) {
-    throw new Error(`${url.pathname}: not the shadowdiff wire schema (expected $id and definitions.record.properties.id)`);
-  }
-  return parsed;
-}
-
-function isWireSchema(value: unknown): value is WireSchema {
-  if (typeof value !== 'object' || value === null) return false;
-  const v = value as { $id?: unknown; definitions?: { record?: { properties?: { id?: { pattern?: unknown; maxLength?: unknown } } } } };
-  const id = v.definitions?.record?.properties?.id;
-  return typeof v.$id === 'string' && typeof id?.pattern === 'string' && typeof id.maxLength === 'number';
-}
+import { formatFieldPath, locateSchemaError, type ErrorDetail } from '../schemaErrors.js';
+import { WIRE_SCHEMA, type DigestBatch, type DigestRecord, type WireSchema } from './wireSchema.js';
 
 export interface BatchVerdict {
   /** records that passed validation, in batch order */
@@ -53,7 +28,7 @@ export class BatchValidator {
   private readonly thorough: ValidateFunction<DigestBatch>;
   private readonly isRecord: ValidateFunction<DigestRecord>;
 
-  constructor(schema: WireSchema) {
+  constructor(schema: WireSchema = WIRE_SCHEMA) {
     // Two compilations: the fast one stops at the first error (the common, valid case); the
     // thorough one runs only for bad batches, to name every problem.
     this.fast = new Ajv({ strict: true }).compile<DigestBatch>(schema);

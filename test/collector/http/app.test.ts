@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadWireSchema } from '../../../collector/ingest/batchValidator.js';
+import { WIRE_SCHEMA } from '../../../collector/ingest/wireSchema.js';
 import type { DigestRecord, PairView, Report } from '../../../collector/types.js';
 import { batch, legs, record, testApp, type TestApp } from '../fixtures.js';
 
@@ -30,7 +30,7 @@ function metricValue(text: string, series: string): number | undefined {
 describe('POST /v1/batches', () => {
   it('accepts a record shaped exactly like the schema\'s required fields', async () => {
     const t = start();
-    const schema = loadWireSchema() as unknown as { definitions: { record: { required: string[] } } };
+    const schema = WIRE_SCHEMA as unknown as { definitions: { record: { required: string[] } } };
     const required = schema.definitions.record.required;
     const full = record('primary') as unknown as Record<string, unknown>;
     const minimal = Object.fromEntries(required.map((key) => [key, full[key]]));

@@ -1,15 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BatchValidator, loadWireSchema, WIRE_SCHEMA_URL } from '../../../collector/ingest/batchValidator.js';
+import { BatchValidator } from '../../../collector/ingest/batchValidator.js';
+import { WIRE_SCHEMA, WIRE_SCHEMA_URL, wireSchemaJson } from '../../../collector/ingest/wireSchema.js';
 import { batch, record } from '../fixtures.js';
 
-const schema = loadWireSchema();
-const validator = new BatchValidator(schema);
+const schema: unknown = JSON.parse(wireSchemaJson());
+const validator = new BatchValidator(WIRE_SCHEMA);
 
 describe('BatchValidator', () => {
-  it('loads the filter\'s schema file itself, not a copy', () => {
+  it('validates with the schema published as filter/wire-format.schema.json, and that file is the generated one (npm run gen:wire-schema)', () => {
     expect(WIRE_SCHEMA_URL.pathname).toMatch(/\/filter\/wire-format\.schema\.json$/);
     expect(schema).toEqual(JSON.parse(readFileSync(WIRE_SCHEMA_URL, 'utf8')));
+    expect(readFileSync(WIRE_SCHEMA_URL, 'utf8')).toBe(wireSchemaJson());
   });
 
   it('accepts a valid batch as is', () => {
