@@ -6,7 +6,8 @@ import { ConfigError, loadConfig, type ConfigOverride } from '../config.js';
 import type { ErrorBody } from '../http/errors.js';
 import { CliError } from './cliErrors.js';
 import { renderPair, renderReport } from './reportTable.js';
-import type { PairView, Report } from '../types.js';
+import { Ajv } from 'ajv';
+import { PairViewSchema, ReportSchema } from '../report/reportSchema.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -144,7 +145,7 @@ async function report(values: FlagValues, positionals: string[], io: CliIo): Pro
   const route = stringFlag(values, 'route');
   if (route !== undefined) url.searchParams.set('route', route);
   const body = await getJson(url, io);
-  if (!isReport(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report`);
+  if (!isReport(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report (${responses.errorsText(isReport.errors)})`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderReport(body, base.href)}\n`);
   return 0;
 }
@@ -155,7 +156,7 @@ async function pair(values: FlagValues, positionals: string[], io: CliIo): Promi
   noPositionals('pair', extra);
   const url = new URL(`v1/pairs/${encodeURIComponent(id)}`, withSlash(baseUrl(values, io)));
   const body = await getJson(url, io);
-  if (!isPairView(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair`);
+  if (!isPairView(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair (${responses.errorsText(isPairView.errors)})`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderPair(body)}\n`);
   return 0;
 }
@@ -214,12 +215,8 @@ function isErrorBody(value: unknown): value is ErrorBody {
   return isObject(value) && isObject(value.error) && typeof value.error.code === 'string' && typeof value.error.message === 'string';
 }
 
-// The collector's answers are trusted to match types.ts once their shape is recognised; these
-// checks catch pointing --url at something that is not a collector.
-function isReport(value: unknown): value is Report {
-  return isObject(value) && Array.isArray(value.routes) && isObject(value.totals) && typeof value.generatedAtUnixMs === 'number';
-}
-
-function isPairView(value: unknown): value is PairView {
-  return isObject(value) && typeof value.id === 'string' && typeof value.state === 'string' && 'diff' in value;
-}
+// What a collector answers is checked against the response schemas it serves with, so pointing
+// --url at something else (or at a collector of another version) is named, not rendered as junk.
+const responses = new Ajv({ strict: true, allErrors: true });
+const isReport = responses.compile(ReportSchema);
+const isPairView = responses.compile(PairViewSchema);

@@ -1,6 +1,16 @@
 // Renders the report and pair views as plain-text tables for the CLI. Pure: data in, text out.
 
-import type { FallbackReason, PairView, Report, RouteReport } from '../types.js';
+import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
+import type { PairView, Report, RouteReport } from '../report/reportSchema.js';
+
+const KIND_LABELS = {
+  status_class: 'status class',
+  status: 'status',
+  completion: 'completion',
+  header: 'header',
+  body: 'body',
+  field: 'field',
+} as const satisfies Record<DivergenceKind, string>;
 
 type Align = 'left' | 'right';
 
@@ -28,9 +38,7 @@ function ms(value: number | null): string {
 }
 
 function fallbackSummary(reasons: Record<FallbackReason, number>): string {
-  const parts = Object.entries(reasons)
-    .filter(([, n]) => n > 0)
-    .map(([reason, n]) => `${reason} ${n}`);
+  const parts = FALLBACK_REASONS.filter((reason) => reasons[reason] > 0).map((reason) => `${reason} ${reasons[reason]}`);
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
@@ -74,11 +82,10 @@ export function renderReport(report: Report, source: string): string {
 
 function renderRouteDetail(route: RouteReport): string[] {
   if (route.diverged === 0 && route.fields.length === 0) return [];
-  const k = route.kinds;
   const out = [
     '',
     `${route.route}`,
-    `  kinds: status class ${k.status_class}, status ${k.status}, completion ${k.completion}, header ${k.header}, body ${k.body}, field ${k.field}`,
+    `  kinds: ${DIVERGENCE_KINDS.map((kind) => `${KIND_LABELS[kind]} ${route.kinds[kind]}`).join(', ')}`,
     `  errors: shadow only ${route.errors.shadowOnly}, primary only ${route.errors.primaryOnly}; rate delta ${percent(route.errors.rateDelta, 2)}`,
     `  fields compared in ${route.structurallyCompared} pairs; body hash decided ${route.bodyFallback.pairs}${fallbackSummary(route.bodyFallback.reasons)}`,
   ];

@@ -6,7 +6,7 @@ import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { requireBearerToken } from './bearerAuth.js';
 import type { DiffEngine } from '../pipeline.js';
 import { CollectorError } from './errors.js';
-import type { PairView, Report } from '../types.js';
+import { PairViewSchema, ReportSchema, type PairView, type Report } from '../report/reportSchema.js';
 
 export const REPORT_PATH = '/v1/report';
 export const PAIR_PATH = '/v1/pairs/:id';
@@ -31,6 +31,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffE
             top: { type: 'integer', minimum: 1, maximum: 1000 },
           },
         },
+        response: { 200: ReportSchema },
       },
     },
     async (request): Promise<Report> => {
@@ -55,6 +56,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffE
           required: ['id'],
           properties: { id: { type: 'string', minLength: 1, ...CORRELATION_ID } },
         },
+        response: { 200: PairViewSchema },
       },
     },
     async (request): Promise<PairView> => {

@@ -6,7 +6,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../http/errors.js';
 import type { FieldTally, RouteTally } from '../score/scoreboard.js';
-import type { DivergenceKind, FallbackReason, Leg, PairDiff, PairOutcome } from '../types.js';
+import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason, type PairDiff } from '../compare/divergence.js';
+import { LEGS, type Leg } from '../ingest/wireSchema.js';
+import { PAIR_OUTCOMES, type PairOutcome } from '../join/outcomes.js';
 import { wilson } from '../score/wilson.js';
 
 /** What gauges read at scrape time. */
@@ -17,13 +19,10 @@ export interface MetricsSource {
   topFields(tally: RouteTally, k: number): FieldTally[];
 }
 
-export type BatchResult = 'accepted' | 'partial' | 'rejected';
+export const BATCH_RESULTS = ['accepted', 'partial', 'rejected'] as const;
+export type BatchResult = (typeof BATCH_RESULTS)[number];
 
-const LEGS: readonly Leg[] = ['primary', 'shadow'];
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
-const OUTCOMES: readonly PairOutcome[] = ['match', 'diverged', 'shadow_missing', 'primary_missing'];
-const KINDS: readonly DivergenceKind[] = ['status_class', 'status', 'completion', 'header', 'body', 'field'];
-const FALLBACKS: readonly FallbackReason[] = ['json_none', 'json_malformed', 'json_state_differs', 'fields_truncated', 'no_fields'];
 
 interface RouteSeries {
   outcomes: Record<PairOutcome, Counter.Internal>;
@@ -267,9 +266,9 @@ export class CollectorMetrics {
     let series = this.perRoute.get(route);
     if (series === undefined) {
       series = {
-        outcomes: bind(OUTCOMES, (outcome) => zeroed(this.pairs.labels({ route, outcome }))),
-        kinds: bind(KINDS, (kind) => zeroed(this.divergences.labels({ route, kind }))),
-        fallback: bind(FALLBACKS, (reason) => zeroed(this.bodyFallback.labels({ route, reason }))),
+        outcomes: bind(PAIR_OUTCOMES, (outcome) => zeroed(this.pairs.labels({ route, outcome }))),
+        kinds: bind(DIVERGENCE_KINDS, (kind) => zeroed(this.divergences.labels({ route, kind }))),
+        fallback: bind(FALLBACK_REASONS, (reason) => zeroed(this.bodyFallback.labels({ route, reason }))),
         latency: bind(LEGS, (leg) => this.latency.labels({ route, leg })),
       };
       this.perRoute.set(route, series);

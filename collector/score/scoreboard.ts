@@ -4,7 +4,9 @@
 
 import { LatencySketch } from './latencySketch.js';
 import { noiseReason, sampleValue, type NoiseSettings } from './noise.js';
+import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
 import { isError } from '../compare/pairCompare.js';
+import { zeroCounts } from '../schema/countsBy.js';
 import type {
   Coverage,
   DiffChange,
@@ -295,9 +297,9 @@ export class Scoreboard {
         shadowMissing: 0,
         primaryMissing: 0,
         evicted: 0,
-        kinds: { status_class: 0, status: 0, completion: 0, header: 0, body: 0, field: 0 },
+        kinds: zeroCounts(DIVERGENCE_KINDS),
         fallbackPairs: 0,
-        fallback: { json_none: 0, json_malformed: 0, json_state_differs: 0, fields_truncated: 0, no_fields: 0 },
+        fallback: zeroCounts(FALLBACK_REASONS),
         structurallyCompared: 0,
         primaryErrors: 0,
         shadowErrors: 0,
@@ -315,15 +317,20 @@ export class Scoreboard {
   }
 }
 
+/** Which count a change adds to. */
+const CHANGE_COUNTERS = {
+  changed: 'changed',
+  missing_in_shadow: 'missingInShadow',
+  extra_in_shadow: 'extraInShadow',
+} as const satisfies Record<DiffChange, keyof ChangeTally>;
+
 function emptyChangeTally(): ChangeTally {
   return { divergentPairs: 0, changed: 0, missingInShadow: 0, extraInShadow: 0, examples: [], nextExample: 0 };
 }
 
 function countChange(tally: ChangeTally, change: DiffChange, id: string, maxExamples: number): void {
   tally.divergentPairs++;
-  if (change === 'changed') tally.changed++;
-  else if (change === 'missing_in_shadow') tally.missingInShadow++;
-  else tally.extraInShadow++;
+  tally[CHANGE_COUNTERS[change]]++;
   if (maxExamples === 0) return;
   // Keep the most recent examples: they are the ones the pair store still holds.
   tally.examples[tally.nextExample] = id;
