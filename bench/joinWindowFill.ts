@@ -17,9 +17,8 @@ const BLOCKS = 8;
 
 function joinWindowFill(): void {
   const { join } = parseConfig({});
-  const ignore = (): void => {};
-  const window = new JoinWindow(join, { paired: ignore, unpaired: ignore, evicted: ignore, duplicate: ignore, late: ignore });
-  // Only id and leg matter to the window; the sink ignores the rest.
+  const window = new JoinWindow(join);
+  // Only id and leg matter to the window; what offer() returns is dropped.
   const leg = (id: string, which: 'primary' | 'shadow'): DigestRecord => ({ id, leg: which }) as DigestRecord;
   const now = Date.now();
   let n = 0;

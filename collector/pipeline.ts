@@ -1,14 +1,20 @@
-// The collector's core, without I/O: records in, joined and compared pairs out, into the
-// scoreboard, the metrics and the pair store. The clock is injected, so tests move time by hand.
+// The collector's pipeline, without I/O: ingest → join → compare → score. Each stage is a plain
+// call that returns what happened; this coordinator passes the outcome on, so a request is
+// counted in one place (resolve) and the metrics derive from the same outcome. The clock is
+// injected, so tests move time by hand.
 
-import { IgnoreRules } from './compare/ignoreRules.js';
-import { JoinWindow, type JoinSink } from './join/joinWindow.js';
-import type { CollectorMetrics, MetricsSource } from './metrics/collectorMetrics.js';
 import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
-import { PairStore, type PairStoreSnapshot } from './store/pairStore.js';
+import { IgnoreRules } from './compare/ignoreRules.js';
 import { OTHER_ROUTE, RouteResolver, type RouteResolverSnapshot } from './compare/routeTemplate.js';
-import { Scoreboard, type FieldTally, type RouteTally, type ScoreboardSnapshot } from './score/scoreboard.js';
-import type { Clock, CollectorConfig, DigestRecord, IgnoreConfig, MissingOutcome, PairView, Report } from './types.js';
+import type { DigestRecord } from './ingest/wireSchema.js';
+import { JoinWindow, type ClosedWindow } from './join/joinWindow.js';
+import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
+import { buildReport } from './report/buildReport.js';
+import type { PairView, Report } from './report/reportSchema.js';
+import type { Resolution } from './score/resolution.js';
+import { Scoreboard, type ScoreboardSnapshot } from './score/scoreboard.js';
+import { PairStore, type PairStoreSnapshot } from './store/pairStore.js';
+import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
 export interface IngestSummary {
   accepted: number;
@@ -24,8 +30,8 @@ export interface ReportQuery {
 }
 
 /** Everything the collector has learned, as plain JSON: what the store persists. */
-export interface EngineSnapshot {
-  version: typeof ENGINE_SNAPSHOT_VERSION;
+export interface PipelineSnapshot {
+  version: typeof PIPELINE_SNAPSHOT_VERSION;
   savedAtUnixMs: number;
   scoreboard: ScoreboardSnapshot;
   routes: RouteResolverSnapshot;
@@ -34,9 +40,9 @@ export interface EngineSnapshot {
   pending: Array<[string, number]>;
 }
 
-export const ENGINE_SNAPSHOT_VERSION = 1;
+export const PIPELINE_SNAPSHOT_VERSION = 1;
 
-export class DiffEngine implements JoinSink, MetricsSource {
+export class Pipeline {
   private readonly join: JoinWindow;
   private readonly routes: RouteResolver;
   private readonly scoreboard: Scoreboard;
@@ -51,7 +57,7 @@ export class DiffEngine implements JoinSink, MetricsSource {
     private readonly clock: Clock,
     private readonly metrics: CollectorMetrics,
   ) {
-    this.join = new JoinWindow(config.join, this);
+    this.join = new JoinWindow(config.join);
     this.routes = new RouteResolver(config.routes.templates, config.routes.max);
     this.scoreboard = new Scoreboard({
       examplesPerField: config.report.examplesPerField,
@@ -61,27 +67,42 @@ export class DiffEngine implements JoinSink, MetricsSource {
     this.pairs = new PairStore(config.pairs);
     this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
     this.ignore = new IgnoreRules(config.ignore);
-    metrics.attach(this);
   }
 
-  /** Feeds validated records through the join. */
+  /** Feeds validated records through the join; pairs that complete are compared and scored now. */
   ingest(records: readonly DigestRecord[]): IngestSummary {
     const now = this.clock.now();
-    this.join.expire(now);
+    this.closeWindows(this.join.expire(now));
     const totals = this.scoreboard.totals;
     this.changes++;
-    const duplicatesBefore = totals.duplicates;
-    const lateBefore = totals.late;
+    const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
     for (const record of records) {
       totals.records[record.leg]++;
       this.metrics.recordReceived(record.leg);
-      this.join.offer(record, now);
+      const event = this.join.offer(record, now);
+      switch (event.kind) {
+        case 'waiting':
+          if (event.evicted !== null) this.resolve({ kind: 'evicted', route: this.route(event.evicted), record: event.evicted });
+          break;
+        case 'paired': {
+          const route = this.route(event.primary);
+          const diff = comparePair(event.primary, event.shadow, this.ignore.forRoute(route), this.headerSelection);
+          this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff });
+          break;
+        }
+        case 'duplicate':
+          summary.duplicates++;
+          totals.duplicates++;
+          this.metrics.duplicate(record.leg);
+          break;
+        case 'late':
+          summary.late++;
+          totals.late++;
+          this.metrics.late(record.leg);
+          break;
+      }
     }
-    return {
-      accepted: records.length,
-      duplicates: totals.duplicates - duplicatesBefore,
-      late: totals.late - lateBefore,
-    };
+    return summary;
   }
 
   countRejected(records: number): void {
@@ -92,16 +113,20 @@ export class DiffEngine implements JoinSink, MetricsSource {
 
   /** Closes expired join windows; called by the sweep timer and before every read. */
   tick(): void {
-    if (this.join.expire(this.clock.now()) > 0) this.changes++;
+    const closed = this.join.expire(this.clock.now());
+    if (closed.length > 0) {
+      this.closeWindows(closed);
+      this.changes++;
+    }
   }
 
   get changeCount(): number {
     return this.changes;
   }
 
-  snapshot(): EngineSnapshot {
+  snapshot(): PipelineSnapshot {
     return {
-      version: ENGINE_SNAPSHOT_VERSION,
+      version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: this.clock.now(),
       scoreboard: this.scoreboard.snapshot(),
       routes: this.routes.snapshot(),
@@ -111,11 +136,11 @@ export class DiffEngine implements JoinSink, MetricsSource {
   }
 
   /**
-   * Takes over a snapshot from before a restart (on an engine that has seen nothing yet). The
+   * Takes over a snapshot from before a restart (on a pipeline that has seen nothing yet). The
    * legs that were pending then are gone: they are counted in `totals.lostOnRestart`, and their
    * ids remembered so that a partner arriving now counts as late, not as a new missing leg.
    */
-  restore(snapshot: EngineSnapshot): void {
+  restore(snapshot: PipelineSnapshot): void {
     this.scoreboard.restore(snapshot.scoreboard);
     this.routes.restore(snapshot.routes);
     this.pairs.restore(snapshot.pairs);
@@ -131,32 +156,16 @@ export class DiffEngine implements JoinSink, MetricsSource {
 
   report(query: ReportQuery = {}): Report {
     this.tick();
-    const routes = this.scoreboard.routeReports(query.top ?? this.config.report.topK, query.route);
-    let matched = 0;
-    let diverged = 0;
-    for (const tally of this.scoreboard.routeTallies()) {
-      matched += tally.pairs - tally.diverged;
-      diverged += tally.diverged;
-    }
-    const totals = this.scoreboard.totals;
-    return {
+    return buildReport({
+      board: this.scoreboard,
+      top: query.top ?? this.config.report.topK,
+      route: query.route,
       generatedAtUnixMs: this.clock.now(),
       windowMs: this.config.join.windowMs,
-      totals: {
-        records: { ...totals.records },
-        duplicates: totals.duplicates,
-        late: totals.late,
-        rejectedRecords: totals.rejectedRecords,
-        lostOnRestart: totals.lostOnRestart,
-        pending: this.join.pendingCount,
-        matched,
-        diverged,
-        coverage: this.scoreboard.coverage(this.scoreboard.routeTallies()),
-      },
+      pending: this.join.pendingCount,
       routesTracked: this.routes.size,
       routeOverflows: this.routes.overflows,
-      routes,
-    };
+    });
   }
 
   hasRoute(route: string): boolean {
@@ -173,69 +182,47 @@ export class DiffEngine implements JoinSink, MetricsSource {
     return this.pairs.get(id);
   }
 
-  // ---------------------------------------------------------------- JoinSink
-
-  paired(primary: DigestRecord, shadow: DigestRecord): void {
-    const route = this.route(primary);
-    const diff = comparePair(primary, shadow, this.ignore.forRoute(route), this.headerSelection);
-    this.scoreboard.recordPair(route, primary.id, primary, shadow, diff);
-    this.metrics.pair(route, diff, primary.lastByteUs, shadow.lastByteUs);
-    this.pairs.add({ id: primary.id, state: 'paired', route, primary, shadow, diff, resolvedAtUnixMs: this.clock.now() });
-  }
-
-  unpaired(record: DigestRecord, outcome: MissingOutcome): void {
-    const route = this.route(record);
-    this.scoreboard.recordMissing(route, outcome);
-    this.metrics.missing(route, outcome);
-    this.retainUnpaired(record, outcome, route);
-  }
-
-  evicted(record: DigestRecord): void {
-    const route = this.route(record);
-    this.scoreboard.recordEvicted(route);
-    this.metrics.evicted();
-    this.retainUnpaired(record, 'evicted', route);
-  }
-
-  duplicate(record: DigestRecord): void {
-    this.scoreboard.totals.duplicates++;
-    this.metrics.duplicate(record.leg);
-  }
-
-  late(record: DigestRecord): void {
-    this.scoreboard.totals.late++;
-    this.metrics.late(record.leg);
-  }
-
-  // ---------------------------------------------------------------- MetricsSource
-
-  pendingJoins(): number {
-    return this.join.pendingCount;
-  }
-
-  routesTracked(): number {
-    return this.routes.size;
-  }
-
-  routeTallies(): Iterable<RouteTally> {
-    return this.scoreboard.routeTallies();
-  }
-
-  topFields(tally: RouteTally, k: number): FieldTally[] {
-    return this.scoreboard.topFields(tally, k);
+  /** What the scrape-time gauges show, read after closing expired windows. */
+  metricsReading(): MetricsReading {
+    this.tick();
+    const topK = this.config.report.topK;
+    const routes = [...this.scoreboard.routeTallies()].map((tally) => ({
+      route: tally.route,
+      pairs: tally.pairs,
+      diverged: tally.diverged,
+      topFields: this.scoreboard.topFields(tally, topK),
+    }));
+    return { pendingJoins: this.join.pendingCount, routesTracked: this.routes.size, routes };
   }
 
   // ----------------------------------------------------------------
+
+  private closeWindows(closed: readonly ClosedWindow[]): void {
+    for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome });
+  }
+
+  /** The one place a resolved request is counted: scoreboard, metrics and pair store see the same outcome. */
+  private resolve(resolution: Resolution): void {
+    this.scoreboard.record(resolution);
+    this.metrics.resolved(resolution);
+    this.pairs.add(pairView(resolution, this.clock.now()));
+  }
 
   private route(record: DigestRecord): string {
     const route = this.routes.resolve(record.method, record.path);
     if (route === OTHER_ROUTE) this.metrics.routeOverflow();
     return route;
   }
+}
 
-  private retainUnpaired(record: DigestRecord, state: MissingOutcome | 'evicted', route: string): void {
-    const primary = record.leg === 'primary' ? record : null;
-    const shadow = record.leg === 'shadow' ? record : null;
-    this.pairs.add({ id: record.id, state, route, primary, shadow, diff: null, resolvedAtUnixMs: this.clock.now() });
+function pairView(resolution: Resolution, now: number): PairView {
+  if (resolution.kind === 'paired') {
+    const { primary, shadow, route, diff } = resolution;
+    return { id: primary.id, state: 'paired', route, primary, shadow, diff, resolvedAtUnixMs: now };
   }
+  const { record, route } = resolution;
+  const state = resolution.kind === 'missing' ? resolution.outcome : 'evicted';
+  const primary = record.leg === 'primary' ? record : null;
+  const shadow = record.leg === 'shadow' ? record : null;
+  return { id: record.id, state, route, primary, shadow, diff: null, resolvedAtUnixMs: now };
 }

@@ -4,7 +4,7 @@
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { BatchValidator } from '../ingest/batchValidator.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
-import { DiffEngine } from '../pipeline.js';
+import { Pipeline } from '../pipeline.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
 import { INGEST_PATH, registerIngestRoute } from './ingestRoute.js';
 import { CollectorMetrics } from '../metrics/collectorMetrics.js';
@@ -28,16 +28,16 @@ export interface BuildAppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** the join/compare/score core; the server reloads its ignore rules on SIGHUP */
-    engine: DiffEngine;
+    /** ingest → join → compare → score; the server reloads its ignore rules on SIGHUP and snapshots it */
+    pipeline: Pipeline;
   }
 }
 
 export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
   const validator = new BatchValidator();
-  const metrics = new CollectorMetrics({ topK: config.report.topK, defaultMetrics: options.defaultMetrics ?? true });
-  const engine = new DiffEngine(config, options.clock ?? systemClock, metrics);
+  const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics);
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -54,7 +54,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     // Query strings need coercion ("10" -> 10) but unknown parameters must be refused, not dropped.
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
-  app.decorate('engine', engine);
+  app.decorate('pipeline', pipeline);
   // Fastify parses text/plain by default; batches are JSON only, anything else is a 415.
   app.removeContentTypeParser('text/plain');
 
@@ -63,7 +63,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     closing = true;
   });
   // The only timer: closes expired join windows even when no batch arrives.
-  const sweep = setInterval(() => engine.tick(), config.join.sweepIntervalMs);
+  const sweep = setInterval(() => pipeline.tick(), config.join.sweepIntervalMs);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 
@@ -81,9 +81,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     reply.status(404).send(errorBody('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
 
-  registerIngestRoute(app, { engine, validator, metrics, token: config.token });
-  registerReportRoutes(app, { engine, reportToken: config.reportToken });
-  registerOpsRoutes(app, { engine, metrics, isClosing: () => closing, reportToken: config.reportToken });
+  registerIngestRoute(app, { pipeline, validator, metrics, token: config.token });
+  registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
+  registerOpsRoutes(app, { pipeline, metrics, isClosing: () => closing, reportToken: config.reportToken });
   return app;
 }
 

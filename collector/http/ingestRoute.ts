@@ -1,4 +1,4 @@
-// POST /v1/batches: authenticate, validate against the wire schema, feed the engine.
+// POST /v1/batches: authenticate, validate against the wire schema, feed the pipeline.
 //
 // Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
 // the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BatchValidator } from '../ingest/batchValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
-import type { DiffEngine } from '../pipeline.js';
+import type { Pipeline } from '../pipeline.js';
 import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
 
@@ -23,7 +23,7 @@ export interface IngestResponse {
 
 export function registerIngestRoute(
   app: FastifyInstance,
-  deps: { engine: DiffEngine; validator: BatchValidator; metrics: CollectorMetrics; token: string },
+  deps: { pipeline: Pipeline; validator: BatchValidator; metrics: CollectorMetrics; token: string },
 ): void {
   app.post(
     INGEST_PATH,
@@ -32,12 +32,12 @@ export function registerIngestRoute(
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
         deps.metrics.batch('rejected');
-        deps.engine.countRejected(verdict.received);
+        deps.pipeline.countRejected(verdict.received);
         const details = [...verdict.batchErrors, ...verdict.recordErrors];
         throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
       }
-      const summary = deps.engine.ingest(verdict.records);
-      deps.engine.countRejected(verdict.rejectedRecords);
+      const summary = deps.pipeline.ingest(verdict.records);
+      deps.pipeline.countRejected(verdict.rejectedRecords);
       deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
       return {
         ...summary,

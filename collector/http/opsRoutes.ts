@@ -2,13 +2,13 @@
 
 import type { FastifyInstance } from 'fastify';
 import { requireBearerToken } from './bearerAuth.js';
-import type { DiffEngine } from '../pipeline.js';
+import type { Pipeline } from '../pipeline.js';
 import { CollectorError } from './errors.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
 
 export function registerOpsRoutes(
   app: FastifyInstance,
-  deps: { engine: DiffEngine; metrics: CollectorMetrics; isClosing: () => boolean; reportToken: string },
+  deps: { pipeline: Pipeline; metrics: CollectorMetrics; isClosing: () => boolean; reportToken: string },
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
@@ -21,8 +21,7 @@ export function registerOpsRoutes(
   // Metrics carry route and field names, as the report does: the same token guards them.
   // Liveness and readiness stay open for probes.
   app.get('/metrics', { onRequest: requireBearerToken(deps.reportToken, 'metrics (reportToken)') }, async (_request, reply) => {
-    deps.engine.tick();
     reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.registry.metrics();
+    return deps.metrics.render(deps.pipeline.metricsReading());
   });
 }

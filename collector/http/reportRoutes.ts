@@ -4,7 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { requireBearerToken } from './bearerAuth.js';
-import type { DiffEngine } from '../pipeline.js';
+import type { Pipeline } from '../pipeline.js';
 import { CollectorError } from './errors.js';
 import { PairViewSchema, ReportSchema, type PairView, type Report } from '../report/reportSchema.js';
 
@@ -16,7 +16,7 @@ interface ReportQuerystring {
   top?: number;
 }
 
-export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffEngine; reportToken: string }): void {
+export function registerReportRoutes(app: FastifyInstance, deps: { pipeline: Pipeline; reportToken: string }): void {
   const onRequest = requireBearerToken(deps.reportToken, 'reports (reportToken)');
   app.get<{ Querystring: ReportQuerystring }>(
     REPORT_PATH,
@@ -36,12 +36,12 @@ export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffE
     },
     async (request): Promise<Report> => {
       const { route, top } = request.query;
-      if (route !== undefined && !deps.engine.hasRoute(route)) {
+      if (route !== undefined && !deps.pipeline.hasRoute(route)) {
         throw new CollectorError('ROUTE_NOT_FOUND', `no route ${JSON.stringify(route)} in the report (routes look like "GET /orders/{id}")`, [
           { field: 'querystring.route', message: 'no such route' },
         ]);
       }
-      return deps.engine.report({ route, top });
+      return deps.pipeline.report({ route, top });
     },
   );
 
@@ -60,7 +60,7 @@ export function registerReportRoutes(app: FastifyInstance, deps: { engine: DiffE
       },
     },
     async (request): Promise<PairView> => {
-      const view = deps.engine.pair(request.params.id);
+      const view = deps.pipeline.pair(request.params.id);
       if (view === undefined) {
         throw new CollectorError('PAIR_NOT_FOUND', `correlation id ${request.params.id} is unknown or no longer retained (see pairs.keepDiverged / pairs.keepOther)`);
       }

@@ -42,11 +42,11 @@ export async function startServer(config: CollectorConfig, options: StartOptions
     `shadowdiff collector listening on ${url}, batches at POST ${url}/v1/batches`,
   );
 
-  let savedAtChange = app.engine.changeCount;
+  let savedAtChange = app.pipeline.changeCount;
   const save = (): void => {
-    if (store === null || app.engine.changeCount === savedAtChange) return;
-    const change = app.engine.changeCount;
-    store.save(app.engine.snapshot());
+    if (store === null || app.pipeline.changeCount === savedAtChange) return;
+    const change = app.pipeline.changeCount;
+    store.save(app.pipeline.snapshot());
     savedAtChange = change;
   };
   const snapshots = setInterval(() => {
@@ -90,7 +90,7 @@ export async function startServer(config: CollectorConfig, options: StartOptions
   const reload = (): void => {
     try {
       const fresh = loadConfig(options.sources);
-      app.engine.setIgnoreRules(fresh.ignore);
+      app.pipeline.setIgnoreRules(fresh.ignore);
       app.log.info('SIGHUP: ignore rules reloaded (other settings take effect on restart)');
     } catch (error) {
       app.log.error(`SIGHUP: configuration not reloaded: ${error instanceof Error ? error.message : String(error)}`);
@@ -116,9 +116,9 @@ function restoreFrom(store: SnapshotStore, app: FastifyInstance): void {
   if (loaded.kind === 'unreadable') {
     app.log.error(`store ${store.path} is not a readable snapshot (${loaded.reason}); moved to ${loaded.movedTo}, starting empty`);
   } else if (loaded.kind === 'restored') {
-    app.engine.restore(loaded.snapshot);
+    app.pipeline.restore(loaded.snapshot);
     // Saved at once: the lost legs are counted now, and a second restart must not count them again.
-    store.save(app.engine.snapshot());
+    store.save(app.pipeline.snapshot());
     const lost = loaded.snapshot.pending.length;
     app.log.info({ lost_pending_legs: lost }, `restored the report and pairs saved at ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()} from ${store.path}`);
   }

@@ -4,24 +4,37 @@
 // insertion-ordered maps (arrival order is deadline order, because the window is fixed), so nothing
 // ever scans history (InsertionOrderedMap says why a plain Map's front is not O(1)).
 // No per-entry timers exist; whoever owns the window calls expire() (on ingest and on a sweep).
+// Both calls return what happened (a JoinEvent, the windows that closed); nothing calls back.
 //
 // Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
 // once and a leg arriving after its partner's window closed is reported as late rather than
 // opening a new entry that would later be miscounted as a second missing leg.
 
 import { InsertionOrderedMap } from './insertionOrderedMap.js';
-import type { DigestRecord, MissingOutcome } from '../types.js';
+import type { DigestRecord } from '../ingest/wireSchema.js';
+import type { MissingOutcome } from './outcomes.js';
 
-export interface JoinSink {
-  paired(primary: DigestRecord, shadow: DigestRecord): void;
-  unpaired(record: DigestRecord, outcome: MissingOutcome): void;
-  /** Dropped unpaired because the pending cap was reached (oldest first). */
-  evicted(record: DigestRecord): void;
-  /** The same (id, leg) was seen before. */
-  duplicate(record: DigestRecord): void;
+/** What offering one record did. */
+export type JoinEvent =
+  /** The first leg of its id: it waits for its partner. `evicted`: the oldest pending leg, dropped unpaired because the pending cap was reached. */
+  | { kind: 'waiting'; evicted: DigestRecord | null }
+  | { kind: 'paired'; primary: DigestRecord; shadow: DigestRecord }
+  /** The same (id, leg) was seen before: dropped, the first copy is the one judged. */
+  | { kind: 'duplicate' }
   /** The other leg of this id was already resolved as missing or evicted. */
-  late(record: DigestRecord): void;
+  | { kind: 'late' };
+
+/** A window that closed with one leg only. */
+export interface ClosedWindow {
+  record: DigestRecord;
+  outcome: MissingOutcome;
 }
+
+// The events without data are shared, so the hot path allocates nothing for them.
+const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: null });
+const DUPLICATE: JoinEvent = Object.freeze({ kind: 'duplicate' });
+const LATE: JoinEvent = Object.freeze({ kind: 'late' });
+const NOTHING_CLOSED: readonly ClosedWindow[] = Object.freeze([]);
 
 export interface JoinWindowOptions {
   windowMs: number;
@@ -51,10 +64,7 @@ export class JoinWindow {
   private readonly pending = new InsertionOrderedMap<JoinEntry>();
   private readonly remembered = new InsertionOrderedMap<JoinEntry>();
 
-  constructor(
-    private readonly options: JoinWindowOptions,
-    private readonly sink: JoinSink,
-  ) {}
+  constructor(private readonly options: JoinWindowOptions) {}
 
   get pendingCount(): number {
     return this.pending.size;
@@ -64,16 +74,13 @@ export class JoinWindow {
     return this.remembered.size;
   }
 
-  offer(record: DigestRecord, now: number): void {
+  offer(record: DigestRecord, now: number): JoinEvent {
     const bit = record.leg === 'primary' ? PRIMARY : SHADOW;
     const resolved = this.remembered.get(record.id);
     if (resolved !== undefined) {
-      if ((resolved.legs & bit) !== 0) this.sink.duplicate(record);
-      else {
-        resolved.legs |= bit;
-        this.sink.late(record);
-      }
-      return;
+      if ((resolved.legs & bit) !== 0) return DUPLICATE;
+      resolved.legs |= bit;
+      return LATE;
     }
     const entry = this.pending.get(record.id);
     if (entry === undefined) {
@@ -83,33 +90,32 @@ export class JoinWindow {
         legs: bit,
         deadline: now + this.options.windowMs,
       });
-      if (this.pending.size > this.options.maxPending) this.evictOldest(now);
-      return;
+      if (this.pending.size <= this.options.maxPending) return WAITING;
+      const evicted = this.evictOldest(now);
+      return evicted === null ? WAITING : { kind: 'waiting', evicted };
     }
-    if ((entry.legs & bit) !== 0) {
-      this.sink.duplicate(record);
-      return;
-    }
+    if ((entry.legs & bit) !== 0) return DUPLICATE;
     this.pending.delete(record.id);
     const primary = bit === PRIMARY ? record : entry.primary;
     const shadow = bit === SHADOW ? record : entry.shadow;
     entry.legs |= bit;
     this.remember(record.id, entry, now);
-    if (primary !== null && shadow !== null) this.sink.paired(primary, shadow);
+    // Both legs are known here: one was pending, the other is this record.
+    return { kind: 'paired', primary: primary ?? record, shadow: shadow ?? record };
   }
 
-  /** Closes every window that ended at or before `now`; returns how many entries closed. */
-  expire(now: number): number {
-    let closed = 0;
+  /** Closes every window that ended at or before `now`; returns them, oldest first. */
+  expire(now: number): readonly ClosedWindow[] {
+    let closed = NOTHING_CLOSED as ClosedWindow[];
     for (let oldest = this.pending.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.pending.oldest()) {
       const [id, entry] = oldest;
       this.pending.delete(id);
       const primary = entry.primary;
       const shadow = entry.shadow;
       this.remember(id, entry, now);
-      if (primary !== null) this.sink.unpaired(primary, 'shadow_missing');
-      else if (shadow !== null) this.sink.unpaired(shadow, 'primary_missing');
-      closed++;
+      if (closed === NOTHING_CLOSED) closed = [];
+      if (primary !== null) closed.push({ record: primary, outcome: 'shadow_missing' });
+      else if (shadow !== null) closed.push({ record: shadow, outcome: 'primary_missing' });
     }
     for (let oldest = this.remembered.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.remembered.oldest()) {
       this.remembered.delete(oldest[0]);
@@ -143,13 +149,13 @@ export class JoinWindow {
     }
   }
 
-  private evictOldest(now: number): void {
+  private evictOldest(now: number): DigestRecord | null {
     const oldest = this.pending.shift();
-    if (oldest === undefined) return;
+    if (oldest === undefined) return null;
     const [id, entry] = oldest;
     const record = entry.primary ?? entry.shadow;
     this.remember(id, entry, now);
-    if (record !== null) this.sink.evicted(record);
+    return record;
   }
 
   /** Turns the entry into a tombstone: records are released, only the legs seen are kept. */

@@ -1,22 +1,23 @@
-// Prometheus metrics on the collector's own registry (never prom-client's global one). Label
-// cardinality is bounded: `route` is a capped template, `field` appears only for each route's
-// top-K fields, every other label has a fixed value set. Per-route children are cached so the
-// hot path does not rebuild label keys.
+// Prometheus metrics on the collector's own registry (never prom-client's global one). Counters
+// derive from the pipeline's outcomes (resolved(), recordReceived()…); gauges are set from a
+// reading the pipeline returns at scrape time (render()), so nothing here reaches back into it.
+// Label cardinality is bounded: `route` is a capped template, `field` appears only for each
+// route's top-K fields, every other label has a fixed value set. Per-route children are cached
+// so the hot path does not rebuild label keys.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../http/errors.js';
-import type { FieldTally, RouteTally } from '../score/scoreboard.js';
+import type { Resolution } from '../score/resolution.js';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason, type PairDiff } from '../compare/divergence.js';
 import { LEGS, type Leg } from '../ingest/wireSchema.js';
 import { PAIR_OUTCOMES, type PairOutcome } from '../join/outcomes.js';
 import { wilson } from '../score/wilson.js';
 
-/** What gauges read at scrape time. */
-export interface MetricsSource {
-  pendingJoins(): number;
-  routesTracked(): number;
-  routeTallies(): Iterable<RouteTally>;
-  topFields(tally: RouteTally, k: number): FieldTally[];
+/** What the gauges show, as the pipeline reads it at scrape time. */
+export interface MetricsReading {
+  pendingJoins: number;
+  routesTracked: number;
+  routes: ReadonlyArray<{ route: string; pairs: number; diverged: number; topFields: ReadonlyArray<{ path: string; divergentPairs: number }> }>;
 }
 
 export const BATCH_RESULTS = ['accepted', 'partial', 'rejected'] as const;
@@ -48,14 +49,12 @@ function perLeg(counter: Counter<'leg'>): Record<Leg, Counter.Internal> {
 }
 
 export interface MetricsOptions {
-  topK: number;
   /** process_* and nodejs_* metrics; on in production, optional so tests stay light */
   defaultMetrics: boolean;
 }
 
 export class CollectorMetrics {
   readonly registry = new Registry();
-  private source: MetricsSource | null = null;
   private readonly perRoute = new Map<string, RouteSeries>();
 
   private readonly batches: Counter<'result'>;
@@ -70,12 +69,14 @@ export class CollectorMetrics {
   private readonly latency: Histogram<'route' | 'leg'>;
   private readonly evictions: Counter;
   private readonly routeOverflows: Counter;
+  private readonly pendingJoins: Gauge;
+  private readonly routes: Gauge;
+  private readonly divergenceRatio: Gauge<'route'>;
+  private readonly divergenceUpperBound: Gauge<'route'>;
+  private readonly fieldDivergentPairs: Gauge<'route' | 'field'>;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
-    // Gauges computed at scrape time read the attached source; `metrics` keeps `this` reachable
-    // inside prom-client's collect callbacks, which are called with the gauge as `this`.
-    const metrics = this;
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
 
     this.batches = new Counter({
@@ -154,67 +155,62 @@ export class CollectorMetrics {
       help: 'Requests attributed to the `other` route because routes.max distinct routes exist.',
       registers,
     });
-    new Gauge({
+    this.pendingJoins = new Gauge({
       name: 'shadowdiff_collector_pending_joins',
       help: 'Legs waiting for their partner inside the join window.',
       registers,
-      collect() {
-        this.set(metrics.source?.pendingJoins() ?? 0);
-      },
     });
-    new Gauge({
+    this.routes = new Gauge({
       name: 'shadowdiff_collector_routes',
       help: 'Distinct routes tracked (at most routes.max, plus `other`).',
       registers,
-      collect() {
-        this.set(metrics.source?.routesTracked() ?? 0);
-      },
     });
-    new Gauge({
+    this.divergenceRatio = new Gauge({
       name: 'shadowdiff_collector_divergence_ratio',
       help: 'Diverged pairs / pairs, per route, since start. A rollout gate.',
       labelNames: ['route'],
       registers,
-      collect() {
-        this.reset();
-        for (const tally of metrics.source?.routeTallies() ?? []) {
-          if (tally.pairs > 0) this.set({ route: tally.route }, tally.diverged / tally.pairs);
-        }
-      },
     });
-    new Gauge({
+    this.divergenceUpperBound = new Gauge({
       name: 'shadowdiff_collector_divergence_ratio_upper_bound',
       help: 'Upper end of the 95% Wilson interval of the divergence ratio, per route: gate on this to require enough evidence.',
       labelNames: ['route'],
       registers,
-      collect() {
-        this.reset();
-        for (const tally of metrics.source?.routeTallies() ?? []) {
-          const interval = wilson(tally.diverged, tally.pairs);
-          if (interval !== null) this.set({ route: tally.route }, interval.high);
-        }
-      },
     });
-    new Gauge({
+    this.fieldDivergentPairs = new Gauge({
       name: 'shadowdiff_collector_field_divergent_pairs',
       help: 'Pairs in which a field differed, for the top-K fields of each route (array indices collapsed to [*]).',
       labelNames: ['route', 'field'],
       registers,
-      collect() {
-        this.reset();
-        const source = metrics.source;
-        if (source === null) return;
-        for (const tally of source.routeTallies()) {
-          for (const field of source.topFields(tally, options.topK)) {
-            this.set({ route: tally.route, field: field.path }, field.divergentPairs);
-          }
-        }
-      },
     });
   }
 
-  attach(source: MetricsSource): void {
-    this.source = source;
+  /** The Prometheus text, with the gauges set from `reading`. */
+  async render(reading: MetricsReading): Promise<string> {
+    this.pendingJoins.set(reading.pendingJoins);
+    this.routes.set(reading.routesTracked);
+    this.divergenceRatio.reset();
+    this.divergenceUpperBound.reset();
+    this.fieldDivergentPairs.reset();
+    for (const route of reading.routes) {
+      if (route.pairs > 0) this.divergenceRatio.set({ route: route.route }, route.diverged / route.pairs);
+      const interval = wilson(route.diverged, route.pairs);
+      if (interval !== null) this.divergenceUpperBound.set({ route: route.route }, interval.high);
+      for (const field of route.topFields) this.fieldDivergentPairs.set({ route: route.route, field: field.path }, field.divergentPairs);
+    }
+    return this.registry.metrics();
+  }
+
+  /** Counts one resolved request (the outcome the pipeline also scored). */
+  resolved(resolution: Resolution): void {
+    switch (resolution.kind) {
+      case 'paired':
+        return this.pair(resolution.route, resolution.diff, resolution.primary.lastByteUs, resolution.shadow.lastByteUs);
+      case 'missing':
+        return this.series(resolution.route).outcomes[resolution.outcome].inc();
+      case 'evicted':
+        return this.evictions.inc();
+    }
   }
 
   batch(result: BatchResult): void {
@@ -241,25 +237,17 @@ export class CollectorMetrics {
     this.recordsLate[leg].inc();
   }
 
-  evicted(): void {
-    this.evictions.inc();
-  }
-
   routeOverflow(): void {
     this.routeOverflows.inc();
   }
 
-  pair(route: string, diff: PairDiff, primaryLastByteUs: number, shadowLastByteUs: number): void {
+  private pair(route: string, diff: PairDiff, primaryLastByteUs: number, shadowLastByteUs: number): void {
     const series = this.series(route);
     series.outcomes[diff.diverged ? 'diverged' : 'match'].inc();
     for (const kind of diff.kinds) series.kinds[kind].inc();
     if (diff.fallback !== null) series.fallback[diff.fallback].inc();
     series.latency.primary.observe(primaryLastByteUs / 1e6);
     series.latency.shadow.observe(shadowLastByteUs / 1e6);
-  }
-
-  missing(route: string, outcome: 'shadow_missing' | 'primary_missing'): void {
-    this.series(route).outcomes[outcome].inc();
   }
 
   private series(route: string): RouteSeries {

@@ -1,27 +1,15 @@
-// Per-route tallies of compared pairs and missing legs, and the ranked report built from them.
-// Pure state, no I/O: plain numbers, Maps of plain objects and typed arrays, so a later issue can
-// snapshot it (SQLite) without changing how it is fed.
+// Per-route tallies of compared pairs and missing legs (report/ builds the report from them).
+// Pure state, no I/O: plain numbers, Maps of plain objects and typed arrays, snapshot as plain JSON.
 
 import { LatencySketch } from './latencySketch.js';
-import { noiseReason, sampleValue, type NoiseSettings } from './noise.js';
+import { sampleValue, type NoiseSettings } from './noise.js';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
 import { isError } from '../compare/pairCompare.js';
 import { zeroCounts } from '../schema/countsBy.js';
-import type {
-  Coverage,
-  DiffChange,
-  DigestRecord,
-  DivergenceKind,
-  FallbackReason,
-  FieldReport,
-  HeaderReport,
-  Leg,
-  LatencyQuantilesMs,
-  MissingOutcome,
-  PairDiff,
-  RouteReport,
-} from '../types.js';
-import { wilson } from './wilson.js';
+import type { DiffChange, DivergenceKind, FallbackReason, PairDiff } from '../compare/divergence.js';
+import type { DigestRecord, Leg } from '../ingest/wireSchema.js';
+import type { MissingOutcome } from '../join/outcomes.js';
+import type { Resolution } from './resolution.js';
 
 export interface ScoreboardSettings {
   examplesPerField: number;
@@ -29,7 +17,7 @@ export interface ScoreboardSettings {
   noise: NoiseSettings;
 }
 
-interface ChangeTally {
+export interface ChangeTally {
   divergentPairs: number;
   changed: number;
   missingInShadow: number;
@@ -101,7 +89,7 @@ export class Scoreboard {
   private pairSeq = 0;
   readonly totals: Totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0, rejectedRecords: 0, lostOnRestart: 0 };
 
-  constructor(private readonly settings: ScoreboardSettings) {}
+  constructor(readonly settings: ScoreboardSettings) {}
 
   snapshot(): ScoreboardSnapshot {
     const routes: RouteTallySnapshot[] = [];
@@ -141,6 +129,18 @@ export class Scoreboard {
 
   routeTallies(): IterableIterator<RouteTally> {
     return this.routes.values();
+  }
+
+  /** Counts one resolved request. */
+  record(resolution: Resolution): void {
+    switch (resolution.kind) {
+      case 'paired':
+        return this.recordPair(resolution.route, resolution.primary.id, resolution.primary, resolution.shadow, resolution.diff);
+      case 'missing':
+        return this.recordMissing(resolution.route, resolution.outcome);
+      case 'evicted':
+        return this.recordEvicted(resolution.route);
+    }
   }
 
   recordPair(route: string, id: string, primary: DigestRecord, shadow: DigestRecord, diff: PairDiff): void {
@@ -188,86 +188,11 @@ export class Scoreboard {
     this.tally(route).evicted++;
   }
 
-  /** Routes ranked by the lower bound of their divergence interval: a sure 5% outranks a lucky 1 of 1. */
-  routeReports(top: number, only?: string): RouteReport[] {
-    const reports: RouteReport[] = [];
-    for (const tally of this.routes.values()) {
-      if (only === undefined || tally.route === only) reports.push(this.routeReport(tally, top));
-    }
-    return reports.sort(
-      (a, b) =>
-        (b.divergenceCi95?.low ?? -1) - (a.divergenceCi95?.low ?? -1) ||
-        b.diverged - a.diverged ||
-        b.pairs - a.pairs ||
-        a.route.localeCompare(b.route),
-    );
-  }
-
   /** The `k` fields of a route that differ in most pairs. */
   topFields(tally: RouteTally, k: number): FieldTally[] {
     return [...tally.fields.values()]
       .sort((a, b) => b.divergentPairs - a.divergentPairs || a.path.localeCompare(b.path))
       .slice(0, k);
-  }
-
-  coverage(tallies: Iterable<Pick<RouteTally, 'pairs' | 'shadowMissing' | 'primaryMissing' | 'evicted'>>): Coverage {
-    const sum = { pairs: 0, shadowMissing: 0, primaryMissing: 0, evicted: 0 };
-    for (const t of tallies) {
-      sum.pairs += t.pairs;
-      sum.shadowMissing += t.shadowMissing;
-      sum.primaryMissing += t.primaryMissing;
-      sum.evicted += t.evicted;
-    }
-    const withPrimary = sum.pairs + sum.shadowMissing;
-    return { ...sum, shadowCoverage: withPrimary === 0 ? null : sum.pairs / withPrimary };
-  }
-
-  private routeReport(tally: RouteTally, top: number): RouteReport {
-    const primary = quantilesMs(tally.primaryLatency);
-    const shadow = quantilesMs(tally.shadowLatency);
-    const primaryErrorRate = ratio(tally.primaryErrors, tally.pairs);
-    const shadowErrorRate = ratio(tally.shadowErrors, tally.pairs);
-    return {
-      route: tally.route,
-      coverage: this.coverage([tally]),
-      pairs: tally.pairs,
-      diverged: tally.diverged,
-      divergenceRate: ratio(tally.diverged, tally.pairs),
-      divergenceCi95: wilson(tally.diverged, tally.pairs),
-      kinds: { ...tally.kinds },
-      bodyFallback: { pairs: tally.fallbackPairs, reasons: { ...tally.fallback } },
-      structurallyCompared: tally.structurallyCompared,
-      errors: {
-        primary: { count: tally.primaryErrors, rate: primaryErrorRate },
-        shadow: { count: tally.shadowErrors, rate: shadowErrorRate },
-        rateDelta: primaryErrorRate === null || shadowErrorRate === null ? null : shadowErrorRate - primaryErrorRate,
-        shadowOnly: tally.shadowOnlyErrors,
-        primaryOnly: tally.primaryOnlyErrors,
-      },
-      latencyMs: {
-        primary,
-        shadow,
-        delta: { p50: minus(shadow.p50, primary.p50), p95: minus(shadow.p95, primary.p95), p99: minus(shadow.p99, primary.p99) },
-      },
-      headers: [...tally.headers.values()]
-        .sort((a, b) => b.divergentPairs - a.divergentPairs || a.name.localeCompare(b.name))
-        .map((h): HeaderReport => ({ name: h.name, ...changeReport(h) })),
-      fields: this.topFields(tally, top).map((f) => this.fieldReport(f, tally.structurallyCompared)),
-      fieldsTracked: tally.fields.size,
-      fieldsOverflowed: tally.fieldsOverflowed,
-    };
-  }
-
-  private fieldReport(field: FieldTally, compared: number): FieldReport {
-    const reason = noiseReason(field, compared, this.settings.noise);
-    return {
-      path: field.path,
-      rate: compared === 0 ? 0 : field.divergentPairs / compared,
-      ...changeReport(field),
-      likelyNoise: reason !== null,
-      noiseReason: reason,
-      suggestedIgnore: reason === null ? null : field.path,
-    };
   }
 
   private countField(tally: RouteTally, path: string, change: DiffChange, value: string | null, id: string, pairSeq: number): void {
@@ -337,19 +262,6 @@ function countChange(tally: ChangeTally, change: DiffChange, id: string, maxExam
   tally.nextExample = (tally.nextExample + 1) % maxExamples;
 }
 
-function changeReport(tally: ChangeTally): Omit<HeaderReport, 'name'> {
-  const n = tally.examples.length;
-  const examples: string[] = [];
-  for (let i = 1; i <= n; i++) examples.push(tally.examples[(tally.nextExample - i + n) % n] ?? '');
-  return {
-    divergentPairs: tally.divergentPairs,
-    changed: tally.changed,
-    missingInShadow: tally.missingInShadow,
-    extraInShadow: tally.extraInShadow,
-    examples,
-  };
-}
-
 /**
  * `$.items[3].price` -> `$.items[*].price`, so a field is one row however long the array is.
  * Quoted keys (`$["a[1]"]`) are left alone.
@@ -389,21 +301,4 @@ function closingQuote(path: string, from: number): number {
     else if (path[i] === '"') return i;
   }
   return path.length;
-}
-
-function ratio(part: number, whole: number): number | null {
-  return whole === 0 ? null : part / whole;
-}
-
-/** Difference of two millisecond values, rounded to the microsecond so no float dust shows. */
-function minus(a: number | null, b: number | null): number | null {
-  return a === null || b === null ? null : Math.round((a - b) * 1000) / 1000;
-}
-
-function quantilesMs(sketch: LatencySketch): LatencyQuantilesMs {
-  const ms = (q: number): number | null => {
-    const us = sketch.quantile(q);
-    return us === null ? null : Math.round(us) / 1000;
-  };
-  return { p50: ms(0.5), p95: ms(0.95), p99: ms(0.99) };
 }

@@ -8,7 +8,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
-import { ENGINE_SNAPSHOT_VERSION, type EngineSnapshot } from '../pipeline.js';
+import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
 import type { PairView } from '../types.js';
 
 const SCHEMA = `
@@ -23,7 +23,7 @@ let sqlJs: Promise<SqlJsStatic> | undefined;
 /** What loading found: nothing yet, a snapshot, or a file that is not one (set aside, not deleted). */
 export type LoadResult =
   | { kind: 'empty' }
-  | { kind: 'restored'; snapshot: EngineSnapshot }
+  | { kind: 'restored'; snapshot: PipelineSnapshot }
   | { kind: 'unreadable'; reason: string; movedTo: string };
 
 export class SnapshotStore {
@@ -64,7 +64,7 @@ export class SnapshotStore {
   }
 
   /** Writes the snapshot as a new database file and atomically replaces the old one. */
-  save(snapshot: EngineSnapshot): void {
+  save(snapshot: PipelineSnapshot): void {
     const db = new this.sql.Database();
     let bytes: Uint8Array;
     try {
@@ -121,24 +121,24 @@ function writeAtomically(path: string, bytes: Uint8Array): void {
   }
 }
 
-function readSnapshot(db: Database): EngineSnapshot {
+function readSnapshot(db: Database): PipelineSnapshot {
   const meta = new Map<string, unknown>();
   for (const [key, value] of rows(db, 'SELECT key, value FROM meta')) meta.set(String(key), JSON.parse(String(value)));
   const version = meta.get('version');
-  if (version !== ENGINE_SNAPSHOT_VERSION) throw new Error(`snapshot version ${JSON.stringify(version)}, expected ${ENGINE_SNAPSHOT_VERSION}`);
-  const pairs: EngineSnapshot['pairs'] = { diverged: [], other: [] };
+  if (version !== PIPELINE_SNAPSHOT_VERSION) throw new Error(`snapshot version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
+  const pairs: PipelineSnapshot['pairs'] = { diverged: [], other: [] };
   for (const [kept, view] of rows(db, 'SELECT kept, view FROM pairs ORDER BY kept, seq')) {
     pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(String(view)) as PairView);
   }
   return {
-    version: ENGINE_SNAPSHOT_VERSION,
+    version: PIPELINE_SNAPSHOT_VERSION,
     savedAtUnixMs: required(meta, 'savedAtUnixMs') as number,
     scoreboard: {
       pairSeq: required(meta, 'pairSeq') as number,
-      totals: required(meta, 'totals') as EngineSnapshot['scoreboard']['totals'],
-      routes: rows(db, 'SELECT tally FROM routes ORDER BY rowid').map(([tally]) => JSON.parse(String(tally)) as EngineSnapshot['scoreboard']['routes'][number]),
+      totals: required(meta, 'totals') as PipelineSnapshot['scoreboard']['totals'],
+      routes: rows(db, 'SELECT tally FROM routes ORDER BY rowid').map(([tally]) => JSON.parse(String(tally)) as PipelineSnapshot['scoreboard']['routes'][number]),
     },
-    routes: required(meta, 'routeResolver') as EngineSnapshot['routes'],
+    routes: required(meta, 'routeResolver') as PipelineSnapshot['routes'],
     pairs,
     pending: rows(db, 'SELECT id, legs FROM pending ORDER BY rowid').map(([id, legs]): [string, number] => [String(id), Number(legs)]),
   };

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../collector/config.js';
-import { DiffEngine } from '../../../collector/pipeline.js';
+import { Pipeline } from '../../../collector/pipeline.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import { renderPair, renderReport, table } from '../../../collector/cli/reportTable.js';
 import { FakeClock, legs, record } from '../fixtures.js';
 
-function engine(): DiffEngine {
+function engine(): Pipeline {
   const config = defaultConfig();
   config.report.noiseMinPairs = 5;
-  return new DiffEngine(config, new FakeClock(), new CollectorMetrics({ topK: 10, defaultMetrics: false }));
+  return new Pipeline(config, new FakeClock(), new CollectorMetrics({ defaultMetrics: false }));
 }
 
 describe('reportTable', () => {

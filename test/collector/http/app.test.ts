@@ -247,7 +247,7 @@ describe('comparison over HTTP', () => {
     const t = start();
     const shadow = { fields: { '$.id': '0000002a', '$.total': '22222222' } };
     await t.post(batch(legs('h-1', shadow)));
-    t.app.engine.setIgnoreRules({ fields: ['$.total'], headers: [], routes: {} });
+    t.app.pipeline.setIgnoreRules({ fields: ['$.total'], headers: [], routes: {} });
     await t.post(batch(legs('h-2', shadow)));
     expect((await report(t)).routes[0]).toMatchObject({ pairs: 2, diverged: 1 });
   });

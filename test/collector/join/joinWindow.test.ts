@@ -1,10 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { JoinWindow, type JoinSink, type JoinWindowOptions } from '../../../collector/join/joinWindow.js';
+import { JoinWindow, type JoinWindowOptions } from '../../../collector/join/joinWindow.js';
 import type { DigestRecord, MissingOutcome } from '../../../collector/types.js';
 import { record, T0 } from '../fixtures.js';
 
-class RecordingSink implements JoinSink {
+/** Collects what offer() and expire() return, by kind. */
+class RecordingSink {
   pairs: Array<[string, string]> = [];
   missing: Array<[string, MissingOutcome]> = [];
   evictions: string[] = [];
@@ -32,9 +33,55 @@ class RecordingSink implements JoinSink {
 
 const OPTIONS: JoinWindowOptions = { windowMs: 30_000, maxPending: 1000, rememberMs: 60_000, maxRemembered: 1000 };
 
-function window(options: Partial<JoinWindowOptions> = {}): { join: JoinWindow; sink: RecordingSink } {
+/** The window under test, with every outcome it returns passed to the recording sink; expire() answers how many windows closed. */
+class RecordedJoin {
+  readonly window: JoinWindow;
+
+  constructor(
+    options: JoinWindowOptions,
+    private readonly sink: RecordingSink,
+  ) {
+    this.window = new JoinWindow(options);
+  }
+
+  get pendingCount(): number {
+    return this.window.pendingCount;
+  }
+
+  get rememberedCount(): number {
+    return this.window.rememberedCount;
+  }
+
+  offer(r: DigestRecord, now: number): void {
+    const event = this.window.offer(r, now);
+    if (event.kind === 'waiting' && event.evicted !== null) this.sink.evicted(event.evicted);
+    else if (event.kind === 'paired') this.sink.paired(event.primary, event.shadow);
+    else if (event.kind === 'duplicate') this.sink.duplicate(r);
+    else if (event.kind === 'late') this.sink.late(r);
+  }
+
+  expire(now: number): number {
+    const closed = this.window.expire(now);
+    for (const { record: r, outcome } of closed) this.sink.unpaired(r, outcome);
+    return closed.length;
+  }
+
+  pendingLegs(id: string): ReturnType<JoinWindow['pendingLegs']> {
+    return this.window.pendingLegs(id);
+  }
+
+  pendingTombstones(): ReturnType<JoinWindow['pendingTombstones']> {
+    return this.window.pendingTombstones();
+  }
+
+  restoreTombstones(...args: Parameters<JoinWindow['restoreTombstones']>): void {
+    this.window.restoreTombstones(...args);
+  }
+}
+
+function window(options: Partial<JoinWindowOptions> = {}): { join: RecordedJoin; sink: RecordingSink } {
   const sink = new RecordingSink();
-  return { join: new JoinWindow({ ...OPTIONS, ...options }, sink), sink };
+  return { join: new RecordedJoin({ ...OPTIONS, ...options }, sink), sink };
 }
 
 describe('JoinWindow', () => {

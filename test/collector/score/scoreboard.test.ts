@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
+import { routeReports } from '../../../collector/report/buildReport.js';
 import { collapseIndices, Scoreboard } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
@@ -22,7 +23,7 @@ describe('Scoreboard', () => {
     for (let i = 0; i < 8; i++) feed(scoreboard, `m${i}`, {});
     feed(scoreboard, 'd1', { status: 503 });
     feed(scoreboard, 'd2', { fields: { '$.id': '0000002a', '$.total': '99999999' } });
-    const [route] = scoreboard.routeReports(10);
+    const [route] = routeReports(scoreboard, 10);
     expect(route?.pairs).toBe(10);
     expect(route?.diverged).toBe(2);
     expect(route?.divergenceRate).toBeCloseTo(0.2, 10);
@@ -37,7 +38,7 @@ describe('Scoreboard', () => {
     feed(scoreboard, 'b', { status: 0, complete: false });
     feed(scoreboard, 'c', {}, { status: 502 });
     feed(scoreboard, 'd', {});
-    const errors = scoreboard.routeReports(10)[0]?.errors;
+    const errors = routeReports(scoreboard, 10)[0]?.errors;
     expect(errors).toEqual({
       primary: { count: 1, rate: 0.25 },
       shadow: { count: 3, rate: 0.75 },
@@ -50,7 +51,7 @@ describe('Scoreboard', () => {
   it('reports latency quantiles per leg and the shadow minus primary delta', () => {
     const scoreboard = board();
     for (let i = 1; i <= 100; i++) feed(scoreboard, `l${i}`, { lastByteUs: i * 1000 + 5000 }, { lastByteUs: i * 1000 });
-    const latency = scoreboard.routeReports(10)[0]?.latencyMs;
+    const latency = routeReports(scoreboard, 10)[0]?.latencyMs;
     expect(latency?.primary.p50).toBeCloseTo(50, -0.5);
     expect(latency?.shadow.p99).toBeCloseTo(104, -0.5);
     expect(latency?.delta.p50).toBeCloseTo(5, -0.5);
@@ -62,7 +63,7 @@ describe('Scoreboard', () => {
       feed(scoreboard, `p${i}`, { fields: { '$.items[0].price': `0000000${i}`, '$.items[1].price': `0000001${i}`, '$.id': 'ffffffff' } }, { fields: { '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb', '$.id': '0000002a' } });
     }
     feed(scoreboard, 'q', { fields: { '$.id': 'ffffffff', '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb' } }, { fields: { '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb', '$.id': '0000002a' } });
-    const fields = scoreboard.routeReports(10)[0]?.fields ?? [];
+    const fields = routeReports(scoreboard, 10)[0]?.fields ?? [];
     expect(fields.map((f) => [f.path, f.divergentPairs])).toEqual([
       ['$.id', 6],
       ['$.items[*].price', 5],
@@ -75,7 +76,7 @@ describe('Scoreboard', () => {
   it('counts missing and extra fields', () => {
     const scoreboard = board();
     feed(scoreboard, 'a', { fields: { '$.id': '0000002a', '$.new': '00000001' } });
-    const fields = scoreboard.routeReports(10)[0]?.fields ?? [];
+    const fields = routeReports(scoreboard, 10)[0]?.fields ?? [];
     expect(fields.find((f) => f.path === '$.total')).toMatchObject({ missingInShadow: 1, changed: 0 });
     expect(fields.find((f) => f.path === '$.new')).toMatchObject({ extraInShadow: 1 });
   });
@@ -84,7 +85,7 @@ describe('Scoreboard', () => {
     const scoreboard = board();
     feed(scoreboard, 'a', { status: 500, fields: { '$.error': '00000001' } });
     feed(scoreboard, 'b', { json: 'malformed', fields: {}, bodyHash: 'ffffffffffffffff' });
-    const route = scoreboard.routeReports(10)[0];
+    const route = routeReports(scoreboard, 10)[0];
     expect(route?.fields).toEqual([]);
     expect(route?.structurallyCompared).toBe(0);
     expect(route?.bodyFallback.pairs).toBe(1);
@@ -96,7 +97,7 @@ describe('Scoreboard', () => {
     for (let i = 0; i < 30; i++) {
       feed(scoreboard, `n${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', '$.meta.ts': (i * 2 + 1).toString(16).padStart(8, '0') } }, { fields: { '$.id': '0000002a', '$.total': '11111111', '$.meta.ts': (i * 2).toString(16).padStart(8, '0') } });
     }
-    const [field] = scoreboard.routeReports(10)[0]?.fields ?? [];
+    const [field] = routeReports(scoreboard, 10)[0]?.fields ?? [];
     expect(field).toMatchObject({ path: '$.meta.ts', divergentPairs: 30, likelyNoise: true, suggestedIgnore: '$.meta.ts' });
     expect(field?.noiseReason).toMatch(/values rarely repeat/);
   });
@@ -104,7 +105,7 @@ describe('Scoreboard', () => {
   it('bounds tracked fields per route and counts the overflow', () => {
     const scoreboard = board({ maxFieldsPerRoute: 2 });
     feed(scoreboard, 'a', { fields: { '$.a': '00000001', '$.b': '00000001', '$.c': '00000001' } }, { fields: {} });
-    const route = scoreboard.routeReports(10)[0];
+    const route = routeReports(scoreboard, 10)[0];
     expect(route?.fieldsTracked).toBe(2);
     expect(route?.fieldsOverflowed).toBe(1);
   });
@@ -113,8 +114,8 @@ describe('Scoreboard', () => {
     const scoreboard = board();
     feed(scoreboard, 'lucky', { status: 500 }, {}, 'GET /one');
     for (let i = 0; i < 200; i++) feed(scoreboard, `s${i}`, i < 80 ? { status: 500 } : {}, {}, 'GET /many');
-    expect(scoreboard.routeReports(10).map((r) => r.route)).toEqual(['GET /many', 'GET /one']);
-    expect(scoreboard.routeReports(10, 'GET /one').map((r) => r.route)).toEqual(['GET /one']);
+    expect(routeReports(scoreboard, 10).map((r) => r.route)).toEqual(['GET /many', 'GET /one']);
+    expect(routeReports(scoreboard, 10, 'GET /one').map((r) => r.route)).toEqual(['GET /one']);
   });
 
   it('counts coverage: missing legs and evictions apart from pairs', () => {
@@ -125,7 +126,7 @@ describe('Scoreboard', () => {
     scoreboard.recordMissing(ROUTE, 'shadow_missing');
     scoreboard.recordMissing(ROUTE, 'primary_missing');
     scoreboard.recordEvicted(ROUTE);
-    expect(scoreboard.routeReports(10)[0]?.coverage).toEqual({ pairs: 3, shadowMissing: 1, primaryMissing: 1, evicted: 1, shadowCoverage: 0.75 });
+    expect(routeReports(scoreboard, 10)[0]?.coverage).toEqual({ pairs: 3, shadowMissing: 1, primaryMissing: 1, evicted: 1, shadowCoverage: 0.75 });
   });
 });
 
