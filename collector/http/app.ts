@@ -30,6 +30,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** ingest → join → compare → score; the server reloads its ignore rules on SIGHUP and snapshots it */
     pipeline: Pipeline;
+    /** the collector's own registry; the server counts a snapshot it had to set aside */
+    metrics: CollectorMetrics;
   }
 }
 
@@ -55,6 +57,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
   app.decorate('pipeline', pipeline);
+  app.decorate('metrics', metrics);
   // Fastify parses text/plain by default; batches are JSON only, anything else is a 415.
   app.removeContentTypeParser('text/plain');
 

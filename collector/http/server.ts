@@ -114,6 +114,7 @@ export async function startServer(config: CollectorConfig, options: StartOptions
 function restoreFrom(store: SnapshotStore, app: FastifyInstance): void {
   const loaded = store.load();
   if (loaded.kind === 'unreadable') {
+    app.metrics.snapshotSetAside();
     app.log.error(`store ${store.path} is not a readable snapshot (${loaded.reason}); moved to ${loaded.movedTo}, starting empty`);
   } else if (loaded.kind === 'restored') {
     app.pipeline.restore(loaded.snapshot);

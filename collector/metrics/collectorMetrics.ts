@@ -69,6 +69,7 @@ export class CollectorMetrics {
   private readonly latency: Histogram<'route' | 'leg'>;
   private readonly evictions: Counter;
   private readonly routeOverflows: Counter;
+  private readonly snapshotsSetAside: Counter;
   private readonly pendingJoins: Gauge;
   private readonly routes: Gauge;
   private readonly divergenceRatio: Gauge<'route'>;
@@ -155,6 +156,11 @@ export class CollectorMetrics {
       help: 'Requests attributed to the `other` route because routes.max distinct routes exist.',
       registers,
     });
+    this.snapshotsSetAside = new Counter({
+      name: 'shadowdiff_collector_snapshots_set_aside_total',
+      help: 'Snapshots found unreadable or not matching their schema at start-up, moved aside instead of restored.',
+      registers,
+    });
     this.pendingJoins = new Gauge({
       name: 'shadowdiff_collector_pending_joins',
       help: 'Legs waiting for their partner inside the join window.',
@@ -235,6 +241,10 @@ export class CollectorMetrics {
 
   late(leg: Leg): void {
     this.recordsLate[leg].inc();
+  }
+
+  snapshotSetAside(): void {
+    this.snapshotsSetAside.inc();
   }
 
   routeOverflow(): void {

@@ -7,9 +7,11 @@
 
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { Ajv } from 'ajv';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import { formatFieldPath, locateSchemaError } from '../schemaErrors.js';
+import { PipelineSnapshotSchema } from './snapshotSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
-import type { PairView } from '../types.js';
 
 const SCHEMA = `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -126,22 +128,33 @@ function readSnapshot(db: Database): PipelineSnapshot {
   for (const [key, value] of rows(db, 'SELECT key, value FROM meta')) meta.set(String(key), JSON.parse(String(value)));
   const version = meta.get('version');
   if (version !== PIPELINE_SNAPSHOT_VERSION) throw new Error(`snapshot version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
-  const pairs: PipelineSnapshot['pairs'] = { diverged: [], other: [] };
+  const pairs: { diverged: unknown[]; other: unknown[] } = { diverged: [], other: [] };
   for (const [kept, view] of rows(db, 'SELECT kept, view FROM pairs ORDER BY kept, seq')) {
-    pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(String(view)) as PairView);
+    pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(String(view)));
   }
-  return {
+  const snapshot: unknown = {
     version: PIPELINE_SNAPSHOT_VERSION,
-    savedAtUnixMs: required(meta, 'savedAtUnixMs') as number,
+    savedAtUnixMs: required(meta, 'savedAtUnixMs'),
     scoreboard: {
-      pairSeq: required(meta, 'pairSeq') as number,
-      totals: required(meta, 'totals') as PipelineSnapshot['scoreboard']['totals'],
-      routes: rows(db, 'SELECT tally FROM routes ORDER BY rowid').map(([tally]) => JSON.parse(String(tally)) as PipelineSnapshot['scoreboard']['routes'][number]),
+      pairSeq: required(meta, 'pairSeq'),
+      totals: required(meta, 'totals'),
+      routes: rows(db, 'SELECT tally FROM routes ORDER BY rowid').map(([tally]): unknown => JSON.parse(String(tally))),
     },
-    routes: required(meta, 'routeResolver') as PipelineSnapshot['routes'],
+    routes: required(meta, 'routeResolver'),
     pairs,
     pending: rows(db, 'SELECT id, legs FROM pending ORDER BY rowid').map(([id, legs]): [string, number] => [String(id), Number(legs)]),
   };
+  if (!isSnapshot(snapshot)) throw new Error(`snapshot does not match its schema: ${schemaProblem()}`);
+  return snapshot;
+}
+
+const snapshotAjv = new Ajv({ strict: true });
+const isSnapshot = snapshotAjv.compile<PipelineSnapshot>(PipelineSnapshotSchema);
+
+function schemaProblem(): string {
+  const error = isSnapshot.errors?.[0];
+  const located = error === undefined ? null : locateSchemaError(error);
+  return located === null ? snapshotAjv.errorsText(isSnapshot.errors) : `${formatFieldPath(located.path) || '(snapshot)'}: ${located.message}`;
 }
 
 function required(meta: Map<string, unknown>, key: string): unknown {
