@@ -6,7 +6,8 @@ import { ConfigError, loadConfig, type ConfigOverride } from '../config.js';
 import type { ErrorBody } from '../http/errors.js';
 import { CliError } from './cliErrors.js';
 import { renderPair, renderReport } from './reportTable.js';
-import { Ajv } from 'ajv';
+import { Ajv, type ErrorObject } from 'ajv';
+import { formatFieldPath, locateSchemaError } from '../schemaErrors.js';
 import { PairViewSchema, ReportSchema } from '../report/reportSchema.js';
 
 export interface CliIo {
@@ -145,7 +146,7 @@ async function report(values: FlagValues, positionals: string[], io: CliIo): Pro
   const route = stringFlag(values, 'route');
   if (route !== undefined) url.searchParams.set('route', route);
   const body = await getJson(url, io);
-  if (!isReport(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report (${responses.errorsText(isReport.errors)})`);
+  if (!isReport(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report (${answerProblem(isReport.errors)})`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderReport(body, base.href)}\n`);
   return 0;
 }
@@ -156,7 +157,7 @@ async function pair(values: FlagValues, positionals: string[], io: CliIo): Promi
   noPositionals('pair', extra);
   const url = new URL(`v1/pairs/${encodeURIComponent(id)}`, withSlash(baseUrl(values, io)));
   const body = await getJson(url, io);
-  if (!isPairView(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair (${responses.errorsText(isPairView.errors)})`);
+  if (!isPairView(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair (${answerProblem(isPairView.errors)})`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderPair(body)}\n`);
   return 0;
 }
@@ -220,3 +221,12 @@ function isErrorBody(value: unknown): value is ErrorBody {
 const responses = new Ajv({ strict: true, allErrors: true });
 const isReport = responses.compile(ReportSchema);
 const isPairView = responses.compile(PairViewSchema);
+
+/** The first schema problem, named like a config field (`totals.records: is required`), and how many more there are. */
+function answerProblem(errors: readonly ErrorObject[] | null | undefined): string {
+  const located = (errors ?? []).map((error) => locateSchemaError(error)).filter((problem) => problem !== null);
+  const first = located[0];
+  if (first === undefined) return 'unexpected shape';
+  const more = located.length > 1 ? ` (and ${located.length - 1} more)` : '';
+  return `${formatFieldPath(first.path) || '(answer)'}: ${first.message}${more}`;
+}

@@ -13,6 +13,27 @@ function compare(shadow: Partial<DigestRecord>, both: Partial<DigestRecord> = {}
   return comparePair(p, s, ignore, HEADERS);
 }
 
+describe('comparePair: completion alone', () => {
+  it('reports a leg cut short as a divergence even when status, headers and body match', () => {
+    const diff = compare({ complete: false });
+    expect(diff.diverged).toBe(true);
+    expect(diff.kinds).toEqual(['completion']);
+    expect(diff.completionChanged).toBe(true);
+    expect(diff.bodyHashDiffers).toBe(false);
+    expect(compare({ complete: false }, {}).fields).toEqual([]);
+  });
+
+  it('reports a cut-short primary the same way', () => {
+    const [p, s] = legs('x', {}, {});
+    const diff = comparePair({ ...p, complete: false }, s, NOTHING_IGNORED, HEADERS);
+    expect(diff.kinds).toEqual(['completion']);
+  });
+
+  it('does not call two equally cut-short legs a divergence', () => {
+    expect(compare({}, { complete: false }).diverged).toBe(false);
+  });
+});
+
 describe('diffFields', () => {
   it('classifies changed, missing in shadow and extra in shadow', () => {
     const result = diffFields({ '$.a': '00000001', '$.b': '00000002', '$.c': '00000003' }, { '$.a': '00000001', '$.b': '0000000f', '$.d': '00000004' }, NOTHING_IGNORED);

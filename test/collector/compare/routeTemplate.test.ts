@@ -16,6 +16,16 @@ describe('collapseIdSegments', () => {
   it.each(['/', '/orders', '/v2/orders', '/cafe/beef', '/abc123', '/3f2504e0-4f89-11d3-9a0c', '/a//b'])('leaves %s alone', (path) => {
     expect(collapseIdSegments(path)).toBe(path);
   });
+
+  it('collapses an all-hex segment from 16 characters on, and leaves 15 literal (letters a-f, either case)', () => {
+    expect(collapseIdSegments('/blobs/abcdef012345678')).toBe('/blobs/abcdef012345678');
+    expect(collapseIdSegments('/blobs/abcdef0123456789')).toBe('/blobs/{id}');
+    expect(collapseIdSegments('/blobs/ABCDEF012345678/x')).toBe('/blobs/ABCDEF012345678/x');
+    expect(collapseIdSegments('/blobs/ABCDEF0123456789/x')).toBe('/blobs/{id}/x');
+    // All digits is an id at any length; one non-hex letter keeps even a long segment literal.
+    expect(collapseIdSegments('/n/7')).toBe('/n/{id}');
+    expect(collapseIdSegments('/blobs/abcdef0123456789g')).toBe('/blobs/abcdef0123456789g');
+  });
 });
 
 describe('RouteResolver', () => {
