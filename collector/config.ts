@@ -7,7 +7,7 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
 import { templateProblem } from './compare/routeTemplate.js';
-import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schemaErrors.js';
+import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schema/schemaErrors.js';
 import { CONFIG_SCHEMA, type CollectorConfig } from './configSchema.js';
 
 /** A configuration that cannot be used; `details` names every bad field. Not an HTTP error: it stops start-up or a reload. */

@@ -7,7 +7,7 @@ import type { ErrorBody } from '../http/errors.js';
 import { CliError } from './cliErrors.js';
 import { renderPair, renderReport } from './reportTable.js';
 import { Ajv, type ErrorObject } from 'ajv';
-import { formatFieldPath, locateSchemaError } from '../schemaErrors.js';
+import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
 import { PairViewSchema, ReportSchema } from '../report/reportSchema.js';
 
 export interface CliIo {

@@ -10,7 +10,7 @@ import { INGEST_PATH, registerIngestRoute } from './ingestRoute.js';
 import { CollectorMetrics } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
-import { formatFieldPath, locateSchemaError } from '../schemaErrors.js';
+import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
 import type { Clock, CollectorConfig } from '../types.js';
 
 export const systemClock: Clock = { now: () => Date.now() };

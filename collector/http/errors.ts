@@ -2,9 +2,9 @@
 // code and status here, so scripts can match on the code and people can read the message.
 // (The CLI's own categories live in cli/cliErrors.ts, the configuration's in config.ts.)
 
-import type { ErrorDetail } from '../schemaErrors.js';
+import type { ErrorDetail } from '../schema/schemaErrors.js';
 
-export type { ErrorDetail } from '../schemaErrors.js';
+export type { ErrorDetail } from '../schema/schemaErrors.js';
 
 export const ERRORS = {
   UNAUTHORIZED: { status: 401, summary: 'missing or wrong bearer token' },

@@ -7,7 +7,7 @@
 // only turn into spurious shadow_missing/primary_missing counts.
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { formatFieldPath, locateSchemaError, type ErrorDetail } from '../schemaErrors.js';
+import { formatFieldPath, locateSchemaError, type ErrorDetail } from '../schema/schemaErrors.js';
 import { WIRE_SCHEMA, type DigestBatch, type DigestRecord, type WireSchema } from './wireSchema.js';
 
 export interface BatchVerdict {

@@ -9,7 +9,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { dirname, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
-import { formatFieldPath, locateSchemaError } from '../schemaErrors.js';
+import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
 import { PipelineSnapshotSchema } from './snapshotSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
 
