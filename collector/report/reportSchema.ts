@@ -36,7 +36,8 @@ export const CoverageSchema = Type.Object(
 );
 export type Coverage = Static<typeof CoverageSchema>;
 
-const changeCounts = {
+/** How a field or header differed, over the pairs it differed in; the snapshot keeps the same counts. */
+export const CHANGE_COUNTS = {
   divergentPairs: count,
   changed: count,
   missingInShadow: count,
@@ -50,7 +51,7 @@ export const FieldReportSchema = Type.Object(
     path: Type.String(),
     /** share of this route's structurally compared pairs in which the field differed */
     rate: Type.Number(),
-    ...changeCounts,
+    ...CHANGE_COUNTS,
     likelyNoise: Type.Boolean(),
     noiseReason: nullable(Type.String()),
     suggestedIgnore: nullable(Type.String()),
@@ -59,7 +60,7 @@ export const FieldReportSchema = Type.Object(
 );
 export type FieldReport = Static<typeof FieldReportSchema>;
 
-export const HeaderReportSchema = Type.Object({ name: Type.String(), ...changeCounts }, strict);
+export const HeaderReportSchema = Type.Object({ name: Type.String(), ...CHANGE_COUNTS }, strict);
 export type HeaderReport = Static<typeof HeaderReportSchema>;
 
 const legErrors = Type.Object({ count, rate: share }, strict);

@@ -7,21 +7,15 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
 import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
-import { PairViewSchema } from '../report/reportSchema.js';
+import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
 import { countsBySchema } from '../schema/countsBy.js';
 
 const count = Type.Integer({ minimum: 0 });
 const strict = { additionalProperties: false } as const;
 const sketch = Type.Array(Type.Tuple([count, count]));
 
-const changeTally = {
-  divergentPairs: count,
-  changed: count,
-  missingInShadow: count,
-  extraInShadow: count,
-  examples: Type.Array(Type.String()),
-  nextExample: count,
-};
+/** The report's change counts plus the write position of the examples ring. */
+const changeTally = { ...CHANGE_COUNTS, nextExample: count };
 
 const RouteTallySnapshotSchema = Type.Object(
   {
