@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../collector/config.js';
-import { startServer, type RunningServer } from '../../collector/server.js';
+import { startServer, type RunningServer } from '../../collector/http/server.js';
 import { buildBootstrap } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
 import { DEMO_JWKS_FILE } from '../../examples/identity/demoIdentity.js';

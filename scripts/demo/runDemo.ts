@@ -3,7 +3,7 @@
 // mirroring per segment and the collector's ranked report printed with the collector's own tables.
 // The stack is left running for the caller, which decides when to stop it.
 
-import { renderReport } from '../../collector/reportTable.js';
+import { renderReport } from '../../collector/cli/reportTable.js';
 import type { Report } from '../../collector/types.js';
 import { bearerCredentials, demoSigningKey } from '../../examples/identity/demoIdentity.js';
 import { buildTrafficPlan, type Segment } from '../../examples/traffic.js';

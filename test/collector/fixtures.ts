@@ -1,7 +1,7 @@
 // Builders shared by the collector tests: valid records and batches, a fake clock, a test app.
 
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../collector/app.js';
+import { buildApp } from '../../collector/http/app.js';
 import { defaultConfig } from '../../collector/config.js';
 import type { Clock, CollectorConfig, DigestBatch, DigestRecord, Leg } from '../../collector/types.js';
 

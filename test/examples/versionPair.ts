@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { loadConfig } from '../../collector/config.js';
-import { IgnoreRules } from '../../collector/ignoreRules.js';
+import { IgnoreRules } from '../../collector/compare/ignoreRules.js';
 import { buildOrdersApp } from '../../examples/orders/app.js';
 import { OrdersStore, type OrdersStoreOptions } from '../../examples/orders/ordersStore.js';
 import type { OrdersVersion } from '../../examples/orders/versionBehaviour.js';
