@@ -71,9 +71,10 @@ describe('bench bootstraps', () => {
     expect(new Set(valuesOf(filterBootstrap(wiring, { json: true }), 'filename'))).toEqual(new Set([FILTER_WASM]));
   });
 
-  it('samples 100% by default, and keys a partial share on x-request-id so that it is drawn per request', () => {
-    expect(edgeSampling(undefined)).toEqual({ defaultPercent: 100 });
-    expect(edgeSampling(0)).toEqual({ defaultPercent: 0 });
-    expect(edgeSampling(5)).toEqual({ defaultPercent: 5, keyHeader: 'x-request-id' });
+  it('samples 100% by default, keys a partial share on x-request-id so that it is drawn per request, and lifts the mirroring caps', () => {
+    const uncapped = { maxPerSecond: 0, segmentMaxPerSecond: 0 };
+    expect(edgeSampling(undefined)).toEqual({ defaultPercent: 100, ...uncapped });
+    expect(edgeSampling(0)).toEqual({ defaultPercent: 0, ...uncapped });
+    expect(edgeSampling(5)).toEqual({ defaultPercent: 5, keyHeader: 'x-request-id', ...uncapped });
   });
 });
