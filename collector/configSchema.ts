@@ -27,6 +27,12 @@ export const CONFIG_SCHEMA = Type.Object(
     listen: section({
       host: Type.String({ minLength: 1, maxLength: 255, default: '127.0.0.1' }),
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
+      /**
+       * Listening beyond loopback without both tokens serves batches, reports, metrics and pairs
+       * (paths, authorities, request ids) to anyone who can reach the port, so it is refused unless
+       * this says it is intended; it is then warned about at start-up.
+       */
+      allowUnauthenticatedExposure: Type.Boolean({ default: false }),
     }),
     /** Bearer token required on POST /v1/batches; empty means no authentication. */
     token: Type.String({ maxLength: 256, pattern: TOKEN_PATTERN, default: '' }),

@@ -3,8 +3,13 @@
 // (readiness goes 503, the listener stops accepting, in-flight batches drain, then the final
 // snapshot is written; timers are cleared by the app's onClose hook).
 
+import { lookup } from 'node:dns/promises';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
+import { exposureVerdict, type ExposureVerdict } from './exposure.js';
+import { addressUrl, describeListening } from './listenAddresses.js';
+import { firstLine, StartupError, systemErrorCode } from './startupError.js';
 import { loadConfig, type ConfigSources } from '../config.js';
 import { SnapshotStore } from '../store/snapshotStore.js';
 import type { CollectorConfig } from '../types.js';
@@ -14,8 +19,10 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 export interface RunningServer {
   app: FastifyInstance;
-  /** e.g. http://127.0.0.1:8090 */
+  /** the first bound address, e.g. http://127.0.0.1:8090 or http://0.0.0.0:8090 */
   url: string;
+  /** every bound address (`localhost` binds 127.0.0.1 and ::1) */
+  addresses: string[];
   /** Stops accepting, drains and releases everything; idempotent. */
   close(): Promise<void>;
 }
@@ -27,11 +34,23 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
+/** Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it. */
 export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
   const app = buildApp({ config, logger: { level: config.logLevel } });
-  const store = config.store.path === '' ? null : await SnapshotStore.open(config.store.path);
-  if (store !== null) restoreFrom(store, app);
-  const url = await app.listen({ host: config.listen.host, port: config.listen.port });
+  let store: SnapshotStore | null;
+  let exposure: ExposureVerdict;
+  let bound: AddressInfo[];
+  try {
+    exposure = exposureVerdict(await resolveHost(config.listen.host), config);
+    if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
+    store = await openStore(config.store.path, app);
+    bound = await listen(app, config.listen);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const addresses = bound.map(({ address, port }) => addressUrl(address, port));
+  const url = addresses[0] ?? '';
   app.log.info(
     {
       window_ms: config.join.windowMs,
@@ -39,8 +58,9 @@ export async function startServer(config: CollectorConfig, options: StartOptions
       report_auth: config.reportToken === '' ? 'none' : 'bearer',
       store: store?.path ?? 'memory only',
     },
-    `shadowdiff collector listening on ${url}, batches at POST ${url}/v1/batches`,
+    `shadowdiff collector listening on ${describeListening(bound)}, batches at POST /v1/batches`,
   );
+  if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
 
   let savedAtChange = app.pipeline.changeCount;
   const save = (): void => {
@@ -108,7 +128,55 @@ export async function startServer(config: CollectorConfig, options: StartOptions
     process.on('SIGINT', shutdown);
     process.on('SIGHUP', reload);
   }
-  return { app, url, close };
+  return { app, url, addresses, close };
+}
+
+async function resolveHost(host: string): Promise<string[]> {
+  try {
+    return (await lookup(host, { all: true })).map((entry) => entry.address);
+  } catch (error) {
+    throw new StartupError('listen.host', `${JSON.stringify(host)} does not resolve to an address (${systemErrorCode(error) ?? firstLine(error)})`);
+  }
+}
+
+async function listen(app: FastifyInstance, { host, port }: CollectorConfig['listen']): Promise<AddressInfo[]> {
+  try {
+    // Fastify logs a line per interface address a wildcard covers; said as that, so it is not
+    // mistaken for where the socket is bound (the start-up line below says that).
+    await app.listen({ host, port, listenTextResolver: (address) => `answers on ${address}` });
+  } catch (error) {
+    throw listenFailure(error, host, port);
+  }
+  return app.addresses().filter((address): address is AddressInfo => typeof address !== 'string');
+}
+
+function listenFailure(error: unknown, host: string, port: number): StartupError {
+  const code = systemErrorCode(error);
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartupError('listen.port', `port ${port} is already in use on ${host} (EADDRINUSE)`);
+    case 'EACCES':
+      return new StartupError('listen.port', `not allowed to listen on port ${port} of ${host} (EACCES; ports below 1024 need privileges)`);
+    case 'EADDRNOTAVAIL':
+      return new StartupError('listen.host', `${host} is not an address of this machine (EADDRNOTAVAIL)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new StartupError('listen.host', `${JSON.stringify(host)} does not resolve to an address (${code})`);
+    default:
+      return new StartupError('listen', `cannot listen on ${host} port ${port}: ${firstLine(error)}`);
+  }
+}
+
+/** Opens the store and restores what it holds; any failure is the store path's (missing parent, not a directory, not writable). */
+async function openStore(path: string, app: FastifyInstance): Promise<SnapshotStore | null> {
+  if (path === '') return null;
+  try {
+    const store = await SnapshotStore.open(path);
+    restoreFrom(store, app);
+    return store;
+  } catch (error) {
+    throw new StartupError('store.path', `cannot use ${JSON.stringify(path)} as the store: ${firstLine(error)}`);
+  }
 }
 
 function restoreFrom(store: SnapshotStore, app: FastifyInstance): void {

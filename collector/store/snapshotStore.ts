@@ -5,7 +5,7 @@
 // beside the old one, syncs it and renames it over: a crash mid-save leaves the previous
 // snapshot intact, never a torn file.
 
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv } from 'ajv';
 import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
@@ -42,6 +42,10 @@ export class SnapshotStore {
     sqlJs ??= initSqlJs();
     const store = new SnapshotStore(await sqlJs, path);
     mkdirSync(dirname(store.path), { recursive: true });
+    // A directory that cannot be written should stop start-up, not fail every snapshot later.
+    const probe = temporaryPath(store.path);
+    closeSync(openSync(probe, 'w', 0o600));
+    unlinkSync(probe);
     return store;
   }
 
@@ -103,8 +107,12 @@ export class SnapshotStore {
   }
 }
 
+function temporaryPath(path: string): string {
+  return `${path}.${process.pid}.tmp`;
+}
+
 function writeAtomically(path: string, bytes: Uint8Array): void {
-  const temporary = `${path}.${process.pid}.tmp`;
+  const temporary = temporaryPath(path);
   const fd = openSync(temporary, 'w', 0o600);
   try {
     let written = 0;
