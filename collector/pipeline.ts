@@ -12,15 +12,10 @@ import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetric
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
 import type { Resolution } from './score/resolution.js';
+import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type ScoreboardSnapshot } from './score/scoreboard.js';
 import { PairStore, type PairStoreSnapshot } from './store/pairStore.js';
 import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
-
-export interface IngestSummary {
-  accepted: number;
-  duplicates: number;
-  late: number;
-}
 
 export interface ReportQuery {
   /** only this route */

@@ -2,6 +2,7 @@
 // (ingest/wireSchema.ts); values only reach them after that schema has validated them.
 
 export type { DigestBatch, DigestRecord, JsonState, Leg } from './ingest/wireSchema.js';
+export type { IngestResponse, IngestSummary } from './ingest/ingestResponseSchema.js';
 
 /** Milliseconds since the Unix epoch; injected so tests drive the join window without sleeping. */
 export interface Clock {

@@ -75,7 +75,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     if (collectorError.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
     if (request.routeOptions.url === INGEST_PATH) {
       metrics.reject(collectorError.code);
-      request.log.warn({ code: collectorError.code }, collectorError.message);
+      // A client hanging up is its own business, not the collector's problem.
+      const level = collectorError.code === 'CLIENT_ABORTED' ? 'info' : 'warn';
+      request.log[level]({ code: collectorError.code }, collectorError.message);
     }
     if (collectorError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
     sendError(reply, collectorError);
@@ -107,6 +109,8 @@ function toCollectorError(error: FastifyError | CollectorError): CollectorError 
     const first = details[0];
     return new CollectorError('QUERY_INVALID', first === undefined ? error.message : `${first.field}: ${first.message}`, details);
   }
+  // Node's IncomingMessage fails the body with ECONNRESET ("aborted") when the client closes mid-body.
+  if (error.code === 'ECONNRESET') return new CollectorError('CLIENT_ABORTED', ERRORS.CLIENT_ABORTED.summary);
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' || error.code === 'FST_ERR_BAD_URL') {
     return new CollectorError('QUERY_INVALID', 'a path parameter is too long or badly encoded', [{ field: 'params', message: 'too long or badly encoded' }]);
   }

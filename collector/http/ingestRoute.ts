@@ -5,6 +5,7 @@
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BatchValidator } from '../ingest/batchValidator.js';
+import { IngestResponseSchema, type IngestResponse } from '../ingest/ingestResponseSchema.js';
 import { requireBearerToken } from './bearerAuth.js';
 import type { Pipeline } from '../pipeline.js';
 import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
@@ -13,21 +14,13 @@ import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
 /** The path the filter posts to by default (its `collector.path`). */
 export const INGEST_PATH = '/v1/batches';
 
-export interface IngestResponse {
-  accepted: number;
-  duplicates: number;
-  late: number;
-  rejectedRecords: number;
-  rejected: ErrorDetail[];
-}
-
 export function registerIngestRoute(
   app: FastifyInstance,
   deps: { pipeline: Pipeline; validator: BatchValidator; metrics: CollectorMetrics; token: string },
 ): void {
   app.post(
     INGEST_PATH,
-    { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding] },
+    { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding], schema: { response: { 200: IngestResponseSchema } } },
     async (request): Promise<IngestResponse> => {
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {

@@ -24,7 +24,7 @@ function tempFile(name: string, text: string): string {
 describe('config', () => {
   it('defaults to a loopback listener on 8090 with a 30 s window and no token', () => {
     const config = defaultConfig();
-    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8090 });
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8090, allowUnauthenticatedExposure: false });
     expect(config.join.windowMs).toBe(30_000);
     expect(config.token).toBe('');
     expect(config.compare.headers).toContain('content-type');
@@ -37,7 +37,7 @@ describe('config', () => {
       ['listen:', '  port: 9999', 'join:', '  windowMs: 5000', 'ignore:', '  fields: ["$.meta.timestamp"]', '  routes:', '    "GET /orders/{id}":', '      fields: ["$.items[*].traceId"]'].join('\n'),
     );
     const config = loadConfig({ file });
-    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9999 });
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9999, allowUnauthenticatedExposure: false });
     expect(config.join).toMatchObject({ windowMs: 5000, maxPending: 100_000 });
     expect(config.ignore.routes['GET /orders/{id}']).toEqual({ fields: ['$.items[*].traceId'], headers: [] });
   });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ERRORS, type ErrorBody, type ErrorCode } from '../../../collector/http/errors.js';
-import type { IngestResponse } from '../../../collector/http/ingestRoute.js';
+import type { IngestResponse } from '../../../collector/ingest/ingestResponseSchema.js';
 import type { DigestRecord, PairView, Report } from '../../../collector/types.js';
 import { batch, record, testApp, type TestApp } from '../fixtures.js';
 
