@@ -55,6 +55,25 @@ describe('config', () => {
     expect(config.token).toBe('12345');
   });
 
+  it('takes an empty SHADOWDIFF_STORE_PATH as memory only, as documented; other empty variables count as unset', () => {
+    const file = tempFile('stored.yaml', 'store: { path: /var/lib/shadowdiff/collector.sqlite }\ntoken: from-the-file\n');
+    const config = loadConfig({ file, env: { SHADOWDIFF_STORE_PATH: '', SHADOWDIFF_TOKEN: '', SHADOWDIFF_PORT: '' } });
+    expect(config.store.path).toBe('');
+    expect(config.token).toBe('from-the-file');
+    expect(config.listen.port).toBe(8090);
+    expect(loadConfig({ env: {} }).store.path).toBe('.shadowdiff/collector.sqlite');
+  });
+
+  it('turns "true"/"false" into a boolean only where the schema wants one', () => {
+    const on = loadConfig({ overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' }] });
+    expect(on.listen.allowUnauthenticatedExposure).toBe(true);
+    expect(defaultConfig().listen.allowUnauthenticatedExposure).toBe(false);
+    expect(loadConfig({ env: { SHADOWDIFF_TOKEN: 'true' } }).token).toBe('true');
+    expect(configError(() => loadConfig({ overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'yes', origin: '--x' }] })).message).toMatch(
+      /listen\.allowUnauthenticatedExposure: must be boolean \(from --x\)/,
+    );
+  });
+
   it('lets command-line overrides win over the environment', () => {
     const config = loadConfig({ env: { SHADOWDIFF_PORT: '9100' }, overrides: [{ field: 'listen.port', value: '9200', origin: '--port' }] });
     expect(config.listen.port).toBe(9200);
@@ -103,6 +122,13 @@ describe('config', () => {
     expect(configError(() => loadConfig({ file: '/nonexistent/collector.yaml' })).message).toMatch(/cannot read config file \/nonexistent\/collector\.yaml/);
     const broken = tempFile('broken.yaml', 'listen: [1, 2\n');
     expect(configError(() => loadConfig({ file: broken })).message).toMatch(/broken\.yaml is not valid YAML/);
+    // The yaml library's code frame stays: the offending line and a caret under the column.
+    const nested = tempFile('nested.yaml', 'listen:\n  port: : 8090\n');
+    expect(configError(() => loadConfig({ file: nested })).message).toBe(
+      `config file ${nested} is not valid YAML/JSON: Nested mappings are not allowed in compact mappings at line 2, column 9\n  port: : 8090\n        ^`,
+    );
+    const twice = tempFile('twice.yaml', 'token: a\ntoken: b\n');
+    expect(configError(() => loadConfig({ file: twice })).message).toMatch(/Map keys must be unique at line 2, column 1\ntoken: a\ntoken: b\n\^$/);
     const wrong = tempFile('wrong.yaml', 'join:\n  windowMs: soon\n');
     expect(configError(() => loadConfig({ file: wrong })).message).toMatch(/in .*wrong\.yaml: join\.windowMs: must be integer/);
   });

@@ -137,16 +137,20 @@ describe('collector start-up failures: exit 2, one line naming the setting, no s
     expect(readdirSync(store)).toEqual([]);
   });
 
-  it('refuses to listen beyond loopback without both tokens, naming what would be open', async () => {
+  it('refuses to listen beyond loopback with neither token, naming what would be open', async () => {
     const neither = await refused(['--host', '0.0.0.0', '--port', '0']);
     expectOneLine(neither, /listen\.host: 0\.0\.0\.0 is beyond loopback \(every IPv4 interface\) and token and reportToken are not set/);
     expect(neither.lines[0]).toContain('POST /v1/batches (no token) and GET /v1/report, /v1/pairs/:id and /metrics (no reportToken)');
     expect(neither.lines[0]).toContain('--allow-unauthenticated-exposure');
+  });
 
+  it('refuses to listen beyond loopback with only the ingest token', async () => {
     const onlyIngest = await refused(['--host', '::', '--port', '0'], { SHADOWDIFF_TOKEN: 'ingest-token' });
     expectOneLine(onlyIngest, /listen\.host: :: is beyond loopback \(every IPv4 and IPv6 interface\) and reportToken is not set, so anyone who reaches it could use GET \/v1\/report, \/v1\/pairs\/:id and \/metrics \(no reportToken\)/);
     expect(onlyIngest.lines[0]).not.toContain('ingest-token');
+  });
 
+  it('refuses to listen beyond loopback with only the report token', async () => {
     const onlyReport = await refused(['--host', '0.0.0.0', '--port', '0'], { SHADOWDIFF_REPORT_TOKEN: 'report-token' });
     expectOneLine(onlyReport, /and token is not set, so anyone who reaches it could use POST \/v1\/batches \(no token\):/);
   });

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
+import { IngestResponseSchema } from '../../../collector/ingest/ingestResponseSchema.js';
 import { WIRE_SCHEMA } from '../../../collector/ingest/wireSchema.js';
 import type { DigestRecord, PairView, Report } from '../../../collector/types.js';
 import { batch, legs, record, testApp, type TestApp } from '../fixtures.js';
@@ -27,7 +29,16 @@ function metricValue(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+const isIngestResponse = new Ajv({ strict: true }).compile(IngestResponseSchema);
+
 describe('POST /v1/batches', () => {
+  it('answers what IngestResponseSchema describes', async () => {
+    const t = start();
+    const response = await t.post(batch(legs('schema-1')));
+    expect(response.statusCode).toBe(200);
+    expect(isIngestResponse(response.json())).toBe(true);
+  });
+
   it('accepts a record shaped exactly like the schema\'s required fields', async () => {
     const t = start();
     const schema = WIRE_SCHEMA as unknown as { definitions: { record: { required: string[] } } };
@@ -83,6 +94,7 @@ describe('POST /v1/batches', () => {
       rejectedRecords: 1,
       rejected: [{ index: 2, id: 'bad-7', field: 'status', message: 'must be >= 0' }],
     });
+    expect(isIngestResponse(response.json())).toBe(true);
     expect((await report(t)).totals).toMatchObject({ rejectedRecords: 1 });
     expect((await report(t)).totals.coverage.pairs).toBe(1);
   });
