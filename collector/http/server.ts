@@ -1,4 +1,5 @@
-// Runs the collector: restores what it learned before from the store, listens, snapshots to the
+// Runs the collector: refuses to start where it would be exposed without its tokens or cannot
+// listen or store (a StartupError naming the setting), restores what it learned before from the store, listens, snapshots to the
 // store periodically, reloads ignore rules on SIGHUP, shuts down gracefully on SIGTERM/SIGINT
 // (readiness goes 503, the listener stops accepting, in-flight batches drain, then the final
 // snapshot is written; timers are cleared by the app's onClose hook).
@@ -135,8 +136,12 @@ async function resolveHost(host: string): Promise<string[]> {
   try {
     return (await lookup(host, { all: true })).map((entry) => entry.address);
   } catch (error) {
-    throw new StartupError('listen.host', `${JSON.stringify(host)} does not resolve to an address (${systemErrorCode(error) ?? firstLine(error)})`);
+    throw unresolvable(host, systemErrorCode(error) ?? firstLine(error));
   }
+}
+
+function unresolvable(host: string, why: string): StartupError {
+  return new StartupError('listen.host', `${JSON.stringify(host)} does not resolve to an address (${why})`);
 }
 
 async function listen(app: FastifyInstance, { host, port }: CollectorConfig['listen']): Promise<AddressInfo[]> {
@@ -161,7 +166,7 @@ function listenFailure(error: unknown, host: string, port: number): StartupError
       return new StartupError('listen.host', `${host} is not an address of this machine (EADDRNOTAVAIL)`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
-      return new StartupError('listen.host', `${JSON.stringify(host)} does not resolve to an address (${code})`);
+      return unresolvable(host, code);
     default:
       return new StartupError('listen', `cannot listen on ${host} port ${port}: ${firstLine(error)}`);
   }
