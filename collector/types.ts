@@ -1,6 +1,8 @@
 // Public types of the collector. The wire types mirror filter/wire-format.schema.json;
 // values only reach them after that schema has validated them (see batchValidator.ts).
 
+import type { HashAlgorithm } from './ingest/wireV2.js';
+
 export type Leg = 'primary' | 'shadow';
 export type JsonState = 'none' | 'ok' | 'malformed';
 
@@ -27,6 +29,11 @@ export interface DigestRecord {
   /** JSON leaf path -> 8-hex hash of its value */
   fields: Record<string, string>;
   fieldsTruncated: boolean;
+  /**
+   * Not on the wire in version 1: the hash algorithm of the record's hashes, set by the version 2
+   * decoder when it is not FNV-1a (absent: FNV-1a, as every version 1 record).
+   */
+  hash?: HashAlgorithm;
 }
 
 export interface DigestBatch {
