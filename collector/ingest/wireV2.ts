@@ -41,7 +41,7 @@ export type DecodedRecord = { record: DigestRecord } | { field: string; message:
  * is exactly the record its version 1 spelling gives.
  */
 export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], hash: HashAlgorithm): DecodedRecord {
-  const { pathRuns, hashes, ...members } = raw;
+  const { pathRuns, hashes, fieldsTruncated, ...members } = raw;
   const fields: Record<string, string> = {};
   if (pathRuns !== undefined && hashes !== undefined) {
     let named = 0;
@@ -63,7 +63,8 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
     const runTotal = pathRuns.reduce((sum, [, count]) => sum + count, 0);
     if (runTotal !== sent) return { field: 'hashes', message: `holds ${sent} hashes but pathRuns names ${runTotal} paths` };
   }
-  const record: DigestRecord = { ...members, fields };
+  // In version 1's member order, so a record reads the same whichever version it came in.
+  const record: DigestRecord = { ...members, fields, fieldsTruncated };
   if (hash !== WIRE_V1_HASH) record.hash = hash;
   return { record };
 }
