@@ -2,7 +2,8 @@
 // drive it with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { BatchValidator, loadWireSchema, type WireSchema } from './batchValidator.js';
+import { loadWireSchema, type WireSchema } from './batchValidator.js';
+import { WireValidator } from './ingest/wireValidator.js';
 import { DiffEngine } from './diffEngine.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
 import { INGEST_PATH, registerIngestRoute } from './ingestRoute.js';
@@ -37,7 +38,7 @@ declare module 'fastify' {
 export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
   const wireSchema = options.wireSchema ?? loadWireSchema();
-  const validator = new BatchValidator(wireSchema);
+  const validator = new WireValidator(wireSchema);
   const metrics = new CollectorMetrics({ topK: config.report.topK, defaultMetrics: options.defaultMetrics ?? true });
   const engine = new DiffEngine(config, options.clock ?? systemClock, metrics);
 

@@ -8,7 +8,7 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import type { DigestBatch, DigestRecord } from './types.js';
+import type { DigestRecord } from './types.js';
 import type { ErrorDetail } from './errors.js';
 import { formatFieldPath, locateSchemaError } from './schemaErrors.js';
 
@@ -48,25 +48,50 @@ export interface BatchVerdict {
   received: number;
 }
 
-export class BatchValidator {
-  private readonly fast: ValidateFunction<DigestBatch>;
-  private readonly thorough: ValidateFunction<DigestBatch>;
-  private readonly isRecord: ValidateFunction<DigestRecord>;
+/**
+ * Turns one schema-valid record of a schema-valid batch envelope into the in-memory record, or
+ * names what the schema could not check (e.g. an index into the batch's path table).
+ */
+export type RecordDecoder<B, R> = (record: R, batch: B) => DecodedRecord;
+export type DecodedRecord = { record: DigestRecord } | { field: string; message: string };
 
-  constructor(schema: WireSchema) {
+export interface BatchValidatorOptions<B, R> {
+  /** Schemas the wire schema `$ref`s by `$id` (version 2 refers to version 1's members). */
+  references?: readonly object[];
+  /** Absent: the record as validated (version 1). */
+  decode?: RecordDecoder<B, R>;
+}
+
+export class BatchValidator<R = DigestRecord, B extends { records: R[] } = { records: R[] }> {
+  private readonly fast: ValidateFunction<B>;
+  private readonly thorough: ValidateFunction<B>;
+  private readonly isRecord: ValidateFunction<R>;
+  private readonly decode: RecordDecoder<B, R> | undefined;
+
+  constructor(schema: { $id: string }, options: BatchValidatorOptions<B, R> = {}) {
     // Two compilations: the fast one stops at the first error (the common, valid case); the
     // thorough one runs only for bad batches, to name every problem.
-    this.fast = new Ajv({ strict: true }).compile<DigestBatch>(schema);
+    const fast = new Ajv({ strict: true });
     const thorough = new Ajv({ strict: true, allErrors: true });
-    this.thorough = thorough.compile<DigestBatch>(schema);
-    const recordValidator = thorough.getSchema<DigestRecord>(`${schema.$id}#/definitions/record`);
+    for (const reference of options.references ?? []) {
+      fast.addSchema(reference);
+      thorough.addSchema(reference);
+    }
+    this.fast = fast.compile<B>(schema);
+    this.thorough = thorough.compile<B>(schema);
+    const recordValidator = thorough.getSchema<R>(`${schema.$id}#/definitions/record`);
     if (recordValidator === undefined) throw new Error('wire schema has no definitions.record');
     this.isRecord = recordValidator;
+    this.decode = options.decode;
   }
 
   check(body: unknown): BatchVerdict {
     if (this.fast(body)) {
-      return { records: body.records, batchErrors: [], recordErrors: [], rejectedRecords: 0, received: body.records.length };
+      if (this.decode === undefined) {
+        const records = body.records as unknown as DigestRecord[];
+        return { records, batchErrors: [], recordErrors: [], rejectedRecords: 0, received: records.length };
+      }
+      return this.decoded(body, body.records.map((_, i) => i), [], body.records.length);
     }
     this.thorough(body);
     const errors = this.thorough.errors ?? [];
@@ -83,14 +108,39 @@ export class BatchValidator {
         recordErrors.push(located);
       }
     }
-    const records: DigestRecord[] = [];
+    const good: number[] = [];
     if (rawRecords !== null) {
       for (let i = 0; i < rawRecords.length; i++) {
-        const raw: unknown = rawRecords[i];
-        if (!badIndices.has(i) && this.isRecord(raw)) records.push(raw);
+        if (!badIndices.has(i) && this.isRecord(rawRecords[i])) good.push(i);
       }
     }
-    return { records, batchErrors, recordErrors, rejectedRecords: badIndices.size, received: rawRecords?.length ?? 0 };
+    const received = rawRecords?.length ?? 0;
+    if (this.decode === undefined || batchErrors.length > 0) {
+      const records = good.map((i) => rawRecords![i] as DigestRecord);
+      return { records, batchErrors, recordErrors, rejectedRecords: badIndices.size, received };
+    }
+    return this.decoded(body as B, good, recordErrors, received);
+  }
+
+  /** Decodes the records at `indices` of a batch whose envelope is valid; a record that fails is rejected like a schema error. */
+  private decoded(batch: B, indices: readonly number[], recordErrors: ErrorDetail[], received: number): BatchVerdict {
+    const decode = this.decode!;
+    const records: DigestRecord[] = [];
+    let rejected = new Set(recordErrors.map((error) => error.index)).size;
+    for (const i of indices) {
+      const raw = batch.records[i]!;
+      const decoded = decode(raw, batch);
+      if ('record' in decoded) {
+        records.push(decoded.record);
+        continue;
+      }
+      rejected++;
+      const detail: ErrorDetail = { index: i, field: decoded.field, message: decoded.message };
+      const id = readableId(raw);
+      if (id !== undefined) detail.id = id;
+      recordErrors.push(detail);
+    }
+    return { records, batchErrors: [], recordErrors, rejectedRecords: rejected, received };
   }
 }
 

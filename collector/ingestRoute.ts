@@ -1,10 +1,10 @@
-// POST /v1/batches: authenticate, validate against the wire schema, feed the engine.
+// POST /v1/batches: authenticate, validate against the wire schema of the batch's version (1 or 2), feed the engine.
 //
 // Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
 // the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BatchValidator } from './batchValidator.js';
+import type { WireValidator } from './ingest/wireValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
 import type { DiffEngine } from './diffEngine.js';
 import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
@@ -23,7 +23,7 @@ export interface IngestResponse {
 
 export function registerIngestRoute(
   app: FastifyInstance,
-  deps: { engine: DiffEngine; validator: BatchValidator; metrics: CollectorMetrics; token: string },
+  deps: { engine: DiffEngine; validator: WireValidator; metrics: CollectorMetrics; token: string },
 ): void {
   app.post(
     INGEST_PATH,
@@ -37,6 +37,7 @@ export function registerIngestRoute(
         throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
       }
       const summary = deps.engine.ingest(verdict.records);
+      if (verdict.version !== null) deps.metrics.wireRecords(verdict.version, verdict.records.length);
       deps.engine.countRejected(verdict.rejectedRecords);
       deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
       return {

@@ -8,6 +8,7 @@ import type { ErrorCode } from './errors.js';
 import type { FieldTally, RouteTally } from './scoreboard.js';
 import type { DivergenceKind, FallbackReason, Leg, PairDiff, PairOutcome } from './types.js';
 import { wilson } from './wilson.js';
+import { WIRE_VERSIONS, type WireVersion } from './ingest/wireValidator.js';
 
 /** What gauges read at scrape time. */
 export interface MetricsSource {
@@ -23,7 +24,7 @@ const LEGS: readonly Leg[] = ['primary', 'shadow'];
 const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const OUTCOMES: readonly PairOutcome[] = ['match', 'diverged', 'shadow_missing', 'primary_missing'];
 const KINDS: readonly DivergenceKind[] = ['status_class', 'status', 'completion', 'header', 'body', 'field'];
-const FALLBACKS: readonly FallbackReason[] = ['json_none', 'json_malformed', 'json_state_differs', 'fields_truncated', 'no_fields'];
+const FALLBACKS: readonly FallbackReason[] = ['json_none', 'json_malformed', 'json_state_differs', 'fields_truncated', 'no_fields', 'hash_algorithm_differs'];
 
 interface RouteSeries {
   outcomes: Record<PairOutcome, Counter.Internal>;
@@ -63,6 +64,7 @@ export class CollectorMetrics {
   private readonly rejects: Counter<'code'>;
   private readonly recordsReceived: Record<Leg, Counter.Internal>;
   private readonly recordsRejected: Counter;
+  private readonly wireRecordsReceived: Record<WireVersion, Counter.Internal>;
   private readonly recordsDuplicate: Record<Leg, Counter.Internal>;
   private readonly recordsLate: Record<Leg, Counter.Internal>;
   private readonly pairs: Counter<'route' | 'outcome'>;
@@ -99,6 +101,16 @@ export class CollectorMetrics {
         registers,
       }),
     );
+    const wireRecords = new Counter({
+      name: 'shadowdiff_collector_wire_records_total',
+      help: 'Valid digest records received, by the wire format version of their batch (1 or 2): how far a filter rollout has got.',
+      labelNames: ['version'],
+      registers,
+    });
+    this.wireRecordsReceived = Object.fromEntries(WIRE_VERSIONS.map((version) => [version, zeroed(wireRecords.labels({ version: String(version) }))])) as Record<
+      WireVersion,
+      Counter.Internal
+    >;
     this.recordsRejected = new Counter({
       name: 'shadowdiff_collector_records_rejected_total',
       help: 'Digest records rejected by wire-format validation.',
@@ -220,6 +232,10 @@ export class CollectorMetrics {
 
   batch(result: BatchResult): void {
     this.batches.inc({ result });
+  }
+
+  wireRecords(version: WireVersion, count: number): void {
+    this.wireRecordsReceived[version].inc(count);
   }
 
   reject(code: ErrorCode): void {

@@ -1,9 +1,12 @@
 // Compares the two legs of one request. The structural digest decides when both legs carry a
 // complete one (so ignore rules and key order do not matter); otherwise the whole-body hash
-// decides and the diff says why (`fallback`).
+// decides and the diff says why (`fallback`). Legs hashed with different algorithms (filters of
+// two releases during a rollout) compare no hash at all: status, completion, body size and JSON
+// state decide, and the fallback says so, so such a pair is never diverged for its algorithm.
 
 import { diffFields, NO_DIFFS } from './fieldDiff.js';
 import type { RouteIgnore } from './ignoreRules.js';
+import { WIRE_V1_HASH } from './ingest/wireV2.js';
 import type { DigestRecord, DivergenceKind, FallbackReason, HeaderDiff, PairDiff } from './types.js';
 
 /** The response headers compared: a fixed list, or every header the filter digested. */
@@ -23,7 +26,13 @@ export function isError(record: DigestRecord): boolean {
   return record.status === 0 || record.status >= 500 || !record.complete;
 }
 
+/** False when the legs' hashes cannot be compared (absent `hash`: version 1's FNV-1a). */
+export function sameHashAlgorithm(primary: DigestRecord, shadow: DigestRecord): boolean {
+  return (primary.hash ?? WIRE_V1_HASH) === (shadow.hash ?? WIRE_V1_HASH);
+}
+
 export function fallbackReason(primary: DigestRecord, shadow: DigestRecord): FallbackReason | null {
+  if (!sameHashAlgorithm(primary, shadow)) return 'hash_algorithm_differs';
   if (primary.json !== shadow.json) return 'json_state_differs';
   if (primary.json === 'malformed') return 'json_malformed';
   if (primary.json === 'none') return 'json_none';
@@ -47,13 +56,17 @@ export function comparePair(
   const statusClassChanged = statusClass(primary.status) !== statusClass(shadow.status);
   const statusChanged = primary.status !== shadow.status;
   const completionChanged = primary.complete !== shadow.complete;
-  const bodyHashDiffers = primary.bodyHash !== shadow.bodyHash;
-  const headerResult = diffHeaders(primary.headers, shadow.headers, ignore, headerSelection);
+  const comparable = sameHashAlgorithm(primary, shadow);
+  const bodyHashDiffers = comparable && primary.bodyHash !== shadow.bodyHash;
+  const headerResult = comparable ? diffHeaders(primary.headers, shadow.headers, ignore, headerSelection) : NO_HEADER_RESULT;
   const fallback = fallbackReason(primary, shadow);
   const fieldResult = fallback === null ? diffFields(primary.fields, shadow.fields, ignore) : null;
   const fields = fieldResult?.diffs ?? NO_DIFFS;
   const headerDiverged = headerResult.diffs.length > 0;
-  const bodyDiverged = fallback !== null && bodyHashDiffers;
+  // Without comparable hashes, bodies of other sizes or JSON verdicts still certainly differ.
+  const bodyDiverged = comparable
+    ? fallback !== null && bodyHashDiffers
+    : primary.respBytes !== shadow.respBytes || primary.json !== shadow.json;
   const diverged = statusChanged || completionChanged || headerDiverged || bodyDiverged || fields.length > 0;
 
   let kinds = NO_KINDS;
@@ -87,6 +100,8 @@ interface HeaderDiffResult {
   diffs: HeaderDiff[];
   ignored: number;
 }
+
+const NO_HEADER_RESULT: Readonly<HeaderDiffResult> = Object.freeze({ diffs: NO_HEADER_DIFFS, ignored: 0 });
 
 function diffHeaders(
   primary: Readonly<Record<string, string>>,

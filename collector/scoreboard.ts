@@ -297,7 +297,7 @@ export class Scoreboard {
         evicted: 0,
         kinds: { status_class: 0, status: 0, completion: 0, header: 0, body: 0, field: 0 },
         fallbackPairs: 0,
-        fallback: { json_none: 0, json_malformed: 0, json_state_differs: 0, fields_truncated: 0, no_fields: 0 },
+        fallback: { json_none: 0, json_malformed: 0, json_state_differs: 0, fields_truncated: 0, no_fields: 0, hash_algorithm_differs: 0 },
         structurallyCompared: 0,
         primaryErrors: 0,
         shadowErrors: 0,

@@ -99,8 +99,12 @@ export type MissingOutcome = 'shadow_missing' | 'primary_missing';
 /** Why a pair differs. `status_class` (2xx vs 5xx) is kept apart from `status` (200 vs 201). */
 export type DivergenceKind = 'status_class' | 'status' | 'completion' | 'header' | 'body' | 'field';
 
-/** Why the whole-body hash decided a pair instead of the structural digest. */
-export type FallbackReason = 'json_none' | 'json_malformed' | 'json_state_differs' | 'fields_truncated' | 'no_fields';
+/**
+ * Why the whole-body hash decided a pair instead of the structural digest; `hash_algorithm_differs`:
+ * the legs were hashed with different algorithms (filters of two releases during a rollout), so no
+ * hash compares and status, completion and body size decide.
+ */
+export type FallbackReason = 'json_none' | 'json_malformed' | 'json_state_differs' | 'fields_truncated' | 'no_fields' | 'hash_algorithm_differs';
 
 export type DiffChange = 'changed' | 'missing_in_shadow' | 'extra_in_shadow';
 

@@ -5,6 +5,7 @@
 // table, a count that does not match the hashes, a path named twice) is checked here and named
 // by field, like a schema error.
 
+import { readFileSync } from 'node:fs';
 import type { DigestRecord } from '../types.js';
 
 /** Hash algorithms a batch can name; version 1 batches are always FNV-1a. */
@@ -67,4 +68,14 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
   const record: DigestRecord = { ...members, fields, fieldsTruncated };
   if (hash !== WIRE_V1_HASH) record.hash = hash;
   return { record };
+}
+
+/** Reads the published version 2 schema (it `$ref`s version 1's, which must be loaded beside it). */
+export function loadWireSchemaV2(url: URL = WIRE_V2_SCHEMA_URL): { $id: string } {
+  const parsed: unknown = JSON.parse(readFileSync(url, 'utf8'));
+  const v = parsed as { $id?: unknown; definitions?: { record?: unknown } } | null;
+  if (typeof v?.$id !== 'string' || typeof v.definitions?.record !== 'object') {
+    throw new Error(`${url.pathname}: not the shadowdiff wire schema version 2 (expected $id and definitions.record)`);
+  }
+  return v as { $id: string };
 }

@@ -103,9 +103,9 @@ describe('POST /v1/batches', () => {
 
   it('rejects a bad envelope whole, even when its records are fine', async () => {
     const t = start();
-    const response = await t.post({ ...batch(legs('env-1')), v: 2 });
+    const response = await t.post({ ...batch(legs('env-1')), v: 3 });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be 1' }] });
+    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be one of [1,2] (the wire format versions this collector accepts)' }] });
     expect((await report(t)).totals).toMatchObject({ records: { primary: 0, shadow: 0 }, rejectedRecords: 2 });
   });
 
