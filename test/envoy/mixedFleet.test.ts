@@ -71,7 +71,7 @@ for (const fleet of FLEETS) {
       expect(report.totals.rejectedRecords).toBe(0);
       expect(report.totals.coverage).toMatchObject({ shadowMissing: 0, primaryMissing: 0 });
       const metrics = await (await fetch(`${collector!.server.url}/metrics`)).text();
-      for (const version of ['1', '2']) expect(metrics).toMatch(new RegExp(`shadowdiff_collector_records_by_wire_version_total\\{version="${version}"\\} ${ORDERS}\\b`));
+      for (const version of ['1', '2']) expect(metrics).toMatch(new RegExp(`shadowdiff_collector_wire_records_total\\{version="${version}"\\} ${ORDERS}\\b`));
     });
 
     it('judges only the two orders the shadow answered differently as diverged', async () => {
