@@ -64,9 +64,9 @@ describe('observed leg lifecycle', () => {
     expect(batch!.records[0]).toMatchObject({ status: 0, complete: false, json: 'none', firstByteUs: 0 });
   });
 
-  it('emits records that validate against the wire schema for every corner it can produce', async () => {
+  it.each([1, 2])('emits records that validate against the wire schema (version %i) for every corner it can produce', async (wireVersion) => {
     const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }, { source: 'edge-eu.1', export: { batchSize: 4 } }));
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }, { source: 'edge-eu.1', collector: { ...COLLECTOR, wireVersion }, export: { batchSize: 4 } }));
     const bodies = ['{"\\u0000ctl\\n":"x","a\\\\b":[{}]}', 'not json', '[' + '1,'.repeat(5000) + '1]', '"just a string"'];
     for (const body of bodies) {
       const stream = plugin.newHttpStream();
@@ -78,6 +78,7 @@ describe('observed leg lifecycle', () => {
     const batches: DecodedBatch[] = drainBatches(host);
     expect(batches).toHaveLength(1);
     expect(wireFormatErrors(batches[0]?.wire)).toBeNull();
+    expect(batches[0]!.v).toBe(wireVersion);
     expect(batches[0]!.source).toBe('edge-eu.1');
     expect(Object.keys(batches[0]!.records[0]!.fields)).toEqual(['$["\\u0000ctl\\u000a"]', '$["a\\\\b"][0]']);
   });

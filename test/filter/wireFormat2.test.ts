@@ -75,4 +75,14 @@ describe('wire format 2', () => {
     expect(batches.flatMap((batch) => batch.records.map((record) => Object.keys(record.fields).length))).toEqual(Array(17).fill(4096));
     expect(host.metric('shadowdiff.primary.exported_records')?.value).toBe(17n);
   }, 120_000);
+
+  it('keeps records that share their paths in one batch, however many leaves they have', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(observer({}, { digest: { maxFields: 4096 }, export: { batchSize: 32, maxQueue: 64, flushIntervalMs: 60000 } }));
+    const leaves = Array.from({ length: 4096 }, (_, k) => `"k${k}":${k}`).join(',');
+    for (let i = 0; i < 32; i++) observe(plugin, `same-${i}`, `{${leaves}}`);
+    const wires = host.pendingHttpCalls().map((call) => JSON.parse(call.bodyText()) as DigestBatchV2);
+    expect(wires.map((wire) => [wire.records.length, wire.paths.length])).toEqual([[32, 4096]]);
+    expect(wires[0]!.records.every((record) => JSON.stringify(record.pathRuns) === '[[0,4096]]')).toBe(true);
+  }, 120_000);
 });

@@ -16,20 +16,14 @@ export class BatchEncoder {
   private runs: ByteWriter = new ByteWriter(64);
   private previousPaths: ArrayBuffer | null = null;
 
-  /**
-   * How many of `records` (from the front) fit in one batch: all of them in version 1; in
-   * version 2 as many as keep the path table within its limit (always at least one).
-   */
-  fits(version: i32, records: Array<EncodedRecord>): i32 {
-    if (version == WIRE_V1) return records.length;
-    let fields = 0;
-    for (let i = 0; i < records.length; i++) {
-      fields += unchecked(records[i]).fieldCount;
-      if (i > 0 && fields > MAX_TABLE_PATHS) return i;
-    }
-    return records.length;
-  }
+  /** How many records the last `encode` took from the front of its `records`. */
+  taken: i32 = 0;
 
+  /**
+   * One batch body of the records at the front of `records`: all of them, except that a version 2
+   * batch ends early (never before its first record) when the next record's paths could push the
+   * path table past its limit.
+   */
   encode(version: i32, records: Array<EncodedRecord>, source: string, sentUnixMs: u64, hash: string): ArrayBuffer {
     const out = this.out;
     out.reset();
@@ -47,8 +41,10 @@ export class BatchEncoder {
       this.previousPaths = null;
     }
     out.raw(",\"records\":[");
-    for (let i = 0; i < records.length; i++) {
+    let i = 0;
+    for (; i < records.length; i++) {
       const record = unchecked(records[i]);
+      if (version == WIRE_V2 && i > 0 && this.table.size + record.fieldCount > MAX_TABLE_PATHS) break;
       if (i > 0) out.byte(0x2c);
       out.bytes(changetype<usize>(record.head), record.head.byteLength);
       if (version == WIRE_V2) this.fieldsV2(record);
@@ -57,6 +53,7 @@ export class BatchEncoder {
       out.raw(boolText(record.fieldsTruncated));
       out.byte(0x7d);
     }
+    this.taken = i;
     out.byte(0x5d);
     if (version == WIRE_V2) {
       out.raw(",\"paths\":[");

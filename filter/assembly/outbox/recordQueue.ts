@@ -41,11 +41,11 @@ export class RecordQueue {
       const record = this.items[(this.head + i) % this.capacity];
       if (record !== null) records.push(record);
     }
-    const count = this.encoder.fits(version, records);
-    records.length = count;
+    const body = this.encoder.encode(version, records, source, sentUnixMs, hash);
+    const count = this.encoder.taken;
     for (let i = 0; i < count; i++) this.items[(this.head + i) % this.capacity] = null;
     this.head = (this.head + count) % this.capacity;
     this.size -= count;
-    return new Batch(this.encoder.encode(version, records, source, sentUnixMs, hash), count);
+    return new Batch(body, count);
   }
 }
