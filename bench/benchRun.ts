@@ -1,12 +1,12 @@
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { requireFilterWasm } from '../test/support/paths.js';
+import { requireFilterWasm } from '../devkit/paths.js';
 import type { BenchContext } from './benchContext.js';
 import type { BenchPlan } from './benchPlan.js';
 import { startChildServer, type ChildServer } from './childServer.js';
 import { cutDocuments } from './corpusCuts.js';
 import { coreLayout, pinThisProcessToLoadCore } from './cpuPinning.js';
-import { freePort } from './freePort.js';
+import { freePort } from '../devkit/freePort.js';
 import { measureBodyDigest } from './lines/bodyDigest.js';
 import { measureCollectorIngest } from './lines/collectorIngest.js';
 import { measureDigestEngine } from './lines/digestEngine.js';
@@ -18,6 +18,7 @@ import { machineInfo } from './machineInfo.js';
 import { startNginxUpstream, type NginxUpstream } from './nginxUpstream.js';
 import type { LineResult } from './results.js';
 import { writeReport, type BenchReport } from './report.js';
+import { buildNoopFilter } from './noopFilter/build.js';
 import { measureSaturation } from './saturation.js';
 import { ensureSystemTools } from './systemTools.js';
 
@@ -50,6 +51,8 @@ export async function runBench(options: BenchRunOptions): Promise<{ report: Benc
   const startedMs = Date.now();
   await ensureSystemTools(log);
   await requireFilterWasm();
+  log('building the no-op proxy-wasm floor module (bench/noopFilter)');
+  await buildNoopFilter();
   const layout = coreLayout();
   const machine = await machineInfo(layout);
   const unpin = await pinThisProcessToLoadCore(layout);

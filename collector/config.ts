@@ -5,124 +5,23 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import { parse as parseYaml } from 'yaml';
-import { CollectorError, type ErrorDetail } from './errors.js';
-import { fieldGlobProblem, headerGlobProblem } from './ignoreRules.js';
-import { templateProblem } from './routeTemplate.js';
-import { formatFieldPath, locateSchemaError } from './schemaErrors.js';
-import type { CollectorConfig } from './types.js';
+import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
+import { templateProblem } from './compare/routeTemplate.js';
+import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schema/schemaErrors.js';
+import { CONFIG_SCHEMA, type CollectorConfig } from './configSchema.js';
 
-const HEADER_NAME_OR_STAR = "^(\\*|[a-z0-9!#$%&'+.^_`|~-]{1,128})$";
+/** A configuration that cannot be used; `details` names every bad field. Not an HTTP error: it stops start-up or a reload. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
 
-// Printable ASCII like the filter's collector.token; inner spaces allowed, none at the ends.
-const TOKEN_PATTERN = '^([!-~]([ -~]*[!-~])?)?$';
-
-const stringList = (items: object, maxItems: number) => ({ type: 'array', items, maxItems, default: [] });
-const routeIgnore = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    fields: stringList({ type: 'string' }, 1000),
-    headers: stringList({ type: 'string' }, 1000),
-  },
-};
-
-const CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    listen: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        host: { type: 'string', minLength: 1, maxLength: 255, default: '127.0.0.1' },
-        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 },
-      },
-    },
-    token: { type: 'string', maxLength: 256, pattern: TOKEN_PATTERN, default: '' },
-    // A second token, so that whoever may read reports need not be able to feed batches, and back.
-    reportToken: { type: 'string', maxLength: 256, pattern: TOKEN_PATTERN, default: '' },
-    store: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        // Relative paths resolve against the working directory; "" keeps everything in memory.
-        path: { type: 'string', maxLength: 4096, default: '.shadowdiff/collector.sqlite' },
-        snapshotIntervalMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
-      },
-    },
-    bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 268435456, default: 8388608 },
-    join: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        windowMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
-        maxPending: { type: 'integer', minimum: 1, maximum: 10000000, default: 100000 },
-        rememberMs: { type: 'integer', minimum: 0, maximum: 86400000, default: 60000 },
-        maxRemembered: { type: 'integer', minimum: 0, maximum: 10000000, default: 200000 },
-        sweepIntervalMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
-      },
-    },
-    routes: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        max: { type: 'integer', minimum: 1, maximum: 10000, default: 200 },
-        templates: stringList({ type: 'string', minLength: 1, maxLength: 2048 }, 1000),
-      },
-    },
-    compare: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        headers: {
-          type: 'array',
-          maxItems: 64,
-          uniqueItems: true,
-          // `*` alone: every header the filter digested.
-          items: { type: 'string', pattern: HEADER_NAME_OR_STAR },
-          // etag is left out: it changes whenever the body does, or per instance.
-          default: ['content-type', 'content-encoding', 'cache-control', 'location', 'vary'],
-        },
-      },
-    },
-    ignore: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        ...routeIgnore.properties,
-        routes: { type: 'object', additionalProperties: routeIgnore, maxProperties: 10000, default: {} },
-      },
-    },
-    report: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        topK: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
-        examplesPerField: { type: 'integer', minimum: 0, maximum: 20, default: 3 },
-        maxFieldsPerRoute: { type: 'integer', minimum: 1, maximum: 10000, default: 512 },
-        noiseThreshold: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.9 },
-        noiseMinPairs: { type: 'integer', minimum: 1, default: 20 },
-      },
-    },
-    pairs: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        keepDiverged: { type: 'integer', minimum: 0, maximum: 1000000, default: 2000 },
-        keepOther: { type: 'integer', minimum: 0, maximum: 1000000, default: 500 },
-      },
-    },
-    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-  },
-} as const;
+  constructor(
+    message: string,
+    readonly details: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
 
 const validateConfig = new Ajv({ strict: true, allErrors: true, useDefaults: true }).compile<CollectorConfig>(CONFIG_SCHEMA);
 
@@ -193,11 +92,11 @@ export function parseConfig(raw: unknown, origins: Origins = new Map(), file?: s
       if (located === null) continue;
       details.push(fieldError(formatFieldPath(located.path) || '(config)', located.message, origins));
     }
-    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+    throw new ConfigError(`invalid configuration${where}: ${summarize(details)}`, details);
   }
   const details = semanticProblems(config).map((p) => fieldError(p.field, p.message, origins));
   if (details.length > 0) {
-    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+    throw new ConfigError(`invalid configuration${where}: ${summarize(details)}`, details);
   }
   return config;
 }
@@ -252,13 +151,13 @@ function readConfigFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CollectorError('CONFIG_INVALID', `cannot read config file ${file}: ${reason}`, [{ field: '(file)', message: reason }]);
+    throw new ConfigError(`cannot read config file ${file}: ${reason}`, [{ field: '(file)', message: reason }]);
   }
   try {
     return parseYaml(text) ?? {};
   } catch (error) {
     const reason = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
-    throw new CollectorError('CONFIG_INVALID', `config file ${file} is not valid YAML/JSON: ${reason}`, [{ field: '(file)', message: reason }]);
+    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${reason}`, [{ field: '(file)', message: reason }]);
   }
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
-import { requireFilterWasm } from '../../test/support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { decodeBatch } from '../../test/support/wireFormat.js';
 import type { BenchContext } from '../benchContext.js';
 import { alternate } from '../alternation.js';

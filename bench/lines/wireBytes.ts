@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
-import { requireFilterWasm } from '../../test/support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { decodeBatch } from '../../test/support/wireFormat.js';
 import type { BenchContext } from '../benchContext.js';
 import { parseCorpus, wholeCorpusDocuments, type Json } from '../corpusCuts.js';

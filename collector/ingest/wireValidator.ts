@@ -3,8 +3,9 @@
 // so a fleet in the middle of a rollout (old filters sending version 1, new ones version 2) joins
 // and compares as one.
 
-import { BatchValidator, loadWireSchema, type BatchVerdict, type WireSchema } from '../batchValidator.js';
-import { decodeRecordV2, loadWireSchemaV2, type DigestBatchV2, type DigestRecordV2 } from './wireV2.js';
+import { BatchValidator, type BatchVerdict } from './batchValidator.js';
+import { decodeRecordV2 } from './wireV2Decoder.js';
+import { WIRE_SCHEMA_V2, type DigestBatchV2, type DigestRecordV2 } from './wireSchemaV2.js';
 
 export const WIRE_VERSIONS = [1, 2] as const;
 export type WireVersion = (typeof WIRE_VERSIONS)[number];
@@ -18,12 +19,9 @@ export class WireValidator {
   private readonly v1: BatchValidator;
   private readonly v2: BatchValidator<DigestRecordV2, DigestBatchV2>;
 
-  constructor(v1Schema: WireSchema = loadWireSchema(), v2Schema: { $id: string } = loadWireSchemaV2()) {
-    this.v1 = new BatchValidator(v1Schema);
-    this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(v2Schema, {
-      references: [v1Schema],
-      decode: (record, batch) => decodeRecordV2(record, batch.paths, batch.hash),
-    });
+  constructor() {
+    this.v1 = new BatchValidator();
+    this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(WIRE_SCHEMA_V2, (record, batch) => decodeRecordV2(record, batch.paths, batch.hash));
   }
 
   check(body: unknown): WireVerdict {

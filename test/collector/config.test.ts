@@ -2,14 +2,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultConfig, loadConfig, parseConfig } from '../../collector/config.js';
-import { CollectorError } from '../../collector/errors.js';
+import { ConfigError, defaultConfig, loadConfig, parseConfig } from '../../collector/config.js';
 
-function configError(run: () => unknown): CollectorError {
+function configError(run: () => unknown): ConfigError {
   try {
     run();
   } catch (error) {
-    if (error instanceof CollectorError) return error;
+    if (error instanceof ConfigError) return error;
     throw error;
   }
   throw new Error('expected a configuration error');

@@ -1,9 +1,9 @@
 // Builders shared by the collector tests: valid records and batches, a fake clock, a test app.
 
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { buildApp } from '../../collector/app.js';
+import { buildApp } from '../../collector/http/app.js';
 import { defaultConfig } from '../../collector/config.js';
-import type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from '../../collector/ingest/wireV2.js';
+import type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
 import type { Clock, CollectorConfig, DigestBatch, DigestRecord, Leg } from '../../collector/types.js';
 
 export const T0 = 1_700_000_000_000;

@@ -8,11 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../collector/types.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
-import { FILTER_WASM, PROJECT_ROOT } from '../support/paths.js';
+import { FILTER_WASM, PROJECT_ROOT } from '../../devkit/paths.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 const V1_MODULE = resolve(PROJECT_ROOT, 'test/fixtures/shadowdiff-0.1.0-wire-v1.wasm');
 const ORDERS = 24;

@@ -34,6 +34,8 @@ const invalid: Array<[string, string, string]> = [
   ['empty exact list', edge({ sampling: { segments: [{ name: 'x', header: 'x-a', exact: [], percent: 1 }] } }), 'sampling.segments[0].exact: must be an array of 1 to 64 strings'],
   ['path prefix without slash', edge({ sampling: { segments: [{ ...segment, pathPrefix: 'api' }] } }), 'sampling.segments[0].pathPrefix: must start with'],
   ['fractional rate cap', edge({ sampling: { segments: [{ ...segment, maxPerSecond: 1.5 }] } }), 'sampling.segments[0].maxPerSecond: must be an integer'],
+  ['negative filter rate cap', edge({ sampling: { maxPerSecond: -1 } }), 'sampling.maxPerSecond: must be an integer from 0 to 1000000000'],
+  ['segment rate cap default as a string', edge({ sampling: { segmentMaxPerSecond: '50' } }), 'sampling.segmentMaxPerSecond: must be an integer from 0 to 1000000000'],
   ['unknown segment field', edge({ sampling: { segments: [{ ...segment, weight: 3 }] } }), 'sampling.segments[0].weight: unknown field'],
   ['maxFields too large', edge({ digest: { maxFields: 5000 } }), 'digest.maxFields: must be an integer from 0 to 4096'],
   ['maxDepth zero', edge({ digest: { maxDepth: 0 } }), 'digest.maxDepth: must be an integer from 1 to 128'],
@@ -66,7 +68,7 @@ describe('plugin configuration', () => {
     ['edge with every option', {
       role: 'edge', source: 'edge-eu-1', headerPrefix: 'x-sd-', shadowHostSuffix: '',
       collector: { cluster: 'c', authority: 'collector:8090', path: '/v1/batches', token: 's3cret', timeoutMs: 500, wireVersion: 2 },
-      sampling: { keyHeader: 'x-account', salt: 'exp-7', defaultPercent: 5, segments: [
+      sampling: { keyHeader: 'x-account', salt: 'exp-7', defaultPercent: 5, maxPerSecond: 500, segmentMaxPerSecond: 0, segments: [
         { name: 'employees', header: 'x-user-group', exact: ['employee', 'staff'], percent: 100 },
         { name: 'beta', header: 'x-beta', present: true, percent: 50, maxPerSecond: 10 },
         { name: 'eu', header: ':authority', prefix: 'eu.', pathPrefix: '/checkout', percent: 12.5 },

@@ -28,8 +28,20 @@ export function corpus(name: string): string {
 
 export const COLLECTOR = { cluster: 'shadowdiff_collector', authority: 'collector.local', path: '/v1/batches' };
 
+/**
+ * The emulator's clock stands still, so every request of a test falls in one second: the default
+ * mirroring caps are lifted here (unless `sampling` sets its own) for the tests that count
+ * sampling decisions; test/filter/sampling.test.ts checks the defaults with `defaultCapsEdgeConfig`.
+ */
+export const UNCAPPED: Readonly<Record<string, number>> = { maxPerSecond: 0, segmentMaxPerSecond: 0 };
+
 export function edgeConfig(sampling: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ role: 'edge', collector: COLLECTOR, sampling, ...extra });
+  return JSON.stringify({ role: 'edge', collector: COLLECTOR, sampling: { ...UNCAPPED, ...sampling }, ...extra });
+}
+
+/** An edge configuration that leaves the mirroring caps at the filter's defaults. */
+export function defaultCapsEdgeConfig(sampling: Record<string, unknown>): string {
+  return JSON.stringify({ role: 'edge', collector: COLLECTOR, sampling });
 }
 
 /** A primary-role observer that exports each record at once: the simplest way to read a digest. */

@@ -1,7 +1,7 @@
 // Wire format 2 as the built filter sends it: the default, a path table shared by the records of
 // a batch, the same records as version 1 once decoded, and a path table that stays bounded.
 import { describe, expect, it } from 'vitest';
-import type { DigestBatchV2 } from '../../collector/ingest/wireV2.js';
+import type { DigestBatchV2 } from '../../collector/ingest/wireSchemaV2.js';
 import { wireFormatErrors } from '../support/wireFormat.js';
 import { COLLECTOR, drainBatches, loadHost, request, type Plugin } from './harness.js';
 

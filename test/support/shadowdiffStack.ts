@@ -1,7 +1,8 @@
 import { buildBootstrap, type Endpoint } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
-import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from './envoyProcess.js';
-import { requireFilterWasm } from './paths.js';
+import type { IdentityOptions } from '../../envoy/verifiedIdentity.js';
+import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from '../../devkit/envoyProcess.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { startStubCollector, type CollectorMode, type StubCollector } from './stubCollector.js';
 import { testShadowConfig } from './testFilterConfigs.js';
 import { startUpstream, type Upstream, type UpstreamHandler } from './upstream.js';
@@ -14,6 +15,8 @@ export interface StackOptions {
   collectorEndpoint?: Endpoint;
   /** Mirror to this server (e.g. one that misbehaves) instead of the shadow stub, which then receives nothing. */
   shadowEndpoint?: Endpoint;
+  /** Verify tokens at the edge, as the shipped bootstraps do (envoy/verifiedIdentity.ts). */
+  identity?: IdentityOptions;
   /** Changes the generated bootstrap before Envoy starts (e.g. a route timeout, a failure policy). */
   adjustBootstrap?: (bootstrap: JsonObject) => JsonObject;
   primaryHandler?: UpstreamHandler;
@@ -60,6 +63,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
         edgeConfig: options.edgeConfig,
         shadowConfig: options.shadowConfig ?? testShadowConfig(),
       },
+      ...(options.identity === undefined ? {} : { identity: options.identity }),
     });
     envoy = await startEnvoy(options.adjustBootstrap?.(bootstrap) ?? bootstrap, { logLevel: options.logLevel ?? 'info' });
   } catch (error) {

@@ -1,7 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Endpoint } from '../../envoy/bootstrap.js';
-import { waitUntil } from './waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { decodeBatch, wireFormatErrors, type DecodedBatch, type DigestRecord } from './wireFormat.js';
 
 /**

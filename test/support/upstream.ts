@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Endpoint } from '../../envoy/bootstrap.js';
-import { waitUntil } from './waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 export interface RecordedRequest {
   method: string;

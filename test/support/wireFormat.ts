@@ -4,9 +4,10 @@
 // collector would ingest.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { decodeRecordV2, WIRE_V1_HASH, type DigestBatchV2, type HashAlgorithm } from '../../collector/ingest/wireV2.js';
+import { decodeRecordV2 } from '../../collector/ingest/wireV2Decoder.js';
+import { WIRE_V1_HASH, type DigestBatchV2, type HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
 import type { DigestBatch, DigestRecord } from '../../collector/types.js';
-import { WIRE_FORMAT_SCHEMA, WIRE_FORMAT_V2_SCHEMA } from './paths.js';
+import { WIRE_FORMAT_SCHEMA, WIRE_FORMAT_V2_SCHEMA } from '../../devkit/paths.js';
 
 export type { DigestBatch, DigestRecord } from '../../collector/types.js';
 

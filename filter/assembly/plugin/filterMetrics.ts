@@ -6,6 +6,7 @@ import { DEFAULT_SEGMENT } from "../sampling/segmentSampler";
 
 export class FilterMetrics {
   readonly notSampled: i64;
+  readonly filterRateLimited: i64;
   readonly spoofedHeadersRemoved: i64;
   readonly tagged: i64;
   readonly untagged: i64;
@@ -26,6 +27,7 @@ export class FilterMetrics {
   constructor(role: string, segments: Array<SegmentRule>) {
     const prefix = "shadowdiff." + role + ".";
     this.notSampled = defineMetric(MetricKind.Counter, prefix + "not_sampled");
+    this.filterRateLimited = defineMetric(MetricKind.Counter, prefix + "filter_rate_limited");
     this.spoofedHeadersRemoved = defineMetric(MetricKind.Counter, prefix + "spoofed_headers_removed");
     this.tagged = defineMetric(MetricKind.Counter, prefix + "tagged");
     this.untagged = defineMetric(MetricKind.Counter, prefix + "untagged");

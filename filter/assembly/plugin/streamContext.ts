@@ -51,10 +51,17 @@ export class ShadowdiffStream {
     const now = nowNanos();
     const id = this.root.mintId(requestId, now);
     const decision = decide(config.sampling, headers, path, id);
-    if (decision.sampled && decision.ruleIndex >= 0) {
-      const rule = config.sampling.segments[decision.ruleIndex];
-      if (rule.maxPerSecond > 0 && !takeSlot("shadowdiff.rate." + config.source + "." + rule.name, rule.maxPerSecond, <u32>(now / 1000000000))) {
+    if (decision.sampled) {
+      const second = <u32>(now / 1000000000);
+      let segmentCap = config.sampling.segmentMaxPerSecond;
+      if (decision.ruleIndex >= 0) segmentCap = config.sampling.segments[decision.ruleIndex].maxPerSecond;
+      // The segment's budget first: a flood in one segment then uses up only its own share of
+      // the filter's budget, and the other segments keep theirs.
+      if (segmentCap > 0 && !takeSlot("shadowdiff.rate." + config.source + "." + decision.segment, segmentCap, second)) {
         metrics.add(metrics.segmentMetric(metrics.rateLimited, decision.ruleIndex));
+        decision.sampled = false;
+      } else if (config.sampling.maxPerSecond > 0 && !takeSlot("shadowdiff.filter_rate." + config.source, config.sampling.maxPerSecond, second)) {
+        metrics.add(metrics.filterRateLimited);
         decision.sampled = false;
       }
     }

@@ -1,0 +1,228 @@
+// The collector's pipeline, without I/O: ingest → join → compare → score. Each stage is a plain
+// call that returns what happened; this coordinator passes the outcome on, so a request is
+// counted in one place (resolve) and the metrics derive from the same outcome. The clock is
+// injected, so tests move time by hand.
+
+import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
+import { IgnoreRules } from './compare/ignoreRules.js';
+import { OTHER_ROUTE, RouteResolver, type RouteResolverSnapshot } from './compare/routeTemplate.js';
+import type { IngestedRecord } from './ingest/ingestedRecord.js';
+import { JoinWindow, type ClosedWindow } from './join/joinWindow.js';
+import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
+import { buildReport } from './report/buildReport.js';
+import type { PairView, Report } from './report/reportSchema.js';
+import type { Resolution } from './score/resolution.js';
+import { Scoreboard, type ScoreboardSnapshot } from './score/scoreboard.js';
+import { PairStore, type PairStoreSnapshot } from './store/pairStore.js';
+import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
+
+export interface IngestSummary {
+  accepted: number;
+  duplicates: number;
+  late: number;
+}
+
+export interface ReportQuery {
+  /** only this route */
+  route?: string;
+  /** fields per route; defaults to report.topK */
+  top?: number;
+}
+
+/** Everything the collector has learned, as plain JSON: what the store persists. */
+export interface PipelineSnapshot {
+  version: typeof PIPELINE_SNAPSHOT_VERSION;
+  savedAtUnixMs: number;
+  scoreboard: ScoreboardSnapshot;
+  routes: RouteResolverSnapshot;
+  pairs: PairStoreSnapshot;
+  /** legs still waiting for a partner: not kept (they are lost by a restart), only counted and remembered */
+  pending: Array<[string, number]>;
+}
+
+export const PIPELINE_SNAPSHOT_VERSION = 1;
+
+export class Pipeline {
+  private readonly join: JoinWindow;
+  private readonly routes: RouteResolver;
+  private readonly scoreboard: Scoreboard;
+  private readonly pairs: PairStore;
+  private readonly headerSelection: HeaderSelection;
+  private ignore: IgnoreRules;
+  /** Grows with every change of state, so the store can skip snapshots when nothing happened. */
+  private changes = 0;
+
+  constructor(
+    private readonly config: CollectorConfig,
+    private readonly clock: Clock,
+    private readonly metrics: CollectorMetrics,
+  ) {
+    this.join = new JoinWindow(config.join);
+    this.routes = new RouteResolver(config.routes.templates, config.routes.max);
+    this.scoreboard = new Scoreboard({
+      examplesPerField: config.report.examplesPerField,
+      maxFieldsPerRoute: config.report.maxFieldsPerRoute,
+      noise: { threshold: config.report.noiseThreshold, minPairs: config.report.noiseMinPairs },
+    });
+    this.pairs = new PairStore(config.pairs);
+    this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
+    this.ignore = new IgnoreRules(config.ignore);
+  }
+
+  /** Feeds validated records through the join; pairs that complete are compared and scored now. */
+  ingest(records: readonly IngestedRecord[]): IngestSummary {
+    const now = this.clock.now();
+    this.closeWindows(this.join.expire(now));
+    const totals = this.scoreboard.totals;
+    this.changes++;
+    const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
+    for (const record of records) {
+      totals.records[record.leg]++;
+      this.metrics.recordReceived(record.leg);
+      const event = this.join.offer(record, now);
+      switch (event.kind) {
+        case 'waiting':
+          if (event.evicted !== null) this.resolve({ kind: 'evicted', route: this.route(event.evicted), record: event.evicted });
+          break;
+        case 'paired': {
+          const route = this.route(event.primary);
+          const diff = comparePair(event.primary, event.shadow, this.ignore.forRoute(route), this.headerSelection);
+          this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff });
+          break;
+        }
+        case 'duplicate':
+          summary.duplicates++;
+          totals.duplicates++;
+          this.metrics.duplicate(record.leg);
+          break;
+        case 'late':
+          summary.late++;
+          totals.late++;
+          this.metrics.late(record.leg);
+          break;
+      }
+    }
+    return summary;
+  }
+
+  countRejected(records: number): void {
+    this.changes++;
+    this.scoreboard.totals.rejectedRecords += records;
+    this.metrics.recordsRejectedBy(records);
+  }
+
+  /** Closes expired join windows; called by the sweep timer and before every read. */
+  tick(): void {
+    const closed = this.join.expire(this.clock.now());
+    if (closed.length > 0) {
+      this.closeWindows(closed);
+      this.changes++;
+    }
+  }
+
+  get changeCount(): number {
+    return this.changes;
+  }
+
+  snapshot(): PipelineSnapshot {
+    return {
+      version: PIPELINE_SNAPSHOT_VERSION,
+      savedAtUnixMs: this.clock.now(),
+      scoreboard: this.scoreboard.snapshot(),
+      routes: this.routes.snapshot(),
+      pairs: this.pairs.snapshot(),
+      pending: this.join.pendingTombstones(),
+    };
+  }
+
+  /**
+   * Takes over a snapshot from before a restart (on a pipeline that has seen nothing yet). The
+   * legs that were pending then are gone: they are counted in `totals.lostOnRestart`, and their
+   * ids remembered so that a partner arriving now counts as late, not as a new missing leg.
+   */
+  restore(snapshot: PipelineSnapshot): void {
+    this.scoreboard.restore(snapshot.scoreboard);
+    this.routes.restore(snapshot.routes);
+    this.pairs.restore(snapshot.pairs);
+    this.scoreboard.totals.lostOnRestart += snapshot.pending.length;
+    this.join.restoreTombstones(snapshot.pending, this.clock.now());
+    this.changes++;
+  }
+
+  /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */
+  setIgnoreRules(ignore: IgnoreConfig): void {
+    this.ignore = new IgnoreRules(ignore);
+  }
+
+  report(query: ReportQuery = {}): Report {
+    this.tick();
+    return buildReport({
+      board: this.scoreboard,
+      top: query.top ?? this.config.report.topK,
+      route: query.route,
+      generatedAtUnixMs: this.clock.now(),
+      windowMs: this.config.join.windowMs,
+      pending: this.join.pendingCount,
+      routesTracked: this.routes.size,
+      routeOverflows: this.routes.overflows,
+    });
+  }
+
+  hasRoute(route: string): boolean {
+    return this.scoreboard.hasRoute(route);
+  }
+
+  /** A pending or recently resolved request; undefined when unknown or no longer retained. */
+  pair(id: string): PairView | undefined {
+    this.tick();
+    const pending = this.join.pendingLegs(id);
+    if (pending !== undefined) {
+      return { id, state: 'pending', route: null, primary: pending.primary, shadow: pending.shadow, diff: null, resolvedAtUnixMs: null };
+    }
+    return this.pairs.get(id);
+  }
+
+  /** What the scrape-time gauges show, read after closing expired windows. */
+  metricsReading(): MetricsReading {
+    this.tick();
+    const topK = this.config.report.topK;
+    const routes = [...this.scoreboard.routeTallies()].map((tally) => ({
+      route: tally.route,
+      pairs: tally.pairs,
+      diverged: tally.diverged,
+      topFields: this.scoreboard.topFields(tally, topK),
+    }));
+    return { pendingJoins: this.join.pendingCount, routesTracked: this.routes.size, routes };
+  }
+
+  // ----------------------------------------------------------------
+
+  private closeWindows(closed: readonly ClosedWindow[]): void {
+    for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome });
+  }
+
+  /** The one place a resolved request is counted: scoreboard, metrics and pair store see the same outcome. */
+  private resolve(resolution: Resolution): void {
+    this.scoreboard.record(resolution);
+    this.metrics.resolved(resolution);
+    this.pairs.add(pairView(resolution, this.clock.now()));
+  }
+
+  private route(record: IngestedRecord): string {
+    const route = this.routes.resolve(record.method, record.path);
+    if (route === OTHER_ROUTE) this.metrics.routeOverflow();
+    return route;
+  }
+}
+
+function pairView(resolution: Resolution, now: number): PairView {
+  if (resolution.kind === 'paired') {
+    const { primary, shadow, route, diff } = resolution;
+    return { id: primary.id, state: 'paired', route, primary, shadow, diff, resolvedAtUnixMs: now };
+  }
+  const { record, route } = resolution;
+  const state = resolution.kind === 'missing' ? resolution.outcome : 'evicted';
+  const primary = record.leg === 'primary' ? record : null;
+  const shadow = record.leg === 'shadow' ? record : null;
+  return { id: record.id, state, route, primary, shadow, diff: null, resolvedAtUnixMs: now };
+}
