@@ -18,7 +18,8 @@ export const MAX_BATCH_PATHS = 65536;
 /** Hex digits of one leaf hash in `hashes`. */
 export const HASH_DIGITS = 8;
 
-const { fields: _fields, bodyHash: _bodyHash, ...shared } = DigestRecordSchema.properties;
+// `bodyHash` keeps its place among the shared members, with a description that names no algorithm.
+const { fields: _fields, ...shared } = DigestRecordSchema.properties;
 
 export const DigestRecordV2Schema = Type.Object(
   {

@@ -4,7 +4,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../collector/http/app.js';
 import { defaultConfig } from '../../collector/config.js';
 import type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
-import type { Clock, CollectorConfig, DigestBatch, DigestRecord, Leg } from '../../collector/types.js';
+import type { Clock, CollectorConfig, DigestBatch, DigestRecord, IngestedRecord, Leg } from '../../collector/types.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -21,7 +21,8 @@ export class FakeClock implements Clock {
 
 export const EMPTY_BODY_HASH = 'cbf29ce484222325';
 
-export function record(leg: Leg, overrides: Partial<DigestRecord> = {}): DigestRecord {
+/** A valid record (`hash` only as the version 2 decoder sets it: not on a version 1 batch's records). */
+export function record(leg: Leg, overrides: Partial<IngestedRecord> = {}): IngestedRecord {
   return {
     id: 'req-1',
     leg,
@@ -46,7 +47,7 @@ export function record(leg: Leg, overrides: Partial<DigestRecord> = {}): DigestR
 }
 
 /** Both legs of one request; `shadow` overrides apply to the shadow leg only. */
-export function legs(id: string, shadow: Partial<DigestRecord> = {}, both: Partial<DigestRecord> = {}): [DigestRecord, DigestRecord] {
+export function legs(id: string, shadow: Partial<IngestedRecord> = {}, both: Partial<IngestedRecord> = {}): [IngestedRecord, IngestedRecord] {
   return [record('primary', { id, ...both }), record('shadow', { id, ...both, ...shadow })];
 }
 
