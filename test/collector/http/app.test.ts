@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WIRE_SCHEMA } from '../../../collector/ingest/wireSchema.js';
+import { WireValidator } from '../../../collector/ingest/wireValidator.js';
 import type { DigestRecord, PairView, Report } from '../../../collector/types.js';
 import { batch, legs, record, testApp, type TestApp } from '../fixtures.js';
 
@@ -51,6 +52,19 @@ describe('POST /v1/batches', () => {
     expect(r.routes[0]?.fields.map((f) => f.path)).toEqual(['$.meta.generatedAt', '$.total']);
     t.clock.advance(30_000);
     expect((await t.get('/v1/pairs/7f3a9c1e-0003')).json()).toMatchObject({ state: 'shadow_missing', route: 'POST /checkout' });
+  });
+
+  it('reads collector/examples/batch-v2.json, the same batch in wire format 2, as exactly the same records', async () => {
+    const t = start();
+    const read = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../collector/examples/${name}`, import.meta.url), 'utf8'));
+    const validator = new WireValidator();
+    const v1 = validator.check(read('batch.json'));
+    const v2 = validator.check(read('batch-v2.json'));
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    expect(v2.records).toEqual(v1.records);
+    // As the README's example shows: the second batch is the first one again.
+    expect((await t.post(read('batch.json'))).json()).toEqual({ accepted: 5, duplicates: 0, late: 0, rejectedRecords: 0, rejected: [] });
+    expect((await t.post(read('batch-v2.json'))).json()).toEqual({ accepted: 5, duplicates: 5, late: 0, rejectedRecords: 0, rejected: [] });
   });
 
   it('accepts the optional requestId', async () => {
