@@ -6,7 +6,7 @@
 import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
 import { IgnoreRules } from './compare/ignoreRules.js';
 import { OTHER_ROUTE, RouteResolver, type RouteResolverSnapshot } from './compare/routeTemplate.js';
-import type { DigestRecord } from './ingest/wireSchema.js';
+import type { IngestedRecord } from './ingest/ingestedRecord.js';
 import { JoinWindow, type ClosedWindow } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
@@ -65,7 +65,7 @@ export class Pipeline {
   }
 
   /** Feeds validated records through the join; pairs that complete are compared and scored now. */
-  ingest(records: readonly DigestRecord[]): IngestSummary {
+  ingest(records: readonly IngestedRecord[]): IngestSummary {
     const now = this.clock.now();
     this.closeWindows(this.join.expire(now));
     const totals = this.scoreboard.totals;
@@ -203,7 +203,7 @@ export class Pipeline {
     this.pairs.add(pairView(resolution, this.clock.now()));
   }
 
-  private route(record: DigestRecord): string {
+  private route(record: IngestedRecord): string {
     const route = this.routes.resolve(record.method, record.path);
     if (route === OTHER_ROUTE) this.metrics.routeOverflow();
     return route;

@@ -3,6 +3,9 @@
 
 export type { DigestBatch, DigestRecord, JsonState, Leg } from './ingest/wireSchema.js';
 export type { IngestResponse, IngestSummary } from './ingest/ingestResponseSchema.js';
+export type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from './ingest/wireSchemaV2.js';
+/** What the pipeline joins and compares: a record of either wire format version, decoded. */
+export type { IngestedRecord } from './ingest/ingestedRecord.js';
 
 /** Milliseconds since the Unix epoch; injected so tests drive the join window without sleeping. */
 export interface Clock {

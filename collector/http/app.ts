@@ -2,7 +2,7 @@
 // drive it with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { BatchValidator } from '../ingest/batchValidator.js';
+import { WireValidator } from '../ingest/wireValidator.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { Pipeline } from '../pipeline.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
@@ -37,7 +37,7 @@ declare module 'fastify' {
 
 export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
-  const validator = new BatchValidator();
+  const validator = new WireValidator();
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics);
 

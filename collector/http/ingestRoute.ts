@@ -4,8 +4,8 @@
 // the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BatchValidator } from '../ingest/batchValidator.js';
 import { IngestResponseSchema, type IngestResponse } from '../ingest/ingestResponseSchema.js';
+import type { WireValidator } from '../ingest/wireValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
 import type { Pipeline } from '../pipeline.js';
 import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
@@ -16,7 +16,7 @@ export const INGEST_PATH = '/v1/batches';
 
 export function registerIngestRoute(
   app: FastifyInstance,
-  deps: { pipeline: Pipeline; validator: BatchValidator; metrics: CollectorMetrics; token: string },
+  deps: { pipeline: Pipeline; validator: WireValidator; metrics: CollectorMetrics; token: string },
 ): void {
   app.post(
     INGEST_PATH,
@@ -30,6 +30,7 @@ export function registerIngestRoute(
         throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
       }
       const summary = deps.pipeline.ingest(verdict.records);
+      if (verdict.version !== null) deps.metrics.wireRecords(verdict.version, verdict.records.length);
       deps.pipeline.countRejected(verdict.rejectedRecords);
       deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
       return {

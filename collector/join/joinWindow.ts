@@ -11,14 +11,14 @@
 // opening a new entry that would later be miscounted as a second missing leg.
 
 import { InsertionOrderedMap } from './insertionOrderedMap.js';
-import type { DigestRecord } from '../ingest/wireSchema.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { MissingOutcome } from './outcomes.js';
 
 /** What offering one record did. */
 export type JoinEvent =
   /** The first leg of its id: it waits for its partner. `evicted`: the oldest pending leg, dropped unpaired because the pending cap was reached. */
-  | { kind: 'waiting'; evicted: DigestRecord | null }
-  | { kind: 'paired'; primary: DigestRecord; shadow: DigestRecord }
+  | { kind: 'waiting'; evicted: IngestedRecord | null }
+  | { kind: 'paired'; primary: IngestedRecord; shadow: IngestedRecord }
   /** The same (id, leg) was seen before: dropped, the first copy is the one judged. */
   | { kind: 'duplicate' }
   /** The other leg of this id was already resolved as missing or evicted. */
@@ -26,7 +26,7 @@ export type JoinEvent =
 
 /** A window that closed with one leg only. */
 export interface ClosedWindow {
-  record: DigestRecord;
+  record: IngestedRecord;
   outcome: MissingOutcome;
 }
 
@@ -47,8 +47,8 @@ const PRIMARY = 1;
 const SHADOW = 2;
 
 interface JoinEntry {
-  primary: DigestRecord | null;
-  shadow: DigestRecord | null;
+  primary: IngestedRecord | null;
+  shadow: IngestedRecord | null;
   /** bit set of legs seen: PRIMARY | SHADOW */
   legs: number;
   /** pending: when the window closes; remembered: when the tombstone is forgotten */
@@ -56,8 +56,8 @@ interface JoinEntry {
 }
 
 export interface PendingLegs {
-  primary: DigestRecord | null;
-  shadow: DigestRecord | null;
+  primary: IngestedRecord | null;
+  shadow: IngestedRecord | null;
 }
 
 export class JoinWindow {
@@ -74,7 +74,7 @@ export class JoinWindow {
     return this.remembered.size;
   }
 
-  offer(record: DigestRecord, now: number): JoinEvent {
+  offer(record: IngestedRecord, now: number): JoinEvent {
     const bit = record.leg === 'primary' ? PRIMARY : SHADOW;
     const resolved = this.remembered.get(record.id);
     if (resolved !== undefined) {
@@ -149,7 +149,7 @@ export class JoinWindow {
     }
   }
 
-  private evictOldest(now: number): DigestRecord | null {
+  private evictOldest(now: number): IngestedRecord | null {
     const oldest = this.pending.shift();
     if (oldest === undefined) return null;
     const [id, entry] = oldest;

@@ -8,6 +8,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../http/errors.js';
 import type { Resolution } from '../score/resolution.js';
+import { WIRE_VERSIONS, type WireVersion } from '../ingest/wireValidator.js';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason, type PairDiff } from '../compare/divergence.js';
 import { LEGS, type Leg } from '../ingest/wireSchema.js';
 import { PAIR_OUTCOMES, type PairOutcome } from '../join/outcomes.js';
@@ -61,6 +62,7 @@ export class CollectorMetrics {
   private readonly rejects: Counter<'code'>;
   private readonly recordsReceived: Record<Leg, Counter.Internal>;
   private readonly recordsRejected: Counter;
+  private readonly wireRecordsReceived: Record<WireVersion, Counter.Internal>;
   private readonly recordsDuplicate: Record<Leg, Counter.Internal>;
   private readonly recordsLate: Record<Leg, Counter.Internal>;
   private readonly pairs: Counter<'route' | 'outcome'>;
@@ -100,6 +102,16 @@ export class CollectorMetrics {
         registers,
       }),
     );
+    const wireRecords = new Counter({
+      name: 'shadowdiff_collector_wire_records_total',
+      help: 'Valid digest records received, by the wire format version of their batch (1 or 2): how far a filter rollout has got.',
+      labelNames: ['version'],
+      registers,
+    });
+    this.wireRecordsReceived = Object.fromEntries(WIRE_VERSIONS.map((version) => [version, zeroed(wireRecords.labels({ version: String(version) }))])) as Record<
+      WireVersion,
+      Counter.Internal
+    >;
     this.recordsRejected = new Counter({
       name: 'shadowdiff_collector_records_rejected_total',
       help: 'Digest records rejected by wire-format validation.',
@@ -217,6 +229,10 @@ export class CollectorMetrics {
       case 'evicted':
         return this.evictions.inc();
     }
+  }
+
+  wireRecords(version: WireVersion, count: number): void {
+    this.wireRecordsReceived[version].inc(count);
   }
 
   batch(result: BatchResult): void {

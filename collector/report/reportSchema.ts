@@ -4,7 +4,8 @@
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, PairDiffSchema } from '../compare/divergence.js';
-import { DigestRecordSchema, LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
+import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PAIR_STATES } from '../join/outcomes.js';
 import { countsBySchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
@@ -127,7 +128,7 @@ export const ReportSchema = Type.Object(
 );
 export type Report = Static<typeof ReportSchema>;
 
-const recordOrNull = nullable(Type.Unsafe<Static<typeof DigestRecordSchema>>({ $ref: '#/definitions/record' }));
+const recordOrNull = nullable(Type.Unsafe<IngestedRecord>({ $ref: '#/definitions/record' }));
 
 export const PairViewSchema = Type.Object(
   {
@@ -139,7 +140,7 @@ export const PairViewSchema = Type.Object(
     diff: nullable(PairDiffSchema),
     resolvedAtUnixMs: nullable(Type.Integer()),
   },
-  // Both records as received: the wire schema's definitions resolve their $refs.
-  { ...strict, definitions: WIRE_SCHEMA.definitions },
+  // Both records as ingested (either wire version, decoded): the wire schema's definitions resolve their $refs.
+  { ...strict, definitions: { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema } },
 );
 export type PairView = Static<typeof PairViewSchema>;

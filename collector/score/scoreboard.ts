@@ -7,7 +7,8 @@ import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
 import { isError } from '../compare/pairCompare.js';
 import { zeroCounts } from '../schema/countsBy.js';
 import type { DiffChange, DivergenceKind, FallbackReason, PairDiff } from '../compare/divergence.js';
-import type { DigestRecord, Leg } from '../ingest/wireSchema.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { Leg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from '../join/outcomes.js';
 import type { Resolution } from './resolution.js';
 
@@ -143,7 +144,7 @@ export class Scoreboard {
     }
   }
 
-  recordPair(route: string, id: string, primary: DigestRecord, shadow: DigestRecord, diff: PairDiff): void {
+  recordPair(route: string, id: string, primary: IngestedRecord, shadow: IngestedRecord, diff: PairDiff): void {
     const tally = this.tally(route);
     const pairSeq = ++this.pairSeq;
     tally.pairs++;

@@ -5,6 +5,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
+import { IngestedRecordSchema } from '../ingest/ingestedRecord.js';
 import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
 import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
@@ -65,8 +66,8 @@ export const PipelineSnapshotSchema = Type.Object(
     pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
     pending: Type.Array(Type.Tuple([Type.String(), count])),
   },
-  // The retained pairs hold records as received: the wire schema's definitions resolve their $refs.
-  { ...strict, definitions: WIRE_SCHEMA.definitions },
+  // The retained pairs hold records as ingested: the wire schema's definitions resolve their $refs.
+  { ...strict, definitions: { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema } },
 );
 
 // Both directions: a field added to the snapshot types without the schema (or the reverse) does not compile.

@@ -81,8 +81,10 @@ function hexValue(c: u32): i32 {
 }
 
 export class JsonStructuralDigest {
-  /** `"path":"hash",` entries, ready to be wrapped in braces (trailing comma included). */
-  readonly fields: ByteWriter = new ByteWriter(1024);
+  /** The leaf paths in document order, each a JSON string literal followed by `,`. */
+  readonly paths: ByteWriter = new ByteWriter(1024);
+  /** The leaves' 32-bit hashes in the same order, 8 lower-case hex digits each. */
+  readonly hashes: ByteWriter = new ByteWriter(512);
   fieldCount: i32 = 0;
   truncated: bool = false;
 
@@ -234,7 +236,8 @@ export class JsonStructuralDigest {
 
   private fail(): void {
     this.state = S_FAILED;
-    this.fields.reset();
+    this.paths.reset();
+    this.hashes.reset();
     this.fieldCount = 0;
   }
 
@@ -291,10 +294,9 @@ export class JsonStructuralDigest {
       this.truncated = true;
       return;
     }
-    this.fields.jsonStringBytes(this.path.dataStart, this.path.length);
-    this.fields.byte(0x3a);
-    this.fields.quotedHex(fold32(hash), 8);
-    this.fields.byte(0x2c);
+    this.paths.jsonStringBytes(this.path.dataStart, this.path.length);
+    this.paths.byte(0x2c);
+    this.hashes.hex(fold32(hash), 8);
     this.fieldCount++;
   }
 

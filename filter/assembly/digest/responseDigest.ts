@@ -11,6 +11,9 @@ export const JSON_NONE = "none";
 export const JSON_OK = "ok";
 export const JSON_MALFORMED = "malformed";
 
+/** The hash algorithm every digest of this module uses, as wire format 2 names it (`hash`). */
+export const DIGEST_HASH = "fnv1a";
+
 /** `application/json` or any `+json` media type, parameters ignored. */
 export function isJsonContentType(value: string): bool {
   let media = value;
@@ -97,11 +100,11 @@ export class ResponseDigest {
     return structure !== null && this.jsonResult == JSON_OK && structure.truncated;
   }
 
-  /** `"path":"hash",` entries (empty unless json is ok). */
-  get fields(): ByteWriter | null {
+  /** The structural digest (null unless json is ok): its `paths` and `hashes`, in document order. */
+  get fields(): JsonStructuralDigest | null {
     const structure = this.structure;
     if (structure === null || this.jsonResult != JSON_OK) return null;
-    return structure.fields;
+    return structure;
   }
 }
 

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Ajv } from 'ajv';
 import { IngestResponseSchema } from '../../../collector/ingest/ingestResponseSchema.js';
 import { WIRE_SCHEMA } from '../../../collector/ingest/wireSchema.js';
+import { WireValidator } from '../../../collector/ingest/wireValidator.js';
 import type { DigestRecord, PairView, Report } from '../../../collector/types.js';
 import { batch, legs, record, testApp, type TestApp } from '../fixtures.js';
 
@@ -64,6 +65,19 @@ describe('POST /v1/batches', () => {
     expect((await t.get('/v1/pairs/7f3a9c1e-0003')).json()).toMatchObject({ state: 'shadow_missing', route: 'POST /checkout' });
   });
 
+  it('reads collector/examples/batch-v2.json, the same batch in wire format 2, as exactly the same records', async () => {
+    const t = start();
+    const read = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../collector/examples/${name}`, import.meta.url), 'utf8'));
+    const validator = new WireValidator();
+    const v1 = validator.check(read('batch.json'));
+    const v2 = validator.check(read('batch-v2.json'));
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    expect(v2.records).toEqual(v1.records);
+    // As the README's example shows: the second batch is the first one again.
+    expect((await t.post(read('batch.json'))).json()).toEqual({ accepted: 5, duplicates: 0, late: 0, rejectedRecords: 0, rejected: [] });
+    expect((await t.post(read('batch-v2.json'))).json()).toEqual({ accepted: 5, duplicates: 5, late: 0, rejectedRecords: 0, rejected: [] });
+  });
+
   it('accepts the optional requestId', async () => {
     const t = start();
     const response = await t.post(batch([record('primary', { requestId: '5d1c7a0e-x' })]));
@@ -115,9 +129,9 @@ describe('POST /v1/batches', () => {
 
   it('rejects a bad envelope whole, even when its records are fine', async () => {
     const t = start();
-    const response = await t.post({ ...batch(legs('env-1')), v: 2 });
+    const response = await t.post({ ...batch(legs('env-1')), v: 3 });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be 1' }] });
+    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be one of [1,2] (the wire format versions this collector accepts)' }] });
     expect((await report(t)).totals).toMatchObject({ records: { primary: 0, shadow: 0 }, rejectedRecords: 2 });
   });
 

@@ -174,7 +174,10 @@ type Step =
   | { kind: 'tick' };
 
 const envelopeBreaks: Array<{ field: string; breakIt: (body: Record<string, unknown>) => void }> = [
-  { field: 'v', breakIt: (b) => (b.v = 2) },
+  { field: 'v', breakIt: (b) => (b.v = 3) },
+  // A version 1 body that names version 2 lacks version 2's envelope members.
+  { field: 'hash', breakIt: (b) => (b.v = 2) },
+  { field: 'paths', breakIt: (b) => (b.v = 2) },
   { field: 'v', breakIt: (b) => (b.v = '1') },
   { field: 'source', breakIt: (b) => (b.source = 7) },
   { field: 'source', breakIt: (b) => (b.source = 's'.repeat(65)) },

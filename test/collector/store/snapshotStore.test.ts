@@ -35,6 +35,17 @@ describe('SnapshotStore', () => {
     expect(store.load()).toEqual({ kind: 'restored', snapshot });
   });
 
+  it('reads back pairs whose legs came in different hash algorithms, the algorithm kept', async () => {
+    const store = await SnapshotStore.open(storePath());
+    const p = pipeline();
+    p.ingest([...legs('mixed', { hash: 'xxh64' })]);
+    const snapshot = p.snapshot();
+    const retained = [...snapshot.pairs.diverged, ...snapshot.pairs.other];
+    expect(retained.map((pair) => [pair.shadow?.hash, pair.diff?.fallback])).toEqual([['xxh64', 'hash_algorithm_differs']]);
+    store.save(snapshot);
+    expect(store.load()).toEqual({ kind: 'restored', snapshot });
+  });
+
   it('sets a snapshot that does not match its schema aside, names the field, and leaves nothing to restore', async () => {
     const path = storePath();
     const store = await SnapshotStore.open(path);
