@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { ByteBudget } from '../../../collector/budget/byteBudget.js';
 import { InsertionOrderedMap } from '../../../collector/join/insertionOrderedMap.js';
 import { JoinWindow, type JoinWindowOptions } from '../../../collector/join/joinWindow.js';
 import type { DigestRecord, MissingOutcome } from '../../../collector/types.js';
@@ -42,7 +43,7 @@ class RecordedJoin {
     options: JoinWindowOptions,
     private readonly sink: RecordingSink,
   ) {
-    this.window = new JoinWindow(options);
+    this.window = new JoinWindow(options, new ByteBudget(Number.MAX_SAFE_INTEGER));
   }
 
   get pendingCount(): number {
@@ -55,7 +56,7 @@ class RecordedJoin {
 
   offer(r: DigestRecord, now: number): void {
     const event = this.window.offer(r, now);
-    if (event.kind === 'waiting' && event.evicted !== null) this.sink.evicted(event.evicted);
+    if (event.kind === 'waiting') for (const evicted of event.evicted) this.sink.evicted(evicted);
     else if (event.kind === 'paired') this.sink.paired(event.primary, event.shadow);
     else if (event.kind === 'duplicate') this.sink.duplicate(r);
     else if (event.kind === 'late') this.sink.late(r);

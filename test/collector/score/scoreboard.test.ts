@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { routeReports } from '../../../collector/report/buildReport.js';
-import { collapseIndices, Scoreboard } from '../../../collector/score/scoreboard.js';
+import { ByteBudget } from '../../../collector/budget/byteBudget.js';
+import { FieldRows } from '../../../collector/compare/fieldRows.js';
+import { Scoreboard, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
 
 const NOTHING_IGNORED = { field: () => false, header: () => false };
 const ROUTE = 'GET /orders/{id}';
 
-function board(overrides: Partial<{ examplesPerField: number; maxFieldsPerRoute: number }> = {}): Scoreboard {
-  return new Scoreboard({ examplesPerField: 3, maxFieldsPerRoute: 100, noise: { threshold: 0.9, minPairs: 20 }, ...overrides });
+function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
+  return new Scoreboard({
+    examplesPerField: 3,
+    maxRoutes: 200,
+    maxFieldsPerRoute: 100,
+    noise: { threshold: 0.9, minPairs: 20 },
+    rows: FieldRows.INDICES_ONLY,
+    budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
+    ...overrides,
+  });
 }
 
 function feed(scoreboard: Scoreboard, id: string, shadow: Partial<DigestRecord>, both: Partial<DigestRecord> = {}, route = ROUTE): void {
@@ -102,12 +112,14 @@ describe('Scoreboard', () => {
     expect(field?.noiseReason).toMatch(/values rarely repeat/);
   });
 
-  it('bounds tracked fields per route and counts the overflow', () => {
+  it('bounds tracked fields per route and counts the field that gave up its place', () => {
     const scoreboard = board({ maxFieldsPerRoute: 2 });
     feed(scoreboard, 'a', { fields: { '$.a': '00000001', '$.b': '00000001', '$.c': '00000001' } }, { fields: {} });
     const route = routeReports(scoreboard, 10)[0];
     expect(route?.fieldsTracked).toBe(2);
-    expect(route?.fieldsOverflowed).toBe(1);
+    expect(route?.fieldsEvicted).toBe(1);
+    // The newcomer took the lightest entry's place and says how approximate its count is.
+    expect(route?.fields.find((f) => f.path === '$.c')).toMatchObject({ divergentPairs: 1, countError: 1 });
   });
 
   it('ranks routes by the lower bound of their interval, not by raw rate', () => {
@@ -130,7 +142,7 @@ describe('Scoreboard', () => {
   });
 });
 
-describe('collapseIndices', () => {
+describe('FieldRows.INDICES_ONLY (array indices collapse, keys stay)', () => {
   it.each([
     ['$.a', '$.a'],
     ['$.items[0].price', '$.items[*].price'],
@@ -138,6 +150,6 @@ describe('collapseIndices', () => {
     ['$["a[1]"].b[2]', '$["a[1]"].b[*]'],
     ['$["q\\"[1]"][4]', '$["q\\"[1]"][*]'],
   ])('%s -> %s', (path, collapsed) => {
-    expect(collapseIndices(path)).toBe(collapsed);
+    expect(FieldRows.INDICES_ONLY.row(path)).toBe(collapsed);
   });
 });

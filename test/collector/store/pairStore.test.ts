@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
+import { ByteBudget } from '../../../collector/budget/byteBudget.js';
 import { PairStore } from '../../../collector/store/pairStore.js';
 import type { PairView } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
@@ -17,7 +18,7 @@ function missing(id: string): PairView {
 
 describe('PairStore', () => {
   it('keeps diverged pairs apart, so a flood of matches cannot push out the examples', () => {
-    const store = new PairStore({ keepDiverged: 2, keepOther: 2 });
+    const store = new PairStore({ keepDiverged: 2, keepOther: 2 }, new ByteBudget(Number.MAX_SAFE_INTEGER));
     store.add(view('d-1', true));
     for (let i = 0; i < 10; i++) store.add(view(`m-${i}`, false));
     expect(store.get('d-1')?.diff?.diverged).toBe(true);
@@ -27,7 +28,7 @@ describe('PairStore', () => {
   });
 
   it('drops the oldest of a full set first, and counts missing legs with the others', () => {
-    const store = new PairStore({ keepDiverged: 2, keepOther: 2 });
+    const store = new PairStore({ keepDiverged: 2, keepOther: 2 }, new ByteBudget(Number.MAX_SAFE_INTEGER));
     store.add(view('d-1', true));
     store.add(view('d-2', true));
     store.add(view('d-3', true));
@@ -37,7 +38,7 @@ describe('PairStore', () => {
   });
 
   it('keeps nothing in a set whose limit is 0', () => {
-    const store = new PairStore({ keepDiverged: 0, keepOther: 1 });
+    const store = new PairStore({ keepDiverged: 0, keepOther: 1 }, new ByteBudget(Number.MAX_SAFE_INTEGER));
     store.add(view('d-1', true));
     store.add(view('m-1', false));
     expect(store.get('d-1')).toBeUndefined();
@@ -45,10 +46,10 @@ describe('PairStore', () => {
   });
 
   it('restores a snapshot with the same eviction order', () => {
-    const store = new PairStore({ keepDiverged: 2, keepOther: 2 });
+    const store = new PairStore({ keepDiverged: 2, keepOther: 2 }, new ByteBudget(Number.MAX_SAFE_INTEGER));
     store.add(view('m-1', false));
     store.add(view('m-2', false));
-    const restored = new PairStore({ keepDiverged: 2, keepOther: 2 });
+    const restored = new PairStore({ keepDiverged: 2, keepOther: 2 }, new ByteBudget(Number.MAX_SAFE_INTEGER));
     restored.restore(store.snapshot());
     expect(restored.snapshot()).toEqual(store.snapshot());
     restored.add(view('m-3', false));

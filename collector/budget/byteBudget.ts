@@ -1,0 +1,44 @@
+// A byte budget for one part of the collector's state. Bytes are estimates (sizeEstimates.ts),
+// taken when an entry is kept and given back when it goes, so `usedBytes` is exact with respect
+// to the estimates and never exceeds `limitBytes`: whoever keeps state asks `fits` first and
+// evicts (counted in `evictions`) or refuses (`refusals`) when it does not.
+
+export const BUDGET_PARTS = ['pending', 'pairs', 'tallies'] as const;
+export type BudgetPart = (typeof BUDGET_PARTS)[number];
+
+export interface BudgetReading {
+  usedBytes: number;
+  limitBytes: number;
+  /** entries dropped to stay within the budget */
+  evictions: number;
+  /** entries never kept because they could not fit even after evicting */
+  refusals: number;
+}
+
+export class ByteBudget {
+  usedBytes = 0;
+  evictions = 0;
+  refusals = 0;
+
+  constructor(readonly limitBytes: number) {}
+
+  fits(bytes: number): boolean {
+    return this.usedBytes + bytes <= this.limitBytes;
+  }
+
+  get over(): boolean {
+    return this.usedBytes > this.limitBytes;
+  }
+
+  take(bytes: number): void {
+    this.usedBytes += bytes;
+  }
+
+  release(bytes: number): void {
+    this.usedBytes -= bytes;
+  }
+
+  reading(): BudgetReading {
+    return { usedBytes: this.usedBytes, limitBytes: this.limitBytes, evictions: this.evictions, refusals: this.refusals };
+  }
+}
