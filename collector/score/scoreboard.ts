@@ -274,8 +274,9 @@ export class Scoreboard {
   /**
    * The tracked entry for `key` in one of a route's tables with one more pair counted, admitted
    * when new: it takes the place of the table's lightest entry when the table is full, and bytes
-   * come from the lightest lighter route, then from this table's lightest entries. Undefined
-   * when it cannot fit at all (counted as a budget refusal).
+   * come from `other`'s fields and headers first (what was folded there is the least telling),
+   * then from the lightest route lighter than this one, then from this table's lightest
+   * entries. Undefined when it cannot fit at all (counted as a budget refusal).
    */
   private entry<T extends ChangeTally>(tally: RouteTally, table: SpaceSaving<T>, key: string, create: (key: string) => T): T | undefined {
     const existing = table.get(key);
@@ -299,8 +300,11 @@ export class Scoreboard {
     if (table.full) dropLightest();
     while (!budget.fits(bytes)) {
       const lightestRoute = this.routes.lightest();
-      if (tally !== this.other && lightestRoute !== undefined && lightestRoute !== tally && lightestRoute.weight < tally.weight) {
+      if (tally !== this.other && this.reclaimFromOther()) {
+        budget.evictions++;
+      } else if (tally !== this.other && lightestRoute !== undefined && lightestRoute !== tally && lightestRoute.weight < tally.weight) {
         this.evictLightestRoute();
+        budget.evictions++;
       } else if (dropLightest()) {
         budget.evictions++;
       } else {
@@ -333,8 +337,11 @@ export class Scoreboard {
     const bytes = routeTallyBytes(route);
     let error = 0;
     if (this.routes.full) error = this.evictLightestRoute();
-    while (!budget.fits(bytes) && this.routes.size > 0) {
-      error = Math.max(error, this.evictLightestRoute());
+    while (!budget.fits(bytes)) {
+      if (!this.reclaimFromOther()) {
+        if (this.routes.size === 0) break;
+        error = Math.max(error, this.evictLightestRoute());
+      }
       budget.evictions++;
     }
     if (!budget.fits(bytes)) {
@@ -346,6 +353,19 @@ export class Scoreboard {
     tally.countError = error;
     this.routes.insert(route, tally);
     return tally;
+  }
+
+  /** Drops `other`'s lightest field, or else its lightest header; false when it has none. */
+  private reclaimFromOther(): boolean {
+    const other = this.other;
+    if (other === null) return false;
+    const dropped = other.fields.popLightest() ?? other.headers.popLightest();
+    if (dropped === undefined) return false;
+    const freed = changeTallyBytes(dropped[0], this.settings.examplesPerField);
+    this.settings.budget.release(freed);
+    other.bytes -= freed;
+    other.fieldsEvicted++;
+    return true;
   }
 
   /** Folds the lightest route into `other`; returns its weight. */
@@ -377,6 +397,7 @@ export class Scoreboard {
       if (into === undefined) continue;
       mergeChanges(into, field, this.settings.examplesPerField);
       target.fields.add(field.path, field.weight - 1);
+      into.lastPair = Math.max(into.lastPair, field.lastPair);
       mergeValueSample(into, field);
     }
     for (const header of source.headers.values()) {

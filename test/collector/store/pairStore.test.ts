@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { ByteBudget } from '../../../collector/budget/byteBudget.js';
+import { pairViewBytes } from '../../../collector/budget/sizeEstimates.js';
 import { PairStore } from '../../../collector/store/pairStore.js';
 import type { PairView } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
@@ -55,5 +56,44 @@ describe('PairStore', () => {
     restored.add(view('m-3', false));
     expect(restored.get('m-1')).toBeUndefined();
     expect(restored.get('m-2')?.id).toBe('m-2');
+  });
+});
+
+describe('PairStore within the pairs byte budget', () => {
+  it('keeps the accounted bytes within the budget, giving up matches before diverged pairs, oldest first', () => {
+    const one = pairViewBytes(view('x-0', false));
+    const budget = new ByteBudget(one * 4 + 10);
+    const store = new PairStore({ keepDiverged: 100, keepOther: 100 }, budget);
+    store.add(view('d-1', true));
+    store.add(view('d-2', true));
+    for (let i = 0; i < 5; i++) {
+      store.add(view(`m-${i}`, false));
+      expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+    }
+    expect(store.get('d-1')?.id).toBe('d-1');
+    expect(store.get('d-2')?.id).toBe('d-2');
+    expect(['m-0', 'm-1', 'm-2'].map((id) => store.get(id))).toEqual([undefined, undefined, undefined]);
+    expect(store.get('m-4')?.id).toBe('m-4');
+    expect(budget.evictions).toBe(3);
+    store.add(view('d-3', true));
+    store.add(view('d-4', true));
+    store.add(view('d-5', true));
+    expect(store.get('d-1')).toBeUndefined();
+    expect(store.get('d-5')?.id).toBe('d-5');
+    expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+  });
+
+  it('refuses a pair larger than the whole budget without evicting anything, and gives bytes back on restore', () => {
+    const budget = new ByteBudget(pairViewBytes(view('x-0', false)) * 2);
+    const store = new PairStore({ keepDiverged: 10, keepOther: 10 }, budget);
+    store.add(view('small', false));
+    const fields = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`$.f${i}`, '00000001']));
+    const [p, s] = legs('huge', { fields: {} }, { fields });
+    store.add({ id: 'huge', state: 'paired', route: 'GET /', primary: p, shadow: s, diff: comparePair(p, s, NOTHING_IGNORED, []), resolvedAtUnixMs: 1 });
+    expect(store.get('huge')).toBeUndefined();
+    expect(store.get('small')?.id).toBe('small');
+    expect(budget.refusals).toBe(1);
+    store.restore({ diverged: [], other: [] });
+    expect(budget.usedBytes).toBe(0);
   });
 });
