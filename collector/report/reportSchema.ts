@@ -97,7 +97,7 @@ export const RouteReportSchema = Type.Object(
     headers: Type.Array(HeaderReportSchema),
     fields: Type.Array(FieldReportSchema),
     fieldsTracked: count,
-    /** fields that gave up their place in this route's table to heavier ones (report.maxFieldsPerRoute or the tallies budget) */
+    /** fields (and headers) that gave up their place in this route's tables to heavier ones (report.maxFieldsPerRoute or the tallies budget) */
     fieldsEvicted: count,
     /** resolved requests this route may have had before it got its place (routes evicted before it); 0 when counted from the first */
     countError: count,

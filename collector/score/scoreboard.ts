@@ -424,9 +424,10 @@ export class Scoreboard {
     Object.assign(tally, counts, { kinds: { ...counts.kinds }, fallback: { ...counts.fallback } });
     tally.primaryLatency = LatencySketch.fromSnapshot(primaryLatency);
     tally.shadowLatency = LatencySketch.fromSnapshot(shadowLatency);
-    // Not accounted: a restored tally is only a source that mergeInto copies from.
-    for (const field of [...fields].sort((a, b) => a.weight - b.weight)) if (!tally.fields.full) tally.fields.insert(field.path, field);
-    for (const header of [...headers].sort((a, b) => a.weight - b.weight)) if (!tally.headers.full) tally.headers.insert(header.name, header);
+    // Not accounted: a restored tally is only a source that mergeInto copies from. Heaviest
+    // first, so that a smaller maxFieldsPerRoute than before keeps the heaviest.
+    for (const field of [...fields].sort((a, b) => b.weight - a.weight)) if (!tally.fields.full) tally.fields.insert(field.path, field);
+    for (const header of [...headers].sort((a, b) => b.weight - a.weight)) if (!tally.headers.full) tally.headers.insert(header.name, header);
     return tally;
   }
 

@@ -223,3 +223,23 @@ describe('Scoreboard tables under floods', () => {
     expect(budget.usedBytes).toBeGreaterThan(0);
   });
 });
+
+describe('Scoreboard restore under smaller caps', () => {
+  it('keeps the heaviest routes and fields and folds the rest into `other`', () => {
+    const scoreboard = board();
+    for (let r = 0; r < 4; r++) {
+      for (let i = 0; i <= r; i++) {
+        const fields = Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`$.f${k}`, k <= i ? '00000009' : '00000001']));
+        feed(scoreboard, `r${r}-${i}`, { fields: { ...BASE, ...fields } }, { fields: { ...BASE, ...Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`$.f${k}`, '00000001'])) } }, `GET /r${r}`);
+      }
+    }
+    const smaller = board({ maxRoutes: 2, maxFieldsPerRoute: 2 });
+    smaller.restore(JSON.parse(JSON.stringify(scoreboard.snapshot())));
+    const reports = routeReports(smaller, 10);
+    expect(reports.map((r) => r.route).sort()).toEqual(['GET /r2', 'GET /r3', 'other']);
+    expect(reports.find((r) => r.route === 'GET /r3')?.fields.map((f) => f.path)).toEqual(['$.f0', '$.f1']);
+    expect(reports.reduce((n, r) => n + r.pairs, 0)).toBe(1 + 2 + 3 + 4);
+  });
+});
+
+const BASE = { '$.id': '0000002a', '$.total': '11111111' };
