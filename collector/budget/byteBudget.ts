@@ -3,17 +3,26 @@
 // to the estimates and never exceeds `limitBytes`: whoever keeps state asks `fits` first and
 // evicts (counted in `evictions`) or refuses (`refusals`) when it does not.
 
+import { Type, type Static } from '@sinclair/typebox';
+
 export const BUDGET_PARTS = ['pending', 'pairs', 'tallies'] as const;
 export type BudgetPart = (typeof BUDGET_PARTS)[number];
 
-export interface BudgetReading {
-  usedBytes: number;
-  limitBytes: number;
-  /** entries dropped to stay within the budget */
-  evictions: number;
-  /** entries never kept because they could not fit even after evicting */
-  refusals: number;
-}
+const count = Type.Integer({ minimum: 0 });
+
+/** What the report and the metrics show of one budget. */
+export const BudgetReadingSchema = Type.Object(
+  {
+    usedBytes: count,
+    limitBytes: count,
+    /** entries dropped to stay within the budget */
+    evictions: count,
+    /** entries never kept because alone they could not fit */
+    refusals: count,
+  },
+  { additionalProperties: false },
+);
+export type BudgetReading = Static<typeof BudgetReadingSchema>;
 
 export class ByteBudget {
   usedBytes = 0;

@@ -6,7 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, PairDiffSchema } from '../compare/divergence.js';
 import { DigestRecordSchema, LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PAIR_STATES } from '../join/outcomes.js';
-import { BUDGET_PARTS } from '../budget/byteBudget.js';
+import { BUDGET_PARTS, BudgetReadingSchema } from '../budget/byteBudget.js';
 import { countsBySchema, eachOfSchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
 
@@ -105,8 +105,6 @@ export const RouteReportSchema = Type.Object(
   strict,
 );
 export type RouteReport = Static<typeof RouteReportSchema>;
-
-export const BudgetReadingSchema = Type.Object({ usedBytes: count, limitBytes: count, evictions: count, refusals: count }, strict);
 
 export const ReportSchema = Type.Object(
   {
