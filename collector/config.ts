@@ -7,6 +7,7 @@ import { Ajv } from 'ajv';
 import { parse as parseYaml, YAMLError } from 'yaml';
 import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
 import { templateProblem } from './compare/routeTemplate.js';
+import { keyPatternProblem } from './compare/fieldRows.js';
 import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schema/schemaErrors.js';
 import { CONFIG_SCHEMA, type CollectorConfig } from './configSchema.js';
 
@@ -120,6 +121,7 @@ function semanticProblems(config: CollectorConfig): Array<{ field: string; messa
     if (problem !== null) problems.push({ field, message: problem });
   };
   config.routes.templates.forEach((t, i) => check(`routes.templates[${i}]`, templateProblem(t)));
+  config.compare.keyPatterns.forEach((p, i) => check(`compare.keyPatterns[${i}]`, keyPatternProblem(p)));
   if (config.compare.headers.includes('*') && config.compare.headers.length > 1) {
     check('compare.headers', '"*" (every digested header) cannot be combined with names');
   }

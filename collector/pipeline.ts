@@ -3,9 +3,11 @@
 // counted in one place (resolve) and the metrics derive from the same outcome. The clock is
 // injected, so tests move time by hand.
 
+import { BUDGET_PARTS, ByteBudget, type BudgetPart, type BudgetReading } from './budget/byteBudget.js';
 import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
+import { FieldRows } from './compare/fieldRows.js';
 import { IgnoreRules } from './compare/ignoreRules.js';
-import { OTHER_ROUTE, RouteResolver, type RouteResolverSnapshot } from './compare/routeTemplate.js';
+import { RouteResolver } from './compare/routeTemplate.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
 import { JoinWindow, type ClosedWindow } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
@@ -29,13 +31,13 @@ export interface PipelineSnapshot {
   version: typeof PIPELINE_SNAPSHOT_VERSION;
   savedAtUnixMs: number;
   scoreboard: ScoreboardSnapshot;
-  routes: RouteResolverSnapshot;
   pairs: PairStoreSnapshot;
   /** legs still waiting for a partner: not kept (they are lost by a restart), only counted and remembered */
   pending: Array<[string, number]>;
 }
 
-export const PIPELINE_SNAPSHOT_VERSION = 1;
+// 2: routes and fields are space-saving tables with weights and errors; the route list lives in the scoreboard.
+export const PIPELINE_SNAPSHOT_VERSION = 2;
 
 export class Pipeline {
   private readonly join: JoinWindow;
@@ -43,6 +45,8 @@ export class Pipeline {
   private readonly scoreboard: Scoreboard;
   private readonly pairs: PairStore;
   private readonly headerSelection: HeaderSelection;
+  private readonly rows: FieldRows;
+  private readonly budgets: Record<BudgetPart, ByteBudget>;
   private ignore: IgnoreRules;
   /** Grows with every change of state, so the store can skip snapshots when nothing happened. */
   private changes = 0;
@@ -52,16 +56,25 @@ export class Pipeline {
     private readonly clock: Clock,
     private readonly metrics: CollectorMetrics,
   ) {
-    this.join = new JoinWindow(config.join);
-    this.routes = new RouteResolver(config.routes.templates, config.routes.max);
+    this.budgets = {
+      pending: new ByteBudget(config.budget.pendingBytes),
+      pairs: new ByteBudget(config.budget.pairsBytes),
+      tallies: new ByteBudget(config.budget.talliesBytes),
+    };
+    this.join = new JoinWindow(config.join, this.budgets.pending);
+    this.routes = new RouteResolver(config.routes.templates);
+    this.rows = new FieldRows(config.compare);
     this.scoreboard = new Scoreboard({
       examplesPerField: config.report.examplesPerField,
+      maxRoutes: config.routes.max,
       maxFieldsPerRoute: config.report.maxFieldsPerRoute,
       noise: { threshold: config.report.noiseThreshold, minPairs: config.report.noiseMinPairs },
+      rows: this.rows,
+      budget: this.budgets.tallies,
     });
-    this.pairs = new PairStore(config.pairs);
+    this.pairs = new PairStore(config.pairs, this.budgets.pairs);
     this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
-    this.ignore = new IgnoreRules(config.ignore);
+    this.ignore = new IgnoreRules(config.ignore, this.rows);
   }
 
   /** Feeds validated records through the join; pairs that complete are compared and scored now. */
@@ -77,7 +90,7 @@ export class Pipeline {
       const event = this.join.offer(record, now);
       switch (event.kind) {
         case 'waiting':
-          if (event.evicted !== null) this.resolve({ kind: 'evicted', route: this.route(event.evicted), record: event.evicted });
+          for (const evicted of event.evicted) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted });
           break;
         case 'paired': {
           const route = this.route(event.primary);
@@ -124,7 +137,6 @@ export class Pipeline {
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: this.clock.now(),
       scoreboard: this.scoreboard.snapshot(),
-      routes: this.routes.snapshot(),
       pairs: this.pairs.snapshot(),
       pending: this.join.pendingTombstones(),
     };
@@ -137,7 +149,6 @@ export class Pipeline {
    */
   restore(snapshot: PipelineSnapshot): void {
     this.scoreboard.restore(snapshot.scoreboard);
-    this.routes.restore(snapshot.routes);
     this.pairs.restore(snapshot.pairs);
     this.scoreboard.totals.lostOnRestart += snapshot.pending.length;
     this.join.restoreTombstones(snapshot.pending, this.clock.now());
@@ -146,7 +157,7 @@ export class Pipeline {
 
   /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */
   setIgnoreRules(ignore: IgnoreConfig): void {
-    this.ignore = new IgnoreRules(ignore);
+    this.ignore = new IgnoreRules(ignore, this.rows);
   }
 
   report(query: ReportQuery = {}): Report {
@@ -158,8 +169,7 @@ export class Pipeline {
       generatedAtUnixMs: this.clock.now(),
       windowMs: this.config.join.windowMs,
       pending: this.join.pendingCount,
-      routesTracked: this.routes.size,
-      routeOverflows: this.routes.overflows,
+      budget: this.budgetReadings(),
     });
   }
 
@@ -187,7 +197,7 @@ export class Pipeline {
       diverged: tally.diverged,
       topFields: this.scoreboard.topFields(tally, topK),
     }));
-    return { pendingJoins: this.join.pendingCount, routesTracked: this.routes.size, routes };
+    return { pendingJoins: this.join.pendingCount, routesTracked: this.scoreboard.routesTracked, routeEvictions: this.scoreboard.routeEvictions, budget: this.budgetReadings(), routes };
   }
 
   // ----------------------------------------------------------------
@@ -196,17 +206,25 @@ export class Pipeline {
     for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome });
   }
 
-  /** The one place a resolved request is counted: scoreboard, metrics and pair store see the same outcome. */
+  /**
+   * The one place a resolved request is counted: scoreboard, metrics and pair store see the same
+   * outcome, under the route the scoreboard counted it in (`other` when its own could not be
+   * tracked). Routes that gave up their place are folded into `other` in the metrics too.
+   */
   private resolve(resolution: Resolution): void {
-    this.scoreboard.record(resolution);
-    this.metrics.resolved(resolution);
+    const placement = this.scoreboard.record(resolution);
+    for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
+    const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };
+    this.metrics.resolved(counted);
     this.pairs.add(pairView(resolution, this.clock.now()));
   }
 
+  private budgetReadings(): Record<BudgetPart, BudgetReading> {
+    return Object.fromEntries(BUDGET_PARTS.map((part) => [part, this.budgets[part].reading()])) as Record<BudgetPart, BudgetReading>;
+  }
+
   private route(record: IngestedRecord): string {
-    const route = this.routes.resolve(record.method, record.path);
-    if (route === OTHER_ROUTE) this.metrics.routeOverflow();
-    return route;
+    return this.routes.resolve(record.method, record.path);
   }
 }
 

@@ -6,18 +6,24 @@
 // No per-entry timers exist; whoever owns the window calls expire() (on ingest and on a sweep).
 // Both calls return what happened (a JoinEvent, the windows that closed); nothing calls back.
 //
+// Pending legs are bounded twice: `maxPending` entries and the pending byte budget (estimated
+// bytes of the records held). Past either, the oldest pending legs are evicted; a single record
+// larger than the whole budget is evicted at once instead of pushing everything else out.
+//
 // Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
 // once and a leg arriving after its partner's window closed is reported as late rather than
 // opening a new entry that would later be miscounted as a second missing leg.
 
 import { InsertionOrderedMap } from './insertionOrderedMap.js';
+import type { ByteBudget } from '../budget/byteBudget.js';
+import { pendingLegBytes } from '../budget/sizeEstimates.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { MissingOutcome } from './outcomes.js';
 
 /** What offering one record did. */
 export type JoinEvent =
-  /** The first leg of its id: it waits for its partner. `evicted`: the oldest pending leg, dropped unpaired because the pending cap was reached. */
-  | { kind: 'waiting'; evicted: IngestedRecord | null }
+  /** The first leg of its id: it waits for its partner. `evicted`: pending legs dropped unpaired, oldest first, because a cap or the byte budget was reached (it can be this record, when it alone exceeds the budget). */
+  | { kind: 'waiting'; evicted: readonly IngestedRecord[] }
   | { kind: 'paired'; primary: IngestedRecord; shadow: IngestedRecord }
   /** The same (id, leg) was seen before: dropped, the first copy is the one judged. */
   | { kind: 'duplicate' }
@@ -31,7 +37,7 @@ export interface ClosedWindow {
 }
 
 // The events without data are shared, so the hot path allocates nothing for them.
-const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: null });
+const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: Object.freeze([]) });
 const DUPLICATE: JoinEvent = Object.freeze({ kind: 'duplicate' });
 const LATE: JoinEvent = Object.freeze({ kind: 'late' });
 const NOTHING_CLOSED: readonly ClosedWindow[] = Object.freeze([]);
@@ -53,6 +59,8 @@ interface JoinEntry {
   legs: number;
   /** pending: when the window closes; remembered: when the tombstone is forgotten */
   deadline: number;
+  /** estimated bytes taken from the pending budget while pending */
+  bytes: number;
 }
 
 export interface PendingLegs {
@@ -64,7 +72,10 @@ export class JoinWindow {
   private readonly pending = new InsertionOrderedMap<JoinEntry>();
   private readonly remembered = new InsertionOrderedMap<JoinEntry>();
 
-  constructor(private readonly options: JoinWindowOptions) {}
+  constructor(
+    private readonly options: JoinWindowOptions,
+    private readonly budget: ByteBudget,
+  ) {}
 
   get pendingCount(): number {
     return this.pending.size;
@@ -84,18 +95,35 @@ export class JoinWindow {
     }
     const entry = this.pending.get(record.id);
     if (entry === undefined) {
-      this.pending.set(record.id, {
+      const bytes = pendingLegBytes(record);
+      const created: JoinEntry = {
         primary: bit === PRIMARY ? record : null,
         shadow: bit === SHADOW ? record : null,
         legs: bit,
         deadline: now + this.options.windowMs,
-      });
-      if (this.pending.size <= this.options.maxPending) return WAITING;
-      const evicted = this.evictOldest(now);
-      return evicted === null ? WAITING : { kind: 'waiting', evicted };
+        bytes: 0,
+      };
+      if (bytes > this.budget.limitBytes) {
+        this.budget.refusals++;
+        this.remember(record.id, created, now);
+        return { kind: 'waiting', evicted: [record] };
+      }
+      this.pending.set(record.id, created);
+      created.bytes = bytes;
+      this.budget.take(bytes);
+      if (this.pending.size <= this.options.maxPending && !this.budget.over) return WAITING;
+      const evicted: IngestedRecord[] = [];
+      while (this.pending.size > this.options.maxPending || this.budget.over) {
+        if (this.pending.size <= this.options.maxPending) this.budget.evictions++;
+        const oldest = this.evictOldest(now);
+        if (oldest === null) break;
+        evicted.push(oldest);
+      }
+      return { kind: 'waiting', evicted };
     }
     if ((entry.legs & bit) !== 0) return DUPLICATE;
     this.pending.delete(record.id);
+    this.budget.release(entry.bytes);
     const primary = bit === PRIMARY ? record : entry.primary;
     const shadow = bit === SHADOW ? record : entry.shadow;
     entry.legs |= bit;
@@ -110,6 +138,7 @@ export class JoinWindow {
     for (let oldest = this.pending.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.pending.oldest()) {
       const [id, entry] = oldest;
       this.pending.delete(id);
+      this.budget.release(entry.bytes);
       const primary = entry.primary;
       const shadow = entry.shadow;
       this.remember(id, entry, now);
@@ -143,7 +172,7 @@ export class JoinWindow {
     // A partner can arrive up to a whole window after its first leg, whatever rememberMs says.
     const deadline = now + Math.max(this.options.rememberMs, this.options.windowMs);
     for (const [id, legs] of tombstones) {
-      const entry: JoinEntry = { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: 0 };
+      const entry: JoinEntry = { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: 0, bytes: 0 };
       this.remember(id, entry, now);
       entry.deadline = deadline;
     }
@@ -154,6 +183,7 @@ export class JoinWindow {
     if (oldest === undefined) return null;
     const [id, entry] = oldest;
     const record = entry.primary ?? entry.shadow;
+    this.budget.release(entry.bytes);
     this.remember(id, entry, now);
     return record;
   }
@@ -162,6 +192,7 @@ export class JoinWindow {
   private remember(id: string, entry: JoinEntry, now: number): void {
     entry.primary = null;
     entry.shadow = null;
+    entry.bytes = 0;
     entry.deadline = now + this.options.rememberMs;
     this.remembered.set(id, entry);
     if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();

@@ -15,12 +15,14 @@ const count = Type.Integer({ minimum: 0 });
 const strict = { additionalProperties: false } as const;
 const sketch = Type.Array(Type.Tuple([count, count]));
 
-/** The report's change counts plus the write position of the examples ring. */
-const changeTally = { ...CHANGE_COUNTS, nextExample: count };
+/** The report's change counts plus the write position of the examples ring and the space-saving weight. */
+const changeTally = { ...CHANGE_COUNTS, nextExample: count, weight: count };
 
 const RouteTallySnapshotSchema = Type.Object(
   {
     route: Type.String(),
+    weight: count,
+    countError: count,
     pairs: count,
     diverged: count,
     shadowMissing: count,
@@ -39,7 +41,7 @@ const RouteTallySnapshotSchema = Type.Object(
     fields: Type.Array(
       Type.Object({ path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally }, strict),
     ),
-    fieldsOverflowed: count,
+    fieldsEvicted: count,
     headers: Type.Array(Type.Object({ name: Type.String(), ...changeTally }, strict)),
   },
   strict,
@@ -59,10 +61,11 @@ export const PipelineSnapshotSchema = Type.Object(
           strict,
         ),
         routes: Type.Array(RouteTallySnapshotSchema),
+        other: Type.Union([RouteTallySnapshotSchema, Type.Null()]),
+        routeEvictions: count,
       },
       strict,
     ),
-    routes: Type.Object({ known: Type.Array(Type.String()), overflows: count }, strict),
     pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
     pending: Type.Array(Type.Tuple([Type.String(), count])),
   },

@@ -82,7 +82,8 @@ export class SnapshotStore {
         savedAtUnixMs: snapshot.savedAtUnixMs,
         pairSeq: snapshot.scoreboard.pairSeq,
         totals: snapshot.scoreboard.totals,
-        routeResolver: snapshot.routes,
+        otherRoute: snapshot.scoreboard.other,
+        routeEvictions: snapshot.scoreboard.routeEvictions,
       })) {
         meta.run([key, JSON.stringify(value)]);
       }
@@ -147,8 +148,9 @@ function readSnapshot(db: Database): PipelineSnapshot {
       pairSeq: required(meta, 'pairSeq'),
       totals: required(meta, 'totals'),
       routes: rows(db, 'SELECT tally FROM routes ORDER BY rowid').map(([tally]): unknown => JSON.parse(String(tally))),
+      other: required(meta, 'otherRoute'),
+      routeEvictions: required(meta, 'routeEvictions'),
     },
-    routes: required(meta, 'routeResolver'),
     pairs,
     pending: rows(db, 'SELECT id, legs FROM pending ORDER BY rowid').map(([id, legs]): [string, number] => [String(id), Number(legs)]),
   };

@@ -112,6 +112,11 @@ describe('config', () => {
     [{ pairs: { keepDiverged: -1 } }, 'pairs.keepDiverged', />= 0/],
     [{ bodyLimitBytes: 10 }, 'bodyLimitBytes', />= 1024/],
     [{ logLevel: 'loud' }, 'logLevel', /must be one of/],
+    [{ compare: { keyPatterns: ['^sku-(\\d+$'] } }, 'compare.keyPatterns[0]', /not a valid regular expression/],
+    [{ compare: { collapseKeys: 'yes' } }, 'compare.collapseKeys', /must be boolean/],
+    [{ budget: { pendingBytes: 1000 } }, 'budget.pendingBytes', />= 65536/],
+    [{ budget: { talliesBytes: 1.5 } }, 'budget.talliesBytes', /must be integer/],
+    [{ budget: { pairsByte: 1 } }, 'budget.pairsByte', /not a known field/],
   ])('refuses %j naming %s', (raw, field, message) => {
     const error = configError(() => parseConfig(raw));
     expect(error.details.map((d) => d.field)).toContain(field);

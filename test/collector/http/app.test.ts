@@ -278,16 +278,20 @@ describe('comparison over HTTP', () => {
     expect((await report(t)).routes[0]).toMatchObject({ pairs: 2, diverged: 1 });
   });
 
-  it('collapses routes, caps them, and says how many requests went to `other`', async () => {
+  it('collapses routes, caps them, and folds the route that gave up its place into `other`', async () => {
     const t = start((c) => {
       c.routes.max = 2;
       c.routes.templates = ['/search/{term}'];
     });
     await t.post(batch([...legs('c-1', {}, { path: '/search/shoes' }), ...legs('c-2', {}, { path: '/orders/9' }), ...legs('c-3', {}, { path: '/x' })]));
     const r = await report(t);
-    expect(r.routes.map((x) => x.route).sort()).toEqual(['GET /orders/{id}', 'GET /search/{term}', 'other']);
-    expect(r.routeOverflows).toBe(1);
+    // Space-saving: the newcomer takes the place of the lightest (the oldest of equals) and inherits its weight as the error.
+    expect(r.routes.map((x) => x.route).sort()).toEqual(['GET /orders/{id}', 'GET /x', 'other']);
+    expect(r.routeEvictions).toBe(1);
     expect(r.routesTracked).toBe(2);
+    expect(r.routes.find((x) => x.route === 'other')).toMatchObject({ pairs: 1, countError: 0 });
+    expect(r.routes.find((x) => x.route === 'GET /x')).toMatchObject({ pairs: 1, countError: 1 });
+    expect(r.totals.coverage.pairs).toBe(3);
   });
 });
 

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { ByteBudget } from '../../../collector/budget/byteBudget.js';
 import { InsertionOrderedMap } from '../../../collector/join/insertionOrderedMap.js';
+import { pendingLegBytes } from '../../../collector/budget/sizeEstimates.js';
 import { JoinWindow, type JoinWindowOptions } from '../../../collector/join/joinWindow.js';
 import type { DigestRecord, MissingOutcome } from '../../../collector/types.js';
 import { record, T0 } from '../fixtures.js';
@@ -42,7 +44,7 @@ class RecordedJoin {
     options: JoinWindowOptions,
     private readonly sink: RecordingSink,
   ) {
-    this.window = new JoinWindow(options);
+    this.window = new JoinWindow(options, new ByteBudget(Number.MAX_SAFE_INTEGER));
   }
 
   get pendingCount(): number {
@@ -55,7 +57,7 @@ class RecordedJoin {
 
   offer(r: DigestRecord, now: number): void {
     const event = this.window.offer(r, now);
-    if (event.kind === 'waiting' && event.evicted !== null) this.sink.evicted(event.evicted);
+    if (event.kind === 'waiting') for (const evicted of event.evicted) this.sink.evicted(evicted);
     else if (event.kind === 'paired') this.sink.paired(event.primary, event.shadow);
     else if (event.kind === 'duplicate') this.sink.duplicate(r);
     else if (event.kind === 'late') this.sink.late(r);
@@ -227,5 +229,42 @@ describe('JoinWindow', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('JoinWindow within the pending byte budget', () => {
+  const heavy = (id: string, n: number): DigestRecord =>
+    record('primary', { id, fields: Object.fromEntries(Array.from({ length: n }, (_, i) => [`$.${'k'.repeat(200)}${i}`, '00000001'])) });
+
+  it('evicts the oldest pending legs when the bytes run out, and never holds more than the budget', () => {
+    const budget = new ByteBudget(pendingLegBytes(heavy('x', 50)) * 3 + 100);
+    const join = new JoinWindow({ ...OPTIONS, maxPending: 1_000_000 }, budget);
+    const evicted: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const event = join.offer(heavy(`h-${i}`, 50), T0 + i);
+      if (event.kind === 'waiting') evicted.push(...event.evicted.map((r) => r.id));
+      expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+    }
+    expect(join.pendingCount).toBe(3);
+    expect(evicted).toEqual(['h-0', 'h-1', 'h-2', 'h-3', 'h-4', 'h-5', 'h-6']);
+    expect(budget.evictions).toBe(7);
+    // The partner of an evicted leg is late, not a new pending entry.
+    expect(join.offer({ ...heavy('h-0', 1), leg: 'shadow' }, T0 + 20).kind).toBe('late');
+    // Pairing and expiry give the bytes back.
+    expect(join.offer({ ...heavy('h-9', 1), leg: 'shadow' }, T0 + 21).kind).toBe('paired');
+    join.expire(T0 + OPTIONS.windowMs + 100);
+    expect(budget.usedBytes).toBe(0);
+  });
+
+  it('evicts a single leg larger than the whole budget at once, keeping the others', () => {
+    const budget = new ByteBudget(pendingLegBytes(heavy('x', 10)) * 2);
+    const join = new JoinWindow(OPTIONS, budget);
+    join.offer(heavy('small', 10), T0);
+    const event = join.offer(heavy('huge', 400), T0 + 1);
+    expect(event).toMatchObject({ kind: 'waiting', evicted: [{ id: 'huge' }] });
+    expect(join.pendingCount).toBe(1);
+    expect(join.pendingLegs('small')).toBeDefined();
+    expect(budget.refusals).toBe(1);
+    expect(join.offer({ ...heavy('huge', 1), leg: 'shadow' }, T0 + 2).kind).toBe('late');
   });
 });

@@ -71,7 +71,7 @@ describe('SnapshotStore', () => {
     const path = storePath();
     const store = await SnapshotStore.open(path);
     const good = learned();
-    store.save({ ...good, routes: { ...good.routes, overflows: 1.5 } });
+    store.save({ ...good, scoreboard: { ...good.scoreboard, routeEvictions: 1.5 } });
     const server = await startServer(
       config((c) => {
         c.listen.port = 0;
