@@ -1,6 +1,10 @@
 // A streaming structural digest of a JSON document: one short hash per leaf field path
-// ("$.items[0].price" -> "1a2b3c4d"), computed byte by byte as chunks arrive, so the
-// result never depends on where chunks split and the body is never buffered.
+// ("$.items[0].price" -> "1a2b3c4d"), computed as chunks arrive, so the result never depends
+// on where chunks split and the body is never buffered. The scanner moves in runs: string
+// bytes up to the next quote/backslash/control byte and whitespace eight bytes per step,
+// digit runs in one copy, and each run goes into the leaf's hash in bulk. Once the field
+// list is full (maxFields, or a path too long) nothing more can be recorded, so from there
+// on it only validates: no hashing, no paths, no key bytes.
 //
 // What a leaf's hash covers (so that equal JSON compares equal however it is spelled):
 // - strings: the decoded UTF-8 value ("\u00e9" == "é", "\/" == "/"; lone surrogates as WTF-8)
@@ -8,9 +12,13 @@
 //   big integers keep every digit
 // - true / false / null, and empty {} / []
 // - a container nested deeper than maxDepth: one leaf hashing its whole canonical subtree
-// Invalid JSON sets `failed`; the caller then falls back to the whole-body hash.
+// A leaf's hash is the chosen family's 64-bit hash of those canonical bytes, type tag first,
+// folded to 32 bits (lib/fnv.ts fold32). Invalid JSON sets `failed`; the caller then falls
+// back to the whole-body hash.
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
-import { FNV_OFFSET, fnvByte, fold32 } from "../lib/fnv";
+import { fold32 } from "../lib/fnv";
+import { firstJsonSpecial } from "../lib/jsonBytes";
+import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 
 // Parser states.
 const S_VALUE: u8 = 0; // a value must come next
@@ -60,6 +68,12 @@ const MAX_NUMBER_BYTES: i32 = 64;
 const LITERAL_TRUE = "true";
 const LITERAL_FALSE = "false";
 const LITERAL_NULL = "null";
+/** The bytes of each literal after its first, as one little-endian load sees them. */
+const TRUE_REST: u32 = 0x657572; // "rue"
+const FALSE_REST: u32 = 0x65736c61; // "alse"
+const NULL_REST: u32 = 0x6c6c75; // "ull"
+
+const SPACES: u64 = 0x2020202020202020;
 
 // @ts-ignore: decorator
 @inline
@@ -71,6 +85,23 @@ function isWhitespace(c: u32): bool {
 @inline
 function isDigit(c: u32): bool {
   return c - 0x30 < 10;
+}
+
+/** Past the whitespace run starting at `p`: spaces (indentation) eight at a time. */
+function skipWhitespace(p: usize, end: usize): usize {
+  while (p < end) {
+    if (p + 8 <= end) {
+      const notSpace = load<u64>(p) ^ SPACES;
+      if (notSpace == 0) {
+        p += 8;
+        continue;
+      }
+      p += <usize>(ctz<u64>(notSpace) >> 3);
+    }
+    if (!isWhitespace(<u32>load<u8>(p))) return p;
+    p++;
+  }
+  return end;
 }
 
 function hexValue(c: u32): i32 {
@@ -92,10 +123,13 @@ export class JsonStructuralDigest {
   private indices: Array<u32> = new Array<u32>();
   private path: ByteWriter = new ByteWriter(128);
 
-  private leafHash: u64 = FNV_OFFSET;
+  private leaf: StreamingHash;
   private inKey: bool = false;
+  /** The key's first MAX_KEY_BYTES + 1 decoded bytes: enough to know it is too long. */
   private key: ByteWriter = new ByteWriter(64);
-  private keyHash: u64 = FNV_OFFSET;
+  /** Hashes a too-long key's bytes; started only when the key outgrows `key`. */
+  private keyHash: StreamingHash;
+  private keyHashing: bool = false;
   private unicodeValue: u32 = 0;
   private unicodeDigits: i32 = 0;
   private pendingHigh: u32 = 0;
@@ -106,11 +140,21 @@ export class JsonStructuralDigest {
   private numberEnd: usize = 0;
   private literal: string = "";
   private literalIndex: i32 = 0;
+  private scratchBytes: ArrayBuffer = new ArrayBuffer(4);
   /** Depth at which a too-deep container started; 0 when not inside one. */
   private collapsedAt: i32 = 0;
 
-  constructor(private maxFields: i32, private maxDepth: i32) {
+  constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64) {
+    this.leaf = new StreamingHash(algorithm);
+    this.keyHash = new StreamingHash(algorithm);
     this.path.byte(0x24); // $
+  }
+
+  /** False once no further field can be recorded: the rest of the document is only validated. */
+  // @ts-ignore: decorator
+  @inline
+  private get recording(): bool {
+    return !this.truncated;
   }
 
   get failed(): bool {
@@ -155,7 +199,7 @@ export class JsonStructuralDigest {
       p++;
       if (isWhitespace(c) && (state <= S_ARR_FIRST || state == S_DONE)) {
         // every state that allows whitespace ignores it: skip the whole run
-        while (p < end && isWhitespace(<u32>load<u8>(p))) p++;
+        p = skipWhitespace(p, end);
         continue;
       }
       switch (state) {
@@ -167,6 +211,7 @@ export class JsonStructuralDigest {
             break;
           }
           this.beginValue(c);
+          if (this.state == S_LITERAL) p = this.literalInChunk(p, end);
           break;
         }
         case S_OBJ_FIRST:
@@ -187,7 +232,7 @@ export class JsonStructuralDigest {
             this.fail();
             break;
           }
-          if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, c);
+          if (this.collapsedAt > 0) this.leaf.byte(c);
           this.state = S_VALUE;
           break;
         }
@@ -195,7 +240,7 @@ export class JsonStructuralDigest {
           if (isWhitespace(c)) break;
           const kind = unchecked(this.kinds[this.kinds.length - 1]);
           if (c == 0x2c) {
-            if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, c);
+            if (this.collapsedAt > 0) this.leaf.byte(c);
             this.state = kind == KIND_OBJECT ? S_OBJ_KEY : S_VALUE;
           } else if (c == 0x7d) {
             this.closeContainer(KIND_OBJECT);
@@ -241,17 +286,17 @@ export class JsonStructuralDigest {
   // ---- values ------------------------------------------------------------------------
 
   private beginValue(c: u32): void {
-    if (this.collapsedAt == 0) {
+    if (this.collapsedAt == 0 && this.recording) {
       const depth = this.kinds.length;
       if (depth > 0 && unchecked(this.kinds[depth - 1]) == KIND_ARRAY) {
         const index = unchecked(this.indices[depth - 1]);
         unchecked(this.indices[depth - 1] = index + 1);
         this.appendIndexSegment(index);
       }
-      this.leafHash = FNV_OFFSET;
+      this.leaf.reset();
     }
     if (c == 0x22) {
-      this.leafHash = fnvByte(this.leafHash, TAG_STRING);
+      this.leaf.byte(TAG_STRING);
       this.inKey = false;
       this.state = S_STRING;
     } else if (c == 0x7b) {
@@ -299,7 +344,7 @@ export class JsonStructuralDigest {
   }
 
   private finishScalar(): void {
-    if (this.collapsedAt == 0) this.emitLeaf(this.leafHash);
+    if (this.collapsedAt == 0 && this.recording) this.emitLeaf(this.leaf.value());
     this.endValue();
   }
 
@@ -315,10 +360,11 @@ export class JsonStructuralDigest {
     if (this.collapsedAt == 0 && depth + 1 > this.maxDepth) {
       // Children would sit deeper than maxDepth: this container becomes one leaf.
       this.collapsedAt = depth + 1;
-      this.leafHash = fnvByte(FNV_OFFSET, TAG_COLLAPSED);
+      this.leaf.reset();
+      this.leaf.byte(TAG_COLLAPSED);
     }
     if (this.collapsedAt > 0) {
-      this.leafHash = fnvByte(this.leafHash, opener);
+      this.leaf.byte(opener);
     } else {
       this.pathLengths.push(this.path.length);
       this.indices.push(0);
@@ -335,19 +381,21 @@ export class JsonStructuralDigest {
     const wasEmpty = this.state == S_OBJ_FIRST || this.state == S_ARR_FIRST;
     this.kinds.pop();
     if (this.collapsedAt > 0) {
-      this.leafHash = fnvByte(this.leafHash, kind == KIND_OBJECT ? 0x7d : 0x5d);
+      this.leaf.byte(kind == KIND_OBJECT ? 0x7d : 0x5d);
       if (depth == this.collapsedAt) {
         this.collapsedAt = 0;
-        this.emitLeaf(this.leafHash);
+        if (this.recording) this.emitLeaf(this.leaf.value());
       }
     } else {
       this.pathLengths.pop();
       this.indices.pop();
-      if (wasEmpty) {
+      if (wasEmpty && this.recording) {
         // {} and [] are leaves, so "emptied" is told apart from "missing".
         const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
-        const openHash = fnvByte(FNV_OFFSET, opener);
-        this.emitLeaf(fnvByte(openHash, opener + 2));
+        this.leaf.reset();
+        this.leaf.byte(opener);
+        this.leaf.byte(opener + 2);
+        this.emitLeaf(this.leaf.value());
       }
     }
     this.endValue();
@@ -372,8 +420,13 @@ export class JsonStructuralDigest {
     const key = this.key;
     if (key.length > MAX_KEY_BYTES) {
       if (!this.fitsPath(13)) return;
+      if (!this.keyHashing) {
+        // exactly MAX_KEY_BYTES + 1 bytes: they all fitted in `key`
+        this.keyHash.reset();
+        this.keyHash.bytes(key.dataStart, key.length);
+      }
       this.path.raw("[\"#");
-      this.path.hex(fold32(this.keyHash), 8);
+      this.path.hex(fold32(this.keyHash.value()), 8);
       this.path.raw("\"]");
       return;
     }
@@ -408,10 +461,10 @@ export class JsonStructuralDigest {
   private beginKey(): void {
     this.inKey = true;
     if (this.collapsedAt > 0) {
-      this.leafHash = fnvByte(this.leafHash, TAG_STRING);
+      this.leaf.byte(TAG_STRING);
     } else {
       this.key.reset();
-      this.keyHash = FNV_OFFSET;
+      this.keyHashing = false;
     }
     this.state = S_STRING;
   }
@@ -420,42 +473,52 @@ export class JsonStructuralDigest {
     return this.inKey && this.collapsedAt == 0;
   }
 
-  /** Emits one decoded byte of the current string to its destination. */
+  /** Emits decoded bytes of the current string to its destination: the key or the leaf's hash. */
+  private stringBytes(ptr: usize, length: usize): void {
+    if (length == 0 || !this.recording) return;
+    if (this.keyCollects) this.keyBytes(ptr, <i32>length);
+    else this.leaf.bytes(ptr, length);
+  }
+
   private stringByte(c: u32): void {
+    if (!this.recording) return;
     if (this.keyCollects) {
-      this.keyHash = fnvByte(this.keyHash, c);
-      if (this.key.length <= MAX_KEY_BYTES) this.key.byte(c);
+      const scratch = this.scratch;
+      store<u8>(scratch, <u8>c);
+      this.keyBytes(scratch, 1);
     } else {
-      this.leafHash = fnvByte(this.leafHash, c);
+      this.leaf.byte(c);
     }
   }
 
-  /** The hot loop: plain string bytes go straight into the hash. */
+  /**
+   * The key keeps its first MAX_KEY_BYTES + 1 bytes; a key that outgrows them is named by its
+   * hash, so only then are its bytes hashed: those kept first, then the rest as it comes.
+   */
+  private keyBytes(ptr: usize, length: i32): void {
+    const key = this.key;
+    const room = MAX_KEY_BYTES + 1 - key.length;
+    if (length <= room) {
+      key.bytes(ptr, length);
+      return;
+    }
+    if (!this.keyHashing) {
+      key.bytes(ptr, room);
+      ptr += room;
+      length -= room;
+      this.keyHash.reset();
+      this.keyHash.bytes(key.dataStart, key.length);
+      this.keyHashing = true;
+    }
+    this.keyHash.bytes(ptr, length);
+  }
+
+  /** The hot loop: a run of plain string bytes, found eight bytes at a time, goes out in one piece. */
   private scanString(p: usize, end: usize): usize {
     if (this.pendingHigh != 0 && load<u8>(p) != 0x5c) this.flushPendingHigh();
-    if (this.keyCollects) {
-      const start = p;
-      let hash = this.keyHash;
-      while (p < end) {
-        const c = <u32>load<u8>(p);
-        if (c == 0x22 || c == 0x5c || c < 0x20) break;
-        hash = fnvByte(hash, c);
-        p++;
-      }
-      this.keyHash = hash;
-      // As stringByte: the key keeps at most MAX_KEY_BYTES + 1 bytes (enough to know it is too long).
-      const room = MAX_KEY_BYTES + 1 - this.key.length;
-      if (room > 0) this.key.bytes(start, min(<i32>(p - start), room));
-    } else {
-      let hash = this.leafHash;
-      while (p < end) {
-        const c = <u32>load<u8>(p);
-        if (c == 0x22 || c == 0x5c || c < 0x20) break;
-        hash = fnvByte(hash, c);
-        p++;
-      }
-      this.leafHash = hash;
-    }
+    const start = p;
+    p = firstJsonSpecial(p, end);
+    this.stringBytes(start, p - start);
     if (p == end) return p;
     const c = <u32>load<u8>(p);
     p++;
@@ -471,10 +534,10 @@ export class JsonStructuralDigest {
 
   private endString(): void {
     if (this.pendingHigh != 0) this.flushPendingHigh();
-    if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, 0x22);
+    if (this.collapsedAt > 0) this.leaf.byte(0x22);
     if (this.inKey) {
       this.inKey = false;
-      if (this.collapsedAt == 0) this.appendKeySegment();
+      if (this.collapsedAt == 0 && this.recording) this.appendKeySegment();
       this.state = S_COLON;
       return;
     }
@@ -539,22 +602,34 @@ export class JsonStructuralDigest {
     this.codePoint(unit);
   }
 
+  /** The UTF-8 (WTF-8 for a lone surrogate) of an escaped code point, as one run. */
   private codePoint(cp: u32): void {
+    const scratch = this.scratch;
+    let length: usize = 1;
     if (cp < 0x80) {
-      this.stringByte(cp);
+      store<u8>(scratch, <u8>cp);
     } else if (cp < 0x800) {
-      this.stringByte(0xc0 | (cp >> 6));
-      this.stringByte(0x80 | (cp & 0x3f));
+      store<u8>(scratch, <u8>(0xc0 | (cp >> 6)));
+      store<u8>(scratch, <u8>(0x80 | (cp & 0x3f)), 1);
+      length = 2;
     } else if (cp < 0x10000) {
-      this.stringByte(0xe0 | (cp >> 12));
-      this.stringByte(0x80 | ((cp >> 6) & 0x3f));
-      this.stringByte(0x80 | (cp & 0x3f));
+      store<u8>(scratch, <u8>(0xe0 | (cp >> 12)));
+      store<u8>(scratch, <u8>(0x80 | ((cp >> 6) & 0x3f)), 1);
+      store<u8>(scratch, <u8>(0x80 | (cp & 0x3f)), 2);
+      length = 3;
     } else {
-      this.stringByte(0xf0 | (cp >> 18));
-      this.stringByte(0x80 | ((cp >> 12) & 0x3f));
-      this.stringByte(0x80 | ((cp >> 6) & 0x3f));
-      this.stringByte(0x80 | (cp & 0x3f));
+      store<u8>(scratch, <u8>(0xf0 | (cp >> 18)));
+      store<u8>(scratch, <u8>(0x80 | ((cp >> 12) & 0x3f)), 1);
+      store<u8>(scratch, <u8>(0x80 | ((cp >> 6) & 0x3f)), 2);
+      store<u8>(scratch, <u8>(0x80 | (cp & 0x3f)), 3);
+      length = 4;
     }
+    this.stringBytes(scratch, length);
+  }
+
+  /** Four bytes for a decoded escape, handed on as a run (the hashers never keep the pointer). */
+  private get scratch(): usize {
+    return changetype<usize>(this.scratchBytes);
   }
 
   // ---- literals ----------------------------------------------------------------------
@@ -565,10 +640,29 @@ export class JsonStructuralDigest {
     this.state = S_LITERAL;
   }
 
+  /**
+   * The rest of a literal whose first byte was just read, matched with one load when the chunk
+   * holds all of it; otherwise (or on a mismatch) S_LITERAL goes on byte by byte and decides.
+   */
+  private literalInChunk(p: usize, end: usize): usize {
+    const literal = this.literal;
+    const rest = <usize>(literal.length - 1);
+    if (p + 4 > end) return p;
+    const word = load<u32>(p);
+    const first = <u32>literal.charCodeAt(0);
+    let expected = NULL_REST;
+    if (first == 0x74) expected = TRUE_REST;
+    else if (first == 0x66) expected = FALSE_REST;
+    const mask: u32 = rest == 4 ? 0xffffffff : 0xffffff;
+    if ((word & mask) != expected) return p;
+    this.endLiteral();
+    return p + rest;
+  }
+
   private endLiteral(): void {
     const first = <u32>this.literal.charCodeAt(0);
     const tag = first == 0x74 ? TAG_TRUE : (first == 0x66 ? TAG_FALSE : TAG_NULL);
-    this.leafHash = fnvByte(this.leafHash, tag);
+    this.leaf.byte(tag);
     this.finishScalar();
   }
 
@@ -582,6 +676,12 @@ export class JsonStructuralDigest {
   private numberDigits(p: usize, end: usize): bool {
     const s = this.numberState;
     if (this.numberOverflow || !(s == N_INT || s == N_FRAC || s == N_EXP)) return false;
+    if (!this.recording) {
+      // only the grammar matters now
+      while (p < end && isDigit(<u32>load<u8>(p))) p++;
+      this.numberEnd = p;
+      return true;
+    }
     const number = this.number;
     const room = <usize>(MAX_NUMBER_BYTES - number.length);
     if (room == 0) return false;
@@ -611,14 +711,15 @@ export class JsonStructuralDigest {
     }
     if (next == 0xff) return false;
     this.numberState = next;
+    if (!this.recording) return true;
     if (this.numberOverflow) {
-      this.leafHash = fnvByte(this.leafHash, c);
+      this.leaf.byte(c);
     } else if (this.number.length >= MAX_NUMBER_BYTES) {
       // too long to canonicalise: hash it as written from here on
       this.numberOverflow = true;
-      this.leafHash = fnvByte(this.leafHash, TAG_NUMBER);
-      for (let i = 0; i < this.number.length; i++) this.leafHash = fnvByte(this.leafHash, load<u8>(this.number.dataStart + i));
-      this.leafHash = fnvByte(this.leafHash, c);
+      this.leaf.byte(TAG_NUMBER);
+      this.leaf.bytes(this.number.dataStart, this.number.length);
+      this.leaf.byte(c);
     } else {
       this.number.byte(c);
     }
@@ -631,7 +732,7 @@ export class JsonStructuralDigest {
       this.fail();
       return false;
     }
-    if (!this.numberOverflow) this.hashCanonicalNumber();
+    if (!this.numberOverflow && this.recording) this.hashCanonicalNumber();
     this.finishScalar();
     return true;
   }
@@ -672,18 +773,18 @@ export class JsonStructuralDigest {
       if (expStart == length - 1 && load<u8>(text + expStart) == 0x30) expStart = length;
     }
     const isZero = intEnd - intStart == 1 && load<u8>(text + intStart) == 0x30 && fracEnd == fracStart;
-    let hash = fnvByte(this.leafHash, TAG_NUMBER);
-    if (negative && !isZero) hash = fnvByte(hash, 0x2d);
-    for (let k = intStart; k < intEnd; k++) hash = fnvByte(hash, load<u8>(text + k));
+    const leaf = this.leaf;
+    leaf.byte(TAG_NUMBER);
+    if (negative && !isZero) leaf.byte(0x2d);
+    leaf.bytes(text + intStart, intEnd - intStart);
     if (fracEnd > fracStart) {
-      hash = fnvByte(hash, 0x2e);
-      for (let k = fracStart; k < fracEnd; k++) hash = fnvByte(hash, load<u8>(text + k));
+      leaf.byte(0x2e);
+      leaf.bytes(text + fracStart, fracEnd - fracStart);
     }
     if (expStart < length) {
-      hash = fnvByte(hash, 0x65);
-      if (expNegative) hash = fnvByte(hash, 0x2d);
-      for (let k = expStart; k < length; k++) hash = fnvByte(hash, load<u8>(text + k));
+      leaf.byte(0x65);
+      if (expNegative) leaf.byte(0x2d);
+      leaf.bytes(text + expStart, length - expStart);
     }
-    this.leafHash = hash;
   }
 }
