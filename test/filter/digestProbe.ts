@@ -76,7 +76,7 @@ export async function loadDigestProbe(): Promise<DigestProbe> {
     flags: ['-O3', '--runtime', 'full'],
     imports: probeImports(),
   });
-  const { instance } = await WebAssembly.instantiate(wasm, {
+  const instance = await WebAssembly.instantiate(await WebAssembly.compile(wasm), {
     env: {
       abort: (_message: number, _file: number, line: number, column: number) => {
         throw new Error(`the digest probe aborted at ${line}:${column}`);
