@@ -38,7 +38,7 @@ export interface AssemblyScriptModule {
   readonly imports: readonly string[];
 }
 
-export async function buildAssemblyScript(module: AssemblyScriptModule): Promise<Uint8Array> {
+export async function buildAssemblyScript(module: AssemblyScriptModule): Promise<Uint8Array<ArrayBuffer>> {
   const hash = createHash('sha256').update(await readFile(module.source));
   for (const file of module.imports) hash.update(await readFile(file));
   const key = hash
@@ -73,7 +73,7 @@ export async function buildAssemblyScript(module: AssemblyScriptModule): Promise
   }
 }
 
-async function readIfPresent(path: string): Promise<Uint8Array | null> {
+async function readIfPresent(path: string): Promise<Uint8Array<ArrayBuffer> | null> {
   try {
     return new Uint8Array(await readFile(path));
   } catch {
