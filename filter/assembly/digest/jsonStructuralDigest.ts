@@ -65,13 +65,10 @@ const MAX_KEY_BYTES: i32 = 256;
 /** Numbers longer than this are hashed as written, without canonicalisation. */
 const MAX_NUMBER_BYTES: i32 = 64;
 
-const LITERAL_TRUE = "true";
-const LITERAL_FALSE = "false";
-const LITERAL_NULL = "null";
-/** The bytes of each literal after its first, as one little-endian load sees them. */
-const TRUE_REST: u32 = 0x657572; // "rue"
-const FALSE_REST: u32 = 0x65736c61; // "alse"
-const NULL_REST: u32 = 0x6c6c75; // "ull"
+/** Each literal's bytes as a little-endian load sees them. */
+const LITERAL_TRUE: u64 = 0x65757274; // "true"
+const LITERAL_FALSE: u64 = 0x65736c6166; // "false"
+const LITERAL_NULL: u64 = 0x6c6c756e; // "null"
 
 const SPACES: u64 = 0x2020202020202020;
 
@@ -88,6 +85,8 @@ function isDigit(c: u32): bool {
 }
 
 /** Past the whitespace run starting at `p`: spaces (indentation) eight at a time. */
+// @ts-ignore: decorator
+@inline
 function skipWhitespace(p: usize, end: usize): usize {
   while (p < end) {
     if (p + 8 <= end) {
@@ -118,7 +117,8 @@ export class JsonStructuralDigest {
   truncated: bool = false;
 
   private state: u8 = S_VALUE;
-  private kinds: Array<u8> = new Array<u8>();
+  /** The open containers' kinds, innermost last: a byte stack. */
+  private kinds: ByteWriter = new ByteWriter(64);
   private pathLengths: Array<i32> = new Array<i32>();
   private indices: Array<u32> = new Array<u32>();
   private path: ByteWriter = new ByteWriter(128);
@@ -138,8 +138,10 @@ export class JsonStructuralDigest {
   private numberOverflow: bool = false;
   /** Where numberDigits stopped. */
   private numberEnd: usize = 0;
-  private literal: string = "";
+  private literal: u64 = 0;
+  private literalLength: i32 = 0;
   private literalIndex: i32 = 0;
+  private literalTag: u32 = 0;
   private scratchBytes: ArrayBuffer = new ArrayBuffer(4);
   /** Depth at which a too-deep container started; 0 when not inside one. */
   private collapsedAt: i32 = 0;
@@ -238,7 +240,7 @@ export class JsonStructuralDigest {
         }
         case S_AFTER_VALUE: {
           if (isWhitespace(c)) break;
-          const kind = unchecked(this.kinds[this.kinds.length - 1]);
+          const kind = this.innermostKind;
           if (c == 0x2c) {
             if (this.collapsedAt > 0) this.leaf.byte(c);
             this.state = kind == KIND_OBJECT ? S_OBJ_KEY : S_VALUE;
@@ -258,9 +260,9 @@ export class JsonStructuralDigest {
           this.unicodeByte(c);
           break;
         case S_LITERAL: {
-          if (this.literalIndex < this.literal.length && c == <u32>this.literal.charCodeAt(this.literalIndex)) {
+          if (c == <u32>((this.literal >> (<u64>this.literalIndex << 3)) & 0xff)) {
             this.literalIndex++;
-            if (this.literalIndex == this.literal.length) this.endLiteral();
+            if (this.literalIndex == this.literalLength) this.endLiteral();
           } else {
             this.fail();
           }
@@ -288,7 +290,7 @@ export class JsonStructuralDigest {
   private beginValue(c: u32): void {
     if (this.collapsedAt == 0 && this.recording) {
       const depth = this.kinds.length;
-      if (depth > 0 && unchecked(this.kinds[depth - 1]) == KIND_ARRAY) {
+      if (depth > 0 && this.innermostKind == KIND_ARRAY) {
         const index = unchecked(this.indices[depth - 1]);
         unchecked(this.indices[depth - 1] = index + 1);
         this.appendIndexSegment(index);
@@ -310,11 +312,11 @@ export class JsonStructuralDigest {
       this.number.byte(c);
       this.state = S_NUMBER;
     } else if (c == 0x74) {
-      this.beginLiteral(LITERAL_TRUE);
+      this.beginLiteral(LITERAL_TRUE, 4, TAG_TRUE);
     } else if (c == 0x66) {
-      this.beginLiteral(LITERAL_FALSE);
+      this.beginLiteral(LITERAL_FALSE, 5, TAG_FALSE);
     } else if (c == 0x6e) {
-      this.beginLiteral(LITERAL_NULL);
+      this.beginLiteral(LITERAL_NULL, 4, TAG_NULL);
     } else {
       this.fail();
     }
@@ -350,13 +352,19 @@ export class JsonStructuralDigest {
 
   // ---- containers --------------------------------------------------------------------
 
+  // @ts-ignore: decorator
+  @inline
+  private get innermostKind(): u8 {
+    return load<u8>(this.kinds.dataStart + this.kinds.length - 1);
+  }
+
   private openContainer(kind: u8, opener: u32): void {
     const depth = this.kinds.length;
     if (depth >= MAX_NESTING) {
       this.fail();
       return;
     }
-    this.kinds.push(kind);
+    this.kinds.byte(kind);
     if (this.collapsedAt == 0 && depth + 1 > this.maxDepth) {
       // Children would sit deeper than maxDepth: this container becomes one leaf.
       this.collapsedAt = depth + 1;
@@ -374,12 +382,12 @@ export class JsonStructuralDigest {
 
   private closeContainer(kind: u8): void {
     const depth = this.kinds.length;
-    if (depth == 0 || unchecked(this.kinds[depth - 1]) != kind) {
+    if (depth == 0 || this.innermostKind != kind) {
       this.fail();
       return;
     }
     const wasEmpty = this.state == S_OBJ_FIRST || this.state == S_ARR_FIRST;
-    this.kinds.pop();
+    this.kinds.length--;
     if (this.collapsedAt > 0) {
       this.leaf.byte(kind == KIND_OBJECT ? 0x7d : 0x5d);
       if (depth == this.collapsedAt) {
@@ -474,6 +482,8 @@ export class JsonStructuralDigest {
   }
 
   /** Emits decoded bytes of the current string to its destination: the key or the leaf's hash. */
+  // @ts-ignore: decorator
+  @inline
   private stringBytes(ptr: usize, length: usize): void {
     if (length == 0 || !this.recording) return;
     if (this.keyCollects) this.keyBytes(ptr, <i32>length);
@@ -496,18 +506,17 @@ export class JsonStructuralDigest {
    * hash, so only then are its bytes hashed: those kept first, then the rest as it comes.
    */
   private keyBytes(ptr: usize, length: i32): void {
-    const key = this.key;
-    const room = MAX_KEY_BYTES + 1 - key.length;
+    const room = MAX_KEY_BYTES + 1 - this.key.length;
     if (length <= room) {
-      key.bytes(ptr, length);
+      this.key.bytes(ptr, length);
       return;
     }
     if (!this.keyHashing) {
-      key.bytes(ptr, room);
+      this.key.bytes(ptr, room);
       ptr += room;
       length -= room;
       this.keyHash.reset();
-      this.keyHash.bytes(key.dataStart, key.length);
+      this.keyHash.bytes(this.key.dataStart, this.key.length);
       this.keyHashing = true;
     }
     this.keyHash.bytes(ptr, length);
@@ -634,9 +643,11 @@ export class JsonStructuralDigest {
 
   // ---- literals ----------------------------------------------------------------------
 
-  private beginLiteral(literal: string): void {
+  private beginLiteral(literal: u64, length: i32, tag: u32): void {
     this.literal = literal;
+    this.literalLength = length;
     this.literalIndex = 1;
+    this.literalTag = tag;
     this.state = S_LITERAL;
   }
 
@@ -645,24 +656,16 @@ export class JsonStructuralDigest {
    * holds all of it; otherwise (or on a mismatch) S_LITERAL goes on byte by byte and decides.
    */
   private literalInChunk(p: usize, end: usize): usize {
-    const literal = this.literal;
-    const rest = <usize>(literal.length - 1);
     if (p + 4 > end) return p;
-    const word = load<u32>(p);
-    const first = <u32>literal.charCodeAt(0);
-    let expected = NULL_REST;
-    if (first == 0x74) expected = TRUE_REST;
-    else if (first == 0x66) expected = FALSE_REST;
+    const rest = <usize>(this.literalLength - 1);
     const mask: u32 = rest == 4 ? 0xffffffff : 0xffffff;
-    if ((word & mask) != expected) return p;
+    if ((load<u32>(p) & mask) != <u32>(this.literal >> 8)) return p;
     this.endLiteral();
     return p + rest;
   }
 
   private endLiteral(): void {
-    const first = <u32>this.literal.charCodeAt(0);
-    const tag = first == 0x74 ? TAG_TRUE : (first == 0x66 ? TAG_FALSE : TAG_NULL);
-    this.leaf.byte(tag);
+    this.leaf.byte(this.literalTag);
     this.finishScalar();
   }
 
@@ -682,13 +685,12 @@ export class JsonStructuralDigest {
       this.numberEnd = p;
       return true;
     }
-    const number = this.number;
-    const room = <usize>(MAX_NUMBER_BYTES - number.length);
+    const room = <usize>(MAX_NUMBER_BYTES - this.number.length);
     if (room == 0) return false;
     const limit = min(end, p + room);
     const start = p;
     while (p < limit && isDigit(<u32>load<u8>(p))) p++;
-    number.bytes(start, <i32>(p - start));
+    this.number.bytes(start, <i32>(p - start));
     this.numberEnd = p;
     return true;
   }
@@ -773,18 +775,18 @@ export class JsonStructuralDigest {
       if (expStart == length - 1 && load<u8>(text + expStart) == 0x30) expStart = length;
     }
     const isZero = intEnd - intStart == 1 && load<u8>(text + intStart) == 0x30 && fracEnd == fracStart;
-    const leaf = this.leaf;
-    leaf.byte(TAG_NUMBER);
-    if (negative && !isZero) leaf.byte(0x2d);
-    leaf.bytes(text + intStart, intEnd - intStart);
+    // (this.leaf throughout, not a local: a local reference costs a retain and a release)
+    this.leaf.byte(TAG_NUMBER);
+    if (negative && !isZero) this.leaf.byte(0x2d);
+    this.leaf.bytes(text + intStart, intEnd - intStart);
     if (fracEnd > fracStart) {
-      leaf.byte(0x2e);
-      leaf.bytes(text + fracStart, fracEnd - fracStart);
+      this.leaf.byte(0x2e);
+      this.leaf.bytes(text + fracStart, fracEnd - fracStart);
     }
     if (expStart < length) {
-      leaf.byte(0x65);
-      if (expNegative) leaf.byte(0x2d);
-      leaf.bytes(text + expStart, length - expStart);
+      this.leaf.byte(0x65);
+      if (expNegative) this.leaf.byte(0x2d);
+      this.leaf.bytes(text + expStart, length - expStart);
     }
   }
 }

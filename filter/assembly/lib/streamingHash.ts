@@ -14,36 +14,35 @@ export enum HashAlgorithm {
 /** One running hash of the selected family; reset() starts the next input. */
 export class StreamingHash {
   private fnv: u64 = FNV_OFFSET;
-  private xx: XxHash64 | null = null;
+  // Always there, so the hot paths read fields instead of narrowing a nullable local
+  // (which AssemblyScript's reference counting would retain and release on every call).
+  private xx: XxHash64 = new XxHash64(0);
+  private readonly isXx: bool;
 
   constructor(readonly algorithm: HashAlgorithm) {
-    if (algorithm == HashAlgorithm.XxHash64) this.xx = new XxHash64(0);
+    this.isXx = algorithm == HashAlgorithm.XxHash64;
   }
 
   reset(): void {
-    const xx = this.xx;
-    if (xx !== null) xx.reset();
+    if (this.isXx) this.xx.reset();
     else this.fnv = FNV_OFFSET;
   }
 
   // @ts-ignore: decorator
   @inline
   byte(value: u32): void {
-    const xx = this.xx;
-    if (xx !== null) xx.byte(value);
+    if (this.isXx) this.xx.byte(value);
     else this.fnv = fnvByte(this.fnv, value);
   }
 
   bytes(ptr: usize, length: usize): void {
-    const xx = this.xx;
-    if (xx !== null) xx.update(ptr, length);
+    if (this.isXx) this.xx.update(ptr, length);
     else this.fnv = fnvBytes(this.fnv, ptr, length);
   }
 
   /** The hash of everything given since the last reset. */
   value(): u64 {
-    const xx = this.xx;
-    if (xx !== null) return xx.digest();
+    if (this.isXx) return this.xx.digest();
     return this.fnv;
   }
 }
