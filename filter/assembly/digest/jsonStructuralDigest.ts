@@ -18,6 +18,7 @@
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
+import { ContainerFrames } from "./containerFrames";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 
 // Parser states.
@@ -117,10 +118,7 @@ export class JsonStructuralDigest {
   truncated: bool = false;
 
   private state: u8 = S_VALUE;
-  /** The open containers' kinds, innermost last: a byte stack. */
-  private kinds: ByteWriter = new ByteWriter(64);
-  private pathLengths: Array<i32> = new Array<i32>();
-  private indices: Array<u32> = new Array<u32>();
+  private containers: ContainerFrames = new ContainerFrames();
   private path: ByteWriter = new ByteWriter(128);
 
   private leaf: StreamingHash;
@@ -165,7 +163,7 @@ export class JsonStructuralDigest {
 
   /** True once the input is a complete JSON value (whitespace may follow). */
   finish(): bool {
-    if (this.state == S_NUMBER && this.kinds.length == 0) {
+    if (this.state == S_NUMBER && this.containers.depth == 0) {
       if (!this.endNumber()) return false;
     }
     if (this.state != S_DONE) {
@@ -240,7 +238,7 @@ export class JsonStructuralDigest {
         }
         case S_AFTER_VALUE: {
           if (isWhitespace(c)) break;
-          const kind = this.innermostKind;
+          const kind = this.containers.kind;
           if (c == 0x2c) {
             if (this.collapsedAt > 0) this.leaf.byte(c);
             this.state = kind == KIND_OBJECT ? S_OBJ_KEY : S_VALUE;
@@ -289,11 +287,8 @@ export class JsonStructuralDigest {
 
   private beginValue(c: u32): void {
     if (this.collapsedAt == 0 && this.recording) {
-      const depth = this.kinds.length;
-      if (depth > 0 && this.innermostKind == KIND_ARRAY) {
-        const index = unchecked(this.indices[depth - 1]);
-        unchecked(this.indices[depth - 1] = index + 1);
-        this.appendIndexSegment(index);
+      if (this.containers.depth > 0 && this.containers.kind == KIND_ARRAY) {
+        this.appendIndexSegment(this.containers.nextIndex());
       }
       this.leaf.reset();
     }
@@ -324,13 +319,12 @@ export class JsonStructuralDigest {
 
   /** A value just completed: back to the enclosing container (or done at the top). */
   private endValue(): void {
-    const depth = this.kinds.length;
-    if (depth == 0) {
+    if (this.containers.depth == 0) {
       this.state = S_DONE;
       return;
     }
     this.state = S_AFTER_VALUE;
-    if (this.collapsedAt == 0) this.path.length = unchecked(this.pathLengths[depth - 1]);
+    if (this.collapsedAt == 0) this.path.length = this.containers.pathLength;
   }
 
   private emitLeaf(hash: u64): void {
@@ -352,59 +346,44 @@ export class JsonStructuralDigest {
 
   // ---- containers --------------------------------------------------------------------
 
-  // @ts-ignore: decorator
-  @inline
-  private get innermostKind(): u8 {
-    return load<u8>(this.kinds.dataStart + this.kinds.length - 1);
-  }
-
   private openContainer(kind: u8, opener: u32): void {
-    const depth = this.kinds.length;
+    const depth = this.containers.depth;
     if (depth >= MAX_NESTING) {
       this.fail();
       return;
     }
-    this.kinds.byte(kind);
+    this.containers.push(kind, this.path.length);
     if (this.collapsedAt == 0 && depth + 1 > this.maxDepth) {
       // Children would sit deeper than maxDepth: this container becomes one leaf.
       this.collapsedAt = depth + 1;
       this.leaf.reset();
       this.leaf.byte(TAG_COLLAPSED);
     }
-    if (this.collapsedAt > 0) {
-      this.leaf.byte(opener);
-    } else {
-      this.pathLengths.push(this.path.length);
-      this.indices.push(0);
-    }
+    if (this.collapsedAt > 0) this.leaf.byte(opener);
     this.state = kind == KIND_OBJECT ? S_OBJ_FIRST : S_ARR_FIRST;
   }
 
   private closeContainer(kind: u8): void {
-    const depth = this.kinds.length;
-    if (depth == 0 || this.innermostKind != kind) {
+    const depth = this.containers.depth;
+    if (depth == 0 || this.containers.kind != kind) {
       this.fail();
       return;
     }
     const wasEmpty = this.state == S_OBJ_FIRST || this.state == S_ARR_FIRST;
-    this.kinds.length--;
+    this.containers.pop();
     if (this.collapsedAt > 0) {
       this.leaf.byte(kind == KIND_OBJECT ? 0x7d : 0x5d);
       if (depth == this.collapsedAt) {
         this.collapsedAt = 0;
         if (this.recording) this.emitLeaf(this.leaf.value());
       }
-    } else {
-      this.pathLengths.pop();
-      this.indices.pop();
-      if (wasEmpty && this.recording) {
-        // {} and [] are leaves, so "emptied" is told apart from "missing".
-        const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
-        this.leaf.reset();
-        this.leaf.byte(opener);
-        this.leaf.byte(opener + 2);
-        this.emitLeaf(this.leaf.value());
-      }
+    } else if (wasEmpty && this.recording) {
+      // {} and [] are leaves, so "emptied" is told apart from "missing".
+      const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
+      this.leaf.reset();
+      this.leaf.byte(opener);
+      this.leaf.byte(opener + 2);
+      this.emitLeaf(this.leaf.value());
     }
     this.endValue();
   }
