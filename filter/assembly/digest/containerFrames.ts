@@ -8,7 +8,7 @@ const PATH_LENGTH_AT: usize = 4;
 const NEXT_INDEX_AT: usize = 8;
 
 export class ContainerFrames {
-  private buffer: ArrayBuffer = new ArrayBuffer(<i32>(32 * FRAME_BYTES));
+  private buffer: ArrayBuffer = new ArrayBuffer(<i32>(8 * FRAME_BYTES));
   depth: i32 = 0;
 
   push(kind: u8, pathLength: i32): void {

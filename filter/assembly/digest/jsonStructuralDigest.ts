@@ -140,7 +140,8 @@ export class JsonStructuralDigest {
   private literalLength: i32 = 0;
   private literalIndex: i32 = 0;
   private literalTag: u32 = 0;
-  private scratchBytes: ArrayBuffer = new ArrayBuffer(4);
+  /** Four bytes for a decoded escape, handed on as a run (see `scratch`). */
+  private scratchWord: u32 = 0;
   /** Depth at which a too-deep container started; 0 when not inside one. */
   private collapsedAt: i32 = 0;
 
@@ -615,9 +616,11 @@ export class JsonStructuralDigest {
     this.stringBytes(scratch, length);
   }
 
-  /** Four bytes for a decoded escape, handed on as a run (the hashers never keep the pointer). */
+  /** The address of `scratchWord`: the receivers copy or hash the bytes, never keep the pointer. */
+  // @ts-ignore: decorator
+  @inline
   private get scratch(): usize {
-    return changetype<usize>(this.scratchBytes);
+    return changetype<usize>(this) + offsetof<JsonStructuralDigest>("scratchWord");
   }
 
   // ---- literals ----------------------------------------------------------------------

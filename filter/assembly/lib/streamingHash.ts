@@ -14,35 +14,36 @@ export enum HashAlgorithm {
 /** One running hash of the selected family; reset() starts the next input. */
 export class StreamingHash {
   private fnv: u64 = FNV_OFFSET;
-  // Always there, so the hot paths read fields instead of narrowing a nullable local
-  // (which AssemblyScript's reference counting would retain and release on every call).
-  private xx: XxHash64 = new XxHash64(0);
+  private xx: XxHash64 | null = null;
   private readonly isXx: bool;
 
+  // The methods reach `xx` as `this.xx!`, never through a local: a local reference would
+  // cost a retain and a release on every call.
   constructor(readonly algorithm: HashAlgorithm) {
     this.isXx = algorithm == HashAlgorithm.XxHash64;
+    if (this.isXx) this.xx = new XxHash64(0);
   }
 
   reset(): void {
-    if (this.isXx) this.xx.reset();
+    if (this.isXx) this.xx!.reset();
     else this.fnv = FNV_OFFSET;
   }
 
   // @ts-ignore: decorator
   @inline
   byte(value: u32): void {
-    if (this.isXx) this.xx.byte(value);
+    if (this.isXx) this.xx!.byte(value);
     else this.fnv = fnvByte(this.fnv, value);
   }
 
   bytes(ptr: usize, length: usize): void {
-    if (this.isXx) this.xx.update(ptr, length);
+    if (this.isXx) this.xx!.update(ptr, length);
     else this.fnv = fnvBytes(this.fnv, ptr, length);
   }
 
   /** The hash of everything given since the last reset. */
   value(): u64 {
-    if (this.isXx) return this.xx.digest();
+    if (this.isXx) return this.xx!.digest();
     return this.fnv;
   }
 }

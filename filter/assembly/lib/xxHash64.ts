@@ -30,12 +30,22 @@ export class XxHash64 {
   private lane3: u64 = 0;
   private lane4: u64 = 0;
   private totalBytes: u64 = 0;
-  /** The bytes of a stripe not yet complete (fewer than 32). */
-  private stripe: ArrayBuffer = new ArrayBuffer(<i32>STRIPE_BYTES);
   private buffered: usize = 0;
+  // The bytes of a stripe not yet complete (fewer than 32), kept in the object itself (at
+  // `stripe`) rather than in a buffer of its own: one allocation per hash, not two.
+  private pending0: u64 = 0;
+  private pending1: u64 = 0;
+  private pending2: u64 = 0;
+  private pending3: u64 = 0;
 
   constructor(private seed: u64 = 0) {
     this.reset();
+  }
+
+  // @ts-ignore: decorator
+  @inline
+  private get stripe(): usize {
+    return changetype<usize>(this) + offsetof<XxHash64>("pending0");
   }
 
   /** Starts a new input, as if freshly constructed with the same seed. */
@@ -52,7 +62,7 @@ export class XxHash64 {
   // @ts-ignore: decorator
   @inline
   byte(value: u32): void {
-    const stripe = changetype<usize>(this.stripe);
+    const stripe = this.stripe;
     store<u8>(stripe + this.buffered, <u8>value);
     this.totalBytes++;
     if (++this.buffered == STRIPE_BYTES) {
@@ -64,7 +74,7 @@ export class XxHash64 {
   update(ptr: usize, length: usize): void {
     if (length == 0) return;
     this.totalBytes += length;
-    const stripe = changetype<usize>(this.stripe);
+    const stripe = this.stripe;
     const buffered = this.buffered;
     if (buffered + length < STRIPE_BYTES) {
       copySmall(stripe + buffered, ptr, length);
@@ -103,7 +113,7 @@ export class XxHash64 {
       hash = this.seed + PRIME64_5;
     }
     hash += this.totalBytes;
-    let p = changetype<usize>(this.stripe);
+    let p = this.stripe;
     const end = p + this.buffered;
     while (p + 8 <= end) {
       hash = rotl<u64>(hash ^ round(0, load<u64>(p)), 27) * PRIME64_1 + PRIME64_4;
