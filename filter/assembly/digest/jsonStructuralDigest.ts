@@ -319,6 +319,8 @@ export class JsonStructuralDigest {
   }
 
   /** A value just completed: back to the enclosing container (or done at the top). */
+  // @ts-ignore: decorator
+  @inline
   private endValue(): void {
     if (this.containers.depth == 0) {
       this.state = S_DONE;
@@ -340,6 +342,8 @@ export class JsonStructuralDigest {
     this.fieldCount++;
   }
 
+  // @ts-ignore: decorator
+  @inline
   private finishScalar(): void {
     if (this.collapsedAt == 0 && this.recording) this.emitLeaf(this.leaf.value());
     this.endValue();
@@ -503,6 +507,8 @@ export class JsonStructuralDigest {
   }
 
   /** The hot loop: a run of plain string bytes, found eight bytes at a time, goes out in one piece. */
+  // @ts-ignore: decorator
+  @inline
   private scanString(p: usize, end: usize): usize {
     if (this.pendingHigh != 0 && load<u8>(p) != 0x5c) this.flushPendingHigh();
     const start = p;
@@ -637,6 +643,8 @@ export class JsonStructuralDigest {
    * The rest of a literal whose first byte was just read, matched with one load when the chunk
    * holds all of it; otherwise (or on a mismatch) S_LITERAL goes on byte by byte and decides.
    */
+  // @ts-ignore: decorator
+  @inline
   private literalInChunk(p: usize, end: usize): usize {
     if (p + 4 > end) return p;
     const rest = <usize>(this.literalLength - 1);
@@ -658,6 +666,8 @@ export class JsonStructuralDigest {
    * exponent that still fits the buffer. False (nothing consumed) when numberByte must decide;
    * otherwise the run ends at `numberEnd`.
    */
+  // @ts-ignore: decorator
+  @inline
   private numberDigits(p: usize, end: usize): bool {
     const s = this.numberState;
     if (this.numberOverflow || !(s == N_INT || s == N_FRAC || s == N_EXP)) return false;
