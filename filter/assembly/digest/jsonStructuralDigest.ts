@@ -18,8 +18,8 @@
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
-import { ContainerFrames } from "./containerFrames";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
+import { ContainerFrames } from "./containerFrames";
 
 // Parser states.
 const S_VALUE: u8 = 0; // a value must come next
@@ -136,6 +136,7 @@ export class JsonStructuralDigest {
   private numberOverflow: bool = false;
   /** Where numberDigits stopped. */
   private numberEnd: usize = 0;
+  /** The literal being matched: its bytes as one little-endian word, its length, its leaf tag. */
   private literal: u64 = 0;
   private literalLength: i32 = 0;
   private literalIndex: i32 = 0;
