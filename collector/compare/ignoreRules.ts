@@ -63,11 +63,11 @@ class CompiledIgnore implements RouteIgnore {
   ) {}
 
   field(path: string): boolean {
-    return this.fields !== null && this.fields.test(path);
+    return this.fields?.test(path) ?? false;
   }
 
   header(name: string): boolean {
-    return this.headers !== null && this.headers.test(name);
+    return this.headers?.test(name) ?? false;
   }
 }
 

@@ -4,7 +4,7 @@
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, PairDiffSchema } from '../compare/divergence.js';
-import { DigestRecordSchema, LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { type DigestRecordSchema, LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PAIR_STATES } from '../join/outcomes.js';
 import { countsBySchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
