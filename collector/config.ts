@@ -56,7 +56,7 @@ export const CONFIG_FILE_ENV = 'SHADOWDIFF_CONFIG';
 
 export interface ConfigSources {
   /** path of a YAML or JSON file; falls back to $SHADOWDIFF_CONFIG */
-  file?: string;
+  file?: string | undefined;
   env?: Readonly<Record<string, string | undefined>>;
   /** command-line flags; win over everything */
   overrides?: readonly ConfigOverride[];

@@ -21,9 +21,9 @@ import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
 export interface ReportQuery {
   /** only this route */
-  route?: string;
+  route?: string | undefined;
   /** fields per route; defaults to report.topK */
-  top?: number;
+  top?: number | undefined;
 }
 
 /** Everything the collector has learned, as plain JSON: what the store persists. */

@@ -75,7 +75,7 @@ class CompiledIgnore implements RouteIgnore {
   }
 
   header(name: string): boolean {
-    return this.headers !== null && this.headers.test(name);
+    return this.headers?.test(name) ?? false;
   }
 }
 

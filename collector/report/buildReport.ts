@@ -13,7 +13,7 @@ export interface ReportInput {
   /** fields per route */
   top: number;
   /** only this route */
-  route?: string;
+  route?: string | undefined;
   generatedAtUnixMs: number;
   windowMs: number;
   /** legs waiting in the join window */

@@ -373,7 +373,7 @@ export class Scoreboard {
   private evictLightestRoute(): number {
     const lightest = this.routes.popLightest();
     if (lightest === undefined) return 0;
-    const [route, tally] = lightest;
+    const [, tally] = lightest;
     this.routeEvictions++;
     this.evicted.push(tally);
     this.settings.budget.release(tally.bytes);

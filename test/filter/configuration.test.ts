@@ -46,7 +46,7 @@ const invalid: Array<[string, string, string]> = [
   ['flush interval too short', edge({ export: { flushIntervalMs: 1 } }), 'export.flushIntervalMs: must be an integer from 10 to 60000'],
   ['header prefix without dash', edge({ headerPrefix: 'x-sd' }), "headerPrefix: must be a lower-case header name prefix ending with '-'"],
   ['duplicate JSON member', '{"role":"edge","role":"shadow"}', 'duplicate member'],
-  ['trailing garbage', JSON.stringify({ role: 'shadow', collector: COLLECTOR }) + 'x', 'unexpected text after the JSON value'],
+  ['trailing garbage', `${JSON.stringify({ role: 'shadow', collector: COLLECTOR })}x`, 'unexpected text after the JSON value'],
 ];
 
 describe('plugin configuration', () => {

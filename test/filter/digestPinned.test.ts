@@ -50,7 +50,7 @@ const amazonLines = corpus('amazon_cellphones.ndjson').split('\n').filter((line)
 const deep = `{"a":${'['.repeat(40)}{"k":"v","n":-0.0e-0,"s":"\\u00e9"}${']'.repeat(40)},"z":[1,{}]}`;
 const odd = JSON.stringify({
   'with space': 1, 'quote"back\\slash': 'x', 'ctl\u0001\u001f': null, '': [], 'é-key': { x: true, y: false },
-  [`long${'k'.repeat(300)}`]: 'long key', 'a_1': [0, -0, 1.50, 1e2, 1E+2, 100, 12345678901234567890123, -1.25e-7],
+  [`long${'k'.repeat(300)}`]: 'long key', 'a_1': [0, -0, 1.50, 1e2, 1E+2, 100, 1.2345678901234568e22, -1.25e-7],
   big: `1${'0'.repeat(80)}`,
 });
 const numbers = `[1.50, 1E+02, -0, 0.000, 1e-0, 12345678901234567890123456789012345678901234567890123456789012345678901234567890, 3.14159e+0010, -7]`;

@@ -110,6 +110,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The filter's path spelling of one key: `.key`, or `["key"]` escaping only what JSON requires. */
 export function keySegment(key: string): string {
   if (IDENTIFIER.test(key)) return `.${key}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings must escape exactly U+0000..U+001F
   const escaped = key.replace(/["\\\u0000-\u001f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return `["${escaped}"]`;
 }

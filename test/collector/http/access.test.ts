@@ -184,7 +184,12 @@ describe('logs', () => {
 describe('listening', () => {
   it('binds to loopback by default', async () => {
     expect(defaultConfig().listen.host).toBe('127.0.0.1');
-    const server = await startServer(config((c) => ((c.listen.port = 0), (c.logLevel = 'silent'))));
+    const server = await startServer(
+      config((c) => {
+        c.listen.port = 0;
+        c.logLevel = 'silent';
+      }),
+    );
     closers.push(() => server.close());
     const address = server.app.server.address();
     expect(address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });

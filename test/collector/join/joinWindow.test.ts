@@ -201,6 +201,39 @@ describe('JoinWindow', () => {
     expect(join.pendingLegs('nope')).toBeUndefined();
   });
 
+  it('exposes only the leg that arrived: a pending primary has no shadow', () => {
+    const { join } = window();
+    join.offer(record('primary', { id: 'q' }), T0);
+    expect(join.pendingLegs('q')?.primary?.id).toBe('q');
+    expect(join.pendingLegs('q')?.shadow).toBeNull();
+  });
+
+  it('counts a late leg once: its re-delivery, like the expired leg again, is a duplicate', () => {
+    const { join, sink } = window();
+    join.offer(record('primary', { id: 'd' }), T0);
+    join.expire(T0 + 30_000);
+    join.offer(record('shadow', { id: 'd' }), T0 + 31_000);
+    join.offer(record('shadow', { id: 'd' }), T0 + 32_000);
+    join.offer(record('primary', { id: 'd' }), T0 + 33_000);
+    expect(sink.lates).toEqual(['d/shadow']);
+    expect(sink.duplicates).toEqual(['d/shadow', 'd/primary']);
+  });
+
+  it('keeps restored tombstones, with the legs seen, for a whole window even when rememberMs is shorter', () => {
+    const before = window();
+    before.join.offer(record('primary', { id: 't' }), T0);
+    const { join, sink } = window({ windowMs: 30_000, rememberMs: 5_000 });
+    join.restoreTombstones(before.join.pendingTombstones(), T0 + 1_000);
+    join.expire(T0 + 30_999);
+    join.offer(record('primary', { id: 't' }), T0 + 30_999);
+    join.offer(record('shadow', { id: 't' }), T0 + 30_999);
+    expect(sink.duplicates).toEqual(['t/primary']);
+    expect(sink.lates).toEqual(['t/shadow']);
+    expect(join.pendingCount).toBe(0);
+    join.expire(T0 + 31_000);
+    expect(join.rememberedCount).toBe(0);
+  });
+
   it('pairs every id exactly once whatever the arrival order and duplication (property)', () => {
     // Each id gets 0-3 copies of each leg; all copies arrive in a random order.
     const requests = fc.uniqueArray(

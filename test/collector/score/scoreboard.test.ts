@@ -149,6 +149,11 @@ describe('FieldRows.INDICES_ONLY (array indices collapse, keys stay)', () => {
     ['$[3][12]', '$[*][*]'],
     ['$["a[1]"].b[2]', '$["a[1]"].b[*]'],
     ['$["q\\"[1]"][4]', '$["q\\"[1]"][*]'],
+    // Not paths the filter writes, but nothing is collapsed that is not a whole `[digits]`.
+    ['$.a[]', '$.a[]'],
+    ['$.a[12x]', '$.a[12x]'],
+    ['$.a[7', '$.a[7'],
+    ['$["a[1]', '$["a[1]'],
   ])('%s -> %s', (path, collapsed) => {
     expect(FieldRows.INDICES_ONLY.row(path)).toBe(collapsed);
   });
