@@ -1,6 +1,7 @@
 import { buildBootstrap, COLLECTOR_CLUSTER, type Endpoint } from '../envoy/bootstrap.js';
 import type { JsonObject, JsonValue } from '../envoy/json.js';
-import { FILTER_WASM } from '../test/support/paths.js';
+import { FILTER_WASM } from '../devkit/paths.js';
+import { NOOP_FILTER_WASM } from './noopFilter/build.js';
 
 /** Where one benchmark Envoy listens and where its clusters point. */
 export interface EnvoyWiring {
@@ -19,18 +20,29 @@ export interface FilterKnobs {
   export?: JsonObject;
   /** collector.timeoutMs; the filter's default when absent. */
   collectorTimeoutMs?: number;
+  /** sampling.defaultPercent; 100 when absent. */
+  sampledPercent?: number;
 }
 
 /**
- * Every request is sampled: the cost per sampled request is what is measured, and the share an
- * operator samples scales it down.
+ * Every request is sampled unless `sampledPercent` says otherwise: the cost per sampled request is
+ * what most lines measure. A share between 0 and 100 is drawn per request, keyed on the x-request-id
+ * Envoy generates, because the bench's clients send one x-user-id (the default key) on every request
+ * and would be sampled all or none.
  */
 function edgeConfig(knobs: FilterKnobs): JsonObject {
+  const percent = knobs.sampledPercent ?? 100;
   return {
     role: 'edge',
     source: 'bench-edge',
     collector: collectorOf(knobs),
-    sampling: { defaultPercent: 100 },
+    // Uncapped: the default mirroring caps would turn a load test into a test of the caps.
+    sampling: {
+      defaultPercent: percent,
+      ...(percent > 0 && percent < 100 ? { keyHeader: 'x-request-id' } : {}),
+      maxPerSecond: 0,
+      segmentMaxPerSecond: 0,
+    },
     digest: { json: knobs.json },
     ...(knobs.export === undefined ? {} : { export: knobs.export }),
   };
@@ -58,6 +70,15 @@ export function noFilterBootstrap(wiring: EnvoyWiring): JsonObject {
 /** The shipped bootstrap with the built filter in both roles (edge and shadow internal listener). */
 export function filterBootstrap(wiring: EnvoyWiring, knobs: FilterKnobs): JsonObject {
   return buildBootstrap({ ...wiring, wasm: { path: FILTER_WASM, edgeConfig: edgeConfig(knobs), shadowConfig: shadowConfig(knobs) } });
+}
+
+/**
+ * The shipped bootstrap with the no-op floor module (bench/noopFilter) in both filter slots: what any
+ * proxy-wasm filter with shadowdiff's ABI surface costs. The module ignores its configuration.
+ */
+export function floorBootstrap(wiring: EnvoyWiring): JsonObject {
+  const knobs: FilterKnobs = { json: false };
+  return buildBootstrap({ ...wiring, wasm: { path: NOOP_FILTER_WASM, edgeConfig: edgeConfig(knobs), shadowConfig: shadowConfig(knobs) } });
 }
 
 /**

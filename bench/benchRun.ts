@@ -1,22 +1,24 @@
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
-import { requireFilterWasm } from '../test/support/paths.js';
+import { requireFilterWasm } from '../devkit/paths.js';
 import type { BenchContext } from './benchContext.js';
 import type { BenchPlan } from './benchPlan.js';
 import { startChildServer, type ChildServer } from './childServer.js';
 import { cutDocuments } from './corpusCuts.js';
 import { coreLayout, pinThisProcessToLoadCore } from './cpuPinning.js';
-import { freePort } from './freePort.js';
+import { freePort } from '../devkit/freePort.js';
 import { measureBodyDigest } from './lines/bodyDigest.js';
 import { measureCollectorIngest } from './lines/collectorIngest.js';
 import { measureDigestEngine } from './lines/digestEngine.js';
 import { measureEdgeFilter } from './lines/edgeFilter.js';
 import { measureExportBatching } from './lines/exportBatching.js';
 import { measureMirroring } from './lines/mirroring.js';
+import { measureWireBytes } from './lines/wireBytes.js';
 import { machineInfo } from './machineInfo.js';
 import { startNginxUpstream, type NginxUpstream } from './nginxUpstream.js';
 import type { LineResult } from './results.js';
 import { writeReport, type BenchReport } from './report.js';
+import { buildNoopFilter } from './noopFilter/build.js';
 import { measureSaturation } from './saturation.js';
 import { ensureSystemTools } from './systemTools.js';
 
@@ -28,6 +30,7 @@ const LINES: ReadonlyArray<{ line: number; measure: (context: BenchContext) => P
   { line: 4, measure: measureMirroring },
   { line: 5, measure: measureDigestEngine },
   { line: 6, measure: measureCollectorIngest },
+  { line: 7, measure: measureWireBytes },
 ];
 export const LINE_NUMBERS = LINES.map(({ line }) => line);
 
@@ -48,6 +51,8 @@ export async function runBench(options: BenchRunOptions): Promise<{ report: Benc
   const startedMs = Date.now();
   await ensureSystemTools(log);
   await requireFilterWasm();
+  log('building the no-op proxy-wasm floor module (bench/noopFilter)');
+  await buildNoopFilter();
   const layout = coreLayout();
   const machine = await machineInfo(layout);
   const unpin = await pinThisProcessToLoadCore(layout);

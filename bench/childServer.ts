@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { onCore, type CoreLayout } from './cpuPinning.js';
-import { startProcess, type ManagedProcess } from './managedProcess.js';
+import { startProcess, type ManagedProcess } from '../devkit/managedProcess.js';
 
 /** The line a server entry point prints once it listens. */
 export const LISTENING_LINE = 'listening on port';

@@ -2,7 +2,7 @@
 // default caps, Prometheus metrics on) listening on a free loopback port, for the collector line.
 //
 //   node --import tsx bench/collectorServer.ts
-import { buildApp } from '../collector/app.js';
+import { buildApp } from '../collector/http/app.js';
 import { parseConfig } from '../collector/config.js';
 import { announcePort } from './childServer.js';
 

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { promisify } from 'node:util';
+import { withCpuAffinity } from '../devkit/cpuAffinity.js';
 
 const run = promisify(execFile);
 
@@ -27,7 +28,7 @@ export function coreLayout(): CoreLayout {
 
 /** The command line that runs `command` on `core` (unchanged when not pinned). */
 export function onCore(layout: CoreLayout, core: string, command: string, args: string[]): [string, string[]] {
-  return layout.pinned ? ['taskset', ['-c', core, command, ...args]] : [command, args];
+  return withCpuAffinity(layout.pinned ? core : undefined, command, args);
 }
 
 /**

@@ -1,10 +1,11 @@
 import type { Endpoint } from '../envoy/bootstrap.js';
+import { startEnvoy, type EnvoyInstance, type StartEnvoyOptions } from '../devkit/envoyProcess.js';
+import { freePort } from '../devkit/freePort.js';
 import type { JsonObject } from '../envoy/json.js';
 import type { EnvoyWiring } from './benchBootstraps.js';
 import type { BenchContext } from './benchContext.js';
+import type { CoreLayout } from './cpuPinning.js';
 import { runFixedRate } from './fixedRateClient.js';
-import { freePort } from './freePort.js';
-import { startPinnedEnvoy, type PinnedEnvoy } from './pinnedEnvoy.js';
 import { cpuSeconds, rssBytes } from './procStats.js';
 import { comparedRow, type ResultRow } from './results.js';
 import { percentile } from './summary.js';
@@ -54,8 +55,24 @@ export interface EnvoyBed {
   stop(): Promise<void>;
 }
 
+/**
+ * How every Envoy under measurement runs: one worker, pinned to the system core from exec on (so
+ * every thread it ever starts is pinned), warnings only, and installed when missing.
+ */
+export function measuredEnvoyOptions(label: string, layout: CoreLayout): StartEnvoyOptions {
+  return {
+    name: `envoy ${label}`,
+    concurrency: 1,
+    logLevel: 'warning',
+    readyTimeoutMs: 60_000,
+    installEnvoy: true,
+    logTailBytes: 16 * 1024,
+    ...(layout.pinned ? { cpuList: layout.systemCore } : {}),
+  };
+}
+
 export async function startEnvoyBed(context: BenchContext, variants: readonly EnvoyVariant[]): Promise<EnvoyBed> {
-  const envoys = new Map<string, PinnedEnvoy>();
+  const envoys = new Map<string, EnvoyInstance>();
   const stop = async (): Promise<void> => {
     await Promise.all([...envoys.values()].map((envoy) => envoy.stop()));
   };
@@ -72,7 +89,7 @@ export async function startEnvoyBed(context: BenchContext, variants: readonly En
           shadow: variant.shadow ?? context.upstream.shadow,
           collector: variant.collector ?? context.acceptingCollector,
         };
-        envoys.set(variant.label, await startPinnedEnvoy(variant.label, variant.bootstrap(wiring), ports, context.layout));
+        envoys.set(variant.label, await startEnvoy(variant.bootstrap(wiring), measuredEnvoyOptions(variant.label, context.layout)));
       }),
     );
     const failed = started.find((outcome) => outcome.status === 'rejected');
@@ -83,10 +100,10 @@ export async function startEnvoyBed(context: BenchContext, variants: readonly En
     await stop();
     throw error;
   }
-  const envoyOf = (label: string): PinnedEnvoy => {
+  const envoyOf = (label: string): EnvoyInstance => {
     const envoy = envoys.get(label);
     if (envoy === undefined) throw new Error(`no Envoy variant ${label}`);
-    if (!envoy.process.alive()) throw new Error(`Envoy ${label} died:\n${envoy.process.output()}`);
+    if (!envoy.alive()) throw new Error(`Envoy ${label} died:\n${envoy.logs()}`);
     return envoy;
   };
   const { plan, layout } = context;

@@ -2,14 +2,16 @@ import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { filterBootstrap, noFilterBootstrap, withoutMirroring, type EnvoyWiring } from './benchBootstraps.js';
+import { filterBootstrap, floorBootstrap, noFilterBootstrap, withoutMirroring, type EnvoyWiring } from './benchBootstraps.js';
 import { documentPath } from './benchContext.js';
 import { startChildServer } from './childServer.js';
 import { cutDocuments, type CutName } from './corpusCuts.js';
 import { coreLayout, pinThisProcessToLoadCore } from './cpuPinning.js';
-import { freePort } from './freePort.js';
+import { freePort } from '../devkit/freePort.js';
+import { buildNoopFilter } from './noopFilter/build.js';
 import { startNginxUpstream } from './nginxUpstream.js';
-import { startPinnedEnvoy } from './pinnedEnvoy.js';
+import { startEnvoy } from '../devkit/envoyProcess.js';
+import { measuredEnvoyOptions } from './envoyBed.js';
 import { cpuSeconds } from './procStats.js';
 import { ensureSystemTools, PERF_TOOL } from './systemTools.js';
 import { runWrk } from './wrkClosedLoop.js';
@@ -19,6 +21,9 @@ const run = promisify(execFile);
 /** The Envoys the profile can look at: the baselines and filter configurations of lines 1 and 2. */
 export const ENVOY_PROFILE_VARIANTS = {
   'no-filter': (wiring: EnvoyWiring) => withoutMirroring(noFilterBootstrap(wiring)),
+  floor: (wiring: EnvoyWiring) => withoutMirroring(floorBootstrap(wiring)),
+  'edge-unsampled': (wiring: EnvoyWiring) => withoutMirroring(filterBootstrap(wiring, { json: true, sampledPercent: 0 })),
+  'edge-5': (wiring: EnvoyWiring) => withoutMirroring(filterBootstrap(wiring, { json: true, sampledPercent: 5 })),
   edge: (wiring: EnvoyWiring) => withoutMirroring(filterBootstrap(wiring, { json: false })),
   digest: (wiring: EnvoyWiring) => withoutMirroring(filterBootstrap(wiring, { json: true })),
 } as const;
@@ -60,6 +65,7 @@ export async function profileEnvoy(variant: EnvoyProfileVariant, document: CutNa
   const layout = coreLayout();
   const unpin = await pinThisProcessToLoadCore(layout);
   await mkdir(outDir, { recursive: true });
+  if (variant === 'floor') await buildNoopFilter();
   const upstream = await startNginxUpstream(layout, cutDocuments());
   const stops: Array<() => Promise<void>> = [() => upstream.stop()];
   try {
@@ -73,7 +79,7 @@ export async function profileEnvoy(variant: EnvoyProfileVariant, document: CutNa
       shadow: upstream.shadow,
       collector: { address: '127.0.0.1', port: collector.port },
     });
-    const envoy = await startPinnedEnvoy(variant, bootstrap, ports, layout);
+    const envoy = await startEnvoy(bootstrap, measuredEnvoyOptions(variant, layout));
     stops.push(() => envoy.stop());
     const url = `${envoy.edgeUrl}${documentPath(document)}`;
     await runWrk(layout, url, WARM_SECONDS, CONNECTIONS);

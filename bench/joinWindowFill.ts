@@ -3,24 +3,24 @@
 //
 //   taskset -c 0 npx tsx bench/joinWindowFill.ts
 //
-// Part 1 offers both legs of fresh ids to collector/joinWindow.ts with the collector's default
+// Part 1 offers both legs of fresh ids to collector/join/joinWindow.ts with the collector's default
 // limits and prints µs per pair per block of pairs. Part 2 times the bounded-FIFO pattern alone: a
 // plain Map evicting its oldest key through a fresh keys() iterator (what the collector did before),
-// against collector/insertionOrderedMap.ts (what it does now).
+// against collector/join/insertionOrderedMap.ts (what it does now).
 import { parseConfig } from '../collector/config.js';
-import { InsertionOrderedMap } from '../collector/insertionOrderedMap.js';
-import { JoinWindow } from '../collector/joinWindow.js';
+import { InsertionOrderedMap } from '../collector/join/insertionOrderedMap.js';
+import { ByteBudget } from '../collector/budget/byteBudget.js';
+import { JoinWindow } from '../collector/join/joinWindow.js';
 import type { DigestRecord } from '../collector/types.js';
 
 const BLOCK = 50_000;
 const BLOCKS = 8;
 
 function joinWindowFill(): void {
-  const { join } = parseConfig({});
-  const ignore = (): void => {};
-  const window = new JoinWindow(join, { paired: ignore, unpaired: ignore, evicted: ignore, duplicate: ignore, late: ignore });
-  // Only id and leg matter to the window; the sink ignores the rest.
-  const leg = (id: string, which: 'primary' | 'shadow'): DigestRecord => ({ id, leg: which }) as DigestRecord;
+  const { join, budget } = parseConfig({});
+  const window = new JoinWindow(join, new ByteBudget(budget.pendingBytes));
+  // Only id and leg matter to the window (and what the byte estimate reads); what offer() returns is dropped.
+  const leg = (id: string, which: 'primary' | 'shadow'): DigestRecord => ({ id, leg: which, path: '/', authority: '', fields: {}, headers: {} }) as unknown as DigestRecord;
   const now = Date.now();
   let n = 0;
   process.stdout.write(`JoinWindow, maxRemembered ${join.maxRemembered}, rememberMs ${join.rememberMs}:\n`);

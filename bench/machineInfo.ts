@@ -1,5 +1,5 @@
 import { cpus, loadavg, release, totalmem } from 'node:os';
-import { findEnvoy } from '../scripts/findEnvoy.js';
+import { findEnvoy } from '../devkit/findEnvoy.js';
 import type { CoreLayout } from './cpuPinning.js';
 import { toolVersion } from './systemTools.js';
 

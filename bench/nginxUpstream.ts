@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { Endpoint } from '../envoy/bootstrap.js';
 import { onCore, type CoreLayout } from './cpuPinning.js';
 import type { CutDocument } from './corpusCuts.js';
-import { freePort } from './freePort.js';
-import { startProcess, type ManagedProcess } from './managedProcess.js';
+import { freePort } from '../devkit/freePort.js';
+import { startProcess, type ManagedProcess } from '../devkit/managedProcess.js';
 import { waitForTcp } from './tcpReady.js';
 
 /**

@@ -48,16 +48,19 @@ function verdict(row: ResultRow): string {
   return row.met ? 'met' : '**missed**';
 }
 
-/** The goal / baseline / measured / ratio table of `lines`, one row per metric. */
+/**
+ * The goal / baseline / measured / ratio table of `lines`, one row per metric; with a floor and a
+ * ratio-vs-floor column when any row was also measured against the no-op proxy-wasm floor.
+ */
 export function resultsTable(lines: readonly LineResult[]): string {
-  const out = [
-    '| # | metric | goal | baseline | measured | ratio | |',
-    '| --- | --- | --- | --- | --- | --- | --- |',
-  ];
+  const floored = lines.some((line) => line.rows.some((row) => row.vsFloor !== undefined));
+  const floorHead = floored ? ' floor | vs floor |' : '';
+  const out = [`| # | metric | goal | baseline | measured | ratio |${floorHead} |`, `| --- | --- | --- | --- | --- | --- |${floored ? ' --- | --- |' : ''} --- |`];
   for (const line of lines) {
     for (const row of line.rows) {
       const ratio = spreadText(row.ratio, '×');
-      out.push(`| ${row.line} | ${row.metric} | ${goalText(row.goal)} | ${spreadText(row.baseline, row.unit)} | ${spreadText(row.measured, row.unit)} | ${ratio} | ${verdict(row)} |`);
+      const floor = row.vsFloor === undefined ? ' — | — |' : ` ${spreadText(row.vsFloor.floor, row.unit)} | ${spreadText(row.vsFloor.ratio, '×')} |`;
+      out.push(`| ${row.line} | ${row.metric} | ${goalText(row.goal)} | ${spreadText(row.baseline, row.unit)} | ${spreadText(row.measured, row.unit)} | ${ratio} |${floored ? floor : ''} ${verdict(row)} |`);
     }
   }
   return out.join('\n');
@@ -69,7 +72,9 @@ export function renderResults(report: BenchReport, level: number): string {
   const heading = '#'.repeat(level);
   const sections = [
     `Started ${report.startedAt}, took ${Math.round(report.durationSeconds)} s. Medians over the alternated runs, min–max in ` +
-      'parentheses; a ratio is measured / baseline per run pair, then the median of those.',
+      'parentheses; a ratio is measured / baseline per run pair, then the median of those. Where a table has a floor ' +
+      'column, the same Envoy runs also measured the no-op proxy-wasm module with shadowdiff\'s exports (bench/noopFilter), ' +
+      'and "vs floor" is measured / floor per run pair: the filter\'s own cost above what any proxy-wasm filter costs.',
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; Envoy ${m.envoy}; ${m.nginx}; ${m.wrk}. ` +
       `Pinning: ${m.pinning}. Load average (1 min) at start ${number(m.loadAverageAtStart)}, at end ${number(report.loadAverageAtEnd)} ` +

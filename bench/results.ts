@@ -20,6 +20,8 @@ export interface ResultRow {
   /** Median of the per-run ratios measured / baseline (runs paired in the order they alternated). */
   ratio: Spread | null;
   met: boolean | null;
+  /** The same metric of the no-op proxy-wasm floor (bench/noopFilter) in the same runs, and measured / floor per run pair. */
+  vsFloor?: { floor: Spread; ratio: Spread };
   note?: string;
 }
 
@@ -40,6 +42,14 @@ function judge(goal: Goal | null, measured: Spread, ratio: Spread | null): boole
   return goal.bound === 'atMost' ? value <= goal.limit : value >= goal.limit;
 }
 
+/** measured / baseline for each run pair (the runs alternated together). */
+function pairedRatios(baselineRuns: readonly number[], measuredRuns: readonly number[]): number[] {
+  const pairs = Math.min(baselineRuns.length, measuredRuns.length);
+  const ratios: number[] = [];
+  for (let i = 0; i < pairs; i++) ratios.push((measuredRuns[i] ?? Number.NaN) / (baselineRuns[i] ?? Number.NaN));
+  return ratios;
+}
+
 /** A row comparing a variant's runs with the baseline's runs of the same alternation. */
 export function comparedRow(
   line: number,
@@ -50,12 +60,28 @@ export function comparedRow(
   measuredRuns: readonly number[],
   note?: string,
 ): ResultRow {
-  const pairs = Math.min(baselineRuns.length, measuredRuns.length);
-  const ratios: number[] = [];
-  for (let i = 0; i < pairs; i++) ratios.push((measuredRuns[i] ?? Number.NaN) / (baselineRuns[i] ?? Number.NaN));
   const measured = spread(measuredRuns);
-  const ratio = spread(ratios);
+  const ratio = spread(pairedRatios(baselineRuns, measuredRuns));
   return { line, metric, unit, goal, baseline: spread(baselineRuns), measured, ratio, met: judge(goal, measured, ratio), ...(note === undefined ? {} : { note }) };
+}
+
+/**
+ * A compared row that also sets the variant against the floor's runs of the same alternation. The
+ * goal stays on the ratio against the baseline (no filter): the floor row says how much of that is
+ * the proxy-wasm host's and how much the filter's own.
+ */
+export function flooredRow(
+  line: number,
+  metric: string,
+  unit: string,
+  goal: Goal | null,
+  runs: { baseline: readonly number[]; floor: readonly number[]; measured: readonly number[] },
+  note?: string,
+): ResultRow {
+  return {
+    ...comparedRow(line, metric, unit, goal, runs.baseline, runs.measured, note),
+    vsFloor: { floor: spread(runs.floor), ratio: spread(pairedRatios(runs.floor, runs.measured)) },
+  };
 }
 
 /** A row whose goal is on the measured value itself. */

@@ -4,125 +4,25 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { parse as parseYaml } from 'yaml';
-import { CollectorError, type ErrorDetail } from './errors.js';
-import { fieldGlobProblem, headerGlobProblem } from './ignoreRules.js';
-import { templateProblem } from './routeTemplate.js';
-import { formatFieldPath, locateSchemaError } from './schemaErrors.js';
-import type { CollectorConfig } from './types.js';
+import { parse as parseYaml, YAMLError } from 'yaml';
+import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
+import { templateProblem } from './compare/routeTemplate.js';
+import { keyPatternProblem } from './compare/fieldRows.js';
+import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schema/schemaErrors.js';
+import { CONFIG_SCHEMA, type CollectorConfig } from './configSchema.js';
 
-const HEADER_NAME_OR_STAR = "^(\\*|[a-z0-9!#$%&'+.^_`|~-]{1,128})$";
+/** A configuration that cannot be used; `details` names every bad field. Not an HTTP error: it stops start-up or a reload. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
 
-// Printable ASCII like the filter's collector.token; inner spaces allowed, none at the ends.
-const TOKEN_PATTERN = '^([!-~]([ -~]*[!-~])?)?$';
-
-const stringList = (items: object, maxItems: number) => ({ type: 'array', items, maxItems, default: [] });
-const routeIgnore = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    fields: stringList({ type: 'string' }, 1000),
-    headers: stringList({ type: 'string' }, 1000),
-  },
-};
-
-const CONFIG_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    listen: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        host: { type: 'string', minLength: 1, maxLength: 255, default: '127.0.0.1' },
-        port: { type: 'integer', minimum: 0, maximum: 65535, default: 8090 },
-      },
-    },
-    token: { type: 'string', maxLength: 256, pattern: TOKEN_PATTERN, default: '' },
-    // A second token, so that whoever may read reports need not be able to feed batches, and back.
-    reportToken: { type: 'string', maxLength: 256, pattern: TOKEN_PATTERN, default: '' },
-    store: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        // Relative paths resolve against the working directory; "" keeps everything in memory.
-        path: { type: 'string', maxLength: 4096, default: '.shadowdiff/collector.sqlite' },
-        snapshotIntervalMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 5000 },
-      },
-    },
-    bodyLimitBytes: { type: 'integer', minimum: 1024, maximum: 268435456, default: 8388608 },
-    join: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        windowMs: { type: 'integer', minimum: 100, maximum: 3600000, default: 30000 },
-        maxPending: { type: 'integer', minimum: 1, maximum: 10000000, default: 100000 },
-        rememberMs: { type: 'integer', minimum: 0, maximum: 86400000, default: 60000 },
-        maxRemembered: { type: 'integer', minimum: 0, maximum: 10000000, default: 200000 },
-        sweepIntervalMs: { type: 'integer', minimum: 10, maximum: 60000, default: 1000 },
-      },
-    },
-    routes: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        max: { type: 'integer', minimum: 1, maximum: 10000, default: 200 },
-        templates: stringList({ type: 'string', minLength: 1, maxLength: 2048 }, 1000),
-      },
-    },
-    compare: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        headers: {
-          type: 'array',
-          maxItems: 64,
-          uniqueItems: true,
-          // `*` alone: every header the filter digested.
-          items: { type: 'string', pattern: HEADER_NAME_OR_STAR },
-          // etag is left out: it changes whenever the body does, or per instance.
-          default: ['content-type', 'content-encoding', 'cache-control', 'location', 'vary'],
-        },
-      },
-    },
-    ignore: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        ...routeIgnore.properties,
-        routes: { type: 'object', additionalProperties: routeIgnore, maxProperties: 10000, default: {} },
-      },
-    },
-    report: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        topK: { type: 'integer', minimum: 1, maximum: 100, default: 10 },
-        examplesPerField: { type: 'integer', minimum: 0, maximum: 20, default: 3 },
-        maxFieldsPerRoute: { type: 'integer', minimum: 1, maximum: 10000, default: 512 },
-        noiseThreshold: { type: 'number', exclusiveMinimum: 0, maximum: 1, default: 0.9 },
-        noiseMinPairs: { type: 'integer', minimum: 1, default: 20 },
-      },
-    },
-    pairs: {
-      type: 'object',
-      additionalProperties: false,
-      default: {},
-      properties: {
-        keepDiverged: { type: 'integer', minimum: 0, maximum: 1000000, default: 2000 },
-        keepOther: { type: 'integer', minimum: 0, maximum: 1000000, default: 500 },
-      },
-    },
-    logLevel: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
-  },
-} as const;
+  constructor(
+    message: string,
+    readonly details: ErrorDetail[],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
 
 const validateConfig = new Ajv({ strict: true, allErrors: true, useDefaults: true }).compile<CollectorConfig>(CONFIG_SCHEMA);
 
@@ -137,13 +37,16 @@ export interface ConfigOverride {
   origin: string;
 }
 
-/** Environment variables the collector reads, and the field each sets. */
-export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string }> = [
+/**
+ * Environment variables the collector reads, and the field each sets. An empty variable counts as
+ * unset, except where the empty value means something (`store.path: ""` is memory only).
+ */
+export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string; emptyIsValue?: true }> = [
   { name: 'SHADOWDIFF_HOST', field: 'listen.host' },
   { name: 'SHADOWDIFF_PORT', field: 'listen.port' },
   { name: 'SHADOWDIFF_TOKEN', field: 'token' },
   { name: 'SHADOWDIFF_REPORT_TOKEN', field: 'reportToken' },
-  { name: 'SHADOWDIFF_STORE_PATH', field: 'store.path' },
+  { name: 'SHADOWDIFF_STORE_PATH', field: 'store.path', emptyIsValue: true },
   { name: 'SHADOWDIFF_WINDOW_MS', field: 'join.windowMs' },
   { name: 'SHADOWDIFF_MAX_PENDING', field: 'join.maxPending' },
   { name: 'SHADOWDIFF_BODY_LIMIT_BYTES', field: 'bodyLimitBytes' },
@@ -153,7 +56,7 @@ export const CONFIG_FILE_ENV = 'SHADOWDIFF_CONFIG';
 
 export interface ConfigSources {
   /** path of a YAML or JSON file; falls back to $SHADOWDIFF_CONFIG */
-  file?: string;
+  file?: string | undefined;
   env?: Readonly<Record<string, string | undefined>>;
   /** command-line flags; win over everything */
   overrides?: readonly ConfigOverride[];
@@ -165,9 +68,9 @@ export function loadConfig(sources: ConfigSources = {}): CollectorConfig {
   const raw = file === undefined || file === '' ? {} : readConfigFile(file);
   const origins: Origins = new Map();
   const overrides: ConfigOverride[] = [];
-  for (const { name, field } of ENVIRONMENT) {
+  for (const { name, field, emptyIsValue } of ENVIRONMENT) {
     const value = env[name];
-    if (value !== undefined && value !== '') overrides.push({ field, value, origin: name });
+    if (value !== undefined && (value !== '' || emptyIsValue === true)) overrides.push({ field, value, origin: name });
   }
   overrides.push(...(sources.overrides ?? []));
   for (const override of overrides) {
@@ -193,11 +96,11 @@ export function parseConfig(raw: unknown, origins: Origins = new Map(), file?: s
       if (located === null) continue;
       details.push(fieldError(formatFieldPath(located.path) || '(config)', located.message, origins));
     }
-    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+    throw new ConfigError(`invalid configuration${where}: ${summarize(details)}`, details);
   }
   const details = semanticProblems(config).map((p) => fieldError(p.field, p.message, origins));
   if (details.length > 0) {
-    throw new CollectorError('CONFIG_INVALID', `invalid configuration${where}: ${summarize(details)}`, details);
+    throw new ConfigError(`invalid configuration${where}: ${summarize(details)}`, details);
   }
   return config;
 }
@@ -218,6 +121,7 @@ function semanticProblems(config: CollectorConfig): Array<{ field: string; messa
     if (problem !== null) problems.push({ field, message: problem });
   };
   config.routes.templates.forEach((t, i) => check(`routes.templates[${i}]`, templateProblem(t)));
+  config.compare.keyPatterns.forEach((p, i) => check(`compare.keyPatterns[${i}]`, keyPatternProblem(p)));
   if (config.compare.headers.includes('*') && config.compare.headers.length > 1) {
     check('compare.headers', '"*" (every digested header) cannot be combined with names');
   }
@@ -252,17 +156,29 @@ function readConfigFile(file: string): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new CollectorError('CONFIG_INVALID', `cannot read config file ${file}: ${reason}`, [{ field: '(file)', message: reason }]);
+    throw new ConfigError(`cannot read config file ${file}: ${reason}`, [{ field: '(file)', message: reason }]);
   }
   try {
     return parseYaml(text) ?? {};
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
-    throw new CollectorError('CONFIG_INVALID', `config file ${file} is not valid YAML/JSON: ${reason}`, [{ field: '(file)', message: reason }]);
+    const { reason, context } = yamlProblem(error);
+    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${reason}${context === '' ? '' : `\n${context}`}`, [{ field: '(file)', message: reason }]);
   }
 }
 
-/** Sets `field` in `raw`; text becomes a number only where the schema wants one, so the schema judges the value. */
+/**
+ * The yaml library's message is "<what> at line L, column C:", a blank line, then the offending
+ * line(s) with a caret under the column. The first line says what; the frame is kept (as the
+ * message's second part) because "line 2, column 9" alone sends people counting characters.
+ */
+function yamlProblem(error: unknown): { reason: string; context: string } {
+  if (!(error instanceof YAMLError)) return { reason: error instanceof Error ? error.message : String(error), context: '' };
+  const [first = '', ...rest] = error.message.split('\n');
+  const frame = rest.join('\n').replace(/^\n+|\s+$/g, '');
+  return { reason: first.replace(/:$/, ''), context: frame };
+}
+
+/** Sets `field` in `raw`; text becomes a number or boolean only where the schema wants one, so the schema judges the value. */
 function applyOverride(raw: unknown, override: ConfigOverride): void {
   if (typeof raw !== 'object' || raw === null) return;
   const keys = override.field.split('.');
@@ -273,16 +189,17 @@ function applyOverride(raw: unknown, override: ConfigOverride): void {
     target = target[key] as Record<string, unknown>;
   }
   const last = keys[keys.length - 1] ?? override.field;
-  const numeric = isNumericField(keys) && /^-?\d+(\.\d+)?$/.test(override.value);
-  target[last] = numeric ? Number(override.value) : override.value;
+  const type = schemaType(keys);
+  const numeric = (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(override.value);
+  const boolean = type === 'boolean' && (override.value === 'true' || override.value === 'false');
+  target[last] = numeric ? Number(override.value) : boolean ? override.value === 'true' : override.value;
 }
 
-function isNumericField(keys: readonly string[]): boolean {
+function schemaType(keys: readonly string[]): unknown {
   let node: unknown = CONFIG_SCHEMA;
   for (const key of keys) {
     const properties: unknown = typeof node === 'object' && node !== null && 'properties' in node ? node.properties : undefined;
     node = typeof properties === 'object' && properties !== null && Object.hasOwn(properties, key) ? (properties as Record<string, unknown>)[key] : undefined;
   }
-  const type: unknown = typeof node === 'object' && node !== null && 'type' in node ? node.type : undefined;
-  return type === 'integer' || type === 'number';
+  return typeof node === 'object' && node !== null && 'type' in node ? node.type : undefined;
 }

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
 import { COLLECTOR_CLUSTER, DEFAULT_HEADER_PREFIX, defaultEdgeFilterConfig, defaultShadowFilterConfig } from './filterConfigs.js';
+import { separatorSpellings } from './headerSpellings.js';
 import type { JsonObject } from './json.js';
+import { earlyHeaderRemoval, edgeWrittenHeaders, jwtAuthnFilter, type IdentityOptions } from './verifiedIdentity.js';
 
 /** Names inside the bootstrap that tests and dashboards refer to. */
 export const EDGE_LISTENER = 'edge';
@@ -31,6 +33,11 @@ export interface WasmOptions {
    * them on unmarked.
    */
   vmId?: string;
+  /**
+   * The shadow role's module when it is not `path` (a mixed fleet during a rollout: the previous
+   * release on one leg, the new one on the other). The shadow role then runs in a VM of its own.
+   */
+  shadowPath?: string;
   edgeConfig?: JsonObject;
   shadowConfig?: JsonObject;
 }
@@ -46,6 +53,11 @@ export interface BootstrapOptions {
   collector: Endpoint;
   /** false: the same listeners, routes and mirroring without the filter (a benchmark baseline). */
   wasm: WasmOptions | false;
+  /**
+   * Verify bearer tokens at the edge and write their claims into the headers the edge filter's
+   * segments read (envoy/verifiedIdentity.ts); any client-sent copy of those headers is removed.
+   */
+  identity?: IdentityOptions;
 }
 
 const DEFAULT_LISTEN_ADDRESS = '127.0.0.1';
@@ -59,14 +71,16 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
   const wasm = options.wasm === false ? undefined : options.wasm;
   const edgeConfig = wasm?.edgeConfig ?? defaultEdgeFilterConfig();
   const headerPrefix = headerPrefixOf(edgeConfig);
-  const edgeFilters: JsonObject[] = [];
+  const edgeFilters: JsonObject[] = options.identity === undefined ? [] : [jwtAuthnFilter(options.identity)];
+  const edgeEarlyMutations = options.identity === undefined ? [] : [earlyHeaderRemoval(edgeWrittenHeaders(headerPrefix))];
   const shadowFilters: JsonObject[] = [];
   if (wasm !== undefined) {
     // The primary must never lose a request to shadowdiff: a failed edge VM is skipped.
     edgeFilters.push(wasmFilter('shadowdiff_edge', 'FAIL_OPEN', wasm, edgeConfig));
     // A mirrored copy that the shadow filter did not mark would run the shadow service's side
     // effects for real; failing it closed costs no client anything (mirror responses are dropped).
-    shadowFilters.push(wasmFilter('shadowdiff_shadow', 'FAIL_CLOSED', wasm, wasm.shadowConfig ?? defaultShadowFilterConfig()));
+    const shadowWasm = wasm.shadowPath === undefined ? wasm : { ...wasm, path: wasm.shadowPath, vmId: `${wasm.vmId ?? DEFAULT_VM_ID}_shadow` };
+    shadowFilters.push(wasmFilter('shadowdiff_shadow', 'FAIL_CLOSED', shadowWasm, wasm.shadowConfig ?? defaultShadowFilterConfig()));
   }
 
   return {
@@ -85,7 +99,7 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
         {
           name: EDGE_LISTENER,
           address: socketAddress(listenAddress, options.edgePort),
-          filter_chains: [{ filters: [httpConnectionManager('edge', edgeRouteConfig(headerPrefix), edgeFilters)] }],
+          filter_chains: [{ filters: [httpConnectionManager('edge', edgeRouteConfig(headerPrefix), edgeFilters, edgeEarlyMutations)] }],
         },
         {
           name: SHADOW_INTERNAL_LISTENER,
@@ -136,12 +150,12 @@ function headerPrefixOf(edgeConfig: JsonObject): string {
  *
  * The shadow marker is only ever added on the internal listener, so removing it here is always
  * right, and it keeps a client's marker away from the primary even while a failed edge VM is
- * skipped (FAIL_OPEN) and cannot strip it.
+ * skipped (FAIL_OPEN) and cannot strip it: in every spelling a primary may read as the marker.
  */
 function edgeRouteConfig(headerPrefix: string): JsonObject {
   return {
     name: 'edge',
-    request_headers_to_remove: [`${headerPrefix}shadow`],
+    request_headers_to_remove: separatorSpellings(`${headerPrefix}shadow`),
     virtual_hosts: [
       {
         name: 'edge',
@@ -176,13 +190,14 @@ function shadowRouteConfig(): JsonObject {
   };
 }
 
-function httpConnectionManager(statPrefix: string, routeConfig: JsonObject, filters: JsonObject[]): JsonObject {
+function httpConnectionManager(statPrefix: string, routeConfig: JsonObject, filters: JsonObject[], earlyMutations: JsonObject[] = []): JsonObject {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {
       '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
       stat_prefix: statPrefix,
       generate_request_id: true,
+      ...(earlyMutations.length === 0 ? {} : { early_header_mutation_extensions: earlyMutations }),
       route_config: routeConfig,
       http_filters: [
         ...filters,

@@ -1,4 +1,5 @@
 import type { JsonObject } from './json.js';
+import { VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from './verifiedIdentity.js';
 
 /** The Envoy cluster the filter's export calls go to; the bootstrap defines it under this name. */
 export const COLLECTOR_CLUSTER = 'shadowdiff_collector';
@@ -7,19 +8,22 @@ export const COLLECTOR_CLUSTER = 'shadowdiff_collector';
 export const DEFAULT_HEADER_PREFIX = 'x-shadowdiff-';
 
 /**
- * Edge role as in filter/README.md: employees always mirrored, beta users at 50%,
- * and a small default share of everyone else.
+ * Edge role as in filter/README.md: employees always mirrored, beta users at 50%, and a small
+ * default share of everyone else. Who is an employee or a beta user, and the sticky key, come from
+ * the headers the edge Envoy writes from a verified token (envoy/verifiedIdentity.ts), never from
+ * a header a client can send. The filter's default caps apply: 50 mirrored requests per second per
+ * segment, 100 in all.
  */
 export function defaultEdgeFilterConfig(): JsonObject {
   return {
     role: 'edge',
     collector: { cluster: COLLECTOR_CLUSTER },
     sampling: {
-      keyHeader: 'x-user-id',
+      keyHeader: VERIFIED_USER_ID_HEADER,
       defaultPercent: 5,
       segments: [
-        { name: 'employees', header: 'x-user-group', exact: ['employee', 'staff'], percent: 100 },
-        { name: 'beta', header: 'x-beta-user', present: true, percent: 50 },
+        { name: 'employees', header: VERIFIED_USER_GROUP_HEADER, exact: ['employee', 'staff'], percent: 100 },
+        { name: 'beta', header: VERIFIED_USER_GROUP_HEADER, exact: ['beta'], percent: 50 },
       ],
     },
   };

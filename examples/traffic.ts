@@ -2,10 +2,11 @@
 // Pure (no I/O, no clock): the same seed always gives the same requests, so a demo driving them
 // through Envoy shows the same divergences every run.
 //
-// Users fall in the three segments the edge filter samples by: employees (`x-user-group:
-// employee`, always mirrored by the shipped edge config), beta users (`x-beta-user: 1`) and
-// everyone else. Each of v2's regressions is sent at least once by an employee, so each is
-// mirrored whatever the sampling of the other segments decides.
+// Users fall in the three segments the edge filter samples by: employees (group `employee`, always
+// mirrored by the shipped edge config), beta users (group `beta`) and everyone else. A user is who
+// their token says (`sub`, `group`), which the edge verifies: the plan names the user, and whoever
+// sends it signs the token. Each of v2's regressions is sent at least once by an employee, so each
+// is mirrored whatever the sampling of the other segments decides.
 
 import { CATALOG, HOT_SKUS } from './orders/catalog.js';
 import { CURRENCIES } from './orders/currencies.js';
@@ -47,11 +48,21 @@ export interface CreateOrderRequestBody {
   items: Array<{ sku: string; quantity: number }>;
 }
 
+/** Who sends a request: the claims of the token it carries. */
+export interface PlanUser {
+  /** The token's `sub`: the edge's sticky sampling key. */
+  id: string;
+  /** The token's `group`, which the edge's segments match; none for the public. */
+  group?: string;
+}
+
 export interface PlannedRequest {
   method: 'GET' | 'POST';
   /** Path and query string. */
   path: string;
+  /** Headers besides the token. */
   headers: Record<string, string>;
+  user: PlanUser;
   /** JSON body of a POST. */
   body?: CreateOrderRequestBody;
   segment: Segment;
@@ -85,11 +96,8 @@ const USERS: Readonly<Record<Segment, readonly string[]>> = {
   public: numbered('user', 200),
 };
 
-const SEGMENT_HEADERS: Readonly<Record<Segment, Readonly<Record<string, string>>>> = {
-  employee: { 'x-user-group': 'employee' },
-  beta: { 'x-beta-user': '1' },
-  public: {},
-};
+/** The token `group` of each segment's users. */
+export const SEGMENT_GROUPS: Readonly<Record<Segment, string | undefined>> = { employee: 'employee', beta: 'beta', public: undefined };
 
 const INTERNATIONAL_COUNTRIES = ['FR', 'NL', 'AT', 'PL', 'GB', 'CH', 'US', 'JP'];
 
@@ -123,8 +131,9 @@ export function buildTrafficPlan(options: TrafficPlanOptions): PlannedRequest[] 
 }
 
 function planRequest(random: SeededRandom, segment: Segment, scenario: Scenario, requestRef: string): PlannedRequest {
-  const headers = { 'x-user-id': random.pick(USERS[segment]), ...SEGMENT_HEADERS[segment] };
-  const get = (path: string): PlannedRequest => ({ method: 'GET', path, headers, segment, scenario });
+  const group = SEGMENT_GROUPS[segment];
+  const user: PlanUser = { id: random.pick(USERS[segment]), ...(group === undefined ? {} : { group }) };
+  const get = (path: string): PlannedRequest => ({ method: 'GET', path, headers: {}, user, segment, scenario });
   switch (scenario) {
     case 'quote': {
       const { orderId, currency } = random.pick(UNTIED_QUOTES);
@@ -154,7 +163,8 @@ function planRequest(random: SeededRandom, segment: Segment, scenario: Scenario,
       return {
         method: 'POST',
         path: '/orders',
-        headers: { ...headers, 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json' },
+        user,
         body: { clientOrderRef: requestRef, items },
         segment,
         scenario,

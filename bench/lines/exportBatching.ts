@@ -1,10 +1,11 @@
-import { filterBootstrap, withoutMirroring, type EnvoyWiring } from '../benchBootstraps.js';
+import { filterBootstrap, floorBootstrap, withoutMirroring, type EnvoyWiring } from '../benchBootstraps.js';
 import { documentPath, type BenchContext } from '../benchContext.js';
 import { alternate } from '../alternation.js';
 import { FILTER_COUNTERS, startEnvoyBed, type LatencySample } from '../envoyBed.js';
-import { comparedRow, runsOf, type LineResult } from '../results.js';
+import { comparedRow, flooredRow, runsOf, type LineResult } from '../results.js';
 import { spread } from '../summary.js';
 
+const FLOOR = 'no-op proxy-wasm floor';
 const NO_EXPORT = 'digest, export held';
 const PER_RECORD = 'batch 1';
 const BATCHED = [32, 256].map((size) => ({ label: `batch ${size}`, size }));
@@ -23,6 +24,7 @@ const exportKnobs = (batchSize: number) => ({ batchSize, maxQueue: 4096, maxInfl
 export async function measureExportBatching(context: BenchContext): Promise<LineResult> {
   const path = documentPath('1k');
   const bed = await startEnvoyBed(context, [
+    { label: FLOOR, bootstrap: (wiring) => withoutMirroring(floorBootstrap(wiring)) },
     {
       label: NO_EXPORT,
       collector: context.holdingCollector,
@@ -48,19 +50,20 @@ export async function measureExportBatching(context: BenchContext): Promise<Line
     const exportCost = (label: string): number[] => cpu(label).map((value, i) => value - (baseline[i] ?? Number.NaN));
     const perRecordCost = exportCost(PER_RECORD);
     const counters: Record<string, unknown> = {};
-    for (const label of bed.labels) counters[label] = await bed.stats(label, FILTER_COUNTERS);
+    for (const label of bed.labels.filter((label) => label !== FLOOR)) counters[label] = await bed.stats(label, FILTER_COUNTERS);
     return {
       line,
       title: 'Batched export against one http_call per record (Envoy CPU per request)',
       method:
-        `Four Envoys, the full JSON digest on the 1 KB document, mirroring removed, ${Math.round(rate)} req/s fixed rate. ` +
+        `Four Envoys with the filter, the full JSON digest on the 1 KB document, mirroring removed, ${Math.round(rate)} req/s fixed rate, ` +
+        'and the no-op proxy-wasm floor (bench/noopFilter) beside them for the floor column. ' +
         'Exporting variants differ only in export.batchSize (maxQueue 4096, maxInflight 64, flush 1 s) and post to the ' +
         'accepting stub. The baseline holds its single export call forever, so its records are encoded and dropped at the ' +
         'full queue: the digest and record encoding without the export call. Export cost = CPU/request minus the baseline\'s, per run pair.',
       rows: [
-        comparedRow(line, 'CPU/request, per-record export (batch 1) vs no export', 'µs', null, baseline, cpu(PER_RECORD)),
+        flooredRow(line, 'CPU/request, per-record export (batch 1) vs no export', 'µs', null, { baseline, floor: cpu(FLOOR), measured: cpu(PER_RECORD) }),
         ...BATCHED.flatMap(({ label }) => [
-          comparedRow(line, `CPU/request, ${label} vs no export`, 'µs', { bound: 'atMost', limit: 1.03, on: 'ratio' }, baseline, cpu(label)),
+          flooredRow(line, `CPU/request, ${label} vs no export`, 'µs', { bound: 'atMost', limit: 1.03, on: 'ratio' }, { baseline, floor: cpu(FLOOR), measured: cpu(label) }),
           comparedRow(line, `export cost, ${label} vs per-record`, 'µs', { bound: 'atMost', limit: 0.2, on: 'ratio' }, perRecordCost, exportCost(label)),
         ]),
       ],

@@ -18,13 +18,14 @@ import {
   type PricingQuery,
   type ShippingQuery,
 } from './routeSchemas.js';
+import { VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
 import { quoteShipping } from './shippingQuote.js';
 import type { StoredOrder } from './seededOrders.js';
 
 /** Added by the shadowdiff filter (shadow role) to mirrored copies: answer, but change nothing. */
 export const SHADOW_MARKER_HEADER = 'x-shadowdiff-shadow';
-/** The caller, as the edge identifies users (and samples them). */
-const USER_ID_HEADER = 'x-user-id';
+/** The caller, as the edge identifies users (from a verified token) and samples them. */
+const USER_ID_HEADER = VERIFIED_USER_ID_HEADER;
 const ANONYMOUS_CUSTOMER = 'anonymous';
 
 export function registerOrderRoutes(app: FastifyInstance, context: OrdersContext): void {

@@ -1,11 +1,17 @@
 // The filter configuration the demo runs: the shipped sampling (envoy/filterConfigs.ts: employees
-// 100%, beta users 50%, everyone else 5%, sticky per x-user-id) with a short flush interval, so the
+// 100%, beta users 50%, everyone else 5%, sticky per verified user id) with a short flush interval, so the
 // report is complete a fraction of a second after the last request rather than a second later.
 
 import { defaultEdgeFilterConfig, defaultShadowFilterConfig } from '../../envoy/filterConfigs.js';
 import type { JsonObject } from '../../envoy/json.js';
 
 const DEMO_EXPORT: JsonObject = { flushIntervalMs: 200 };
+/**
+ * The demo sends its whole plan in a second or two, far above the filter's default caps (50
+ * mirrored requests per second per segment, 100 in all), which would then hide the configured
+ * shares the demo shows. Production traffic is spread out; the caps bound a flood.
+ */
+const DEMO_CAPS: JsonObject = { maxPerSecond: 5000, segmentMaxPerSecond: 5000 };
 
 /**
  * `collectorToken` is the bearer token of the run's collector: with ports picked by the system, a
@@ -14,7 +20,7 @@ const DEMO_EXPORT: JsonObject = { flushIntervalMs: 200 };
  */
 export function demoEdgeFilterConfig(collectorToken: string): JsonObject {
   const shipped = defaultEdgeFilterConfig();
-  return { ...shipped, source: 'demo-edge', collector: withToken(shipped, collectorToken), export: DEMO_EXPORT };
+  return { ...shipped, source: 'demo-edge', collector: withToken(shipped, collectorToken), sampling: { ...objectMember(shipped, 'sampling'), ...DEMO_CAPS }, export: DEMO_EXPORT };
 }
 
 export function demoShadowFilterConfig(collectorToken: string): JsonObject {
@@ -23,7 +29,11 @@ export function demoShadowFilterConfig(collectorToken: string): JsonObject {
 }
 
 function withToken(filterConfig: JsonObject, token: string): JsonObject {
-  const collector = filterConfig['collector'];
-  if (typeof collector !== 'object' || collector === null || Array.isArray(collector)) throw new Error('filter config without a collector');
-  return { ...collector, token };
+  return { ...objectMember(filterConfig, 'collector'), token };
+}
+
+function objectMember(filterConfig: JsonObject, key: string): JsonObject {
+  const member = filterConfig[key];
+  if (typeof member !== 'object' || member === null || Array.isArray(member)) throw new Error(`filter config without a ${key}`);
+  return member;
 }

@@ -7,14 +7,16 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../collector/config.js';
-import { startServer, type RunningServer } from '../../collector/server.js';
+import { startServer, type RunningServer } from '../../collector/http/server.js';
 import { buildBootstrap } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
+import { DEMO_JWKS_FILE } from '../../examples/identity/demoIdentity.js';
+import { DEMO_ISSUER } from '../../examples/identity/jwt.js';
 import { buildOrdersApp } from '../../examples/orders/app.js';
 import { OrdersStore } from '../../examples/orders/ordersStore.js';
 import type { OrdersVersion } from '../../examples/orders/versionBehaviour.js';
-import { startEnvoy, type EnvoyInstance } from '../../test/support/envoyProcess.js';
-import { PROJECT_ROOT, requireFilterWasm } from '../../test/support/paths.js';
+import { startEnvoy, type EnvoyInstance } from '../../devkit/envoyProcess.js';
+import { PROJECT_ROOT, requireFilterWasm } from '../../devkit/paths.js';
 import { demoEdgeFilterConfig, demoShadowFilterConfig } from './demoFilterConfigs.js';
 import type { DemoPorts } from './flags.js';
 
@@ -71,6 +73,7 @@ export async function startDemoStack(ports: DemoPorts): Promise<DemoStack> {
         shadow: { address: DEMO_HOST, port: v2.port },
         collector: { address: DEMO_HOST, port: collector.port },
         wasm: { path: await requireFilterWasm(), edgeConfig: edgeFilterConfig, shadowConfig: demoShadowFilterConfig(collectorToken) },
+        identity: { issuer: DEMO_ISSUER, jwks: { filename: join(PROJECT_ROOT, DEMO_JWKS_FILE) } },
       }),
       // Two workers, like a small production Envoy: per-worker queues and sticky sampling both show.
       { logLevel: 'warning', concurrency: 2 },

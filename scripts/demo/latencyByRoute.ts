@@ -3,7 +3,7 @@
 // stalls decide each leg's p99, while a regression that hits one request in ten or more (the N+1
 // on cache misses) moves the shadow's p95 and leaves the primary's alone.
 
-import { table } from '../../collector/reportTable.js';
+import { table } from '../../collector/cli/reportTable.js';
 import type { Report } from '../../collector/types.js';
 
 export function renderLatencyByRoute(report: Report): string {

@@ -3,10 +3,11 @@
 // mirroring per segment and the collector's ranked report printed with the collector's own tables.
 // The stack is left running for the caller, which decides when to stop it.
 
-import { renderReport } from '../../collector/reportTable.js';
+import { renderReport } from '../../collector/cli/reportTable.js';
 import type { Report } from '../../collector/types.js';
+import { bearerCredentials, demoSigningKey } from '../../examples/identity/demoIdentity.js';
 import { buildTrafficPlan, type Segment } from '../../examples/traffic.js';
-import { findEnvoy } from '../findEnvoy.js';
+import { findEnvoy } from '../../devkit/findEnvoy.js';
 import { DEMO_COLLECTOR_CONFIG, DEMO_HOST, startDemoStack, type DemoStack, type DemoUrls } from './demoStack.js';
 import type { DemoOptions } from './flags.js';
 import { renderLatencyByRoute } from './latencyByRoute.js';
@@ -53,6 +54,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
     const traffic = await driveTraffic(plan, {
       edgeUrl: stack.urls.edge,
       concurrency: options.concurrency,
+      credentials: bearerCredentials(demoSigningKey()),
       onProgress: (done, total) => progress.update(done, total),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     });
@@ -62,7 +64,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
     const report = settled ?? (await fetchReport(stack.urls.collector));
     const mirroring = segmentMirroring(sentBySegment, await stack.envoy.stats(), stack.edgeFilterConfig);
 
-    say('', 'mirrored by segment (the edge filter samples users, sticky per x-user-id)', renderSegmentMirroring(mirroring));
+    say('', 'mirrored by segment (the edge filter samples users by their verified token, sticky per user)', renderSegmentMirroring(mirroring));
     say(`shadow writes: v2 stored ${stack.stores.v2.writes.length} orders (mirrored creates carry x-shadowdiff-shadow: 1); v1 stored ${stack.stores.v1.writes.length}`);
     if (settled === null) say(`warning: ${report.totals.pending} legs still waiting for their partner after ${SETTLE_TIMEOUT_MS / 1000} s`);
     say('', renderReport(report, stack.urls.collector), '');
@@ -92,6 +94,13 @@ function printWhereToLook(say: (...lines: string[]) => void, urls: DemoUrls): vo
     `  one request          npx shadowdiff pair <example id from the report> --url ${urls.collector}`,
     `  collector metrics    ${urls.collector}/metrics`,
     `  filter metrics       ${urls.envoyAdmin}/stats/prometheus   (wasmcustom.shadowdiff.*)`,
-    `  send more traffic    curl -H 'x-user-group: employee' -H 'x-user-id: me' '${urls.edge}/orders/ord-1005?currency=GBP'`,
+    `  send more traffic    curl -H '${employeeAuthorization()}' '${urls.edge}/orders/ord-1005?currency=GBP'`,
+    '                       (an employee token signed with the demo-only key of examples/identity/; a plain x-verified-user-group header is removed at the edge)',
   );
+}
+
+function employeeAuthorization(): string {
+  return Object.entries(bearerCredentials(demoSigningKey())({ id: 'me', group: 'employee' }))
+    .map(([name, value]) => `${name}: ${value}`)
+    .join('');
 }

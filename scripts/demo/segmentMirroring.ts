@@ -3,7 +3,7 @@
 
 import type { JsonObject, JsonValue } from '../../envoy/json.js';
 import type { Segment } from '../../examples/traffic.js';
-import { table } from '../../collector/reportTable.js';
+import { table } from '../../collector/cli/reportTable.js';
 
 /** The plan's user groups and the edge filter's segment that samples each (`default`: no rule matched). */
 export const FILTER_SEGMENT_OF: Readonly<Record<Segment, string>> = { employee: 'employees', beta: 'beta', public: 'default' };

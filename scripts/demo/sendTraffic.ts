@@ -6,8 +6,9 @@
 // each part directly, not through the edge, where the filter could mirror them into the report.
 
 import { parseArgs } from 'node:util';
+import { bearerCredentials, demoSigningKey } from '../../examples/identity/demoIdentity.js';
 import { buildTrafficPlan } from '../../examples/traffic.js';
-import { waitUntil } from '../../test/support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { parseDemoFlags } from './flags.js';
 import { ProgressBar } from './progressBar.js';
 import { driveTraffic } from './trafficDriver.js';
@@ -70,6 +71,7 @@ async function main(argv: readonly string[]): Promise<number> {
   const result = await driveTraffic(buildTrafficPlan({ seed: options.seed, requests: options.requests }), {
     edgeUrl: options.url,
     concurrency: options.concurrency,
+    credentials: bearerCredentials(demoSigningKey()),
     onProgress: (done, total) => progress.update(done, total),
   });
   process.stdout.write(`responses  ${[...result.statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join('  ')}\n`);

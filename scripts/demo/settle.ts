@@ -4,7 +4,7 @@
 
 import type { Report } from '../../collector/types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EnvoyInstance } from '../../test/support/envoyProcess.js';
+import type { EnvoyInstance } from '../../devkit/envoyProcess.js';
 
 const ROLES = ['edge', 'shadow'] as const;
 

@@ -2,7 +2,7 @@
 // and reports progress after every response. Each response body is read to the end, because the
 // filter digests the primary leg as it streams back to the client.
 
-import type { PlannedRequest } from '../../examples/traffic.js';
+import type { PlannedRequest, PlanUser } from '../../examples/traffic.js';
 
 export interface TrafficResult {
   sent: number;
@@ -13,6 +13,8 @@ export interface TrafficResult {
 export interface DriveOptions {
   edgeUrl: string;
   concurrency: number;
+  /** The headers that prove who `user` is (a bearer token the edge verifies). */
+  credentials(user: PlanUser): Record<string, string>;
   onProgress(done: number, total: number): void;
   signal?: AbortSignal;
 }
@@ -27,7 +29,7 @@ export async function driveTraffic(plan: readonly PlannedRequest[], options: Dri
       const request = plan[next++]!;
       const response = await fetch(`${options.edgeUrl}${request.path}`, {
         method: request.method,
-        headers: request.headers,
+        headers: { ...request.headers, ...options.credentials(request.user) },
         ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });

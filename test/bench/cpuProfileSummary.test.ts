@@ -13,7 +13,7 @@ describe('summarizeCpuProfile', () => {
   const dir = useTempDir('shadowdiff-profile-summary-');
 
   it('splits busy time by area and function, counts a function once per sample, and leaves idle out', async () => {
-    const route = pathToFileURL(join(REPO, 'collector/ingestRoute.ts')).href;
+    const route = pathToFileURL(join(REPO, 'collector/http/ingestRoute.ts')).href;
     const ajv = pathToFileURL(join(REPO, 'node_modules/ajv/dist/compile/validate/index.js')).href;
     const profile = {
       nodes: [
@@ -37,12 +37,12 @@ describe('summarizeCpuProfile', () => {
     expect(summary.idleMs).toBe(5);
     expect(summary.busyMs).toBe(10);
     expect(Object.fromEntries(summary.selfByArea.map((entry) => [entry.name, entry.ms]))).toEqual({
-      'collector/ingestRoute.ts': 3,
+      'collector/http/ingestRoute.ts': 3,
       'npm ajv': 3,
       '(garbage collector)': 4,
     });
     const inclusive = Object.fromEntries(summary.inclusiveByFunction.map((entry) => [entry.name, entry.ms]));
-    expect(inclusive['ingest — collector/ingestRoute.ts:10']).toBe(6);
+    expect(inclusive['ingest — collector/http/ingestRoute.ts:10']).toBe(6);
     expect(inclusive['validate — npm ajv:1']).toBe(4);
     expect(summary.selfByArea[0]).toEqual({ name: '(garbage collector)', ms: 4, share: 0.4 });
   });

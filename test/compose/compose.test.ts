@@ -6,8 +6,8 @@ import { join, relative } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { SHIPPED_CONFIGS } from '../../envoy/shippedConfigs.js';
-import { ENVOY_VERSION } from '../../scripts/findEnvoy.js';
-import { FILTER_WASM, PROJECT_ROOT, requireFilterWasm } from '../support/paths.js';
+import { ENVOY_VERSION } from '../../devkit/findEnvoy.js';
+import { FILTER_WASM, PROJECT_ROOT, requireFilterWasm } from '../../devkit/paths.js';
 import { validateConfigFile } from '../support/validateConfig.js';
 import { composeService, composeServices, hostPathOf } from './composeFile.js';
 

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../support/paths.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
 
 export const COMPOSE_FILE = join(PROJECT_ROOT, 'docker-compose.yml');
 

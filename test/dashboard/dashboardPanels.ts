@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PROJECT_ROOT } from '../support/paths.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
 
 export const DASHBOARD_FILE = join(PROJECT_ROOT, 'deploy', 'grafana', 'dashboards', 'shadowdiff.json');
 

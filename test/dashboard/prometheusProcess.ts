@@ -5,9 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from '../../bench/freePort.js';
-import { startProcess } from '../../bench/managedProcess.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { freePort } from '../../devkit/freePort.js';
+import { startProcess } from '../../devkit/managedProcess.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { runSystemCommand } from './systemCommand.js';
 
 export const PROMETHEUS_DEBIAN_PACKAGE = 'prometheus';

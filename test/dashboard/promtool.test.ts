@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PROJECT_ROOT } from '../support/paths.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
 import { PROMETHEUS_DEBIAN_PACKAGE } from './prometheusProcess.js';
 import { SHIPPED_PROMETHEUS_CONFIG } from './shippedPrometheusConfig.js';
 import { MissingCommandError, runSystemCommand } from './systemCommand.js';

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
-import { PROJECT_ROOT } from '../support/paths.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
 
 export const SHIPPED_PROMETHEUS_CONFIG = join(PROJECT_ROOT, 'deploy', 'prometheus', 'prometheus.yml');
 

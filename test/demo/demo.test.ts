@@ -7,7 +7,7 @@ import type { RouteReport } from '../../collector/types.js';
 import { FILTER_SEGMENT_OF } from '../../scripts/demo/segmentMirroring.js';
 import { runDemo, type DemoRun } from '../../scripts/demo/runDemo.js';
 import type { DemoOptions } from '../../scripts/demo/flags.js';
-import { requireFilterWasm } from '../support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 
 const ANY_FREE_PORT = { edge: 0, admin: 0, v1: 0, v2: 0, collector: 0 };
 const OPTIONS: DemoOptions = { ports: ANY_FREE_PORT, requests: 400, seed: 7, concurrency: 4, once: true };
@@ -20,7 +20,12 @@ describe('npm run demo -- --once', () => {
 
   beforeAll(async () => {
     await requireFilterWasm();
-    run = await runDemo(OPTIONS, { out: { write: (text) => void (printed += text) } });
+    const out = {
+      write: (text: string): void => {
+        printed += text;
+      },
+    };
+    run = await runDemo(OPTIONS, { out });
     await run.stack.stop();
   }, 90_000);
   afterAll(async () => {

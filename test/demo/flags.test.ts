@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PORTS, parseDemoFlags } from '../../scripts/demo/flags.js';
-import { PROJECT_ROOT } from '../support/paths.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
 
 describe('parseDemoFlags', () => {
   it('defaults to the ports of envoy/envoy.yaml, serving until Ctrl-C', () => {

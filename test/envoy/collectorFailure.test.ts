@@ -4,7 +4,7 @@ import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import type { CollectorMode } from '../support/stubCollector.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { UpstreamHandler } from '../support/upstream.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 /** A body that differs per path and is not text, so any byte the proxy changed would show. */
 function primaryBody(path: string): Buffer {

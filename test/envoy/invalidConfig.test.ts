@@ -2,15 +2,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildBootstrap } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startEnvoy, type EnvoyInstance } from '../support/envoyProcess.js';
+import { startEnvoy, type EnvoyInstance } from '../../devkit/envoyProcess.js';
 import { serveListenersFromFile, type FileLds } from '../support/fileLds.js';
 import { headerValue } from '../support/headers.js';
-import { requireFilterWasm } from '../support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { startStack } from '../support/shadowdiffStack.js';
 import { startStubCollector, type StubCollector } from '../support/stubCollector.js';
 import { cohortSampling, testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 const badPercent = testEdgeConfig({
   segments: [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { settledFilterStats } from '../support/filterStats.js';
 import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 /** filter/README.md, Metrics: every name, per role, as Envoy shows it. */
 const COMMON = [

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildBootstrap } from '../../envoy/bootstrap.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startEnvoy, type EnvoyInstance } from '../support/envoyProcess.js';
+import { startEnvoy, type EnvoyInstance } from '../../devkit/envoyProcess.js';
 import { headerValue } from '../support/headers.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderShippedConfig, SHIPPED_CONFIGS } from '../../envoy/shippedConfigs.js';
-import { PROJECT_ROOT } from '../support/paths.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
 
 describe('committed Envoy bootstraps', () => {
   it.each(SHIPPED_CONFIGS.map((config) => [config.file, config] as const))(

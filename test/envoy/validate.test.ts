@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildBootstrap } from '../../envoy/bootstrap.js';
 import { SHIPPED_CONFIGS } from '../../envoy/shippedConfigs.js';
-import { PROJECT_ROOT, requireFilterWasm } from '../support/paths.js';
+import { PROJECT_ROOT, requireFilterWasm } from '../../devkit/paths.js';
 import { validateConfigFile, validateConfigObject } from '../support/validateConfig.js';
 
 const somewhere = { address: '127.0.0.1', port: 9 };

@@ -2,8 +2,8 @@
 // must differ (or the demo would show nothing for the ignore rules to do), and the collector's
 // rules in examples/orders/collector.yaml must drop exactly them.
 
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { ask, buildVersionPair, closeVersionPair, isIgnoredField, type Answer } from './versionPair.js';
 
 const pair = buildVersionPair();
@@ -16,8 +16,9 @@ function changedPaths(a: Answer, b: Answer): string[] {
 describe.each(['v1', 'v2'] as const)('%s', (version) => {
   it('two answers to the same order read differ in the timestamp and every trace id', async () => {
     const first = await ask(pair[version], { method: 'GET', url: '/orders/ord-1001' });
-    // generatedAt has millisecond resolution.
-    await sleep(3);
+    // generatedAt has millisecond resolution: ask again once the clock has moved past it.
+    const firstGeneratedAt = JSON.parse(first.fields.get('$.meta.generatedAt') ?? '""') as string;
+    await waitUntil('the clock to pass the first answer\'s millisecond', () => (new Date().toISOString() > firstGeneratedAt ? true : undefined), { intervalMs: 1 });
     const second = await ask(pair[version], { method: 'GET', url: '/orders/ord-1001' });
     expect(changedPaths(first, second)).toEqual([
       '$.items[0].traceId',

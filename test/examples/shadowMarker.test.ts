@@ -3,13 +3,14 @@
 // and ignores the marker, but must still answer.
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
 import { SHADOW_MARKER_HEADER } from '../../examples/orders/orderRoutes.js';
 import { ask, buildVersionPair, closeVersionPair, differingFields, type VersionPair } from './versionPair.js';
 
 const create = (clientOrderRef: string, headers: Record<string, string> = {}) => ({
   method: 'POST' as const,
   url: '/orders',
-  headers: { 'x-user-id': 'user-0042', ...headers },
+  headers: { [VERIFIED_USER_ID_HEADER]: 'user-0042', ...headers },
   payload: { clientOrderRef, items: [{ sku: 'SKU-1002', quantity: 3 }] },
 });
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildTrafficPlan, MIN_PLAN_REQUESTS, REGRESSION_SCENARIOS, type PlannedRequest } from '../../examples/traffic.js';
 import { buildVersionPair, closeVersionPair, compareVersions } from './versionPair.js';
 
-const SEGMENT_HEADER_VALUES = { employee: 'employee', beta: undefined, public: undefined } as const;
+const SEGMENT_GROUP_VALUES = { employee: 'employee', beta: 'beta', public: undefined } as const;
 
 describe('buildTrafficPlan', () => {
   it('is deterministic for a seed and changes with it', () => {
@@ -25,11 +25,11 @@ describe('buildTrafficPlan', () => {
     for (const scenario of REGRESSION_SCENARIOS) expect(fromEmployees, scenario).toContain(scenario);
   });
 
-  it('sends the headers the edge samples by, and a user id on every request', () => {
+  it('names the user the edge samples by, with the group of their segment, and sends no identity as a plain header', () => {
     for (const request of buildTrafficPlan({ seed: 11, requests: 400 })) {
-      expect(request.headers['x-user-id']).toMatch(/^(emp|beta|user)-[0-9]+$/);
-      expect(request.headers['x-user-group']).toBe(SEGMENT_HEADER_VALUES[request.segment]);
-      expect(request.headers['x-beta-user']).toBe(request.segment === 'beta' ? '1' : undefined);
+      expect(request.user.id).toMatch(/^(emp|beta|user)-[0-9]+$/);
+      expect(request.user.group).toBe(SEGMENT_GROUP_VALUES[request.segment]);
+      expect(Object.keys(request.headers)).toEqual(request.method === 'POST' ? ['content-type'] : []);
     }
   });
 

@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { loadConfig } from '../../collector/config.js';
-import { IgnoreRules } from '../../collector/ignoreRules.js';
+import { IgnoreRules } from '../../collector/compare/ignoreRules.js';
 import { buildOrdersApp } from '../../examples/orders/app.js';
 import { OrdersStore, type OrdersStoreOptions } from '../../examples/orders/ordersStore.js';
 import type { OrdersVersion } from '../../examples/orders/versionBehaviour.js';
@@ -37,21 +37,22 @@ export interface Answer {
   status: number;
   /** The JSON body as leaf path → JSON text of the value. */
   fields: Map<string, string>;
-  durationMs: number;
   /** Catalogue database round trips the request cost. */
   catalogRoundTrips: number;
+  /** Of those, the ones that overlapped another (did not add their latency to the response's). */
+  catalogOverlappingRoundTrips: number;
 }
 
 export async function ask(instance: Instance, request: InjectOptions): Promise<Answer> {
-  const roundTripsBefore = instance.store.catalog.roundTrips;
-  const started = performance.now();
+  const { catalog } = instance.store;
+  const roundTripsBefore = catalog.roundTrips;
+  const overlappingBefore = catalog.overlappingRoundTrips;
   const response = await instance.app.inject(request);
-  const durationMs = performance.now() - started;
   return {
     status: response.statusCode,
     fields: leafFields(response.json()),
-    durationMs,
-    catalogRoundTrips: instance.store.catalog.roundTrips - roundTripsBefore,
+    catalogRoundTrips: catalog.roundTrips - roundTripsBefore,
+    catalogOverlappingRoundTrips: catalog.overlappingRoundTrips - overlappingBefore,
   };
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { corpus, digestOf, leafPaths, loadHost, observerConfig, splitAt } from './harness.js';
+import { COLLECTOR, corpus, digestOf, leafPaths, loadHost, observerConfig, splitAt } from './harness.js';
 
 const encoder = new TextEncoder();
 const twitter = JSON.parse(corpus('twitter.json')) as { statuses: unknown[] };
@@ -169,9 +169,14 @@ describe('structural digest', () => {
     expect(one.headers['set-cookie']).not.toBe(two.headers['set-cookie']);
   });
 
-  it('records status, byte counts and the body hash of the empty body', async () => {
-    const { host, plugin } = await observer();
+  // The empty input's hash is each family's start value: FNV-1a 64's offset basis, XXH64's seed-0 digest of nothing.
+  it.each([
+    [1, 'FNV-1a 64', 'cbf29ce484222325'],
+    [2, 'XXH64', 'ef46db3751d8e999'],
+  ])('records status, byte counts and the body hash of the empty body (wire v%i: %s)', async (wireVersion, _family, bodyHash) => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(JSON.stringify({ role: 'primary', collector: { ...COLLECTOR, wireVersion }, export: { batchSize: 1 } }));
     const record = digestOf(host, plugin, '', { status: 503, contentType: null });
-    expect(record).toMatchObject({ status: 503, respBytes: 0, bodyHash: 'cbf29ce484222325', complete: true });
+    expect(record).toMatchObject({ status: 503, respBytes: 0, bodyHash, complete: true });
   });
 });

@@ -47,6 +47,23 @@ describe('batched export', () => {
     expect(host.pendingHttpCalls()).toHaveLength(0);
   });
 
+  it('counts each batch it sends in export_batches: full ones, a partial one on tick, and refused calls too', async () => {
+    const host = await loadHost({ knownClusters: ['shadowdiff_collector'] });
+    const plugin = host.startPlugin(exporting({ batchSize: 2, maxInflight: 8 }));
+    for (let i = 0; i < 11; i++) observedRequest(plugin, i);
+    expect(host.metric('shadowdiff.edge.export_batches')?.value).toBe(5n);
+    plugin.tick();
+    expect(host.metric('shadowdiff.edge.export_batches')?.value).toBe(6n);
+    expect(drainBatches(host).map((batch) => batch.records.length)).toEqual([2, 2, 2, 2, 2, 1]);
+    plugin.tick();
+    expect(host.metric('shadowdiff.edge.export_batches')?.value).toBe(6n);
+
+    const refused = host.startPlugin(exporting({ batchSize: 3 }, { cluster: 'no_such_cluster' }));
+    for (let i = 0; i < 6; i++) observedRequest(refused, i);
+    expect(host.metric('shadowdiff.edge.export_batches')?.value).toBe(8n);
+    expect(host.metric('shadowdiff.edge.export_failures')?.value).toBe(2n);
+  });
+
   it('bounds the queue: records beyond maxQueue are dropped and counted, never buffered', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(exporting({ batchSize: 2, maxQueue: 4, maxInflight: 1 }));

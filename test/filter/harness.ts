@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ProxyWasmHost } from '../../emulator/index.js';
-import type { DigestBatch, DigestRecord } from '../support/wireFormat.js';
+import { decodeBatch, type DecodedBatch, type DigestRecord } from '../support/wireFormat.js';
 
 export const WASM_PATH = resolve(import.meta.dirname, '../../build/shadowdiff.wasm');
 export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus/json');
@@ -28,8 +28,20 @@ export function corpus(name: string): string {
 
 export const COLLECTOR = { cluster: 'shadowdiff_collector', authority: 'collector.local', path: '/v1/batches' };
 
+/**
+ * The emulator's clock stands still, so every request of a test falls in one second: the default
+ * mirroring caps are lifted here (unless `sampling` sets its own) for the tests that count
+ * sampling decisions; test/filter/sampling.test.ts checks the defaults with `defaultCapsEdgeConfig`.
+ */
+export const UNCAPPED: Readonly<Record<string, number>> = { maxPerSecond: 0, segmentMaxPerSecond: 0 };
+
 export function edgeConfig(sampling: Record<string, unknown>, extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ role: 'edge', collector: COLLECTOR, sampling, ...extra });
+  return JSON.stringify({ role: 'edge', collector: COLLECTOR, sampling: { ...UNCAPPED, ...sampling }, ...extra });
+}
+
+/** An edge configuration that leaves the mirroring caps at the filter's defaults. */
+export function defaultCapsEdgeConfig(sampling: Record<string, unknown>): string {
+  return JSON.stringify({ role: 'edge', collector: COLLECTOR, sampling });
 }
 
 /** A primary-role observer that exports each record at once: the simplest way to read a digest. */
@@ -52,11 +64,11 @@ export function publishMetrics(...plugins: Plugin[]): void {
   for (const plugin of plugins) plugin.tick();
 }
 
-/** Every finished export call's batch, in order, acknowledging each with 200. */
-export function drainBatches(host: ProxyWasmHost): DigestBatch[] {
-  const batches: DigestBatch[] = [];
+/** Every finished export call's batch, in order, as the collector reads it, acknowledging each with 200; throws on an invalid batch. */
+export function drainBatches(host: ProxyWasmHost): DecodedBatch[] {
+  const batches: DecodedBatch[] = [];
   for (const call of host.pendingHttpCalls()) {
-    batches.push(JSON.parse(call.bodyText()) as DigestBatch);
+    batches.push(decodeBatch(JSON.parse(call.bodyText())));
     host.respondHttpCall(call.token, { status: 200 });
   }
   return batches;
@@ -103,6 +115,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The filter's path spelling of one key: `.key`, or `["key"]` escaping only what JSON requires. */
 export function keySegment(key: string): string {
   if (IDENTIFIER.test(key)) return `.${key}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings must escape exactly U+0000..U+001F
   const escaped = key.replace(/["\\\u0000-\u001f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return `["${escaped}"]`;
 }

@@ -41,6 +41,7 @@ describe('the shipped manifests (envoy/istio/*.yaml)', () => {
     expect(inventory).toEqual([
       'envoy/istio/destinationrule.yaml#1 networking.istio.io/v1 DestinationRule shop/orders',
       'envoy/istio/envoyfilter-edge.yaml#1 networking.istio.io/v1alpha3 EnvoyFilter istio-system/shadowdiff-edge',
+      'envoy/istio/envoyfilter-identity.yaml#1 networking.istio.io/v1alpha3 EnvoyFilter istio-system/shadowdiff-identity',
       'envoy/istio/envoyfilter-shadow.yaml#1 networking.istio.io/v1alpha3 EnvoyFilter shop/shadowdiff-shadow',
       'envoy/istio/virtualservice-ingress.yaml#1 networking.istio.io/v1 VirtualService shop/orders-ingress',
       'envoy/istio/virtualservice-mesh.yaml#1 networking.istio.io/v1 VirtualService shop/orders',

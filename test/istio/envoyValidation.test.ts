@@ -1,4 +1,4 @@
-// The EnvoyFilter patches as Envoy 1.40 sees them: each inserted HTTP filter, in a minimal
+// The EnvoyFilter patches as Envoy 1.40 sees them: each inserted HTTP filter (or connection manager merge), in a minimal
 // bootstrap, passes `envoy --mode validate`, which parses the typed config (catching a misspelled
 // proto field such as the failure policy) and loads the built module with the embedded
 // configuration. Copies with either kind of mistake are rejected.
@@ -6,14 +6,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { validateConfigObject } from '../support/validateConfig.js';
 import { FILTER_WASM, filterWasmBytes } from './filterModule.js';
-import { httpFilterBootstrap } from './httpFilterBootstrap.js';
+import { connectionManagerMergeBootstrap, httpFilterBootstrap } from './httpFilterBootstrap.js';
 import { shippedResources } from './istioResources.js';
 import { isRecord } from './jsonValues.js';
 
 const patches = shippedResources('EnvoyFilter').flatMap((resource) =>
-  resource.spec.configPatches.map((configPatch, index): [string, unknown] => [
+  resource.spec.configPatches.map((configPatch, index): [string, unknown, string] => [
     `${resource.metadata.namespace}/${resource.metadata.name} configPatches[${index}]`,
     configPatch.patch.value,
+    configPatch.applyTo,
   ]),
 );
 
@@ -31,8 +32,9 @@ beforeAll(() => {
 });
 
 describe('Envoy 1.40 accepts the filters the EnvoyFilters insert', () => {
-  it.each(patches)('%s', async (_, patchValue) => {
-    const result = await validateConfigObject(httpFilterBootstrap(patchValue, FILTER_WASM));
+  it.each(patches)('%s', async (_, patchValue, applyTo) => {
+    const bootstrap = applyTo === 'NETWORK_FILTER' ? connectionManagerMergeBootstrap(patchValue) : httpFilterBootstrap(patchValue, FILTER_WASM);
+    const result = await validateConfigObject(bootstrap);
     expect(result.output).toContain('OK');
     expect(result.ok, result.output).toBe(true);
   });

@@ -3,17 +3,26 @@
 // those copies carry the marker the order service honours, and each role fails the way its README
 // says. The filter's behaviour comes from the built module in the host emulator.
 
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { separatorSpellings } from '../../envoy/headerSpellings.js';
+import { earlyHeaderRemoval, edgeWrittenHeaders, jwtAuthnFilter, VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
+import { DEMO_JWKS_FILE } from '../../examples/identity/demoIdentity.js';
+import { DEMO_ISSUER } from '../../examples/identity/jwt.js';
 import { SHADOW_MARKER_HEADER } from '../../examples/orders/orderRoutes.js';
 import { envoyFilterConfigs, wasmPluginConfig } from './embeddedFilterConfigs.js';
 import { startFilter } from './filterModule.js';
 import { shippedResources, type HttpRoute, type IstioResource } from './istioResources.js';
 import { isRecord } from './jsonValues.js';
+import { PROJECT_ROOT } from './manifests.js';
 
 const [destinationRule, ...otherRules] = shippedResources('DestinationRule');
 const virtualServices = shippedResources('VirtualService');
 const envoyFilters = shippedResources('EnvoyFilter');
 const wasmPlugins = shippedResources('WasmPlugin');
+/** The EnvoyFilters that load the shadowdiff module (envoyfilter-identity.yaml loads none). */
+const wasmEnvoyFilters = envoyFilters.filter((resource) => envoyFilterConfigs(resource).length > 0);
 
 function named<Spec>(resources: Array<IstioResource<Spec>>, name: string): IstioResource<Spec> {
   const found = resources.find((resource) => resource.metadata.name === name);
@@ -31,6 +40,7 @@ const ingress = named(virtualServices, 'orders-ingress');
 const mesh = named(virtualServices, 'orders');
 const [sampledRoute, defaultRoute, ...extraRoutes] = ingress.spec.http;
 const ORDERS_HOST = 'orders.shop.svc.cluster.local';
+const MARKER_SPELLINGS = separatorSpellings(SHADOW_MARKER_HEADER);
 const MOUNTED_MODULE = '/var/local/wasm/shadowdiff.wasm';
 
 function only<T>(items: readonly T[], what: string): T {
@@ -58,8 +68,25 @@ describe('routing', () => {
     expect(defaultRoute?.route).toEqual([{ destination: { host: ORDERS_HOST, subset: 'v1' } }]);
   });
 
-  it('at the ingress, both routes strip a client-sent shadow marker before it can reach v1', () => {
-    for (const route of ingress.spec.http) expect(route.headers?.request?.remove, route.name).toEqual([SHADOW_MARKER_HEADER]);
+  it('at the ingress, both routes strip a client-sent shadow marker, in every spelling, before it can reach v1', () => {
+    for (const route of ingress.spec.http) expect(route.headers?.request?.remove, route.name).toEqual(MARKER_SPELLINGS);
+  });
+
+  it('every route to v1, at the ingress and inside the mesh, removes the shadow marker in every spelling', () => {
+    const primaryRoutes = virtualServices.flatMap((service) =>
+      service.spec.http
+        .filter((route) => route.route.some(({ destination }) => destination.host === ORDERS_HOST && destination.subset === 'v1'))
+        .map((route) => ({ where: `${service.metadata.name}/${route.name ?? '?'}`, removed: route.headers?.request?.remove ?? [] })),
+    );
+    expect(primaryRoutes.map((route) => route.where)).toEqual(['orders-ingress/sampled', 'orders-ingress/not-sampled', 'orders/primary']);
+    for (const route of primaryRoutes) expect(route.removed, route.where).toEqual(expect.arrayContaining(MARKER_SPELLINGS));
+    // Envoy folds case: one lower-case name covers X-ShadowDiff-Shadow. `_` is another character to it.
+    expect(MARKER_SPELLINGS).toEqual([SHADOW_MARKER_HEADER, 'x-shadowdiff_shadow', 'x_shadowdiff-shadow', 'x_shadowdiff_shadow']);
+  });
+
+  it('inside the mesh, where no filter samples, the route removes every control header a caller could send', () => {
+    const remove = mesh.spec.http.map((route) => route.headers?.request?.remove);
+    expect(remove).toEqual([[...MARKER_SPELLINGS, ...['sampled', 'id', 'segment', 'reason'].map((name) => `x-shadowdiff-${name}`)]]);
   });
 
   it('inside the mesh everything goes to v1, so v2 only ever sees mirrored copies', () => {
@@ -94,8 +121,29 @@ describe('where each role of the filter runs', () => {
     expect(wasmPlugin.spec.match).toEqual([{ mode: 'SERVER' }]);
   });
 
-  it('every EnvoyFilter inserts the Wasm filter just before the router of the HTTP connection manager', () => {
-    for (const { spec, metadata } of envoyFilters) {
+  it('identity: on the same gateway, the jwt_authn and early header removal the shipped bootstrap runs, jwt_authn at the head of the chain', () => {
+    const identity = named(envoyFilters, 'shadowdiff-identity');
+    expect(identity.metadata.namespace).toBe('istio-system');
+    expect(identity.spec.workloadSelector?.labels).toEqual(edgeSelector);
+    const [jwt, early, ...rest] = identity.spec.configPatches;
+    expect(rest).toEqual([]);
+    const hcm = { name: 'envoy.filters.network.http_connection_manager' };
+    expect([jwt, early].map((patch) => [patch?.applyTo, patch?.match.context, patch?.patch.operation, patch?.match.listener?.filterChain?.filter])).toEqual([
+      ['HTTP_FILTER', 'GATEWAY', 'INSERT_FIRST', hcm],
+      ['NETWORK_FILTER', 'GATEWAY', 'MERGE', hcm],
+    ]);
+    // The same configs as the bootstrap's, with the demo's public keys inlined.
+    const jwtFilter = jwtAuthnFilter({ issuer: DEMO_ISSUER, jwks: { inline: readFileSync(join(PROJECT_ROOT, DEMO_JWKS_FILE), 'utf8') } });
+    const typedConfigOf = (value: unknown): unknown => (isRecord(value) ? value['typed_config'] : undefined);
+    expect(typedConfigOf(jwt?.patch.value)).toEqual(jwtFilter['typed_config']);
+    expect(typedConfigOf(early?.patch.value)).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      early_header_mutation_extensions: [earlyHeaderRemoval(edgeWrittenHeaders('x-shadowdiff-'))],
+    });
+  });
+
+  it('every shadowdiff EnvoyFilter inserts the Wasm filter just before the router of the HTTP connection manager', () => {
+    for (const { spec, metadata } of wasmEnvoyFilters) {
       const patch = only(spec.configPatches, `configPatch in ${metadata.name}`);
       expect(patch.applyTo).toBe('HTTP_FILTER');
       expect(patch.patch.operation).toBe('INSERT_BEFORE');
@@ -113,7 +161,7 @@ describe('where each role of the filter runs', () => {
       expect(spec.sha256, metadata.name).toBeUndefined();
       expect(spec.phase, metadata.name).toBe('STATS');
     }
-    for (const { spec, metadata } of envoyFilters) {
+    for (const { spec, metadata } of wasmEnvoyFilters) {
       const value = only(spec.configPatches, 'configPatch').patch.value;
       const typedConfig = isRecord(value) ? value['typed_config'] : undefined;
       const vmConfig = isRecord(typedConfig) && isRecord(typedConfig['config']) ? typedConfig['config']['vm_config'] : undefined;
@@ -151,7 +199,8 @@ describe('the filter, as configured by the manifests, meets the routes and the s
   it('the edge writes exactly the header the sampled route matches, for an employee', async () => {
     const { plugin } = await startFilter(edgeConfig?.configuration ?? '', edgeConfig?.rootId ?? '');
     const stream = plugin.newHttpStream();
-    stream.sendRequestHeaders(request({ 'x-user-id': 'emp-01', 'x-user-group': 'employee' }), true);
+    // As jwt_authn (envoyfilter-identity.yaml) writes them from an employee's verified token.
+    stream.sendRequestHeaders(request({ [VERIFIED_USER_ID_HEADER]: 'emp-01', [VERIFIED_USER_GROUP_HEADER]: 'employee' }), true);
     for (const [name, match] of Object.entries(sampledRoute?.match?.[0]?.headers ?? {})) {
       expect(stream.requestHeader(name), name).toBe(match.exact);
     }

@@ -8,7 +8,7 @@ import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headerValue } from '../support/headers.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { pathsOf, sendChecked, wideJsonService } from './checkedTraffic.js';
 import { envoyMemory, inMiB, MiB } from './envoyMemory.js';
 import { deepestQueuesDuring, lost, settledLedger } from './exportLedger.js';

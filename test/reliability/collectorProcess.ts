@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PROJECT_ROOT } from '../support/paths.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 export interface CollectorProcess {
   url: string;

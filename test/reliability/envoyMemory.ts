@@ -1,6 +1,6 @@
 // How much memory an Envoy process holds: its RSS (covers the V8 wasm heaps, which Envoy's
 // allocator does not see) and the allocator's own count from the admin /memory endpoint.
-import type { EnvoyInstance } from '../support/envoyProcess.js';
+import type { EnvoyInstance } from '../../devkit/envoyProcess.js';
 import { processRssBytes } from './collectorProcess.js';
 
 export interface EnvoyMemory {

@@ -1,7 +1,7 @@
 // The filter's export counters for one role, read from Envoy's /stats: where every digested
 // record went. Once nothing is in flight, digested = exported + dropped + still queued.
-import type { EnvoyInstance } from '../support/envoyProcess.js';
-import { waitUntil } from '../support/waitUntil.js';
+import type { EnvoyInstance } from '../../devkit/envoyProcess.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 export type Role = 'edge' | 'shadow';
 

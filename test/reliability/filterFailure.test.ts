@@ -8,7 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixture, FIXTURE_BUILD_TIMEOUT_MS } from '../emulator/fixtures/buildFixture.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headerValue } from '../support/headers.js';
-import { requireFilterWasm } from '../support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import { withFailurePolicy, withModule, withRemoteModule, type FailurePolicy } from './bootstrapEdits.js';

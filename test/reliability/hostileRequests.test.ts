@@ -12,7 +12,7 @@ import { startJoiningCollector, type JoiningCollector } from '../support/joining
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { everyRequestOnePair, reportOncePaired } from './joinedReport.js';
 import { FRAMING_HEADER_LINES, getWithHeaderLines, type RawAnswer } from './rawHeaderRequest.js';
 

@@ -1,7 +1,7 @@
 // The collector's report once a known number of requests has been joined, and the totals of a
 // run in which nothing was lost, duplicated, crossed or late.
 import type { Report } from '../../collector/types.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 /** Waits until the collector at `url` has resolved at least `requests` pairs, then returns its report. */
 export function reportOncePaired(url: string, requests: number, timeoutMs = 30_000): Promise<Report> {

@@ -3,13 +3,13 @@
 // would and sees what Envoy does with them.
 import { buildBootstrap } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
-import { startEnvoy, type EnvoyInstance } from '../support/envoyProcess.js';
+import { startEnvoy, type EnvoyInstance } from '../../devkit/envoyProcess.js';
 import { serveListenersFromFile } from '../support/fileLds.js';
-import { requireFilterWasm } from '../support/paths.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { startStubCollector } from '../support/stubCollector.js';
 import { testShadowConfig } from '../support/testFilterConfigs.js';
 import { startUpstream, type Upstream } from '../support/upstream.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 export interface LdsServedEnvoy {
   envoy: EnvoyInstance;

@@ -7,7 +7,7 @@ import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headerValue } from '../support/headers.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
-import { waitUntil } from '../support/waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 import { withShadowRouteTimeout } from './bootstrapEdits.js';
 import { pathsOf, sendChecked, wideJsonBody, wideJsonService } from './checkedTraffic.js';
 import { startFaultyEndpoint, type Fault, type FaultyEndpoint } from './faultyEndpoint.js';

@@ -1,5 +1,5 @@
 import { beforeEach } from 'vitest';
-import type { EnvoyInstance } from './envoyProcess.js';
+import type { EnvoyInstance } from '../../devkit/envoyProcess.js';
 
 /**
  * Prints the log of each Envoy that `envoys()` names when a test of the calling file fails: the

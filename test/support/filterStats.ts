@@ -2,7 +2,7 @@
 // and publishes them on its tick (export.flushIntervalMs) and with each export call, never per
 // request, so right after traffic /stats may still lag by up to one tick.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EnvoyInstance } from './envoyProcess.js';
+import type { EnvoyInstance } from '../../devkit/envoyProcess.js';
 
 const FILTER_STATS = 'wasmcustom.shadowdiff.';
 

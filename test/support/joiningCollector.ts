@@ -2,7 +2,7 @@
 // only (no store), on a free loopback port, sweeping often so that a short join window decides pairs
 // and missing legs within seconds.
 import { parseConfig } from '../../collector/config.js';
-import { startServer, type RunningServer } from '../../collector/server.js';
+import { startServer, type RunningServer } from '../../collector/http/server.js';
 import type { PairView, Report } from '../../collector/types.js';
 import type { Endpoint } from '../../envoy/bootstrap.js';
 

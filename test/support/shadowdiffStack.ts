@@ -1,7 +1,8 @@
 import { buildBootstrap, type Endpoint } from '../../envoy/bootstrap.js';
 import type { JsonObject } from '../../envoy/json.js';
-import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from './envoyProcess.js';
-import { requireFilterWasm } from './paths.js';
+import type { IdentityOptions } from '../../envoy/verifiedIdentity.js';
+import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from '../../devkit/envoyProcess.js';
+import { requireFilterWasm } from '../../devkit/paths.js';
 import { startStubCollector, type CollectorMode, type StubCollector } from './stubCollector.js';
 import { testShadowConfig } from './testFilterConfigs.js';
 import { startUpstream, type Upstream, type UpstreamHandler } from './upstream.js';
@@ -14,11 +15,17 @@ export interface StackOptions {
   collectorEndpoint?: Endpoint;
   /** Mirror to this server (e.g. one that misbehaves) instead of the shadow stub, which then receives nothing. */
   shadowEndpoint?: Endpoint;
+  /** Verify tokens at the edge, as the shipped bootstraps do (envoy/verifiedIdentity.ts). */
+  identity?: IdentityOptions;
   /** Changes the generated bootstrap before Envoy starts (e.g. a route timeout, a failure policy). */
   adjustBootstrap?: (bootstrap: JsonObject) => JsonObject;
   primaryHandler?: UpstreamHandler;
   shadowHandler?: UpstreamHandler;
   logLevel?: EnvoyLogLevel;
+  /** The edge role's module (default: the built filter). */
+  edgeWasm?: string;
+  /** The shadow role's module (default: the built filter); another module runs in its own VM. */
+  shadowWasm?: string;
 }
 
 /** One edge Envoy running the built filter, with its primary, shadow and collector stubs. */
@@ -41,13 +48,22 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let envoy: EnvoyInstance;
   try {
+    const built = await requireFilterWasm();
+    const edgePath = options.edgeWasm ?? built;
+    const shadowPath = options.shadowWasm ?? built;
     const bootstrap = buildBootstrap({
       edgePort: 0,
       adminPort: 0,
       primary: primary.endpoint,
       shadow: options.shadowEndpoint ?? shadow.endpoint,
       collector: options.collectorEndpoint ?? collector.endpoint,
-      wasm: { path: await requireFilterWasm(), edgeConfig: options.edgeConfig, shadowConfig: options.shadowConfig ?? testShadowConfig() },
+      wasm: {
+        path: edgePath,
+        ...(shadowPath === edgePath ? {} : { shadowPath }),
+        edgeConfig: options.edgeConfig,
+        shadowConfig: options.shadowConfig ?? testShadowConfig(),
+      },
+      ...(options.identity === undefined ? {} : { identity: options.identity }),
     });
     envoy = await startEnvoy(options.adjustBootstrap?.(bootstrap) ?? bootstrap, { logLevel: options.logLevel ?? 'info' });
   } catch (error) {

@@ -1,4 +1,4 @@
-import { COLLECTOR_CLUSTER } from '../../envoy/filterConfigs.js';
+import { COLLECTOR_CLUSTER, defaultEdgeFilterConfig } from '../../envoy/filterConfigs.js';
 import type { JsonObject } from '../../envoy/json.js';
 
 /**
@@ -8,8 +8,20 @@ import type { JsonObject } from '../../envoy/json.js';
 const testExport: JsonObject = { batchSize: 32, flushIntervalMs: 50 };
 const testCollector: JsonObject = { cluster: COLLECTOR_CLUSTER, timeoutMs: 500 };
 
+/**
+ * The suites that count every mirrored request send faster than the filter's default mirroring
+ * caps allow, so the caps are lifted unless `sampling` sets its own; test/reliability/forcedMirroring
+ * runs the shipped caps.
+ */
+const uncapped: JsonObject = { maxPerSecond: 0, segmentMaxPerSecond: 0 };
+
 export function testEdgeConfig(sampling: JsonObject): JsonObject {
-  return { role: 'edge', source: 'edge-test', collector: testCollector, sampling, export: testExport };
+  return { role: 'edge', source: 'edge-test', collector: testCollector, sampling: { ...uncapped, ...sampling }, export: testExport };
+}
+
+/** The shipped edge sampling (envoy/filterConfigs.ts), its caps at the filter's defaults, exporting as the tests do. */
+export function testShippedEdgeConfig(): JsonObject {
+  return { ...defaultEdgeFilterConfig(), source: 'edge-test', collector: testCollector, export: testExport };
 }
 
 export function testShadowConfig(): JsonObject {

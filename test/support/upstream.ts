@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'nod
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Endpoint } from '../../envoy/bootstrap.js';
-import { waitUntil } from './waitUntil.js';
+import { waitUntil } from '../../devkit/waitUntil.js';
 
 export interface RecordedRequest {
   method: string;
@@ -17,7 +17,7 @@ export interface StubResponse {
   headers?: Record<string, string>;
   body?: string | Buffer;
   /** Wait this long before sending the response headers. */
-  delayMs?: number;
+  delayMs?: number | undefined;
   /** Send the body in chunks of this many bytes with chunked transfer encoding (no content-length). */
   chunkBytes?: number;
 }

@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonObject } from '../../envoy/json.js';
-import { envoyBinary } from './envoyBinary.js';
-import { PROJECT_ROOT } from './paths.js';
+import { envoyBinary } from '../../devkit/findEnvoy.js';
+import { PROJECT_ROOT } from '../../devkit/paths.js';
 
 export interface ValidationResult {
   ok: boolean;
@@ -17,7 +17,8 @@ export interface ValidationResult {
  * relative paths in the shipped configs point.
  */
 export async function validateConfigFile(configPath: string): Promise<ValidationResult> {
-  const binary = await envoyBinary();
+  // Tests never install Envoy: a missing one fails them (`npm test`'s pretest provisions it).
+  const binary = await envoyBinary(false);
   return new Promise((resolve) => {
     execFile(
       binary,

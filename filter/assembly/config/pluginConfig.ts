@@ -16,6 +16,11 @@ export const enum MatchKind {
   Present,
 }
 
+// Mirroring is on by default for whoever matches a segment, and segment headers come from the
+// request: without a default cap, a flood that matches a 100% segment would be mirrored in full.
+export const DEFAULT_SEGMENT_MAX_PER_SECOND: u32 = 50;
+export const DEFAULT_FILTER_MAX_PER_SECOND: u32 = 100;
+
 export class SegmentRule {
   name: string = "";
   header: string = "";
@@ -25,15 +30,20 @@ export class SegmentRule {
   pathPrefix: string = "";
   /** Share mirrored, in basis points (0..10000). */
   percentBp: u32 = 0;
-  /** 0: no cap. */
-  maxPerSecond: u32 = 0;
+  /** Mirrored requests per second; 0: no cap. Unset: `sampling.segmentMaxPerSecond`. */
+  maxPerSecond: u32 = DEFAULT_SEGMENT_MAX_PER_SECOND;
 }
+
 
 export class SamplingOptions {
   keyHeader: string = "x-user-id";
   salt: string = "";
   defaultPercentBp: u32 = 0;
   segments: Array<SegmentRule> = new Array<SegmentRule>();
+  /** Cap of every segment without its own `maxPerSecond`, and of the default percentage; 0: none. */
+  segmentMaxPerSecond: u32 = DEFAULT_SEGMENT_MAX_PER_SECOND;
+  /** Cap of all mirrored requests of this filter together (one Envoy); 0: none. */
+  maxPerSecond: u32 = DEFAULT_FILTER_MAX_PER_SECOND;
 }
 
 export class DigestOptions {
@@ -56,6 +66,8 @@ export class CollectorOptions {
   path: string = "/v1/batches";
   token: string = "";
   timeoutMs: u32 = 2000;
+  /** Wire format of export batches: 2 (path table), or 1 for collectors not upgraded yet. */
+  wireVersion: i32 = 2;
 }
 
 export class PluginConfig {
@@ -69,6 +81,8 @@ export class PluginConfig {
   digest: DigestOptions = new DigestOptions();
   export: ExportOptions = new ExportOptions();
 }
+
+const MAX_RATE_CAP: f64 = 1000000000;
 
 export class ConfigResult {
   constructor(public config: PluginConfig | null, public error: string) {}
@@ -211,7 +225,7 @@ class ConfigReader {
   }
 
   private collector(value: JsonValue, options: CollectorOptions): void {
-    if (!this.object(value, "collector", ["cluster", "authority", "path", "token", "timeoutMs"])) return;
+    if (!this.object(value, "collector", ["cluster", "authority", "path", "token", "timeoutMs", "wireVersion"])) return;
     const cluster = value.get("cluster");
     if (cluster === null) {
       this.fail("collector.cluster", "is required");
@@ -237,16 +251,29 @@ class ConfigReader {
     }
     const timeout = value.get("timeoutMs");
     if (timeout !== null) options.timeoutMs = <u32>this.integer(timeout, "collector.timeoutMs", 1, 60000);
+    const wireVersion = value.get("wireVersion");
+    if (wireVersion !== null) {
+      if (wireVersion.kind != JsonKind.Number || (wireVersion.number != 1 && wireVersion.number != 2)) {
+        this.fail("collector.wireVersion", "must be 1 or 2 (1 only for collectors that do not accept version 2 yet)");
+      } else {
+        options.wireVersion = <i32>wireVersion.number;
+      }
+    }
   }
 
   private sampling(value: JsonValue, options: SamplingOptions): void {
-    if (!this.object(value, "sampling", ["keyHeader", "salt", "defaultPercent", "segments"])) return;
+    if (!this.object(value, "sampling", ["keyHeader", "salt", "defaultPercent", "segments", "segmentMaxPerSecond", "maxPerSecond"])) return;
     const keyHeader = value.get("keyHeader");
     if (keyHeader !== null) options.keyHeader = this.headerName(keyHeader, "sampling.keyHeader", false);
     const salt = value.get("salt");
     if (salt !== null) options.salt = this.string(salt, "sampling.salt", 64);
     const defaultPercent = value.get("defaultPercent");
     if (defaultPercent !== null) options.defaultPercentBp = this.percent(defaultPercent, "sampling.defaultPercent");
+    const filterCap = value.get("maxPerSecond");
+    if (filterCap !== null) options.maxPerSecond = <u32>this.integer(filterCap, "sampling.maxPerSecond", 0, MAX_RATE_CAP);
+    // Read before the segments: it is the cap of those that set none.
+    const segmentCap = value.get("segmentMaxPerSecond");
+    if (segmentCap !== null) options.segmentMaxPerSecond = <u32>this.integer(segmentCap, "sampling.segmentMaxPerSecond", 0, MAX_RATE_CAP);
     const segments = value.get("segments");
     if (segments === null) return;
     if (segments.kind != JsonKind.Array) {
@@ -258,7 +285,7 @@ class ConfigReader {
       return;
     }
     for (let i = 0; i < segments.items.length && this.error.length == 0; i++) {
-      const rule = this.segment(unchecked(segments.items[i]), "sampling.segments[" + i.toString() + "]");
+      const rule = this.segment(unchecked(segments.items[i]), "sampling.segments[" + i.toString() + "]", options.segmentMaxPerSecond);
       for (let j = 0; j < options.segments.length; j++) {
         if (unchecked(options.segments[j]).name == rule.name) this.fail("sampling.segments[" + i.toString() + "].name", "duplicate segment name " + quoted(rule.name));
       }
@@ -266,8 +293,9 @@ class ConfigReader {
     }
   }
 
-  private segment(value: JsonValue, path: string): SegmentRule {
+  private segment(value: JsonValue, path: string, defaultCap: u32): SegmentRule {
     const rule = new SegmentRule();
+    rule.maxPerSecond = defaultCap;
     if (!this.object(value, path, ["name", "header", "exact", "prefix", "present", "pathPrefix", "percent", "maxPerSecond"])) return rule;
     const name = value.get("name");
     if (name === null) {
@@ -319,7 +347,7 @@ class ConfigReader {
     if (percent === null) this.fail(path + ".percent", "is required");
     else rule.percentBp = this.percent(percent, path + ".percent");
     const cap = value.get("maxPerSecond");
-    if (cap !== null) rule.maxPerSecond = <u32>this.integer(cap, path + ".maxPerSecond", 0, 1000000000);
+    if (cap !== null) rule.maxPerSecond = <u32>this.integer(cap, path + ".maxPerSecond", 0, MAX_RATE_CAP);
     return rule;
   }
 

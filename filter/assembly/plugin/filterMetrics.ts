@@ -16,6 +16,7 @@ export class FilterMetrics {
   private pending: StaticArray<i64> = new StaticArray<i64>(0);
 
   readonly notSampled: i32;
+  readonly filterRateLimited: i32;
   readonly spoofedHeadersRemoved: i32;
   readonly tagged: i32;
   readonly untagged: i32;
@@ -36,6 +37,7 @@ export class FilterMetrics {
   constructor(role: string, segments: Array<SegmentRule>) {
     const prefix = "shadowdiff." + role + ".";
     this.notSampled = this.define(MetricKind.Counter, prefix + "not_sampled");
+    this.filterRateLimited = this.define(MetricKind.Counter, prefix + "filter_rate_limited");
     this.spoofedHeadersRemoved = this.define(MetricKind.Counter, prefix + "spoofed_headers_removed");
     this.tagged = this.define(MetricKind.Counter, prefix + "tagged");
     this.untagged = this.define(MetricKind.Counter, prefix + "untagged");

@@ -7,6 +7,7 @@ import { PluginConfig, Role, parsePluginConfig } from "../config/pluginConfig";
 import { FNV_OFFSET, fnvBytes, mix64 } from "../lib/fnv";
 import { ByteWriter } from "../lib/byteWriter";
 import { RecordQueue } from "../outbox/recordQueue";
+import { EncodedRecord } from "../outbox/recordEncoder";
 import { Sampler } from "../sampling/segmentSampler";
 import { ControlHeaders } from "./controlHeaders";
 import { FilterMetrics } from "./filterMetrics";
@@ -91,7 +92,7 @@ export class ShadowdiffRoot {
     return String.UTF8.decodeUnsafe(out.dataStart, out.length);
   }
 
-  enqueue(record: ArrayBuffer): void {
+  enqueue(record: EncodedRecord): void {
     const queue = this.queue;
     const metrics = this.metrics;
     if (queue === null || metrics === null) return;

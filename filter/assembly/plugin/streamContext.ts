@@ -7,10 +7,12 @@ import { HeaderPairsView } from "../host/headerPairsView";
 import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
+import { wireHash } from "../outbox/batchEncoder";
 import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../outbox/recordEncoder";
 import { takeSlot } from "../sampling/rateCap";
 import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, SampleDecision, Sampler } from "../sampling/segmentSampler";
 import { ControlHeaders } from "./controlHeaders";
+import { FilterMetrics } from "./filterMetrics";
 import { ShadowdiffRoot } from "./rootContext";
 
 // Reused by every request of the worker (a VM runs one callback at a time): deciding
@@ -69,8 +71,9 @@ export class ShadowdiffStream {
     info.path = withoutQuery(headers.valueOr(PATH, "/"));
     info.authority = withoutSuffix(headers.valueOr(AUTHORITY, ""), config.shadowHostSuffix);
     info.startUnixMs = this.startNanos / 1000000;
+    info.wireVersion = config.collector.wireVersion;
     this.info = info;
-    this.digest = new ResponseDigest(config.digest);
+    this.digest = new ResponseDigest(config.digest, wireHash(info.wireVersion));
   }
 
   responseHeaders(endOfStream: bool): void {
@@ -125,8 +128,8 @@ export class ShadowdiffStream {
 /**
  * Strips client-supplied control headers, decides, and tags a sampled request. Not sampled:
  * the one read of the request headers, plus a removal per spoofed header name. Sampled: that
- * read, one clock reading, and one write of the whole map (spoofed headers out, control
- * headers in).
+ * read, one clock reading, the rate caps' shared-data read and write each, and one write of the
+ * whole map (spoofed headers out, control headers in).
  */
 function atEdge(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): ShadowdiffStream | null {
   const headers = requestHeaders;
@@ -149,23 +152,15 @@ function atEdge(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): Sha
     id = mintId(root, headers, now);
   }
   sampler.decide(headers, keyEntry, id, decision);
-  if (decision.sampled && decision.ruleIndex >= 0) {
-    const rule = unchecked(config.sampling.segments[decision.ruleIndex]);
-    if (rule.maxPerSecond > 0) {
-      if (now == 0) now = nowNanos();
-      if (!takeSlot(sampler.rateKey(decision.ruleIndex), rule.maxPerSecond, <u32>(now / 1000000000))) {
-        metrics.add(metrics.segmentMetric(metrics.rateLimited, decision.ruleIndex));
-        decision.sampled = false;
-      }
-    }
-  }
+  if (decision.sampled) now = takeMirrorSlot(sampler, metrics, now);
   if (!decision.sampled) {
     metrics.add(metrics.notSampled);
     if (spoofed) removeControlHeaders(control, headers);
     return null;
   }
-  if (now == 0) {
-    now = nowNanos();
+  // The rate caps may have read the clock already; the id is minted once the request is sampled.
+  if (id.length == 0) {
+    if (now == 0) now = nowNanos();
     id = mintId(root, headers, now);
   }
   metrics.add(metrics.segmentMetric(metrics.sampled, decision.ruleIndex));
@@ -173,6 +168,28 @@ function atEdge(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): Sha
   const stream = new ShadowdiffStream(contextId, root);
   stream.observe(config, now, LEG_PRIMARY, id, decision.segment, decision.reason);
   return stream;
+}
+
+/**
+ * Takes the sampled request's slot in its segment's budget, then in the filter's; refused by
+ * either, the request is not sampled after all. The segment's budget first: a flood in one
+ * segment then uses up only its own share of the filter's budget, and the other segments keep
+ * theirs. `now`: the clock reading so far, 0 for none yet; returns it, read if a cap needed it.
+ */
+function takeMirrorSlot(sampler: Sampler, metrics: FilterMetrics, now: u64): u64 {
+  const segmentCap = sampler.segmentCap(decision.ruleIndex);
+  const filterCap = sampler.options.maxPerSecond;
+  if (segmentCap == 0 && filterCap == 0) return now;
+  if (now == 0) now = nowNanos();
+  const second = <u32>(now / 1000000000);
+  if (segmentCap > 0 && !takeSlot(sampler.rateKey(decision.ruleIndex), segmentCap, second)) {
+    metrics.add(metrics.segmentMetric(metrics.rateLimited, decision.ruleIndex));
+    decision.sampled = false;
+  } else if (filterCap > 0 && !takeSlot(sampler.filterRateKey, filterCap, second)) {
+    metrics.add(metrics.filterRateLimited);
+    decision.sampled = false;
+  }
+  return now;
 }
 
 function mintId(root: ShadowdiffRoot, headers: HeaderPairsView, now: u64): string {

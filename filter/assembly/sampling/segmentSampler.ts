@@ -36,6 +36,11 @@ function bucketOf(salted: u64, keyPtr: usize, keyLength: usize): u32 {
   return <u32>(mix64(fnvBytes(salted, keyPtr, keyLength)) % BUCKETS);
 }
 
+/** A segment's shared-data key for its rate cap (rateCap.ts), per plugin source. */
+function segmentRateKey(source: string, segment: string): string {
+  return "shadowdiff.rate." + source + "." + segment;
+}
+
 /** A segment rule in UTF-8. */
 class CompiledRule {
   /** The segment's name, as the segment control header's value. */
@@ -49,7 +54,7 @@ class CompiledRule {
 
   constructor(readonly rule: SegmentRule, source: string) {
     this.name = String.UTF8.encode(rule.name);
-    this.rateKey = "shadowdiff.rate." + source + "." + rule.name;
+    this.rateKey = segmentRateKey(source, rule.name);
     this.header = String.UTF8.encode(rule.header);
     for (let i = 0; i < rule.exact.length; i++) this.exact.push(String.UTF8.encode(unchecked(rule.exact[i])));
     this.prefix = String.UTF8.encode(rule.prefix);
@@ -88,9 +93,14 @@ export class Sampler {
   private rules: Array<CompiledRule> = new Array<CompiledRule>();
   private keyHeader: ArrayBuffer;
   private salted: u64;
+  private defaultRateKey: string;
+  /** The shared-data key of the cap on all mirrored requests of this filter (`sampling.maxPerSecond`). */
+  readonly filterRateKey: string;
 
   constructor(readonly options: SamplingOptions, source: string) {
     for (let i = 0; i < options.segments.length; i++) this.rules.push(new CompiledRule(unchecked(options.segments[i]), source));
+    this.defaultRateKey = segmentRateKey(source, DEFAULT_SEGMENT);
+    this.filterRateKey = "shadowdiff.filter_rate." + source;
     this.keyHeader = String.UTF8.encode(options.keyHeader);
     this.salted = saltHash(options.salt);
   }
@@ -101,8 +111,16 @@ export class Sampler {
     return this.rules[ruleIndex].name;
   }
 
+  /** The shared-data key of a decision's segment cap (-1: the default percentage's). */
   rateKey(ruleIndex: i32): string {
+    if (ruleIndex < 0) return this.defaultRateKey;
     return this.rules[ruleIndex].rateKey;
+  }
+
+  /** Mirrored requests per second a decision's segment may have (-1: the default percentage); 0: no cap. */
+  segmentCap(ruleIndex: i32): u32 {
+    if (ruleIndex < 0) return this.options.segmentMaxPerSecond;
+    return this.rules[ruleIndex].rule.maxPerSecond;
   }
 
   /**

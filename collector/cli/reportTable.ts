@@ -1,0 +1,185 @@
+// Renders the report and pair views as plain-text tables for the CLI. Pure: data in, text out.
+
+import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
+import { BUDGET_PARTS } from '../budget/byteBudget.js';
+import type { PairView, Report, RouteReport } from '../report/reportSchema.js';
+
+const KIND_LABELS = {
+  status_class: 'status class',
+  status: 'status',
+  completion: 'completion',
+  header: 'header',
+  body: 'body',
+  field: 'field',
+} as const satisfies Record<DivergenceKind, string>;
+
+type Align = 'left' | 'right';
+
+export function table(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[] = []): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, i) => (align[i] === 'right' ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), ...rows.map(line)].join('\n');
+}
+
+function percent(value: number | null, digits = 1): string {
+  return value === null ? '-' : `${(value * 100).toFixed(digits)}%`;
+}
+
+function signedMs(value: number | null): string {
+  if (value === null) return '-';
+  return `${value >= 0 ? '+' : ''}${value.toFixed(1)}ms`;
+}
+
+function ms(value: number | null): string {
+  return value === null ? '-' : `${value.toFixed(1)}ms`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)}MiB`;
+}
+
+function budgetDrops(report: Report): string {
+  const parts = BUDGET_PARTS.filter((part) => report.budget[part].evictions + report.budget[part].refusals > 0).map(
+    (part) => `${part} ${report.budget[part].evictions} evicted, ${report.budget[part].refusals} refused`,
+  );
+  return parts.length === 0 ? '' : `  (over budget: ${parts.join('; ')})`;
+}
+
+function fallbackSummary(reasons: Record<FallbackReason, number>): string {
+  const parts = FALLBACK_REASONS.filter((reason) => reasons[reason] > 0).map((reason) => `${reason} ${reasons[reason]}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
+
+export function renderReport(report: Report, source: string): string {
+  const t = report.totals;
+  const c = t.coverage;
+  const out: string[] = [
+    `shadowdiff report  ${source}  ${new Date(report.generatedAtUnixMs).toISOString()}  window ${report.windowMs / 1000}s`,
+    `records   primary ${t.records.primary}  shadow ${t.records.shadow}  duplicates ${t.duplicates}  late ${t.late}  rejected ${t.rejectedRecords}  pending ${t.pending}`,
+    `coverage  pairs ${c.pairs}  shadow missing ${c.shadowMissing}  primary missing ${c.primaryMissing}  evicted ${c.evicted}  shadow coverage ${percent(c.shadowCoverage)}`,
+    `outcome   match ${t.matched}  diverged ${t.diverged}  routes ${report.routesTracked}${report.routeEvictions > 0 ? `  (${report.routeEvictions} lighter routes folded into "other")` : ''}`,
+    `memory    ${BUDGET_PARTS.map((part) => `${part} ${mib(report.budget[part].usedBytes)}/${mib(report.budget[part].limitBytes)}`).join('  ')}${budgetDrops(report)}`,
+  ];
+  if (t.late > 0) out.push(`note      ${t.late} legs arrived after their join window closed; consider a larger join.windowMs`);
+  if (report.routes.length === 0) {
+    out.push('', 'no pairs yet');
+    return out.join('\n');
+  }
+  out.push(
+    '',
+    table(
+      ['ROUTE', 'PAIRS', 'DIVERGED', 'RATE', '95% CI', 'STATUS CLASS', 'ERRORS P→S', 'P50 P→S', 'P99 Δ', 'SHADOW MISSING', 'PRIMARY MISSING'],
+      report.routes.map((r) => [
+        r.route,
+        String(r.pairs),
+        String(r.diverged),
+        percent(r.divergenceRate),
+        r.divergenceCi95 === null ? '-' : `${percent(r.divergenceCi95.low)}–${percent(r.divergenceCi95.high)}`,
+        String(r.kinds.status_class),
+        `${percent(r.errors.primary.rate)}→${percent(r.errors.shadow.rate)}`,
+        `${ms(r.latencyMs.primary.p50)}→${ms(r.latencyMs.shadow.p50)}`,
+        signedMs(r.latencyMs.delta.p99),
+        String(r.coverage.shadowMissing),
+        String(r.coverage.primaryMissing),
+      ]),
+      ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ),
+  );
+  for (const route of report.routes) out.push(...renderRouteDetail(route));
+  return out.join('\n');
+}
+
+function renderRouteDetail(route: RouteReport): string[] {
+  if (route.diverged === 0 && route.fields.length === 0) return [];
+  const out = [
+    '',
+    `${route.route}`,
+    `  kinds: ${DIVERGENCE_KINDS.map((kind) => `${KIND_LABELS[kind]} ${route.kinds[kind]}`).join(', ')}`,
+    `  errors: shadow only ${route.errors.shadowOnly}, primary only ${route.errors.primaryOnly}; rate delta ${percent(route.errors.rateDelta, 2)}`,
+    `  fields compared in ${route.structurallyCompared} pairs; body hash decided ${route.bodyFallback.pairs}${fallbackSummary(route.bodyFallback.reasons)}`,
+  ];
+  if (route.countError > 0) out.push(`  approximate: tracked after up to ${route.countError} requests of routes it replaced; those are counted in "other"`);
+  if (route.fieldsEvicted > 0) out.push(`  ${route.fieldsEvicted} lighter fields gave up their place (report.maxFieldsPerRoute or budget.talliesBytes); PAIRS shown as "n (+≤e)" may have missed up to e pairs before the field was tracked`);
+  if (route.fields.length > 0) {
+    out.push(
+      indent(
+        table(
+          ['FIELD', 'PAIRS', 'RATE', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES', 'NOTE'],
+          route.fields.map((f) => [
+            f.path,
+            f.countError > 0 ? `${f.divergentPairs} (+≤${f.countError})` : String(f.divergentPairs),
+            percent(f.rate),
+            String(f.changed),
+            String(f.missingInShadow),
+            String(f.extraInShadow),
+            f.examples.join(' '),
+            f.likelyNoise ? `likely noise: ${f.noiseReason ?? ''}; ignore with ${f.suggestedIgnore ?? f.path}` : '',
+          ]),
+          ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
+        ),
+      ),
+    );
+  }
+  if (route.headers.length > 0) {
+    out.push(
+      indent(
+        table(
+          ['HEADER', 'PAIRS', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES'],
+          route.headers.map((h) => [h.name, String(h.divergentPairs), String(h.changed), String(h.missingInShadow), String(h.extraInShadow), h.examples.join(' ')]),
+          ['left', 'right', 'right', 'right', 'right', 'left'],
+        ),
+      ),
+    );
+  }
+  return out;
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}
+
+export function renderPair(view: PairView): string {
+  const out = [`pair ${view.id}  ${view.state}${view.route === null ? '' : `  ${view.route}`}`];
+  const legs = [view.primary, view.shadow];
+  out.push(
+    '',
+    table(
+      ['LEG', 'STATUS', 'COMPLETE', 'BYTES', 'FIRST BYTE', 'LAST BYTE', 'JSON', 'FIELDS', 'BODY HASH'],
+      legs.map((leg, i) =>
+        leg === null
+          ? [i === 0 ? 'primary' : 'shadow', '(not received)', '', '', '', '', '', '', '']
+          : [
+              leg.leg,
+              String(leg.status),
+              String(leg.complete),
+              String(leg.respBytes),
+              ms(leg.firstByteUs / 1000),
+              ms(leg.lastByteUs / 1000),
+              leg.json,
+              `${Object.keys(leg.fields).length}${leg.fieldsTruncated ? ' (truncated)' : ''}`,
+              leg.bodyHash,
+            ],
+      ),
+    ),
+  );
+  const diff = view.diff;
+  if (diff === null) return out.join('\n');
+  out.push(
+    '',
+    `${diff.diverged ? `DIVERGED: ${diff.kinds.join(', ')}` : 'MATCH'}  (decided by ${diff.basis === 'fields' ? 'the structural digest' : `the body hash: ${diff.fallback ?? ''}`}` +
+      `; ignored ${diff.ignoredFields} field and ${diff.ignoredHeaders} header differences)`,
+  );
+  const rows = [
+    ...diff.headers.map((h) => [`header ${h.name}`, h.change, h.primary ?? '-', h.shadow ?? '-']),
+    ...diff.fields.map((f) => [f.path, f.change, f.primary ?? '-', f.shadow ?? '-']),
+  ];
+  if (rows.length > 0) out.push('', table(['WHAT', 'CHANGE', 'PRIMARY', 'SHADOW'], rows));
+  return out.join('\n');
+}

@@ -1,0 +1,57 @@
+// What a comparison can find, each enumeration defined once as a constant list (the types derive
+// from it), and the diff of one pair as a schema (it is part of the pair response).
+
+import { Type, type Static } from '@sinclair/typebox';
+import { literalEnum } from '../schema/literalEnum.js';
+
+/** Why a pair differs. `status_class` (2xx vs 5xx) is kept apart from `status` (200 vs 201). */
+export const DIVERGENCE_KINDS = ['status_class', 'status', 'completion', 'header', 'body', 'field'] as const;
+export type DivergenceKind = (typeof DIVERGENCE_KINDS)[number];
+
+/** Why the whole-body hash decided a pair instead of the structural digest. */
+/**
+ * `hash_algorithm_differs`: the legs were hashed with different algorithms (filters of two releases
+ * during a rollout), so no hash compares and status, completion, body size and JSON verdict decide.
+ */
+export const FALLBACK_REASONS = ['json_none', 'json_malformed', 'json_state_differs', 'fields_truncated', 'no_fields', 'hash_algorithm_differs'] as const;
+export type FallbackReason = (typeof FALLBACK_REASONS)[number];
+
+export const DIFF_CHANGES = ['changed', 'missing_in_shadow', 'extra_in_shadow'] as const;
+export type DiffChange = (typeof DIFF_CHANGES)[number];
+
+/** `fields`: the structural digest decided; `body`: the whole-body hash decided (see fallback). */
+export const COMPARISON_BASES = ['fields', 'body'] as const;
+
+const hashOrNull = Type.Union([Type.String(), Type.Null()]);
+
+export const FieldDiffSchema = Type.Object(
+  { path: Type.String(), change: literalEnum(DIFF_CHANGES), primary: hashOrNull, shadow: hashOrNull },
+  { additionalProperties: false },
+);
+export type FieldDiff = Static<typeof FieldDiffSchema>;
+
+export const HeaderDiffSchema = Type.Object(
+  { name: Type.String(), change: literalEnum(DIFF_CHANGES), primary: hashOrNull, shadow: hashOrNull },
+  { additionalProperties: false },
+);
+export type HeaderDiff = Static<typeof HeaderDiffSchema>;
+
+export const PairDiffSchema = Type.Object(
+  {
+    diverged: Type.Boolean(),
+    kinds: Type.Array(literalEnum(DIVERGENCE_KINDS)),
+    basis: literalEnum(COMPARISON_BASES),
+    fallback: Type.Union([literalEnum(FALLBACK_REASONS), Type.Null()]),
+    status: Type.Object({ primary: Type.Integer(), shadow: Type.Integer() }, { additionalProperties: false }),
+    statusClassChanged: Type.Boolean(),
+    completionChanged: Type.Boolean(),
+    bodyHashDiffers: Type.Boolean(),
+    headers: Type.Array(HeaderDiffSchema),
+    fields: Type.Array(FieldDiffSchema),
+    /** Differences that ignore rules removed, so an operator can tell "equal" from "equal after ignoring". */
+    ignoredHeaders: Type.Integer({ minimum: 0 }),
+    ignoredFields: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type PairDiff = Static<typeof PairDiffSchema>;

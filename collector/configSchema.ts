@@ -1,0 +1,108 @@
+// The configuration's schema, defined once: ajv validates with it (filling in the defaults) and
+// the CollectorConfig type is derived from it (Static<>), so the two cannot drift apart.
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { literalEnum } from './schema/literalEnum.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const HEADER_NAME_OR_STAR = "^(\\*|[a-z0-9!#$%&'+.^_`|~-]{1,128})$";
+
+// Printable ASCII like the filter's collector.token; inner spaces allowed, none at the ends.
+const TOKEN_PATTERN = '^([!-~]([ -~]*[!-~])?)?$';
+
+const stringList = <T extends TSchema>(items: T, maxItems: number) => Type.Array(items, { maxItems, default: [] });
+
+/** A section: unknown fields refused, absent means all defaults. */
+const section = <P extends Parameters<typeof Type.Object>[0]>(properties: P) => Type.Object(properties, { additionalProperties: false, default: {} });
+
+const routeIgnoreProperties = {
+  fields: stringList(Type.String(), 1000),
+  headers: stringList(Type.String(), 1000),
+};
+const RouteIgnoreSchema = Type.Object(routeIgnoreProperties, { additionalProperties: false });
+
+export const CONFIG_SCHEMA = Type.Object(
+  {
+    listen: section({
+      host: Type.String({ minLength: 1, maxLength: 255, default: '127.0.0.1' }),
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
+      /**
+       * Listening beyond loopback without both tokens serves batches, reports, metrics and pairs
+       * (paths, authorities, request ids) to anyone who can reach the port, so it is refused unless
+       * this says it is intended; it is then warned about at start-up.
+       */
+      allowUnauthenticatedExposure: Type.Boolean({ default: false }),
+    }),
+    /** Bearer token required on POST /v1/batches; empty means no authentication. */
+    token: Type.String({ maxLength: 256, pattern: TOKEN_PATTERN, default: '' }),
+    /** Bearer token required on the read endpoints (report, pairs, metrics); empty means open. A second token, so that whoever may read reports need not be able to feed batches, and back. */
+    reportToken: Type.String({ maxLength: 256, pattern: TOKEN_PATTERN, default: '' }),
+    /** Where what the collector learned survives restarts; `path: ""` keeps it in memory only. */
+    store: section({
+      // Relative paths resolve against the working directory.
+      path: Type.String({ maxLength: 4096, default: '.shadowdiff/collector.sqlite' }),
+      snapshotIntervalMs: Type.Integer({ minimum: 100, maximum: 3600000, default: 5000 }),
+    }),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 268435456, default: 8388608 }),
+    join: section({
+      windowMs: Type.Integer({ minimum: 100, maximum: 3600000, default: 30000 }),
+      maxPending: Type.Integer({ minimum: 1, maximum: 10000000, default: 100000 }),
+      /** How long a resolved correlation id is remembered to drop re-deliveries and spot late legs. */
+      rememberMs: Type.Integer({ minimum: 0, maximum: 86400000, default: 60000 }),
+      maxRemembered: Type.Integer({ minimum: 0, maximum: 10000000, default: 200000 }),
+      sweepIntervalMs: Type.Integer({ minimum: 10, maximum: 60000, default: 1000 }),
+    }),
+    routes: section({
+      max: Type.Integer({ minimum: 1, maximum: 10000, default: 200 }),
+      templates: stringList(Type.String({ minLength: 1, maxLength: 2048 }), 1000),
+    }),
+    compare: section({
+      headers: Type.Array(
+        // `*` alone: every header the filter digested.
+        Type.String({ pattern: HEADER_NAME_OR_STAR }),
+        // etag is left out: it changes whenever the body does, or per instance.
+        { maxItems: 64, uniqueItems: true, default: ['content-type', 'content-encoding', 'cache-control', 'location', 'vary'] },
+      ),
+      /** id-like map keys in field paths collapse to [{key}] (numeric, UUID, 16+ hex, like route segments, or one of keyPatterns) */
+      collapseKeys: Type.Boolean({ default: true }),
+      /** regular expressions (whole key) for more id-like keys; the default catches `sku-123`, `user_42`, `order:9` */
+      keyPatterns: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100, default: ['^[A-Za-z][A-Za-z0-9]*[-_:][0-9]+$'] }),
+    }),
+    /**
+     * Byte budgets (estimated heap bytes) for what the collector keeps; together with the caps in
+     * entries they bound its memory. The defaults (96 + 64 + 64 MiB) leave room in a 512 MiB
+     * container for the batch being parsed, V8 and Node itself.
+     */
+    budget: section({
+      /** legs waiting in the join window; the oldest are evicted (counted as evicted) */
+      pendingBytes: Type.Integer({ minimum: 65536, maximum: 68719476736, default: 100663296 }),
+      /** retained pairs for GET /v1/pairs/:id; the oldest non-diverged go first */
+      pairsBytes: Type.Integer({ minimum: 65536, maximum: 68719476736, default: 67108864 }),
+      /** route, field and header tallies; the lightest entries give up their place */
+      talliesBytes: Type.Integer({ minimum: 65536, maximum: 68719476736, default: 67108864 }),
+    }),
+    ignore: section({
+      ...routeIgnoreProperties,
+      /** key: a route as the report names it (`GET /orders/{id}`) or a path template for every method (`/orders/{id}`) */
+      routes: Type.Unsafe<Record<string, RouteIgnoreConfig>>({ type: 'object', additionalProperties: RouteIgnoreSchema, maxProperties: 10000, default: {} }),
+    }),
+    report: section({
+      topK: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+      examplesPerField: Type.Integer({ minimum: 0, maximum: 20, default: 3 }),
+      maxFieldsPerRoute: Type.Integer({ minimum: 1, maximum: 10000, default: 512 }),
+      noiseThreshold: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9 }),
+      noiseMinPairs: Type.Integer({ minimum: 1, default: 20 }),
+    }),
+    pairs: section({
+      keepDiverged: Type.Integer({ minimum: 0, maximum: 1000000, default: 2000 }),
+      keepOther: Type.Integer({ minimum: 0, maximum: 1000000, default: 500 }),
+    }),
+    logLevel: literalEnum(LOG_LEVELS, { default: 'info' }),
+  },
+  { additionalProperties: false },
+);
+
+export type CollectorConfig = Static<typeof CONFIG_SCHEMA>;
+export type IgnoreConfig = CollectorConfig['ignore'];
+export type RouteIgnoreConfig = Static<typeof RouteIgnoreSchema>;

@@ -1,0 +1,130 @@
+// buildApp(): the collector as a Fastify instance, without listening (server.ts listens). Tests
+// drive it with fastify.inject and an injected clock.
+
+import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
+import { WireValidator } from '../ingest/wireValidator.js';
+import { CORRELATION_ID } from '../ingest/wireSchema.js';
+import { Pipeline } from '../pipeline.js';
+import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
+import { INGEST_PATH, registerIngestRoute } from './ingestRoute.js';
+import { CollectorMetrics } from '../metrics/collectorMetrics.js';
+import { registerOpsRoutes } from './opsRoutes.js';
+import { registerReportRoutes } from './reportRoutes.js';
+import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import type { Clock, CollectorConfig } from '../types.js';
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** The longest a request may take from its first byte to its last, in ms. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+
+export interface BuildAppOptions {
+  config: CollectorConfig;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  /** process_* / nodejs_* metrics; default on */
+  defaultMetrics?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** ingest → join → compare → score; the server reloads its ignore rules on SIGHUP and snapshots it */
+    pipeline: Pipeline;
+    /** the collector's own registry; the server counts a snapshot it had to set aside */
+    metrics: CollectorMetrics;
+  }
+}
+
+export function buildApp(options: BuildAppOptions): FastifyInstance {
+  const { config } = options;
+  const validator = new WireValidator();
+  const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics);
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    // Fastify turns Node's request timeout off; a body still arriving after this is a dead or
+    // hostile peer: the filter itself gives up after collector.timeoutMs, at most 60 s.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    // Fastify's default (100) would refuse valid correlation ids of 101-128 characters.
+    routerOptions: { maxParamLength: CORRELATION_ID.maxLength },
+    // Router errors (bad URL encoding, over-long parameters) skip the error handler; same catalogue here.
+    frameworkErrors: (error, _request, reply) => sendError(reply, toCollectorError(error)),
+    // The hot path must not log twice per batch; errors are logged by the error handler.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Query strings need coercion ("10" -> 10) but unknown parameters must be refused, not dropped.
+    ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+  });
+  app.decorate('pipeline', pipeline);
+  app.decorate('metrics', metrics);
+  // Fastify parses text/plain by default; batches are JSON only, anything else is a 415.
+  app.removeContentTypeParser('text/plain');
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  // The only timer: closes expired join windows even when no batch arrives.
+  const sweep = setInterval(() => pipeline.tick(), config.join.sweepIntervalMs);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  app.setErrorHandler((error: FastifyError | CollectorError, request, reply) => {
+    const collectorError = toCollectorError(error);
+    if (collectorError.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
+    if (request.routeOptions.url === INGEST_PATH) {
+      metrics.reject(collectorError.code);
+      // A client hanging up is its own business, not the collector's problem.
+      const level = collectorError.code === 'CLIENT_ABORTED' ? 'info' : 'warn';
+      request.log[level]({ code: collectorError.code }, collectorError.message);
+    }
+    if (collectorError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
+    sendError(reply, collectorError);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)),
+  );
+
+  registerIngestRoute(app, { pipeline, validator, metrics, token: config.token });
+  registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
+  registerOpsRoutes(app, { pipeline, metrics, isClosing: () => closing, reportToken: config.reportToken });
+  return app;
+}
+
+function sendError(reply: FastifyReply, error: CollectorError): void {
+  void reply.status(error.status).send(errorBody(error.code, error.message, error.details));
+}
+
+/** Maps Fastify's own errors (parsing, limits, schema validation) onto the catalogue. */
+function toCollectorError(error: FastifyError | CollectorError): CollectorError {
+  if (error instanceof CollectorError) return error;
+  if (error.validation !== undefined) {
+    const context = error.validationContext ?? 'request';
+    const details: ErrorDetail[] = [];
+    for (const item of error.validation) {
+      const located = locateSchemaError(item as Parameters<typeof locateSchemaError>[0]);
+      if (located !== null) details.push({ field: formatFieldPath([context, ...located.path]), message: located.message });
+    }
+    const first = details[0];
+    return new CollectorError('QUERY_INVALID', first === undefined ? error.message : `${first.field}: ${first.message}`, details);
+  }
+  // Node's IncomingMessage fails the body with ECONNRESET ("aborted") when the client closes mid-body.
+  if (error.code === 'ECONNRESET') return new CollectorError('CLIENT_ABORTED', ERRORS.CLIENT_ABORTED.summary);
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' || error.code === 'FST_ERR_BAD_URL') {
+    return new CollectorError('QUERY_INVALID', 'a path parameter is too long or badly encoded', [{ field: 'params', message: 'too long or badly encoded' }]);
+  }
+  const byFastifyCode: Partial<Record<string, ErrorCode>> = {
+    FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+    FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+    FST_ERR_CTP_EMPTY_JSON_BODY: 'MALFORMED_JSON',
+    FST_ERR_CTP_INVALID_JSON_BODY: 'MALFORMED_JSON',
+    FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'MALFORMED_JSON',
+  };
+  const code = byFastifyCode[error.code] ?? (error instanceof SyntaxError && error.statusCode === 400 ? 'MALFORMED_JSON' : undefined);
+  if (code !== undefined) {
+    const limit = code === 'BODY_TOO_LARGE' ? ' (bodyLimitBytes)' : '';
+    return new CollectorError(code, `${ERRORS[code].summary}: ${error.message}${limit}`);
+  }
+  return new CollectorError('INTERNAL', ERRORS.INTERNAL.summary);
+}

@@ -1,0 +1,65 @@
+// POST /v1/batches: authenticate, validate against the wire schema, feed the pipeline.
+//
+// Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
+// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
+
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { IngestResponseSchema, type IngestResponse } from '../ingest/ingestResponseSchema.js';
+import type { WireValidator } from '../ingest/wireValidator.js';
+import { requireBearerToken } from './bearerAuth.js';
+import type { Pipeline } from '../pipeline.js';
+import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
+import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
+
+/** The path the filter posts to by default (its `collector.path`). */
+export const INGEST_PATH = '/v1/batches';
+
+export function registerIngestRoute(
+  app: FastifyInstance,
+  deps: { pipeline: Pipeline; validator: WireValidator; metrics: CollectorMetrics; token: string },
+): void {
+  app.post(
+    INGEST_PATH,
+    { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding], schema: { response: { 200: IngestResponseSchema } } },
+    async (request): Promise<IngestResponse> => {
+      const verdict = deps.validator.check(request.body);
+      if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
+        deps.metrics.batch('rejected');
+        deps.pipeline.countRejected(verdict.received);
+        const details = [...verdict.batchErrors, ...verdict.recordErrors];
+        throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
+      }
+      const summary = deps.pipeline.ingest(verdict.records);
+      if (verdict.version !== null) deps.metrics.wireRecords(verdict.version, verdict.records.length);
+      deps.pipeline.countRejected(verdict.rejectedRecords);
+      deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
+      return {
+        ...summary,
+        rejectedRecords: verdict.rejectedRecords,
+        rejected: verdict.recordErrors.slice(0, MAX_ERROR_DETAILS),
+      };
+    },
+  );
+}
+
+/**
+ * The filter never compresses batches, and Fastify would read a compressed body as plain text and
+ * call it malformed JSON; say what is actually wrong instead.
+ */
+async function refuseContentEncoding(request: FastifyRequest): Promise<void> {
+  const encoding = request.headers['content-encoding']?.trim().toLowerCase();
+  if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
+    throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${JSON.stringify(encoding)} is not supported: send the batch uncompressed`, [
+      { field: 'headers.content-encoding', message: 'must be absent or identity' },
+    ]);
+  }
+}
+
+function summarize(details: readonly ErrorDetail[]): string {
+  const first = details[0];
+  if (first === undefined) return 'no records';
+  const record = first.index === undefined ? '' : `records[${first.index}]`;
+  const where = first.field.startsWith('(') ? record || first.field : record === '' ? first.field : `${record}.${first.field}`;
+  const more = details.length > 1 ? ` (and ${details.length - 1} more)` : '';
+  return `${where}: ${first.message}${more}`;
+}

@@ -1,0 +1,199 @@
+// Runs the collector: refuses to start where it would be exposed without its tokens or cannot
+// listen or store (a StartupError naming the setting), restores what it learned before from the store, listens, snapshots to the
+// store periodically, reloads ignore rules on SIGHUP, shuts down gracefully on SIGTERM/SIGINT
+// (readiness goes 503, the listener stops accepting, in-flight batches drain, then the final
+// snapshot is written; timers are cleared by the app's onClose hook).
+
+import { lookup } from 'node:dns/promises';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { exposureVerdict, type ExposureVerdict } from './exposure.js';
+import { addressUrl, describeListening } from './listenAddresses.js';
+import { firstLine, StartupError, systemErrorCode } from './startupError.js';
+import { loadConfig, type ConfigSources } from '../config.js';
+import { SnapshotStore } from '../store/snapshotStore.js';
+import type { CollectorConfig } from '../types.js';
+
+/** How long in-flight requests may take to drain before the process exits anyway. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+export interface RunningServer {
+  app: FastifyInstance;
+  /** the first bound address, e.g. http://127.0.0.1:8090 or http://0.0.0.0:8090 */
+  url: string;
+  /** every bound address (`localhost` binds 127.0.0.1 and ::1) */
+  addresses: string[];
+  /** Stops accepting, drains and releases everything; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** where the config came from, so SIGHUP can read it again */
+  sources?: ConfigSources;
+  /** SIGTERM/SIGINT/SIGHUP handling; off for embedded use and tests */
+  handleSignals?: boolean;
+}
+
+/** Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it. */
+export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
+  const app = buildApp({ config, logger: { level: config.logLevel } });
+  let store: SnapshotStore | null;
+  let exposure: ExposureVerdict;
+  let bound: AddressInfo[];
+  try {
+    exposure = exposureVerdict(await resolveHost(config.listen.host), config);
+    if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
+    store = await openStore(config.store.path, app);
+    bound = await listen(app, config.listen);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  const addresses = bound.map(({ address, port }) => addressUrl(address, port));
+  const url = addresses[0] ?? '';
+  app.log.info(
+    {
+      window_ms: config.join.windowMs,
+      auth: config.token === '' ? 'none' : 'bearer',
+      report_auth: config.reportToken === '' ? 'none' : 'bearer',
+      store: store?.path ?? 'memory only',
+    },
+    `shadowdiff collector listening on ${describeListening(bound)}, batches at POST /v1/batches`,
+  );
+  if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
+
+  let savedAtChange = app.pipeline.changeCount;
+  const save = (): void => {
+    if (store === null || app.pipeline.changeCount === savedAtChange) return;
+    const change = app.pipeline.changeCount;
+    store.save(app.pipeline.snapshot());
+    savedAtChange = change;
+  };
+  const snapshots = setInterval(() => {
+    try {
+      save();
+    } catch (error) {
+      // Keep serving: the next interval tries again, and the last good file is still in place.
+      app.log.error({ err: error }, 'snapshot not saved');
+    }
+  }, config.store.snapshotIntervalMs);
+  snapshots.unref();
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      removeSignalHandlers();
+      clearInterval(snapshots);
+      // app.close() returns once in-flight batches are answered, so the final snapshot has them.
+      await app.close();
+      save();
+    })();
+    return closing;
+  };
+
+  const shutdown = (signal: NodeJS.Signals): void => {
+    app.log.info(`${signal}: draining and shutting down`);
+    const forced = setTimeout(() => {
+      app.log.error(`requests still running after ${DRAIN_TIMEOUT_MS} ms; exiting anyway`);
+      process.exit(1);
+    }, DRAIN_TIMEOUT_MS);
+    forced.unref();
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+
+  const reload = (): void => {
+    try {
+      const fresh = loadConfig(options.sources);
+      app.pipeline.setIgnoreRules(fresh.ignore);
+      app.log.info('SIGHUP: ignore rules reloaded (other settings take effect on restart)');
+    } catch (error) {
+      app.log.error(`SIGHUP: configuration not reloaded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  function removeSignalHandlers(): void {
+    process.off('SIGTERM', shutdown);
+    process.off('SIGINT', shutdown);
+    process.off('SIGHUP', reload);
+  }
+
+  if (options.handleSignals === true) {
+    process.on('SIGTERM', shutdown);
+    process.on('SIGINT', shutdown);
+    process.on('SIGHUP', reload);
+  }
+  return { app, url, addresses, close };
+}
+
+async function resolveHost(host: string): Promise<string[]> {
+  try {
+    return (await lookup(host, { all: true })).map((entry) => entry.address);
+  } catch (error) {
+    throw unresolvable(host, systemErrorCode(error) ?? firstLine(error));
+  }
+}
+
+function unresolvable(host: string, why: string): StartupError {
+  return new StartupError('listen.host', `${JSON.stringify(host)} does not resolve to an address (${why})`);
+}
+
+async function listen(app: FastifyInstance, { host, port }: CollectorConfig['listen']): Promise<AddressInfo[]> {
+  try {
+    // Fastify logs a line per interface address a wildcard covers; said as that, so it is not
+    // mistaken for where the socket is bound (the start-up line below says that).
+    await app.listen({ host, port, listenTextResolver: (address) => `answers on ${address}` });
+  } catch (error) {
+    throw listenFailure(error, host, port);
+  }
+  return app.addresses().filter((address): address is AddressInfo => typeof address !== 'string');
+}
+
+function listenFailure(error: unknown, host: string, port: number): StartupError {
+  const code = systemErrorCode(error);
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartupError('listen.port', `port ${port} is already in use on ${host} (EADDRINUSE)`);
+    case 'EACCES':
+      return new StartupError('listen.port', `not allowed to listen on port ${port} of ${host} (EACCES; ports below 1024 need privileges)`);
+    case 'EADDRNOTAVAIL':
+      return new StartupError('listen.host', `${host} is not an address of this machine (EADDRNOTAVAIL)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return unresolvable(host, code);
+    default:
+      return new StartupError('listen', `cannot listen on ${host} port ${port}: ${firstLine(error)}`);
+  }
+}
+
+/** Opens the store and restores what it holds; any failure is the store path's (missing parent, not a directory, not writable). */
+async function openStore(path: string, app: FastifyInstance): Promise<SnapshotStore | null> {
+  if (path === '') return null;
+  try {
+    const store = await SnapshotStore.open(path);
+    restoreFrom(store, app);
+    return store;
+  } catch (error) {
+    throw new StartupError('store.path', `cannot use ${JSON.stringify(path)} as the store: ${firstLine(error)}`);
+  }
+}
+
+function restoreFrom(store: SnapshotStore, app: FastifyInstance): void {
+  const loaded = store.load();
+  if (loaded.kind === 'unreadable') {
+    app.metrics.snapshotSetAside();
+    app.log.error(`store ${store.path} is not a readable snapshot (${loaded.reason}); moved to ${loaded.movedTo}, starting empty`);
+  } else if (loaded.kind === 'restored') {
+    app.pipeline.restore(loaded.snapshot);
+    // Saved at once: the lost legs are counted now, and a second restart must not count them again.
+    store.save(app.pipeline.snapshot());
+    const lost = loaded.snapshot.pending.length;
+    app.log.info({ lost_pending_legs: lost }, `restored the report and pairs saved at ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()} from ${store.path}`);
+  }
+}

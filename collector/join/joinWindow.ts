@@ -1,0 +1,200 @@
+// Joins the two legs of a request by correlation id, in either order, within a window.
+//
+// Cost per record is O(1) amortized: a Map lookup, and expiry pops from the front of
+// insertion-ordered maps (arrival order is deadline order, because the window is fixed), so nothing
+// ever scans history (InsertionOrderedMap says why a plain Map's front is not O(1)).
+// No per-entry timers exist; whoever owns the window calls expire() (on ingest and on a sweep).
+// Both calls return what happened (a JoinEvent, the windows that closed); nothing calls back.
+//
+// Pending legs are bounded twice: `maxPending` entries and the pending byte budget (estimated
+// bytes of the records held). Past either, the oldest pending legs are evicted; a single record
+// larger than the whole budget is evicted at once instead of pushing everything else out.
+//
+// Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
+// once and a leg arriving after its partner's window closed is reported as late rather than
+// opening a new entry that would later be miscounted as a second missing leg.
+
+import { InsertionOrderedMap } from './insertionOrderedMap.js';
+import type { ByteBudget } from '../budget/byteBudget.js';
+import { pendingLegBytes } from '../budget/sizeEstimates.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { MissingOutcome } from './outcomes.js';
+
+/** What offering one record did. */
+export type JoinEvent =
+  /** The first leg of its id: it waits for its partner. `evicted`: pending legs dropped unpaired, oldest first, because a cap or the byte budget was reached (it can be this record, when it alone exceeds the budget). */
+  | { kind: 'waiting'; evicted: readonly IngestedRecord[] }
+  | { kind: 'paired'; primary: IngestedRecord; shadow: IngestedRecord }
+  /** The same (id, leg) was seen before: dropped, the first copy is the one judged. */
+  | { kind: 'duplicate' }
+  /** The other leg of this id was already resolved as missing or evicted. */
+  | { kind: 'late' };
+
+/** A window that closed with one leg only. */
+export interface ClosedWindow {
+  record: IngestedRecord;
+  outcome: MissingOutcome;
+}
+
+// The events without data are shared, so the hot path allocates nothing for them.
+const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: Object.freeze([]) });
+const DUPLICATE: JoinEvent = Object.freeze({ kind: 'duplicate' });
+const LATE: JoinEvent = Object.freeze({ kind: 'late' });
+const NOTHING_CLOSED: readonly ClosedWindow[] = Object.freeze([]);
+
+export interface JoinWindowOptions {
+  windowMs: number;
+  maxPending: number;
+  rememberMs: number;
+  maxRemembered: number;
+}
+
+const PRIMARY = 1;
+const SHADOW = 2;
+
+interface JoinEntry {
+  primary: IngestedRecord | null;
+  shadow: IngestedRecord | null;
+  /** bit set of legs seen: PRIMARY | SHADOW */
+  legs: number;
+  /** pending: when the window closes; remembered: when the tombstone is forgotten */
+  deadline: number;
+  /** estimated bytes taken from the pending budget while pending */
+  bytes: number;
+}
+
+export interface PendingLegs {
+  primary: IngestedRecord | null;
+  shadow: IngestedRecord | null;
+}
+
+export class JoinWindow {
+  private readonly pending = new InsertionOrderedMap<JoinEntry>();
+  private readonly remembered = new InsertionOrderedMap<JoinEntry>();
+
+  constructor(
+    private readonly options: JoinWindowOptions,
+    private readonly budget: ByteBudget,
+  ) {}
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  get rememberedCount(): number {
+    return this.remembered.size;
+  }
+
+  offer(record: IngestedRecord, now: number): JoinEvent {
+    const bit = record.leg === 'primary' ? PRIMARY : SHADOW;
+    const resolved = this.remembered.get(record.id);
+    if (resolved !== undefined) {
+      if ((resolved.legs & bit) !== 0) return DUPLICATE;
+      resolved.legs |= bit;
+      return LATE;
+    }
+    const entry = this.pending.get(record.id);
+    if (entry === undefined) {
+      const bytes = pendingLegBytes(record);
+      const created: JoinEntry = {
+        primary: bit === PRIMARY ? record : null,
+        shadow: bit === SHADOW ? record : null,
+        legs: bit,
+        deadline: now + this.options.windowMs,
+        bytes: 0,
+      };
+      if (bytes > this.budget.limitBytes) {
+        this.budget.refusals++;
+        this.remember(record.id, created, now);
+        return { kind: 'waiting', evicted: [record] };
+      }
+      this.pending.set(record.id, created);
+      created.bytes = bytes;
+      this.budget.take(bytes);
+      if (this.pending.size <= this.options.maxPending && !this.budget.over) return WAITING;
+      const evicted: IngestedRecord[] = [];
+      while (this.pending.size > this.options.maxPending || this.budget.over) {
+        if (this.pending.size <= this.options.maxPending) this.budget.evictions++;
+        const oldest = this.evictOldest(now);
+        if (oldest === null) break;
+        evicted.push(oldest);
+      }
+      return { kind: 'waiting', evicted };
+    }
+    if ((entry.legs & bit) !== 0) return DUPLICATE;
+    this.pending.delete(record.id);
+    this.budget.release(entry.bytes);
+    const primary = bit === PRIMARY ? record : entry.primary;
+    const shadow = bit === SHADOW ? record : entry.shadow;
+    entry.legs |= bit;
+    this.remember(record.id, entry, now);
+    // Both legs are known here: one was pending, the other is this record.
+    return { kind: 'paired', primary: primary ?? record, shadow: shadow ?? record };
+  }
+
+  /** Closes every window that ended at or before `now`; returns them, oldest first. */
+  expire(now: number): readonly ClosedWindow[] {
+    let closed = NOTHING_CLOSED as ClosedWindow[];
+    for (let oldest = this.pending.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.pending.oldest()) {
+      const [id, entry] = oldest;
+      this.pending.delete(id);
+      this.budget.release(entry.bytes);
+      const primary = entry.primary;
+      const shadow = entry.shadow;
+      this.remember(id, entry, now);
+      if (closed === NOTHING_CLOSED) closed = [];
+      if (primary !== null) closed.push({ record: primary, outcome: 'shadow_missing' });
+      else if (shadow !== null) closed.push({ record: shadow, outcome: 'primary_missing' });
+    }
+    for (let oldest = this.remembered.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.remembered.oldest()) {
+      this.remembered.delete(oldest[0]);
+    }
+    return closed;
+  }
+
+  /** The legs waiting for a partner, for pair lookups; undefined when `id` is not pending. */
+  pendingLegs(id: string): PendingLegs | undefined {
+    return this.pending.get(id);
+  }
+
+  /** Pending ids with the legs seen (bit set): what a restart loses, kept only as tombstones. */
+  pendingTombstones(): Array<[string, number]> {
+    const tombstones: Array<[string, number]> = [];
+    for (const [id, entry] of this.pending.entries()) tombstones.push([id, entry.legs]);
+    return tombstones;
+  }
+
+  /**
+   * Remembers ids whose pending legs a restart lost, so that their partners, arriving after the
+   * restart, count as late instead of opening a new entry that would be miscounted as missing.
+   */
+  restoreTombstones(tombstones: ReadonlyArray<readonly [string, number]>, now: number): void {
+    // A partner can arrive up to a whole window after its first leg, whatever rememberMs says.
+    const deadline = now + Math.max(this.options.rememberMs, this.options.windowMs);
+    for (const [id, legs] of tombstones) {
+      const entry: JoinEntry = { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: 0, bytes: 0 };
+      this.remember(id, entry, now);
+      entry.deadline = deadline;
+    }
+  }
+
+  private evictOldest(now: number): IngestedRecord | null {
+    const oldest = this.pending.shift();
+    if (oldest === undefined) return null;
+    const [id, entry] = oldest;
+    const record = entry.primary ?? entry.shadow;
+    this.budget.release(entry.bytes);
+    this.remember(id, entry, now);
+    return record;
+  }
+
+  /** Turns the entry into a tombstone: records are released, only the legs seen are kept. */
+  private remember(id: string, entry: JoinEntry, now: number): void {
+    entry.primary = null;
+    entry.shadow = null;
+    entry.bytes = 0;
+    entry.deadline = now + this.options.rememberMs;
+    this.remembered.set(id, entry);
+    if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
+  }
+}

@@ -1,0 +1,13 @@
+// How a correlation id ends up, each enumeration defined once as a constant list.
+
+/** A joined request, as counted per route. */
+export const PAIR_OUTCOMES = ['match', 'diverged', 'shadow_missing', 'primary_missing'] as const;
+export type PairOutcome = (typeof PAIR_OUTCOMES)[number];
+
+/** A window that closed with one leg only. */
+export const MISSING_OUTCOMES = ['shadow_missing', 'primary_missing'] as const satisfies readonly PairOutcome[];
+export type MissingOutcome = (typeof MISSING_OUTCOMES)[number];
+
+/** Where a correlation id stands, as `GET /v1/pairs/:id` tells it. */
+export const PAIR_STATES = ['pending', 'paired', ...MISSING_OUTCOMES, 'evicted'] as const;
+export type PairState = (typeof PAIR_STATES)[number];

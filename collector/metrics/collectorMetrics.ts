@@ -1,0 +1,355 @@
+// Prometheus metrics on the collector's own registry (never prom-client's global one). Counters
+// derive from the pipeline's outcomes (resolved(), recordReceived()…); gauges are set from a
+// reading the pipeline returns at scrape time (render()), so nothing here reaches back into it.
+// Label cardinality is bounded: `route` is one of the scoreboard's tracked routes (at most
+// routes.max, plus `other`; a route that gives up its place loses its series, forgetRoute),
+// `field` appears only for each route's top-K fields, every other label has a fixed value set. Per-route children are cached
+// so the hot path does not rebuild label keys.
+
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ErrorCode } from '../http/errors.js';
+import type { Resolution } from '../score/resolution.js';
+import { WIRE_VERSIONS, type WireVersion } from '../ingest/wireValidator.js';
+import type { RouteCounts } from '../score/scoreboard.js';
+import { OTHER_ROUTE } from '../compare/routeTemplate.js';
+import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason, type PairDiff } from '../compare/divergence.js';
+import { BUDGET_PARTS, type BudgetPart, type BudgetReading } from '../budget/byteBudget.js';
+import { LEGS, type Leg } from '../ingest/wireSchema.js';
+import { PAIR_OUTCOMES, type PairOutcome } from '../join/outcomes.js';
+import { wilson } from '../score/wilson.js';
+
+/** What the gauges show, as the pipeline reads it at scrape time. */
+export interface MetricsReading {
+  pendingJoins: number;
+  routesTracked: number;
+  /** routes that gave up their place and were folded into `other`, since the first start */
+  routeEvictions: number;
+  budget: Record<BudgetPart, BudgetReading>;
+  routes: ReadonlyArray<{ route: string; pairs: number; diverged: number; topFields: ReadonlyArray<{ path: string; divergentPairs: number }> }>;
+}
+
+export const BATCH_RESULTS = ['accepted', 'partial', 'rejected'] as const;
+export type BatchResult = (typeof BATCH_RESULTS)[number];
+
+const LATENCY_BUCKETS_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+interface RouteSeries {
+  outcomes: Record<PairOutcome, Counter.Internal>;
+  kinds: Record<DivergenceKind, Counter.Internal>;
+  fallback: Record<FallbackReason, Counter.Internal>;
+  latency: Record<Leg, Histogram.Internal<'route' | 'leg'>>;
+}
+
+function bind<K extends string, V>(keys: readonly K[], make: (key: K) => V): Record<K, V> {
+  const out = {} as Record<K, V>;
+  for (const key of keys) out[key] = make(key);
+  return out;
+}
+
+/** A counter child that exists from the start, so rate() sees its first increment. */
+function zeroed(child: Counter.Internal): Counter.Internal {
+  child.inc(0);
+  return child;
+}
+
+function perLeg(counter: Counter<'leg'>): Record<Leg, Counter.Internal> {
+  return bind(LEGS, (leg) => zeroed(counter.labels({ leg })));
+}
+
+export interface MetricsOptions {
+  /** process_* and nodejs_* metrics; on in production, optional so tests stay light */
+  defaultMetrics: boolean;
+}
+
+export class CollectorMetrics {
+  readonly registry = new Registry();
+  private readonly perRoute = new Map<string, RouteSeries>();
+
+  private readonly batches: Counter<'result'>;
+  private readonly rejects: Counter<'code'>;
+  private readonly recordsReceived: Record<Leg, Counter.Internal>;
+  private readonly recordsRejected: Counter;
+  private readonly wireRecordsReceived: Record<WireVersion, Counter.Internal>;
+  private readonly recordsDuplicate: Record<Leg, Counter.Internal>;
+  private readonly recordsLate: Record<Leg, Counter.Internal>;
+  private readonly pairs: Counter<'route' | 'outcome'>;
+  private readonly divergences: Counter<'route' | 'kind'>;
+  private readonly bodyFallback: Counter<'route' | 'reason'>;
+  private readonly latency: Histogram<'route' | 'leg'>;
+  private readonly evictions: Counter;
+  private readonly routeEvictions: Counter;
+  private readonly budgetBytes: Gauge<'part'>;
+  private readonly budgetLimitBytes: Gauge<'part'>;
+  private readonly budgetEvictions: Counter<'part'>;
+  private readonly budgetRefusals: Counter<'part'>;
+  private readonly snapshotsSetAside: Counter;
+  private readonly pendingJoins: Gauge;
+  private readonly routes: Gauge;
+  private readonly divergenceRatio: Gauge<'route'>;
+  private readonly divergenceUpperBound: Gauge<'route'>;
+  private readonly fieldDivergentPairs: Gauge<'route' | 'field'>;
+
+  constructor(options: MetricsOptions) {
+    const registers = [this.registry];
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry });
+
+    this.batches = new Counter({
+      name: 'shadowdiff_collector_batches_total',
+      help: 'Digest batches received, by result: accepted (all records), partial (some records rejected), rejected (none).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.rejects = new Counter({
+      name: 'shadowdiff_collector_rejects_total',
+      help: 'Ingest requests refused, by error code.',
+      labelNames: ['code'],
+      registers,
+    });
+    this.recordsReceived = perLeg(
+      new Counter({
+        name: 'shadowdiff_collector_records_received_total',
+        help: 'Valid digest records received, by leg (duplicates included).',
+        labelNames: ['leg'],
+        registers,
+      }),
+    );
+    const wireRecords = new Counter({
+      name: 'shadowdiff_collector_wire_records_total',
+      help: 'Valid digest records received, by the wire format version of their batch (1 or 2): how far a filter rollout has got.',
+      labelNames: ['version'],
+      registers,
+    });
+    this.wireRecordsReceived = Object.fromEntries(WIRE_VERSIONS.map((version) => [version, zeroed(wireRecords.labels({ version: String(version) }))])) as Record<
+      WireVersion,
+      Counter.Internal
+    >;
+    this.recordsRejected = new Counter({
+      name: 'shadowdiff_collector_records_rejected_total',
+      help: 'Digest records rejected by wire-format validation.',
+      registers,
+    });
+    this.recordsDuplicate = perLeg(
+      new Counter({
+        name: 'shadowdiff_collector_records_duplicate_total',
+        help: 'Records dropped because the same correlation id and leg was already received.',
+        labelNames: ['leg'],
+        registers,
+      }),
+    );
+    this.recordsLate = perLeg(
+      new Counter({
+        name: 'shadowdiff_collector_records_late_total',
+        help: 'Records whose partner leg had already been resolved as missing or evicted (arrived after the join window).',
+        labelNames: ['leg'],
+        registers,
+      }),
+    );
+    this.pairs = new Counter({
+      name: 'shadowdiff_collector_pairs_total',
+      help: 'Joined requests by route and outcome: match, diverged, shadow_missing, primary_missing.',
+      labelNames: ['route', 'outcome'],
+      registers,
+    });
+    this.divergences = new Counter({
+      name: 'shadowdiff_collector_divergences_total',
+      help: 'Diverged pairs by route and kind (status_class, status, completion, header, body, field); a pair can count under several kinds.',
+      labelNames: ['route', 'kind'],
+      registers,
+    });
+    this.bodyFallback = new Counter({
+      name: 'shadowdiff_collector_body_fallback_total',
+      help: 'Pairs decided by the whole-body hash instead of the structural digest, by route and reason.',
+      labelNames: ['route', 'reason'],
+      registers,
+    });
+    this.latency = new Histogram({
+      name: 'shadowdiff_collector_response_latency_seconds',
+      help: 'Time from request headers to the last response byte of paired legs, by route and leg.',
+      labelNames: ['route', 'leg'],
+      buckets: LATENCY_BUCKETS_SECONDS,
+      registers,
+    });
+    this.evictions = new Counter({
+      name: 'shadowdiff_collector_join_evictions_total',
+      help: 'Unpaired legs dropped because join.maxPending was reached (oldest first).',
+      registers,
+    });
+    this.routeEvictions = new Counter({
+      name: 'shadowdiff_collector_route_evictions_total',
+      help: 'Routes that gave up their place in the route table (routes.max or the tallies budget) to a heavier one; their counts were folded into `other`.',
+      registers,
+    });
+    this.budgetBytes = new Gauge({
+      name: 'shadowdiff_collector_budget_bytes',
+      help: 'Estimated heap bytes held, by part: pending (join window legs), pairs (retained pairs), tallies (routes, fields, headers).',
+      labelNames: ['part'],
+      registers,
+    });
+    this.budgetLimitBytes = new Gauge({
+      name: 'shadowdiff_collector_budget_limit_bytes',
+      help: 'The configured byte budget of each part (budget.*Bytes).',
+      labelNames: ['part'],
+      registers,
+    });
+    this.budgetEvictions = new Counter({
+      name: 'shadowdiff_collector_budget_evictions_total',
+      help: 'Entries evicted to keep a part within its byte budget: pending legs (also counted as evicted), retained pairs, routes or fields.',
+      labelNames: ['part'],
+      registers,
+    });
+    this.budgetRefusals = new Counter({
+      name: 'shadowdiff_collector_budget_refusals_total',
+      help: 'Entries never kept because alone they did not fit the budget (a pending leg larger than the whole budget is also counted as evicted).',
+      labelNames: ['part'],
+      registers,
+    });
+    this.snapshotsSetAside = new Counter({
+      name: 'shadowdiff_collector_snapshots_set_aside_total',
+      help: 'Snapshots found unreadable or not matching their schema at start-up, moved aside instead of restored.',
+      registers,
+    });
+    this.pendingJoins = new Gauge({
+      name: 'shadowdiff_collector_pending_joins',
+      help: 'Legs waiting for their partner inside the join window.',
+      registers,
+    });
+    this.routes = new Gauge({
+      name: 'shadowdiff_collector_routes',
+      help: 'Routes tracked apart (at most routes.max; `other` not counted).',
+      registers,
+    });
+    this.divergenceRatio = new Gauge({
+      name: 'shadowdiff_collector_divergence_ratio',
+      help: 'Diverged pairs / pairs, per route, since start. A rollout gate.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.divergenceUpperBound = new Gauge({
+      name: 'shadowdiff_collector_divergence_ratio_upper_bound',
+      help: 'Upper end of the 95% Wilson interval of the divergence ratio, per route: gate on this to require enough evidence.',
+      labelNames: ['route'],
+      registers,
+    });
+    this.fieldDivergentPairs = new Gauge({
+      name: 'shadowdiff_collector_field_divergent_pairs',
+      help: 'Pairs in which a field differed, for the top-K fields of each route (array indices collapsed to [*]).',
+      labelNames: ['route', 'field'],
+      registers,
+    });
+  }
+
+  /** The Prometheus text, with the gauges set from `reading`. */
+  async render(reading: MetricsReading): Promise<string> {
+    this.pendingJoins.set(reading.pendingJoins);
+    this.routes.set(reading.routesTracked);
+    // These counters mirror counts the pipeline keeps (and, for routes, persists): set, not added.
+    this.routeEvictions.reset();
+    this.routeEvictions.inc(reading.routeEvictions);
+    this.budgetEvictions.reset();
+    this.budgetRefusals.reset();
+    for (const part of BUDGET_PARTS) {
+      const budget = reading.budget[part];
+      this.budgetBytes.set({ part }, budget.usedBytes);
+      this.budgetLimitBytes.set({ part }, budget.limitBytes);
+      this.budgetEvictions.inc({ part }, budget.evictions);
+      this.budgetRefusals.inc({ part }, budget.refusals);
+    }
+    this.divergenceRatio.reset();
+    this.divergenceUpperBound.reset();
+    this.fieldDivergentPairs.reset();
+    for (const route of reading.routes) {
+      if (route.pairs > 0) this.divergenceRatio.set({ route: route.route }, route.diverged / route.pairs);
+      const interval = wilson(route.diverged, route.pairs);
+      if (interval !== null) this.divergenceUpperBound.set({ route: route.route }, interval.high);
+      for (const field of route.topFields) this.fieldDivergentPairs.set({ route: route.route, field: field.path }, field.divergentPairs);
+    }
+    return this.registry.metrics();
+  }
+
+  /** Counts one resolved request (the outcome the pipeline also scored). */
+  resolved(resolution: Resolution): void {
+    switch (resolution.kind) {
+      case 'paired':
+        return this.pair(resolution.route, resolution.diff, resolution.primary.lastByteUs, resolution.shadow.lastByteUs);
+      case 'missing':
+        return this.series(resolution.route).outcomes[resolution.outcome].inc();
+      case 'evicted':
+        return this.evictions.inc();
+    }
+  }
+
+  wireRecords(version: WireVersion, count: number): void {
+    this.wireRecordsReceived[version].inc(count);
+  }
+
+  batch(result: BatchResult): void {
+    this.batches.inc({ result });
+  }
+
+  reject(code: ErrorCode): void {
+    this.rejects.inc({ code });
+  }
+
+  recordReceived(leg: Leg): void {
+    this.recordsReceived[leg].inc();
+  }
+
+  recordsRejectedBy(count: number): void {
+    if (count > 0) this.recordsRejected.inc(count);
+  }
+
+  duplicate(leg: Leg): void {
+    this.recordsDuplicate[leg].inc();
+  }
+
+  late(leg: Leg): void {
+    this.recordsLate[leg].inc();
+  }
+
+  snapshotSetAside(): void {
+    this.snapshotsSetAside.inc();
+  }
+
+  /**
+   * A route gave up its place: its series go, so churn cannot grow the label set, and its counts
+   * move to `other`'s series, as they did in the scoreboard (latency observations cannot be moved).
+   */
+  foldRoute(folded: RouteCounts & { route: string }): void {
+    const other = this.series(OTHER_ROUTE);
+    other.outcomes.match.inc(folded.pairs - folded.diverged);
+    other.outcomes.diverged.inc(folded.diverged);
+    other.outcomes.shadow_missing.inc(folded.shadowMissing);
+    other.outcomes.primary_missing.inc(folded.primaryMissing);
+    for (const kind of DIVERGENCE_KINDS) other.kinds[kind].inc(folded.kinds[kind]);
+    for (const reason of FALLBACK_REASONS) other.fallback[reason].inc(folded.fallback[reason]);
+    const route = folded.route;
+    if (!this.perRoute.delete(route)) return;
+    for (const outcome of PAIR_OUTCOMES) this.pairs.remove({ route, outcome });
+    for (const kind of DIVERGENCE_KINDS) this.divergences.remove({ route, kind });
+    for (const reason of FALLBACK_REASONS) this.bodyFallback.remove({ route, reason });
+    for (const leg of LEGS) this.latency.remove({ route, leg });
+  }
+
+  private pair(route: string, diff: PairDiff, primaryLastByteUs: number, shadowLastByteUs: number): void {
+    const series = this.series(route);
+    series.outcomes[diff.diverged ? 'diverged' : 'match'].inc();
+    for (const kind of diff.kinds) series.kinds[kind].inc();
+    if (diff.fallback !== null) series.fallback[diff.fallback].inc();
+    series.latency.primary.observe(primaryLastByteUs / 1e6);
+    series.latency.shadow.observe(shadowLastByteUs / 1e6);
+  }
+
+  private series(route: string): RouteSeries {
+    let series = this.perRoute.get(route);
+    if (series === undefined) {
+      series = {
+        outcomes: bind(PAIR_OUTCOMES, (outcome) => zeroed(this.pairs.labels({ route, outcome }))),
+        kinds: bind(DIVERGENCE_KINDS, (kind) => zeroed(this.divergences.labels({ route, kind }))),
+        fallback: bind(FALLBACK_REASONS, (reason) => zeroed(this.bodyFallback.labels({ route, reason }))),
+        latency: bind(LEGS, (leg) => this.latency.labels({ route, leg })),
+      };
+      this.perRoute.set(route, series);
+    }
+    return series;
+  }
+}

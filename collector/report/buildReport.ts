@@ -1,0 +1,159 @@
+// Builds the report out of the scoreboard's tallies: rates, Wilson intervals, latency quantiles,
+// coverage, the ranked routes and their top fields. Pure: tallies in, a Report (reportSchema.ts) out.
+
+import { noiseReason, type NoiseSettings } from '../score/noise.js';
+import type { ChangeTally, FieldTally, RouteTally, Scoreboard } from '../score/scoreboard.js';
+import type { LatencySketch } from '../score/latencySketch.js';
+import { wilson } from '../score/wilson.js';
+import type { BudgetPart, BudgetReading } from '../budget/byteBudget.js';
+import type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, Report, RouteReport } from './reportSchema.js';
+
+export interface ReportInput {
+  board: Scoreboard;
+  /** fields per route */
+  top: number;
+  /** only this route */
+  route?: string | undefined;
+  generatedAtUnixMs: number;
+  windowMs: number;
+  /** legs waiting in the join window */
+  pending: number;
+  budget: Record<BudgetPart, BudgetReading>;
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { board } = input;
+  let matched = 0;
+  let diverged = 0;
+  for (const tally of board.routeTallies()) {
+    matched += tally.pairs - tally.diverged;
+    diverged += tally.diverged;
+  }
+  const totals = board.totals;
+  return {
+    generatedAtUnixMs: input.generatedAtUnixMs,
+    windowMs: input.windowMs,
+    totals: {
+      records: { ...totals.records },
+      duplicates: totals.duplicates,
+      late: totals.late,
+      rejectedRecords: totals.rejectedRecords,
+      lostOnRestart: totals.lostOnRestart,
+      pending: input.pending,
+      matched,
+      diverged,
+      coverage: coverage(board.routeTallies()),
+    },
+    routesTracked: board.routesTracked,
+    routeEvictions: board.routeEvictions,
+    budget: input.budget,
+    routes: routeReports(board, input.top, input.route),
+  };
+}
+
+/** Routes ranked by the lower bound of their divergence interval: a sure 5% outranks a lucky 1 of 1. */
+export function routeReports(board: Scoreboard, top: number, only?: string): RouteReport[] {
+  const reports: RouteReport[] = [];
+  for (const tally of board.routeTallies()) {
+    if (only === undefined || tally.route === only) reports.push(routeReport(board, tally, top));
+  }
+  return reports.sort(
+    (a, b) =>
+      (b.divergenceCi95?.low ?? -1) - (a.divergenceCi95?.low ?? -1) ||
+      b.diverged - a.diverged ||
+      b.pairs - a.pairs ||
+      a.route.localeCompare(b.route),
+  );
+}
+
+export function coverage(tallies: Iterable<Pick<RouteTally, 'pairs' | 'shadowMissing' | 'primaryMissing' | 'evicted'>>): Coverage {
+  const sum = { pairs: 0, shadowMissing: 0, primaryMissing: 0, evicted: 0 };
+  for (const t of tallies) {
+    sum.pairs += t.pairs;
+    sum.shadowMissing += t.shadowMissing;
+    sum.primaryMissing += t.primaryMissing;
+    sum.evicted += t.evicted;
+  }
+  const withPrimary = sum.pairs + sum.shadowMissing;
+  return { ...sum, shadowCoverage: withPrimary === 0 ? null : sum.pairs / withPrimary };
+}
+
+function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteReport {
+  const primary = quantilesMs(tally.primaryLatency);
+  const shadow = quantilesMs(tally.shadowLatency);
+  const primaryErrorRate = ratio(tally.primaryErrors, tally.pairs);
+  const shadowErrorRate = ratio(tally.shadowErrors, tally.pairs);
+  return {
+    route: tally.route,
+    coverage: coverage([tally]),
+    pairs: tally.pairs,
+    diverged: tally.diverged,
+    divergenceRate: ratio(tally.diverged, tally.pairs),
+    divergenceCi95: wilson(tally.diverged, tally.pairs),
+    kinds: { ...tally.kinds },
+    bodyFallback: { pairs: tally.fallbackPairs, reasons: { ...tally.fallback } },
+    structurallyCompared: tally.structurallyCompared,
+    errors: {
+      primary: { count: tally.primaryErrors, rate: primaryErrorRate },
+      shadow: { count: tally.shadowErrors, rate: shadowErrorRate },
+      rateDelta: primaryErrorRate === null || shadowErrorRate === null ? null : shadowErrorRate - primaryErrorRate,
+      shadowOnly: tally.shadowOnlyErrors,
+      primaryOnly: tally.primaryOnlyErrors,
+    },
+    latencyMs: {
+      primary,
+      shadow,
+      delta: { p50: minus(shadow.p50, primary.p50), p95: minus(shadow.p95, primary.p95), p99: minus(shadow.p99, primary.p99) },
+    },
+    headers: [...tally.headers.values()]
+      .sort((a, b) => b.divergentPairs - a.divergentPairs || a.name.localeCompare(b.name))
+      .map((h): HeaderReport => ({ name: h.name, ...changeReport(h) })),
+    fields: board.topFields(tally, top).map((f) => fieldReport(f, tally.structurallyCompared, board.settings.noise)),
+    fieldsTracked: tally.fields.size,
+    fieldsEvicted: tally.fieldsEvicted,
+    countError: tally.countError,
+  };
+}
+
+function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings): FieldReport {
+  const reason = noiseReason(field, compared, noise);
+  return {
+    path: field.path,
+    rate: compared === 0 ? 0 : field.divergentPairs / compared,
+    ...changeReport(field),
+    likelyNoise: reason !== null,
+    noiseReason: reason,
+    suggestedIgnore: reason === null ? null : field.path,
+  };
+}
+
+function changeReport(tally: ChangeTally): Omit<HeaderReport, 'name'> {
+  const n = tally.examples.length;
+  const examples: string[] = [];
+  for (let i = 1; i <= n; i++) examples.push(tally.examples[(tally.nextExample - i + n) % n] ?? '');
+  return {
+    divergentPairs: tally.divergentPairs,
+    countError: tally.countError,
+    changed: tally.changed,
+    missingInShadow: tally.missingInShadow,
+    extraInShadow: tally.extraInShadow,
+    examples,
+  };
+}
+
+function ratio(part: number, whole: number): number | null {
+  return whole === 0 ? null : part / whole;
+}
+
+/** Difference of two millisecond values, rounded to the microsecond so no float dust shows. */
+function minus(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : Math.round((a - b) * 1000) / 1000;
+}
+
+function quantilesMs(sketch: LatencySketch): LatencyQuantilesMs {
+  const ms = (q: number): number | null => {
+    const us = sketch.quantile(q);
+    return us === null ? null : Math.round(us) / 1000;
+  };
+  return { p50: ms(0.5), p95: ms(0.95), p99: ms(0.99) };
+}

@@ -1,0 +1,156 @@
+// The response schemas of the read API: GET /v1/report and GET /v1/pairs/:id. The types the
+// pipeline returns are derived from them (Static<>), Fastify serialises responses with them and
+// the CLI validates what a collector answered with them.
+
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { DIVERGENCE_KINDS, FALLBACK_REASONS, PairDiffSchema } from '../compare/divergence.js';
+import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
+import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { PAIR_STATES } from '../join/outcomes.js';
+import { BUDGET_PARTS, BudgetReadingSchema } from '../budget/byteBudget.js';
+import { countsBySchema, eachOfSchema } from '../schema/countsBy.js';
+import { literalEnum } from '../schema/literalEnum.js';
+
+const count = Type.Integer({ minimum: 0 });
+const share = Type.Union([Type.Number(), Type.Null()]);
+const strict = { additionalProperties: false } as const;
+
+function nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+
+export const WilsonIntervalSchema = Type.Object({ low: Type.Number(), high: Type.Number() }, strict);
+export type WilsonInterval = Static<typeof WilsonIntervalSchema>;
+
+export const LatencyQuantilesMsSchema = Type.Object({ p50: share, p95: share, p99: share }, strict);
+export type LatencyQuantilesMs = Static<typeof LatencyQuantilesMsSchema>;
+
+export const CoverageSchema = Type.Object(
+  {
+    pairs: count,
+    shadowMissing: count,
+    primaryMissing: count,
+    evicted: count,
+    /** pairs / (pairs + shadowMissing): the share of primaries whose shadow arrived in time; null before any data */
+    shadowCoverage: share,
+  },
+  strict,
+);
+export type Coverage = Static<typeof CoverageSchema>;
+
+/** How a field or header differed, over the pairs it differed in; the snapshot keeps the same counts. */
+export const CHANGE_COUNTS = {
+  /** pairs counted since the field or header got its place in its route's table */
+  divergentPairs: count,
+  /** pairs it may have differed in before (space-saving's error bound): the true count is at most divergentPairs + countError */
+  countError: count,
+  changed: count,
+  missingInShadow: count,
+  extraInShadow: count,
+  examples: Type.Array(Type.String()),
+};
+
+export const FieldReportSchema = Type.Object(
+  {
+    /** array indices collapse to [*] so one field is one row */
+    path: Type.String(),
+    /** share of this route's structurally compared pairs in which the field differed */
+    rate: Type.Number(),
+    ...CHANGE_COUNTS,
+    likelyNoise: Type.Boolean(),
+    noiseReason: nullable(Type.String()),
+    suggestedIgnore: nullable(Type.String()),
+  },
+  strict,
+);
+export type FieldReport = Static<typeof FieldReportSchema>;
+
+export const HeaderReportSchema = Type.Object({ name: Type.String(), ...CHANGE_COUNTS }, strict);
+export type HeaderReport = Static<typeof HeaderReportSchema>;
+
+const legErrors = Type.Object({ count, rate: share }, strict);
+
+export const RouteReportSchema = Type.Object(
+  {
+    route: Type.String(),
+    coverage: CoverageSchema,
+    pairs: count,
+    diverged: count,
+    divergenceRate: share,
+    divergenceCi95: nullable(WilsonIntervalSchema),
+    kinds: countsBySchema(DIVERGENCE_KINDS),
+    /** pairs decided by the body hash, and why; ignore rules cannot apply to those */
+    bodyFallback: Type.Object({ pairs: count, reasons: countsBySchema(FALLBACK_REASONS) }, strict),
+    /** pairs whose fields were compared (status classes equal, structural basis): the denominator of field rates */
+    structurallyCompared: count,
+    errors: Type.Object(
+      {
+        primary: legErrors,
+        shadow: legErrors,
+        /** shadow rate minus primary rate */
+        rateDelta: share,
+        shadowOnly: count,
+        primaryOnly: count,
+      },
+      strict,
+    ),
+    latencyMs: Type.Object({ primary: LatencyQuantilesMsSchema, shadow: LatencyQuantilesMsSchema, delta: LatencyQuantilesMsSchema }, strict),
+    headers: Type.Array(HeaderReportSchema),
+    fields: Type.Array(FieldReportSchema),
+    fieldsTracked: count,
+    /** fields (and headers) that gave up their place in this route's tables to heavier ones (report.maxFieldsPerRoute or the tallies budget) */
+    fieldsEvicted: count,
+    /** resolved requests this route may have had before it got its place (routes evicted before it); 0 when counted from the first */
+    countError: count,
+  },
+  strict,
+);
+export type RouteReport = Static<typeof RouteReportSchema>;
+
+export const ReportSchema = Type.Object(
+  {
+    generatedAtUnixMs: Type.Integer(),
+    windowMs: Type.Integer(),
+    totals: Type.Object(
+      {
+        records: countsBySchema(LEGS),
+        duplicates: count,
+        late: count,
+        rejectedRecords: count,
+        /** legs that were pending when the collector stopped or crashed, summed over restarts */
+        lostOnRestart: count,
+        pending: count,
+        matched: count,
+        diverged: count,
+        coverage: CoverageSchema,
+      },
+      strict,
+    ),
+    /** routes tracked apart, `other` not included */
+    routesTracked: count,
+    /** routes that gave up their place to heavier ones; their counts are in `other` */
+    routeEvictions: count,
+    /** estimated bytes held per part and what the budget evicted or refused */
+    budget: eachOfSchema(BUDGET_PARTS, BudgetReadingSchema),
+    routes: Type.Array(RouteReportSchema),
+  },
+  strict,
+);
+export type Report = Static<typeof ReportSchema>;
+
+const recordOrNull = nullable(Type.Unsafe<IngestedRecord>({ $ref: '#/definitions/record' }));
+
+export const PairViewSchema = Type.Object(
+  {
+    id: Type.String(),
+    state: literalEnum(PAIR_STATES),
+    route: nullable(Type.String()),
+    primary: recordOrNull,
+    shadow: recordOrNull,
+    diff: nullable(PairDiffSchema),
+    resolvedAtUnixMs: nullable(Type.Integer()),
+  },
+  // Both records as ingested (either wire version, decoded): the wire schema's definitions resolve their $refs.
+  { ...strict, definitions: { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema } },
+);
+export type PairView = Static<typeof PairViewSchema>;

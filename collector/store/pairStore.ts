@@ -1,0 +1,84 @@
+// Recently resolved pairs, for GET /v1/pairs/:id. Diverged pairs are kept apart from the rest so
+// that a flood of matches cannot push out the examples the report points at. Both are bounded in
+// entries and, together, by the pairs byte budget: insertion-ordered maps, the oldest entry goes
+// first, and when the budget is short the non-diverged pairs give way before the diverged ones.
+
+import type { ByteBudget } from '../budget/byteBudget.js';
+import { pairViewBytes } from '../budget/sizeEstimates.js';
+import { InsertionOrderedMap } from '../join/insertionOrderedMap.js';
+import type { PairView } from '../types.js';
+
+export interface PairStoreLimits {
+  keepDiverged: number;
+  keepOther: number;
+}
+
+export interface PairStoreSnapshot {
+  diverged: PairView[];
+  other: PairView[];
+}
+
+interface Kept {
+  view: PairView;
+  bytes: number;
+}
+
+export class PairStore {
+  private readonly diverged = new InsertionOrderedMap<Kept>();
+  private readonly other = new InsertionOrderedMap<Kept>();
+
+  constructor(
+    private readonly limits: PairStoreLimits,
+    private readonly budget: ByteBudget,
+  ) {}
+
+  add(view: PairView): void {
+    const diverged = view.diff?.diverged === true;
+    const target = diverged ? this.diverged : this.other;
+    const limit = diverged ? this.limits.keepDiverged : this.limits.keepOther;
+    if (limit === 0) return;
+    const bytes = pairViewBytes(view);
+    if (bytes > this.budget.limitBytes) {
+      this.budget.refusals++;
+      return;
+    }
+    this.drop(target, target.get(view.id));
+    target.set(view.id, { view, bytes });
+    this.budget.take(bytes);
+    if (target.size > limit) this.drop(target, target.shift()?.[1]);
+    while (this.budget.over) {
+      const from = this.other.size > 0 ? this.other : this.diverged;
+      this.drop(from, from.shift()?.[1]);
+      this.budget.evictions++;
+    }
+  }
+
+  get(id: string): PairView | undefined {
+    return (this.diverged.get(id) ?? this.other.get(id))?.view;
+  }
+
+  /** Both sets, oldest first, so a restore keeps the same eviction order. */
+  snapshot(): PairStoreSnapshot {
+    const views = (map: InsertionOrderedMap<Kept>): PairView[] => [...map.values()].map((kept) => kept.view);
+    return { diverged: views(this.diverged), other: views(this.other) };
+  }
+
+  restore(snapshot: PairStoreSnapshot): void {
+    for (const map of [this.diverged, this.other]) {
+      for (const kept of map.values()) this.budget.release(kept.bytes);
+      map.clear();
+    }
+    for (const view of [...snapshot.diverged, ...snapshot.other]) this.add(view);
+  }
+
+  get size(): number {
+    return this.diverged.size + this.other.size;
+  }
+
+  /** Gives back the bytes of an entry that left `map` (or is about to be replaced in it). */
+  private drop(map: InsertionOrderedMap<Kept>, kept: Kept | undefined): void {
+    if (kept === undefined) return;
+    map.delete(kept.view.id);
+    this.budget.release(kept.bytes);
+  }
+}

@@ -1,0 +1,79 @@
+// The schema a snapshot read back from disk must match before it is restored: a file written by
+// another version, edited by hand or damaged in a way SQLite does not notice is set aside, never
+// poured into the pipeline's state. The compile-time checks at the bottom keep it and the
+// snapshot types the pipeline writes in step.
+
+import { Type, type Static } from '@sinclair/typebox';
+import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
+import { IngestedRecordSchema } from '../ingest/ingestedRecord.js';
+import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
+import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
+import { countsBySchema } from '../schema/countsBy.js';
+
+const count = Type.Integer({ minimum: 0 });
+const strict = { additionalProperties: false } as const;
+const sketch = Type.Array(Type.Tuple([count, count]));
+
+/** The report's change counts plus the write position of the examples ring and the space-saving weight. */
+const changeTally = { ...CHANGE_COUNTS, nextExample: count, weight: count };
+
+const RouteTallySnapshotSchema = Type.Object(
+  {
+    route: Type.String(),
+    weight: count,
+    countError: count,
+    pairs: count,
+    diverged: count,
+    shadowMissing: count,
+    primaryMissing: count,
+    evicted: count,
+    kinds: countsBySchema(DIVERGENCE_KINDS),
+    fallbackPairs: count,
+    fallback: countsBySchema(FALLBACK_REASONS),
+    structurallyCompared: count,
+    primaryErrors: count,
+    shadowErrors: count,
+    shadowOnlyErrors: count,
+    primaryOnlyErrors: count,
+    primaryLatency: sketch,
+    shadowLatency: sketch,
+    fields: Type.Array(
+      Type.Object({ path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally }, strict),
+    ),
+    fieldsEvicted: count,
+    headers: Type.Array(Type.Object({ name: Type.String(), ...changeTally }, strict)),
+  },
+  strict,
+);
+
+const pairViews = Type.Array(PairViewSchema);
+
+export const PipelineSnapshotSchema = Type.Object(
+  {
+    version: Type.Literal(PIPELINE_SNAPSHOT_VERSION),
+    savedAtUnixMs: Type.Integer(),
+    scoreboard: Type.Object(
+      {
+        pairSeq: count,
+        totals: Type.Object(
+          { records: countsBySchema(LEGS), duplicates: count, late: count, rejectedRecords: count, lostOnRestart: count },
+          strict,
+        ),
+        routes: Type.Array(RouteTallySnapshotSchema),
+        other: Type.Union([RouteTallySnapshotSchema, Type.Null()]),
+        routeEvictions: count,
+      },
+      strict,
+    ),
+    pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
+    pending: Type.Array(Type.Tuple([Type.String(), count])),
+  },
+  // The retained pairs hold records as ingested: the wire schema's definitions resolve their $refs.
+  { ...strict, definitions: { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema } },
+);
+
+// Both directions: a field added to the snapshot types without the schema (or the reverse) does not compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type SnapshotTypesInStep = Assert<Same<Static<typeof PipelineSnapshotSchema>, PipelineSnapshot>>;

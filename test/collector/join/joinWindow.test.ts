@@ -1,0 +1,303 @@
+import fc from 'fast-check';
+import { describe, expect, it, vi } from 'vitest';
+import { ByteBudget } from '../../../collector/budget/byteBudget.js';
+import { InsertionOrderedMap } from '../../../collector/join/insertionOrderedMap.js';
+import { pendingLegBytes } from '../../../collector/budget/sizeEstimates.js';
+import { JoinWindow, type JoinWindowOptions } from '../../../collector/join/joinWindow.js';
+import type { DigestRecord, MissingOutcome } from '../../../collector/types.js';
+import { record, T0 } from '../fixtures.js';
+
+/** Collects what offer() and expire() return, by kind. */
+class RecordingSink {
+  pairs: Array<[string, string]> = [];
+  missing: Array<[string, MissingOutcome]> = [];
+  evictions: string[] = [];
+  duplicates: string[] = [];
+  lates: string[] = [];
+  paired(primary: DigestRecord, shadow: DigestRecord): void {
+    expect(primary.leg).toBe('primary');
+    expect(shadow.leg).toBe('shadow');
+    expect(primary.id).toBe(shadow.id);
+    this.pairs.push([primary.id, shadow.id]);
+  }
+  unpaired(r: DigestRecord, outcome: MissingOutcome): void {
+    this.missing.push([r.id, outcome]);
+  }
+  evicted(r: DigestRecord): void {
+    this.evictions.push(`${r.id}/${r.leg}`);
+  }
+  duplicate(r: DigestRecord): void {
+    this.duplicates.push(`${r.id}/${r.leg}`);
+  }
+  late(r: DigestRecord): void {
+    this.lates.push(`${r.id}/${r.leg}`);
+  }
+}
+
+const OPTIONS: JoinWindowOptions = { windowMs: 30_000, maxPending: 1000, rememberMs: 60_000, maxRemembered: 1000 };
+
+/** The window under test, with every outcome it returns passed to the recording sink; expire() answers how many windows closed. */
+class RecordedJoin {
+  readonly window: JoinWindow;
+
+  constructor(
+    options: JoinWindowOptions,
+    private readonly sink: RecordingSink,
+  ) {
+    this.window = new JoinWindow(options, new ByteBudget(Number.MAX_SAFE_INTEGER));
+  }
+
+  get pendingCount(): number {
+    return this.window.pendingCount;
+  }
+
+  get rememberedCount(): number {
+    return this.window.rememberedCount;
+  }
+
+  offer(r: DigestRecord, now: number): void {
+    const event = this.window.offer(r, now);
+    if (event.kind === 'waiting') for (const evicted of event.evicted) this.sink.evicted(evicted);
+    else if (event.kind === 'paired') this.sink.paired(event.primary, event.shadow);
+    else if (event.kind === 'duplicate') this.sink.duplicate(r);
+    else if (event.kind === 'late') this.sink.late(r);
+  }
+
+  expire(now: number): number {
+    const closed = this.window.expire(now);
+    for (const { record: r, outcome } of closed) this.sink.unpaired(r, outcome);
+    return closed.length;
+  }
+
+  pendingLegs(id: string): ReturnType<JoinWindow['pendingLegs']> {
+    return this.window.pendingLegs(id);
+  }
+
+  pendingTombstones(): ReturnType<JoinWindow['pendingTombstones']> {
+    return this.window.pendingTombstones();
+  }
+
+  restoreTombstones(...args: Parameters<JoinWindow['restoreTombstones']>): void {
+    this.window.restoreTombstones(...args);
+  }
+}
+
+function window(options: Partial<JoinWindowOptions> = {}): { join: RecordedJoin; sink: RecordingSink } {
+  const sink = new RecordingSink();
+  return { join: new RecordedJoin({ ...OPTIONS, ...options }, sink), sink };
+}
+
+describe('JoinWindow', () => {
+  it('pairs legs that arrive primary first', () => {
+    const { join, sink } = window();
+    join.offer(record('primary', { id: 'a' }), T0);
+    expect(sink.pairs).toEqual([]);
+    expect(join.pendingCount).toBe(1);
+    join.offer(record('shadow', { id: 'a' }), T0 + 10);
+    expect(sink.pairs).toEqual([['a', 'a']]);
+    expect(join.pendingCount).toBe(0);
+  });
+
+  it('pairs legs that arrive shadow first', () => {
+    const { join, sink } = window();
+    join.offer(record('shadow', { id: 'b' }), T0);
+    join.offer(record('primary', { id: 'b' }), T0 + 29_999);
+    expect(sink.pairs).toEqual([['b', 'b']]);
+    expect(sink.missing).toEqual([]);
+  });
+
+  it('counts a re-delivered leg once, while pending and after pairing', () => {
+    const { join, sink } = window();
+    join.offer(record('primary', { id: 'c' }), T0);
+    join.offer(record('primary', { id: 'c' }), T0 + 1);
+    join.offer(record('shadow', { id: 'c' }), T0 + 2);
+    join.offer(record('shadow', { id: 'c' }), T0 + 3);
+    join.offer(record('primary', { id: 'c' }), T0 + 4);
+    expect(sink.pairs).toHaveLength(1);
+    expect(sink.duplicates).toEqual(['c/primary', 'c/shadow', 'c/primary']);
+  });
+
+  it('expires an unpaired primary as shadow_missing and an unpaired shadow as primary_missing', () => {
+    const { join, sink } = window();
+    join.offer(record('primary', { id: 'p' }), T0);
+    join.offer(record('shadow', { id: 's' }), T0 + 1_000);
+    expect(join.expire(T0 + 29_999)).toBe(0);
+    expect(join.expire(T0 + 30_000)).toBe(1);
+    expect(sink.missing).toEqual([['p', 'shadow_missing']]);
+    expect(join.expire(T0 + 31_000)).toBe(1);
+    expect(sink.missing).toEqual([
+      ['p', 'shadow_missing'],
+      ['s', 'primary_missing'],
+    ]);
+    expect(join.pendingCount).toBe(0);
+  });
+
+  it('reports a leg arriving after its window as late, not as a second missing leg', () => {
+    const { join, sink } = window();
+    join.offer(record('primary', { id: 'l' }), T0);
+    join.expire(T0 + 30_000);
+    join.offer(record('shadow', { id: 'l' }), T0 + 31_000);
+    join.expire(T0 + 70_000);
+    expect(sink.missing).toEqual([['l', 'shadow_missing']]);
+    expect(sink.lates).toEqual(['l/shadow']);
+    expect(sink.pairs).toEqual([]);
+    expect(join.pendingCount).toBe(0);
+  });
+
+  it('forgets resolved ids after rememberMs, so memory does not grow with history', () => {
+    const { join, sink } = window({ rememberMs: 5_000 });
+    join.offer(record('primary', { id: 'f' }), T0);
+    join.offer(record('shadow', { id: 'f' }), T0);
+    expect(join.rememberedCount).toBe(1);
+    join.expire(T0 + 5_000);
+    expect(join.rememberedCount).toBe(0);
+    // Past the memory horizon the id is new again; the guarantee is documented as bounded.
+    join.offer(record('primary', { id: 'f' }), T0 + 6_000);
+    expect(sink.duplicates).toEqual([]);
+    expect(join.pendingCount).toBe(1);
+  });
+
+  it('caps pending entries, evicting the oldest first', () => {
+    const { join, sink } = window({ maxPending: 2 });
+    join.offer(record('primary', { id: 'e1' }), T0);
+    join.offer(record('shadow', { id: 'e2' }), T0 + 1);
+    join.offer(record('primary', { id: 'e3' }), T0 + 2);
+    expect(sink.evictions).toEqual(['e1/primary']);
+    expect(join.pendingCount).toBe(2);
+    // The evicted id's partner is late, not a new pending entry.
+    join.offer(record('shadow', { id: 'e1' }), T0 + 3);
+    expect(sink.lates).toEqual(['e1/shadow']);
+    expect(join.pendingCount).toBe(2);
+  });
+
+  it('caps remembered ids', () => {
+    const { join } = window({ maxRemembered: 3 });
+    for (let i = 0; i < 10; i++) {
+      join.offer(record('primary', { id: `r${i}` }), T0);
+      join.offer(record('shadow', { id: `r${i}` }), T0);
+    }
+    expect(join.rememberedCount).toBe(3);
+  });
+
+  it('expires without scanning entries that are still inside their window', () => {
+    const { join } = window({ maxPending: 200_000 });
+    for (let i = 0; i < 100_000; i++) join.offer(record('primary', { id: `x${i}` }), T0 + i);
+    // Counted, not timed: the window reaches its entries only through these, and a no-op expiry
+    // may look at the front of its two maps and nothing else (bench/joinWindowFill.ts times it).
+    const reads = (['oldest', 'get', 'entries', 'values', 'shift'] as const).map((method) => [method, vi.spyOn(InsertionOrderedMap.prototype, method)] as const);
+    for (let i = 0; i < 10_000; i++) join.expire(T0 + 29_999);
+    const calls = Object.fromEntries(reads.map(([method, spy]) => [method, spy.mock.calls.length]));
+    for (const [, spy] of reads) spy.mockRestore();
+    expect(calls).toEqual({ oldest: 20_000, get: 0, entries: 0, values: 0, shift: 0 });
+    expect(join.pendingCount).toBe(100_000);
+    expect(join.expire(T0 + 30_000 + 49_999)).toBe(50_000);
+  });
+
+  it('exposes the legs of a pending id for lookups', () => {
+    const { join } = window();
+    join.offer(record('shadow', { id: 'q' }), T0);
+    expect(join.pendingLegs('q')?.shadow?.id).toBe('q');
+    expect(join.pendingLegs('q')?.primary).toBeNull();
+    expect(join.pendingLegs('nope')).toBeUndefined();
+  });
+
+  it('exposes only the leg that arrived: a pending primary has no shadow', () => {
+    const { join } = window();
+    join.offer(record('primary', { id: 'q' }), T0);
+    expect(join.pendingLegs('q')?.primary?.id).toBe('q');
+    expect(join.pendingLegs('q')?.shadow).toBeNull();
+  });
+
+  it('counts a late leg once: its re-delivery, like the expired leg again, is a duplicate', () => {
+    const { join, sink } = window();
+    join.offer(record('primary', { id: 'd' }), T0);
+    join.expire(T0 + 30_000);
+    join.offer(record('shadow', { id: 'd' }), T0 + 31_000);
+    join.offer(record('shadow', { id: 'd' }), T0 + 32_000);
+    join.offer(record('primary', { id: 'd' }), T0 + 33_000);
+    expect(sink.lates).toEqual(['d/shadow']);
+    expect(sink.duplicates).toEqual(['d/shadow', 'd/primary']);
+  });
+
+  it('keeps restored tombstones, with the legs seen, for a whole window even when rememberMs is shorter', () => {
+    const before = window();
+    before.join.offer(record('primary', { id: 't' }), T0);
+    const { join, sink } = window({ windowMs: 30_000, rememberMs: 5_000 });
+    join.restoreTombstones(before.join.pendingTombstones(), T0 + 1_000);
+    join.expire(T0 + 30_999);
+    join.offer(record('primary', { id: 't' }), T0 + 30_999);
+    join.offer(record('shadow', { id: 't' }), T0 + 30_999);
+    expect(sink.duplicates).toEqual(['t/primary']);
+    expect(sink.lates).toEqual(['t/shadow']);
+    expect(join.pendingCount).toBe(0);
+    join.expire(T0 + 31_000);
+    expect(join.rememberedCount).toBe(0);
+  });
+
+  it('pairs every id exactly once whatever the arrival order and duplication (property)', () => {
+    // Each id gets 0-3 copies of each leg; all copies arrive in a random order.
+    const requests = fc.uniqueArray(
+      fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,8}$/), primary: fc.nat(3), shadow: fc.nat(3) }),
+      { selector: (r) => r.id, maxLength: 40 },
+    );
+    const deliveries = requests.chain((reqs) => {
+      const copies = reqs.flatMap((r) => [
+        ...Array.from({ length: r.primary }, () => record('primary', { id: r.id })),
+        ...Array.from({ length: r.shadow }, () => record('shadow', { id: r.id })),
+      ]);
+      return fc.tuple(fc.constant(reqs), fc.shuffledSubarray(copies, { minLength: copies.length }));
+    });
+    fc.assert(
+      fc.property(deliveries, ([reqs, arrivals]) => {
+        const { join, sink } = window();
+        arrivals.forEach((r, i) => join.offer(r, T0 + i));
+        const paired = reqs.filter((r) => r.primary > 0 && r.shadow > 0).map((r) => r.id);
+        const oneLeg = reqs.filter((r) => (r.primary > 0) !== (r.shadow > 0)).length;
+        const extraCopies = reqs.reduce((n, r) => n + Math.max(0, r.primary - 1) + Math.max(0, r.shadow - 1), 0);
+        expect(sink.pairs.map(([id]) => id).sort()).toEqual(paired.sort());
+        expect(sink.duplicates).toHaveLength(extraCopies);
+        expect(join.pendingCount).toBe(oneLeg);
+        join.expire(T0 + 1_000_000);
+        expect(sink.missing).toHaveLength(oneLeg);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('JoinWindow within the pending byte budget', () => {
+  const heavy = (id: string, n: number): DigestRecord =>
+    record('primary', { id, fields: Object.fromEntries(Array.from({ length: n }, (_, i) => [`$.${'k'.repeat(200)}${i}`, '00000001'])) });
+
+  it('evicts the oldest pending legs when the bytes run out, and never holds more than the budget', () => {
+    const budget = new ByteBudget(pendingLegBytes(heavy('x', 50)) * 3 + 100);
+    const join = new JoinWindow({ ...OPTIONS, maxPending: 1_000_000 }, budget);
+    const evicted: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const event = join.offer(heavy(`h-${i}`, 50), T0 + i);
+      if (event.kind === 'waiting') evicted.push(...event.evicted.map((r) => r.id));
+      expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+    }
+    expect(join.pendingCount).toBe(3);
+    expect(evicted).toEqual(['h-0', 'h-1', 'h-2', 'h-3', 'h-4', 'h-5', 'h-6']);
+    expect(budget.evictions).toBe(7);
+    // The partner of an evicted leg is late, not a new pending entry.
+    expect(join.offer({ ...heavy('h-0', 1), leg: 'shadow' }, T0 + 20).kind).toBe('late');
+    // Pairing and expiry give the bytes back.
+    expect(join.offer({ ...heavy('h-9', 1), leg: 'shadow' }, T0 + 21).kind).toBe('paired');
+    join.expire(T0 + OPTIONS.windowMs + 100);
+    expect(budget.usedBytes).toBe(0);
+  });
+
+  it('evicts a single leg larger than the whole budget at once, keeping the others', () => {
+    const budget = new ByteBudget(pendingLegBytes(heavy('x', 10)) * 2);
+    const join = new JoinWindow(OPTIONS, budget);
+    join.offer(heavy('small', 10), T0);
+    const event = join.offer(heavy('huge', 400), T0 + 1);
+    expect(event).toMatchObject({ kind: 'waiting', evicted: [{ id: 'huge' }] });
+    expect(join.pendingCount).toBe(1);
+    expect(join.pendingLegs('small')).toBeDefined();
+    expect(budget.refusals).toBe(1);
+    expect(join.offer({ ...heavy('huge', 1), leg: 'shadow' }, T0 + 2).kind).toBe('late');
+  });
+});

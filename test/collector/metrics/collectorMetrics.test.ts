@@ -1,0 +1,98 @@
+import { readFileSync } from 'node:fs';
+import { register as globalRegistry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../../../collector/http/app.js';
+import { batch, config, FakeClock, legs, testApp, type TestApp } from '../fixtures.js';
+
+let current: TestApp | null = null;
+afterEach(async () => {
+  await current?.app.close();
+  current = null;
+});
+
+function seriesOf(text: string, metric: string): string[] {
+  return text.split('\n').filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `));
+}
+
+describe('GET /metrics', () => {
+  it('serves the Prometheus text format from the collector\'s own registry', async () => {
+    current = testApp();
+    const response = await current.get('/metrics');
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain; version=0\.0\.4/);
+    expect(response.body).toMatch(/^# HELP shadowdiff_collector_/m);
+    expect(await globalRegistry.metrics()).not.toMatch(/shadowdiff_collector_/);
+  });
+
+  it('includes default process metrics in production mode, and two apps do not collide', async () => {
+    const a = buildApp({ config: config(), clock: new FakeClock() });
+    const b = buildApp({ config: config(), clock: new FakeClock() });
+    const text = (await a.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+    expect((await b.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(200);
+    await a.close();
+    await b.close();
+  });
+
+  it('counts records per leg, pairs by outcome, divergences by kind, and latency per route and leg', async () => {
+    current = testApp();
+    await current.post(batch([...legs('a', { status: 503 }), ...legs('b'), ...legs('c', { headers: {} })]));
+    const text = (await current.get('/metrics')).body;
+    const route = 'route="GET /orders/{id}"';
+    expect(seriesOf(text, 'shadowdiff_collector_records_received_total')).toEqual([
+      'shadowdiff_collector_records_received_total{leg="primary"} 3',
+      'shadowdiff_collector_records_received_total{leg="shadow"} 3',
+    ]);
+    expect(text).toContain(`shadowdiff_collector_pairs_total{${route},outcome="match"} 1`);
+    expect(text).toContain(`shadowdiff_collector_pairs_total{${route},outcome="diverged"} 2`);
+    expect(text).toContain(`shadowdiff_collector_divergences_total{${route},kind="status_class"} 1`);
+    expect(text).toContain(`shadowdiff_collector_divergences_total{${route},kind="header"} 1`);
+    expect(text).toContain(`shadowdiff_collector_divergences_total{${route},kind="body"} 0`);
+    expect(text).toContain(`shadowdiff_collector_response_latency_seconds_count{${route},leg="shadow"} 3`);
+    expect(text).toContain(`shadowdiff_collector_response_latency_seconds_bucket{le="0.025",${route},leg="primary"} 3`);
+    expect(text).toContain(`shadowdiff_collector_batches_total{result="accepted"} 1`);
+    const ratio = seriesOf(text, 'shadowdiff_collector_divergence_ratio')[0] ?? '';
+    expect(Number(ratio.split(' ').pop())).toBeCloseTo(2 / 3, 10);
+    const upper = seriesOf(text, 'shadowdiff_collector_divergence_ratio_upper_bound')[0] ?? '';
+    expect(Number(upper.split(' ').pop())).toBeCloseTo(0.9385, 4);
+  });
+
+  it('exports only the top-K fields of each route', async () => {
+    current = testApp((c) => {
+      c.report.topK = 2;
+    });
+    const fields = (n: number) => Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`$.f${i}`, i < n ? 'ffffffff' : '00000000']));
+    const records = [1, 2, 3, 4, 5].flatMap((n) => legs(`t${n}`, { fields: fields(n) }, { fields: fields(0) }));
+    await current.post(batch(records));
+    const series = seriesOf((await current.get('/metrics')).body, 'shadowdiff_collector_field_divergent_pairs');
+    expect(series).toEqual([
+      'shadowdiff_collector_field_divergent_pairs{route="GET /orders/{id}",field="$.f0"} 5',
+      'shadowdiff_collector_field_divergent_pairs{route="GET /orders/{id}",field="$.f1"} 4',
+    ]);
+  });
+
+  it('keeps the route label bounded by routes.max: routes that give up their place lose their series', async () => {
+    current = testApp((c) => {
+      c.routes.max = 3;
+    });
+    await current.post(batch(Array.from({ length: 20 }, (_, i) => legs(`r${i}`, {}, { path: `/r${i}x` })).flat()));
+    const text = (await current.get('/metrics')).body;
+    const routes = new Set(seriesOf(text, 'shadowdiff_collector_pairs_total').map((l) => /route="([^"]*)"/.exec(l)?.[1]));
+    expect(routes.size).toBe(4);
+    expect(routes.has('other')).toBe(true);
+    expect(seriesOf(text, 'shadowdiff_collector_route_evictions_total')).toEqual(['shadowdiff_collector_route_evictions_total 17']);
+  });
+
+  it('is documented: every collector metric appears in collector/README.md with a unit-bearing name', async () => {
+    current = testApp();
+    const readme = readFileSync(new URL('../../../collector/README.md', import.meta.url), 'utf8');
+    const names = [...(await current.app.inject({ method: 'GET', url: '/metrics' })).body.matchAll(/^# TYPE (shadowdiff_collector_\w+) (\w+)/gm)];
+    expect(names.length).toBeGreaterThan(10);
+    for (const [, name, type] of names) {
+      expect(readme, `${name} missing from README`).toContain(`\`${name}\``);
+      if (type === 'counter') expect(name).toMatch(/_total$/);
+      if (type === 'histogram') expect(name).toMatch(/_seconds$/);
+    }
+  });
+});
