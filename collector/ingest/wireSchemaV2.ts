@@ -5,6 +5,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
+import { RECORD_LIMITS } from './recordLimits.js';
 import { DigestRecordSchema, WIRE_SCHEMA } from './wireSchema.js';
 
 /** Hash algorithms a batch can name; version 1 batches are always FNV-1a. */
@@ -13,7 +14,7 @@ export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 export const WIRE_V1_HASH: HashAlgorithm = 'fnv1a';
 
 /** Per record and per batch: the same leaf limits as version 1's `fields`. */
-export const MAX_RECORD_PATHS = 4096;
+export const MAX_RECORD_PATHS = RECORD_LIMITS.maxFields;
 export const MAX_BATCH_PATHS = 65536;
 /** Hex digits of one leaf hash in `hashes`. */
 export const HASH_DIGITS = 8;
@@ -59,9 +60,9 @@ export const WIRE_SCHEMA_V2 = {
       hash: literalEnum(HASH_ALGORITHMS, {
         description: "Hash algorithm of every hash in the batch. fnv1a: FNV-1a 64 (bodyHash) and its 32-bit fold (headers, leaves), as in version 1; xxh64: xxHash64 (seed 0) and its 32-bit fold. Legs hashed with different algorithms share no hash: the collector compares their status, completion, body size and JSON verdict only (fallback reason hash_algorithm_differs).",
       }),
-      records: Type.Array(Type.Unsafe<DigestRecordV2>({ $ref: '#/definitions/record' }), { minItems: 1, maxItems: 1024 }),
+      records: Type.Array(Type.Unsafe<DigestRecordV2>({ $ref: '#/definitions/record' }), { minItems: 1, maxItems: RECORD_LIMITS.maxRecordsPerBatch }),
       paths: Type.Array(
-        Type.String({ minLength: 1, maxLength: 1024, pattern: "^\\$", description: "A leaf path, with the grammar and limits of version 1's `fields` names." }),
+        Type.String({ minLength: 1, maxLength: RECORD_LIMITS.maxFieldPathLength, pattern: "^\\$", description: "A leaf path, with the grammar and limits of version 1's `fields` names." }),
         { maxItems: MAX_BATCH_PATHS, description: "The batch's path table: each distinct leaf path of its records once, indexed from 0 by the records' pathRuns." },
       ),
     },

@@ -107,7 +107,14 @@ describe('a refused token is told in words', () => {
   });
 
   it('a non-ASCII token over real HTTP (latin-1 bytes on the wire)', async () => {
-    const server = await startServer(config((c) => ((c.listen.port = 0), (c.logLevel = 'silent'), (c.token = INGEST_TOKEN), (c.store.path = ''))));
+    const server = await startServer(
+      config((c) => {
+        c.listen.port = 0;
+        c.logLevel = 'silent';
+        c.token = INGEST_TOKEN;
+        c.store.path = '';
+      }),
+    );
     closers.push(() => server.close());
     const { port } = new URL(server.url);
     const answer = await new Promise<string>((resolve, reject) => {

@@ -35,7 +35,8 @@ const BASE_FIELDS = { '$.id': '0000002a', '$.total': '11111111' };
 
 describe('a flood of junk routes and fields, then a real regression', () => {
   it('reports the regression and its field, on a route seen all along and on one that appears after the flood', async () => {
-    const t = (current = testApp());
+    const t = testApp();
+    current = t;
     const junkRoutes = 3000;
     const records: DigestRecord[] = [];
     for (let i = 0; i < junkRoutes; i++) {
@@ -99,11 +100,12 @@ describe('a flood of huge records (4,096 fields of ~1,000-character paths, sent 
 
   it('keeps every part within its configured budget, counts what it evicted, and the heap stays within a loose bound', async () => {
     const MiB = 1024 * 1024;
-    const t = (current = testApp((c) => {
+    const t = testApp((c) => {
       c.budget.pendingBytes = 8 * MiB;
       c.budget.pairsBytes = 12 * MiB;
       c.budget.talliesBytes = 4 * MiB;
-    }));
+    });
+    current = t;
     const before = heapUsed();
     for (let i = 0; i < 24; i++) {
       // Half unpaired primaries (they wait in the join window), half pairs differing in every field.

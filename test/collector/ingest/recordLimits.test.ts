@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { RECORD_LIMITS } from '../../../collector/ingest/recordLimits.js';
+import { MAX_RECORD_PATHS, WIRE_SCHEMA_V2 } from '../../../collector/ingest/wireSchemaV2.js';
 import { DigestRecordSchema } from '../../../collector/ingest/wireSchema.js';
 import { BatchValidator } from '../../../collector/ingest/batchValidator.js';
 import { WIRE_SCHEMA } from '../../../collector/ingest/wireSchema.js';
@@ -30,6 +31,17 @@ describe('RECORD_LIMITS', () => {
     expect(fields.maxProperties).toBe(RECORD_LIMITS.maxFields);
     expect(fields.propertyNames.maxLength).toBe(RECORD_LIMITS.maxFieldPathLength);
     expect(DigestRecordSchema.properties.path.maxLength).toBe(RECORD_LIMITS.maxPathLength);
+  });
+
+  it('are the ones wire format 2 enforces too', () => {
+    const v2 = WIRE_SCHEMA_V2 as unknown as {
+      properties: { records: { maxItems: number }; paths: { maxItems: number; items: { maxLength: number } } };
+      definitions: { record: { properties: { pathRuns: { maxItems: number }; path: { maxLength: number } } } };
+    };
+    expect(v2.properties.records.maxItems).toBe(RECORD_LIMITS.maxRecordsPerBatch);
+    expect(v2.properties.paths.items.maxLength).toBe(RECORD_LIMITS.maxFieldPathLength);
+    expect(MAX_RECORD_PATHS).toBe(RECORD_LIMITS.maxFields);
+    expect(v2.definitions.record.properties.path.maxLength).toBe(RECORD_LIMITS.maxPathLength);
   });
 
   it('accept a record at every limit and refuse one past each', () => {
