@@ -1,8 +1,9 @@
 // A rollout's mixed fleet through real Envoy: the previous release's module (wire format 1 only,
 // test/fixtures/shadowdiff-0.1.0-wire-v1.wasm) on one leg and the new module (wire format 2 by
-// default) on the other, both ways round, into the real collector. Every pair must join, pairs
-// whose legs answered the same must never be judged diverged (whatever hash algorithm each leg
-// used), and real differences must still be found.
+// default) on the other, both ways round, into the real collector. The previous release hashes
+// with FNV-1a, the new module (wire v2) with XXH64, so no pair has comparable hashes: every pair
+// must still join, pairs whose legs answered the same must never be judged diverged, and real
+// differences must still be found from what does not depend on the algorithm.
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../collector/types.js';
@@ -94,9 +95,11 @@ for (const fleet of FLEETS) {
       expect(failing?.diff?.kinds).toContain('status_class');
       const longer = await collector!.pair(pairIdOf(stack!, LONGER));
       expect(longer?.diff?.diverged).toBe(true);
-      // Every other pair matched: by fields when both legs hashed alike, else by status, completion and size.
+      // Every pair was compared by status, completion, size and JSON verdict alone: the legs' hash algorithms differ.
       const reasons = route!.bodyFallback.reasons;
+      expect(reasons.hash_algorithm_differs).toBe(ORDERS);
       expect(route!.bodyFallback.pairs).toBe(reasons.hash_algorithm_differs);
+      expect([failing?.primary?.hash ?? 'fnv1a', failing?.shadow?.hash ?? 'fnv1a'].sort()).toEqual(['fnv1a', 'xxh64']);
     });
   });
 }

@@ -4,7 +4,7 @@
 // of the filter's price. Pinned as exact counts, so a regression fails here without timing
 // anything.
 import { describe, expect, it } from 'vitest';
-import { COLLECTOR, edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
+import { COLLECTOR, defaultCapsEdgeConfig, edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
 import { cutDocuments } from '../../bench/corpusCuts.js';
 import type { ProxyWasmHost } from '../../emulator/index.js';
 
@@ -88,6 +88,17 @@ describe('host calls per request', () => {
     expect(first).toMatchObject({ proxy_get_shared_data: 1, proxy_set_shared_data: 1, proxy_set_header_map_pairs: 1 });
     // from the second request on the key exists: the host hands its value over (one more allocation)
     expect(callsOf(host, plugin, beta(2))).toEqual({ ...first, malloc: first.malloc! + 1 });
+  });
+
+  it('under the default caps (its segment\'s and the filter\'s) a sampled request adds a shared-data read and write per cap, and an unsampled one nothing', async () => {
+    const host = await loadHost();
+    const plugin = host.startPlugin(defaultCapsEdgeConfig({ defaultPercent: 100 }));
+    const first = callsOf(host, plugin, user(1));
+    expect(first).toMatchObject({ proxy_get_shared_data: 2, proxy_set_shared_data: 2, proxy_get_current_time_nanoseconds: 3, proxy_set_header_map_pairs: 1 });
+    // from the second request on both keys exist: the host hands each value over (one more allocation each)
+    expect(callsOf(host, plugin, user(2))).toEqual({ ...first, malloc: first.malloc! + 2 });
+    const none = host.startPlugin(defaultCapsEdgeConfig({ defaultPercent: 0 }));
+    expect(callsOf(host, none, user(3))).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1 });
   });
 
   it('counters cost nothing per request: they are published on the tick, one call per metric that changed', async () => {

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
 import { generateSigningKey, signToken, type SigningKey, type TokenClaims } from '../../examples/identity/jwt.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
+import { settledFilterStats } from '../support/filterStats.js';
 import { headerValue } from '../support/headers.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
 import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
@@ -63,8 +64,9 @@ describe('forced mirroring through Envoy, with the shipped sampling, identity an
     await collector?.close();
   });
 
+  /** The edge's counter once everything sent so far is published (counters go out on the filter's tick). */
   async function counter(name: string): Promise<number> {
-    return (await stack!.envoy.stats()).get(`wasmcustom.shadowdiff.edge.${name}`) ?? 0;
+    return (await settledFilterStats(stack!.envoy)).get(`wasmcustom.shadowdiff.edge.${name}`) ?? 0;
   }
 
   function atPrimary(path: string): RecordedRequest {
