@@ -5,6 +5,10 @@
 import type { Report } from '../../collector/types.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { EnvoyInstance } from '../../devkit/envoyProcess.js';
+import { sameFilterStats } from '../../devkit/filterStats.js';
+
+/** Longer than the demo filters' tick (export.flushIntervalMs, demoFilterConfigs.ts). */
+const SETTLE_MS = 300;
 
 const ROLES = ['edge', 'shadow'] as const;
 
@@ -29,12 +33,17 @@ export async function fetchReport(collectorUrl: string): Promise<Report> {
  */
 export async function settledReport(envoy: EnvoyInstance, collectorUrl: string, timeoutMs: number): Promise<Report | null> {
   const deadline = Date.now() + timeoutMs;
+  // The filter publishes its counters on its tick: drained counts only once they held still for
+  // longer than a tick, or the last records' counts may not be out yet.
+  let previous = await envoy.stats();
   while (Date.now() < deadline) {
-    if (exportsDrained(await envoy.stats())) {
+    await sleep(SETTLE_MS);
+    const current = await envoy.stats();
+    if (exportsDrained(current) && sameFilterStats(previous, current)) {
       const report = await fetchReport(collectorUrl);
       if (report.totals.pending === 0) return report;
     }
-    await sleep(100);
+    previous = current;
   }
   return null;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settledFilterStats } from '../support/filterStats.js';
+import { settledFilterStats } from '../../devkit/filterStats.js';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
 import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settledFilterStats } from '../support/filterStats.js';
+import { settledFilterStats } from '../../devkit/filterStats.js';
 import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import { waitUntil } from '../../devkit/waitUntil.js';

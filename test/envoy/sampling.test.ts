@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { settledFilterStats } from '../support/filterStats.js';
+import { settledFilterStats } from '../../devkit/filterStats.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';

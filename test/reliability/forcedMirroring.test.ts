@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
 import { generateSigningKey, signToken, type SigningKey, type TokenClaims } from '../../examples/identity/jwt.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { settledFilterStats } from '../support/filterStats.js';
+import { settledFilterStats } from '../../devkit/filterStats.js';
 import { headerValue } from '../support/headers.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
 import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PairView } from '../../collector/types.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { settledFilterStats } from '../support/filterStats.js';
+import { settledFilterStats } from '../../devkit/filterStats.js';
 import { headersWithPrefix, headerValue } from '../support/headers.js';
 import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';

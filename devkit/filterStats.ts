@@ -2,11 +2,12 @@
 // and publishes them on its tick (export.flushIntervalMs) and with each export call, never per
 // request, so right after traffic /stats may still lag by up to one tick.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EnvoyInstance } from '../../devkit/envoyProcess.js';
+import type { EnvoyInstance } from './envoyProcess.js';
 
 const FILTER_STATS = 'wasmcustom.shadowdiff.';
 
-function sameFilterStats(a: Map<string, number>, b: Map<string, number>): boolean {
+/** Every filter counter and gauge (`wasmcustom.shadowdiff.*`) reads the same in `a` and `b`. */
+export function sameFilterStats(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
   const names = new Set([...a.keys(), ...b.keys()].filter((name) => name.startsWith(FILTER_STATS)));
   for (const name of names) if (a.get(name) !== b.get(name)) return false;
   return true;
