@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ProxyWasmHost } from '../../emulator/index.js';
-import { decodeBatch } from '../support/wireFormat.js';
+import { decodeBatch } from '../../devkit/wireFormat.js';
 import { COLLECTOR, corpus, loadHost, request, splitAt, type Headers, type Plugin } from './harness.js';
 
 const TIMING = /"startUnixMs":\d+,"firstByteUs":\d+,"lastByteUs":\d+/;

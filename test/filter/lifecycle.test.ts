@@ -1,6 +1,6 @@
 // The observed leg's record: timings, completion, the wire format, and never holding the stream.
 import { describe, expect, it } from 'vitest';
-import { wireFormatErrors, type DecodedBatch } from '../support/wireFormat.js';
+import { wireFormatErrors, type DecodedBatch } from '../../devkit/wireFormat.js';
 import { COLLECTOR, drainBatches, edgeConfig, loadHost, request } from './harness.js';
 
 describe('observed leg lifecycle', () => {
@@ -67,7 +67,7 @@ describe('observed leg lifecycle', () => {
   it.each([1, 2])('emits records that validate against the wire schema (version %i) for every corner it can produce', async (wireVersion) => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }, { source: 'edge-eu.1', collector: { ...COLLECTOR, wireVersion }, export: { batchSize: 4 } }));
-    const bodies = ['{"\u0000ctl\n":"x","a\\b":[{}]}', 'not json', `[${'1,'.repeat(5000)}1]`, '"just a string"'];
+    const bodies = ['{"\\u0000ctl\\n":"x","a\\\\b":[{}]}', 'not json', `[${'1,'.repeat(5000)}1]`, '"just a string"'];
     for (const body of bodies) {
       const stream = plugin.newHttpStream();
       stream.sendRequestHeaders(request(`/p/${'x'.repeat(3000)}`, [[':authority', 'h'.repeat(400)], ['x-request-id', 'r'.repeat(200)]]), true);

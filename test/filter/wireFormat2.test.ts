@@ -2,7 +2,7 @@
 // a batch, the same records as version 1 once decoded, and a path table that stays bounded.
 import { describe, expect, it } from 'vitest';
 import type { DigestBatchV2 } from '../../collector/ingest/wireSchemaV2.js';
-import { wireFormatErrors } from '../support/wireFormat.js';
+import { wireFormatErrors } from '../../devkit/wireFormat.js';
 import { COLLECTOR, drainBatches, loadHost, request, type Plugin } from './harness.js';
 
 function observe(plugin: Plugin, id: string, body: string): void {
