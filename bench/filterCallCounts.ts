@@ -82,7 +82,7 @@ function instrumentRuntime(wasm: Uint8Array, wat: string): Uint8Array {
       if (info.module === '') own.push(info.name);
     }
     if (own.length !== defined.length) throw new Error(`the .wat lists ${defined.length} functions, the module has ${own.length}: rebuild both (npm run build:filter)`);
-    module.setFeatures(module.getFeatures() | binaryen.Features.MutableGlobals);
+    module.setFeatures(module.getFeatures() | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory);
     for (const [counter, name] of Object.entries(RUNTIME_FUNCTIONS)) {
       const index = defined.indexOf(name);
       if (index === -1) throw new Error(`the filter's .wat has no function ${name}`);

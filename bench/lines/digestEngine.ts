@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
-import { decodeBatch } from '../../test/support/wireFormat.js';
+import { decodeBatch } from '../../devkit/wireFormat.js';
 import type { BenchContext } from '../benchContext.js';
 import { alternate } from '../alternation.js';
 import { wholeCorpusDocuments, type CutDocument } from '../corpusCuts.js';

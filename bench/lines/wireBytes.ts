@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
-import { decodeBatch } from '../../test/support/wireFormat.js';
+import { decodeBatch } from '../../devkit/wireFormat.js';
 import type { BenchContext } from '../benchContext.js';
 import { parseCorpus, wholeCorpusDocuments, type Json } from '../corpusCuts.js';
 import { comparedRow, type LineResult, type ResultRow } from '../results.js';

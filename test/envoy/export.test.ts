@@ -4,7 +4,7 @@ import { headerValue } from '../support/headers.js';
 import { stackPerFile } from '../support/stackPerFile.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { StubResponse, UpstreamHandler } from '../support/upstream.js';
-import type { DigestRecord } from '../support/wireFormat.js';
+import type { DigestRecord } from '../../devkit/wireFormat.js';
 
 const TWO_MIB = 2 * 1024 * 1024;
 const largeBody = randomBytes(TWO_MIB);

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ProxyWasmHost } from '../../emulator/index.js';
 import type { IngestedRecord } from '../../collector/types.js';
-import { decodeBatch, hashesBlanked } from '../support/wireFormat.js';
+import { decodeBatch, hashesBlanked } from '../../devkit/wireFormat.js';
 import { COLLECTOR, corpus, loadHost, request, splitAt, type Headers, type Plugin } from './harness.js';
 
 const TIMING = /"startUnixMs":\d+,"firstByteUs":\d+,"lastByteUs":\d+/;

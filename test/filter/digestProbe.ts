@@ -111,9 +111,7 @@ export async function loadDigestProbe(): Promise<DigestProbe> {
       for (const chunk of chunks) probe.digestBody(put(chunk), chunk.length);
       probe.digestFinish();
       const text = new TextDecoder().decode(new Uint8Array(probe.memory.buffer, probe.output(), probe.outputLength()));
-      const { paths, hashes, ...digest } = JSON.parse(text) as Omit<ProbeDigest, 'fields'> & { paths: string[]; hashes: string };
-      const fields = Object.fromEntries(paths.map((path, i) => [path, hashes.slice(8 * i, 8 * i + 8)]));
-      return { ...digest, fields };
+      return JSON.parse(text) as ProbeDigest;
     },
   };
 }

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ProxyWasmHost } from '../../emulator/index.js';
-import { decodeBatch, type DecodedBatch, type DigestRecord } from '../support/wireFormat.js';
+import { decodeBatch, type DecodedBatch, type DigestRecord } from '../../devkit/wireFormat.js';
 
 export const WASM_PATH = resolve(import.meta.dirname, '../../build/shadowdiff.wasm');
 export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus/json');

@@ -1,6 +1,6 @@
 // The observed leg's record: timings, completion, the wire format, and never holding the stream.
 import { describe, expect, it } from 'vitest';
-import { wireFormatErrors, type DecodedBatch } from '../support/wireFormat.js';
+import { wireFormatErrors, type DecodedBatch } from '../../devkit/wireFormat.js';
 import { COLLECTOR, drainBatches, edgeConfig, loadHost, request } from './harness.js';
 
 describe('observed leg lifecycle', () => {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DigestBatchV2 } from '../../collector/ingest/wireSchemaV2.js';
 import type { IngestedRecord } from '../../collector/types.js';
-import { hashesBlanked, wireFormatErrors } from '../support/wireFormat.js';
+import { hashesBlanked, wireFormatErrors } from '../../devkit/wireFormat.js';
 import { COLLECTOR, drainBatches, loadHost, request, type Plugin } from './harness.js';
 
 function observe(plugin: Plugin, id: string, body: string): void {

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Endpoint } from '../../envoy/bootstrap.js';
 import { waitUntil } from '../../devkit/waitUntil.js';
-import { decodeBatch, wireFormatErrors, type DecodedBatch, type DigestRecord } from './wireFormat.js';
+import { decodeBatch, wireFormatErrors, type DecodedBatch, type DigestRecord } from '../../devkit/wireFormat.js';
 
 /**
  * ok: 200 for every batch; down: nothing listens on the port; slow: answers only after `slowMs`

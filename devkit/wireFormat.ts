@@ -4,12 +4,12 @@
 // would ingest.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { WIRE_V1_HASH, type DigestBatchV2, type HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
-import { WireValidator } from '../../collector/ingest/wireValidator.js';
-import type { DigestBatch, IngestedRecord } from '../../collector/types.js';
-import { WIRE_FORMAT_SCHEMA, WIRE_FORMAT_V2_SCHEMA } from '../../devkit/paths.js';
+import { WIRE_V1_HASH, type DigestBatchV2, type HashAlgorithm } from '../collector/ingest/wireSchemaV2.js';
+import { WireValidator } from '../collector/ingest/wireValidator.js';
+import type { DigestBatch, IngestedRecord } from '../collector/types.js';
+import { WIRE_FORMAT_SCHEMA, WIRE_FORMAT_V2_SCHEMA } from './paths.js';
 
-export type { DigestBatch, DigestRecord } from '../../collector/types.js';
+export type { DigestBatch, DigestRecord } from '../collector/types.js';
 
 const ajv = new Ajv({ allErrors: true });
 const publishedV1 = ajv.compile<DigestBatch>(JSON.parse(readFileSync(WIRE_FORMAT_SCHEMA, 'utf8')) as object);
