@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
-import { decodeBatch } from '../../devkit/wireFormat.js';
+import { decodeBatch, hashesBlanked } from '../../devkit/wireFormat.js';
 import type { BenchContext } from '../benchContext.js';
 import { parseCorpus, wholeCorpusDocuments, type Json } from '../corpusCuts.js';
 import { comparedRow, type LineResult, type ResultRow } from '../results.js';
@@ -66,7 +66,7 @@ async function startObserver(wireVersion: 1 | 2): Promise<{ host: ProxyWasmHost;
 interface Exported {
   bytes: number;
   records: number;
-  /** Every record as the collector decodes it, timing blanked, to check both versions carry the same. */
+  /** Every record as the collector decodes it, timing and hash values blanked, to check both versions carry the same. */
   decoded: string;
 }
 
@@ -87,7 +87,13 @@ function exportAll(host: ProxyWasmHost, plugin: Plugin, workload: Workload): Exp
     exported.bytes += Buffer.byteLength(text);
     const batch = decodeBatch(JSON.parse(text));
     exported.records += batch.records.length;
-    records.push(...batch.records.map((record) => ({ ...record, startUnixMs: 0, firstByteUs: 0, lastByteUs: 0 })));
+    // Version 2 hashes with XXH64, version 1 with FNV-1a: compare the members, not the hash values.
+    records.push(
+      ...batch.records.map((record) => {
+        const { hash: _algorithm, ...members } = hashesBlanked(record);
+        return { ...members, startUnixMs: 0, firstByteUs: 0, lastByteUs: 0 };
+      }),
+    );
     host.respondHttpCall(call.token, { status: 200 });
   }
   if (host.trapped !== null) throw host.trapped;
