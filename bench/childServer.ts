@@ -20,7 +20,13 @@ export interface ChildServer {
  * shared the harness's event loop would add its work to the latency the harness measures.
  * `nodeArgs` go to Node itself (e.g. --cpu-prof).
  */
-export async function startChildServer(layout: CoreLayout, core: string, entry: string, args: string[], nodeArgs: string[] = []): Promise<ChildServer> {
+export async function startChildServer(
+  layout: CoreLayout,
+  core: string,
+  entry: string,
+  args: string[],
+  nodeArgs: string[] = [],
+): Promise<ChildServer> {
   const [command, commandArgs] = onCore(layout, core, process.execPath, [...nodeArgs, '--import', 'tsx', entry, ...args]);
   const child = startProcess(entry, command, commandArgs);
   const deadline = Date.now() + 30_000;

@@ -13,7 +13,10 @@ export class BatchSequence {
   private readonly shadowSame: string[];
   private readonly shadowDiffering: string[];
 
-  constructor(private readonly recordsPerBatch: number, private readonly port: number) {
+  constructor(
+    private readonly recordsPerBatch: number,
+    private readonly port: number,
+  ) {
     this.primary = recordTemplate('primary', 'a1b2c3d4');
     this.shadowSame = recordTemplate('shadow', 'a1b2c3d4');
     this.shadowDiffering = recordTemplate('shadow', '0badf00d');

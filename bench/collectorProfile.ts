@@ -25,7 +25,13 @@ export async function profileCollector(seconds: number, outDir: string): Promise
   await mkdir(outDir, { recursive: true });
   const before = new Set(await readdir(outDir));
   try {
-    const collector = await startChildServer(layout, layout.systemCore, COLLECTOR_SERVER_ENTRY, [], ['--cpu-prof', '--cpu-prof-dir', outDir]);
+    const collector = await startChildServer(
+      layout,
+      layout.systemCore,
+      COLLECTOR_SERVER_ENTRY,
+      [],
+      ['--cpu-prof', '--cpu-prof-dir', outDir],
+    );
     let load: { recordsPerSecond: number };
     let coreUse: number;
     try {
@@ -39,8 +45,11 @@ export async function profileCollector(seconds: number, outDir: string): Promise
     }
     // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread (tsx's loader thread writes one too).
     const mainThread = `.${collector.process.pid}.0.`;
-    const written = (await readdir(outDir)).filter((name) => name.endsWith('.cpuprofile') && name.includes(mainThread) && !before.has(name));
-    if (written.length !== 1) throw new Error(`expected one new main-thread .cpuprofile (*${mainThread}*) in ${outDir}, found ${written.length}`);
+    const written = (await readdir(outDir)).filter(
+      (name) => name.endsWith('.cpuprofile') && name.includes(mainThread) && !before.has(name),
+    );
+    if (written.length !== 1)
+      throw new Error(`expected one new main-thread .cpuprofile (*${mainThread}*) in ${outDir}, found ${written.length}`);
     const profilePath = join(outDir, written[0] ?? '');
     return { digestsPerSecond: load.recordsPerSecond, coreUse, profilePath, summary: await summarizeCpuProfile(profilePath) };
   } finally {

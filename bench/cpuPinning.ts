@@ -23,7 +23,12 @@ export function coreLayout(): CoreLayout {
   if (availableParallelism() < 2) {
     return { pinned: false, systemCore: '', loadCore: '', describe: 'not pinned (fewer than 2 cores)' };
   }
-  return { pinned: true, systemCore: '0', loadCore: '1', describe: 'system under test on core 0; load, upstreams and harness on core 1 (taskset)' };
+  return {
+    pinned: true,
+    systemCore: '0',
+    loadCore: '1',
+    describe: 'system under test on core 0; load, upstreams and harness on core 1 (taskset)',
+  };
 }
 
 /** The command line that runs `command` on `core` (unchanged when not pinned). */

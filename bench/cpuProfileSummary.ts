@@ -73,7 +73,10 @@ function ranked(totals: Map<string, number>, busyMs: number, limit: number): Pro
 }
 
 /** Where a profile's time went: self time by area and by function, and inclusive time by function. */
-export async function summarizeCpuProfile(path: string, options: { limit?: number; wasmNames?: readonly string[] } = {}): Promise<ProfileSummary> {
+export async function summarizeCpuProfile(
+  path: string,
+  options: { limit?: number; wasmNames?: readonly string[] } = {},
+): Promise<ProfileSummary> {
   const limit = options.limit ?? 25;
   const profile = JSON.parse(await readFile(path, 'utf8')) as CpuProfile;
   if (!Array.isArray(profile.nodes) || !Array.isArray(profile.samples) || !Array.isArray(profile.timeDeltas)) {
@@ -129,7 +132,9 @@ export async function summarizeCpuProfile(path: string, options: { limit?: numbe
 }
 
 function table(title: string, entries: readonly ProfileEntry[]): string {
-  const rows = entries.map((entry) => `| ${entry.name.replaceAll('|', '\\|')} | ${Math.round(entry.ms)} | ${(entry.share * 100).toFixed(1)}% |`);
+  const rows = entries.map(
+    (entry) => `| ${entry.name.replaceAll('|', '\\|')} | ${Math.round(entry.ms)} | ${(entry.share * 100).toFixed(1)}% |`,
+  );
   return [`| ${title} | ms | of busy |`, '| --- | --- | --- |', ...rows].join('\n');
 }
 

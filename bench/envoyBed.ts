@@ -120,7 +120,13 @@ export async function startEnvoyBed(context: BenchContext, variants: readonly En
       const port = Number(new URL(envoy.edgeUrl).port);
       const request = Buffer.from(`GET ${path} HTTP/1.1\r\nhost: bench.local\r\nx-user-id: bench-user\r\n\r\n`);
       const cpuBefore = await cpuSeconds(envoy.pid);
-      const result = await runFixedRate({ port, nextRequest: () => request, ratePerSecond, seconds: plan.latencySeconds, connections: plan.latencyConnections });
+      const result = await runFixedRate({
+        port,
+        nextRequest: () => request,
+        ratePerSecond,
+        seconds: plan.latencySeconds,
+        connections: plan.latencyConnections,
+      });
       const cpuAfter = await cpuSeconds(envoy.pid);
       return {
         p50Ms: percentile(result.totalMs, 50),
@@ -179,7 +185,21 @@ const MIB = 2 ** 20;
 /** Envoy's RSS at idle (before any load) and after the line's load, the variant beside its baseline. */
 export async function rssRows(line: number, bed: EnvoyBed, baselineLabel: string, label: string): Promise<ResultRow[]> {
   return [
-    comparedRow(line, `Envoy RSS idle (${label})`, 'MiB', null, [(bed.idleRssBytes.get(baselineLabel) ?? 0) / MIB], [(bed.idleRssBytes.get(label) ?? 0) / MIB]),
-    comparedRow(line, `Envoy RSS after load (${label})`, 'MiB', null, [(await bed.rssBytes(baselineLabel)) / MIB], [(await bed.rssBytes(label)) / MIB]),
+    comparedRow(
+      line,
+      `Envoy RSS idle (${label})`,
+      'MiB',
+      null,
+      [(bed.idleRssBytes.get(baselineLabel) ?? 0) / MIB],
+      [(bed.idleRssBytes.get(label) ?? 0) / MIB],
+    ),
+    comparedRow(
+      line,
+      `Envoy RSS after load (${label})`,
+      'MiB',
+      null,
+      [(await bed.rssBytes(baselineLabel)) / MIB],
+      [(await bed.rssBytes(label)) / MIB],
+    ),
   ];
 }

@@ -60,7 +60,12 @@ async function perfReport(perfData: string, sort: string, rows: number): Promise
  * threads sampled by `perf record -e cpu-clock` (software clock: this VM exposes no hardware
  * counters, so no instruction counts) for `seconds`.
  */
-export async function profileEnvoy(variant: EnvoyProfileVariant, document: CutName, seconds: number, outDir: string): Promise<EnvoyProfile> {
+export async function profileEnvoy(
+  variant: EnvoyProfileVariant,
+  document: CutName,
+  seconds: number,
+  outDir: string,
+): Promise<EnvoyProfile> {
   await ensureSystemTools((line) => process.stderr.write(`${line}\n`), [PERF_TOOL]);
   const layout = coreLayout();
   const unpin = await pinThisProcessToLoadCore(layout);

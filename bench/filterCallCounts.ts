@@ -81,7 +81,8 @@ function instrumentRuntime(wasm: Uint8Array, wat: string): Uint8Array {
       const info = binaryen.getFunctionInfo(module.getFunctionByIndex(i));
       if (info.module === '') own.push(info.name);
     }
-    if (own.length !== defined.length) throw new Error(`the .wat lists ${defined.length} functions, the module has ${own.length}: rebuild both (npm run build:filter)`);
+    if (own.length !== defined.length)
+      throw new Error(`the .wat lists ${defined.length} functions, the module has ${own.length}: rebuild both (npm run build:filter)`);
     module.setFeatures(module.getFeatures() | binaryen.Features.MutableGlobals | binaryen.Features.BulkMemory);
     for (const [counter, name] of Object.entries(RUNTIME_FUNCTIONS)) {
       const index = defined.indexOf(name);
@@ -107,7 +108,9 @@ function instrumentRuntime(wasm: Uint8Array, wat: string): Uint8Array {
  * Loads `wasm` into the emulator with every host import wrapped by a counter. The emulator builds
  * its import object itself, so WebAssembly.instantiate is wrapped for the duration of the load only.
  */
-async function loadCounted(wasm: Uint8Array): Promise<{ host: ProxyWasmHost; hostCalls: Map<string, number>; exports: () => WebAssembly.Exports }> {
+async function loadCounted(
+  wasm: Uint8Array,
+): Promise<{ host: ProxyWasmHost; hostCalls: Map<string, number>; exports: () => WebAssembly.Exports }> {
   const hostCalls = new Map<string, number>();
   let instanceExports: WebAssembly.Exports | undefined;
   const instantiate = WebAssembly.instantiate;
@@ -126,7 +129,10 @@ async function loadCounted(wasm: Uint8Array): Promise<{ host: ProxyWasmHost; hos
       }
       wrapped[space] = out;
     }
-    const instance = await (instantiate as (m: WebAssembly.Module, i: WebAssembly.Imports) => Promise<WebAssembly.Instance>)(module, wrapped);
+    const instance = await (instantiate as (m: WebAssembly.Module, i: WebAssembly.Imports) => Promise<WebAssembly.Instance>)(
+      module,
+      wrapped,
+    );
     instanceExports = instance.exports;
     return instance;
   };
@@ -160,20 +166,34 @@ function addInto(total: CallCounts, counts: CallCounts, weight: number): void {
 }
 
 /** Counts one edge-role request of `variant` on `document`, averaged over `requests` after `warmup` (the pools fill first). */
-export async function countFilterCalls(variant: CallCountVariant, document: CutName, options: { requests?: number; warmup?: number } = {}): Promise<FilterCallCounts> {
+export async function countFilterCalls(
+  variant: CallCountVariant,
+  document: CutName,
+  options: { requests?: number; warmup?: number } = {},
+): Promise<FilterCallCounts> {
   const { requests = 10, warmup = 2 } = options;
   const body = cutDocuments().find((cut) => cut.name === document)?.bytes;
   if (body === undefined) throw new Error(`no corpus cut ${document}`);
-  const wasm = instrumentRuntime(new Uint8Array(await readFile(FILTER_WASM)), await readFile(FILTER_WASM.replace(/\.wasm$/, '.wat'), 'utf8'));
+  const wasm = instrumentRuntime(
+    new Uint8Array(await readFile(FILTER_WASM)),
+    await readFile(FILTER_WASM.replace(/\.wasm$/, '.wat'), 'utf8'),
+  );
   const { host, hostCalls, exports } = await loadCounted(wasm);
   const { sampledPercent, json } = CALL_COUNT_VARIANTS[variant];
   const plugin = host.startPlugin(
-    JSON.stringify({ role: 'edge', source: 'bench-edge', collector: { cluster: COLLECTOR_CLUSTER }, sampling: { defaultPercent: sampledPercent }, digest: { json } }),
+    JSON.stringify({
+      role: 'edge',
+      source: 'bench-edge',
+      collector: { cluster: COLLECTOR_CLUSTER },
+      sampling: { defaultPercent: sampledPercent },
+      digest: { json },
+    }),
   );
   if (!plugin.ok) throw new Error(`the filter refused the ${variant} configuration`);
   const snapshot = (): CallCounts => {
     const counts: CallCounts = Object.fromEntries(hostCalls);
-    for (const counter of Object.keys(RUNTIME_FUNCTIONS) as RuntimeCounter[]) counts[`rt.${counter}`] = (exports()[`count_${counter}`] as WebAssembly.Global).value as number;
+    for (const counter of Object.keys(RUNTIME_FUNCTIONS) as RuntimeCounter[])
+      counts[`rt.${counter}`] = (exports()[`count_${counter}`] as WebAssembly.Global).value as number;
     return counts;
   };
   const byPhase = Object.fromEntries(PHASES.map((phase) => [phase, {}])) as Record<Phase, CallCounts>;

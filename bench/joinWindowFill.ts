@@ -20,7 +20,8 @@ function joinWindowFill(): void {
   const { join, budget } = parseConfig({});
   const window = new JoinWindow(join, new ByteBudget(budget.pendingBytes));
   // Only id and leg matter to the window (and what the byte estimate reads); what offer() returns is dropped.
-  const leg = (id: string, which: 'primary' | 'shadow'): DigestRecord => ({ id, leg: which, path: '/', authority: '', fields: {}, headers: {} }) as unknown as DigestRecord;
+  const leg = (id: string, which: 'primary' | 'shadow'): DigestRecord =>
+    ({ id, leg: which, path: '/', authority: '', fields: {}, headers: {} }) as unknown as DigestRecord;
   const now = Date.now();
   let n = 0;
   process.stdout.write(`JoinWindow, maxRemembered ${join.maxRemembered}, rememberMs ${join.rememberMs}:\n`);
@@ -40,7 +41,8 @@ function joinWindowFill(): void {
 function fifo(cap: number, evict: 'keys() iterator' | 'InsertionOrderedMap'): number {
   const plain = new Map<string, number>();
   const ordered = new InsertionOrderedMap<number>();
-  const insert = evict === 'InsertionOrderedMap' ? (key: string, n: number) => ordered.set(key, n) : (key: string, n: number) => plain.set(key, n);
+  const insert =
+    evict === 'InsertionOrderedMap' ? (key: string, n: number) => ordered.set(key, n) : (key: string, n: number) => plain.set(key, n);
   for (let n = 0; n < cap; n++) insert(`bench-${n}`, n);
   const operations = 200_000;
   const started = process.hrtime.bigint();
@@ -61,5 +63,7 @@ function fifo(cap: number, evict: 'keys() iterator' | 'InsertionOrderedMap'): nu
 joinWindowFill();
 process.stdout.write('Bounded FIFO on a Map, ns per insert + evict oldest:\n');
 for (const cap of [1_000, 10_000, 100_000, 200_000]) {
-  process.stdout.write(`  ${cap} keys: keys() iterator ${fifo(cap, 'keys() iterator').toFixed(0)} ns, InsertionOrderedMap ${fifo(cap, 'InsertionOrderedMap').toFixed(0)} ns\n`);
+  process.stdout.write(
+    `  ${cap} keys: keys() iterator ${fifo(cap, 'keys() iterator').toFixed(0)} ns, InsertionOrderedMap ${fifo(cap, 'InsertionOrderedMap').toFixed(0)} ns\n`,
+  );
 }

@@ -48,9 +48,11 @@ if (what === 'collector') {
   );
 } else if (what === 'envoy') {
   const variant = values.variant ?? '';
-  if (!(variant in ENVOY_PROFILE_VARIANTS)) throw new Error(`--variant must be one of ${Object.keys(ENVOY_PROFILE_VARIANTS).join(', ')}, got "${variant}"`);
+  if (!(variant in ENVOY_PROFILE_VARIANTS))
+    throw new Error(`--variant must be one of ${Object.keys(ENVOY_PROFILE_VARIANTS).join(', ')}, got "${variant}"`);
   const document = values.document;
-  if (!(CUT_NAMES as readonly string[]).includes(document)) throw new Error(`--document must be one of ${CUT_NAMES.join(', ')}, got "${document}"`);
+  if (!(CUT_NAMES as readonly string[]).includes(document))
+    throw new Error(`--document must be one of ${CUT_NAMES.join(', ')}, got "${document}"`);
   const result = await profileEnvoy(variant as EnvoyProfileVariant, document as CutName, seconds(15), values.out);
   process.stdout.write(
     `${result.variant}, ${result.document}: ${Math.round(result.requestsPerSecond)} req/s closed loop, ` +
@@ -59,9 +61,11 @@ if (what === 'collector') {
   );
 } else if (what === 'calls') {
   const variant = values.variant ?? '';
-  if (!(variant in CALL_COUNT_VARIANTS)) throw new Error(`--variant must be one of ${Object.keys(CALL_COUNT_VARIANTS).join(', ')}, got "${variant}"`);
+  if (!(variant in CALL_COUNT_VARIANTS))
+    throw new Error(`--variant must be one of ${Object.keys(CALL_COUNT_VARIANTS).join(', ')}, got "${variant}"`);
   const document = values.document;
-  if (!(CUT_NAMES as readonly string[]).includes(document)) throw new Error(`--document must be one of ${CUT_NAMES.join(', ')}, got "${document}"`);
+  if (!(CUT_NAMES as readonly string[]).includes(document))
+    throw new Error(`--document must be one of ${CUT_NAMES.join(', ')}, got "${document}"`);
   const counts = await countFilterCalls(variant as CallCountVariant, document as CutName);
   const text = (calls: CallCounts): string =>
     Object.entries(calls)
@@ -75,5 +79,7 @@ if (what === 'collector') {
   const wasmNames = values.wat === undefined ? undefined : await wasmFunctionNames(values.wat);
   process.stdout.write(`${profileSummaryMarkdown(await summarizeCpuProfile(file, wasmNames === undefined ? {} : { wasmNames }))}\n`);
 } else {
-  throw new Error(`usage: bench/profile.ts collector | envoy --variant ${Object.keys(ENVOY_PROFILE_VARIANTS).join('|')} | calls --variant ${Object.keys(CALL_COUNT_VARIANTS).join('|')} | cpuprofile FILE`);
+  throw new Error(
+    `usage: bench/profile.ts collector | envoy --variant ${Object.keys(ENVOY_PROFILE_VARIANTS).join('|')} | calls --variant ${Object.keys(CALL_COUNT_VARIANTS).join('|')} | cpuprofile FILE`,
+  );
 }

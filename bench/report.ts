@@ -55,12 +55,18 @@ function verdict(row: ResultRow): string {
 export function resultsTable(lines: readonly LineResult[]): string {
   const floored = lines.some((line) => line.rows.some((row) => row.vsFloor !== undefined));
   const floorHead = floored ? ' floor | vs floor |' : '';
-  const out = [`| # | metric | goal | baseline | measured | ratio |${floorHead} |`, `| --- | --- | --- | --- | --- | --- |${floored ? ' --- | --- |' : ''} --- |`];
+  const out = [
+    `| # | metric | goal | baseline | measured | ratio |${floorHead} |`,
+    `| --- | --- | --- | --- | --- | --- |${floored ? ' --- | --- |' : ''} --- |`,
+  ];
   for (const line of lines) {
     for (const row of line.rows) {
       const ratio = spreadText(row.ratio, '×');
-      const floor = row.vsFloor === undefined ? ' — | — |' : ` ${spreadText(row.vsFloor.floor, row.unit)} | ${spreadText(row.vsFloor.ratio, '×')} |`;
-      out.push(`| ${row.line} | ${row.metric} | ${goalText(row.goal)} | ${spreadText(row.baseline, row.unit)} | ${spreadText(row.measured, row.unit)} | ${ratio} |${floored ? floor : ''} ${verdict(row)} |`);
+      const floor =
+        row.vsFloor === undefined ? ' — | — |' : ` ${spreadText(row.vsFloor.floor, row.unit)} | ${spreadText(row.vsFloor.ratio, '×')} |`;
+      out.push(
+        `| ${row.line} | ${row.metric} | ${goalText(row.goal)} | ${spreadText(row.baseline, row.unit)} | ${spreadText(row.measured, row.unit)} | ${ratio} |${floored ? floor : ''} ${verdict(row)} |`,
+      );
     }
   }
   return out.join('\n');
@@ -73,7 +79,7 @@ export function renderResults(report: BenchReport, level: number): string {
   const sections = [
     `Started ${report.startedAt}, took ${Math.round(report.durationSeconds)} s. Medians over the alternated runs, min–max in ` +
       'parentheses; a ratio is measured / baseline per run pair, then the median of those. Where a table has a floor ' +
-      'column, the same Envoy runs also measured the no-op proxy-wasm module with shadowdiff\'s exports (bench/noopFilter), ' +
+      "column, the same Envoy runs also measured the no-op proxy-wasm module with shadowdiff's exports (bench/noopFilter), " +
       'and "vs floor" is measured / floor per run pair: the filter\'s own cost above what any proxy-wasm filter costs.',
     '',
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Linux ${m.kernel}; Node ${m.node}; Envoy ${m.envoy}; ${m.nginx}; ${m.wrk}. ` +
@@ -94,7 +100,13 @@ export function renderResults(report: BenchReport, level: number): string {
 }
 
 export function renderMarkdown(report: BenchReport): string {
-  return [`# shadowdiff benchmark: ${report.mode} run`, '', renderResults(report, 2), 'Every sample and counter is in the JSON file beside this one.', ''].join('\n');
+  return [
+    `# shadowdiff benchmark: ${report.mode} run`,
+    '',
+    renderResults(report, 2),
+    'Every sample and counter is in the JSON file beside this one.',
+    '',
+  ].join('\n');
 }
 
 /** Writes `<mode>.json` and `<mode>.md` into `dir`; returns their paths. */

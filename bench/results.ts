@@ -62,7 +62,17 @@ export function comparedRow(
 ): ResultRow {
   const measured = spread(measuredRuns);
   const ratio = spread(pairedRatios(baselineRuns, measuredRuns));
-  return { line, metric, unit, goal, baseline: spread(baselineRuns), measured, ratio, met: judge(goal, measured, ratio), ...(note === undefined ? {} : { note }) };
+  return {
+    line,
+    metric,
+    unit,
+    goal,
+    baseline: spread(baselineRuns),
+    measured,
+    ratio,
+    met: judge(goal, measured, ratio),
+    ...(note === undefined ? {} : { note }),
+  };
 }
 
 /**
@@ -85,9 +95,26 @@ export function flooredRow(
 }
 
 /** A row whose goal is on the measured value itself. */
-export function absoluteRow(line: number, metric: string, unit: string, goal: Goal | null, measuredRuns: readonly number[], note?: string): ResultRow {
+export function absoluteRow(
+  line: number,
+  metric: string,
+  unit: string,
+  goal: Goal | null,
+  measuredRuns: readonly number[],
+  note?: string,
+): ResultRow {
   const measured = spread(measuredRuns);
-  return { line, metric, unit, goal, baseline: null, measured, ratio: null, met: judge(goal, measured, null), ...(note === undefined ? {} : { note }) };
+  return {
+    line,
+    metric,
+    unit,
+    goal,
+    baseline: null,
+    measured,
+    ratio: null,
+    met: judge(goal, measured, null),
+    ...(note === undefined ? {} : { note }),
+  };
 }
 
 export function runsOf<T>(samples: Map<string, T[]>, label: string, pick: (sample: T) => number): number[] {

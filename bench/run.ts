@@ -34,6 +34,13 @@ if (values.render !== undefined) {
   const log = (line: string): void => {
     process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   };
-  const { report, files } = await runBench({ plan: values.quick ? QUICK_PLAN : FULL_PLAN, outDir: values.out, log, ...(only === undefined ? {} : { only }) });
-  process.stdout.write(`${resultsTable(report.lines)}\n\nwrote ${files.markdown} and ${files.json} in ${Math.round(report.durationSeconds)} s\n`);
+  const { report, files } = await runBench({
+    plan: values.quick ? QUICK_PLAN : FULL_PLAN,
+    outDir: values.out,
+    log,
+    ...(only === undefined ? {} : { only }),
+  });
+  process.stdout.write(
+    `${resultsTable(report.lines)}\n\nwrote ${files.markdown} and ${files.json} in ${Math.round(report.durationSeconds)} s\n`,
+  );
 }

@@ -36,8 +36,16 @@ export async function measureSaturation(
 }
 
 /** The median closed-loop throughput of one Envoy of a (warmed) bed over `runs` runs, and its core use in each. */
-export async function saturationOf(bed: EnvoyBed, label: string, path: string, runs: number): Promise<{ perSecond: number; envoyCoreUse: number[] }> {
+export async function saturationOf(
+  bed: EnvoyBed,
+  label: string,
+  path: string,
+  runs: number,
+): Promise<{ perSecond: number; envoyCoreUse: number[] }> {
   const samples = [];
   for (let run = 0; run < runs; run++) samples.push(await bed.throughput(label, path));
-  return { perSecond: spread(samples.map((sample) => sample.requestsPerSecond)).median, envoyCoreUse: samples.map((sample) => sample.envoyCoreUse) };
+  return {
+    perSecond: spread(samples.map((sample) => sample.requestsPerSecond)).median,
+    envoyCoreUse: samples.map((sample) => sample.envoyCoreUse),
+  };
 }

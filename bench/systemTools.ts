@@ -17,7 +17,11 @@ const TOOLS: readonly SystemTool[] = [
 ];
 
 /** Only bench/profile.ts envoy needs it. */
-export const PERF_TOOL: SystemTool = { command: 'perf', debianPackage: 'linux-perf', why: "samples Envoy's threads (bench/profile.ts envoy)" };
+export const PERF_TOOL: SystemTool = {
+  command: 'perf',
+  debianPackage: 'linux-perf',
+  why: "samples Envoy's threads (bench/profile.ts envoy)",
+};
 
 async function onPath(command: string): Promise<boolean> {
   try {
@@ -46,7 +50,10 @@ export async function ensureSystemTools(log: (line: string) => void, extra: read
   log(`installing ${packages.join(' ')} with apt-get`);
   try {
     await run('apt-get', ['update', '-qq'], { maxBuffer: 64 * 1024 * 1024 });
-    await run('apt-get', ['install', '-y', '-qq', ...packages], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    await run('apt-get', ['install', '-y', '-qq', ...packages], {
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   } catch (error) {
     throw new Error(`apt-get could not install ${packages.join(' ')}: ${(error as Error).message}\n${advice}`, { cause: error });
   }
@@ -59,10 +66,20 @@ export async function ensureSystemTools(log: (line: string) => void, extra: read
 export async function toolVersion(command: string, args: string[]): Promise<string> {
   try {
     const { stdout, stderr } = await run(command, args);
-    return `${stdout}${stderr}`.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown';
+    return (
+      `${stdout}${stderr}`
+        .split('\n')
+        .find((line) => line.trim() !== '')
+        ?.trim() ?? 'unknown'
+    );
   } catch (error) {
     // wrk prints its version with the usage text and exits 1.
     const output = error as { stdout?: string; stderr?: string };
-    return `${output.stdout ?? ''}${output.stderr ?? ''}`.split('\n').find((line) => line.trim() !== '')?.trim() ?? 'unknown';
+    return (
+      `${output.stdout ?? ''}${output.stderr ?? ''}`
+        .split('\n')
+        .find((line) => line.trim() !== '')
+        ?.trim() ?? 'unknown'
+    );
   }
 }

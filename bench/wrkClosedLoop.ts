@@ -33,8 +33,10 @@ export async function runWrk(layout: CoreLayout, url: string, seconds: number, c
     '-t1',
     `-c${connections}`,
     `-d${seconds}s`,
-    '--timeout', '5s',
-    '-s', REPORT_SCRIPT,
+    '--timeout',
+    '5s',
+    '-s',
+    REPORT_SCRIPT,
     url,
   ]);
   const { stdout } = await run(command, args, { timeout: (seconds + 30) * 1000 });

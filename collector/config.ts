@@ -162,7 +162,9 @@ function readConfigFile(file: string): unknown {
     return parseYaml(text) ?? {};
   } catch (error) {
     const { reason, context } = yamlProblem(error);
-    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${reason}${context === '' ? '' : `\n${context}`}`, [{ field: '(file)', message: reason }]);
+    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${reason}${context === '' ? '' : `\n${context}`}`, [
+      { field: '(file)', message: reason },
+    ]);
   }
 }
 
@@ -199,7 +201,10 @@ function schemaType(keys: readonly string[]): unknown {
   let node: unknown = CONFIG_SCHEMA;
   for (const key of keys) {
     const properties: unknown = typeof node === 'object' && node !== null && 'properties' in node ? node.properties : undefined;
-    node = typeof properties === 'object' && properties !== null && Object.hasOwn(properties, key) ? (properties as Record<string, unknown>)[key] : undefined;
+    node =
+      typeof properties === 'object' && properties !== null && Object.hasOwn(properties, key)
+        ? (properties as Record<string, unknown>)[key]
+        : undefined;
   }
   return typeof node === 'object' && node !== null && 'type' in node ? node.type : undefined;
 }

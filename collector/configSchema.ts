@@ -14,7 +14,8 @@ const TOKEN_PATTERN = '^([!-~]([ -~]*[!-~])?)?$';
 const stringList = <T extends TSchema>(items: T, maxItems: number) => Type.Array(items, { maxItems, default: [] });
 
 /** A section: unknown fields refused, absent means all defaults. */
-const section = <P extends Parameters<typeof Type.Object>[0]>(properties: P) => Type.Object(properties, { additionalProperties: false, default: {} });
+const section = <P extends Parameters<typeof Type.Object>[0]>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false, default: {} });
 
 const routeIgnoreProperties = {
   fields: stringList(Type.String(), 1000),
@@ -67,7 +68,10 @@ export const CONFIG_SCHEMA = Type.Object(
       /** id-like map keys in field paths collapse to [{key}] (numeric, UUID, 16+ hex, like route segments, or one of keyPatterns) */
       collapseKeys: Type.Boolean({ default: true }),
       /** regular expressions (whole key) for more id-like keys; the default catches `sku-123`, `user_42`, `order:9` */
-      keyPatterns: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100, default: ['^[A-Za-z][A-Za-z0-9]*[-_:][0-9]+$'] }),
+      keyPatterns: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), {
+        maxItems: 100,
+        default: ['^[A-Za-z][A-Za-z0-9]*[-_:][0-9]+$'],
+      }),
     }),
     /**
      * Byte budgets (estimated heap bytes) for what the collector keeps; together with the caps in
@@ -85,7 +89,12 @@ export const CONFIG_SCHEMA = Type.Object(
     ignore: section({
       ...routeIgnoreProperties,
       /** key: a route as the report names it (`GET /orders/{id}`) or a path template for every method (`/orders/{id}`) */
-      routes: Type.Unsafe<Record<string, RouteIgnoreConfig>>({ type: 'object', additionalProperties: RouteIgnoreSchema, maxProperties: 10000, default: {} }),
+      routes: Type.Unsafe<Record<string, RouteIgnoreConfig>>({
+        type: 'object',
+        additionalProperties: RouteIgnoreSchema,
+        maxProperties: 10000,
+        default: {},
+      }),
     }),
     report: section({
       topK: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),

@@ -197,7 +197,13 @@ export class Pipeline {
       diverged: tally.diverged,
       topFields: this.scoreboard.topFields(tally, topK),
     }));
-    return { pendingJoins: this.join.pendingCount, routesTracked: this.scoreboard.routesTracked, routeEvictions: this.scoreboard.routeEvictions, budget: this.budgetReadings(), routes };
+    return {
+      pendingJoins: this.join.pendingCount,
+      routesTracked: this.scoreboard.routesTracked,
+      routeEvictions: this.scoreboard.routeEvictions,
+      budget: this.budgetReadings(),
+      routes,
+    };
   }
 
   // ----------------------------------------------------------------

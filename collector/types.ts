@@ -21,4 +21,13 @@ export type { CollectorConfig, IgnoreConfig, RouteIgnoreConfig } from './configS
 export type { DiffChange, DivergenceKind, FallbackReason, FieldDiff, HeaderDiff, PairDiff } from './compare/divergence.js';
 export type { MissingOutcome, PairOutcome, PairState } from './join/outcomes.js';
 export type { BudgetPart, BudgetReading } from './budget/byteBudget.js';
-export type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, PairView, Report, RouteReport, WilsonInterval } from './report/reportSchema.js';
+export type {
+  Coverage,
+  FieldReport,
+  HeaderReport,
+  LatencyQuantilesMs,
+  PairView,
+  Report,
+  RouteReport,
+  WilsonInterval,
+} from './report/reportSchema.js';

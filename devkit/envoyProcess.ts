@@ -68,12 +68,17 @@ export async function startEnvoy(config: JsonObject, options: StartEnvoyOptions 
   // a base id; hot restart is off, which keeps them from looking for each other at all.
   const baseId = (process.pid % 40_000) * 100 + (nextBaseId++ % 100);
   const [command, args] = withCpuAffinity(options.cpuList, binary, [
-    '--config-path', configPath,
-    '--admin-address-path', adminAddressPath,
-    '--base-id', String(baseId),
+    '--config-path',
+    configPath,
+    '--admin-address-path',
+    adminAddressPath,
+    '--base-id',
+    String(baseId),
     '--disable-hot-restart',
-    '--concurrency', String(options.concurrency ?? 1),
-    '--log-level', options.logLevel ?? 'info',
+    '--concurrency',
+    String(options.concurrency ?? 1),
+    '--log-level',
+    options.logLevel ?? 'info',
   ]);
   let envoy: ManagedProcess;
   try {

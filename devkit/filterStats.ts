@@ -17,7 +17,10 @@ export function sameFilterStats(a: ReadonlyMap<string, number>, b: ReadonlyMap<s
  * /stats once two reads `settleMs` apart (several of the test configs' 50 ms ticks) agree on
  * every filter counter and gauge: what the requests sent so far counted, all published.
  */
-export async function settledFilterStats(envoy: Pick<EnvoyInstance, 'stats'>, { settleMs = 200, timeoutMs = 10_000 } = {}): Promise<Map<string, number>> {
+export async function settledFilterStats(
+  envoy: Pick<EnvoyInstance, 'stats'>,
+  { settleMs = 200, timeoutMs = 10_000 } = {},
+): Promise<Map<string, number>> {
   const deadline = Date.now() + timeoutMs;
   let previous = await envoy.stats();
   for (;;) {

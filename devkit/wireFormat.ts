@@ -39,7 +39,9 @@ export function wireFormatErrors(value: unknown): string | null {
   const published: ValidateFunction = isV2(value) ? publishedV2 : publishedV1;
   if (!published(value)) return ajv.errorsText(published.errors);
   const verdict = collector.check(value);
-  const problems = [...verdict.batchErrors, ...verdict.recordErrors].map((e) => `${e.index === undefined ? '' : `records[${e.index}].`}${e.field}: ${e.message}`);
+  const problems = [...verdict.batchErrors, ...verdict.recordErrors].map(
+    (e) => `${e.index === undefined ? '' : `records[${e.index}].`}${e.field}: ${e.message}`,
+  );
   return problems.length === 0 ? null : problems.join('; ');
 }
 

@@ -79,7 +79,8 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
     edgeFilters.push(wasmFilter('shadowdiff_edge', 'FAIL_OPEN', wasm, edgeConfig));
     // A mirrored copy that the shadow filter did not mark would run the shadow service's side
     // effects for real; failing it closed costs no client anything (mirror responses are dropped).
-    const shadowWasm = wasm.shadowPath === undefined ? wasm : { ...wasm, path: wasm.shadowPath, vmId: `${wasm.vmId ?? DEFAULT_VM_ID}_shadow` };
+    const shadowWasm =
+      wasm.shadowPath === undefined ? wasm : { ...wasm, path: wasm.shadowPath, vmId: `${wasm.vmId ?? DEFAULT_VM_ID}_shadow` };
     shadowFilters.push(wasmFilter('shadowdiff_shadow', 'FAIL_CLOSED', shadowWasm, wasm.shadowConfig ?? defaultShadowFilterConfig()));
   }
 
@@ -104,9 +105,7 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
         {
           name: SHADOW_INTERNAL_LISTENER,
           internal_listener: {},
-          filter_chains: [
-            { filters: [httpConnectionManager('shadow_internal', shadowRouteConfig(), shadowFilters)] },
-          ],
+          filter_chains: [{ filters: [httpConnectionManager('shadow_internal', shadowRouteConfig(), shadowFilters)] }],
         },
       ],
       clusters: [
@@ -120,9 +119,7 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
             cluster_name: SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
             endpoints: [
               {
-                lb_endpoints: [
-                  { endpoint: { address: { envoy_internal_address: { server_listener_name: SHADOW_INTERNAL_LISTENER } } } },
-                ],
+                lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: SHADOW_INTERNAL_LISTENER } } } }],
               },
             ],
           },
@@ -190,7 +187,12 @@ function shadowRouteConfig(): JsonObject {
   };
 }
 
-function httpConnectionManager(statPrefix: string, routeConfig: JsonObject, filters: JsonObject[], earlyMutations: JsonObject[] = []): JsonObject {
+function httpConnectionManager(
+  statPrefix: string,
+  routeConfig: JsonObject,
+  filters: JsonObject[],
+  earlyMutations: JsonObject[] = [],
+): JsonObject {
   return {
     name: 'envoy.filters.network.http_connection_manager',
     typed_config: {

@@ -49,7 +49,8 @@ export const SHIPPED_CONFIGS: readonly ShippedConfig[] = [
   },
   {
     file: 'deploy/compose/envoy.yaml',
-    purpose: 'The edge Envoy of docker-compose.yml: the services by their compose host names, listening on every interface of its container',
+    purpose:
+      'The edge Envoy of docker-compose.yml: the services by their compose host names, listening on every interface of its container',
     options: {
       ...servicesOn({ listen: '0.0.0.0', primary: 'orders-v1', shadow: 'orders-v2', collector: 'collector' }),
       // docker-compose.yml runs Envoy in /shadowdiff with the module mounted at build/shadowdiff.wasm

@@ -159,7 +159,10 @@ function planRequest(random: SeededRandom, segment: Segment, scenario: Scenario,
     case 'catalog-bundle-unlisted':
       return get(`/catalog/items/${random.pick(CATALOG_SKUS)}-B${random.pick(UNLISTED_BUNDLE_SIZES)}`);
     case 'create-order': {
-      const items = Array.from({ length: random.integer(1, 3) }, () => ({ sku: random.pick(HOT_SKU_LIST), quantity: random.integer(1, 3) }));
+      const items = Array.from({ length: random.integer(1, 3) }, () => ({
+        sku: random.pick(HOT_SKU_LIST),
+        quantity: random.integer(1, 3),
+      }));
       return {
         method: 'POST',
         path: '/orders',

@@ -10,7 +10,11 @@ import { ensureSystemTools, type SystemTool } from '../bench/systemTools.js';
 import { findEnvoy } from '../devkit/findEnvoy.js';
 
 const DASHBOARD_TOOLS: readonly SystemTool[] = [
-  { command: 'prometheus', debianPackage: 'prometheus', why: "scrapes the demo and evaluates every panel query of the dashboard (test/dashboard)" },
+  {
+    command: 'prometheus',
+    debianPackage: 'prometheus',
+    why: 'scrapes the demo and evaluates every panel query of the dashboard (test/dashboard)',
+  },
   { command: 'promtool', debianPackage: 'prometheus', why: 'checks the Prometheus config and unit-tests the alert rules (test/dashboard)' },
 ];
 

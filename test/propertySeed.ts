@@ -9,7 +9,8 @@ const VARIABLE = 'SHADOWDIFF_FC_SEED';
 function propertySeed(value: string | undefined): number {
   if (value === undefined || value === '') return DEFAULT_SEED;
   const seed = /^-?\d{1,10}$/.test(value) ? Number(value) : Number.NaN;
-  if (!(seed >= -(2 ** 31) && seed < 2 ** 31)) throw new Error(`${VARIABLE} must be a 32-bit integer (as fast-check prints seeds), got ${JSON.stringify(value)}`);
+  if (!(seed >= -(2 ** 31) && seed < 2 ** 31))
+    throw new Error(`${VARIABLE} must be a 32-bit integer (as fast-check prints seeds), got ${JSON.stringify(value)}`);
   return seed;
 }
 

@@ -108,10 +108,29 @@ export async function measureCollectorIngest(context: BenchContext): Promise<Lin
       `field). Soak: a fresh collector at ${Math.round(soakRecordsPerSecond)} digests/s in batches of ${BATCHED} for ` +
       `${plan.collectorSoakSeconds} s; RSS deviation measured against the first sample after ${SOAK_WARMUP_SHARE * 100}% of the soak.`,
     rows: [
-      absoluteRow(line, `digests/s ingested and joined, batch ${BATCHED}`, 'digests/s', { bound: 'atLeast', limit: 200_000, on: 'measured' }, batchedRuns),
-      comparedRow(line, `batch ${BATCHED} vs one record per POST`, 'digests/s', { bound: 'atLeast', limit: 10, on: 'ratio' }, runsOf(ingest, labels[1]!, (s) => s.recordsPerSecond), batchedRuns),
+      absoluteRow(
+        line,
+        `digests/s ingested and joined, batch ${BATCHED}`,
+        'digests/s',
+        { bound: 'atLeast', limit: 200_000, on: 'measured' },
+        batchedRuns,
+      ),
+      comparedRow(
+        line,
+        `batch ${BATCHED} vs one record per POST`,
+        'digests/s',
+        { bound: 'atLeast', limit: 10, on: 'ratio' },
+        runsOf(ingest, labels[1]!, (s) => s.recordsPerSecond),
+        batchedRuns,
+      ),
       absoluteRow(line, 'join-to-score p99 (POST round trip at the soak rate)', 'ms', null, [percentile(soakResult.totalMs, 99)]),
-      absoluteRow(line, `collector RSS deviation over the ${plan.collectorSoakSeconds} s soak`, '%', { bound: 'atMost', limit: 10, on: 'measured' }, [deviationPercent]),
+      absoluteRow(
+        line,
+        `collector RSS deviation over the ${plan.collectorSoakSeconds} s soak`,
+        '%',
+        { bound: 'atMost', limit: 10, on: 'measured' },
+        [deviationPercent],
+      ),
     ],
     details: {
       ingestRuns: Object.fromEntries(ingest),

@@ -21,13 +21,29 @@ interface Engine {
 /** The filter's digest of one response, driven through the emulator exactly as Envoy drives it. */
 function filterEngine(host: ProxyWasmHost, plugin: Plugin, document: CutDocument): Engine {
   const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < document.bytes.length; offset += CHUNK_BYTES) chunks.push(document.bytes.subarray(offset, offset + CHUNK_BYTES));
+  for (let offset = 0; offset < document.bytes.length; offset += CHUNK_BYTES)
+    chunks.push(document.bytes.subarray(offset, offset + CHUNK_BYTES));
   let count = 0;
   return {
     once: () => {
       const stream = plugin.newHttpStream();
-      stream.sendRequestHeaders([[':method', 'GET'], [':path', '/doc'], [':authority', 'bench.local'], ['x-request-id', 'r'], ['x-shadowdiff-id', `id-${count}`]], true);
-      stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']], false);
+      stream.sendRequestHeaders(
+        [
+          [':method', 'GET'],
+          [':path', '/doc'],
+          [':authority', 'bench.local'],
+          ['x-request-id', 'r'],
+          ['x-shadowdiff-id', `id-${count}`],
+        ],
+        true,
+      );
+      stream.sendResponseHeaders(
+        [
+          [':status', '200'],
+          ['content-type', 'application/json'],
+        ],
+        false,
+      );
       chunks.forEach((chunk, i) => stream.sendResponseBody(chunk, i === chunks.length - 1));
       stream.complete();
       if (++count % DRAIN_EVERY === 0) drain(host);
@@ -112,10 +128,21 @@ export async function measureDigestEngine(context: BenchContext): Promise<LineRe
     };
     const seconds = context.plan.digestEngineSeconds;
     for (const engine of Object.values(engines)) throughput(engine, document.bytes.length, seconds / 2);
-    const runs = await alternate(Object.keys(engines), context.plan.runs, async (label) => throughput(engines[label]!, document.bytes.length, seconds));
+    const runs = await alternate(Object.keys(engines), context.plan.runs, async (label) =>
+      throughput(engines[label]!, document.bytes.length, seconds),
+    );
     const name = `${document.name} (${document.bytes.length} B)`;
     const mbps = (label: string): number[] => runsOf(runs, label, (value) => value);
-    rows.push(comparedRow(line, `${name}: digest MB/s vs JSON.parse`, 'MB/s', { bound: 'atLeast', limit: 2, on: 'ratio' }, mbps(PARSE), mbps(DIGEST)));
+    rows.push(
+      comparedRow(
+        line,
+        `${name}: digest MB/s vs JSON.parse`,
+        'MB/s',
+        { bound: 'atLeast', limit: 2, on: 'ratio' },
+        mbps(PARSE),
+        mbps(DIGEST),
+      ),
+    );
     details[document.name] = Object.fromEntries(runs);
   }
   return {

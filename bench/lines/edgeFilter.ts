@@ -44,7 +44,10 @@ export async function measureEdgeFilter(context: BenchContext): Promise<LineResu
   const bed = await startEnvoyBed(context, [
     { label: NO_FILTER, bootstrap: (wiring) => withoutMirroring(noFilterBootstrap(wiring)) },
     { label: FLOOR, bootstrap: (wiring) => withoutMirroring(floorBootstrap(wiring)) },
-    ...EDGE_VARIANTS.map(({ label, knobs }) => ({ label, bootstrap: (wiring: Parameters<typeof filterBootstrap>[0]) => withoutMirroring(filterBootstrap(wiring, knobs)) })),
+    ...EDGE_VARIANTS.map(({ label, knobs }) => ({
+      label,
+      bootstrap: (wiring: Parameters<typeof filterBootstrap>[0]) => withoutMirroring(filterBootstrap(wiring, knobs)),
+    })),
   ]);
   try {
     await bed.warm(path);
@@ -56,10 +59,17 @@ export async function measureEdgeFilter(context: BenchContext): Promise<LineResu
       { name: 'latency p50', unit: 'ms', goal: 'p50', runs: (label: string) => runsOf(latency, label, (s) => s.p50Ms) },
       { name: 'latency p99', unit: 'ms', goal: 'p99', runs: (label: string) => runsOf(latency, label, (s) => s.p99Ms) },
       { name: 'Envoy CPU per request', unit: 'µs', goal: 'cpu', runs: (label: string) => runsOf(latency, label, (s) => s.cpuUsPerRequest) },
-      { name: 'saturation throughput', unit: 'req/s', goal: 'throughput', runs: (label: string) => runsOf(throughput, label, (s) => s.requestsPerSecond) },
+      {
+        name: 'saturation throughput',
+        unit: 'req/s',
+        goal: 'throughput',
+        runs: (label: string) => runsOf(throughput, label, (s) => s.requestsPerSecond),
+      },
     ] as const;
     // The floor against no filter (what any proxy-wasm filter costs), then each variant against both.
-    const floorRows = metrics.map((metric) => comparedRow(line, `${metric.name}, floor`, metric.unit, null, metric.runs(NO_FILTER), metric.runs(FLOOR)));
+    const floorRows = metrics.map((metric) =>
+      comparedRow(line, `${metric.name}, floor`, metric.unit, null, metric.runs(NO_FILTER), metric.runs(FLOOR)),
+    );
     const variantRows = (variant: EdgeVariant): ResultRow[] =>
       metrics.map((metric) =>
         flooredRow(line, `${metric.name}, ${variant.label.replace('edge filter, ', '')}`, metric.unit, variant.goals[metric.goal], {

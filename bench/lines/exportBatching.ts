@@ -30,7 +30,11 @@ export async function measureExportBatching(context: BenchContext): Promise<Line
       collector: context.holdingCollector,
       bootstrap: (wiring) =>
         withoutMirroring(
-          filterBootstrap(wiring, { json: true, collectorTimeoutMs: 60_000, export: { batchSize: 1024, maxQueue: 1024, maxInflight: 1, flushIntervalMs: 60_000 } }),
+          filterBootstrap(wiring, {
+            json: true,
+            collectorTimeoutMs: 60_000,
+            export: { batchSize: 1024, maxQueue: 1024, maxInflight: 1, flushIntervalMs: 60_000 },
+          }),
         ),
     },
     { label: PER_RECORD, bootstrap: (wiring) => withoutMirroring(filterBootstrap(wiring, { json: true, export: exportKnobs(1) })) },
@@ -59,12 +63,29 @@ export async function measureExportBatching(context: BenchContext): Promise<Line
         'and the no-op proxy-wasm floor (bench/noopFilter) beside them for the floor column. ' +
         'Exporting variants differ only in export.batchSize (maxQueue 4096, maxInflight 64, flush 1 s) and post to the ' +
         'accepting stub. The baseline holds its single export call forever, so its records are encoded and dropped at the ' +
-        'full queue: the digest and record encoding without the export call. Export cost = CPU/request minus the baseline\'s, per run pair.',
+        "full queue: the digest and record encoding without the export call. Export cost = CPU/request minus the baseline's, per run pair.",
       rows: [
-        flooredRow(line, 'CPU/request, per-record export (batch 1) vs no export', 'µs', null, { baseline, floor: cpu(FLOOR), measured: cpu(PER_RECORD) }),
+        flooredRow(line, 'CPU/request, per-record export (batch 1) vs no export', 'µs', null, {
+          baseline,
+          floor: cpu(FLOOR),
+          measured: cpu(PER_RECORD),
+        }),
         ...BATCHED.flatMap(({ label }) => [
-          flooredRow(line, `CPU/request, ${label} vs no export`, 'µs', { bound: 'atMost', limit: 1.03, on: 'ratio' }, { baseline, floor: cpu(FLOOR), measured: cpu(label) }),
-          comparedRow(line, `export cost, ${label} vs per-record`, 'µs', { bound: 'atMost', limit: 0.2, on: 'ratio' }, perRecordCost, exportCost(label)),
+          flooredRow(
+            line,
+            `CPU/request, ${label} vs no export`,
+            'µs',
+            { bound: 'atMost', limit: 1.03, on: 'ratio' },
+            { baseline, floor: cpu(FLOOR), measured: cpu(label) },
+          ),
+          comparedRow(
+            line,
+            `export cost, ${label} vs per-record`,
+            'µs',
+            { bound: 'atMost', limit: 0.2, on: 'ratio' },
+            perRecordCost,
+            exportCost(label),
+          ),
         ]),
       ],
       details: { rateTarget: rate, runs: Object.fromEntries(runs), perRecordExportCostUs: spread(perRecordCost), filterCounters: counters },

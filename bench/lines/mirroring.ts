@@ -46,12 +46,15 @@ export async function measureMirroring(context: BenchContext): Promise<LineResul
     context.log(`  ${OFF} saturation: ${Math.round(baseline.perSecond)} req/s; latency runs at ${Math.round(rate)} req/s`);
     const runs = await alternate<string, LatencySample>(bed.labels, context.plan.runs, (label) => bed.latency(label, path, rate));
     const p99 = (label: string): number[] => runsOf(runs, label, (s) => s.p99Ms);
-    const allRuns = (label: string, count: (sample: LatencySample) => number): number[] => [runsOf(runs, label, count).reduce((sum, n) => sum + n, 0)];
+    const allRuns = (label: string, count: (sample: LatencySample) => number): number[] => [
+      runsOf(runs, label, count).reduce((sum, n) => sum + n, 0),
+    ];
     // Every failed primary request counts: the sum over all runs must be zero.
     const errors = (label: string): number[] => allRuns(label, (s) => s.errors);
     const notSentInTime = (label: string): number[] => allRuns(label, (s) => s.notSentInTime);
     const counters: Record<string, unknown> = {};
-    for (const label of bed.labels) counters[label] = { ...(await bed.stats(label, MIRROR_COUNTERS)), ...(await bed.stats(label, FILTER_COUNTERS)) };
+    for (const label of bed.labels)
+      counters[label] = { ...(await bed.stats(label, MIRROR_COUNTERS)), ...(await bed.stats(label, FILTER_COUNTERS)) };
     return {
       line,
       title: 'Mirroring 100% through the internal-listener shadow leg: primary latency',
@@ -65,16 +68,50 @@ export async function measureMirroring(context: BenchContext): Promise<LineResul
         'unanswered; requests the client still had queued at the end (not sent in time: the rate overloaded Envoy) are counted apart.',
       rows: [
         comparedRow(line, 'primary p99, mirroring on', 'ms', { bound: 'atMost', limit: 1.1, on: 'ratio' }, p99(OFF), p99(ON)),
-        comparedRow(line, 'primary p99, shadow delayed 200 ms', 'ms', { bound: 'atMost', limit: 1.15, on: 'ratio' }, p99(OFF), p99(DELAYED)),
+        comparedRow(
+          line,
+          'primary p99, shadow delayed 200 ms',
+          'ms',
+          { bound: 'atMost', limit: 1.15, on: 'ratio' },
+          p99(OFF),
+          p99(DELAYED),
+        ),
         comparedRow(line, 'primary p99, shadow stopped', 'ms', { bound: 'atMost', limit: 1.15, on: 'ratio' }, p99(OFF), p99(STOPPED)),
-        absoluteRow(line, 'primary errors, shadow delayed 200 ms (all runs)', 'requests', { bound: 'atMost', limit: 0, on: 'measured' }, errors(DELAYED)),
-        absoluteRow(line, 'primary errors, shadow stopped (all runs)', 'requests', { bound: 'atMost', limit: 0, on: 'measured' }, errors(STOPPED)),
-        ...bed.labels.map((label) => absoluteRow(line, `requests not sent in time, ${label} (all runs)`, 'requests', null, notSentInTime(label))),
-        comparedRow(line, 'Envoy CPU per request, mirroring on', 'µs', null, runsOf(runs, OFF, (s) => s.cpuUsPerRequest), runsOf(runs, ON, (s) => s.cpuUsPerRequest)),
+        absoluteRow(
+          line,
+          'primary errors, shadow delayed 200 ms (all runs)',
+          'requests',
+          { bound: 'atMost', limit: 0, on: 'measured' },
+          errors(DELAYED),
+        ),
+        absoluteRow(
+          line,
+          'primary errors, shadow stopped (all runs)',
+          'requests',
+          { bound: 'atMost', limit: 0, on: 'measured' },
+          errors(STOPPED),
+        ),
+        ...bed.labels.map((label) =>
+          absoluteRow(line, `requests not sent in time, ${label} (all runs)`, 'requests', null, notSentInTime(label)),
+        ),
+        comparedRow(
+          line,
+          'Envoy CPU per request, mirroring on',
+          'µs',
+          null,
+          runsOf(runs, OFF, (s) => s.cpuUsPerRequest),
+          runsOf(runs, ON, (s) => s.cpuUsPerRequest),
+        ),
         ...(await rssRows(line, bed, OFF, ON)),
         ...(await rssRows(line, bed, OFF, DELAYED)),
       ],
-      details: { rateTarget: rate, baselineSaturation: { label: OFF, ...baseline }, noFilterSaturationPerSecond: noFilterPerSecond, runs: Object.fromEntries(runs), counters },
+      details: {
+        rateTarget: rate,
+        baselineSaturation: { label: OFF, ...baseline },
+        noFilterSaturationPerSecond: noFilterPerSecond,
+        runs: Object.fromEntries(runs),
+        counters,
+      },
     };
   } finally {
     await bed.stop();

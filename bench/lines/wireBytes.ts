@@ -74,8 +74,23 @@ interface Exported {
 function exportAll(host: ProxyWasmHost, plugin: Plugin, workload: Workload): Exported {
   workload.bodies.forEach((body, i) => {
     const stream = plugin.newHttpStream();
-    stream.sendRequestHeaders([[':method', 'GET'], [':path', '/doc'], [':authority', 'bench.local'], ['x-request-id', `r-${i}`], ['x-shadowdiff-id', `id-${i}`]], true);
-    stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']], false);
+    stream.sendRequestHeaders(
+      [
+        [':method', 'GET'],
+        [':path', '/doc'],
+        [':authority', 'bench.local'],
+        ['x-request-id', `r-${i}`],
+        ['x-shadowdiff-id', `id-${i}`],
+      ],
+      true,
+    );
+    stream.sendResponseHeaders(
+      [
+        [':status', '200'],
+        ['content-type', 'application/json'],
+      ],
+      false,
+    );
     stream.sendResponseBody(body, true);
     stream.complete();
   });
@@ -118,23 +133,44 @@ export async function measureWireBytes(context: BenchContext): Promise<LineResul
     const old = exportAll(v1.host, v1.plugin, workload);
     const now = exportAll(v2.host, v2.plugin, workload);
     if (old.records !== workload.bodies.length || now.records !== old.records) {
-      throw new Error(`${workload.name}: exported ${old.records} records in version 1 and ${now.records} in version 2 of ${workload.bodies.length}`);
+      throw new Error(
+        `${workload.name}: exported ${old.records} records in version 1 and ${now.records} in version 2 of ${workload.bodies.length}`,
+      );
     }
     if (now.decoded !== old.decoded) throw new Error(`${workload.name}: version 2 does not decode to the version 1 records`);
-    rows.push(comparedRow(line, `${workload.name}: bytes/record, v2 vs v1`, 'B', null, [old.bytes / old.records], [now.bytes / now.records], workload.note));
+    rows.push(
+      comparedRow(
+        line,
+        `${workload.name}: bytes/record, v2 vs v1`,
+        'B',
+        null,
+        [old.bytes / old.records],
+        [now.bytes / now.records],
+        workload.note,
+      ),
+    );
     details[workload.name] = { records: old.records, v1Bytes: old.bytes, v2Bytes: now.bytes };
     total1 += old.bytes;
     total2 += now.bytes;
     records += old.records;
   }
-  rows.push(comparedRow(line, 'all workloads: bytes/record, v2 vs v1', 'B', { bound: 'atMost', limit: 0.35, on: 'ratio' }, [total1 / records], [total2 / records]));
+  rows.push(
+    comparedRow(
+      line,
+      'all workloads: bytes/record, v2 vs v1',
+      'B',
+      { bound: 'atMost', limit: 0.35, on: 'ratio' },
+      [total1 / records],
+      [total2 / records],
+    ),
+  );
   return {
     line,
     title: 'Wire format 2 against 1: bytes per exported record',
     method:
       `The built filter in the emulator, one primary-role observer per wire format (default digest: maxFields 256; ` +
       `batchSize ${BATCH_SIZE}), each fed the same ${RESPONSES} responses per workload; bytes per record = the export ` +
-      'bodies\' bytes / records exported. Every version 2 batch is decoded as the collector does and must give exactly ' +
+      "bodies' bytes / records exported. Every version 2 batch is decoded as the collector does and must give exactly " +
       'the version 1 records. Exact counts, not timings: one run.',
     rows,
     details,

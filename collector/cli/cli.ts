@@ -47,7 +47,13 @@ collector flags:
 type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
 const FLAGS = {
-  report: { url: { type: 'string' }, json: { type: 'boolean' }, route: { type: 'string' }, top: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  report: {
+    url: { type: 'string' },
+    json: { type: 'boolean' },
+    route: { type: 'string' },
+    top: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
   pair: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
   collector: {
     config: { type: 'string' },
@@ -121,7 +127,8 @@ function parseFlags(command: Command, args: string[]): { values: FlagValues; pos
     const flag = /'(-{1,2}[^' ]+)/.exec(message)?.[1] ?? '';
     const code = (error as { code?: string }).code;
     if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw new UsageError(`${command}: unknown flag ${flag}`);
-    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') throw new UsageError(`${command}: flag ${flag} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}`);
+    if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE')
+      throw new UsageError(`${command}: flag ${flag} ${/argument missing/.test(message) ? 'needs a value' : 'takes no value'}`);
     throw new UsageError(`${command}: ${message}`);
   }
 }
@@ -144,7 +151,8 @@ function baseUrl(values: FlagValues, io: CliIo): URL {
   } catch {
     throw new UsageError(`${origin}: "${text}" is not a URL (expected e.g. ${DEFAULT_URL})`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`${origin}: "${text}" must be an http:// or https:// URL`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`${origin}: "${text}" must be an http:// or https:// URL`);
   return url;
 }
 
@@ -154,13 +162,15 @@ async function report(values: FlagValues, positionals: string[], io: CliIo): Pro
   const url = new URL('v1/report', withSlash(base));
   const top = stringFlag(values, 'top');
   if (top !== undefined) {
-    if (!/^\d+$/.test(top) || Number(top) < 1 || Number(top) > 1000) throw new UsageError(`--top: "${top}" must be a whole number from 1 to 1000`);
+    if (!/^\d+$/.test(top) || Number(top) < 1 || Number(top) > 1000)
+      throw new UsageError(`--top: "${top}" must be a whole number from 1 to 1000`);
     url.searchParams.set('top', top);
   }
   const route = stringFlag(values, 'route');
   if (route !== undefined) url.searchParams.set('route', route);
   const body = await getJson(url, io);
-  if (!isReport(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report (${answerProblem(isReport.errors)})`);
+  if (!isReport(body))
+    throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a shadowdiff report (${answerProblem(isReport.errors)})`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderReport(body, base.href)}\n`);
   return 0;
 }
@@ -171,7 +181,8 @@ async function pair(values: FlagValues, positionals: string[], io: CliIo): Promi
   noPositionals('pair', extra);
   const url = new URL(`v1/pairs/${encodeURIComponent(id)}`, withSlash(baseUrl(values, io)));
   const body = await getJson(url, io);
-  if (!isPairView(body)) throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair (${answerProblem(isPairView.errors)})`);
+  if (!isPairView(body))
+    throw new CliError('COLLECTOR_ANSWER', `${url.href} did not answer with a pair (${answerProblem(isPairView.errors)})`);
   io.stdout(`${values.json === true ? JSON.stringify(body, null, 2) : renderPair(body)}\n`);
   return 0;
 }
@@ -208,7 +219,8 @@ async function getJson(url: URL, io: CliIo): Promise<unknown> {
     if (token !== undefined && token !== '') headers.authorization = `Bearer ${token}`;
     response = await io.fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS), headers });
   } catch (error) {
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : error instanceof Error ? error.message : String(error);
     throw new CliError('COLLECTOR_UNREACHABLE', `cannot reach the collector at ${url.origin}: ${cause}`);
   }
   const text = await response.text();

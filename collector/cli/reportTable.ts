@@ -72,7 +72,19 @@ export function renderReport(report: Report, source: string): string {
   out.push(
     '',
     table(
-      ['ROUTE', 'PAIRS', 'DIVERGED', 'RATE', '95% CI', 'STATUS CLASS', 'ERRORS P→S', 'P50 P→S', 'P99 Δ', 'SHADOW MISSING', 'PRIMARY MISSING'],
+      [
+        'ROUTE',
+        'PAIRS',
+        'DIVERGED',
+        'RATE',
+        '95% CI',
+        'STATUS CLASS',
+        'ERRORS P→S',
+        'P50 P→S',
+        'P99 Δ',
+        'SHADOW MISSING',
+        'PRIMARY MISSING',
+      ],
       report.routes.map((r) => [
         r.route,
         String(r.pairs),
@@ -102,8 +114,12 @@ function renderRouteDetail(route: RouteReport): string[] {
     `  errors: shadow only ${route.errors.shadowOnly}, primary only ${route.errors.primaryOnly}; rate delta ${percent(route.errors.rateDelta, 2)}`,
     `  fields compared in ${route.structurallyCompared} pairs; body hash decided ${route.bodyFallback.pairs}${fallbackSummary(route.bodyFallback.reasons)}`,
   ];
-  if (route.countError > 0) out.push(`  approximate: tracked after up to ${route.countError} requests of routes it replaced; those are counted in "other"`);
-  if (route.fieldsEvicted > 0) out.push(`  ${route.fieldsEvicted} lighter fields gave up their place (report.maxFieldsPerRoute or budget.talliesBytes); PAIRS shown as "n (+≤e)" may have missed up to e pairs before the field was tracked`);
+  if (route.countError > 0)
+    out.push(`  approximate: tracked after up to ${route.countError} requests of routes it replaced; those are counted in "other"`);
+  if (route.fieldsEvicted > 0)
+    out.push(
+      `  ${route.fieldsEvicted} lighter fields gave up their place (report.maxFieldsPerRoute or budget.talliesBytes); PAIRS shown as "n (+≤e)" may have missed up to e pairs before the field was tracked`,
+    );
   if (route.fields.length > 0) {
     out.push(
       indent(
@@ -129,7 +145,14 @@ function renderRouteDetail(route: RouteReport): string[] {
       indent(
         table(
           ['HEADER', 'PAIRS', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES'],
-          route.headers.map((h) => [h.name, String(h.divergentPairs), String(h.changed), String(h.missingInShadow), String(h.extraInShadow), h.examples.join(' ')]),
+          route.headers.map((h) => [
+            h.name,
+            String(h.divergentPairs),
+            String(h.changed),
+            String(h.missingInShadow),
+            String(h.extraInShadow),
+            h.examples.join(' '),
+          ]),
           ['left', 'right', 'right', 'right', 'right', 'left'],
         ),
       ),

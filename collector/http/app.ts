@@ -112,7 +112,9 @@ function toCollectorError(error: FastifyError | CollectorError): CollectorError 
   // Node's IncomingMessage fails the body with ECONNRESET ("aborted") when the client closes mid-body.
   if (error.code === 'ECONNRESET') return new CollectorError('CLIENT_ABORTED', ERRORS.CLIENT_ABORTED.summary);
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' || error.code === 'FST_ERR_BAD_URL') {
-    return new CollectorError('QUERY_INVALID', 'a path parameter is too long or badly encoded', [{ field: 'params', message: 'too long or badly encoded' }]);
+    return new CollectorError('QUERY_INVALID', 'a path parameter is too long or badly encoded', [
+      { field: 'params', message: 'too long or badly encoded' },
+    ]);
   }
   const byFastifyCode: Partial<Record<string, ErrorCode>> = {
     FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',

@@ -34,7 +34,8 @@ export function authorizationProblem(authorization: string | undefined): string 
   if (header === '') return 'no authorization header';
   if (/^Bearer$/i.test(header)) return 'the authorization header says Bearer but carries no token';
   const presented = BEARER.exec(header);
-  if (presented === null) return /[ \t]/.test(header) ? 'the authorization header uses another scheme than Bearer' : 'the authorization header has no scheme';
+  if (presented === null)
+    return /[ \t]/.test(header) ? 'the authorization header uses another scheme than Bearer' : 'the authorization header has no scheme';
   if (/[^ -~]/.test(presented[1] ?? '')) return 'the bearer token has characters other than printable ASCII, which no token can have';
   return 'wrong bearer token';
 }

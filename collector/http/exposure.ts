@@ -19,7 +19,10 @@ const OPEN_WITHOUT = {
   reportToken: 'GET /v1/report, /v1/pairs/:id and /metrics',
 } as const;
 
-export function exposureVerdict(addresses: readonly string[], config: Pick<CollectorConfig, 'listen' | 'token' | 'reportToken'>): ExposureVerdict {
+export function exposureVerdict(
+  addresses: readonly string[],
+  config: Pick<CollectorConfig, 'listen' | 'token' | 'reportToken'>,
+): ExposureVerdict {
   const exposed = addresses.filter((address) => !isLoopback(address));
   if (exposed.length === 0) return { kind: 'loopback' };
   const missing = (['token', 'reportToken'] as const).filter((name) => config[name] === '');

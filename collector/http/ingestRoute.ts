@@ -20,7 +20,10 @@ export function registerIngestRoute(
 ): void {
   app.post(
     INGEST_PATH,
-    { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding], schema: { response: { 200: IngestResponseSchema } } },
+    {
+      onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding],
+      schema: { response: { 200: IngestResponseSchema } },
+    },
     async (request): Promise<IngestResponse> => {
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
@@ -49,9 +52,11 @@ export function registerIngestRoute(
 async function refuseContentEncoding(request: FastifyRequest): Promise<void> {
   const encoding = request.headers['content-encoding']?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
-    throw new CollectorError('UNSUPPORTED_MEDIA_TYPE', `content-encoding ${JSON.stringify(encoding)} is not supported: send the batch uncompressed`, [
-      { field: 'headers.content-encoding', message: 'must be absent or identity' },
-    ]);
+    throw new CollectorError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `content-encoding ${JSON.stringify(encoding)} is not supported: send the batch uncompressed`,
+      [{ field: 'headers.content-encoding', message: 'must be absent or identity' }],
+    );
   }
 }
 

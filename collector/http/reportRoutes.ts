@@ -37,9 +37,11 @@ export function registerReportRoutes(app: FastifyInstance, deps: { pipeline: Pip
     async (request): Promise<Report> => {
       const { route, top } = request.query;
       if (route !== undefined && !deps.pipeline.hasRoute(route)) {
-        throw new CollectorError('ROUTE_NOT_FOUND', `no route ${JSON.stringify(route)} in the report (routes look like "GET /orders/{id}")`, [
-          { field: 'querystring.route', message: 'no such route' },
-        ]);
+        throw new CollectorError(
+          'ROUTE_NOT_FOUND',
+          `no route ${JSON.stringify(route)} in the report (routes look like "GET /orders/{id}")`,
+          [{ field: 'querystring.route', message: 'no such route' }],
+        );
       }
       return deps.pipeline.report({ route, top });
     },
@@ -62,7 +64,10 @@ export function registerReportRoutes(app: FastifyInstance, deps: { pipeline: Pip
     async (request): Promise<PairView> => {
       const view = deps.pipeline.pair(request.params.id);
       if (view === undefined) {
-        throw new CollectorError('PAIR_NOT_FOUND', `correlation id ${request.params.id} is unknown or no longer retained (see pairs.keepDiverged / pairs.keepOther)`);
+        throw new CollectorError(
+          'PAIR_NOT_FOUND',
+          `correlation id ${request.params.id} is unknown or no longer retained (see pairs.keepDiverged / pairs.keepOther)`,
+        );
       }
       return view;
     },

@@ -194,6 +194,9 @@ function restoreFrom(store: SnapshotStore, app: FastifyInstance): void {
     // Saved at once: the lost legs are counted now, and a second restart must not count them again.
     store.save(app.pipeline.snapshot());
     const lost = loaded.snapshot.pending.length;
-    app.log.info({ lost_pending_legs: lost }, `restored the report and pairs saved at ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()} from ${store.path}`);
+    app.log.info(
+      { lost_pending_legs: lost },
+      `restored the report and pairs saved at ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()} from ${store.path}`,
+    );
   }
 }

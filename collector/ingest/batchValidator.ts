@@ -57,7 +57,12 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
         const records = body.records as IngestedRecord[];
         return { records, batchErrors: [], recordErrors: [], rejectedRecords: 0, received: records.length };
       }
-      return this.decoded(body, body.records.map((_, i) => i), [], body.records.length);
+      return this.decoded(
+        body,
+        body.records.map((_, i) => i),
+        [],
+        body.records.length,
+      );
     }
     this.thorough(body);
     const errors = this.thorough.errors ?? [];

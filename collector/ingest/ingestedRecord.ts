@@ -11,7 +11,11 @@ import { HASH_ALGORITHMS } from './wireSchemaV2.js';
 export const IngestedRecordSchema = Type.Object(
   {
     ...DigestRecordSchema.properties,
-    hash: Type.Optional(literalEnum(HASH_ALGORITHMS, { description: "The hash algorithm of the record's hashes when it is not fnv1a (a version 2 batch's `hash`); absent: fnv1a." })),
+    hash: Type.Optional(
+      literalEnum(HASH_ALGORITHMS, {
+        description: "The hash algorithm of the record's hashes when it is not fnv1a (a version 2 batch's `hash`); absent: fnv1a.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

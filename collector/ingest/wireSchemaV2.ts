@@ -25,13 +25,17 @@ const { fields: _fields, ...shared } = DigestRecordSchema.properties;
 export const DigestRecordV2Schema = Type.Object(
   {
     ...shared,
-    bodyHash: Type.Unsafe<string>({ $ref: '#/definitions/hash64', description: "Hash of the whole response body bytes, in the batch's `hash` algorithm." }),
+    bodyHash: Type.Unsafe<string>({
+      $ref: '#/definitions/hash64',
+      description: "Hash of the whole response body bytes, in the batch's `hash` algorithm.",
+    }),
     pathRuns: Type.Optional(
       Type.Array(
         Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_BATCH_PATHS - 1 }), Type.Integer({ minimum: 1, maximum: MAX_RECORD_PATHS })]),
         {
           maxItems: MAX_RECORD_PATHS,
-          description: "Structural digest, part 1: the record's leaf paths in document order, as runs [first, count] of indices into the batch's `paths` (run [5, 3] names paths 5, 6 and 7). At most 4096 paths in all, each named once; present exactly when `hashes` is. Absent: no leaves (json is not ok, or maxFields is 0).",
+          description:
+            "Structural digest, part 1: the record's leaf paths in document order, as runs [first, count] of indices into the batch's `paths` (run [5, 3] names paths 5, 6 and 7). At most 4096 paths in all, each named once; present exactly when `hashes` is. Absent: no leaves (json is not ok, or maxFields is 0).",
         },
       ),
     ),
@@ -39,7 +43,8 @@ export const DigestRecordV2Schema = Type.Object(
       Type.String({
         maxLength: MAX_RECORD_PATHS * HASH_DIGITS,
         pattern: '^(?:[0-9a-f]{8})*$',
-        description: "Structural digest, part 2: the hash of each leaf `pathRuns` names, in the same order, 8 lower-case hex digits each (the 32-bit leaf hash of the batch's `hash` algorithm), concatenated.",
+        description:
+          "Structural digest, part 2: the hash of each leaf `pathRuns` names, in the same order, 8 lower-case hex digits each (the 32-bit leaf hash of the batch's `hash` algorithm), concatenated.",
       }),
     ),
   },
@@ -50,31 +55,47 @@ export const DigestRecordV2Schema = Type.Object(
 export type DigestRecordV2 = Static<typeof DigestRecordV2Schema>;
 
 export const WIRE_SCHEMA_V2 = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://shadowdiff.dev/schemas/digest-batch-v2.json",
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://shadowdiff.dev/schemas/digest-batch-v2.json',
   ...Type.Object(
     {
-      v: Type.Unsafe<2>({ const: 2, description: "Wire format version." }),
+      v: Type.Unsafe<2>({ const: 2, description: 'Wire format version.' }),
       source: WIRE_SCHEMA.properties.source,
       sentUnixMs: WIRE_SCHEMA.properties.sentUnixMs,
       hash: literalEnum(HASH_ALGORITHMS, {
-        description: "Hash algorithm of every hash in the batch. fnv1a: FNV-1a 64 (bodyHash) and its 32-bit fold (headers, leaves), as in version 1; xxh64: xxHash64 (seed 0) and its 32-bit fold. Legs hashed with different algorithms share no hash: the collector compares their status, completion, body size and JSON verdict only (fallback reason hash_algorithm_differs).",
+        description:
+          'Hash algorithm of every hash in the batch. fnv1a: FNV-1a 64 (bodyHash) and its 32-bit fold (headers, leaves), as in version 1; xxh64: xxHash64 (seed 0) and its 32-bit fold. Legs hashed with different algorithms share no hash: the collector compares their status, completion, body size and JSON verdict only (fallback reason hash_algorithm_differs).',
       }),
-      records: Type.Array(Type.Unsafe<DigestRecordV2>({ $ref: '#/definitions/record' }), { minItems: 1, maxItems: RECORD_LIMITS.maxRecordsPerBatch }),
+      records: Type.Array(Type.Unsafe<DigestRecordV2>({ $ref: '#/definitions/record' }), {
+        minItems: 1,
+        maxItems: RECORD_LIMITS.maxRecordsPerBatch,
+      }),
       paths: Type.Array(
-        Type.String({ minLength: 1, maxLength: RECORD_LIMITS.maxFieldPathLength, pattern: "^\\$", description: "A leaf path, with the grammar and limits of version 1's `fields` names." }),
-        { maxItems: MAX_BATCH_PATHS, description: "The batch's path table: each distinct leaf path of its records once, indexed from 0 by the records' pathRuns." },
+        Type.String({
+          minLength: 1,
+          maxLength: RECORD_LIMITS.maxFieldPathLength,
+          pattern: '^\\$',
+          description: "A leaf path, with the grammar and limits of version 1's `fields` names.",
+        }),
+        {
+          maxItems: MAX_BATCH_PATHS,
+          description: "The batch's path table: each distinct leaf path of its records once, indexed from 0 by the records' pathRuns.",
+        },
       ),
     },
     {
-      title: "shadowdiff digest batch, version 2",
-      description: "What the shadowdiff filter POSTs to the collector by default (collector.wireVersion 2): version 1 (digest-batch-v1.json) with the leaf paths moved into one table per batch, so a path the records of a batch share (the records of one route) is sent once. Each record names its leaf paths by index runs into the batch's `paths` and sends its leaf hashes as one hex string; every other record member is version 1's. Decoding: fields[paths[i]] = hashes[8k, 8k+8) for the k-th index i that pathRuns names. Unknown fields are refused.",
+      title: 'shadowdiff digest batch, version 2',
+      description:
+        "What the shadowdiff filter POSTs to the collector by default (collector.wireVersion 2): version 1 (digest-batch-v1.json) with the leaf paths moved into one table per batch, so a path the records of a batch share (the records of one route) is sent once. Each record names its leaf paths by index runs into the batch's `paths` and sends its leaf hashes as one hex string; every other record member is version 1's. Decoding: fields[paths[i]] = hashes[8k, 8k+8) for the k-th index i that pathRuns names. Unknown fields are refused.",
       additionalProperties: false,
     },
   ),
   definitions: {
-    hash64: Type.String({ pattern: "^[0-9a-f]{16}$", description: "64-bit hash of the batch's `hash` algorithm, lower-case hex." }),
-    hash32: Type.String({ pattern: "^[0-9a-f]{8}$", description: "32-bit hash (the batch's `hash` algorithm, 64 bits folded), lower-case hex." }),
+    hash64: Type.String({ pattern: '^[0-9a-f]{16}$', description: "64-bit hash of the batch's `hash` algorithm, lower-case hex." }),
+    hash32: Type.String({
+      pattern: '^[0-9a-f]{8}$',
+      description: "32-bit hash (the batch's `hash` algorithm, 64 bits folded), lower-case hex.",
+    }),
     record: DigestRecordV2Schema,
   },
 };

@@ -23,11 +23,15 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
     for (let r = 0; r < pathRuns.length; r++) {
       const [first, count] = pathRuns[r]!;
       if (first + count > paths.length) {
-        return { field: `pathRuns[${r}]`, message: `names paths ${first} to ${first + count - 1} but the batch's paths table has ${paths.length}` };
+        return {
+          field: `pathRuns[${r}]`,
+          message: `names paths ${first} to ${first + count - 1} but the batch's paths table has ${paths.length}`,
+        };
       }
       for (let index = first; index < first + count; index++) {
         const path = paths[index]!;
-        if (Object.hasOwn(fields, path)) return { field: `pathRuns[${r}]`, message: `names path ${index} (${JSON.stringify(path)}) a second time` };
+        if (Object.hasOwn(fields, path))
+          return { field: `pathRuns[${r}]`, message: `names path ${index} (${JSON.stringify(path)}) a second time` };
         const offset = named * HASH_DIGITS;
         if (offset + HASH_DIGITS > hashes.length) break;
         fields[path] = hashes.slice(offset, offset + HASH_DIGITS);
@@ -43,4 +47,3 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
   if (hash !== WIRE_V1_HASH) record.hash = hash;
   return { record };
 }
-

@@ -21,7 +21,9 @@ export class WireValidator {
 
   constructor() {
     this.v1 = new BatchValidator();
-    this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(WIRE_SCHEMA_V2, (record, batch) => decodeRecordV2(record, batch.paths, batch.hash));
+    this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(WIRE_SCHEMA_V2, (record, batch) =>
+      decodeRecordV2(record, batch.paths, batch.hash),
+    );
   }
 
   check(body: unknown): WireVerdict {
@@ -30,7 +32,9 @@ export class WireValidator {
     if (version === 1 || version === undefined) return { ...this.v1.check(body), version: version ?? null };
     return {
       records: [],
-      batchErrors: [{ field: 'v', message: `must be one of ${JSON.stringify(WIRE_VERSIONS)} (the wire format versions this collector accepts)` }],
+      batchErrors: [
+        { field: 'v', message: `must be one of ${JSON.stringify(WIRE_VERSIONS)} (the wire format versions this collector accepts)` },
+      ],
       recordErrors: [],
       rejectedRecords: 0,
       received: recordCount(body),

@@ -25,7 +25,12 @@ export interface MetricsReading {
   /** routes that gave up their place and were folded into `other`, since the first start */
   routeEvictions: number;
   budget: Record<BudgetPart, BudgetReading>;
-  routes: ReadonlyArray<{ route: string; pairs: number; diverged: number; topFields: ReadonlyArray<{ path: string; divergentPairs: number }> }>;
+  routes: ReadonlyArray<{
+    route: string;
+    pairs: number;
+    diverged: number;
+    topFields: ReadonlyArray<{ path: string; divergentPairs: number }>;
+  }>;
 }
 
 export const BATCH_RESULTS = ['accepted', 'partial', 'rejected'] as const;
@@ -119,10 +124,9 @@ export class CollectorMetrics {
       labelNames: ['version'],
       registers,
     });
-    this.wireRecordsReceived = Object.fromEntries(WIRE_VERSIONS.map((version) => [version, zeroed(wireRecords.labels({ version: String(version) }))])) as Record<
-      WireVersion,
-      Counter.Internal
-    >;
+    this.wireRecordsReceived = Object.fromEntries(
+      WIRE_VERSIONS.map((version) => [version, zeroed(wireRecords.labels({ version: String(version) }))]),
+    ) as Record<WireVersion, Counter.Internal>;
     this.recordsRejected = new Counter({
       name: 'shadowdiff_collector_records_rejected_total',
       help: 'Digest records rejected by wire-format validation.',

@@ -94,7 +94,10 @@ export const RouteReportSchema = Type.Object(
       },
       strict,
     ),
-    latencyMs: Type.Object({ primary: LatencyQuantilesMsSchema, shadow: LatencyQuantilesMsSchema, delta: LatencyQuantilesMsSchema }, strict),
+    latencyMs: Type.Object(
+      { primary: LatencyQuantilesMsSchema, shadow: LatencyQuantilesMsSchema, delta: LatencyQuantilesMsSchema },
+      strict,
+    ),
     headers: Type.Array(HeaderReportSchema),
     fields: Type.Array(FieldReportSchema),
     fieldsTracked: count,

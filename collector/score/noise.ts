@@ -10,9 +10,35 @@ const MIN_VALUE_SAMPLES = 8;
 const DISTINCT_SHARE = 0.9;
 
 const VOLATILE_WORDS = new Set([
-  'time', 'timestamp', 'ts', 'date', 'datetime', 'created', 'updated', 'modified', 'generated',
-  'expires', 'expiry', 'expiration', 'now', 'nonce', 'trace', 'span', 'etag', 'served', 'host',
-  'hostname', 'pod', 'instance', 'server', 'node', 'took', 'elapsed', 'duration', 'latency', 'uptime',
+  'time',
+  'timestamp',
+  'ts',
+  'date',
+  'datetime',
+  'created',
+  'updated',
+  'modified',
+  'generated',
+  'expires',
+  'expiry',
+  'expiration',
+  'now',
+  'nonce',
+  'trace',
+  'span',
+  'etag',
+  'served',
+  'host',
+  'hostname',
+  'pod',
+  'instance',
+  'server',
+  'node',
+  'took',
+  'elapsed',
+  'duration',
+  'latency',
+  'uptime',
 ]);
 
 /** What noise assessment needs to know about one field of one route. */

@@ -125,8 +125,17 @@ const NOTHING_EVICTED: readonly RouteTally[] = Object.freeze([]);
 
 /** The counts a route folds into `other`: every plain number and per-kind count of RouteCounts. */
 const ROUTE_COUNTS = [
-  'pairs', 'diverged', 'shadowMissing', 'primaryMissing', 'evicted', 'fallbackPairs',
-  'structurallyCompared', 'primaryErrors', 'shadowErrors', 'shadowOnlyErrors', 'primaryOnlyErrors',
+  'pairs',
+  'diverged',
+  'shadowMissing',
+  'primaryMissing',
+  'evicted',
+  'fallbackPairs',
+  'structurallyCompared',
+  'primaryErrors',
+  'shadowErrors',
+  'shadowOnlyErrors',
+  'primaryOnlyErrors',
 ] as const satisfies ReadonlyArray<keyof RouteCounts>;
 
 export class Scoreboard {
@@ -250,9 +259,7 @@ export class Scoreboard {
 
   /** The `k` fields of a route that differ in most pairs (counted since tracked: the lower bound). */
   topFields(tally: RouteTally, k: number): FieldTally[] {
-    return [...tally.fields.values()]
-      .sort((a, b) => b.divergentPairs - a.divergentPairs || a.path.localeCompare(b.path))
-      .slice(0, k);
+    return [...tally.fields.values()].sort((a, b) => b.divergentPairs - a.divergentPairs || a.path.localeCompare(b.path)).slice(0, k);
   }
 
   private placement(tally: RouteTally): Placement {
@@ -265,7 +272,13 @@ export class Scoreboard {
     const row = this.settings.rows.row(path);
     const existing = tally.fields.get(row);
     if (existing !== undefined && existing.lastPair === pairSeq) return;
-    const field = this.entry(tally, tally.fields, row, (key) => ({ path: key, valueSample: [], valueSamples: 0, lastPair: 0, ...emptyChangeTally() }));
+    const field = this.entry(tally, tally.fields, row, (key) => ({
+      path: key,
+      valueSample: [],
+      valueSamples: 0,
+      lastPair: 0,
+      ...emptyChangeTally(),
+    }));
     if (field === undefined) return;
     field.lastPair = pairSeq;
     countChange(field, change, id, this.settings.examplesPerField);
@@ -394,7 +407,13 @@ export class Scoreboard {
     target.shadowLatency.merge(source.shadowLatency);
     target.fieldsEvicted += source.fieldsEvicted;
     for (const field of source.fields.values()) {
-      const into = this.entry(target, target.fields, field.path, (path) => ({ path, valueSample: [], valueSamples: 0, lastPair: 0, ...emptyChangeTally() }));
+      const into = this.entry(target, target.fields, field.path, (path) => ({
+        path,
+        valueSample: [],
+        valueSamples: 0,
+        lastPair: 0,
+        ...emptyChangeTally(),
+      }));
       if (into === undefined) continue;
       mergeChanges(into, field, this.settings.examplesPerField);
       target.fields.add(field.path, field.weight - 1);
@@ -428,7 +447,8 @@ export class Scoreboard {
     // Not accounted: a restored tally is only a source that mergeInto copies from. Heaviest
     // first, so that a smaller maxFieldsPerRoute than before keeps the heaviest.
     for (const field of [...fields].sort((a, b) => b.weight - a.weight)) if (!tally.fields.full) tally.fields.insert(field.path, field);
-    for (const header of [...headers].sort((a, b) => b.weight - a.weight)) if (!tally.headers.full) tally.headers.insert(header.name, header);
+    for (const header of [...headers].sort((a, b) => b.weight - a.weight))
+      if (!tally.headers.full) tally.headers.insert(header.name, header);
     return tally;
   }
 
@@ -492,7 +512,6 @@ function countChange(tally: ChangeTally, change: DiffChange, id: string, maxExam
   tally.examples[tally.nextExample] = id;
   tally.nextExample = (tally.nextExample + 1) % maxExamples;
 }
-
 
 /** Adds `from`'s counts and error to `into`; `from`'s examples become the most recent ones. */
 function mergeChanges(into: ChangeTally, from: ChangeTally, maxExamples: number): void {

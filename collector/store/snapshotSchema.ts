@@ -39,7 +39,10 @@ const RouteTallySnapshotSchema = Type.Object(
     primaryLatency: sketch,
     shadowLatency: sketch,
     fields: Type.Array(
-      Type.Object({ path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally }, strict),
+      Type.Object(
+        { path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally },
+        strict,
+      ),
     ),
     fieldsEvicted: count,
     headers: Type.Array(Type.Object({ name: Type.String(), ...changeTally }, strict)),

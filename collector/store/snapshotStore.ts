@@ -136,7 +136,8 @@ function readSnapshot(db: Database): PipelineSnapshot {
   const meta = new Map<string, unknown>();
   for (const [key, value] of rows(db, 'SELECT key, value FROM meta')) meta.set(String(key), JSON.parse(String(value)));
   const version = meta.get('version');
-  if (version !== PIPELINE_SNAPSHOT_VERSION) throw new Error(`snapshot version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
+  if (version !== PIPELINE_SNAPSHOT_VERSION)
+    throw new Error(`snapshot version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
   const pairs: { diverged: unknown[]; other: unknown[] } = { diverged: [], other: [] };
   for (const [kept, view] of rows(db, 'SELECT kept, view FROM pairs ORDER BY kept, seq')) {
     pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(String(view)));
@@ -164,7 +165,9 @@ const isSnapshot = snapshotAjv.compile<PipelineSnapshot>(PipelineSnapshotSchema)
 function schemaProblem(): string {
   const error = isSnapshot.errors?.[0];
   const located = error === undefined ? null : locateSchemaError(error);
-  return located === null ? snapshotAjv.errorsText(isSnapshot.errors) : `${formatFieldPath(located.path) || '(snapshot)'}: ${located.message}`;
+  return located === null
+    ? snapshotAjv.errorsText(isSnapshot.errors)
+    : `${formatFieldPath(located.path) || '(snapshot)'}: ${located.message}`;
 }
 
 function required(meta: Map<string, unknown>, key: string): unknown {

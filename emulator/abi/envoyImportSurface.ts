@@ -131,9 +131,7 @@ export function checkImports(imports: readonly WasmImport[], emulated: ReadonlyS
     }
     const actual = formatSignature(entry.signature);
     if (actual !== formatSignature(expected)) {
-      problems.push(
-        `imports ${key} as ${actual}, but Envoy's is ${formatSignature(expected)} (Envoy fails with "import type mismatch")`,
-      );
+      problems.push(`imports ${key} as ${actual}, but Envoy's is ${formatSignature(expected)} (Envoy fails with "import type mismatch")`);
       continue;
     }
     if (!emulated.has(key)) {

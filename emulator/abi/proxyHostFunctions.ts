@@ -33,7 +33,15 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
   }
 
   /** Applies a key/value edit to a writable header map. */
-  function editHeader(call: string, type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number, edit: (map: HeaderMap, key: string, value: string) => void): number {
+  function editHeader(
+    call: string,
+    type: number,
+    keyPtr: number,
+    keySize: number,
+    valuePtr: number,
+    valueSize: number,
+    edit: (map: HeaderMap, key: string, value: string) => void,
+  ): number {
     const context = headerMapContext(call, type);
     if (typeof context === 'number') return context;
     const key = memory.readString(keyPtr >>> 0, keySize >>> 0);
@@ -109,9 +117,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       if (value === undefined) {
         return WasmResult.NotFound;
       }
-      return memory.copyToPointerSize(value, valuePtrPtr >>> 0, valueSizePtr >>> 0)
-        ? WasmResult.Ok
-        : WasmResult.InvalidMemoryAccess;
+      return memory.copyToPointerSize(value, valuePtrPtr >>> 0, valueSizePtr >>> 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
 
     proxy_set_property(pathPtr: number, pathSize: number, valuePtr: number, valueSize: number): number {
@@ -173,13 +179,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       return WasmResult.Ok;
     },
 
-    proxy_get_shared_data(
-      keyPtr: number,
-      keySize: number,
-      valuePtrPtr: number,
-      valueSizePtr: number,
-      casPtr: number,
-    ): number {
+    proxy_get_shared_data(keyPtr: number, keySize: number, valuePtrPtr: number, valueSizePtr: number, casPtr: number): number {
       if (vm.restricted) {
         return vm.refuseDuringStart('proxy_get_shared_data');
       }
@@ -191,8 +191,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       if (entry === undefined) {
         return WasmResult.NotFound;
       }
-      return memory.copyToPointerSize(entry.value, valuePtrPtr >>> 0, valueSizePtr >>> 0) &&
-        memory.writeU32(casPtr >>> 0, entry.cas)
+      return memory.copyToPointerSize(entry.value, valuePtrPtr >>> 0, valueSizePtr >>> 0) && memory.writeU32(casPtr >>> 0, entry.cas)
         ? WasmResult.Ok
         : WasmResult.InvalidMemoryAccess;
     },
@@ -222,13 +221,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       return memory.writeU32(tokenPtr >>> 0, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
 
-    proxy_resolve_shared_queue(
-      vmIdPtr: number,
-      vmIdSize: number,
-      namePtr: number,
-      nameSize: number,
-      tokenPtr: number,
-    ): number {
+    proxy_resolve_shared_queue(vmIdPtr: number, vmIdSize: number, namePtr: number, nameSize: number, tokenPtr: number): number {
       if (vm.restricted) {
         return vm.refuseDuringStart('proxy_resolve_shared_queue');
       }
@@ -252,9 +245,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       if (outcome.result !== WasmResult.Ok) {
         return outcome.result;
       }
-      return memory.copyToPointerSize(outcome.data, dataPtrPtr >>> 0, dataSizePtr >>> 0)
-        ? WasmResult.Ok
-        : WasmResult.InvalidMemoryAccess;
+      return memory.copyToPointerSize(outcome.data, dataPtrPtr >>> 0, dataSizePtr >>> 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
 
     proxy_enqueue_shared_queue(token: number, dataPtr: number, dataSize: number): number {
@@ -272,13 +263,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       return editHeader('proxy_add_header_map_value', type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => map.add(key, value));
     },
 
-    proxy_get_header_map_value(
-      type: number,
-      keyPtr: number,
-      keySize: number,
-      valuePtrPtr: number,
-      valueSizePtr: number,
-    ): number {
+    proxy_get_header_map_value(type: number, keyPtr: number, keySize: number, valuePtrPtr: number, valueSizePtr: number): number {
       const context = headerMapContext('proxy_get_header_map_value', type);
       if (typeof context === 'number') return context;
       const key = memory.readString(keyPtr >>> 0, keySize >>> 0);
@@ -293,13 +278,13 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       if (value === undefined) {
         return WasmResult.NotFound;
       }
-      return memory.copyStringToPointerSize(value, valuePtrPtr >>> 0, valueSizePtr >>> 0)
-        ? WasmResult.Ok
-        : WasmResult.InvalidMemoryAccess;
+      return memory.copyStringToPointerSize(value, valuePtrPtr >>> 0, valueSizePtr >>> 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
 
     proxy_replace_header_map_value(type: number, keyPtr: number, keySize: number, valuePtr: number, valueSize: number): number {
-      return editHeader('proxy_replace_header_map_value', type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) => map.replace(key, value));
+      return editHeader('proxy_replace_header_map_value', type, keyPtr, keySize, valuePtr, valueSize, (map, key, value) =>
+        map.replace(key, value),
+      );
     },
 
     proxy_remove_header_map_value(type: number, keyPtr: number, keySize: number): number {
@@ -313,9 +298,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
       // Envoy serves an absent map as no pairs, and no pairs as a null pointer of size 0.
       const map = context.readableHeaderMap(type >>> 0);
       if (map === null || map.size === 0) {
-        return memory.writeU32(ptrPtr >>> 0, 0) && memory.writeU32(sizePtr >>> 0, 0)
-          ? WasmResult.Ok
-          : WasmResult.InvalidMemoryAccess;
+        return memory.writeU32(ptrPtr >>> 0, 0) && memory.writeU32(sizePtr >>> 0, 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       }
       const size = serializedPairsSize(map);
       const ptr = memory.allocate(size);
@@ -323,9 +306,7 @@ export function createProxyHostFunctions(vm: VmRuntime): WebAssembly.ModuleImpor
         return WasmResult.InvalidMemoryAccess;
       }
       writeSerializedPairs(map, memory.bytes(), ptr);
-      return memory.writeU32(ptrPtr >>> 0, ptr) && memory.writeU32(sizePtr >>> 0, size)
-        ? WasmResult.Ok
-        : WasmResult.InvalidMemoryAccess;
+      return memory.writeU32(ptrPtr >>> 0, ptr) && memory.writeU32(sizePtr >>> 0, size) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
     },
 
     proxy_set_header_map_pairs(type: number, ptr: number, size: number): number {

@@ -335,4 +335,3 @@ function httpCallResponseData(response: HttpCallResponse): HttpCallResponseData 
   const body = toBytes(response.body ?? '');
   return { headers, body, trailers: HeaderMap.from(response.trailers ?? []) };
 }
-

@@ -9,10 +9,12 @@ export class CatalogRepository {
   private readonly cache: ReadonlyMap<string, CatalogEntry>;
 
   constructor(private readonly database: CatalogDatabase) {
-    this.cache = new Map([...HOT_SKUS].flatMap((sku) => {
-      const entry = CATALOG.get(sku);
-      return entry === undefined ? [] : [[sku, entry] as const];
-    }));
+    this.cache = new Map(
+      [...HOT_SKUS].flatMap((sku) => {
+        const entry = CATALOG.get(sku);
+        return entry === undefined ? [] : [[sku, entry] as const];
+      }),
+    );
   }
 
   /** The entry, or null when the SKU is not in the catalogue. */

@@ -69,11 +69,11 @@ function findOrder(context: OrdersContext, id: string): StoredOrder {
 }
 
 /** Each line with its catalogue entry, read the way this version reads the catalogue. */
-async function withEntries(
-  context: OrdersContext,
-  lines: readonly OrderLine[],
-): Promise<Array<{ entry: CatalogEntry; quantity: number }>> {
-  const entries = await context.behaviour.loadEntries(context.repository, lines.map((line) => line.sku));
+async function withEntries(context: OrdersContext, lines: readonly OrderLine[]): Promise<Array<{ entry: CatalogEntry; quantity: number }>> {
+  const entries = await context.behaviour.loadEntries(
+    context.repository,
+    lines.map((line) => line.sku),
+  );
   const bySku = new Map(entries.map((entry) => [entry.sku, entry]));
   return lines.map((line) => {
     const entry = bySku.get(line.sku);

@@ -20,7 +20,13 @@ const DEMO_CAPS: JsonObject = { maxPerSecond: 5000, segmentMaxPerSecond: 5000 };
  */
 export function demoEdgeFilterConfig(collectorToken: string): JsonObject {
   const shipped = defaultEdgeFilterConfig();
-  return { ...shipped, source: 'demo-edge', collector: withToken(shipped, collectorToken), sampling: { ...objectMember(shipped, 'sampling'), ...DEMO_CAPS }, export: DEMO_EXPORT };
+  return {
+    ...shipped,
+    source: 'demo-edge',
+    collector: withToken(shipped, collectorToken),
+    sampling: { ...objectMember(shipped, 'sampling'), ...DEMO_CAPS },
+    export: DEMO_EXPORT,
+  };
 }
 
 export function demoShadowFilterConfig(collectorToken: string): JsonObject {

@@ -105,7 +105,13 @@ export function parseDemoFlags(argv: readonly string[]): DemoCommand {
   };
 }
 
-function integerFlag(values: Record<string, string | boolean | undefined>, flag: string, fallback: number, min: number, max: number): number {
+function integerFlag(
+  values: Record<string, string | boolean | undefined>,
+  flag: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
   const text = values[flag];
   if (typeof text !== 'string') return fallback;
   const value = Number(text);

@@ -40,7 +40,9 @@ async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write('\ndemo: interrupted\n');
       return 130;
     }
-    process.stderr.write(`demo: ${error instanceof PortInUseError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `demo: ${error instanceof PortInUseError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     return 1;
   } finally {
     process.off('SIGINT', onSignal);

@@ -16,7 +16,9 @@ export async function assertPortsFree(host: string, ports: DemoPorts): Promise<v
     }
     claimed.set(port, name);
     if (!(await canListen(host, port))) {
-      throw new PortInUseError(`port ${port} (${name}) on ${host} is already in use: stop what listens there or pass --${PORT_FLAGS[name]} PORT`);
+      throw new PortInUseError(
+        `port ${port} (${name}) on ${host} is already in use: stop what listens there or pass --${PORT_FLAGS[name]} PORT`,
+      );
     }
   }
 }

@@ -58,14 +58,25 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
       onProgress: (done, total) => progress.update(done, total),
       ...(io.signal === undefined ? {} : { signal: io.signal }),
     });
-    say(`responses  ${[...traffic.statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join('  ')}`);
+    say(
+      `responses  ${[...traffic.statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([status, count]) => `${status}: ${count}`)
+        .join('  ')}`,
+    );
 
     const settled = await settledReport(stack.envoy, stack.urls.collector, SETTLE_TIMEOUT_MS);
     const report = settled ?? (await fetchReport(stack.urls.collector));
     const mirroring = segmentMirroring(sentBySegment, await stack.envoy.stats(), stack.edgeFilterConfig);
 
-    say('', 'mirrored by segment (the edge filter samples users by their verified token, sticky per user)', renderSegmentMirroring(mirroring));
-    say(`shadow writes: v2 stored ${stack.stores.v2.writes.length} orders (mirrored creates carry x-shadowdiff-shadow: 1); v1 stored ${stack.stores.v1.writes.length}`);
+    say(
+      '',
+      'mirrored by segment (the edge filter samples users by their verified token, sticky per user)',
+      renderSegmentMirroring(mirroring),
+    );
+    say(
+      `shadow writes: v2 stored ${stack.stores.v2.writes.length} orders (mirrored creates carry x-shadowdiff-shadow: 1); v1 stored ${stack.stores.v1.writes.length}`,
+    );
     if (settled === null) say(`warning: ${report.totals.pending} legs still waiting for their partner after ${SETTLE_TIMEOUT_MS / 1000} s`);
     say('', renderReport(report, stack.urls.collector), '');
     say('latency by route, request headers to last byte, the largest p95 increase first', renderLatencyByRoute(report), '');

@@ -38,7 +38,9 @@ function parseSendFlags(argv: readonly string[]): SendOptions {
   });
   if (values.url === undefined) throw new Error('--url is required');
   // The demo's plan flags, with its defaults and checks.
-  const command = parseDemoFlags((['requests', 'seed', 'concurrency'] as const).flatMap((flag) => (values[flag] === undefined ? [] : [`--${flag}`, values[flag]])));
+  const command = parseDemoFlags(
+    (['requests', 'seed', 'concurrency'] as const).flatMap((flag) => (values[flag] === undefined ? [] : [`--${flag}`, values[flag]])),
+  );
   if (command.kind !== 'run') throw new Error('the plan flags asked for help');
   const { requests, seed, concurrency } = command.options;
   return { url: values.url.replace(/\/$/, ''), waitFor: values['wait-for'] ?? [], requests, seed, concurrency };
@@ -74,7 +76,12 @@ async function main(argv: readonly string[]): Promise<number> {
     credentials: bearerCredentials(demoSigningKey()),
     onProgress: (done, total) => progress.update(done, total),
   });
-  process.stdout.write(`responses  ${[...result.statuses].sort(([a], [b]) => a - b).map(([status, count]) => `${status}: ${count}`).join('  ')}\n`);
+  process.stdout.write(
+    `responses  ${[...result.statuses]
+      .sort(([a], [b]) => a - b)
+      .map(([status, count]) => `${status}: ${count}`)
+      .join('  ')}\n`,
+  );
   return 0;
 }
 

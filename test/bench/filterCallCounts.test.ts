@@ -5,13 +5,18 @@ import { countFilterCalls } from '../../bench/filterCallCounts.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
 
 describe('countFilterCalls', () => {
-  it('counts an unsampled request: host calls only while the request headers are decided, nothing mutated', { timeout: 60_000 }, async () => {
+  it('counts an unsampled request: host calls only while the request headers are decided, nothing mutated', {
+    timeout: 60_000,
+  }, async () => {
     await requireFilterWasm();
     const counts = await countFilterCalls('unsampled', '1k', { requests: 4 });
     expect(counts.byPhase.requestHeaders['proxy_get_header_map_pairs']).toBe(1);
     expect(counts.byPhase.requestHeaders['proxy_replace_header_map_value']).toBeUndefined();
     for (const phase of ['responseHeaders', 'responseBody', 'streamEnd'] as const) {
-      expect(Object.keys(counts.byPhase[phase]).filter((name) => name.startsWith('proxy_')), phase).toEqual([]);
+      expect(
+        Object.keys(counts.byPhase[phase]).filter((name) => name.startsWith('proxy_')),
+        phase,
+      ).toEqual([]);
     }
     expect(counts.perRequest['rt.new']).toBeGreaterThan(0);
   });
@@ -24,7 +29,9 @@ describe('countFilterCalls', () => {
     expect(counts.byPhase.requestHeaders['proxy_replace_header_map_value']).toBeUndefined();
     expect(counts.byPhase.responseHeaders['proxy_get_header_map_pairs']).toBe(1);
     expect(counts.byPhase.responseBody['proxy_get_buffer_bytes']).toBe(1);
-    expect(counts.perRequest['rt.new']).toBeGreaterThan((await countFilterCalls('unsampled', '1k', { requests: 4 })).perRequest['rt.new'] ?? Infinity);
+    expect(counts.perRequest['rt.new']).toBeGreaterThan(
+      (await countFilterCalls('unsampled', '1k', { requests: 4 })).perRequest['rt.new'] ?? Infinity,
+    );
     expect(counts.perRequest['rt.retain']).toBeGreaterThan(0);
     expect(counts.perRequest['rt.release']).toBeGreaterThan(0);
   });

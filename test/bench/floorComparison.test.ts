@@ -28,11 +28,17 @@ function edgeSampling(percent: number | undefined): JsonValue {
 
 describe('flooredRow', () => {
   it('pairs each run with the baseline and with the floor of the same alternation; the goal stays on the baseline ratio', () => {
-    const row = flooredRow(1, 'Envoy CPU per request', 'µs', { bound: 'atMost', limit: 1.05, on: 'ratio' }, {
-      baseline: [100, 200, 100],
-      floor: [110, 220, 125],
-      measured: [120, 220, 130],
-    });
+    const row = flooredRow(
+      1,
+      'Envoy CPU per request',
+      'µs',
+      { bound: 'atMost', limit: 1.05, on: 'ratio' },
+      {
+        baseline: [100, 200, 100],
+        floor: [110, 220, 125],
+        measured: [120, 220, 130],
+      },
+    );
     expect(row.ratio).toEqual({ median: 1.2, min: 1.1, max: 1.3, runs: 3 });
     expect(row.met).toBe(false);
     expect(row.vsFloor?.floor).toEqual({ median: 125, min: 110, max: 220, runs: 3 });
@@ -45,7 +51,13 @@ describe('flooredRow', () => {
 
 describe('resultsTable', () => {
   const line = (rows: LineResult['rows']): LineResult => ({ line: 1, title: 't', method: 'm', rows, details: {} });
-  const floored = flooredRow(1, 'latency p50, 0% sampled', 'ms', { bound: 'atMost', limit: 1.05, on: 'ratio' }, { baseline: [1], floor: [1.1], measured: [1.21] });
+  const floored = flooredRow(
+    1,
+    'latency p50, 0% sampled',
+    'ms',
+    { bound: 'atMost', limit: 1.05, on: 'ratio' },
+    { baseline: [1], floor: [1.1], measured: [1.21] },
+  );
   const plain = comparedRow(1, 'latency p50, floor', 'ms', null, [1], [1.1]);
 
   it('adds a floor and a vs-floor column when a row has a floor, and a dash where a row has none', () => {

@@ -34,7 +34,17 @@ describe('config', () => {
   it('reads YAML, fills in the rest from defaults', () => {
     const file = tempFile(
       'collector.yaml',
-      ['listen:', '  port: 9999', 'join:', '  windowMs: 5000', 'ignore:', '  fields: ["$.meta.timestamp"]', '  routes:', '    "GET /orders/{id}":', '      fields: ["$.items[*].traceId"]'].join('\n'),
+      [
+        'listen:',
+        '  port: 9999',
+        'join:',
+        '  windowMs: 5000',
+        'ignore:',
+        '  fields: ["$.meta.timestamp"]',
+        '  routes:',
+        '    "GET /orders/{id}":',
+        '      fields: ["$.items[*].traceId"]',
+      ].join('\n'),
     );
     const config = loadConfig({ file });
     expect(config.listen).toEqual({ host: '127.0.0.1', port: 9999, allowUnauthenticatedExposure: false });
@@ -65,13 +75,15 @@ describe('config', () => {
   });
 
   it('turns "true"/"false" into a boolean only where the schema wants one', () => {
-    const on = loadConfig({ overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' }] });
+    const on = loadConfig({
+      overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' }],
+    });
     expect(on.listen.allowUnauthenticatedExposure).toBe(true);
     expect(defaultConfig().listen.allowUnauthenticatedExposure).toBe(false);
     expect(loadConfig({ env: { SHADOWDIFF_TOKEN: 'true' } }).token).toBe('true');
-    expect(configError(() => loadConfig({ overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'yes', origin: '--x' }] })).message).toMatch(
-      /listen\.allowUnauthenticatedExposure: must be boolean \(from --x\)/,
-    );
+    expect(
+      configError(() => loadConfig({ overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'yes', origin: '--x' }] })).message,
+    ).toMatch(/listen\.allowUnauthenticatedExposure: must be boolean \(from --x\)/);
   });
 
   it('lets command-line overrides win over the environment', () => {
@@ -124,7 +136,9 @@ describe('config', () => {
   });
 
   it('names the file when it cannot be read or parsed', () => {
-    expect(configError(() => loadConfig({ file: '/nonexistent/collector.yaml' })).message).toMatch(/cannot read config file \/nonexistent\/collector\.yaml/);
+    expect(configError(() => loadConfig({ file: '/nonexistent/collector.yaml' })).message).toMatch(
+      /cannot read config file \/nonexistent\/collector\.yaml/,
+    );
     const broken = tempFile('broken.yaml', 'listen: [1, 2\n');
     expect(configError(() => loadConfig({ file: broken })).message).toMatch(/broken\.yaml is not valid YAML/);
     // The yaml library's code frame stays: the offending line and a caret under the column.
@@ -133,7 +147,9 @@ describe('config', () => {
       `config file ${nested} is not valid YAML/JSON: Nested mappings are not allowed in compact mappings at line 2, column 9\n  port: : 8090\n        ^`,
     );
     const twice = tempFile('twice.yaml', 'token: a\ntoken: b\n');
-    expect(configError(() => loadConfig({ file: twice })).message).toMatch(/Map keys must be unique at line 2, column 1\ntoken: a\ntoken: b\n\^$/);
+    expect(configError(() => loadConfig({ file: twice })).message).toMatch(
+      /Map keys must be unique at line 2, column 1\ntoken: a\ntoken: b\n\^$/,
+    );
     const wrong = tempFile('wrong.yaml', 'join:\n  windowMs: soon\n');
     expect(configError(() => loadConfig({ file: wrong })).message).toMatch(/in .*wrong\.yaml: join\.windowMs: must be integer/);
   });

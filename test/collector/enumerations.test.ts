@@ -23,7 +23,7 @@ describe('enumerations', () => {
     expect([kinds, reasons, legs, outcomes, unknownKind]).toHaveLength(5);
   });
 
-  it('derive the zeroed tallies and the report\'s count objects from the lists', () => {
+  it("derive the zeroed tallies and the report's count objects from the lists", () => {
     expect(Object.keys(zeroCounts(DIVERGENCE_KINDS))).toEqual([...DIVERGENCE_KINDS]);
     expect(Object.keys(countsBySchema(FALLBACK_REASONS).properties)).toEqual([...FALLBACK_REASONS]);
     expect(Object.keys(RouteReportSchema.properties.kinds.properties)).toEqual([...DIVERGENCE_KINDS]);

@@ -47,7 +47,11 @@ export function record(leg: Leg, overrides: Partial<IngestedRecord> = {}): Inges
 }
 
 /** Both legs of one request; `shadow` overrides apply to the shadow leg only. */
-export function legs(id: string, shadow: Partial<IngestedRecord> = {}, both: Partial<IngestedRecord> = {}): [IngestedRecord, IngestedRecord] {
+export function legs(
+  id: string,
+  shadow: Partial<IngestedRecord> = {},
+  both: Partial<IngestedRecord> = {},
+): [IngestedRecord, IngestedRecord] {
   return [record('primary', { id, ...both }), record('shadow', { id, ...both, ...shadow })];
 }
 

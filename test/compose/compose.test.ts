@@ -18,9 +18,11 @@ describe('docker-compose.yml', () => {
   });
 
   it('runs every part: both versions, collector, Envoy, Prometheus, Grafana and the traffic', () => {
-    expect(composeServices().map((service) => service.name).sort()).toEqual(
-      ['collector', 'envoy', 'grafana', 'orders-v1', 'orders-v2', 'prometheus', 'traffic'].sort(),
-    );
+    expect(
+      composeServices()
+        .map((service) => service.name)
+        .sort(),
+    ).toEqual(['collector', 'envoy', 'grafana', 'orders-v1', 'orders-v2', 'prometheus', 'traffic'].sort());
   });
 
   it('mounts only paths that exist in the repository (or that the build produces)', () => {
@@ -67,7 +69,7 @@ describe('docker-compose.yml', () => {
     expect(hostPathOf(envoy, 'build/shadowdiff.wasm')).toBe(FILTER_WASM);
   });
 
-  it("mounts an Envoy config that Envoy 1.40 validates, loading the module it mounts", async () => {
+  it('mounts an Envoy config that Envoy 1.40 validates, loading the module it mounts', async () => {
     const envoy = composeService('envoy');
     const configOnHost = hostPathOf(envoy, envoy.command[envoy.command.indexOf('-c') + 1]!)!;
     // validateConfigFile runs Envoy from the repository root, the host side of working_dir.
@@ -81,7 +83,9 @@ describe('docker-compose.yml', () => {
     expect(hostPathOf(grafana, '/etc/grafana/provisioning/datasources/prometheus.yml')).toBe(
       join(PROJECT_ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'),
     );
-    expect(hostPathOf(grafana, '/var/lib/grafana/dashboards/shadowdiff.json')).toBe(join(PROJECT_ROOT, 'deploy/grafana/dashboards/shadowdiff.json'));
+    expect(hostPathOf(grafana, '/var/lib/grafana/dashboards/shadowdiff.json')).toBe(
+      join(PROJECT_ROOT, 'deploy/grafana/dashboards/shadowdiff.json'),
+    );
     // The dashboard names its datasource by uid: the provisioned one must carry it.
     const provisioned = parse(readFileSync(join(PROJECT_ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
       datasources: Array<{ uid: string; type: string; url: string }>;
@@ -91,7 +95,9 @@ describe('docker-compose.yml', () => {
     expect(provisioned.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
     const prometheus = composeService('prometheus');
     expect(prometheus.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
-    expect(hostPathOf(prometheus, '/etc/prometheus/rules/shadowdiff.rules.yml')).toBe(join(PROJECT_ROOT, 'deploy/prometheus/rules/shadowdiff.rules.yml'));
+    expect(hostPathOf(prometheus, '/etc/prometheus/rules/shadowdiff.rules.yml')).toBe(
+      join(PROJECT_ROOT, 'deploy/prometheus/rules/shadowdiff.rules.yml'),
+    );
   });
 });
 

@@ -66,7 +66,11 @@ function bindMount(volume: string, service: string): BindMount {
     throw new Error(`${service}: volume "${volume}" is not a relative bind mount ./path:/container/path`);
   }
   const repoPath = posix.normalize(source);
-  return { source: isAbsolute(repoPath) ? repoPath : join(PROJECT_ROOT, repoPath), target, repoPath: repoPath === '.' ? '' : repoPath.replace(/\/$/, '') };
+  return {
+    source: isAbsolute(repoPath) ? repoPath : join(PROJECT_ROOT, repoPath),
+    target,
+    repoPath: repoPath === '.' ? '' : repoPath.replace(/\/$/, ''),
+  };
 }
 
 function stringOf(value: unknown, where: string): string {

@@ -46,13 +46,20 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
     await requireFilterWasm();
     stack = await startDemoStack({ edge: 0, admin: 0, v1: 0, v2: 0, collector: 0 });
     prometheus = await startPrometheus(
-      shippedConfigWithTargets({ 'shadowdiff-collector': hostPort(stack.urls.collector), envoy: hostPort(stack.urls.envoyAdmin) }, SCRAPE_SECONDS),
+      shippedConfigWithTargets(
+        { 'shadowdiff-collector': hostPort(stack.urls.collector), envoy: hostPort(stack.urls.envoyAdmin) },
+        SCRAPE_SECONDS,
+      ),
     );
     const live = prometheus;
-    await waitUntil('Prometheus to scrape the collector and Envoy', async () => {
-      const up = await live.query('up');
-      return up.length === 2 && up.every((sample) => sample.value === '1') ? true : undefined;
-    }, { timeoutMs: 30_000, intervalMs: 250 });
+    await waitUntil(
+      'Prometheus to scrape the collector and Envoy',
+      async () => {
+        const up = await live.query('up');
+        return up.length === 2 && up.every((sample) => sample.value === '1') ? true : undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 250 },
+    );
 
     const trafficStart = Date.now();
     for (const seed of [7, 8]) {
@@ -71,7 +78,8 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
   });
 
   const evaluate = (expr: string): Promise<InstantSample[]> => prometheus!.query(substituteGrafanaVariables(expr, durations));
-  const labelValues = (samples: readonly InstantSample[], label: string): string[] => [...new Set(samples.map((sample) => sample.metric[label] ?? ''))].sort();
+  const labelValues = (samples: readonly InstantSample[], label: string): string[] =>
+    [...new Set(samples.map((sample) => sample.metric[label] ?? ''))].sort();
   const queryOf = (panel: string, refId: string): string => {
     const query = QUERIES.find((candidate) => candidate.panel === panel && candidate.refId === refId);
     if (query === undefined) throw new Error(`no query ${refId} in panel "${panel}"`);
@@ -82,12 +90,18 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
     expect(PANELS.map((panel) => panel.title)).toEqual(expect.arrayContaining(REQUIRED_PANELS));
   });
 
-  it.each(QUERIES.map((query) => [`${query.panel} / ${query.refId}`, query] as const))('panel query %s returns data', async (_name, query) => {
-    const samples = await evaluate(query.expr);
-    expect(samples.length, query.expr).toBeGreaterThan(0);
-    // NaN (a quantile or ratio of nothing) draws nothing in Grafana either.
-    expect(samples.some((sample) => Number.isFinite(Number(sample.value))), `${query.expr}: ${JSON.stringify(samples)}`).toBe(true);
-  });
+  it.each(QUERIES.map((query) => [`${query.panel} / ${query.refId}`, query] as const))(
+    'panel query %s returns data',
+    async (_name, query) => {
+      const samples = await evaluate(query.expr);
+      expect(samples.length, query.expr).toBeGreaterThan(0);
+      // NaN (a quantile or ratio of nothing) draws nothing in Grafana either.
+      expect(
+        samples.some((sample) => Number.isFinite(Number(sample.value))),
+        `${query.expr}: ${JSON.stringify(samples)}`,
+      ).toBe(true);
+    },
+  );
 
   it('shows mirroring for each segment the edge filter samples', async () => {
     const samples = await evaluate(queryOf('Mirrored traffic by segment', 'A'));
@@ -99,7 +113,8 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
     expect(labelValues(samples, 'route')).toEqual(ROUTES);
     const ratio = new Map(samples.map((sample) => [sample.metric['route'], Number(sample.value)]));
     expect(ratio.get('POST /orders')).toBe(0);
-    for (const route of ['GET /orders/{id}', 'GET /orders/{id}/shipping', 'GET /catalog/items/{sku}']) expect(ratio.get(route), route).toBeGreaterThan(0);
+    for (const route of ['GET /orders/{id}', 'GET /orders/{id}/shipping', 'GET /catalog/items/{sku}'])
+      expect(ratio.get(route), route).toBeGreaterThan(0);
   });
 
   it('lists the seeded fields among the top diverging fields', async () => {
@@ -124,14 +139,20 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
 
   it('loads the rule file and evaluates every rule without error', async () => {
     const response = await fetch(`${prometheus!.url}/api/v1/rules`);
-    const body = (await response.json()) as { data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> } };
+    const body = (await response.json()) as {
+      data: { groups: Array<{ rules: Array<{ name: string; health: string; lastError?: string }> }> };
+    };
     const rules = body.data.groups.flatMap((group) => group.rules);
     expect(rules.length).toBeGreaterThan(0);
-    await waitUntil('every rule evaluated', async () => {
-      const fresh = (await (await fetch(`${prometheus!.url}/api/v1/rules`)).json()) as typeof body;
-      const states = fresh.data.groups.flatMap((group) => group.rules);
-      return states.every((rule) => rule.health === 'ok') ? true : undefined;
-    }, { timeoutMs: 15_000, intervalMs: 250 });
+    await waitUntil(
+      'every rule evaluated',
+      async () => {
+        const fresh = (await (await fetch(`${prometheus!.url}/api/v1/rules`)).json()) as typeof body;
+        const states = fresh.data.groups.flatMap((group) => group.rules);
+        return states.every((rule) => rule.health === 'ok') ? true : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 250 },
+    );
   });
 });
 
@@ -141,7 +162,16 @@ function hostPort(url: string): string {
 
 /** The `traffic` service of docker-compose.yml, pointed at the demo's edge. */
 async function sendTraffic(urls: DemoStack['urls'], seed: number): Promise<void> {
-  const args = ['--url', urls.edge, '--wait-for', `${urls.envoyAdmin}/ready`, '--requests', String(REQUESTS_PER_HALF), '--seed', String(seed)];
+  const args = [
+    '--url',
+    urls.edge,
+    '--wait-for',
+    `${urls.envoyAdmin}/ready`,
+    '--requests',
+    String(REQUESTS_PER_HALF),
+    '--seed',
+    String(seed),
+  ];
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/demo/sendTraffic.ts', ...args], { cwd: PROJECT_ROOT });
   if (!/^responses {2}/m.test(stdout)) throw new Error(`sendTraffic.ts did not finish its plan:\n${stdout}`);
 }
@@ -158,7 +188,12 @@ async function waitForScrapeOfSettledRun(stack: DemoStack, prometheus: RunningPr
     const samples = await prometheus.query(expr);
     return samples[0] === undefined ? undefined : Number(samples[0].value);
   };
-  await waitUntil(`Prometheus to scrape ${pairs} pairs and ${digested} digests`, async () =>
-    (await scraped('sum(shadowdiff_collector_pairs_total)')) === pairs && (await scraped('sum(shadowdiff_filter_digested)')) === digested ? true : undefined,
-  { timeoutMs: 30_000, intervalMs: 250 });
+  await waitUntil(
+    `Prometheus to scrape ${pairs} pairs and ${digested} digests`,
+    async () =>
+      (await scraped('sum(shadowdiff_collector_pairs_total)')) === pairs && (await scraped('sum(shadowdiff_filter_digested)')) === digested
+        ? true
+        : undefined,
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
 }

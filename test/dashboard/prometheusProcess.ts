@@ -73,5 +73,8 @@ async function instantQuery(url: string, expr: string): Promise<InstantSample[]>
   const { resultType, result } = body.data;
   if (resultType === 'scalar') return [{ metric: {}, value: (result as [number, string])[1] }];
   if (resultType !== 'vector') throw new Error(`${expr}: an instant query gave a ${resultType}, not a vector`);
-  return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((sample) => ({ metric: sample.metric, value: sample.value[1] }));
+  return (result as Array<{ metric: Record<string, string>; value: [number, string] }>).map((sample) => ({
+    metric: sample.metric,
+    value: sample.value[1],
+  }));
 }

@@ -138,8 +138,8 @@ describe('the demo refuses to start', () => {
     const port = await new Promise<number>((resolve) => {
       occupied!.listen(0, '127.0.0.1', () => resolve((occupied!.address() as { port: number }).port));
     });
-    await expect(runDemo({ ...OPTIONS, ports: { ...ANY_FREE_PORT, collector: port } }, { out: { write: () => undefined } })).rejects.toThrow(
-      `port ${port} (collector) on 127.0.0.1 is already in use: stop what listens there or pass --collector-port PORT`,
-    );
+    await expect(
+      runDemo({ ...OPTIONS, ports: { ...ANY_FREE_PORT, collector: port } }, { out: { write: () => undefined } }),
+    ).rejects.toThrow(`port ${port} (collector) on 127.0.0.1 is already in use: stop what listens there or pass --collector-port PORT`);
   });
 });

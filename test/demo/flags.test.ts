@@ -16,7 +16,25 @@ describe('parseDemoFlags', () => {
   });
 
   it('takes every flag', () => {
-    const argv = ['--once', '--requests', '50', '--seed', '3', '--concurrency', '2', '--edge-port', '1', '--admin-port', '2', '--v1-port', '3', '--v2-port', '4', '--collector-port', '0'];
+    const argv = [
+      '--once',
+      '--requests',
+      '50',
+      '--seed',
+      '3',
+      '--concurrency',
+      '2',
+      '--edge-port',
+      '1',
+      '--admin-port',
+      '2',
+      '--v1-port',
+      '3',
+      '--v2-port',
+      '4',
+      '--collector-port',
+      '0',
+    ];
     expect(parseDemoFlags(argv)).toEqual({
       kind: 'run',
       options: { ports: { edge: 1, admin: 2, v1: 3, v2: 4, collector: 0 }, requests: 50, seed: 3, concurrency: 2, once: true },
@@ -59,8 +77,11 @@ describe('scripts/demo/sendTraffic.ts', () => {
 
 function runDemoScript(file: string, argv: readonly string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'demo', file), ...argv], { cwd: PROJECT_ROOT }, (error, _stdout, stderr) =>
-      resolve({ code: error === null ? 0 : (error.code as number), stderr }),
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(PROJECT_ROOT, 'scripts', 'demo', file), ...argv],
+      { cwd: PROJECT_ROOT },
+      (error, _stdout, stderr) => resolve({ code: error === null ? 0 : (error.code as number), stderr }),
     );
   });
 }

@@ -23,7 +23,10 @@ interface CliRun {
 
 async function runCli(root: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await runFile(process.execPath, [TSX_CLI, join(root, 'scripts', 'findEnvoy.ts'), ...args], { env, timeout: 60_000 });
+    const { stdout, stderr } = await runFile(process.execPath, [TSX_CLI, join(root, 'scripts', 'findEnvoy.ts'), ...args], {
+      env,
+      timeout: 60_000,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: unknown; stdout?: string; stderr?: string };

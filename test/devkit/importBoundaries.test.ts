@@ -31,7 +31,11 @@ async function importEdges(): Promise<Edge[]> {
       continue; // deleted in the working tree, not yet committed
     }
     for (const [, specifier = ''] of source.matchAll(IMPORT)) {
-      const target = specifier.startsWith('.') ? relative(PROJECT_ROOT, join(PROJECT_ROOT, dirname(file), specifier)).split(sep).join('/') : specifier;
+      const target = specifier.startsWith('.')
+        ? relative(PROJECT_ROOT, join(PROJECT_ROOT, dirname(file), specifier))
+            .split(sep)
+            .join('/')
+        : specifier;
       edges.push({ file, target });
     }
   }
@@ -62,7 +66,9 @@ describe('import boundaries', () => {
 
   it('devkit/ depends on neither its callers (bench/, scripts/, test/) nor a test framework', async () => {
     const offending = (await importEdges()).filter(
-      (edge) => under(edge.file, 'devkit') && (['bench', 'scripts', 'test'].some((folder) => under(edge.target, folder)) || edge.target === 'vitest'),
+      (edge) =>
+        under(edge.file, 'devkit') &&
+        (['bench', 'scripts', 'test'].some((folder) => under(edge.target, folder)) || edge.target === 'vitest'),
     );
     expect(offending).toEqual([]);
   });

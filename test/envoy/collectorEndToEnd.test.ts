@@ -54,10 +54,14 @@ describe('filter output joined and scored by the real collector', () => {
   const report = (): Promise<Report> => collector!.report();
 
   it('joins every primary leg with its shadow leg', async () => {
-    const final = await waitUntil('all pairs joined', async () => {
-      const current = await report();
-      return current.totals.coverage.pairs === ORDERS ? current : undefined;
-    }, { timeoutMs: 15_000 });
+    const final = await waitUntil(
+      'all pairs joined',
+      async () => {
+        const current = await report();
+        return current.totals.coverage.pairs === ORDERS ? current : undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
     expect(final.totals.records).toEqual({ primary: ORDERS, shadow: ORDERS });
     expect(final.totals.rejectedRecords).toBe(0);
     expect(final.routes.map((route) => route.route)).toEqual(['GET /orders/{id}']);

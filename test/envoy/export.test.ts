@@ -22,10 +22,10 @@ function legsOf(records: DigestRecord[], id: string): Map<string, DigestRecord> 
 
 describe('digest records exported to the collector', () => {
   const stack = stackPerFile({
-      edgeConfig: testEdgeConfig(cohortSampling({ always: 100 })),
-      primaryHandler: sameAnswer,
-      shadowHandler: sameAnswer,
-    });
+    edgeConfig: testEdgeConfig(cohortSampling({ always: 100 })),
+    primaryHandler: sameAnswer,
+    shadowHandler: sameAnswer,
+  });
 
   it('arrive from both legs under one correlation id, valid against the wire-format schema', async () => {
     const response = await stack().send('/orders/42?verbose=1', { 'x-cohort': 'always', 'x-user-id': 'bob' });

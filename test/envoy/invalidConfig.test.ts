@@ -49,7 +49,9 @@ describe('an invalid filter configuration', () => {
       (reason: unknown) => reason as Error,
     );
     expect(error.message).toMatch(/Envoy exited \(code 1\) before it was ready/);
-    const critical = error.message.split('\n').find((line) => line.includes('[critical]') && line.includes('shadowdiff: invalid configuration: '));
+    const critical = error.message
+      .split('\n')
+      .find((line) => line.includes('[critical]') && line.includes('shadowdiff: invalid configuration: '));
     expect(critical, error.message).toBeDefined();
     expect(critical!.split('shadowdiff: invalid configuration: ')[1]!.startsWith(invalid.names)).toBe(true);
     expect(error.message).toContain(`Unable to create Wasm plugin ${invalid.plugin}`);

@@ -6,8 +6,20 @@ import { waitUntil } from '../../devkit/waitUntil.js';
 
 /** filter/README.md, Metrics: every name, per role, as Envoy shows it. */
 const COMMON = [
-  'not_sampled', 'spoofed_headers_removed', 'tagged', 'untagged', 'digested', 'json_malformed', 'fields_truncated',
-  'exported_records', 'export_batches', 'export_failures', 'dropped_queue_full', 'dropped_export_failed', 'queue_depth', 'inflight',
+  'not_sampled',
+  'spoofed_headers_removed',
+  'tagged',
+  'untagged',
+  'digested',
+  'json_malformed',
+  'fields_truncated',
+  'exported_records',
+  'export_batches',
+  'export_failures',
+  'dropped_queue_full',
+  'dropped_export_failed',
+  'queue_depth',
+  'inflight',
 ];
 
 describe("the filter's metrics in Envoy's /stats", () => {

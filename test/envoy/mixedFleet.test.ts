@@ -40,8 +40,18 @@ function previousReleaseEdgeConfig(): JsonObject {
 }
 
 const FLEETS = [
-  { name: 'previous release (wire v1) at the edge, new module (wire v2) on the shadow leg', edgeWasm: V1_MODULE, shadowWasm: FILTER_WASM, edgeConfig: previousReleaseEdgeConfig() },
-  { name: 'new module (wire v2) at the edge, previous release (wire v1) on the shadow leg', edgeWasm: FILTER_WASM, shadowWasm: V1_MODULE, edgeConfig: EDGE_CONFIG },
+  {
+    name: 'previous release (wire v1) at the edge, new module (wire v2) on the shadow leg',
+    edgeWasm: V1_MODULE,
+    shadowWasm: FILTER_WASM,
+    edgeConfig: previousReleaseEdgeConfig(),
+  },
+  {
+    name: 'new module (wire v2) at the edge, previous release (wire v1) on the shadow leg',
+    edgeWasm: FILTER_WASM,
+    shadowWasm: V1_MODULE,
+    edgeConfig: EDGE_CONFIG,
+  },
 ];
 
 for (const fleet of FLEETS) {
@@ -73,15 +83,20 @@ for (const fleet of FLEETS) {
     });
 
     it('accepts both wire formats and joins every pair', async () => {
-      const report = await waitUntil('all pairs joined', async () => {
-        const current = await collector!.report();
-        return current.totals.coverage.pairs === ORDERS ? current : undefined;
-      }, { timeoutMs: 20_000 });
+      const report = await waitUntil(
+        'all pairs joined',
+        async () => {
+          const current = await collector!.report();
+          return current.totals.coverage.pairs === ORDERS ? current : undefined;
+        },
+        { timeoutMs: 20_000 },
+      );
       expect(report.totals.records).toEqual({ primary: ORDERS, shadow: ORDERS });
       expect(report.totals.rejectedRecords).toBe(0);
       expect(report.totals.coverage).toMatchObject({ shadowMissing: 0, primaryMissing: 0 });
       const metrics = await (await fetch(`${collector!.server.url}/metrics`)).text();
-      for (const version of ['1', '2']) expect(metrics).toMatch(new RegExp(`shadowdiff_collector_wire_records_total\\{version="${version}"\\} ${ORDERS}\\b`));
+      for (const version of ['1', '2'])
+        expect(metrics).toMatch(new RegExp(`shadowdiff_collector_wire_records_total\\{version="${version}"\\} ${ORDERS}\\b`));
     });
 
     it('judges only the two orders the shadow answered differently as diverged', async () => {

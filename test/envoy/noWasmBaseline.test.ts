@@ -14,7 +14,14 @@ describe('the bootstrap without the filter (benchmark baseline)', () => {
   beforeAll(async () => {
     [primary, shadow] = await Promise.all([startUpstream('primary'), startUpstream('shadow')]);
     envoy = await startEnvoy(
-      buildBootstrap({ edgePort: 0, adminPort: 0, primary: primary.endpoint, shadow: shadow.endpoint, collector: primary.endpoint, wasm: false }),
+      buildBootstrap({
+        edgePort: 0,
+        adminPort: 0,
+        primary: primary.endpoint,
+        shadow: shadow.endpoint,
+        collector: primary.endpoint,
+        wasm: false,
+      }),
     );
   });
   afterAll(async () => {

@@ -29,7 +29,9 @@ interface HttpConnectionManager {
   http_filters: Array<{ name: string; typed_config: Record<string, unknown> }>;
 }
 interface Bootstrap {
-  static_resources: { listeners: Array<{ name: string; filter_chains: Array<{ filters: Array<{ typed_config: HttpConnectionManager }> }> }> };
+  static_resources: {
+    listeners: Array<{ name: string; filter_chains: Array<{ filters: Array<{ typed_config: HttpConnectionManager }> }> }>;
+  };
 }
 
 function clustersOf(route: Route): string[] {
@@ -47,7 +49,11 @@ function primaryRoutes(bootstrap: Bootstrap): Array<{ where: string; removed: st
             .filter((route) => clustersOf(route).includes(PRIMARY_CLUSTER))
             .map((route) => ({
               where: `${listener.name}/${host.name}/${route.name ?? '?'}`,
-              removed: [...(hcm.route_config.request_headers_to_remove ?? []), ...(host.request_headers_to_remove ?? []), ...(route.request_headers_to_remove ?? [])],
+              removed: [
+                ...(hcm.route_config.request_headers_to_remove ?? []),
+                ...(host.request_headers_to_remove ?? []),
+                ...(route.request_headers_to_remove ?? []),
+              ],
             })),
         ),
       ),
@@ -68,19 +74,28 @@ describe.each(SHIPPED_CONFIGS.map((config) => [config.file] as const))('%s', (fi
   });
 });
 
-describe.each(SHIPPED_CONFIGS.filter((config) => config.options.wasm !== false).map((config) => [config.file] as const))('%s, whose edge runs the filter', (file) => {
-  it('removes client copies of the claim headers and of the mirroring route\'s header before routing, and verifies the token before the edge filter runs', async () => {
-    const edge = (await loadBootstrap(file)).static_resources.listeners.find((listener) => listener.name === EDGE_LISTENER)!;
-    const hcm = edge.filter_chains[0]!.filters[0]!.typed_config;
-    expect(hcm.http_filters.map((filter) => filter.name)).toEqual(['envoy.filters.http.jwt_authn', 'envoy.filters.http.wasm', 'envoy.filters.http.router']);
-    expect(hcm.early_header_mutation_extensions).toEqual([
-      {
-        name: 'envoy.http.early_header_mutation.header_mutation',
-        typed_config: {
-          '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
-          mutations: [...CLAIM_HEADERS.map(([header]) => header), `${DEFAULT_HEADER_PREFIX}sampled`].map((header) => ({ remove: header })),
+describe.each(SHIPPED_CONFIGS.filter((config) => config.options.wasm !== false).map((config) => [config.file] as const))(
+  '%s, whose edge runs the filter',
+  (file) => {
+    it("removes client copies of the claim headers and of the mirroring route's header before routing, and verifies the token before the edge filter runs", async () => {
+      const edge = (await loadBootstrap(file)).static_resources.listeners.find((listener) => listener.name === EDGE_LISTENER)!;
+      const hcm = edge.filter_chains[0]!.filters[0]!.typed_config;
+      expect(hcm.http_filters.map((filter) => filter.name)).toEqual([
+        'envoy.filters.http.jwt_authn',
+        'envoy.filters.http.wasm',
+        'envoy.filters.http.router',
+      ]);
+      expect(hcm.early_header_mutation_extensions).toEqual([
+        {
+          name: 'envoy.http.early_header_mutation.header_mutation',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation',
+            mutations: [...CLAIM_HEADERS.map(([header]) => header), `${DEFAULT_HEADER_PREFIX}sampled`].map((header) => ({
+              remove: header,
+            })),
+          },
         },
-      },
-    ]);
-  });
-});
+      ]);
+    });
+  },
+);

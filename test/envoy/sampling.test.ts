@@ -34,9 +34,7 @@ describe('sampling decisions made by the edge filter in Envoy', () => {
       expect((await stack.send(`/always/${user}`, { 'x-cohort': 'always', 'x-user-id': `u${user}` })).status).toBe(200);
     }
     const mirrored = (await stack.shadow.waitForRequests(shadowBefore + 20)).slice(shadowBefore);
-    expect(mirrored.map((request) => request.path).sort()).toEqual(
-      Array.from({ length: 20 }, (_, user) => `/always/${user}`).sort(),
-    );
+    expect(mirrored.map((request) => request.path).sort()).toEqual(Array.from({ length: 20 }, (_, user) => `/always/${user}`).sort());
     const stats = await settledFilterStats(stack.envoy);
     expect(stats.get('wasmcustom.shadowdiff.edge.sampled.always')).toBe(20);
     expect(stats.get('wasmcustom.shadowdiff.edge.sampled.never')).toBe(0);

@@ -28,11 +28,14 @@ function numberAt(answer: Answer, path: string): number {
 const get = (url: string) => compareVersions(pair, { method: 'GET', url });
 
 describe('rounding of converted totals (GET /orders/:id?currency=)', () => {
-  it.each(ROUNDING_TIES.map((tie) => [tie.orderId, tie.currency]))('%s in %s: v2 is one ten-thousandth lower', async (orderId, currency) => {
-    const { v1, v2, differingFields } = await get(`/orders/${orderId}?currency=${currency}`);
-    expect(differingFields).toEqual(['$.totals.converted']);
-    expect(Math.round((numberAt(v1, '$.totals.converted') - numberAt(v2, '$.totals.converted')) * 10_000)).toBe(1);
-  });
+  it.each(ROUNDING_TIES.map((tie) => [tie.orderId, tie.currency]))(
+    '%s in %s: v2 is one ten-thousandth lower',
+    async (orderId, currency) => {
+      const { v1, v2, differingFields } = await get(`/orders/${orderId}?currency=${currency}`);
+      expect(differingFields).toEqual(['$.totals.converted']);
+      expect(Math.round((numberAt(v1, '$.totals.converted') - numberAt(v2, '$.totals.converted')) * 10_000)).toBe(1);
+    },
+  );
 
   it('no other seeded order converts differently in any currency', async () => {
     const untied = CACHED_ORDER_IDS.flatMap((orderId) =>
@@ -90,7 +93,8 @@ describe('catalogue cache misses (GET /orders/:id for an order of spare parts)',
     expect([v1.catalogRoundTrips, v2.catalogRoundTrips]).toEqual([1, 6]);
     // Counted, not timed: round trips one after another each add a latency to the answer.
     expect([v1.catalogOverlappingRoundTrips, v2.catalogOverlappingRoundTrips]).toEqual([0, 0]);
-    const addedLatencyMs = (answer: typeof v1) => (answer.catalogRoundTrips - answer.catalogOverlappingRoundTrips) * DEFAULT_CATALOG_LATENCY_MS;
+    const addedLatencyMs = (answer: typeof v1) =>
+      (answer.catalogRoundTrips - answer.catalogOverlappingRoundTrips) * DEFAULT_CATALOG_LATENCY_MS;
     expect(addedLatencyMs(v2) - addedLatencyMs(v1)).toBe(5 * DEFAULT_CATALOG_LATENCY_MS);
   });
 

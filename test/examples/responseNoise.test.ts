@@ -18,7 +18,11 @@ describe.each(['v1', 'v2'] as const)('%s', (version) => {
     const first = await ask(pair[version], { method: 'GET', url: '/orders/ord-1001' });
     // generatedAt has millisecond resolution: ask again once the clock has moved past it.
     const firstGeneratedAt = JSON.parse(first.fields.get('$.meta.generatedAt') ?? '""') as string;
-    await waitUntil('the clock to pass the first answer\'s millisecond', () => (new Date().toISOString() > firstGeneratedAt ? true : undefined), { intervalMs: 1 });
+    await waitUntil(
+      "the clock to pass the first answer's millisecond",
+      () => (new Date().toISOString() > firstGeneratedAt ? true : undefined),
+      { intervalMs: 1 },
+    );
     const second = await ask(pair[version], { method: 'GET', url: '/orders/ord-1001' });
     expect(changedPaths(first, second)).toEqual([
       '$.items[0].traceId',

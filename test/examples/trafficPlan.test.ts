@@ -35,7 +35,9 @@ describe('buildTrafficPlan', () => {
 
   it('mixes all routes, the write included', () => {
     const plan = buildTrafficPlan({ seed: 5, requests: 400 });
-    const routes = new Set(plan.map((request) => `${request.method} ${request.path.split('?')[0]?.replace(/ord-[0-9]+|SKU-[0-9]+(-B[0-9]+)?/, ':key')}`));
+    const routes = new Set(
+      plan.map((request) => `${request.method} ${request.path.split('?')[0]?.replace(/ord-[0-9]+|SKU-[0-9]+(-B[0-9]+)?/, ':key')}`),
+    );
     expect(routes).toEqual(new Set(['GET /orders/:key', 'GET /orders/:key/shipping', 'GET /catalog/items/:key', 'POST /orders']));
   });
 });

@@ -66,14 +66,19 @@ const percent = fc.oneof(fc.double({ min: 0, max: 100, noNaN: true }), fc.intege
 const segmentName = fc.stringMatching(/^[a-z0-9_-]{1,64}$/).filter((name) => name !== 'default');
 const matcher: fc.Arbitrary<Config> = fc.oneof(
   fc.array(anyText(256), { minLength: 1, maxLength: 64 }).map((exact) => ({ exact })),
-  anyText(256).filter((prefix) => prefix.length > 0).map((prefix) => ({ prefix })),
+  anyText(256)
+    .filter((prefix) => prefix.length > 0)
+    .map((prefix) => ({ prefix })),
   fc.constant({ present: true }),
 );
 const segment: fc.Arbitrary<Config> = fc
   .tuple(
     fc.record({ name: segmentName, header: fc.oneof(headerName, fc.constantFrom(':authority', ':path', ':method')), percent }),
     matcher,
-    fc.record({ pathPrefix: anyText(254).map((p) => `/${p}`), maxPerSecond: fc.integer({ min: 0, max: 1_000_000_000 }) }, { requiredKeys: [] }),
+    fc.record(
+      { pathPrefix: anyText(254).map((p) => `/${p}`), maxPerSecond: fc.integer({ min: 0, max: 1_000_000_000 }) },
+      { requiredKeys: [] },
+    ),
   )
   .map(([base, match, extra]) => ({ ...base, ...match, ...extra }));
 
@@ -124,7 +129,11 @@ const exportOptions: fc.Arbitrary<Config> = fc
     { requiredKeys: [] },
   )
   // The queue must hold at least one batch.
-  .map((e) => (e.maxQueue !== undefined && e.maxQueue < (e.batchSize ?? DEFAULT_BATCH_SIZE) ? { ...e, maxQueue: e.batchSize ?? DEFAULT_BATCH_SIZE } : e));
+  .map((e) =>
+    e.maxQueue !== undefined && e.maxQueue < (e.batchSize ?? DEFAULT_BATCH_SIZE)
+      ? { ...e, maxQueue: e.batchSize ?? DEFAULT_BATCH_SIZE }
+      : e,
+  );
 
 const validConfig: fc.Arbitrary<Config> = fc
   .tuple(
@@ -165,11 +174,13 @@ const isType = {
 };
 /** Any JSON value of another type, nested up to 40 deep (deeper than the filter's parser allows). */
 const otherType = (fits: (v: Json) => boolean): fc.Arbitrary<Json> =>
-  fc.oneof(
-    fc.jsonValue({ maxDepth: 3 }).map((v) => v as Json),
-    fc.integer({ min: 1, max: 40 }).map((depth) => nest(depth)),
-    fc.integer({ min: 1, max: 40 }).map((depth) => nestObject(depth)),
-  ).filter((v) => !fits(v));
+  fc
+    .oneof(
+      fc.jsonValue({ maxDepth: 3 }).map((v) => v as Json),
+      fc.integer({ min: 1, max: 40 }).map((depth) => nest(depth)),
+      fc.integer({ min: 1, max: 40 }).map((depth) => nestObject(depth)),
+    )
+    .filter((v) => !fits(v));
 
 function nest(depth: number): Json {
   let value: Json = 1;
@@ -199,10 +210,16 @@ const badPercent: fc.Arbitrary<Json> = fc.oneof(
 );
 /** Strings one to thousands of characters over the limit, and one of a megabyte. */
 const tooLong = (maxLength: number): fc.Arbitrary<Json> =>
-  fc.oneof(fc.integer({ min: maxLength + 1, max: maxLength + 4096 }).map((n) => 'x'.repeat(n)), fc.constant('x'.repeat(1 << 20)));
+  fc.oneof(
+    fc.integer({ min: maxLength + 1, max: maxLength + 4096 }).map((n) => 'x'.repeat(n)),
+    fc.constant('x'.repeat(1 << 20)),
+  );
 const badString = (maxLength: number, outsideCharset: fc.Arbitrary<string> = fc.constant('x'.repeat(maxLength + 1))): fc.Arbitrary<Json> =>
   fc.oneof(tooLong(maxLength), outsideCharset, otherType(isType.string));
-const badHeaderName: fc.Arbitrary<Json> = badString(128, fc.constantFrom('', 'X-Upper', 'with space', 'colon:inside', 'tab\t', 'é', '__proto__'));
+const badHeaderName: fc.Arbitrary<Json> = badString(
+  128,
+  fc.constantFrom('', 'X-Upper', 'with space', 'colon:inside', 'tab\t', 'é', '__proto__'),
+);
 
 /** Sets `path` (creating objects along it) to `value`; undefined removes it. */
 function putAt(config: Config, path: readonly string[], value: Json | undefined): void {
@@ -240,7 +257,11 @@ const onEdge = (config: Config): Config => {
   config.role = 'edge';
   return objectMember(config, 'sampling');
 };
-const samplingField = (key: string, bad: fc.Arbitrary<Json>): FieldRule => ({ field: `sampling.${key}`, put: (c, v) => putAt(onEdge(c), [key], v), bad });
+const samplingField = (key: string, bad: fc.Arbitrary<Json>): FieldRule => ({
+  field: `sampling.${key}`,
+  put: (c, v) => putAt(onEdge(c), [key], v),
+  bad,
+});
 /** A field of the first segment, in an otherwise valid segment. */
 const segmentField = (key: string, bad: fc.Arbitrary<Json | undefined>): FieldRule => ({
   field: key === '' ? 'sampling.segments[0]' : `sampling.segments[0].${key}`,
@@ -257,7 +278,13 @@ const segmentField = (key: string, bad: fc.Arbitrary<Json | undefined>): FieldRu
 });
 
 const rules: FieldRule[] = [
-  topLevel('role', fc.oneof(fc.string().filter((r) => !['edge', 'shadow', 'primary'].includes(r)), otherType(isType.string))),
+  topLevel(
+    'role',
+    fc.oneof(
+      fc.string().filter((r) => !['edge', 'shadow', 'primary'].includes(r)),
+      otherType(isType.string),
+    ),
+  ),
   topLevel('collector', otherType(isType.object)),
   topLevel('source', badString(64, fc.constantFrom('', 'has space', 'slash/', 'ü'))),
   topLevel('headerPrefix', badString(32, fc.constantFrom('', 'x-sd', 'X-SD-', 'x sd-'))),
@@ -282,13 +309,26 @@ const rules: FieldRule[] = [
   samplingField('keyHeader', badHeaderName),
   samplingField('salt', fc.oneof(tooLong(64), otherType(isType.string))),
   samplingField('defaultPercent', badPercent),
-  samplingField('segments', fc.oneof(otherType(isType.array), fc.constant(Array.from({ length: 33 }, (_, i) => ({ name: `s${i}`, header: 'x', present: true, percent: 1 }))))),
+  samplingField(
+    'segments',
+    fc.oneof(
+      otherType(isType.array),
+      fc.constant(Array.from({ length: 33 }, (_, i) => ({ name: `s${i}`, header: 'x', present: true, percent: 1 }))),
+    ),
+  ),
   segmentField('', otherType(isType.object)),
   segmentField('name', fc.oneof(badString(64, fc.constantFrom('', 'default', 'Upper', 'dot.ted')), fc.constant(undefined))),
   segmentField('header', fc.oneof(badHeaderName, fc.constant(undefined))),
   segmentField('percent', fc.oneof(badPercent, fc.constant(undefined))),
-  segmentField('exact', fc.oneof(otherType(isType.array), fc.constant<Json>([]), fc.constant(Array.from({ length: 65 }, (_, i) => `v${i}`)))),
-  { field: 'sampling.segments[0].exact[0]', put: (c, v) => (onEdge(c).segments = [{ name: 's', header: 'x', exact: [v ?? null], percent: 1 }]), bad: fc.oneof(tooLong(256), otherType(isType.string)) },
+  segmentField(
+    'exact',
+    fc.oneof(otherType(isType.array), fc.constant<Json>([]), fc.constant(Array.from({ length: 65 }, (_, i) => `v${i}`))),
+  ),
+  {
+    field: 'sampling.segments[0].exact[0]',
+    put: (c, v) => (onEdge(c).segments = [{ name: 's', header: 'x', exact: [v ?? null], percent: 1 }]),
+    bad: fc.oneof(tooLong(256), otherType(isType.string)),
+  },
   segmentField('prefix', fc.oneof(fc.constant(''), tooLong(256), otherType(isType.string))),
   segmentField('present', fc.oneof(fc.constant(false), otherType(isType.boolean))),
   segmentField('pathPrefix', badString(256, fc.constantFrom('', 'api', 'api/'))),
@@ -328,10 +368,39 @@ const objects: Array<{ field: string; reach(config: Config): Config }> = [
   { field: 'export', reach: (c) => objectMember(c, 'export') },
 ];
 const KNOWN_MEMBERS = new Set([
-  'role', 'source', 'headerPrefix', 'shadowHostSuffix', 'collector', 'sampling', 'digest', 'export',
-  'cluster', 'authority', 'path', 'token', 'timeoutMs', 'keyHeader', 'salt', 'defaultPercent', 'segments',
-  'name', 'header', 'exact', 'prefix', 'present', 'pathPrefix', 'percent', 'maxPerSecond',
-  'headers', 'json', 'maxFields', 'maxDepth', 'batchSize', 'maxQueue', 'flushIntervalMs', 'maxInflight',
+  'role',
+  'source',
+  'headerPrefix',
+  'shadowHostSuffix',
+  'collector',
+  'sampling',
+  'digest',
+  'export',
+  'cluster',
+  'authority',
+  'path',
+  'token',
+  'timeoutMs',
+  'keyHeader',
+  'salt',
+  'defaultPercent',
+  'segments',
+  'name',
+  'header',
+  'exact',
+  'prefix',
+  'present',
+  'pathPrefix',
+  'percent',
+  'maxPerSecond',
+  'headers',
+  'json',
+  'maxFields',
+  'maxDepth',
+  'batchSize',
+  'maxQueue',
+  'flushIntervalMs',
+  'maxInflight',
 ]);
 
 describe('plugin configuration under fuzzing', () => {
@@ -359,15 +428,27 @@ describe('plugin configuration under fuzzing', () => {
 
   it('refuses unknown members at every level, naming them; any key, however long or strange, gives one short printable line', async () => {
     const identifier = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,40}$/).filter((k) => !KNOWN_MEMBERS.has(k));
-    const anyKey = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.constant('k'.repeat(100_000)), fc.constantFrom('__proto__', 'constructor', 'a\nb', '"', '\u0000')).filter((k) => !KNOWN_MEMBERS.has(k));
+    const anyKey = fc
+      .oneof(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.constant('k'.repeat(100_000)),
+        fc.constantFrom('__proto__', 'constructor', 'a\nb', '"', '\u0000'),
+      )
+      .filter((k) => !KNOWN_MEMBERS.has(k));
     await fc.assert(
-      fc.asyncProperty(validConfig, fc.constantFrom(...objects), fc.oneof(identifier, anyKey), fc.jsonValue({ maxDepth: 2 }), async (config, object, key, value) => {
-        // defineProperty: plain assignment of `__proto__` would set the prototype, not a member.
-        Object.defineProperty(object.reach(config), key, { value, enumerable: true, configurable: true, writable: true });
-        const named = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(key) ? (object.field === '' ? key : `${object.field}.${key}`) : object.field;
-        const line = await expectRefused(text(config), named);
-        expect(line).toMatch(/unknown field|duplicate member/);
-      }),
+      fc.asyncProperty(
+        validConfig,
+        fc.constantFrom(...objects),
+        fc.oneof(identifier, anyKey),
+        fc.jsonValue({ maxDepth: 2 }),
+        async (config, object, key, value) => {
+          // defineProperty: plain assignment of `__proto__` would set the prototype, not a member.
+          Object.defineProperty(object.reach(config), key, { value, enumerable: true, configurable: true, writable: true });
+          const named = /^[A-Za-z_][A-Za-z0-9_]{0,40}$/.test(key) ? (object.field === '' ? key : `${object.field}.${key}`) : object.field;
+          const line = await expectRefused(text(config), named);
+          expect(line).toMatch(/unknown field|duplicate member/);
+        },
+      ),
       { numRuns: 300 },
     );
   }, 120_000);
@@ -380,7 +461,20 @@ describe('plugin configuration under fuzzing', () => {
       fc.jsonValue({ maxDepth: 5 }).map((v) => JSON.stringify(v)),
       // A valid configuration cut short: never complete JSON.
       fc.tuple(valid, fc.nat()).map(([t, n]) => t.slice(0, n % t.length)),
-      fc.constantFrom('', ' ', '\n\t ', '\u0000', '\ufeff{}', 'null', '[]', '{}', '"edge"', '['.repeat(100_000), '{"a":'.repeat(10_000), `[${'1,'.repeat(500_000)}1]`),
+      fc.constantFrom(
+        '',
+        ' ',
+        '\n\t ',
+        '\u0000',
+        '\ufeff{}',
+        'null',
+        '[]',
+        '{}',
+        '"edge"',
+        '['.repeat(100_000),
+        '{"a":'.repeat(10_000),
+        `[${'1,'.repeat(500_000)}1]`,
+      ),
       fc.constant(`{${Array.from({ length: 20_000 }, (_, i) => `"k${i}":1`).join(',')}}`),
     );
     await fc.assert(
@@ -393,18 +487,22 @@ describe('plugin configuration under fuzzing', () => {
 
   it('either starts or refuses with one log line when single bytes of a valid configuration change, never trapping', async () => {
     await fc.assert(
-      fc.asyncProperty(validConfig, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), async (config, flips) => {
-        const bytes = new TextEncoder().encode(text(config));
-        for (const [at, byte] of flips) bytes[at % bytes.length] = byte;
-        const result = await start(bytes);
-        expect(result.trap).toBeNull();
-        if (result.ok) expect(result.critical).toEqual([]);
-        else {
-          expect(result.critical).toHaveLength(1);
-          expect(result.critical[0]?.startsWith(PREFIX)).toBe(true);
-          expect(result.critical[0]).toMatch(/^[\x20-\x7e]*$/);
-        }
-      }),
+      fc.asyncProperty(
+        validConfig,
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        async (config, flips) => {
+          const bytes = new TextEncoder().encode(text(config));
+          for (const [at, byte] of flips) bytes[at % bytes.length] = byte;
+          const result = await start(bytes);
+          expect(result.trap).toBeNull();
+          if (result.ok) expect(result.critical).toEqual([]);
+          else {
+            expect(result.critical).toHaveLength(1);
+            expect(result.critical[0]?.startsWith(PREFIX)).toBe(true);
+            expect(result.critical[0]).toMatch(/^[\x20-\x7e]*$/);
+          }
+        },
+      ),
       { numRuns: 200 },
     );
   }, 120_000);

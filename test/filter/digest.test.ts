@@ -4,7 +4,9 @@ import { COLLECTOR, corpus, digestOf, leafPaths, loadHost, observerConfig, split
 const encoder = new TextEncoder();
 const twitter = JSON.parse(corpus('twitter.json')) as { statuses: unknown[] };
 const tweet = twitter.statuses[0];
-const amazonLines = corpus('amazon_cellphones.ndjson').split('\n').filter((line) => line.trim().length > 0);
+const amazonLines = corpus('amazon_cellphones.ndjson')
+  .split('\n')
+  .filter((line) => line.trim().length > 0);
 
 /** Escapes every non-ASCII character as \uXXXX (surrogate pairs included): same JSON, other bytes. */
 function asciiOnly(json: string): string {
@@ -103,8 +105,9 @@ describe('structural digest', () => {
       expect(digestOf(host, plugin, tweetBytes, { chunks: splitAt(tweetBytes, [at]) }).fields).toEqual(tweetWhole.fields);
     }
     const singleBytes = Array.from({ length: 300 }, (_, i) => i);
-    expect(digestOf(host, plugin, tweetBytes.subarray(0, 300), { chunks: splitAt(tweetBytes.subarray(0, 300), singleBytes.slice(1)) }).bodyHash)
-      .toBe(digestOf(host, plugin, tweetBytes.subarray(0, 300)).bodyHash);
+    expect(
+      digestOf(host, plugin, tweetBytes.subarray(0, 300), { chunks: splitAt(tweetBytes.subarray(0, 300), singleBytes.slice(1)) }).bodyHash,
+    ).toBe(digestOf(host, plugin, tweetBytes.subarray(0, 300)).bodyHash);
   });
 
   it.each([
@@ -156,14 +159,25 @@ describe('structural digest', () => {
     expect(digestOf(host, plugin, '{"a":1}', { contentType: null }).json).toBe('none');
     expect(digestOf(host, plugin, '{"a":1}', { responseHeaders: [['content-encoding', 'gzip']] }).json).toBe('none');
     expect(digestOf(host, plugin, '', {}).json).toBe('none');
-    const off = (await observer({ json: false }));
+    const off = await observer({ json: false });
     expect(digestOf(off.host, off.plugin, '{"a":1}').json).toBe('none');
   });
 
   it('hashes the configured response headers that are present, joining repeated values', async () => {
     const { host, plugin } = await observer({ headers: ['etag', 'set-cookie', 'location'] });
-    const one = digestOf(host, plugin, '{}', { responseHeaders: [['etag', '"v1"'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2']] });
-    const two = digestOf(host, plugin, '{}', { responseHeaders: [['etag', '"v1"'], ['set-cookie', 'a=1']] });
+    const one = digestOf(host, plugin, '{}', {
+      responseHeaders: [
+        ['etag', '"v1"'],
+        ['set-cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+      ],
+    });
+    const two = digestOf(host, plugin, '{}', {
+      responseHeaders: [
+        ['etag', '"v1"'],
+        ['set-cookie', 'a=1'],
+      ],
+    });
     expect(Object.keys(one.headers).sort()).toEqual(['etag', 'set-cookie']);
     expect(one.headers.etag).toBe(two.headers.etag);
     expect(one.headers['set-cookie']).not.toBe(two.headers['set-cookie']);
@@ -175,7 +189,9 @@ describe('structural digest', () => {
     [2, 'XXH64', 'ef46db3751d8e999'],
   ])('records status, byte counts and the body hash of the empty body (wire v%i: %s)', async (wireVersion, _family, bodyHash) => {
     const host = await loadHost();
-    const plugin = host.startPlugin(JSON.stringify({ role: 'primary', collector: { ...COLLECTOR, wireVersion }, export: { batchSize: 1 } }));
+    const plugin = host.startPlugin(
+      JSON.stringify({ role: 'primary', collector: { ...COLLECTOR, wireVersion }, export: { batchSize: 1 } }),
+    );
     const record = digestOf(host, plugin, '', { status: 503, contentType: null });
     expect(record).toMatchObject({ status: 503, respBytes: 0, bodyHash, complete: true });
   });

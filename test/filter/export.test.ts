@@ -4,7 +4,13 @@ import { COLLECTOR, drainBatches, edgeConfig, loadHost, publishMetrics, request,
 function observedRequest(plugin: Plugin, i: number): void {
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(request(`/items/${i}`), true);
-  stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']], false);
+  stream.sendResponseHeaders(
+    [
+      [':status', '200'],
+      ['content-type', 'application/json'],
+    ],
+    false,
+  );
   stream.sendResponseBody(`{"i":${i}}`, true);
   stream.complete();
 }
@@ -131,7 +137,13 @@ describe('batched export', () => {
       for (let i = 0; i < 2000; i++) {
         const stream = plugin.newHttpStream();
         stream.sendRequestHeaders(request(`/items/${i}`), true);
-        stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']], false);
+        stream.sendResponseHeaders(
+          [
+            [':status', '200'],
+            ['content-type', 'application/json'],
+          ],
+          false,
+        );
         stream.sendResponseBody('{"id":1}', true);
         stream.complete();
       }

@@ -54,7 +54,12 @@ let requestCounter = 0;
 /** A request's headers; `extra` adds headers and replaces defaults of the same name. */
 export function request(path = '/orders/1', extra: Headers = []): Headers {
   requestCounter++;
-  const defaults: Headers = [[':method', 'GET'], [':path', path], [':authority', 'orders.local'], ['x-request-id', `req-${requestCounter}`]];
+  const defaults: Headers = [
+    [':method', 'GET'],
+    [':path', path],
+    [':authority', 'orders.local'],
+    ['x-request-id', `req-${requestCounter}`],
+  ];
   const overridden = new Set(extra.map(([name]) => name));
   return [...defaults.filter(([name]) => !overridden.has(name)), ...extra];
 }
@@ -116,7 +121,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function keySegment(key: string): string {
   if (IDENTIFIER.test(key)) return `.${key}`;
   // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings must escape exactly U+0000..U+001F
-  const escaped = key.replace(/["\\\u0000-\u001f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  const escaped = key.replace(/["\\\u0000-\u001f]/g, (c) =>
+    c === '"' || c === '\\' ? `\\${c}` : `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
   return `["${escaped}"]`;
 }
 

@@ -135,7 +135,11 @@ describe('XXH64 (wire v2 hashes)', () => {
     for (const [length, seed0, seeded] of PATTERN_VECTORS) {
       const bytes = pattern(length);
       expect({ length, seed0: hex64(probe.xxh64([bytes])), seeded: hex64(probe.xxh64([bytes], SEED)) }).toEqual({ length, seed0, seeded });
-      expect({ length, seed0: hex64(referenceXxh64(bytes)), seeded: hex64(referenceXxh64(bytes, SEED)) }).toEqual({ length, seed0, seeded });
+      expect({ length, seed0: hex64(referenceXxh64(bytes)), seeded: hex64(referenceXxh64(bytes, SEED)) }).toEqual({
+        length,
+        seed0,
+        seeded,
+      });
       expect({ length, bytewise: hex64(probe.xxh64Bytewise(bytes, SEED)) }).toEqual({ length, bytewise: seeded });
     }
   });
@@ -154,7 +158,14 @@ describe('XXH64 (wire v2 hashes)', () => {
   it('gives the reference hash for any bytes, seed and chunking', () => {
     const chunked = fc
       .tuple(fc.uint8Array({ maxLength: 400 }), fc.array(fc.nat(400), { maxLength: 12 }), fc.bigInt({ min: 0n, max: MASK }))
-      .map(([bytes, cuts, seed]) => ({ bytes, seed, chunks: splitAt(bytes, [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b)) }));
+      .map(([bytes, cuts, seed]) => ({
+        bytes,
+        seed,
+        chunks: splitAt(
+          bytes,
+          [...new Set(cuts.map((cut) => cut % (bytes.length + 1)))].sort((a, b) => a - b),
+        ),
+      }));
     fc.assert(
       fc.property(chunked, ({ bytes, seed, chunks }) => {
         expect(probe.xxh64(chunks, seed)).toBe(referenceXxh64(bytes, seed));
@@ -210,7 +221,10 @@ describe('the response digest with XXH64 (wire v2)', () => {
     for (const length of [257, 300, 1000]) {
       const key = 'k'.repeat(length);
       const named = probe.digest(HashAlgorithm.XxHash64, piecesOf(bytesOf(`{"${key}":1}`), 7));
-      expect({ length, fields: named.fields }).toEqual({ length, fields: { [`$["#${fold32(referenceXxh64(bytesOf(key)))}"]`]: v2Leaf('n1') } });
+      expect({ length, fields: named.fields }).toEqual({
+        length,
+        fields: { [`$["#${fold32(referenceXxh64(bytesOf(key)))}"]`]: v2Leaf('n1') },
+      });
     }
     expect(digestV2(`{"${'k'.repeat(256)}":1}`).fields).toEqual({ [`$.${'k'.repeat(256)}`]: v2Leaf('n1') });
   });
@@ -224,16 +238,21 @@ describe('the response digest with XXH64 (wire v2)', () => {
     ];
     for (const algorithm of [HashAlgorithm.Fnv1a64, HashAlgorithm.XxHash64]) {
       for (const [what, left, right] of pairs) {
-        const fieldsOf = (body: string): Array<[string, string]> => Object.entries(probe.digest(algorithm, [bytesOf(body)]).fields).sort(([a], [b]) => a.localeCompare(b));
+        const fieldsOf = (body: string): Array<[string, string]> =>
+          Object.entries(probe.digest(algorithm, [bytesOf(body)]).fields).sort(([a], [b]) => a.localeCompare(b));
         expect({ algorithm, what, fields: fieldsOf(right) }).toEqual({ algorithm, what, fields: fieldsOf(left) });
       }
-      expect(probe.digest(algorithm, [bytesOf('{"price":8.51}')]).fields).not.toEqual(probe.digest(algorithm, [bytesOf('{"price":8.5}')]).fields);
+      expect(probe.digest(algorithm, [bytesOf('{"price":8.51}')]).fields).not.toEqual(
+        probe.digest(algorithm, [bytesOf('{"price":8.5}')]).fields,
+      );
     }
   });
 
   it('does not depend on where the body splits: every split point of a document gives one digest, under either family', () => {
     const body = bytesOf(corpus('twitter.json').slice(0, 2500));
-    const wellFormed = bytesOf(`{"s":"caf\\u00e9 \\ud83d\\ude00","n":[1.50,-0,1E+2,${'9'.repeat(80)}],"k${'x'.repeat(300)}":{"d":[[[{"e":true}]]]}}`);
+    const wellFormed = bytesOf(
+      `{"s":"caf\\u00e9 \\ud83d\\ude00","n":[1.50,-0,1E+2,${'9'.repeat(80)}],"k${'x'.repeat(300)}":{"d":[[[{"e":true}]]]}}`,
+    );
     for (const algorithm of [HashAlgorithm.Fnv1a64, HashAlgorithm.XxHash64]) {
       for (const bytes of [body, wellFormed]) {
         const whole = probe.digest(algorithm, [bytes], { maxDepth: 4 });
@@ -255,13 +274,30 @@ describe('the digest probe', () => {
   ] as const)('with %s gives the bytes the filter exports in wire v%i', async (_name, algorithm, wireVersion) => {
     const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
     const plugin = host.startPlugin(
-      JSON.stringify({ role: 'primary', collector: { ...COLLECTOR, wireVersion }, digest: { headers: ['content-type', 'etag'] }, export: { batchSize: 1 } }),
+      JSON.stringify({
+        role: 'primary',
+        collector: { ...COLLECTOR, wireVersion },
+        digest: { headers: ['content-type', 'etag'] },
+        export: { batchSize: 1 },
+      }),
     );
     for (const name of ['twitter.json', 'citm_catalog.json']) {
       const body = bytesOf(corpus(name));
-      const record = digestOf(host, plugin, body, { responseHeaders: [['etag', 'W/"1"'], ['etag', 'b']] });
+      const record = digestOf(host, plugin, body, {
+        responseHeaders: [
+          ['etag', 'W/"1"'],
+          ['etag', 'b'],
+        ],
+      });
       const probed = probe.digest(algorithm, piecesOf(body, 16 * 1024));
-      expect({ name, ...probed }).toEqual({ name, bodyHash: record.bodyHash, json: record.json, fieldsTruncated: record.fieldsTruncated, headers: record.headers, fields: record.fields });
+      expect({ name, ...probed }).toEqual({
+        name,
+        bodyHash: record.bodyHash,
+        json: record.json,
+        fieldsTruncated: record.fieldsTruncated,
+        headers: record.headers,
+        fields: record.fields,
+      });
     }
   });
 });
@@ -270,15 +306,34 @@ describe('the digest probe', () => {
 const summarySha = (digest: ProbeDigest): string => createHash('sha256').update(JSON.stringify(digest)).digest('hex');
 
 describe('pinned wire v2 digests', () => {
-  const numbers = '[1.50, 1E+02, -0, 0.000, 1e-0, 12345678901234567890123456789012345678901234567890123456789012345678901234567890, 3.14159e+0010, -7]';
+  const numbers =
+    '[1.50, 1E+02, -0, 0.000, 1e-0, 12345678901234567890123456789012345678901234567890123456789012345678901234567890, 3.14159e+0010, -7]';
   const escapes = '{"s":"\\"\\\\\\/\\b\\f\\n\\r\\t\\u0041\\u00e9\\u20ac\\ud83d\\ude00\\ud800x\\udc00","e":"é€😀"}';
   const CASES: Array<{ name: string; body: () => string; maxFields?: number; maxDepth?: number; sha256: string }> = [
-    { name: 'twitter.json', body: () => corpus('twitter.json'), sha256: 'fd909468364cfcbd817e7a2bc68cd97a199cc857c115a3c186eb66b58c778f51' },
-    { name: 'citm_catalog.json', body: () => corpus('citm_catalog.json'), sha256: 'dd58d0c2326ebad47469e568daf1d5f396c6c31e2442c3965c51eb545cc9c170' },
-    { name: 'twitter.json, maxDepth 3, maxFields 40', body: () => corpus('twitter.json'), maxDepth: 3, maxFields: 40, sha256: '55afd0de27955ff34771f1bc9aa3aa1a8fa16ea33cabdb801d851fed945f3713' },
+    {
+      name: 'twitter.json',
+      body: () => corpus('twitter.json'),
+      sha256: 'fd909468364cfcbd817e7a2bc68cd97a199cc857c115a3c186eb66b58c778f51',
+    },
+    {
+      name: 'citm_catalog.json',
+      body: () => corpus('citm_catalog.json'),
+      sha256: 'dd58d0c2326ebad47469e568daf1d5f396c6c31e2442c3965c51eb545cc9c170',
+    },
+    {
+      name: 'twitter.json, maxDepth 3, maxFields 40',
+      body: () => corpus('twitter.json'),
+      maxDepth: 3,
+      maxFields: 40,
+      sha256: '55afd0de27955ff34771f1bc9aa3aa1a8fa16ea33cabdb801d851fed945f3713',
+    },
     { name: 'numbers', body: () => numbers, sha256: '2fe69bbb7c4845b30a7ee189593b527ceb2b35b5885b8948f7e4b67380345a43' },
     { name: 'escapes and surrogates', body: () => escapes, sha256: '3ea57f47021de8817ffc9b67e39dfef178a9dcdae16084dbc3a722b4e5505756' },
-    { name: 'malformed', body: () => '{"a":[1,2,{"b":"x"}],"c":tru}', sha256: '0590851b81f326120329f8d4b1a30d01d0f34a97f3e6f4e560ee571d815ef56d' },
+    {
+      name: 'malformed',
+      body: () => '{"a":[1,2,{"b":"x"}],"c":tru}',
+      sha256: '0590851b81f326120329f8d4b1a30d01d0f34a97f3e6f4e560ee571d815ef56d',
+    },
   ];
   for (const pinned of CASES) {
     it(`digests ${pinned.name} to the pinned v2 hashes, whole and in 7-byte chunks`, () => {

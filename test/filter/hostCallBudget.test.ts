@@ -9,14 +9,23 @@ import { cutDocuments } from '../../bench/corpusCuts.js';
 import type { ProxyWasmHost } from '../../emulator/index.js';
 
 /** The bench's 1 KB JSON document. */
-const DOCUMENT = cutDocuments().find((document) => document.name === '1k')!.bytes.toString('utf8');
+const DOCUMENT = cutDocuments()
+  .find((document) => document.name === '1k')!
+  .bytes.toString('utf8');
 
 /** One request through every phase, the response body in `chunks` chunks; the host calls it made. */
 function callsOf(host: ProxyWasmHost, plugin: Plugin, headers: Headers, chunks = 1): Record<string, number> {
   host.clearHostCalls();
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(headers, true);
-  stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json'], ['content-length', String(DOCUMENT.length)]], false);
+  stream.sendResponseHeaders(
+    [
+      [':status', '200'],
+      ['content-type', 'application/json'],
+      ['content-length', String(DOCUMENT.length)],
+    ],
+    false,
+  );
   const size = Math.ceil(DOCUMENT.length / chunks);
   for (let i = 0; i < chunks; i++) stream.sendResponseBody(DOCUMENT.slice(i * size, (i + 1) * size), i === chunks - 1);
   stream.complete();
@@ -24,12 +33,19 @@ function callsOf(host: ProxyWasmHost, plugin: Plugin, headers: Headers, chunks =
   return Object.fromEntries([...host.hostCalls()].sort(([a], [b]) => a.localeCompare(b)));
 }
 
-const user = (i: number): Headers => request('/orders/1', [['x-user-id', `user-${i}`], ['accept', 'application/json'], ['user-agent', 'wrk']]);
+const user = (i: number): Headers =>
+  request('/orders/1', [
+    ['x-user-id', `user-${i}`],
+    ['accept', 'application/json'],
+    ['user-agent', 'wrk'],
+  ]);
 
 describe('host calls per request', () => {
   it('a request that is not sampled makes exactly one host call: it reads the request headers once', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0, segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100 }] }));
+    const plugin = host.startPlugin(
+      edgeConfig({ defaultPercent: 0, segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100 }] }),
+    );
     for (let i = 0; i < 50; i++) {
       expect(callsOf(host, plugin, user(i))).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1 });
     }
@@ -38,7 +54,13 @@ describe('host calls per request', () => {
   it('without a stickiness key it also reads the clock once (the per-request fallback key)', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
-    expect(callsOf(host, plugin, [[':method', 'GET'], [':path', '/'], [':authority', 'shop']])).toEqual({
+    expect(
+      callsOf(host, plugin, [
+        [':method', 'GET'],
+        [':path', '/'],
+        [':authority', 'shop'],
+      ]),
+    ).toEqual({
       malloc: 1,
       proxy_get_current_time_nanoseconds: 1,
       proxy_get_header_map_pairs: 1,
@@ -48,7 +70,13 @@ describe('host calls per request', () => {
   it('a spoofed control header on a request that is not sampled costs one removal per header name, however often it repeats', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
-    const spoofed: Headers = [...user(1), ['x-shadowdiff-sampled', '1'], ['x_shadowdiff_shadow', '1'], ['x-shadowdiff-sampled', '1'], ['x_shadowdiff_shadow', '2']];
+    const spoofed: Headers = [
+      ...user(1),
+      ['x-shadowdiff-sampled', '1'],
+      ['x_shadowdiff_shadow', '1'],
+      ['x-shadowdiff-sampled', '1'],
+      ['x_shadowdiff_shadow', '2'],
+    ];
     expect(callsOf(host, plugin, spoofed)).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1, proxy_remove_header_map_value: 2 });
   });
 
@@ -82,7 +110,9 @@ describe('host calls per request', () => {
 
   it('a segment with a rate cap adds one shared-data read and one write to a sampled request', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({ segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100, maxPerSecond: 1000 }] }));
+    const plugin = host.startPlugin(
+      edgeConfig({ segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100, maxPerSecond: 1000 }] }),
+    );
     const beta = (i: number): Headers => [...user(i), ['x-beta', '1']];
     const first = callsOf(host, plugin, beta(1));
     expect(first).toMatchObject({ proxy_get_shared_data: 1, proxy_set_shared_data: 1, proxy_set_header_map_pairs: 1 });
@@ -90,11 +120,16 @@ describe('host calls per request', () => {
     expect(callsOf(host, plugin, beta(2))).toEqual({ ...first, malloc: first.malloc! + 1 });
   });
 
-  it('under the default caps (its segment\'s and the filter\'s) a sampled request adds a shared-data read and write per cap, and an unsampled one nothing', async () => {
+  it("under the default caps (its segment's and the filter's) a sampled request adds a shared-data read and write per cap, and an unsampled one nothing", async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(defaultCapsEdgeConfig({ defaultPercent: 100 }));
     const first = callsOf(host, plugin, user(1));
-    expect(first).toMatchObject({ proxy_get_shared_data: 2, proxy_set_shared_data: 2, proxy_get_current_time_nanoseconds: 3, proxy_set_header_map_pairs: 1 });
+    expect(first).toMatchObject({
+      proxy_get_shared_data: 2,
+      proxy_set_shared_data: 2,
+      proxy_get_current_time_nanoseconds: 3,
+      proxy_set_header_map_pairs: 1,
+    });
     // from the second request on both keys exist: the host hands each value over (one more allocation each)
     expect(callsOf(host, plugin, user(2))).toEqual({ ...first, malloc: first.malloc! + 2 });
     const none = host.startPlugin(defaultCapsEdgeConfig({ defaultPercent: 0 }));
@@ -118,7 +153,12 @@ describe('host calls per request', () => {
     const host = await loadHost();
     const shadow = host.startPlugin(JSON.stringify({ role: 'shadow', collector: COLLECTOR }));
     const primary = host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR }));
-    const copy: Headers = [...user(1), ['x-shadowdiff-id', '7173b17081b6d89d'], ['x-shadowdiff-segment', 'default'], ['x-shadowdiff-reason', 'default']];
+    const copy: Headers = [
+      ...user(1),
+      ['x-shadowdiff-id', '7173b17081b6d89d'],
+      ['x-shadowdiff-segment', 'default'],
+      ['x-shadowdiff-reason', 'default'],
+    ];
     expect(callsOf(host, shadow, copy)).toEqual({
       malloc: 3,
       proxy_get_buffer_bytes: 1,

@@ -13,15 +13,7 @@ import { describe, expect, it } from 'vitest';
 const ASSEMBLY = fileURLToPath(new URL('../../filter/assembly', import.meta.url));
 
 /** Lowest first. `.` is filter/assembly itself: the entry and the ABI entry points. */
-const LAYERS: readonly (readonly string[])[] = [
-  ['lib'],
-  ['host'],
-  ['config'],
-  ['digest', 'sampling'],
-  ['outbox'],
-  ['plugin'],
-  ['.'],
-];
+const LAYERS: readonly (readonly string[])[] = [['lib'], ['host'], ['config'], ['digest', 'sampling'], ['outbox'], ['plugin'], ['.']];
 
 /** Folders that may import the AssemblyScript proxy-wasm runtime directly. */
 const RUNTIME_PACKAGE = '@solo-io/proxy-runtime';

@@ -20,7 +20,16 @@ describe('the built module', () => {
 
   it('declares ABI 0.2.0 and exports the allocator and the lifecycle hooks', () => {
     const exports = WebAssembly.Module.exports(module).map((e) => e.name);
-    for (const name of ['proxy_abi_version_0_2_0', 'malloc', 'proxy_on_configure', 'proxy_on_request_headers', 'proxy_on_response_body', 'proxy_on_log', 'proxy_on_tick', 'proxy_on_http_call_response']) {
+    for (const name of [
+      'proxy_abi_version_0_2_0',
+      'malloc',
+      'proxy_on_configure',
+      'proxy_on_request_headers',
+      'proxy_on_response_body',
+      'proxy_on_log',
+      'proxy_on_tick',
+      'proxy_on_http_call_response',
+    ]) {
       expect(exports).toContain(name);
     }
   });

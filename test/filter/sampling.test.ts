@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCapsEdgeConfig, edgeConfig, loadHost, publishMetrics, request, type Headers, type Plugin } from './harness.js';
 
-function sampled(plugin: Plugin, extra: Headers, path = '/orders/1'): { sampled: boolean; segment: string | undefined; reason: string | undefined } {
+function sampled(
+  plugin: Plugin,
+  extra: Headers,
+  path = '/orders/1',
+): { sampled: boolean; segment: string | undefined; reason: string | undefined } {
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(request(path, extra), true);
   const result = {
@@ -22,16 +26,28 @@ function expectBinomial(observed: number, n: number, p: number): void {
 describe('segment sampling', () => {
   it('mirrors a 100% segment always and a 0% segment never', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({
-      segments: [
-        { name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 },
-        { name: 'bots', header: 'x-user-group', exact: ['bot'], percent: 0 },
-      ],
-      defaultPercent: 0,
-    }));
+    const plugin = host.startPlugin(
+      edgeConfig({
+        segments: [
+          { name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 },
+          { name: 'bots', header: 'x-user-group', exact: ['bot'], percent: 0 },
+        ],
+        defaultPercent: 0,
+      }),
+    );
     for (let i = 0; i < 500; i++) {
-      expect(sampled(plugin, [['x-user-group', 'employee'], ['x-user-id', `u${i}`]]).sampled).toBe(true);
-      expect(sampled(plugin, [['x-user-group', 'bot'], ['x-user-id', `u${i}`]]).sampled).toBe(false);
+      expect(
+        sampled(plugin, [
+          ['x-user-group', 'employee'],
+          ['x-user-id', `u${i}`],
+        ]).sampled,
+      ).toBe(true);
+      expect(
+        sampled(plugin, [
+          ['x-user-group', 'bot'],
+          ['x-user-id', `u${i}`],
+        ]).sampled,
+      ).toBe(false);
       expect(sampled(plugin, [['x-user-id', `u${i}`]]).sampled).toBe(false);
     }
     publishMetrics(plugin);
@@ -120,20 +136,34 @@ describe('segment sampling', () => {
       expect(sampled(plugin, [['x-request-id', 'req-17820']]).sampled).toBe(true);
       expect(sampled(plugin, [['x-request-id', 'req-26703']]).sampled).toBe(false);
       // an empty key header is absent
-      expect(sampled(plugin, [['x-user-id', ''], ['x-request-id', 'req-17820']]).sampled).toBe(true);
+      expect(
+        sampled(plugin, [
+          ['x-user-id', ''],
+          ['x-request-id', 'req-17820'],
+        ]).sampled,
+      ).toBe(true);
     }
     // the request id is the key itself: a user id of the same value lands in the same bucket
     const oneBp = host.startPlugin(edgeConfig({ defaultPercent: 0.01 }));
     expect(sampled(oneBp, [['x-request-id', BUCKET_0_USER]]).sampled).toBe(true);
     expect(sampled(oneBp, [['x-request-id', BUCKET_1_USER]]).sampled).toBe(false);
     // the configured key header wins over the request id
-    expect(sampled(oneBp, [['x-user-id', BUCKET_1_USER], ['x-request-id', BUCKET_0_USER]]).sampled).toBe(false);
+    expect(
+      sampled(oneBp, [
+        ['x-user-id', BUCKET_1_USER],
+        ['x-request-id', BUCKET_0_USER],
+      ]).sampled,
+    ).toBe(false);
   });
 
   it('without the key header and x-request-id, samples each request on its own', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 50 }));
-    const anonymous: Headers = [[':method', 'GET'], [':path', '/orders/1'], [':authority', 'orders.local']];
+    const anonymous: Headers = [
+      [':method', 'GET'],
+      [':path', '/orders/1'],
+      [':authority', 'orders.local'],
+    ];
     let count = 0;
     for (let i = 0; i < 2000; i++) {
       const stream = plugin.newHttpStream();
@@ -146,20 +176,37 @@ describe('segment sampling', () => {
 
   it('applies rules in order, first match wins, with exact, prefix, presence and path prefix', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({
-      defaultPercent: 0,
-      segments: [
-        { name: 'internal-checkout', header: 'x-user-group', exact: ['employee'], pathPrefix: '/checkout', percent: 0 },
-        { name: 'employees', header: 'x-user-group', exact: ['employee', 'staff'], percent: 100 },
-        { name: 'eu', header: 'x-region', prefix: 'eu-', percent: 100 },
-        { name: 'beta', header: 'x-beta', present: true, percent: 100 },
-      ],
-    }));
+    const plugin = host.startPlugin(
+      edgeConfig({
+        defaultPercent: 0,
+        segments: [
+          { name: 'internal-checkout', header: 'x-user-group', exact: ['employee'], pathPrefix: '/checkout', percent: 0 },
+          { name: 'employees', header: 'x-user-group', exact: ['employee', 'staff'], percent: 100 },
+          { name: 'eu', header: 'x-region', prefix: 'eu-', percent: 100 },
+          { name: 'beta', header: 'x-beta', present: true, percent: 100 },
+        ],
+      }),
+    );
     expect(sampled(plugin, [['x-user-group', 'employee']], '/checkout/cart')).toMatchObject({ sampled: false });
     expect(sampled(plugin, [['x-user-group', 'employee']], '/orders')).toEqual({ sampled: true, segment: 'employees', reason: 'segment' });
-    expect(sampled(plugin, [['x-user-group', 'staff'], ['x-beta', '1']])).toMatchObject({ sampled: true, segment: 'employees' });
-    expect(sampled(plugin, [['x-region', 'eu-west'], ['x-beta', '']])).toMatchObject({ sampled: true, segment: 'eu' });
-    expect(sampled(plugin, [['x-region', 'us-east'], ['x-beta', '']])).toMatchObject({ sampled: true, segment: 'beta' });
+    expect(
+      sampled(plugin, [
+        ['x-user-group', 'staff'],
+        ['x-beta', '1'],
+      ]),
+    ).toMatchObject({ sampled: true, segment: 'employees' });
+    expect(
+      sampled(plugin, [
+        ['x-region', 'eu-west'],
+        ['x-beta', ''],
+      ]),
+    ).toMatchObject({ sampled: true, segment: 'eu' });
+    expect(
+      sampled(plugin, [
+        ['x-region', 'us-east'],
+        ['x-beta', ''],
+      ]),
+    ).toMatchObject({ sampled: true, segment: 'beta' });
     expect(sampled(plugin, [['x-region', 'us-east']])).toMatchObject({ sampled: false });
     publishMetrics(plugin);
     expect(host.metric('shadowdiff.edge.sampled.beta')?.value).toBe(1n);
@@ -167,7 +214,9 @@ describe('segment sampling', () => {
 
   it('labels requests sampled by the default percentage as segment "default", reason "default"', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100, segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100 }] }));
+    const plugin = host.startPlugin(
+      edgeConfig({ defaultPercent: 100, segments: [{ name: 'beta', header: 'x-beta', present: true, percent: 100 }] }),
+    );
     expect(sampled(plugin, [])).toEqual({ sampled: true, segment: 'default', reason: 'default' });
     publishMetrics(plugin);
     expect(host.metric('shadowdiff.edge.sampled.default')?.value).toBe(1n);
@@ -179,7 +228,14 @@ describe('segment sampling', () => {
     const workers = [host.startPlugin(config), host.startPlugin(config)];
     host.setTimeNanos(1_700_000_000_000_000_000n);
     let mirrored = 0;
-    for (let i = 0; i < 20; i++) if (sampled(workers[i % 2]!, [['x-beta', '1'], ['x-user-id', `cap-${i}`]]).sampled) mirrored++;
+    for (let i = 0; i < 20; i++)
+      if (
+        sampled(workers[i % 2]!, [
+          ['x-beta', '1'],
+          ['x-user-id', `cap-${i}`],
+        ]).sampled
+      )
+        mirrored++;
     expect(mirrored).toBe(5);
     publishMetrics(...workers);
     expect(host.metric('shadowdiff.edge.rate_limited.beta')?.value).toBe(15n);
@@ -191,7 +247,8 @@ describe('segment sampling', () => {
     const SECOND = 1_700_000_000_000_000_000n;
     const flood = (plugin: Plugin, headers: Headers, count: number, tag: string): number => {
       let mirrored = 0;
-      for (let i = 0; i < count; i++) if (sampled(plugin, [...headers, ['x-user-id', `${tag}-${i}`]], `/flood/${tag}/${i}`).sampled) mirrored++;
+      for (let i = 0; i < count; i++)
+        if (sampled(plugin, [...headers, ['x-user-id', `${tag}-${i}`]], `/flood/${tag}/${i}`).sampled) mirrored++;
       return mirrored;
     };
 
@@ -223,14 +280,16 @@ describe('segment sampling', () => {
 
     it('applies segmentMaxPerSecond to segments without their own cap; 0 lifts a cap', async () => {
       const host = await loadHost();
-      const plugin = host.startPlugin(defaultCapsEdgeConfig({
-        segmentMaxPerSecond: 3,
-        maxPerSecond: 0,
-        segments: [
-          { name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 },
-          { name: 'load', header: 'x-load', present: true, percent: 100, maxPerSecond: 0 },
-        ],
-      }));
+      const plugin = host.startPlugin(
+        defaultCapsEdgeConfig({
+          segmentMaxPerSecond: 3,
+          maxPerSecond: 0,
+          segments: [
+            { name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 },
+            { name: 'load', header: 'x-load', present: true, percent: 100, maxPerSecond: 0 },
+          ],
+        }),
+      );
       host.setTimeNanos(SECOND);
       expect(flood(plugin, [['x-user-group', 'employee']], 10, 'emp')).toBe(3);
       expect(flood(plugin, [['x-load', '1']], 300, 'load')).toBe(300);

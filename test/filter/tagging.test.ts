@@ -8,10 +8,17 @@ describe('tagging and spoofing', () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
     const stream = plugin.newHttpStream();
-    stream.sendRequestHeaders(request('/', [
-      ['x-shadowdiff-sampled', '1'], ['x-shadowdiff-shadow', '1'], ['x-shadowdiff-id', 'victim'],
-      ['x-shadowdiff-segment', 'employees'], ['x-shadowdiff-reason', 'segment'], ['x-shadowdiff-anything', 'x'],
-    ]), true);
+    stream.sendRequestHeaders(
+      request('/', [
+        ['x-shadowdiff-sampled', '1'],
+        ['x-shadowdiff-shadow', '1'],
+        ['x-shadowdiff-id', 'victim'],
+        ['x-shadowdiff-segment', 'employees'],
+        ['x-shadowdiff-reason', 'segment'],
+        ['x-shadowdiff-anything', 'x'],
+      ]),
+      true,
+    );
     for (const name of [...CONTROL, 'x-shadowdiff-anything']) expect(stream.requestHeader(name)).toBeUndefined();
     publishMetrics(plugin);
     expect(host.metric('shadowdiff.edge.spoofed_headers_removed')?.value).toBe(1n);
@@ -21,27 +28,58 @@ describe('tagging and spoofing', () => {
   // emulator), and Envoy passes underscored names on by default: a server that reads headers as
   // CGI variables takes x_shadowdiff_shadow for the marker.
   it.each([
-    ['mixed case', [['X-ShadowDiff-Shadow', '1'], ['X-SHADOWDIFF-SAMPLED', '1'], ['X-ShadowDiff-Id', 'victim']]],
-    ['underscores', [['x_shadowdiff_shadow', '1'], ['x_shadowdiff_sampled', '1'], ['x_shadowdiff_id', 'victim']]],
-    ['mixed case and underscores', [['X_ShadowDiff-Shadow', '1'], ['x-shadowdiff_sampled', '1'], ['X_SHADOWDIFF_SEGMENT', 'employees']]],
-  ] satisfies Array<[string, Array<[string, string]>]>)('strips control headers spelled with %s before deciding', async (_spelling, spoofed) => {
-    const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
-    const stream = plugin.newHttpStream();
-    stream.sendRequestHeaders(request('/', spoofed), true);
-    const left = stream.requestHeaders.map(([name]) => name).filter((name) => /^x[-_]shadowdiff[-_]/i.test(name));
-    expect(left).toEqual([]);
-    expect(stream.requestHeader('x-request-id')).toBeDefined();
-    publishMetrics(plugin);
-    expect(host.metric('shadowdiff.edge.spoofed_headers_removed')?.value).toBe(1n);
-    expect(host.metric('shadowdiff.edge.not_sampled')?.value).toBe(1n);
-  });
+    [
+      'mixed case',
+      [
+        ['X-ShadowDiff-Shadow', '1'],
+        ['X-SHADOWDIFF-SAMPLED', '1'],
+        ['X-ShadowDiff-Id', 'victim'],
+      ],
+    ],
+    [
+      'underscores',
+      [
+        ['x_shadowdiff_shadow', '1'],
+        ['x_shadowdiff_sampled', '1'],
+        ['x_shadowdiff_id', 'victim'],
+      ],
+    ],
+    [
+      'mixed case and underscores',
+      [
+        ['X_ShadowDiff-Shadow', '1'],
+        ['x-shadowdiff_sampled', '1'],
+        ['X_SHADOWDIFF_SEGMENT', 'employees'],
+      ],
+    ],
+  ] satisfies Array<[string, Array<[string, string]>]>)(
+    'strips control headers spelled with %s before deciding',
+    async (_spelling, spoofed) => {
+      const host = await loadHost();
+      const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }));
+      const stream = plugin.newHttpStream();
+      stream.sendRequestHeaders(request('/', spoofed), true);
+      const left = stream.requestHeaders.map(([name]) => name).filter((name) => /^x[-_]shadowdiff[-_]/i.test(name));
+      expect(left).toEqual([]);
+      expect(stream.requestHeader('x-request-id')).toBeDefined();
+      publishMetrics(plugin);
+      expect(host.metric('shadowdiff.edge.spoofed_headers_removed')?.value).toBe(1n);
+      expect(host.metric('shadowdiff.edge.not_sampled')?.value).toBe(1n);
+    },
+  );
 
   it('strips underscore spellings of a custom header prefix too, and nothing that merely resembles it', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 0 }, { headerPrefix: 'x-sd-' }));
     const stream = plugin.newHttpStream();
-    stream.sendRequestHeaders(request('/', [['X_SD_Shadow', '1'], ['x-sdk-version', '3'], ['x_sd', 'short']]), true);
+    stream.sendRequestHeaders(
+      request('/', [
+        ['X_SD_Shadow', '1'],
+        ['x-sdk-version', '3'],
+        ['x_sd', 'short'],
+      ]),
+      true,
+    );
     expect(stream.requestHeader('x_sd_shadow')).toBeUndefined();
     expect(stream.requestHeader('x-sdk-version')).toBe('3');
     expect(stream.requestHeader('x_sd')).toBe('short');
@@ -53,7 +91,13 @@ describe('tagging and spoofing', () => {
     const ids = new Set<string>();
     for (let i = 0; i < 200; i++) {
       const stream = plugin.newHttpStream();
-      stream.sendRequestHeaders(request('/', [['x-shadowdiff-id', 'chosen-by-client'], ['x-request-id', 'same-request-id']]), true);
+      stream.sendRequestHeaders(
+        request('/', [
+          ['x-shadowdiff-id', 'chosen-by-client'],
+          ['x-request-id', 'same-request-id'],
+        ]),
+        true,
+      );
       const id = stream.requestHeader('x-shadowdiff-id');
       expect(id).toMatch(/^[0-9a-f]{16}$/);
       ids.add(id!);
@@ -65,7 +109,9 @@ describe('tagging and spoofing', () => {
 
   it('tags the mirrored copy at the shadow and keeps its correlation id, segment and reason', async () => {
     const host = await loadHost();
-    const edge = host.startPlugin(edgeConfig({ segments: [{ name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 }] }));
+    const edge = host.startPlugin(
+      edgeConfig({ segments: [{ name: 'employees', header: 'x-user-group', exact: ['employee'], percent: 100 }] }),
+    );
     const shadow = host.startPlugin(JSON.stringify({ role: 'shadow', collector: COLLECTOR }));
     const primaryLeg = edge.newHttpStream();
     primaryLeg.sendRequestHeaders(request('/orders/7', [['x-user-group', 'employee']]), true);
@@ -105,17 +151,25 @@ describe('tagging and spoofing', () => {
       stream.sendRequestHeaders(request('/', [['x-shadowdiff-id', id]]), true);
       stream.sendResponseHeaders([[':status', '200']], true);
       stream.complete();
-      const exported = drainBatches(host).flatMap((batch) => batch.records).map((record) => record.id);
+      const exported = drainBatches(host)
+        .flatMap((batch) => batch.records)
+        .map((record) => record.id);
       expect(exported.length).toBeLessThanOrEqual(1);
       publishMetrics(plugin);
       return { exported: exported[0], untagged: host.metric(`shadowdiff.${role}.untagged`)?.value };
     };
 
-    it.each([['1 character', 'a'], ['128 characters', 'b'.repeat(128)]])('observes an id of %s', async (_length, id) => {
+    it.each([
+      ['1 character', 'a'],
+      ['128 characters', 'b'.repeat(128)],
+    ])('observes an id of %s', async (_length, id) => {
       expect(await observedId(id)).toEqual({ exported: id, untagged: 0n });
     });
 
-    it.each([['empty', ''], ['129 characters', 'c'.repeat(129)]])('ignores an id that is %s', async (_length, id) => {
+    it.each([
+      ['empty', ''],
+      ['129 characters', 'c'.repeat(129)],
+    ])('ignores an id that is %s', async (_length, id) => {
       expect(await observedId(id)).toEqual({ exported: undefined, untagged: 1n });
     });
   });
@@ -124,10 +178,24 @@ describe('tagging and spoofing', () => {
     const host = await loadHost();
     const primary = host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR }));
     const leaked = primary.newHttpStream();
-    leaked.sendRequestHeaders(request('/', [['x-shadowdiff-shadow', '1'], ['x-shadowdiff-id', 'abc']]), true);
+    leaked.sendRequestHeaders(
+      request('/', [
+        ['x-shadowdiff-shadow', '1'],
+        ['x-shadowdiff-id', 'abc'],
+      ]),
+      true,
+    );
     expect(leaked.requestHeader('x-shadowdiff-shadow')).toBeUndefined();
     const copy = primary.newHttpStream();
-    copy.sendRequestHeaders([[':method', 'GET'], [':path', '/'], [':authority', 'orders-shadow:8080'], ['x-shadowdiff-id', 'abc']], true);
+    copy.sendRequestHeaders(
+      [
+        [':method', 'GET'],
+        [':path', '/'],
+        [':authority', 'orders-shadow:8080'],
+        ['x-shadowdiff-id', 'abc'],
+      ],
+      true,
+    );
     expect(copy.requestHeader('x-shadowdiff-shadow')).toBe('1');
   });
 

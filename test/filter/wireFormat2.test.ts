@@ -9,8 +9,20 @@ import { COLLECTOR, drainBatches, loadHost, request, type Plugin } from './harne
 
 function observe(plugin: Plugin, id: string, body: string): void {
   const stream = plugin.newHttpStream();
-  stream.sendRequestHeaders(request('/orders', [['x-shadowdiff-id', id], ['x-request-id', `r-${id}`]]), true);
-  stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']], false);
+  stream.sendRequestHeaders(
+    request('/orders', [
+      ['x-shadowdiff-id', id],
+      ['x-request-id', `r-${id}`],
+    ]),
+    true,
+  );
+  stream.sendResponseHeaders(
+    [
+      [':status', '200'],
+      ['content-type', 'application/json'],
+    ],
+    false,
+  );
   stream.sendResponseBody(body, true);
   stream.complete();
 }
@@ -37,7 +49,15 @@ describe('wire format 2', () => {
     expect(wireFormatErrors(wire)).toBeNull();
     expect(wire).toMatchObject({ v: 2, hash: 'xxh64', source: 'primary' });
     expect(wire.paths).toEqual(['$.id', '$.items[0].sku', '$.items[0].n', '$.items[1].sku', '$.items[1].n', '$.total']);
-    expect(wire.records.map((record) => record.pathRuns ?? null)).toEqual([[[0, 6]], [[0, 3], [5, 1]], [[0, 6]], null]);
+    expect(wire.records.map((record) => record.pathRuns ?? null)).toEqual([
+      [[0, 6]],
+      [
+        [0, 3],
+        [5, 1],
+      ],
+      [[0, 6]],
+      null,
+    ]);
     expect(wire.records.map((record) => record.hashes?.length ?? 0)).toEqual([48, 32, 48, 0]);
     expect(wire.records[3]).toMatchObject({ json: 'malformed' });
     expect(wire.records[3]).not.toHaveProperty('hashes');
@@ -54,19 +74,28 @@ describe('wire format 2', () => {
         return { v: batch!.v, hash: batch!.hash, records: batch!.records.map((record) => ({ ...record, ...blank })) };
       }),
     );
-    expect(sent.map((batch) => [batch.v, batch.hash])).toEqual([[1, 'fnv1a'], [2, 'xxh64']]);
+    expect(sent.map((batch) => [batch.v, batch.hash])).toEqual([
+      [1, 'fnv1a'],
+      [2, 'xxh64'],
+    ]);
     const [v1, v2] = sent.map((batch) => batch.records.map(hashesBlanked));
     expect(v2).toEqual(v1!.map((record) => ({ ...record, hash: 'xxh64' })));
     expect(sent[0]!.records[0]!.fields).toEqual(expect.objectContaining({ '$.items[1].sku': expect.stringMatching(/^[0-9a-f]{8}$/) }));
     // Not one hash in common: the families differ, so the collector must never compare them.
-    const hashesOf = (record: IngestedRecord): string[] => [record.bodyHash, ...Object.values(record.headers), ...Object.values(record.fields)];
+    const hashesOf = (record: IngestedRecord): string[] => [
+      record.bodyHash,
+      ...Object.values(record.headers),
+      ...Object.values(record.fields),
+    ];
     const v1Hashes = new Set(sent[0]!.records.flatMap(hashesOf));
     expect(sent[1]!.records.flatMap(hashesOf).filter((hash) => v1Hashes.has(hash))).toEqual([]);
   });
 
   it('ends a batch early rather than let its path table grow past 65536 paths', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(observer({}, { digest: { maxFields: 4096 }, export: { batchSize: 32, maxQueue: 64, flushIntervalMs: 60000 } }));
+    const plugin = host.startPlugin(
+      observer({}, { digest: { maxFields: 4096 }, export: { batchSize: 32, maxQueue: 64, flushIntervalMs: 60000 } }),
+    );
     // 17 documents of 4096 distinct leaves each: 69,632 paths for one batch of 17.
     for (let i = 0; i < 17; i++) {
       const leaves = Array.from({ length: 4096 }, (_, k) => `"d${i}k${k}":${k}`).join(',');
@@ -85,7 +114,9 @@ describe('wire format 2', () => {
 
   it('keeps records that share their paths in one batch, however many leaves they have', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(observer({}, { digest: { maxFields: 4096 }, export: { batchSize: 32, maxQueue: 64, flushIntervalMs: 60000 } }));
+    const plugin = host.startPlugin(
+      observer({}, { digest: { maxFields: 4096 }, export: { batchSize: 32, maxQueue: 64, flushIntervalMs: 60000 } }),
+    );
     const leaves = Array.from({ length: 4096 }, (_, k) => `"k${k}":${k}`).join(',');
     for (let i = 0; i < 32; i++) observe(plugin, `same-${i}`, `{${leaves}}`);
     const wires = host.pendingHttpCalls().map((call) => JSON.parse(call.bodyText()) as DigestBatchV2);

@@ -18,7 +18,10 @@ function shippedResource(source: string): Record<string, unknown> {
 
 /** The object at a path of keys and indexes inside a resource. */
 function at(resource: unknown, ...path: Array<string | number>): Record<string, unknown> {
-  const found = path.reduce<unknown>((node, key) => (isRecord(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[key] : undefined), resource);
+  const found = path.reduce<unknown>(
+    (node, key) => (isRecord(node) || Array.isArray(node) ? (node as Record<string | number, unknown>)[key] : undefined),
+    resource,
+  );
   if (!isRecord(found)) throw new Error(`nothing at ${path.join('.')}`);
   return found;
 }
@@ -50,9 +53,12 @@ describe('the shipped manifests (envoy/istio/*.yaml)', () => {
     ]);
   });
 
-  it.each(shipped.map((document): [string, ManifestDocument] => [document.source, document]))('%s validates against its CRD', (_, document) => {
-    expect(validator.validate(document.resource, document.source)).toEqual([]);
-  });
+  it.each(shipped.map((document): [string, ManifestDocument] => [document.source, document]))(
+    '%s validates against its CRD',
+    (_, document) => {
+      expect(validator.validate(document.resource, document.source)).toEqual([]);
+    },
+  );
 });
 
 describe('a broken manifest is refused, naming the resource and the field', () => {
@@ -153,10 +159,14 @@ spec:
     ]);
     resource['apiVersion'] = 'networking.istio.io/v1';
     resource['kind'] = 'Gateway';
-    expect(validator.validate(resource, vs)[0]).toMatch(/^Gateway shop\/orders-ingress .*: no CRD in .*crds\.yaml defines kind Gateway in group networking\.istio\.io$/);
+    expect(validator.validate(resource, vs)[0]).toMatch(
+      /^Gateway shop\/orders-ingress .*: no CRD in .*crds\.yaml defines kind Gateway in group networking\.istio\.io$/,
+    );
   });
 
   it('a document that is not a resource at all', () => {
-    expect(validator.validate({ spec: {} }, 'x.yaml#1')).toEqual(['x.yaml#1: not a Kubernetes resource (apiVersion, kind and metadata.name are required)']);
+    expect(validator.validate({ spec: {} }, 'x.yaml#1')).toEqual([
+      'x.yaml#1: not a Kubernetes resource (apiVersion, kind and metadata.name are required)',
+    ]);
   });
 });

@@ -191,7 +191,11 @@ function fieldPath(error: ErrorObject): string {
   if (error.keyword === 'required') segments.push(String(error.params['missingProperty']));
   return segments.reduce(
     (path, segment) =>
-      /^[0-9]+$/.test(segment) ? `${path}[${segment}]` : /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment) ? `${path}.${segment}` : `${path}[${JSON.stringify(segment)}]`,
+      /^[0-9]+$/.test(segment)
+        ? `${path}[${segment}]`
+        : /^[A-Za-z_][A-Za-z0-9_]*$/.test(segment)
+          ? `${path}.${segment}`
+          : `${path}[${JSON.stringify(segment)}]`,
     '$',
   );
 }

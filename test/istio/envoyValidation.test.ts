@@ -33,7 +33,8 @@ beforeAll(() => {
 
 describe('Envoy 1.40 accepts the filters the EnvoyFilters insert', () => {
   it.each(patches)('%s', async (_, patchValue, applyTo) => {
-    const bootstrap = applyTo === 'NETWORK_FILTER' ? connectionManagerMergeBootstrap(patchValue) : httpFilterBootstrap(patchValue, FILTER_WASM);
+    const bootstrap =
+      applyTo === 'NETWORK_FILTER' ? connectionManagerMergeBootstrap(patchValue) : httpFilterBootstrap(patchValue, FILTER_WASM);
     const result = await validateConfigObject(bootstrap);
     expect(result.output).toContain('OK');
     expect(result.ok, result.output).toBe(true);

@@ -28,12 +28,15 @@ describe('the embedded plugin configurations', () => {
     ]);
   });
 
-  it.each(embedded.map((config): [string, EmbeddedFilterConfig] => [config.carrier, config]))('%s: the filter accepts it', async (_, config) => {
-    const { host, plugin } = await startFilter(config.configuration, config.rootId);
-    expect(host.criticalLogs()).toEqual([]);
-    expect(host.trapped).toBeNull();
-    expect(plugin.ok).toBe(true);
-  });
+  it.each(embedded.map((config): [string, EmbeddedFilterConfig] => [config.carrier, config]))(
+    '%s: the filter accepts it',
+    async (_, config) => {
+      const { host, plugin } = await startFilter(config.configuration, config.rootId);
+      expect(host.criticalLogs()).toEqual([]);
+      expect(host.trapped).toBeNull();
+      expect(plugin.ok).toBe(true);
+    },
+  );
 
   it('are the same per role whichever way the filter is loaded', () => {
     for (const role of ['edge', 'shadow']) {

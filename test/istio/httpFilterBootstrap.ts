@@ -35,7 +35,8 @@ export function httpFilterBootstrap(httpFilter: unknown, modulePath: string): Js
 export function connectionManagerMergeBootstrap(patchValue: unknown): JsonObject {
   const value = asJsonObject(patchValue, 'the patch value');
   const typedConfig = asJsonObject(value['typed_config'], 'the patch value typed_config');
-  if (typedConfig['@type'] !== HCM_TYPE) throw new Error(`the patch value merges into ${String(typedConfig['@type'])}, not the HTTP connection manager`);
+  if (typedConfig['@type'] !== HCM_TYPE)
+    throw new Error(`the patch value merges into ${String(typedConfig['@type'])}, not the HTTP connection manager`);
   const { '@type': _type, ...fields } = typedConfig;
   return bootstrapAround([], fields);
 }
@@ -57,11 +58,16 @@ function bootstrapAround(httpFilters: JsonObject[], connectionManagerFields: Jso
                     stat_prefix: 'envoyfilter_patch',
                     ...connectionManagerFields,
                     route_config: {
-                      virtual_hosts: [{ name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 200 } }] }],
+                      virtual_hosts: [
+                        { name: 'all', domains: ['*'], routes: [{ match: { prefix: '/' }, direct_response: { status: 200 } }] },
+                      ],
                     },
                     http_filters: [
                       ...httpFilters,
-                      { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+                      {
+                        name: 'envoy.filters.http.router',
+                        typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+                      },
                     ],
                   },
                 },

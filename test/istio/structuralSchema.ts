@@ -40,7 +40,9 @@ function convert(node: SchemaNode, inValueValidation: boolean): SchemaNode {
     if (DROPPED_EXTENSIONS.has(keyword)) continue;
     const nested = inValueValidation || VALUE_VALIDATION_KEYWORDS.has(keyword);
     if (SCHEMA_MAPS.has(keyword)) {
-      out[keyword] = Object.fromEntries(Object.entries(asObject(value, keyword)).map(([name, child]) => [name, convert(asObject(child, name), nested)]));
+      out[keyword] = Object.fromEntries(
+        Object.entries(asObject(value, keyword)).map(([name, child]) => [name, convert(asObject(child, name), nested)]),
+      );
     } else if (SCHEMA_VALUES.has(keyword) && typeof value === 'object' && value !== null) {
       out[keyword] = convert(asObject(value, keyword), nested);
     } else if (SCHEMA_LISTS.has(keyword)) {

@@ -7,7 +7,13 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { separatorSpellings } from '../../envoy/headerSpellings.js';
-import { earlyHeaderRemoval, edgeWrittenHeaders, jwtAuthnFilter, VERIFIED_USER_GROUP_HEADER, VERIFIED_USER_ID_HEADER } from '../../envoy/verifiedIdentity.js';
+import {
+  earlyHeaderRemoval,
+  edgeWrittenHeaders,
+  jwtAuthnFilter,
+  VERIFIED_USER_GROUP_HEADER,
+  VERIFIED_USER_ID_HEADER,
+} from '../../envoy/verifiedIdentity.js';
 import { DEMO_JWKS_FILE } from '../../examples/identity/demoIdentity.js';
 import { DEMO_ISSUER } from '../../examples/identity/jwt.js';
 import { SHADOW_MARKER_HEADER } from '../../examples/orders/orderRoutes.js';
@@ -128,7 +134,14 @@ describe('where each role of the filter runs', () => {
     const [jwt, early, ...rest] = identity.spec.configPatches;
     expect(rest).toEqual([]);
     const hcm = { name: 'envoy.filters.network.http_connection_manager' };
-    expect([jwt, early].map((patch) => [patch?.applyTo, patch?.match.context, patch?.patch.operation, patch?.match.listener?.filterChain?.filter])).toEqual([
+    expect(
+      [jwt, early].map((patch) => [
+        patch?.applyTo,
+        patch?.match.context,
+        patch?.patch.operation,
+        patch?.match.listener?.filterChain?.filter,
+      ]),
+    ).toEqual([
       ['HTTP_FILTER', 'GATEWAY', 'INSERT_FIRST', hcm],
       ['NETWORK_FILTER', 'GATEWAY', 'MERGE', hcm],
     ]);
@@ -165,7 +178,11 @@ describe('where each role of the filter runs', () => {
       const value = only(spec.configPatches, 'configPatch').patch.value;
       const typedConfig = isRecord(value) ? value['typed_config'] : undefined;
       const vmConfig = isRecord(typedConfig) && isRecord(typedConfig['config']) ? typedConfig['config']['vm_config'] : undefined;
-      expect(vmConfig, metadata.name).toEqual({ vm_id: 'shadowdiff', runtime: 'envoy.wasm.runtime.v8', code: { local: { filename: MOUNTED_MODULE } } });
+      expect(vmConfig, metadata.name).toEqual({
+        vm_id: 'shadowdiff',
+        runtime: 'envoy.wasm.runtime.v8',
+        code: { local: { filename: MOUNTED_MODULE } },
+      });
     }
   });
 });
@@ -222,7 +239,10 @@ describe('the filter, as configured by the manifests, meets the routes and the s
   it('the shadow adds the marker the order service honours to every copy', async () => {
     const { plugin } = await startFilter(shadowConfig?.configuration ?? '', shadowConfig?.rootId ?? '');
     const stream = plugin.newHttpStream();
-    stream.sendRequestHeaders(request({ 'x-shadowdiff-sampled': '1', 'x-shadowdiff-id': '0123456789abcdef', 'x-shadowdiff-segment': 'employees' }), true);
+    stream.sendRequestHeaders(
+      request({ 'x-shadowdiff-sampled': '1', 'x-shadowdiff-id': '0123456789abcdef', 'x-shadowdiff-segment': 'employees' }),
+      true,
+    );
     expect(stream.requestHeader(SHADOW_MARKER_HEADER)).toBe('1');
   });
 });

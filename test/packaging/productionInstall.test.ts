@@ -86,11 +86,16 @@ describe('a production install (npm install --omit=dev) of a fresh checkout', ()
   });
 
   it('runs the collector: /healthz answers and a batch from collector/examples is accepted', async () => {
-    collector = startProcess('collector', process.execPath, ['collector/bin/shadowdiff.js', 'collector', '--host', '127.0.0.1', '--port', '0'], {
-      cwd: checkout,
-      env: operatorEnv(),
-      outputTailBytes: Infinity,
-    });
+    collector = startProcess(
+      'collector',
+      process.execPath,
+      ['collector/bin/shadowdiff.js', 'collector', '--host', '127.0.0.1', '--port', '0'],
+      {
+        cwd: checkout,
+        env: operatorEnv(),
+        outputTailBytes: Infinity,
+      },
+    );
     const running = collector;
     const baseUrl = await waitUntil(
       'the collector to say where it listens',

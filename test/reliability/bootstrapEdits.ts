@@ -25,7 +25,10 @@ function only(found: JsonObject[], what: string): JsonObject {
 
 /** The `config` of the wasm plugin named `plugin` (e.g. shadowdiff_edge). */
 function wasmPluginConfig(bootstrap: JsonObject, plugin: string): JsonObject {
-  return only(objectsWhere(bootstrap, (object) => object['name'] === plugin && isObject(object['vm_config'])), `wasm plugin ${plugin}`);
+  return only(
+    objectsWhere(bootstrap, (object) => object['name'] === plugin && isObject(object['vm_config'])),
+    `wasm plugin ${plugin}`,
+  );
 }
 
 /**
@@ -34,8 +37,14 @@ function wasmPluginConfig(bootstrap: JsonObject, plugin: string): JsonObject {
  */
 export function withShadowRouteTimeout(bootstrap: JsonObject, timeout: string): JsonObject {
   const copy = structuredClone(bootstrap);
-  const listener = only(objectsWhere(copy, (object) => object['name'] === SHADOW_INTERNAL_LISTENER && 'filter_chains' in object), 'shadow listener');
-  const route = only(objectsWhere(listener, (object) => isObject(object['match']) && isObject(object['route'])), 'shadow route')['route'] as JsonObject;
+  const listener = only(
+    objectsWhere(copy, (object) => object['name'] === SHADOW_INTERNAL_LISTENER && 'filter_chains' in object),
+    'shadow listener',
+  );
+  const route = only(
+    objectsWhere(listener, (object) => isObject(object['match']) && isObject(object['route'])),
+    'shadow route',
+  )['route'] as JsonObject;
   route['timeout'] = timeout;
   return copy;
 }

@@ -45,7 +45,8 @@ export async function sendChecked(stack: Stack, paths: readonly string[], concur
         const response = await stack.send(path, mirroredRequestHeaders(path));
         const body = await response.text();
         if (response.status !== 200) problems.push(`${path}: status ${response.status}`);
-        else if (response.headers.get('x-served-by') !== 'primary') problems.push(`${path}: x-served-by ${response.headers.get('x-served-by')}`);
+        else if (response.headers.get('x-served-by') !== 'primary')
+          problems.push(`${path}: x-served-by ${response.headers.get('x-served-by')}`);
         else if (body !== wideJsonBody(path)) problems.push(`${path}: body differs (${body.length} bytes)`);
       } catch (error) {
         problems.push(`${path}: ${(error as Error).message}`);

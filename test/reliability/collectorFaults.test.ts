@@ -73,7 +73,10 @@ describe('a collector that fails while traffic flows', () => {
       // (Under CPU contention an export call can still time out here; the ledger counts it, and
       // the fault phase is measured from this baseline.)
       expect(await sendChecked(stack, pathsOf('/warm', WARM_UP))).toEqual([]);
-      const baseline = { edge: await settledLedger(stack.envoy, 'edge', WARM_UP), shadow: await settledLedger(stack.envoy, 'shadow', WARM_UP) };
+      const baseline = {
+        edge: await settledLedger(stack.envoy, 'edge', WARM_UP),
+        shadow: await settledLedger(stack.envoy, 'shadow', WARM_UP),
+      };
       for (const role of ['edge', 'shadow'] as const) {
         expect(baseline[role].exported + lost(baseline[role]), role).toBe(WARM_UP);
         expect(baseline[role].exported, role).toBeGreaterThan(WARM_UP / 2);
@@ -83,7 +86,10 @@ describe('a collector that fails while traffic flows', () => {
       await front.setFault(fault);
       const { result: problems, deepest } = await deepestQueuesDuring(stack.envoy, sendChecked(stack, pathsOf('/fault', DURING_FAULT)));
       expect(problems).toEqual([]);
-      const during = { edge: await settledLedger(stack.envoy, 'edge', WARM_UP + DURING_FAULT), shadow: await settledLedger(stack.envoy, 'shadow', WARM_UP + DURING_FAULT) };
+      const during = {
+        edge: await settledLedger(stack.envoy, 'edge', WARM_UP + DURING_FAULT),
+        shadow: await settledLedger(stack.envoy, 'shadow', WARM_UP + DURING_FAULT),
+      };
       const after = await envoyMemory(stack.envoy);
       const lostInFault = { edge: lost(during.edge) - lost(baseline.edge), shadow: lost(during.shadow) - lost(baseline.shadow) };
       for (const role of ['edge', 'shadow'] as const) {
@@ -120,7 +126,8 @@ describe('a collector that fails while traffic flows', () => {
       expect(lostAfterRecovery).toBeLessThan(AFTER_RECOVERY / 4);
       await waitUntil(
         'the requests after recovery to be paired at the collector',
-        async () => ((await Promise.all(ids.map((id) => paired(id!)))).filter(Boolean).length >= AFTER_RECOVERY - lostAfterRecovery ? true : undefined),
+        async () =>
+          (await Promise.all(ids.map((id) => paired(id!)))).filter(Boolean).length >= AFTER_RECOVERY - lostAfterRecovery ? true : undefined,
         { timeoutMs: 20_000 },
       );
       const recordBytes = JSON.stringify((await collector.pair(ids[0]!))?.primary).length;

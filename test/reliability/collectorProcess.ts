@@ -31,7 +31,11 @@ export async function collectorDir(): Promise<{ dir: string; storePath: string; 
 }
 
 /** Starts the CLI with `config` (written as JSON into `dir`), on a free loopback port. */
-export async function startCollectorProcess(dir: string, config: Record<string, unknown>, env: Record<string, string> = {}): Promise<CollectorProcess> {
+export async function startCollectorProcess(
+  dir: string,
+  config: Record<string, unknown>,
+  env: Record<string, string> = {},
+): Promise<CollectorProcess> {
   const configPath = join(dir, `collector-${Date.now()}.json`);
   await writeFile(configPath, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, ...config }));
   const child = spawn(process.execPath, [join(PROJECT_ROOT, 'collector/bin/shadowdiff.js'), 'collector', '--config', configPath], {

@@ -50,7 +50,10 @@ export function settledLedger(envoy: EnvoyInstance, role: Role, digested: number
 }
 
 /** The deepest queue of each role seen by polling /stats until `work` settles, and the work's result. */
-export async function deepestQueuesDuring<T>(envoy: EnvoyInstance, work: Promise<T>): Promise<{ result: T; deepest: Record<Role, number> }> {
+export async function deepestQueuesDuring<T>(
+  envoy: EnvoyInstance,
+  work: Promise<T>,
+): Promise<{ result: T; deepest: Record<Role, number> }> {
   const deepest: Record<Role, number> = { edge: 0, shadow: 0 };
   let done = false;
   const poll = async (): Promise<void> => {

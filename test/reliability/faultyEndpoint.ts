@@ -72,7 +72,9 @@ export async function startFaultyEndpoint(initial: Fault): Promise<FaultyEndpoin
         const body = Buffer.from(current.body);
         const socket = res.socket;
         res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length });
-        res.write(body.subarray(0, body.length >> 1), () => (current.kind === 'truncated-body' ? socket?.end() : socket?.resetAndDestroy()));
+        res.write(body.subarray(0, body.length >> 1), () =>
+          current.kind === 'truncated-body' ? socket?.end() : socket?.resetAndDestroy(),
+        );
         return;
       }
       case 'garbage':

@@ -62,7 +62,10 @@ describe('a module that cannot load', () => {
   describe.each(policies)('read from a local file, with %s', (policy) => {
     it('(corrupt bytes) keeps Envoy from starting: the plugin cannot be created', async () => {
       const said = await refusedStart(
-        startStack({ edgeConfig, adjustBootstrap: (b) => withFailurePolicy(withModule(b, EDGE, join(scratch!, 'corrupt.wasm')), EDGE, policy) }),
+        startStack({
+          edgeConfig,
+          adjustBootstrap: (b) => withFailurePolicy(withModule(b, EDGE, join(scratch!, 'corrupt.wasm')), EDGE, policy),
+        }),
       );
       expect(said).toContain('Failed to parse corrupted Wasm module');
       expect(said).toContain(`Unable to create Wasm plugin ${EDGE}`);
@@ -70,7 +73,9 @@ describe('a module that cannot load', () => {
 
     it('(missing file) keeps Envoy from starting: the path is invalid', async () => {
       const missing = join(scratch!, 'missing.wasm');
-      const said = await refusedStart(startStack({ edgeConfig, adjustBootstrap: (b) => withFailurePolicy(withModule(b, EDGE, missing), EDGE, policy) }));
+      const said = await refusedStart(
+        startStack({ edgeConfig, adjustBootstrap: (b) => withFailurePolicy(withModule(b, EDGE, missing), EDGE, policy) }),
+      );
       expect(said).toContain(`Invalid path: ${missing}`);
     });
   });
@@ -120,7 +125,11 @@ describe('a module that cannot load', () => {
 
     it('with FAIL_OPEN: a client-sent shadow marker still never reaches the primary', async () => {
       stack = await startFetching('FAIL_OPEN');
-      const response = await stack.send('/spoofed', { ...mirroredRequestHeaders('/spoofed'), 'x-shadowdiff-shadow': '1', 'x-shadowdiff-sampled': '1' });
+      const response = await stack.send('/spoofed', {
+        ...mirroredRequestHeaders('/spoofed'),
+        'x-shadowdiff-shadow': '1',
+        'x-shadowdiff-sampled': '1',
+      });
       expect(response.status).toBe(200);
       await response.text();
       const [received] = await stack.primary.waitForRequests(1);
@@ -199,7 +208,10 @@ describe('a VM that fails while serving (a trap)', () => {
   });
 
   it('with FAIL_CLOSED: the trapping request and every later request get a 503, none reaches the primary', async () => {
-    stack = await startStack({ edgeConfig, adjustBootstrap: (b) => withFailurePolicy(withModule(b, EDGE, trapping!), EDGE, 'FAIL_CLOSED') });
+    stack = await startStack({
+      edgeConfig,
+      adjustBootstrap: (b) => withFailurePolicy(withModule(b, EDGE, trapping!), EDGE, 'FAIL_CLOSED'),
+    });
     expect(await statusOf('/before')).toBe(200);
     expect(await statusOf('/trap', { 'x-probe-unreachable': '1' })).toBe(503);
     for (const path of pathsOf('/after', REQUESTS)) expect(await statusOf(path)).toBe(503);
@@ -233,13 +245,16 @@ describe('a listener update whose filter fails, pushed to a running Envoy', () =
     await stillServingAndMirroring('/after-refused-config');
   });
 
-  it.each<FailurePolicy>(['FAIL_OPEN', 'FAIL_CLOSED'])('with %s and a corrupt module: rejected, the old listener keeps serving', async (policy) => {
-    served = await startLdsServedEnvoy(edgeConfig, (b) => withFailurePolicy(b, EDGE, policy));
-    scratch = await mkdtemp(join(tmpdir(), 'shadowdiff-modules-'));
-    const corrupt = join(scratch, 'corrupt.wasm');
-    await writeFile(corrupt, CORRUPT_MODULE);
-    await served.pushRejected(withModule(await served.bootstrapWith(edgeConfig), EDGE, corrupt), 1);
-    expect(served.envoy.logs()).toContain('Failed to parse corrupted Wasm module');
-    await stillServingAndMirroring('/after-corrupt-module');
-  });
+  it.each<FailurePolicy>(['FAIL_OPEN', 'FAIL_CLOSED'])(
+    'with %s and a corrupt module: rejected, the old listener keeps serving',
+    async (policy) => {
+      served = await startLdsServedEnvoy(edgeConfig, (b) => withFailurePolicy(b, EDGE, policy));
+      scratch = await mkdtemp(join(tmpdir(), 'shadowdiff-modules-'));
+      const corrupt = join(scratch, 'corrupt.wasm');
+      await writeFile(corrupt, CORRUPT_MODULE);
+      await served.pushRejected(withModule(await served.bootstrapWith(edgeConfig), EDGE, corrupt), 1);
+      expect(served.envoy.logs()).toContain('Failed to parse corrupted Wasm module');
+      await stillServingAndMirroring('/after-corrupt-module');
+    },
+  );
 });

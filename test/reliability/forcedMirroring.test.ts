@@ -76,7 +76,10 @@ describe('forced mirroring through Envoy, with the shipped sampling, identity an
   }
 
   /** Sends `paths` with `concurrency` in flight; every response must be the primary's 200. */
-  async function flood(requests: Array<{ path: string; headers: Record<string, string> }>, concurrency: number): Promise<{ startMs: number; endMs: number }> {
+  async function flood(
+    requests: Array<{ path: string; headers: Record<string, string> }>,
+    concurrency: number,
+  ): Promise<{ startMs: number; endMs: number }> {
     const startMs = Date.now();
     let next = 0;
     const worker = async (): Promise<void> => {
@@ -96,7 +99,10 @@ describe('forced mirroring through Envoy, with the shipped sampling, identity an
     const spoof = (user: string): Record<string, string> => ({ [VERIFIED_USER_GROUP_HEADER]: 'employee', 'X-Verified-User-Id': user });
     const cases = Array.from({ length: 10 }, (_, i) => [
       { path: `/spoof/no-token/${i}`, headers: spoof(`victim-${i}`) },
-      { path: `/spoof/forged-token/${i}`, headers: { ...spoof(`victim-${i}`), ...bearer({ sub: `forger-${i}`, group: 'employee' }, strangerKey) } },
+      {
+        path: `/spoof/forged-token/${i}`,
+        headers: { ...spoof(`victim-${i}`), ...bearer({ sub: `forger-${i}`, group: 'employee' }, strangerKey) },
+      },
       { path: `/spoof/public-token/${i}`, headers: { ...spoof(`victim-${i}`), ...bearer({ sub: `public-${i}` }) } },
     ]).flat();
     await flood(cases, 1);
@@ -120,13 +126,22 @@ describe('forced mirroring through Envoy, with the shipped sampling, identity an
     await nextWindow();
     const employeesBefore = await counter('sampled.employees');
     const shadowBefore = stack!.shadow.requests.length;
-    await flood(Array.from({ length: 20 }, (_, i) => ({ path: `/verified/${i}`, headers: bearer({ sub: `emp-${i}`, group: 'employee' }) })), 1);
+    await flood(
+      Array.from({ length: 20 }, (_, i) => ({ path: `/verified/${i}`, headers: bearer({ sub: `emp-${i}`, group: 'employee' }) })),
+      1,
+    );
 
     expect(await counter('sampled.employees')).toBe(employeesBefore + 20);
     const copies = (await stack!.shadow.waitForRequests(shadowBefore + 20)).slice(shadowBefore);
-    expect(copies.map((copy) => [copy.path, headerValue(copy.headers, VERIFIED_USER_ID_HEADER), headerValue(copy.headers, VERIFIED_USER_GROUP_HEADER)]).sort()).toEqual(
-      Array.from({ length: 20 }, (_, i) => [`/verified/${i}`, `emp-${i}`, 'employee']).sort(),
-    );
+    expect(
+      copies
+        .map((copy) => [
+          copy.path,
+          headerValue(copy.headers, VERIFIED_USER_ID_HEADER),
+          headerValue(copy.headers, VERIFIED_USER_GROUP_HEADER),
+        ])
+        .sort(),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => [`/verified/${i}`, `emp-${i}`, 'employee']).sort());
     expect(headerValue(atPrimary('/verified/0').headers, VERIFIED_USER_ID_HEADER)).toBe('emp-0');
   });
 
@@ -136,8 +151,17 @@ describe('forced mirroring through Envoy, with the shipped sampling, identity an
     const limitedBefore = await counter('rate_limited.employees');
     const shadowBefore = stack!.shadow.requests.length;
     const token = bearer({ sub: 'flooder', group: 'employee' });
-    const paths = Array.from({ length: COLLECTOR_MAX_ROUTES }, () => `/${randomBytes(6).toString('base64url').replace(/[^a-z]/gi, 'q')}/cart`);
-    const { startMs, endMs } = await flood(paths.map((path) => ({ path, headers: token })), 32);
+    const paths = Array.from(
+      { length: COLLECTOR_MAX_ROUTES },
+      () =>
+        `/${randomBytes(6)
+          .toString('base64url')
+          .replace(/[^a-z]/gi, 'q')}/cart`,
+    );
+    const { startMs, endMs } = await flood(
+      paths.map((path) => ({ path, headers: token })),
+      32,
+    );
 
     const mirrored = (await counter('sampled.employees')) - employeesBefore;
     const refused = (await counter('rate_limited.employees')) - limitedBefore;
@@ -185,11 +209,14 @@ describe('a client-sent sampled header while the edge filter is skipped (FAIL_OP
 
   beforeAll(async () => {
     source = await startFaultyEndpoint({ kind: 'status', status: 404 });
-    const digest = createHash('sha256').update(await readFile(await requireFilterWasm())).digest('hex');
+    const digest = createHash('sha256')
+      .update(await readFile(await requireFilterWasm()))
+      .digest('hex');
     stack = await startStack({
       edgeConfig: testShippedEdgeConfig(),
       identity: { issuer: ISSUER, jwks: { inline: key.jwks } },
-      adjustBootstrap: (bootstrap) => withFailurePolicy(withRemoteModule(bootstrap, 'shadowdiff_edge', source!.endpoint, digest), 'shadowdiff_edge', 'FAIL_OPEN'),
+      adjustBootstrap: (bootstrap) =>
+        withFailurePolicy(withRemoteModule(bootstrap, 'shadowdiff_edge', source!.endpoint, digest), 'shadowdiff_edge', 'FAIL_OPEN'),
     });
     expect(stack.envoy.logs()).toContain('Plugin shadowdiff_edge failed to load');
   });
@@ -200,7 +227,11 @@ describe('a client-sent sampled header while the edge filter is skipped (FAIL_OP
 
   it('is removed before the route is chosen, so nothing is mirrored (the shadow filter still runs and would mark any copy)', async () => {
     for (let i = 0; i < 10; i++) {
-      const headers = { 'x-shadowdiff-sampled': '1', ...(i % 2 === 0 ? {} : { 'X-ShadowDiff-Sampled': '1' }), ...bearer({ sub: `emp-${i}`, group: 'employee' }) };
+      const headers = {
+        'x-shadowdiff-sampled': '1',
+        ...(i % 2 === 0 ? {} : { 'X-ShadowDiff-Sampled': '1' }),
+        ...bearer({ sub: `emp-${i}`, group: 'employee' }),
+      };
       const response = await stack!.send(`/skipped/${i}`, headers);
       expect(response.status).toBe(200);
       await response.arrayBuffer();

@@ -42,7 +42,10 @@ function samePathAnswer(request: RecordedRequest): StubResponse {
  * variables sees them: there `x_shadowdiff_shadow` and `x-shadowdiff-shadow` are the same header.
  */
 function controlHeadersAt(request: RecordedRequest): Record<string, string> {
-  return headersWithPrefix(Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.replaceAll('_', '-'), value])), PREFIX);
+  return headersWithPrefix(
+    Object.fromEntries(Object.entries(request.headers).map(([name, value]) => [name.replaceAll('_', '-'), value])),
+    PREFIX,
+  );
 }
 
 describe('hostile requests through Envoy', () => {
@@ -80,10 +83,14 @@ describe('hostile requests through Envoy', () => {
 
   /** The collector's view of one correlation id, once both legs are in. */
   async function pairOf(id: string): Promise<PairView> {
-    return waitUntil(`pair ${id} joined`, async () => {
-      const pair = await collector!.pair(id);
-      return pair === undefined || pair.state === 'pending' ? undefined : pair;
-    }, { timeoutMs: 20_000 });
+    return waitUntil(
+      `pair ${id} joined`,
+      async () => {
+        const pair = await collector!.pair(id);
+        return pair === undefined || pair.state === 'pending' ? undefined : pair;
+      },
+      { timeoutMs: 20_000 },
+    );
   }
 
   /** The sampled request at `path` reached the primary and the shadow under one minted id, and the collector paired exactly those two legs. */
@@ -111,12 +118,21 @@ describe('hostile requests through Envoy', () => {
     const markers: Array<Array<[string, string]>> = [
       [['X-ShadowDiff-Shadow', '1']],
       [['X-SHADOWDIFF-SHADOW', 'true']],
-      [['x_shadowdiff_shadow', '1'], ['X_ShadowDiff-Shadow', '1']],
+      [
+        ['x_shadowdiff_shadow', '1'],
+        ['X_ShadowDiff-Shadow', '1'],
+      ],
       Array.from({ length: 20 }, (): [string, string] => [MARKER, '1']),
-      [[MARKER, '1, 1'], [MARKER, '0']],
+      [
+        [MARKER, '1, 1'],
+        [MARKER, '0'],
+      ],
     ];
     for (const [index, marker] of markers.entries()) {
-      for (const [kind, cohort] of [['sampled', SAMPLED], ['not-sampled', NOT_SAMPLED]] as const) {
+      for (const [kind, cohort] of [
+        ['sampled', SAMPLED],
+        ['not-sampled', NOT_SAMPLED],
+      ] as const) {
         const path = `/marker/${index}/${kind}`;
         expect((await send(path, [...cohort, ...marker])).status).toBe(200);
         expect(controlHeadersAt(atPrimary(path))[MARKER]).toBeUndefined();
@@ -136,7 +152,12 @@ describe('hostile requests through Envoy', () => {
       [['X-ShadowDiff-Sampled', '1']],
       [['x_shadowdiff_sampled', '1']],
       Array.from({ length: 50 }, (): [string, string] => [`${PREFIX}sampled`, '1']),
-      [[`${PREFIX}sampled`, '1'], [`${PREFIX}id`, 'forced-id'], [`${PREFIX}segment`, 'always'], [`${PREFIX}reason`, 'segment']],
+      [
+        [`${PREFIX}sampled`, '1'],
+        [`${PREFIX}id`, 'forced-id'],
+        [`${PREFIX}segment`, 'always'],
+        [`${PREFIX}reason`, 'segment'],
+      ],
     ];
     const paths = decisions.map((_, index) => `/forced/${index}`);
     const answers = await Promise.all(decisions.map((decision, index) => send(paths[index]!, [...NOT_SAMPLED, ...decision])));
@@ -156,13 +177,19 @@ describe('hostile requests through Envoy', () => {
   it("a client copying a concurrent request's correlation id and request id gets its own id, and both pairs join correctly", async () => {
     const victimPath = '/slow/victim';
     const victim = send(victimPath, SAMPLED);
-    const victimAtPrimary = await waitUntil('the victim at the primary', () => stack!.primary.requests.find((request) => request.path === victimPath));
+    const victimAtPrimary = await waitUntil('the victim at the primary', () =>
+      stack!.primary.requests.find((request) => request.path === victimPath),
+    );
     const victimId = headerValue(victimAtPrimary.headers, `${PREFIX}id`)!;
     const victimRequestId = headerValue(victimAtPrimary.headers, 'x-request-id')!;
     expect(victimId).toMatch(MINTED_ID);
 
     // While the victim's response is still pending, copy its ids into sampled and unsampled requests.
-    const stolen: Array<[string, string]> = [[`${PREFIX}id`, victimId], ['x-request-id', victimRequestId], [`${PREFIX}sampled`, '1']];
+    const stolen: Array<[string, string]> = [
+      [`${PREFIX}id`, victimId],
+      ['x-request-id', victimRequestId],
+      [`${PREFIX}sampled`, '1'],
+    ];
     const attackers = Array.from({ length: 12 }, (_, index) => ({
       path: `/slow/attacker-${index}`,
       lines: [...(index % 2 === 0 ? SAMPLED : NOT_SAMPLED), ...stolen, ...(index % 3 === 0 ? stolen : [])],
@@ -177,7 +204,9 @@ describe('hostile requests through Envoy', () => {
       const headers = atPrimary(attacker.path).headers;
       // Envoy keeps a client's x-request-id (the listener is not an edge with use_remote_address),
       // repeated ones too; the correlation id is minted regardless.
-      expect(headerValue(headers, 'x-request-id')!.split(',')).toEqual(index % 3 === 0 ? [victimRequestId, victimRequestId] : [victimRequestId]);
+      expect(headerValue(headers, 'x-request-id')!.split(',')).toEqual(
+        index % 3 === 0 ? [victimRequestId, victimRequestId] : [victimRequestId],
+      );
       if (index % 2 === 0) attackerIds.push(await expectOwnPair(attacker.path));
       else expect(controlHeadersAt(atPrimary(attacker.path))).toEqual({});
     }
@@ -192,7 +221,10 @@ describe('hostile requests through Envoy', () => {
     // Node primary accepts: it answers 200 only because the edge removed the header.
     const huge = 'a'.repeat(56 * 1024);
     for (const name of ['id', 'shadow', 'sampled', 'segment']) {
-      for (const [kind, cohort] of [['sampled', SAMPLED], ['not-sampled', NOT_SAMPLED]] as const) {
+      for (const [kind, cohort] of [
+        ['sampled', SAMPLED],
+        ['not-sampled', NOT_SAMPLED],
+      ] as const) {
         const path = `/huge/${name}/${kind}`;
         const answer = await send(path, [...cohort, [`${PREFIX}${name}`, huge]]);
         expect(answer.status).toBe(200);
@@ -229,7 +261,10 @@ describe('hostile requests through Envoy', () => {
     const fill = (cohort: Array<[string, string]>, extra: number): Array<[string, string]> => {
       const repeats = ENVOY_MAX_HEADER_LINES - FRAMING_HEADER_LINES - cohort.length + extra;
       const names = ['sampled', 'shadow', 'id', 'segment', 'reason'];
-      return [...cohort, ...Array.from({ length: repeats }, (_, index): [string, string] => [`${PREFIX}${names[index % names.length]}`, '1'])];
+      return [
+        ...cohort,
+        ...Array.from({ length: repeats }, (_, index): [string, string] => [`${PREFIX}${names[index % names.length]}`, '1']),
+      ];
     };
     expect(fill(SAMPLED, 0).length + FRAMING_HEADER_LINES).toBe(ENVOY_MAX_HEADER_LINES);
 

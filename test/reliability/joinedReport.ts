@@ -5,10 +5,14 @@ import { waitUntil } from '../../devkit/waitUntil.js';
 
 /** Waits until the collector at `url` has resolved at least `requests` pairs, then returns its report. */
 export function reportOncePaired(url: string, requests: number, timeoutMs = 30_000): Promise<Report> {
-  return waitUntil(`${requests} pairs joined`, async () => {
-    const current = (await (await fetch(`${url}/v1/report`)).json()) as Report;
-    return current.totals.coverage.pairs >= requests ? current : undefined;
-  }, { timeoutMs });
+  return waitUntil(
+    `${requests} pairs joined`,
+    async () => {
+      const current = (await (await fetch(`${url}/v1/report`)).json()) as Report;
+      return current.totals.coverage.pairs >= requests ? current : undefined;
+    },
+    { timeoutMs },
+  );
 }
 
 /** Every one of `requests` requests is exactly one pair, `diverged` of them diverged. */

@@ -23,7 +23,11 @@ export interface LdsServedEnvoy {
 }
 
 export async function startLdsServedEnvoy(edgeConfig: JsonObject, adjust: (bootstrap: JsonObject) => JsonObject): Promise<LdsServedEnvoy> {
-  const [primary, shadow, collector] = await Promise.all([startUpstream('primary'), startUpstream('shadow'), startStubCollector({ mode: 'ok' })]);
+  const [primary, shadow, collector] = await Promise.all([
+    startUpstream('primary'),
+    startUpstream('shadow'),
+    startStubCollector({ mode: 'ok' }),
+  ]);
   const bootstrapWith = async (edge: JsonObject): Promise<JsonObject> =>
     adjust(
       buildBootstrap({

@@ -35,7 +35,11 @@ const cases: Array<{ name: string; fault: Fault; judged: Judged; shadowRouteTime
     shadowRouteTimeout: SHADOW_ROUTE_TIMEOUT,
     judged: { shadowStatus: 504, kind: 'status_class', shadowError: true },
   },
-  { name: 'closing each connection on accept', fault: { kind: 'close-on-accept' }, judged: { shadowStatus: 503, kind: 'status_class', shadowError: true } },
+  {
+    name: 'closing each connection on accept',
+    fault: { kind: 'close-on-accept' },
+    judged: { shadowStatus: 503, kind: 'status_class', shadowError: true },
+  },
   {
     name: 'resetting each stream mid-body',
     fault: { kind: 'reset-mid-response', body: wideJsonBody('/shadow') },
@@ -46,7 +50,11 @@ const cases: Array<{ name: string; fault: Fault; judged: Judged; shadowRouteTime
     fault: { kind: 'truncated-body', body: wideJsonBody('/shadow') },
     judged: { shadowStatus: 200, kind: 'completion', shadowError: true },
   },
-  { name: 'answering bytes that are not HTTP', fault: { kind: 'garbage' }, judged: { shadowStatus: 502, kind: 'status_class', shadowError: true } },
+  {
+    name: 'answering bytes that are not HTTP',
+    fault: { kind: 'garbage' },
+    judged: { shadowStatus: 502, kind: 'status_class', shadowError: true },
+  },
   {
     name: 'answering 200 with malformed JSON',
     fault: { kind: 'body', contentType: 'application/json', body: wideJsonBody('/shadow').slice(0, 500) },
@@ -97,41 +105,51 @@ describe('a shadow service that fails', () => {
       async () => {
         const pairs = await Promise.all(ids.map((id) => collector!.pair(id)));
         const all = pairs.filter((pair): pair is PairView => pair !== undefined);
-        return all.length === ids.length && all.every((pair) => pair.state === 'paired' || pair.state === 'shadow_missing') ? all : undefined;
+        return all.length === ids.length && all.every((pair) => pair.state === 'paired' || pair.state === 'shadow_missing')
+          ? all
+          : undefined;
       },
       { timeoutMs: 30_000 },
     );
   }
 
-  it.each(cases)('when $name: primary unaffected, every shadow leg counted as failed or missing', async ({ fault, judged, shadowRouteTimeout }) => {
-    stack = await startWithShadow(fault, shadowRouteTimeout);
-    const pairs = await decided(await sendMirrored(stack));
-    const final = await collector!.report();
-    expect(final.totals.matched).toBe(0);
-    for (const pair of pairs) {
-      expect(pair.state, pair.id).toBe('paired');
-      expect(pair.diff?.diverged, pair.id).toBe(true);
-      expect(pair.shadow?.status, pair.id).toBe(judged.shadowStatus);
-      expect(pair.diff?.kinds, pair.id).toContain(judged.kind);
-      expect(pair.primary?.status).toBe(200);
-      expect(pair.primary?.complete).toBe(true);
-    }
-    expect(final.totals.coverage.pairs).toBe(REQUESTS);
-    expect(final.totals.diverged).toBe(REQUESTS);
-    const [route] = final.routes;
-    expect(route?.errors.shadow.count).toBe(judged.shadowError ? REQUESTS : 0);
-    expect(route?.errors.primary.count).toBe(0);
-  }, 120_000);
+  it.each(cases)(
+    'when $name: primary unaffected, every shadow leg counted as failed or missing',
+    async ({ fault, judged, shadowRouteTimeout }) => {
+      stack = await startWithShadow(fault, shadowRouteTimeout);
+      const pairs = await decided(await sendMirrored(stack));
+      const final = await collector!.report();
+      expect(final.totals.matched).toBe(0);
+      for (const pair of pairs) {
+        expect(pair.state, pair.id).toBe('paired');
+        expect(pair.diff?.diverged, pair.id).toBe(true);
+        expect(pair.shadow?.status, pair.id).toBe(judged.shadowStatus);
+        expect(pair.diff?.kinds, pair.id).toContain(judged.kind);
+        expect(pair.primary?.status).toBe(200);
+        expect(pair.primary?.complete).toBe(true);
+      }
+      expect(final.totals.coverage.pairs).toBe(REQUESTS);
+      expect(final.totals.diverged).toBe(REQUESTS);
+      const [route] = final.routes;
+      expect(route?.errors.shadow.count).toBe(judged.shadowError ? REQUESTS : 0);
+      expect(route?.errors.primary.count).toBe(0);
+    },
+    120_000,
+  );
 
   it('when slower than the join window: every primary is shadow_missing, and the late shadows are counted late', async () => {
     // The shadow answers after 8 s: inside Envoy's default 15 s route timeout, but after the collector's 5 s window.
     stack = await startWithShadow({ kind: 'slow', delayMs: 8000, body: '{}' });
     const pairs = await decided(await sendMirrored(stack));
     expect(pairs.every((pair) => pair.state === 'shadow_missing')).toBe(true);
-    const final = await waitUntil('the late shadow legs', async () => {
-      const current = await collector!.report();
-      return current.totals.late === REQUESTS ? current : undefined;
-    }, { timeoutMs: 30_000 });
+    const final = await waitUntil(
+      'the late shadow legs',
+      async () => {
+        const current = await collector!.report();
+        return current.totals.late === REQUESTS ? current : undefined;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(final.totals.matched).toBe(0);
     expect(final.totals.coverage).toMatchObject({ pairs: 0, shadowMissing: REQUESTS, shadowCoverage: 0 });
   }, 120_000);

@@ -146,8 +146,12 @@ describe(`a ${SECONDS} s soak at ${RATE} req/s, every request mirrored and diges
     const requests = traffic!.sent;
     const edge = await settledLedger(stack!.envoy, 'edge', requests, 60_000);
     const shadow = await settledLedger(stack!.envoy, 'shadow', requests, 60_000);
-    expect({ edgeLost: lost(edge), shadowLost: lost(shadow), edgeFailures: edge.exportFailures, shadowFailures: shadow.exportFailures })
-      .toEqual({ edgeLost: 0, shadowLost: 0, edgeFailures: 0, shadowFailures: 0 });
+    expect({
+      edgeLost: lost(edge),
+      shadowLost: lost(shadow),
+      edgeFailures: edge.exportFailures,
+      shadowFailures: shadow.exportFailures,
+    }).toEqual({ edgeLost: 0, shadowLost: 0, edgeFailures: 0, shadowFailures: 0 });
     expect({ edge: edge.digested, shadow: shadow.digested }).toEqual({ edge: requests, shadow: requests });
 
     const report = await reportOncePaired(collector!.url, requests);
@@ -156,7 +160,9 @@ describe(`a ${SECONDS} s soak at ${RATE} req/s, every request mirrored and diges
     expect(report.routes.map((route) => route.route)).toEqual(['GET /orders/{id}']);
     // The price is the only difference: no status, completion or header divergence crept in.
     expect(report.routes[0]!.kinds).toEqual({ status_class: 0, status: 0, completion: 0, header: 0, body: 0, field: diverged });
-    console.info(`soak: ${requests} requests in ${(traffic!.elapsedMs / 1000).toFixed(1)} s (peak ${traffic!.peakInflight} in flight), ${report.totals.coverage.pairs} pairs, ${diverged} diverged`);
+    console.info(
+      `soak: ${requests} requests in ${(traffic!.elapsedMs / 1000).toFixed(1)} s (peak ${traffic!.peakInflight} in flight), ${report.totals.coverage.pairs} pairs, ${diverged} diverged`,
+    );
   }, 120_000);
 
   it.each([
@@ -170,8 +176,13 @@ describe(`a ${SECONDS} s soak at ${RATE} req/s, every request mirrored and diges
     const start = samples[0]!.bytes[key]!;
     const end = samples.at(-1)!.bytes[key]!;
     // The whole curve, one reading per ~10 s, for whoever has to tell a plateau from a slope.
-    const curve = samples.filter((_, index) => index % 10 === 0).map((sample) => (sample.bytes[key]! / MiB).toFixed(1)).join(' ');
-    console.info(`soak: ${what}: start ${inMiB(start)}, first half ${inMiB(first)}, second half ${inMiB(second)} (${growth >= 0 ? '+' : ''}${inMiB(growth)}, bound +${inMiB(bound)}), end ${inMiB(end)}; MiB every 10 s: ${curve}`);
+    const curve = samples
+      .filter((_, index) => index % 10 === 0)
+      .map((sample) => (sample.bytes[key]! / MiB).toFixed(1))
+      .join(' ');
+    console.info(
+      `soak: ${what}: start ${inMiB(start)}, first half ${inMiB(first)}, second half ${inMiB(second)} (${growth >= 0 ? '+' : ''}${inMiB(growth)}, bound +${inMiB(bound)}), end ${inMiB(end)}; MiB every 10 s: ${curve}`,
+    );
     expect(growth).toBeLessThanOrEqual(bound);
   });
 });

@@ -65,7 +65,10 @@ export async function buildAssemblyScript(module: AssemblyScriptModule): Promise
       }
       continue;
     }
-    const age = await stat(lock).then((lockStat) => Date.now() - lockStat.mtimeMs, () => 0);
+    const age = await stat(lock).then(
+      (lockStat) => Date.now() - lockStat.mtimeMs,
+      () => 0,
+    );
     if (age > STALE_LOCK_MS) {
       await rm(lock, { force: true });
     }
@@ -84,7 +87,9 @@ async function readIfPresent(path: string): Promise<Uint8Array<ArrayBuffer> | nu
 async function compile(module: AssemblyScriptModule, output: string): Promise<void> {
   const partial = output.replace(/\.wasm$/, `.${process.pid}.partial.wasm`);
   try {
-    await run(process.execPath, [ASC, relative(REPO, module.source), '-b', partial, '--config', module.config, ...module.flags], { cwd: REPO });
+    await run(process.execPath, [ASC, relative(REPO, module.source), '-b', partial, '--config', module.config, ...module.flags], {
+      cwd: REPO,
+    });
   } catch (error) {
     const stderr = (error as { stderr?: string }).stderr ?? '';
     throw new Error(`asc failed to build ${module.name}:\n${stderr}`, { cause: error });

@@ -24,7 +24,13 @@ export interface JoiningCollectorOptions {
 export async function startJoiningCollector(options: JoiningCollectorOptions = {}): Promise<JoiningCollector> {
   const join = { sweepIntervalMs: 100, ...(options.windowMs === undefined ? {} : { windowMs: options.windowMs }) };
   const server = await startServer(
-    parseConfig({ listen: { host: '127.0.0.1', port: 0 }, logLevel: 'warn', store: { path: '' }, join, ignore: { fields: options.ignoreFields ?? [] } }),
+    parseConfig({
+      listen: { host: '127.0.0.1', port: 0 },
+      logLevel: 'warn',
+      store: { path: '' },
+      join,
+      ignore: { fields: options.ignoreFields ?? [] },
+    }),
   );
   return {
     server,

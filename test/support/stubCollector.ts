@@ -95,8 +95,7 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
     batches,
     violations,
     records,
-    waitForRecords: (what, done, timeoutMs) =>
-      waitUntil(what, () => (done(records()) ? records() : undefined), { timeoutMs }),
+    waitForRecords: (what, done, timeoutMs) => waitUntil(what, () => (done(records()) ? records() : undefined), { timeoutMs }),
     close: async () => {
       for (const timer of pendingTimers) clearTimeout(timer);
       pendingTimers.clear();

@@ -27,7 +27,10 @@ function capture(t: TestApp | null, env: Record<string, string> = {}): Captured 
     // Like a reverse proxy that mounts the collector under /collector.
     const path = url.pathname.replace(/^\/collector\//, '/');
     const response = await t.app.inject({ method: 'GET', url: path + url.search });
-    return new Response(response.body, { status: response.statusCode, headers: { 'content-type': String(response.headers['content-type']) } });
+    return new Response(response.body, {
+      status: response.statusCode,
+      headers: { 'content-type': String(response.headers['content-type']) },
+    });
   }) as typeof fetch;
   return {
     io: { stdout: (s) => (out += s), stderr: (s) => (err += s), env, fetch: fetchViaInject },
@@ -108,7 +111,7 @@ describe('shadowdiff CLI', () => {
     expect(c.err()).toContain('cannot reach the collector at http://127.0.0.1:8090: connect ECONNREFUSED');
   });
 
-  it('relays the collector\'s coded errors with exit code 1', async () => {
+  it("relays the collector's coded errors with exit code 1", async () => {
     const c = capture(await seeded());
     expect(await runCli(['pair', 'nope'], c.io)).toBe(1);
     expect(c.err()).toMatch(/answered 404: PAIR_NOT_FOUND: correlation id nope is unknown/);

@@ -46,10 +46,20 @@ function run(args: string[], env: Record<string, string> = {}, options: { uid?: 
 }
 
 /** Runs until exit; the collector must refuse to start. */
-async function refused(args: string[], env: Record<string, string> = {}, options: { uid?: number; gid?: number } = {}): Promise<{ code: number | null; lines: string[] }> {
+async function refused(
+  args: string[],
+  env: Record<string, string> = {},
+  options: { uid?: number; gid?: number } = {},
+): Promise<{ code: number | null; lines: string[] }> {
   const r = run(args, env, options);
   const code = await r.exited;
-  return { code, lines: r.output().split('\n').filter((line) => line !== '') };
+  return {
+    code,
+    lines: r
+      .output()
+      .split('\n')
+      .filter((line) => line !== ''),
+  };
 }
 
 /** Starts a collector and waits for its start-up line; the caller stops it. */
@@ -96,13 +106,19 @@ function expectOneLine(result: { code: number | null; lines: string[] }, pattern
 
 describe('collector start-up failures: exit 2, one line naming the setting, no stack trace', () => {
   it('an unresolvable host names listen.host', async () => {
-    expectOneLine(await refused(['--host', 'no-such-host.invalid', '--port', '0']), /listen\.host: "no-such-host\.invalid" does not resolve to an address \((ENOTFOUND|EAI_AGAIN)\)/);
+    expectOneLine(
+      await refused(['--host', 'no-such-host.invalid', '--port', '0']),
+      /listen\.host: "no-such-host\.invalid" does not resolve to an address \((ENOTFOUND|EAI_AGAIN)\)/,
+    );
   });
 
   it('a port in use names listen.port', async () => {
     const { port, server } = await occupiedPort();
     try {
-      expectOneLine(await refused(['--port', String(port)]), new RegExp(`listen\\.port: port ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)`));
+      expectOneLine(
+        await refused(['--port', String(port)]),
+        new RegExp(`listen\\.port: port ${port} is already in use on 127\\.0\\.0\\.1 \\(EADDRINUSE\\)`),
+      );
     } finally {
       server.close();
     }
@@ -110,7 +126,10 @@ describe('collector start-up failures: exit 2, one line naming the setting, no s
 
   it('an address of no interface names listen.host', async () => {
     // 192.0.2.0/24 is TEST-NET-1; the refusal of exposure comes first unless both tokens are set.
-    const result = await refused(['--host', '192.0.2.123', '--port', '0'], { SHADOWDIFF_TOKEN: 'ingest-token', SHADOWDIFF_REPORT_TOKEN: 'report-token' });
+    const result = await refused(['--host', '192.0.2.123', '--port', '0'], {
+      SHADOWDIFF_TOKEN: 'ingest-token',
+      SHADOWDIFF_REPORT_TOKEN: 'report-token',
+    });
     expectOneLine(result, /listen\.host: 192\.0\.2\.123 is not an address of this machine \(EADDRNOTAVAIL\)/);
   });
 
@@ -132,7 +151,11 @@ describe('collector start-up failures: exit 2, one line naming the setting, no s
     chmodSync(dir, 0o755);
     chmodSync(store, 0o555);
     if (asRoot) chownSync(store, 0, 0);
-    const result = await refused(['--port', '0'], { SHADOWDIFF_STORE_PATH: join(store, 'collector.sqlite') }, asRoot ? { uid: 65534, gid: 65534 } : {});
+    const result = await refused(
+      ['--port', '0'],
+      { SHADOWDIFF_STORE_PATH: join(store, 'collector.sqlite') },
+      asRoot ? { uid: 65534, gid: 65534 } : {},
+    );
     expectOneLine(result, /store\.path: cannot use ".*\/store\/collector\.sqlite" as the store: EACCES: permission denied/);
     expect(readdirSync(store)).toEqual([]);
   });
@@ -146,7 +169,10 @@ describe('collector start-up failures: exit 2, one line naming the setting, no s
 
   it('refuses to listen beyond loopback with only the ingest token', async () => {
     const onlyIngest = await refused(['--host', '::', '--port', '0'], { SHADOWDIFF_TOKEN: 'ingest-token' });
-    expectOneLine(onlyIngest, /listen\.host: :: is beyond loopback \(every IPv4 and IPv6 interface\) and reportToken is not set, so anyone who reaches it could use GET \/v1\/report, \/v1\/pairs\/:id and \/metrics \(no reportToken\)/);
+    expectOneLine(
+      onlyIngest,
+      /listen\.host: :: is beyond loopback \(every IPv4 and IPv6 interface\) and reportToken is not set, so anyone who reaches it could use GET \/v1\/report, \/v1\/pairs\/:id and \/metrics \(no reportToken\)/,
+    );
     expect(onlyIngest.lines[0]).not.toContain('ingest-token');
   });
 
@@ -186,7 +212,9 @@ describe('the start-up line tells where the collector is bound', () => {
     const c = await started(['--host', 'localhost']);
     try {
       const port = /listening on http:\/\/[^:]+:(\d+)/.exec(startupLine(c.logs()))?.[1] ?? /\]:(\d+)/.exec(startupLine(c.logs()))?.[1];
-      const addresses = (await lookup('localhost', { all: true })).map(({ address, family }) => `http://${family === 6 ? `[${address}]` : address}:${port}`);
+      const addresses = (await lookup('localhost', { all: true })).map(
+        ({ address, family }) => `http://${family === 6 ? `[${address}]` : address}:${port}`,
+      );
       const listed = /listening on (.*), batches/.exec(startupLine(c.logs()))?.[1]?.split(' and ') ?? [];
       expect(listed.sort()).toEqual(addresses.sort());
     } finally {
@@ -202,7 +230,9 @@ describe('exposure intended with --allow-unauthenticated-exposure', () => {
       const warnings = c.logs().filter((entry) => entry.level === 40);
       expect(warnings).toHaveLength(1);
       expect(warnings[0]).toMatchObject({ exposed: ['0.0.0.0'], open: ['GET /v1/report, /v1/pairs/:id and /metrics (no reportToken)'] });
-      expect(String(warnings[0]?.msg)).toMatch(/^0\.0\.0\.0 is beyond loopback \(every IPv4 interface\) without authentication, as listen\.allowUnauthenticatedExposure allows/);
+      expect(String(warnings[0]?.msg)).toMatch(
+        /^0\.0\.0\.0 is beyond loopback \(every IPv4 interface\) without authentication, as listen\.allowUnauthenticatedExposure allows/,
+      );
       expect(c.output()).not.toContain('ingest-token');
     } finally {
       expect(await c.stop()).toBe(0);
@@ -214,9 +244,12 @@ describe('exposure intended with --allow-unauthenticated-exposure', () => {
     writeFileSync(file, 'listen: { host: 0.0.0.0, port: 0, allowUnauthenticatedExposure: true }\n');
     const c = await started(['--config', file]);
     try {
-      expect(c.logs().filter((entry) => entry.level === 40).map((entry) => entry.open)).toEqual([
-        ['POST /v1/batches (no token)', 'GET /v1/report, /v1/pairs/:id and /metrics (no reportToken)'],
-      ]);
+      expect(
+        c
+          .logs()
+          .filter((entry) => entry.level === 40)
+          .map((entry) => entry.open),
+      ).toEqual([['POST /v1/batches (no token)', 'GET /v1/report, /v1/pairs/:id and /metrics (no reportToken)']]);
     } finally {
       expect(await c.stop()).toBe(0);
     }

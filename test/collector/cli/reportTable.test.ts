@@ -13,7 +13,16 @@ function engine(): Pipeline {
 
 describe('reportTable', () => {
   it('aligns columns', () => {
-    expect(table(['A', 'NUM'], [['long value', '1'], ['x', '100']], ['left', 'right'])).toBe('A           NUM\nlong value    1\nx           100');
+    expect(
+      table(
+        ['A', 'NUM'],
+        [
+          ['long value', '1'],
+          ['x', '100'],
+        ],
+        ['left', 'right'],
+      ),
+    ).toBe('A           NUM\nlong value    1\nx           100');
   });
 
   it('renders an empty report', () => {
@@ -25,13 +34,21 @@ describe('reportTable', () => {
   it('renders routes, coverage, fields with noise notes, and headers', () => {
     const e = engine();
     for (let i = 0; i < 6; i++) {
-      e.ingest(legs(`id-${i}`, { fields: { '$.id': '0000002a', '$.meta.generatedAt': `0000000${i + 1}` }, headers: { 'content-type': 'ffffffff' } }, { fields: { '$.id': '0000002a', '$.meta.generatedAt': `0000001${i}` } }));
+      e.ingest(
+        legs(
+          `id-${i}`,
+          { fields: { '$.id': '0000002a', '$.meta.generatedAt': `0000000${i + 1}` }, headers: { 'content-type': 'ffffffff' } },
+          { fields: { '$.id': '0000002a', '$.meta.generatedAt': `0000001${i}` } },
+        ),
+      );
     }
     e.ingest([record('primary', { id: 'lonely' })]);
     const text = renderReport(e.report(), 'http://c');
     expect(text).toContain('records   primary 7  shadow 6  duplicates 0  late 0  rejected 0  pending 1');
     expect(text).toMatch(/GET \/orders\/\{id\}\s+6\s+6\s+100\.0%\s+61\.0%–100\.0%/);
-    expect(text).toMatch(/\$\.meta\.generatedAt\s+6\s+100\.0%\s+6\s+0\s+0\s+id-5 id-4 id-3\s+likely noise: differs in 100\.0% of compared pairs .*; ignore with \$\.meta\.generatedAt/);
+    expect(text).toMatch(
+      /\$\.meta\.generatedAt\s+6\s+100\.0%\s+6\s+0\s+0\s+id-5 id-4 id-3\s+likely noise: differs in 100\.0% of compared pairs .*; ignore with \$\.meta\.generatedAt/,
+    );
     expect(text).toMatch(/content-type\s+6\s+6\s+0\s+0\s+id-5 id-4 id-3/);
   });
 

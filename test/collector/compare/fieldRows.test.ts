@@ -19,9 +19,12 @@ describe('FieldRows', () => {
     expect(rows.row(path)).toBe(row);
   });
 
-  it.each(['$.meta.generatedAt', '$.v2.total', '$["content-type"]', '$.deadbeef', '$.address1', '$["a[1]"].b'])('keeps names: %s', (path) => {
-    expect(rows.row(path)).toBe(path);
-  });
+  it.each(['$.meta.generatedAt', '$.v2.total', '$["content-type"]', '$.deadbeef', '$.address1', '$["a[1]"].b'])(
+    'keeps names: %s',
+    (path) => {
+      expect(rows.row(path)).toBe(path);
+    },
+  );
 
   it('uses the same classifier as route segments, plus the configured patterns only', () => {
     const custom = new FieldRows({ collapseKeys: true, keyPatterns: ['^tenant-[a-z]+$'] });
@@ -39,7 +42,10 @@ describe('FieldRows', () => {
 
 describe('ignore rules match field rows', () => {
   it('a glob written against the collapsed row ignores every key it stands for, and [*] matches either spelling', () => {
-    const ignore = new IgnoreRules({ fields: ['$.prices[{key}].updatedAt', '$.items[*].prices[{key}]'], headers: [], routes: {} }, rows).forRoute('GET /');
+    const ignore = new IgnoreRules(
+      { fields: ['$.prices[{key}].updatedAt', '$.items[*].prices[{key}]'], headers: [], routes: {} },
+      rows,
+    ).forRoute('GET /');
     expect(ignore.field('$.prices["sku-1"].updatedAt')).toBe(true);
     expect(ignore.field('$.prices["sku-77"].updatedAt')).toBe(true);
     expect(ignore.field('$.prices["sku-1"].amount')).toBe(false);

@@ -36,7 +36,11 @@ describe('comparePair: completion alone', () => {
 
 describe('diffFields', () => {
   it('classifies changed, missing in shadow and extra in shadow', () => {
-    const result = diffFields({ '$.a': '00000001', '$.b': '00000002', '$.c': '00000003' }, { '$.a': '00000001', '$.b': '0000000f', '$.d': '00000004' }, NOTHING_IGNORED);
+    const result = diffFields(
+      { '$.a': '00000001', '$.b': '00000002', '$.c': '00000003' },
+      { '$.a': '00000001', '$.b': '0000000f', '$.d': '00000004' },
+      NOTHING_IGNORED,
+    );
     expect(result.ignored).toBe(0);
     expect(result.diffs).toEqual([
       { path: '$.b', change: 'changed', primary: '00000002', shadow: '0000000f' },
@@ -47,7 +51,11 @@ describe('diffFields', () => {
 
   it('counts ignored differences instead of reporting them', () => {
     const ignore = new IgnoreRules({ fields: ['$.meta'], headers: [], routes: {} }).forRoute('GET /');
-    const result = diffFields({ '$.meta.ts': '00000001', '$.x': '00000001' }, { '$.meta.ts': '00000002', '$.meta.new': '00000003', '$.x': '00000001' }, ignore);
+    const result = diffFields(
+      { '$.meta.ts': '00000001', '$.x': '00000001' },
+      { '$.meta.ts': '00000002', '$.meta.new': '00000003', '$.x': '00000001' },
+      ignore,
+    );
     expect(result.diffs).toEqual([]);
     expect(result.ignored).toBe(2);
   });
@@ -100,7 +108,12 @@ describe('comparePair', () => {
     const [p, s] = legs('x', { headers: { constructor: '00000001' } }, { headers: {} });
     const diff = comparePair(p, s, NOTHING_IGNORED, 'all');
     expect(diff.headers).toEqual([{ name: 'constructor', change: 'extra_in_shadow', primary: null, shadow: '00000001' }]);
-    const same = comparePair(record('primary', { headers: { etag: 'aaaaaaaa' } }), record('shadow', { headers: { etag: 'aaaaaaaa' } }), NOTHING_IGNORED, 'all');
+    const same = comparePair(
+      record('primary', { headers: { etag: 'aaaaaaaa' } }),
+      record('shadow', { headers: { etag: 'aaaaaaaa' } }),
+      NOTHING_IGNORED,
+      'all',
+    );
     expect(same.headers).toEqual([]);
   });
 

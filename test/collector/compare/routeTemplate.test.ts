@@ -52,7 +52,12 @@ describe('RouteResolver', () => {
   });
 
   it('classifies ids once for route segments and field keys (isIdLike)', () => {
-    expect(['42', '0042', '550e8400-e29b-41d4-a716-446655440000', 'deadbeefdeadbeef'].map((s) => isIdLike(s))).toEqual([true, true, true, true]);
+    expect(['42', '0042', '550e8400-e29b-41d4-a716-446655440000', 'deadbeefdeadbeef'].map((s) => isIdLike(s))).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(['v2', 'deadbeef', 'orders', 'abcdef0123456789g', ''].map((s) => isIdLike(s))).toEqual([false, false, false, false, false]);
     expect(isIdLike('/a/123/b', 3, 6)).toBe(true);
   });

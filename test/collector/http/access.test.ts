@@ -61,7 +61,8 @@ describe('tokens', () => {
 
   it('POST /v1/batches needs the ingest token; the report token does not open it', async () => {
     const { app } = appWithTokens();
-    const post = (id: string, headers: Record<string, string>) => app.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs(id)), headers: { ...JSON_TYPE, ...headers } });
+    const post = (id: string, headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs(id)), headers: { ...JSON_TYPE, ...headers } });
     expect((await post('r-1', bearer(REPORT_TOKEN))).statusCode).toBe(401);
     expect((await post('r-2', bearer(WRONG_TOKEN))).statusCode).toBe(401);
     expect((await post('r-3', bearer(INGEST_TOKEN))).statusCode).toBe(200);
@@ -78,10 +79,14 @@ describe('tokens', () => {
   it('protects each side only when its own token is set', async () => {
     const ingestOnly = appWithTokens((c) => (c.reportToken = '')).app;
     expect((await ingestOnly.inject({ method: 'GET', url: '/v1/report' })).statusCode).toBe(200);
-    expect((await ingestOnly.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs('i-1')), headers: JSON_TYPE })).statusCode).toBe(401);
+    expect(
+      (await ingestOnly.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs('i-1')), headers: JSON_TYPE })).statusCode,
+    ).toBe(401);
     const reportOnly = appWithTokens((c) => (c.token = '')).app;
     expect((await reportOnly.inject({ method: 'GET', url: '/v1/report' })).statusCode).toBe(401);
-    expect((await reportOnly.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs('i-2')), headers: JSON_TYPE })).statusCode).toBe(200);
+    expect(
+      (await reportOnly.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs('i-2')), headers: JSON_TYPE })).statusCode,
+    ).toBe(200);
   });
 });
 
@@ -90,15 +95,30 @@ describe('a refused token is told in words', () => {
     ['no header', {}, 'no authorization header'],
     ['Bearer and nothing', { authorization: 'Bearer' }, 'the authorization header says Bearer but carries no token'],
     ['Bearer and blanks', { authorization: 'Bearer   ' }, 'the authorization header says Bearer but carries no token'],
-    ['another scheme', { authorization: `Basic ${Buffer.from(`u:${INGEST_TOKEN}`).toString('base64')}` }, 'the authorization header uses another scheme than Bearer'],
+    [
+      'another scheme',
+      { authorization: `Basic ${Buffer.from(`u:${INGEST_TOKEN}`).toString('base64')}` },
+      'the authorization header uses another scheme than Bearer',
+    ],
     ['a bare token', { authorization: INGEST_TOKEN }, 'the authorization header has no scheme'],
-    ['a non-ASCII token', { authorization: 'Bearer t\u00f6k\u00e9n' }, 'the bearer token has characters other than printable ASCII, which no token can have'],
+    [
+      'a non-ASCII token',
+      { authorization: 'Bearer t\u00f6k\u00e9n' },
+      'the bearer token has characters other than printable ASCII, which no token can have',
+    ],
     ['a wrong token', bearer(WRONG_TOKEN), 'wrong bearer token'],
   ])('%s', async (_what, headers, problem) => {
     const { app, lines } = appWithTokens();
-    const ingest = await app.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs('w-1')), headers: { ...JSON_TYPE, ...headers } });
+    const ingest = await app.inject({
+      method: 'POST',
+      url: '/v1/batches',
+      payload: batch(legs('w-1')),
+      headers: { ...JSON_TYPE, ...headers },
+    });
     expect(ingest.statusCode).toBe(401);
-    expect(ingest.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: `${problem} for ingest (token); send authorization: Bearer <token>` } });
+    expect(ingest.json()).toEqual({
+      error: { code: 'UNAUTHORIZED', message: `${problem} for ingest (token); send authorization: Bearer <token>` },
+    });
     const read = await app.inject({ method: 'GET', url: '/v1/report', headers });
     expect(read.statusCode).toBe(401);
     expect(read.json().error.message).toBe(`${problem} for reports (reportToken); send authorization: Bearer <token>`);
@@ -120,7 +140,13 @@ describe('a refused token is told in words', () => {
     const answer = await new Promise<string>((resolve, reject) => {
       let text = '';
       const socket = connect(Number(port), '127.0.0.1', () => {
-        socket.end(Buffer.concat([Buffer.from('POST /v1/batches HTTP/1.1\r\nhost: c\r\nconnection: close\r\ncontent-length: 0\r\nauthorization: Bearer '), Buffer.from([0xf6, 0xe9]), Buffer.from('\r\n\r\n')]));
+        socket.end(
+          Buffer.concat([
+            Buffer.from('POST /v1/batches HTTP/1.1\r\nhost: c\r\nconnection: close\r\ncontent-length: 0\r\nauthorization: Bearer '),
+            Buffer.from([0xf6, 0xe9]),
+            Buffer.from('\r\n\r\n'),
+          ]),
+        );
       });
       socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
       socket.on('error', reject).on('close', () => resolve(text));
@@ -136,7 +162,12 @@ describe('logs', () => {
     const requests: InjectOptions[] = [
       { method: 'POST', url: '/v1/batches', payload: batch(legs('l-1')), headers: JSON_TYPE },
       { method: 'POST', url: '/v1/batches', payload: batch(legs('l-2')), headers: { ...JSON_TYPE, ...bearer(WRONG_TOKEN) } },
-      { method: 'POST', url: '/v1/batches', payload: batch(legs('l-3')), headers: { ...JSON_TYPE, authorization: `Basic ${Buffer.from(`u:${WRONG_TOKEN}`).toString('base64')}` } },
+      {
+        method: 'POST',
+        url: '/v1/batches',
+        payload: batch(legs('l-3')),
+        headers: { ...JSON_TYPE, authorization: `Basic ${Buffer.from(`u:${WRONG_TOKEN}`).toString('base64')}` },
+      },
       { method: 'POST', url: '/v1/batches', payload: batch(legs('l-4')), headers: { ...JSON_TYPE, authorization: WRONG_TOKEN } },
       { method: 'POST', url: '/v1/batches', payload: batch(legs('l-5')), headers: { ...JSON_TYPE, ...bearer(INGEST_TOKEN) } },
       { method: 'POST', url: '/v1/batches', payload: '{"v":1}', headers: { ...JSON_TYPE, ...bearer(INGEST_TOKEN) } },
@@ -164,7 +195,7 @@ describe('logs', () => {
     expect(log).not.toMatch(/"authorization"\s*:/i);
   });
 
-  it('never contain a token in the running collector\'s output, from start to shutdown', async () => {
+  it("never contain a token in the running collector's output, from start to shutdown", async () => {
     const dir = await collectorDir();
     closers.push(() => dir.remove());
     // No listen.host: the default must be loopback (the helper waits for http://127.0.0.1:<port>).
@@ -175,7 +206,11 @@ describe('logs', () => {
     );
     closers.push(() => collector.stop('SIGKILL'));
     const post = (authorization: string) =>
-      fetch(`${collector.url}/v1/batches`, { method: 'POST', headers: { ...JSON_TYPE, authorization }, body: JSON.stringify(batch(legs(`p-${authorization.length}`))) });
+      fetch(`${collector.url}/v1/batches`, {
+        method: 'POST',
+        headers: { ...JSON_TYPE, authorization },
+        body: JSON.stringify(batch(legs(`p-${authorization.length}`))),
+      });
     expect((await post(`Bearer ${WRONG_TOKEN}`)).status).toBe(401);
     expect((await post(`Bearer ${INGEST_TOKEN}`)).status).toBe(200);
     expect((await fetch(`${collector.url}/v1/report`, { headers: bearer(WRONG_TOKEN) })).status).toBe(401);
@@ -209,7 +244,12 @@ describe('listening', () => {
  */
 function rawStatus(server: RunningServer, path: string, headers: Record<string, string>, body = '', chunked = false): Promise<number> {
   const { port } = new URL(server.url);
-  const lines = [`${body === '' ? 'GET' : 'POST'} ${path} HTTP/1.1`, 'host: 127.0.0.1', 'connection: close', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const lines = [
+    `${body === '' ? 'GET' : 'POST'} ${path} HTTP/1.1`,
+    'host: 127.0.0.1',
+    'connection: close',
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   if (chunked) lines.push('transfer-encoding: chunked');
   else if (body !== '') lines.push(`content-length: ${Buffer.byteLength(body)}`);
   const payload = chunked ? `${Buffer.byteLength(body).toString(16)}\r\n${body}\r\n0\r\n\r\n` : body;

@@ -40,7 +40,7 @@ describe('POST /v1/batches', () => {
     expect(isIngestResponse(response.json())).toBe(true);
   });
 
-  it('accepts a record shaped exactly like the schema\'s required fields', async () => {
+  it("accepts a record shaped exactly like the schema's required fields", async () => {
     const t = start();
     const schema = WIRE_SCHEMA as unknown as { definitions: { record: { required: string[] } } };
     const required = schema.definitions.record.required;
@@ -67,7 +67,8 @@ describe('POST /v1/batches', () => {
 
   it('reads collector/examples/batch-v2.json, the same batch in wire format 2, as exactly the same records', async () => {
     const t = start();
-    const read = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../collector/examples/${name}`, import.meta.url), 'utf8'));
+    const read = (name: string): unknown =>
+      JSON.parse(readFileSync(new URL(`../../../collector/examples/${name}`, import.meta.url), 'utf8'));
     const validator = new WireValidator();
     const v1 = validator.check(read('batch.json'));
     const v2 = validator.check(read('batch-v2.json'));
@@ -131,7 +132,10 @@ describe('POST /v1/batches', () => {
     const t = start();
     const response = await t.post({ ...batch(legs('env-1')), v: 3 });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be one of [1,2] (the wire format versions this collector accepts)' }] });
+    expect(response.json().error).toMatchObject({
+      code: 'BATCH_INVALID',
+      details: [{ field: 'v', message: 'must be one of [1,2] (the wire format versions this collector accepts)' }],
+    });
     expect((await report(t)).totals).toMatchObject({ records: { primary: 0, shadow: 0 }, rejectedRecords: 2 });
   });
 
@@ -199,7 +203,12 @@ describe('POST /v1/batches', () => {
 
     it('checks the token before reading the body', async () => {
       const t = withToken();
-      const response = await t.app.inject({ method: 'POST', url: '/v1/batches', payload: '{not json', headers: { 'content-type': 'application/json' } });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/v1/batches',
+        payload: '{not json',
+        headers: { 'content-type': 'application/json' },
+      });
       expect(response.statusCode).toBe(401);
     });
   });
@@ -262,7 +271,9 @@ describe('comparison over HTTP', () => {
     });
     const fields = { '$.id': '0000002a', '$.meta.generatedAt': '00000001', '$.items[0].traceId': '00000001' };
     const shadowFields = { '$.id': '0000002a', '$.meta.generatedAt': '00000002', '$.items[0].traceId': '00000002' };
-    await t.post(batch([...legs('i-1', { fields: shadowFields }, { fields }), ...legs('i-2', { fields: shadowFields }, { fields, path: '/users/1' })]));
+    await t.post(
+      batch([...legs('i-1', { fields: shadowFields }, { fields }), ...legs('i-2', { fields: shadowFields }, { fields, path: '/users/1' })]),
+    );
     const r = await report(t);
     expect(r.routes.find((x) => x.route === 'GET /orders/{id}')).toMatchObject({ pairs: 1, diverged: 0 });
     expect(r.routes.find((x) => x.route === 'GET /users/{id}')?.fields.map((f) => f.path)).toEqual(['$.items[*].traceId']);
@@ -283,7 +294,9 @@ describe('comparison over HTTP', () => {
       c.routes.max = 2;
       c.routes.templates = ['/search/{term}'];
     });
-    await t.post(batch([...legs('c-1', {}, { path: '/search/shoes' }), ...legs('c-2', {}, { path: '/orders/9' }), ...legs('c-3', {}, { path: '/x' })]));
+    await t.post(
+      batch([...legs('c-1', {}, { path: '/search/shoes' }), ...legs('c-2', {}, { path: '/orders/9' }), ...legs('c-3', {}, { path: '/x' })]),
+    );
     const r = await report(t);
     // Space-saving: the newcomer takes the place of the lightest (the oldest of equals) and inherits its weight as the error.
     expect(r.routes.map((x) => x.route).sort()).toEqual(['GET /orders/{id}', 'GET /x', 'other']);
@@ -307,7 +320,13 @@ describe('GET /v1/report', () => {
     const [route] = r.routes;
     expect(route).toMatchObject({ route: 'GET /orders/{id}', pairs: 10, diverged: 4, divergenceRate: 0.4 });
     expect(route?.divergenceCi95?.low).toBeCloseTo(0.1682, 4);
-    expect(route?.fields[0]).toMatchObject({ path: '$.total', divergentPairs: 4, rate: 0.4, examples: ['f-3', 'f-2', 'f-1'], likelyNoise: false });
+    expect(route?.fields[0]).toMatchObject({
+      path: '$.total',
+      divergentPairs: 4,
+      rate: 0.4,
+      examples: ['f-3', 'f-2', 'f-1'],
+      likelyNoise: false,
+    });
     expect(route?.latencyMs.delta.p50).toBeCloseTo(3, 0);
   });
 
@@ -349,7 +368,13 @@ describe('GET /v1/pairs/:id', () => {
     const response = await t.get('/v1/pairs/p-1');
     expect(response.statusCode).toBe(200);
     const view = response.json<PairView>();
-    expect(view).toMatchObject({ id: 'p-1', state: 'paired', route: 'GET /orders/{id}', primary: { leg: 'primary' }, shadow: { leg: 'shadow', status: 201 } });
+    expect(view).toMatchObject({
+      id: 'p-1',
+      state: 'paired',
+      route: 'GET /orders/{id}',
+      primary: { leg: 'primary' },
+      shadow: { leg: 'shadow', status: 201 },
+    });
     expect(view.diff).toMatchObject({
       diverged: true,
       kinds: ['status', 'field'],

@@ -20,7 +20,9 @@ const guessesFor = (t: string): fc.Arbitrary<string> =>
   fc.oneof(
     fc.nat({ max: t.length - 1 }).map((n) => t.slice(0, n)),
     fc.string({ minLength: 1, maxLength: 8 }).map((extra) => t + extra),
-    fc.tuple(fc.nat({ max: t.length - 1 }), fc.integer({ min: 0x21, max: 0x7e })).map(([at, code]) => t.slice(0, at) + String.fromCharCode(code) + t.slice(at + 1)),
+    fc
+      .tuple(fc.nat({ max: t.length - 1 }), fc.integer({ min: 0x21, max: 0x7e }))
+      .map(([at, code]) => t.slice(0, at) + String.fromCharCode(code) + t.slice(at + 1)),
     fc.constant(t.toUpperCase()),
     fc.constant(t.toLowerCase()),
     fc.string({ maxLength: 300 }),
@@ -51,7 +53,16 @@ describe('bearerTokenChecker', () => {
 
   it('compares two 32-byte digests with crypto.timingSafeEqual on every check, whatever was presented', () => {
     const authorized = bearerTokenChecker('s3cret token');
-    const presented = [undefined, '', 'Bearer', 'Bearer s', 'Bearer s3cret token', `Bearer ${'x'.repeat(10_000)}`, 'Basic czNjcmV0', 's3cret token'];
+    const presented = [
+      undefined,
+      '',
+      'Bearer',
+      'Bearer s',
+      'Bearer s3cret token',
+      `Bearer ${'x'.repeat(10_000)}`,
+      'Basic czNjcmV0',
+      's3cret token',
+    ];
     for (const header of presented) authorized(header);
     expect(timingSafeEqual).toHaveBeenCalledTimes(presented.length);
     for (const [a, b] of timingSafeEqual.mock.calls) {

@@ -13,7 +13,9 @@ const listening = (host: string, token: string, reportToken: string, allow = fal
 
 describe('isLoopback', () => {
   it.each(['127.0.0.1', '127.8.9.10', '::1', '::ffff:127.0.0.1'])('%s is loopback', (address) => expect(isLoopback(address)).toBe(true));
-  it.each(['0.0.0.0', '::', '10.0.0.5', '192.0.2.1', 'fe80::1', '::ffff:10.0.0.5', '128.0.0.1'])('%s is not', (address) => expect(isLoopback(address)).toBe(false));
+  it.each(['0.0.0.0', '::', '10.0.0.5', '192.0.2.1', 'fe80::1', '::ffff:10.0.0.5', '128.0.0.1'])('%s is not', (address) =>
+    expect(isLoopback(address)).toBe(false),
+  );
 });
 
 describe('exposureVerdict', () => {
@@ -28,22 +30,35 @@ describe('exposureVerdict', () => {
   it('a host name resolving to one non-loopback address among loopback ones is exposure', () => {
     const verdict = exposureVerdict(['127.0.0.1', '10.0.0.5'], listening('collector.internal', 'a', ''));
     expect(verdict).toMatchObject({ kind: 'refused' });
-    expect(verdict.kind === 'refused' && verdict.message).toMatch(/^collector\.internal is beyond loopback \(10\.0\.0\.5\) and reportToken is not set/);
+    expect(verdict.kind === 'refused' && verdict.message).toMatch(
+      /^collector\.internal is beyond loopback \(10\.0\.0\.5\) and reportToken is not set/,
+    );
   });
 
   it('is refused without both tokens, and allowed (with a warning) when the flag says so', () => {
-    for (const [token, reportToken] of [['', ''], ['a', ''], ['', 'b']] as const) {
+    for (const [token, reportToken] of [
+      ['', ''],
+      ['a', ''],
+      ['', 'b'],
+    ] as const) {
       expect(exposureVerdict(['::'], listening('::', token, reportToken)).kind).toBe('refused');
       const allowed = exposureVerdict(['::'], listening('::', token, reportToken, true));
       expect(allowed.kind).toBe('allowed');
-      expect(allowed.kind === 'allowed' && allowed.warning).toMatch(/^:: is beyond loopback \(every IPv4 and IPv6 interface\) without authentication/);
+      expect(allowed.kind === 'allowed' && allowed.warning).toMatch(
+        /^:: is beyond loopback \(every IPv4 and IPv6 interface\) without authentication/,
+      );
     }
   });
 });
 
 describe('describeListening', () => {
   it('names every bound address and what a wildcard covers', () => {
-    expect(describeListening([{ address: '127.0.0.1', port: 1 }, { address: '::1', port: 1 }])).toBe('http://127.0.0.1:1 and http://[::1]:1');
+    expect(
+      describeListening([
+        { address: '127.0.0.1', port: 1 },
+        { address: '::1', port: 1 },
+      ]),
+    ).toBe('http://127.0.0.1:1 and http://[::1]:1');
     expect(describeListening([{ address: '0.0.0.0', port: 2 }])).toBe('http://0.0.0.0:2 (every IPv4 interface)');
     expect(describeListening([{ address: '::', port: 3 }])).toBe('http://[::]:3 (every IPv4 and IPv6 interface)');
   });

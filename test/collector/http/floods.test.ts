@@ -58,7 +58,13 @@ describe('a flood of junk routes and fields, then a real regression', () => {
     const regression: DigestRecord[] = [];
     for (let i = 0; i < 50; i++) {
       regression.push(...legs(`cart-reg-${i}`, { fields: { '$.id': '0000002a', '$.total': '99999999' } }, { path: '/checkout/cart' }));
-      regression.push(...legs(`new-reg-${i}`, { status: 200, fields: { '$.id': '0000002a', '$.total': '11111111', '$.state': '00000002' } }, { path: `/orders/${1000 + i}`, fields: { ...BASE_FIELDS, '$.state': '00000001' } }));
+      regression.push(
+        ...legs(
+          `new-reg-${i}`,
+          { status: 200, fields: { '$.id': '0000002a', '$.total': '11111111', '$.state': '00000002' } },
+          { path: `/orders/${1000 + i}`, fields: { ...BASE_FIELDS, '$.state': '00000001' } },
+        ),
+      );
     }
     await post(t, regression);
 
@@ -109,7 +115,8 @@ describe('a flood of huge records (4,096 fields of ~1,000-character paths, sent 
     const before = heapUsed();
     for (let i = 0; i < 24; i++) {
       // Half unpaired primaries (they wait in the join window), half pairs differing in every field.
-      const records = i % 2 === 0 ? [huge(`u${i}`, 'primary', '00000001')] : [huge(`p${i}`, 'primary', '00000001'), huge(`p${i}`, 'shadow', '00000002')];
+      const records =
+        i % 2 === 0 ? [huge(`u${i}`, 'primary', '00000001')] : [huge(`p${i}`, 'primary', '00000001'), huge(`p${i}`, 'shadow', '00000002')];
       for (const r of records) await post(t, [r]);
       const { budget } = await report(t);
       for (const part of BUDGET_PARTS) expect(budget[part].usedBytes).toBeLessThanOrEqual(budget[part].limitBytes);

@@ -22,7 +22,11 @@ describe('startServer', () => {
       }),
     );
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const response = await fetch(`${server.url}/v1/batches`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(batch(legs('s-1'))) });
+    const response = await fetch(`${server.url}/v1/batches`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(batch(legs('s-1'))),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ accepted: 2 });
     expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ready' });
@@ -47,7 +51,11 @@ describe('startServer', () => {
       (error: unknown) => error,
     );
     expect(failed).toBeInstanceOf(StartupError);
-    expect(failed).toMatchObject({ code: 'STARTUP_FAILED', setting: 'listen.port', message: `listen.port: port ${port} is already in use on 127.0.0.1 (EADDRINUSE)` });
+    expect(failed).toMatchObject({
+      code: 'STARTUP_FAILED',
+      setting: 'listen.port',
+      message: `listen.port: port ${port} is already in use on 127.0.0.1 (EADDRINUSE)`,
+    });
     expect(timers()).toBeLessThanOrEqual(before);
     await first.close();
   });

@@ -22,7 +22,10 @@ describe('BatchValidator', () => {
 
   it('keeps the good records of a partly bad batch and names each bad record and field', () => {
     const bad = { ...record('shadow', { id: 'bad-1' }), status: 1000, extra: true };
-    const verdict = validator.check({ ...batch([record('primary'), record('shadow')]), records: [record('primary'), bad, record('shadow')] });
+    const verdict = validator.check({
+      ...batch([record('primary'), record('shadow')]),
+      records: [record('primary'), bad, record('shadow')],
+    });
     expect(verdict.records).toHaveLength(2);
     expect(verdict.rejectedRecords).toBe(1);
     expect(verdict.batchErrors).toEqual([]);
@@ -63,14 +66,16 @@ describe('BatchValidator', () => {
       { field: 'records', message: 'must NOT have fewer than 1 items' },
     ]);
     expect(validator.check('a string').batchErrors).toEqual([{ field: '(batch)', message: 'must be object' }]);
-    expect(validator.check({ ...batch([record('primary')]), records: Array.from({ length: 1025 }, () => record('primary')) }).batchErrors).toEqual([
-      { field: 'records', message: 'must NOT have more than 1024 items' },
-    ]);
+    expect(
+      validator.check({ ...batch([record('primary')]), records: Array.from({ length: 1025 }, () => record('primary')) }).batchErrors,
+    ).toEqual([{ field: 'records', message: 'must NOT have more than 1024 items' }]);
   });
 
-  it('does not coerce types or drop unknown fields, unlike Fastify\'s default validator', () => {
+  it("does not coerce types or drop unknown fields, unlike Fastify's default validator", () => {
     const verdict = validator.check(batch([{ ...record('primary'), status: '200' } as never]));
     expect(verdict.recordErrors[0]).toMatchObject({ field: 'status', message: 'must be integer' });
-    expect(validator.check({ ...batch([record('primary')]), extra: 1 }).batchErrors).toEqual([{ field: 'extra', message: 'is not a known field' }]);
+    expect(validator.check({ ...batch([record('primary')]), extra: 1 }).batchErrors).toEqual([
+      { field: 'extra', message: 'is not a known field' },
+    ]);
   });
 });

@@ -44,7 +44,10 @@ const corruptions: Corruption[] = [
   set('authority', 'a'.repeat(100_000)),
   set('bodyHash', 'f'.repeat(100_000)),
   set('headers', []),
-  set('headers', Array.from({ length: 10_000 }, (_, i) => i)),
+  set(
+    'headers',
+    Array.from({ length: 10_000 }, (_, i) => i),
+  ),
   set('headers', Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`h${i}`, '1a2b3c4d']))),
   set('fields', { '$.a': deepObject(200) }),
   set('fields', Object.fromEntries(Array.from({ length: 5000 }, (_, i) => [`$.f${i}`, '0000002a']))),
@@ -106,9 +109,15 @@ const unknownField: fc.Arbitrary<Corruption> = fc
 
 /** A header or field map entry whose name or value breaks the wire format. */
 const badMapEntry: fc.Arbitrary<Corruption> = fc.oneof(
-  fc.string({ maxLength: 12 }).filter((v) => !/^[0-9a-f]{8}$/.test(v)).map((v) => set('headers', { 'content-type': v })),
+  fc
+    .string({ maxLength: 12 })
+    .filter((v) => !/^[0-9a-f]{8}$/.test(v))
+    .map((v) => set('headers', { 'content-type': v })),
   fc.constantFrom('Content-Type', 'bad header', '', 'h'.repeat(129)).map((name) => set('headers', { [name]: '1a2b3c4d' })),
-  fc.string({ maxLength: 12 }).filter((name) => !name.startsWith('$')).map((name) => set('fields', { [name]: '0000002a' })),
+  fc
+    .string({ maxLength: 12 })
+    .filter((name) => !name.startsWith('$'))
+    .map((name) => set('fields', { [name]: '0000002a' })),
   fc.constant(set('fields', { '$.a': 42 })),
 );
 
@@ -149,11 +158,13 @@ const item: fc.Arbitrary<Item> = fc.oneof(
   { weight: 3, arbitrary: validRecord.map((r): Item => ({ kind: 'valid', record: r })) },
   {
     weight: 1,
-    arbitrary: fc.tuple(validRecord, fc.oneof(fc.constantFrom(...corruptions), wrongType, unknownField, badMapEntry)).map(([r, corruption]): Item => {
-      const raw: Record<string, unknown> = { ...r };
-      corruption.apply(raw);
-      return { kind: 'invalid', record: raw, field: corruption.field };
-    }),
+    arbitrary: fc
+      .tuple(validRecord, fc.oneof(fc.constantFrom(...corruptions), wrongType, unknownField, badMapEntry))
+      .map(([r, corruption]): Item => {
+        const raw: Record<string, unknown> = { ...r };
+        corruption.apply(raw);
+        return { kind: 'invalid', record: raw, field: corruption.field };
+      }),
   },
 );
 
@@ -189,11 +200,19 @@ const envelopeBreaks: Array<{ field: string; breakIt: (body: Record<string, unkn
   { field: 'extra', breakIt: (b) => (b.extra = 'unknown field') },
 ];
 
-const raw = (body: string | Buffer, expect: Expected, headers: Record<string, string> = JSON_TYPE): Step => ({ kind: 'raw', body, headers, expect });
+const raw = (body: string | Buffer, expect: Expected, headers: Record<string, string> = JSON_TYPE): Step => ({
+  kind: 'raw',
+  body,
+  headers,
+  expect,
+});
 const validBody = JSON.stringify(batch([record('primary', { id: 'raw-1' })]));
 
 const rawBodies: fc.Arbitrary<Step> = fc.oneof(
-  fc.string({ maxLength: 200 }).filter(isNotJson).map((body) => raw(body, MALFORMED)),
+  fc
+    .string({ maxLength: 200 })
+    .filter(isNotJson)
+    .map((body) => raw(body, MALFORMED)),
   // Random bytes, mostly not UTF-8: refused as JSON, or (when they happen to parse) as a batch.
   fc.uint8Array({ maxLength: 200 }).map((bytes) => raw(Buffer.from(bytes), { status: 400, codes: ['MALFORMED_JSON', 'BATCH_INVALID'] })),
   fc.constant(raw('', MALFORMED)),
@@ -213,7 +232,8 @@ const rawBodies: fc.Arbitrary<Step> = fc.oneof(
   // Prototype poisoning is refused whole, before validation.
   fc.constant(raw(`{"v":1,"source":"e","sentUnixMs":1,"records":[],"__proto__":{"polluted":1}}`, MALFORMED)),
   fc.constant(raw(`{"constructor":{"prototype":{"polluted":1}}}`, MALFORMED)),
-  fc.jsonValue({ maxDepth: 4 })
+  fc
+    .jsonValue({ maxDepth: 4 })
     .filter((value) => typeof value !== 'object' || value === null || !('records' in value))
     .map((value) => raw(JSON.stringify(value), INVALID)),
 );
@@ -222,7 +242,10 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   {
     weight: 4,
     arbitrary: fc
-      .tuple(fc.array(item, { minLength: 1, maxLength: 12 }), fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON'))
+      .tuple(
+        fc.array(item, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom('application/json', 'application/json; charset=utf-8', 'Application/JSON'),
+      )
       .map(([items, contentType]): Step => ({ kind: 'batch', items, contentType })),
   },
   {
@@ -252,7 +275,8 @@ function isPoisoned(text: string): boolean {
   let poisoned = false;
   try {
     JSON.parse(text, (key, value: unknown) => {
-      if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value)) poisoned = true;
+      if (key === '__proto__' || (key === 'constructor' && typeof value === 'object' && value !== null && 'prototype' in value))
+        poisoned = true;
       return value;
     });
   } catch {
@@ -264,7 +288,9 @@ function isPoisoned(text: string): boolean {
 function recordCount(text: string): number {
   // Fastify's parser skips a byte order mark; JSON.parse does not.
   const parsed: unknown = JSON.parse(text.replace(/^\uFEFF/, ''));
-  return isPlainObject(parsed) && Array.isArray((parsed as { records?: unknown }).records) ? (parsed as { records: unknown[] }).records.length : 0;
+  return isPlainObject(parsed) && Array.isArray((parsed as { records?: unknown }).records)
+    ? (parsed as { records: unknown[] }).records.length
+    : 0;
 }
 
 interface ModelEntry {
@@ -384,7 +410,8 @@ async function run(t: TestApp, model: Model, s: Step): Promise<void> {
   }
   if (valid.length === 0) {
     const body = expectCodedError(response, INVALID);
-    for (const { index, field } of invalid) expect(body.error.details?.some((d) => d.index === index && namesField(d.field, field))).toBe(true);
+    for (const { index, field } of invalid)
+      expect(body.error.details?.some((d) => d.index === index && namesField(d.field, field))).toBe(true);
     model.rejected += s.items.length;
     return;
   }
@@ -394,7 +421,10 @@ async function run(t: TestApp, model: Model, s: Step): Promise<void> {
   expect(answer.rejectedRecords).toBe(invalid.length);
   // Every bad record is named by its index and the field that made it bad.
   for (const { index, field } of invalid) {
-    expect(answer.rejected.some((d) => d.index === index && namesField(d.field, field)), `records[${index}].${field}`).toBe(true);
+    expect(
+      answer.rejected.some((d) => d.index === index && namesField(d.field, field)),
+      `records[${index}].${field}`,
+    ).toBe(true);
   }
   model.rejected += invalid.length;
   for (const r of valid) model.accept(r);
@@ -407,7 +437,8 @@ async function expectReportMatchesModel(t: TestApp, model: Model): Promise<void>
   expect(report.totals.late).toBe(model.late);
   expect(report.totals.rejectedRecords).toBe(model.rejected);
   expect(report.totals.pending).toBe(0);
-  const paired = (e: ModelEntry): e is ModelEntry & { primary: DigestRecord; shadow: DigestRecord } => e.primary !== undefined && e.shadow !== undefined;
+  const paired = (e: ModelEntry): e is ModelEntry & { primary: DigestRecord; shadow: DigestRecord } =>
+    e.primary !== undefined && e.shadow !== undefined;
   expect(report.totals.coverage).toMatchObject({
     pairs: model.count(paired),
     shadowMissing: model.count((e) => e.shadow === undefined),
@@ -423,7 +454,8 @@ async function expectReportMatchesModel(t: TestApp, model: Model): Promise<void>
     expect(view.shadow).toEqual(entry.shadow ?? null);
     if (paired(entry)) {
       expect(view.diff?.diverged).toBe(diverged(entry.primary, entry.shadow));
-      if (Math.floor(entry.primary.status / 100) !== Math.floor(entry.shadow.status / 100)) expect(view.diff?.kinds).toContain('status_class');
+      if (Math.floor(entry.primary.status / 100) !== Math.floor(entry.shadow.status / 100))
+        expect(view.diff?.kinds).toContain('status_class');
     }
   }
 }

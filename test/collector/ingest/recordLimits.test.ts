@@ -47,7 +47,9 @@ describe('RECORD_LIMITS', () => {
   it('accept a record at every limit and refuse one past each', () => {
     const validator = new BatchValidator(WIRE_SCHEMA);
     const longest = `$.${'a'.repeat(RECORD_LIMITS.maxFieldPathLength - 2)}`;
-    const atLimit = Object.fromEntries(Array.from({ length: RECORD_LIMITS.maxFields }, (_, i) => [`${longest.slice(0, -8)}${String(i).padStart(8, '0')}`, 'abcdef12']));
+    const atLimit = Object.fromEntries(
+      Array.from({ length: RECORD_LIMITS.maxFields }, (_, i) => [`${longest.slice(0, -8)}${String(i).padStart(8, '0')}`, 'abcdef12']),
+    );
     const ok = record('primary', { fields: atLimit, path: `/${'p'.repeat(RECORD_LIMITS.maxPathLength - 1)}` });
     expect(validator.check(batch([ok])).rejectedRecords).toBe(0);
     const tooMany = record('primary', { id: 'too-many', fields: { ...atLimit, '$.one_more': 'abcdef12' } });

@@ -39,7 +39,14 @@ describe('wire format 2 decoding', () => {
     ];
     const wire = batchV2(records);
     expect(wire.paths).toEqual(['$.id', '$.items[0].sku', '$.total']);
-    expect(wire.records.map((r) => r.pathRuns)).toEqual([[[0, 3]], [[0, 1], [2, 1]], undefined]);
+    expect(wire.records.map((r) => r.pathRuns)).toEqual([
+      [[0, 3]],
+      [
+        [0, 1],
+        [2, 1],
+      ],
+      undefined,
+    ]);
     const verdict = validator.check(wire);
     expect(verdict).toMatchObject({ version: 2, batchErrors: [], recordErrors: [], rejectedRecords: 0, received: 3 });
     expect(verdict.records).toEqual(records);
@@ -55,10 +62,34 @@ describe('wire format 2 decoding', () => {
   });
 
   it.each([
-    ['a run past the path table', (w: ReturnType<typeof batchV2>) => (w.records[0]!.pathRuns = [[1, 2]]), 'pathRuns[0]', "names paths 1 to 2 but the batch's paths table has 2"],
-    ['more hashes than paths', (w: ReturnType<typeof batchV2>) => (w.records[0]!.hashes += 'abcdef01'), 'hashes', 'holds 3 hashes but pathRuns names 2 paths'],
-    ['fewer hashes than paths', (w: ReturnType<typeof batchV2>) => (w.records[0]!.hashes = 'abcdef01'), 'hashes', 'holds 1 hashes but pathRuns names 2 paths'],
-    ['a path named twice', (w: ReturnType<typeof batchV2>) => (w.records[0]!.pathRuns = [[0, 1], [0, 1]]), 'pathRuns[1]', 'names path 0 ("$.id") a second time'],
+    [
+      'a run past the path table',
+      (w: ReturnType<typeof batchV2>) => (w.records[0]!.pathRuns = [[1, 2]]),
+      'pathRuns[0]',
+      "names paths 1 to 2 but the batch's paths table has 2",
+    ],
+    [
+      'more hashes than paths',
+      (w: ReturnType<typeof batchV2>) => (w.records[0]!.hashes += 'abcdef01'),
+      'hashes',
+      'holds 3 hashes but pathRuns names 2 paths',
+    ],
+    [
+      'fewer hashes than paths',
+      (w: ReturnType<typeof batchV2>) => (w.records[0]!.hashes = 'abcdef01'),
+      'hashes',
+      'holds 1 hashes but pathRuns names 2 paths',
+    ],
+    [
+      'a path named twice',
+      (w: ReturnType<typeof batchV2>) =>
+        (w.records[0]!.pathRuns = [
+          [0, 1],
+          [0, 1],
+        ]),
+      'pathRuns[1]',
+      'names path 0 ("$.id") a second time',
+    ],
   ])('rejects %s in one record and accepts the others, naming record and field', (_name, breakIt, field, message) => {
     const wire = batchV2([...legs('bad'), ...legs('good')]);
     breakIt(wire);
@@ -82,7 +113,10 @@ describe('wire format 2 decoding', () => {
   it('refuses records beyond the limits the schema sets', () => {
     const wire = batchV2(legs('big'));
     wire.records[0]!.hashes = '0'.repeat(8 * 4097);
-    wire.records[0]!.pathRuns = [[0, 4096], [0, 1]];
+    wire.records[0]!.pathRuns = [
+      [0, 4096],
+      [0, 1],
+    ];
     wire.paths = Array.from({ length: 4096 }, (_, i) => `$.f${i}`);
     const verdict = validator.check(wire);
     expect(verdict.recordErrors.map((e) => e.field)).toContain('hashes');
@@ -93,13 +127,25 @@ describe('wire format 2 decoding', () => {
 });
 
 describe('legs hashed with different algorithms', () => {
-  const xxh = { hash: 'xxh64', bodyHash: 'ffffffffffffffff', headers: { 'content-type': 'eeeeeeee' }, fields: { '$.id': '99999999', '$.total': '88888888' } } as const;
+  const xxh = {
+    hash: 'xxh64',
+    bodyHash: 'ffffffffffffffff',
+    headers: { 'content-type': 'eeeeeeee' },
+    fields: { '$.id': '99999999', '$.total': '88888888' },
+  } as const;
 
   it('are joined and judged by status, completion, size and JSON verdict, never by their hashes', () => {
     const [primary, shadow] = legs('h', xxh);
     expect(fallbackReason(primary, shadow)).toBe('hash_algorithm_differs');
     const diff = comparePair(primary, shadow, NOTHING_IGNORED, ['content-type']);
-    expect(diff).toMatchObject({ diverged: false, basis: 'body', fallback: 'hash_algorithm_differs', bodyHashDiffers: false, headers: [], fields: [] });
+    expect(diff).toMatchObject({
+      diverged: false,
+      basis: 'body',
+      fallback: 'hash_algorithm_differs',
+      bodyHashDiffers: false,
+      headers: [],
+      fields: [],
+    });
     expect(comparePair(primary, { ...shadow, respBytes: 121 }, NOTHING_IGNORED, 'all').kinds).toEqual(['body']);
     expect(comparePair(primary, { ...shadow, status: 503 }, NOTHING_IGNORED, 'all').kinds).toEqual(['status_class']);
     expect(comparePair(primary, { ...shadow, complete: false }, NOTHING_IGNORED, 'all').kinds).toEqual(['completion']);
@@ -126,7 +172,9 @@ describe('a mixed fleet at POST /v1/batches', () => {
       expect(response.statusCode, response.body).toBe(200);
       expect(response.json()).toMatchObject({ rejectedRecords: 0 });
     }
-    const views = await Promise.all(['mix-1', 'mix-2', 'mix-3', 'mix-4'].map(async (id) => (await t.get(`/v1/pairs/${id}`)).json<PairView>()));
+    const views = await Promise.all(
+      ['mix-1', 'mix-2', 'mix-3', 'mix-4'].map(async (id) => (await t.get(`/v1/pairs/${id}`)).json<PairView>()),
+    );
     expect(views.map((view) => view.state)).toEqual(['paired', 'paired', 'paired', 'paired']);
     expect(views.map((view) => view.diff?.diverged)).toEqual([false, false, false, true]);
     expect(views.map((view) => view.diff?.fallback ?? null)).toEqual([null, null, 'hash_algorithm_differs', null]);
@@ -145,6 +193,9 @@ describe('a mixed fleet at POST /v1/batches', () => {
     const t = start();
     const response = await t.post({ ...batchV2(legs('v3')), v: 3 });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be one of [1,2] (the wire format versions this collector accepts)' }] });
+    expect(response.json().error).toMatchObject({
+      code: 'BATCH_INVALID',
+      details: [{ field: 'v', message: 'must be one of [1,2] (the wire format versions this collector accepts)' }],
+    });
   });
 });

@@ -184,7 +184,9 @@ describe('JoinWindow', () => {
     for (let i = 0; i < 100_000; i++) join.offer(record('primary', { id: `x${i}` }), T0 + i);
     // Counted, not timed: the window reaches its entries only through these, and a no-op expiry
     // may look at the front of its two maps and nothing else (bench/joinWindowFill.ts times it).
-    const reads = (['oldest', 'get', 'entries', 'values', 'shift'] as const).map((method) => [method, vi.spyOn(InsertionOrderedMap.prototype, method)] as const);
+    const reads = (['oldest', 'get', 'entries', 'values', 'shift'] as const).map(
+      (method) => [method, vi.spyOn(InsertionOrderedMap.prototype, method)] as const,
+    );
     for (let i = 0; i < 10_000; i++) join.expire(T0 + 29_999);
     const calls = Object.fromEntries(reads.map(([method, spy]) => [method, spy.mock.calls.length]));
     for (const [, spy] of reads) spy.mockRestore();
@@ -236,10 +238,10 @@ describe('JoinWindow', () => {
 
   it('pairs every id exactly once whatever the arrival order and duplication (property)', () => {
     // Each id gets 0-3 copies of each leg; all copies arrive in a random order.
-    const requests = fc.uniqueArray(
-      fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,8}$/), primary: fc.nat(3), shadow: fc.nat(3) }),
-      { selector: (r) => r.id, maxLength: 40 },
-    );
+    const requests = fc.uniqueArray(fc.record({ id: fc.stringMatching(/^[a-z0-9]{1,8}$/), primary: fc.nat(3), shadow: fc.nat(3) }), {
+      selector: (r) => r.id,
+      maxLength: 40,
+    });
     const deliveries = requests.chain((reqs) => {
       const copies = reqs.flatMap((r) => [
         ...Array.from({ length: r.primary }, () => record('primary', { id: r.id })),
@@ -252,7 +254,7 @@ describe('JoinWindow', () => {
         const { join, sink } = window();
         arrivals.forEach((r, i) => join.offer(r, T0 + i));
         const paired = reqs.filter((r) => r.primary > 0 && r.shadow > 0).map((r) => r.id);
-        const oneLeg = reqs.filter((r) => (r.primary > 0) !== (r.shadow > 0)).length;
+        const oneLeg = reqs.filter((r) => r.primary > 0 !== r.shadow > 0).length;
         const extraCopies = reqs.reduce((n, r) => n + Math.max(0, r.primary - 1) + Math.max(0, r.shadow - 1), 0);
         expect(sink.pairs.map(([id]) => id).sort()).toEqual(paired.sort());
         expect(sink.duplicates).toHaveLength(extraCopies);

@@ -15,7 +15,7 @@ function seriesOf(text: string, metric: string): string[] {
 }
 
 describe('GET /metrics', () => {
-  it('serves the Prometheus text format from the collector\'s own registry', async () => {
+  it("serves the Prometheus text format from the collector's own registry", async () => {
     current = testApp();
     const response = await current.get('/metrics');
     expect(response.statusCode).toBe(200);
@@ -87,7 +87,9 @@ describe('GET /metrics', () => {
   it('is documented: every collector metric appears in collector/README.md with a unit-bearing name', async () => {
     current = testApp();
     const readme = readFileSync(new URL('../../../collector/README.md', import.meta.url), 'utf8');
-    const names = [...(await current.app.inject({ method: 'GET', url: '/metrics' })).body.matchAll(/^# TYPE (shadowdiff_collector_\w+) (\w+)/gm)];
+    const names = [
+      ...(await current.app.inject({ method: 'GET', url: '/metrics' })).body.matchAll(/^# TYPE (shadowdiff_collector_\w+) (\w+)/gm),
+    ];
     expect(names.length).toBeGreaterThan(10);
     for (const [, name, type] of names) {
       expect(readme, `${name} missing from README`).toContain(`\`${name}\``);

@@ -70,9 +70,19 @@ describe('Scoreboard', () => {
   it('ranks fields by the pairs they differ in, collapsing array indices and counting a field once per pair', () => {
     const scoreboard = board();
     for (let i = 0; i < 5; i++) {
-      feed(scoreboard, `p${i}`, { fields: { '$.items[0].price': `0000000${i}`, '$.items[1].price': `0000001${i}`, '$.id': 'ffffffff' } }, { fields: { '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb', '$.id': '0000002a' } });
+      feed(
+        scoreboard,
+        `p${i}`,
+        { fields: { '$.items[0].price': `0000000${i}`, '$.items[1].price': `0000001${i}`, '$.id': 'ffffffff' } },
+        { fields: { '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb', '$.id': '0000002a' } },
+      );
     }
-    feed(scoreboard, 'q', { fields: { '$.id': 'ffffffff', '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb' } }, { fields: { '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb', '$.id': '0000002a' } });
+    feed(
+      scoreboard,
+      'q',
+      { fields: { '$.id': 'ffffffff', '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb' } },
+      { fields: { '$.items[0].price': 'aaaaaaaa', '$.items[1].price': 'bbbbbbbb', '$.id': '0000002a' } },
+    );
     const fields = routeReports(scoreboard, 10)[0]?.fields ?? [];
     expect(fields.map((f) => [f.path, f.divergentPairs])).toEqual([
       ['$.id', 6],
@@ -105,7 +115,12 @@ describe('Scoreboard', () => {
   it('flags a volatile field as likely noise and suggests an ignore rule, without hiding it', () => {
     const scoreboard = board();
     for (let i = 0; i < 30; i++) {
-      feed(scoreboard, `n${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', '$.meta.ts': (i * 2 + 1).toString(16).padStart(8, '0') } }, { fields: { '$.id': '0000002a', '$.total': '11111111', '$.meta.ts': (i * 2).toString(16).padStart(8, '0') } });
+      feed(
+        scoreboard,
+        `n${i}`,
+        { fields: { '$.id': '0000002a', '$.total': '11111111', '$.meta.ts': (i * 2 + 1).toString(16).padStart(8, '0') } },
+        { fields: { '$.id': '0000002a', '$.total': '11111111', '$.meta.ts': (i * 2).toString(16).padStart(8, '0') } },
+      );
     }
     const [field] = routeReports(scoreboard, 10)[0]?.fields ?? [];
     expect(field).toMatchObject({ path: '$.meta.ts', divergentPairs: 30, likelyNoise: true, suggestedIgnore: '$.meta.ts' });
@@ -138,7 +153,13 @@ describe('Scoreboard', () => {
     scoreboard.recordMissing(ROUTE, 'shadow_missing');
     scoreboard.recordMissing(ROUTE, 'primary_missing');
     scoreboard.recordEvicted(ROUTE);
-    expect(routeReports(scoreboard, 10)[0]?.coverage).toEqual({ pairs: 3, shadowMissing: 1, primaryMissing: 1, evicted: 1, shadowCoverage: 0.75 });
+    expect(routeReports(scoreboard, 10)[0]?.coverage).toEqual({
+      pairs: 3,
+      shadowMissing: 1,
+      primaryMissing: 1,
+      evicted: 1,
+      shadowCoverage: 0.75,
+    });
   });
 });
 
@@ -184,7 +205,8 @@ describe('Scoreboard tables under floods', () => {
 
   it('a regression in a field that appears after the field table filled with junk is reported, with its error bound', () => {
     const scoreboard = board({ maxFieldsPerRoute: 32 });
-    for (let i = 0; i < 40; i++) feed(scoreboard, `junk-${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', ...junkFields(32, i * 32) } });
+    for (let i = 0; i < 40; i++)
+      feed(scoreboard, `junk-${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', ...junkFields(32, i * 32) } });
     for (let i = 0; i < 50; i++) feed(scoreboard, `reg-${i}`, { fields: { '$.id': '0000002a', '$.total': '99999999' } });
     const route = routeReports(scoreboard, 3)[0];
     expect(route?.fields[0]).toMatchObject({ path: '$.total', divergentPairs: 50 });
@@ -199,7 +221,13 @@ describe('Scoreboard tables under floods', () => {
     for (let i = 0; i < 30; i++) feed(scoreboard, `steady-${i}`, { fields: { '$.id': '0000002a', '$.total': '99999999' } });
     const long = 'x'.repeat(900);
     for (let i = 0; i < 200; i++) {
-      feed(scoreboard, `j-${i}`, { fields: Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`$.${long}${i}_${k}`, '00000001'])) }, {}, `GET /junk/${i}x`);
+      feed(
+        scoreboard,
+        `j-${i}`,
+        { fields: Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`$.${long}${i}_${k}`, '00000001'])) },
+        {},
+        `GET /junk/${i}x`,
+      );
       expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
     }
     expect(budget.evictions).toBeGreaterThan(0);
@@ -209,7 +237,8 @@ describe('Scoreboard tables under floods', () => {
 
   it('collapses id-keyed maps into one row, so they do not fill the table', () => {
     const scoreboard = board({ rows: new FieldRows({ collapseKeys: true, keyPatterns: ['^sku-[0-9]+$'] }), maxFieldsPerRoute: 4 });
-    for (let i = 0; i < 100; i++) feed(scoreboard, `m-${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', [`$.prices["sku-${i}"]`]: '00000001' } });
+    for (let i = 0; i < 100; i++)
+      feed(scoreboard, `m-${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', [`$.prices["sku-${i}"]`]: '00000001' } });
     const route = routeReports(scoreboard, 10)[0];
     expect(route?.fields.map((f) => [f.path, f.divergentPairs, f.countError])).toEqual([['$.prices[{key}]', 100, 0]]);
     expect(route?.fieldsEvicted).toBe(0);
@@ -223,7 +252,10 @@ describe('Scoreboard tables under floods', () => {
     const restored = board({ maxRoutes: 3, budget });
     restored.restore(JSON.parse(JSON.stringify(scoreboard.snapshot())));
     expect(routeReports(restored, 10)).toEqual(routeReports(scoreboard, 10));
-    const byRoute = (s: ReturnType<Scoreboard['snapshot']>) => ({ ...s, routes: [...s.routes].sort((a, b) => a.route.localeCompare(b.route)) });
+    const byRoute = (s: ReturnType<Scoreboard['snapshot']>) => ({
+      ...s,
+      routes: [...s.routes].sort((a, b) => a.route.localeCompare(b.route)),
+    });
     expect(byRoute(restored.snapshot())).toEqual(byRoute(scoreboard.snapshot()));
     expect(budget.usedBytes).toBeGreaterThan(0);
   });
@@ -235,7 +267,13 @@ describe('Scoreboard restore under smaller caps', () => {
     for (let r = 0; r < 4; r++) {
       for (let i = 0; i <= r; i++) {
         const fields = Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`$.f${k}`, k <= i ? '00000009' : '00000001']));
-        feed(scoreboard, `r${r}-${i}`, { fields: { ...BASE, ...fields } }, { fields: { ...BASE, ...Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`$.f${k}`, '00000001'])) } }, `GET /r${r}`);
+        feed(
+          scoreboard,
+          `r${r}-${i}`,
+          { fields: { ...BASE, ...fields } },
+          { fields: { ...BASE, ...Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`$.f${k}`, '00000001'])) } },
+          `GET /r${r}`,
+        );
       }
     }
     const smaller = board({ maxRoutes: 2, maxFieldsPerRoute: 2 });

@@ -16,7 +16,13 @@ function offer(table: SpaceSaving<Item>, key: string): void {
 describe('SpaceSaving', () => {
   it('keeps the lightest at the root through adds, inserts and pops', () => {
     const table = new SpaceSaving<Item>(4);
-    for (const [key, weight] of [['a', 5], ['b', 1], ['c', 3], ['d', 2]] as const) table.insert(key, { key, weight, countError: 0 });
+    for (const [key, weight] of [
+      ['a', 5],
+      ['b', 1],
+      ['c', 3],
+      ['d', 2],
+    ] as const)
+      table.insert(key, { key, weight, countError: 0 });
     expect(table.lightest()?.key).toBe('b');
     table.add('b', 10);
     expect(table.lightest()?.key).toBe('d');
@@ -30,22 +36,26 @@ describe('SpaceSaving', () => {
 
   it('bounds every estimate and keeps every key heavier than total/capacity (Metwally et al.)', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 400 }), fc.integer({ min: 1, max: 12 }), (stream, capacity) => {
-        const table = new SpaceSaving<Item>(capacity);
-        const truth = new Map<string, number>();
-        for (const n of stream) {
-          const key = `k${n}`;
-          truth.set(key, (truth.get(key) ?? 0) + 1);
-          offer(table, key);
-        }
-        expect(table.size).toBeLessThanOrEqual(capacity);
-        for (const item of table.values()) {
-          const real = truth.get(item.key) ?? 0;
-          expect(item.weight).toBeGreaterThanOrEqual(real);
-          expect(item.weight - item.countError).toBeLessThanOrEqual(real);
-        }
-        for (const [key, count] of truth) if (count > stream.length / capacity) expect(table.get(key)).toBeDefined();
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 30 }), { minLength: 1, maxLength: 400 }),
+        fc.integer({ min: 1, max: 12 }),
+        (stream, capacity) => {
+          const table = new SpaceSaving<Item>(capacity);
+          const truth = new Map<string, number>();
+          for (const n of stream) {
+            const key = `k${n}`;
+            truth.set(key, (truth.get(key) ?? 0) + 1);
+            offer(table, key);
+          }
+          expect(table.size).toBeLessThanOrEqual(capacity);
+          for (const item of table.values()) {
+            const real = truth.get(item.key) ?? 0;
+            expect(item.weight).toBeGreaterThanOrEqual(real);
+            expect(item.weight - item.countError).toBeLessThanOrEqual(real);
+          }
+          for (const [key, count] of truth) if (count > stream.length / capacity) expect(table.get(key)).toBeDefined();
+        },
+      ),
     );
   });
 

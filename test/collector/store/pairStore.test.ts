@@ -10,7 +10,15 @@ const NOTHING_IGNORED = { field: () => false, header: () => false };
 
 function view(id: string, diverged: boolean): PairView {
   const [primary, shadow] = legs(id, diverged ? { status: 500 } : {});
-  return { id, state: 'paired', route: 'GET /orders/{id}', primary, shadow, diff: comparePair(primary, shadow, NOTHING_IGNORED, []), resolvedAtUnixMs: 1 };
+  return {
+    id,
+    state: 'paired',
+    route: 'GET /orders/{id}',
+    primary,
+    shadow,
+    diff: comparePair(primary, shadow, NOTHING_IGNORED, []),
+    resolvedAtUnixMs: 1,
+  };
 }
 
 function missing(id: string): PairView {
@@ -89,7 +97,15 @@ describe('PairStore within the pairs byte budget', () => {
     store.add(view('small', false));
     const fields = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`$.f${i}`, '00000001']));
     const [p, s] = legs('huge', { fields: {} }, { fields });
-    store.add({ id: 'huge', state: 'paired', route: 'GET /', primary: p, shadow: s, diff: comparePair(p, s, NOTHING_IGNORED, []), resolvedAtUnixMs: 1 });
+    store.add({
+      id: 'huge',
+      state: 'paired',
+      route: 'GET /',
+      primary: p,
+      shadow: s,
+      diff: comparePair(p, s, NOTHING_IGNORED, []),
+      resolvedAtUnixMs: 1,
+    });
     expect(store.get('huge')).toBeUndefined();
     expect(store.get('small')?.id).toBe('small');
     expect(budget.refusals).toBe(1);

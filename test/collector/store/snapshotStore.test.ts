@@ -52,7 +52,10 @@ describe('SnapshotStore', () => {
     const good = learned();
     store.save({ ...good, scoreboard: { ...good.scoreboard, totals: { ...good.scoreboard.totals, late: -1 } } });
     const loaded = store.load();
-    expect(loaded).toMatchObject({ kind: 'unreadable', reason: expect.stringMatching(/does not match its schema: scoreboard\.totals\.late: must be >= 0/) });
+    expect(loaded).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/does not match its schema: scoreboard\.totals\.late: must be >= 0/),
+    });
     expect(readdirSync(join(path, '..')).some((name) => name.startsWith('collector.sqlite.unreadable-'))).toBe(true);
     expect(store.load()).toEqual({ kind: 'empty' });
   });
@@ -82,7 +85,10 @@ describe('SnapshotStore', () => {
     try {
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(/^shadowdiff_collector_snapshots_set_aside_total 1$/m);
-      const report = (await (await fetch(`${server.url}/v1/report`)).json()) as { totals: { records: { primary: number } }; routes: unknown[] };
+      const report = (await (await fetch(`${server.url}/v1/report`)).json()) as {
+        totals: { records: { primary: number } };
+        routes: unknown[];
+      };
       expect(report.totals.records.primary).toBe(0);
       expect(report.routes).toEqual([]);
     } finally {

@@ -58,7 +58,10 @@ describe('body buffers', () => {
     stream.sendRequestBody('x', false);
     stream.sendRequestTrailers([['x-checksum', 'abc']]);
     stream.sendResponseHeaders([[':status', '200']]);
-    stream.sendResponseTrailers([['grpc-status', '0'], ['grpc-message', 'ok']]);
+    stream.sendResponseTrailers([
+      ['grpc-status', '0'],
+      ['grpc-message', 'ok'],
+    ]);
     expect(messages(host)).toEqual(expect.arrayContaining(['request trailers: 1', 'response trailers: 2']));
   });
 });

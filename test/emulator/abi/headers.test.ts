@@ -10,7 +10,14 @@ describe('header maps', () => {
   it('lets the module add, replace and remove headers; keys are case-insensitive and stored lower-case', async () => {
     const host = await loadProbe();
     const stream = host.startPlugin('').newHttpStream();
-    stream.sendRequestHeaders(request('/h', [['X-Probe-Replace', 'before'], ['x-probe-remove', 'gone'], ['x-probe-multi', 'one'], ['X-PROBE-MULTI', 'two']]));
+    stream.sendRequestHeaders(
+      request('/h', [
+        ['X-Probe-Replace', 'before'],
+        ['x-probe-remove', 'gone'],
+        ['x-probe-multi', 'one'],
+        ['X-PROBE-MULTI', 'two'],
+      ]),
+    );
     expect(stream.requestHeader('x-probe-replace')).toBe('replaced');
     expect(stream.requestHeader('X-Probe-Remove')).toBeUndefined();
     expect(stream.requestHeaders.filter(([key]) => key === 'x-probe-multi')).toEqual([
@@ -27,7 +34,11 @@ describe('header maps', () => {
     const plugin = host.startPlugin('');
     host.clearHostCalls();
     expect(host.hostCalls().size).toBe(0);
-    const headers = request('/h', [['x-probe-replace', 'before'], ['x-probe-remove', 'gone'], ['x-probe-multi', 'one']]);
+    const headers = request('/h', [
+      ['x-probe-replace', 'before'],
+      ['x-probe-remove', 'gone'],
+      ['x-probe-multi', 'one'],
+    ]);
     plugin.newHttpStream().sendRequestHeaders(headers);
     const first = host.hostCalls();
     expect(first.get('proxy_replace_header_map_value')).toBeGreaterThan(0);
@@ -56,7 +67,10 @@ describe('header maps', () => {
     const stream = host.startPlugin('').newHttpStream();
     stream.sendRequestHeaders(request('/size', [['x-näme', 'välue']]));
     const pairs = stream.requestHeaders;
-    const before = pairs.slice(0, pairs.findIndex(([key]) => key === 'x-probe-bytes'));
+    const before = pairs.slice(
+      0,
+      pairs.findIndex(([key]) => key === 'x-probe-bytes'),
+    );
     const bytes = before.reduce((sum, [key, value]) => sum + Buffer.byteLength(key) + Buffer.byteLength(value), 0);
     expect(stream.requestHeader('x-probe-bytes')).toBe(String(bytes));
   });

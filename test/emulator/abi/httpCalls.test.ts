@@ -20,7 +20,7 @@ function lastMessage(host: ProxyWasmHost): string | undefined {
 beforeAll(probeBytes, FIXTURE_BUILD_TIMEOUT_MS);
 
 describe('http calls', () => {
-  it('records a call made from proxy_on_log as the root context\'s, pending until answered', async () => {
+  it("records a call made from proxy_on_log as the root context's, pending until answered", async () => {
     const host = await loadProbe();
     const plugin = host.startPlugin('');
     streamThatCalls(plugin);
@@ -44,7 +44,9 @@ describe('http calls', () => {
     const plugin = host.startPlugin('');
     streamThatCalls(plugin);
     host.respondHttpCall(1, { status: 202, headers: [['content-type', 'text/plain']], body: 'accepted', trailers: { 'x-t': '1' } });
-    expect(lastMessage(host)).toBe(`call response for context ${plugin.rootContextId}: status=202 headers=2 pairs=2 trailers=1 body=accepted`);
+    expect(lastMessage(host)).toBe(
+      `call response for context ${plugin.rootContextId}: status=202 headers=2 pairs=2 trailers=1 body=accepted`,
+    );
     expect(host.pendingHttpCalls()).toEqual([]);
     expect(host.httpCalls[0]?.done).toBe(true);
     expect(host.metric('probe.call_responses')?.value).toBe(1n);
@@ -73,17 +75,20 @@ describe('http calls', () => {
     const plugin = host.startPlugin('');
     streamThatCalls(plugin, [['x-probe-call-bad', '1']]);
     streamThatCalls(plugin, [], 'nowhere');
-    expect(messages(host).filter((line) => line.startsWith('http call result'))).toEqual([
-      'http call result: 2',
-      'http call result: 2',
-    ]);
+    expect(messages(host).filter((line) => line.startsWith('http call result'))).toEqual(['http call result: 2', 'http call result: 2']);
     expect(host.httpCalls).toEqual([]);
   });
 
   it('lets the module make a call on behalf of a live stream (set_effective_context succeeds)', async () => {
     const host = await loadProbe();
     const stream = host.startPlugin('').newHttpStream();
-    stream.sendRequestHeaders(request('/', [['x-probe-call-early', '1'], ['x-probe-call-origin', 'stream']]), true);
+    stream.sendRequestHeaders(
+      request('/', [
+        ['x-probe-call-early', '1'],
+        ['x-probe-call-origin', 'stream'],
+      ]),
+      true,
+    );
     host.respondHttpCall(1, { status: 200, body: 'early' });
     expect(lastMessage(host)).toBe(`call response for context ${stream.contextId}: status=200 headers=1 pairs=1 trailers=0 body=early`);
     expect(host.criticalLogs()).toEqual([]);

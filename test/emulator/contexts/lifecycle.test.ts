@@ -104,7 +104,14 @@ describe('HTTP stream lifecycle', () => {
     const host = await loadProbe();
     const stream = host.startPlugin('').newHttpStream();
     expect(stream.streamActions).toEqual([]);
-    const status = stream.sendRequestHeaders(request('/', [['x-probe-hold', '1'], ['x-probe-continue', '1'], ['x-probe-close', '1']]), true);
+    const status = stream.sendRequestHeaders(
+      request('/', [
+        ['x-probe-hold', '1'],
+        ['x-probe-continue', '1'],
+        ['x-probe-close', '1'],
+      ]),
+      true,
+    );
     expect(status).toBe(FilterHeadersStatus.StopIteration);
     expect(stream.streamActions).toEqual(['close_response', 'continue_request']);
     stream.sendResponseHeaders([[':status', '200']]);

@@ -2,13 +2,7 @@ import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  LogLevel,
-  ProxyWasmHost,
-  ProxyWasmLoadError,
-  ProxyWasmTrapError,
-  listWasmImports,
-} from '../../../emulator/index.js';
+import { LogLevel, ProxyWasmHost, ProxyWasmLoadError, ProxyWasmTrapError, listWasmImports } from '../../../emulator/index.js';
 import { FIXTURE_BUILD_TIMEOUT_MS, buildFixture } from '../fixtures/buildFixture.js';
 import { probeBytes, request } from '../probeHarness.js';
 
@@ -81,7 +75,9 @@ describe('loading a module', () => {
     ]);
     const stream = host.startPlugin('').newHttpStream();
     expect(() => stream.sendRequestHeaders(request(), true)).toThrow(ProxyWasmTrapError);
-    expect(host.criticalLogs()).toEqual([expect.stringMatching(/^abort: plain abort requested at test\/emulator\/fixtures\/plainAbort\.ts\(\d+:\d+\)$/)]);
+    expect(host.criticalLogs()).toEqual([
+      expect.stringMatching(/^abort: plain abort requested at test\/emulator\/fixtures\/plainAbort\.ts\(\d+:\d+\)$/),
+    ]);
     expect(host.trapped?.message).toMatch(/proxy_on_request_headers .*abort: plain abort requested/);
   });
 
@@ -90,8 +86,10 @@ describe('loading a module', () => {
     expect(error.message).toMatch(/not a valid wasm module/);
   });
 
-  it('refuses a clock start for a host that joins another host\'s process', async () => {
+  it("refuses a clock start for a host that joins another host's process", async () => {
     const first = await ProxyWasmHost.load(await probeBytes());
-    await expect(ProxyWasmHost.load(await probeBytes(), { sameProcessAs: first, nowNanos: 1n })).rejects.toThrow(/clock belongs to the process/);
+    await expect(ProxyWasmHost.load(await probeBytes(), { sameProcessAs: first, nowNanos: 1n })).rejects.toThrow(
+      /clock belongs to the process/,
+    );
   });
 });

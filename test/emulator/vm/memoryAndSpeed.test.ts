@@ -13,7 +13,10 @@ describe('memory and speed', () => {
     // contexts are left out: the 0.1.8 runtime's own context bookkeeping grows.)
     const host = await loadProbe({ logLevel: LogLevel.Warn });
     const plugin = host.startPlugin('tick=10 tickcall');
-    const headers: Array<[string, string]> = [['content-type', 'application/json'], ['x-trace', 'abc'.repeat(20)]];
+    const headers: Array<[string, string]> = [
+      ['content-type', 'application/json'],
+      ['x-trace', 'abc'.repeat(20)],
+    ];
     const body = 'x'.repeat(2048);
     const round = () => {
       for (let index = 0; index < 500; index++) {
@@ -41,7 +44,10 @@ describe('memory and speed', () => {
       for (let index = 0; index < count; index++) {
         const stream = plugin.newHttpStream();
         stream.sendRequestHeaders(request(), true);
-        stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']]);
+        stream.sendResponseHeaders([
+          [':status', '200'],
+          ['content-type', 'application/json'],
+        ]);
         stream.sendResponseBody(body, false);
         stream.sendResponseBody(body, true);
         stream.complete();
@@ -59,7 +65,12 @@ describe('memory and speed', () => {
         rebuilds.mockClear();
         decodes.mockClear();
         run(host, 2000);
-        return { pagesGrown: (host.memoryBytes() - bytesBefore) / 65_536, rebuilds: rebuilds.mock.calls.length, decodes: decodes.mock.calls.length, logged: host.logs.length };
+        return {
+          pagesGrown: (host.memoryBytes() - bytesBefore) / 65_536,
+          rebuilds: rebuilds.mock.calls.length,
+          decodes: decodes.mock.calls.length,
+          logged: host.logs.length,
+        };
       };
       const quiet = await counted(LogLevel.Warn);
       const verbose = await counted(LogLevel.Trace);

@@ -19,7 +19,9 @@ describe('traps', () => {
     expect(host.trapped).toBe(thrown);
     const trap = thrown as ProxyWasmTrapError;
     expect(trap.callback).toBe(`proxy_on_request_headers (context ${stream.contextId})`);
-    expect(trap.reason).toMatch(/^proc_exit\(255\) \(last critical log: probe abort requested at: test\/emulator\/fixtures\/probe\.ts\(\d+:\d+\)\)$/);
+    expect(trap.reason).toMatch(
+      /^proc_exit\(255\) \(last critical log: probe abort requested at: test\/emulator\/fixtures\/probe\.ts\(\d+:\d+\)\)$/,
+    );
     expect(host.criticalLogs()).toEqual([expect.stringMatching(/^probe abort requested at: test\/emulator\/fixtures\/probe\.ts/)]);
   });
 
