@@ -7,13 +7,13 @@ import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
 import { IgnoreRules } from './compare/ignoreRules.js';
 import { OTHER_ROUTE, RouteResolver, type RouteResolverSnapshot } from './compare/routeTemplate.js';
 import type { DigestRecord } from './ingest/wireSchema.js';
-import { JoinWindow, type ClosedWindow } from './join/joinWindow.js';
+import { JoinWindow, type ClosedWindow, type JoinChanges, type RememberedId } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
 import type { Resolution } from './score/resolution.js';
-import { Scoreboard, type ScoreboardSnapshot } from './score/scoreboard.js';
-import { PairStore, type PairStoreSnapshot } from './store/pairStore.js';
+import { Scoreboard, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
+import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
 import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
 export interface IngestSummary {
@@ -29,18 +29,48 @@ export interface ReportQuery {
   top?: number;
 }
 
-/** Everything the collector has learned, as plain JSON: what the store persists. */
+/** A leg waiting for its partner, with the time it arrived (its window closes windowMs later). */
+export interface PendingLeg {
+  arrivedUnixMs: number;
+  record: DigestRecord;
+}
+
+/** Everything the collector has learned, as plain JSON: what the store holds. */
 export interface PipelineSnapshot {
   version: typeof PIPELINE_SNAPSHOT_VERSION;
   savedAtUnixMs: number;
+  /** the last logged batch whose effects this holds */
+  appliedSeq: number;
   scoreboard: ScoreboardSnapshot;
   routes: RouteResolverSnapshot;
   pairs: PairStoreSnapshot;
-  /** legs still waiting for a partner: not kept (they are lost by a restart), only counted and remembered */
-  pending: Array<[string, number]>;
+  /** resolved ids still remembered, so duplicates and late legs are recognised after a restart */
+  remembered: RememberedId[];
+  /** legs still waiting for a partner: they come back into the join window */
+  pending: PendingLeg[];
 }
 
-export const PIPELINE_SNAPSHOT_VERSION = 1;
+export const PIPELINE_SNAPSHOT_VERSION = 2;
+
+/** One batch as the durable store logged it before it was answered: replayed after a crash. */
+export interface LoggedBatch {
+  seq: number;
+  arrivedUnixMs: number;
+  records: readonly DigestRecord[];
+  rejected: number;
+}
+
+/** What changed since the last checkpoint (durable pipelines only), and the log position it covers. */
+export interface PipelineCheckpoint {
+  appliedSeq: number;
+  savedAtUnixMs: number;
+  totals: Totals;
+  pairSeq: number;
+  routeResolver: RouteResolverSnapshot;
+  routes: RouteTallySnapshot[];
+  pairs: PairStoreChanges;
+  join: JoinChanges;
+}
 
 export class Pipeline {
   private readonly join: JoinWindow;
@@ -49,29 +79,35 @@ export class Pipeline {
   private readonly pairs: PairStore;
   private readonly headerSelection: HeaderSelection;
   private ignore: IgnoreRules;
-  /** Grows with every change of state, so the store can skip snapshots when nothing happened. */
+  /** Grows with every change of state, so the store can skip checkpoints when nothing happened. */
   private changes = 0;
+  private appliedSeq = 0;
+  /** Arrival times of batches admitted but not yet applied (being made durable), with their counts. */
+  private readonly admitted = new Map<number, number>();
+  private lastAdmitted = 0;
 
   constructor(
     private readonly config: CollectorConfig,
     private readonly clock: Clock,
     private readonly metrics: CollectorMetrics,
+    /** durable: keep what changed between checkpoints (checkpoint()) */
+    options: { durable?: boolean } = {},
   ) {
-    this.join = new JoinWindow(config.join);
+    this.join = new JoinWindow({ ...config.join, trackChanges: options.durable === true });
     this.routes = new RouteResolver(config.routes.templates, config.routes.max);
     this.scoreboard = new Scoreboard({
       examplesPerField: config.report.examplesPerField,
       maxFieldsPerRoute: config.report.maxFieldsPerRoute,
       noise: { threshold: config.report.noiseThreshold, minPairs: config.report.noiseMinPairs },
     });
-    this.pairs = new PairStore(config.pairs);
+    this.pairs = new PairStore(config.pairs, { trackChanges: options.durable === true });
     this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
     this.ignore = new IgnoreRules(config.ignore);
   }
 
   /** Feeds validated records through the join; pairs that complete are compared and scored now. */
-  ingest(records: readonly DigestRecord[]): IngestSummary {
-    const now = this.clock.now();
+  ingest(records: readonly DigestRecord[], arrivedUnixMs: number = this.now()): IngestSummary {
+    const now = arrivedUnixMs;
     this.closeWindows(this.join.expire(now));
     const totals = this.scoreboard.totals;
     this.changes++;
@@ -105,6 +141,36 @@ export class Pipeline {
     return summary;
   }
 
+  /**
+   * Starts a batch that is being made durable before it is applied: answers its arrival time.
+   * Until apply() or abandon(), no window is closed past that time, so that applying it later
+   * gives the outcomes a replay of the log gives (where batches are applied at their arrival).
+   */
+  admit(): number {
+    const at = Math.max(this.clock.now(), this.lastAdmitted);
+    this.lastAdmitted = at;
+    this.admitted.set(at, (this.admitted.get(at) ?? 0) + 1);
+    return at;
+  }
+
+  /** A batch the store could not keep: nothing of it is applied. */
+  abandon(arrivedUnixMs: number): void {
+    const count = this.admitted.get(arrivedUnixMs) ?? 0;
+    if (count <= 1) this.admitted.delete(arrivedUnixMs);
+    else this.admitted.set(arrivedUnixMs, count - 1);
+  }
+
+  /** Applies a logged batch, in log order: live once it is durable, or replayed after a restart. */
+  apply(batch: LoggedBatch): IngestSummary {
+    this.abandon(batch.arrivedUnixMs);
+    this.lastAdmitted = Math.max(this.lastAdmitted, batch.arrivedUnixMs);
+    const summary = batch.records.length > 0 ? this.ingest(batch.records, batch.arrivedUnixMs) : { accepted: 0, duplicates: 0, late: 0 };
+    if (batch.rejected > 0) this.countRejected(batch.rejected);
+    this.appliedSeq = batch.seq;
+    this.changes++;
+    return summary;
+  }
+
   countRejected(records: number): void {
     this.changes++;
     this.scoreboard.totals.rejectedRecords += records;
@@ -113,7 +179,7 @@ export class Pipeline {
 
   /** Closes expired join windows; called by the sweep timer and before every read. */
   tick(): void {
-    const closed = this.join.expire(this.clock.now());
+    const closed = this.join.expire(this.now());
     if (closed.length > 0) {
       this.closeWindows(closed);
       this.changes++;
@@ -128,24 +194,47 @@ export class Pipeline {
     return {
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: this.clock.now(),
+      appliedSeq: this.appliedSeq,
       scoreboard: this.scoreboard.snapshot(),
       routes: this.routes.snapshot(),
       pairs: this.pairs.snapshot(),
-      pending: this.join.pendingTombstones(),
+      remembered: this.join.rememberedIds(),
+      pending: this.join.pendingArrivals(),
+    };
+  }
+
+  /** Ids of the pending requests: a full checkpoint keeps their logged legs. */
+  pendingIds(): string[] {
+    return this.join.pendingIds();
+  }
+
+  /** What changed since the last call: the durable store writes only that. */
+  checkpoint(): PipelineCheckpoint {
+    return {
+      appliedSeq: this.appliedSeq,
+      savedAtUnixMs: this.clock.now(),
+      totals: this.scoreboard.totalsSnapshot(),
+      pairSeq: this.scoreboard.lastPairSeq,
+      routeResolver: this.routes.snapshot(),
+      routes: this.scoreboard.takeChangedRoutes(),
+      pairs: this.pairs.takeChanges(),
+      join: this.join.takeChanges(),
     };
   }
 
   /**
-   * Takes over a snapshot from before a restart (on a pipeline that has seen nothing yet). The
-   * legs that were pending then are gone: they are counted in `totals.lostOnRestart`, and their
-   * ids remembered so that a partner arriving now counts as late, not as a new missing leg.
+   * Takes over a snapshot from before a restart (on a pipeline that has seen nothing yet): the
+   * tallies, the retained pairs, the remembered ids, and the legs still pending, back in the join
+   * window with their own deadlines. Batches logged after it are then replayed with apply().
    */
   restore(snapshot: PipelineSnapshot): void {
     this.scoreboard.restore(snapshot.scoreboard);
     this.routes.restore(snapshot.routes);
     this.pairs.restore(snapshot.pairs);
-    this.scoreboard.totals.lostOnRestart += snapshot.pending.length;
-    this.join.restoreTombstones(snapshot.pending, this.clock.now());
+    // A smaller join.maxPending than before the restart evicts the oldest, as it would have live.
+    for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending)) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted });
+    this.scoreboard.takeChangedRoutes();
+    this.appliedSeq = snapshot.appliedSeq;
     this.changes++;
   }
 
@@ -196,6 +285,13 @@ export class Pipeline {
   }
 
   // ----------------------------------------------------------------
+
+  /** The clock, held back to the oldest batch admitted but not yet applied. */
+  private now(): number {
+    let now = this.clock.now();
+    for (const at of this.admitted.keys()) if (at < now) now = at;
+    return now;
+  }
 
   private closeWindows(closed: readonly ClosedWindow[]): void {
     for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome });

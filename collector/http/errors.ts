@@ -17,6 +17,7 @@ export const ERRORS = {
   PAIR_NOT_FOUND: { status: 404, summary: 'correlation id unknown or no longer retained' },
   NOT_FOUND: { status: 404, summary: 'no such endpoint' },
   NOT_READY: { status: 503, summary: 'the collector is shutting down' },
+  STORE_UNAVAILABLE: { status: 503, summary: 'the store cannot be written; the batch was not kept' },
   INTERNAL: { status: 500, summary: 'unexpected error' },
 } as const;
 

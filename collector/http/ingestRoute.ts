@@ -1,13 +1,17 @@
 // POST /v1/batches: authenticate, validate against the wire schema, feed the pipeline.
 //
 // Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
-// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
+// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual. With a
+// store, a batch is logged and committed before it is applied and answered; when the store cannot
+// keep it the answer is 503 STORE_UNAVAILABLE and nothing of it is applied (the filter counts the loss).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BatchValidator } from '../ingest/batchValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
-import type { Pipeline } from '../pipeline.js';
-import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
+import type { IngestSummary, Pipeline } from '../pipeline.js';
+import type { DurableStore } from '../store/durableStore.js';
+import { CollectorError, ERRORS, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
+import type { DigestRecord } from '../ingest/wireSchema.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
 
 /** The path the filter posts to by default (its `collector.path`). */
@@ -23,21 +27,40 @@ export interface IngestResponse {
 
 export function registerIngestRoute(
   app: FastifyInstance,
-  deps: { pipeline: Pipeline; validator: BatchValidator; metrics: CollectorMetrics; token: string },
+  deps: { pipeline: Pipeline; validator: BatchValidator; metrics: CollectorMetrics; token: string; store: () => DurableStore | null },
 ): void {
+  /** Applies the batch once it is durable (at once without a store). */
+  async function keep(records: DigestRecord[], rejected: number): Promise<IngestSummary> {
+    const { pipeline } = deps;
+    const store = deps.store();
+    if (store === null) {
+      const summary = records.length > 0 ? pipeline.ingest(records) : { accepted: 0, duplicates: 0, late: 0 };
+      pipeline.countRejected(rejected);
+      return summary;
+    }
+    const arrivedUnixMs = pipeline.admit();
+    let seq: number;
+    try {
+      seq = await store.append(arrivedUnixMs, records, rejected);
+    } catch (error) {
+      pipeline.abandon(arrivedUnixMs);
+      throw new CollectorError('STORE_UNAVAILABLE', `${ERRORS.STORE_UNAVAILABLE.summary}: ${(error as Error).message}`);
+    }
+    return pipeline.apply({ seq, arrivedUnixMs, records, rejected });
+  }
+
   app.post(
     INGEST_PATH,
     { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding] },
     async (request): Promise<IngestResponse> => {
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
+        await keep([], verdict.received);
         deps.metrics.batch('rejected');
-        deps.pipeline.countRejected(verdict.received);
         const details = [...verdict.batchErrors, ...verdict.recordErrors];
         throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
       }
-      const summary = deps.pipeline.ingest(verdict.records);
-      deps.pipeline.countRejected(verdict.rejectedRecords);
+      const summary = await keep(verdict.records, verdict.rejectedRecords);
       deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
       return {
         ...summary,

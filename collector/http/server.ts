@@ -1,12 +1,13 @@
-// Runs the collector: restores what it learned before from the store, listens, snapshots to the
-// store periodically, reloads ignore rules on SIGHUP, shuts down gracefully on SIGTERM/SIGINT
-// (readiness goes 503, the listener stops accepting, in-flight batches drain, then the final
-// snapshot is written; timers are cleared by the app's onClose hook).
+// Runs the collector: opens the store (refusing a path it cannot write), restores what it learned
+// before (checkpoint, pending legs, then the batches logged after it, replayed), listens,
+// checkpoints periodically, reloads ignore rules on SIGHUP, shuts down gracefully on
+// SIGTERM/SIGINT (readiness goes 503, the listener stops accepting, in-flight batches drain, then
+// the final checkpoint is written; timers are cleared by the app's onClose hook).
 
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
 import { loadConfig, type ConfigSources } from '../config.js';
-import { SnapshotStore } from '../store/snapshotStore.js';
+import { DurableStore } from '../store/durableStore.js';
 import type { CollectorConfig } from '../types.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
@@ -28,9 +29,19 @@ export interface StartOptions {
 }
 
 export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const app = buildApp({ config, logger: { level: config.logLevel } });
-  const store = config.store.path === '' ? null : await SnapshotStore.open(config.store.path);
-  if (store !== null) restoreFrom(store, app);
+  const app = buildApp({ config, logger: { level: config.logLevel }, durable: config.store.path !== '' });
+  let store: DurableStore | null = null;
+  try {
+    if (config.store.path !== '') {
+      store = await DurableStore.open(config.store.path, { synchronous: config.store.synchronous === 'full' ? 'FULL' : 'NORMAL', metrics: app.metrics });
+      await restoreFrom(store, app);
+      app.store = store;
+    }
+  } catch (error) {
+    await store?.close();
+    await app.close();
+    throw error;
+  }
   const url = await app.listen({ host: config.listen.host, port: config.listen.port });
   app.log.info(
     {
@@ -42,31 +53,31 @@ export async function startServer(config: CollectorConfig, options: StartOptions
     `shadowdiff collector listening on ${url}, batches at POST ${url}/v1/batches`,
   );
 
-  let savedAtChange = app.pipeline.changeCount;
-  const save = (): void => {
-    if (store === null || app.pipeline.changeCount === savedAtChange) return;
+  let checkpointedAtChange = app.pipeline.changeCount;
+  const checkpoint = async (): Promise<void> => {
+    if (store === null || app.pipeline.changeCount === checkpointedAtChange) return;
     const change = app.pipeline.changeCount;
-    store.save(app.pipeline.snapshot());
-    savedAtChange = change;
+    await store.checkpoint(app.pipeline);
+    checkpointedAtChange = change;
   };
-  const snapshots = setInterval(() => {
-    try {
-      save();
-    } catch (error) {
-      // Keep serving: the next interval tries again, and the last good file is still in place.
-      app.log.error({ err: error }, 'snapshot not saved');
-    }
+  const checkpoints = setInterval(() => {
+    // Keep serving: batches are in the log, and the next checkpoint writes everything it missed.
+    checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint not written'));
   }, config.store.snapshotIntervalMs);
-  snapshots.unref();
+  checkpoints.unref();
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       removeSignalHandlers();
-      clearInterval(snapshots);
-      // app.close() returns once in-flight batches are answered, so the final snapshot has them.
+      clearInterval(checkpoints);
+      // app.close() returns once in-flight batches are answered, so the final checkpoint has them.
       await app.close();
-      save();
+      try {
+        await checkpoint();
+      } finally {
+        await store?.close();
+      }
     })();
     return closing;
   };
@@ -111,16 +122,20 @@ export async function startServer(config: CollectorConfig, options: StartOptions
   return { app, url, close };
 }
 
-function restoreFrom(store: SnapshotStore, app: FastifyInstance): void {
-  const loaded = store.load();
+async function restoreFrom(store: DurableStore, app: FastifyInstance): Promise<void> {
+  const loaded = await store.load();
   if (loaded.kind === 'unreadable') {
     app.metrics.snapshotSetAside();
     app.log.error(`store ${store.path} is not a readable snapshot (${loaded.reason}); moved to ${loaded.movedTo}, starting empty`);
   } else if (loaded.kind === 'restored') {
-    app.pipeline.restore(loaded.snapshot);
-    // Saved at once: the lost legs are counted now, and a second restart must not count them again.
-    store.save(app.pipeline.snapshot());
-    const lost = loaded.snapshot.pending.length;
-    app.log.info({ lost_pending_legs: lost }, `restored the report and pairs saved at ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()} from ${store.path}`);
+    if (loaded.snapshot !== null) app.pipeline.restore(loaded.snapshot);
+    for (const batch of loaded.replay) app.pipeline.apply(batch);
+    // Written at once, so the next restart replays nothing twice.
+    await store.checkpoint(app.pipeline);
+    const saved = loaded.snapshot === null ? 'nothing checkpointed yet' : `checkpoint of ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()}`;
+    app.log.info(
+      { pending_legs: app.pipeline.pendingIds().length, replayed_batches: loaded.replay.length },
+      `restored the report, pairs and pending legs from ${store.path} (${saved}, then ${loaded.replay.length} logged batches replayed)`,
+    );
   }
 }

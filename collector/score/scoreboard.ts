@@ -89,27 +89,38 @@ export class Scoreboard {
   private pairSeq = 0;
   readonly totals: Totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0, rejectedRecords: 0, lostOnRestart: 0 };
 
+  /** Routes counted since the last takeChangedRoutes(), for a durable store's incremental checkpoint; bounded by routes.max. */
+  private readonly changedRoutes = new Set<string>();
+
   constructor(readonly settings: ScoreboardSettings) {}
 
   snapshot(): ScoreboardSnapshot {
-    const routes: RouteTallySnapshot[] = [];
-    for (const tally of this.routes.values()) {
-      routes.push({
-        ...tally,
-        kinds: { ...tally.kinds },
-        fallback: { ...tally.fallback },
-        primaryLatency: tally.primaryLatency.snapshot(),
-        shadowLatency: tally.shadowLatency.snapshot(),
-        fields: [...tally.fields.values()].map((field) => ({ ...field, valueSample: [...field.valueSample], examples: [...field.examples] })),
-        headers: [...tally.headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
-      });
+    return { pairSeq: this.pairSeq, totals: this.totalsSnapshot(), routes: [...this.routes.values()].map(tallySnapshot) };
+  }
+
+  totalsSnapshot(): Totals {
+    return { ...this.totals, records: { ...this.totals.records } };
+  }
+
+  get lastPairSeq(): number {
+    return this.pairSeq;
+  }
+
+  /** The tallies of the routes counted since the last call. */
+  takeChangedRoutes(): RouteTallySnapshot[] {
+    const changed: RouteTallySnapshot[] = [];
+    for (const route of this.changedRoutes) {
+      const tally = this.routes.get(route);
+      if (tally !== undefined) changed.push(tallySnapshot(tally));
     }
-    return { pairSeq: this.pairSeq, totals: { ...this.totals, records: { ...this.totals.records } }, routes };
+    this.changedRoutes.clear();
+    return changed;
   }
 
   /** Replaces every tally with the snapshot's; the ranking and examples come back as they were. */
   restore(snapshot: ScoreboardSnapshot): void {
     this.routes.clear();
+    this.changedRoutes.clear();
     this.pairSeq = snapshot.pairSeq;
     Object.assign(this.totals, snapshot.totals, { records: { ...snapshot.totals.records } });
     for (const route of snapshot.routes) {
@@ -213,6 +224,7 @@ export class Scoreboard {
   }
 
   private tally(route: string): RouteTally {
+    this.changedRoutes.add(route);
     let tally = this.routes.get(route);
     if (tally === undefined) {
       tally = {
@@ -301,4 +313,16 @@ function closingQuote(path: string, from: number): number {
     else if (path[i] === '"') return i;
   }
   return path.length;
+}
+
+function tallySnapshot(tally: RouteTally): RouteTallySnapshot {
+  return {
+    ...tally,
+    kinds: { ...tally.kinds },
+    fallback: { ...tally.fallback },
+    primaryLatency: tally.primaryLatency.snapshot(),
+    shadowLatency: tally.shadowLatency.snapshot(),
+    fields: [...tally.fields.values()].map((field) => ({ ...field, valueSample: [...field.valueSample], examples: [...field.examples] })),
+    headers: [...tally.headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
+  };
 }

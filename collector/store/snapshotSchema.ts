@@ -5,7 +5,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
-import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { LEGS, WIRE_SCHEMA, type DigestRecord } from '../ingest/wireSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
 import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
 import { countsBySchema } from '../schema/countsBy.js';
@@ -46,10 +46,14 @@ const RouteTallySnapshotSchema = Type.Object(
 
 const pairViews = Type.Array(PairViewSchema);
 
+/** A leg read back from the ingest log is checked like one arriving on the wire. */
+export const StoredRecordSchema = Type.Unsafe<DigestRecord>({ $ref: '#/definitions/record' });
+
 export const PipelineSnapshotSchema = Type.Object(
   {
     version: Type.Literal(PIPELINE_SNAPSHOT_VERSION),
     savedAtUnixMs: Type.Integer(),
+    appliedSeq: count,
     scoreboard: Type.Object(
       {
         pairSeq: count,
@@ -63,7 +67,8 @@ export const PipelineSnapshotSchema = Type.Object(
     ),
     routes: Type.Object({ known: Type.Array(Type.String()), overflows: count }, strict),
     pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
-    pending: Type.Array(Type.Tuple([Type.String(), count])),
+    remembered: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 1, maximum: 3 }), Type.Integer()])),
+    pending: Type.Array(Type.Object({ arrivedUnixMs: Type.Integer(), record: StoredRecordSchema }, strict)),
   },
   // The retained pairs hold records as received: the wire schema's definitions resolve their $refs.
   { ...strict, definitions: WIRE_SCHEMA.definitions },

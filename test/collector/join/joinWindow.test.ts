@@ -71,13 +71,6 @@ class RecordedJoin {
     return this.window.pendingLegs(id);
   }
 
-  pendingTombstones(): ReturnType<JoinWindow['pendingTombstones']> {
-    return this.window.pendingTombstones();
-  }
-
-  restoreTombstones(...args: Parameters<JoinWindow['restoreTombstones']>): void {
-    this.window.restoreTombstones(...args);
-  }
 }
 
 function window(options: Partial<JoinWindowOptions> = {}): { join: RecordedJoin; sink: RecordingSink } {
