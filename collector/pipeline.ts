@@ -108,7 +108,7 @@ export class Pipeline {
   /** Feeds validated records through the join; pairs that complete are compared and scored now. */
   ingest(records: readonly DigestRecord[], arrivedUnixMs: number = this.now()): IngestSummary {
     const now = arrivedUnixMs;
-    this.closeWindows(this.join.expire(now));
+    this.closeWindows(this.join.expire(now), now);
     const totals = this.scoreboard.totals;
     this.changes++;
     const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
@@ -118,12 +118,12 @@ export class Pipeline {
       const event = this.join.offer(record, now);
       switch (event.kind) {
         case 'waiting':
-          if (event.evicted !== null) this.resolve({ kind: 'evicted', route: this.route(event.evicted), record: event.evicted });
+          if (event.evicted !== null) this.resolve({ kind: 'evicted', route: this.route(event.evicted), record: event.evicted }, now);
           break;
         case 'paired': {
           const route = this.route(event.primary);
           const diff = comparePair(event.primary, event.shadow, this.ignore.forRoute(route), this.headerSelection);
-          this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff });
+          this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff }, now);
           break;
         }
         case 'duplicate':
@@ -179,9 +179,10 @@ export class Pipeline {
 
   /** Closes expired join windows; called by the sweep timer and before every read. */
   tick(): void {
-    const closed = this.join.expire(this.now());
+    const now = this.now();
+    const closed = this.join.expire(now);
     if (closed.length > 0) {
-      this.closeWindows(closed);
+      this.closeWindows(closed, now);
       this.changes++;
     }
   }
@@ -232,7 +233,8 @@ export class Pipeline {
     this.routes.restore(snapshot.routes);
     this.pairs.restore(snapshot.pairs);
     // A smaller join.maxPending than before the restart evicts the oldest, as it would have live.
-    for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending)) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted });
+    const now = this.now();
+    for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending)) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
     this.scoreboard.takeChangedRoutes();
     this.appliedSeq = snapshot.appliedSeq;
     this.changes++;
@@ -293,15 +295,18 @@ export class Pipeline {
     return now;
   }
 
-  private closeWindows(closed: readonly ClosedWindow[]): void {
-    for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome });
+  private closeWindows(closed: readonly ClosedWindow[], now: number): void {
+    for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome }, now);
   }
 
-  /** The one place a resolved request is counted: scoreboard, metrics and pair store see the same outcome. */
-  private resolve(resolution: Resolution): void {
+  /**
+   * The one place a resolved request is counted: scoreboard, metrics and pair store see the same
+   * outcome. `now` is when it resolved: a replayed batch resolves at its arrival, as it did live.
+   */
+  private resolve(resolution: Resolution, now: number): void {
     this.scoreboard.record(resolution);
     this.metrics.resolved(resolution);
-    this.pairs.add(pairView(resolution, this.clock.now()));
+    this.pairs.add(pairView(resolution, now));
   }
 
   private route(record: DigestRecord): string {

@@ -74,11 +74,11 @@ export class DurableStore {
     const refuse = (message: string): never => {
       throw new ConfigError(`invalid configuration: store.path: ${message}`, [{ field: 'store.path', message }]);
     };
-    const existing = statSync(absolute, { throwIfNoEntry: false });
-    if (existing?.isDirectory() === true) refuse(`${absolute} is a directory; give the path of the store file in it`);
     try {
       mkdirSync(dirname(absolute), { recursive: true });
+      if (statSync(absolute, { throwIfNoEntry: false })?.isDirectory() === true) refuse(`${absolute} is a directory; give the path of the store file in it`);
     } catch (error) {
+      if (error instanceof ConfigError) throw error;
       refuse(`cannot create the directory ${dirname(absolute)}: ${(error as Error).message}`);
     }
     const settings: WorkerSettings = { path: absolute, synchronous: options.synchronous };
