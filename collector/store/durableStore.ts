@@ -83,15 +83,16 @@ export class DurableStore {
     }
     const settings: WorkerSettings = { path: absolute, synchronous: options.synchronous };
     const worker = new Worker(WORKER_URL, { workerData: settings });
-    const ready = await new Promise<WorkerReply | Error>((done) => {
-      worker.once('message', done);
-      worker.once('error', done);
+    // A failure to open arrives as the worker's error (an error thrown in a thread may come across as a plain object).
+    const ready = await new Promise<{ reply: WorkerReply } | { error: string }>((done) => {
+      worker.once('message', (reply: WorkerReply) => done({ reply }));
+      worker.once('error', (error: unknown) => done({ error: describe(error) }));
     });
-    if (ready instanceof Error || ready.op !== 'ready') {
+    if ('error' in ready || ready.reply.op !== 'ready') {
       await worker.terminate();
-      return refuse(`cannot open ${absolute} for writing: ${ready instanceof Error ? ready.message : 'unexpected answer'}`);
+      return refuse(`cannot open ${absolute} for writing: ${'error' in ready ? ready.error : 'unexpected answer'}`);
     }
-    return new DurableStore(absolute, worker, options.metrics, ready.setAside);
+    return new DurableStore(absolute, worker, options.metrics, ready.reply.setAside);
   }
 
   get healthy(): boolean {
@@ -282,6 +283,13 @@ function loggedBatch(batch: StoredBatch): LoggedBatch {
   const records: unknown = batch.records.map((record) => JSON.parse(record) as unknown);
   if (!areRecords(records)) throw new Error(`logged batch ${batch.seq} does not match the wire schema: ${schemaProblem(areRecords, '(records)')}`);
   return { seq: batch.seq, arrivedUnixMs: batch.arrived, records, rejected: batch.rejected };
+}
+
+function describe(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
 }
 
 function required(meta: Map<string, unknown>, key: string): unknown {
