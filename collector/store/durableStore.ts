@@ -14,6 +14,8 @@ import { WIRE_SCHEMA, type DigestRecord } from '../ingest/wireSchema.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
 import { PIPELINE_SNAPSHOT_VERSION, type LoggedBatch, type Pipeline, type PipelineSnapshot } from '../pipeline.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import type { KeptAs } from './pairStore.js';
+import type { PairView } from '../report/reportSchema.js';
 import { PipelineSnapshotSchema, StoredRecordSchema } from './snapshotSchema.js';
 import type { CheckpointRequest, StoredBatch, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
@@ -172,17 +174,15 @@ export class DurableStore {
       totals: delta.totals,
       routeResolver: delta.routeResolver,
     }).map(([key, value]) => [key, JSON.stringify(value)]);
+    const common = { op: 'checkpoint', full, appliedSeq: delta.appliedSeq, nowUnixMs: delta.savedAtUnixMs, meta } as const;
+    const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
     let request: Omit<CheckpointRequest, 'id'>;
     if (full) {
       const snapshot = pipeline.snapshot();
       request = {
-        op: 'checkpoint',
-        full,
-        appliedSeq: delta.appliedSeq,
-        nowUnixMs: delta.savedAtUnixMs,
-        meta,
+        ...common,
         routes: snapshot.scoreboard.routes.map((tally) => [tally.route, JSON.stringify(tally)]),
-        pairWrites: (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view): [string, string, string] => [view.id, kept, JSON.stringify(view)])),
+        pairWrites: (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => pairRow(kept, view))),
         pairDeletes: [],
         remembered: snapshot.remembered,
         forgotten: [],
@@ -191,13 +191,9 @@ export class DurableStore {
       };
     } else {
       request = {
-        op: 'checkpoint',
-        full,
-        appliedSeq: delta.appliedSeq,
-        nowUnixMs: delta.savedAtUnixMs,
-        meta,
+        ...common,
         routes: delta.routes.map((tally) => [tally.route, JSON.stringify(tally)]),
-        pairWrites: delta.pairs.writes.map(({ kept, view }): [string, string, string] => [view.id, kept, JSON.stringify(view)]),
+        pairWrites: delta.pairs.writes.map(({ kept, view }) => pairRow(kept, view)),
         pairDeletes: delta.pairs.deletes,
         remembered: delta.join.remembered,
         forgotten: delta.join.forgotten,
