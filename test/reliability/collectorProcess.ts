@@ -62,7 +62,8 @@ export async function startCollectorProcess(dir: string, config: Record<string, 
         if (child.exitCode !== null) throw new Error(`collector exited (${child.exitCode}):\n${output}`);
         return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       },
-      { timeoutMs: 20_000 },
+      // The store's worker starts its own TypeScript loader: seconds more on a busy machine.
+      { timeoutMs: 45_000 },
     );
     return {
       url,

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
+import { waitUntil } from '../../../devkit/waitUntil.js';
 import type { Report } from '../../../collector/types.js';
 import { batch, config, legs } from '../fixtures.js';
 
@@ -91,7 +92,8 @@ describe('a store that cannot be written', () => {
     remount('size=64m');
     const after = await post(server.url, bigBatch(100));
     expect(after.status).toBe(200);
-    expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+    // Ready again once the next checkpoint (every 100 ms here) has been written too.
+    await waitUntil('the store to be ready again', async () => ((await fetch(`${server.url}/readyz`)).status === 200 ? true : undefined));
     expect(sample(await (await fetch(`${server.url}/metrics`)).text(), 'shadowdiff_collector_store_healthy')).toBe(1);
 
     // What was acknowledged survives a restart.
