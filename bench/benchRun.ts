@@ -14,6 +14,7 @@ import { measureDigestEngine } from './lines/digestEngine.js';
 import { measureEdgeFilter } from './lines/edgeFilter.js';
 import { measureExportBatching } from './lines/exportBatching.js';
 import { measureMirroring } from './lines/mirroring.js';
+import { measureWireBytes } from './lines/wireBytes.js';
 import { machineInfo } from './machineInfo.js';
 import { startNginxUpstream, type NginxUpstream } from './nginxUpstream.js';
 import type { LineResult } from './results.js';
@@ -30,7 +31,8 @@ const LINES: ReadonlyArray<{ line: number; measure: (context: BenchContext) => P
   { line: 4, measure: measureMirroring },
   { line: 5, measure: measureDigestEngine },
   { line: 6, measure: measureCollectorIngest },
-  { line: 7, measure: measureCollectorStore },
+  { line: 7, measure: measureWireBytes },
+  { line: 8, measure: measureCollectorStore },
 ];
 export const LINE_NUMBERS = LINES.map(({ line }) => line);
 

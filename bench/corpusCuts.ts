@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 /** The shared JSON corpus beside the project; read in place, never copied into the repository. */
 export const CORPUS_DIR = resolve(import.meta.dirname, '../../shared/corpus/json');
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** A JSON response body the benchmark serves and digests. */
 export interface CutDocument {
@@ -41,7 +41,7 @@ function productList(ndjson: string): Json {
   return { products: rows.map((row) => Object.fromEntries(names.map((name, i) => [name, row[i] ?? null]))) };
 }
 
-function parseCorpus(file: string): Json {
+export function parseCorpus(file: string): Json {
   const text = readCorpus(file);
   return file.endsWith('.ndjson') ? productList(text) : (JSON.parse(text) as Json);
 }

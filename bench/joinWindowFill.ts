@@ -9,6 +9,7 @@
 // against collector/join/insertionOrderedMap.ts (what it does now).
 import { parseConfig } from '../collector/config.js';
 import { InsertionOrderedMap } from '../collector/join/insertionOrderedMap.js';
+import { ByteBudget } from '../collector/budget/byteBudget.js';
 import { JoinWindow } from '../collector/join/joinWindow.js';
 import type { DigestRecord } from '../collector/types.js';
 
@@ -16,10 +17,10 @@ const BLOCK = 50_000;
 const BLOCKS = 8;
 
 function joinWindowFill(): void {
-  const { join } = parseConfig({});
-  const window = new JoinWindow(join);
-  // Only id and leg matter to the window; what offer() returns is dropped.
-  const leg = (id: string, which: 'primary' | 'shadow'): DigestRecord => ({ id, leg: which }) as DigestRecord;
+  const { join, budget } = parseConfig({});
+  const window = new JoinWindow(join, new ByteBudget(budget.pendingBytes));
+  // Only id and leg matter to the window (and what the byte estimate reads); what offer() returns is dropped.
+  const leg = (id: string, which: 'primary' | 'shadow'): DigestRecord => ({ id, leg: which, path: '/', authority: '', fields: {}, headers: {} }) as unknown as DigestRecord;
   const now = Date.now();
   let n = 0;
   process.stdout.write(`JoinWindow, maxRemembered ${join.maxRemembered}, rememberMs ${join.rememberMs}:\n`);

@@ -28,7 +28,7 @@ if (values.render !== undefined) {
   process.stdout.write(`wrote ${files.markdown} and the results of ${doc}\n`);
 } else {
   const only = values.only?.split(',').map(Number);
-  if (only !== undefined && only.some((line) => !LINE_NUMBERS.includes(line))) {
+  if (only?.some((line) => !LINE_NUMBERS.includes(line))) {
     throw new Error(`--only takes line numbers from ${LINE_NUMBERS.join(', ')}`);
   }
   const log = (line: string): void => {

@@ -4,9 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
-import { parse as parseYaml } from 'yaml';
+import { parse as parseYaml, YAMLError } from 'yaml';
 import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
 import { templateProblem } from './compare/routeTemplate.js';
+import { keyPatternProblem } from './compare/fieldRows.js';
 import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schema/schemaErrors.js';
 import { CONFIG_SCHEMA, type CollectorConfig } from './configSchema.js';
 
@@ -36,13 +37,16 @@ export interface ConfigOverride {
   origin: string;
 }
 
-/** Environment variables the collector reads, and the field each sets. */
-export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string }> = [
+/**
+ * Environment variables the collector reads, and the field each sets. An empty variable counts as
+ * unset, except where the empty value means something (`store.path: ""` is memory only).
+ */
+export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string; emptyIsValue?: true }> = [
   { name: 'SHADOWDIFF_HOST', field: 'listen.host' },
   { name: 'SHADOWDIFF_PORT', field: 'listen.port' },
   { name: 'SHADOWDIFF_TOKEN', field: 'token' },
   { name: 'SHADOWDIFF_REPORT_TOKEN', field: 'reportToken' },
-  { name: 'SHADOWDIFF_STORE_PATH', field: 'store.path' },
+  { name: 'SHADOWDIFF_STORE_PATH', field: 'store.path', emptyIsValue: true },
   { name: 'SHADOWDIFF_WINDOW_MS', field: 'join.windowMs' },
   { name: 'SHADOWDIFF_MAX_PENDING', field: 'join.maxPending' },
   { name: 'SHADOWDIFF_BODY_LIMIT_BYTES', field: 'bodyLimitBytes' },
@@ -52,7 +56,7 @@ export const CONFIG_FILE_ENV = 'SHADOWDIFF_CONFIG';
 
 export interface ConfigSources {
   /** path of a YAML or JSON file; falls back to $SHADOWDIFF_CONFIG */
-  file?: string;
+  file?: string | undefined;
   env?: Readonly<Record<string, string | undefined>>;
   /** command-line flags; win over everything */
   overrides?: readonly ConfigOverride[];
@@ -64,9 +68,9 @@ export function loadConfig(sources: ConfigSources = {}): CollectorConfig {
   const raw = file === undefined || file === '' ? {} : readConfigFile(file);
   const origins: Origins = new Map();
   const overrides: ConfigOverride[] = [];
-  for (const { name, field } of ENVIRONMENT) {
+  for (const { name, field, emptyIsValue } of ENVIRONMENT) {
     const value = env[name];
-    if (value !== undefined && value !== '') overrides.push({ field, value, origin: name });
+    if (value !== undefined && (value !== '' || emptyIsValue === true)) overrides.push({ field, value, origin: name });
   }
   overrides.push(...(sources.overrides ?? []));
   for (const override of overrides) {
@@ -117,6 +121,7 @@ function semanticProblems(config: CollectorConfig): Array<{ field: string; messa
     if (problem !== null) problems.push({ field, message: problem });
   };
   config.routes.templates.forEach((t, i) => check(`routes.templates[${i}]`, templateProblem(t)));
+  config.compare.keyPatterns.forEach((p, i) => check(`compare.keyPatterns[${i}]`, keyPatternProblem(p)));
   if (config.compare.headers.includes('*') && config.compare.headers.length > 1) {
     check('compare.headers', '"*" (every digested header) cannot be combined with names');
   }
@@ -156,12 +161,24 @@ function readConfigFile(file: string): unknown {
   try {
     return parseYaml(text) ?? {};
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] ?? '' : String(error);
-    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${reason}`, [{ field: '(file)', message: reason }]);
+    const { reason, context } = yamlProblem(error);
+    throw new ConfigError(`config file ${file} is not valid YAML/JSON: ${reason}${context === '' ? '' : `\n${context}`}`, [{ field: '(file)', message: reason }]);
   }
 }
 
-/** Sets `field` in `raw`; text becomes a number only where the schema wants one, so the schema judges the value. */
+/**
+ * The yaml library's message is "<what> at line L, column C:", a blank line, then the offending
+ * line(s) with a caret under the column. The first line says what; the frame is kept (as the
+ * message's second part) because "line 2, column 9" alone sends people counting characters.
+ */
+function yamlProblem(error: unknown): { reason: string; context: string } {
+  if (!(error instanceof YAMLError)) return { reason: error instanceof Error ? error.message : String(error), context: '' };
+  const [first = '', ...rest] = error.message.split('\n');
+  const frame = rest.join('\n').replace(/^\n+|\s+$/g, '');
+  return { reason: first.replace(/:$/, ''), context: frame };
+}
+
+/** Sets `field` in `raw`; text becomes a number or boolean only where the schema wants one, so the schema judges the value. */
 function applyOverride(raw: unknown, override: ConfigOverride): void {
   if (typeof raw !== 'object' || raw === null) return;
   const keys = override.field.split('.');
@@ -172,16 +189,17 @@ function applyOverride(raw: unknown, override: ConfigOverride): void {
     target = target[key] as Record<string, unknown>;
   }
   const last = keys[keys.length - 1] ?? override.field;
-  const numeric = isNumericField(keys) && /^-?\d+(\.\d+)?$/.test(override.value);
-  target[last] = numeric ? Number(override.value) : override.value;
+  const type = schemaType(keys);
+  const numeric = (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(override.value);
+  const boolean = type === 'boolean' && (override.value === 'true' || override.value === 'false');
+  target[last] = numeric ? Number(override.value) : boolean ? override.value === 'true' : override.value;
 }
 
-function isNumericField(keys: readonly string[]): boolean {
+function schemaType(keys: readonly string[]): unknown {
   let node: unknown = CONFIG_SCHEMA;
   for (const key of keys) {
     const properties: unknown = typeof node === 'object' && node !== null && 'properties' in node ? node.properties : undefined;
     node = typeof properties === 'object' && properties !== null && Object.hasOwn(properties, key) ? (properties as Record<string, unknown>)[key] : undefined;
   }
-  const type: unknown = typeof node === 'object' && node !== null && 'type' in node ? node.type : undefined;
-  return type === 'integer' || type === 'number';
+  return typeof node === 'object' && node !== null && 'type' in node ? node.type : undefined;
 }

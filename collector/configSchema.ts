@@ -27,6 +27,12 @@ export const CONFIG_SCHEMA = Type.Object(
     listen: section({
       host: Type.String({ minLength: 1, maxLength: 255, default: '127.0.0.1' }),
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
+      /**
+       * Listening beyond loopback without both tokens serves batches, reports, metrics and pairs
+       * (paths, authorities, request ids) to anyone who can reach the port, so it is refused unless
+       * this says it is intended; it is then warned about at start-up.
+       */
+      allowUnauthenticatedExposure: Type.Boolean({ default: false }),
     }),
     /** Bearer token required on POST /v1/batches; empty means no authentication. */
     token: Type.String({ maxLength: 256, pattern: TOKEN_PATTERN, default: '' }),
@@ -61,6 +67,23 @@ export const CONFIG_SCHEMA = Type.Object(
         // etag is left out: it changes whenever the body does, or per instance.
         { maxItems: 64, uniqueItems: true, default: ['content-type', 'content-encoding', 'cache-control', 'location', 'vary'] },
       ),
+      /** id-like map keys in field paths collapse to [{key}] (numeric, UUID, 16+ hex, like route segments, or one of keyPatterns) */
+      collapseKeys: Type.Boolean({ default: true }),
+      /** regular expressions (whole key) for more id-like keys; the default catches `sku-123`, `user_42`, `order:9` */
+      keyPatterns: Type.Array(Type.String({ minLength: 1, maxLength: 256 }), { maxItems: 100, default: ['^[A-Za-z][A-Za-z0-9]*[-_:][0-9]+$'] }),
+    }),
+    /**
+     * Byte budgets (estimated heap bytes) for what the collector keeps; together with the caps in
+     * entries they bound its memory. The defaults (96 + 64 + 64 MiB) leave room in a 512 MiB
+     * container for the batch being parsed, V8 and Node itself.
+     */
+    budget: section({
+      /** legs waiting in the join window; the oldest are evicted (counted as evicted) */
+      pendingBytes: Type.Integer({ minimum: 65536, maximum: 68719476736, default: 100663296 }),
+      /** retained pairs for GET /v1/pairs/:id; the oldest non-diverged go first */
+      pairsBytes: Type.Integer({ minimum: 65536, maximum: 68719476736, default: 67108864 }),
+      /** route, field and header tallies; the lightest entries give up their place */
+      talliesBytes: Type.Integer({ minimum: 65536, maximum: 68719476736, default: 67108864 }),
     }),
     ignore: section({
       ...routeIgnoreProperties,

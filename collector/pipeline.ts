@@ -3,36 +3,33 @@
 // counted in one place (resolve) and the metrics derive from the same outcome. The clock is
 // injected, so tests move time by hand.
 
+import { BUDGET_PARTS, ByteBudget, type BudgetPart, type BudgetReading } from './budget/byteBudget.js';
 import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
+import { FieldRows } from './compare/fieldRows.js';
 import { IgnoreRules } from './compare/ignoreRules.js';
-import { OTHER_ROUTE, RouteResolver, type RouteResolverSnapshot } from './compare/routeTemplate.js';
-import type { DigestRecord } from './ingest/wireSchema.js';
+import { RouteResolver } from './compare/routeTemplate.js';
+import type { IngestedRecord } from './ingest/ingestedRecord.js';
 import { JoinWindow, type ClosedWindow, type JoinChanges, type RememberedId } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
 import type { Resolution } from './score/resolution.js';
-import { Scoreboard, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
+import type { IngestSummary } from './ingest/ingestResponseSchema.js';
+import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
 import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
-export interface IngestSummary {
-  accepted: number;
-  duplicates: number;
-  late: number;
-}
-
 export interface ReportQuery {
   /** only this route */
-  route?: string;
+  route?: string | undefined;
   /** fields per route; defaults to report.topK */
-  top?: number;
+  top?: number | undefined;
 }
 
 /** A leg waiting for its partner, with the time it arrived (its window closes windowMs later). */
 export interface PendingLeg {
   arrivedUnixMs: number;
-  record: DigestRecord;
+  record: IngestedRecord;
 }
 
 /** Everything the collector has learned, as plain JSON: what the store holds. */
@@ -42,7 +39,6 @@ export interface PipelineSnapshot {
   /** the last logged batch whose effects this holds */
   appliedSeq: number;
   scoreboard: ScoreboardSnapshot;
-  routes: RouteResolverSnapshot;
   pairs: PairStoreSnapshot;
   /** resolved ids still remembered, so duplicates and late legs are recognised after a restart */
   remembered: RememberedId[];
@@ -50,13 +46,15 @@ export interface PipelineSnapshot {
   pending: PendingLeg[];
 }
 
+// 2: routes and fields are space-saving tables with weights and errors; the route list lives in
+// the scoreboard; legs still pending and remembered ids are kept.
 export const PIPELINE_SNAPSHOT_VERSION = 2;
 
 /** One batch as the durable store logged it before it was answered: replayed after a crash. */
 export interface LoggedBatch {
   seq: number;
   arrivedUnixMs: number;
-  records: readonly DigestRecord[];
+  records: readonly IngestedRecord[];
   rejected: number;
 }
 
@@ -66,8 +64,10 @@ export interface PipelineCheckpoint {
   savedAtUnixMs: number;
   totals: Totals;
   pairSeq: number;
-  routeResolver: RouteResolverSnapshot;
-  routes: RouteTallySnapshot[];
+  /** `other` (small: one tally) and the route evictions are written whole every time */
+  other: RouteTallySnapshot | null;
+  routeEvictions: number;
+  routes: RouteChanges;
   pairs: PairStoreChanges;
   join: JoinChanges;
 }
@@ -78,6 +78,8 @@ export class Pipeline {
   private readonly scoreboard: Scoreboard;
   private readonly pairs: PairStore;
   private readonly headerSelection: HeaderSelection;
+  private readonly rows: FieldRows;
+  private readonly budgets: Record<BudgetPart, ByteBudget>;
   private ignore: IgnoreRules;
   /** Grows with every change of state, so the store can skip checkpoints when nothing happened. */
   private changes = 0;
@@ -93,20 +95,31 @@ export class Pipeline {
     /** durable: keep what changed between checkpoints (checkpoint()) */
     options: { durable?: boolean } = {},
   ) {
-    this.join = new JoinWindow({ ...config.join, trackChanges: options.durable === true });
-    this.routes = new RouteResolver(config.routes.templates, config.routes.max);
+    const durable = options.durable === true;
+    this.budgets = {
+      pending: new ByteBudget(config.budget.pendingBytes),
+      pairs: new ByteBudget(config.budget.pairsBytes),
+      tallies: new ByteBudget(config.budget.talliesBytes),
+    };
+    this.join = new JoinWindow({ ...config.join, trackChanges: durable }, this.budgets.pending);
+    this.routes = new RouteResolver(config.routes.templates);
+    this.rows = new FieldRows(config.compare);
     this.scoreboard = new Scoreboard({
       examplesPerField: config.report.examplesPerField,
+      maxRoutes: config.routes.max,
       maxFieldsPerRoute: config.report.maxFieldsPerRoute,
       noise: { threshold: config.report.noiseThreshold, minPairs: config.report.noiseMinPairs },
+      rows: this.rows,
+      budget: this.budgets.tallies,
+      trackChanges: durable,
     });
-    this.pairs = new PairStore(config.pairs, { trackChanges: options.durable === true });
+    this.pairs = new PairStore(config.pairs, this.budgets.pairs, { trackChanges: durable });
     this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
-    this.ignore = new IgnoreRules(config.ignore);
+    this.ignore = new IgnoreRules(config.ignore, this.rows);
   }
 
   /** Feeds validated records through the join; pairs that complete are compared and scored now. */
-  ingest(records: readonly DigestRecord[], arrivedUnixMs: number = this.now()): IngestSummary {
+  ingest(records: readonly IngestedRecord[], arrivedUnixMs: number = this.now()): IngestSummary {
     const now = arrivedUnixMs;
     this.closeWindows(this.join.expire(now), now);
     const totals = this.scoreboard.totals;
@@ -118,7 +131,7 @@ export class Pipeline {
       const event = this.join.offer(record, now);
       switch (event.kind) {
         case 'waiting':
-          if (event.evicted !== null) this.resolve({ kind: 'evicted', route: this.route(event.evicted), record: event.evicted }, now);
+          for (const evicted of event.evicted) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
           break;
         case 'paired': {
           const route = this.route(event.primary);
@@ -197,7 +210,6 @@ export class Pipeline {
       savedAtUnixMs: this.clock.now(),
       appliedSeq: this.appliedSeq,
       scoreboard: this.scoreboard.snapshot(),
-      routes: this.routes.snapshot(),
       pairs: this.pairs.snapshot(),
       remembered: this.join.rememberedIds(),
       pending: this.join.pendingArrivals(),
@@ -216,7 +228,8 @@ export class Pipeline {
       savedAtUnixMs: this.clock.now(),
       totals: this.scoreboard.totalsSnapshot(),
       pairSeq: this.scoreboard.lastPairSeq,
-      routeResolver: this.routes.snapshot(),
+      other: this.scoreboard.otherSnapshot(),
+      routeEvictions: this.scoreboard.routeEvictions,
       routes: this.scoreboard.takeChangedRoutes(),
       pairs: this.pairs.takeChanges(),
       join: this.join.takeChanges(),
@@ -230,19 +243,17 @@ export class Pipeline {
    */
   restore(snapshot: PipelineSnapshot): void {
     this.scoreboard.restore(snapshot.scoreboard);
-    this.routes.restore(snapshot.routes);
     this.pairs.restore(snapshot.pairs);
     // A smaller join.maxPending than before the restart evicts the oldest, as it would have live.
     const now = this.now();
     for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending)) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
-    this.scoreboard.takeChangedRoutes();
     this.appliedSeq = snapshot.appliedSeq;
     this.changes++;
   }
 
   /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */
   setIgnoreRules(ignore: IgnoreConfig): void {
-    this.ignore = new IgnoreRules(ignore);
+    this.ignore = new IgnoreRules(ignore, this.rows);
   }
 
   report(query: ReportQuery = {}): Report {
@@ -254,8 +265,7 @@ export class Pipeline {
       generatedAtUnixMs: this.clock.now(),
       windowMs: this.config.join.windowMs,
       pending: this.join.pendingCount,
-      routesTracked: this.routes.size,
-      routeOverflows: this.routes.overflows,
+      budget: this.budgetReadings(),
     });
   }
 
@@ -283,7 +293,7 @@ export class Pipeline {
       diverged: tally.diverged,
       topFields: this.scoreboard.topFields(tally, topK),
     }));
-    return { pendingJoins: this.join.pendingCount, routesTracked: this.routes.size, routes };
+    return { pendingJoins: this.join.pendingCount, routesTracked: this.scoreboard.routesTracked, routeEvictions: this.scoreboard.routeEvictions, budget: this.budgetReadings(), routes };
   }
 
   // ----------------------------------------------------------------
@@ -301,18 +311,24 @@ export class Pipeline {
 
   /**
    * The one place a resolved request is counted: scoreboard, metrics and pair store see the same
-   * outcome. `now` is when it resolved: a replayed batch resolves at its arrival, as it did live.
+   * outcome, under the route the scoreboard counted it in (`other` when its own could not be
+   * tracked). Routes that gave up their place are folded into `other` in the metrics too.
+   * `now` is when it resolved: a replayed batch resolves at its arrival, as it did live.
    */
   private resolve(resolution: Resolution, now: number): void {
-    this.scoreboard.record(resolution);
-    this.metrics.resolved(resolution);
+    const placement = this.scoreboard.record(resolution);
+    for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
+    const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };
+    this.metrics.resolved(counted);
     this.pairs.add(pairView(resolution, now));
   }
 
-  private route(record: DigestRecord): string {
-    const route = this.routes.resolve(record.method, record.path);
-    if (route === OTHER_ROUTE) this.metrics.routeOverflow();
-    return route;
+  private budgetReadings(): Record<BudgetPart, BudgetReading> {
+    return Object.fromEntries(BUDGET_PARTS.map((part) => [part, this.budgets[part].reading()])) as Record<BudgetPart, BudgetReading>;
+  }
+
+  private route(record: IngestedRecord): string {
+    return this.routes.resolve(record.method, record.path);
   }
 }
 

@@ -2,6 +2,10 @@
 // (ingest/wireSchema.ts); values only reach them after that schema has validated them.
 
 export type { DigestBatch, DigestRecord, JsonState, Leg } from './ingest/wireSchema.js';
+export type { IngestResponse, IngestSummary } from './ingest/ingestResponseSchema.js';
+export type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from './ingest/wireSchemaV2.js';
+/** What the pipeline joins and compares: a record of either wire format version, decoded. */
+export type { IngestedRecord } from './ingest/ingestedRecord.js';
 
 /** Milliseconds since the Unix epoch; injected so tests drive the join window without sleeping. */
 export interface Clock {
@@ -16,4 +20,5 @@ export type { CollectorConfig, IgnoreConfig, RouteIgnoreConfig } from './configS
 
 export type { DiffChange, DivergenceKind, FallbackReason, FieldDiff, HeaderDiff, PairDiff } from './compare/divergence.js';
 export type { MissingOutcome, PairOutcome, PairState } from './join/outcomes.js';
+export type { BudgetPart, BudgetReading } from './budget/byteBudget.js';
 export type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, PairView, Report, RouteReport, WilsonInterval } from './report/reportSchema.js';

@@ -6,6 +6,7 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What `npm run build:filter` produces; the `pretest` script builds it. */
 export const FILTER_WASM = join(PROJECT_ROOT, 'build', 'shadowdiff.wasm');
 export const WIRE_FORMAT_SCHEMA = join(PROJECT_ROOT, 'filter', 'wire-format.schema.json');
+export const WIRE_FORMAT_V2_SCHEMA = join(PROJECT_ROOT, 'filter', 'wire-format-v2.schema.json');
 
 /** The real-Envoy suites test the shipped module: a missing build fails them, it never skips them. */
 export async function requireFilterWasm(): Promise<string> {

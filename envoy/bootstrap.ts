@@ -33,6 +33,11 @@ export interface WasmOptions {
    * them on unmarked.
    */
   vmId?: string;
+  /**
+   * The shadow role's module when it is not `path` (a mixed fleet during a rollout: the previous
+   * release on one leg, the new one on the other). The shadow role then runs in a VM of its own.
+   */
+  shadowPath?: string;
   edgeConfig?: JsonObject;
   shadowConfig?: JsonObject;
 }
@@ -74,7 +79,8 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
     edgeFilters.push(wasmFilter('shadowdiff_edge', 'FAIL_OPEN', wasm, edgeConfig));
     // A mirrored copy that the shadow filter did not mark would run the shadow service's side
     // effects for real; failing it closed costs no client anything (mirror responses are dropped).
-    shadowFilters.push(wasmFilter('shadowdiff_shadow', 'FAIL_CLOSED', wasm, wasm.shadowConfig ?? defaultShadowFilterConfig()));
+    const shadowWasm = wasm.shadowPath === undefined ? wasm : { ...wasm, path: wasm.shadowPath, vmId: `${wasm.vmId ?? DEFAULT_VM_ID}_shadow` };
+    shadowFilters.push(wasmFilter('shadowdiff_shadow', 'FAIL_CLOSED', shadowWasm, wasm.shadowConfig ?? defaultShadowFilterConfig()));
   }
 
   return {

@@ -1,9 +1,16 @@
-// Writes filter/wire-format.schema.json from the collector's TypeBox definition
-// (collector/ingest/wireSchema.ts), the one source of the wire format.
-// Run after changing the definition: npm run gen:wire-schema
+// Writes filter/wire-format.schema.json and filter/wire-format-v2.schema.json from the
+// collector's TypeBox definitions (collector/ingest/wireSchema.ts, wireSchemaV2.ts), the one
+// source of each wire format version.
+// Run after changing a definition: npm run gen:wire-schema
 
 import { writeFileSync } from 'node:fs';
 import { WIRE_SCHEMA_URL, wireSchemaJson } from '../collector/ingest/wireSchema.js';
+import { WIRE_SCHEMA_V2_URL, wireSchemaV2Json } from '../collector/ingest/wireSchemaV2.js';
 
-writeFileSync(WIRE_SCHEMA_URL, wireSchemaJson());
-console.log(`wrote ${WIRE_SCHEMA_URL.pathname}`);
+for (const [url, json] of [
+  [WIRE_SCHEMA_URL, wireSchemaJson()],
+  [WIRE_SCHEMA_V2_URL, wireSchemaV2Json()],
+] as const) {
+  writeFileSync(url, json);
+  console.log(`wrote ${url.pathname}`);
+}

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
+import { decodeBatch } from '../../test/support/wireFormat.js';
 import type { BenchContext } from '../benchContext.js';
 import { alternate } from '../alternation.js';
 import { wholeCorpusDocuments, type CutDocument } from '../corpusCuts.js';
@@ -64,8 +65,8 @@ function assertDigested(host: ProxyWasmHost, plugin: Plugin, engine: Engine, doc
   engine.once();
   // The tick sends the partial batch at once.
   plugin.tick();
-  const batch = JSON.parse(drain(host).at(-1) ?? '{}') as { records?: Array<{ json: string; fields: object; respBytes: number }> };
-  const record = batch.records?.at(-1);
+  const body = drain(host).at(-1);
+  const record = body === undefined ? undefined : decodeBatch(JSON.parse(body)).records.at(-1);
   if (record?.json !== 'ok' || Object.keys(record.fields).length === 0 || record.respBytes !== document.bytes.length) {
     throw new Error(`the filter did not digest ${document.name} as JSON: ${JSON.stringify(record)}`);
   }

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type ConfigOverride } from '../config.js';
 import type { ErrorBody } from '../http/errors.js';
 import { CliError } from './cliErrors.js';
+import { StartupError } from '../http/startupError.js';
 import { renderPair, renderReport } from './reportTable.js';
 import { Ajv, type ErrorObject } from 'ajv';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
@@ -38,6 +39,8 @@ collector flags:
   --config FILE      YAML or JSON config file (or $SHADOWDIFF_CONFIG)
   --host HOST        listen host (default 127.0.0.1)
   --port PORT        listen port (default 8090)
+  --allow-unauthenticated-exposure
+                     listen beyond loopback without both tokens (refused otherwise)
 
   -h, --help         this text`;
 
@@ -46,7 +49,13 @@ type FlagSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 const FLAGS = {
   report: { url: { type: 'string' }, json: { type: 'boolean' }, route: { type: 'string' }, top: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   pair: { url: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  collector: { config: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  collector: {
+    config: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    'allow-unauthenticated-exposure': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  },
 } satisfies Record<string, FlagSpec>;
 
 type Command = keyof typeof FLAGS;
@@ -65,7 +74,12 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   try {
     return await dispatch(argv, io);
   } catch (error) {
-    const cliError = error instanceof ConfigError ? new CliError(error.code, error.message) : error;
+    const cliError =
+      error instanceof ConfigError
+        ? new CliError(error.code, error.message)
+        : error instanceof StartupError
+          ? new CliError(error.code, `cannot start the collector: ${error.message}`)
+          : error;
     if (cliError instanceof CliError) {
       io.stderr(`shadowdiff: ${cliError.message}${cliError.code === 'CLI_USAGE' ? '\n(run shadowdiff --help for usage)' : ''}\n`);
       return cliError.exitCode;
@@ -169,6 +183,9 @@ async function collector(values: FlagValues, positionals: string[], io: CliIo): 
   const port = stringFlag(values, 'port');
   if (host !== undefined) overrides.push({ field: 'listen.host', value: host, origin: '--host' });
   if (port !== undefined) overrides.push({ field: 'listen.port', value: port, origin: '--port' });
+  if (values['allow-unauthenticated-exposure'] === true) {
+    overrides.push({ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' });
+  }
   const sources = { file: stringFlag(values, 'config'), env: io.env, overrides };
   const config = loadConfig(sources);
   // Loaded only here, so `report` and `pair` never load Fastify, the pipeline or the store.

@@ -4,6 +4,7 @@
 export const CLI_ERRORS = {
   CLI_USAGE: { exitCode: 2, summary: 'bad command line' },
   CONFIG_INVALID: { exitCode: 2, summary: 'the configuration is invalid' },
+  STARTUP_FAILED: { exitCode: 2, summary: 'the collector could not start with these settings (host, port, store)' },
   COLLECTOR_UNREACHABLE: { exitCode: 1, summary: 'the collector did not answer' },
   COLLECTOR_ANSWER: { exitCode: 1, summary: 'the collector answered with an error or something that is not a report' },
 } as const;

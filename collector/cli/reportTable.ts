@@ -1,6 +1,7 @@
 // Renders the report and pair views as plain-text tables for the CLI. Pure: data in, text out.
 
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
+import { BUDGET_PARTS } from '../budget/byteBudget.js';
 import type { PairView, Report, RouteReport } from '../report/reportSchema.js';
 
 const KIND_LABELS = {
@@ -37,6 +38,17 @@ function ms(value: number | null): string {
   return value === null ? '-' : `${value.toFixed(1)}ms`;
 }
 
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)}MiB`;
+}
+
+function budgetDrops(report: Report): string {
+  const parts = BUDGET_PARTS.filter((part) => report.budget[part].evictions + report.budget[part].refusals > 0).map(
+    (part) => `${part} ${report.budget[part].evictions} evicted, ${report.budget[part].refusals} refused`,
+  );
+  return parts.length === 0 ? '' : `  (over budget: ${parts.join('; ')})`;
+}
+
 function fallbackSummary(reasons: Record<FallbackReason, number>): string {
   const parts = FALLBACK_REASONS.filter((reason) => reasons[reason] > 0).map((reason) => `${reason} ${reasons[reason]}`);
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
@@ -49,7 +61,8 @@ export function renderReport(report: Report, source: string): string {
     `shadowdiff report  ${source}  ${new Date(report.generatedAtUnixMs).toISOString()}  window ${report.windowMs / 1000}s`,
     `records   primary ${t.records.primary}  shadow ${t.records.shadow}  duplicates ${t.duplicates}  late ${t.late}  rejected ${t.rejectedRecords}  pending ${t.pending}`,
     `coverage  pairs ${c.pairs}  shadow missing ${c.shadowMissing}  primary missing ${c.primaryMissing}  evicted ${c.evicted}  shadow coverage ${percent(c.shadowCoverage)}`,
-    `outcome   match ${t.matched}  diverged ${t.diverged}  routes ${report.routesTracked}${report.routeOverflows > 0 ? `  (+${report.routeOverflows} requests in "other": routes.max reached)` : ''}`,
+    `outcome   match ${t.matched}  diverged ${t.diverged}  routes ${report.routesTracked}${report.routeEvictions > 0 ? `  (${report.routeEvictions} lighter routes folded into "other")` : ''}`,
+    `memory    ${BUDGET_PARTS.map((part) => `${part} ${mib(report.budget[part].usedBytes)}/${mib(report.budget[part].limitBytes)}`).join('  ')}${budgetDrops(report)}`,
   ];
   if (t.late > 0) out.push(`note      ${t.late} legs arrived after their join window closed; consider a larger join.windowMs`);
   if (report.routes.length === 0) {
@@ -89,7 +102,8 @@ function renderRouteDetail(route: RouteReport): string[] {
     `  errors: shadow only ${route.errors.shadowOnly}, primary only ${route.errors.primaryOnly}; rate delta ${percent(route.errors.rateDelta, 2)}`,
     `  fields compared in ${route.structurallyCompared} pairs; body hash decided ${route.bodyFallback.pairs}${fallbackSummary(route.bodyFallback.reasons)}`,
   ];
-  if (route.fieldsOverflowed > 0) out.push(`  ${route.fieldsOverflowed} field differences not tracked (report.maxFieldsPerRoute reached)`);
+  if (route.countError > 0) out.push(`  approximate: tracked after up to ${route.countError} requests of routes it replaced; those are counted in "other"`);
+  if (route.fieldsEvicted > 0) out.push(`  ${route.fieldsEvicted} lighter fields gave up their place (report.maxFieldsPerRoute or budget.talliesBytes); PAIRS shown as "n (+≤e)" may have missed up to e pairs before the field was tracked`);
   if (route.fields.length > 0) {
     out.push(
       indent(
@@ -97,7 +111,7 @@ function renderRouteDetail(route: RouteReport): string[] {
           ['FIELD', 'PAIRS', 'RATE', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES', 'NOTE'],
           route.fields.map((f) => [
             f.path,
-            String(f.divergentPairs),
+            f.countError > 0 ? `${f.divergentPairs} (+≤${f.countError})` : String(f.divergentPairs),
             percent(f.rate),
             String(f.changed),
             String(f.missingInShadow),

@@ -9,7 +9,11 @@ export const DIVERGENCE_KINDS = ['status_class', 'status', 'completion', 'header
 export type DivergenceKind = (typeof DIVERGENCE_KINDS)[number];
 
 /** Why the whole-body hash decided a pair instead of the structural digest. */
-export const FALLBACK_REASONS = ['json_none', 'json_malformed', 'json_state_differs', 'fields_truncated', 'no_fields'] as const;
+/**
+ * `hash_algorithm_differs`: the legs were hashed with different algorithms (filters of two releases
+ * during a rollout), so no hash compares and status, completion, body size and JSON verdict decide.
+ */
+export const FALLBACK_REASONS = ['json_none', 'json_malformed', 'json_state_differs', 'fields_truncated', 'no_fields', 'hash_algorithm_differs'] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 
 export const DIFF_CHANGES = ['changed', 'missing_in_shadow', 'extra_in_shadow'] as const;

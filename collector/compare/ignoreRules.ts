@@ -3,8 +3,11 @@
 // reloads them on SIGHUP.
 //
 // Field globs: `*` matches within one key, `[*]` any array index, `**` anything. A glob also
-// covers everything below what it matches: `$.meta` ignores `$.meta.timestamp`.
+// covers everything below what it matches: `$.meta` ignores `$.meta.timestamp`. A path is
+// ignored when the glob matches it as the filter wrote it or as its report row
+// (compare/fieldRows.ts), so `$.prices[{key}].amount` ignores `$.prices["sku-1"].amount`.
 
+import { FieldRows } from './fieldRows.js';
 import type { IgnoreConfig, RouteIgnoreConfig } from '../types.js';
 
 export interface RouteIgnore {
@@ -35,7 +38,8 @@ function fieldGlobSource(glob: string): string {
       out += '.*';
       i++;
     } else if (glob.startsWith('[*]', i)) {
-      out += '\\[\\d+\\]';
+      // an index as written, or the [*] of a report row
+      out += '\\[(?:\\d+|\\*)\\]';
       i += 2;
     } else if (glob[i] === '*') {
       out += '[^.[]*';
@@ -60,47 +64,63 @@ class CompiledIgnore implements RouteIgnore {
   constructor(
     private readonly fields: RegExp | null,
     private readonly headers: RegExp | null,
+    private readonly rows: FieldRows,
   ) {}
 
   field(path: string): boolean {
-    return this.fields !== null && this.fields.test(path);
+    if (this.fields === null) return false;
+    if (this.fields.test(path)) return true;
+    const row = this.rows.row(path);
+    return row !== path && this.fields.test(row);
   }
 
   header(name: string): boolean {
-    return this.headers !== null && this.headers.test(name);
+    return this.headers?.test(name) ?? false;
   }
 }
 
 export class IgnoreRules {
-  /** One compiled matcher per route; the route set is capped, so this is too. */
+  /**
+   * One compiled matcher per route with rules of its own; every other route shares the global
+   * one. Routes come from clients, so caching one matcher per route seen would grow without bound.
+   */
   private readonly perRoute = new Map<string, RouteIgnore>();
+  private readonly global: RouteIgnore;
 
   /** `config` is expected to have passed config validation (fieldGlobProblem, headerGlobProblem). */
-  constructor(private readonly config: IgnoreConfig) {}
+  constructor(
+    private readonly config: IgnoreConfig,
+    private readonly rows: FieldRows = FieldRows.INDICES_ONLY,
+  ) {
+    this.global = this.compile(config);
+  }
 
   forRoute(route: string): RouteIgnore {
-    let compiled = this.perRoute.get(route);
-    if (compiled === undefined) {
-      const rules = this.rulesFor(route);
-      compiled = new CompiledIgnore(fieldMatcher(rules.fields), headerMatcher(rules.headers));
-      this.perRoute.set(route, compiled);
-    }
+    const cached = this.perRoute.get(route);
+    if (cached !== undefined) return cached;
+    const specific = this.specificRules(route);
+    if (specific.length === 0) return this.global;
+    const compiled = this.compile({
+      fields: [...this.config.fields, ...specific.flatMap((rules) => rules.fields)],
+      headers: [...this.config.headers, ...specific.flatMap((rules) => rules.headers)],
+    });
+    this.perRoute.set(route, compiled);
     return compiled;
   }
 
-  /** Global rules plus those keyed by the exact route (`GET /a/{id}`) or its template (`/a/{id}`). */
-  private rulesFor(route: string): RouteIgnoreConfig {
-    const fields = [...this.config.fields];
-    const headers = [...this.config.headers];
+  private compile(rules: RouteIgnoreConfig): RouteIgnore {
+    return new CompiledIgnore(fieldMatcher(rules.fields), headerMatcher(rules.headers), this.rows);
+  }
+
+  /** The rules keyed by the exact route (`GET /a/{id}`) or its template (`/a/{id}`). */
+  private specificRules(route: string): RouteIgnoreConfig[] {
     const space = route.indexOf(' ');
     const template = space < 0 ? route : route.slice(space + 1);
+    const found: RouteIgnoreConfig[] = [];
     for (const key of new Set([route, template])) {
       const specific = Object.hasOwn(this.config.routes, key) ? this.config.routes[key] : undefined;
-      if (specific !== undefined) {
-        fields.push(...specific.fields);
-        headers.push(...specific.headers);
-      }
+      if (specific !== undefined) found.push(specific);
     }
-    return { fields, headers };
+    return found;
   }
 }

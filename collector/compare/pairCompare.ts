@@ -1,10 +1,13 @@
 // Compares the two legs of one request. The structural digest decides when both legs carry a
 // complete one (so ignore rules and key order do not matter); otherwise the whole-body hash
-// decides and the diff says why (`fallback`).
+// decides and the diff says why (`fallback`). Legs hashed with different algorithms (filters of
+// two releases during a rollout) compare no hash at all: status, completion, body size and JSON
+// verdict decide, and the fallback says so, so such a pair is never diverged for its algorithm.
 
 import { diffFields, NO_DIFFS } from './fieldDiff.js';
 import type { RouteIgnore } from './ignoreRules.js';
-import type { DigestRecord, DivergenceKind, FallbackReason, HeaderDiff, PairDiff } from '../types.js';
+import { WIRE_V1_HASH } from '../ingest/wireSchemaV2.js';
+import type { DivergenceKind, FallbackReason, HeaderDiff, IngestedRecord, PairDiff } from '../types.js';
 
 /** The response headers compared: a fixed list, or every header the filter digested. */
 export type HeaderSelection = readonly string[] | 'all';
@@ -19,11 +22,17 @@ export function statusClass(status: number): number {
 }
 
 /** An error for error-rate purposes: no response, a 5xx, or a response cut short. */
-export function isError(record: DigestRecord): boolean {
+export function isError(record: IngestedRecord): boolean {
   return record.status === 0 || record.status >= 500 || !record.complete;
 }
 
-export function fallbackReason(primary: DigestRecord, shadow: DigestRecord): FallbackReason | null {
+/** False when the legs' hashes cannot be compared (absent `hash`: version 1's FNV-1a). */
+export function sameHashAlgorithm(primary: IngestedRecord, shadow: IngestedRecord): boolean {
+  return (primary.hash ?? WIRE_V1_HASH) === (shadow.hash ?? WIRE_V1_HASH);
+}
+
+export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord): FallbackReason | null {
+  if (!sameHashAlgorithm(primary, shadow)) return 'hash_algorithm_differs';
   if (primary.json !== shadow.json) return 'json_state_differs';
   if (primary.json === 'malformed') return 'json_malformed';
   if (primary.json === 'none') return 'json_none';
@@ -39,21 +48,25 @@ function isEmpty(map: Readonly<Record<string, string>>): boolean {
 }
 
 export function comparePair(
-  primary: DigestRecord,
-  shadow: DigestRecord,
+  primary: IngestedRecord,
+  shadow: IngestedRecord,
   ignore: RouteIgnore,
   headerSelection: HeaderSelection,
 ): PairDiff {
   const statusClassChanged = statusClass(primary.status) !== statusClass(shadow.status);
   const statusChanged = primary.status !== shadow.status;
   const completionChanged = primary.complete !== shadow.complete;
-  const bodyHashDiffers = primary.bodyHash !== shadow.bodyHash;
-  const headerResult = diffHeaders(primary.headers, shadow.headers, ignore, headerSelection);
+  const comparable = sameHashAlgorithm(primary, shadow);
+  const bodyHashDiffers = comparable && primary.bodyHash !== shadow.bodyHash;
+  const headerResult = comparable ? diffHeaders(primary.headers, shadow.headers, ignore, headerSelection) : NO_HEADER_RESULT;
   const fallback = fallbackReason(primary, shadow);
   const fieldResult = fallback === null ? diffFields(primary.fields, shadow.fields, ignore) : null;
   const fields = fieldResult?.diffs ?? NO_DIFFS;
   const headerDiverged = headerResult.diffs.length > 0;
-  const bodyDiverged = fallback !== null && bodyHashDiffers;
+  // Without comparable hashes, bodies of other sizes or JSON verdicts still certainly differ.
+  const bodyDiverged = comparable
+    ? fallback !== null && bodyHashDiffers
+    : primary.respBytes !== shadow.respBytes || primary.json !== shadow.json;
   const diverged = statusChanged || completionChanged || headerDiverged || bodyDiverged || fields.length > 0;
 
   let kinds = NO_KINDS;
@@ -87,6 +100,8 @@ interface HeaderDiffResult {
   diffs: HeaderDiff[];
   ignored: number;
 }
+
+const NO_HEADER_RESULT: Readonly<HeaderDiffResult> = Object.freeze({ diffs: NO_HEADER_DIFFS, ignored: 0 });
 
 function diffHeaders(
   primary: Readonly<Record<string, string>>,

@@ -1,6 +1,6 @@
 // Route keys: method + path template. Configured templates win (first match); otherwise numeric,
-// UUID and long hex segments collapse to {id}. The number of distinct routes is capped so that
-// metric labels and report size stay bounded; routes past the cap share the `other` route.
+// UUID and long hex segments collapse to {id}. How many routes are tracked apart is the
+// scoreboard's business (score/scoreboard.ts): the heaviest are kept, the rest fold into `other`.
 
 export const OTHER_ROUTE = 'other';
 export const ID_PLACEHOLDER = '{id}';
@@ -33,18 +33,11 @@ function compileTemplate(template: string): CompiledTemplate {
   return { template, pattern: new RegExp(`^${body.replace(/\/$/, '')}/?$`) };
 }
 
-export interface RouteResolverSnapshot {
-  known: string[];
-  overflows: number;
-}
-
+/** `METHOD /template` for a request: the report's and the metrics' route key. */
 export class RouteResolver {
   private readonly templates: CompiledTemplate[];
-  private readonly known = new Set<string>();
-  /** resolutions that fell into `other` because the cap was reached */
-  overflows = 0;
 
-  constructor(templates: readonly string[], private readonly maxRoutes: number) {
+  constructor(templates: readonly string[]) {
     this.templates = templates.map((template) => {
       const problem = templateProblem(template);
       if (problem !== null) throw new Error(`route template "${template}": ${problem}`);
@@ -52,30 +45,8 @@ export class RouteResolver {
     });
   }
 
-  get size(): number {
-    return this.known.size;
-  }
-
-  /** Routes seen, in first-seen order, so the cap keeps meaning the same routes after a restore. */
-  snapshot(): RouteResolverSnapshot {
-    return { known: [...this.known], overflows: this.overflows };
-  }
-
-  restore(snapshot: RouteResolverSnapshot): void {
-    this.known.clear();
-    for (const route of snapshot.known) this.known.add(route);
-    this.overflows = snapshot.overflows;
-  }
-
   resolve(method: string, path: string): string {
-    const key = `${method} ${this.templateOf(path)}`;
-    if (this.known.has(key)) return key;
-    if (this.known.size >= this.maxRoutes) {
-      this.overflows++;
-      return OTHER_ROUTE;
-    }
-    this.known.add(key);
-    return key;
+    return `${method} ${this.templateOf(path)}`;
   }
 
   private templateOf(path: string): string {
@@ -92,7 +63,7 @@ export function collapseIdSegments(path: string): string {
   let start = 0;
   for (let i = 0; i <= path.length; i++) {
     if (i < path.length && path.charCodeAt(i) !== 47 /* / */) continue;
-    if (i > start && isIdSegment(path, start, i)) {
+    if (i > start && isIdLike(path, start, i)) {
       if (out === null) out = path.slice(0, start);
       out += ID_PLACEHOLDER;
     } else if (out !== null) {
@@ -104,8 +75,14 @@ export function collapseIdSegments(path: string): string {
   return out ?? path;
 }
 
-function isIdSegment(path: string, start: number, end: number): boolean {
+/**
+ * Whether `text[start, end)` looks like an identifier rather than a name: all digits, a UUID, or
+ * 16+ hex digits. The one classifier for route segments and for field-path map keys
+ * (compare/fieldRows.ts), so both collapse the same things.
+ */
+export function isIdLike(path: string, start = 0, end = path.length): boolean {
   const length = end - start;
+  if (length === 0) return false;
   let digitsOnly = true;
   let hexOnly = true;
   for (let i = start; i < end; i++) {

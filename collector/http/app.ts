@@ -2,7 +2,7 @@
 // drive it with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
-import { BatchValidator } from '../ingest/batchValidator.js';
+import { WireValidator } from '../ingest/wireValidator.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { Pipeline } from '../pipeline.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
@@ -42,7 +42,7 @@ declare module 'fastify' {
 
 export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
-  const validator = new BatchValidator();
+  const validator = new WireValidator();
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics, { durable: options.durable === true });
 
@@ -81,7 +81,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     if (collectorError.code === 'INTERNAL') request.log.error({ err: error }, 'request failed');
     if (request.routeOptions.url === INGEST_PATH) {
       metrics.reject(collectorError.code);
-      request.log.warn({ code: collectorError.code }, collectorError.message);
+      // A client hanging up is its own business, not the collector's problem.
+      const level = collectorError.code === 'CLIENT_ABORTED' ? 'info' : 'warn';
+      request.log[level]({ code: collectorError.code }, collectorError.message);
     }
     if (collectorError.code === 'UNAUTHORIZED') reply.header('www-authenticate', 'Bearer');
     sendError(reply, collectorError);
@@ -113,6 +115,8 @@ function toCollectorError(error: FastifyError | CollectorError): CollectorError 
     const first = details[0];
     return new CollectorError('QUERY_INVALID', first === undefined ? error.message : `${first.field}: ${first.message}`, details);
   }
+  // Node's IncomingMessage fails the body with ECONNRESET ("aborted") when the client closes mid-body.
+  if (error.code === 'ECONNRESET') return new CollectorError('CLIENT_ABORTED', ERRORS.CLIENT_ABORTED.summary);
   if (error.code === 'FST_ERR_MAX_PARAM_LENGTH' || error.code === 'FST_ERR_BAD_URL') {
     return new CollectorError('QUERY_INVALID', 'a path parameter is too long or badly encoded', [{ field: 'params', message: 'too long or badly encoded' }]);
   }

@@ -25,14 +25,30 @@ export function bearerTokenChecker(token: string): (authorization: string | unde
 }
 
 /**
+ * Why a refused `authorization` header was refused, in words. Called only once the constant-time
+ * check has said no, and it looks only at the header's shape, never at the configured token; it
+ * never repeats what was presented either (a client's "scheme" may be its token).
+ */
+export function authorizationProblem(authorization: string | undefined): string {
+  const header = authorization?.trim() ?? '';
+  if (header === '') return 'no authorization header';
+  if (/^Bearer$/i.test(header)) return 'the authorization header says Bearer but carries no token';
+  const presented = BEARER.exec(header);
+  if (presented === null) return /[ \t]/.test(header) ? 'the authorization header uses another scheme than Bearer' : 'the authorization header has no scheme';
+  if (/[^ -~]/.test(presented[1] ?? '')) return 'the bearer token has characters other than printable ASCII, which no token can have';
+  return 'wrong bearer token';
+}
+
+/**
  * An onRequest hook refusing requests without the token: it runs before the body is read, so an
  * unauthenticated client cannot make the collector parse megabytes.
  */
 export function requireBearerToken(token: string, what: string): (request: FastifyRequest) => Promise<void> {
   const authorized = bearerTokenChecker(token);
   return async (request) => {
-    if (!authorized(request.headers.authorization)) {
-      throw new CollectorError('UNAUTHORIZED', `missing or wrong bearer token for ${what} (authorization: Bearer <token>)`);
+    const { authorization } = request.headers;
+    if (!authorized(authorization)) {
+      throw new CollectorError('UNAUTHORIZED', `${authorizationProblem(authorization)} for ${what}; send authorization: Bearer <token>`);
     }
   };
 }

@@ -18,6 +18,9 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, summary: 'no such endpoint' },
   NOT_READY: { status: 503, summary: 'the collector is shutting down' },
   STORE_UNAVAILABLE: { status: 503, summary: 'the store cannot be written; the batch was not kept' },
+  // Nobody reads this answer: the client has gone (typically a filter whose collector.timeoutMs
+  // ran out mid-upload). It is in the catalogue so rejects_total counts it; 499 as nginx says it.
+  CLIENT_ABORTED: { status: 499, summary: 'the client closed the connection before its request was received' },
   INTERNAL: { status: 500, summary: 'unexpected error' },
 } as const;
 

@@ -6,31 +6,25 @@
 // keep it the answer is 503 STORE_UNAVAILABLE and nothing of it is applied (the filter counts the loss).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { BatchValidator } from '../ingest/batchValidator.js';
+import { IngestResponseSchema, type IngestResponse } from '../ingest/ingestResponseSchema.js';
+import type { WireValidator } from '../ingest/wireValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
-import type { IngestSummary, Pipeline } from '../pipeline.js';
+import type { IngestSummary } from '../ingest/ingestResponseSchema.js';
+import type { Pipeline } from '../pipeline.js';
 import type { DurableStore } from '../store/durableStore.js';
 import { CollectorError, ERRORS, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
-import type { DigestRecord } from '../ingest/wireSchema.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
 
 /** The path the filter posts to by default (its `collector.path`). */
 export const INGEST_PATH = '/v1/batches';
 
-export interface IngestResponse {
-  accepted: number;
-  duplicates: number;
-  late: number;
-  rejectedRecords: number;
-  rejected: ErrorDetail[];
-}
-
 export function registerIngestRoute(
   app: FastifyInstance,
-  deps: { pipeline: Pipeline; validator: BatchValidator; metrics: CollectorMetrics; token: string; store: () => DurableStore | null },
+  deps: { pipeline: Pipeline; validator: WireValidator; metrics: CollectorMetrics; token: string; store: () => DurableStore | null },
 ): void {
   /** Applies the batch once it is durable (at once without a store). */
-  async function keep(records: DigestRecord[], rejected: number): Promise<IngestSummary> {
+  async function keep(records: IngestedRecord[], rejected: number): Promise<IngestSummary> {
     const { pipeline } = deps;
     const store = deps.store();
     if (store === null) {
@@ -51,7 +45,7 @@ export function registerIngestRoute(
 
   app.post(
     INGEST_PATH,
-    { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding] },
+    { onRequest: [requireBearerToken(deps.token, 'ingest (token)'), refuseContentEncoding], schema: { response: { 200: IngestResponseSchema } } },
     async (request): Promise<IngestResponse> => {
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
@@ -61,6 +55,7 @@ export function registerIngestRoute(
         throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
       }
       const summary = await keep(verdict.records, verdict.rejectedRecords);
+      if (verdict.version !== null) deps.metrics.wireRecords(verdict.version, verdict.records.length);
       deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
       return {
         ...summary,

@@ -1,12 +1,18 @@
-// Runs the collector: opens the store (refusing a path it cannot write), restores what it learned
-// before (checkpoint, pending legs, then the batches logged after it, replayed), listens,
+// Runs the collector: refuses to start where it would be exposed without its tokens or cannot
+// listen or store (a StartupError naming the setting), opens the store and restores what it
+// learned before (checkpoint, pending legs, then the batches logged after it, replayed), listens,
 // checkpoints periodically, reloads ignore rules on SIGHUP, shuts down gracefully on
 // SIGTERM/SIGINT (readiness goes 503, the listener stops accepting, in-flight batches drain, then
 // the final checkpoint is written; timers are cleared by the app's onClose hook).
 
+import { lookup } from 'node:dns/promises';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import { loadConfig, type ConfigSources } from '../config.js';
+import { exposureVerdict, type ExposureVerdict } from './exposure.js';
+import { addressUrl, describeListening } from './listenAddresses.js';
+import { firstLine, StartupError, systemErrorCode } from './startupError.js';
+import { ConfigError, loadConfig, type ConfigSources } from '../config.js';
 import { DurableStore } from '../store/durableStore.js';
 import type { CollectorConfig } from '../types.js';
 
@@ -15,8 +21,10 @@ const DRAIN_TIMEOUT_MS = 10_000;
 
 export interface RunningServer {
   app: FastifyInstance;
-  /** e.g. http://127.0.0.1:8090 */
+  /** the first bound address, e.g. http://127.0.0.1:8090 or http://0.0.0.0:8090 */
   url: string;
+  /** every bound address (`localhost` binds 127.0.0.1 and ::1) */
+  addresses: string[];
   /** Stops accepting, drains and releases everything; idempotent. */
   close(): Promise<void>;
 }
@@ -28,21 +36,28 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
+/** Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it. */
 export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
   const app = buildApp({ config, logger: { level: config.logLevel }, durable: config.store.path !== '' });
   let store: DurableStore | null = null;
+  let exposure: ExposureVerdict;
+  let bound: AddressInfo[];
   try {
-    if (config.store.path !== '') {
-      store = await DurableStore.open(config.store.path, { synchronous: config.store.synchronous === 'full' ? 'FULL' : 'NORMAL', metrics: app.metrics });
+    exposure = exposureVerdict(await resolveHost(config.listen.host), config);
+    if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
+    store = await openStore(config.store, app);
+    if (store !== null) {
       await restoreFrom(store, app);
       app.store = store;
     }
+    bound = await listen(app, config.listen);
   } catch (error) {
     await store?.close();
     await app.close();
     throw error;
   }
-  const url = await app.listen({ host: config.listen.host, port: config.listen.port });
+  const addresses = bound.map(({ address, port }) => addressUrl(address, port));
+  const url = addresses[0] ?? '';
   app.log.info(
     {
       window_ms: config.join.windowMs,
@@ -50,8 +65,9 @@ export async function startServer(config: CollectorConfig, options: StartOptions
       report_auth: config.reportToken === '' ? 'none' : 'bearer',
       store: store?.path ?? 'memory only',
     },
-    `shadowdiff collector listening on ${url}, batches at POST ${url}/v1/batches`,
+    `shadowdiff collector listening on ${describeListening(bound)}, batches at POST /v1/batches`,
   );
+  if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
 
   let checkpointedAtChange = app.pipeline.changeCount;
   const checkpoint = async (): Promise<void> => {
@@ -119,7 +135,60 @@ export async function startServer(config: CollectorConfig, options: StartOptions
     process.on('SIGINT', shutdown);
     process.on('SIGHUP', reload);
   }
-  return { app, url, close };
+  return { app, url, addresses, close };
+}
+
+async function resolveHost(host: string): Promise<string[]> {
+  try {
+    return (await lookup(host, { all: true })).map((entry) => entry.address);
+  } catch (error) {
+    throw unresolvable(host, systemErrorCode(error) ?? firstLine(error));
+  }
+}
+
+function unresolvable(host: string, why: string): StartupError {
+  return new StartupError('listen.host', `${JSON.stringify(host)} does not resolve to an address (${why})`);
+}
+
+async function listen(app: FastifyInstance, { host, port }: CollectorConfig['listen']): Promise<AddressInfo[]> {
+  try {
+    // Fastify logs a line per interface address a wildcard covers; said as that, so it is not
+    // mistaken for where the socket is bound (the start-up line below says that).
+    await app.listen({ host, port, listenTextResolver: (address) => `answers on ${address}` });
+  } catch (error) {
+    throw listenFailure(error, host, port);
+  }
+  return app.addresses().filter((address): address is AddressInfo => typeof address !== 'string');
+}
+
+function listenFailure(error: unknown, host: string, port: number): StartupError {
+  const code = systemErrorCode(error);
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartupError('listen.port', `port ${port} is already in use on ${host} (EADDRINUSE)`);
+    case 'EACCES':
+      return new StartupError('listen.port', `not allowed to listen on port ${port} of ${host} (EACCES; ports below 1024 need privileges)`);
+    case 'EADDRNOTAVAIL':
+      return new StartupError('listen.host', `${host} is not an address of this machine (EADDRNOTAVAIL)`);
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return unresolvable(host, code);
+    default:
+      return new StartupError('listen', `cannot listen on ${host} port ${port}: ${firstLine(error)}`);
+  }
+}
+
+/** Opens the store; a failure to open is the store path's (missing parent, a directory, not writable). */
+async function openStore(settings: CollectorConfig['store'], app: FastifyInstance): Promise<DurableStore | null> {
+  const { path } = settings;
+  if (path === '') return null;
+  try {
+    return await DurableStore.open(path, { synchronous: settings.synchronous === 'full' ? 'FULL' : 'NORMAL', metrics: app.metrics });
+  } catch (error) {
+    // The system's reason when there is one (ENOTDIR, EACCES, EROFS…), else what the store said.
+    const reason = error instanceof ConfigError ? (error.cause !== undefined ? firstLine(error.cause) : (error.details[0]?.message ?? error.message)) : firstLine(error);
+    throw new StartupError('store.path', `cannot use ${JSON.stringify(path)} as the store: ${reason}`);
+  }
 }
 
 async function restoreFrom(store: DurableStore, app: FastifyInstance): Promise<void> {

@@ -5,6 +5,7 @@
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
+import { RECORD_LIMITS as L } from './recordLimits.js';
 
 export const LEGS = ['primary', 'shadow'] as const;
 export type Leg = (typeof LEGS)[number];
@@ -26,23 +27,23 @@ function hashMap(options: Record<string, unknown>): TSchema & { static: Record<s
 export const DigestRecordSchema = Type.Object(
   {
     id: Type.String({ minLength: 1, ...CORRELATION_ID, description: "Correlation id minted by the edge (header x-shadowdiff-id); the same on both legs."}),
-    requestId: Type.Optional(Type.String({ maxLength: 128, description: "x-request-id of this leg, for tracing; not used for joining."})),
+    requestId: Type.Optional(Type.String({ maxLength: L.maxRequestIdLength, description: "x-request-id of this leg, for tracing; not used for joining."})),
     leg: literalEnum(LEGS),
-    segment: Type.String({ minLength: 1, maxLength: 64, pattern: "^[a-z0-9_-]+$", description: "Segment that sampled the request (`default` when no rule matched)."}),
+    segment: Type.String({ minLength: 1, maxLength: L.maxSegmentLength, pattern: "^[a-z0-9_-]+$", description: "Segment that sampled the request (`default` when no rule matched)."}),
     reason: literalEnum(SAMPLING_REASONS, { description: "Sampled by a segment rule, or by the default percentage." }),
-    method: Type.String({ minLength: 1, maxLength: 16}),
-    path: Type.String({ minLength: 1, maxLength: 2048, description: "Request path without the query string."}),
-    authority: Type.String({ maxLength: 256, description: "Host/authority, with any shadow host suffix removed."}),
+    method: Type.String({ minLength: 1, maxLength: L.maxMethodLength }),
+    path: Type.String({ minLength: 1, maxLength: L.maxPathLength, description: "Request path without the query string."}),
+    authority: Type.String({ maxLength: L.maxAuthorityLength, description: "Host/authority, with any shadow host suffix removed."}),
     startUnixMs: Type.Integer({ minimum: 0, description: "When the filter saw the request headers, Unix epoch milliseconds."}),
     firstByteUs: Type.Integer({ minimum: 0, description: "Request headers to response headers, microseconds (0 when no response)."}),
     lastByteUs: Type.Integer({ minimum: 0, description: "Request headers to the last response byte (or stream end), microseconds."}),
     status: Type.Integer({ minimum: 0, maximum: 999, description: "HTTP status; 0 when no response headers were seen (reset, timeout)."}),
     complete: Type.Boolean({ description: "True when the response ended normally (end of stream seen)."}),
     respBytes: Type.Integer({ minimum: 0, description: "Response body bytes seen by the filter."}),
-    headers: hashMap({ maxProperties: 64, propertyNames: { pattern: "^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$"}, description: "Hash of each configured response header that is present (values of repeated headers joined by ',')."}),
+    headers: hashMap({ maxProperties: L.maxHeaders, propertyNames: { pattern: `^[a-z0-9!#$%&'*+.^_\`|~-]{1,${L.maxHeaderNameLength}}$` }, description: "Hash of each configured response header that is present (values of repeated headers joined by ',')."}),
     bodyHash: Type.Unsafe<string>({ $ref: '#/definitions/hash64', description: "Hash of the whole response body bytes (cbf29ce484222325 for an empty body)." }),
     json: literalEnum(JSON_STATES, { description: "none: the response was not JSON (by content-type), was content-encoded, had no body, or structural digests are off; ok: parsed; malformed: invalid JSON. When json is not ok, `fields` is empty and `fieldsTruncated` is false: only bodyHash compares." }),
-    fields: hashMap({ maxProperties: 4096, propertyNames: { minLength: 1, maxLength: 1024, pattern: "^\\$"}, description: "Structural digest: leaf field path -> hash of its value, in document order. Grammar: path = \"$\" segment*; segment = \".\" identifier | \"[\" index \"]\" | \"[\" json-string \"]\"; identifier = [A-Za-z_][A-Za-z0-9_]*; keys over 256 bytes are written [\"#<8 hex>\"]. Leaves are scalars, empty {} and [] (hashed differently, so emptied and missing differ), and containers deeper than the filter's maxDepth (hashed whole). Empty unless json is ok."}),
+    fields: hashMap({ maxProperties: L.maxFields, propertyNames: { minLength: 1, maxLength: L.maxFieldPathLength, pattern: "^\\$" }, description: "Structural digest: leaf field path -> hash of its value, in document order. Grammar: path = \"$\" segment*; segment = \".\" identifier | \"[\" index \"]\" | \"[\" json-string \"]\"; identifier = [A-Za-z_][A-Za-z0-9_]*; keys over 256 bytes are written [\"#<8 hex>\"]. Leaves are scalars, empty {} and [] (hashed differently, so emptied and missing differ), and containers deeper than the filter's maxDepth (hashed whole). Empty unless json is ok."}),
     fieldsTruncated: Type.Boolean({ description: "True when the body had more leaves than the filter's maxFields; later leaves are not listed."}),
   },
   { additionalProperties: false },
@@ -59,7 +60,7 @@ export const WIRE_SCHEMA = {
       v: Type.Unsafe<1>({ const: 1, description: "Wire format version." }),
       source: Type.String({ minLength: 1, maxLength: 64, description: "The sending filter's `source` option (defaults to its role)."}),
       sentUnixMs: Type.Integer({ minimum: 0, description: "When the batch left the proxy, Unix epoch milliseconds."}),
-      records: Type.Array(Type.Unsafe<DigestRecord>({ $ref: '#/definitions/record' }), { minItems: 1, maxItems: 1024}),
+      records: Type.Array(Type.Unsafe<DigestRecord>({ $ref: '#/definitions/record' }), { minItems: 1, maxItems: L.maxRecordsPerBatch }),
     },
     {
       title: "shadowdiff digest batch, version 1",

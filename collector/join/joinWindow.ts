@@ -6,19 +6,25 @@
 // No per-entry timers exist; whoever owns the window calls expire() (on ingest and on a sweep).
 // Both calls return what happened (a JoinEvent, the windows that closed); nothing calls back.
 //
+// Pending legs are bounded twice: `maxPending` entries and the pending byte budget (estimated
+// bytes of the records held). Past either, the oldest pending legs are evicted; a single record
+// larger than the whole budget is evicted at once instead of pushing everything else out.
+//
 // Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
 // once and a leg arriving after its partner's window closed is reported as late rather than
 // opening a new entry that would later be miscounted as a second missing leg.
 
 import { InsertionOrderedMap } from './insertionOrderedMap.js';
-import type { DigestRecord } from '../ingest/wireSchema.js';
+import type { ByteBudget } from '../budget/byteBudget.js';
+import { pendingLegBytes } from '../budget/sizeEstimates.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { MissingOutcome } from './outcomes.js';
 
 /** What offering one record did. */
 export type JoinEvent =
-  /** The first leg of its id: it waits for its partner. `evicted`: the oldest pending leg, dropped unpaired because the pending cap was reached. */
-  | { kind: 'waiting'; evicted: DigestRecord | null }
-  | { kind: 'paired'; primary: DigestRecord; shadow: DigestRecord }
+  /** The first leg of its id: it waits for its partner. `evicted`: pending legs dropped unpaired, oldest first, because a cap or the byte budget was reached (it can be this record, when it alone exceeds the budget). */
+  | { kind: 'waiting'; evicted: readonly IngestedRecord[] }
+  | { kind: 'paired'; primary: IngestedRecord; shadow: IngestedRecord }
   /** The same (id, leg) was seen before: dropped, the first copy is the one judged. */
   | { kind: 'duplicate' }
   /** The other leg of this id was already resolved as missing or evicted. */
@@ -26,12 +32,12 @@ export type JoinEvent =
 
 /** A window that closed with one leg only. */
 export interface ClosedWindow {
-  record: DigestRecord;
+  record: IngestedRecord;
   outcome: MissingOutcome;
 }
 
 // The events without data are shared, so the hot path allocates nothing for them.
-const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: null });
+const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: Object.freeze([]) });
 const DUPLICATE: JoinEvent = Object.freeze({ kind: 'duplicate' });
 const LATE: JoinEvent = Object.freeze({ kind: 'late' });
 const NOTHING_CLOSED: readonly ClosedWindow[] = Object.freeze([]);
@@ -62,17 +68,19 @@ const PRIMARY = 1;
 const SHADOW = 2;
 
 interface JoinEntry {
-  primary: DigestRecord | null;
-  shadow: DigestRecord | null;
+  primary: IngestedRecord | null;
+  shadow: IngestedRecord | null;
   /** bit set of legs seen: PRIMARY | SHADOW */
   legs: number;
   /** pending: when the window closes; remembered: when the tombstone is forgotten */
   deadline: number;
+  /** estimated bytes taken from the pending budget while pending */
+  bytes: number;
 }
 
 export interface PendingLegs {
-  primary: DigestRecord | null;
-  shadow: DigestRecord | null;
+  primary: IngestedRecord | null;
+  shadow: IngestedRecord | null;
 }
 
 export class JoinWindow {
@@ -80,7 +88,10 @@ export class JoinWindow {
   private readonly remembered = new InsertionOrderedMap<JoinEntry>();
   private changed: Set<string> | null;
 
-  constructor(private readonly options: JoinWindowOptions) {
+  constructor(
+    private readonly options: JoinWindowOptions,
+    private readonly budget: ByteBudget,
+  ) {
     this.changed = options.trackChanges === true ? new Set() : null;
   }
 
@@ -92,7 +103,7 @@ export class JoinWindow {
     return this.remembered.size;
   }
 
-  offer(record: DigestRecord, now: number): JoinEvent {
+  offer(record: IngestedRecord, now: number): JoinEvent {
     const bit = record.leg === 'primary' ? PRIMARY : SHADOW;
     const resolved = this.remembered.get(record.id);
     if (resolved !== undefined) {
@@ -104,18 +115,35 @@ export class JoinWindow {
     }
     const entry = this.pending.get(record.id);
     if (entry === undefined) {
-      this.pending.set(record.id, {
+      const bytes = pendingLegBytes(record);
+      const created: JoinEntry = {
         primary: bit === PRIMARY ? record : null,
         shadow: bit === SHADOW ? record : null,
         legs: bit,
         deadline: now + this.options.windowMs,
-      });
-      if (this.pending.size <= this.options.maxPending) return WAITING;
-      const evicted = this.evictOldest(now);
-      return evicted === null ? WAITING : { kind: 'waiting', evicted };
+        bytes: 0,
+      };
+      if (bytes > this.budget.limitBytes) {
+        this.budget.refusals++;
+        this.remember(record.id, created, now);
+        return { kind: 'waiting', evicted: [record] };
+      }
+      this.pending.set(record.id, created);
+      created.bytes = bytes;
+      this.budget.take(bytes);
+      if (this.pending.size <= this.options.maxPending && !this.budget.over) return WAITING;
+      const evicted: IngestedRecord[] = [];
+      while (this.pending.size > this.options.maxPending || this.budget.over) {
+        if (this.pending.size <= this.options.maxPending) this.budget.evictions++;
+        const oldest = this.evictOldest(now);
+        if (oldest === null) break;
+        evicted.push(oldest);
+      }
+      return { kind: 'waiting', evicted };
     }
     if ((entry.legs & bit) !== 0) return DUPLICATE;
     this.pending.delete(record.id);
+    this.budget.release(entry.bytes);
     const primary = bit === PRIMARY ? record : entry.primary;
     const shadow = bit === SHADOW ? record : entry.shadow;
     entry.legs |= bit;
@@ -130,6 +158,7 @@ export class JoinWindow {
     for (let oldest = this.pending.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.pending.oldest()) {
       const [id, entry] = oldest;
       this.pending.delete(id);
+      this.budget.release(entry.bytes);
       const primary = entry.primary;
       const shadow = entry.shadow;
       this.remember(id, entry, now);
@@ -149,8 +178,8 @@ export class JoinWindow {
   }
 
   /** Every pending leg with its arrival time, oldest first: what a full snapshot keeps. */
-  pendingArrivals(): Array<{ arrivedUnixMs: number; record: DigestRecord }> {
-    const legs: Array<{ arrivedUnixMs: number; record: DigestRecord }> = [];
+  pendingArrivals(): Array<{ arrivedUnixMs: number; record: IngestedRecord }> {
+    const legs: Array<{ arrivedUnixMs: number; record: IngestedRecord }> = [];
     for (const entry of this.pending.values()) {
       const arrivedUnixMs = entry.deadline - this.options.windowMs;
       if (entry.primary !== null) legs.push({ arrivedUnixMs, record: entry.primary });
@@ -174,15 +203,15 @@ export class JoinWindow {
    * is late, not a new pending leg), then the pending legs, oldest first, at their arrival time.
    * Answers the legs evicted because join.maxPending is now smaller than before.
    */
-  restore(remembered: readonly RememberedId[], pending: ReadonlyArray<{ arrivedUnixMs: number; record: DigestRecord }>): DigestRecord[] {
-    const evicted: DigestRecord[] = [];
+  restore(remembered: readonly RememberedId[], pending: ReadonlyArray<{ arrivedUnixMs: number; record: IngestedRecord }>): IngestedRecord[] {
+    const evicted: IngestedRecord[] = [];
     for (const [id, legs, forgetAtUnixMs] of remembered) {
-      this.remembered.set(id, { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: forgetAtUnixMs });
+      this.remembered.set(id, { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: forgetAtUnixMs, bytes: 0 });
       if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
     }
     for (const { arrivedUnixMs, record } of pending) {
       const event = this.offer(record, arrivedUnixMs);
-      if (event.kind === 'waiting' && event.evicted !== null) evicted.push(event.evicted);
+      if (event.kind === 'waiting') evicted.push(...event.evicted);
       else if (event.kind === 'paired' || event.kind === 'late') throw new Error(`restored pending leg ${record.id} (${record.leg}) was ${event.kind}`);
     }
     return evicted;
@@ -205,11 +234,12 @@ export class JoinWindow {
     return changes;
   }
 
-  private evictOldest(now: number): DigestRecord | null {
+  private evictOldest(now: number): IngestedRecord | null {
     const oldest = this.pending.shift();
     if (oldest === undefined) return null;
     const [id, entry] = oldest;
     const record = entry.primary ?? entry.shadow;
+    this.budget.release(entry.bytes);
     this.remember(id, entry, now);
     return record;
   }
@@ -218,6 +248,7 @@ export class JoinWindow {
   private remember(id: string, entry: JoinEntry, now: number): void {
     entry.primary = null;
     entry.shadow = null;
+    entry.bytes = 0;
     entry.deadline = now + this.options.rememberMs;
     this.remembered.set(id, entry);
     this.changed?.add(id);

@@ -1,14 +1,19 @@
 // Prometheus metrics on the collector's own registry (never prom-client's global one). Counters
 // derive from the pipeline's outcomes (resolved(), recordReceived()…); gauges are set from a
 // reading the pipeline returns at scrape time (render()), so nothing here reaches back into it.
-// Label cardinality is bounded: `route` is a capped template, `field` appears only for each
-// route's top-K fields, every other label has a fixed value set. Per-route children are cached
+// Label cardinality is bounded: `route` is one of the scoreboard's tracked routes (at most
+// routes.max, plus `other`; a route that gives up its place loses its series, forgetRoute),
+// `field` appears only for each route's top-K fields, every other label has a fixed value set. Per-route children are cached
 // so the hot path does not rebuild label keys.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../http/errors.js';
 import type { Resolution } from '../score/resolution.js';
+import { WIRE_VERSIONS, type WireVersion } from '../ingest/wireValidator.js';
+import type { RouteCounts } from '../score/scoreboard.js';
+import { OTHER_ROUTE } from '../compare/routeTemplate.js';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason, type PairDiff } from '../compare/divergence.js';
+import { BUDGET_PARTS, type BudgetPart, type BudgetReading } from '../budget/byteBudget.js';
 import { LEGS, type Leg } from '../ingest/wireSchema.js';
 import { PAIR_OUTCOMES, type PairOutcome } from '../join/outcomes.js';
 import { wilson } from '../score/wilson.js';
@@ -17,6 +22,9 @@ import { wilson } from '../score/wilson.js';
 export interface MetricsReading {
   pendingJoins: number;
   routesTracked: number;
+  /** routes that gave up their place and were folded into `other`, since the first start */
+  routeEvictions: number;
+  budget: Record<BudgetPart, BudgetReading>;
   routes: ReadonlyArray<{ route: string; pairs: number; diverged: number; topFields: ReadonlyArray<{ path: string; divergentPairs: number }> }>;
 }
 
@@ -65,6 +73,7 @@ export class CollectorMetrics {
   private readonly rejects: Counter<'code'>;
   private readonly recordsReceived: Record<Leg, Counter.Internal>;
   private readonly recordsRejected: Counter;
+  private readonly wireRecordsReceived: Record<WireVersion, Counter.Internal>;
   private readonly recordsDuplicate: Record<Leg, Counter.Internal>;
   private readonly recordsLate: Record<Leg, Counter.Internal>;
   private readonly pairs: Counter<'route' | 'outcome'>;
@@ -72,7 +81,11 @@ export class CollectorMetrics {
   private readonly bodyFallback: Counter<'route' | 'reason'>;
   private readonly latency: Histogram<'route' | 'leg'>;
   private readonly evictions: Counter;
-  private readonly routeOverflows: Counter;
+  private readonly routeEvictions: Counter;
+  private readonly budgetBytes: Gauge<'part'>;
+  private readonly budgetLimitBytes: Gauge<'part'>;
+  private readonly budgetEvictions: Counter<'part'>;
+  private readonly budgetRefusals: Counter<'part'>;
   private readonly snapshotsSetAside: Counter;
   private readonly storeHealthy: Gauge;
   private readonly storeWriteErrors: Counter<'op'>;
@@ -107,6 +120,16 @@ export class CollectorMetrics {
         registers,
       }),
     );
+    const wireRecords = new Counter({
+      name: 'shadowdiff_collector_wire_records_total',
+      help: 'Valid digest records received, by the wire format version of their batch (1 or 2): how far a filter rollout has got.',
+      labelNames: ['version'],
+      registers,
+    });
+    this.wireRecordsReceived = Object.fromEntries(WIRE_VERSIONS.map((version) => [version, zeroed(wireRecords.labels({ version: String(version) }))])) as Record<
+      WireVersion,
+      Counter.Internal
+    >;
     this.recordsRejected = new Counter({
       name: 'shadowdiff_collector_records_rejected_total',
       help: 'Digest records rejected by wire-format validation.',
@@ -158,9 +181,33 @@ export class CollectorMetrics {
       help: 'Unpaired legs dropped because join.maxPending was reached (oldest first).',
       registers,
     });
-    this.routeOverflows = new Counter({
-      name: 'shadowdiff_collector_route_overflows_total',
-      help: 'Requests attributed to the `other` route because routes.max distinct routes exist.',
+    this.routeEvictions = new Counter({
+      name: 'shadowdiff_collector_route_evictions_total',
+      help: 'Routes that gave up their place in the route table (routes.max or the tallies budget) to a heavier one; their counts were folded into `other`.',
+      registers,
+    });
+    this.budgetBytes = new Gauge({
+      name: 'shadowdiff_collector_budget_bytes',
+      help: 'Estimated heap bytes held, by part: pending (join window legs), pairs (retained pairs), tallies (routes, fields, headers).',
+      labelNames: ['part'],
+      registers,
+    });
+    this.budgetLimitBytes = new Gauge({
+      name: 'shadowdiff_collector_budget_limit_bytes',
+      help: 'The configured byte budget of each part (budget.*Bytes).',
+      labelNames: ['part'],
+      registers,
+    });
+    this.budgetEvictions = new Counter({
+      name: 'shadowdiff_collector_budget_evictions_total',
+      help: 'Entries evicted to keep a part within its byte budget: pending legs (also counted as evicted), retained pairs, routes or fields.',
+      labelNames: ['part'],
+      registers,
+    });
+    this.budgetRefusals = new Counter({
+      name: 'shadowdiff_collector_budget_refusals_total',
+      help: 'Entries never kept because alone they did not fit the budget (a pending leg larger than the whole budget is also counted as evicted).',
+      labelNames: ['part'],
       registers,
     });
     this.snapshotsSetAside = new Counter({
@@ -195,7 +242,7 @@ export class CollectorMetrics {
     });
     this.routes = new Gauge({
       name: 'shadowdiff_collector_routes',
-      help: 'Distinct routes tracked (at most routes.max, plus `other`).',
+      help: 'Routes tracked apart (at most routes.max; `other` not counted).',
       registers,
     });
     this.divergenceRatio = new Gauge({
@@ -222,6 +269,18 @@ export class CollectorMetrics {
   async render(reading: MetricsReading): Promise<string> {
     this.pendingJoins.set(reading.pendingJoins);
     this.routes.set(reading.routesTracked);
+    // These counters mirror counts the pipeline keeps (and, for routes, persists): set, not added.
+    this.routeEvictions.reset();
+    this.routeEvictions.inc(reading.routeEvictions);
+    this.budgetEvictions.reset();
+    this.budgetRefusals.reset();
+    for (const part of BUDGET_PARTS) {
+      const budget = reading.budget[part];
+      this.budgetBytes.set({ part }, budget.usedBytes);
+      this.budgetLimitBytes.set({ part }, budget.limitBytes);
+      this.budgetEvictions.inc({ part }, budget.evictions);
+      this.budgetRefusals.inc({ part }, budget.refusals);
+    }
     this.divergenceRatio.reset();
     this.divergenceUpperBound.reset();
     this.fieldDivergentPairs.reset();
@@ -244,6 +303,10 @@ export class CollectorMetrics {
       case 'evicted':
         return this.evictions.inc();
     }
+  }
+
+  wireRecords(version: WireVersion, count: number): void {
+    this.wireRecordsReceived[version].inc(count);
   }
 
   batch(result: BatchResult): void {
@@ -286,8 +349,24 @@ export class CollectorMetrics {
     this.storeHealthy.set(healthy ? 1 : 0);
   }
 
-  routeOverflow(): void {
-    this.routeOverflows.inc();
+  /**
+   * A route gave up its place: its series go, so churn cannot grow the label set, and its counts
+   * move to `other`'s series, as they did in the scoreboard (latency observations cannot be moved).
+   */
+  foldRoute(folded: RouteCounts & { route: string }): void {
+    const other = this.series(OTHER_ROUTE);
+    other.outcomes.match.inc(folded.pairs - folded.diverged);
+    other.outcomes.diverged.inc(folded.diverged);
+    other.outcomes.shadow_missing.inc(folded.shadowMissing);
+    other.outcomes.primary_missing.inc(folded.primaryMissing);
+    for (const kind of DIVERGENCE_KINDS) other.kinds[kind].inc(folded.kinds[kind]);
+    for (const reason of FALLBACK_REASONS) other.fallback[reason].inc(folded.fallback[reason]);
+    const route = folded.route;
+    if (!this.perRoute.delete(route)) return;
+    for (const outcome of PAIR_OUTCOMES) this.pairs.remove({ route, outcome });
+    for (const kind of DIVERGENCE_KINDS) this.divergences.remove({ route, kind });
+    for (const reason of FALLBACK_REASONS) this.bodyFallback.remove({ route, reason });
+    for (const leg of LEGS) this.latency.remove({ route, leg });
   }
 
   private pair(route: string, diff: PairDiff, primaryLastByteUs: number, shadowLastByteUs: number): void {

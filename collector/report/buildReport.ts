@@ -5,6 +5,7 @@ import { noiseReason, type NoiseSettings } from '../score/noise.js';
 import type { ChangeTally, FieldTally, RouteTally, Scoreboard } from '../score/scoreboard.js';
 import type { LatencySketch } from '../score/latencySketch.js';
 import { wilson } from '../score/wilson.js';
+import type { BudgetPart, BudgetReading } from '../budget/byteBudget.js';
 import type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, Report, RouteReport } from './reportSchema.js';
 
 export interface ReportInput {
@@ -12,13 +13,12 @@ export interface ReportInput {
   /** fields per route */
   top: number;
   /** only this route */
-  route?: string;
+  route?: string | undefined;
   generatedAtUnixMs: number;
   windowMs: number;
   /** legs waiting in the join window */
   pending: number;
-  routesTracked: number;
-  routeOverflows: number;
+  budget: Record<BudgetPart, BudgetReading>;
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -44,8 +44,9 @@ export function buildReport(input: ReportInput): Report {
       diverged,
       coverage: coverage(board.routeTallies()),
     },
-    routesTracked: input.routesTracked,
-    routeOverflows: input.routeOverflows,
+    routesTracked: board.routesTracked,
+    routeEvictions: board.routeEvictions,
+    budget: input.budget,
     routes: routeReports(board, input.top, input.route),
   };
 }
@@ -109,7 +110,8 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
       .map((h): HeaderReport => ({ name: h.name, ...changeReport(h) })),
     fields: board.topFields(tally, top).map((f) => fieldReport(f, tally.structurallyCompared, board.settings.noise)),
     fieldsTracked: tally.fields.size,
-    fieldsOverflowed: tally.fieldsOverflowed,
+    fieldsEvicted: tally.fieldsEvicted,
+    countError: tally.countError,
   };
 }
 
@@ -131,6 +133,7 @@ function changeReport(tally: ChangeTally): Omit<HeaderReport, 'name'> {
   for (let i = 1; i <= n; i++) examples.push(tally.examples[(tally.nextExample - i + n) % n] ?? '');
   return {
     divergentPairs: tally.divergentPairs,
+    countError: tally.countError,
     changed: tally.changed,
     missingInShadow: tally.missingInShadow,
     extraInShadow: tally.extraInShadow,

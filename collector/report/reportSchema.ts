@@ -4,9 +4,11 @@
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, PairDiffSchema } from '../compare/divergence.js';
-import { DigestRecordSchema, LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
+import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PAIR_STATES } from '../join/outcomes.js';
-import { countsBySchema } from '../schema/countsBy.js';
+import { BUDGET_PARTS, BudgetReadingSchema } from '../budget/byteBudget.js';
+import { countsBySchema, eachOfSchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
 
 const count = Type.Integer({ minimum: 0 });
@@ -38,7 +40,10 @@ export type Coverage = Static<typeof CoverageSchema>;
 
 /** How a field or header differed, over the pairs it differed in; the snapshot keeps the same counts. */
 export const CHANGE_COUNTS = {
+  /** pairs counted since the field or header got its place in its route's table */
   divergentPairs: count,
+  /** pairs it may have differed in before (space-saving's error bound): the true count is at most divergentPairs + countError */
+  countError: count,
   changed: count,
   missingInShadow: count,
   extraInShadow: count,
@@ -93,8 +98,10 @@ export const RouteReportSchema = Type.Object(
     headers: Type.Array(HeaderReportSchema),
     fields: Type.Array(FieldReportSchema),
     fieldsTracked: count,
-    /** field differences not tracked because the route hit report.maxFieldsPerRoute */
-    fieldsOverflowed: count,
+    /** fields (and headers) that gave up their place in this route's tables to heavier ones (report.maxFieldsPerRoute or the tallies budget) */
+    fieldsEvicted: count,
+    /** resolved requests this route may have had before it got its place (routes evicted before it); 0 when counted from the first */
+    countError: count,
   },
   strict,
 );
@@ -119,15 +126,19 @@ export const ReportSchema = Type.Object(
       },
       strict,
     ),
+    /** routes tracked apart, `other` not included */
     routesTracked: count,
-    routeOverflows: count,
+    /** routes that gave up their place to heavier ones; their counts are in `other` */
+    routeEvictions: count,
+    /** estimated bytes held per part and what the budget evicted or refused */
+    budget: eachOfSchema(BUDGET_PARTS, BudgetReadingSchema),
     routes: Type.Array(RouteReportSchema),
   },
   strict,
 );
 export type Report = Static<typeof ReportSchema>;
 
-const recordOrNull = nullable(Type.Unsafe<Static<typeof DigestRecordSchema>>({ $ref: '#/definitions/record' }));
+const recordOrNull = nullable(Type.Unsafe<IngestedRecord>({ $ref: '#/definitions/record' }));
 
 export const PairViewSchema = Type.Object(
   {
@@ -139,7 +150,7 @@ export const PairViewSchema = Type.Object(
     diff: nullable(PairDiffSchema),
     resolvedAtUnixMs: nullable(Type.Integer()),
   },
-  // Both records as received: the wire schema's definitions resolve their $refs.
-  { ...strict, definitions: WIRE_SCHEMA.definitions },
+  // Both records as ingested (either wire version, decoded): the wire schema's definitions resolve their $refs.
+  { ...strict, definitions: { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema } },
 );
 export type PairView = Static<typeof PairViewSchema>;

@@ -1,18 +1,23 @@
 // Turns ajv errors into "which field, what is wrong", shared by the wire format and the config so
 // that both name fields the same way: `headers["x-a"]`, `routes.templates[2]`.
 
+import { Type, type Static } from '@sinclair/typebox';
 import type { ErrorObject } from 'ajv';
 
-/** One located problem: which record (index, id) and which field. */
-export interface ErrorDetail {
-  /** index in `records`, absent for batch-level problems */
-  index?: number;
-  /** the record's correlation id when it was readable */
-  id?: string;
-  /** where in the record (or batch) the problem is, e.g. `status`, `headers["x-a"]`, `records` */
-  field: string;
-  message: string;
-}
+/** One located problem: which record (index, id) and which field. Answered in error bodies and in the ingest answer's `rejected`. */
+export const ErrorDetailSchema = Type.Object(
+  {
+    /** index in `records`, absent for batch-level problems */
+    index: Type.Optional(Type.Integer({ minimum: 0 })),
+    /** the record's correlation id when it was readable */
+    id: Type.Optional(Type.String()),
+    /** where in the record (or batch) the problem is, e.g. `status`, `headers["x-a"]`, `records` */
+    field: Type.String(),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type ErrorDetail = Static<typeof ErrorDetailSchema>;
 
 export interface LocatedSchemaError {
   /** path segments from the validated root down to the offending value or property */

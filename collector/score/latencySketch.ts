@@ -38,6 +38,12 @@ export class LatencySketch {
     return sketch;
   }
 
+  /** Adds every value `other` holds: the sketch of both streams together. */
+  merge(other: LatencySketch): void {
+    for (let i = 0; i < BUCKETS; i++) this.counts[i] = (this.counts[i] ?? 0) + (other.counts[i] ?? 0);
+    this.total += other.total;
+  }
+
   /** q in [0, 1]; returns microseconds, null when empty. */
   quantile(q: number): number | null {
     if (this.total === 0) return null;

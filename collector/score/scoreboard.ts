@@ -1,23 +1,53 @@
 // Per-route tallies of compared pairs and missing legs (report/ builds the report from them).
-// Pure state, no I/O: plain numbers, Maps of plain objects and typed arrays, snapshot as plain JSON.
+// Pure state, no I/O: plain numbers, plain objects and typed arrays, snapshot as plain JSON.
+//
+// Every table is bounded twice, in entries and in bytes, and keeps the heaviest entries rather
+// than the first ones (space-saving, spaceSaving.ts): routes per collector (`maxRoutes`), fields
+// per route (`maxFieldsPerRoute`), headers per route (the wire format's header limit), all
+// within the tallies byte budget. A route that gives up its place is folded into `other`, so
+// totals and coverage stay exact; a field that gives up its place leaves its weight to the
+// newcomer as `countError`. Weights: a field counts the pairs it differed in; a route counts
+// each resolved request once and a diverged pair twice, so a steadily diverging route holds its
+// place against a flood of one-off routes.
 
 import { LatencySketch } from './latencySketch.js';
-import { sampleValue, type NoiseSettings } from './noise.js';
+import { sampleValue, VALUE_SAMPLE_SIZE, type NoiseSettings } from './noise.js';
+import { SpaceSaving, type Weighted } from './spaceSaving.js';
+import type { ByteBudget } from '../budget/byteBudget.js';
+import { changeTallyBytes, routeTallyBytes } from '../budget/sizeEstimates.js';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
+import type { FieldRows } from '../compare/fieldRows.js';
 import { isError } from '../compare/pairCompare.js';
+import { OTHER_ROUTE } from '../compare/routeTemplate.js';
+import { RECORD_LIMITS } from '../ingest/recordLimits.js';
 import { zeroCounts } from '../schema/countsBy.js';
 import type { DiffChange, DivergenceKind, FallbackReason, PairDiff } from '../compare/divergence.js';
-import type { DigestRecord, Leg } from '../ingest/wireSchema.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { Leg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from '../join/outcomes.js';
 import type { Resolution } from './resolution.js';
 
 export interface ScoreboardSettings {
   examplesPerField: number;
+  /** routes tracked apart; the rest is folded into `other` */
+  maxRoutes: number;
   maxFieldsPerRoute: number;
   noise: NoiseSettings;
+  /** how a field path becomes a report row (indices and id-like keys collapsed) */
+  rows: FieldRows;
+  /** the tallies' byte budget */
+  budget: ByteBudget;
+  /** keep the routes counted or evicted since the last takeChangedRoutes(), for a durable store's incremental checkpoint */
+  trackChanges?: boolean;
 }
 
-export interface ChangeTally {
+/** The routes that changed since the last takeChangedRoutes(): tallies to write, routes no longer tracked to delete. */
+export interface RouteChanges {
+  written: RouteTallySnapshot[];
+  dropped: string[];
+}
+
+export interface ChangeTally extends Weighted {
   divergentPairs: number;
   changed: number;
   missingInShadow: number;
@@ -39,8 +69,7 @@ export interface HeaderTally extends ChangeTally {
   name: string;
 }
 
-export interface RouteTally {
-  route: string;
+export interface RouteCounts {
   pairs: number;
   diverged: number;
   shadowMissing: number;
@@ -54,11 +83,18 @@ export interface RouteTally {
   shadowErrors: number;
   shadowOnlyErrors: number;
   primaryOnlyErrors: number;
+}
+
+export interface RouteTally extends RouteCounts, Weighted {
+  route: string;
   primaryLatency: LatencySketch;
   shadowLatency: LatencySketch;
-  fields: Map<string, FieldTally>;
-  fieldsOverflowed: number;
-  headers: Map<string, HeaderTally>;
+  fields: SpaceSaving<FieldTally>;
+  /** fields that gave up their place in this route's table (to a heavier newcomer or to the byte budget) */
+  fieldsEvicted: number;
+  headers: SpaceSaving<HeaderTally>;
+  /** estimated bytes of this tally and its fields and headers, as taken from the budget */
+  bytes: number;
 }
 
 export interface Totals {
@@ -70,8 +106,8 @@ export interface Totals {
   lostOnRestart: number;
 }
 
-/** A route's tally as plain JSON: sketches as sparse buckets, maps as arrays. */
-export interface RouteTallySnapshot extends Omit<RouteTally, 'primaryLatency' | 'shadowLatency' | 'fields' | 'headers'> {
+/** A route's tally as plain JSON: sketches as sparse buckets, tables as arrays. */
+export interface RouteTallySnapshot extends Omit<RouteTally, 'primaryLatency' | 'shadowLatency' | 'fields' | 'headers' | 'bytes'> {
   primaryLatency: Array<[number, number]>;
   shadowLatency: Array<[number, number]>;
   fields: FieldTally[];
@@ -82,20 +118,40 @@ export interface ScoreboardSnapshot {
   pairSeq: number;
   totals: Totals;
   routes: RouteTallySnapshot[];
+  /** routes folded into `other`, null before the first */
+  other: RouteTallySnapshot | null;
+  routeEvictions: number;
 }
 
+/** Where a resolution was counted, and the routes that gave up their place for it (already folded into `other`). */
+export interface Placement {
+  route: string;
+  evictedRoutes: readonly RouteTally[];
+}
+
+const NOTHING_EVICTED: readonly RouteTally[] = Object.freeze([]);
+
+/** The counts a route folds into `other`: every plain number and per-kind count of RouteCounts. */
+const ROUTE_COUNTS = [
+  'pairs', 'diverged', 'shadowMissing', 'primaryMissing', 'evicted', 'fallbackPairs',
+  'structurallyCompared', 'primaryErrors', 'shadowErrors', 'shadowOnlyErrors', 'primaryOnlyErrors',
+] as const satisfies ReadonlyArray<keyof RouteCounts>;
+
 export class Scoreboard {
-  private readonly routes = new Map<string, RouteTally>();
+  private readonly routes: SpaceSaving<RouteTally>;
+  private other: RouteTally | null = null;
   private pairSeq = 0;
+  /** routes that gave up their place and were folded into `other` */
+  routeEvictions = 0;
+  private evicted: RouteTally[] = [];
   readonly totals: Totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0, rejectedRecords: 0, lostOnRestart: 0 };
 
-  /** Routes counted since the last takeChangedRoutes(), for a durable store's incremental checkpoint; bounded by routes.max. */
-  private readonly changedRoutes = new Set<string>();
+  /** With trackChanges: the routes counted or evicted since the last takeChangedRoutes(). */
+  private readonly changedRoutes: Set<string> | null;
 
-  constructor(readonly settings: ScoreboardSettings) {}
-
-  snapshot(): ScoreboardSnapshot {
-    return { pairSeq: this.pairSeq, totals: this.totalsSnapshot(), routes: [...this.routes.values()].map(tallySnapshot) };
+  constructor(readonly settings: ScoreboardSettings) {
+    this.routes = new SpaceSaving(settings.maxRoutes);
+    this.changedRoutes = settings.trackChanges === true ? new Set() : null;
   }
 
   totalsSnapshot(): Totals {
@@ -106,44 +162,76 @@ export class Scoreboard {
     return this.pairSeq;
   }
 
-  /** The tallies of the routes counted since the last call. */
-  takeChangedRoutes(): RouteTallySnapshot[] {
-    const changed: RouteTallySnapshot[] = [];
-    for (const route of this.changedRoutes) {
-      const tally = this.routes.get(route);
-      if (tally !== undefined) changed.push(tallySnapshot(tally));
-    }
-    this.changedRoutes.clear();
-    return changed;
+  otherSnapshot(): RouteTallySnapshot | null {
+    return this.other === null ? null : routeSnapshot(this.other);
   }
 
-  /** Replaces every tally with the snapshot's; the ranking and examples come back as they were. */
-  restore(snapshot: ScoreboardSnapshot): void {
-    this.routes.clear();
-    this.changedRoutes.clear();
-    this.pairSeq = snapshot.pairSeq;
-    Object.assign(this.totals, snapshot.totals, { records: { ...snapshot.totals.records } });
-    for (const route of snapshot.routes) {
-      this.routes.set(route.route, {
-        ...route,
-        primaryLatency: LatencySketch.fromSnapshot(route.primaryLatency),
-        shadowLatency: LatencySketch.fromSnapshot(route.shadowLatency),
-        fields: new Map(route.fields.map((field) => [field.path, field])),
-        headers: new Map(route.headers.map((header) => [header.name, header])),
-      });
+  /** The routes counted or evicted since the last call (only with trackChanges). */
+  takeChangedRoutes(): RouteChanges {
+    const changes: RouteChanges = { written: [], dropped: [] };
+    if (this.changedRoutes === null) return changes;
+    for (const route of this.changedRoutes) {
+      const tally = this.routes.get(route);
+      if (tally === undefined) changes.dropped.push(route);
+      else changes.written.push(routeSnapshot(tally));
     }
+    this.changedRoutes.clear();
+    return changes;
+  }
+
+  get routesTracked(): number {
+    return this.routes.size;
+  }
+
+  snapshot(): ScoreboardSnapshot {
+    return {
+      pairSeq: this.pairSeq,
+      totals: this.totalsSnapshot(),
+      routes: [...this.routes.values()].map(routeSnapshot),
+      other: this.otherSnapshot(),
+      routeEvictions: this.routeEvictions,
+    };
+  }
+
+  /** Replaces every tally with the snapshot's, within this board's caps and budget. */
+  restore(snapshot: ScoreboardSnapshot): void {
+    while (this.routes.popLightest() !== undefined);
+    this.settings.budget.release(this.settings.budget.usedBytes);
+    this.other = null;
+    // Every restored route is written (or deleted, when smaller caps folded it) at the next checkpoint.
+    this.changedRoutes?.clear();
+    for (const route of snapshot.routes) this.changedRoutes?.add(route.route);
+    this.pairSeq = snapshot.pairSeq;
+    this.routeEvictions = snapshot.routeEvictions;
+    Object.assign(this.totals, snapshot.totals, { records: { ...snapshot.totals.records } });
+    if (snapshot.other !== null) this.fold(this.restoredTally(snapshot.other));
+    // Lightest first, so that caps smaller than before fold the lightest routes.
+    for (const route of [...snapshot.routes].sort((a, b) => a.weight - b.weight)) {
+      const restored = this.restoredTally(route);
+      const placed = this.admitRoute(route.route, 0);
+      if (placed === null) {
+        this.fold(restored);
+        continue;
+      }
+      this.mergeInto(placed, restored);
+      placed.countError = restored.countError;
+      this.routes.add(route.route, restored.weight - placed.weight);
+    }
+    this.evicted = [];
   }
 
   hasRoute(route: string): boolean {
-    return this.routes.has(route);
+    return route === OTHER_ROUTE ? this.other !== null : this.routes.get(route) !== undefined;
   }
 
-  routeTallies(): IterableIterator<RouteTally> {
-    return this.routes.values();
+  /** Tracked routes, then `other` when something was folded into it. */
+  *routeTallies(): IterableIterator<RouteTally> {
+    yield* this.routes.values();
+    if (this.other !== null) yield this.other;
   }
 
-  /** Counts one resolved request. */
-  record(resolution: Resolution): void {
+  /** Counts one resolved request; says under which route and which routes it displaced. */
+  record(resolution: Resolution): Placement {
     switch (resolution.kind) {
       case 'paired':
         return this.recordPair(resolution.route, resolution.primary.id, resolution.primary, resolution.shadow, resolution.diff);
@@ -154,8 +242,8 @@ export class Scoreboard {
     }
   }
 
-  recordPair(route: string, id: string, primary: DigestRecord, shadow: DigestRecord, diff: PairDiff): void {
-    const tally = this.tally(route);
+  recordPair(route: string, id: string, primary: IngestedRecord, shadow: IngestedRecord, diff: PairDiff): Placement {
+    const tally = this.tally(route, diff.diverged ? 2 : 1);
     const pairSeq = ++this.pairSeq;
     tally.pairs++;
     tally.primaryLatency.add(primary.lastByteUs);
@@ -177,81 +265,254 @@ export class Scoreboard {
       for (const field of diff.fields) this.countField(tally, field.path, field.change, field.primary ?? field.shadow, id, pairSeq);
     }
     for (const header of diff.headers) {
-      let headerTally = tally.headers.get(header.name);
-      if (headerTally === undefined) {
-        headerTally = { name: header.name, ...emptyChangeTally() };
-        tally.headers.set(header.name, headerTally);
-      }
-      countChange(headerTally, header.change, id, this.settings.examplesPerField);
+      const headerTally = this.entry(tally, tally.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
+      if (headerTally !== undefined) countChange(headerTally, header.change, id, this.settings.examplesPerField);
     }
-    if (!diff.diverged) return;
-    tally.diverged++;
-    for (const kind of diff.kinds) tally.kinds[kind]++;
+    if (diff.diverged) {
+      tally.diverged++;
+      for (const kind of diff.kinds) tally.kinds[kind]++;
+    }
+    return this.placement(tally);
   }
 
-  recordMissing(route: string, outcome: MissingOutcome): void {
-    const tally = this.tally(route);
+  recordMissing(route: string, outcome: MissingOutcome): Placement {
+    const tally = this.tally(route, 1);
     if (outcome === 'shadow_missing') tally.shadowMissing++;
     else tally.primaryMissing++;
+    return this.placement(tally);
   }
 
-  recordEvicted(route: string): void {
-    this.tally(route).evicted++;
+  recordEvicted(route: string): Placement {
+    const tally = this.tally(route, 1);
+    tally.evicted++;
+    return this.placement(tally);
   }
 
-  /** The `k` fields of a route that differ in most pairs. */
+  /** The `k` fields of a route that differ in most pairs (counted since tracked: the lower bound). */
   topFields(tally: RouteTally, k: number): FieldTally[] {
     return [...tally.fields.values()]
       .sort((a, b) => b.divergentPairs - a.divergentPairs || a.path.localeCompare(b.path))
       .slice(0, k);
   }
 
+  private placement(tally: RouteTally): Placement {
+    const evictedRoutes = this.evicted.length === 0 ? NOTHING_EVICTED : this.evicted;
+    if (this.evicted.length > 0) this.evicted = [];
+    return { route: tally.route, evictedRoutes };
+  }
+
   private countField(tally: RouteTally, path: string, change: DiffChange, value: string | null, id: string, pairSeq: number): void {
-    const key = collapseIndices(path);
-    let field = tally.fields.get(key);
-    if (field === undefined) {
-      if (tally.fields.size >= this.settings.maxFieldsPerRoute) {
-        tally.fieldsOverflowed++;
-        return;
-      }
-      field = { path: key, valueSample: [], valueSamples: 0, lastPair: 0, ...emptyChangeTally() };
-      tally.fields.set(key, field);
-    }
-    if (field.lastPair === pairSeq) return;
+    const row = this.settings.rows.row(path);
+    const existing = tally.fields.get(row);
+    if (existing !== undefined && existing.lastPair === pairSeq) return;
+    const field = this.entry(tally, tally.fields, row, (key) => ({ path: key, valueSample: [], valueSamples: 0, lastPair: 0, ...emptyChangeTally() }));
+    if (field === undefined) return;
     field.lastPair = pairSeq;
     countChange(field, change, id, this.settings.examplesPerField);
     if (value !== null) sampleValue(field, value);
   }
 
-  private tally(route: string): RouteTally {
-    this.changedRoutes.add(route);
-    let tally = this.routes.get(route);
-    if (tally === undefined) {
-      tally = {
-        route,
-        pairs: 0,
-        diverged: 0,
-        shadowMissing: 0,
-        primaryMissing: 0,
-        evicted: 0,
-        kinds: zeroCounts(DIVERGENCE_KINDS),
-        fallbackPairs: 0,
-        fallback: zeroCounts(FALLBACK_REASONS),
-        structurallyCompared: 0,
-        primaryErrors: 0,
-        shadowErrors: 0,
-        shadowOnlyErrors: 0,
-        primaryOnlyErrors: 0,
-        primaryLatency: new LatencySketch(),
-        shadowLatency: new LatencySketch(),
-        fields: new Map(),
-        fieldsOverflowed: 0,
-        headers: new Map(),
-      };
-      this.routes.set(route, tally);
+  /**
+   * The tracked entry for `key` in one of a route's tables with one more pair counted, admitted
+   * when new: it takes the place of the table's lightest entry when the table is full, and bytes
+   * come from `other`'s fields and headers first (what was folded there is the least telling),
+   * then from the lightest route lighter than this one, then from this table's lightest
+   * entries. Undefined when it cannot fit at all (counted as a budget refusal).
+   */
+  private entry<T extends ChangeTally>(tally: RouteTally, table: SpaceSaving<T>, key: string, create: (key: string) => T): T | undefined {
+    const existing = table.get(key);
+    if (existing !== undefined) {
+      table.add(key, 1);
+      return existing;
     }
+    const budget = this.settings.budget;
+    const bytes = changeTallyBytes(key, this.settings.examplesPerField);
+    let error = 0;
+    const dropLightest = (): boolean => {
+      const lightest = table.popLightest();
+      if (lightest === undefined) return false;
+      const freed = changeTallyBytes(lightest[0], this.settings.examplesPerField);
+      budget.release(freed);
+      tally.bytes -= freed;
+      tally.fieldsEvicted++;
+      error = Math.max(error, lightest[1].weight);
+      return true;
+    };
+    if (table.full) dropLightest();
+    while (!budget.fits(bytes)) {
+      const lightestRoute = this.routes.lightest();
+      if (tally !== this.other && this.reclaimFromOther()) {
+        budget.evictions++;
+      } else if (tally !== this.other && lightestRoute !== undefined && lightestRoute !== tally && lightestRoute.weight < tally.weight) {
+        this.evictLightestRoute();
+        budget.evictions++;
+      } else if (dropLightest()) {
+        budget.evictions++;
+      } else {
+        budget.refusals++;
+        return undefined;
+      }
+    }
+    budget.take(bytes);
+    tally.bytes += bytes;
+    const entry = create(key);
+    entry.weight = error + 1;
+    entry.countError = error;
+    table.insert(key, entry);
+    return entry;
+  }
+
+  /** The route's tally with `weight` counted; a route that cannot be tracked is counted in `other`. */
+  private tally(route: string, weight: number): RouteTally {
+    if (route === OTHER_ROUTE) return this.otherTally();
+    this.changedRoutes?.add(route);
+    const tracked = this.routes.get(route);
+    if (tracked !== undefined) {
+      this.routes.add(route, weight);
+      return tracked;
+    }
+    return this.admitRoute(route, weight) ?? this.otherTally();
+  }
+
+  private admitRoute(route: string, weight: number): RouteTally | null {
+    const budget = this.settings.budget;
+    const bytes = routeTallyBytes(route);
+    let error = 0;
+    if (this.routes.full) error = this.evictLightestRoute();
+    while (!budget.fits(bytes)) {
+      if (!this.reclaimFromOther()) {
+        if (this.routes.size === 0) break;
+        error = Math.max(error, this.evictLightestRoute());
+      }
+      budget.evictions++;
+    }
+    if (!budget.fits(bytes)) {
+      budget.refusals++;
+      return null;
+    }
+    const tally = this.newTally(route, bytes);
+    tally.weight = error + weight;
+    tally.countError = error;
+    this.routes.insert(route, tally);
     return tally;
   }
+
+  /** Drops `other`'s lightest field, or else its lightest header; false when it has none. */
+  private reclaimFromOther(): boolean {
+    const other = this.other;
+    if (other === null) return false;
+    const dropped = other.fields.popLightest() ?? other.headers.popLightest();
+    if (dropped === undefined) return false;
+    const freed = changeTallyBytes(dropped[0], this.settings.examplesPerField);
+    this.settings.budget.release(freed);
+    other.bytes -= freed;
+    other.fieldsEvicted++;
+    return true;
+  }
+
+  /** Folds the lightest route into `other`; returns its weight. */
+  private evictLightestRoute(): number {
+    const lightest = this.routes.popLightest();
+    if (lightest === undefined) return 0;
+    const [route, tally] = lightest;
+    this.changedRoutes?.add(route);
+    this.routeEvictions++;
+    this.evicted.push(tally);
+    this.settings.budget.release(tally.bytes);
+    this.fold(tally);
+    return tally.weight;
+  }
+
+  /** Adds a route's counts, latencies, fields and headers to `other`. */
+  private fold(tally: RouteTally): void {
+    this.mergeInto(this.otherTally(), tally);
+  }
+
+  private mergeInto(target: RouteTally, source: RouteTally): void {
+    for (const name of ROUTE_COUNTS) target[name] += source[name];
+    for (const kind of DIVERGENCE_KINDS) target.kinds[kind] += source.kinds[kind];
+    for (const reason of FALLBACK_REASONS) target.fallback[reason] += source.fallback[reason];
+    target.primaryLatency.merge(source.primaryLatency);
+    target.shadowLatency.merge(source.shadowLatency);
+    target.fieldsEvicted += source.fieldsEvicted;
+    for (const field of source.fields.values()) {
+      const into = this.entry(target, target.fields, field.path, (path) => ({ path, valueSample: [], valueSamples: 0, lastPair: 0, ...emptyChangeTally() }));
+      if (into === undefined) continue;
+      mergeChanges(into, field, this.settings.examplesPerField);
+      target.fields.add(field.path, field.weight - 1);
+      into.lastPair = Math.max(into.lastPair, field.lastPair);
+      mergeValueSample(into, field);
+    }
+    for (const header of source.headers.values()) {
+      const into = this.entry(target, target.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
+      if (into === undefined) continue;
+      mergeChanges(into, header, this.settings.examplesPerField);
+      target.headers.add(header.name, header.weight - 1);
+    }
+  }
+
+  /** `other` exists once something is folded into it; its bytes are taken whatever the budget says (one tally). */
+  private otherTally(): RouteTally {
+    if (this.other === null) {
+      const bytes = routeTallyBytes(OTHER_ROUTE);
+      this.settings.budget.take(bytes);
+      this.other = this.newTally(OTHER_ROUTE, bytes);
+    }
+    return this.other;
+  }
+
+  private restoredTally(snapshot: RouteTallySnapshot): RouteTally {
+    const tally = this.newTally(snapshot.route, 0);
+    const { fields, headers, primaryLatency, shadowLatency, ...counts } = snapshot;
+    Object.assign(tally, counts, { kinds: { ...counts.kinds }, fallback: { ...counts.fallback } });
+    tally.primaryLatency = LatencySketch.fromSnapshot(primaryLatency);
+    tally.shadowLatency = LatencySketch.fromSnapshot(shadowLatency);
+    // Not accounted: a restored tally is only a source that mergeInto copies from. Heaviest
+    // first, so that a smaller maxFieldsPerRoute than before keeps the heaviest.
+    for (const field of [...fields].sort((a, b) => b.weight - a.weight)) if (!tally.fields.full) tally.fields.insert(field.path, field);
+    for (const header of [...headers].sort((a, b) => b.weight - a.weight)) if (!tally.headers.full) tally.headers.insert(header.name, header);
+    return tally;
+  }
+
+  private newTally(route: string, bytes: number): RouteTally {
+    return {
+      route,
+      weight: 0,
+      countError: 0,
+      pairs: 0,
+      diverged: 0,
+      shadowMissing: 0,
+      primaryMissing: 0,
+      evicted: 0,
+      kinds: zeroCounts(DIVERGENCE_KINDS),
+      fallbackPairs: 0,
+      fallback: zeroCounts(FALLBACK_REASONS),
+      structurallyCompared: 0,
+      primaryErrors: 0,
+      shadowErrors: 0,
+      shadowOnlyErrors: 0,
+      primaryOnlyErrors: 0,
+      primaryLatency: new LatencySketch(),
+      shadowLatency: new LatencySketch(),
+      fields: new SpaceSaving(this.settings.maxFieldsPerRoute),
+      fieldsEvicted: 0,
+      headers: new SpaceSaving(RECORD_LIMITS.maxHeaders),
+      bytes,
+    };
+  }
+}
+
+function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
+  const { fields, headers, primaryLatency, shadowLatency, bytes: _bytes, ...counts } = tally;
+  return {
+    ...counts,
+    kinds: { ...tally.kinds },
+    fallback: { ...tally.fallback },
+    primaryLatency: primaryLatency.snapshot(),
+    shadowLatency: shadowLatency.snapshot(),
+    fields: [...fields.values()].map((field) => ({ ...field, valueSample: [...field.valueSample], examples: [...field.examples] })),
+    headers: [...headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
+  };
 }
 
 /** Which count a change adds to. */
@@ -262,7 +523,7 @@ const CHANGE_COUNTERS = {
 } as const satisfies Record<DiffChange, keyof ChangeTally>;
 
 function emptyChangeTally(): ChangeTally {
-  return { divergentPairs: 0, changed: 0, missingInShadow: 0, extraInShadow: 0, examples: [], nextExample: 0 };
+  return { weight: 0, countError: 0, divergentPairs: 0, changed: 0, missingInShadow: 0, extraInShadow: 0, examples: [], nextExample: 0 };
 }
 
 function countChange(tally: ChangeTally, change: DiffChange, id: string, maxExamples: number): void {
@@ -274,55 +535,26 @@ function countChange(tally: ChangeTally, change: DiffChange, id: string, maxExam
   tally.nextExample = (tally.nextExample + 1) % maxExamples;
 }
 
-/**
- * `$.items[3].price` -> `$.items[*].price`, so a field is one row however long the array is.
- * Quoted keys (`$["a[1]"]`) are left alone.
- */
-export function collapseIndices(path: string): string {
-  if (!path.includes('[')) return path;
-  let out = '';
-  let i = 0;
-  while (i < path.length) {
-    const c = path[i];
-    if (c === '[' && path[i + 1] === '"') {
-      const end = closingQuote(path, i + 2);
-      out += path.slice(i, end + 2);
-      i = end + 2;
-    } else if (c === '[') {
-      let j = i + 1;
-      while (j < path.length && path.charCodeAt(j) >= 48 && path.charCodeAt(j) <= 57) j++;
-      if (j > i + 1 && path[j] === ']') {
-        out += '[*]';
-        i = j + 1;
-      } else {
-        out += c;
-        i++;
-      }
-    } else {
-      out += c;
-      i++;
-    }
+
+/** Adds `from`'s counts and error to `into`; `from`'s examples become the most recent ones. */
+function mergeChanges(into: ChangeTally, from: ChangeTally, maxExamples: number): void {
+  into.countError += from.countError;
+  into.divergentPairs += from.divergentPairs;
+  into.changed += from.changed;
+  into.missingInShadow += from.missingInShadow;
+  into.extraInShadow += from.extraInShadow;
+  if (maxExamples === 0) return;
+  const n = from.examples.length;
+  for (let i = n; i >= 1; i--) {
+    into.examples[into.nextExample] = from.examples[(from.nextExample - i + n) % n] ?? '';
+    into.nextExample = (into.nextExample + 1) % maxExamples;
   }
-  return out;
 }
 
-/** Index of the `"` that closes a quoted key starting at `from` (escapes honoured), or the end. */
-function closingQuote(path: string, from: number): number {
-  for (let i = from; i < path.length; i++) {
-    if (path[i] === '\\') i++;
-    else if (path[i] === '"') return i;
+function mergeValueSample(into: FieldTally, from: FieldTally): void {
+  for (const value of from.valueSample) {
+    if (into.valueSamples >= VALUE_SAMPLE_SIZE) break;
+    into.valueSamples++;
+    if (!into.valueSample.includes(value)) into.valueSample.push(value);
   }
-  return path.length;
-}
-
-function tallySnapshot(tally: RouteTally): RouteTallySnapshot {
-  return {
-    ...tally,
-    kinds: { ...tally.kinds },
-    fallback: { ...tally.fallback },
-    primaryLatency: tally.primaryLatency.snapshot(),
-    shadowLatency: tally.shadowLatency.snapshot(),
-    fields: [...tally.fields.values()].map((field) => ({ ...field, valueSample: [...field.valueSample], examples: [...field.examples] })),
-    headers: [...tally.headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
-  };
 }

@@ -4,19 +4,19 @@
 // incrementally (checkpoint); a restart reads both back, checks them against their schema, and
 // answers a snapshot plus the batches to replay.
 
-import { statSync, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { ConfigError } from '../config.js';
-import { WIRE_SCHEMA, type DigestRecord } from '../ingest/wireSchema.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
 import { PIPELINE_SNAPSHOT_VERSION, type LoggedBatch, type Pipeline, type PipelineSnapshot } from '../pipeline.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
 import type { KeptAs } from './pairStore.js';
 import type { PairView } from '../report/reportSchema.js';
-import { PipelineSnapshotSchema, StoredRecordSchema } from './snapshotSchema.js';
+import { PipelineSnapshotSchema, STORED_DEFINITIONS, StoredRecordSchema } from './snapshotSchema.js';
 import type { CheckpointRequest, StoredBatch, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
 /** What loading found: nothing yet, a state to restore (and batches to replay), or a store that is not one (set aside). */
@@ -73,15 +73,25 @@ export class DurableStore {
    */
   static async open(path: string, options: { synchronous: Synchronous; metrics: CollectorMetrics }): Promise<DurableStore> {
     const absolute = resolve(path);
-    const refuse = (message: string): never => {
-      throw new ConfigError(`invalid configuration: store.path: ${message}`, [{ field: 'store.path', message }]);
+    // `cause`: the system error behind the refusal, when there is one (start-up names it).
+    const refuse = (message: string, cause?: unknown): never => {
+      throw Object.assign(new ConfigError(`invalid configuration: store.path: ${message}`, [{ field: 'store.path', message }]), { cause });
     };
     try {
       mkdirSync(dirname(absolute), { recursive: true });
       if (statSync(absolute, { throwIfNoEntry: false })?.isDirectory() === true) refuse(`${absolute} is a directory; give the path of the store file in it`);
     } catch (error) {
       if (error instanceof ConfigError) throw error;
-      refuse(`cannot create the directory ${dirname(absolute)}: ${(error as Error).message}`);
+      refuse(`cannot create the directory ${dirname(absolute)}: ${(error as Error).message}`, error);
+    }
+    // A directory that cannot be written (SQLite needs the WAL beside the file) stops start-up now,
+    // with the system's reason, rather than failing every batch later.
+    const probe = `${absolute}.${process.pid}.probe`;
+    try {
+      closeSync(openSync(probe, 'wx', 0o600));
+      unlinkSync(probe);
+    } catch (error) {
+      refuse(`cannot open ${absolute} for writing: ${(error as Error).message}`, error);
     }
     const settings: WorkerSettings = { path: absolute, synchronous: options.synchronous };
     const worker = new Worker(WORKER_URL, { workerData: settings });
@@ -128,7 +138,7 @@ export class DurableStore {
   }
 
   /** Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError. */
-  async append(arrivedUnixMs: number, records: readonly DigestRecord[], rejected: number): Promise<number> {
+  async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<number> {
     const reply = await this.call({
       op: 'append',
       arrivedUnixMs,
@@ -172,7 +182,8 @@ export class DurableStore {
       appliedSeq: delta.appliedSeq,
       pairSeq: delta.pairSeq,
       totals: delta.totals,
-      routeResolver: delta.routeResolver,
+      otherRoute: delta.other,
+      routeEvictions: delta.routeEvictions,
     }).map(([key, value]) => [key, JSON.stringify(value)]);
     const common = { op: 'checkpoint', full, appliedSeq: delta.appliedSeq, nowUnixMs: delta.savedAtUnixMs, meta } as const;
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
@@ -182,6 +193,7 @@ export class DurableStore {
       request = {
         ...common,
         routes: snapshot.scoreboard.routes.map((tally) => [tally.route, JSON.stringify(tally)]),
+        routeDeletes: [],
         pairWrites: (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => pairRow(kept, view))),
         pairDeletes: [],
         remembered: snapshot.remembered,
@@ -192,7 +204,8 @@ export class DurableStore {
     } else {
       request = {
         ...common,
-        routes: delta.routes.map((tally) => [tally.route, JSON.stringify(tally)]),
+        routes: delta.routes.written.map((tally) => [tally.route, JSON.stringify(tally)]),
+        routeDeletes: delta.routes.dropped,
         pairWrites: delta.pairs.writes.map(({ kept, view }) => pairRow(kept, view)),
         pairDeletes: delta.pairs.deletes,
         remembered: delta.join.remembered,
@@ -242,7 +255,7 @@ export class DurableStore {
 
 const storeAjv = new Ajv({ strict: true });
 const isSnapshot = storeAjv.compile<PipelineSnapshot>(PipelineSnapshotSchema);
-const areRecords = storeAjv.compile<DigestRecord[]>(Type.Array(StoredRecordSchema, { definitions: WIRE_SCHEMA.definitions }));
+const areRecords = storeAjv.compile<IngestedRecord[]>(Type.Array(StoredRecordSchema, { definitions: STORED_DEFINITIONS }));
 
 function schemaProblem(validate: typeof isSnapshot | typeof areRecords, where: string): string {
   const error = validate.errors?.[0];
@@ -265,8 +278,13 @@ function readState(state: StoredState): LoadResult {
     version,
     savedAtUnixMs: required(meta, 'savedAtUnixMs'),
     appliedSeq: required(meta, 'appliedSeq'),
-    scoreboard: { pairSeq: required(meta, 'pairSeq'), totals: required(meta, 'totals'), routes: state.routes.map((tally): unknown => JSON.parse(tally)) },
-    routes: required(meta, 'routeResolver'),
+    scoreboard: {
+      pairSeq: required(meta, 'pairSeq'),
+      totals: required(meta, 'totals'),
+      routes: state.routes.map((tally): unknown => JSON.parse(tally)),
+      other: required(meta, 'otherRoute'),
+      routeEvictions: required(meta, 'routeEvictions'),
+    },
     pairs,
     remembered: state.remembered,
     pending: state.pending.flatMap((batch) => batch.records.map((record) => ({ arrivedUnixMs: batch.arrived, record: JSON.parse(record) as unknown }))),

@@ -5,7 +5,8 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
-import { LEGS, WIRE_SCHEMA, type DigestRecord } from '../ingest/wireSchema.js';
+import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
+import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
 import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
 import { countsBySchema } from '../schema/countsBy.js';
@@ -14,12 +15,14 @@ const count = Type.Integer({ minimum: 0 });
 const strict = { additionalProperties: false } as const;
 const sketch = Type.Array(Type.Tuple([count, count]));
 
-/** The report's change counts plus the write position of the examples ring. */
-const changeTally = { ...CHANGE_COUNTS, nextExample: count };
+/** The report's change counts plus the write position of the examples ring and the space-saving weight. */
+const changeTally = { ...CHANGE_COUNTS, nextExample: count, weight: count };
 
 const RouteTallySnapshotSchema = Type.Object(
   {
     route: Type.String(),
+    weight: count,
+    countError: count,
     pairs: count,
     diverged: count,
     shadowMissing: count,
@@ -38,7 +41,7 @@ const RouteTallySnapshotSchema = Type.Object(
     fields: Type.Array(
       Type.Object({ path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally }, strict),
     ),
-    fieldsOverflowed: count,
+    fieldsEvicted: count,
     headers: Type.Array(Type.Object({ name: Type.String(), ...changeTally }, strict)),
   },
   strict,
@@ -46,8 +49,11 @@ const RouteTallySnapshotSchema = Type.Object(
 
 const pairViews = Type.Array(PairViewSchema);
 
-/** A leg read back from the ingest log is checked like one arriving on the wire. */
-export const StoredRecordSchema = Type.Unsafe<DigestRecord>({ $ref: '#/definitions/record' });
+/** Records are kept as ingested: the wire schema's definitions resolve their $refs, `record` is the ingested one. */
+export const STORED_DEFINITIONS = { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema };
+
+/** A leg read back from the ingest log is checked like the record the wire validator produced. */
+export const StoredRecordSchema = Type.Unsafe<IngestedRecord>({ $ref: '#/definitions/record' });
 
 export const PipelineSnapshotSchema = Type.Object(
   {
@@ -62,16 +68,16 @@ export const PipelineSnapshotSchema = Type.Object(
           strict,
         ),
         routes: Type.Array(RouteTallySnapshotSchema),
+        other: Type.Union([RouteTallySnapshotSchema, Type.Null()]),
+        routeEvictions: count,
       },
       strict,
     ),
-    routes: Type.Object({ known: Type.Array(Type.String()), overflows: count }, strict),
     pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
     remembered: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 1, maximum: 3 }), Type.Integer()])),
     pending: Type.Array(Type.Object({ arrivedUnixMs: Type.Integer(), record: StoredRecordSchema }, strict)),
   },
-  // The retained pairs hold records as received: the wire schema's definitions resolve their $refs.
-  { ...strict, definitions: WIRE_SCHEMA.definitions },
+  { ...strict, definitions: STORED_DEFINITIONS },
 );
 
 // Both directions: a field added to the snapshot types without the schema (or the reverse) does not compile.

@@ -27,6 +27,8 @@ export interface CheckpointRequest {
   nowUnixMs: number;
   meta: Array<[string, string]>;
   routes: Array<[string, string]>;
+  /** routes no longer tracked (folded into `other`) */
+  routeDeletes: string[];
   pairWrites: Array<[string, string, string]>;
   pairDeletes: string[];
   remembered: Array<[string, number, number]>;

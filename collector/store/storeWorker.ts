@@ -68,6 +68,7 @@ function prepare(on: Database.Database) {
     insertLeg: on.prepare<[number, number, string, string]>('INSERT INTO legs (batch, idx, id, record) VALUES (?, ?, ?, ?)'),
     setMeta: on.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     setRoute: on.prepare<[string, string]>('INSERT OR REPLACE INTO routes (route, tally) VALUES (?, ?)'),
+    deleteRoute: on.prepare<[string]>('DELETE FROM routes WHERE route = ?'),
     // REPLACE deletes then inserts: a rewritten pair moves to the end, as it does in memory.
     setPair: on.prepare<[string, string, string]>('INSERT OR REPLACE INTO pairs (id, kept, view) VALUES (?, ?, ?)'),
     deletePair: on.prepare<[string]>('DELETE FROM pairs WHERE id = ?'),
@@ -144,6 +145,7 @@ function checkpoint(request: CheckpointRequest): void {
   db.transaction(() => {
     if (request.full) db.exec('DELETE FROM routes; DELETE FROM pairs; DELETE FROM remembered;');
     for (const [key, value] of request.meta) statements.setMeta.run(key, value);
+    for (const route of request.routeDeletes) statements.deleteRoute.run(route);
     for (const [route, tally] of request.routes) statements.setRoute.run(route, tally);
     for (const id of request.pairDeletes) statements.deletePair.run(id);
     for (const [id, kept, view] of request.pairWrites) statements.setPair.run(id, kept, view);

@@ -7,7 +7,7 @@
 //
 // all integers little-endian.
 
-import { Buffer } from 'node:buffer';
+import type { Buffer } from 'node:buffer';
 import type { HeaderMap } from '../contexts/headerMap.js';
 
 export function serializedPairsSize(map: HeaderMap): number {

@@ -120,7 +120,8 @@ export class VmRuntime implements QueueReadyListener {
     this.memory.attach(memory, malloc);
     const callbacks: ModuleCallbacks = {};
     for (const name of CALLBACK_NAMES) {
-      callbacks[name] = exportedFunction(instance, name);
+      const callback = exportedFunction(instance, name);
+      if (callback !== undefined) callbacks[name] = callback;
     }
     this.callbacks = callbacks;
   }

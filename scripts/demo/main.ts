@@ -2,12 +2,12 @@
 // report with --once. Exit codes: 0 ok, 1 the demo failed, 2 bad flags, 130 interrupted before the
 // report. Whatever happens, the services and Envoy are stopped before the process ends.
 
-import { DemoUsageError, parseDemoFlags, USAGE } from './flags.js';
+import { type DemoCommand, DemoUsageError, parseDemoFlags, USAGE } from './flags.js';
 import { PortInUseError } from './portCheck.js';
 import { runDemo } from './runDemo.js';
 
 async function main(argv: readonly string[]): Promise<number> {
-  let command;
+  let command: DemoCommand;
   try {
     command = parseDemoFlags(argv);
   } catch (error) {

@@ -24,7 +24,7 @@ function tempFile(name: string, text: string): string {
 describe('config', () => {
   it('defaults to a loopback listener on 8090 with a 30 s window and no token', () => {
     const config = defaultConfig();
-    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8090 });
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 8090, allowUnauthenticatedExposure: false });
     expect(config.join.windowMs).toBe(30_000);
     expect(config.token).toBe('');
     expect(config.compare.headers).toContain('content-type');
@@ -37,7 +37,7 @@ describe('config', () => {
       ['listen:', '  port: 9999', 'join:', '  windowMs: 5000', 'ignore:', '  fields: ["$.meta.timestamp"]', '  routes:', '    "GET /orders/{id}":', '      fields: ["$.items[*].traceId"]'].join('\n'),
     );
     const config = loadConfig({ file });
-    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9999 });
+    expect(config.listen).toEqual({ host: '127.0.0.1', port: 9999, allowUnauthenticatedExposure: false });
     expect(config.join).toMatchObject({ windowMs: 5000, maxPending: 100_000 });
     expect(config.ignore.routes['GET /orders/{id}']).toEqual({ fields: ['$.items[*].traceId'], headers: [] });
   });
@@ -53,6 +53,25 @@ describe('config', () => {
     const config = loadConfig({ env: { SHADOWDIFF_HOST: '0', SHADOWDIFF_TOKEN: '12345' } });
     expect(config.listen.host).toBe('0');
     expect(config.token).toBe('12345');
+  });
+
+  it('takes an empty SHADOWDIFF_STORE_PATH as memory only, as documented; other empty variables count as unset', () => {
+    const file = tempFile('stored.yaml', 'store: { path: /var/lib/shadowdiff/collector.sqlite }\ntoken: from-the-file\n');
+    const config = loadConfig({ file, env: { SHADOWDIFF_STORE_PATH: '', SHADOWDIFF_TOKEN: '', SHADOWDIFF_PORT: '' } });
+    expect(config.store.path).toBe('');
+    expect(config.token).toBe('from-the-file');
+    expect(config.listen.port).toBe(8090);
+    expect(loadConfig({ env: {} }).store.path).toBe('.shadowdiff/collector.sqlite');
+  });
+
+  it('turns "true"/"false" into a boolean only where the schema wants one', () => {
+    const on = loadConfig({ overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' }] });
+    expect(on.listen.allowUnauthenticatedExposure).toBe(true);
+    expect(defaultConfig().listen.allowUnauthenticatedExposure).toBe(false);
+    expect(loadConfig({ env: { SHADOWDIFF_TOKEN: 'true' } }).token).toBe('true');
+    expect(configError(() => loadConfig({ overrides: [{ field: 'listen.allowUnauthenticatedExposure', value: 'yes', origin: '--x' }] })).message).toMatch(
+      /listen\.allowUnauthenticatedExposure: must be boolean \(from --x\)/,
+    );
   });
 
   it('lets command-line overrides win over the environment', () => {
@@ -93,6 +112,11 @@ describe('config', () => {
     [{ pairs: { keepDiverged: -1 } }, 'pairs.keepDiverged', />= 0/],
     [{ bodyLimitBytes: 10 }, 'bodyLimitBytes', />= 1024/],
     [{ logLevel: 'loud' }, 'logLevel', /must be one of/],
+    [{ compare: { keyPatterns: ['^sku-(\\d+$'] } }, 'compare.keyPatterns[0]', /not a valid regular expression/],
+    [{ compare: { collapseKeys: 'yes' } }, 'compare.collapseKeys', /must be boolean/],
+    [{ budget: { pendingBytes: 1000 } }, 'budget.pendingBytes', />= 65536/],
+    [{ budget: { talliesBytes: 1.5 } }, 'budget.talliesBytes', /must be integer/],
+    [{ budget: { pairsByte: 1 } }, 'budget.pairsByte', /not a known field/],
   ])('refuses %j naming %s', (raw, field, message) => {
     const error = configError(() => parseConfig(raw));
     expect(error.details.map((d) => d.field)).toContain(field);
@@ -103,6 +127,13 @@ describe('config', () => {
     expect(configError(() => loadConfig({ file: '/nonexistent/collector.yaml' })).message).toMatch(/cannot read config file \/nonexistent\/collector\.yaml/);
     const broken = tempFile('broken.yaml', 'listen: [1, 2\n');
     expect(configError(() => loadConfig({ file: broken })).message).toMatch(/broken\.yaml is not valid YAML/);
+    // The yaml library's code frame stays: the offending line and a caret under the column.
+    const nested = tempFile('nested.yaml', 'listen:\n  port: : 8090\n');
+    expect(configError(() => loadConfig({ file: nested })).message).toBe(
+      `config file ${nested} is not valid YAML/JSON: Nested mappings are not allowed in compact mappings at line 2, column 9\n  port: : 8090\n        ^`,
+    );
+    const twice = tempFile('twice.yaml', 'token: a\ntoken: b\n');
+    expect(configError(() => loadConfig({ file: twice })).message).toMatch(/Map keys must be unique at line 2, column 1\ntoken: a\ntoken: b\n\^$/);
     const wrong = tempFile('wrong.yaml', 'join:\n  windowMs: soon\n');
     expect(configError(() => loadConfig({ file: wrong })).message).toMatch(/in .*wrong\.yaml: join\.windowMs: must be integer/);
   });

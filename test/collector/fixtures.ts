@@ -3,7 +3,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../collector/http/app.js';
 import { defaultConfig } from '../../collector/config.js';
-import type { Clock, CollectorConfig, DigestBatch, DigestRecord, Leg } from '../../collector/types.js';
+import type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
+import type { Clock, CollectorConfig, DigestBatch, DigestRecord, IngestedRecord, Leg } from '../../collector/types.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -20,7 +21,8 @@ export class FakeClock implements Clock {
 
 export const EMPTY_BODY_HASH = 'cbf29ce484222325';
 
-export function record(leg: Leg, overrides: Partial<DigestRecord> = {}): DigestRecord {
+/** A valid record (`hash` only as the version 2 decoder sets it: not on a version 1 batch's records). */
+export function record(leg: Leg, overrides: Partial<IngestedRecord> = {}): IngestedRecord {
   return {
     id: 'req-1',
     leg,
@@ -45,7 +47,7 @@ export function record(leg: Leg, overrides: Partial<DigestRecord> = {}): DigestR
 }
 
 /** Both legs of one request; `shadow` overrides apply to the shadow leg only. */
-export function legs(id: string, shadow: Partial<DigestRecord> = {}, both: Partial<DigestRecord> = {}): [DigestRecord, DigestRecord] {
+export function legs(id: string, shadow: Partial<IngestedRecord> = {}, both: Partial<IngestedRecord> = {}): [IngestedRecord, IngestedRecord] {
   return [record('primary', { id, ...both }), record('shadow', { id, ...both, ...shadow })];
 }
 
@@ -77,4 +79,30 @@ export function testApp(overrides: (c: CollectorConfig) => void = () => {}): Tes
     post: (body, headers = {}) => app.inject({ method: 'POST', url: '/v1/batches', payload: body as object, headers }),
     get: (url) => app.inject({ method: 'GET', url }),
   };
+}
+
+/**
+ * `records` as a wire format 2 batch, built the way the filter builds one: each distinct path once
+ * in the batch's table, each record's paths as runs of table indices, its hashes concatenated.
+ */
+export function batchV2(records: DigestRecord[], hash: HashAlgorithm = 'fnv1a'): DigestBatchV2 {
+  const paths: string[] = [];
+  const indexOf = new Map<string, number>();
+  const encoded = records.map(({ fields, ...members }): DigestRecordV2 => {
+    const entries = Object.entries(fields);
+    if (entries.length === 0) return members;
+    const pathRuns: Array<[number, number]> = [];
+    for (const [path] of entries) {
+      let index = indexOf.get(path);
+      if (index === undefined) {
+        index = paths.push(path) - 1;
+        indexOf.set(path, index);
+      }
+      const last = pathRuns.at(-1);
+      if (last !== undefined && last[0] + last[1] === index) last[1]++;
+      else pathRuns.push([index, 1]);
+    }
+    return { ...members, pathRuns, hashes: entries.map(([, value]) => value).join('') };
+  });
+  return { v: 2, source: 'edge', sentUnixMs: T0, hash, records: encoded, paths };
 }

@@ -20,7 +20,12 @@ describe('npm run demo -- --once', () => {
 
   beforeAll(async () => {
     await requireFilterWasm();
-    run = await runDemo(OPTIONS, { out: { write: (text) => void (printed += text) } });
+    const out = {
+      write: (text: string): void => {
+        printed += text;
+      },
+    };
+    run = await runDemo(OPTIONS, { out });
     await run.stack.stop();
   }, 90_000);
   afterAll(async () => {

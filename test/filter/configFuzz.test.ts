@@ -228,10 +228,17 @@ const nested = (object: 'collector' | 'digest' | 'export', key: string, bad: fc.
   bad,
 });
 /** Sampling fields exist on the edge only. */
+/** `config[key]` as an object, replacing whatever non-object value is there. */
+const objectMember = (config: Config, key: string): Config => {
+  const value = config[key];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value;
+  const fresh: Config = {};
+  config[key] = fresh;
+  return fresh;
+};
 const onEdge = (config: Config): Config => {
   config.role = 'edge';
-  if (typeof config.sampling !== 'object' || config.sampling === null || Array.isArray(config.sampling)) config.sampling = {};
-  return config.sampling;
+  return objectMember(config, 'sampling');
 };
 const samplingField = (key: string, bad: fc.Arbitrary<Json>): FieldRule => ({ field: `sampling.${key}`, put: (c, v) => putAt(onEdge(c), [key], v), bad });
 /** A field of the first segment, in an otherwise valid segment. */
@@ -309,9 +316,16 @@ const objects: Array<{ field: string; reach(config: Config): Config }> = [
   { field: '', reach: (c) => c },
   { field: 'collector', reach: (c) => c.collector as Config },
   { field: 'sampling', reach: onEdge },
-  { field: 'sampling.segments[0]', reach: (c) => ((onEdge(c).segments = [{ name: 's', header: 'x', present: true, percent: 1 }]), (onEdge(c).segments as Config[])[0] as Config) },
-  { field: 'digest', reach: (c) => ((c.digest = typeof c.digest === 'object' && c.digest !== null && !Array.isArray(c.digest) ? c.digest : {}), c.digest as Config) },
-  { field: 'export', reach: (c) => ((c.export = typeof c.export === 'object' && c.export !== null && !Array.isArray(c.export) ? c.export : {}), c.export as Config) },
+  {
+    field: 'sampling.segments[0]',
+    reach: (c) => {
+      const segment: Config = { name: 's', header: 'x', present: true, percent: 1 };
+      onEdge(c).segments = [segment];
+      return segment;
+    },
+  },
+  { field: 'digest', reach: (c) => objectMember(c, 'digest') },
+  { field: 'export', reach: (c) => objectMember(c, 'export') },
 ];
 const KNOWN_MEMBERS = new Set([
   'role', 'source', 'headerPrefix', 'shadowHostSuffix', 'collector', 'sampling', 'digest', 'export',

@@ -17,6 +17,8 @@ const invalid: Array<[string, string, string]> = [
   ['collector without cluster', JSON.stringify({ role: 'shadow', collector: { path: '/x' } }), 'collector.cluster: is required'],
   ['collector path without slash', JSON.stringify({ role: 'shadow', collector: { cluster: 'c', path: 'v1' } }), 'collector.path: must start with'],
   ['collector timeout zero', JSON.stringify({ role: 'shadow', collector: { cluster: 'c', timeoutMs: 0 } }), 'collector.timeoutMs: must be an integer from 1 to 60000'],
+  ['wire version 3', JSON.stringify({ role: 'shadow', collector: { cluster: 'c', wireVersion: 3 } }), 'collector.wireVersion: must be 1 or 2'],
+  ['wire version as a string', JSON.stringify({ role: 'shadow', collector: { cluster: 'c', wireVersion: '2' } }), 'collector.wireVersion: must be 1 or 2'],
   ['token with a space', JSON.stringify({ role: 'shadow', collector: { cluster: 'c', token: 'a b' } }), 'collector.token: must be printable ASCII'],
   ['edge without sampling', JSON.stringify({ role: 'edge', collector: COLLECTOR }), 'sampling: is required for the edge role'],
   ['sampling on a shadow', JSON.stringify({ role: 'shadow', collector: COLLECTOR, sampling: {} }), 'sampling: only the edge role samples'],
@@ -44,7 +46,7 @@ const invalid: Array<[string, string, string]> = [
   ['flush interval too short', edge({ export: { flushIntervalMs: 1 } }), 'export.flushIntervalMs: must be an integer from 10 to 60000'],
   ['header prefix without dash', edge({ headerPrefix: 'x-sd' }), "headerPrefix: must be a lower-case header name prefix ending with '-'"],
   ['duplicate JSON member', '{"role":"edge","role":"shadow"}', 'duplicate member'],
-  ['trailing garbage', JSON.stringify({ role: 'shadow', collector: COLLECTOR }) + 'x', 'unexpected text after the JSON value'],
+  ['trailing garbage', `${JSON.stringify({ role: 'shadow', collector: COLLECTOR })}x`, 'unexpected text after the JSON value'],
 ];
 
 describe('plugin configuration', () => {
@@ -61,10 +63,11 @@ describe('plugin configuration', () => {
   it.each([
     ['minimal shadow', { role: 'shadow', collector: { cluster: 'c' } }],
     ['minimal primary', { role: 'primary', collector: { cluster: 'c' } }],
+    ['wire format 1 for a collector not upgraded yet', { role: 'shadow', collector: { cluster: 'c', wireVersion: 1 } }],
     ['edge with defaults only', { role: 'edge', collector: { cluster: 'c' }, sampling: {} }],
     ['edge with every option', {
       role: 'edge', source: 'edge-eu-1', headerPrefix: 'x-sd-', shadowHostSuffix: '',
-      collector: { cluster: 'c', authority: 'collector:8090', path: '/v1/batches', token: 's3cret', timeoutMs: 500 },
+      collector: { cluster: 'c', authority: 'collector:8090', path: '/v1/batches', token: 's3cret', timeoutMs: 500, wireVersion: 2 },
       sampling: { keyHeader: 'x-account', salt: 'exp-7', defaultPercent: 5, maxPerSecond: 500, segmentMaxPerSecond: 0, segments: [
         { name: 'employees', header: 'x-user-group', exact: ['employee', 'staff'], percent: 100 },
         { name: 'beta', header: 'x-beta', present: true, percent: 50, maxPerSecond: 10 },

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ProxyWasmHost } from '../../emulator/index.js';
-import type { DigestBatch, DigestRecord } from '../support/wireFormat.js';
+import { decodeBatch, type DecodedBatch, type DigestRecord } from '../support/wireFormat.js';
 
 export const WASM_PATH = resolve(import.meta.dirname, '../../build/shadowdiff.wasm');
 export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus/json');
@@ -59,11 +59,11 @@ export function request(path = '/orders/1', extra: Headers = []): Headers {
   return [...defaults.filter(([name]) => !overridden.has(name)), ...extra];
 }
 
-/** Every finished export call's batch, in order, acknowledging each with 200. */
-export function drainBatches(host: ProxyWasmHost): DigestBatch[] {
-  const batches: DigestBatch[] = [];
+/** Every finished export call's batch, in order, as the collector reads it, acknowledging each with 200; throws on an invalid batch. */
+export function drainBatches(host: ProxyWasmHost): DecodedBatch[] {
+  const batches: DecodedBatch[] = [];
   for (const call of host.pendingHttpCalls()) {
-    batches.push(JSON.parse(call.bodyText()) as DigestBatch);
+    batches.push(decodeBatch(JSON.parse(call.bodyText())));
     host.respondHttpCall(call.token, { status: 200 });
   }
   return batches;
@@ -110,6 +110,7 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The filter's path spelling of one key: `.key`, or `["key"]` escaping only what JSON requires. */
 export function keySegment(key: string): string {
   if (IDENTIFIER.test(key)) return `.${key}`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: JSON strings must escape exactly U+0000..U+001F
   const escaped = key.replace(/["\\\u0000-\u001f]/g, (c) => (c === '"' || c === '\\' ? `\\${c}` : `\\u00${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
   return `["${escaped}"]`;
 }

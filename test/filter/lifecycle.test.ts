@@ -1,6 +1,6 @@
 // The observed leg's record: timings, completion, the wire format, and never holding the stream.
 import { describe, expect, it } from 'vitest';
-import { wireFormatErrors, type DigestBatch } from '../support/wireFormat.js';
+import { wireFormatErrors, type DecodedBatch } from '../support/wireFormat.js';
 import { COLLECTOR, drainBatches, edgeConfig, loadHost, request } from './harness.js';
 
 describe('observed leg lifecycle', () => {
@@ -31,7 +31,7 @@ describe('observed leg lifecycle', () => {
     host.advanceTimeMs(500);
     stream.complete();
     const [batch] = drainBatches(host);
-    expect(wireFormatErrors(batch)).toBeNull();
+    expect(wireFormatErrors(batch?.wire)).toBeNull();
     const record = batch!.records[0]!;
     expect(record).toMatchObject({
       leg: 'primary', segment: 'default', reason: 'default', method: 'GET', path: '/orders/42', authority: 'orders.local',
@@ -49,7 +49,7 @@ describe('observed leg lifecycle', () => {
     stream.sendResponseBody('{"a":[1,2', false);
     stream.complete();
     const [batch] = drainBatches(host);
-    expect(wireFormatErrors(batch)).toBeNull();
+    expect(wireFormatErrors(batch?.wire)).toBeNull();
     expect(batch!.records[0]).toMatchObject({ id: 'abc123', leg: 'shadow', segment: 'default', reason: 'default', complete: false, json: 'malformed', respBytes: 9 });
   });
 
@@ -60,14 +60,14 @@ describe('observed leg lifecycle', () => {
     stream.sendRequestHeaders(request(), true);
     stream.complete();
     const [batch] = drainBatches(host);
-    expect(wireFormatErrors(batch)).toBeNull();
+    expect(wireFormatErrors(batch?.wire)).toBeNull();
     expect(batch!.records[0]).toMatchObject({ status: 0, complete: false, json: 'none', firstByteUs: 0 });
   });
 
-  it('emits records that validate against the wire schema for every corner it can produce', async () => {
+  it.each([1, 2])('emits records that validate against the wire schema (version %i) for every corner it can produce', async (wireVersion) => {
     const host = await loadHost();
-    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }, { source: 'edge-eu.1', export: { batchSize: 4 } }));
-    const bodies = ['{"\\u0000ctl\\n":"x","a\\\\b":[{}]}', 'not json', '[' + '1,'.repeat(5000) + '1]', '"just a string"'];
+    const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }, { source: 'edge-eu.1', collector: { ...COLLECTOR, wireVersion }, export: { batchSize: 4 } }));
+    const bodies = ['{"\u0000ctl\n":"x","a\\b":[{}]}', 'not json', `[${'1,'.repeat(5000)}1]`, '"just a string"'];
     for (const body of bodies) {
       const stream = plugin.newHttpStream();
       stream.sendRequestHeaders(request(`/p/${'x'.repeat(3000)}`, [[':authority', 'h'.repeat(400)], ['x-request-id', 'r'.repeat(200)]]), true);
@@ -75,9 +75,10 @@ describe('observed leg lifecycle', () => {
       stream.sendResponseBody(body, true);
       stream.complete();
     }
-    const batches: DigestBatch[] = drainBatches(host);
+    const batches: DecodedBatch[] = drainBatches(host);
     expect(batches).toHaveLength(1);
-    expect(wireFormatErrors(batches[0])).toBeNull();
+    expect(wireFormatErrors(batches[0]?.wire)).toBeNull();
+    expect(batches[0]!.v).toBe(wireVersion);
     expect(batches[0]!.source).toBe('edge-eu.1');
     expect(Object.keys(batches[0]!.records[0]!.fields)).toEqual(['$["\\u0000ctl\\u000a"]', '$["a\\\\b"][0]']);
   });

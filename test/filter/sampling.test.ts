@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultCapsEdgeConfig, edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
 
-function sampled(plugin: Plugin, extra: Headers, path = '/orders/1'): { sampled: boolean; segment?: string; reason?: string } {
+function sampled(plugin: Plugin, extra: Headers, path = '/orders/1'): { sampled: boolean; segment: string | undefined; reason: string | undefined } {
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(request(path, extra), true);
   const result = {

@@ -33,8 +33,9 @@ async function report(url: string): Promise<Report> {
 }
 
 /** The report without what depends on the moment it was generated. */
-function learned(r: Report): Omit<Report, 'generatedAtUnixMs' | 'totals'> {
-  const { generatedAtUnixMs: _at, totals: _totals, ...rest } = r;
+/** What the collector learned; `budget` is this process's memory (pending legs are lost by a restart), not something learned. */
+function learned(r: Report): Omit<Report, 'generatedAtUnixMs' | 'totals' | 'budget'> {
+  const { generatedAtUnixMs: _at, totals: _totals, budget: _budget, ...rest } = r;
   return rest;
 }
 

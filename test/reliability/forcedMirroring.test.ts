@@ -152,7 +152,7 @@ describe('forced mirroring through Envoy, with the shipped sampling, identity an
       const current = await collector!.report();
       return current.routes.some((route) => route.route === 'GET /checkout/cart') ? current : undefined;
     });
-    expect(report.routeOverflows).toBe(0);
+    expect(report.routeEvictions).toBe(0);
     expect(report.routes.find((route) => route.route === 'other')).toBeUndefined();
   });
 

@@ -22,6 +22,10 @@ export interface StackOptions {
   primaryHandler?: UpstreamHandler;
   shadowHandler?: UpstreamHandler;
   logLevel?: EnvoyLogLevel;
+  /** The edge role's module (default: the built filter). */
+  edgeWasm?: string;
+  /** The shadow role's module (default: the built filter); another module runs in its own VM. */
+  shadowWasm?: string;
 }
 
 /** One edge Envoy running the built filter, with its primary, shadow and collector stubs. */
@@ -44,13 +48,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let envoy: EnvoyInstance;
   try {
+    const built = await requireFilterWasm();
+    const edgePath = options.edgeWasm ?? built;
+    const shadowPath = options.shadowWasm ?? built;
     const bootstrap = buildBootstrap({
       edgePort: 0,
       adminPort: 0,
       primary: primary.endpoint,
       shadow: options.shadowEndpoint ?? shadow.endpoint,
       collector: options.collectorEndpoint ?? collector.endpoint,
-      wasm: { path: await requireFilterWasm(), edgeConfig: options.edgeConfig, shadowConfig: options.shadowConfig ?? testShadowConfig() },
+      wasm: {
+        path: edgePath,
+        ...(shadowPath === edgePath ? {} : { shadowPath }),
+        edgeConfig: options.edgeConfig,
+        shadowConfig: options.shadowConfig ?? testShadowConfig(),
+      },
       ...(options.identity === undefined ? {} : { identity: options.identity }),
     });
     envoy = await startEnvoy(options.adjustBootstrap?.(bootstrap) ?? bootstrap, { logLevel: options.logLevel ?? 'info' });

@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Endpoint } from '../../envoy/bootstrap.js';
 import { waitUntil } from '../../devkit/waitUntil.js';
-import { wireFormatErrors, type DigestBatch, type DigestRecord } from './wireFormat.js';
+import { decodeBatch, wireFormatErrors, type DecodedBatch, type DigestRecord } from './wireFormat.js';
 
 /**
  * ok: 200 for every batch; down: nothing listens on the port; slow: answers only after `slowMs`
@@ -18,7 +18,8 @@ export interface StubCollectorOptions {
 export interface ReceivedBatch {
   headers: IncomingHttpHeaders;
   path: string;
-  batch: DigestBatch;
+  /** as the collector reads it; `batch.wire` is the body as sent */
+  batch: DecodedBatch;
 }
 
 /** A POST whose body was not a batch the wire format allows. */
@@ -61,7 +62,7 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
       }
       if (parsed !== undefined) {
         const errors = wireFormatErrors(parsed);
-        if (errors === null) batches.push({ headers: req.headers, path: req.url ?? '', batch: parsed as DigestBatch });
+        if (errors === null) batches.push({ headers: req.headers, path: req.url ?? '', batch: decodeBatch(parsed) });
         else violations.push({ body: text, errors });
       }
       const answer = (status: number): void => {

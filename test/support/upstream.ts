@@ -17,7 +17,7 @@ export interface StubResponse {
   headers?: Record<string, string>;
   body?: string | Buffer;
   /** Wait this long before sending the response headers. */
-  delayMs?: number;
+  delayMs?: number | undefined;
   /** Send the body in chunks of this many bytes with chunked transfer encoding (no content-length). */
   chunkBytes?: number;
 }

@@ -66,6 +66,8 @@ export class CollectorOptions {
   path: string = "/v1/batches";
   token: string = "";
   timeoutMs: u32 = 2000;
+  /** Wire format of export batches: 2 (path table), or 1 for collectors not upgraded yet. */
+  wireVersion: i32 = 2;
 }
 
 export class PluginConfig {
@@ -223,7 +225,7 @@ class ConfigReader {
   }
 
   private collector(value: JsonValue, options: CollectorOptions): void {
-    if (!this.object(value, "collector", ["cluster", "authority", "path", "token", "timeoutMs"])) return;
+    if (!this.object(value, "collector", ["cluster", "authority", "path", "token", "timeoutMs", "wireVersion"])) return;
     const cluster = value.get("cluster");
     if (cluster === null) {
       this.fail("collector.cluster", "is required");
@@ -249,6 +251,14 @@ class ConfigReader {
     }
     const timeout = value.get("timeoutMs");
     if (timeout !== null) options.timeoutMs = <u32>this.integer(timeout, "collector.timeoutMs", 1, 60000);
+    const wireVersion = value.get("wireVersion");
+    if (wireVersion !== null) {
+      if (wireVersion.kind != JsonKind.Number || (wireVersion.number != 1 && wireVersion.number != 2)) {
+        this.fail("collector.wireVersion", "must be 1 or 2 (1 only for collectors that do not accept version 2 yet)");
+      } else {
+        options.wireVersion = <i32>wireVersion.number;
+      }
+    }
   }
 
   private sampling(value: JsonValue, options: SamplingOptions): void {

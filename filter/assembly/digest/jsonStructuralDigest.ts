@@ -1,6 +1,10 @@
 // A streaming structural digest of a JSON document: one short hash per leaf field path
-// ("$.items[0].price" -> "1a2b3c4d"), computed byte by byte as chunks arrive, so the
-// result never depends on where chunks split and the body is never buffered.
+// ("$.items[0].price" -> "1a2b3c4d"), computed as chunks arrive, so the result never depends
+// on where chunks split and the body is never buffered. The scanner moves in runs: string
+// bytes up to the next quote/backslash/control byte and whitespace eight bytes per step,
+// digit runs in one copy, and each run goes into the leaf's hash in bulk. Once the field
+// list is full (maxFields, or a path too long) nothing more can be recorded, so from there
+// on it only validates: no hashing, no paths, no key bytes.
 //
 // What a leaf's hash covers (so that equal JSON compares equal however it is spelled):
 // - strings: the decoded UTF-8 value ("\u00e9" == "é", "\/" == "/"; lone surrogates as WTF-8)
@@ -8,9 +12,14 @@
 //   big integers keep every digit
 // - true / false / null, and empty {} / []
 // - a container nested deeper than maxDepth: one leaf hashing its whole canonical subtree
-// Invalid JSON sets `failed`; the caller then falls back to the whole-body hash.
+// A leaf's hash is the chosen family's 64-bit hash of those canonical bytes, type tag first,
+// folded to 32 bits (lib/fnv.ts fold32). Invalid JSON sets `failed`; the caller then falls
+// back to the whole-body hash.
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
-import { FNV_OFFSET, fnvByte, fold32 } from "../lib/fnv";
+import { fold32 } from "../lib/fnv";
+import { firstJsonSpecial } from "../lib/jsonBytes";
+import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
+import { ContainerFrames } from "./containerFrames";
 
 // Parser states.
 const S_VALUE: u8 = 0; // a value must come next
@@ -57,9 +66,12 @@ const MAX_KEY_BYTES: i32 = 256;
 /** Numbers longer than this are hashed as written, without canonicalisation. */
 const MAX_NUMBER_BYTES: i32 = 64;
 
-const LITERAL_TRUE = "true";
-const LITERAL_FALSE = "false";
-const LITERAL_NULL = "null";
+/** Each literal's bytes as a little-endian load sees them. */
+const LITERAL_TRUE: u64 = 0x65757274; // "true"
+const LITERAL_FALSE: u64 = 0x65736c6166; // "false"
+const LITERAL_NULL: u64 = 0x6c6c756e; // "null"
+
+const SPACES: u64 = 0x2020202020202020;
 
 // @ts-ignore: decorator
 @inline
@@ -73,6 +85,25 @@ function isDigit(c: u32): bool {
   return c - 0x30 < 10;
 }
 
+/** Past the whitespace run starting at `p`: spaces (indentation) eight at a time. */
+// @ts-ignore: decorator
+@inline
+function skipWhitespace(p: usize, end: usize): usize {
+  while (p < end) {
+    if (p + 8 <= end) {
+      const notSpace = load<u64>(p) ^ SPACES;
+      if (notSpace == 0) {
+        p += 8;
+        continue;
+      }
+      p += <usize>(ctz<u64>(notSpace) >> 3);
+    }
+    if (!isWhitespace(<u32>load<u8>(p))) return p;
+    p++;
+  }
+  return end;
+}
+
 function hexValue(c: u32): i32 {
   if (c - 0x30 < 10) return <i32>(c - 0x30);
   const lower = c | 0x20;
@@ -81,21 +112,24 @@ function hexValue(c: u32): i32 {
 }
 
 export class JsonStructuralDigest {
-  /** `"path":"hash",` entries, ready to be wrapped in braces (trailing comma included). */
-  readonly fields: ByteWriter = new ByteWriter(1024);
+  /** The leaf paths in document order, each a JSON string literal followed by `,`. */
+  readonly paths: ByteWriter = new ByteWriter(1024);
+  /** The leaves' 32-bit hashes in the same order, 8 lower-case hex digits each. */
+  readonly hashes: ByteWriter = new ByteWriter(512);
   fieldCount: i32 = 0;
   truncated: bool = false;
 
   private state: u8 = S_VALUE;
-  private kinds: Array<u8> = new Array<u8>();
-  private pathLengths: Array<i32> = new Array<i32>();
-  private indices: Array<u32> = new Array<u32>();
+  private containers: ContainerFrames = new ContainerFrames();
   private path: ByteWriter = new ByteWriter(128);
 
-  private leafHash: u64 = FNV_OFFSET;
+  private leaf: StreamingHash;
   private inKey: bool = false;
+  /** The key's first MAX_KEY_BYTES + 1 decoded bytes: enough to know it is too long. */
   private key: ByteWriter = new ByteWriter(64);
-  private keyHash: u64 = FNV_OFFSET;
+  /** Hashes a too-long key's bytes; started only when the key outgrows `key`. */
+  private keyHash: StreamingHash;
+  private keyHashing: bool = false;
   private unicodeValue: u32 = 0;
   private unicodeDigits: i32 = 0;
   private pendingHigh: u32 = 0;
@@ -104,13 +138,27 @@ export class JsonStructuralDigest {
   private numberOverflow: bool = false;
   /** Where numberDigits stopped. */
   private numberEnd: usize = 0;
-  private literal: string = "";
+  /** The literal being matched: its bytes as one little-endian word, its length, its leaf tag. */
+  private literal: u64 = 0;
+  private literalLength: i32 = 0;
   private literalIndex: i32 = 0;
+  private literalTag: u32 = 0;
+  /** Four bytes for a decoded escape, handed on as a run (see `scratch`). */
+  private scratchWord: u32 = 0;
   /** Depth at which a too-deep container started; 0 when not inside one. */
   private collapsedAt: i32 = 0;
 
-  constructor(private maxFields: i32, private maxDepth: i32) {
+  constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64) {
+    this.leaf = new StreamingHash(algorithm);
+    this.keyHash = new StreamingHash(algorithm);
     this.path.byte(0x24); // $
+  }
+
+  /** False once no further field can be recorded: the rest of the document is only validated. */
+  // @ts-ignore: decorator
+  @inline
+  private get recording(): bool {
+    return !this.truncated;
   }
 
   get failed(): bool {
@@ -119,7 +167,7 @@ export class JsonStructuralDigest {
 
   /** True once the input is a complete JSON value (whitespace may follow). */
   finish(): bool {
-    if (this.state == S_NUMBER && this.kinds.length == 0) {
+    if (this.state == S_NUMBER && this.containers.depth == 0) {
       if (!this.endNumber()) return false;
     }
     if (this.state != S_DONE) {
@@ -155,7 +203,7 @@ export class JsonStructuralDigest {
       p++;
       if (isWhitespace(c) && (state <= S_ARR_FIRST || state == S_DONE)) {
         // every state that allows whitespace ignores it: skip the whole run
-        while (p < end && isWhitespace(<u32>load<u8>(p))) p++;
+        p = skipWhitespace(p, end);
         continue;
       }
       switch (state) {
@@ -167,6 +215,7 @@ export class JsonStructuralDigest {
             break;
           }
           this.beginValue(c);
+          if (this.state == S_LITERAL) p = this.literalInChunk(p, end);
           break;
         }
         case S_OBJ_FIRST:
@@ -187,15 +236,15 @@ export class JsonStructuralDigest {
             this.fail();
             break;
           }
-          if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, c);
+          if (this.collapsedAt > 0) this.leaf.byte(c);
           this.state = S_VALUE;
           break;
         }
         case S_AFTER_VALUE: {
           if (isWhitespace(c)) break;
-          const kind = unchecked(this.kinds[this.kinds.length - 1]);
+          const kind = this.containers.kind;
           if (c == 0x2c) {
-            if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, c);
+            if (this.collapsedAt > 0) this.leaf.byte(c);
             this.state = kind == KIND_OBJECT ? S_OBJ_KEY : S_VALUE;
           } else if (c == 0x7d) {
             this.closeContainer(KIND_OBJECT);
@@ -213,9 +262,9 @@ export class JsonStructuralDigest {
           this.unicodeByte(c);
           break;
         case S_LITERAL: {
-          if (this.literalIndex < this.literal.length && c == <u32>this.literal.charCodeAt(this.literalIndex)) {
+          if (c == <u32>((this.literal >> (<u64>this.literalIndex << 3)) & 0xff)) {
             this.literalIndex++;
-            if (this.literalIndex == this.literal.length) this.endLiteral();
+            if (this.literalIndex == this.literalLength) this.endLiteral();
           } else {
             this.fail();
           }
@@ -234,24 +283,22 @@ export class JsonStructuralDigest {
 
   private fail(): void {
     this.state = S_FAILED;
-    this.fields.reset();
+    this.paths.reset();
+    this.hashes.reset();
     this.fieldCount = 0;
   }
 
   // ---- values ------------------------------------------------------------------------
 
   private beginValue(c: u32): void {
-    if (this.collapsedAt == 0) {
-      const depth = this.kinds.length;
-      if (depth > 0 && unchecked(this.kinds[depth - 1]) == KIND_ARRAY) {
-        const index = unchecked(this.indices[depth - 1]);
-        unchecked(this.indices[depth - 1] = index + 1);
-        this.appendIndexSegment(index);
+    if (this.collapsedAt == 0 && this.recording) {
+      if (this.containers.depth > 0 && this.containers.kind == KIND_ARRAY) {
+        this.appendIndexSegment(this.containers.nextIndex());
       }
-      this.leafHash = FNV_OFFSET;
+      this.leaf.reset();
     }
     if (c == 0x22) {
-      this.leafHash = fnvByte(this.leafHash, TAG_STRING);
+      this.leaf.byte(TAG_STRING);
       this.inKey = false;
       this.state = S_STRING;
     } else if (c == 0x7b) {
@@ -265,25 +312,26 @@ export class JsonStructuralDigest {
       this.number.byte(c);
       this.state = S_NUMBER;
     } else if (c == 0x74) {
-      this.beginLiteral(LITERAL_TRUE);
+      this.beginLiteral(LITERAL_TRUE, 4, TAG_TRUE);
     } else if (c == 0x66) {
-      this.beginLiteral(LITERAL_FALSE);
+      this.beginLiteral(LITERAL_FALSE, 5, TAG_FALSE);
     } else if (c == 0x6e) {
-      this.beginLiteral(LITERAL_NULL);
+      this.beginLiteral(LITERAL_NULL, 4, TAG_NULL);
     } else {
       this.fail();
     }
   }
 
   /** A value just completed: back to the enclosing container (or done at the top). */
+  // @ts-ignore: decorator
+  @inline
   private endValue(): void {
-    const depth = this.kinds.length;
-    if (depth == 0) {
+    if (this.containers.depth == 0) {
       this.state = S_DONE;
       return;
     }
     this.state = S_AFTER_VALUE;
-    if (this.collapsedAt == 0) this.path.length = unchecked(this.pathLengths[depth - 1]);
+    if (this.collapsedAt == 0) this.path.length = this.containers.pathLength;
   }
 
   private emitLeaf(hash: u64): void {
@@ -291,64 +339,59 @@ export class JsonStructuralDigest {
       this.truncated = true;
       return;
     }
-    this.fields.jsonStringBytes(this.path.dataStart, this.path.length);
-    this.fields.byte(0x3a);
-    this.fields.quotedHex(fold32(hash), 8);
-    this.fields.byte(0x2c);
+    this.paths.jsonStringBytes(this.path.dataStart, this.path.length);
+    this.paths.byte(0x2c);
+    this.hashes.hex(fold32(hash), 8);
     this.fieldCount++;
   }
 
+  // @ts-ignore: decorator
+  @inline
   private finishScalar(): void {
-    if (this.collapsedAt == 0) this.emitLeaf(this.leafHash);
+    if (this.collapsedAt == 0 && this.recording) this.emitLeaf(this.leaf.value());
     this.endValue();
   }
 
   // ---- containers --------------------------------------------------------------------
 
   private openContainer(kind: u8, opener: u32): void {
-    const depth = this.kinds.length;
+    const depth = this.containers.depth;
     if (depth >= MAX_NESTING) {
       this.fail();
       return;
     }
-    this.kinds.push(kind);
+    this.containers.push(kind, this.path.length);
     if (this.collapsedAt == 0 && depth + 1 > this.maxDepth) {
       // Children would sit deeper than maxDepth: this container becomes one leaf.
       this.collapsedAt = depth + 1;
-      this.leafHash = fnvByte(FNV_OFFSET, TAG_COLLAPSED);
+      this.leaf.reset();
+      this.leaf.byte(TAG_COLLAPSED);
     }
-    if (this.collapsedAt > 0) {
-      this.leafHash = fnvByte(this.leafHash, opener);
-    } else {
-      this.pathLengths.push(this.path.length);
-      this.indices.push(0);
-    }
+    if (this.collapsedAt > 0) this.leaf.byte(opener);
     this.state = kind == KIND_OBJECT ? S_OBJ_FIRST : S_ARR_FIRST;
   }
 
   private closeContainer(kind: u8): void {
-    const depth = this.kinds.length;
-    if (depth == 0 || unchecked(this.kinds[depth - 1]) != kind) {
+    const depth = this.containers.depth;
+    if (depth == 0 || this.containers.kind != kind) {
       this.fail();
       return;
     }
     const wasEmpty = this.state == S_OBJ_FIRST || this.state == S_ARR_FIRST;
-    this.kinds.pop();
+    this.containers.pop();
     if (this.collapsedAt > 0) {
-      this.leafHash = fnvByte(this.leafHash, kind == KIND_OBJECT ? 0x7d : 0x5d);
+      this.leaf.byte(kind == KIND_OBJECT ? 0x7d : 0x5d);
       if (depth == this.collapsedAt) {
         this.collapsedAt = 0;
-        this.emitLeaf(this.leafHash);
+        if (this.recording) this.emitLeaf(this.leaf.value());
       }
-    } else {
-      this.pathLengths.pop();
-      this.indices.pop();
-      if (wasEmpty) {
-        // {} and [] are leaves, so "emptied" is told apart from "missing".
-        const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
-        const openHash = fnvByte(FNV_OFFSET, opener);
-        this.emitLeaf(fnvByte(openHash, opener + 2));
-      }
+    } else if (wasEmpty && this.recording) {
+      // {} and [] are leaves, so "emptied" is told apart from "missing".
+      const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
+      this.leaf.reset();
+      this.leaf.byte(opener);
+      this.leaf.byte(opener + 2);
+      this.emitLeaf(this.leaf.value());
     }
     this.endValue();
   }
@@ -372,8 +415,13 @@ export class JsonStructuralDigest {
     const key = this.key;
     if (key.length > MAX_KEY_BYTES) {
       if (!this.fitsPath(13)) return;
+      if (!this.keyHashing) {
+        // exactly MAX_KEY_BYTES + 1 bytes: they all fitted in `key`
+        this.keyHash.reset();
+        this.keyHash.bytes(key.dataStart, key.length);
+      }
       this.path.raw("[\"#");
-      this.path.hex(fold32(this.keyHash), 8);
+      this.path.hex(fold32(this.keyHash.value()), 8);
       this.path.raw("\"]");
       return;
     }
@@ -408,10 +456,10 @@ export class JsonStructuralDigest {
   private beginKey(): void {
     this.inKey = true;
     if (this.collapsedAt > 0) {
-      this.leafHash = fnvByte(this.leafHash, TAG_STRING);
+      this.leaf.byte(TAG_STRING);
     } else {
       this.key.reset();
-      this.keyHash = FNV_OFFSET;
+      this.keyHashing = false;
     }
     this.state = S_STRING;
   }
@@ -420,42 +468,55 @@ export class JsonStructuralDigest {
     return this.inKey && this.collapsedAt == 0;
   }
 
-  /** Emits one decoded byte of the current string to its destination. */
+  /** Emits decoded bytes of the current string to its destination: the key or the leaf's hash. */
+  // @ts-ignore: decorator
+  @inline
+  private stringBytes(ptr: usize, length: usize): void {
+    if (length == 0 || !this.recording) return;
+    if (this.keyCollects) this.keyBytes(ptr, <i32>length);
+    else this.leaf.bytes(ptr, length);
+  }
+
   private stringByte(c: u32): void {
+    if (!this.recording) return;
     if (this.keyCollects) {
-      this.keyHash = fnvByte(this.keyHash, c);
-      if (this.key.length <= MAX_KEY_BYTES) this.key.byte(c);
+      const scratch = this.scratch;
+      store<u8>(scratch, <u8>c);
+      this.keyBytes(scratch, 1);
     } else {
-      this.leafHash = fnvByte(this.leafHash, c);
+      this.leaf.byte(c);
     }
   }
 
-  /** The hot loop: plain string bytes go straight into the hash. */
+  /**
+   * The key keeps its first MAX_KEY_BYTES + 1 bytes; a key that outgrows them is named by its
+   * hash, so only then are its bytes hashed: those kept first, then the rest as it comes.
+   */
+  private keyBytes(ptr: usize, length: i32): void {
+    const room = MAX_KEY_BYTES + 1 - this.key.length;
+    if (length <= room) {
+      this.key.bytes(ptr, length);
+      return;
+    }
+    if (!this.keyHashing) {
+      this.key.bytes(ptr, room);
+      ptr += room;
+      length -= room;
+      this.keyHash.reset();
+      this.keyHash.bytes(this.key.dataStart, this.key.length);
+      this.keyHashing = true;
+    }
+    this.keyHash.bytes(ptr, length);
+  }
+
+  /** The hot loop: a run of plain string bytes, found eight bytes at a time, goes out in one piece. */
+  // @ts-ignore: decorator
+  @inline
   private scanString(p: usize, end: usize): usize {
     if (this.pendingHigh != 0 && load<u8>(p) != 0x5c) this.flushPendingHigh();
-    if (this.keyCollects) {
-      const start = p;
-      let hash = this.keyHash;
-      while (p < end) {
-        const c = <u32>load<u8>(p);
-        if (c == 0x22 || c == 0x5c || c < 0x20) break;
-        hash = fnvByte(hash, c);
-        p++;
-      }
-      this.keyHash = hash;
-      // As stringByte: the key keeps at most MAX_KEY_BYTES + 1 bytes (enough to know it is too long).
-      const room = MAX_KEY_BYTES + 1 - this.key.length;
-      if (room > 0) this.key.bytes(start, min(<i32>(p - start), room));
-    } else {
-      let hash = this.leafHash;
-      while (p < end) {
-        const c = <u32>load<u8>(p);
-        if (c == 0x22 || c == 0x5c || c < 0x20) break;
-        hash = fnvByte(hash, c);
-        p++;
-      }
-      this.leafHash = hash;
-    }
+    const start = p;
+    p = firstJsonSpecial(p, end);
+    this.stringBytes(start, p - start);
     if (p == end) return p;
     const c = <u32>load<u8>(p);
     p++;
@@ -471,10 +532,10 @@ export class JsonStructuralDigest {
 
   private endString(): void {
     if (this.pendingHigh != 0) this.flushPendingHigh();
-    if (this.collapsedAt > 0) this.leafHash = fnvByte(this.leafHash, 0x22);
+    if (this.collapsedAt > 0) this.leaf.byte(0x22);
     if (this.inKey) {
       this.inKey = false;
-      if (this.collapsedAt == 0) this.appendKeySegment();
+      if (this.collapsedAt == 0 && this.recording) this.appendKeySegment();
       this.state = S_COLON;
       return;
     }
@@ -539,36 +600,65 @@ export class JsonStructuralDigest {
     this.codePoint(unit);
   }
 
+  /** The UTF-8 (WTF-8 for a lone surrogate) of an escaped code point, as one run. */
   private codePoint(cp: u32): void {
+    const scratch = this.scratch;
+    let length: usize = 1;
     if (cp < 0x80) {
-      this.stringByte(cp);
+      store<u8>(scratch, <u8>cp);
     } else if (cp < 0x800) {
-      this.stringByte(0xc0 | (cp >> 6));
-      this.stringByte(0x80 | (cp & 0x3f));
+      store<u8>(scratch, <u8>(0xc0 | (cp >> 6)));
+      store<u8>(scratch, <u8>(0x80 | (cp & 0x3f)), 1);
+      length = 2;
     } else if (cp < 0x10000) {
-      this.stringByte(0xe0 | (cp >> 12));
-      this.stringByte(0x80 | ((cp >> 6) & 0x3f));
-      this.stringByte(0x80 | (cp & 0x3f));
+      store<u8>(scratch, <u8>(0xe0 | (cp >> 12)));
+      store<u8>(scratch, <u8>(0x80 | ((cp >> 6) & 0x3f)), 1);
+      store<u8>(scratch, <u8>(0x80 | (cp & 0x3f)), 2);
+      length = 3;
     } else {
-      this.stringByte(0xf0 | (cp >> 18));
-      this.stringByte(0x80 | ((cp >> 12) & 0x3f));
-      this.stringByte(0x80 | ((cp >> 6) & 0x3f));
-      this.stringByte(0x80 | (cp & 0x3f));
+      store<u8>(scratch, <u8>(0xf0 | (cp >> 18)));
+      store<u8>(scratch, <u8>(0x80 | ((cp >> 12) & 0x3f)), 1);
+      store<u8>(scratch, <u8>(0x80 | ((cp >> 6) & 0x3f)), 2);
+      store<u8>(scratch, <u8>(0x80 | (cp & 0x3f)), 3);
+      length = 4;
     }
+    this.stringBytes(scratch, length);
+  }
+
+  /** The address of `scratchWord`: the receivers copy or hash the bytes, never keep the pointer. */
+  // @ts-ignore: decorator
+  @inline
+  private get scratch(): usize {
+    return changetype<usize>(this) + offsetof<JsonStructuralDigest>("scratchWord");
   }
 
   // ---- literals ----------------------------------------------------------------------
 
-  private beginLiteral(literal: string): void {
+  private beginLiteral(literal: u64, length: i32, tag: u32): void {
     this.literal = literal;
+    this.literalLength = length;
     this.literalIndex = 1;
+    this.literalTag = tag;
     this.state = S_LITERAL;
   }
 
+  /**
+   * The rest of a literal whose first byte was just read, matched with one load when the chunk
+   * holds all of it; otherwise (or on a mismatch) S_LITERAL goes on byte by byte and decides.
+   */
+  // @ts-ignore: decorator
+  @inline
+  private literalInChunk(p: usize, end: usize): usize {
+    if (p + 4 > end) return p;
+    const rest = <usize>(this.literalLength - 1);
+    const mask: u32 = rest == 4 ? 0xffffffff : 0xffffff;
+    if ((load<u32>(p) & mask) != <u32>(this.literal >> 8)) return p;
+    this.endLiteral();
+    return p + rest;
+  }
+
   private endLiteral(): void {
-    const first = <u32>this.literal.charCodeAt(0);
-    const tag = first == 0x74 ? TAG_TRUE : (first == 0x66 ? TAG_FALSE : TAG_NULL);
-    this.leafHash = fnvByte(this.leafHash, tag);
+    this.leaf.byte(this.literalTag);
     this.finishScalar();
   }
 
@@ -579,16 +669,23 @@ export class JsonStructuralDigest {
    * exponent that still fits the buffer. False (nothing consumed) when numberByte must decide;
    * otherwise the run ends at `numberEnd`.
    */
+  // @ts-ignore: decorator
+  @inline
   private numberDigits(p: usize, end: usize): bool {
     const s = this.numberState;
     if (this.numberOverflow || !(s == N_INT || s == N_FRAC || s == N_EXP)) return false;
-    const number = this.number;
-    const room = <usize>(MAX_NUMBER_BYTES - number.length);
+    if (!this.recording) {
+      // only the grammar matters now
+      while (p < end && isDigit(<u32>load<u8>(p))) p++;
+      this.numberEnd = p;
+      return true;
+    }
+    const room = <usize>(MAX_NUMBER_BYTES - this.number.length);
     if (room == 0) return false;
     const limit = min(end, p + room);
     const start = p;
     while (p < limit && isDigit(<u32>load<u8>(p))) p++;
-    number.bytes(start, <i32>(p - start));
+    this.number.bytes(start, <i32>(p - start));
     this.numberEnd = p;
     return true;
   }
@@ -611,14 +708,15 @@ export class JsonStructuralDigest {
     }
     if (next == 0xff) return false;
     this.numberState = next;
+    if (!this.recording) return true;
     if (this.numberOverflow) {
-      this.leafHash = fnvByte(this.leafHash, c);
+      this.leaf.byte(c);
     } else if (this.number.length >= MAX_NUMBER_BYTES) {
       // too long to canonicalise: hash it as written from here on
       this.numberOverflow = true;
-      this.leafHash = fnvByte(this.leafHash, TAG_NUMBER);
-      for (let i = 0; i < this.number.length; i++) this.leafHash = fnvByte(this.leafHash, load<u8>(this.number.dataStart + i));
-      this.leafHash = fnvByte(this.leafHash, c);
+      this.leaf.byte(TAG_NUMBER);
+      this.leaf.bytes(this.number.dataStart, this.number.length);
+      this.leaf.byte(c);
     } else {
       this.number.byte(c);
     }
@@ -631,7 +729,7 @@ export class JsonStructuralDigest {
       this.fail();
       return false;
     }
-    if (!this.numberOverflow) this.hashCanonicalNumber();
+    if (!this.numberOverflow && this.recording) this.hashCanonicalNumber();
     this.finishScalar();
     return true;
   }
@@ -672,18 +770,18 @@ export class JsonStructuralDigest {
       if (expStart == length - 1 && load<u8>(text + expStart) == 0x30) expStart = length;
     }
     const isZero = intEnd - intStart == 1 && load<u8>(text + intStart) == 0x30 && fracEnd == fracStart;
-    let hash = fnvByte(this.leafHash, TAG_NUMBER);
-    if (negative && !isZero) hash = fnvByte(hash, 0x2d);
-    for (let k = intStart; k < intEnd; k++) hash = fnvByte(hash, load<u8>(text + k));
+    // (this.leaf throughout, not a local: a local reference costs a retain and a release)
+    this.leaf.byte(TAG_NUMBER);
+    if (negative && !isZero) this.leaf.byte(0x2d);
+    this.leaf.bytes(text + intStart, intEnd - intStart);
     if (fracEnd > fracStart) {
-      hash = fnvByte(hash, 0x2e);
-      for (let k = fracStart; k < fracEnd; k++) hash = fnvByte(hash, load<u8>(text + k));
+      this.leaf.byte(0x2e);
+      this.leaf.bytes(text + fracStart, fracEnd - fracStart);
     }
     if (expStart < length) {
-      hash = fnvByte(hash, 0x65);
-      if (expNegative) hash = fnvByte(hash, 0x2d);
-      for (let k = expStart; k < length; k++) hash = fnvByte(hash, load<u8>(text + k));
+      this.leaf.byte(0x65);
+      if (expNegative) this.leaf.byte(0x2d);
+      this.leaf.bytes(text + expStart, length - expStart);
     }
-    this.leafHash = hash;
   }
 }

@@ -4,12 +4,16 @@
 import { HeaderEntry } from "../host/headerPairs";
 import { DigestOptions } from "../config/pluginConfig";
 import { ByteWriter } from "../lib/byteWriter";
-import { FNV_OFFSET, fnvBytes, fnvString, fold32 } from "../lib/fnv";
+import { fold32 } from "../lib/fnv";
+import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { JsonStructuralDigest } from "./jsonStructuralDigest";
 
 export const JSON_NONE = "none";
 export const JSON_OK = "ok";
 export const JSON_MALFORMED = "malformed";
+
+/** The hash algorithm every digest of this module uses, as wire format 2 names it (`hash`). */
+export const DIGEST_HASH = "fnv1a";
 
 /** `application/json` or any `+json` media type, parameters ignored. */
 export function isJsonContentType(value: string): bool {
@@ -24,13 +28,28 @@ export class ResponseDigest {
   status: u32 = 0;
   /** `"name":"hash",` entries of the configured headers that are present. */
   readonly headers: ByteWriter = new ByteWriter(128);
-  bodyHash: u64 = FNV_OFFSET;
   bodyBytes: u64 = 0;
   sawHeaders: bool = false;
   private structure: JsonStructuralDigest | null = null;
   private jsonResult: string = JSON_NONE;
 
-  constructor(private options: DigestOptions) {}
+  private body: StreamingHash;
+  /** Hashes one configured header's values at a time. */
+  private header: StreamingHash;
+
+  /**
+   * `hash` picks the hash family of every hash in the digest (body, headers, fields, long
+   * keys): Fnv1a64 for wire format v1, XxHash64 for v2.
+   */
+  constructor(private options: DigestOptions, readonly hash: HashAlgorithm = HashAlgorithm.XxHash64) {
+    this.body = new StreamingHash(hash);
+    this.header = new StreamingHash(hash);
+  }
+
+  /** The whole-body hash, of every body byte so far. */
+  get bodyHash(): u64 {
+    return this.body.value();
+  }
 
   onHeaders(headers: Array<HeaderEntry>): void {
     this.sawHeaders = true;
@@ -45,7 +64,7 @@ export class ResponseDigest {
     this.hashHeaders(headers);
     // Compressed bodies cannot be parsed on the fly; they still compare by body hash.
     if (this.options.json && !encoded && isJsonContentType(contentType)) {
-      this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth);
+      this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
     }
   }
 
@@ -54,24 +73,26 @@ export class ResponseDigest {
     for (let n = 0; n < names.length; n++) {
       const name = unchecked(names[n]);
       let seen = false;
-      let hash = FNV_OFFSET;
+      const hash = this.header;
+      hash.reset();
       for (let i = 0; i < headers.length; i++) {
         const entry = unchecked(headers[i]);
         if (entry.name != name) continue;
-        if (seen) hash = fnvString(hash, ",");
-        hash = fnvString(hash, entry.value);
+        if (seen) hash.byte(0x2c);
+        const value = String.UTF8.encode(entry.value);
+        hash.bytes(changetype<usize>(value), value.byteLength);
         seen = true;
       }
       if (!seen) continue;
       this.headers.jsonString(name);
       this.headers.byte(0x3a);
-      this.headers.quotedHex(fold32(hash), 8);
+      this.headers.quotedHex(fold32(hash.value()), 8);
       this.headers.byte(0x2c);
     }
   }
 
   onBody(ptr: usize, length: usize): void {
-    this.bodyHash = fnvBytes(this.bodyHash, ptr, length);
+    this.body.bytes(ptr, length);
     this.bodyBytes += length;
     const structure = this.structure;
     if (structure !== null && !structure.failed) structure.update(ptr, length);
@@ -97,11 +118,11 @@ export class ResponseDigest {
     return structure !== null && this.jsonResult == JSON_OK && structure.truncated;
   }
 
-  /** `"path":"hash",` entries (empty unless json is ok). */
-  get fields(): ByteWriter | null {
+  /** The structural digest (null unless json is ok): its `paths` and `hashes`, in document order. */
+  get fields(): JsonStructuralDigest | null {
     const structure = this.structure;
     if (structure === null || this.jsonResult != JSON_OK) return null;
-    return structure.fields;
+    return structure;
   }
 }
 

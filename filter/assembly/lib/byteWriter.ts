@@ -1,4 +1,5 @@
 // A growable byte buffer for building JSON without quadratic string concatenation.
+import { firstJsonSpecial } from "./jsonBytes";
 
 /** Copies up to this many bytes with a loop rather than memory.copy. */
 const SMALL_COPY: i32 = 16;
@@ -86,14 +87,13 @@ export class ByteWriter {
     this.byte(0x22);
     let runStart = ptr;
     const end = ptr + length;
-    for (let p = ptr; p < end; p++) {
-      const c = <u32>load<u8>(p);
-      if (c >= 0x20 && c != 0x22 && c != 0x5c) continue;
-      this.bytes(runStart, <i32>(p - runStart));
-      runStart = p + 1;
-      this.escapedByte(c);
+    while (runStart < end) {
+      const special = firstJsonSpecial(runStart, end);
+      this.bytes(runStart, <i32>(special - runStart));
+      if (special == end) break;
+      this.escapedByte(<u32>load<u8>(special));
+      runStart = special + 1;
     }
-    this.bytes(runStart, <i32>(end - runStart));
     this.byte(0x22);
   }
 

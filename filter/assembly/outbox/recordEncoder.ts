@@ -1,4 +1,7 @@
-// Encodes one leg's digest as a wire-format record (filter/wire-format.schema.json).
+// Encodes one leg's digest in the parts every wire format version is assembled from
+// (filter/wire-format.schema.json, filter/wire-format-v2.schema.json): the record's scalar
+// members, its leaf paths and its leaf hashes. The batch encoder joins them, so a queued record
+// can leave as version 1 or 2.
 import { ResponseDigest } from "../digest/responseDigest";
 import { ByteWriter } from "../lib/byteWriter";
 
@@ -26,17 +29,33 @@ export class LegInfo {
   complete: bool = false;
 }
 
+/** One queued record, not yet tied to a wire format version. */
+export class EncodedRecord {
+  constructor(
+    /** `{"id":...` up to and including the `"json"` member: shared by every version. */
+    public head: ArrayBuffer,
+    /** The leaf paths, each a JSON string literal followed by `,` (empty unless json is ok). */
+    public paths: ArrayBuffer,
+    /** The leaf hashes in path order, 8 lower-case hex digits each. */
+    public hashes: ArrayBuffer,
+    public fieldCount: i32,
+    public fieldsTruncated: bool,
+  ) {}
+}
+
+const EMPTY = new ArrayBuffer(0);
+
 function clip(text: string, maxChars: i32): string {
   if (text.length <= maxChars) return text;
   return text.substring(0, maxChars);
 }
 
 /** `,` then `"name":{...}` from `"k":"v",` entries (the trailing comma is dropped). */
-function writeMap(out: ByteWriter, name: string, entries: ByteWriter | null): void {
+function writeMap(out: ByteWriter, name: string, entries: ByteWriter): void {
   out.raw(",\"");
   out.raw(name);
   out.raw("\":{");
-  if (entries !== null && entries.length > 0) out.bytes(entries.dataStart, entries.length - 1);
+  if (entries.length > 0) out.bytes(entries.dataStart, entries.length - 1);
   out.byte(0x7d);
 }
 
@@ -52,14 +71,14 @@ function writeToken(out: ByteWriter, name: string, token: string): void {
   out.byte(0x22);
 }
 
-function boolText(flag: bool): string {
+export function boolText(flag: bool): string {
   if (flag) return "true";
   return "false";
 }
 
 const writer = new ByteWriter(4096);
 
-export function encodeRecord(info: LegInfo, digest: ResponseDigest): ArrayBuffer {
+export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedRecord {
   const out = writer;
   out.reset();
   out.raw("{\"id\":");
@@ -93,9 +112,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): ArrayBuffer
   out.raw(",\"bodyHash\":");
   out.quotedHex(digest.bodyHash, 16);
   writeToken(out, "json", digest.json);
-  writeMap(out, "fields", digest.fields);
-  out.raw(",\"fieldsTruncated\":");
-  out.raw(boolText(digest.fieldsTruncated));
-  out.byte(0x7d);
-  return out.toArrayBuffer();
+  const head = out.toArrayBuffer();
+  const fields = digest.fields;
+  if (fields === null) return new EncodedRecord(head, EMPTY, EMPTY, 0, false);
+  return new EncodedRecord(head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated);
 }

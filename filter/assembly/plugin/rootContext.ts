@@ -7,6 +7,8 @@ import { PluginConfig, parsePluginConfig } from "../config/pluginConfig";
 import { FNV_OFFSET, fnvString, mix64 } from "../lib/fnv";
 import { ByteWriter } from "../lib/byteWriter";
 import { RecordQueue } from "../outbox/recordQueue";
+import { EncodedRecord } from "../outbox/recordEncoder";
+import { DIGEST_HASH } from "../digest/responseDigest";
 import { FilterMetrics } from "./filterMetrics";
 
 function readConfiguration(size: u32): string {
@@ -70,7 +72,7 @@ export class ShadowdiffRoot {
     return String.UTF8.decodeUnsafe(out.dataStart, out.length);
   }
 
-  enqueue(record: ArrayBuffer): void {
+  enqueue(record: EncodedRecord): void {
     const queue = this.queue;
     const metrics = this.metrics;
     if (queue === null || metrics === null) return;
@@ -91,7 +93,7 @@ export class ShadowdiffRoot {
     const options = config.export;
     while (queue.length > 0 && this.inflight.size < options.maxInflight) {
       if (!partial && queue.length < options.batchSize) return;
-      const batch = queue.takeBatch(options.batchSize, config.source, nowNanos() / 1000000);
+      const batch = queue.takeBatch(options.batchSize, config.source, nowNanos() / 1000000, config.collector.wireVersion, DIGEST_HASH);
       metrics.add(metrics.queueDepth, -(<i64>batch.count));
       metrics.add(metrics.exportBatches);
       const token = httpCall(config.collector.cluster, this.exportHeaders(config), batch.body, config.collector.timeoutMs);

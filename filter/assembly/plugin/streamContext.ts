@@ -6,6 +6,7 @@ import { HeaderEntry, findHeader } from "../host/headerPairs";
 import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, removeHeader, replaceHeader } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
+import { HashAlgorithm } from "../lib/streamingHash";
 import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../outbox/recordEncoder";
 import { takeSlot } from "../sampling/rateCap";
 import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, decide } from "../sampling/segmentSampler";
@@ -135,7 +136,8 @@ export class ShadowdiffStream {
     info.authority = withoutSuffix(headerOr(headers, ":authority", ""), config.shadowHostSuffix);
     info.startUnixMs = this.startNanos / 1000000;
     this.info = info;
-    this.digest = new ResponseDigest(config.digest);
+    // Wire format v1 carries FNV-1a hashes; v2 (XXH64) is selected here once the batch says v2.
+    this.digest = new ResponseDigest(config.digest, HashAlgorithm.Fnv1a64);
   }
 
   responseHeaders(endOfStream: bool): void {

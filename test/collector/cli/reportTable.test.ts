@@ -35,6 +35,23 @@ describe('reportTable', () => {
     expect(text).toMatch(/content-type\s+6\s+6\s+0\s+0\s+id-5 id-4 id-3/);
   });
 
+  it('says which counts are approximate, what was folded into other, and the memory held per budget part', () => {
+    const config = defaultConfig();
+    config.routes.max = 1;
+    config.report.maxFieldsPerRoute = 1;
+    const e = new Pipeline(config, new FakeClock(), new CollectorMetrics({ defaultMetrics: false }));
+    e.ingest(legs('a-1', {}, { path: '/a' }));
+    e.ingest(legs('b-1', { fields: { '$.id': '0000002a', '$.total': '22222222', '$.x': '00000001' } }, { path: '/b' }));
+    e.ingest(legs('b-2', { fields: { '$.id': '0000002a', '$.total': '22222222' } }, { path: '/b' }));
+    const text = renderReport(e.report(), 'http://c');
+    expect(text).toMatch(/routes 1 {2}\(1 lighter routes folded into "other"\)/);
+    expect(text).toMatch(/^memory {4}pending 0\.0MiB\/96\.0MiB {2}pairs \d+\.\dMiB\/64\.0MiB {2}tallies \d+\.\dMiB\/64\.0MiB$/m);
+    expect(text).toContain('approximate: tracked after up to 1 requests of routes it replaced');
+    // b-1: $.x takes $.total's place; b-2: $.total takes it back, with $.x's weight (2) as its error.
+    expect(text).toMatch(/2 lighter fields gave up their place/);
+    expect(text).toMatch(/\$\.total\s+1 \(\+≤2\)/);
+  });
+
   it('renders a pair with its diff and the basis of the decision', () => {
     const e = engine();
     e.ingest(legs('p-1', { json: 'malformed', fields: {}, bodyHash: 'ffffffffffffffff' }));

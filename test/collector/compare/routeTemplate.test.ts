@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { collapseIdSegments, OTHER_ROUTE, RouteResolver, templateProblem } from '../../../collector/compare/routeTemplate.js';
+import { collapseIdSegments, isIdLike, RouteResolver, templateProblem } from '../../../collector/compare/routeTemplate.js';
 
 describe('collapseIdSegments', () => {
   it.each([
@@ -30,15 +30,15 @@ describe('collapseIdSegments', () => {
 
 describe('RouteResolver', () => {
   it('keys routes by method and template', () => {
-    const routes = new RouteResolver([], 10);
+    const routes = new RouteResolver([]);
     expect(routes.resolve('GET', '/orders/1')).toBe('GET /orders/{id}');
     expect(routes.resolve('GET', '/orders/2')).toBe('GET /orders/{id}');
     expect(routes.resolve('DELETE', '/orders/2')).toBe('DELETE /orders/{id}');
-    expect(routes.size).toBe(2);
+    expect(new Set(['/orders/1', '/orders/2'].map((path) => routes.resolve('GET', path))).size).toBe(1);
   });
 
   it('prefers configured templates, first match wins', () => {
-    const routes = new RouteResolver(['/users/{name}/profile', '/users/{name}/{tab}', '/users/{name}'], 10);
+    const routes = new RouteResolver(['/users/{name}/profile', '/users/{name}/{tab}', '/users/{name}']);
     expect(routes.resolve('GET', '/users/alice/profile')).toBe('GET /users/{name}/profile');
     expect(routes.resolve('GET', '/users/alice/settings')).toBe('GET /users/{name}/{tab}');
     expect(routes.resolve('GET', '/users/alice/')).toBe('GET /users/{name}');
@@ -46,20 +46,15 @@ describe('RouteResolver', () => {
   });
 
   it('treats template literals literally', () => {
-    const routes = new RouteResolver(['/v1.0/items/{id}'], 10);
+    const routes = new RouteResolver(['/v1.0/items/{id}']);
     expect(routes.resolve('GET', '/v1x0/items/3')).toBe('GET /v1x0/items/{id}');
     expect(routes.resolve('GET', '/v1.0/items/abc')).toBe('GET /v1.0/items/{id}');
   });
 
-  it('sends routes past the cap to `other` and counts them', () => {
-    const routes = new RouteResolver([], 2);
-    routes.resolve('GET', '/a');
-    routes.resolve('GET', '/b');
-    expect(routes.resolve('GET', '/c')).toBe(OTHER_ROUTE);
-    expect(routes.resolve('GET', '/d')).toBe(OTHER_ROUTE);
-    expect(routes.resolve('GET', '/a')).toBe('GET /a');
-    expect(routes.overflows).toBe(2);
-    expect(routes.size).toBe(2);
+  it('classifies ids once for route segments and field keys (isIdLike)', () => {
+    expect(['42', '0042', '550e8400-e29b-41d4-a716-446655440000', 'deadbeefdeadbeef'].map((s) => isIdLike(s))).toEqual([true, true, true, true]);
+    expect(['v2', 'deadbeef', 'orders', 'abcdef0123456789g', ''].map((s) => isIdLike(s))).toEqual([false, false, false, false, false]);
+    expect(isIdLike('/a/123/b', 3, 6)).toBe(true);
   });
 
   it('refuses malformed templates', () => {
@@ -67,6 +62,6 @@ describe('RouteResolver', () => {
     expect(templateProblem('a/{id}')).toMatch(/start with "\/"/);
     expect(templateProblem('/a/{id}x')).toMatch(/whole \{name\} parameter/);
     expect(templateProblem('/a/{1d}')).toMatch(/whole \{name\} parameter/);
-    expect(() => new RouteResolver(['/x/{'], 1)).toThrow(/route template "\/x\/\{"/);
+    expect(() => new RouteResolver(['/x/{'])).toThrow(/route template "\/x\/\{"/);
   });
 });

@@ -85,6 +85,51 @@ describe('tokens', () => {
   });
 });
 
+describe('a refused token is told in words', () => {
+  it.each([
+    ['no header', {}, 'no authorization header'],
+    ['Bearer and nothing', { authorization: 'Bearer' }, 'the authorization header says Bearer but carries no token'],
+    ['Bearer and blanks', { authorization: 'Bearer   ' }, 'the authorization header says Bearer but carries no token'],
+    ['another scheme', { authorization: `Basic ${Buffer.from(`u:${INGEST_TOKEN}`).toString('base64')}` }, 'the authorization header uses another scheme than Bearer'],
+    ['a bare token', { authorization: INGEST_TOKEN }, 'the authorization header has no scheme'],
+    ['a non-ASCII token', { authorization: 'Bearer t\u00f6k\u00e9n' }, 'the bearer token has characters other than printable ASCII, which no token can have'],
+    ['a wrong token', bearer(WRONG_TOKEN), 'wrong bearer token'],
+  ])('%s', async (_what, headers, problem) => {
+    const { app, lines } = appWithTokens();
+    const ingest = await app.inject({ method: 'POST', url: '/v1/batches', payload: batch(legs('w-1')), headers: { ...JSON_TYPE, ...headers } });
+    expect(ingest.statusCode).toBe(401);
+    expect(ingest.json()).toEqual({ error: { code: 'UNAUTHORIZED', message: `${problem} for ingest (token); send authorization: Bearer <token>` } });
+    const read = await app.inject({ method: 'GET', url: '/v1/report', headers });
+    expect(read.statusCode).toBe(401);
+    expect(read.json().error.message).toBe(`${problem} for reports (reportToken); send authorization: Bearer <token>`);
+    expect(lines.join('')).not.toContain(INGEST_TOKEN);
+    expect(lines.join('')).not.toContain(WRONG_TOKEN);
+  });
+
+  it('a non-ASCII token over real HTTP (latin-1 bytes on the wire)', async () => {
+    const server = await startServer(
+      config((c) => {
+        c.listen.port = 0;
+        c.logLevel = 'silent';
+        c.token = INGEST_TOKEN;
+        c.store.path = '';
+      }),
+    );
+    closers.push(() => server.close());
+    const { port } = new URL(server.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.end(Buffer.concat([Buffer.from('POST /v1/batches HTTP/1.1\r\nhost: c\r\nconnection: close\r\ncontent-length: 0\r\nauthorization: Bearer '), Buffer.from([0xf6, 0xe9]), Buffer.from('\r\n\r\n')]));
+      });
+      socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      socket.on('error', reject).on('close', () => resolve(text));
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(answer).toContain('the bearer token has characters other than printable ASCII');
+  });
+});
+
 describe('logs', () => {
   it('never contain a token, right or wrong, whatever the request', async () => {
     const { app, lines } = appWithTokens();
@@ -146,7 +191,12 @@ describe('logs', () => {
 describe('listening', () => {
   it('binds to loopback by default', async () => {
     expect(defaultConfig().listen.host).toBe('127.0.0.1');
-    const server = await startServer(config((c) => ((c.listen.port = 0), (c.logLevel = 'silent'))));
+    const server = await startServer(
+      config((c) => {
+        c.listen.port = 0;
+        c.logLevel = 'silent';
+      }),
+    );
     closers.push(() => server.close());
     const address = server.app.server.address();
     expect(address).toMatchObject({ address: '127.0.0.1', family: 'IPv4' });

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Ajv } from 'ajv';
+import { IngestResponseSchema } from '../../../collector/ingest/ingestResponseSchema.js';
 import { WIRE_SCHEMA } from '../../../collector/ingest/wireSchema.js';
+import { WireValidator } from '../../../collector/ingest/wireValidator.js';
 import type { DigestRecord, PairView, Report } from '../../../collector/types.js';
 import { batch, legs, record, testApp, type TestApp } from '../fixtures.js';
 
@@ -27,7 +30,16 @@ function metricValue(text: string, series: string): number | undefined {
   return line === undefined ? undefined : Number(line.slice(series.length + 1));
 }
 
+const isIngestResponse = new Ajv({ strict: true }).compile(IngestResponseSchema);
+
 describe('POST /v1/batches', () => {
+  it('answers what IngestResponseSchema describes', async () => {
+    const t = start();
+    const response = await t.post(batch(legs('schema-1')));
+    expect(response.statusCode).toBe(200);
+    expect(isIngestResponse(response.json())).toBe(true);
+  });
+
   it('accepts a record shaped exactly like the schema\'s required fields', async () => {
     const t = start();
     const schema = WIRE_SCHEMA as unknown as { definitions: { record: { required: string[] } } };
@@ -51,6 +63,19 @@ describe('POST /v1/batches', () => {
     expect(r.routes[0]?.fields.map((f) => f.path)).toEqual(['$.meta.generatedAt', '$.total']);
     t.clock.advance(30_000);
     expect((await t.get('/v1/pairs/7f3a9c1e-0003')).json()).toMatchObject({ state: 'shadow_missing', route: 'POST /checkout' });
+  });
+
+  it('reads collector/examples/batch-v2.json, the same batch in wire format 2, as exactly the same records', async () => {
+    const t = start();
+    const read = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../../collector/examples/${name}`, import.meta.url), 'utf8'));
+    const validator = new WireValidator();
+    const v1 = validator.check(read('batch.json'));
+    const v2 = validator.check(read('batch-v2.json'));
+    expect([v1.version, v2.version]).toEqual([1, 2]);
+    expect(v2.records).toEqual(v1.records);
+    // As the README's example shows: the second batch is the first one again.
+    expect((await t.post(read('batch.json'))).json()).toEqual({ accepted: 5, duplicates: 0, late: 0, rejectedRecords: 0, rejected: [] });
+    expect((await t.post(read('batch-v2.json'))).json()).toEqual({ accepted: 5, duplicates: 5, late: 0, rejectedRecords: 0, rejected: [] });
   });
 
   it('accepts the optional requestId', async () => {
@@ -83,6 +108,7 @@ describe('POST /v1/batches', () => {
       rejectedRecords: 1,
       rejected: [{ index: 2, id: 'bad-7', field: 'status', message: 'must be >= 0' }],
     });
+    expect(isIngestResponse(response.json())).toBe(true);
     expect((await report(t)).totals).toMatchObject({ rejectedRecords: 1 });
     expect((await report(t)).totals.coverage.pairs).toBe(1);
   });
@@ -103,9 +129,9 @@ describe('POST /v1/batches', () => {
 
   it('rejects a bad envelope whole, even when its records are fine', async () => {
     const t = start();
-    const response = await t.post({ ...batch(legs('env-1')), v: 2 });
+    const response = await t.post({ ...batch(legs('env-1')), v: 3 });
     expect(response.statusCode).toBe(400);
-    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be 1' }] });
+    expect(response.json().error).toMatchObject({ code: 'BATCH_INVALID', details: [{ field: 'v', message: 'must be one of [1,2] (the wire format versions this collector accepts)' }] });
     expect((await report(t)).totals).toMatchObject({ records: { primary: 0, shadow: 0 }, rejectedRecords: 2 });
   });
 
@@ -252,16 +278,20 @@ describe('comparison over HTTP', () => {
     expect((await report(t)).routes[0]).toMatchObject({ pairs: 2, diverged: 1 });
   });
 
-  it('collapses routes, caps them, and says how many requests went to `other`', async () => {
+  it('collapses routes, caps them, and folds the route that gave up its place into `other`', async () => {
     const t = start((c) => {
       c.routes.max = 2;
       c.routes.templates = ['/search/{term}'];
     });
     await t.post(batch([...legs('c-1', {}, { path: '/search/shoes' }), ...legs('c-2', {}, { path: '/orders/9' }), ...legs('c-3', {}, { path: '/x' })]));
     const r = await report(t);
-    expect(r.routes.map((x) => x.route).sort()).toEqual(['GET /orders/{id}', 'GET /search/{term}', 'other']);
-    expect(r.routeOverflows).toBe(1);
+    // Space-saving: the newcomer takes the place of the lightest (the oldest of equals) and inherits its weight as the error.
+    expect(r.routes.map((x) => x.route).sort()).toEqual(['GET /orders/{id}', 'GET /x', 'other']);
+    expect(r.routeEvictions).toBe(1);
     expect(r.routesTracked).toBe(2);
+    expect(r.routes.find((x) => x.route === 'other')).toMatchObject({ pairs: 1, countError: 0 });
+    expect(r.routes.find((x) => x.route === 'GET /x')).toMatchObject({ pairs: 1, countError: 1 });
+    expect(r.totals.coverage.pairs).toBe(3);
   });
 });
 

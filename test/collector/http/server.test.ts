@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../collector/config.js';
 import type { Report } from '../../../collector/types.js';
 import { startServer } from '../../../collector/http/server.js';
+import { StartupError } from '../../../collector/http/startupError.js';
 import { batch, config, legs } from '../fixtures.js';
 
 function timers(): number {
@@ -29,6 +30,26 @@ describe('startServer', () => {
     await server.close();
     await expect(fetch(`${server.url}/healthz`)).rejects.toThrow();
     expect(timers()).toBeLessThanOrEqual(before);
+  });
+
+  it('a port in use is a StartupError naming listen.port, and the half-started app leaves no timers', async () => {
+    const quiet = (port: number) =>
+      config((c) => {
+        c.listen.port = port;
+        c.logLevel = 'silent';
+        c.store.path = '';
+      });
+    const first = await startServer(quiet(0));
+    const before = timers();
+    const port = Number(new URL(first.url).port);
+    const failed = await startServer(quiet(port)).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(failed).toBeInstanceOf(StartupError);
+    expect(failed).toMatchObject({ code: 'STARTUP_FAILED', setting: 'listen.port', message: `listen.port: port ${port} is already in use on 127.0.0.1 (EADDRINUSE)` });
+    expect(timers()).toBeLessThanOrEqual(before);
+    await first.close();
   });
 
   it('installs signal handlers only when asked, and removes them on close', async () => {

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import type { LightMyRequestResponse } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { ERRORS, type ErrorBody, type ErrorCode } from '../../../collector/http/errors.js';
-import type { IngestResponse } from '../../../collector/http/ingestRoute.js';
+import type { IngestResponse } from '../../../collector/ingest/ingestResponseSchema.js';
 import type { DigestRecord, PairView, Report } from '../../../collector/types.js';
 import { batch, record, testApp, type TestApp } from '../fixtures.js';
 
@@ -174,7 +174,10 @@ type Step =
   | { kind: 'tick' };
 
 const envelopeBreaks: Array<{ field: string; breakIt: (body: Record<string, unknown>) => void }> = [
-  { field: 'v', breakIt: (b) => (b.v = 2) },
+  { field: 'v', breakIt: (b) => (b.v = 3) },
+  // A version 1 body that names version 2 lacks version 2's envelope members.
+  { field: 'hash', breakIt: (b) => (b.v = 2) },
+  { field: 'paths', breakIt: (b) => (b.v = 2) },
   { field: 'v', breakIt: (b) => (b.v = '1') },
   { field: 'source', breakIt: (b) => (b.source = 7) },
   { field: 'source', breakIt: (b) => (b.source = 's'.repeat(65)) },

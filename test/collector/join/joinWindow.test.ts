@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
+import { ByteBudget } from '../../../collector/budget/byteBudget.js';
 import { InsertionOrderedMap } from '../../../collector/join/insertionOrderedMap.js';
+import { pendingLegBytes } from '../../../collector/budget/sizeEstimates.js';
 import { JoinWindow, type JoinWindowOptions } from '../../../collector/join/joinWindow.js';
 import type { DigestRecord, MissingOutcome } from '../../../collector/types.js';
 import { record, T0 } from '../fixtures.js';
@@ -42,7 +44,7 @@ class RecordedJoin {
     options: JoinWindowOptions,
     private readonly sink: RecordingSink,
   ) {
-    this.window = new JoinWindow(options);
+    this.window = new JoinWindow(options, new ByteBudget(Number.MAX_SAFE_INTEGER));
   }
 
   get pendingCount(): number {
@@ -55,7 +57,7 @@ class RecordedJoin {
 
   offer(r: DigestRecord, now: number): void {
     const event = this.window.offer(r, now);
-    if (event.kind === 'waiting' && event.evicted !== null) this.sink.evicted(event.evicted);
+    if (event.kind === 'waiting') for (const evicted of event.evicted) this.sink.evicted(evicted);
     else if (event.kind === 'paired') this.sink.paired(event.primary, event.shadow);
     else if (event.kind === 'duplicate') this.sink.duplicate(r);
     else if (event.kind === 'late') this.sink.late(r);
@@ -192,6 +194,39 @@ describe('JoinWindow', () => {
     expect(join.pendingLegs('nope')).toBeUndefined();
   });
 
+  it('exposes only the leg that arrived: a pending primary has no shadow', () => {
+    const { join } = window();
+    join.offer(record('primary', { id: 'q' }), T0);
+    expect(join.pendingLegs('q')?.primary?.id).toBe('q');
+    expect(join.pendingLegs('q')?.shadow).toBeNull();
+  });
+
+  it('counts a late leg once: its re-delivery, like the expired leg again, is a duplicate', () => {
+    const { join, sink } = window();
+    join.offer(record('primary', { id: 'd' }), T0);
+    join.expire(T0 + 30_000);
+    join.offer(record('shadow', { id: 'd' }), T0 + 31_000);
+    join.offer(record('shadow', { id: 'd' }), T0 + 32_000);
+    join.offer(record('primary', { id: 'd' }), T0 + 33_000);
+    expect(sink.lates).toEqual(['d/shadow']);
+    expect(sink.duplicates).toEqual(['d/shadow', 'd/primary']);
+  });
+
+  it('after a restore, keeps a pending leg pending with its own deadline and the legs seen, even when rememberMs is shorter', () => {
+    const before = window();
+    before.join.offer(record('primary', { id: 't' }), T0);
+    const { join, sink } = window({ windowMs: 30_000, rememberMs: 5_000 });
+    expect(join.window.restore(before.join.window.rememberedIds(), before.join.window.pendingArrivals())).toEqual([]);
+    join.expire(T0 + 29_999);
+    join.offer(record('primary', { id: 't' }), T0 + 29_999);
+    join.offer(record('shadow', { id: 't' }), T0 + 29_999);
+    expect(sink.duplicates).toEqual(['t/primary']);
+    expect(sink.pairs).toEqual([['t', 't']]);
+    expect(join.pendingCount).toBe(0);
+    join.expire(T0 + 29_999 + 5_000);
+    expect(join.rememberedCount).toBe(0);
+  });
+
   it('pairs every id exactly once whatever the arrival order and duplication (property)', () => {
     // Each id gets 0-3 copies of each leg; all copies arrive in a random order.
     const requests = fc.uniqueArray(
@@ -220,5 +255,42 @@ describe('JoinWindow', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('JoinWindow within the pending byte budget', () => {
+  const heavy = (id: string, n: number): DigestRecord =>
+    record('primary', { id, fields: Object.fromEntries(Array.from({ length: n }, (_, i) => [`$.${'k'.repeat(200)}${i}`, '00000001'])) });
+
+  it('evicts the oldest pending legs when the bytes run out, and never holds more than the budget', () => {
+    const budget = new ByteBudget(pendingLegBytes(heavy('x', 50)) * 3 + 100);
+    const join = new JoinWindow({ ...OPTIONS, maxPending: 1_000_000 }, budget);
+    const evicted: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const event = join.offer(heavy(`h-${i}`, 50), T0 + i);
+      if (event.kind === 'waiting') evicted.push(...event.evicted.map((r) => r.id));
+      expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+    }
+    expect(join.pendingCount).toBe(3);
+    expect(evicted).toEqual(['h-0', 'h-1', 'h-2', 'h-3', 'h-4', 'h-5', 'h-6']);
+    expect(budget.evictions).toBe(7);
+    // The partner of an evicted leg is late, not a new pending entry.
+    expect(join.offer({ ...heavy('h-0', 1), leg: 'shadow' }, T0 + 20).kind).toBe('late');
+    // Pairing and expiry give the bytes back.
+    expect(join.offer({ ...heavy('h-9', 1), leg: 'shadow' }, T0 + 21).kind).toBe('paired');
+    join.expire(T0 + OPTIONS.windowMs + 100);
+    expect(budget.usedBytes).toBe(0);
+  });
+
+  it('evicts a single leg larger than the whole budget at once, keeping the others', () => {
+    const budget = new ByteBudget(pendingLegBytes(heavy('x', 10)) * 2);
+    const join = new JoinWindow(OPTIONS, budget);
+    join.offer(heavy('small', 10), T0);
+    const event = join.offer(heavy('huge', 400), T0 + 1);
+    expect(event).toMatchObject({ kind: 'waiting', evicted: [{ id: 'huge' }] });
+    expect(join.pendingCount).toBe(1);
+    expect(join.pendingLegs('small')).toBeDefined();
+    expect(budget.refusals).toBe(1);
+    expect(join.offer({ ...heavy('huge', 1), leg: 'shadow' }, T0 + 2).kind).toBe('late');
   });
 });

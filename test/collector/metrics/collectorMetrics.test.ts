@@ -72,7 +72,7 @@ describe('GET /metrics', () => {
     ]);
   });
 
-  it('keeps the route label bounded by routes.max', async () => {
+  it('keeps the route label bounded by routes.max: routes that give up their place lose their series', async () => {
     current = testApp((c) => {
       c.routes.max = 3;
     });
@@ -81,7 +81,7 @@ describe('GET /metrics', () => {
     const routes = new Set(seriesOf(text, 'shadowdiff_collector_pairs_total').map((l) => /route="([^"]*)"/.exec(l)?.[1]));
     expect(routes.size).toBe(4);
     expect(routes.has('other')).toBe(true);
-    expect(seriesOf(text, 'shadowdiff_collector_route_overflows_total')).toEqual(['shadowdiff_collector_route_overflows_total 17']);
+    expect(seriesOf(text, 'shadowdiff_collector_route_evictions_total')).toEqual(['shadowdiff_collector_route_evictions_total 17']);
   });
 
   it('is documented: every collector metric appears in collector/README.md with a unit-bearing name', async () => {

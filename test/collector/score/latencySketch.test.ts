@@ -28,4 +28,16 @@ describe('LatencySketch', () => {
     expect(sketch.quantile(1)).toBeGreaterThan(4e9);
     expect(sketch.total).toBe(3);
   });
+
+  it('round-trips through its snapshot of non-empty buckets, skipping buckets it does not have', () => {
+    const sketch = new LatencySketch();
+    for (const us of [0, 1, 250, 250, 9_000]) sketch.add(us);
+    const buckets = sketch.snapshot();
+    expect(buckets).toHaveLength(4);
+    expect(buckets.every(([, count]) => count > 0)).toBe(true);
+    const restored = LatencySketch.fromSnapshot([...buckets, [-1, 7], [1_000_000, 7]]);
+    expect(restored.total).toBe(5);
+    expect(restored.snapshot()).toEqual(buckets);
+    for (const q of [0, 0.2, 0.5, 1]) expect(restored.quantile(q)).toBe(sketch.quantile(q));
+  });
 });

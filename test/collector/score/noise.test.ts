@@ -31,6 +31,19 @@ describe('noise', () => {
     expect(noiseReason(evidence('$.timestamp', 10, distinct), 10, SETTINGS)).toBeNull();
   });
 
+  it('flags at the boundaries: exactly minPairs compared, a rate exactly at the threshold, exactly 90% of 10 samples distinct', () => {
+    expect(noiseReason(evidence('$.timestamp', 20, repeating), 20, SETTINGS)).toMatch(/differs in 100\.0%/);
+    expect(noiseReason(evidence('$.timestamp', 90, repeating), 100, SETTINGS)).toMatch(/differs in 90\.0%/);
+    const nineOfTen = [...distinct.slice(0, 9), distinct[0] as string];
+    expect(noiseReason(evidence('$.x7', 100, nineOfTen), 100, SETTINGS)).toMatch(/\(9 of 10 sampled values distinct\)/);
+  });
+
+  it('needs 8 sampled values to judge repetition, and never judges zero compared pairs', () => {
+    expect(noiseReason(evidence('$.x7', 100, distinct.slice(0, 8)), 100, SETTINGS)).toMatch(/\(8 of 8 sampled values distinct\)/);
+    expect(noiseReason(evidence('$.x7', 100, distinct.slice(0, 7)), 100, SETTINGS)).toBeNull();
+    expect(noiseReason(evidence('$.timestamp', 0, distinct), 0, { threshold: 0, minPairs: 0 })).toBeNull();
+  });
+
   it('samples a bounded number of values', () => {
     const e = evidence('$.a', 0, [...distinct, ...distinct, ...distinct]);
     expect(e.valueSamples).toBe(VALUE_SAMPLE_SIZE);
@@ -45,6 +58,8 @@ describe('noise', () => {
     ['$.stats[3]', null],
     ['$.price', null],
     ['$.productId', null],
+    ['$.timestamp.count', null],
+    ['$.a["ts.b"]', 'ts'],
   ])('volatileWord(%s) = %s', (path, word) => {
     expect(volatileWord(path)).toBe(word);
   });

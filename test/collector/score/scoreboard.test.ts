@@ -1,15 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { routeReports } from '../../../collector/report/buildReport.js';
-import { collapseIndices, Scoreboard } from '../../../collector/score/scoreboard.js';
+import { ByteBudget } from '../../../collector/budget/byteBudget.js';
+import { FieldRows } from '../../../collector/compare/fieldRows.js';
+import { Scoreboard, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
 
 const NOTHING_IGNORED = { field: () => false, header: () => false };
 const ROUTE = 'GET /orders/{id}';
 
-function board(overrides: Partial<{ examplesPerField: number; maxFieldsPerRoute: number }> = {}): Scoreboard {
-  return new Scoreboard({ examplesPerField: 3, maxFieldsPerRoute: 100, noise: { threshold: 0.9, minPairs: 20 }, ...overrides });
+function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
+  return new Scoreboard({
+    examplesPerField: 3,
+    maxRoutes: 200,
+    maxFieldsPerRoute: 100,
+    noise: { threshold: 0.9, minPairs: 20 },
+    rows: FieldRows.INDICES_ONLY,
+    budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
+    ...overrides,
+  });
 }
 
 function feed(scoreboard: Scoreboard, id: string, shadow: Partial<DigestRecord>, both: Partial<DigestRecord> = {}, route = ROUTE): void {
@@ -102,12 +112,14 @@ describe('Scoreboard', () => {
     expect(field?.noiseReason).toMatch(/values rarely repeat/);
   });
 
-  it('bounds tracked fields per route and counts the overflow', () => {
+  it('bounds tracked fields per route and counts the field that gave up its place', () => {
     const scoreboard = board({ maxFieldsPerRoute: 2 });
     feed(scoreboard, 'a', { fields: { '$.a': '00000001', '$.b': '00000001', '$.c': '00000001' } }, { fields: {} });
     const route = routeReports(scoreboard, 10)[0];
     expect(route?.fieldsTracked).toBe(2);
-    expect(route?.fieldsOverflowed).toBe(1);
+    expect(route?.fieldsEvicted).toBe(1);
+    // The newcomer took the lightest entry's place and says how approximate its count is.
+    expect(route?.fields.find((f) => f.path === '$.c')).toMatchObject({ divergentPairs: 1, countError: 1 });
   });
 
   it('ranks routes by the lower bound of their interval, not by raw rate', () => {
@@ -130,14 +142,109 @@ describe('Scoreboard', () => {
   });
 });
 
-describe('collapseIndices', () => {
+describe('FieldRows.INDICES_ONLY (array indices collapse, keys stay)', () => {
   it.each([
     ['$.a', '$.a'],
     ['$.items[0].price', '$.items[*].price'],
     ['$[3][12]', '$[*][*]'],
     ['$["a[1]"].b[2]', '$["a[1]"].b[*]'],
     ['$["q\\"[1]"][4]', '$["q\\"[1]"][*]'],
+    // Not paths the filter writes, but nothing is collapsed that is not a whole `[digits]`.
+    ['$.a[]', '$.a[]'],
+    ['$.a[12x]', '$.a[12x]'],
+    ['$.a[7', '$.a[7'],
+    ['$["a[1]', '$["a[1]'],
   ])('%s -> %s', (path, collapsed) => {
-    expect(collapseIndices(path)).toBe(collapsed);
+    expect(FieldRows.INDICES_ONLY.row(path)).toBe(collapsed);
   });
 });
+
+describe('Scoreboard tables under floods', () => {
+  const junkFields = (n: number, from: number): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`$.junk${from + i}`, '00000001']));
+
+  it('a flood of one-off routes does not push out a steadily seen route; evicted routes fold into `other` with exact totals', () => {
+    const scoreboard = board({ maxRoutes: 10 });
+    for (let i = 0; i < 500; i++) {
+      feed(scoreboard, `junk-${i}`, {}, {}, `GET /junk/r${i}`);
+      if (i % 10 === 0) feed(scoreboard, `real-${i}`, { fields: { '$.id': '0000002a', '$.total': '99999999' } });
+    }
+    const reports = routeReports(scoreboard, 10);
+    const real = reports.find((r) => r.route === ROUTE);
+    expect(real).toMatchObject({ pairs: 50, diverged: 50, countError: 0 });
+    expect(real?.fields.map((f) => f.path)).toEqual(['$.total']);
+    const other = reports.find((r) => r.route === 'other');
+    expect(scoreboard.routesTracked).toBe(10);
+    expect(reports).toHaveLength(11);
+    expect(scoreboard.routeEvictions).toBe(500 - 9);
+    expect(reports.reduce((sum, r) => sum + r.pairs, 0)).toBe(550);
+    expect(other?.pairs).toBeGreaterThan(0);
+    expect(other?.latencyMs.primary.p50).not.toBeNull();
+  });
+
+  it('a regression in a field that appears after the field table filled with junk is reported, with its error bound', () => {
+    const scoreboard = board({ maxFieldsPerRoute: 32 });
+    for (let i = 0; i < 40; i++) feed(scoreboard, `junk-${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', ...junkFields(32, i * 32) } });
+    for (let i = 0; i < 50; i++) feed(scoreboard, `reg-${i}`, { fields: { '$.id': '0000002a', '$.total': '99999999' } });
+    const route = routeReports(scoreboard, 3)[0];
+    expect(route?.fields[0]).toMatchObject({ path: '$.total', divergentPairs: 50 });
+    expect(route?.fields[0]?.countError).toBeGreaterThan(0);
+    expect(route?.fieldsTracked).toBe(32);
+    expect(route?.fieldsEvicted).toBeGreaterThan(1000);
+  });
+
+  it('keeps the accounted tally bytes within the budget, taking room from lighter routes first', () => {
+    const budget = new ByteBudget(256 * 1024);
+    const scoreboard = board({ budget, maxRoutes: 200, maxFieldsPerRoute: 512 });
+    for (let i = 0; i < 30; i++) feed(scoreboard, `steady-${i}`, { fields: { '$.id': '0000002a', '$.total': '99999999' } });
+    const long = 'x'.repeat(900);
+    for (let i = 0; i < 200; i++) {
+      feed(scoreboard, `j-${i}`, { fields: Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`$.${long}${i}_${k}`, '00000001'])) }, {}, `GET /junk/${i}x`);
+      expect(budget.usedBytes).toBeLessThanOrEqual(budget.limitBytes);
+    }
+    expect(budget.evictions).toBeGreaterThan(0);
+    const steady = routeReports(scoreboard, 10).find((r) => r.route === ROUTE);
+    expect(steady?.fields.map((f) => [f.path, f.divergentPairs])).toEqual([['$.total', 30]]);
+  });
+
+  it('collapses id-keyed maps into one row, so they do not fill the table', () => {
+    const scoreboard = board({ rows: new FieldRows({ collapseKeys: true, keyPatterns: ['^sku-[0-9]+$'] }), maxFieldsPerRoute: 4 });
+    for (let i = 0; i < 100; i++) feed(scoreboard, `m-${i}`, { fields: { '$.id': '0000002a', '$.total': '11111111', [`$.prices["sku-${i}"]`]: '00000001' } });
+    const route = routeReports(scoreboard, 10)[0];
+    expect(route?.fields.map((f) => [f.path, f.divergentPairs, f.countError])).toEqual([['$.prices[{key}]', 100, 0]]);
+    expect(route?.fieldsEvicted).toBe(0);
+  });
+
+  it('restores the same tables, weights and errors, and the budget accounted again', () => {
+    const scoreboard = board({ maxRoutes: 3 });
+    for (let i = 0; i < 6; i++) feed(scoreboard, `r-${i}`, { status: 500 }, {}, `GET /r${i}`);
+    feed(scoreboard, 'x', { fields: { '$.id': '0000002a', '$.total': '99999999' } });
+    const budget = new ByteBudget(Number.MAX_SAFE_INTEGER);
+    const restored = board({ maxRoutes: 3, budget });
+    restored.restore(JSON.parse(JSON.stringify(scoreboard.snapshot())));
+    expect(routeReports(restored, 10)).toEqual(routeReports(scoreboard, 10));
+    const byRoute = (s: ReturnType<Scoreboard['snapshot']>) => ({ ...s, routes: [...s.routes].sort((a, b) => a.route.localeCompare(b.route)) });
+    expect(byRoute(restored.snapshot())).toEqual(byRoute(scoreboard.snapshot()));
+    expect(budget.usedBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('Scoreboard restore under smaller caps', () => {
+  it('keeps the heaviest routes and fields and folds the rest into `other`', () => {
+    const scoreboard = board();
+    for (let r = 0; r < 4; r++) {
+      for (let i = 0; i <= r; i++) {
+        const fields = Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`$.f${k}`, k <= i ? '00000009' : '00000001']));
+        feed(scoreboard, `r${r}-${i}`, { fields: { ...BASE, ...fields } }, { fields: { ...BASE, ...Object.fromEntries(Array.from({ length: 4 }, (_, k) => [`$.f${k}`, '00000001'])) } }, `GET /r${r}`);
+      }
+    }
+    const smaller = board({ maxRoutes: 2, maxFieldsPerRoute: 2 });
+    smaller.restore(JSON.parse(JSON.stringify(scoreboard.snapshot())));
+    const reports = routeReports(smaller, 10);
+    expect(reports.map((r) => r.route).sort()).toEqual(['GET /r2', 'GET /r3', 'other']);
+    expect(reports.find((r) => r.route === 'GET /r3')?.fields.map((f) => f.path)).toEqual(['$.f0', '$.f1']);
+    expect(reports.reduce((n, r) => n + r.pairs, 0)).toBe(1 + 2 + 3 + 4);
+  });
+});
+
+const BASE = { '$.id': '0000002a', '$.total': '11111111' };

@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../../collector/config.js';
 import { startServer } from '../../../collector/http/server.js';
-import type { DigestRecord } from '../../../collector/ingest/wireSchema.js';
+import type { IngestedRecord } from '../../../collector/ingest/ingestedRecord.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import { Pipeline } from '../../../collector/pipeline.js';
 import { DurableStore } from '../../../collector/store/durableStore.js';
@@ -32,7 +32,7 @@ function pipeline(clock: FakeClock, durable: boolean): Pipeline {
 }
 
 /** What the ingest route does: log, wait for the commit, apply. */
-async function feed(store: DurableStore, p: Pipeline, records: DigestRecord[], rejected = 0): Promise<void> {
+async function feed(store: DurableStore, p: Pipeline, records: IngestedRecord[], rejected = 0): Promise<void> {
   const arrivedUnixMs = p.admit();
   const seq = await store.append(arrivedUnixMs, records, rejected);
   p.apply({ seq, arrivedUnixMs, records, rejected });
@@ -53,7 +53,7 @@ function learned(r: Report): Omit<Report, 'generatedAtUnixMs'> {
   return rest;
 }
 
-const BATCHES: Array<{ records: DigestRecord[]; rejected: number }> = [
+const BATCHES: Array<{ records: IngestedRecord[]; rejected: number }> = [
   { records: [...legs('a', { status: 503 }), ...legs('b'), record('primary', { id: 'waiting-1' })], rejected: 1 },
   { records: [...legs('c', { fields: { '$.id': '0000002a', '$.total': '99999999' } }), record('shadow', { id: 'a' })], rejected: 0 },
   { records: [record('primary', { id: 'waiting-2' }), record('shadow', { id: 'waiting-1' }), ...legs('d')], rejected: 2 },
@@ -95,6 +95,25 @@ describe('DurableStore', () => {
     clock.advance(config().join.windowMs);
     model.tick();
     expect(learned(again.report())).toEqual(learned(model.report()));
+  });
+
+  it('reads back pairs whose legs came in different hash algorithms, the algorithm kept (checkpointed and logged)', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const p = pipeline(clock, true);
+    const store = await open(path);
+    await feed(store, p, [...legs('mixed', { hash: 'xxh64' })]);
+    await store.checkpoint(p);
+    await feed(store, p, [...legs('logged', { hash: 'xxh64' })]);
+    const snapshot = p.snapshot();
+    const retained = [...snapshot.pairs.diverged, ...snapshot.pairs.other];
+    expect(retained.map((pair) => [pair.shadow?.hash, pair.diff?.fallback])).toEqual([
+      ['xxh64', 'hash_algorithm_differs'],
+      ['xxh64', 'hash_algorithm_differs'],
+    ]);
+    await store.close();
+    const after = await restored(await open(path), clock);
+    expect(after.snapshot().pairs).toEqual(snapshot.pairs);
   });
 
   it('keeps only the legs still pending once a checkpoint has their pairs', async () => {
@@ -165,7 +184,7 @@ describe('DurableStore', () => {
     await first.checkpoint(p);
     await first.close();
     const db = new Database(path);
-    db.exec("UPDATE meta SET value = json_set(value, '$.overflows', 1.5) WHERE key = 'routeResolver'");
+    db.exec("UPDATE meta SET value = '1.5' WHERE key = 'routeEvictions'");
     db.close();
     const server = await startServer(
       config((c) => {

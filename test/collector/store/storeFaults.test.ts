@@ -109,11 +109,11 @@ describe('a store that cannot be written', () => {
     await server.close();
     // (A file system with the store open for writing cannot be remounted read-only: EBUSY.)
     remount('ro');
-    await expect(start()).rejects.toThrow(/^invalid configuration: store\.path: cannot open .*collector\.sqlite for writing: .*(readonly|read-only)/i);
+    await expect(start()).rejects.toThrow(/^store\.path: cannot use ".*collector\.sqlite" as the store: .*(readonly|read-only)/i);
     // An empty read-only directory: the store cannot even be created.
     remount('rw');
     rmSync(join(mountPoint, 'collector.sqlite'));
     remount('ro');
-    await expect(start()).rejects.toThrow(/^invalid configuration: store\.path: cannot open .*collector\.sqlite for writing: /);
+    await expect(start()).rejects.toThrow(/^store\.path: cannot use ".*collector\.sqlite" as the store: /);
   });
 });

@@ -1,0 +1,69 @@
+// Cheap estimates of what the collector's state costs in heap bytes, from the validated values
+// themselves: string lengths plus a fixed overhead per object, array slot and property. They are
+// calibrated against V8 (one-byte strings; a parsed record with 4,096 fields of 1,000-character
+// paths holds ~4.2 MB, 10 fields of 20 characters ~1 KB) and err on the high side. Each costs a
+// walk over a record's keys, no more than validation already did.
+
+import type { PairView } from '../report/reportSchema.js';
+import type { DigestRecord } from '../ingest/wireSchema.js';
+import { CORRELATION_ID } from '../ingest/wireSchema.js';
+import { VALUE_SAMPLE_SIZE } from '../score/noise.js';
+
+/** a V8 string's header */
+const STRING = 16;
+/** a property of a dictionary-mode object (the record's fields and headers): key, value, details, table slack; plus the 8-hex value string */
+const MAP_PROPERTY = 72;
+/** the record object and its fixed-shape fields */
+const RECORD = 512;
+/** a diff entry: an object with four fields */
+const DIFF_ENTRY = 64;
+/** a pair view, its diff object and the arrays in it */
+const PAIR_VIEW = 384;
+/** a pending join entry and its slots in the insertion-ordered map */
+const JOIN_ENTRY = 160;
+
+/** Two latency sketches (Uint32Array of ~1,100 buckets each), the kind and fallback tallies, the route string's object. */
+const ROUTE_TALLY = 10_240;
+/** A field or header tally: the object, its examples ring and value sample, its heap slot and index entry. */
+const CHANGE_TALLY = 256 + 8 * VALUE_SAMPLE_SIZE;
+
+function mapBytes(map: Readonly<Record<string, string>>): number {
+  let bytes = 0;
+  for (const key in map) bytes += key.length + MAP_PROPERTY;
+  return bytes;
+}
+
+export function recordBytes(record: DigestRecord): number {
+  return (
+    RECORD +
+    4 * STRING +
+    record.id.length +
+    record.path.length +
+    record.authority.length +
+    (record.requestId?.length ?? 0) +
+    mapBytes(record.fields) +
+    mapBytes(record.headers)
+  );
+}
+
+export function pendingLegBytes(record: DigestRecord): number {
+  return JOIN_ENTRY + recordBytes(record);
+}
+
+/** The records a retained pair holds (shared with nobody once the join let go of them) and its diff. */
+export function pairViewBytes(view: PairView): number {
+  let bytes = PAIR_VIEW + view.id.length + (view.route?.length ?? 0);
+  if (view.primary !== null) bytes += recordBytes(view.primary);
+  if (view.shadow !== null) bytes += recordBytes(view.shadow);
+  if (view.diff !== null) bytes += (view.diff.fields.length + view.diff.headers.length) * DIFF_ENTRY;
+  return bytes;
+}
+
+export function routeTallyBytes(route: string): number {
+  return ROUTE_TALLY + STRING + route.length;
+}
+
+/** A field (path) or header (name) tally with `examples` correlation ids. */
+export function changeTallyBytes(key: string, examples: number): number {
+  return CHANGE_TALLY + STRING + key.length + examples * (8 + STRING + CORRELATION_ID.maxLength);
+}

@@ -1,0 +1,90 @@
+// Wire format 2, defined once like version 1 (wireSchema.ts): version 1 with the leaf paths moved
+// into one table per batch. The record members they share are version 1's own definitions, the
+// types are derived from it, ajv validates with it, and filter/wire-format-v2.schema.json is
+// generated from it (`npm run gen:wire-schema`; a test fails when the committed file differs).
+
+import { Type, type Static } from '@sinclair/typebox';
+import { literalEnum } from '../schema/literalEnum.js';
+import { RECORD_LIMITS } from './recordLimits.js';
+import { DigestRecordSchema, WIRE_SCHEMA } from './wireSchema.js';
+
+/** Hash algorithms a batch can name; version 1 batches are always FNV-1a. */
+export const HASH_ALGORITHMS = ['fnv1a', 'xxh64'] as const;
+export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
+export const WIRE_V1_HASH: HashAlgorithm = 'fnv1a';
+
+/** Per record and per batch: the same leaf limits as version 1's `fields`. */
+export const MAX_RECORD_PATHS = RECORD_LIMITS.maxFields;
+export const MAX_BATCH_PATHS = 65536;
+/** Hex digits of one leaf hash in `hashes`. */
+export const HASH_DIGITS = 8;
+
+// `bodyHash` keeps its place among the shared members, with a description that names no algorithm.
+const { fields: _fields, ...shared } = DigestRecordSchema.properties;
+
+export const DigestRecordV2Schema = Type.Object(
+  {
+    ...shared,
+    bodyHash: Type.Unsafe<string>({ $ref: '#/definitions/hash64', description: "Hash of the whole response body bytes, in the batch's `hash` algorithm." }),
+    pathRuns: Type.Optional(
+      Type.Array(
+        Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_BATCH_PATHS - 1 }), Type.Integer({ minimum: 1, maximum: MAX_RECORD_PATHS })]),
+        {
+          maxItems: MAX_RECORD_PATHS,
+          description: "Structural digest, part 1: the record's leaf paths in document order, as runs [first, count] of indices into the batch's `paths` (run [5, 3] names paths 5, 6 and 7). At most 4096 paths in all, each named once; present exactly when `hashes` is. Absent: no leaves (json is not ok, or maxFields is 0).",
+        },
+      ),
+    ),
+    hashes: Type.Optional(
+      Type.String({
+        maxLength: MAX_RECORD_PATHS * HASH_DIGITS,
+        pattern: '^(?:[0-9a-f]{8})*$',
+        description: "Structural digest, part 2: the hash of each leaf `pathRuns` names, in the same order, 8 lower-case hex digits each (the 32-bit leaf hash of the batch's `hash` algorithm), concatenated.",
+      }),
+    ),
+  },
+  { additionalProperties: false, dependencies: { pathRuns: ['hashes'], hashes: ['pathRuns'] } },
+);
+
+/** One leg of one sampled request, as a version 2 filter sends it. */
+export type DigestRecordV2 = Static<typeof DigestRecordV2Schema>;
+
+export const WIRE_SCHEMA_V2 = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://shadowdiff.dev/schemas/digest-batch-v2.json",
+  ...Type.Object(
+    {
+      v: Type.Unsafe<2>({ const: 2, description: "Wire format version." }),
+      source: WIRE_SCHEMA.properties.source,
+      sentUnixMs: WIRE_SCHEMA.properties.sentUnixMs,
+      hash: literalEnum(HASH_ALGORITHMS, {
+        description: "Hash algorithm of every hash in the batch. fnv1a: FNV-1a 64 (bodyHash) and its 32-bit fold (headers, leaves), as in version 1; xxh64: xxHash64 (seed 0) and its 32-bit fold. Legs hashed with different algorithms share no hash: the collector compares their status, completion, body size and JSON verdict only (fallback reason hash_algorithm_differs).",
+      }),
+      records: Type.Array(Type.Unsafe<DigestRecordV2>({ $ref: '#/definitions/record' }), { minItems: 1, maxItems: RECORD_LIMITS.maxRecordsPerBatch }),
+      paths: Type.Array(
+        Type.String({ minLength: 1, maxLength: RECORD_LIMITS.maxFieldPathLength, pattern: "^\\$", description: "A leaf path, with the grammar and limits of version 1's `fields` names." }),
+        { maxItems: MAX_BATCH_PATHS, description: "The batch's path table: each distinct leaf path of its records once, indexed from 0 by the records' pathRuns." },
+      ),
+    },
+    {
+      title: "shadowdiff digest batch, version 2",
+      description: "What the shadowdiff filter POSTs to the collector by default (collector.wireVersion 2): version 1 (digest-batch-v1.json) with the leaf paths moved into one table per batch, so a path the records of a batch share (the records of one route) is sent once. Each record names its leaf paths by index runs into the batch's `paths` and sends its leaf hashes as one hex string; every other record member is version 1's. Decoding: fields[paths[i]] = hashes[8k, 8k+8) for the k-th index i that pathRuns names. Unknown fields are refused.",
+      additionalProperties: false,
+    },
+  ),
+  definitions: {
+    hash64: Type.String({ pattern: "^[0-9a-f]{16}$", description: "64-bit hash of the batch's `hash` algorithm, lower-case hex." }),
+    hash32: Type.String({ pattern: "^[0-9a-f]{8}$", description: "32-bit hash (the batch's `hash` algorithm, 64 bits folded), lower-case hex." }),
+    record: DigestRecordV2Schema,
+  },
+};
+
+export type DigestBatchV2 = Static<typeof WIRE_SCHEMA_V2>;
+
+/** The published JSON text of the schema. */
+export function wireSchemaV2Json(): string {
+  return `${JSON.stringify(WIRE_SCHEMA_V2, null, 2)}\n`;
+}
+
+/** Where the published copy lives, beside version 1's. */
+export const WIRE_SCHEMA_V2_URL = new URL('../../filter/wire-format-v2.schema.json', import.meta.url);

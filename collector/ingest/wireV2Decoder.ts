@@ -1,0 +1,46 @@
+// Decodes wire format 2 (wireSchemaV2.ts, published as filter/wire-format-v2.schema.json): each
+// schema-valid version 2 record becomes the in-memory record a version 1 batch gives (`fields`:
+// path -> hash, in document order), so joining and comparing do not know which version a leg
+// arrived in. What the schema cannot say (an index past the
+// table, a count that does not match the hashes, a path named twice) is checked here and named
+// by field, like a schema error.
+
+import type { IngestedRecord } from './ingestedRecord.js';
+import { HASH_DIGITS, WIRE_V1_HASH, type DigestRecordV2, type HashAlgorithm } from './wireSchemaV2.js';
+
+export type DecodedRecord = { record: IngestedRecord } | { field: string; message: string };
+
+/**
+ * The in-memory record of one schema-valid version 2 record, or the first problem with its
+ * fields. `hash` is set on the record only when it is not FNV-1a, so a version 2 FNV-1a record
+ * is exactly the record its version 1 spelling gives.
+ */
+export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], hash: HashAlgorithm): DecodedRecord {
+  const { pathRuns, hashes, fieldsTruncated, ...members } = raw;
+  const fields: Record<string, string> = {};
+  if (pathRuns !== undefined && hashes !== undefined) {
+    let named = 0;
+    for (let r = 0; r < pathRuns.length; r++) {
+      const [first, count] = pathRuns[r]!;
+      if (first + count > paths.length) {
+        return { field: `pathRuns[${r}]`, message: `names paths ${first} to ${first + count - 1} but the batch's paths table has ${paths.length}` };
+      }
+      for (let index = first; index < first + count; index++) {
+        const path = paths[index]!;
+        if (Object.hasOwn(fields, path)) return { field: `pathRuns[${r}]`, message: `names path ${index} (${JSON.stringify(path)}) a second time` };
+        const offset = named * HASH_DIGITS;
+        if (offset + HASH_DIGITS > hashes.length) break;
+        fields[path] = hashes.slice(offset, offset + HASH_DIGITS);
+        named++;
+      }
+    }
+    const sent = hashes.length / HASH_DIGITS;
+    const runTotal = pathRuns.reduce((sum, [, count]) => sum + count, 0);
+    if (runTotal !== sent) return { field: 'hashes', message: `holds ${sent} hashes but pathRuns names ${runTotal} paths` };
+  }
+  // In version 1's member order, so a record reads the same whichever version it came in.
+  const record: IngestedRecord = { ...members, fields, fieldsTruncated };
+  if (hash !== WIRE_V1_HASH) record.hash = hash;
+  return { record };
+}
+

@@ -1,0 +1,50 @@
+// Every wire format version the collector accepts, behind one check: a batch is validated
+// against the schema of the version it names (`v`) and decoded into the same in-memory records,
+// so a fleet in the middle of a rollout (old filters sending version 1, new ones version 2) joins
+// and compares as one.
+
+import { BatchValidator, type BatchVerdict } from './batchValidator.js';
+import { decodeRecordV2 } from './wireV2Decoder.js';
+import { WIRE_SCHEMA_V2, type DigestBatchV2, type DigestRecordV2 } from './wireSchemaV2.js';
+
+export const WIRE_VERSIONS = [1, 2] as const;
+export type WireVersion = (typeof WIRE_VERSIONS)[number];
+
+export interface WireVerdict extends BatchVerdict {
+  /** the version the batch named, when it named one this collector knows */
+  version: WireVersion | null;
+}
+
+export class WireValidator {
+  private readonly v1: BatchValidator;
+  private readonly v2: BatchValidator<DigestRecordV2, DigestBatchV2>;
+
+  constructor() {
+    this.v1 = new BatchValidator();
+    this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(WIRE_SCHEMA_V2, (record, batch) => decodeRecordV2(record, batch.paths, batch.hash));
+  }
+
+  check(body: unknown): WireVerdict {
+    const version = versionOf(body);
+    if (version === 2) return { ...this.v2.check(body), version };
+    if (version === 1 || version === undefined) return { ...this.v1.check(body), version: version ?? null };
+    return {
+      records: [],
+      batchErrors: [{ field: 'v', message: `must be one of ${JSON.stringify(WIRE_VERSIONS)} (the wire format versions this collector accepts)` }],
+      recordErrors: [],
+      rejectedRecords: 0,
+      received: recordCount(body),
+      version: null,
+    };
+  }
+}
+
+/** `v` of an object body; undefined when there is none (version 1's schema then says what is missing). */
+function versionOf(body: unknown): unknown {
+  return typeof body === 'object' && body !== null && 'v' in body ? body.v : undefined;
+}
+
+function recordCount(body: unknown): number {
+  const records: unknown = typeof body === 'object' && body !== null && 'records' in body ? body.records : undefined;
+  return Array.isArray(records) ? records.length : 0;
+}

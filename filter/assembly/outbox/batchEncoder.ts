@@ -1,0 +1,143 @@
+// Joins queued records into one export batch body, in wire format 1
+// (filter/wire-format.schema.json: every record lists its fields as "path":"hash") or 2
+// (filter/wire-format-v2.schema.json: the batch carries a path table, each record names its
+// paths by runs of table indices and its hashes as one hex string).
+import { ByteWriter } from "../lib/byteWriter";
+import { boolText, EncodedRecord } from "./recordEncoder";
+import { literalEnd, MAX_TABLE_PATHS, PathTable } from "./pathTable";
+
+export const WIRE_V1: i32 = 1;
+export const WIRE_V2: i32 = 2;
+
+export class BatchEncoder {
+  private out: ByteWriter = new ByteWriter(16384);
+  private table: PathTable = new PathTable();
+  /** The `pathRuns` member of the previous record, reused when the next one has the same paths. */
+  private runs: ByteWriter = new ByteWriter(64);
+  private previousPaths: ArrayBuffer | null = null;
+
+  /** How many records the last `encode` took from the front of its `records`. */
+  taken: i32 = 0;
+
+  /**
+   * One batch body of the records at the front of `records`: all of them, except that a version 2
+   * batch ends early (never before its first record) when the next record's paths could push the
+   * path table past its limit.
+   */
+  encode(version: i32, records: Array<EncodedRecord>, source: string, sentUnixMs: u64, hash: string): ArrayBuffer {
+    const out = this.out;
+    out.reset();
+    out.raw("{\"v\":");
+    out.decimal(<u64>version);
+    out.raw(",\"source\":");
+    out.jsonString(source);
+    out.raw(",\"sentUnixMs\":");
+    out.decimal(sentUnixMs);
+    if (version == WIRE_V2) {
+      out.raw(",\"hash\":\"");
+      out.raw(hash);
+      out.byte(0x22);
+      this.table.reset();
+      this.previousPaths = null;
+    }
+    out.raw(",\"records\":[");
+    let i = 0;
+    for (; i < records.length; i++) {
+      const record = unchecked(records[i]);
+      if (version == WIRE_V2 && i > 0 && this.table.size + record.fieldCount > MAX_TABLE_PATHS) break;
+      if (i > 0) out.byte(0x2c);
+      out.bytes(changetype<usize>(record.head), record.head.byteLength);
+      if (version == WIRE_V2) this.fieldsV2(record);
+      else this.fieldsV1(record);
+      out.raw(",\"fieldsTruncated\":");
+      out.raw(boolText(record.fieldsTruncated));
+      out.byte(0x7d);
+    }
+    this.taken = i;
+    out.byte(0x5d);
+    if (version == WIRE_V2) {
+      out.raw(",\"paths\":[");
+      const literals = this.table.literals;
+      if (literals.length > 0) out.bytes(literals.dataStart, literals.length - 1);
+      out.byte(0x5d);
+      this.previousPaths = null;
+    }
+    out.byte(0x7d);
+    return out.toArrayBuffer();
+  }
+
+  /** `,"fields":{"path":"hash",...}`: present in every version 1 record, empty unless json is ok. */
+  private fieldsV1(record: EncodedRecord): void {
+    const out = this.out;
+    out.raw(",\"fields\":{");
+    const paths = changetype<usize>(record.paths);
+    const end = paths + <usize>record.paths.byteLength;
+    const hashes = changetype<usize>(record.hashes);
+    let p = paths;
+    for (let i = 0; i < record.fieldCount; i++) {
+      const literal = literalEnd(p, end);
+      if (i > 0) out.byte(0x2c);
+      out.bytes(p, <i32>(literal - p));
+      out.raw(":\"");
+      out.bytes(hashes + (<usize>i << 3), 8);
+      out.byte(0x22);
+      p = literal + 1; // past the comma
+    }
+    out.byte(0x7d);
+  }
+
+  /** `,"pathRuns":[[first,count],...],"hashes":"..."`, or nothing for a record without fields. */
+  private fieldsV2(record: EncodedRecord): void {
+    if (record.fieldCount == 0) return;
+    const out = this.out;
+    const runs = this.runs;
+    const previous = this.previousPaths;
+    const length = record.paths.byteLength;
+    // Records of one route usually repeat the previous record's paths exactly: one compare
+    // instead of one table lookup per field.
+    const same = previous !== null && previous.byteLength == length && memory.compare(changetype<usize>(previous), changetype<usize>(record.paths), length) == 0;
+    if (!same) this.writeRuns(record);
+    this.previousPaths = record.paths;
+    out.raw(",\"pathRuns\":");
+    out.bytes(runs.dataStart, runs.length);
+    out.raw(",\"hashes\":\"");
+    out.bytes(changetype<usize>(record.hashes), record.hashes.byteLength);
+    out.byte(0x22);
+  }
+
+  /** Looks every path of `record` up in the table and writes its indices as runs into `runs`. */
+  private writeRuns(record: EncodedRecord): void {
+    const runs = this.runs;
+    runs.reset();
+    runs.byte(0x5b);
+    const paths = changetype<usize>(record.paths);
+    const end = paths + <usize>record.paths.byteLength;
+    let p = paths;
+    let first = -1;
+    let count = 0;
+    for (let i = 0; i < record.fieldCount; i++) {
+      const literal = literalEnd(p, end);
+      const index = this.table.indexOf(p, <i32>(literal - p));
+      p = literal + 1;
+      if (first >= 0 && index == first + count) {
+        count++;
+        continue;
+      }
+      if (first >= 0) this.writeRun(first, count);
+      first = index;
+      count = 1;
+    }
+    if (first >= 0) this.writeRun(first, count);
+    runs.byte(0x5d);
+  }
+
+  private writeRun(first: i32, count: i32): void {
+    const runs = this.runs;
+    if (runs.length > 1) runs.byte(0x2c);
+    runs.byte(0x5b);
+    runs.decimal(<u64>first);
+    runs.byte(0x2c);
+    runs.decimal(<u64>count);
+    runs.byte(0x5d);
+  }
+}
