@@ -9,6 +9,7 @@ import { coreLayout, pinThisProcessToLoadCore } from './cpuPinning.js';
 import { freePort } from '../devkit/freePort.js';
 import { measureBodyDigest } from './lines/bodyDigest.js';
 import { measureCollectorIngest } from './lines/collectorIngest.js';
+import { measureCollectorStore } from './lines/collectorStore.js';
 import { measureDigestEngine } from './lines/digestEngine.js';
 import { measureEdgeFilter } from './lines/edgeFilter.js';
 import { measureExportBatching } from './lines/exportBatching.js';
@@ -31,6 +32,7 @@ const LINES: ReadonlyArray<{ line: number; measure: (context: BenchContext) => P
   { line: 5, measure: measureDigestEngine },
   { line: 6, measure: measureCollectorIngest },
   { line: 7, measure: measureWireBytes },
+  { line: 8, measure: measureCollectorStore },
 ];
 export const LINE_NUMBERS = LINES.map(({ line }) => line);
 

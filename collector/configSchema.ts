@@ -43,7 +43,10 @@ export const CONFIG_SCHEMA = Type.Object(
     store: section({
       // Relative paths resolve against the working directory.
       path: Type.String({ maxLength: 4096, default: '.shadowdiff/collector.sqlite' }),
-      snapshotIntervalMs: Type.Integer({ minimum: 100, maximum: 3600000, default: 5000 }),
+      // How often what the pipeline derived is checkpointed; batches are logged before they are answered regardless.
+      snapshotIntervalMs: Type.Integer({ minimum: 100, maximum: 3600000, default: 1000 }),
+      // SQLite's `synchronous` in WAL mode: normal survives a crash of the process, full also a power loss (an fsync per group commit).
+      synchronous: Type.Union([Type.Literal('normal'), Type.Literal('full')], { default: 'normal' }),
     }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 268435456, default: 8388608 }),
     join: section({

@@ -9,14 +9,14 @@ import { FieldRows } from './compare/fieldRows.js';
 import { IgnoreRules } from './compare/ignoreRules.js';
 import { RouteResolver } from './compare/routeTemplate.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
-import { JoinWindow, type ClosedWindow } from './join/joinWindow.js';
+import { JoinWindow, type ClosedWindow, type JoinChanges, type RememberedId } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
 import type { Resolution } from './score/resolution.js';
 import type { IngestSummary } from './ingest/ingestResponseSchema.js';
-import { Scoreboard, type ScoreboardSnapshot } from './score/scoreboard.js';
-import { PairStore, type PairStoreSnapshot } from './store/pairStore.js';
+import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
+import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
 import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
 export interface ReportQuery {
@@ -26,18 +26,51 @@ export interface ReportQuery {
   top?: number | undefined;
 }
 
-/** Everything the collector has learned, as plain JSON: what the store persists. */
+/** A leg waiting for its partner, with the time it arrived (its window closes windowMs later). */
+export interface PendingLeg {
+  arrivedUnixMs: number;
+  record: IngestedRecord;
+}
+
+/** Everything the collector has learned, as plain JSON: what the store holds. */
 export interface PipelineSnapshot {
   version: typeof PIPELINE_SNAPSHOT_VERSION;
   savedAtUnixMs: number;
+  /** the last logged batch whose effects this holds */
+  appliedSeq: number;
   scoreboard: ScoreboardSnapshot;
   pairs: PairStoreSnapshot;
-  /** legs still waiting for a partner: not kept (they are lost by a restart), only counted and remembered */
-  pending: Array<[string, number]>;
+  /** resolved ids still remembered, so duplicates and late legs are recognised after a restart */
+  remembered: RememberedId[];
+  /** legs still waiting for a partner: they come back into the join window */
+  pending: PendingLeg[];
 }
 
-// 2: routes and fields are space-saving tables with weights and errors; the route list lives in the scoreboard.
+// 2: routes and fields are space-saving tables with weights and errors; the route list lives in
+// the scoreboard; legs still pending and remembered ids are kept.
 export const PIPELINE_SNAPSHOT_VERSION = 2;
+
+/** One batch as the durable store logged it before it was answered: replayed after a crash. */
+export interface LoggedBatch {
+  seq: number;
+  arrivedUnixMs: number;
+  records: readonly IngestedRecord[];
+  rejected: number;
+}
+
+/** What changed since the last checkpoint (durable pipelines only), and the log position it covers. */
+export interface PipelineCheckpoint {
+  appliedSeq: number;
+  savedAtUnixMs: number;
+  totals: Totals;
+  pairSeq: number;
+  /** `other` (small: one tally) and the route evictions are written whole every time */
+  other: RouteTallySnapshot | null;
+  routeEvictions: number;
+  routes: RouteChanges;
+  pairs: PairStoreChanges;
+  join: JoinChanges;
+}
 
 export class Pipeline {
   private readonly join: JoinWindow;
@@ -48,20 +81,27 @@ export class Pipeline {
   private readonly rows: FieldRows;
   private readonly budgets: Record<BudgetPart, ByteBudget>;
   private ignore: IgnoreRules;
-  /** Grows with every change of state, so the store can skip snapshots when nothing happened. */
+  /** Grows with every change of state, so the store can skip checkpoints when nothing happened. */
   private changes = 0;
+  private appliedSeq = 0;
+  /** Arrival times of batches admitted but not yet applied (being made durable), with their counts. */
+  private readonly admitted = new Map<number, number>();
+  private lastAdmitted = 0;
 
   constructor(
     private readonly config: CollectorConfig,
     private readonly clock: Clock,
     private readonly metrics: CollectorMetrics,
+    /** durable: keep what changed between checkpoints (checkpoint()) */
+    options: { durable?: boolean } = {},
   ) {
+    const durable = options.durable === true;
     this.budgets = {
       pending: new ByteBudget(config.budget.pendingBytes),
       pairs: new ByteBudget(config.budget.pairsBytes),
       tallies: new ByteBudget(config.budget.talliesBytes),
     };
-    this.join = new JoinWindow(config.join, this.budgets.pending);
+    this.join = new JoinWindow({ ...config.join, trackChanges: durable }, this.budgets.pending);
     this.routes = new RouteResolver(config.routes.templates);
     this.rows = new FieldRows(config.compare);
     this.scoreboard = new Scoreboard({
@@ -71,16 +111,17 @@ export class Pipeline {
       noise: { threshold: config.report.noiseThreshold, minPairs: config.report.noiseMinPairs },
       rows: this.rows,
       budget: this.budgets.tallies,
+      trackChanges: durable,
     });
-    this.pairs = new PairStore(config.pairs, this.budgets.pairs);
+    this.pairs = new PairStore(config.pairs, this.budgets.pairs, { trackChanges: durable });
     this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
     this.ignore = new IgnoreRules(config.ignore, this.rows);
   }
 
   /** Feeds validated records through the join; pairs that complete are compared and scored now. */
-  ingest(records: readonly IngestedRecord[]): IngestSummary {
-    const now = this.clock.now();
-    this.closeWindows(this.join.expire(now));
+  ingest(records: readonly IngestedRecord[], arrivedUnixMs: number = this.now()): IngestSummary {
+    const now = arrivedUnixMs;
+    this.closeWindows(this.join.expire(now), now);
     const totals = this.scoreboard.totals;
     this.changes++;
     const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
@@ -90,12 +131,12 @@ export class Pipeline {
       const event = this.join.offer(record, now);
       switch (event.kind) {
         case 'waiting':
-          for (const evicted of event.evicted) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted });
+          for (const evicted of event.evicted) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
           break;
         case 'paired': {
           const route = this.route(event.primary);
           const diff = comparePair(event.primary, event.shadow, this.ignore.forRoute(route), this.headerSelection);
-          this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff });
+          this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff }, now);
           break;
         }
         case 'duplicate':
@@ -113,6 +154,36 @@ export class Pipeline {
     return summary;
   }
 
+  /**
+   * Starts a batch that is being made durable before it is applied: answers its arrival time.
+   * Until apply() or abandon(), no window is closed past that time, so that applying it later
+   * gives the outcomes a replay of the log gives (where batches are applied at their arrival).
+   */
+  admit(): number {
+    const at = Math.max(this.clock.now(), this.lastAdmitted);
+    this.lastAdmitted = at;
+    this.admitted.set(at, (this.admitted.get(at) ?? 0) + 1);
+    return at;
+  }
+
+  /** A batch the store could not keep: nothing of it is applied. */
+  abandon(arrivedUnixMs: number): void {
+    const count = this.admitted.get(arrivedUnixMs) ?? 0;
+    if (count <= 1) this.admitted.delete(arrivedUnixMs);
+    else this.admitted.set(arrivedUnixMs, count - 1);
+  }
+
+  /** Applies a logged batch, in log order: live once it is durable, or replayed after a restart. */
+  apply(batch: LoggedBatch): IngestSummary {
+    this.abandon(batch.arrivedUnixMs);
+    this.lastAdmitted = Math.max(this.lastAdmitted, batch.arrivedUnixMs);
+    const summary = batch.records.length > 0 ? this.ingest(batch.records, batch.arrivedUnixMs) : { accepted: 0, duplicates: 0, late: 0 };
+    if (batch.rejected > 0) this.countRejected(batch.rejected);
+    this.appliedSeq = batch.seq;
+    this.changes++;
+    return summary;
+  }
+
   countRejected(records: number): void {
     this.changes++;
     this.scoreboard.totals.rejectedRecords += records;
@@ -121,9 +192,10 @@ export class Pipeline {
 
   /** Closes expired join windows; called by the sweep timer and before every read. */
   tick(): void {
-    const closed = this.join.expire(this.clock.now());
+    const now = this.now();
+    const closed = this.join.expire(now);
     if (closed.length > 0) {
-      this.closeWindows(closed);
+      this.closeWindows(closed, now);
       this.changes++;
     }
   }
@@ -136,22 +208,47 @@ export class Pipeline {
     return {
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: this.clock.now(),
+      appliedSeq: this.appliedSeq,
       scoreboard: this.scoreboard.snapshot(),
       pairs: this.pairs.snapshot(),
-      pending: this.join.pendingTombstones(),
+      remembered: this.join.rememberedIds(),
+      pending: this.join.pendingArrivals(),
+    };
+  }
+
+  /** Ids of the pending requests: a full checkpoint keeps their logged legs. */
+  pendingIds(): string[] {
+    return this.join.pendingIds();
+  }
+
+  /** What changed since the last call: the durable store writes only that. */
+  checkpoint(): PipelineCheckpoint {
+    return {
+      appliedSeq: this.appliedSeq,
+      savedAtUnixMs: this.clock.now(),
+      totals: this.scoreboard.totalsSnapshot(),
+      pairSeq: this.scoreboard.lastPairSeq,
+      other: this.scoreboard.otherSnapshot(),
+      routeEvictions: this.scoreboard.routeEvictions,
+      routes: this.scoreboard.takeChangedRoutes(),
+      pairs: this.pairs.takeChanges(),
+      join: this.join.takeChanges(),
     };
   }
 
   /**
-   * Takes over a snapshot from before a restart (on a pipeline that has seen nothing yet). The
-   * legs that were pending then are gone: they are counted in `totals.lostOnRestart`, and their
-   * ids remembered so that a partner arriving now counts as late, not as a new missing leg.
+   * Takes over a snapshot from before a restart (on a pipeline that has seen nothing yet): the
+   * tallies, the retained pairs, the remembered ids, and the legs still pending, back in the join
+   * window with their own deadlines. Batches logged after it are then replayed with apply().
    */
   restore(snapshot: PipelineSnapshot): void {
     this.scoreboard.restore(snapshot.scoreboard);
     this.pairs.restore(snapshot.pairs);
-    this.scoreboard.totals.lostOnRestart += snapshot.pending.length;
-    this.join.restoreTombstones(snapshot.pending, this.clock.now());
+    // A smaller join.maxPending than before the restart evicts the oldest, as it would have live.
+    const now = this.now();
+    for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending))
+      this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
+    this.appliedSeq = snapshot.appliedSeq;
     this.changes++;
   }
 
@@ -208,21 +305,29 @@ export class Pipeline {
 
   // ----------------------------------------------------------------
 
-  private closeWindows(closed: readonly ClosedWindow[]): void {
-    for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome });
+  /** The clock, held back to the oldest batch admitted but not yet applied. */
+  private now(): number {
+    let now = this.clock.now();
+    for (const at of this.admitted.keys()) if (at < now) now = at;
+    return now;
+  }
+
+  private closeWindows(closed: readonly ClosedWindow[], now: number): void {
+    for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome }, now);
   }
 
   /**
    * The one place a resolved request is counted: scoreboard, metrics and pair store see the same
    * outcome, under the route the scoreboard counted it in (`other` when its own could not be
    * tracked). Routes that gave up their place are folded into `other` in the metrics too.
+   * `now` is when it resolved: a replayed batch resolves at its arrival, as it did live.
    */
-  private resolve(resolution: Resolution): void {
+  private resolve(resolution: Resolution, now: number): void {
     const placement = this.scoreboard.record(resolution);
     for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
     const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };
     this.metrics.resolved(counted);
-    this.pairs.add(pairView(resolution, this.clock.now()));
+    this.pairs.add(pairView(resolution, now));
   }
 
   private budgetReadings(): Record<BudgetPart, BudgetReading> {

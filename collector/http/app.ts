@@ -11,6 +11,7 @@ import { CollectorMetrics } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import type { DurableStore } from '../store/durableStore.js';
 import type { Clock, CollectorConfig } from '../types.js';
 
 export const systemClock: Clock = { now: () => Date.now() };
@@ -24,6 +25,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** process_* / nodejs_* metrics; default on */
   defaultMetrics?: boolean;
+  /** the pipeline keeps what changed between checkpoints, for a durable store (attached as app.store) */
+  durable?: boolean;
 }
 
 declare module 'fastify' {
@@ -32,6 +35,8 @@ declare module 'fastify' {
     pipeline: Pipeline;
     /** the collector's own registry; the server counts a snapshot it had to set aside */
     metrics: CollectorMetrics;
+    /** where accepted batches are made durable before they are answered; null: memory only */
+    store: DurableStore | null;
   }
 }
 
@@ -39,7 +44,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
   const validator = new WireValidator();
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics);
+  const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics, { durable: options.durable === true });
 
   const app = Fastify({
     logger: options.logger ?? false,
@@ -58,6 +63,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   });
   app.decorate('pipeline', pipeline);
   app.decorate('metrics', metrics);
+  app.decorate('store', null);
   // Fastify parses text/plain by default; batches are JSON only, anything else is a 415.
   app.removeContentTypeParser('text/plain');
 
@@ -86,9 +92,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     reply.status(404).send(errorBody('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
 
-  registerIngestRoute(app, { pipeline, validator, metrics, token: config.token });
+  registerIngestRoute(app, { pipeline, validator, metrics, token: config.token, store: () => app.store });
   registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
-  registerOpsRoutes(app, { pipeline, metrics, isClosing: () => closing, reportToken: config.reportToken });
+  registerOpsRoutes(app, { pipeline, metrics, isClosing: () => closing, store: () => app.store, reportToken: config.reportToken });
   return app;
 }
 

@@ -1,14 +1,19 @@
 // POST /v1/batches: authenticate, validate against the wire schema, feed the pipeline.
 //
 // Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
-// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual.
+// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual. With a
+// store, a batch is logged and committed before it is applied and answered; when the store cannot
+// keep it the answer is 503 STORE_UNAVAILABLE and nothing of it is applied (the filter counts the loss).
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IngestResponseSchema, type IngestResponse } from '../ingest/ingestResponseSchema.js';
 import type { WireValidator } from '../ingest/wireValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
+import type { IngestSummary } from '../ingest/ingestResponseSchema.js';
 import type { Pipeline } from '../pipeline.js';
-import { CollectorError, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
+import type { DurableStore } from '../store/durableStore.js';
+import { CollectorError, ERRORS, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
 
 /** The path the filter posts to by default (its `collector.path`). */
@@ -16,8 +21,28 @@ export const INGEST_PATH = '/v1/batches';
 
 export function registerIngestRoute(
   app: FastifyInstance,
-  deps: { pipeline: Pipeline; validator: WireValidator; metrics: CollectorMetrics; token: string },
+  deps: { pipeline: Pipeline; validator: WireValidator; metrics: CollectorMetrics; token: string; store: () => DurableStore | null },
 ): void {
+  /** Applies the batch once it is durable (at once without a store). */
+  async function keep(records: IngestedRecord[], rejected: number): Promise<IngestSummary> {
+    const { pipeline } = deps;
+    const store = deps.store();
+    if (store === null) {
+      const summary = records.length > 0 ? pipeline.ingest(records) : { accepted: 0, duplicates: 0, late: 0 };
+      pipeline.countRejected(rejected);
+      return summary;
+    }
+    const arrivedUnixMs = pipeline.admit();
+    let seq: number;
+    try {
+      seq = await store.append(arrivedUnixMs, records, rejected);
+    } catch (error) {
+      pipeline.abandon(arrivedUnixMs);
+      throw new CollectorError('STORE_UNAVAILABLE', `${ERRORS.STORE_UNAVAILABLE.summary}: ${(error as Error).message}`);
+    }
+    return pipeline.apply({ seq, arrivedUnixMs, records, rejected });
+  }
+
   app.post(
     INGEST_PATH,
     {
@@ -27,14 +52,13 @@ export function registerIngestRoute(
     async (request): Promise<IngestResponse> => {
       const verdict = deps.validator.check(request.body);
       if (verdict.batchErrors.length > 0 || verdict.records.length === 0) {
+        await keep([], verdict.received);
         deps.metrics.batch('rejected');
-        deps.pipeline.countRejected(verdict.received);
         const details = [...verdict.batchErrors, ...verdict.recordErrors];
         throw new CollectorError('BATCH_INVALID', `batch rejected, nothing accepted: ${summarize(details)}`, details);
       }
-      const summary = deps.pipeline.ingest(verdict.records);
+      const summary = await keep(verdict.records, verdict.rejectedRecords);
       if (verdict.version !== null) deps.metrics.wireRecords(verdict.version, verdict.records.length);
-      deps.pipeline.countRejected(verdict.rejectedRecords);
       deps.metrics.batch(verdict.rejectedRecords > 0 ? 'partial' : 'accepted');
       return {
         ...summary,

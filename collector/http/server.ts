@@ -1,8 +1,9 @@
 // Runs the collector: refuses to start where it would be exposed without its tokens or cannot
-// listen or store (a StartupError naming the setting), restores what it learned before from the store, listens, snapshots to the
-// store periodically, reloads ignore rules on SIGHUP, shuts down gracefully on SIGTERM/SIGINT
-// (readiness goes 503, the listener stops accepting, in-flight batches drain, then the final
-// snapshot is written; timers are cleared by the app's onClose hook).
+// listen or store (a StartupError naming the setting), opens the store and restores what it
+// learned before (checkpoint, pending legs, then the batches logged after it, replayed), listens,
+// checkpoints periodically, reloads ignore rules on SIGHUP, shuts down gracefully on
+// SIGTERM/SIGINT (readiness goes 503, the listener stops accepting, in-flight batches drain, then
+// the final checkpoint is written; timers are cleared by the app's onClose hook).
 
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
@@ -11,8 +12,8 @@ import { buildApp } from './app.js';
 import { exposureVerdict, type ExposureVerdict } from './exposure.js';
 import { addressUrl, describeListening } from './listenAddresses.js';
 import { firstLine, StartupError, systemErrorCode } from './startupError.js';
-import { loadConfig, type ConfigSources } from '../config.js';
-import { SnapshotStore } from '../store/snapshotStore.js';
+import { ConfigError, loadConfig, type ConfigSources } from '../config.js';
+import { DurableStore } from '../store/durableStore.js';
 import type { CollectorConfig } from '../types.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
@@ -37,16 +38,21 @@ export interface StartOptions {
 
 /** Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it. */
 export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
-  const app = buildApp({ config, logger: { level: config.logLevel } });
-  let store: SnapshotStore | null;
+  const app = buildApp({ config, logger: { level: config.logLevel }, durable: config.store.path !== '' });
+  let store: DurableStore | null = null;
   let exposure: ExposureVerdict;
   let bound: AddressInfo[];
   try {
     exposure = exposureVerdict(await resolveHost(config.listen.host), config);
     if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
-    store = await openStore(config.store.path, app);
+    store = await openStore(config.store, app);
+    if (store !== null) {
+      await restoreFrom(store, app);
+      app.store = store;
+    }
     bound = await listen(app, config.listen);
   } catch (error) {
+    await store?.close();
     await app.close();
     throw error;
   }
@@ -63,31 +69,31 @@ export async function startServer(config: CollectorConfig, options: StartOptions
   );
   if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
 
-  let savedAtChange = app.pipeline.changeCount;
-  const save = (): void => {
-    if (store === null || app.pipeline.changeCount === savedAtChange) return;
+  let checkpointedAtChange = app.pipeline.changeCount;
+  const checkpoint = async (): Promise<void> => {
+    if (store === null || app.pipeline.changeCount === checkpointedAtChange) return;
     const change = app.pipeline.changeCount;
-    store.save(app.pipeline.snapshot());
-    savedAtChange = change;
+    await store.checkpoint(app.pipeline);
+    checkpointedAtChange = change;
   };
-  const snapshots = setInterval(() => {
-    try {
-      save();
-    } catch (error) {
-      // Keep serving: the next interval tries again, and the last good file is still in place.
-      app.log.error({ err: error }, 'snapshot not saved');
-    }
+  const checkpoints = setInterval(() => {
+    // Keep serving: batches are in the log, and the next checkpoint writes everything it missed.
+    checkpoint().catch((error: unknown) => app.log.error({ err: error }, 'checkpoint not written'));
   }, config.store.snapshotIntervalMs);
-  snapshots.unref();
+  checkpoints.unref();
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       removeSignalHandlers();
-      clearInterval(snapshots);
-      // app.close() returns once in-flight batches are answered, so the final snapshot has them.
+      clearInterval(checkpoints);
+      // app.close() returns once in-flight batches are answered, so the final checkpoint has them.
       await app.close();
-      save();
+      try {
+        await checkpoint();
+      } finally {
+        await store?.close();
+      }
     })();
     return closing;
   };
@@ -172,31 +178,39 @@ function listenFailure(error: unknown, host: string, port: number): StartupError
   }
 }
 
-/** Opens the store and restores what it holds; any failure is the store path's (missing parent, not a directory, not writable). */
-async function openStore(path: string, app: FastifyInstance): Promise<SnapshotStore | null> {
+/** Opens the store; a failure to open is the store path's (missing parent, a directory, not writable). */
+async function openStore(settings: CollectorConfig['store'], app: FastifyInstance): Promise<DurableStore | null> {
+  const { path } = settings;
   if (path === '') return null;
   try {
-    const store = await SnapshotStore.open(path);
-    restoreFrom(store, app);
-    return store;
+    return await DurableStore.open(path, { synchronous: settings.synchronous === 'full' ? 'FULL' : 'NORMAL', metrics: app.metrics });
   } catch (error) {
-    throw new StartupError('store.path', `cannot use ${JSON.stringify(path)} as the store: ${firstLine(error)}`);
+    // The system's reason when there is one (ENOTDIR, EACCES, EROFS…), else what the store said.
+    const reason =
+      error instanceof ConfigError
+        ? error.cause !== undefined
+          ? firstLine(error.cause)
+          : (error.details[0]?.message ?? error.message)
+        : firstLine(error);
+    throw new StartupError('store.path', `cannot use ${JSON.stringify(path)} as the store: ${reason}`);
   }
 }
 
-function restoreFrom(store: SnapshotStore, app: FastifyInstance): void {
-  const loaded = store.load();
+async function restoreFrom(store: DurableStore, app: FastifyInstance): Promise<void> {
+  const loaded = await store.load();
   if (loaded.kind === 'unreadable') {
     app.metrics.snapshotSetAside();
     app.log.error(`store ${store.path} is not a readable snapshot (${loaded.reason}); moved to ${loaded.movedTo}, starting empty`);
   } else if (loaded.kind === 'restored') {
-    app.pipeline.restore(loaded.snapshot);
-    // Saved at once: the lost legs are counted now, and a second restart must not count them again.
-    store.save(app.pipeline.snapshot());
-    const lost = loaded.snapshot.pending.length;
+    if (loaded.snapshot !== null) app.pipeline.restore(loaded.snapshot);
+    for (const batch of loaded.replay) app.pipeline.apply(batch);
+    // Written at once, so the next restart replays nothing twice.
+    await store.checkpoint(app.pipeline);
+    const saved =
+      loaded.snapshot === null ? 'nothing checkpointed yet' : `checkpoint of ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()}`;
     app.log.info(
-      { lost_pending_legs: lost },
-      `restored the report and pairs saved at ${new Date(loaded.snapshot.savedAtUnixMs).toISOString()} from ${store.path}`,
+      { pending_legs: app.pipeline.pendingIds().length, replayed_batches: loaded.replay.length },
+      `restored the report, pairs and pending legs from ${store.path} (${saved}, then ${loaded.replay.length} logged batches replayed)`,
     );
   }
 }

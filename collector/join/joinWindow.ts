@@ -47,6 +47,21 @@ export interface JoinWindowOptions {
   maxPending: number;
   rememberMs: number;
   maxRemembered: number;
+  /** keep the ids whose state changed, for a durable store's incremental checkpoint (takeChanges) */
+  trackChanges?: boolean;
+}
+
+/** A resolved id still remembered: the legs seen (bit set) and when it is forgotten. */
+export type RememberedId = [id: string, legs: number, forgetAtUnixMs: number];
+
+/** What changed since the last takeChanges(), for a durable store. */
+export interface JoinChanges {
+  /** ids no longer pending: the store's copies of their legs can go */
+  settled: string[];
+  /** tombstones written or updated */
+  remembered: RememberedId[];
+  /** tombstones dropped by the maxRemembered cap */
+  forgotten: string[];
 }
 
 const PRIMARY = 1;
@@ -71,11 +86,14 @@ export interface PendingLegs {
 export class JoinWindow {
   private readonly pending = new InsertionOrderedMap<JoinEntry>();
   private readonly remembered = new InsertionOrderedMap<JoinEntry>();
+  private changed: Set<string> | null;
 
   constructor(
     private readonly options: JoinWindowOptions,
     private readonly budget: ByteBudget,
-  ) {}
+  ) {
+    this.changed = options.trackChanges === true ? new Set() : null;
+  }
 
   get pendingCount(): number {
     return this.pending.size;
@@ -89,6 +107,8 @@ export class JoinWindow {
     const bit = record.leg === 'primary' ? PRIMARY : SHADOW;
     const resolved = this.remembered.get(record.id);
     if (resolved !== undefined) {
+      // Either way a durable store logged this leg, and it settles nothing: its copy can go.
+      this.changed?.add(record.id);
       if ((resolved.legs & bit) !== 0) return DUPLICATE;
       resolved.legs |= bit;
       return LATE;
@@ -157,25 +177,65 @@ export class JoinWindow {
     return this.pending.get(id);
   }
 
-  /** Pending ids with the legs seen (bit set): what a restart loses, kept only as tombstones. */
-  pendingTombstones(): Array<[string, number]> {
-    const tombstones: Array<[string, number]> = [];
-    for (const [id, entry] of this.pending.entries()) tombstones.push([id, entry.legs]);
-    return tombstones;
+  /** Every pending leg with its arrival time, oldest first: what a full snapshot keeps. */
+  pendingArrivals(): Array<{ arrivedUnixMs: number; record: IngestedRecord }> {
+    const legs: Array<{ arrivedUnixMs: number; record: IngestedRecord }> = [];
+    for (const entry of this.pending.values()) {
+      const arrivedUnixMs = entry.deadline - this.options.windowMs;
+      if (entry.primary !== null) legs.push({ arrivedUnixMs, record: entry.primary });
+      if (entry.shadow !== null) legs.push({ arrivedUnixMs, record: entry.shadow });
+    }
+    return legs;
+  }
+
+  pendingIds(): string[] {
+    return [...this.pending.entries()].map(([id]) => id);
+  }
+
+  rememberedIds(): RememberedId[] {
+    const ids: RememberedId[] = [];
+    for (const [id, entry] of this.remembered.entries()) ids.push([id, entry.legs, entry.deadline]);
+    return ids;
   }
 
   /**
-   * Remembers ids whose pending legs a restart lost, so that their partners, arriving after the
-   * restart, count as late instead of opening a new entry that would be miscounted as missing.
+   * Takes back what a restart found in the store: remembered ids first (so a partner arriving now
+   * is late, not a new pending leg), then the pending legs, oldest first, at their arrival time.
+   * Answers the legs evicted because join.maxPending is now smaller than before.
    */
-  restoreTombstones(tombstones: ReadonlyArray<readonly [string, number]>, now: number): void {
-    // A partner can arrive up to a whole window after its first leg, whatever rememberMs says.
-    const deadline = now + Math.max(this.options.rememberMs, this.options.windowMs);
-    for (const [id, legs] of tombstones) {
-      const entry: JoinEntry = { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: 0, bytes: 0 };
-      this.remember(id, entry, now);
-      entry.deadline = deadline;
+  restore(
+    remembered: readonly RememberedId[],
+    pending: ReadonlyArray<{ arrivedUnixMs: number; record: IngestedRecord }>,
+  ): IngestedRecord[] {
+    const evicted: IngestedRecord[] = [];
+    for (const [id, legs, forgetAtUnixMs] of remembered) {
+      this.remembered.set(id, { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: forgetAtUnixMs, bytes: 0 });
+      if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
     }
+    for (const { arrivedUnixMs, record } of pending) {
+      const event = this.offer(record, arrivedUnixMs);
+      if (event.kind === 'waiting') evicted.push(...event.evicted);
+      else if (event.kind === 'paired' || event.kind === 'late')
+        throw new Error(`restored pending leg ${record.id} (${record.leg}) was ${event.kind}`);
+    }
+    return evicted;
+  }
+
+  /** The ids whose state changed since the last call (only with trackChanges). */
+  takeChanges(): JoinChanges {
+    const changes: JoinChanges = { settled: [], remembered: [], forgotten: [] };
+    const changed = this.changed;
+    if (changed === null) return changes;
+    this.changed = new Set();
+    for (const id of changed) {
+      // Forgotten, then seen again: pending anew, its logged legs must stay.
+      if (this.pending.get(id) !== undefined) continue;
+      changes.settled.push(id);
+      const entry = this.remembered.get(id);
+      if (entry === undefined) changes.forgotten.push(id);
+      else changes.remembered.push([id, entry.legs, entry.deadline]);
+    }
+    return changes;
   }
 
   private evictOldest(now: number): IngestedRecord | null {
@@ -195,6 +255,10 @@ export class JoinWindow {
     entry.bytes = 0;
     entry.deadline = now + this.options.rememberMs;
     this.remembered.set(id, entry);
-    if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
+    this.changed?.add(id);
+    if (this.remembered.size > this.options.maxRemembered) {
+      const forgotten = this.remembered.shift();
+      if (forgotten !== undefined) this.changed?.add(forgotten[0]);
+    }
   }
 }

@@ -66,6 +66,10 @@ export interface MetricsOptions {
   defaultMetrics: boolean;
 }
 
+/** What a store transaction did: append a batch to the ingest log, or write a checkpoint. */
+export const STORE_OPS = ['append', 'checkpoint'] as const;
+export type StoreOp = (typeof STORE_OPS)[number];
+
 export class CollectorMetrics {
   readonly registry = new Registry();
   private readonly perRoute = new Map<string, RouteSeries>();
@@ -88,6 +92,9 @@ export class CollectorMetrics {
   private readonly budgetEvictions: Counter<'part'>;
   private readonly budgetRefusals: Counter<'part'>;
   private readonly snapshotsSetAside: Counter;
+  private readonly storeHealthy: Gauge;
+  private readonly storeWriteErrors: Counter<'op'>;
+  private readonly storeCommit: Histogram<'op'>;
   private readonly pendingJoins: Gauge;
   private readonly routes: Gauge;
   private readonly divergenceRatio: Gauge<'route'>;
@@ -212,6 +219,26 @@ export class CollectorMetrics {
       help: 'Snapshots found unreadable or not matching their schema at start-up, moved aside instead of restored.',
       registers,
     });
+    this.storeHealthy = new Gauge({
+      name: 'shadowdiff_collector_store_healthy',
+      help: '1 while the last append and the last checkpoint both succeeded (or no store is configured), else 0; /readyz follows it.',
+      registers,
+    });
+    this.storeHealthy.set(1);
+    this.storeWriteErrors = new Counter({
+      name: 'shadowdiff_collector_store_write_errors_total',
+      help: 'Failed store writes: op=append (the batch was answered 503, nothing applied) or checkpoint (retried in full).',
+      labelNames: ['op'],
+      registers,
+    });
+    for (const op of STORE_OPS) this.storeWriteErrors.labels({ op }).inc(0);
+    this.storeCommit = new Histogram({
+      name: 'shadowdiff_collector_store_commit_seconds',
+      help: 'Time one store transaction took in the store thread: op=append (one group commit) or checkpoint.',
+      labelNames: ['op'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
     this.pendingJoins = new Gauge({
       name: 'shadowdiff_collector_pending_joins',
       help: 'Legs waiting for their partner inside the join window.',
@@ -312,6 +339,18 @@ export class CollectorMetrics {
 
   snapshotSetAside(): void {
     this.snapshotsSetAside.inc();
+  }
+
+  storeCommitted(op: StoreOp, seconds: number): void {
+    this.storeCommit.labels({ op }).observe(seconds);
+  }
+
+  storeFailed(op: StoreOp): void {
+    this.storeWriteErrors.labels({ op }).inc();
+  }
+
+  storeHealth(healthy: boolean): void {
+    this.storeHealthy.set(healthy ? 1 : 0);
   }
 
   /**

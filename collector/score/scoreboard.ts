@@ -37,6 +37,14 @@ export interface ScoreboardSettings {
   rows: FieldRows;
   /** the tallies' byte budget */
   budget: ByteBudget;
+  /** keep the routes counted or evicted since the last takeChangedRoutes(), for a durable store's incremental checkpoint */
+  trackChanges?: boolean;
+}
+
+/** The routes that changed since the last takeChangedRoutes(): tallies to write, routes no longer tracked to delete. */
+export interface RouteChanges {
+  written: RouteTallySnapshot[];
+  dropped: string[];
 }
 
 export interface ChangeTally extends Weighted {
@@ -147,8 +155,37 @@ export class Scoreboard {
   private evicted: RouteTally[] = [];
   readonly totals: Totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0, rejectedRecords: 0, lostOnRestart: 0 };
 
+  /** With trackChanges: the routes counted or evicted since the last takeChangedRoutes(). */
+  private readonly changedRoutes: Set<string> | null;
+
   constructor(readonly settings: ScoreboardSettings) {
     this.routes = new SpaceSaving(settings.maxRoutes);
+    this.changedRoutes = settings.trackChanges === true ? new Set() : null;
+  }
+
+  totalsSnapshot(): Totals {
+    return { ...this.totals, records: { ...this.totals.records } };
+  }
+
+  get lastPairSeq(): number {
+    return this.pairSeq;
+  }
+
+  otherSnapshot(): RouteTallySnapshot | null {
+    return this.other === null ? null : routeSnapshot(this.other);
+  }
+
+  /** The routes counted or evicted since the last call (only with trackChanges). */
+  takeChangedRoutes(): RouteChanges {
+    const changes: RouteChanges = { written: [], dropped: [] };
+    if (this.changedRoutes === null) return changes;
+    for (const route of this.changedRoutes) {
+      const tally = this.routes.get(route);
+      if (tally === undefined) changes.dropped.push(route);
+      else changes.written.push(routeSnapshot(tally));
+    }
+    this.changedRoutes.clear();
+    return changes;
   }
 
   get routesTracked(): number {
@@ -158,9 +195,9 @@ export class Scoreboard {
   snapshot(): ScoreboardSnapshot {
     return {
       pairSeq: this.pairSeq,
-      totals: { ...this.totals, records: { ...this.totals.records } },
+      totals: this.totalsSnapshot(),
       routes: [...this.routes.values()].map(routeSnapshot),
-      other: this.other === null ? null : routeSnapshot(this.other),
+      other: this.otherSnapshot(),
       routeEvictions: this.routeEvictions,
     };
   }
@@ -170,6 +207,9 @@ export class Scoreboard {
     while (this.routes.popLightest() !== undefined);
     this.settings.budget.release(this.settings.budget.usedBytes);
     this.other = null;
+    // Every restored route is written (or deleted, when smaller caps folded it) at the next checkpoint.
+    this.changedRoutes?.clear();
+    for (const route of snapshot.routes) this.changedRoutes?.add(route.route);
     this.pairSeq = snapshot.pairSeq;
     this.routeEvictions = snapshot.routeEvictions;
     Object.assign(this.totals, snapshot.totals, { records: { ...snapshot.totals.records } });
@@ -338,6 +378,7 @@ export class Scoreboard {
   /** The route's tally with `weight` counted; a route that cannot be tracked is counted in `other`. */
   private tally(route: string, weight: number): RouteTally {
     if (route === OTHER_ROUTE) return this.otherTally();
+    this.changedRoutes?.add(route);
     const tracked = this.routes.get(route);
     if (tracked !== undefined) {
       this.routes.add(route, weight);
@@ -386,7 +427,8 @@ export class Scoreboard {
   private evictLightestRoute(): number {
     const lightest = this.routes.popLightest();
     if (lightest === undefined) return 0;
-    const [, tally] = lightest;
+    const [route, tally] = lightest;
+    this.changedRoutes?.add(route);
     this.routeEvictions++;
     this.evicted.push(tally);
     this.settings.budget.release(tally.bytes);

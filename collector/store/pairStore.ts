@@ -13,6 +13,15 @@ export interface PairStoreLimits {
   keepOther: number;
 }
 
+/** Which of the two sets a pair is kept in. */
+export type KeptAs = 'diverged' | 'other';
+
+/** What changed since the last takeChanges(), for a durable store's incremental checkpoint. */
+export interface PairStoreChanges {
+  writes: Array<{ kept: KeptAs; view: PairView }>;
+  deletes: string[];
+}
+
 export interface PairStoreSnapshot {
   diverged: PairView[];
   other: PairView[];
@@ -26,16 +35,22 @@ interface Kept {
 export class PairStore {
   private readonly diverged = new InsertionOrderedMap<Kept>();
   private readonly other = new InsertionOrderedMap<Kept>();
+  // Bounded like the sets: a write is dropped again when its pair is pushed out before a checkpoint.
+  private readonly writes: Map<string, { kept: KeptAs; view: PairView }> | null;
+  private readonly deletes = new Set<string>();
 
   constructor(
     private readonly limits: PairStoreLimits,
     private readonly budget: ByteBudget,
-  ) {}
+    options: { trackChanges?: boolean } = {},
+  ) {
+    this.writes = options.trackChanges === true ? new Map() : null;
+  }
 
   add(view: PairView): void {
-    const diverged = view.diff?.diverged === true;
-    const target = diverged ? this.diverged : this.other;
-    const limit = diverged ? this.limits.keepDiverged : this.limits.keepOther;
+    const kept: KeptAs = view.diff?.diverged === true ? 'diverged' : 'other';
+    const target = kept === 'diverged' ? this.diverged : this.other;
+    const limit = kept === 'diverged' ? this.limits.keepDiverged : this.limits.keepOther;
     if (limit === 0) return;
     const bytes = pairViewBytes(view);
     if (bytes > this.budget.limitBytes) {
@@ -45,12 +60,24 @@ export class PairStore {
     this.drop(target, target.get(view.id));
     target.set(view.id, { view, bytes });
     this.budget.take(bytes);
+    if (this.writes !== null) {
+      this.writes.set(view.id, { kept, view });
+      this.deletes.delete(view.id);
+    }
     if (target.size > limit) this.drop(target, target.shift()?.[1]);
     while (this.budget.over) {
       const from = this.other.size > 0 ? this.other : this.diverged;
       this.drop(from, from.shift()?.[1]);
       this.budget.evictions++;
     }
+  }
+
+  /** Pairs added and pushed out since the last call (only with trackChanges). */
+  takeChanges(): PairStoreChanges {
+    const changes: PairStoreChanges = { writes: [...(this.writes?.values() ?? [])], deletes: [...this.deletes] };
+    this.writes?.clear();
+    this.deletes.clear();
+    return changes;
   }
 
   get(id: string): PairView | undefined {
@@ -69,6 +96,8 @@ export class PairStore {
       map.clear();
     }
     for (const view of [...snapshot.diverged, ...snapshot.other]) this.add(view);
+    // What was restored is stored already; what smaller limits pushed out is deleted at the next checkpoint.
+    this.writes?.clear();
   }
 
   get size(): number {
@@ -80,5 +109,9 @@ export class PairStore {
     if (kept === undefined) return;
     map.delete(kept.view.id);
     this.budget.release(kept.bytes);
+    if (this.writes !== null) {
+      this.writes.delete(kept.view.id);
+      this.deletes.add(kept.view.id);
+    }
   }
 }

@@ -5,7 +5,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
-import { IngestedRecordSchema } from '../ingest/ingestedRecord.js';
+import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
 import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
 import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
@@ -52,10 +52,17 @@ const RouteTallySnapshotSchema = Type.Object(
 
 const pairViews = Type.Array(PairViewSchema);
 
+/** Records are kept as ingested: the wire schema's definitions resolve their $refs, `record` is the ingested one. */
+export const STORED_DEFINITIONS = { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema };
+
+/** A leg read back from the ingest log is checked like the record the wire validator produced. */
+export const StoredRecordSchema = Type.Unsafe<IngestedRecord>({ $ref: '#/definitions/record' });
+
 export const PipelineSnapshotSchema = Type.Object(
   {
     version: Type.Literal(PIPELINE_SNAPSHOT_VERSION),
     savedAtUnixMs: Type.Integer(),
+    appliedSeq: count,
     scoreboard: Type.Object(
       {
         pairSeq: count,
@@ -70,10 +77,10 @@ export const PipelineSnapshotSchema = Type.Object(
       strict,
     ),
     pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
-    pending: Type.Array(Type.Tuple([Type.String(), count])),
+    remembered: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 1, maximum: 3 }), Type.Integer()])),
+    pending: Type.Array(Type.Object({ arrivedUnixMs: Type.Integer(), record: StoredRecordSchema }, strict)),
   },
-  // The retained pairs hold records as ingested: the wire schema's definitions resolve their $refs.
-  { ...strict, definitions: { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema } },
+  { ...strict, definitions: STORED_DEFINITIONS },
 );
 
 // Both directions: a field added to the snapshot types without the schema (or the reverse) does not compile.

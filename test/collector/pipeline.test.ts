@@ -86,7 +86,7 @@ describe('Pipeline', () => {
     expect(sample(text, `shadowdiff_collector_divergence_ratio{route="${route}"}`)).toBeCloseTo(2 / 3);
   });
 
-  it('restores a snapshot into a fresh pipeline, counting the legs that were pending as lost', () => {
+  it('restores a snapshot into a fresh pipeline, with the legs that were pending still waiting for their partner', () => {
     const { p } = pipeline();
     p.ingest([...legs('a', { status: 500 }), record('primary', { id: 'waiting' })]);
     const { p: fresh } = pipeline();
@@ -94,8 +94,30 @@ describe('Pipeline', () => {
     const before = p.report();
     const after = fresh.report();
     expect(after.routes).toEqual(before.routes);
-    expect(after.totals.lostOnRestart).toBe(1);
+    expect(after.totals).toEqual(before.totals);
+    expect(after.totals.lostOnRestart).toBe(0);
+    expect(after.totals.pending).toBe(1);
     expect(fresh.pair('a')?.diff?.kinds).toEqual(['status_class']);
-    expect(fresh.ingest([record('shadow', { id: 'waiting' })])).toEqual({ accepted: 1, duplicates: 0, late: 1 });
+    // The remembered id survives too: a re-delivered leg of a resolved pair is a duplicate.
+    expect(fresh.ingest([record('shadow', { id: 'a' })])).toEqual({ accepted: 1, duplicates: 1, late: 0 });
+    expect(fresh.ingest([record('shadow', { id: 'waiting' })])).toEqual({ accepted: 1, duplicates: 0, late: 0 });
+    expect(fresh.pair('waiting')?.state).toBe('paired');
+  });
+
+  it('applies a batch admitted before a window closed as if at its arrival: the clock waits for it', () => {
+    const { p, clock } = pipeline();
+    p.ingest([record('primary', { id: 'edge' })]);
+    clock.advance(config().join.windowMs - 1);
+    const arrived = p.admit();
+    clock.advance(5);
+    // A read while the batch is being made durable does not close the window it can still pair.
+    expect(p.report().totals.pending).toBe(1);
+    expect(p.apply({ seq: 1, arrivedUnixMs: arrived, records: [record('shadow', { id: 'edge' })], rejected: 2 })).toEqual({
+      accepted: 1,
+      duplicates: 0,
+      late: 0,
+    });
+    expect(p.report().totals).toMatchObject({ matched: 1, pending: 0, rejectedRecords: 2 });
+    expect(p.snapshot().appliedSeq).toBe(1);
   });
 });

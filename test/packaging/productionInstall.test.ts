@@ -14,7 +14,8 @@ import { PROJECT_ROOT } from '../../devkit/paths.js';
 import { waitUntil } from '../../devkit/waitUntil.js';
 
 const run = promisify(execFile);
-const INSTALL_TIMEOUT_MS = 240_000;
+// better-sqlite3 is native: without a reachable prebuilt binary (no access to GitHub releases here) npm builds SQLite from source, minutes on a busy 2-core machine.
+const INSTALL_TIMEOUT_MS = 720_000;
 
 interface PackageJson {
   dependencies: Record<string, string>;

@@ -1,5 +1,7 @@
 // The collector as operators run it: `shadowdiff collector --config FILE` in its own process, so a
 // test can SIGKILL it (a crash), SIGTERM it (a graceful stop) and read its RSS from /proc.
+// Started with `--inspect` among its node flags, it also exposes its inspector's DevTools URL, so
+// a test can force a full garbage collection in it (forcedGarbageCollection.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,8 @@ import { waitUntil } from '../../devkit/waitUntil.js';
 export interface CollectorProcess {
   url: string;
   pid: number;
+  /** Its inspector's DevTools WebSocket URL, when started with `--inspect`. */
+  inspectorUrl: string | undefined;
   /** Everything it printed (pino JSON lines) so far. */
   output(): string;
   /** Resident set size in bytes, from /proc. */
@@ -30,19 +34,29 @@ export async function collectorDir(): Promise<{ dir: string; storePath: string; 
   return { dir, storePath: join(dir, 'store', 'collector.sqlite'), remove: () => rm(dir, { recursive: true, force: true }) };
 }
 
+export interface CollectorProcessOptions {
+  /** Flags for node itself, before the script (e.g. `--inspect=127.0.0.1:0`). */
+  nodeFlags?: readonly string[];
+}
+
 /** Starts the CLI with `config` (written as JSON into `dir`), on a free loopback port. */
 export async function startCollectorProcess(
   dir: string,
   config: Record<string, unknown>,
   env: Record<string, string> = {},
+  { nodeFlags = [] }: CollectorProcessOptions = {},
 ): Promise<CollectorProcess> {
   const configPath = join(dir, `collector-${Date.now()}.json`);
   await writeFile(configPath, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, ...config }));
-  const child = spawn(process.execPath, [join(PROJECT_ROOT, 'collector/bin/shadowdiff.js'), 'collector', '--config', configPath], {
-    cwd: dir,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeFlags, join(PROJECT_ROOT, 'collector/bin/shadowdiff.js'), 'collector', '--config', configPath],
+    {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   running.add(child);
   let output = '';
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -66,10 +80,13 @@ export async function startCollectorProcess(
         if (child.exitCode !== null) throw new Error(`collector exited (${child.exitCode}):\n${output}`);
         return /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output)?.[1];
       },
-      { timeoutMs: 20_000 },
+      // The store's worker starts its own TypeScript loader: seconds more on a busy machine.
+      { timeoutMs: 45_000 },
     );
     return {
       url,
+      // Node prints it on stderr before running the script, so it is there once the collector listens.
+      inspectorUrl: /Debugger listening on (ws:\/\/\S+)/.exec(output)?.[1],
       pid: child.pid ?? 0,
       output: () => output,
       rssBytes: () => processRssBytes(child.pid ?? 0),

@@ -1,7 +1,10 @@
 // A bounded soak: steady traffic through a real Envoy with every request mirrored and digested
 // (JSON structural digests on), into the real collector running as its own process, so that its
 // RSS and heap are its own. Nothing may fail on the primary path, every request must end as one
-// joined pair, and neither the collector nor Envoy may keep growing once warmed up.
+// joined pair, and neither the collector nor Envoy may keep growing once warmed up. The
+// collector's heap is read after a full garbage collection forced through its inspector, so that
+// it measures what is retained, not how much garbage happens to be waiting (see
+// collectorHeapUsedBytes).
 //
 // The default run (60 s at 100 req/s) is part of the normal suite. A longer or faster one:
 //   SHADOWDIFF_SOAK_SECONDS=180 SHADOWDIFF_SOAK_RPS=150 npx vitest run test/reliability/soak.test.ts
@@ -14,6 +17,7 @@ import { testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.j
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
 import { collectorDir, processRssBytes, startCollectorProcess, type CollectorProcess } from './collectorProcess.js';
 import { envoyMemory, inMiB, MiB } from './envoyMemory.js';
+import { collectGarbage } from './forcedGarbageCollection.js';
 import { lost, settledLedger } from './exportLedger.js';
 import { everyRequestOnePair, reportOncePaired } from './joinedReport.js';
 import { compareHalves, sampleMemory, type MemorySample } from './memoryTrend.js';
@@ -71,8 +75,17 @@ function answer(version: 'v1' | 'v2'): (request: RecordedRequest) => StubRespons
   return (request) => ({ headers: { 'content-type': 'application/json' }, body: orderBody(orderId(request), version) });
 }
 
-/** The collector's heap in use, from its Prometheus default metrics. */
+/**
+ * The collector's heap in use right after a forced full garbage collection, from its Prometheus
+ * default metrics. Without the collection the reading includes whatever garbage V8 has not yet
+ * collected: with the durable store V8 runs a full (mark-compact) collection only about once per
+ * run, so one half's lowest reading could carry ~40 MiB of collectable garbage and the other none,
+ * while heap snapshots showed the retained heap flat. After the collection the reading is the
+ * retained heap (plus what the /metrics request itself allocates), which is what a leak grows.
+ */
 async function collectorHeapUsedBytes(collector: CollectorProcess): Promise<number> {
+  if (collector.inspectorUrl === undefined) throw new Error('the soak needs the collector started with --inspect, to force a collection');
+  await collectGarbage(collector.inspectorUrl);
   const text = await (await fetch(`${collector.url}/metrics`)).text();
   const value = /^nodejs_heap_size_used_bytes ([0-9.e+]+)$/m.exec(text)?.[1];
   if (value === undefined) throw new Error('the collector /metrics has no nodejs_heap_size_used_bytes');
@@ -89,13 +102,18 @@ describe(`a ${SECONDS} s soak at ${RATE} req/s, every request mirrored and diges
 
   beforeAll(async () => {
     scratch = await collectorDir();
-    collector = await startCollectorProcess(scratch.dir, {
-      store: { path: scratch.storePath },
-      // Caps small enough to fill during warm-up: they bound memory whatever their size, and a
-      // full cap is what makes later growth a leak rather than a cache still filling.
-      join: { rememberMs: 5000 },
-      pairs: { keepDiverged: 200, keepOther: 200 },
-    });
+    collector = await startCollectorProcess(
+      scratch.dir,
+      {
+        store: { path: scratch.storePath },
+        // Caps small enough to fill during warm-up: they bound memory whatever their size, and a
+        // full cap is what makes later growth a leak rather than a cache still filling.
+        join: { rememberMs: 5000 },
+        pairs: { keepDiverged: 200, keepOther: 200 },
+      },
+      {},
+      { nodeFlags: ['--inspect=127.0.0.1:0'] },
+    );
     // A generous export timeout: on a busy machine a late answer must not turn into lost records.
     const exportTo: JsonObject = { cluster: COLLECTOR_CLUSTER, timeoutMs: 5000 };
     stack = await startStack({
@@ -110,6 +128,7 @@ describe(`a ${SECONDS} s soak at ${RATE} req/s, every request mirrored and diges
     const sampler = sampleMemory(SAMPLE_PERIOD_MS, async () => {
       const envoy = await envoyMemory(stack!.envoy);
       return {
+        // RSS first: the forced collection for the heap reading must not shrink it.
         collectorRss: await processRssBytes(collector!.pid),
         collectorHeap: await collectorHeapUsedBytes(collector!),
         envoyRss: envoy.rssBytes,

@@ -72,14 +72,6 @@ class RecordedJoin {
   pendingLegs(id: string): ReturnType<JoinWindow['pendingLegs']> {
     return this.window.pendingLegs(id);
   }
-
-  pendingTombstones(): ReturnType<JoinWindow['pendingTombstones']> {
-    return this.window.pendingTombstones();
-  }
-
-  restoreTombstones(...args: Parameters<JoinWindow['restoreTombstones']>): void {
-    this.window.restoreTombstones(...args);
-  }
 }
 
 function window(options: Partial<JoinWindowOptions> = {}): { join: RecordedJoin; sink: RecordingSink } {
@@ -221,18 +213,18 @@ describe('JoinWindow', () => {
     expect(sink.duplicates).toEqual(['d/shadow', 'd/primary']);
   });
 
-  it('keeps restored tombstones, with the legs seen, for a whole window even when rememberMs is shorter', () => {
+  it('after a restore, keeps a pending leg pending with its own deadline and the legs seen, even when rememberMs is shorter', () => {
     const before = window();
     before.join.offer(record('primary', { id: 't' }), T0);
     const { join, sink } = window({ windowMs: 30_000, rememberMs: 5_000 });
-    join.restoreTombstones(before.join.pendingTombstones(), T0 + 1_000);
-    join.expire(T0 + 30_999);
-    join.offer(record('primary', { id: 't' }), T0 + 30_999);
-    join.offer(record('shadow', { id: 't' }), T0 + 30_999);
+    expect(join.window.restore(before.join.window.rememberedIds(), before.join.window.pendingArrivals())).toEqual([]);
+    join.expire(T0 + 29_999);
+    join.offer(record('primary', { id: 't' }), T0 + 29_999);
+    join.offer(record('shadow', { id: 't' }), T0 + 29_999);
     expect(sink.duplicates).toEqual(['t/primary']);
-    expect(sink.lates).toEqual(['t/shadow']);
+    expect(sink.pairs).toEqual([['t', 't']]);
     expect(join.pendingCount).toBe(0);
-    join.expire(T0 + 31_000);
+    join.expire(T0 + 29_999 + 5_000);
     expect(join.rememberedCount).toBe(0);
   });
 

@@ -1,0 +1,147 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultConfig } from '../../collector/config.js';
+import type { DigestRecord } from '../../collector/ingest/wireSchema.js';
+import { CollectorMetrics } from '../../collector/metrics/collectorMetrics.js';
+import { Pipeline } from '../../collector/pipeline.js';
+import { DurableStore } from '../../collector/store/durableStore.js';
+import type { BenchContext } from '../benchContext.js';
+import { absoluteRow, type LineResult } from '../results.js';
+import { percentile } from '../summary.js';
+
+const BATCH = 64;
+/** Batches in flight, as the filter's workers would have them. */
+const CONCURRENT = 8;
+/** Per leg: about 10 KB of JSON, the size the soak's corpus documents digest to. */
+const FIELDS_PER_LEG = 200;
+
+function leg(id: string, leg: 'primary' | 'shadow'): DigestRecord {
+  const fields = Object.fromEntries(
+    Array.from({ length: FIELDS_PER_LEG }, (_, i) => [
+      `$.items[${i}].sku`,
+      ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').slice(-8),
+    ]),
+  );
+  return {
+    id,
+    leg,
+    segment: 'default',
+    reason: 'default',
+    method: 'GET',
+    path: '/orders/42',
+    authority: 'shop.example',
+    startUnixMs: Date.now(),
+    firstByteUs: 8000,
+    lastByteUs: 12000,
+    status: 200,
+    complete: true,
+    respBytes: 4096,
+    headers: { 'content-type': '1a2b3c4d' },
+    bodyHash: '00112233445566aa',
+    json: 'ok',
+    fields,
+    fieldsTruncated: false,
+  };
+}
+
+async function openStore(path: string, metrics: CollectorMetrics): Promise<{ store: DurableStore; pipeline: Pipeline }> {
+  const config = defaultConfig();
+  config.join.maxPending = 10_000_000;
+  config.join.windowMs = 3_600_000;
+  const store = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
+  return { store, pipeline: new Pipeline(config, { now: () => Date.now() }, metrics, { durable: true }) };
+}
+
+/**
+ * Line 7: the durable store, in this process as the collector runs it (SQLite in its worker).
+ * Closed-loop ingest of batches of 64 legs (pairs completing across batches), checkpointed every
+ * second: append latency (admit to commit answered and applied). Then a
+ * store of pending legs (the state a restart must bring back whole) is restored: the time per MB
+ * of store file, extrapolated to 1 GB.
+ */
+export async function measureCollectorStore(context: BenchContext): Promise<LineResult> {
+  const line = 7;
+  const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-bench-store-'));
+  const metrics = new CollectorMetrics({ defaultMetrics: false });
+  const appendMs: number[] = [];
+  const restoreMsPerMb: number[] = [];
+  const storeMb: number[] = [];
+  const openMs: number[] = [];
+  try {
+    for (let run = 0; run < context.plan.runs; run++) {
+      const path = join(dir, `ingest-${run}.sqlite`);
+      const { store, pipeline } = await openStore(path, metrics);
+      const checkpoints = setInterval(() => void store.checkpoint(pipeline).catch(() => undefined), 1000);
+      const until = Date.now() + context.plan.collectorSeconds * 1000;
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (Date.now() < until) {
+          const n = next++;
+          // Primaries of this batch's ids, shadows of the previous batch's: half the legs pair at once.
+          const records = Array.from({ length: BATCH / 2 }, (_, i) => [
+            leg(`b${n}-${i}`, 'primary'),
+            leg(`b${n - 1}-${i}`, 'shadow'),
+          ]).flat();
+          const started = performance.now();
+          const arrivedUnixMs = pipeline.admit();
+          const seq = await store.append(arrivedUnixMs, records, 0);
+          pipeline.apply({ seq, arrivedUnixMs, records, rejected: 0 });
+          appendMs.push(performance.now() - started);
+        }
+      };
+      await Promise.all(Array.from({ length: CONCURRENT }, worker));
+      clearInterval(checkpoints);
+      await store.close();
+
+      // A store of pending legs only: every leg comes back into the join window.
+      const restorePath = join(dir, `restore-${run}.sqlite`);
+      const filled = await openStore(restorePath, metrics);
+      const legsToStore = (context.plan.mode === 'full' ? 625 : 32) * BATCH;
+      for (let n = 0; n * BATCH < legsToStore; n++) {
+        const records = Array.from({ length: BATCH }, (_, i) => leg(`p${n}-${i}`, 'primary'));
+        const arrivedUnixMs = filled.pipeline.admit();
+        filled.pipeline.apply({ seq: await filled.store.append(arrivedUnixMs, records, 0), arrivedUnixMs, records, rejected: 0 });
+      }
+      await filled.store.checkpoint(filled.pipeline);
+      await filled.store.close();
+      const mb = (await stat(restorePath)).size / 2 ** 20;
+      const opening = performance.now();
+      const restored = await openStore(restorePath, metrics);
+      const started = performance.now();
+      openMs.push(started - opening);
+      const loaded = await restored.store.load();
+      if (loaded.kind !== 'restored' || loaded.snapshot === null)
+        throw new Error(`restore bench: expected a checkpoint, found ${loaded.kind}`);
+      restored.pipeline.restore(loaded.snapshot);
+      for (const batch of loaded.replay) restored.pipeline.apply(batch);
+      const ms = performance.now() - started;
+      if (restored.pipeline.pendingIds().length !== legsToStore) throw new Error('restore bench: not every pending leg came back');
+      await restored.store.close();
+      restoreMsPerMb.push(ms / mb);
+      storeMb.push(mb);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  const restoreSecondsPerGb = restoreMsPerMb.map((ms) => (ms * 1024) / 1000);
+  appendMs.sort((a, b) => a - b);
+  return {
+    line,
+    title: 'Collector store',
+    method: `In-process DurableStore (SQLite WAL, synchronous=NORMAL, in its worker) with a durable Pipeline: ${CONCURRENT} batches of ${BATCH} legs (~10 KB each) in flight, closed loop, ${context.plan.collectorSeconds} s per run, checkpoint every second; append = admit → commit answered → applied. Restore: open, load, validate and restore a store of pending legs, per MB of store file, extrapolated to 1 GB; opening the store (starting its worker) is a fixed cost, its own row.`,
+    rows: [
+      absoluteRow(line, 'append latency p99', 'ms', { bound: 'atMost', limit: 50, on: 'measured' }, [percentile(appendMs, 99)]),
+      absoluteRow(
+        line,
+        'restore time per GB of store (extrapolated)',
+        's',
+        { bound: 'atMost', limit: 30, on: 'measured' },
+        restoreSecondsPerGb,
+        `load, validate, restore; from stores of ${storeMb.map((mb) => mb.toFixed(0)).join(', ')} MB`,
+      ),
+      absoluteRow(line, 'store open (worker start), any size', 'ms', null, openMs),
+    ],
+    details: { appends: appendMs.length, appendMsP50: percentile(appendMs, 50), restoreMsPerMb, storeMb },
+  };
+}

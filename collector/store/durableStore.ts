@@ -1,0 +1,318 @@
+// The collector's durable store, main-thread side. SQLite (better-sqlite3, WAL) runs in a worker
+// (storeWorker.ts), so the event loop only serialises rows and awaits replies. A batch is logged
+// (append) and committed before it is applied and answered; what the pipeline derived is written
+// incrementally (checkpoint); a restart reads both back, checks them against their schema, and
+// answers a snapshot plus the batches to replay.
+
+import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { ConfigError } from '../config.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
+import { PIPELINE_SNAPSHOT_VERSION, type LoggedBatch, type Pipeline, type PipelineSnapshot } from '../pipeline.js';
+import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import type { KeptAs } from './pairStore.js';
+import type { PairView } from '../report/reportSchema.js';
+import { PipelineSnapshotSchema, STORED_DEFINITIONS, StoredRecordSchema } from './snapshotSchema.js';
+import type { CheckpointRequest, StoredBatch, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+
+/** What loading found: nothing yet, a state to restore (and batches to replay), or a store that is not one (set aside). */
+export type LoadResult =
+  | { kind: 'empty' }
+  | { kind: 'restored'; snapshot: PipelineSnapshot | null; replay: LoggedBatch[] }
+  | { kind: 'unreadable'; reason: string; movedTo: string };
+
+/** A write the store could not make; the batch it carried must not be acknowledged. */
+export class StoreWriteError extends Error {
+  override readonly name = 'StoreWriteError';
+}
+
+export type Synchronous = WorkerSettings['synchronous'];
+
+// The worker is TypeScript like the rest; its JavaScript entry registers tsx's loader first.
+const WORKER_URL = new URL('./storeWorkerEntry.js', import.meta.url);
+
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
+type Request = Distribute<WorkerRequest>;
+
+export class DurableStore {
+  readonly path: string;
+  private nextId = 1;
+  private readonly waiting = new Map<number, (reply: WorkerReply) => void>();
+  private readonly failing = new Set<StoreOp>();
+  /** After a failed checkpoint the store's derived state is behind by an unknown delta: write it whole. */
+  private needsFullCheckpoint = false;
+  private checkpointing: Promise<void> | null = null;
+  private closed = false;
+  private lastFailure = '';
+
+  private constructor(
+    path: string,
+    private readonly worker: Worker,
+    private readonly metrics: CollectorMetrics,
+    /** what the worker found at open: reported by the first load() */
+    private setAsideAtOpen: { reason: string; movedTo: string } | undefined,
+  ) {
+    this.path = path;
+    worker.on('message', (reply: WorkerReply) => {
+      const resolveReply = this.waiting.get(reply.id);
+      this.waiting.delete(reply.id);
+      resolveReply?.(reply);
+    });
+    worker.on('error', (error) => this.failAll(error.message));
+    worker.on('exit', () => this.failAll('the store thread exited'));
+  }
+
+  /**
+   * Opens (or creates) the store. A path that is a directory, or where the store cannot be
+   * created or written, is a configuration error naming `store.path`: refused at start-up rather
+   * than found out at the first batch.
+   */
+  static async open(path: string, options: { synchronous: Synchronous; metrics: CollectorMetrics }): Promise<DurableStore> {
+    const absolute = resolve(path);
+    // `cause`: the system error behind the refusal, when there is one (start-up names it).
+    const refuse = (message: string, cause?: unknown): never => {
+      throw Object.assign(new ConfigError(`invalid configuration: store.path: ${message}`, [{ field: 'store.path', message }]), { cause });
+    };
+    try {
+      mkdirSync(dirname(absolute), { recursive: true });
+      if (statSync(absolute, { throwIfNoEntry: false })?.isDirectory() === true)
+        refuse(`${absolute} is a directory; give the path of the store file in it`);
+    } catch (error) {
+      if (error instanceof ConfigError) throw error;
+      refuse(`cannot create the directory ${dirname(absolute)}: ${(error as Error).message}`, error);
+    }
+    // A directory that cannot be written (SQLite needs the WAL beside the file) stops start-up now,
+    // with the system's reason, rather than failing every batch later.
+    const probe = `${absolute}.${process.pid}.probe`;
+    try {
+      closeSync(openSync(probe, 'wx', 0o600));
+      unlinkSync(probe);
+    } catch (error) {
+      refuse(`cannot open ${absolute} for writing: ${(error as Error).message}`, error);
+    }
+    const settings: WorkerSettings = { path: absolute, synchronous: options.synchronous };
+    const worker = new Worker(WORKER_URL, { workerData: settings });
+    // A failure to open arrives as the worker's error (an error thrown in a thread may come across as a plain object).
+    const ready = await new Promise<{ reply: WorkerReply } | { error: string }>((done) => {
+      worker.once('message', (reply: WorkerReply) => done({ reply }));
+      worker.once('error', (error: unknown) => done({ error: describe(error) }));
+    });
+    if ('error' in ready || ready.reply.op !== 'ready') {
+      await worker.terminate();
+      return refuse(`cannot open ${absolute} for writing: ${'error' in ready ? ready.error : 'unexpected answer'}`);
+    }
+    return new DurableStore(absolute, worker, options.metrics, ready.reply.setAside);
+  }
+
+  get healthy(): boolean {
+    return this.failing.size === 0;
+  }
+
+  /** Why the last failed write failed. */
+  get lastError(): string {
+    return this.lastFailure;
+  }
+
+  /** Reads everything back. A store that does not match its schema is set aside, never restored. */
+  async load(): Promise<LoadResult> {
+    const found = this.setAsideAtOpen;
+    this.setAsideAtOpen = undefined;
+    if (found !== undefined) return { kind: 'unreadable', ...found };
+    const reply = await this.call({ op: 'load' });
+    let problem: string;
+    if (reply.op === 'loaded') {
+      try {
+        return readState(reply.state);
+      } catch (error) {
+        problem = (error as Error).message;
+      }
+    } else {
+      problem = reply.ok ? 'unexpected answer' : reply.error;
+    }
+    const aside = await this.call({ op: 'setAside' });
+    if (aside.op !== 'setAside')
+      throw new Error(`store ${this.path} could not be set aside: ${aside.ok ? 'unexpected answer' : aside.error}`);
+    return { kind: 'unreadable', reason: problem, movedTo: aside.movedTo };
+  }
+
+  /** Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError. */
+  async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<number> {
+    const reply = await this.call({
+      op: 'append',
+      arrivedUnixMs,
+      rejected,
+      records: records.map((record) => JSON.stringify(record)),
+      ids: records.map((record) => record.id),
+    });
+    if (reply.op === 'append' && reply.ok) {
+      this.succeeded('append', reply.commitSeconds);
+      return reply.seq;
+    }
+    this.failed('append', reply.ok ? 'unexpected answer' : reply.error);
+    throw new StoreWriteError(`store ${this.path}: batch not kept: ${reply.ok ? 'unexpected answer' : reply.error}`);
+  }
+
+  /**
+   * Writes what changed in `pipeline` since the last checkpoint (everything, after a failure).
+   * One at a time: a call while one runs joins it. Throws StoreWriteError.
+   */
+  checkpoint(pipeline: Pipeline): Promise<void> {
+    this.checkpointing ??= this.writeCheckpoint(pipeline).finally(() => {
+      this.checkpointing = null;
+    });
+    return this.checkpointing;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.checkpointing?.catch(() => undefined);
+    this.closed = true;
+    await this.call({ op: 'close' });
+    await this.worker.terminate();
+  }
+
+  private async writeCheckpoint(pipeline: Pipeline): Promise<void> {
+    const full = this.needsFullCheckpoint;
+    const delta = pipeline.checkpoint();
+    const meta: Array<[string, string]> = Object.entries({
+      version: PIPELINE_SNAPSHOT_VERSION,
+      savedAtUnixMs: delta.savedAtUnixMs,
+      appliedSeq: delta.appliedSeq,
+      pairSeq: delta.pairSeq,
+      totals: delta.totals,
+      otherRoute: delta.other,
+      routeEvictions: delta.routeEvictions,
+    }).map(([key, value]) => [key, JSON.stringify(value)]);
+    const common = { op: 'checkpoint', full, appliedSeq: delta.appliedSeq, nowUnixMs: delta.savedAtUnixMs, meta } as const;
+    const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
+    let request: Omit<CheckpointRequest, 'id'>;
+    if (full) {
+      const snapshot = pipeline.snapshot();
+      request = {
+        ...common,
+        routes: snapshot.scoreboard.routes.map((tally) => [tally.route, JSON.stringify(tally)]),
+        routeDeletes: [],
+        pairWrites: (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => pairRow(kept, view))),
+        pairDeletes: [],
+        remembered: snapshot.remembered,
+        forgotten: [],
+        settledIds: [],
+        pendingIds: pipeline.pendingIds(),
+      };
+    } else {
+      request = {
+        ...common,
+        routes: delta.routes.written.map((tally) => [tally.route, JSON.stringify(tally)]),
+        routeDeletes: delta.routes.dropped,
+        pairWrites: delta.pairs.writes.map(({ kept, view }) => pairRow(kept, view)),
+        pairDeletes: delta.pairs.deletes,
+        remembered: delta.join.remembered,
+        forgotten: delta.join.forgotten,
+        settledIds: delta.join.settled,
+        pendingIds: [],
+      };
+    }
+    const reply = await this.call(request);
+    if (reply.op === 'done' && reply.ok) {
+      this.needsFullCheckpoint = false;
+      this.succeeded('checkpoint', reply.commitSeconds);
+      return;
+    }
+    this.needsFullCheckpoint = true;
+    this.failed('checkpoint', reply.ok ? 'unexpected answer' : reply.error);
+    throw new StoreWriteError(`store ${this.path}: checkpoint not written: ${reply.ok ? 'unexpected answer' : reply.error}`);
+  }
+
+  private succeeded(op: StoreOp, seconds: number): void {
+    this.metrics.storeCommitted(op, seconds);
+    if (this.failing.delete(op)) this.metrics.storeHealth(this.healthy);
+  }
+
+  private failed(op: StoreOp, reason: string): void {
+    this.lastFailure = reason;
+    this.metrics.storeFailed(op);
+    this.failing.add(op);
+    this.metrics.storeHealth(false);
+  }
+
+  private call(request: Request): Promise<WorkerReply> {
+    if (this.closed) return Promise.resolve({ op: 'failed', id: 0, ok: false, error: 'the store is closed' });
+    const id = this.nextId++;
+    return new Promise((done) => {
+      this.waiting.set(id, done);
+      this.worker.postMessage({ ...request, id });
+    });
+  }
+
+  private failAll(error: string): void {
+    this.closed = true;
+    for (const [id, done] of this.waiting) done({ op: 'failed', id, ok: false, error });
+    this.waiting.clear();
+  }
+}
+
+const storeAjv = new Ajv({ strict: true });
+const isSnapshot = storeAjv.compile<PipelineSnapshot>(PipelineSnapshotSchema);
+const areRecords = storeAjv.compile<IngestedRecord[]>(Type.Array(StoredRecordSchema, { definitions: STORED_DEFINITIONS }));
+
+function schemaProblem(validate: typeof isSnapshot | typeof areRecords, where: string): string {
+  const error = validate.errors?.[0];
+  const located = error === undefined ? null : locateSchemaError(error);
+  return located === null ? storeAjv.errorsText(validate.errors) : `${formatFieldPath(located.path) || where}: ${located.message}`;
+}
+
+function readState(state: StoredState): LoadResult {
+  const meta = new Map(state.meta.map(([key, value]) => [key, JSON.parse(value) as unknown]));
+  const replay = state.replay.map(loggedBatch);
+  if (!meta.has('version')) {
+    if (state.pending.length > 0 || state.routes.length > 0 || state.pairs.length > 0) throw new Error('store has state but no checkpoint');
+    return replay.length === 0 ? { kind: 'empty' } : { kind: 'restored', snapshot: null, replay };
+  }
+  const version = meta.get('version');
+  if (version !== PIPELINE_SNAPSHOT_VERSION)
+    throw new Error(`store version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
+  const pairs: { diverged: unknown[]; other: unknown[] } = { diverged: [], other: [] };
+  for (const [kept, view] of state.pairs) pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(view));
+  const snapshot: unknown = {
+    version,
+    savedAtUnixMs: required(meta, 'savedAtUnixMs'),
+    appliedSeq: required(meta, 'appliedSeq'),
+    scoreboard: {
+      pairSeq: required(meta, 'pairSeq'),
+      totals: required(meta, 'totals'),
+      routes: state.routes.map((tally): unknown => JSON.parse(tally)),
+      other: required(meta, 'otherRoute'),
+      routeEvictions: required(meta, 'routeEvictions'),
+    },
+    pairs,
+    remembered: state.remembered,
+    pending: state.pending.flatMap((batch) =>
+      batch.records.map((record) => ({ arrivedUnixMs: batch.arrived, record: JSON.parse(record) as unknown })),
+    ),
+  };
+  if (!isSnapshot(snapshot)) throw new Error(`snapshot does not match its schema: ${schemaProblem(isSnapshot, '(snapshot)')}`);
+  return { kind: 'restored', snapshot, replay };
+}
+
+function loggedBatch(batch: StoredBatch): LoggedBatch {
+  const records: unknown = batch.records.map((record) => JSON.parse(record) as unknown);
+  if (!areRecords(records))
+    throw new Error(`logged batch ${batch.seq} does not match the wire schema: ${schemaProblem(areRecords, '(records)')}`);
+  return { seq: batch.seq, arrivedUnixMs: batch.arrived, records, rejected: batch.rejected };
+}
+
+function describe(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? message : String(error);
+  return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
+}
+
+function required(meta: Map<string, unknown>, key: string): unknown {
+  if (!meta.has(key)) throw new Error(`snapshot has no ${key}`);
+  return meta.get(key);
+}

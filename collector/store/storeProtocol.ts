@@ -1,0 +1,72 @@
+// The messages between DurableStore (main thread) and storeWorker (the SQLite connection). Rows
+// travel as JSON text: the main thread serialises what changed, the worker only stores it.
+
+/** How the worker opens the database. */
+export interface WorkerSettings {
+  path: string;
+  /** SQLite's `synchronous` in WAL mode: NORMAL survives a crash of the process, FULL also a power loss. */
+  synchronous: 'NORMAL' | 'FULL';
+}
+
+/** One accepted batch for the ingest log: its valid records (JSON) with their ids, and how many it rejected. */
+export interface AppendRequest {
+  op: 'append';
+  id: number;
+  arrivedUnixMs: number;
+  rejected: number;
+  records: string[];
+  ids: string[];
+}
+
+/** What changed since the last checkpoint, or (full) everything, with the log position it covers. */
+export interface CheckpointRequest {
+  op: 'checkpoint';
+  id: number;
+  full: boolean;
+  appliedSeq: number;
+  nowUnixMs: number;
+  meta: Array<[string, string]>;
+  routes: Array<[string, string]>;
+  /** routes no longer tracked (folded into `other`) */
+  routeDeletes: string[];
+  pairWrites: Array<[string, string, string]>;
+  pairDeletes: string[];
+  remembered: Array<[string, number, number]>;
+  forgotten: string[];
+  /** ids resolved since the last checkpoint: their logged legs can go */
+  settledIds: string[];
+  /** full only: the ids still pending, whose legs stay */
+  pendingIds: string[];
+}
+
+export type WorkerRequest = AppendRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
+
+/** One logged batch as read back: records are still JSON text, validated by the main thread. */
+export interface StoredBatch {
+  seq: number;
+  arrived: number;
+  rejected: number;
+  records: string[];
+}
+
+/** Everything in the store, as text. */
+export interface StoredState {
+  meta: Array<[string, string]>;
+  routes: string[];
+  pairs: Array<[string, string]>;
+  remembered: Array<[string, number, number]>;
+  /** batches the checkpoint covers that still hold pending legs */
+  pending: StoredBatch[];
+  /** batches after the checkpoint: replayed through the pipeline */
+  replay: StoredBatch[];
+}
+
+export type WorkerReply =
+  /** setAside: the file was not a database; it was moved aside and a new store started */
+  | { op: 'ready'; id: 0; ok: true; setAside: { reason: string; movedTo: string } | undefined }
+  | { op: 'append'; id: number; ok: true; seq: number; commitSeconds: number; groupSize: number }
+  | { op: 'append'; id: number; ok: false; error: string }
+  | { op: 'done'; id: number; ok: true; commitSeconds: number }
+  | { op: 'loaded'; id: number; ok: true; state: StoredState }
+  | { op: 'setAside'; id: number; ok: true; movedTo: string }
+  | { op: 'failed'; id: number; ok: false; error: string };

@@ -1,0 +1,249 @@
+// The store's SQLite connection, in a worker thread so that no statement ever runs on the
+// collector's event loop. It keeps two things:
+//   - the ingest log (`batches` + `legs`): every accepted batch, appended and committed before the
+//     batch is answered. Appends that arrive while a commit runs are grouped into the next
+//     transaction (one commit, one WAL sync, for all of them).
+//   - the checkpoint: totals, route tallies, retained pairs and remembered ids, written
+//     incrementally (only what changed) together with `appliedSeq`, the last batch whose effects
+//     it holds. Legs of requests the checkpoint has resolved are deleted in the same transaction;
+//     legs still pending stay, so a restart puts them back into the join window.
+// The main thread talks to it with the messages typed in storeProtocol.ts.
+
+import { renameSync } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { AppendRequest, CheckpointRequest, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, arrived INTEGER NOT NULL, rejected INTEGER NOT NULL);
+  CREATE TABLE IF NOT EXISTS legs (batch INTEGER NOT NULL, idx INTEGER NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (batch, idx)) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS legs_by_id ON legs (id);
+  CREATE TABLE IF NOT EXISTS routes (route TEXT PRIMARY KEY, tally TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS pairs (id TEXT PRIMARY KEY, kept TEXT NOT NULL CHECK (kept IN ('diverged', 'other')), view TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS remembered (id TEXT PRIMARY KEY, legs INTEGER NOT NULL, forget_at INTEGER NOT NULL);
+`;
+
+const settings = workerData as WorkerSettings;
+const port = parentPort;
+if (port === null) throw new Error('storeWorker runs in a worker thread');
+
+/** A file that is not a database (or a damaged one) is set aside at open, and a new store started. */
+let setAsideAtOpen: { reason: string; movedTo: string } | undefined;
+let db = openOrSetAside();
+let statements = prepare(db);
+
+function openOrSetAside(): Database.Database {
+  try {
+    return openDatabase();
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw error;
+    setAsideAtOpen = { reason: failure(error), movedTo: moveAside() };
+    return openDatabase();
+  }
+}
+
+function openDatabase(): Database.Database {
+  const opened = new Database(settings.path);
+  try {
+    opened.pragma('journal_mode = WAL');
+    opened.pragma(`synchronous = ${settings.synchronous}`);
+    // Checkpoints of the WAL into the main file run in this thread, never on the event loop.
+    opened.pragma('wal_autocheckpoint = 1000');
+    opened.exec(SCHEMA);
+    // A real write, so that a read-only file or file system is found now, not at the first batch.
+    opened.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('openedAtUnixMs', String(Date.now()));
+    return opened;
+  } catch (error) {
+    opened.close();
+    throw error;
+  }
+}
+
+function prepare(on: Database.Database) {
+  return {
+    nextSeq: on.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM batches'),
+    insertBatch: on.prepare<[number, number, number]>('INSERT INTO batches (seq, arrived, rejected) VALUES (?, ?, ?)'),
+    insertLeg: on.prepare<[number, number, string, string]>('INSERT INTO legs (batch, idx, id, record) VALUES (?, ?, ?, ?)'),
+    setMeta: on.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+    setRoute: on.prepare<[string, string]>('INSERT OR REPLACE INTO routes (route, tally) VALUES (?, ?)'),
+    deleteRoute: on.prepare<[string]>('DELETE FROM routes WHERE route = ?'),
+    // REPLACE deletes then inserts: a rewritten pair moves to the end, as it does in memory.
+    setPair: on.prepare<[string, string, string]>('INSERT OR REPLACE INTO pairs (id, kept, view) VALUES (?, ?, ?)'),
+    deletePair: on.prepare<[string]>('DELETE FROM pairs WHERE id = ?'),
+    setRemembered: on.prepare<[string, number, number]>('INSERT OR REPLACE INTO remembered (id, legs, forget_at) VALUES (?, ?, ?)'),
+    deleteRemembered: on.prepare<[string]>('DELETE FROM remembered WHERE id = ?'),
+    forgetExpired: on.prepare<[number]>('DELETE FROM remembered WHERE forget_at <= ?'),
+    deleteLegsOf: on.prepare<[string, number]>('DELETE FROM legs WHERE id = ? AND batch <= ?'),
+    deleteSettledBatches: on.prepare<[number]>(
+      'DELETE FROM batches WHERE seq <= ? AND NOT EXISTS (SELECT 1 FROM legs WHERE legs.batch = batches.seq)',
+    ),
+  };
+}
+
+let nextSeq = (statements.nextSeq.get()?.seq ?? 0) + 1;
+
+function load(): StoredState {
+  const meta: Array<[string, string]> = db
+    .prepare<[], { key: string; value: string }>('SELECT key, value FROM meta')
+    .all()
+    .map((row) => [row.key, row.value]);
+  const appliedRow = meta.find(([key]) => key === 'appliedSeq');
+  const applied = appliedRow === undefined ? 0 : Number(JSON.parse(appliedRow[1]));
+  const batches = db
+    .prepare<[], { seq: number; arrived: number; rejected: number }>('SELECT seq, arrived, rejected FROM batches ORDER BY seq')
+    .all()
+    .map((row) => ({ ...row, records: [] as string[] }));
+  const bySeq = new Map(batches.map((batch) => [batch.seq, batch]));
+  for (const leg of db.prepare<[], { batch: number; record: string }>('SELECT batch, record FROM legs ORDER BY batch, idx').iterate()) {
+    const batch = bySeq.get(leg.batch);
+    if (batch === undefined) throw new Error(`store has a leg of batch ${leg.batch}, which it does not have`);
+    batch.records.push(leg.record);
+  }
+  return {
+    meta,
+    routes: db
+      .prepare<[], { tally: string }>('SELECT tally FROM routes ORDER BY rowid')
+      .all()
+      .map((row) => row.tally),
+    pairs: db
+      .prepare<[], { kept: string; view: string }>('SELECT kept, view FROM pairs ORDER BY rowid')
+      .all()
+      .map((row): [string, string] => [row.kept, row.view]),
+    remembered: db
+      .prepare<[], { id: string; legs: number; forget_at: number }>('SELECT id, legs, forget_at FROM remembered ORDER BY forget_at, rowid')
+      .all()
+      .map((row): [string, number, number] => [row.id, row.legs, row.forget_at]),
+    pending: batches.filter((batch) => batch.seq <= applied),
+    replay: batches.filter((batch) => batch.seq > applied),
+  };
+}
+
+/** Moves an unreadable store (and its WAL) aside and starts a new one; answers the new name. */
+function setAside(): string {
+  db.close();
+  const movedTo = moveAside();
+  db = openDatabase();
+  statements = prepare(db);
+  nextSeq = 1;
+  return movedTo;
+}
+
+function moveAside(): string {
+  const movedTo = `${settings.path}.unreadable-${Date.now()}`;
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      renameSync(`${settings.path}${suffix}`, `${movedTo}${suffix}`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+  return movedTo;
+}
+
+const appendAll = (group: AppendRequest[]): number[] =>
+  db.transaction(() =>
+    group.map((append) => {
+      const seq = nextSeq++;
+      statements.insertBatch.run(seq, append.arrivedUnixMs, append.rejected);
+      append.records.forEach((record, index) => statements.insertLeg.run(seq, index, append.ids[index] ?? '', record));
+      return seq;
+    }),
+  )();
+
+function checkpoint(request: CheckpointRequest): void {
+  db.transaction(() => {
+    if (request.full) db.exec('DELETE FROM routes; DELETE FROM pairs; DELETE FROM remembered;');
+    for (const [key, value] of request.meta) statements.setMeta.run(key, value);
+    for (const route of request.routeDeletes) statements.deleteRoute.run(route);
+    for (const [route, tally] of request.routes) statements.setRoute.run(route, tally);
+    for (const id of request.pairDeletes) statements.deletePair.run(id);
+    for (const [id, kept, view] of request.pairWrites) statements.setPair.run(id, kept, view);
+    for (const id of request.forgotten) statements.deleteRemembered.run(id);
+    for (const [id, legs, forgetAt] of request.remembered) statements.setRemembered.run(id, legs, forgetAt);
+    statements.forgetExpired.run(request.nowUnixMs);
+    if (request.full) {
+      // After a failed checkpoint the resolved ids since are unknown: keep only the pending legs.
+      db.exec('CREATE TEMP TABLE IF NOT EXISTS keep (id TEXT PRIMARY KEY); DELETE FROM keep;');
+      const keep = db.prepare<[string]>('INSERT OR IGNORE INTO keep (id) VALUES (?)');
+      for (const id of request.pendingIds) keep.run(id);
+      db.prepare<[number]>('DELETE FROM legs WHERE batch <= ? AND id NOT IN (SELECT id FROM keep)').run(request.appliedSeq);
+    } else {
+      for (const id of request.settledIds) statements.deleteLegsOf.run(id, request.appliedSeq);
+    }
+    statements.deleteSettledBatches.run(request.appliedSeq);
+  })();
+}
+
+// Group commit: requests queue up while a transaction runs; the next turn writes all queued
+// appends in one transaction. Order is kept: a checkpoint is written after the appends before it.
+let queue: WorkerRequest[] = [];
+let scheduled = false;
+
+function reply(message: WorkerReply): void {
+  port!.postMessage(message);
+}
+
+function failure(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+function drain(): void {
+  scheduled = false;
+  const work = queue;
+  queue = [];
+  for (let i = 0; i < work.length; ) {
+    const request = work[i]!;
+    if (request.op === 'append') {
+      const group: AppendRequest[] = [];
+      while (i < work.length && work[i]!.op === 'append') group.push(work[i++] as AppendRequest);
+      const started = performance.now();
+      try {
+        const seqs = appendAll(group);
+        const seconds = (performance.now() - started) / 1000;
+        group.forEach((append, index) =>
+          reply({ op: 'append', id: append.id, ok: true, seq: seqs[index]!, commitSeconds: seconds, groupSize: group.length }),
+        );
+      } catch (error) {
+        const reason = failure(error);
+        for (const append of group) reply({ op: 'append', id: append.id, ok: false, error: reason });
+      }
+      continue;
+    }
+    i++;
+    const started = performance.now();
+    try {
+      switch (request.op) {
+        case 'checkpoint':
+          checkpoint(request);
+          reply({ op: 'done', id: request.id, ok: true, commitSeconds: (performance.now() - started) / 1000 });
+          break;
+        case 'load':
+          reply({ op: 'loaded', id: request.id, ok: true, state: load() });
+          break;
+        case 'setAside':
+          reply({ op: 'setAside', id: request.id, ok: true, movedTo: setAside() });
+          break;
+        case 'close':
+          db.close();
+          reply({ op: 'done', id: request.id, ok: true, commitSeconds: 0 });
+          port!.close();
+          return;
+      }
+    } catch (error) {
+      reply({ op: 'failed', id: request.id, ok: false, error: failure(error) });
+    }
+  }
+}
+
+port.on('message', (request: WorkerRequest) => {
+  queue.push(request);
+  if (!scheduled) {
+    scheduled = true;
+    setImmediate(drain);
+  }
+});
+reply({ op: 'ready', id: 0, ok: true, setAside: setAsideAtOpen });

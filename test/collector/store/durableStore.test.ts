@@ -1,0 +1,258 @@
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../collector/config.js';
+import { startServer } from '../../../collector/http/server.js';
+import type { IngestedRecord } from '../../../collector/ingest/ingestedRecord.js';
+import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
+import { Pipeline } from '../../../collector/pipeline.js';
+import { DurableStore } from '../../../collector/store/durableStore.js';
+import type { Report } from '../../../collector/types.js';
+import { config, FakeClock, legs, record } from '../fixtures.js';
+
+const stores: DurableStore[] = [];
+afterEach(async () => {
+  for (const store of stores.splice(0)) await store.close();
+});
+
+function storePath(): string {
+  return join(mkdtempSync(join(tmpdir(), 'shadowdiff-store-')), 'collector.sqlite');
+}
+
+async function open(path: string): Promise<DurableStore> {
+  const store = await DurableStore.open(path, { synchronous: 'NORMAL', metrics: new CollectorMetrics({ defaultMetrics: false }) });
+  stores.push(store);
+  return store;
+}
+
+function pipeline(clock: FakeClock, durable: boolean, overrides: Parameters<typeof config>[0] = () => {}): Pipeline {
+  return new Pipeline(config(overrides), clock, new CollectorMetrics({ defaultMetrics: false }), { durable });
+}
+
+/** What the ingest route does: log, wait for the commit, apply. */
+async function feed(store: DurableStore, p: Pipeline, records: IngestedRecord[], rejected = 0): Promise<void> {
+  const arrivedUnixMs = p.admit();
+  const seq = await store.append(arrivedUnixMs, records, rejected);
+  p.apply({ seq, arrivedUnixMs, records, rejected });
+}
+
+/** Restores what the store holds into a fresh durable pipeline, as the server does at start-up. */
+async function restored(store: DurableStore, clock: FakeClock): Promise<Pipeline> {
+  const loaded = await store.load();
+  if (loaded.kind !== 'restored') throw new Error(`expected a restorable store, found ${loaded.kind}`);
+  const p = pipeline(clock, true);
+  if (loaded.snapshot !== null) p.restore(loaded.snapshot);
+  for (const batch of loaded.replay) p.apply(batch);
+  return p;
+}
+
+function learned(r: Report): Omit<Report, 'generatedAtUnixMs'> {
+  const { generatedAtUnixMs: _at, ...rest } = r;
+  return rest;
+}
+
+const BATCHES: Array<{ records: IngestedRecord[]; rejected: number }> = [
+  { records: [...legs('a', { status: 503 }), ...legs('b'), record('primary', { id: 'waiting-1' })], rejected: 1 },
+  { records: [...legs('c', { fields: { '$.id': '0000002a', '$.total': '99999999' } }), record('shadow', { id: 'a' })], rejected: 0 },
+  { records: [record('primary', { id: 'waiting-2' }), record('shadow', { id: 'waiting-1' }), ...legs('d')], rejected: 2 },
+];
+
+describe('DurableStore', () => {
+  it('finds nothing where nothing was stored', async () => {
+    expect(await (await open(storePath())).load()).toEqual({ kind: 'empty' });
+  });
+
+  it('after a crash between checkpoints, restores the checkpoint and the pending legs and replays the batches logged after it: the report equals an uninterrupted run', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const model = pipeline(clock, false);
+    const live = pipeline(clock, true);
+    const store = await open(path);
+    for (const [index, { records, rejected }] of BATCHES.entries()) {
+      model.ingest(records);
+      model.countRejected(rejected);
+      await feed(store, live, records, rejected);
+      if (index === 0) await store.checkpoint(live);
+      clock.advance(100);
+    }
+    // The crash: the store is left as it is, the last two batches only in the log.
+    await store.close();
+
+    const reopened = await open(path);
+    const after = await restored(reopened, clock);
+    expect(learned(after.report())).toEqual(learned(model.report()));
+    expect(after.report().totals).toMatchObject({ pending: 1, lostOnRestart: 0, rejectedRecords: 3, duplicates: 1 });
+    expect(after.pair('waiting-2')?.state).toBe('pending');
+    expect(after.pair('c')).toEqual(model.pair('c'));
+
+    // Checkpointed, restored again: nothing is replayed twice.
+    await reopened.checkpoint(after);
+    const again = await restored(reopened, clock);
+    expect(learned(again.report())).toEqual(learned(model.report()));
+    // The window of a restored pending leg closes at its own deadline.
+    clock.advance(config().join.windowMs);
+    model.tick();
+    expect(learned(again.report())).toEqual(learned(model.report()));
+  });
+
+  it('reads back pairs whose legs came in different hash algorithms, the algorithm kept (checkpointed and logged)', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const p = pipeline(clock, true);
+    const store = await open(path);
+    await feed(store, p, [...legs('mixed', { hash: 'xxh64' })]);
+    await store.checkpoint(p);
+    await feed(store, p, [...legs('logged', { hash: 'xxh64' })]);
+    const snapshot = p.snapshot();
+    const retained = [...snapshot.pairs.diverged, ...snapshot.pairs.other];
+    expect(retained.map((pair) => [pair.shadow?.hash, pair.diff?.fallback])).toEqual([
+      ['xxh64', 'hash_algorithm_differs'],
+      ['xxh64', 'hash_algorithm_differs'],
+    ]);
+    await store.close();
+    const after = await restored(await open(path), clock);
+    expect(after.snapshot().pairs).toEqual(snapshot.pairs);
+  });
+
+  it('deletes a route folded into other at the checkpoint that follows, so a restart does not count it twice', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const oneRoute = (c: Parameters<Parameters<typeof config>[0] & object>[0]): void => {
+      c.routes.max = 1;
+    };
+    const live = pipeline(clock, true, oneRoute);
+    const store = await open(path);
+    await feed(store, live, [...legs('a1', {}, { path: '/a' })]);
+    await store.checkpoint(live);
+    // /b is heavier: /a gives up its place and is folded into other.
+    await feed(store, live, [...legs('b1', {}, { path: '/b' }), ...legs('b2', {}, { path: '/b' })]);
+    await store.checkpoint(live);
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.prepare('SELECT route FROM routes').all()).toEqual([{ route: 'GET /b' }]);
+    } finally {
+      db.close();
+    }
+    await store.close();
+    const loaded = await (await open(path)).load();
+    if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
+    const after = pipeline(clock, true, oneRoute);
+    after.restore(loaded.snapshot);
+    // The budget readings are left out: they are the estimate of what is held, not what was learned.
+    const { budget: _after, ...restoredReport } = learned(after.report());
+    const { budget: _live, ...liveReport } = learned(live.report());
+    expect(restoredReport).toEqual(liveReport);
+    expect(restoredReport.routes.map((route) => route.route).sort()).toEqual(['GET /b', 'other']);
+  });
+
+  it('keeps only the legs still pending once a checkpoint has their pairs', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const p = pipeline(clock, true);
+    const store = await open(path);
+    for (const { records, rejected } of BATCHES) await feed(store, p, records, rejected);
+    await store.checkpoint(p);
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.prepare('SELECT id FROM legs').all()).toEqual([{ id: 'waiting-2' }]);
+      expect(db.prepare('SELECT count(*) AS n FROM batches').get()).toEqual({ n: 1 });
+    } finally {
+      db.close();
+    }
+  });
+
+  it.each([
+    [
+      'a total that does not match its schema',
+      "UPDATE meta SET value = json_set(value, '$.late', -1) WHERE key = 'totals'",
+      /does not match its schema: scoreboard\.totals\.late: must be >= 0/,
+    ],
+    [
+      'a retained pair whose record is not a wire record',
+      "UPDATE pairs SET view = json_set(view, '$.primary.status', 'ok')",
+      /pairs\.(other|diverged)\[0\]\.primary/,
+    ],
+    ['a pending leg that is not a wire record', "UPDATE legs SET record = json_set(record, '$.leg', 'third')", /pending\[0\]\.record\.leg/],
+    [
+      'a logged batch whose leg is not a wire record',
+      "UPDATE meta SET value = '0' WHERE key = 'appliedSeq'",
+      /logged batch 1 does not match the wire schema: \[0\]\.status/,
+    ],
+  ])('sets a store with %s aside, names the field, and leaves nothing to restore', async (_what, damage, reason) => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const p = pipeline(clock, true);
+    const first = await open(path);
+    await feed(first, p, [...legs('a', { status: 503 }), record('primary', { id: 'waiting' })]);
+    await first.checkpoint(p);
+    await first.close();
+    const db = new Database(path);
+    db.exec(damage);
+    if (damage.includes('appliedSeq')) db.exec("UPDATE legs SET record = json_set(record, '$.status', 'ok')");
+    db.close();
+
+    const second = await open(path);
+    expect(await second.load()).toMatchObject({ kind: 'unreadable', reason: expect.stringMatching(reason) });
+    expect(readdirSync(join(path, '..')).some((name) => name.startsWith('collector.sqlite.unreadable-'))).toBe(true);
+    expect(await second.load()).toEqual({ kind: 'empty' });
+  });
+
+  it('sets a file that is not a database aside', async () => {
+    const path = storePath();
+    writeFileSync(path, 'this is not a SQLite database');
+    const store = await open(path);
+    expect(await store.load()).toMatchObject({
+      kind: 'unreadable',
+      reason: expect.stringMatching(/not a database/),
+      movedTo: expect.stringMatching(/collector\.sqlite\.unreadable-\d+$/),
+    });
+    expect(await store.load()).toEqual({ kind: 'empty' });
+  });
+
+  it('refuses a store path that is a directory, or under a file, naming store.path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadowdiff-store-'));
+    mkdirSync(join(dir, 'collector.sqlite'));
+    await expect(open(join(dir, 'collector.sqlite'))).rejects.toThrow(ConfigError);
+    await expect(open(join(dir, 'collector.sqlite'))).rejects.toThrow(
+      /^invalid configuration: store\.path: .*collector\.sqlite is a directory/,
+    );
+    writeFileSync(join(dir, 'file'), '');
+    await expect(open(join(dir, 'file', 'collector.sqlite'))).rejects.toThrow(
+      /^invalid configuration: store\.path: cannot create the directory .*file: (ENOTDIR|EEXIST)/,
+    );
+    // The directory given is left where it is.
+    expect(readdirSync(dir).sort()).toEqual(['collector.sqlite', 'file']);
+  });
+
+  it('at start-up, counts a store set aside and serves an empty report', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const p = pipeline(clock, true);
+    const first = await open(path);
+    await feed(first, p, [...legs('a')]);
+    await first.checkpoint(p);
+    await first.close();
+    const db = new Database(path);
+    db.exec("UPDATE meta SET value = '1.5' WHERE key = 'routeEvictions'");
+    db.close();
+    const server = await startServer(
+      config((c) => {
+        c.listen.port = 0;
+        c.logLevel = 'silent';
+        c.store.path = path;
+      }),
+    );
+    try {
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^shadowdiff_collector_snapshots_set_aside_total 1$/m);
+      expect(metrics).toMatch(/^shadowdiff_collector_store_healthy 1$/m);
+      const report = (await (await fetch(`${server.url}/v1/report`)).json()) as Report;
+      expect(report.totals.records.primary).toBe(0);
+      expect(report.routes).toEqual([]);
+    } finally {
+      await server.close();
+    }
+  });
+});
