@@ -54,14 +54,14 @@ async function openStore(path: string, metrics: CollectorMetrics): Promise<{ sto
 }
 
 /**
- * Line 7: the durable store, in this process as the collector runs it (SQLite in its worker).
+ * Line 8: the durable store, in this process as the collector runs it (SQLite in its worker).
  * Closed-loop ingest of batches of 64 legs (pairs completing across batches), checkpointed every
  * second: append latency (admit to commit answered and applied). Then a
  * store of pending legs (the state a restart must bring back whole) is restored: the time per MB
  * of store file, extrapolated to 1 GB.
  */
 export async function measureCollectorStore(context: BenchContext): Promise<LineResult> {
-  const line = 7;
+  const line = 8;
   const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-bench-store-'));
   const metrics = new CollectorMetrics({ defaultMetrics: false });
   const appendMs: number[] = [];
