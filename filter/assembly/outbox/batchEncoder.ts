@@ -87,22 +87,8 @@ export class BatchEncoder {
 
   /** `,"fields":{"path":"hash",...}`: present in every version 1 record, empty unless json is ok. */
   private fieldsV1(record: EncodedRecord): void {
-    const out = this.out;
-    out.raw(",\"fields\":{");
-    const paths = changetype<usize>(record.paths);
-    const end = paths + <usize>record.paths.byteLength;
-    const hashes = changetype<usize>(record.hashes);
-    let p = paths;
-    for (let i = 0; i < record.fieldCount; i++) {
-      const literal = literalEnd(p, end);
-      if (i > 0) out.byte(0x2c);
-      out.bytes(p, <i32>(literal - p));
-      out.raw(":\"");
-      out.bytes(hashes + (<usize>i << 3), 8);
-      out.byte(0x22);
-      p = literal + 1; // past the comma
-    }
-    out.byte(0x7d);
+    this.out.raw(",\"fields\":{");
+    writeFieldMembers(this.out, changetype<usize>(record.paths), record.paths.byteLength, changetype<usize>(record.hashes), record.fieldCount);
   }
 
   /** `,"pathRuns":[[first,count],...],"hashes":"..."`, or nothing for a record without fields. */
@@ -159,4 +145,23 @@ export class BatchEncoder {
     runs.decimal(<u64>count);
     runs.byte(0x5d);
   }
+}
+
+/**
+ * Writes `count` leaves as version 1's `"path":"hash"` members, then the closing brace: `paths`
+ * holds the JSON string literals each followed by `,`, `hashes` 8 hex digits per leaf.
+ */
+export function writeFieldMembers(out: ByteWriter, paths: usize, pathsLength: i32, hashes: usize, count: i32): void {
+  const end = paths + <usize>pathsLength;
+  let p = paths;
+  for (let i = 0; i < count; i++) {
+    const literal = literalEnd(p, end);
+    if (i > 0) out.byte(0x2c);
+    out.bytes(p, <i32>(literal - p));
+    out.raw(":\"");
+    out.bytes(hashes + (<usize>i << 3), 8);
+    out.byte(0x22);
+    p = literal + 1; // past the comma
+  }
+  out.byte(0x7d);
 }
