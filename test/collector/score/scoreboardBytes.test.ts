@@ -26,7 +26,14 @@ interface Caps {
 }
 
 type Step =
-  | { kind: 'pair'; route: string; status: number; primary: Record<string, string>; shadow: Record<string, string>; headers: Record<string, string> }
+  | {
+      kind: 'pair';
+      route: string;
+      status: number;
+      primary: Record<string, string>;
+      shadow: Record<string, string>;
+      headers: Record<string, string>;
+    }
   | { kind: 'missing'; route: string; outcome: 'shadow_missing' | 'primary_missing' }
   | { kind: 'evicted'; route: string }
   /** a restart: a new board with these caps restored from the current one's snapshot */
@@ -59,7 +66,11 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   },
   {
     weight: 1,
-    arbitrary: fc.record({ kind: fc.constant('missing' as const), route, outcome: fc.constantFrom('shadow_missing' as const, 'primary_missing' as const) }),
+    arbitrary: fc.record({
+      kind: fc.constant('missing' as const),
+      route,
+      outcome: fc.constantFrom('shadow_missing' as const, 'primary_missing' as const),
+    }),
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('evicted' as const), route }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restore' as const), caps }) },
