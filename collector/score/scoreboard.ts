@@ -403,6 +403,7 @@ export class Scoreboard {
       budget.refusals++;
       return null;
     }
+    budget.take(bytes);
     const tally = this.newTally(route, bytes);
     tally.weight = error + weight;
     tally.countError = error;
