@@ -215,9 +215,11 @@ describe('the response digest with XXH64 (wire v2)', () => {
     });
   });
 
-  it('hashes a response header\'s UTF-8 bytes as the host hands them over, non-ASCII values and repeats included', async () => {
+  it("hashes a response header's UTF-8 bytes as the host hands them over, non-ASCII values and repeats included", async () => {
     const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
-    const plugin = host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR, digest: { headers: ['etag', 'vary'] }, export: { batchSize: 1 } }));
+    const plugin = host.startPlugin(
+      JSON.stringify({ role: 'primary', collector: COLLECTOR, digest: { headers: ['etag', 'vary'] }, export: { batchSize: 1 } }),
+    );
     const record = digestOf(host, plugin, '{}', {
       responseHeaders: [
         ['etag', 'W/"café 😀"'],
