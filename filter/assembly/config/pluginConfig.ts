@@ -51,6 +51,17 @@ export class DigestOptions {
   json: bool = true;
   maxFields: i32 = 256;
   maxDepth: i32 = 32;
+  private encodedHeaders: Array<ArrayBuffer> | null = null;
+
+  /** `headers` in UTF-8, encoded at the first use (the options are complete by then): matched against the host's header bytes. */
+  headerBytes(): Array<ArrayBuffer> {
+    if (this.encodedHeaders === null) {
+      const encoded = new Array<ArrayBuffer>();
+      for (let i = 0; i < this.headers.length; i++) encoded.push(String.UTF8.encode(unchecked(this.headers[i])));
+      this.encodedHeaders = encoded;
+    }
+    return this.encodedHeaders!;
+  }
 }
 
 export class ExportOptions {

@@ -1,7 +1,7 @@
 // The digest of one response, built while it streams: status, configured header hashes,
 // whole-body hash, byte count and (for JSON) the structural digest. Pure: fed by the
 // stream context, it never calls the host.
-import { HeaderEntry } from "../host/headerPairs";
+import { HeaderPairsView, bytesEqual } from "../host/headerPairsView";
 import { DigestOptions } from "../config/pluginConfig";
 import { ByteWriter } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
@@ -12,13 +12,84 @@ export const JSON_NONE = "none";
 export const JSON_OK = "ok";
 export const JSON_MALFORMED = "malformed";
 
+const STATUS = String.UTF8.encode(":status");
+const CONTENT_TYPE = String.UTF8.encode("content-type");
+const CONTENT_ENCODING = String.UTF8.encode("content-encoding");
+const APPLICATION_JSON = String.UTF8.encode("application/json");
+const PLUS_JSON = String.UTF8.encode("+json");
+const IDENTITY = String.UTF8.encode("identity");
+
 /** `application/json` or any `+json` media type, parameters ignored. */
-export function isJsonContentType(value: string): bool {
+function isJsonContentType(value: string): bool {
   let media = value;
   const semicolon = media.indexOf(";");
   if (semicolon >= 0) media = media.substring(0, semicolon);
   media = media.trim().toLowerCase();
   return media == "application/json" || media.endsWith("+json");
+}
+
+/**
+ * isJsonContentType on the header's bytes where the host put them. ASCII (every real
+ * content type) is matched in place; anything else takes the string path, whose Unicode
+ * trim and case mapping an ASCII reading would not reproduce.
+ */
+function isJsonContentTypeAt(ptr: usize, length: i32): bool {
+  if (!isAscii(ptr, length)) return isJsonContentType(String.UTF8.decodeUnsafe(ptr, length));
+  for (let i = 0; i < length; i++) {
+    if (load<u8>(ptr + i) == 0x3b) {
+      length = i;
+      break;
+    }
+  }
+  const start = trimmedStart(ptr, length);
+  const media = <i32>(trimmedEnd(start, ptr + length) - start);
+  if (asciiLowerEquals(start, media, APPLICATION_JSON)) return true;
+  const suffix = PLUS_JSON.byteLength;
+  return media >= suffix && asciiLowerEquals(start + media - suffix, suffix, PLUS_JSON);
+}
+
+/** The value, trimmed and lower-cased, is not `identity` (string path for non-ASCII, as above). */
+function isContentEncodedAt(ptr: usize, length: i32): bool {
+  if (!isAscii(ptr, length)) return String.UTF8.decodeUnsafe(ptr, length).trim().toLowerCase() != "identity";
+  const start = trimmedStart(ptr, length);
+  return !asciiLowerEquals(start, <i32>(trimmedEnd(start, ptr + length) - start), IDENTITY);
+}
+
+function isAscii(ptr: usize, length: i32): bool {
+  for (let i = 0; i < length; i++) {
+    if (load<u8>(ptr + i) >= 0x80) return false;
+  }
+  return true;
+}
+
+/** String#trim's whitespace among ASCII bytes: tab, line feed, vertical tab, form feed, carriage return, space. */
+// @ts-ignore: decorator
+@inline
+function isTrimmed(c: u32): bool {
+  return c == 0x20 || c - 0x09 <= 0x0d - 0x09;
+}
+
+function trimmedStart(ptr: usize, length: i32): usize {
+  const end = ptr + length;
+  while (ptr < end && isTrimmed(load<u8>(ptr))) ptr++;
+  return ptr;
+}
+
+function trimmedEnd(start: usize, end: usize): usize {
+  while (end > start && isTrimmed(load<u8>(end - 1))) end--;
+  return end;
+}
+
+/** The ASCII bytes at `ptr`, lower-cased, equal `lower` (lower-case already). */
+function asciiLowerEquals(ptr: usize, length: i32, lower: ArrayBuffer): bool {
+  if (length != lower.byteLength) return false;
+  const expected = changetype<usize>(lower);
+  for (let i = 0; i < length; i++) {
+    let c = <u32>load<u8>(ptr + i);
+    if (c - 0x41 < 26) c |= 0x20;
+    if (c != <u32>load<u8>(expected + i)) return false;
+  }
+  return true;
 }
 
 export class ResponseDigest {
@@ -48,40 +119,41 @@ export class ResponseDigest {
     return this.body.value();
   }
 
-  onHeaders(headers: Array<HeaderEntry>): void {
+  /** The response's header map, read in place: nothing is decoded unless a value is not ASCII. */
+  onHeaders(headers: HeaderPairsView): void {
     this.sawHeaders = true;
-    let contentType = "";
-    let encoded = false;
-    for (let i = 0; i < headers.length; i++) {
-      const entry = unchecked(headers[i]);
-      if (entry.name == ":status") this.status = <u32>parseStatus(entry.value);
-      else if (entry.name == "content-type") contentType = entry.value;
-      else if (entry.name == "content-encoding") encoded = entry.value.trim().toLowerCase() != "identity";
+    let contentType = -1;
+    let encoding = -1;
+    for (let i = 0; i < headers.count; i++) {
+      const name = headers.nameStart(i);
+      const nameLength = headers.nameLength(i);
+      if (bytesEqual(name, nameLength, STATUS)) this.status = <u32>parseStatus(headers.valueStart(i), headers.valueLength(i));
+      else if (bytesEqual(name, nameLength, CONTENT_TYPE)) contentType = i;
+      else if (bytesEqual(name, nameLength, CONTENT_ENCODING)) encoding = i;
     }
     this.hashHeaders(headers);
     // Compressed bodies cannot be parsed on the fly; they still compare by body hash.
-    if (this.options.json && !encoded && isJsonContentType(contentType)) {
+    const encoded = encoding >= 0 && isContentEncodedAt(headers.valueStart(encoding), headers.valueLength(encoding));
+    if (this.options.json && !encoded && contentType >= 0 && isJsonContentTypeAt(headers.valueStart(contentType), headers.valueLength(contentType))) {
       this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
     }
   }
 
-  private hashHeaders(headers: Array<HeaderEntry>): void {
+  private hashHeaders(headers: HeaderPairsView): void {
     const names = this.options.headers;
+    const encodedNames = this.options.headerBytes();
+    const hash = this.header;
     for (let n = 0; n < names.length; n++) {
-      const name = unchecked(names[n]);
+      const name = unchecked(encodedNames[n]);
       let seen = false;
-      const hash = this.header;
       hash.reset();
-      for (let i = 0; i < headers.length; i++) {
-        const entry = unchecked(headers[i]);
-        if (entry.name != name) continue;
+      for (let i = headers.find(name); i >= 0; i = headers.find(name, i + 1)) {
         if (seen) hash.byte(0x2c);
-        const value = String.UTF8.encode(entry.value);
-        hash.bytes(changetype<usize>(value), value.byteLength);
+        hashValue(hash, headers.valueStart(i), headers.valueLength(i));
         seen = true;
       }
       if (!seen) continue;
-      this.headers.jsonString(name);
+      this.headers.jsonString(unchecked(names[n]));
       this.headers.byte(0x3a);
       this.headers.quotedHex(fold32(hash.value()), 8);
       this.headers.byte(0x2c);
@@ -123,11 +195,26 @@ export class ResponseDigest {
   }
 }
 
-function parseStatus(value: string): i32 {
-  if (value.length != 3) return 0;
+/**
+ * A value's hash is the hash of its decoded string's UTF-8: the host's bytes as they are when
+ * ASCII, decoded and encoded again otherwise (the decoder rewrites invalid sequences), so a
+ * record does not depend on which path read it.
+ */
+function hashValue(hash: StreamingHash, ptr: usize, length: i32): void {
+  if (isAscii(ptr, length)) {
+    hash.bytes(ptr, length);
+    return;
+  }
+  const value = String.UTF8.encode(String.UTF8.decodeUnsafe(ptr, length));
+  hash.bytes(changetype<usize>(value), value.byteLength);
+}
+
+/** Three ASCII digits, else 0. */
+function parseStatus(ptr: usize, length: i32): i32 {
+  if (length != 3) return 0;
   let status = 0;
   for (let i = 0; i < 3; i++) {
-    const digit = value.charCodeAt(i) - 0x30;
+    const digit = <i32>load<u8>(ptr + i) - 0x30;
     if (digit < 0 || digit > 9) return 0;
     status = status * 10 + digit;
   }

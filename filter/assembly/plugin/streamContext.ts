@@ -4,7 +4,7 @@
 // a response.
 import { HeaderPairsBuilder } from "../host/headerPairsBuilder";
 import { HeaderPairsView } from "../host/headerPairsView";
-import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
+import { BufferKind, HeaderMap, HostBytes, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
 import { wireHash } from "../outbox/batchEncoder";
@@ -21,6 +21,8 @@ const requestPairs = new HostBytes();
 const requestHeaders = new HeaderPairsView();
 const rewritten = new HeaderPairsBuilder();
 const decision = new SampleDecision();
+const responsePairs = new HostBytes();
+const responseHeaders = new HeaderPairsView();
 const body = new HostBytes();
 
 const REQUEST_ID = String.UTF8.encode("x-request-id");
@@ -80,7 +82,11 @@ export class ShadowdiffStream {
     if (this.digest === null || this.ended) return;
     const firstByteUs = this.elapsedUs();
     this.info!.firstByteUs = firstByteUs;
-    this.digest!.onHeaders(getHeaders(HeaderMap.ResponseHeaders));
+    // Read in place like the request's: an unreadable map reads as empty.
+    if (readHeaderPairs(HeaderMap.ResponseHeaders, responsePairs)) responseHeaders.parse(responsePairs.ptr, responsePairs.length);
+    else responseHeaders.parse(0, 0);
+    this.digest!.onHeaders(responseHeaders);
+    responsePairs.release();
     if (endOfStream) this.endResponse(true, firstByteUs);
   }
 
