@@ -5,7 +5,7 @@
 // walk over a record's keys, no more than validation already did.
 
 import type { PairView } from '../report/reportSchema.js';
-import type { DigestRecord } from '../ingest/wireSchema.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { VALUE_SAMPLE_SIZE } from '../score/noise.js';
 
@@ -33,7 +33,7 @@ function mapBytes(map: Readonly<Record<string, string>>): number {
   return bytes;
 }
 
-export function recordBytes(record: DigestRecord): number {
+export function recordBytes(record: IngestedRecord): number {
   return (
     RECORD +
     4 * STRING +
@@ -42,11 +42,20 @@ export function recordBytes(record: DigestRecord): number {
     record.authority.length +
     (record.requestId?.length ?? 0) +
     mapBytes(record.fields) +
-    mapBytes(record.headers)
+    mapBytes(record.headers) +
+    capturedBytes(record.values)
   );
 }
 
-export function pendingLegBytes(record: DigestRecord): number {
+/** Captured values: a property each, and the value string's own length (longer than a hash). */
+function capturedBytes(values: Readonly<Record<string, string>> | undefined): number {
+  if (values === undefined) return 0;
+  let bytes = 0;
+  for (const key in values) bytes += key.length + MAP_PROPERTY + STRING + (values[key]?.length ?? 0);
+  return bytes;
+}
+
+export function pendingLegBytes(record: IngestedRecord): number {
   return JOIN_ENTRY + recordBytes(record);
 }
 

@@ -7,6 +7,7 @@ import { ByteWriter } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { JsonStructuralDigest } from "./jsonStructuralDigest";
+import { ValueCapture } from "./valueCapture";
 
 export const JSON_NONE = "none";
 export const JSON_OK = "ok";
@@ -61,7 +62,9 @@ export class ResponseDigest {
     this.hashHeaders(headers);
     // Compressed bodies cannot be parsed on the fly; they still compare by body hash.
     if (this.options.json && !encoded && isJsonContentType(contentType)) {
-      this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
+      const structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
+      if (this.options.capture.enabled) structure.captureValues(new ValueCapture(this.options.capture));
+      this.structure = structure;
     }
   }
 
