@@ -4,9 +4,12 @@
 // paths holds ~4.2 MB, 10 fields of 20 characters ~1 KB) and err on the high side. Each costs a
 // walk over a record's keys, no more than validation already did.
 
+import type { FieldDiff } from '../compare/divergence.js';
 import type { PairView } from '../report/reportSchema.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
+import { EXAMPLE_VALUE_CHARS } from '../score/fieldValues.js';
+import { MAGNITUDE_SAMPLE_SIZE } from '../score/magnitudeSummary.js';
 import { VALUE_SAMPLE_SIZE } from '../score/noise.js';
 
 /** a V8 string's header */
@@ -64,7 +67,25 @@ export function pairViewBytes(view: PairView): number {
   let bytes = PAIR_VIEW + view.id.length + (view.route?.length ?? 0);
   if (view.primary !== null) bytes += recordBytes(view.primary);
   if (view.shadow !== null) bytes += recordBytes(view.shadow);
-  if (view.diff !== null) bytes += (view.diff.fields.length + view.diff.headers.length) * DIFF_ENTRY;
+  if (view.diff !== null) {
+    bytes += (view.diff.fields.length + view.diff.headers.length) * DIFF_ENTRY;
+    bytes += valuedDiffBytes(view.diff.fields) + valuedDiffBytes(view.diff.withinTolerance ?? []);
+  }
+  return bytes;
+}
+
+/** What captured values add to diff entries: their strings, a magnitude object; and the entries within tolerance. */
+function valuedDiffBytes(diffs: readonly FieldDiff[]): number {
+  let bytes = 0;
+  for (const diff of diffs) {
+    if (diff.primaryValue === undefined && diff.shadowValue === undefined) continue;
+    bytes +=
+      DIFF_ENTRY +
+      2 * STRING +
+      (diff.primaryValue?.length ?? 0) +
+      (diff.shadowValue?.length ?? 0) +
+      (diff.magnitude === undefined ? 0 : DIFF_ENTRY);
+  }
   return bytes;
 }
 
@@ -75,4 +96,9 @@ export function routeTallyBytes(route: string): number {
 /** A field (path) or header (name) tally with `examples` correlation ids. */
 export function changeTallyBytes(key: string, examples: number): number {
   return CHANGE_TALLY + STRING + key.length + examples * (8 + STRING + CORRELATION_ID.maxLength);
+}
+
+/** A field's value parts (score/fieldValues.ts): the magnitude sample and `examples` pairs of cut values. */
+export function fieldValueBytes(examples: number): number {
+  return 128 + MAGNITUDE_SAMPLE_SIZE * 48 + examples * (32 + 2 * (STRING + EXAMPLE_VALUE_CHARS + 1));
 }

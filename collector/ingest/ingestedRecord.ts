@@ -22,7 +22,9 @@ export const IngestedRecordSchema = Type.Object(
         description: "Captured values by leaf path (a version 2 record's `values`); absent: none captured.",
       }),
     ),
-    valuesTruncated: Type.Optional(Type.Literal(true, { description: 'The filter left some selected values out (digest.capture.maxBytes).' })),
+    valuesTruncated: Type.Optional(
+      Type.Literal(true, { description: 'The filter left some selected values out (digest.capture.maxBytes).' }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -65,7 +65,8 @@ function decodeValues(
     const [leaf, value] = values[i]!;
     const path = named[leaf];
     if (path === undefined) return { field: `values[${i}]`, message: `names leaf ${leaf} but the record has ${named.length}` };
-    if (Object.hasOwn(byPath, path)) return { field: `values[${i}]`, message: `names leaf ${leaf} (${JSON.stringify(path)}) a second time` };
+    if (Object.hasOwn(byPath, path))
+      return { field: `values[${i}]`, message: `names leaf ${leaf} (${JSON.stringify(path)}) a second time` };
     byPath[path] = value;
   }
   return { values: byPath };

@@ -19,7 +19,10 @@ const ORDER = JSON.stringify({
   id: 'o-1',
   customer: { email: 'ann@example.com', name: 'Ann' },
   totals: { subtotal: 12.5, converted: 13.4567, currency: 'USD', paid: true, voucher: null },
-  lines: [{ sku: 'a', price: 1 }, { sku: 'b', price: 2 }],
+  lines: [
+    { sku: 'a', price: 1 },
+    { sku: 'b', price: 2 },
+  ],
 });
 
 /** The exported batch of one observed request, as the filter wrote it. */
@@ -152,7 +155,11 @@ describe('value capture', () => {
     ['paths not an array', { paths: 'x' }, 'digest.capture.paths: must be an array of at most 32 field path globs'],
     ['a glob without $', { paths: ['totals'] }, 'digest.capture.paths[0]: must start with "$"'],
     ['a deny glob not a string', { paths: ['$.a'], deny: [3] }, 'digest.capture.deny[0]: must be a string'],
-    ['maxStringBytes too large', { paths: ['$.a'], maxStringBytes: 1000 }, 'digest.capture.maxStringBytes: must be an integer from 0 to 256'],
+    [
+      'maxStringBytes too large',
+      { paths: ['$.a'], maxStringBytes: 1000 },
+      'digest.capture.maxStringBytes: must be an integer from 0 to 256',
+    ],
     ['maxBytes too small', { paths: ['$.a'], maxBytes: 10 }, 'digest.capture.maxBytes: must be an integer from 64 to 16384'],
     ['a misspelt member', { path: ['$.a'] }, 'digest.capture.path: unknown field'],
   ])('refuses %s, naming the field', async (_name, capture, message) => {
