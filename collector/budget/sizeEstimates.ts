@@ -100,5 +100,7 @@ export function changeTallyBytes(key: string, examples: number): number {
 
 /** A field's value parts (score/fieldValues.ts): the magnitude sample and `examples` pairs of cut values. */
 export function fieldValueBytes(examples: number): number {
-  return 128 + MAGNITUDE_SAMPLE_SIZE * 48 + examples * (32 + 2 * (STRING + EXAMPLE_VALUE_CHARS + 1));
+  const valuePair = 32 + 2 * (STRING + EXAMPLE_VALUE_CHARS + 1);
+  // the sample, the examples' value pairs, and the smallest and largest difference's pair with its id
+  return 128 + MAGNITUDE_SAMPLE_SIZE * 48 + examples * valuePair + 2 * (valuePair + 64 + STRING + CORRELATION_ID.maxLength);
 }

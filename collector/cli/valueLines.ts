@@ -3,7 +3,7 @@
 // tolerance. Pure: report parts in, lines out.
 
 import type { PairView, RouteReport } from '../report/reportSchema.js';
-import type { MagnitudeReport } from '../score/magnitudeSummary.js';
+import type { MagnitudeExample, MagnitudeReport } from '../score/magnitudeSummary.js';
 import { table } from './reportTable.js';
 
 /** A difference with four significant digits and no float dust: 0.0001, 1.235e-7. */
@@ -33,6 +33,13 @@ export function routeValueLines(route: RouteReport): string[] {
     out.push(`  values of ${field.path}: ${pairs.join(', ')}`);
   }
   const measured = route.fieldsByMagnitude ?? [];
+  const pair = (e: MagnitudeExample) => `${e.primary ?? '(none)'} → ${e.shadow ?? '(none)'} (${e.id})`;
+  for (const m of measured) {
+    if (m.smallest === undefined || m.largest === undefined) continue;
+    out.push(
+      `  ${m.path} differs by ${difference(m.smallest.abs)} (${pair(m.smallest)}) up to ${difference(m.largest.abs)} (${pair(m.largest)})`,
+    );
+  }
   if (measured.length > 0) {
     const tolerated = new Map(route.fields.map((f) => [f.path, f.withinTolerance ?? 0]));
     out.push(

@@ -43,10 +43,13 @@ function cut(value: string | null | undefined): string | null {
 }
 
 /** Records the values of the example just written at `index` of the examples ring, and the magnitude. */
-export function countValues(parts: FieldValueParts, diff: FieldDiff, index: number | null): void {
+export function countValues(parts: FieldValueParts, diff: FieldDiff, id: string, index: number | null): void {
   if (parts.exampleValues === undefined) return;
-  if (index !== null) parts.exampleValues[index] = [cut(diff.primaryValue), cut(diff.shadowValue)];
-  if (diff.magnitude !== undefined && parts.magnitude !== undefined) addMagnitude(parts.magnitude, diff.magnitude);
+  const primary = cut(diff.primaryValue);
+  const shadow = cut(diff.shadowValue);
+  if (index !== null) parts.exampleValues[index] = [primary, shadow];
+  if (diff.magnitude !== undefined && parts.magnitude !== undefined)
+    addMagnitude(parts.magnitude, diff.magnitude, { abs: diff.magnitude.abs, id, primary, shadow });
 }
 
 type WithExamples = FieldValueParts & { examples: string[]; nextExample: number };

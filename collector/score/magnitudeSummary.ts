@@ -12,6 +12,18 @@ export const MAGNITUDE_SAMPLE_SIZE = 32;
 const count = Type.Integer({ minimum: 0 });
 const difference = Type.Number({ minimum: 0 });
 
+/** One pair's difference and its values as the report shows them (cut, fieldValues.ts). */
+export const MagnitudeExampleSchema = Type.Object(
+  {
+    abs: difference,
+    id: Type.String(),
+    primary: Type.Union([Type.String(), Type.Null()]),
+    shadow: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+);
+export type MagnitudeExample = Static<typeof MagnitudeExampleSchema>;
+
 export const MagnitudeSummarySchema = Type.Object(
   {
     /** pairs whose two values were both numbers */
@@ -20,6 +32,9 @@ export const MagnitudeSummarySchema = Type.Object(
     maxRel: difference,
     /** reservoir of [abs, rel] differences, at most MAGNITUDE_SAMPLE_SIZE */
     sample: Type.Array(Type.Tuple([difference, difference]), { maxItems: MAGNITUDE_SAMPLE_SIZE }),
+    /** the pairs of the smallest and the largest difference (the first seen of equals) */
+    smallest: Type.Optional(MagnitudeExampleSchema),
+    largest: Type.Optional(MagnitudeExampleSchema),
   },
   { additionalProperties: false },
 );
@@ -33,6 +48,8 @@ export const MagnitudeReportSchema = Type.Object(
     /** median absolute and relative difference (of a bounded sample) */
     typicalAbs: difference,
     typicalRel: difference,
+    smallest: Type.Optional(MagnitudeExampleSchema),
+    largest: Type.Optional(MagnitudeExampleSchema),
   },
   { additionalProperties: false },
 );
@@ -49,7 +66,11 @@ function mix(n: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-export function addMagnitude(summary: MagnitudeSummary, magnitude: Magnitude): void {
+export function addMagnitude(summary: MagnitudeSummary, magnitude: Magnitude, example?: MagnitudeExample): void {
+  if (example !== undefined) {
+    if (summary.smallest === undefined || example.abs < summary.smallest.abs) summary.smallest = example;
+    if (summary.largest === undefined || example.abs > summary.largest.abs) summary.largest = example;
+  }
   summary.measured++;
   summary.maxAbs = Math.max(summary.maxAbs, magnitude.abs);
   summary.maxRel = Math.max(summary.maxRel, magnitude.rel);
@@ -71,16 +92,22 @@ export function mergeMagnitude(into: MagnitudeSummary, from: MagnitudeSummary): 
   into.measured = total;
   into.maxAbs = Math.max(into.maxAbs, from.maxAbs);
   into.maxRel = Math.max(into.maxRel, from.maxRel);
+  if (from.smallest !== undefined && (into.smallest === undefined || from.smallest.abs < into.smallest.abs))
+    into.smallest = { ...from.smallest };
+  if (from.largest !== undefined && (into.largest === undefined || from.largest.abs > into.largest.abs)) into.largest = { ...from.largest };
 }
 
 export function magnitudeReport(summary: MagnitudeSummary): MagnitudeReport {
-  return {
+  const report: MagnitudeReport = {
     measured: summary.measured,
     maxAbs: summary.maxAbs,
     maxRel: summary.maxRel,
     typicalAbs: median(summary.sample.map(([abs]) => abs)),
     typicalRel: median(summary.sample.map(([, rel]) => rel)),
   };
+  if (summary.smallest !== undefined) report.smallest = { ...summary.smallest };
+  if (summary.largest !== undefined) report.largest = { ...summary.largest };
+  return report;
 }
 
 function median(values: number[]): number {
@@ -88,4 +115,12 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/** A copy that shares nothing with `summary`. */
+export function magnitudeSnapshot(summary: MagnitudeSummary): MagnitudeSummary {
+  const copy: MagnitudeSummary = { ...summary, sample: summary.sample.map(([abs, rel]) => [abs, rel]) };
+  if (summary.smallest !== undefined) copy.smallest = { ...summary.smallest };
+  if (summary.largest !== undefined) copy.largest = { ...summary.largest };
+  return copy;
 }

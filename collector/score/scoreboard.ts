@@ -22,6 +22,7 @@ import { OTHER_ROUTE } from '../compare/routeTemplate.js';
 import { RECORD_LIMITS } from '../ingest/recordLimits.js';
 import { zeroCounts } from '../schema/countsBy.js';
 import type { DiffChange, DivergenceKind, FallbackReason, FieldDiff, PairDiff } from '../compare/divergence.js';
+import { magnitudeSnapshot } from './magnitudeSummary.js';
 import { addValueParts, countValues, hasValueParts, isValued, mergeValueParts, type FieldValueParts } from './fieldValues.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { Leg } from '../ingest/wireSchema.js';
@@ -275,7 +276,7 @@ export class Scoreboard {
     if (diff.basis === 'fields' && !diff.statusClassChanged) {
       tally.structurallyCompared++;
       for (const field of diff.fields) this.countField(tally, field, id, pairSeq);
-      for (const field of diff.withinTolerance ?? []) this.countWithinTolerance(tally, field, pairSeq);
+      for (const field of diff.withinTolerance ?? []) this.countWithinTolerance(tally, field, id, pairSeq);
       if (!diff.diverged && diff.withinTolerance !== undefined) tally.withinTolerance = (tally.withinTolerance ?? 0) + 1;
     }
     for (const header of diff.headers) {
@@ -320,15 +321,15 @@ export class Scoreboard {
     countChange(field, diff.change, id, examples);
     const value = diff.primary ?? diff.shadow;
     if (value !== null) sampleValue(field, value);
-    countValues(field, diff, examples === 0 ? null : (field.nextExample - 1 + examples) % examples);
+    countValues(field, diff, id, examples === 0 ? null : (field.nextExample - 1 + examples) % examples);
   }
 
   /** A difference within tolerance: counted and measured, but no divergence and no example. */
-  private countWithinTolerance(tally: RouteTally, diff: FieldDiff, pairSeq: number): void {
+  private countWithinTolerance(tally: RouteTally, diff: FieldDiff, id: string, pairSeq: number): void {
     const field = this.fieldOfPair(tally, diff, pairSeq);
     if (field === undefined) return;
     field.withinTolerance = (field.withinTolerance ?? 0) + 1;
-    countValues(field, diff, null);
+    countValues(field, diff, id, null);
   }
 
   /** The field's tally, unless it was counted for this pair already; with value parts when the diff brings values and the budget allows. */
@@ -571,8 +572,7 @@ function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
 
 function fieldSnapshot(field: FieldTally): FieldTally {
   const copy: FieldTally = { ...field, valueSample: [...field.valueSample], examples: [...field.examples] };
-  if (field.magnitude !== undefined)
-    copy.magnitude = { ...field.magnitude, sample: field.magnitude.sample.map(([abs, rel]) => [abs, rel]) };
+  if (field.magnitude !== undefined) copy.magnitude = magnitudeSnapshot(field.magnitude);
   if (field.exampleValues !== undefined) copy.exampleValues = field.exampleValues.map(([p, s]) => [p, s]);
   return copy;
 }

@@ -39,11 +39,14 @@ describe('captured values in the report', () => {
     ]);
     expect(field.magnitude).toMatchObject({ measured: 2, maxAbs: 0.0002 });
     expect(field.magnitude?.typicalAbs).toBeCloseTo(0.00015, 12);
+    expect(field.magnitude?.smallest).toEqual({ abs: 0.0001, id: 'a', primary: '12.345', shadow: '12.3451' });
+    expect(field.magnitude?.largest).toEqual({ abs: 0.0002, id: 'b', primary: '10', shadow: '10.0002' });
     expect(route.fieldsByMagnitude?.[0]).toMatchObject({ path: '$.total', maxAbs: 0.0002 });
     expect(route).not.toHaveProperty('withinTolerance');
     const text = renderReport(p.report(), 'test');
     expect(text).toContain('values of $.total: 10 → 10.0002 (b), 12.345 → 12.3451 (a)');
     expect(text).toMatch(/\$\.total\s+2\s+0\.0002/);
+    expect(text).toContain('$.total differs by 0.0001 (12.345 → 12.3451 (a)) up to 0.0002 (10 → 10.0002 (b))');
   });
 
   it('counts differences within tolerance apart: not diverged, never hidden', () => {
