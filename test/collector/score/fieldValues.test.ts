@@ -3,7 +3,7 @@
 // within the tallies budget, and a snapshot with all of it passes the store's schema and restores.
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { renderReport } from '../../../collector/cli/reportTable.js';
+import { renderPair, renderReport } from '../../../collector/cli/reportTable.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import { Pipeline } from '../../../collector/pipeline.js';
 import { PipelineSnapshotSchema } from '../../../collector/store/snapshotSchema.js';
@@ -68,6 +68,8 @@ describe('captured values in the report', () => {
       withinTolerance: [{ path: '$.total', shadowValue: '12.3451' }],
     });
     expect(renderReport(report, 'test')).toContain('within tolerance: 1 pairs differed only within compare.tolerances');
+    expect(renderPair(p.pair('a')!)).toMatch(/\$\.total\s+12\.345\s+12\.3451\s+0\.0001\s+\S+\s+within tolerance/);
+    expect(renderPair(p.pair('b')!)).toMatch(/\$\.total\s+10\s+10\.0002\s+0\.0002\s+\S+\s+diverged/);
   });
 
   it('leaves a report without captured values as it was', () => {
