@@ -24,17 +24,22 @@ export const MagnitudeExampleSchema = Type.Object(
 );
 export type MagnitudeExample = Static<typeof MagnitudeExampleSchema>;
 
+/** What the summary and the report both say: counts, maxima, the pairs at the extremes. */
+const measuredProperties = {
+  /** pairs whose two values were both numbers */
+  measured: count,
+  maxAbs: difference,
+  maxRel: difference,
+  /** the pairs of the smallest and the largest difference (the first seen of equals) */
+  smallest: Type.Optional(MagnitudeExampleSchema),
+  largest: Type.Optional(MagnitudeExampleSchema),
+};
+
 export const MagnitudeSummarySchema = Type.Object(
   {
-    /** pairs whose two values were both numbers */
-    measured: count,
-    maxAbs: difference,
-    maxRel: difference,
+    ...measuredProperties,
     /** reservoir of [abs, rel] differences, at most MAGNITUDE_SAMPLE_SIZE */
     sample: Type.Array(Type.Tuple([difference, difference]), { maxItems: MAGNITUDE_SAMPLE_SIZE }),
-    /** the pairs of the smallest and the largest difference (the first seen of equals) */
-    smallest: Type.Optional(MagnitudeExampleSchema),
-    largest: Type.Optional(MagnitudeExampleSchema),
   },
   { additionalProperties: false },
 );
@@ -42,14 +47,10 @@ export type MagnitudeSummary = Static<typeof MagnitudeSummarySchema>;
 
 export const MagnitudeReportSchema = Type.Object(
   {
-    measured: count,
-    maxAbs: difference,
-    maxRel: difference,
+    ...measuredProperties,
     /** median absolute and relative difference (of a bounded sample) */
     typicalAbs: difference,
     typicalRel: difference,
-    smallest: Type.Optional(MagnitudeExampleSchema),
-    largest: Type.Optional(MagnitudeExampleSchema),
   },
   { additionalProperties: false },
 );
