@@ -3,6 +3,7 @@
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
 import { BUDGET_PARTS } from '../budget/byteBudget.js';
 import type { PairView, Report, RouteReport } from '../report/reportSchema.js';
+import { pairValueLines, routeValueLines } from './valueLines.js';
 
 const KIND_LABELS = {
   status_class: 'status class',
@@ -140,6 +141,7 @@ function renderRouteDetail(route: RouteReport): string[] {
       ),
     );
   }
+  out.push(...routeValueLines(route));
   if (route.headers.length > 0) {
     out.push(
       indent(
@@ -204,5 +206,6 @@ export function renderPair(view: PairView): string {
     ...diff.fields.map((f) => [f.path, f.change, f.primary ?? '-', f.shadow ?? '-']),
   ];
   if (rows.length > 0) out.push('', table(['WHAT', 'CHANGE', 'PRIMARY', 'SHADOW'], rows));
+  out.push(...pairValueLines(diff));
   return out.join('\n');
 }

@@ -3,6 +3,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
+import { MagnitudeSchema } from './magnitude.js';
 
 /** Why a pair differs. `status_class` (2xx vs 5xx) is kept apart from `status` (200 vs 201). */
 export const DIVERGENCE_KINDS = ['status_class', 'status', 'completion', 'header', 'body', 'field'] as const;
@@ -31,8 +32,23 @@ export const COMPARISON_BASES = ['fields', 'body'] as const;
 
 const hashOrNull = Type.Union([Type.String(), Type.Null()]);
 
+const valueOrNull = Type.Union([Type.String(), Type.Null()], {
+  description:
+    'A captured value as the report shows it (numbers as they are, strings quoted, … after a cut one); null: not captured on that leg.',
+});
+
 export const FieldDiffSchema = Type.Object(
-  { path: Type.String(), change: literalEnum(DIFF_CHANGES), primary: hashOrNull, shadow: hashOrNull },
+  {
+    path: Type.String(),
+    change: literalEnum(DIFF_CHANGES),
+    primary: hashOrNull,
+    shadow: hashOrNull,
+    /** present when the filter captured the field's value on either leg (digest.capture) */
+    primaryValue: Type.Optional(valueOrNull),
+    shadowValue: Type.Optional(valueOrNull),
+    /** present when both values are numbers (compare/magnitude.ts) */
+    magnitude: Type.Optional(MagnitudeSchema),
+  },
   { additionalProperties: false },
 );
 export type FieldDiff = Static<typeof FieldDiffSchema>;
@@ -58,6 +74,8 @@ export const PairDiffSchema = Type.Object(
     /** Differences that ignore rules removed, so an operator can tell "equal" from "equal after ignoring". */
     ignoredHeaders: Type.Integer({ minimum: 0 }),
     ignoredFields: Type.Integer({ minimum: 0 }),
+    /** Field differences within their compare.tolerances: not divergences, but listed, never hidden; absent when none. */
+    withinTolerance: Type.Optional(Type.Array(FieldDiffSchema)),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,8 @@
 
 import { diffFields, NO_DIFFS } from './fieldDiff.js';
 import type { RouteIgnore } from './ignoreRules.js';
+import { Tolerances } from './tolerance.js';
+import { withValues } from './valueDiff.js';
 import { WIRE_V1_HASH } from '../ingest/wireSchemaV2.js';
 import type { DivergenceKind, FallbackReason, HeaderDiff, IngestedRecord, PairDiff } from '../types.js';
 
@@ -52,6 +54,7 @@ export function comparePair(
   shadow: IngestedRecord,
   ignore: RouteIgnore,
   headerSelection: HeaderSelection,
+  tolerances: Tolerances = Tolerances.NONE,
 ): PairDiff {
   const statusClassChanged = statusClass(primary.status) !== statusClass(shadow.status);
   const statusChanged = primary.status !== shadow.status;
@@ -61,7 +64,8 @@ export function comparePair(
   const headerResult = comparable ? diffHeaders(primary.headers, shadow.headers, ignore, headerSelection) : NO_HEADER_RESULT;
   const fallback = fallbackReason(primary, shadow);
   const fieldResult = fallback === null ? diffFields(primary.fields, shadow.fields, ignore) : null;
-  const fields = fieldResult?.diffs ?? NO_DIFFS;
+  const valued = withValues(fieldResult?.diffs ?? NO_DIFFS, primary.values, shadow.values, tolerances);
+  const fields = valued.diffs;
   const headerDiverged = headerResult.diffs.length > 0;
   // Without comparable hashes, bodies of other sizes or JSON verdicts still certainly differ.
   const bodyDiverged = comparable
@@ -80,7 +84,7 @@ export function comparePair(
     if (fields.length > 0) kinds.push('field');
   }
 
-  return {
+  const diff: PairDiff = {
     diverged,
     kinds,
     basis: fallback === null ? 'fields' : 'body',
@@ -94,6 +98,8 @@ export function comparePair(
     ignoredHeaders: headerResult.ignored,
     ignoredFields: fieldResult?.ignored ?? 0,
   };
+  if (valued.withinTolerance.length > 0) diff.withinTolerance = valued.withinTolerance;
+  return diff;
 }
 
 interface HeaderDiffResult {

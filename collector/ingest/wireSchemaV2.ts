@@ -5,6 +5,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
+import { CapturedValueSchema } from './capturedValue.js';
 import { RECORD_LIMITS } from './recordLimits.js';
 import { DigestRecordSchema, WIRE_SCHEMA } from './wireSchema.js';
 
@@ -47,8 +48,19 @@ export const DigestRecordV2Schema = Type.Object(
           "Structural digest, part 2: the hash of each leaf `pathRuns` names, in the same order, 8 lower-case hex digits each (the 32-bit leaf hash of the batch's `hash` algorithm), concatenated.",
       }),
     ),
+    values: Type.Optional(
+      Type.Array(Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_RECORD_PATHS - 1 }), CapturedValueSchema]), {
+        minItems: 1,
+        maxItems: RECORD_LIMITS.maxCapturedValues,
+        description:
+          "Captured values (the filter's digest.capture, off by default): [k, value] for the k-th leaf that pathRuns names (from 0), in document order, each leaf at most once. Only leaves whose path the capture globs select; at most digest.capture.maxBytes bytes of them per record.",
+      }),
+    ),
+    valuesTruncated: Type.Optional(
+      Type.Literal(true, { description: 'Some selected values were left out: they did not fit digest.capture.maxBytes.' }),
+    ),
   },
-  { additionalProperties: false, dependencies: { pathRuns: ['hashes'], hashes: ['pathRuns'] } },
+  { additionalProperties: false, dependencies: { pathRuns: ['hashes'], hashes: ['pathRuns'], values: ['pathRuns'] } },
 );
 
 /** One leg of one sampled request, as a version 2 filter sends it. */

@@ -16,10 +16,11 @@ export type DecodedRecord = { record: IngestedRecord } | { field: string; messag
  * is exactly the record its version 1 spelling gives.
  */
 export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], hash: HashAlgorithm): DecodedRecord {
-  const { pathRuns, hashes, fieldsTruncated, ...members } = raw;
+  const { pathRuns, hashes, fieldsTruncated, values, valuesTruncated, ...members } = raw;
   const fields: Record<string, string> = {};
+  /** the paths in the order pathRuns names them: what `values` indexes */
+  const named: string[] = [];
   if (pathRuns !== undefined && hashes !== undefined) {
-    let named = 0;
     for (let r = 0; r < pathRuns.length; r++) {
       const [first, count] = pathRuns[r]!;
       if (first + count > paths.length) {
@@ -32,10 +33,10 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
         const path = paths[index]!;
         if (Object.hasOwn(fields, path))
           return { field: `pathRuns[${r}]`, message: `names path ${index} (${JSON.stringify(path)}) a second time` };
-        const offset = named * HASH_DIGITS;
+        const offset = named.length * HASH_DIGITS;
         if (offset + HASH_DIGITS > hashes.length) break;
         fields[path] = hashes.slice(offset, offset + HASH_DIGITS);
-        named++;
+        named.push(path);
       }
     }
     const sent = hashes.length / HASH_DIGITS;
@@ -45,5 +46,28 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
   // In version 1's member order, so a record reads the same whichever version it came in.
   const record: IngestedRecord = { ...members, fields, fieldsTruncated };
   if (hash !== WIRE_V1_HASH) record.hash = hash;
+  if (values !== undefined) {
+    const decoded = decodeValues(values, named);
+    if ('field' in decoded) return decoded;
+    record.values = decoded.values;
+  }
+  if (valuesTruncated === true) record.valuesTruncated = true;
   return { record };
+}
+
+/** `values` keyed by the path of the leaf each names. */
+function decodeValues(
+  values: ReadonlyArray<readonly [number, string]>,
+  named: readonly string[],
+): { values: Record<string, string> } | { field: string; message: string } {
+  const byPath: Record<string, string> = {};
+  for (let i = 0; i < values.length; i++) {
+    const [leaf, value] = values[i]!;
+    const path = named[leaf];
+    if (path === undefined) return { field: `values[${i}]`, message: `names leaf ${leaf} but the record has ${named.length}` };
+    if (Object.hasOwn(byPath, path))
+      return { field: `values[${i}]`, message: `names leaf ${leaf} (${JSON.stringify(path)}) a second time` };
+    byPath[path] = value;
+  }
+  return { values: byPath };
 }

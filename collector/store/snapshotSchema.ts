@@ -10,6 +10,7 @@ import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
 import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
 import { countsBySchema } from '../schema/countsBy.js';
+import { FieldValuePartsSchema } from '../score/fieldValues.js';
 
 const count = Type.Integer({ minimum: 0 });
 const strict = { additionalProperties: false } as const;
@@ -36,11 +37,19 @@ const RouteTallySnapshotSchema = Type.Object(
     shadowErrors: count,
     shadowOnlyErrors: count,
     primaryOnlyErrors: count,
+    withinTolerance: Type.Optional(count),
     primaryLatency: sketch,
     shadowLatency: sketch,
     fields: Type.Array(
       Type.Object(
-        { path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally },
+        {
+          path: Type.String(),
+          valueSample: Type.Array(Type.Number()),
+          valueSamples: count,
+          lastPair: count,
+          ...changeTally,
+          ...FieldValuePartsSchema.properties,
+        },
         strict,
       ),
     ),

@@ -3,6 +3,7 @@
 // and the configuration is refused; unknown fields are refused too, so typos don't pass.
 import { ROOT, memberPath, quoted } from "./fieldPath";
 import { JsonKind, JsonParser, JsonValue } from "./jsonValue";
+import { CaptureOptions, compileGlob, MAX_GLOBS, MAX_RECORD_BYTES, MAX_STRING_BYTES, MIN_RECORD_BYTES, PathGlob } from "./captureOptions";
 
 export const enum Role {
   Edge,
@@ -51,6 +52,7 @@ export class DigestOptions {
   json: bool = true;
   maxFields: i32 = 256;
   maxDepth: i32 = 32;
+  capture: CaptureOptions = new CaptureOptions();
   private encodedHeaders: Array<ArrayBuffer> | null = null;
 
   /** `headers` in UTF-8, encoded at the first use (the options are complete by then): matched against the host's header bytes. */
@@ -230,6 +232,10 @@ class ConfigReader {
 
     const digest = root.get("digest");
     if (digest !== null) this.digest(digest, config.digest);
+    // Version 1 has no member for values, and stays byte for byte what it was.
+    if (this.error.length == 0 && config.digest.capture.enabled && config.collector.wireVersion == 1) {
+      this.fail("digest.capture", "needs collector.wireVersion 2 (version 1 carries no values)");
+    }
     const exportOptions = root.get("export");
     if (exportOptions !== null) this.exportOptions(exportOptions, config.export);
     return config;
@@ -363,7 +369,7 @@ class ConfigReader {
   }
 
   private digest(value: JsonValue, options: DigestOptions): void {
-    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth"])) return;
+    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "capture"])) return;
     const headers = value.get("headers");
     if (headers !== null) {
       if (headers.kind != JsonKind.Array || headers.items.length > 64) {
@@ -381,6 +387,36 @@ class ConfigReader {
     if (maxFields !== null) options.maxFields = <i32>this.integer(maxFields, "digest.maxFields", 0, 4096);
     const maxDepth = value.get("maxDepth");
     if (maxDepth !== null) options.maxDepth = <i32>this.integer(maxDepth, "digest.maxDepth", 1, 128);
+    const capture = value.get("capture");
+    if (capture !== null) this.capture(capture, options.capture);
+  }
+
+  private capture(value: JsonValue, options: CaptureOptions): void {
+    if (!this.object(value, "digest.capture", ["paths", "deny", "maxStringBytes", "maxBytes"])) return;
+    const paths = value.get("paths");
+    if (paths !== null) this.globs(paths, "digest.capture.paths", options.paths);
+    const deny = value.get("deny");
+    if (deny !== null) this.globs(deny, "digest.capture.deny", options.deny);
+    const maxString = value.get("maxStringBytes");
+    if (maxString !== null) options.maxStringBytes = <i32>this.integer(maxString, "digest.capture.maxStringBytes", 0, MAX_STRING_BYTES);
+    const maxBytes = value.get("maxBytes");
+    if (maxBytes !== null) options.maxBytes = <i32>this.integer(maxBytes, "digest.capture.maxBytes", MIN_RECORD_BYTES, MAX_RECORD_BYTES);
+  }
+
+  private globs(value: JsonValue, path: string, into: Array<PathGlob>): void {
+    if (value.kind != JsonKind.Array || value.items.length > MAX_GLOBS) {
+      this.fail(path, "must be an array of at most " + MAX_GLOBS.toString() + " field path globs");
+      return;
+    }
+    for (let i = 0; i < value.items.length && this.error.length == 0; i++) {
+      const itemPath = path + "[" + i.toString() + "]";
+      const text = this.string(unchecked(value.items[i]), itemPath, 1024);
+      if (this.error.length > 0) return;
+      const glob = new PathGlob();
+      const problem = compileGlob(text, glob);
+      if (problem.length > 0) this.fail(itemPath, problem);
+      else into.push(glob);
+    }
   }
 
   private exportOptions(value: JsonValue, options: ExportOptions): void {

@@ -20,6 +20,7 @@ import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { ContainerFrames } from "./containerFrames";
+import { ValueCapture } from "./valueCapture";
 
 // Parser states.
 const S_VALUE: u8 = 0; // a value must come next
@@ -147,6 +148,11 @@ export class JsonStructuralDigest {
   private scratchWord: u32 = 0;
   /** Depth at which a too-deep container started; 0 when not inside one. */
   private collapsedAt: i32 = 0;
+  /** Value capture (valueCapture.ts), when `digest.capture` selects paths; `captureOn` says so. */
+  private capture: ValueCapture | null = null;
+  private captureOn: bool = false;
+  /** The scalar being read is one to capture. */
+  private capturingValue: bool = false;
 
   constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64) {
     this.leaf = new StreamingHash(algorithm);
@@ -159,6 +165,17 @@ export class JsonStructuralDigest {
   @inline
   private get recording(): bool {
     return !this.truncated;
+  }
+
+  /** Also record the values of the leaves `capture` selects. */
+  captureValues(capture: ValueCapture): void {
+    this.capture = capture;
+    this.captureOn = true;
+  }
+
+  /** The values captured, or null without capture. */
+  get values(): ValueCapture | null {
+    return this.capture;
   }
 
   get failed(): bool {
@@ -286,6 +303,8 @@ export class JsonStructuralDigest {
     this.paths.reset();
     this.hashes.reset();
     this.fieldCount = 0;
+    this.capturingValue = false;
+    if (this.captureOn) changetype<ValueCapture>(this.capture).reset();
   }
 
   // ---- values ------------------------------------------------------------------------
@@ -296,6 +315,7 @@ export class JsonStructuralDigest {
         this.appendIndexSegment(this.containers.nextIndex());
       }
       this.leaf.reset();
+      if (this.captureOn) this.beginCapture(c);
     }
     if (c == 0x22) {
       this.leaf.byte(TAG_STRING);
@@ -322,6 +342,22 @@ export class JsonStructuralDigest {
     }
   }
 
+  /** Starts capturing the scalar that `c` begins when its path is selected. */
+  private beginCapture(c: u32): void {
+    this.capturingValue = false;
+    let tag: u32 = 0;
+    if (c == 0x22) tag = TAG_STRING;
+    else if (c == 0x2d || isDigit(c)) tag = TAG_NUMBER;
+    else if (c == 0x74) tag = TAG_TRUE;
+    else if (c == 0x66) tag = TAG_FALSE;
+    else if (c == 0x6e) tag = TAG_NULL;
+    if (tag == 0) return;
+    const capture = changetype<ValueCapture>(this.capture);
+    if (!capture.selects(this.path.dataStart, this.path.length)) return;
+    capture.begin(tag);
+    this.capturingValue = true;
+  }
+
   /** A value just completed: back to the enclosing container (or done at the top). */
   // @ts-ignore: decorator
   @inline
@@ -335,6 +371,8 @@ export class JsonStructuralDigest {
   }
 
   private emitLeaf(hash: u64): void {
+    const captured = this.capturingValue;
+    this.capturingValue = false;
     if (this.fieldCount >= this.maxFields || this.truncated) {
       this.truncated = true;
       return;
@@ -342,6 +380,7 @@ export class JsonStructuralDigest {
     this.paths.jsonStringBytes(this.path.dataStart, this.path.length);
     this.paths.byte(0x2c);
     this.hashes.hex(fold32(hash), 8);
+    if (captured) changetype<ValueCapture>(this.capture).commit(this.fieldCount);
     this.fieldCount++;
   }
 
@@ -473,8 +512,12 @@ export class JsonStructuralDigest {
   @inline
   private stringBytes(ptr: usize, length: usize): void {
     if (length == 0 || !this.recording) return;
-    if (this.keyCollects) this.keyBytes(ptr, <i32>length);
-    else this.leaf.bytes(ptr, length);
+    if (this.keyCollects) {
+      this.keyBytes(ptr, <i32>length);
+    } else {
+      this.leaf.bytes(ptr, length);
+      if (this.capturingValue) changetype<ValueCapture>(this.capture).stringBytes(ptr, length);
+    }
   }
 
   private stringByte(c: u32): void {
@@ -485,6 +528,11 @@ export class JsonStructuralDigest {
       this.keyBytes(scratch, 1);
     } else {
       this.leaf.byte(c);
+      if (this.capturingValue) {
+        const scratch = this.scratch;
+        store<u8>(scratch, <u8>c);
+        changetype<ValueCapture>(this.capture).stringBytes(scratch, 1);
+      }
     }
   }
 
@@ -730,6 +778,8 @@ export class JsonStructuralDigest {
       return false;
     }
     if (!this.numberOverflow && this.recording) this.hashCanonicalNumber();
+    // a number too long to canonicalise has no canonical value to capture
+    else this.capturingValue = false;
     this.finishScalar();
     return true;
   }
@@ -782,6 +832,11 @@ export class JsonStructuralDigest {
       this.leaf.byte(0x65);
       if (expNegative) this.leaf.byte(0x2d);
       this.leaf.bytes(text + expStart, length - expStart);
+    }
+    if (this.capturingValue) {
+      changetype<ValueCapture>(this.capture).canonicalNumber(
+        negative && !isZero, text + intStart, intEnd - intStart, text + fracStart, fracEnd - fracStart, expNegative, text + expStart, length - expStart,
+      );
     }
   }
 }

@@ -7,6 +7,7 @@ import { ByteWriter } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { JsonStructuralDigest } from "./jsonStructuralDigest";
+import { ValueCapture } from "./valueCapture";
 
 export const JSON_NONE = "none";
 export const JSON_OK = "ok";
@@ -135,7 +136,9 @@ export class ResponseDigest {
     // Compressed bodies cannot be parsed on the fly; they still compare by body hash.
     const encoded = encoding >= 0 && isContentEncodedAt(headers.valueStart(encoding), headers.valueLength(encoding));
     if (this.options.json && !encoded && contentType >= 0 && isJsonContentTypeAt(headers.valueStart(contentType), headers.valueLength(contentType))) {
-      this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
+      const structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
+      if (this.options.capture.enabled) structure.captureValues(new ValueCapture(this.options.capture));
+      this.structure = structure;
     }
   }
 

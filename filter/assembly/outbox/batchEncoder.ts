@@ -108,6 +108,7 @@ export class BatchEncoder {
     out.raw(",\"hashes\":\"");
     out.bytes(changetype<usize>(record.hashes), record.hashes.byteLength);
     out.byte(0x22);
+    if (record.values.byteLength > 0) out.bytes(changetype<usize>(record.values), record.values.byteLength);
   }
 
   /** Looks every path of `record` up in the table and writes its indices as runs into `runs`. */

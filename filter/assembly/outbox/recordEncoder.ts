@@ -13,6 +13,8 @@ const MAX_AUTHORITY_CHARS = 256;
 const MAX_METHOD_CHARS = 16;
 const MAX_REQUEST_ID_CHARS = 128;
 
+const EMPTY = new ArrayBuffer(0);
+
 /** What the stream context learned about one observed leg, besides the response digest. */
 export class LegInfo {
   id: string = "";
@@ -48,9 +50,10 @@ export class EncodedRecord {
     public fieldCount: i32,
     public fieldsTruncated: bool,
   ) {}
-}
 
-const EMPTY = new ArrayBuffer(0);
+  /** Version 2's `,"values":[…]` member (digest/valueCapture.ts), empty without captured values. */
+  values: ArrayBuffer = EMPTY;
+}
 
 function clip(text: string, maxChars: i32): string {
   if (text.length <= maxChars) return text;
@@ -122,5 +125,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedReco
   const head = out.toArrayBuffer();
   const fields = digest.fields;
   if (fields === null) return new EncodedRecord(info.wireVersion, head, EMPTY, EMPTY, 0, false);
-  return new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated);
+  const record = new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated);
+  const values = fields.values;
+  if (values !== null) record.values = values.member();
+  return record;
 }
