@@ -59,7 +59,10 @@ export const DigestRecordV2Schema = Type.Object(
       }),
     ),
     decodedBytes: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Content bytes decoded (up to where decoding stopped, unless ok); respBytes stays the bytes received.' }),
+      Type.Integer({
+        minimum: 0,
+        description: 'Content bytes decoded (up to where decoding stopped, unless ok); respBytes stays the bytes received.',
+      }),
     ),
     pathRuns: Type.Optional(
       Type.Array(

@@ -20,7 +20,11 @@ function orderDocument(request: RecordedRequest, shadow: boolean): string {
   const id = Number(request.path.split('/').at(-1));
   const price = shadow && id % 3 === 0 ? 9.99 : 10;
   // 60 items of 3 leaves: within the default maxFields (256), so the fields decide.
-  const items = Array.from({ length: 60 }, (_, i) => ({ sku: `sku-${id}-${i}`, qty: 1 + (i % 4), note: createHash('sha1').update(`${id}-${i}`).digest('hex') }));
+  const items = Array.from({ length: 60 }, (_, i) => ({
+    sku: `sku-${id}-${i}`,
+    qty: 1 + (i % 4),
+    note: createHash('sha1').update(`${id}-${i}`).digest('hex'),
+  }));
   return JSON.stringify({ id, price, currency: 'EUR', items });
 }
 

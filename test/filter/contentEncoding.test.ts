@@ -33,7 +33,13 @@ describe('content-encoded bodies', () => {
     const identity = digestOf(host, plugin, document);
     const gzip = zlib.gzipSync(document);
     const record = digestOf(host, plugin, gzip, { responseHeaders: encoded('gzip'), chunks: chunks(gzip, 1371) });
-    expect(record).toMatchObject({ json: 'ok', encoding: 'gzip', decoding: 'ok', decodedBytes: Buffer.byteLength(document), respBytes: gzip.length });
+    expect(record).toMatchObject({
+      json: 'ok',
+      encoding: 'gzip',
+      decoding: 'ok',
+      decodedBytes: Buffer.byteLength(document),
+      respBytes: gzip.length,
+    });
     expect(record.fields).toEqual(identity.fields);
     expect(record.bodyHash).toBe(identity.bodyHash);
     expect(identity.encoding).toBeUndefined();
@@ -139,7 +145,9 @@ describe('content-encoded bodies', () => {
 
   it('keeps wire format 1 as the previous release sent it: a gzip body by its bytes, no coding members', async () => {
     const host = await loadHost();
-    const plugin = host.startPlugin(JSON.stringify({ role: 'primary', collector: { ...COLLECTOR, wireVersion: 1 }, export: { batchSize: 1 } }));
+    const plugin = host.startPlugin(
+      JSON.stringify({ role: 'primary', collector: { ...COLLECTOR, wireVersion: 1 }, export: { batchSize: 1 } }),
+    );
     const gzip = zlib.gzipSync(document);
     const record = digestOf(host, plugin, gzip, { responseHeaders: encoded('gzip') });
     expect(record.json).toBe('none');
@@ -152,7 +160,9 @@ describe('content-encoded bodies', () => {
     const host = await loadHost();
     for (const value of [0, -1, 1.5, 2 ** 31, '1m']) {
       expect(host.startPlugin(observerConfig({ maxDecodedBytes: value })).ok).toBe(false);
-      expect(host.criticalLogs().at(-1)).toContain('invalid configuration: digest.maxDecodedBytes: must be an integer from 1 to 1073741824');
+      expect(host.criticalLogs().at(-1)).toContain(
+        'invalid configuration: digest.maxDecodedBytes: must be an integer from 1 to 1073741824',
+      );
     }
   });
 });

@@ -17,7 +17,9 @@ beforeAll(async () => {
 }, ASSEMBLYSCRIPT_BUILD_TIMEOUT_MS);
 
 const corpusFiles = readdirSync(CORPUS_DIR).map((name) => ({ name, bytes: readFileSync(join(CORPUS_DIR, name)) }));
-const small = Buffer.from(JSON.stringify({ id: 7, name: 'café 😀', tags: ['a', 'b', 'a', 'b', 'a', 'b'], price: 12.345, nested: { ok: true } }));
+const small = Buffer.from(
+  JSON.stringify({ id: 7, name: 'café 😀', tags: ['a', 'b', 'a', 'b', 'a', 'b'], price: 12.345, nested: { ok: true } }),
+);
 
 type Encoding = 'gzip' | 'zlib' | 'raw';
 const ENCODINGS: readonly Encoding[] = ['gzip', 'zlib', 'raw'];
@@ -132,7 +134,15 @@ describe('inflate', () => {
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 40 }),
         (document, encoding, level, cuts) => {
           const encoded = encode(encoding, document, { level });
-          expectDecodes(encoding, encoded, splitAt(encoded, cuts.map((cut) => Math.floor(cut * encoded.length))), document);
+          expectDecodes(
+            encoding,
+            encoded,
+            splitAt(
+              encoded,
+              cuts.map((cut) => Math.floor(cut * encoded.length)),
+            ),
+            document,
+          );
         },
       ),
       { numRuns: 60 },
@@ -164,7 +174,8 @@ describe('inflate', () => {
 
   it('decodes an empty body and empty streams', () => {
     expect(probe.inflate(InflateFormat.Gzip, []).status).toBe('done');
-    for (const encoding of ENCODINGS) expectDecodes(encoding, encode(encoding, Buffer.alloc(0)), [encode(encoding, Buffer.alloc(0))], Buffer.alloc(0));
+    for (const encoding of ENCODINGS)
+      expectDecodes(encoding, encode(encoding, Buffer.alloc(0)), [encode(encoding, Buffer.alloc(0))], Buffer.alloc(0));
   });
 
   it('refuses a stream cut anywhere short as truncated', () => {
