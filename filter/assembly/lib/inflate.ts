@@ -87,6 +87,9 @@ const DISTANCE_EXTRA: StaticArray<u8> = [0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 
 /** The order in which a dynamic block sends its code length code lengths. */
 const CODE_LENGTH_ORDER: StaticArray<u8> = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15];
 
+/** The most bits one match takes: a 15-bit length code, 5 extra bits, a 15-bit distance code, 13 extra bits. */
+const FAST_MATCH_BITS: u32 = 48;
+
 const LITERAL_LENGTH_SYMBOLS = 288;
 const DISTANCE_SYMBOLS = 32;
 const END_OF_BLOCK = 256;
@@ -475,33 +478,70 @@ export class Inflater {
           break;
         }
         case Mode.Codes: {
-          // The hot loop: literals straight into the window, matches handed to the states below.
-          const literals = this.literals;
+          // The hot loop. With a whole match's bits in hand (FAST_MATCH_BITS) a literal or a match
+          // is decoded and copied here at once, the bit buffer in locals; near the end of a chunk,
+          // a match goes through the resumable states below instead.
           const window = changetype<usize>(this.window);
           for (;;) {
             if (this.write == WINDOW_SIZE) return this.emit();
-            if (this.bits < 15) this.refill();
-            const entry = literals.decode(this.hold, this.bits);
+            if (this.bits < FAST_MATCH_BITS) this.refill();
+            let hold = this.hold;
+            let bits = this.bits;
+            const entry = this.literals.decode(hold, bits);
             if (entry < 0) {
               if (entry == DECODE_NEED_BITS) return this.stall();
               return this.fail(InflateError.Corrupt);
             }
-            this.take(<u32>(entry & 15));
+            const symbolBits = <u32>(entry & 15);
             const symbol = entry >> 4;
             if (symbol < END_OF_BLOCK) {
+              this.hold = hold >> symbolBits;
+              this.bits = bits - symbolBits;
               store<u8>(window + <usize>this.write, <u8>symbol);
               this.write++;
               continue;
             }
             if (symbol == END_OF_BLOCK) {
+              this.take(symbolBits);
               this.mode = this.blockEnd();
               break;
             }
             const lengthCode = symbol - 257;
             if (lengthCode >= 29) return this.fail(InflateError.Corrupt);
-            this.copyLength = <u32>unchecked(LENGTH_BASE[lengthCode]);
-            this.extraBits = <u32>unchecked(LENGTH_EXTRA[lengthCode]);
-            this.mode = Mode.LengthExtra;
+            if (bits < FAST_MATCH_BITS) {
+              this.take(symbolBits);
+              this.copyLength = <u32>unchecked(LENGTH_BASE[lengthCode]);
+              this.extraBits = <u32>unchecked(LENGTH_EXTRA[lengthCode]);
+              this.mode = Mode.LengthExtra;
+              break;
+            }
+            hold >>= symbolBits;
+            bits -= symbolBits;
+            const lengthExtra = <u32>unchecked(LENGTH_EXTRA[lengthCode]);
+            const length = <u32>unchecked(LENGTH_BASE[lengthCode]) + <u32>(hold & ((<u64>1 << lengthExtra) - 1));
+            hold >>= lengthExtra;
+            bits -= lengthExtra;
+            const distanceEntry = this.distances.decode(hold, bits);
+            // At least 15 bits are left: no distance code needs more, so only an invalid one fails.
+            if (distanceEntry < 0) return this.fail(InflateError.Corrupt);
+            const distanceBits = <u32>(distanceEntry & 15);
+            const distanceCode = distanceEntry >> 4;
+            if (distanceCode >= 30) return this.fail(InflateError.Corrupt);
+            hold >>= distanceBits;
+            bits -= distanceBits;
+            const distanceExtra = <u32>unchecked(DISTANCE_EXTRA[distanceCode]);
+            const distance = <u32>unchecked(DISTANCE_BASE[distanceCode]) + <u32>(hold & ((<u64>1 << distanceExtra) - 1));
+            this.hold = hold >> distanceExtra;
+            this.bits = bits - distanceExtra;
+            if (<u64>distance > this.memberOut + <u64>(this.write - this.flushed)) return this.fail(InflateError.Corrupt);
+            if (<i32>length <= WINDOW_SIZE - this.write) {
+              this.copyMatch(<i32>length, <i32>distance);
+              continue;
+            }
+            // The match runs past the window's end: the copy state hands the window out midway.
+            this.copyLength = length;
+            this.copyDistance = distance;
+            this.mode = Mode.Copy;
             break;
           }
           break;
@@ -534,22 +574,11 @@ export class Inflater {
           break;
         }
         case Mode.Copy: {
-          const window = changetype<usize>(this.window);
-          const distance = <i32>this.copyDistance;
           while (this.copyLength > 0) {
             if (this.write == WINDOW_SIZE) return this.emit();
             let n = <i32>this.copyLength;
             if (n > WINDOW_SIZE - this.write) n = WINDOW_SIZE - this.write;
-            const to = this.write;
-            const from = (to - distance) & (WINDOW_SIZE - 1);
-            if (distance >= n && from + n <= WINDOW_SIZE) {
-              // The source ends before the copy starts writing, or lies after it: one move.
-              memory.copy(window + <usize>to, window + <usize>from, n);
-            } else {
-              // Overlapping (a run): byte by byte, each byte may be one just written.
-              for (let i = 0; i < n; i++) store<u8>(window + <usize>(to + i), load<u8>(window + <usize>((from + i) & (WINDOW_SIZE - 1))));
-            }
-            this.write += n;
+            this.copyMatch(n, <i32>this.copyDistance);
             this.copyLength -= <u32>n;
           }
           this.mode = Mode.Codes;
@@ -594,6 +623,23 @@ export class Inflater {
     }
     // asc 0.17 does not see that the loop above only ends by returning.
     return InflateStatus.Failed;
+  }
+
+  /** Copies `n` bytes from `distance` back to the write position; the window has room for them. */
+  // @ts-ignore: decorator
+  @inline
+  private copyMatch(n: i32, distance: i32): void {
+    const window = changetype<usize>(this.window);
+    const to = this.write;
+    const from = (to - distance) & (WINDOW_SIZE - 1);
+    if (distance >= n && from + n <= WINDOW_SIZE) {
+      // The source ends before the copy starts writing, or lies after it: one move.
+      memory.copy(window + <usize>to, window + <usize>from, n);
+    } else {
+      // Overlapping (a run): byte by byte, each byte may be one just written.
+      for (let i = 0; i < n; i++) store<u8>(window + <usize>(to + i), load<u8>(window + <usize>((from + i) & (WINDOW_SIZE - 1))));
+    }
+    this.write = to + n;
   }
 
   private blockEnd(): Mode {
