@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ASSEMBLYSCRIPT_BUILD_TIMEOUT_MS } from '../support/assemblyScriptBuild.js';
-import { CORPUS_DIR } from './harness.js';
+import { CORPUS_DIR, splitAt } from './harness.js';
 import { InflateFormat, type InflateProbe, loadInflateProbe } from './inflateProbe.js';
 
 let probe: InflateProbe;
@@ -39,17 +39,6 @@ function chunked(bytes: Uint8Array, size: number): Uint8Array[] {
   const chunks: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
   return chunks;
-}
-
-function splitAt(bytes: Uint8Array, offsets: readonly number[]): Uint8Array[] {
-  const sorted = [...offsets].sort((a, b) => a - b);
-  const parts: Uint8Array[] = [];
-  let start = 0;
-  for (const offset of [...sorted, bytes.length]) {
-    parts.push(bytes.subarray(start, offset));
-    start = offset;
-  }
-  return parts;
 }
 
 function expectDecodes(encoding: Encoding, encoded: Uint8Array, chunks: readonly Uint8Array[], expected: Uint8Array): void {
@@ -139,7 +128,7 @@ describe('inflate', () => {
             encoded,
             splitAt(
               encoded,
-              cuts.map((cut) => Math.floor(cut * encoded.length)),
+              cuts.map((cut) => Math.floor(cut * encoded.length)).sort((a, b) => a - b),
             ),
             document,
           );

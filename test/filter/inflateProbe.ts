@@ -44,7 +44,10 @@ export async function loadInflateProbe(): Promise<InflateProbe> {
     config: join(FIXTURES, 'asconfig.json'),
     // optimized and with the instructions of the filter's release build
     flags: ['-O3', '--runtime', 'full', '--enable', 'bulk-memory'],
-    imports: ['inflate.ts', 'huffmanTable.ts', 'crc32.ts', 'adler32.ts', 'byteWriter.ts', 'jsonBytes.ts'].map((name) => join(LIB, name)),
+    imports: [
+      join(FIXTURES, 'probeBuffers.ts'),
+      ...['inflate.ts', 'huffmanTable.ts', 'crc32.ts', 'adler32.ts', 'byteWriter.ts', 'jsonBytes.ts'].map((name) => join(LIB, name)),
+    ],
   });
   const instance = await WebAssembly.instantiate(await WebAssembly.compile(wasm), {
     env: {
