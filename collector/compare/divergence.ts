@@ -13,6 +13,9 @@ export type DivergenceKind = (typeof DIVERGENCE_KINDS)[number];
 /**
  * `hash_algorithm_differs`: the legs were hashed with different algorithms (filters of two releases
  * during a rollout), so no hash compares and status, completion, body size and JSON verdict decide.
+ * `encoding_unsupported`: a leg's body is in a content coding the filter does not decode (br, zstd,
+ * …); `decoding_failed`: a leg's gzip/deflate body did not decode (corrupt, truncated, over
+ * digest.maxDecodedBytes). Either way that leg's bodyHash is of its bytes as received.
  */
 export const FALLBACK_REASONS = [
   'json_none',
@@ -21,6 +24,8 @@ export const FALLBACK_REASONS = [
   'fields_truncated',
   'no_fields',
   'hash_algorithm_differs',
+  'encoding_unsupported',
+  'decoding_failed',
 ] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 

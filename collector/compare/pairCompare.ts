@@ -35,6 +35,8 @@ export function sameHashAlgorithm(primary: IngestedRecord, shadow: IngestedRecor
 
 export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord): FallbackReason | null {
   if (!sameHashAlgorithm(primary, shadow)) return 'hash_algorithm_differs';
+  if (primary.decoding === 'unsupported' || shadow.decoding === 'unsupported') return 'encoding_unsupported';
+  if (notDecoded(primary) || notDecoded(shadow)) return 'decoding_failed';
   if (primary.json !== shadow.json) return 'json_state_differs';
   if (primary.json === 'malformed') return 'json_malformed';
   if (primary.json === 'none') return 'json_none';
@@ -42,6 +44,11 @@ export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord):
   // Bodies such as [] and {} have no leaves; only the body hash can tell them apart.
   if (primary.bodyHash !== shadow.bodyHash && isEmpty(primary.fields) && isEmpty(shadow.fields)) return 'no_fields';
   return null;
+}
+
+/** A content-encoded body whose digest is of its bytes as received, not of its content. */
+function notDecoded(record: IngestedRecord): boolean {
+  return record.decoding !== undefined && record.decoding !== 'ok';
 }
 
 function isEmpty(map: Readonly<Record<string, string>>): boolean {

@@ -176,7 +176,8 @@ describe('structural digest', () => {
     for (const [encoding, json] of [
       [' Identity ', 'ok'],
       ['IDENTITY', 'ok'],
-      ['', 'none'],
+      // RFC 9110 §8.4: an empty list of codings is no coding.
+      ['', 'ok'],
       ['identity, gzip', 'none'],
       ['identit\u00e9', 'none'],
     ]) {

@@ -47,12 +47,17 @@ export class SamplingOptions {
   maxPerSecond: u32 = DEFAULT_FILTER_MAX_PER_SECOND;
 }
 
+export const DEFAULT_MAX_DECODED_BYTES: u64 = 8 << 20;
+const MAX_DECODED_BYTES_LIMIT: f64 = 1073741824;
+
 export class DigestOptions {
   headers: Array<string> = ["content-type", "content-encoding", "cache-control", "location", "vary", "etag"];
   json: bool = true;
   maxFields: i32 = 256;
   maxDepth: i32 = 32;
   capture: CaptureOptions = new CaptureOptions();
+  /** Decoded bytes a gzip or deflate body may have; beyond, it compares as received (zip bombs). */
+  maxDecodedBytes: u64 = DEFAULT_MAX_DECODED_BYTES;
   private encodedHeaders: Array<ArrayBuffer> | null = null;
 
   /** `headers` in UTF-8, encoded at the first use (the options are complete by then): matched against the host's header bytes. */
@@ -369,7 +374,7 @@ class ConfigReader {
   }
 
   private digest(value: JsonValue, options: DigestOptions): void {
-    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "capture"])) return;
+    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "maxDecodedBytes", "capture"])) return;
     const headers = value.get("headers");
     if (headers !== null) {
       if (headers.kind != JsonKind.Array || headers.items.length > 64) {
@@ -387,6 +392,8 @@ class ConfigReader {
     if (maxFields !== null) options.maxFields = <i32>this.integer(maxFields, "digest.maxFields", 0, 4096);
     const maxDepth = value.get("maxDepth");
     if (maxDepth !== null) options.maxDepth = <i32>this.integer(maxDepth, "digest.maxDepth", 1, 128);
+    const maxDecoded = value.get("maxDecodedBytes");
+    if (maxDecoded !== null) options.maxDecodedBytes = <u64>this.integer(maxDecoded, "digest.maxDecodedBytes", 1, MAX_DECODED_BYTES_LIMIT);
     const capture = value.get("capture");
     if (capture !== null) this.capture(capture, options.capture);
   }

@@ -6,6 +6,7 @@ import { DigestOptions } from "../config/pluginConfig";
 import { ByteWriter } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
+import { ContentCoding, ContentDecoder, DecodingOutcome, contentCodingName, decodingOutcomeName, parseContentCoding } from "./contentDecoding";
 import { JsonStructuralDigest } from "./jsonStructuralDigest";
 import { ValueCapture } from "./valueCapture";
 
@@ -18,7 +19,6 @@ const CONTENT_TYPE = String.UTF8.encode("content-type");
 const CONTENT_ENCODING = String.UTF8.encode("content-encoding");
 const APPLICATION_JSON = String.UTF8.encode("application/json");
 const PLUS_JSON = String.UTF8.encode("+json");
-const IDENTITY = String.UTF8.encode("identity");
 
 /** `application/json` or any `+json` media type, parameters ignored. */
 function isJsonContentType(value: string): bool {
@@ -47,13 +47,6 @@ function isJsonContentTypeAt(ptr: usize, length: i32): bool {
   if (asciiLowerEquals(start, media, APPLICATION_JSON)) return true;
   const suffix = PLUS_JSON.byteLength;
   return media >= suffix && asciiLowerEquals(start + media - suffix, suffix, PLUS_JSON);
-}
-
-/** The value, trimmed and lower-cased, is not `identity` (string path for non-ASCII, as above). */
-function isContentEncodedAt(ptr: usize, length: i32): bool {
-  if (!isAscii(ptr, length)) return String.UTF8.decodeUnsafe(ptr, length).trim().toLowerCase() != "identity";
-  const start = trimmedStart(ptr, length);
-  return !asciiLowerEquals(start, <i32>(trimmedEnd(start, ptr + length) - start), IDENTITY);
 }
 
 function isAscii(ptr: usize, length: i32): bool {
@@ -98,6 +91,8 @@ export class ResponseDigest {
   /** `"name":"hash",` entries of the configured headers that are present. */
   readonly headers: ByteWriter = new ByteWriter(128);
   bodyBytes: u64 = 0;
+  /** Bytes of the content: the body itself, or what decoding it gave. */
+  private contentBytes: u64 = 0;
   sawHeaders: bool = false;
   private structure: JsonStructuralDigest | null = null;
   private jsonResult: string = JSON_NONE;
@@ -105,18 +100,24 @@ export class ResponseDigest {
   private body: StreamingHash;
   /** Hashes one configured header's values at a time. */
   private header: StreamingHash;
+  /** A content-encoded body's decoding, and the hash of its bytes as received (what compares when it is not decoded). */
+  private decoder: ContentDecoder | null = null;
+  private encodedBody: StreamingHash | null = null;
 
   /**
    * `hash` picks the hash family of every hash in the digest (body, headers, fields, long
-   * keys): Fnv1a64 for wire format v1, XxHash64 for v2.
+   * keys): Fnv1a64 for wire format v1, XxHash64 for v2. `decode`: digest gzip and deflate bodies
+   * by their content (wire format v2); false keeps a previous release's view, the bytes as sent.
    */
-  constructor(private options: DigestOptions, readonly hash: HashAlgorithm = HashAlgorithm.XxHash64) {
+  constructor(private options: DigestOptions, readonly hash: HashAlgorithm = HashAlgorithm.XxHash64, private decode: bool = true) {
     this.body = new StreamingHash(hash);
     this.header = new StreamingHash(hash);
   }
 
-  /** The whole-body hash, of every body byte so far. */
+  /** The whole-body hash: of the content when it was decoded, else of the body bytes as received. */
   get bodyHash(): u64 {
+    const decoder = this.decoder;
+    if (decoder !== null && decoder.outcome != DecodingOutcome.Ok) return this.encodedBody!.value();
     return this.body.value();
   }
 
@@ -124,18 +125,29 @@ export class ResponseDigest {
   onHeaders(headers: HeaderPairsView): void {
     this.sawHeaders = true;
     let contentType = -1;
-    let encoding = -1;
+    let coding = ContentCoding.Identity;
     for (let i = 0; i < headers.count; i++) {
       const name = headers.nameStart(i);
       const nameLength = headers.nameLength(i);
       if (bytesEqual(name, nameLength, STATUS)) this.status = <u32>parseStatus(headers.valueStart(i), headers.valueLength(i));
       else if (bytesEqual(name, nameLength, CONTENT_TYPE)) contentType = i;
-      else if (bytesEqual(name, nameLength, CONTENT_ENCODING)) encoding = i;
+      else if (bytesEqual(name, nameLength, CONTENT_ENCODING)) {
+        // A second content-encoding header stacks another coding. Decoded to a string only
+        // when present: encoded responses are the rare case at the edge.
+        if (coding == ContentCoding.Identity) coding = parseContentCoding(String.UTF8.decodeUnsafe(headers.valueStart(i), headers.valueLength(i)));
+        else coding = ContentCoding.Other;
+      }
     }
     this.hashHeaders(headers);
-    // Compressed bodies cannot be parsed on the fly; they still compare by body hash.
-    const encoded = encoding >= 0 && isContentEncodedAt(headers.valueStart(encoding), headers.valueLength(encoding));
-    if (this.options.json && !encoded && contentType >= 0 && isJsonContentTypeAt(headers.valueStart(contentType), headers.valueLength(contentType))) {
+    let readable = coding == ContentCoding.Identity;
+    if (!readable && this.decode) {
+      const decoder = new ContentDecoder(coding, this.options.maxDecodedBytes);
+      this.decoder = decoder;
+      this.encodedBody = new StreamingHash(this.hash);
+      readable = decoder.supported;
+    }
+    // A body in a coding that is not decoded compares by its hash only.
+    if (this.options.json && readable && contentType >= 0 && isJsonContentTypeAt(headers.valueStart(contentType), headers.valueLength(contentType))) {
       const structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
       if (this.options.capture.enabled) structure.captureValues(new ValueCapture(this.options.capture));
       this.structure = structure;
@@ -164,16 +176,34 @@ export class ResponseDigest {
   }
 
   onBody(ptr: usize, length: usize): void {
-    this.body.bytes(ptr, length);
     this.bodyBytes += length;
+    const decoder = this.decoder;
+    if (decoder === null) {
+      this.content(ptr, length);
+      return;
+    }
+    this.encodedBody!.bytes(ptr, length);
+    if (!decoder.active) return;
+    decoder.input(ptr, length);
+    while (decoder.next()) this.content(decoder.outPtr, decoder.outLength);
+  }
+
+  /** The body's content, as sent or as decoded. */
+  private content(ptr: usize, length: usize): void {
+    this.body.bytes(ptr, length);
+    this.contentBytes += length;
     const structure = this.structure;
     if (structure !== null && !structure.failed) structure.update(ptr, length);
   }
 
   /** Settles the JSON verdict; call once, when the response is over. */
   finish(): void {
+    const decoder = this.decoder;
+    let decoded = true;
+    if (decoder !== null) decoded = decoder.finish() == DecodingOutcome.Ok;
     const structure = this.structure;
-    if (structure === null || this.bodyBytes == 0) {
+    // Content that did not decode is compared as received, by its hash.
+    if (structure === null || this.contentBytes == 0 || !decoded) {
       this.jsonResult = JSON_NONE;
     } else {
       this.jsonResult = JSON_MALFORMED;
@@ -183,6 +213,25 @@ export class ResponseDigest {
 
   get json(): string {
     return this.jsonResult;
+  }
+
+  /** The content coding of an encoded body ("" for identity, or when decoding is off). */
+  get encoding(): string {
+    const decoder = this.decoder;
+    if (decoder === null) return "";
+    return contentCodingName(decoder.coding);
+  }
+
+  /** How decoding the body went (null: not encoded, or decoding is off); settled by finish(). */
+  get decoding(): ContentDecoder | null {
+    return this.decoder;
+  }
+
+  /** `decoding`'s outcome as the record names it. */
+  get decodingName(): string {
+    const decoder = this.decoder;
+    if (decoder === null) return "";
+    return decodingOutcomeName(decoder.outcome);
   }
 
   get fieldsTruncated(): bool {

@@ -122,6 +122,14 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedReco
   out.raw(",\"bodyHash\":");
   out.quotedHex(digest.bodyHash, 16);
   writeToken(out, "json", digest.json);
+  const decoding = digest.decoding;
+  if (decoding !== null) {
+    // Only digests of wire format 2 decode: version 1's record has no such members.
+    writeToken(out, "encoding", digest.encoding);
+    writeToken(out, "decoding", digest.decodingName);
+    out.raw(",\"decodedBytes\":");
+    out.decimal(decoding.decodedBytes);
+  }
   const head = out.toArrayBuffer();
   const fields = digest.fields;
   if (fields === null) return new EncodedRecord(info.wireVersion, head, EMPTY, EMPTY, 0, false);

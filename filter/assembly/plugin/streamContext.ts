@@ -75,7 +75,8 @@ export class ShadowdiffStream {
     info.startUnixMs = this.startNanos / 1000000;
     info.wireVersion = config.collector.wireVersion;
     this.info = info;
-    this.digest = new ResponseDigest(config.digest, wireHash(info.wireVersion));
+    // Wire format 1 is the previous release's record, content-encoded bodies by their bytes as sent.
+    this.digest = new ResponseDigest(config.digest, wireHash(info.wireVersion), info.wireVersion >= 2);
   }
 
   responseHeaders(endOfStream: bool): void {
@@ -127,6 +128,8 @@ export class ShadowdiffStream {
     metrics.add(metrics.digested);
     if (digest.json == JSON_MALFORMED) metrics.add(metrics.jsonMalformed);
     if (digest.fieldsTruncated) metrics.add(metrics.fieldsTruncated);
+    const decoding = digest.decoding;
+    if (decoding !== null) metrics.add(metrics.decodingMetric(decoding.outcome));
     this.root.enqueue(encodeRecord(info, digest));
   }
 }
