@@ -7,17 +7,14 @@
 import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
 import { ConfigError } from '../config.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
-import { PIPELINE_SNAPSHOT_VERSION, type LoggedBatch, type Pipeline, type PipelineSnapshot } from '../pipeline.js';
-import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import type { LoggedBatch, PendingLeg, Pipeline, PipelineSnapshot } from '../pipeline.js';
 import type { KeptAs } from './pairStore.js';
 import type { PairView } from '../report/reportSchema.js';
-import { PipelineSnapshotSchema, STORED_DEFINITIONS, StoredRecordSchema } from './snapshotSchema.js';
-import type { CheckpointRequest, StoredBatch, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+import { PIPELINE_SNAPSHOT_VERSION } from './snapshotSchema.js';
+import type { CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
 /** What loading found: nothing yet, a state to restore (and batches to replay), or a store that is not one (set aside). */
 export type LoadResult =
@@ -48,6 +45,8 @@ export class DurableStore {
   private checkpointing: Promise<void> | null = null;
   private closed = false;
   private lastFailure = '';
+  /** While a load runs: takes in the chunks the worker sends before its answer. */
+  private receiving: ((chunk: LoadChunk) => void) | null = null;
 
   private constructor(
     path: string,
@@ -58,6 +57,10 @@ export class DurableStore {
   ) {
     this.path = path;
     worker.on('message', (reply: WorkerReply) => {
+      if (reply.op === 'loadChunk') {
+        this.receiving?.(reply);
+        return;
+      }
       const resolveReply = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       resolveReply?.(reply);
@@ -122,17 +125,21 @@ export class DurableStore {
     const found = this.setAsideAtOpen;
     this.setAsideAtOpen = undefined;
     if (found !== undefined) return { kind: 'unreadable', ...found };
-    const reply = await this.call({ op: 'load' });
-    let problem: string;
+    // Decoded and checked in the worker; the chunks arrive while it reads on.
+    const pending: PendingLeg[] = [];
+    const replay: LoggedBatch[] = [];
+    this.receiving = (chunk) => {
+      for (const leg of chunk.pending) pending.push(leg);
+      for (const batch of chunk.replay) replay.push(batch);
+    };
+    const reply = await this.call({ op: 'load' }).finally(() => {
+      this.receiving = null;
+    });
     if (reply.op === 'loaded') {
-      try {
-        return readState(reply.state);
-      } catch (error) {
-        problem = (error as Error).message;
-      }
-    } else {
-      problem = reply.ok ? 'unexpected answer' : reply.error;
+      if (reply.checkpoint !== null) return { kind: 'restored', snapshot: { ...reply.checkpoint, pending }, replay };
+      return replay.length === 0 ? { kind: 'empty' } : { kind: 'restored', snapshot: null, replay };
     }
+    const problem = reply.ok ? 'unexpected answer' : reply.error;
     const aside = await this.call({ op: 'setAside' });
     if (aside.op !== 'setAside')
       throw new Error(`store ${this.path} could not be set aside: ${aside.ok ? 'unexpected answer' : aside.error}`);
@@ -255,64 +262,9 @@ export class DurableStore {
   }
 }
 
-const storeAjv = new Ajv({ strict: true });
-const isSnapshot = storeAjv.compile<PipelineSnapshot>(PipelineSnapshotSchema);
-const areRecords = storeAjv.compile<IngestedRecord[]>(Type.Array(StoredRecordSchema, { definitions: STORED_DEFINITIONS }));
-
-function schemaProblem(validate: typeof isSnapshot | typeof areRecords, where: string): string {
-  const error = validate.errors?.[0];
-  const located = error === undefined ? null : locateSchemaError(error);
-  return located === null ? storeAjv.errorsText(validate.errors) : `${formatFieldPath(located.path) || where}: ${located.message}`;
-}
-
-function readState(state: StoredState): LoadResult {
-  const meta = new Map(state.meta.map(([key, value]) => [key, JSON.parse(value) as unknown]));
-  const replay = state.replay.map(loggedBatch);
-  if (!meta.has('version')) {
-    if (state.pending.length > 0 || state.routes.length > 0 || state.pairs.length > 0) throw new Error('store has state but no checkpoint');
-    return replay.length === 0 ? { kind: 'empty' } : { kind: 'restored', snapshot: null, replay };
-  }
-  const version = meta.get('version');
-  if (version !== PIPELINE_SNAPSHOT_VERSION)
-    throw new Error(`store version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
-  const pairs: { diverged: unknown[]; other: unknown[] } = { diverged: [], other: [] };
-  for (const [kept, view] of state.pairs) pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(view));
-  const snapshot: unknown = {
-    version,
-    savedAtUnixMs: required(meta, 'savedAtUnixMs'),
-    appliedSeq: required(meta, 'appliedSeq'),
-    scoreboard: {
-      pairSeq: required(meta, 'pairSeq'),
-      totals: required(meta, 'totals'),
-      routes: state.routes.map((tally): unknown => JSON.parse(tally)),
-      other: required(meta, 'otherRoute'),
-      routeEvictions: required(meta, 'routeEvictions'),
-    },
-    pairs,
-    remembered: state.remembered,
-    pending: state.pending.flatMap((batch) =>
-      batch.records.map((record) => ({ arrivedUnixMs: batch.arrived, record: JSON.parse(record) as unknown })),
-    ),
-  };
-  if (!isSnapshot(snapshot)) throw new Error(`snapshot does not match its schema: ${schemaProblem(isSnapshot, '(snapshot)')}`);
-  return { kind: 'restored', snapshot, replay };
-}
-
-function loggedBatch(batch: StoredBatch): LoggedBatch {
-  const records: unknown = batch.records.map((record) => JSON.parse(record) as unknown);
-  if (!areRecords(records))
-    throw new Error(`logged batch ${batch.seq} does not match the wire schema: ${schemaProblem(areRecords, '(records)')}`);
-  return { seq: batch.seq, arrivedUnixMs: batch.arrived, records, rejected: batch.rejected };
-}
-
 function describe(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
   return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
-}
-
-function required(meta: Map<string, unknown>, key: string): unknown {
-  if (!meta.has(key)) throw new Error(`snapshot has no ${key}`);
-  return meta.get(key);
 }

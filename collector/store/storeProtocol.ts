@@ -1,5 +1,9 @@
 // The messages between DurableStore (main thread) and storeWorker (the SQLite connection). Rows
-// travel as JSON text: the main thread serialises what changed, the worker only stores it.
+// to write travel as JSON text: the main thread serialises what changed, the worker only stores
+// it. What a load reads back travels decoded and checked, in chunks.
+
+import type { LoggedBatch, PendingLeg } from '../pipeline.js';
+import type { StoredCheckpoint } from './storedState.js';
 
 /** How the worker opens the database. */
 export interface WorkerSettings {
@@ -41,24 +45,19 @@ export interface CheckpointRequest {
 
 export type WorkerRequest = AppendRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
 
-/** One logged batch as read back: records are still JSON text, validated by the main thread. */
-export interface StoredBatch {
-  seq: number;
-  arrived: number;
-  rejected: number;
-  records: string[];
-}
-
-/** Everything in the store, as text. */
-export interface StoredState {
-  meta: Array<[string, string]>;
-  routes: string[];
-  pairs: Array<[string, string]>;
-  remembered: Array<[string, number, number]>;
-  /** batches the checkpoint covers that still hold pending legs */
-  pending: StoredBatch[];
-  /** batches after the checkpoint: replayed through the pipeline */
-  replay: StoredBatch[];
+/**
+ * Part of what a load reads back, already parsed and checked against its schema in the worker
+ * (storedState.ts): sent as it is read, so the main thread takes one part in while the worker
+ * decodes the next, and no message is the size of the store.
+ */
+export interface LoadChunk {
+  op: 'loadChunk';
+  id: number;
+  ok: true;
+  /** legs of batches the checkpoint covers, still waiting for a partner, in log order */
+  pending: PendingLeg[];
+  /** batches after the checkpoint, in log order: replayed through the pipeline */
+  replay: LoggedBatch[];
 }
 
 export type WorkerReply =
@@ -67,6 +66,8 @@ export type WorkerReply =
   | { op: 'append'; id: number; ok: true; seq: number; commitSeconds: number; groupSize: number }
   | { op: 'append'; id: number; ok: false; error: string }
   | { op: 'done'; id: number; ok: true; commitSeconds: number }
-  | { op: 'loaded'; id: number; ok: true; state: StoredState }
+  | LoadChunk
+  /** after every chunk: the checkpoint (without its pending legs, sent in the chunks), null when none was written yet */
+  | { op: 'loaded'; id: number; ok: true; checkpoint: StoredCheckpoint | null }
   | { op: 'setAside'; id: number; ok: true; movedTo: string }
   | { op: 'failed'; id: number; ok: false; error: string };

@@ -12,7 +12,8 @@
 import { renameSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { AppendRequest, CheckpointRequest, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+import { decodeCheckpoint, decodeLoggedBatch, decodePendingLegs, type StoredCheckpoint } from './storedState.js';
+import type { AppendRequest, CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -84,40 +85,63 @@ function prepare(on: Database.Database) {
 
 let nextSeq = (statements.nextSeq.get()?.seq ?? 0) + 1;
 
-function load(): StoredState {
-  const meta: Array<[string, string]> = db
-    .prepare<[], { key: string; value: string }>('SELECT key, value FROM meta')
-    .all()
-    .map((row) => [row.key, row.value]);
+/** Record text per load chunk: small enough that taking one in is a short turn of the main thread. */
+const LOAD_CHUNK_CHARS = 1 << 20;
+
+/**
+ * Reads the store back and sends it decoded and checked (storedState.ts): the legs in chunks as
+ * they are read, then the checkpoint. Throws (naming the row) at the first one that does not
+ * match its schema; the chunks sent before are then discarded by the main thread.
+ */
+function load(id: number): StoredCheckpoint | null {
+  const meta = db.prepare('SELECT key, value FROM meta').raw().all() as Array<[string, string]>;
   const appliedRow = meta.find(([key]) => key === 'appliedSeq');
   const applied = appliedRow === undefined ? 0 : Number(JSON.parse(appliedRow[1]));
-  const batches = db
-    .prepare<[], { seq: number; arrived: number; rejected: number }>('SELECT seq, arrived, rejected FROM batches ORDER BY seq')
-    .all()
-    .map((row) => ({ ...row, records: [] as string[] }));
-  const bySeq = new Map(batches.map((batch) => [batch.seq, batch]));
-  for (const leg of db.prepare<[], { batch: number; record: string }>('SELECT batch, record FROM legs ORDER BY batch, idx').iterate()) {
-    const batch = bySeq.get(leg.batch);
-    if (batch === undefined) throw new Error(`store has a leg of batch ${leg.batch}, which it does not have`);
-    batch.records.push(leg.record);
-  }
-  return {
+  const checkpoint = decodeCheckpoint({
     meta,
-    routes: db
-      .prepare<[], { tally: string }>('SELECT tally FROM routes ORDER BY rowid')
-      .all()
-      .map((row) => row.tally),
-    pairs: db
-      .prepare<[], { kept: string; view: string }>('SELECT kept, view FROM pairs ORDER BY rowid')
-      .all()
-      .map((row): [string, string] => [row.kept, row.view]),
-    remembered: db
-      .prepare<[], { id: string; legs: number; forget_at: number }>('SELECT id, legs, forget_at FROM remembered ORDER BY forget_at, rowid')
-      .all()
-      .map((row): [string, number, number] => [row.id, row.legs, row.forget_at]),
-    pending: batches.filter((batch) => batch.seq <= applied),
-    replay: batches.filter((batch) => batch.seq > applied),
+    routes: db.prepare('SELECT tally FROM routes ORDER BY rowid').pluck().all() as string[],
+    pairs: db.prepare('SELECT kept, view FROM pairs ORDER BY rowid').raw().all() as Array<[string, string]>,
+    remembered: db.prepare('SELECT id, legs, forget_at FROM remembered ORDER BY forget_at, rowid').raw().all() as Array<
+      [string, number, number]
+    >,
+    pendingLegs: (db.prepare('SELECT count(*) FROM legs WHERE batch <= ?').pluck().get(applied) as number | undefined) ?? 0,
+  });
+  const batches = db.prepare('SELECT seq, arrived, rejected FROM batches ORDER BY seq').raw().all() as Array<[number, number, number]>;
+  let chunk: LoadChunk = { op: 'loadChunk', id, ok: true, pending: [], replay: [] };
+  let chars = 0;
+  const send = (): void => {
+    if (chunk.pending.length + chunk.replay.length > 0) reply(chunk);
+    chunk = { op: 'loadChunk', id, ok: true, pending: [], replay: [] };
+    chars = 0;
   };
+  let pendingIndex = 0;
+  // Legs in primary-key order (batch, idx), walked beside the batches, which are in seq order too.
+  const legs = db.prepare('SELECT batch, record FROM legs ORDER BY batch, idx').raw().iterate() as IterableIterator<[number, string]>;
+  const unknownBatch = (seq: number): Error => new Error(`store has a leg of batch ${seq}, which it does not have`);
+  try {
+    let leg = legs.next();
+    for (const [seq, arrived, rejected] of batches) {
+      if (!leg.done && leg.value[0] < seq) throw unknownBatch(leg.value[0]);
+      const records: string[] = [];
+      for (; !leg.done && leg.value[0] === seq; leg = legs.next()) {
+        records.push(leg.value[1]);
+        chars += leg.value[1].length;
+      }
+      if (seq <= applied) {
+        for (const pending of decodePendingLegs(arrived, records, pendingIndex)) chunk.pending.push(pending);
+        pendingIndex += records.length;
+      } else {
+        chunk.replay.push(decodeLoggedBatch(seq, arrived, rejected, records));
+      }
+      if (chars >= LOAD_CHUNK_CHARS) send();
+    }
+    if (!leg.done) throw unknownBatch(leg.value[0]);
+  } finally {
+    // An open iterator keeps the connection busy: close it, also when a row did not match.
+    legs.return?.();
+  }
+  send();
+  return checkpoint;
 }
 
 /** Moves an unreadable store (and its WAL) aside and starts a new one; answers the new name. */
@@ -222,7 +246,7 @@ function drain(): void {
           reply({ op: 'done', id: request.id, ok: true, commitSeconds: (performance.now() - started) / 1000 });
           break;
         case 'load':
-          reply({ op: 'loaded', id: request.id, ok: true, state: load() });
+          reply({ op: 'loaded', id: request.id, ok: true, checkpoint: load(request.id) });
           break;
         case 'setAside':
           reply({ op: 'setAside', id: request.id, ok: true, movedTo: setAside() });
