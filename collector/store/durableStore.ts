@@ -13,6 +13,7 @@ import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
 import type { LoggedBatch, PendingLeg, Pipeline, PipelineSnapshot } from '../pipeline.js';
 import type { KeptAs } from './pairStore.js';
 import type { PairView } from '../report/reportSchema.js';
+import type { RouteTallySnapshot } from '../score/scoreboard.js';
 import { PIPELINE_SNAPSHOT_VERSION } from './snapshotSchema.js';
 import type { CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
@@ -45,6 +46,12 @@ export class DurableStore {
   private checkpointing: Promise<void> | null = null;
   private closed = false;
   private lastFailure = '';
+  /**
+   * The routes whose tallies the store holds, once known (load, a full checkpoint): a route the
+   * scoreboard dropped is deleted only if it is one of them, so a flood of routes that came and
+   * went between two checkpoints costs no statement for each.
+   */
+  private storedRoutes: Set<string> | null = null;
   /** While a load runs: takes in the chunks the worker sends before its answer. */
   private receiving: ((chunk: LoadChunk) => void) | null = null;
 
@@ -136,6 +143,7 @@ export class DurableStore {
       this.receiving = null;
     });
     if (reply.op === 'loaded') {
+      this.storedRoutes = new Set(reply.checkpoint?.scoreboard.routes.map((tally) => tally.route));
       if (reply.checkpoint !== null) return { kind: 'restored', snapshot: { ...reply.checkpoint, pending }, replay };
       return replay.length === 0 ? { kind: 'empty' } : { kind: 'restored', snapshot: null, replay };
     }
@@ -143,6 +151,7 @@ export class DurableStore {
     const aside = await this.call({ op: 'setAside' });
     if (aside.op !== 'setAside')
       throw new Error(`store ${this.path} could not be set aside: ${aside.ok ? 'unexpected answer' : aside.error}`);
+    this.storedRoutes = new Set();
     return { kind: 'unreadable', reason: problem, movedTo: aside.movedTo };
   }
 
@@ -196,26 +205,33 @@ export class DurableStore {
     }).map(([key, value]) => [key, JSON.stringify(value)]);
     const common = { op: 'checkpoint', full, appliedSeq: delta.appliedSeq, nowUnixMs: delta.savedAtUnixMs, meta } as const;
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
+    const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
     let request: Omit<CheckpointRequest, 'id'>;
+    // What is serialised here are copies (or immutable pair views), so the rows can be made over
+    // several turns of the event loop (inSlices) while batches keep being applied.
     if (full) {
       const snapshot = pipeline.snapshot();
+      // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
+      const pendingIds = pipeline.pendingIds();
+      const pairs = (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => ({ kept, view })));
       request = {
         ...common,
-        routes: snapshot.scoreboard.routes.map((tally) => [tally.route, JSON.stringify(tally)]),
+        routes: await inSlices(snapshot.scoreboard.routes, tallyRow),
         routeDeletes: [],
-        pairWrites: (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => pairRow(kept, view))),
+        pairWrites: await inSlices(pairs, ({ kept, view }) => pairRow(kept, view)),
         pairDeletes: [],
         remembered: snapshot.remembered,
         forgotten: [],
         settledIds: [],
-        pendingIds: pipeline.pendingIds(),
+        pendingIds,
       };
     } else {
       request = {
         ...common,
-        routes: delta.routes.written.map((tally) => [tally.route, JSON.stringify(tally)]),
-        routeDeletes: delta.routes.dropped,
-        pairWrites: delta.pairs.writes.map(({ kept, view }) => pairRow(kept, view)),
+        routes: await inSlices(delta.routes.written, tallyRow),
+        routeDeletes:
+          this.storedRoutes === null ? delta.routes.dropped : delta.routes.dropped.filter((route) => this.storedRoutes?.has(route)),
+        pairWrites: await inSlices(delta.pairs.writes, ({ kept, view }) => pairRow(kept, view)),
         pairDeletes: delta.pairs.deletes,
         remembered: delta.join.remembered,
         forgotten: delta.join.forgotten,
@@ -226,6 +242,9 @@ export class DurableStore {
     const reply = await this.call(request);
     if (reply.op === 'done' && reply.ok) {
       this.needsFullCheckpoint = false;
+      if (full) this.storedRoutes = new Set();
+      for (const route of request.routeDeletes) this.storedRoutes?.delete(route);
+      for (const [route] of request.routes) this.storedRoutes?.add(route);
       this.succeeded('checkpoint', reply.commitSeconds);
       return;
     }
@@ -260,6 +279,23 @@ export class DurableStore {
     for (const [id, done] of this.waiting) done({ op: 'failed', id, ok: false, error });
     this.waiting.clear();
   }
+}
+
+/** How long one turn of the event loop may spend serialising a checkpoint's rows before it lets others run. */
+const SLICE_MS = 2;
+
+/** `items.map(row)`, yielding to the event loop whenever a turn has taken SLICE_MS. */
+async function inSlices<T, R>(items: readonly T[], row: (item: T) => R): Promise<R[]> {
+  const rows: R[] = [];
+  let turnStarted = performance.now();
+  for (const item of items) {
+    rows.push(row(item));
+    if (performance.now() - turnStarted >= SLICE_MS) {
+      await new Promise(setImmediate);
+      turnStarted = performance.now();
+    }
+  }
+  return rows;
 }
 
 function describe(error: unknown): string {

@@ -18,7 +18,9 @@ import type { AppendRequest, CheckpointRequest, LoadChunk, WorkerReply, WorkerRe
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, arrived INTEGER NOT NULL, rejected INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS legs (batch INTEGER NOT NULL, idx INTEGER NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (batch, idx)) WITHOUT ROWID;
+  -- A rowid table: legs are ~10 KB, far past the row size WITHOUT ROWID suits; inserts and the
+  -- checkpoint's deletes by id measured 20% and 2-3x faster. (Stores made before keep theirs.)
+  CREATE TABLE IF NOT EXISTS legs (batch INTEGER NOT NULL, idx INTEGER NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (batch, idx));
   CREATE INDEX IF NOT EXISTS legs_by_id ON legs (id);
   CREATE TABLE IF NOT EXISTS routes (route TEXT PRIMARY KEY, tally TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pairs (id TEXT PRIMARY KEY, kept TEXT NOT NULL CHECK (kept IN ('diverged', 'other')), view TEXT NOT NULL);
@@ -86,7 +88,7 @@ function prepare(on: Database.Database) {
 let nextSeq = (statements.nextSeq.get()?.seq ?? 0) + 1;
 
 /** Record text per load chunk: small enough that taking one in is a short turn of the main thread. */
-const LOAD_CHUNK_CHARS = 1 << 20;
+const LOAD_CHUNK_CHARS = 1 << 18;
 
 /**
  * Reads the store back and sends it decoded and checked (storedState.ts): the legs in chunks as
@@ -201,7 +203,7 @@ function checkpoint(request: CheckpointRequest): void {
 }
 
 // Group commit: requests queue up while a transaction runs; the next turn writes all queued
-// appends in one transaction. Order is kept: a checkpoint is written after the appends before it.
+// appends in one transaction, then the other requests in their order.
 let queue: WorkerRequest[] = [];
 let scheduled = false;
 
@@ -219,25 +221,26 @@ function drain(): void {
   scheduled = false;
   const work = queue;
   queue = [];
-  for (let i = 0; i < work.length; ) {
-    const request = work[i]!;
-    if (request.op === 'append') {
-      const group: AppendRequest[] = [];
-      while (i < work.length && work[i]!.op === 'append') group.push(work[i++] as AppendRequest);
-      const started = performance.now();
-      try {
-        const seqs = appendAll(group);
-        const seconds = (performance.now() - started) / 1000;
-        group.forEach((append, index) =>
-          reply({ op: 'append', id: append.id, ok: true, seq: seqs[index]!, commitSeconds: seconds, groupSize: group.length }),
-        );
-      } catch (error) {
-        const reason = failure(error);
-        for (const append of group) reply({ op: 'append', id: append.id, ok: false, error: reason });
-      }
-      continue;
+  // Every append queued goes first, in one transaction, even those that came after a checkpoint:
+  // a batch is applied only once committed, so none of them is covered by a queued checkpoint's
+  // appliedSeq, whose deletes touch only batches at or below it. A batch never waits behind a
+  // checkpoint it has nothing to do with.
+  const group = work.filter((request): request is AppendRequest => request.op === 'append');
+  if (group.length > 0) {
+    const started = performance.now();
+    try {
+      const seqs = appendAll(group);
+      const seconds = (performance.now() - started) / 1000;
+      group.forEach((append, index) =>
+        reply({ op: 'append', id: append.id, ok: true, seq: seqs[index]!, commitSeconds: seconds, groupSize: group.length }),
+      );
+    } catch (error) {
+      const reason = failure(error);
+      for (const append of group) reply({ op: 'append', id: append.id, ok: false, error: reason });
     }
-    i++;
+  }
+  for (const request of work) {
+    if (request.op === 'append') continue;
     const started = performance.now();
     try {
       switch (request.op) {
