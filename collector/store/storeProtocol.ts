@@ -1,9 +1,6 @@
 // The messages between DurableStore (main thread) and storeWorker (the SQLite connection). Rows
-// to write travel as JSON text: the main thread serialises what changed, the worker only stores
-// it. What a load reads back travels decoded and checked, in chunks.
-
-import type { LoggedBatch, PendingLeg } from '../pipeline.js';
-import type { StoredCheckpoint } from './storedState.js';
+// travel as JSON text: the main thread serialises what changed, the worker only stores it; what a
+// load reads back comes in chunks, checked by the main thread (storedState.ts) as they arrive.
 
 /** How the worker opens the database. */
 export interface WorkerSettings {
@@ -45,19 +42,36 @@ export interface CheckpointRequest {
 
 export type WorkerRequest = AppendRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
 
+/** One logged batch as read back: its records still JSON text. */
+export interface StoredBatch {
+  seq: number;
+  arrived: number;
+  rejected: number;
+  records: string[];
+}
+
 /**
- * Part of what a load reads back, already parsed and checked against its schema in the worker
- * (storedState.ts): sent as it is read, so the main thread takes one part in while the worker
- * decodes the next, and no message is the size of the store.
+ * Part of what a load reads back, as text: sent as it is read (about 256 KiB of records each), so
+ * the main thread parses and checks one part while the worker reads the next.
  */
 export interface LoadChunk {
   op: 'loadChunk';
   id: number;
   ok: true;
-  /** legs of batches the checkpoint covers, still waiting for a partner, in log order */
-  pending: PendingLeg[];
-  /** batches after the checkpoint, in log order: replayed through the pipeline */
-  replay: LoggedBatch[];
+  /** the checkpoint's log position: batches at or below it hold pending legs, those after it are replayed */
+  appliedSeq: number;
+  /** in log order */
+  batches: StoredBatch[];
+}
+
+/** The checkpoint's rows besides the legs, as text; sent once every chunk is. */
+export interface StoredCheckpointRows {
+  meta: Array<[string, string]>;
+  routes: string[];
+  pairs: Array<[string, string]>;
+  remembered: Array<[string, number, number]>;
+  /** legs of batches at or below appliedSeq: some means there is a checkpoint to hold them */
+  pendingLegs: number;
 }
 
 export type WorkerReply =
@@ -67,7 +81,7 @@ export type WorkerReply =
   | { op: 'append'; id: number; ok: false; error: string }
   | { op: 'done'; id: number; ok: true; commitSeconds: number }
   | LoadChunk
-  /** after every chunk: the checkpoint (without its pending legs, sent in the chunks), null when none was written yet */
-  | { op: 'loaded'; id: number; ok: true; checkpoint: StoredCheckpoint | null }
+  /** after every chunk */
+  | { op: 'loaded'; id: number; ok: true; checkpoint: StoredCheckpointRows }
   | { op: 'setAside'; id: number; ok: true; movedTo: string }
   | { op: 'failed'; id: number; ok: false; error: string };

@@ -12,8 +12,15 @@
 import { renameSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { decodeCheckpoint, decodeLoggedBatch, decodePendingLegs, type StoredCheckpoint } from './storedState.js';
-import type { AppendRequest, CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+import type {
+  AppendRequest,
+  CheckpointRequest,
+  LoadChunk,
+  StoredCheckpointRows,
+  WorkerReply,
+  WorkerRequest,
+  WorkerSettings,
+} from './storeProtocol.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,36 +94,18 @@ function prepare(on: Database.Database) {
 
 let nextSeq = (statements.nextSeq.get()?.seq ?? 0) + 1;
 
-/** Record text per load chunk: small enough that taking one in is a short turn of the main thread. */
+/** Record text per load chunk: the main thread parses one while the worker reads the next. */
 const LOAD_CHUNK_CHARS = 1 << 18;
 
-/**
- * Reads the store back and sends it decoded and checked (storedState.ts): the legs in chunks as
- * they are read, then the checkpoint. Throws (naming the row) at the first one that does not
- * match its schema; the chunks sent before are then discarded by the main thread.
- */
-function load(id: number): StoredCheckpoint | null {
+/** Reads the store back: the logged batches in chunks as they are read, then the checkpoint's other rows. */
+function load(id: number): StoredCheckpointRows {
   const meta = db.prepare('SELECT key, value FROM meta').raw().all() as Array<[string, string]>;
   const appliedRow = meta.find(([key]) => key === 'appliedSeq');
-  const applied = appliedRow === undefined ? 0 : Number(JSON.parse(appliedRow[1]));
-  const checkpoint = decodeCheckpoint({
-    meta,
-    routes: db.prepare('SELECT tally FROM routes ORDER BY rowid').pluck().all() as string[],
-    pairs: db.prepare('SELECT kept, view FROM pairs ORDER BY rowid').raw().all() as Array<[string, string]>,
-    remembered: db.prepare('SELECT id, legs, forget_at FROM remembered ORDER BY forget_at, rowid').raw().all() as Array<
-      [string, number, number]
-    >,
-    pendingLegs: (db.prepare('SELECT count(*) FROM legs WHERE batch <= ?').pluck().get(applied) as number | undefined) ?? 0,
-  });
+  const appliedSeq = appliedRow === undefined ? 0 : Number(JSON.parse(appliedRow[1]));
   const batches = db.prepare('SELECT seq, arrived, rejected FROM batches ORDER BY seq').raw().all() as Array<[number, number, number]>;
-  let chunk: LoadChunk = { op: 'loadChunk', id, ok: true, pending: [], replay: [] };
+  let chunk: LoadChunk = { op: 'loadChunk', id, ok: true, appliedSeq, batches: [] };
   let chars = 0;
-  const send = (): void => {
-    if (chunk.pending.length + chunk.replay.length > 0) reply(chunk);
-    chunk = { op: 'loadChunk', id, ok: true, pending: [], replay: [] };
-    chars = 0;
-  };
-  let pendingIndex = 0;
+  let pendingLegs = 0;
   // Legs in primary-key order (batch, idx), walked beside the batches, which are in seq order too.
   const legs = db.prepare('SELECT batch, record FROM legs ORDER BY batch, idx').raw().iterate() as IterableIterator<[number, string]>;
   const unknownBatch = (seq: number): Error => new Error(`store has a leg of batch ${seq}, which it does not have`);
@@ -129,21 +118,29 @@ function load(id: number): StoredCheckpoint | null {
         records.push(leg.value[1]);
         chars += leg.value[1].length;
       }
-      if (seq <= applied) {
-        for (const pending of decodePendingLegs(arrived, records, pendingIndex)) chunk.pending.push(pending);
-        pendingIndex += records.length;
-      } else {
-        chunk.replay.push(decodeLoggedBatch(seq, arrived, rejected, records));
+      if (seq <= appliedSeq) pendingLegs += records.length;
+      chunk.batches.push({ seq, arrived, rejected, records });
+      if (chars >= LOAD_CHUNK_CHARS) {
+        reply(chunk);
+        chunk = { op: 'loadChunk', id, ok: true, appliedSeq, batches: [] };
+        chars = 0;
       }
-      if (chars >= LOAD_CHUNK_CHARS) send();
     }
     if (!leg.done) throw unknownBatch(leg.value[0]);
   } finally {
-    // An open iterator keeps the connection busy: close it, also when a row did not match.
+    // An open iterator keeps the connection busy: close it, also after an error.
     legs.return?.();
   }
-  send();
-  return checkpoint;
+  if (chunk.batches.length > 0) reply(chunk);
+  return {
+    meta,
+    routes: db.prepare('SELECT tally FROM routes ORDER BY rowid').pluck().all() as string[],
+    pairs: db.prepare('SELECT kept, view FROM pairs ORDER BY rowid').raw().all() as Array<[string, string]>,
+    remembered: db.prepare('SELECT id, legs, forget_at FROM remembered ORDER BY forget_at, rowid').raw().all() as Array<
+      [string, number, number]
+    >,
+    pendingLegs,
+  };
 }
 
 /** Moves an unreadable store (and its WAL) aside and starts a new one; answers the new name. */

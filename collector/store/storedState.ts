@@ -1,8 +1,6 @@
 // Turns the rows a restart reads back into pipeline state, checked against snapshotSchema.ts on
-// the way: runs in the store's thread (storeWorker.ts), so that parsing and validating a large
-// store never occupies the collector's event loop, and the main thread receives objects already
-// checked. A row that does not match throws an Error naming the field; the store is then set
-// aside.
+// the way, batch by batch as the worker's chunks arrive (DurableStore.load). A row that does not
+// match throws an Error naming the field; the store is then set aside.
 
 import { Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
