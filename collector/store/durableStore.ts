@@ -45,6 +45,8 @@ export class DurableStore {
   /** After a failed checkpoint the store's derived state is behind by an unknown delta: write it whole. */
   private needsFullCheckpoint = false;
   private checkpointing: Promise<void> | null = null;
+  /** the checkpoint that follows the running one, for the calls made while it runs */
+  private nextCheckpoint: Promise<void> | null = null;
   private closed = false;
   private lastFailure = '';
   /**
@@ -190,18 +192,31 @@ export class DurableStore {
 
   /**
    * Writes what changed in `pipeline` since the last checkpoint (everything, after a failure).
-   * One at a time: a call while one runs joins it. Throws StoreWriteError.
+   * One at a time: a call while one runs waits for it, then writes one more, shared by every call
+   * that waited; so when a call's promise resolves, what the pipeline held at the call is written
+   * (the running one took its delta before, and its rows take several turns). Throws StoreWriteError.
    */
   checkpoint(pipeline: Pipeline): Promise<void> {
-    this.checkpointing ??= this.writeCheckpoint(pipeline).finally(() => {
-      this.checkpointing = null;
-    });
-    return this.checkpointing;
+    if (this.checkpointing === null) {
+      const running = this.writeCheckpoint(pipeline).finally(() => {
+        if (this.checkpointing === running) this.checkpointing = null;
+      });
+      this.checkpointing = running;
+      return running;
+    }
+    this.nextCheckpoint ??= this.checkpointing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextCheckpoint = null;
+        this.checkpointing = null;
+        return this.checkpoint(pipeline);
+      });
+    return this.nextCheckpoint;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.checkpointing?.catch(() => undefined);
+    await (this.nextCheckpoint ?? this.checkpointing)?.catch(() => undefined);
     this.closed = true;
     await this.call({ op: 'close' });
     await this.worker.terminate();
