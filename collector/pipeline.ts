@@ -18,6 +18,7 @@ import type { Resolution } from './score/resolution.js';
 import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
+import { PIPELINE_SNAPSHOT_VERSION } from './store/snapshotSchema.js';
 import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
 export interface ReportQuery {
@@ -46,10 +47,6 @@ export interface PipelineSnapshot {
   /** legs still waiting for a partner: they come back into the join window */
   pending: PendingLeg[];
 }
-
-// 2: routes and fields are space-saving tables with weights and errors; the route list lives in
-// the scoreboard; legs still pending and remembered ids are kept.
-export const PIPELINE_SNAPSHOT_VERSION = 2;
 
 /** One batch as the durable store logged it before it was answered: replayed after a crash. */
 export interface LoggedBatch {
