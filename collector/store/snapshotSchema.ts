@@ -38,6 +38,9 @@ const RouteTallySnapshotSchema = Type.Object(
     primaryOnlyErrors: count,
     primaryLatency: sketch,
     shadowLatency: sketch,
+    latencyPairs: Type.Optional(
+      Type.Object({ seen: count, primaryUs: Type.Array(Type.Number({ minimum: 0 })), shadowUs: Type.Array(Type.Number({ minimum: 0 })) }, strict),
+    ),
     fields: Type.Array(
       Type.Object(
         { path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { routeReports } from '../../../collector/report/buildReport.js';
 import { ByteBudget } from '../../../collector/budget/byteBudget.js';
+import { defaultConfig } from '../../../collector/config.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
 import { Scoreboard, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
@@ -18,6 +19,7 @@ function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
     noise: { threshold: 0.9, minPairs: 20 },
     rows: FieldRows.INDICES_ONLY,
     budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
+    latency: defaultConfig().score.latency,
     ...overrides,
   });
 }
