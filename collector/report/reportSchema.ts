@@ -41,7 +41,7 @@ export const LatencyVerdictSchema = Type.Object(
     ci95: nullable(Type.Object({ low: Type.Number(), high: Type.Number() }, strict)),
     /** the larger of score.latency.minDeltaMs and minRelativeDelta × the primary's quantile, ms */
     thresholdMs: share,
-    /** regression: deltaMs ≥ thresholdMs and ci95.low > 0; improvement: the mirror image; otherwise no_change (or too_few_pairs) */
+    /** regression: the whole interval past the threshold (ci95.low ≥ thresholdMs, ci95.low > 0); improvement: the mirror image (ci95.high ≤ −thresholdMs, ci95.high < 0); otherwise no_change, or too_few_pairs below minPairs */
     finding: literalEnum(LATENCY_FINDINGS),
   },
   strict,

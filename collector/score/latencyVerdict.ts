@@ -1,7 +1,7 @@
 // Whether a route's shadow is slower (or faster) at p95 than its primary: only when the paired
-// difference is both larger than the configured threshold and significant, its 95% interval
-// (quantileDifference.ts, over the route's pair reservoir) clear of zero on the same side. A delta
-// that noise could give, however large, is `no_change`; too few pairs give no verdict at all.
+// difference is both larger than the configured threshold and significant: its whole 95% interval
+// (quantileDifference.ts, over the route's pair reservoir) past the threshold on the same side. A
+// delta that noise could give, however large, is `no_change`; too few pairs give no verdict.
 
 import type { LatencyVerdict } from '../report/reportSchema.js';
 import type { PairReservoir } from './pairReservoir.js';
@@ -60,14 +60,20 @@ function computeVerdict(reservoir: PairReservoir, settings: LatencySettings): La
     deltaMs: roundUs(deltaMs),
     ci95: { low: roundUs(ci95.low), high: roundUs(ci95.high) },
     thresholdMs: roundUs(thresholdMs),
-    finding: finding(pairs, deltaMs, ci95, thresholdMs, settings.minPairs),
+    finding: finding(pairs, ci95, thresholdMs, settings.minPairs),
   };
 }
 
-function finding(pairs: number, deltaMs: number, ci95: { low: number; high: number }, thresholdMs: number, minPairs: number): LatencyFinding {
+/**
+ * A finding needs the whole interval past the threshold, not only the point estimate: "slower by
+ * at least the threshold" at 97.5% confidence. The resampled quantiles of a tail that stalls
+ * shape pile up at a difference of zero, so an interval whose low end only just clears zero is
+ * not evidence of a shift worth reporting.
+ */
+function finding(pairs: number, ci95: { low: number; high: number }, thresholdMs: number, minPairs: number): LatencyFinding {
   if (pairs < minPairs) return 'too_few_pairs';
-  if (deltaMs >= thresholdMs && ci95.low > 0) return 'regression';
-  if (-deltaMs >= thresholdMs && ci95.high < 0) return 'improvement';
+  if (ci95.low > 0 && ci95.low >= thresholdMs) return 'regression';
+  if (ci95.high < 0 && -ci95.high >= thresholdMs) return 'improvement';
   return 'no_change';
 }
 
