@@ -123,7 +123,8 @@ export function latencyVerdictCells(verdict: LatencyVerdict): { delta: string; i
     delta: signedMs(verdict.deltaMs),
     interval: verdict.ci95 === null ? '-' : `${signedMs(verdict.ci95.low)} … ${signedMs(verdict.ci95.high)}`,
     threshold: ms(verdict.thresholdMs),
-    finding: verdict.finding === 'too_few_pairs' ? `${FINDING_LABELS.too_few_pairs} (< ${verdict.minPairs})` : FINDING_LABELS[verdict.finding],
+    finding:
+      verdict.finding === 'too_few_pairs' ? `${FINDING_LABELS.too_few_pairs} (< ${verdict.minPairs})` : FINDING_LABELS[verdict.finding],
   };
 }
 

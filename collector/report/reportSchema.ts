@@ -118,7 +118,12 @@ export const RouteReportSchema = Type.Object(
       strict,
     ),
     latencyMs: Type.Object(
-      { primary: LatencyQuantilesMsSchema, shadow: LatencyQuantilesMsSchema, delta: LatencyQuantilesMsSchema, verdict: LatencyVerdictSchema },
+      {
+        primary: LatencyQuantilesMsSchema,
+        shadow: LatencyQuantilesMsSchema,
+        delta: LatencyQuantilesMsSchema,
+        verdict: LatencyVerdictSchema,
+      },
       strict,
     ),
     headers: Type.Array(HeaderReportSchema),

@@ -14,6 +14,7 @@ export interface PairLatency {
 }
 
 export function pairLatency(primary: IngestedRecord, shadow: IngestedRecord): PairLatency {
-  if (primary.upstreamUs !== undefined && shadow.upstreamUs !== undefined) return { primaryUs: primary.upstreamUs, shadowUs: shadow.upstreamUs };
+  if (primary.upstreamUs !== undefined && shadow.upstreamUs !== undefined)
+    return { primaryUs: primary.upstreamUs, shadowUs: shadow.upstreamUs };
   return { primaryUs: primary.lastByteUs, shadowUs: shadow.lastByteUs };
 }

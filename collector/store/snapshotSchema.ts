@@ -39,7 +39,10 @@ const RouteTallySnapshotSchema = Type.Object(
     primaryLatency: sketch,
     shadowLatency: sketch,
     latencyPairs: Type.Optional(
-      Type.Object({ seen: count, primaryUs: Type.Array(Type.Number({ minimum: 0 })), shadowUs: Type.Array(Type.Number({ minimum: 0 })) }, strict),
+      Type.Object(
+        { seen: count, primaryUs: Type.Array(Type.Number({ minimum: 0 })), shadowUs: Type.Array(Type.Number({ minimum: 0 })) },
+        strict,
+      ),
     ),
     fields: Type.Array(
       Type.Object(

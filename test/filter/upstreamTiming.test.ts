@@ -14,7 +14,13 @@ function exportOne(host: ProxyWasmHost, wireVersion: 1 | 2, backendLatency: Uint
   const stream = plugin.newHttpStream();
   if (backendLatency !== null) stream.setProperty(['response', 'backend_latency'], backendLatency);
   stream.sendRequestHeaders(request('/orders/1', [['x-shadowdiff-id', 'timing-1']]), true);
-  stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json']], false);
+  stream.sendResponseHeaders(
+    [
+      [':status', '200'],
+      ['content-type', 'application/json'],
+    ],
+    false,
+  );
   stream.sendResponseBody('{"a":1}', true);
   stream.complete();
   const [call] = host.pendingHttpCalls();
