@@ -28,12 +28,19 @@ export interface LatencySettings {
   resamples: number;
 }
 
-/** The last verdict of each reservoir, while no pair was added since: a report reads every route. */
+/** The last verdict of each reservoir: a report reads every route, and an interval costs O(resamples × pairs). */
 const verdicts = new WeakMap<PairReservoir, { seen: number; verdict: LatencyVerdict }>();
+
+/**
+ * A route's verdict is recomputed once it has seen 1/64 more pairs than when it was last computed
+ * (every pair while it has fewer than 64): at most ~1.6% of its pairs behind, and a busy
+ * collector's report does not resample every route on every read.
+ */
+const RECOMPUTE_GROWTH = 1 / 64;
 
 export function latencyVerdict(reservoir: PairReservoir, settings: LatencySettings): LatencyVerdict {
   const cached = verdicts.get(reservoir);
-  if (cached !== undefined && cached.seen === reservoir.seen) return cached.verdict;
+  if (cached !== undefined && reservoir.seen - cached.seen < Math.max(1, Math.floor(cached.seen * RECOMPUTE_GROWTH))) return cached.verdict;
   const verdict = computeVerdict(reservoir, settings);
   verdicts.set(reservoir, { seen: reservoir.seen, verdict });
   return verdict;

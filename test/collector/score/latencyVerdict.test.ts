@@ -75,4 +75,16 @@ describe('latencyVerdict', () => {
     expect(verdict.finding).toBe('improvement');
     expect(verdict.ci95!.high).toBeLessThan(0);
   });
+  it('is recomputed once the route has 1/64 more pairs than at the last computation, every pair below 64', () => {
+    const small = reservoirOf(pairs(30, () => 0));
+    const first = latencyVerdict(small, SETTINGS);
+    small.add(10_000, 10_000);
+    expect(latencyVerdict(small, SETTINGS)).not.toBe(first);
+    const busy = reservoirOf(pairs(640, () => 0));
+    const computed = latencyVerdict(busy, SETTINGS);
+    for (let i = 0; i < 9; i++) busy.add(10_000, 10_000);
+    expect(latencyVerdict(busy, SETTINGS)).toBe(computed);
+    busy.add(10_000, 10_000);
+    expect(latencyVerdict(busy, SETTINGS)).not.toBe(computed);
+  });
 });
