@@ -288,3 +288,17 @@ describe('Scoreboard restore under smaller caps', () => {
 });
 
 const BASE = { '$.id': '0000002a', '$.total': '11111111' };
+
+describe('Scoreboard latency', () => {
+  it('times pairs by pairLatency: the upstream spans when both legs carry them, the verdict over the same pairs', () => {
+    const scoreboard = board();
+    // the filter's spans say +200 ms (the mirror's hop); the routers' say equal
+    for (let i = 0; i < 40; i++) {
+      const [p, s] = legs(`id${i}`, { lastByteUs: 250_000 }, { lastByteUs: 50_000, upstreamUs: 10_000 + i });
+      scoreboard.recordPair(ROUTE, p.id, p, s, comparePair(p, s, NOTHING_IGNORED, ['content-type']));
+    }
+    const [route] = routeReports(scoreboard, 10);
+    expect(route!.latencyMs.delta.p95).toBe(0);
+    expect(route!.latencyMs.verdict).toMatchObject({ pairs: 40, deltaMs: 0, ci95: { low: 0, high: 0 }, finding: 'no_change' });
+  });
+});
