@@ -301,4 +301,19 @@ describe('Scoreboard latency', () => {
     expect(route!.latencyMs.delta.p95).toBe(0);
     expect(route!.latencyMs.verdict).toMatchObject({ pairs: 40, deltaMs: 0, ci95: { low: 0, high: 0 }, finding: 'no_change' });
   });
+
+  it('keeps its latency pairs through a snapshot, and restores a snapshot from before them with none', () => {
+    const scoreboard = board();
+    for (let i = 0; i < 30; i++) feed(scoreboard, `id${i}`, { lastByteUs: 60_000 + i }, { lastByteUs: 10_000 + i });
+    const snapshot = scoreboard.snapshot();
+    const restored = board();
+    restored.restore(snapshot);
+    expect(restored.snapshot().routes[0]!.latencyPairs).toEqual(snapshot.routes[0]!.latencyPairs);
+    expect(routeReports(restored, 10)[0]!.latencyMs.verdict).toEqual(routeReports(scoreboard, 10)[0]!.latencyMs.verdict);
+    const { latencyPairs: _dropped, ...older } = snapshot.routes[0]!;
+    const fromOlder = board();
+    fromOlder.restore({ ...snapshot, routes: [older] });
+    expect(routeReports(fromOlder, 10)[0]!.latencyMs.verdict).toMatchObject({ pairs: 0, finding: 'too_few_pairs' });
+    expect(routeReports(fromOlder, 10)[0]!.pairs).toBe(30);
+  });
 });
