@@ -122,6 +122,21 @@ export const CONFIG_SCHEMA = Type.Object(
       noiseThreshold: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9 }),
       noiseMinPairs: Type.Integer({ minimum: 1, default: 20 }),
     }),
+    /** How a route's latency becomes a finding (score/latencyVerdict.ts). */
+    score: section({
+      latency: section({
+        /** a p95 delta below this many ms is never a latency finding */
+        minDeltaMs: Type.Number({ minimum: 0, maximum: 3600000, default: 10 }),
+        /** nor one below this share of the primary's p95 */
+        minRelativeDelta: Type.Number({ minimum: 0, maximum: 100, default: 0.1 }),
+        /** fewer pairs in a route's reservoir give no verdict (too_few_pairs) */
+        minPairs: Type.Integer({ minimum: 2, maximum: 100000, default: 20 }),
+        /** pairs kept per route (a uniform sample), 16 bytes each from budget.talliesBytes */
+        reservoirPairs: Type.Integer({ minimum: 16, maximum: 100000, default: 512 }),
+        /** bootstrap resamples per interval */
+        resamples: Type.Integer({ minimum: 100, maximum: 100000, default: 1000 }),
+      }),
+    }),
     pairs: section({
       keepDiverged: Type.Integer({ minimum: 0, maximum: 1000000, default: 2000 }),
       keepOther: Type.Integer({ minimum: 0, maximum: 1000000, default: 500 }),

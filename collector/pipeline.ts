@@ -110,6 +110,7 @@ export class Pipeline {
       noise: { threshold: config.report.noiseThreshold, minPairs: config.report.noiseMinPairs },
       rows: this.rows,
       budget: this.budgets.tallies,
+      latency: config.score.latency,
       trackChanges: durable,
     });
     this.pairs = new PairStore(config.pairs, this.budgets.pairs, { trackChanges: durable });

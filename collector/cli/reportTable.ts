@@ -2,7 +2,8 @@
 
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
 import { BUDGET_PARTS } from '../budget/byteBudget.js';
-import type { PairView, Report, RouteReport } from '../report/reportSchema.js';
+import type { LatencyVerdict, PairView, Report, RouteReport } from '../report/reportSchema.js';
+import type { LatencyFinding } from '../score/latencyVerdict.js';
 import { pairValueLines, routeValueLines } from './valueLines.js';
 
 const KIND_LABELS = {
@@ -102,8 +103,41 @@ export function renderReport(report: Report, source: string): string {
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
   );
+  out.push('', `latency at p95, shadow − primary over each route's pairs (${LATENCY_RULE})`, renderLatencyVerdicts(report.routes));
   for (const route of report.routes) out.push(...renderRouteDetail(route));
   return out.join('\n');
+}
+
+/** What a latency finding takes (score/latencyVerdict.ts), in words. */
+export const LATENCY_RULE = 'a finding needs its whole 95% interval past the threshold';
+
+const FINDING_LABELS = {
+  regression: 'REGRESSION',
+  improvement: 'improvement',
+  no_change: 'no change',
+  too_few_pairs: 'too few pairs',
+} as const satisfies Record<LatencyFinding, string>;
+
+/** The verdict's delta, interval and finding as table cells. */
+export function latencyVerdictCells(verdict: LatencyVerdict): { delta: string; interval: string; threshold: string; finding: string } {
+  return {
+    delta: signedMs(verdict.deltaMs),
+    interval: verdict.ci95 === null ? '-' : `${signedMs(verdict.ci95.low)} … ${signedMs(verdict.ci95.high)}`,
+    threshold: ms(verdict.thresholdMs),
+    finding:
+      verdict.finding === 'too_few_pairs' ? `${FINDING_LABELS.too_few_pairs} (< ${verdict.minPairs})` : FINDING_LABELS[verdict.finding],
+  };
+}
+
+function renderLatencyVerdicts(routes: readonly RouteReport[]): string {
+  return table(
+    ['ROUTE', 'PAIRS', 'P95 Δ', '95% CI', 'THRESHOLD', 'FINDING'],
+    routes.map((r) => {
+      const cells = latencyVerdictCells(r.latencyMs.verdict);
+      return [r.route, String(r.latencyMs.verdict.pairs), cells.delta, cells.interval, cells.threshold, cells.finding];
+    }),
+    ['left', 'right', 'right', 'right', 'right', 'left'],
+  );
 }
 
 function renderRouteDetail(route: RouteReport): string[] {

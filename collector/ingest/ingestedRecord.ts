@@ -1,14 +1,15 @@
 // The record the pipeline works on, whichever wire format version it arrived in: version 1's
 // record, plus the hash algorithm when it is not version 1's FNV-1a (set by the version 2
-// decoder), so legs hashed differently are never compared hash by hash, and version 2's content
-// coding members when the body was content-encoded. Pair views and snapshots carry it as it is;
-// and the values the filter captured, by leaf path (capturedValue.ts).
+// decoder), so legs hashed differently are never compared hash by hash, version 2's content
+// coding members when the body was content-encoded, and version 2's `upstreamUs` when the
+// filter sent it. Pair views and snapshots carry it as it is; and the values the filter
+// captured, by leaf path (capturedValue.ts).
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
 import { CapturedValueSchema } from './capturedValue.js';
 import { DigestRecordSchema } from './wireSchema.js';
-import { DigestRecordV2Schema, HASH_ALGORITHMS } from './wireSchemaV2.js';
+import { DigestRecordV2Schema, HASH_ALGORITHMS, UPSTREAM_US } from './wireSchemaV2.js';
 
 const { encoding, decoding, decodedBytes } = DigestRecordV2Schema.properties;
 
@@ -18,6 +19,7 @@ export const IngestedRecordSchema = Type.Object(
     encoding,
     decoding,
     decodedBytes,
+    upstreamUs: Type.Optional(UPSTREAM_US),
     hash: Type.Optional(
       literalEnum(HASH_ALGORITHMS, {
         description: "The hash algorithm of the record's hashes when it is not fnv1a (a version 2 batch's `hash`); absent: fnv1a.",

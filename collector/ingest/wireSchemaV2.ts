@@ -35,6 +35,13 @@ export const HASH_DIGITS = 8;
 // `bodyHash` keeps its place among the shared members, with a description that names no algorithm.
 const { fields: _fields, ...shared } = DigestRecordSchema.properties;
 
+/** Optional in version 2 (filters before it send none, version 1 has no such member); the collector's ingested record keeps it. */
+export const UPSTREAM_US = Type.Integer({
+  minimum: 0,
+  description:
+    "Envoy's response.backend_latency for this leg, microseconds: from the first request byte its router sent to the upstream service to the last response byte it received from it, on the hop that reaches the service (the edge's router for the primary; the internal listener's or the shadow sidecar's router for the shadow). Both legs are timed from the same points, whatever hop carries the copy. Absent when Envoy has no such timing (no upstream reached, a local reply, a filter of an earlier release).",
+});
+
 export const DigestRecordV2Schema = Type.Object(
   {
     ...shared,
@@ -65,6 +72,7 @@ export const DigestRecordV2Schema = Type.Object(
         description: 'Content bytes decoded (up to where decoding stopped, unless ok); respBytes stays the bytes received.',
       }),
     ),
+    upstreamUs: Type.Optional(UPSTREAM_US),
     pathRuns: Type.Optional(
       Type.Array(
         Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_BATCH_PATHS - 1 }), Type.Integer({ minimum: 1, maximum: MAX_RECORD_PATHS })]),

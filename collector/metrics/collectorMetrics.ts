@@ -9,6 +9,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../http/errors.js';
 import type { Resolution } from '../score/resolution.js';
+import { pairLatency } from '../score/pairLatency.js';
 import { WIRE_VERSIONS, type WireVersion } from '../ingest/wireValidator.js';
 import type { RouteCounts } from '../score/scoreboard.js';
 import { OTHER_ROUTE } from '../compare/routeTemplate.js';
@@ -175,7 +176,7 @@ export class CollectorMetrics {
     });
     this.latency = new Histogram({
       name: 'shadowdiff_collector_response_latency_seconds',
-      help: 'Time from request headers to the last response byte of paired legs, by route and leg.',
+      help: "Latency of paired legs by route and leg: each leg's upstream request (Envoy's router, first byte sent to last byte received) when both legs have it, else request headers to the last response byte.",
       labelNames: ['route', 'leg'],
       buckets: LATENCY_BUCKETS_SECONDS,
       registers,
@@ -300,8 +301,10 @@ export class CollectorMetrics {
   /** Counts one resolved request (the outcome the pipeline also scored). */
   resolved(resolution: Resolution): void {
     switch (resolution.kind) {
-      case 'paired':
-        return this.pair(resolution.route, resolution.diff, resolution.primary.lastByteUs, resolution.shadow.lastByteUs);
+      case 'paired': {
+        const latency = pairLatency(resolution.primary, resolution.shadow);
+        return this.pair(resolution.route, resolution.diff, latency.primaryUs, latency.shadowUs);
+      }
       case 'missing':
         return this.series(resolution.route).outcomes[resolution.outcome].inc();
       case 'evicted':
@@ -373,13 +376,13 @@ export class CollectorMetrics {
     for (const leg of LEGS) this.latency.remove({ route, leg });
   }
 
-  private pair(route: string, diff: PairDiff, primaryLastByteUs: number, shadowLastByteUs: number): void {
+  private pair(route: string, diff: PairDiff, primaryUs: number, shadowUs: number): void {
     const series = this.series(route);
     series.outcomes[diff.diverged ? 'diverged' : 'match'].inc();
     for (const kind of diff.kinds) series.kinds[kind].inc();
     if (diff.fallback !== null) series.fallback[diff.fallback].inc();
-    series.latency.primary.observe(primaryLastByteUs / 1e6);
-    series.latency.shadow.observe(shadowLastByteUs / 1e6);
+    series.latency.primary.observe(primaryUs / 1e6);
+    series.latency.shadow.observe(shadowUs / 1e6);
   }
 
   private series(route: string): RouteSeries {

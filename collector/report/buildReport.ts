@@ -4,6 +4,7 @@
 import { noiseReason, type NoiseSettings } from '../score/noise.js';
 import type { ChangeTally, FieldTally, RouteTally, Scoreboard } from '../score/scoreboard.js';
 import type { LatencySketch } from '../score/latencySketch.js';
+import { latencyVerdict } from '../score/latencyVerdict.js';
 import { wilson } from '../score/wilson.js';
 import { magnitudeReport } from '../score/magnitudeSummary.js';
 import type { BudgetPart, BudgetReading } from '../budget/byteBudget.js';
@@ -105,6 +106,7 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
       primary,
       shadow,
       delta: { p50: minus(shadow.p50, primary.p50), p95: minus(shadow.p95, primary.p95), p99: minus(shadow.p99, primary.p99) },
+      verdict: latencyVerdict(tally.latencyPairs, board.settings.latency),
     },
     headers: [...tally.headers.values()]
       .sort((a, b) => b.divergentPairs - a.divergentPairs || a.name.localeCompare(b.name))

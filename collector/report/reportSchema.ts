@@ -11,6 +11,7 @@ import { BUDGET_PARTS, BudgetReadingSchema } from '../budget/byteBudget.js';
 import { countsBySchema, eachOfSchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
 import { MagnitudeReportSchema } from '../score/magnitudeSummary.js';
+import { LATENCY_FINDINGS } from '../score/latencyVerdict.js';
 
 const count = Type.Integer({ minimum: 0 });
 const share = Type.Union([Type.Number(), Type.Null()]);
@@ -25,6 +26,28 @@ export type WilsonInterval = Static<typeof WilsonIntervalSchema>;
 
 export const LatencyQuantilesMsSchema = Type.Object({ p50: share, p95: share, p99: share }, strict);
 export type LatencyQuantilesMs = Static<typeof LatencyQuantilesMsSchema>;
+
+/** score/latencyVerdict.ts: p95(shadow) − p95(primary) over the route's pair reservoir, with its paired bootstrap interval. */
+export const LatencyVerdictSchema = Type.Object(
+  {
+    /** the quantile compared (0.95) */
+    quantile: Type.Number(),
+    /** pairs in the route's reservoir, the sample the delta and the interval come from */
+    pairs: count,
+    /** score.latency.minPairs: fewer pairs give too_few_pairs */
+    minPairs: count,
+    /** shadow minus primary at the quantile, ms; null without pairs */
+    deltaMs: share,
+    /** 95% interval of deltaMs */
+    ci95: nullable(Type.Object({ low: Type.Number(), high: Type.Number() }, strict)),
+    /** the larger of score.latency.minDeltaMs and minRelativeDelta × the primary's quantile, ms */
+    thresholdMs: share,
+    /** regression: the whole interval past the threshold (ci95.low ≥ thresholdMs, ci95.low > 0); improvement: the mirror image (ci95.high ≤ −thresholdMs, ci95.high < 0); otherwise no_change, or too_few_pairs below minPairs */
+    finding: literalEnum(LATENCY_FINDINGS),
+  },
+  strict,
+);
+export type LatencyVerdict = Static<typeof LatencyVerdictSchema>;
 
 export const CoverageSchema = Type.Object(
   {
@@ -104,7 +127,12 @@ export const RouteReportSchema = Type.Object(
       strict,
     ),
     latencyMs: Type.Object(
-      { primary: LatencyQuantilesMsSchema, shadow: LatencyQuantilesMsSchema, delta: LatencyQuantilesMsSchema },
+      {
+        primary: LatencyQuantilesMsSchema,
+        shadow: LatencyQuantilesMsSchema,
+        delta: LatencyQuantilesMsSchema,
+        verdict: LatencyVerdictSchema,
+      },
       strict,
     ),
     headers: Type.Array(HeaderReportSchema),

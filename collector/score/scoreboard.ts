@@ -11,6 +11,9 @@
 // place against a flood of one-off routes.
 
 import { LatencySketch } from './latencySketch.js';
+import type { LatencySettings } from './latencyVerdict.js';
+import { pairLatency } from './pairLatency.js';
+import { PairReservoir, pairReservoirBytes, type PairReservoirSnapshot } from './pairReservoir.js';
 import { sampleValue, VALUE_SAMPLE_SIZE, type NoiseSettings } from './noise.js';
 import { SpaceSaving, type Weighted } from './spaceSaving.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
@@ -39,6 +42,8 @@ export interface ScoreboardSettings {
   rows: FieldRows;
   /** the tallies' byte budget */
   budget: ByteBudget;
+  /** the latency verdict's settings; `reservoirPairs` sizes each route's pair reservoir */
+  latency: LatencySettings;
   /** keep the routes counted or evicted since the last takeChangedRoutes(), for a durable store's incremental checkpoint */
   trackChanges?: boolean;
 }
@@ -93,6 +98,8 @@ export interface RouteTally extends RouteCounts, Weighted {
   route: string;
   primaryLatency: LatencySketch;
   shadowLatency: LatencySketch;
+  /** a bounded uniform sample of the route's latency pairs, for the latency verdict's interval */
+  latencyPairs: PairReservoir;
   fields: SpaceSaving<FieldTally>;
   /** fields that gave up their place in this route's table (to a heavier newcomer or to the byte budget) */
   fieldsEvicted: number;
@@ -111,9 +118,12 @@ export interface Totals {
 }
 
 /** A route's tally as plain JSON: sketches as sparse buckets, tables as arrays. */
-export interface RouteTallySnapshot extends Omit<RouteTally, 'primaryLatency' | 'shadowLatency' | 'fields' | 'headers' | 'bytes'> {
+export interface RouteTallySnapshot
+  extends Omit<RouteTally, 'primaryLatency' | 'shadowLatency' | 'latencyPairs' | 'fields' | 'headers' | 'bytes'> {
   primaryLatency: Array<[number, number]>;
   shadowLatency: Array<[number, number]>;
+  /** absent in snapshots of collectors before the latency verdict */
+  latencyPairs?: PairReservoirSnapshot;
   fields: FieldTally[];
   headers: HeaderTally[];
 }
@@ -259,8 +269,10 @@ export class Scoreboard {
     const tally = this.tally(route, diff.diverged ? 2 : 1);
     const pairSeq = ++this.pairSeq;
     tally.pairs++;
-    tally.primaryLatency.add(primary.lastByteUs);
-    tally.shadowLatency.add(shadow.lastByteUs);
+    const latency = pairLatency(primary, shadow);
+    tally.primaryLatency.add(latency.primaryUs);
+    tally.shadowLatency.add(latency.shadowUs);
+    tally.latencyPairs.add(latency.primaryUs, latency.shadowUs);
     const primaryError = isError(primary);
     const shadowError = isError(shadow);
     if (primaryError) tally.primaryErrors++;
@@ -427,7 +439,7 @@ export class Scoreboard {
 
   private admitRoute(route: string, weight: number): RouteTally | null {
     const budget = this.settings.budget;
-    const bytes = routeTallyBytes(route);
+    const bytes = this.routeBytes(route);
     let error = 0;
     if (this.routes.full) error = this.evictLightestRoute();
     while (!budget.fits(bytes)) {
@@ -486,6 +498,7 @@ export class Scoreboard {
     for (const reason of FALLBACK_REASONS) target.fallback[reason] += source.fallback[reason];
     target.primaryLatency.merge(source.primaryLatency);
     target.shadowLatency.merge(source.shadowLatency);
+    target.latencyPairs.merge(source.latencyPairs);
     target.fieldsEvicted += source.fieldsEvicted;
     if (source.withinTolerance !== undefined) target.withinTolerance = (target.withinTolerance ?? 0) + source.withinTolerance;
     for (const field of source.fields.values()) {
@@ -509,7 +522,7 @@ export class Scoreboard {
   /** `other` exists once something is folded into it; its bytes are taken whatever the budget says (one tally). */
   private otherTally(): RouteTally {
     if (this.other === null) {
-      const bytes = routeTallyBytes(OTHER_ROUTE);
+      const bytes = this.routeBytes(OTHER_ROUTE);
       this.settings.budget.take(bytes);
       this.other = this.newTally(OTHER_ROUTE, bytes);
     }
@@ -518,16 +531,22 @@ export class Scoreboard {
 
   private restoredTally(snapshot: RouteTallySnapshot): RouteTally {
     const tally = this.newTally(snapshot.route, 0);
-    const { fields, headers, primaryLatency, shadowLatency, ...counts } = snapshot;
+    const { fields, headers, primaryLatency, shadowLatency, latencyPairs, ...counts } = snapshot;
     Object.assign(tally, counts, { kinds: { ...counts.kinds }, fallback: { ...counts.fallback } });
     tally.primaryLatency = LatencySketch.fromSnapshot(primaryLatency);
     tally.shadowLatency = LatencySketch.fromSnapshot(shadowLatency);
+    if (latencyPairs !== undefined) tally.latencyPairs = PairReservoir.fromSnapshot(latencyPairs, this.settings.latency.reservoirPairs);
     // Not accounted: a restored tally is only a source that mergeInto copies from. Heaviest
     // first, so that a smaller maxFieldsPerRoute than before keeps the heaviest.
     for (const field of [...fields].sort((a, b) => b.weight - a.weight)) if (!tally.fields.full) tally.fields.insert(field.path, field);
     for (const header of [...headers].sort((a, b) => b.weight - a.weight))
       if (!tally.headers.full) tally.headers.insert(header.name, header);
     return tally;
+  }
+
+  /** A route's tally with its pair reservoir, whose size the settings fix. */
+  private routeBytes(route: string): number {
+    return routeTallyBytes(route) + pairReservoirBytes(this.settings.latency.reservoirPairs);
   }
 
   private newTally(route: string, bytes: number): RouteTally {
@@ -550,6 +569,7 @@ export class Scoreboard {
       primaryOnlyErrors: 0,
       primaryLatency: new LatencySketch(),
       shadowLatency: new LatencySketch(),
+      latencyPairs: new PairReservoir(this.settings.latency.reservoirPairs),
       fields: new SpaceSaving(this.settings.maxFieldsPerRoute),
       fieldsEvicted: 0,
       headers: new SpaceSaving(RECORD_LIMITS.maxHeaders),
@@ -559,13 +579,14 @@ export class Scoreboard {
 }
 
 function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
-  const { fields, headers, primaryLatency, shadowLatency, bytes: _bytes, ...counts } = tally;
+  const { fields, headers, primaryLatency, shadowLatency, latencyPairs, bytes: _bytes, ...counts } = tally;
   return {
     ...counts,
     kinds: { ...tally.kinds },
     fallback: { ...tally.fallback },
     primaryLatency: primaryLatency.snapshot(),
     shadowLatency: shadowLatency.snapshot(),
+    latencyPairs: latencyPairs.snapshot(),
     fields: [...fields.values()].map(fieldSnapshot),
     headers: [...headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
   };

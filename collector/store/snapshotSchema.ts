@@ -44,6 +44,12 @@ const RouteTallySnapshotSchema = Type.Object(
     withinTolerance: Type.Optional(count),
     primaryLatency: sketch,
     shadowLatency: sketch,
+    latencyPairs: Type.Optional(
+      Type.Object(
+        { seen: count, primaryUs: Type.Array(Type.Number({ minimum: 0 })), shadowUs: Type.Array(Type.Number({ minimum: 0 })) },
+        strict,
+      ),
+    ),
     fields: Type.Array(
       Type.Object(
         {

@@ -10,7 +10,7 @@ import { buildTrafficPlan, type Segment } from '../../examples/traffic.js';
 import { findEnvoy } from '../../devkit/findEnvoy.js';
 import { DEMO_COLLECTOR_CONFIG, DEMO_HOST, startDemoStack, type DemoStack, type DemoUrls } from './demoStack.js';
 import type { DemoOptions } from './flags.js';
-import { renderLatencyByRoute } from './latencyByRoute.js';
+import { LATENCY_BY_ROUTE_TITLE, renderLatencyByRoute } from './latencyByRoute.js';
 import { assertPortsFree } from './portCheck.js';
 import { ProgressBar, type ProgressOutput } from './progressBar.js';
 import { renderSegmentMirroring, segmentMirroring, type SegmentMirroring } from './segmentMirroring.js';
@@ -79,7 +79,7 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
     );
     if (settled === null) say(`warning: ${report.totals.pending} legs still waiting for their partner after ${SETTLE_TIMEOUT_MS / 1000} s`);
     say('', renderReport(report, stack.urls.collector), '');
-    say('latency by route, request headers to last byte, the largest p95 increase first', renderLatencyByRoute(report), '');
+    say(LATENCY_BY_ROUTE_TITLE, renderLatencyByRoute(report), '');
     printWhereToLook(say, stack.urls);
     return { stack, traffic, mirroring, report, settled: settled !== null };
   } catch (error) {

@@ -89,6 +89,17 @@ describe('npm run demo -- --once', () => {
     expect(Number(row?.match(/\+(\d+\.\d)ms$/)?.[1])).toBeGreaterThan(20);
   });
 
+  it('finds that N+1 as the one latency regression: its paired interval past the threshold, no other route flagged', () => {
+    const { verdict } = route('GET /orders/{id}').latencyMs;
+    expect(verdict.finding, JSON.stringify(verdict)).toBe('regression');
+    expect(verdict.ci95!.low).toBeGreaterThanOrEqual(verdict.thresholdMs!);
+    for (const report of run!.report.routes) {
+      if (report.route !== 'GET /orders/{id}') expect(report.latencyMs.verdict.finding, report.route).not.toBe('regression');
+    }
+    const latencyTable = printed.slice(printed.indexOf('latency by route'));
+    expect(latencyTable.split('\n').find((line) => line.startsWith('GET /orders/{id} '))).toContain('REGRESSION');
+  });
+
   it('shows no noise: no ignored field, no likely-noise flag, and the write route matches', () => {
     for (const report of run!.report.routes) {
       for (const field of report.fields) {

@@ -13,10 +13,14 @@ const DOCUMENT = cutDocuments()
   .find((document) => document.name === '1k')!
   .bytes.toString('utf8');
 
+const BACKEND_LATENCY = new Uint8Array(new BigInt64Array([12_500_000n]).buffer);
+
 /** One request through every phase, the response body in `chunks` chunks; the host calls it made. */
 function callsOf(host: ProxyWasmHost, plugin: Plugin, headers: Headers, chunks = 1): Record<string, number> {
   host.clearHostCalls();
   const stream = plugin.newHttpStream();
+  // What Envoy's router has by on_log: 12.5 ms from the first byte sent upstream to the last one received.
+  stream.setProperty(['response', 'backend_latency'], BACKEND_LATENCY);
   stream.sendRequestHeaders(headers, true);
   stream.sendResponseHeaders(
     [
@@ -107,10 +111,12 @@ describe('host calls per request', () => {
       // a spoofed header changes nothing: it leaves with the same one write
       const headers = i % 2 === 0 ? user(i) : [...user(i), ['x-shadowdiff-id', 'chosen-by-client'] as [string, string]];
       expect(callsOf(host, plugin, headers)).toEqual({
-        malloc: 3, // the request headers, the response headers, the body chunk
+        malloc: 4, // the request headers, the response headers, the body chunk, the upstream timing
         proxy_get_buffer_bytes: 1,
         proxy_get_current_time_nanoseconds: 3, // start, first byte, last byte
         proxy_get_header_map_pairs: 2,
+        // once, at on_log: the router's upstream timing, the span both legs are compared by (filter/README.md)
+        proxy_get_property: 1,
         proxy_set_header_map_pairs: 1,
       });
     }
@@ -120,10 +126,11 @@ describe('host calls per request', () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }));
     expect(callsOf(host, plugin, user(1), 4)).toEqual({
-      malloc: 6,
+      malloc: 7,
       proxy_get_buffer_bytes: 4,
       proxy_get_current_time_nanoseconds: 3,
       proxy_get_header_map_pairs: 2,
+      proxy_get_property: 1,
       proxy_set_header_map_pairs: 1,
     });
   });
@@ -180,10 +187,11 @@ describe('host calls per request', () => {
       ['x-shadowdiff-reason', 'default'],
     ];
     expect(callsOf(host, shadow, copy)).toEqual({
-      malloc: 3,
+      malloc: 4,
       proxy_get_buffer_bytes: 1,
       proxy_get_current_time_nanoseconds: 3,
       proxy_get_header_map_pairs: 2,
+      proxy_get_property: 1,
       proxy_replace_header_map_value: 1,
     });
     expect(callsOf(host, primary, user(2))).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1 });

@@ -130,6 +130,20 @@ export function readHeaderPairs(map: HeaderMap, into: HostBytes): bool {
   return true;
 }
 
+/**
+ * A property Envoy serializes as 64 bits (an int, or a duration in nanoseconds), read by its path
+ * of NUL-separated segments (`response\0backend_latency`); -1 when absent or not 8 bytes.
+ */
+export function getPropertyI64(path: ArrayBuffer): i64 {
+  clearReturnSlots();
+  const result = abi.proxy_get_property(changetype<usize>(path), path.byteLength, RETURN_PTR, RETURN_SIZE);
+  takeReturned(scratchBytes);
+  let value: i64 = -1;
+  if (result == WasmResult.Ok && scratchBytes.length == 8) value = load<i64>(scratchBytes.ptr);
+  scratchBytes.release();
+  return value;
+}
+
 /** Replaces the whole map with serialized pairs (headerPairsBuilder.ts): one host call for any number of changes. */
 export function setHeaderPairs(map: HeaderMap, ptr: usize, length: usize): bool {
   return abi.proxy_set_header_map_pairs(map, ptr, length) == WasmResult.Ok;

@@ -66,6 +66,10 @@ export class BatchEncoder {
       if (version == WIRE_V2 && i > 0 && this.table.size + record.fieldCount > MAX_TABLE_PATHS) break;
       if (i > 0) out.byte(0x2c);
       out.bytes(changetype<usize>(record.head), record.head.byteLength);
+      if (version == WIRE_V2 && record.upstreamUs >= 0) {
+        out.raw(",\"upstreamUs\":");
+        out.decimal(<u64>record.upstreamUs);
+      }
       if (version == WIRE_V2) this.fieldsV2(record);
       else this.fieldsV1(record);
       out.raw(",\"fieldsTruncated\":");

@@ -29,6 +29,12 @@ export class LegInfo {
   firstByteUs: u64 = 0;
   lastByteUs: u64 = 0;
   complete: bool = false;
+  /**
+   * Envoy's `response.backend_latency` in µs: the router's first byte sent to the upstream to its
+   * last byte received from it, on whatever hop this leg's upstream is (wire format 2's
+   * `upstreamUs`); -1 when Envoy has none (no upstream reached, a local reply).
+   */
+  upstreamUs: i64 = -1;
   /** The wire format version the leg's digest is hashed for (batchEncoder.ts `wireHash`). */
   wireVersion: i32 = 2;
 }
@@ -49,6 +55,8 @@ export class EncodedRecord {
     public hashes: ArrayBuffer,
     public fieldCount: i32,
     public fieldsTruncated: bool,
+    /** LegInfo's `upstreamUs`: version 2 sends it when it is not -1, version 1 has no such member. */
+    public upstreamUs: i64,
   ) {}
 
   /** Version 2's `,"values":[…]` member (digest/valueCapture.ts), empty without captured values. */
@@ -132,8 +140,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedReco
   }
   const head = out.toArrayBuffer();
   const fields = digest.fields;
-  if (fields === null) return new EncodedRecord(info.wireVersion, head, EMPTY, EMPTY, 0, false);
-  const record = new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated);
+  if (fields === null) return new EncodedRecord(info.wireVersion, head, EMPTY, EMPTY, 0, false, info.upstreamUs);
+  const record = new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated, info.upstreamUs);
   const values = fields.values;
   if (values !== null) record.values = values.member();
   return record;

@@ -4,7 +4,7 @@
 // a response.
 import { HeaderPairsBuilder } from "../host/headerPairsBuilder";
 import { HeaderPairsView } from "../host/headerPairsView";
-import { BufferKind, HeaderMap, HostBytes, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
+import { BufferKind, HeaderMap, HostBytes, getPropertyI64, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
 import { wireHash } from "../outbox/batchEncoder";
@@ -32,6 +32,11 @@ const AUTHORITY = String.UTF8.encode(":authority");
 const ONE = String.UTF8.encode("1");
 const REASON_SEGMENT_BYTES = String.UTF8.encode(REASON_SEGMENT);
 const REASON_DEFAULT_BYTES = String.UTF8.encode(REASON_DEFAULT);
+// Envoy's router timing of this stream's upstream request (first byte sent to last byte
+// received), complete by on_log. The two legs reach their services on different hops (the edge's
+// router, the internal listener's or the shadow sidecar's router), and this is the one span both
+// observers have from the same points of their own hop.
+const BACKEND_LATENCY = String.UTF8.encode("response\0backend_latency");
 
 export class ShadowdiffStream {
   private info: LegInfo | null = null;
@@ -123,6 +128,8 @@ export class ShadowdiffStream {
     if (digest === null || info === null) return;
     this.digest = null;
     if (!this.ended) this.endResponse(false, this.elapsedUs());
+    const backendNanos = getPropertyI64(BACKEND_LATENCY);
+    if (backendNanos >= 0) info.upstreamUs = backendNanos / 1000;
     digest.finish();
     const metrics = this.root.metrics!;
     metrics.add(metrics.digested);

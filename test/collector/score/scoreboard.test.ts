@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { routeReports } from '../../../collector/report/buildReport.js';
 import { ByteBudget } from '../../../collector/budget/byteBudget.js';
+import { defaultConfig } from '../../../collector/config.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
 import { Scoreboard, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
@@ -18,6 +19,7 @@ function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
     noise: { threshold: 0.9, minPairs: 20 },
     rows: FieldRows.INDICES_ONLY,
     budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
+    latency: defaultConfig().score.latency,
     ...overrides,
   });
 }
@@ -287,3 +289,32 @@ describe('Scoreboard restore under smaller caps', () => {
 });
 
 const BASE = { '$.id': '0000002a', '$.total': '11111111' };
+
+describe('Scoreboard latency', () => {
+  it('times pairs by pairLatency: the upstream spans when both legs carry them, the verdict over the same pairs', () => {
+    const scoreboard = board();
+    // the filter's spans say +200 ms (the mirror's hop); the routers' say equal
+    for (let i = 0; i < 40; i++) {
+      const [p, s] = legs(`id${i}`, { lastByteUs: 250_000 }, { lastByteUs: 50_000, upstreamUs: 10_000 + i });
+      scoreboard.recordPair(ROUTE, p.id, p, s, comparePair(p, s, NOTHING_IGNORED, ['content-type']));
+    }
+    const [route] = routeReports(scoreboard, 10);
+    expect(route!.latencyMs.delta.p95).toBe(0);
+    expect(route!.latencyMs.verdict).toMatchObject({ pairs: 40, deltaMs: 0, ci95: { low: 0, high: 0 }, finding: 'no_change' });
+  });
+
+  it('keeps its latency pairs through a snapshot, and restores a snapshot from before them with none', () => {
+    const scoreboard = board();
+    for (let i = 0; i < 30; i++) feed(scoreboard, `id${i}`, { lastByteUs: 60_000 + i }, { lastByteUs: 10_000 + i });
+    const snapshot = scoreboard.snapshot();
+    const restored = board();
+    restored.restore(snapshot);
+    expect(restored.snapshot().routes[0]!.latencyPairs).toEqual(snapshot.routes[0]!.latencyPairs);
+    expect(routeReports(restored, 10)[0]!.latencyMs.verdict).toEqual(routeReports(scoreboard, 10)[0]!.latencyMs.verdict);
+    const { latencyPairs: _dropped, ...older } = snapshot.routes[0]!;
+    const fromOlder = board();
+    fromOlder.restore({ ...snapshot, routes: [older] });
+    expect(routeReports(fromOlder, 10)[0]!.latencyMs.verdict).toMatchObject({ pairs: 0, finding: 'too_few_pairs' });
+    expect(routeReports(fromOlder, 10)[0]!.pairs).toBe(30);
+  });
+});

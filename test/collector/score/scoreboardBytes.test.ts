@@ -6,9 +6,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteBudget } from '../../../collector/budget/byteBudget.js';
 import { changeTallyBytes, routeTallyBytes } from '../../../collector/budget/sizeEstimates.js';
+import { defaultConfig } from '../../../collector/config.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { OTHER_ROUTE } from '../../../collector/compare/routeTemplate.js';
+import { pairReservoirBytes } from '../../../collector/score/pairReservoir.js';
 import { Scoreboard, type RouteTally } from '../../../collector/score/scoreboard.js';
 import { record } from '../fixtures.js';
 
@@ -85,13 +87,14 @@ function board(c: Caps): { scoreboard: Scoreboard; budget: ByteBudget } {
     noise: { threshold: 0.9, minPairs: 20 },
     rows: FieldRows.INDICES_ONLY,
     budget,
+    latency: defaultConfig().score.latency,
   });
   return { scoreboard, budget };
 }
 
 /** What a tally's route, fields and headers are estimated at, from what its tables hold. */
 function heldBytes(tally: RouteTally, examplesPerField: number): number {
-  let bytes = routeTallyBytes(tally.route);
+  let bytes = routeTallyBytes(tally.route) + pairReservoirBytes(defaultConfig().score.latency.reservoirPairs);
   for (const field of tally.fields.values()) bytes += changeTallyBytes(field.path, examplesPerField);
   for (const header of tally.headers.values()) bytes += changeTallyBytes(header.name, examplesPerField);
   return bytes;
