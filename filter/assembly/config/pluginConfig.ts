@@ -46,11 +46,18 @@ export class SamplingOptions {
   maxPerSecond: u32 = DEFAULT_FILTER_MAX_PER_SECOND;
 }
 
+/** Enough entries to localise about 512 × maxFields leaves (131,072 at the default 256) to the leaf budget. */
+export const DEFAULT_MAX_SUBTREES: i32 = 512;
+/** Fewer entries than this could not localise anything below the root. */
+const MIN_SUBTREES: i32 = 8;
+
 export class DigestOptions {
   headers: Array<string> = ["content-type", "content-encoding", "cache-control", "location", "vary", "etag"];
   json: bool = true;
   maxFields: i32 = 256;
   maxDepth: i32 = 32;
+  /** Subtree entries per record beyond the leaf budget (digest/subtreeDigest.ts); 0: none. */
+  maxSubtrees: i32 = DEFAULT_MAX_SUBTREES;
 }
 
 export class ExportOptions {
@@ -352,7 +359,7 @@ class ConfigReader {
   }
 
   private digest(value: JsonValue, options: DigestOptions): void {
-    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth"])) return;
+    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "maxSubtrees"])) return;
     const headers = value.get("headers");
     if (headers !== null) {
       if (headers.kind != JsonKind.Array || headers.items.length > 64) {
@@ -370,6 +377,11 @@ class ConfigReader {
     if (maxFields !== null) options.maxFields = <i32>this.integer(maxFields, "digest.maxFields", 0, 4096);
     const maxDepth = value.get("maxDepth");
     if (maxDepth !== null) options.maxDepth = <i32>this.integer(maxDepth, "digest.maxDepth", 1, 128);
+    const maxSubtrees = value.get("maxSubtrees");
+    if (maxSubtrees !== null) {
+      options.maxSubtrees = <i32>this.integer(maxSubtrees, "digest.maxSubtrees", 0, 4096);
+      if (options.maxSubtrees > 0 && options.maxSubtrees < MIN_SUBTREES) this.fail("digest.maxSubtrees", "must be 0 (no subtree hashes) or an integer from 8 to 4096");
+    }
   }
 
   private exportOptions(value: JsonValue, options: ExportOptions): void {

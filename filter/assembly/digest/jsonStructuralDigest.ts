@@ -15,11 +15,16 @@
 // A leaf's hash is the chosen family's 64-bit hash of those canonical bytes, type tag first,
 // folded to 32 bits (lib/fnv.ts fold32). Invalid JSON sets `failed`; the caller then falls
 // back to the whole-body hash.
+//
+// With `maxSubtrees` > 0 it also feeds a SubtreeDigest (subtreeDigest.ts), which hashes every
+// container bottom-up; then a full field list stops the leaves only, not the hashing and paths,
+// so a document beyond the leaf budget is still localised to its subtrees.
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { ContainerFrames } from "./containerFrames";
+import { SubtreeDigest } from "./subtreeDigest";
 
 // Parser states.
 const S_VALUE: u8 = 0; // a value must come next
@@ -147,18 +152,31 @@ export class JsonStructuralDigest {
   private scratchWord: u32 = 0;
   /** Depth at which a too-deep container started; 0 when not inside one. */
   private collapsedAt: i32 = 0;
+  /** The subtree hashes beyond the leaf budget; null when `maxSubtrees` is 0. */
+  subtrees: SubtreeDigest | null = null;
 
-  constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64) {
+  constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64, maxSubtrees: i32 = 0) {
     this.leaf = new StreamingHash(algorithm);
     this.keyHash = new StreamingHash(algorithm);
     this.path.byte(0x24); // $
+    if (maxSubtrees > 0) this.subtrees = new SubtreeDigest(this.path, <u32>max(maxFields, 1), maxSubtrees);
   }
 
-  /** False once no further field can be recorded: the rest of the document is only validated. */
+  /**
+   * False once nothing more can be recorded: no further field, and no subtree hashes to keep, so
+   * the rest of the document is only validated.
+   */
   // @ts-ignore: decorator
   @inline
   private get recording(): bool {
-    return !this.truncated;
+    return !this.truncated || this.subtrees !== null;
+  }
+
+  /** A leaf's hash: into the field list while it has room, and to the subtree hashes. */
+  private leafHash(hash: u64): void {
+    this.emitLeaf(hash);
+    const subtrees = this.subtrees;
+    if (subtrees !== null) subtrees.leaf(hash);
   }
 
   get failed(): bool {
@@ -348,7 +366,7 @@ export class JsonStructuralDigest {
   // @ts-ignore: decorator
   @inline
   private finishScalar(): void {
-    if (this.collapsedAt == 0 && this.recording) this.emitLeaf(this.leaf.value());
+    if (this.collapsedAt == 0 && this.recording) this.leafHash(this.leaf.value());
     this.endValue();
   }
 
@@ -367,7 +385,12 @@ export class JsonStructuralDigest {
       this.leaf.reset();
       this.leaf.byte(TAG_COLLAPSED);
     }
-    if (this.collapsedAt > 0) this.leaf.byte(opener);
+    if (this.collapsedAt > 0) {
+      this.leaf.byte(opener);
+    } else {
+      const subtrees = this.subtrees;
+      if (subtrees !== null) subtrees.open(kind);
+    }
     this.state = kind == KIND_OBJECT ? S_OBJ_FIRST : S_ARR_FIRST;
   }
 
@@ -383,7 +406,7 @@ export class JsonStructuralDigest {
       this.leaf.byte(kind == KIND_OBJECT ? 0x7d : 0x5d);
       if (depth == this.collapsedAt) {
         this.collapsedAt = 0;
-        if (this.recording) this.emitLeaf(this.leaf.value());
+        if (this.recording) this.leafHash(this.leaf.value());
       }
     } else if (wasEmpty && this.recording) {
       // {} and [] are leaves, so "emptied" is told apart from "missing".
@@ -391,7 +414,13 @@ export class JsonStructuralDigest {
       this.leaf.reset();
       this.leaf.byte(opener);
       this.leaf.byte(opener + 2);
-      this.emitLeaf(this.leaf.value());
+      const hash = this.leaf.value();
+      this.emitLeaf(hash);
+      const subtrees = this.subtrees;
+      if (subtrees !== null) subtrees.closeEmpty(hash);
+    } else {
+      const subtrees = this.subtrees;
+      if (subtrees !== null) subtrees.close();
     }
     this.endValue();
   }
@@ -535,7 +564,11 @@ export class JsonStructuralDigest {
     if (this.collapsedAt > 0) this.leaf.byte(0x22);
     if (this.inKey) {
       this.inKey = false;
-      if (this.collapsedAt == 0 && this.recording) this.appendKeySegment();
+      if (this.collapsedAt == 0 && this.recording) {
+        this.appendKeySegment();
+        const subtrees = this.subtrees;
+        if (subtrees !== null) subtrees.key(this.key.dataStart, this.key.length, this.keyHashing ? this.keyHash.value() : 0, this.keyHashing);
+      }
       this.state = S_COLON;
       return;
     }

@@ -7,6 +7,7 @@ import { ByteWriter } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { JsonStructuralDigest } from "./jsonStructuralDigest";
+import { SubtreeDigest } from "./subtreeDigest";
 
 export const JSON_NONE = "none";
 export const JSON_OK = "ok";
@@ -61,7 +62,9 @@ export class ResponseDigest {
     this.hashHeaders(headers);
     // Compressed bodies cannot be parsed on the fly; they still compare by body hash.
     if (this.options.json && !encoded && isJsonContentType(contentType)) {
-      this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
+      // Subtree hashes are a wire format 2 addition: a version 1 (FNV-1a) digest has no use for them.
+      const maxSubtrees = this.hash == HashAlgorithm.Fnv1a64 ? 0 : this.options.maxSubtrees;
+      this.structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash, maxSubtrees);
     }
   }
 
@@ -113,6 +116,13 @@ export class ResponseDigest {
   get fieldsTruncated(): bool {
     const structure = this.structure;
     return structure !== null && this.jsonResult == JSON_OK && structure.truncated;
+  }
+
+  /** The subtree hashes of a JSON document beyond the leaf budget (null unless json is ok and fields are truncated). */
+  get subtrees(): SubtreeDigest | null {
+    const structure = this.structure;
+    if (structure === null || this.jsonResult != JSON_OK || !structure.truncated) return null;
+    return structure.subtrees;
   }
 
   /** The structural digest (null unless json is ok): its `paths` and `hashes`, in document order. */

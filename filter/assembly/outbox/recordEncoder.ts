@@ -4,6 +4,7 @@
 // can leave as version 1 or 2.
 import { ResponseDigest } from "../digest/responseDigest";
 import { ByteWriter } from "../lib/byteWriter";
+import { encodeSubtrees, SubtreeParts } from "./subtreeParts";
 
 export const LEG_PRIMARY = "primary";
 export const LEG_SHADOW = "shadow";
@@ -48,6 +49,9 @@ export class EncodedRecord {
     public fieldCount: i32,
     public fieldsTruncated: bool,
   ) {}
+
+  /** The subtree hashes of a document beyond the leaf budget (wire format 2 only); null: none. */
+  subtrees: SubtreeParts | null = null;
 }
 
 const EMPTY = new ArrayBuffer(0);
@@ -122,5 +126,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedReco
   const head = out.toArrayBuffer();
   const fields = digest.fields;
   if (fields === null) return new EncodedRecord(info.wireVersion, head, EMPTY, EMPTY, 0, false);
-  return new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated);
+  const record = new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated);
+  const subtrees = digest.subtrees;
+  if (subtrees !== null) record.subtrees = encodeSubtrees(subtrees);
+  return record;
 }
