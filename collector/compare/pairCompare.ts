@@ -4,7 +4,8 @@
 // two releases during a rollout) compare no hash at all: status, completion, body size and JSON
 // verdict decide, and the fallback says so, so such a pair is never diverged for its algorithm.
 
-import { diffFields, NO_DIFFS } from './fieldDiff.js';
+import { diffFields, NO_DIFFS, type FieldDiffResult } from './fieldDiff.js';
+import { hasSubtreeRoot, localizeSubtrees, type SubtreeDiffResult } from './subtreeLocalizer.js';
 import type { RouteIgnore } from './ignoreRules.js';
 import { WIRE_V1_HASH } from '../ingest/wireSchemaV2.js';
 import type { DivergenceKind, FallbackReason, HeaderDiff, IngestedRecord, PairDiff } from '../types.js';
@@ -36,7 +37,8 @@ export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord):
   if (primary.json !== shadow.json) return 'json_state_differs';
   if (primary.json === 'malformed') return 'json_malformed';
   if (primary.json === 'none') return 'json_none';
-  if (primary.fieldsTruncated || shadow.fieldsTruncated) return 'fields_truncated';
+  // Documents beyond the leaf budget compare by their subtree digests when both legs have one.
+  if (primary.fieldsTruncated || shadow.fieldsTruncated) return hasSubtreeRoot(primary) && hasSubtreeRoot(shadow) ? null : 'fields_truncated';
   // Bodies such as [] and {} have no leaves; only the body hash can tell them apart.
   if (primary.bodyHash !== shadow.bodyHash && isEmpty(primary.fields) && isEmpty(shadow.fields)) return 'no_fields';
   return null;
@@ -60,7 +62,10 @@ export function comparePair(
   const bodyHashDiffers = comparable && primary.bodyHash !== shadow.bodyHash;
   const headerResult = comparable ? diffHeaders(primary.headers, shadow.headers, ignore, headerSelection) : NO_HEADER_RESULT;
   const fallback = fallbackReason(primary, shadow);
-  const fieldResult = fallback === null ? diffFields(primary.fields, shadow.fields, ignore) : null;
+  const bySubtrees = fallback === null && (primary.fieldsTruncated || shadow.fieldsTruncated);
+  let fieldResult: FieldDiffResult | SubtreeDiffResult | null = null;
+  if (bySubtrees) fieldResult = localizeSubtrees(primary, shadow, ignore);
+  else if (fallback === null) fieldResult = diffFields(primary.fields, shadow.fields, ignore);
   const fields = fieldResult?.diffs ?? NO_DIFFS;
   const headerDiverged = headerResult.diffs.length > 0;
   // Without comparable hashes, bodies of other sizes or JSON verdicts still certainly differ.
@@ -80,10 +85,10 @@ export function comparePair(
     if (fields.length > 0) kinds.push('field');
   }
 
-  return {
+  const diff: PairDiff = {
     diverged,
     kinds,
-    basis: fallback === null ? 'fields' : 'body',
+    basis: fallback !== null ? 'body' : bySubtrees ? 'subtrees' : 'fields',
     fallback,
     status: { primary: primary.status, shadow: shadow.status },
     statusClassChanged,
@@ -94,6 +99,8 @@ export function comparePair(
     ignoredHeaders: headerResult.ignored,
     ignoredFields: fieldResult?.ignored ?? 0,
   };
+  if (fieldResult !== null && 'inconclusive' in fieldResult) diff.inconclusive = fieldResult.inconclusive;
+  return diff;
 }
 
 interface HeaderDiffResult {
