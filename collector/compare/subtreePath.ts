@@ -1,5 +1,6 @@
 // The names of subtree entries (wire format 2's subtreeRuns): a field path, optionally ending in
-// an item range `[a..b]` of an array or a group `{a..b}` of an object's scalar members. Parsed
+// an item range `[a..b]` of an array, a key-hash share `{r/g}` of an object's scalar members, or
+// (merged at the filter's bound) a group `{a..b}` of an object's members by position. Parsed
 // into segments, so that the localizer can find an entry's parent and ignore globs can be
 // matched against what an entry covers.
 
@@ -8,12 +9,12 @@ export type PathSegment =
   | { kind: 'key'; text: string }
   /** `[i]`, or the items `[first..last]` */
   | { kind: 'index'; text: string; first: number; last: number }
-  /** `{first..last}`: scalar members of an object, by position (always the last segment) */
-  | { kind: 'group'; text: string; first: number; last: number };
+  /** `{r/g}` or `{a..b}`: members of an object the name does not list (always the last segment) */
+  | { kind: 'group'; text: string };
 
 // `[*]` and `{*}` are how report rows spell them (fieldRows.ts)
 const INDEX = /^\[(\d+|\*)(?:\.\.(\d+))?\]/;
-const GROUP = /^\{(?:(\d+)\.\.(\d+)|\*)\}$/;
+const GROUP = /^\{(?:\d+(?:\/|\.\.)\d+|\*)\}$/;
 const IDENTIFIER = /^\.[A-Za-z_][A-Za-z0-9_]*/;
 
 /** The segments after `$`, or null when `name` does not follow the grammar. */
@@ -47,13 +48,7 @@ export function parseSubtreePath(name: string): PathSegment[] | null {
     }
     const group = GROUP.exec(rest);
     if (group !== null) {
-      const any = group[1] === undefined;
-      segments.push({
-        kind: 'group',
-        text: group[0],
-        first: any ? 0 : Number(group[1]),
-        last: any ? Number.POSITIVE_INFINITY : Number(group[2]),
-      });
+      segments.push({ kind: 'group', text: group[0] });
       i = name.length;
       continue;
     }

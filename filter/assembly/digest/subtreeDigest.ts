@@ -12,11 +12,14 @@
 // - subtree  `P`        a container of at most `budget` leaves that is a member of a node object
 // - range    `P[a..b]`  consecutive items a..b of a node array (`P[a]` for one), packed
 //                       greedily while their leaves stay within the budget
-// - scalars  `P{a..b}`  the scalar members at positions a..b of a node object (commutative)
+// - scalars  `P{r/g}`   the scalar members of a node object whose key hash falls in share r of
+//                       g (g a power of two, at most 64, so that a share holds about half the
+//                       budget): chosen by key, not by position, so key order changes nothing
 // So a document of N leaves needs about N / budget entries, and each leaf is covered by exactly
 // one non-node entry of at most `budget` leaves. When the entries would pass the bound, adjacent
-// sibling entries are merged pairwise (`P[a..d]` from `P[a..b]` and `P[c..d]`, `P{a..d}` for an
-// object's): localisation gets coarser, never wrong. If merging frees too little, later entries
+// sibling entries are merged pairwise (`P[a..d]` from `P[a..b]` and `P[c..d]`; members of an
+// object into `P{a..d}`, by position): localisation gets coarser, never wrong, since the nodes
+// above decide equality whatever the grouping below. If merging frees too little, later entries
 // are dropped (`truncated`); the nodes above them still cover them.
 //
 // Entries are kept in document (post-) order. Each open container remembers how many entries
@@ -32,10 +35,15 @@ export const KIND_ARRAY: u8 = 2;
 const ENTRY_NODE: u8 = 0;
 const ENTRY_SUBTREE: u8 = 1;
 const ENTRY_GROUP: u8 = 2;
+const ENTRY_SHARE: u8 = 3;
 
 const PRIME: u64 = 0x9e3779b97f4a7c15;
 const OBJECT_SEED: u64 = 0x6f626a6563747b7d; // "object{}"
 const ARRAY_SEED: u64 = 0x61727261795b5d00; // "array[]"
+
+/** Key-hash buckets of an object's scalar members; a share is a union of buckets. */
+const BUCKETS: i32 = 64;
+const BUCKET_SHIFT: u64 = 58;
 
 /** A merge pass that frees less than this share of the bound stops further entries instead. */
 const MIN_FREED_DIVISOR: i32 = 4;
@@ -50,7 +58,11 @@ class Frame {
   leaves: u32 = 0;
   position: u32 = 0;
   keyHash: u64 = 0;
-  // the pending range (arrays) or scalar group (objects)
+  // an object's scalar members, summed per key-hash bucket (`bucketMask`: the buckets in use)
+  buckets: StaticArray<u64> = new StaticArray<u64>(BUCKETS);
+  bucketMask: u64 = 0;
+  scalars: u32 = 0;
+  // an array's pending range
   groupCount: u32 = 0;
   groupFirst: u32 = 0;
   groupLast: u32 = 0;
@@ -109,6 +121,8 @@ export class SubtreeDigest {
     frame.groupCount = 0;
     frame.groupLeaves = 0;
     frame.groupHash = 0;
+    frame.bucketMask = 0;
+    frame.scalars = 0;
     this.depth++;
   }
 
@@ -123,7 +137,7 @@ export class SubtreeDigest {
   /** A leaf value ended (scalar, empty container, or a container collapsed by maxDepth). */
   leaf(hash: u64): void {
     if (this.depth == 0) return;
-    this.child(unchecked(this.frames[this.depth - 1]), hash, 1, false, 0);
+    this.child(unchecked(this.frames[this.depth - 1]), hash, 1, false, -1);
   }
 
   /** The innermost container ended empty: it is a leaf after all (`hash`: its leaf hash). */
@@ -140,7 +154,8 @@ export class SubtreeDigest {
     if (frame.kind == KIND_OBJECT) hash = mix64(frame.hash ^ OBJECT_SEED);
     else hash = mix64((frame.hash ^ ARRAY_SEED) + <u64>frame.position * PRIME);
     if (big) {
-      this.flushGroup(frame);
+      if (frame.kind == KIND_OBJECT) this.flushShares(frame);
+      else this.flushGroup(frame);
     } else {
       this.dropFrom(frame.mark);
     }
@@ -163,7 +178,8 @@ export class SubtreeDigest {
     parent.position = position + 1;
     parent.leaves += leaves;
     if (parent.kind == KIND_OBJECT) {
-      parent.hash += mix64(parent.keyHash ^ (hash * PRIME));
+      const member = mix64(parent.keyHash ^ (hash * PRIME));
+      parent.hash += member;
       if (big) return;
       if (nameLength >= 0) {
         // a small container member: its own entry, named by its key
@@ -171,7 +187,15 @@ export class SubtreeDigest {
         return;
       }
       if (leaves == 1) {
-        this.addToGroup(parent, mix64(parent.keyHash ^ (hash * PRIME)), leaves, position, true);
+        const bucket = <i32>(parent.keyHash >> BUCKET_SHIFT);
+        const bit: u64 = (<u64>1) << <u64>bucket;
+        if ((parent.bucketMask & bit) == 0) {
+          parent.bucketMask |= bit;
+          unchecked(parent.buckets[bucket] = member);
+        } else {
+          unchecked(parent.buckets[bucket] += member);
+        }
+        parent.scalars++;
         return;
       }
       // a small member whose name did not fit: covered by the object's own hash only
@@ -182,10 +206,10 @@ export class SubtreeDigest {
       this.flushGroup(parent);
       return;
     }
-    this.addToGroup(parent, hash, leaves, position, false);
+    this.addToRange(parent, hash, leaves, position);
   }
 
-  private addToGroup(parent: Frame, hash: u64, leaves: u32, position: u32, commutative: bool): void {
+  private addToRange(parent: Frame, hash: u64, leaves: u32, position: u32): void {
     if (parent.groupCount > 0 && parent.groupLeaves + leaves > this.budget) this.flushGroup(parent);
     if (parent.groupCount == 0) {
       parent.groupFirst = position;
@@ -195,8 +219,24 @@ export class SubtreeDigest {
     parent.groupLast = position;
     parent.groupLeaves += leaves;
     parent.groupCount++;
-    if (commutative) parent.groupHash += hash;
-    else parent.groupHash = (parent.groupHash ^ hash) * PRIME;
+    parent.groupHash = (parent.groupHash ^ hash) * PRIME;
+  }
+
+  /** A node object's scalar members as `shares` entries: as few as keep about half the budget each. */
+  private flushShares(frame: Frame): void {
+    if (frame.scalars == 0 || !frame.named) return;
+    let shares: u32 = 1;
+    while (shares < <u32>BUCKETS && frame.scalars > shares * max<u32>(this.budget >> 1, 1)) shares <<= 1;
+    for (let share: u32 = 0; share < shares; share++) {
+      let sum: u64 = 0;
+      let used = false;
+      for (let bucket = share; bucket < <u32>BUCKETS; bucket += shares) {
+        if ((frame.bucketMask & ((<u64>1) << <u64>bucket)) == 0) continue;
+        sum += unchecked(frame.buckets[bucket]);
+        used = true;
+      }
+      if (used) this.append(ENTRY_SHARE, frame.pathLength, frame.pathLength, mix64(sum ^ <u64>shares), frame.serial, KIND_OBJECT, share, shares, false);
+    }
   }
 
   private flushGroup(frame: Frame): void {
@@ -224,6 +264,7 @@ export class SubtreeDigest {
     this.nameStart.push(names.length);
     names.bytes(this.path.dataStart, nameLength);
     if (kind == ENTRY_GROUP) writeRange(names, parentKind, first, last);
+    else if (kind == ENTRY_SHARE) writeShare(names, first, last);
     this.nameLength.push(names.length - unchecked(this.nameStart[this.count]));
     this.parentLength.push(parentLength);
     this.hashes.push(hash);
@@ -271,8 +312,8 @@ export class SubtreeDigest {
       const start = unchecked(this.nameStart[i]);
       const mergeable =
         i + 1 < count &&
-        unchecked(this.kinds[i]) != ENTRY_NODE &&
-        unchecked(this.kinds[i + 1]) != ENTRY_NODE &&
+        this.mergeable(i) &&
+        this.mergeable(i + 1) &&
         unchecked(this.parentSerial[i]) == unchecked(this.parentSerial[i + 1]) &&
         !this.isMarkAt(i + 1, frameIndex);
       if (mergeable) {
@@ -320,6 +361,12 @@ export class SubtreeDigest {
     return count - out >= this.maxEntries / MIN_FREED_DIVISOR;
   }
 
+  /** Nodes stay, and so do an object's key-hash shares (merging them by position would depend on key order). */
+  private mergeable(index: i32): bool {
+    const kind = unchecked(this.kinds[index]);
+    return kind != ENTRY_NODE && kind != ENTRY_SHARE;
+  }
+
   /** True when an open frame (from `frameIndex` on) has its mark at entry `index`. */
   private isMarkAt(index: i32, frameIndex: i32): bool {
     for (let f = frameIndex; f < this.depth; f++) {
@@ -353,4 +400,13 @@ function writeRange(names: ByteWriter, parentKind: u8, first: u32, last: u32): v
     names.decimal(last);
   }
   names.byte(array ? 0x5d : 0x7d);
+}
+
+/** `{r/g}` after an object's path: its scalar members in key-hash share r of g. */
+function writeShare(names: ByteWriter, share: u32, shares: u32): void {
+  names.byte(0x7b);
+  names.decimal(share);
+  names.byte(0x2f);
+  names.decimal(shares);
+  names.byte(0x7d);
 }

@@ -17,13 +17,13 @@ function ignoring(fields: string[]): RouteIgnore {
 /** A large document's subtree digest as the filter sends it: the root, the nodes, the entries below them. */
 const BASE: Record<string, string> = {
   '$.meta': 'aaaa0001',
-  '${1..3}': 'aaaa0002',
+  '${0/1}': 'aaaa0002',
   '$.results[0..35]': 'bbbb0001',
   '$.results[36..71]': 'bbbb0002',
   '$.results[72]': 'bbbb0003',
   '$.results[73].id': 'cccc0001',
   '$.results[73].segments': 'cccc0002',
-  '$.results[73]{1..4}': 'cccc0003',
+  '$.results[73]{0/1}': 'cccc0003',
   '$.results[73]': 'cccc00ff',
   '$.results[74..99]': 'bbbb0004',
   '$.results': 'bbbb00ff',
@@ -148,16 +148,16 @@ describe('ignore rules on subtrees', () => {
   });
 
   it('applies [*], * and ** globs, and report-row globs, to ranges and groups', () => {
-    const changed = truncatedPair({ '$.results[0..35]': 'bbbb1001', '$.results': 'bbbb10ff', '${1..3}': 'aaaa1002' });
+    const changed = truncatedPair({ '$.results[0..35]': 'bbbb1001', '$.results': 'bbbb10ff', '${0/1}': 'aaaa1002' });
     expect(compare(changed, ignoring(['$.results[*].score', '$.generatedAt'])).inconclusive?.map((f) => f.path)).toEqual([
-      '${1..3}',
+      '${0/1}',
       '$.results[0..35]',
     ]);
     expect(compare(changed, ignoring(['$.results[*]', '$.*'])).ignoredFields).toBe(2);
     expect(compare(changed, ignoring(['**.score'])).diverged).toBe(false);
-    expect(compare(changed, ignoring(['$.results[99].x'])).fields.map((f) => f.path)).toEqual(['${1..3}', '$.results[0..35]']);
+    expect(compare(changed, ignoring(['$.results[99].x'])).fields.map((f) => f.path)).toEqual(['${0/1}', '$.results[0..35]']);
     // a group's scalar members are not named: a glob on any top-level key may match one of them
-    expect(compare(changed, ignoring(['$.other'])).inconclusive?.map((f) => f.path)).toEqual(['${1..3}']);
+    expect(compare(changed, ignoring(['$.other'])).inconclusive?.map((f) => f.path)).toEqual(['${0/1}']);
   });
 
   it('tells covered, reaches and none apart', () => {
@@ -168,9 +168,10 @@ describe('ignore rules on subtrees', () => {
     expect(reach('$.a.b[30]', '$.a.b[0..9]')).toBe('none');
     expect(reach('$.a.b[3]', '$.a.b[3]')).toBe('covered');
     expect(reach('$.a.b[*].c', '$.a.b[0..9]')).toBe('reaches');
-    expect(reach('$.a.x', '$.a{0..4}')).toBe('reaches');
-    expect(reach('$.b.x', '$.a{0..4}')).toBe('none');
-    expect(reach('$.a.x.y', '$.a{0..4}')).toBe('none');
+    expect(reach('$.a.x', '$.a{1/4}')).toBe('reaches');
+    expect(reach('$.b.x', '$.a{1/4}')).toBe('none');
+    expect(reach('$.a.x.y', '$.a{1/4}')).toBe('none');
+    expect(reach('$.a.*', '$.a{1/4}')).toBe('covered');
     expect(reach('$.a.*', '$.a{0..4}')).toBe('covered');
     expect(reach('$.a*', '$.abc')).toBe('covered');
     expect(reach('$.ab', '$.abc')).toBe('none');
@@ -187,8 +188,9 @@ describe('subtree names', () => {
       { kind: 'key', text: '["k\\"]"]' },
       { kind: 'index', text: '[3..9]', first: 3, last: 9 },
     ]);
-    expect(parseSubtreePath('$.a{0..4}')?.at(-1)).toEqual({ kind: 'group', text: '{0..4}', first: 0, last: 4 });
-    expect(parseSubtreePath('$.a{0..4}.b')).toBeNull();
+    expect(parseSubtreePath('$.a{3/8}')?.at(-1)).toEqual({ kind: 'group', text: '{3/8}' });
+    expect(parseSubtreePath('$.a{0..4}')?.at(-1)).toEqual({ kind: 'group', text: '{0..4}' });
+    expect(parseSubtreePath('$.a{0/4}.b')).toBeNull();
     expect(parseSubtreePath('a')).toBeNull();
   });
 
@@ -196,7 +198,8 @@ describe('subtree names', () => {
     const rows = FieldRows.INDICES_ONLY;
     expect(rows.row('$.results[0..35]')).toBe('$.results[*]');
     expect(rows.row('$.results[73].segments')).toBe('$.results[*].segments');
-    expect(rows.row('$.results[73]{1..4}')).toBe('$.results[*]{*}');
+    expect(rows.row('$.results[73]{1/4}')).toBe('$.results[*]{*}');
+    expect(rows.row('$.prices{0..9}')).toBe('$.prices{*}');
     expect(rows.row('$.a[1.5]')).toBe('$.a[1.5]');
   });
 });
