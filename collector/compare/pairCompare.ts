@@ -38,7 +38,8 @@ export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord):
   if (primary.json === 'malformed') return 'json_malformed';
   if (primary.json === 'none') return 'json_none';
   // Documents beyond the leaf budget compare by their subtree digests when both legs have one.
-  if (primary.fieldsTruncated || shadow.fieldsTruncated) return hasSubtreeRoot(primary) && hasSubtreeRoot(shadow) ? null : 'fields_truncated';
+  if (primary.fieldsTruncated || shadow.fieldsTruncated)
+    return hasSubtreeRoot(primary) && hasSubtreeRoot(shadow) ? null : 'fields_truncated';
   // Bodies such as [] and {} have no leaves; only the body hash can tell them apart.
   if (primary.bodyHash !== shadow.bodyHash && isEmpty(primary.fields) && isEmpty(shadow.fields)) return 'no_fields';
   return null;

@@ -97,7 +97,12 @@ function stepIndex(tokens: readonly Token[], states: readonly State[], first: nu
 function continuesBelow(tokens: readonly Token[], state: State): boolean {
   const token = tokens[state.at];
   if (token === undefined) return false;
-  return token.kind === 'any' || token.kind === 'anyIndex' || token.kind === 'index' || (token.kind === 'char' && (token.char === '.' || token.char === '['));
+  return (
+    token.kind === 'any' ||
+    token.kind === 'anyIndex' ||
+    token.kind === 'index' ||
+    (token.kind === 'char' && (token.char === '.' || token.char === '['))
+  );
 }
 
 /** True when what is left of the glob from `state` matches every member of an object: `.*`, `**` or `.**`. */

@@ -20,7 +20,8 @@ export const IngestedRecordSchema = Type.Object(
     subtrees: Type.Optional(
       Type.Record(Type.String({ pattern: '^\\$' }), Type.Unsafe<string>({ $ref: '#/definitions/hash32' }), {
         maxProperties: RECORD_LIMITS.maxSubtrees,
-        description: 'The subtree digest of a version 2 record beyond the leaf budget: entry name -> hash (wire format 2 subtreeRuns/subtreeHashes).',
+        description:
+          'The subtree digest of a version 2 record beyond the leaf budget: entry name -> hash (wire format 2 subtreeRuns/subtreeHashes).',
       }),
     ),
     subtreesTruncated: Type.Optional(Type.Boolean()),

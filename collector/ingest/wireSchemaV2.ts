@@ -55,7 +55,7 @@ export const DigestRecordV2Schema = Type.Object(
     subtreeRuns: Type.Optional(
       indexRuns(
         MAX_RECORD_SUBTREES,
-        "Subtree digest (optional; only when fieldsTruncated), part 1: the names of the record's subtree entries, as runs into the batch's `paths` like pathRuns. A name is a path (a container: the root `$` and every container with more leaves than maxFields, or a member of such an object with at most maxFields leaves), a path followed by `[a..b]` or `[a]` (items a to b of such an array, hashed together in order) by `{r/g}` (the scalar members of such an object whose key hash falls in share r of g, hashed regardless of order) or by `{a..b}` (members at positions a to b of such an object, merged at the bound). At most digest.maxSubtrees entries, each named once; present exactly when `subtreeHashes` is.",
+        "Subtree digest (optional; only when fieldsTruncated), part 1: the names of the record's subtree entries, as runs into the batch's `paths` like pathRuns. A name is a path (a container: the root `$` and every container with more leaves than maxFields, or a member of such an object with at most maxFields leaves), a path followed by `[a..b]` or `[a]` (items a to b of such an array, hashed together in order), by `{r/g}` (the scalar members of such an object whose key hash falls in share r of g, hashed regardless of order) or by `{a..b}` (members at positions a to b of such an object, merged at the bound). At most digest.maxSubtrees entries, each named once; present exactly when `subtreeHashes` is.",
       ),
     ),
     subtreeHashes: Type.Optional(
@@ -67,7 +67,10 @@ export const DigestRecordV2Schema = Type.Object(
       }),
     ),
     subtreesTruncated: Type.Optional(
-      Type.Boolean({ description: 'True when entries were left out at the filter\'s digest.maxSubtrees bound; the containers above them still cover them.' }),
+      Type.Boolean({
+        description:
+          "True when entries were left out at the filter's digest.maxSubtrees bound; the containers above them still cover them.",
+      }),
     ),
   },
   {

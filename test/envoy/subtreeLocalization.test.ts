@@ -27,7 +27,11 @@ function journeys(request: RecordedRequest, mode: string): StubResponse {
     score: (i % 97) / 10,
     accessible: i % 3 === 0,
   }));
-  results[17]!.segments = Array.from({ length: 60 }, (_, i) => ({ from: `stop ${i}`, to: `stop ${i + 1}`, mode: i === 42 ? mode : 'walk' }));
+  results[17]!.segments = Array.from({ length: 60 }, (_, i) => ({
+    from: `stop ${i}`,
+    to: `stop ${i + 1}`,
+    mode: i === 42 ? mode : 'walk',
+  }));
   results[17]!.stops = Array.from({ length: 60 }, (_, i) => ({ at: i, name: `stop ${i}` }));
   const body = { meta: { page, generatedAt: new Date().toISOString(), server: 'v1' }, results };
   return { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };

@@ -8,6 +8,9 @@ import type { IngestedRecord } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
 
 const HEADERS = ['content-type'];
+/** The root object's scalar members, in one key-hash share. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a subtree name (`$` then `{0/1}`), not a template
+const ROOT_SHARE = '${0/1}';
 const NOTHING_IGNORED = ignoring([]);
 
 function ignoring(fields: string[]): RouteIgnore {
@@ -17,7 +20,7 @@ function ignoring(fields: string[]): RouteIgnore {
 /** A large document's subtree digest as the filter sends it: the root, the nodes, the entries below them. */
 const BASE: Record<string, string> = {
   '$.meta': 'aaaa0001',
-  '${0/1}': 'aaaa0002',
+  [ROOT_SHARE]: 'aaaa0002',
   '$.results[0..35]': 'bbbb0001',
   '$.results[36..71]': 'bbbb0002',
   '$.results[72]': 'bbbb0003',
@@ -72,9 +75,7 @@ describe('comparing documents beyond the leaf budget by their subtrees', () => {
   });
 
   it('names the node itself when its ranges no longer line up (items inserted or removed)', () => {
-    const diff = compare(
-      truncatedPair({ '$.results[74..99]': undefined, '$.results[74..100]': 'bbbb1004', '$.results': 'bbbb10ff' }),
-    );
+    const diff = compare(truncatedPair({ '$.results[74..99]': undefined, '$.results[74..100]': 'bbbb1004', '$.results': 'bbbb10ff' }));
     expect(diff.fields).toEqual([{ path: '$.results', change: 'changed', primary: 'bbbb00ff', shadow: 'bbbb10ff' }]);
   });
 
@@ -148,16 +149,16 @@ describe('ignore rules on subtrees', () => {
   });
 
   it('applies [*], * and ** globs, and report-row globs, to ranges and groups', () => {
-    const changed = truncatedPair({ '$.results[0..35]': 'bbbb1001', '$.results': 'bbbb10ff', '${0/1}': 'aaaa1002' });
+    const changed = truncatedPair({ '$.results[0..35]': 'bbbb1001', '$.results': 'bbbb10ff', [ROOT_SHARE]: 'aaaa1002' });
     expect(compare(changed, ignoring(['$.results[*].score', '$.generatedAt'])).inconclusive?.map((f) => f.path)).toEqual([
-      '${0/1}',
+      ROOT_SHARE,
       '$.results[0..35]',
     ]);
     expect(compare(changed, ignoring(['$.results[*]', '$.*'])).ignoredFields).toBe(2);
     expect(compare(changed, ignoring(['**.score'])).diverged).toBe(false);
-    expect(compare(changed, ignoring(['$.results[99].x'])).fields.map((f) => f.path)).toEqual(['${0/1}', '$.results[0..35]']);
+    expect(compare(changed, ignoring(['$.results[99].x'])).fields.map((f) => f.path)).toEqual([ROOT_SHARE, '$.results[0..35]']);
     // a group's scalar members are not named: a glob on any top-level key may match one of them
-    expect(compare(changed, ignoring(['$.other'])).inconclusive?.map((f) => f.path)).toEqual(['${0/1}']);
+    expect(compare(changed, ignoring(['$.other'])).inconclusive?.map((f) => f.path)).toEqual([ROOT_SHARE]);
   });
 
   it('tells covered, reaches and none apart', () => {
