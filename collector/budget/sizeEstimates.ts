@@ -5,6 +5,7 @@
 // walk over a record's keys, no more than validation already did.
 
 import type { PairView } from '../report/reportSchema.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { DigestRecord } from '../ingest/wireSchema.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { VALUE_SAMPLE_SIZE } from '../score/noise.js';
@@ -33,7 +34,8 @@ function mapBytes(map: Readonly<Record<string, string>>): number {
   return bytes;
 }
 
-export function recordBytes(record: DigestRecord): number {
+/** A record as received, with the subtree digest a version 2 record may carry. */
+export function recordBytes(record: DigestRecord & Pick<IngestedRecord, 'subtrees'>): number {
   return (
     RECORD +
     4 * STRING +
@@ -42,11 +44,12 @@ export function recordBytes(record: DigestRecord): number {
     record.authority.length +
     (record.requestId?.length ?? 0) +
     mapBytes(record.fields) +
-    mapBytes(record.headers)
+    mapBytes(record.headers) +
+    (record.subtrees === undefined ? 0 : mapBytes(record.subtrees))
   );
 }
 
-export function pendingLegBytes(record: DigestRecord): number {
+export function pendingLegBytes(record: DigestRecord & Pick<IngestedRecord, 'subtrees'>): number {
   return JOIN_ENTRY + recordBytes(record);
 }
 
@@ -55,7 +58,8 @@ export function pairViewBytes(view: PairView): number {
   let bytes = PAIR_VIEW + view.id.length + (view.route?.length ?? 0);
   if (view.primary !== null) bytes += recordBytes(view.primary);
   if (view.shadow !== null) bytes += recordBytes(view.shadow);
-  if (view.diff !== null) bytes += (view.diff.fields.length + view.diff.headers.length) * DIFF_ENTRY;
+  if (view.diff !== null)
+    bytes += (view.diff.fields.length + view.diff.headers.length + (view.diff.inconclusive?.length ?? 0)) * DIFF_ENTRY;
   return bytes;
 }
 
