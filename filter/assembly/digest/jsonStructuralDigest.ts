@@ -23,7 +23,7 @@ import { ByteWriter, decimalDigits } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
-import { ContainerFrames } from "./containerFrames";
+import { ContainerFrames, KIND_ARRAY, KIND_OBJECT } from "./containerFrames";
 import { SubtreeDigest } from "./subtreeDigest";
 
 // Parser states.
@@ -41,8 +41,6 @@ const S_LITERAL: u8 = 10;
 const S_DONE: u8 = 11;
 const S_FAILED: u8 = 12;
 
-const KIND_OBJECT: u8 = 1;
-const KIND_ARRAY: u8 = 2;
 
 // Number grammar states; terminal ones may end the number.
 const N_MINUS: u8 = 0;
@@ -154,12 +152,17 @@ export class JsonStructuralDigest {
   private collapsedAt: i32 = 0;
   /** The subtree hashes beyond the leaf budget; null when `maxSubtrees` is 0. */
   subtrees: SubtreeDigest | null = null;
+  /** `subtrees !== null`, as a flag: reading the reference would cost a retain and a release per value. */
+  private hasSubtrees: bool = false;
 
   constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64, maxSubtrees: i32 = 0) {
     this.leaf = new StreamingHash(algorithm);
     this.keyHash = new StreamingHash(algorithm);
     this.path.byte(0x24); // $
-    if (maxSubtrees > 0) this.subtrees = new SubtreeDigest(this.path, <u32>max(maxFields, 1), maxSubtrees);
+    if (maxSubtrees > 0) {
+      this.subtrees = new SubtreeDigest(this.path, <u32>max(maxFields, 1), maxSubtrees);
+      this.hasSubtrees = true;
+    }
   }
 
   /**
@@ -169,14 +172,13 @@ export class JsonStructuralDigest {
   // @ts-ignore: decorator
   @inline
   private get recording(): bool {
-    return !this.truncated || this.subtrees !== null;
+    return !this.truncated || this.hasSubtrees;
   }
 
   /** A leaf's hash: into the field list while it has room, and to the subtree hashes. */
   private leafHash(hash: u64): void {
     this.emitLeaf(hash);
-    const subtrees = this.subtrees;
-    if (subtrees !== null) subtrees.leaf(hash);
+    if (this.hasSubtrees) this.subtrees!.leaf(hash);
   }
 
   get failed(): bool {
@@ -388,8 +390,7 @@ export class JsonStructuralDigest {
     if (this.collapsedAt > 0) {
       this.leaf.byte(opener);
     } else {
-      const subtrees = this.subtrees;
-      if (subtrees !== null) subtrees.open(kind);
+      if (this.hasSubtrees) this.subtrees!.open(kind);
     }
     this.state = kind == KIND_OBJECT ? S_OBJ_FIRST : S_ARR_FIRST;
   }
@@ -416,11 +417,9 @@ export class JsonStructuralDigest {
       this.leaf.byte(opener + 2);
       const hash = this.leaf.value();
       this.emitLeaf(hash);
-      const subtrees = this.subtrees;
-      if (subtrees !== null) subtrees.closeEmpty(hash);
+      if (this.hasSubtrees) this.subtrees!.closeEmpty(hash);
     } else {
-      const subtrees = this.subtrees;
-      if (subtrees !== null) subtrees.close();
+      if (this.hasSubtrees) this.subtrees!.close();
     }
     this.endValue();
   }
@@ -566,8 +565,7 @@ export class JsonStructuralDigest {
       this.inKey = false;
       if (this.collapsedAt == 0 && this.recording) {
         this.appendKeySegment();
-        const subtrees = this.subtrees;
-        if (subtrees !== null) subtrees.key(this.key.dataStart, this.key.length, this.keyHashing ? this.keyHash.value() : 0, this.keyHashing);
+        if (this.hasSubtrees) this.subtrees!.key(this.key.dataStart, this.key.length, this.keyHashing ? this.keyHash.value() : 0, this.keyHashing);
       }
       this.state = S_COLON;
       return;

@@ -28,9 +28,8 @@
 // most the bounded entry list plus one frame per open container.
 import { ByteWriter } from "../lib/byteWriter";
 import { FNV_OFFSET, fnvBytes, fold32, mix64 } from "../lib/fnv";
+import { KIND_ARRAY, KIND_OBJECT } from "./containerFrames";
 
-export const KIND_OBJECT: u8 = 1;
-export const KIND_ARRAY: u8 = 2;
 
 const ENTRY_NODE: u8 = 0;
 const ENTRY_SUBTREE: u8 = 1;
@@ -48,33 +47,34 @@ const BUCKET_SHIFT: u64 = 58;
 /** A merge pass that frees less than this share of the bound stops further entries instead. */
 const MIN_FREED_DIVISOR: i32 = 4;
 
-class Frame {
-  kind: u8 = 0;
-  named: bool = true;
-  serial: u32 = 0;
-  pathLength: i32 = 0;
-  mark: i32 = 0;
-  hash: u64 = 0;
-  leaves: u32 = 0;
-  position: u32 = 0;
-  keyHash: u64 = 0;
-  // an object's scalar members, summed per key-hash bucket (`bucketMask`: the buckets in use)
-  buckets: StaticArray<u64> = new StaticArray<u64>(BUCKETS);
-  bucketMask: u64 = 0;
-  scalars: u32 = 0;
-  // an array's pending range
-  groupCount: u32 = 0;
-  groupFirst: u32 = 0;
-  groupLast: u32 = 0;
-  groupLeaves: u32 = 0;
-  groupHash: u64 = 0;
-}
+// The open containers, innermost last, as fixed-size records in one buffer (like
+// containerFrames.ts): every value reads its parent's, so no object (and no reference count)
+// per frame. Frames exist only down to maxDepth (deeper containers are leaves), so the buffer
+// stays small: 592 bytes a level.
+const F_KIND: usize = 0; // u32
+const F_NAMED: usize = 4; // u32: 1 when the container's path could be written in full
+const F_SERIAL: usize = 8; // u32: tells siblings' parents apart
+const F_PATH_LENGTH: usize = 12; // i32
+const F_MARK: usize = 16; // i32: entries when it opened
+const F_LEAVES: usize = 20; // u32
+const F_POSITION: usize = 24; // u32: children so far
+const F_SCALARS: usize = 28; // u32: an object's scalar members
+const F_HASH: usize = 32; // u64
+const F_KEY_HASH: usize = 40; // u64: the member whose value comes next
+const F_BUCKET_MASK: usize = 48; // u64: the buckets in use
+const F_RANGE_COUNT: usize = 56; // u32: an array's pending range
+const F_RANGE_FIRST: usize = 60; // u32
+const F_RANGE_LAST: usize = 64; // u32
+const F_RANGE_LEAVES: usize = 68; // u32
+const F_RANGE_HASH: usize = 72; // u64
+const F_BUCKETS: usize = 80; // BUCKETS u64: an object's scalar members, summed per key-hash bucket
+const FRAME_BYTES: usize = F_BUCKETS + <usize>BUCKETS * 8;
 
 export class SubtreeDigest {
   /** Set when entries had to be dropped (the bound was reached and merging freed too little). */
   truncated: bool = false;
 
-  private frames: Array<Frame> = new Array<Frame>();
+  private frames: ArrayBuffer = new ArrayBuffer(<i32>(4 * FRAME_BYTES));
   private depth: i32 = 0;
   private serials: u32 = 0;
 
@@ -97,32 +97,33 @@ export class SubtreeDigest {
     return this.hashes.length;
   }
 
+  /** The address of the frame at `depth` (0: the root's); valid until the next open(). */
+  // @ts-ignore: decorator
+  @inline
+  private frameAt(depth: i32): usize {
+    return changetype<usize>(this.frames) + <usize>depth * FRAME_BYTES;
+  }
+
   // ---- events from the structural digest ----------------------------------------------
 
   /** A container (not collapsed by maxDepth) starts; the path names it. */
   open(kind: u8): void {
-    if (this.depth == this.frames.length) this.frames.push(new Frame());
-    const frame = unchecked(this.frames[this.depth]);
+    const needed = <i32>((<usize>this.depth + 1) * FRAME_BYTES);
+    if (needed > this.frames.byteLength) this.growFrames(needed);
+    const frame = this.frameAt(this.depth);
     const length = this.path.length;
-    let named = true;
+    let named: u32 = 1;
     if (this.depth > 0) {
-      const parent = unchecked(this.frames[this.depth - 1]);
+      const parent = this.frameAt(this.depth - 1);
       // a segment that did not fit MAX_PATH_BYTES left the path at the parent's length
-      named = parent.named && length > parent.pathLength;
+      if (load<u32>(parent, F_NAMED) == 0 || length <= load<i32>(parent, F_PATH_LENGTH)) named = 0;
     }
-    frame.kind = kind;
-    frame.named = named;
-    frame.serial = ++this.serials;
-    frame.pathLength = length;
-    frame.mark = this.count;
-    frame.hash = 0;
-    frame.leaves = 0;
-    frame.position = 0;
-    frame.groupCount = 0;
-    frame.groupLeaves = 0;
-    frame.groupHash = 0;
-    frame.bucketMask = 0;
-    frame.scalars = 0;
+    memory.fill(frame, 0, F_BUCKETS);
+    store<u32>(frame, <u32>kind, F_KIND);
+    store<u32>(frame, named, F_NAMED);
+    store<u32>(frame, ++this.serials, F_SERIAL);
+    store<i32>(frame, length, F_PATH_LENGTH);
+    store<i32>(frame, this.count, F_MARK);
     this.depth++;
   }
 
@@ -131,13 +132,13 @@ export class SubtreeDigest {
     if (this.depth == 0) return;
     let hash = longKeyHash;
     if (!isLong) hash = fnvBytes(FNV_OFFSET, ptr, length);
-    unchecked(this.frames[this.depth - 1]).keyHash = mix64(hash);
+    store<u64>(this.frameAt(this.depth - 1), mix64(hash), F_KEY_HASH);
   }
 
   /** A leaf value ended (scalar, empty container, or a container collapsed by maxDepth). */
   leaf(hash: u64): void {
     if (this.depth == 0) return;
-    this.child(unchecked(this.frames[this.depth - 1]), hash, 1, false, -1);
+    this.child(this.frameAt(this.depth - 1), hash, 1, false, -1);
   }
 
   /** The innermost container ended empty: it is a leaf after all (`hash`: its leaf hash). */
@@ -148,102 +149,121 @@ export class SubtreeDigest {
 
   /** The innermost non-empty container ended. */
   close(): void {
-    const frame = unchecked(this.frames[this.depth - 1]);
-    const big = frame.leaves > this.budget;
+    const frame = this.frameAt(this.depth - 1);
+    const leaves = load<u32>(frame, F_LEAVES);
+    const big = leaves > this.budget;
+    const isObject = load<u32>(frame, F_KIND) == <u32>KIND_OBJECT;
+    const pathLength = load<i32>(frame, F_PATH_LENGTH);
+    const named = load<u32>(frame, F_NAMED) != 0;
     let hash: u64 = 0;
-    if (frame.kind == KIND_OBJECT) hash = mix64(frame.hash ^ OBJECT_SEED);
-    else hash = mix64((frame.hash ^ ARRAY_SEED) + <u64>frame.position * PRIME);
+    if (isObject) hash = mix64(load<u64>(frame, F_HASH) ^ OBJECT_SEED);
+    else hash = mix64((load<u64>(frame, F_HASH) ^ ARRAY_SEED) + <u64>load<u32>(frame, F_POSITION) * PRIME);
     if (big) {
-      if (frame.kind == KIND_OBJECT) this.flushShares(frame);
-      else this.flushGroup(frame);
+      if (isObject) this.flushShares(frame);
+      else this.flushRange(frame);
     } else {
-      this.dropFrom(frame.mark);
+      this.dropFrom(load<i32>(frame, F_MARK));
     }
     this.depth--;
     if (this.depth == 0) {
       // the root is always an entry: a node, or (a document cut by path length only) a subtree
-      this.append(ENTRY_NODE, frame.pathLength, frame.pathLength, hash, 0, 0, 0, 0, true);
+      this.append(ENTRY_NODE, pathLength, pathLength, hash, 0, 0, 0, 0, true);
       return;
     }
-    if (big && frame.named) this.append(ENTRY_NODE, frame.pathLength, frame.pathLength, hash, 0, 0, 0, 0, false);
-    const parent = unchecked(this.frames[this.depth - 1]);
-    this.child(parent, hash, frame.leaves, big, frame.named ? frame.pathLength : -1);
+    if (big && named) this.append(ENTRY_NODE, pathLength, pathLength, hash, 0, 0, 0, 0, false);
+    this.child(this.frameAt(this.depth - 1), hash, leaves, big, named ? pathLength : -1);
   }
 
   // ---- children ----------------------------------------------------------------------
 
   /** `nameLength`: the child's path length when it may be named as an entry by itself, else -1. */
-  private child(parent: Frame, hash: u64, leaves: u32, big: bool, nameLength: i32): void {
-    const position = parent.position;
-    parent.position = position + 1;
-    parent.leaves += leaves;
-    if (parent.kind == KIND_OBJECT) {
-      const member = mix64(parent.keyHash ^ (hash * PRIME));
-      parent.hash += member;
+  private child(parent: usize, hash: u64, leaves: u32, big: bool, nameLength: i32): void {
+    const position = load<u32>(parent, F_POSITION);
+    store<u32>(parent, position + 1, F_POSITION);
+    store<u32>(parent, load<u32>(parent, F_LEAVES) + leaves, F_LEAVES);
+    if (load<u32>(parent, F_KIND) == <u32>KIND_OBJECT) {
+      const keyHash = load<u64>(parent, F_KEY_HASH);
+      const member = mix64(keyHash ^ (hash * PRIME));
+      store<u64>(parent, load<u64>(parent, F_HASH) + member, F_HASH);
       if (big) return;
       if (nameLength >= 0) {
         // a small container member: its own entry, named by its key
-        this.append(ENTRY_SUBTREE, nameLength, parent.pathLength, hash, parent.serial, KIND_OBJECT, position, position, false);
+        this.append(ENTRY_SUBTREE, nameLength, load<i32>(parent, F_PATH_LENGTH), hash, load<u32>(parent, F_SERIAL), KIND_OBJECT, position, position, false);
         return;
       }
       if (leaves == 1) {
-        const bucket = <i32>(parent.keyHash >> BUCKET_SHIFT);
+        const bucket = <usize>(keyHash >> BUCKET_SHIFT);
         const bit: u64 = (<u64>1) << <u64>bucket;
-        if ((parent.bucketMask & bit) == 0) {
-          parent.bucketMask |= bit;
-          unchecked(parent.buckets[bucket] = member);
+        const mask = load<u64>(parent, F_BUCKET_MASK);
+        const slot = parent + F_BUCKETS + (bucket << 3);
+        if ((mask & bit) == 0) {
+          store<u64>(parent, mask | bit, F_BUCKET_MASK);
+          store<u64>(slot, member);
         } else {
-          unchecked(parent.buckets[bucket] += member);
+          store<u64>(slot, load<u64>(slot) + member);
         }
-        parent.scalars++;
-        return;
+        store<u32>(parent, load<u32>(parent, F_SCALARS) + 1, F_SCALARS);
       }
-      // a small member whose name did not fit: covered by the object's own hash only
+      // (a small member whose name did not fit is covered by the object's own hash only)
       return;
     }
-    parent.hash = (parent.hash ^ hash) * PRIME + <u64>position;
+    store<u64>(parent, (load<u64>(parent, F_HASH) ^ hash) * PRIME + <u64>position, F_HASH);
     if (big) {
-      this.flushGroup(parent);
+      this.flushRange(parent);
       return;
     }
-    this.addToRange(parent, hash, leaves, position);
-  }
-
-  private addToRange(parent: Frame, hash: u64, leaves: u32, position: u32): void {
-    if (parent.groupCount > 0 && parent.groupLeaves + leaves > this.budget) this.flushGroup(parent);
-    if (parent.groupCount == 0) {
-      parent.groupFirst = position;
-      parent.groupHash = 0;
-      parent.groupLeaves = 0;
+    if (load<u32>(parent, F_RANGE_COUNT) > 0 && load<u32>(parent, F_RANGE_LEAVES) + leaves > this.budget) this.flushRange(parent);
+    const count = load<u32>(parent, F_RANGE_COUNT);
+    let rangeHash: u64 = 0;
+    let rangeLeaves: u32 = 0;
+    if (count == 0) {
+      store<u32>(parent, position, F_RANGE_FIRST);
+    } else {
+      rangeHash = load<u64>(parent, F_RANGE_HASH);
+      rangeLeaves = load<u32>(parent, F_RANGE_LEAVES);
     }
-    parent.groupLast = position;
-    parent.groupLeaves += leaves;
-    parent.groupCount++;
-    parent.groupHash = (parent.groupHash ^ hash) * PRIME;
+    store<u32>(parent, position, F_RANGE_LAST);
+    store<u32>(parent, rangeLeaves + leaves, F_RANGE_LEAVES);
+    store<u32>(parent, count + 1, F_RANGE_COUNT);
+    store<u64>(parent, (rangeHash ^ hash) * PRIME, F_RANGE_HASH);
   }
 
   /** A node object's scalar members as `shares` entries: as few as keep about half the budget each. */
-  private flushShares(frame: Frame): void {
-    if (frame.scalars == 0 || !frame.named) return;
+  private flushShares(frame: usize): void {
+    const scalars = load<u32>(frame, F_SCALARS);
+    if (scalars == 0 || load<u32>(frame, F_NAMED) == 0) return;
     let shares: u32 = 1;
-    while (shares < <u32>BUCKETS && frame.scalars > shares * max<u32>(this.budget >> 1, 1)) shares <<= 1;
+    while (shares < <u32>BUCKETS && scalars > shares * max<u32>(this.budget >> 1, 1)) shares <<= 1;
+    const mask = load<u64>(frame, F_BUCKET_MASK);
+    const pathLength = load<i32>(frame, F_PATH_LENGTH);
+    const serial = load<u32>(frame, F_SERIAL);
     for (let share: u32 = 0; share < shares; share++) {
       let sum: u64 = 0;
       let used = false;
       for (let bucket = share; bucket < <u32>BUCKETS; bucket += shares) {
-        if ((frame.bucketMask & ((<u64>1) << <u64>bucket)) == 0) continue;
-        sum += unchecked(frame.buckets[bucket]);
+        if ((mask & ((<u64>1) << <u64>bucket)) == 0) continue;
+        sum += load<u64>(frame + F_BUCKETS + (<usize>bucket << 3));
         used = true;
       }
-      if (used) this.append(ENTRY_SHARE, frame.pathLength, frame.pathLength, mix64(sum ^ <u64>shares), frame.serial, KIND_OBJECT, share, shares, false);
+      if (used) this.append(ENTRY_SHARE, pathLength, pathLength, mix64(sum ^ <u64>shares), serial, KIND_OBJECT, share, shares, false);
     }
   }
 
-  private flushGroup(frame: Frame): void {
-    if (frame.groupCount == 0) return;
-    frame.groupCount = 0;
-    if (!frame.named) return;
-    this.append(ENTRY_GROUP, frame.pathLength, frame.pathLength, mix64(frame.groupHash), frame.serial, frame.kind, frame.groupFirst, frame.groupLast, false);
+  /** Ends an array's pending range: one entry for its items. */
+  private flushRange(frame: usize): void {
+    if (load<u32>(frame, F_RANGE_COUNT) == 0) return;
+    store<u32>(frame, 0, F_RANGE_COUNT);
+    if (load<u32>(frame, F_NAMED) == 0) return;
+    const pathLength = load<i32>(frame, F_PATH_LENGTH);
+    this.append(ENTRY_GROUP, pathLength, pathLength, mix64(load<u64>(frame, F_RANGE_HASH)), load<u32>(frame, F_SERIAL), KIND_ARRAY, load<u32>(frame, F_RANGE_FIRST), load<u32>(frame, F_RANGE_LAST), false);
+  }
+
+  private growFrames(needed: i32): void {
+    let capacity = this.frames.byteLength;
+    while (capacity < needed) capacity = capacity << 1;
+    const grown = new ArrayBuffer(capacity);
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.frames), <usize>this.depth * FRAME_BYTES);
+    this.frames = grown;
   }
 
   // ---- the entry list ----------------------------------------------------------------
@@ -304,9 +324,9 @@ export class SubtreeDigest {
     let frameIndex = 0;
     let i = 0;
     while (i < count) {
-      while (frameIndex < this.depth && unchecked(this.frames[frameIndex]).mark <= i) {
-        const frame = unchecked(this.frames[frameIndex]);
-        if (frame.mark == i) frame.mark = out;
+      while (frameIndex < this.depth && load<i32>(this.frameAt(frameIndex), F_MARK) <= i) {
+        const frame = this.frameAt(frameIndex);
+        if (load<i32>(frame, F_MARK) == i) store<i32>(frame, out, F_MARK);
         frameIndex++;
       }
       const start = unchecked(this.nameStart[i]);
@@ -354,8 +374,8 @@ export class SubtreeDigest {
       out++;
     }
     for (; frameIndex < this.depth; frameIndex++) {
-      const frame = unchecked(this.frames[frameIndex]);
-      if (frame.mark >= count) frame.mark = out;
+      const frame = this.frameAt(frameIndex);
+      if (load<i32>(frame, F_MARK) >= count) store<i32>(frame, out, F_MARK);
     }
     this.dropFrom(out);
     return count - out >= this.maxEntries / MIN_FREED_DIVISOR;
@@ -370,7 +390,7 @@ export class SubtreeDigest {
   /** True when an open frame (from `frameIndex` on) has its mark at entry `index`. */
   private isMarkAt(index: i32, frameIndex: i32): bool {
     for (let f = frameIndex; f < this.depth; f++) {
-      const mark = unchecked(this.frames[f]).mark;
+      const mark = load<i32>(this.frameAt(f), F_MARK);
       if (mark == index) return true;
       if (mark > index) return false;
     }
