@@ -195,6 +195,28 @@ describe('subtree digest: documents beyond the leaf budget', () => {
     expect(digest(variants['key order'].replace('"v":4', '"v":5')).subtrees?.$).not.toBe(base.subtrees?.$);
   });
 
+  it('stays valid and within the bound on odd documents: deep nesting, long paths, empty containers, a budget of 0', async () => {
+    const deep = `{"a":${'['.repeat(60)}${Array.from({ length: 40 }, (_, i) => `{"k":${i}}`).join(',')}${']'.repeat(60)},"z":[1,{}]}`;
+    const longPaths = JSON.stringify({
+      [`p${'a'.repeat(900)}`]: Array.from({ length: 50 }, (_, i) => ({ [`q${'b'.repeat(200)}`]: i, r: [i] })),
+      after: 2,
+    });
+    const empties = JSON.stringify({ e: Array.from({ length: 3_000 }, (_, i) => (i % 2 === 0 ? {} : [])) });
+    const documents = [deep, longPaths, empties, JSON.stringify(searchDocument(300))];
+    for (const digest of [{ maxFields: 8, maxSubtrees: 8 }, { maxFields: 0 }, { maxDepth: 4, maxFields: 16 }]) {
+      const { digest: digestOfBody } = await observer(digest);
+      for (const body of documents) {
+        const record = digestOfBody(body);
+        expect(record.json).toBe('ok');
+        const names = Object.keys(record.subtrees ?? {});
+        expect(names.length).toBeLessThanOrEqual(digest.maxSubtrees ?? 512);
+        if (record.fieldsTruncated) expect(names).toContain('$');
+        // equal documents stay equal, whatever got coarsened or dropped
+        expect(comparePair(record, digestOfBody(JSON.stringify(JSON.parse(body), null, 1)), NOTHING_IGNORED, []).diverged).toBe(false);
+      }
+    }
+  });
+
   it('computes no subtrees with digest.maxSubtrees 0 (the body hash decides, as before)', async () => {
     const { digest } = await observer({ maxSubtrees: 0 });
     const record = digest(JSON.stringify(searchDocument(100)));

@@ -298,15 +298,20 @@ export class SubtreeDigest {
   private dropFrom(mark: i32): void {
     if (mark >= this.count) return;
     this.names.length = unchecked(this.nameStart[mark]);
-    this.nameStart.length = mark;
-    this.nameLength.length = mark;
-    this.parentLength.length = mark;
-    this.hashes.length = mark;
-    this.parentSerial.length = mark;
-    this.parentKind.length = mark;
-    this.kinds.length = mark;
-    this.firsts.length = mark;
-    this.lasts.length = mark;
+    this.truncateEntries(mark);
+  }
+
+  /** Keeps the first `count` entries' metadata (their names are the caller's to cut). */
+  private truncateEntries(count: i32): void {
+    this.nameStart.length = count;
+    this.nameLength.length = count;
+    this.parentLength.length = count;
+    this.hashes.length = count;
+    this.parentSerial.length = count;
+    this.parentKind.length = count;
+    this.kinds.length = count;
+    this.firsts.length = count;
+    this.lasts.length = count;
   }
 
   /**
@@ -377,7 +382,8 @@ export class SubtreeDigest {
       const frame = this.frameAt(frameIndex);
       if (load<i32>(frame, F_MARK) >= count) store<i32>(frame, out, F_MARK);
     }
-    this.dropFrom(out);
+    this.truncateEntries(out);
+    names.length = nameOut;
     return count - out >= this.maxEntries / MIN_FREED_DIVISOR;
   }
 
