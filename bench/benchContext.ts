@@ -26,3 +26,8 @@ export interface BenchContext {
 export function documentPath(name: CutName): string {
   return `/${name}.json`;
 }
+
+/** The same document gzip-encoded by the upstream (bench/nginxUpstream.ts). */
+export function gzipDocumentPath(name: CutName): string {
+  return `/gz/${name}.json`;
+}

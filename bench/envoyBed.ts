@@ -170,6 +170,8 @@ export async function startEnvoyBed(context: BenchContext, variants: readonly En
 /** The filter's counters that tell whether a run was what it claims (every request digested, nothing dropped). */
 export const FILTER_COUNTERS = [
   'shadowdiff.edge.digested',
+  'shadowdiff.edge.decoded',
+  'shadowdiff.edge.decode_failed',
   'shadowdiff.edge.exported_records',
   'shadowdiff.edge.export_batches',
   'shadowdiff.edge.export_failures',

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import binaryen from 'binaryen';
 import { ProxyWasmHost } from '../emulator/index.js';
 import { COLLECTOR_CLUSTER } from '../envoy/bootstrap.js';
@@ -22,10 +23,12 @@ const RUNTIME_FUNCTIONS = {
 } as const;
 type RuntimeCounter = keyof typeof RUNTIME_FUNCTIONS;
 
+/** `gzip`: the upstream answers the document gzip-encoded (level 6), which the filter decodes to digest it. */
 export const CALL_COUNT_VARIANTS = {
-  unsampled: { sampledPercent: 0, json: true },
-  'sampled-hash': { sampledPercent: 100, json: false },
-  'sampled-digest': { sampledPercent: 100, json: true },
+  unsampled: { sampledPercent: 0, json: true, gzip: false },
+  'sampled-hash': { sampledPercent: 100, json: false, gzip: false },
+  'sampled-digest': { sampledPercent: 100, json: true, gzip: false },
+  'sampled-digest-gzip': { sampledPercent: 100, json: true, gzip: true },
 } as const;
 export type CallCountVariant = keyof typeof CALL_COUNT_VARIANTS;
 
@@ -56,8 +59,8 @@ function requestHeaders(index: number): Array<[string, string]> {
   ];
 }
 
-function responseHeaders(bodyBytes: number): Array<[string, string]> {
-  return [
+function responseHeaders(bodyBytes: number, gzip: boolean): Array<[string, string]> {
+  const headers: Array<[string, string]> = [
     [':status', '200'],
     ['server', 'nginx'],
     ['date', 'Tue, 01 Dec 2026 19:00:00 GMT'],
@@ -69,6 +72,8 @@ function responseHeaders(bodyBytes: number): Array<[string, string]> {
     ['accept-ranges', 'bytes'],
     ['x-envoy-upstream-service-time', '1'],
   ];
+  if (gzip) headers.push(['content-encoding', 'gzip']);
+  return headers;
 }
 
 /** `module` with a mutable exported i32 global `count_<counter>` bumped on entry to each runtime function. */
@@ -172,14 +177,15 @@ export async function countFilterCalls(
   options: { requests?: number; warmup?: number } = {},
 ): Promise<FilterCallCounts> {
   const { requests = 10, warmup = 2 } = options;
-  const body = cutDocuments().find((cut) => cut.name === document)?.bytes;
-  if (body === undefined) throw new Error(`no corpus cut ${document}`);
+  const content = cutDocuments().find((cut) => cut.name === document)?.bytes;
+  if (content === undefined) throw new Error(`no corpus cut ${document}`);
+  const { sampledPercent, json, gzip } = CALL_COUNT_VARIANTS[variant];
+  const body = gzip ? gzipSync(content) : content;
   const wasm = instrumentRuntime(
     new Uint8Array(await readFile(FILTER_WASM)),
     await readFile(FILTER_WASM.replace(/\.wasm$/, '.wat'), 'utf8'),
   );
   const { host, hostCalls, exports } = await loadCounted(wasm);
-  const { sampledPercent, json } = CALL_COUNT_VARIANTS[variant];
   const plugin = host.startPlugin(
     JSON.stringify({
       role: 'edge',
@@ -199,7 +205,7 @@ export async function countFilterCalls(
   const byPhase = Object.fromEntries(PHASES.map((phase) => [phase, {}])) as Record<Phase, CallCounts>;
   const steps: Record<Phase, (stream: ReturnType<typeof plugin.newHttpStream>, index: number) => void> = {
     requestHeaders: (stream, index) => stream.sendRequestHeaders(requestHeaders(index), true),
-    responseHeaders: (stream) => stream.sendResponseHeaders(responseHeaders(body.length), false),
+    responseHeaders: (stream) => stream.sendResponseHeaders(responseHeaders(body.length, gzip), false),
     responseBody: (stream) => stream.sendResponseBody(body, true),
     streamEnd: (stream) => stream.complete(),
   };

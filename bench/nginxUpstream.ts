@@ -1,6 +1,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Endpoint } from '../envoy/bootstrap.js';
 import { onCore, type CoreLayout } from './cpuPinning.js';
 import type { CutDocument } from './corpusCuts.js';
@@ -10,7 +11,9 @@ import { waitForTcp } from './tcpReady.js';
 
 /**
  * The primary and the shadow service: one nginx worker serving the cut documents as static
- * `application/json` files on two ports. nginx rather than a Node server because the upstream shares
+ * `application/json` files on two ports, and under /gz/ the same documents gzip-encoded
+ * (`content-encoding: gzip`, compressed once at level 6 and served by gzip_static to every client,
+ * so the upstream does no compressing per request). nginx rather than a Node server because the upstream shares
  * the load core with wrk: it must cost as little as possible per request, or the load core, not
  * Envoy, would limit the saturation throughput.
  */
@@ -25,10 +28,15 @@ export async function startNginxUpstream(layout: CoreLayout, documents: readonly
   const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-bench-nginx-'));
   const docs = join(dir, 'docs');
   await mkdir(docs);
-  for (const document of documents) await writeFile(join(docs, `${document.name}.json`), document.bytes);
+  await mkdir(join(docs, 'gz'));
+  for (const document of documents) {
+    await writeFile(join(docs, `${document.name}.json`), document.bytes);
+    await writeFile(join(docs, 'gz', `${document.name}.json`), document.bytes);
+    await writeFile(join(docs, 'gz', `${document.name}.json.gz`), gzipSync(document.bytes));
+  }
   const primaryPort = await freePort();
   const shadowPort = await freePort();
-  const server = (port: number): string => `  server { listen 127.0.0.1:${port}; root ${docs}; }`;
+  const server = (port: number): string => `  server { listen 127.0.0.1:${port}; root ${docs}; location /gz/ { gzip_static always; } }`;
   const config = [
     'daemon off;',
     'master_process off;',

@@ -5,7 +5,7 @@
 //   npx tsx bench/profile.ts envoy --variant no-filter|floor|edge-unsampled|edge-5|edge|digest [--document 1k|16k|64k] [--seconds 15]
 //     one bench Envoy under wrk, sampled with perf record -e cpu-clock (floor: the no-op proxy-wasm module;
 //     edge-unsampled / edge-5: the edge filter at 0% / 5% sampled with the full JSON digest; edge: 100%, digest.json false)
-//   npx tsx bench/profile.ts calls --variant unsampled|sampled-hash|sampled-digest [--document 1k|16k|64k]
+//   npx tsx bench/profile.ts calls --variant unsampled|sampled-hash|sampled-digest|sampled-digest-gzip [--document 1k|16k|64k]
 //     the edge filter's host calls and AssemblyScript allocations per request and phase, counted in the
 //     emulator (exact, whatever the machine's load)
 //   npx tsx bench/profile.ts cpuprofile FILE [--wat build/shadowdiff.wat]

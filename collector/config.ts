@@ -8,6 +8,7 @@ import { parse as parseYaml, YAMLError } from 'yaml';
 import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
 import { templateProblem } from './compare/routeTemplate.js';
 import { keyPatternProblem } from './compare/fieldRows.js';
+import { toleranceProblem } from './compare/tolerance.js';
 import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schema/schemaErrors.js';
 import { CONFIG_SCHEMA, type CollectorConfig } from './configSchema.js';
 
@@ -122,6 +123,10 @@ function semanticProblems(config: CollectorConfig): Array<{ field: string; messa
   };
   config.routes.templates.forEach((t, i) => check(`routes.templates[${i}]`, templateProblem(t)));
   config.compare.keyPatterns.forEach((p, i) => check(`compare.keyPatterns[${i}]`, keyPatternProblem(p)));
+  config.compare.tolerances.forEach((t, i) => {
+    check(`compare.tolerances[${i}].path`, fieldGlobProblem(t.path));
+    check(`compare.tolerances[${i}]`, toleranceProblem(t));
+  });
   if (config.compare.headers.includes('*') && config.compare.headers.length > 1) {
     check('compare.headers', '"*" (every digested header) cannot be combined with names');
   }

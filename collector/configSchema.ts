@@ -75,6 +75,22 @@ export const CONFIG_SCHEMA = Type.Object(
         maxItems: 100,
         default: ['^[A-Za-z][A-Za-z0-9]*[-_:][0-9]+$'],
       }),
+      /**
+       * Numeric differences declared acceptable, per field glob (the grammar of ignore rules; the
+       * first that matches applies): within abs (absolute) or rel (relative to the larger value),
+       * reported as within tolerance, not as diverged. Needs the values captured by the filter (digest.capture).
+       */
+      tolerances: Type.Array(
+        Type.Object(
+          {
+            path: Type.String({ minLength: 1, maxLength: 1024 }),
+            abs: Type.Optional(Type.Number({ minimum: 0 })),
+            rel: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxItems: 1000, default: [] },
+      ),
     }),
     /**
      * Byte budgets (estimated heap bytes) for what the collector keeps; together with the caps in

@@ -6,6 +6,7 @@
 import { BUDGET_PARTS, ByteBudget, type BudgetPart, type BudgetReading } from './budget/byteBudget.js';
 import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
 import { FieldRows } from './compare/fieldRows.js';
+import { Tolerances } from './compare/tolerance.js';
 import { IgnoreRules } from './compare/ignoreRules.js';
 import { RouteResolver } from './compare/routeTemplate.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
@@ -17,6 +18,7 @@ import type { Resolution } from './score/resolution.js';
 import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
+import { PIPELINE_SNAPSHOT_VERSION } from './store/snapshotSchema.js';
 import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
 export interface ReportQuery {
@@ -45,10 +47,6 @@ export interface PipelineSnapshot {
   /** legs still waiting for a partner: they come back into the join window */
   pending: PendingLeg[];
 }
-
-// 2: routes and fields are space-saving tables with weights and errors; the route list lives in
-// the scoreboard; legs still pending and remembered ids are kept.
-export const PIPELINE_SNAPSHOT_VERSION = 2;
 
 /** One batch as the durable store logged it before it was answered: replayed after a crash. */
 export interface LoggedBatch {
@@ -81,6 +79,7 @@ export class Pipeline {
   private readonly rows: FieldRows;
   private readonly budgets: Record<BudgetPart, ByteBudget>;
   private ignore: IgnoreRules;
+  private readonly tolerances: Tolerances;
   /** Grows with every change of state, so the store can skip checkpoints when nothing happened. */
   private changes = 0;
   private appliedSeq = 0;
@@ -116,6 +115,7 @@ export class Pipeline {
     this.pairs = new PairStore(config.pairs, this.budgets.pairs, { trackChanges: durable });
     this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
     this.ignore = new IgnoreRules(config.ignore, this.rows);
+    this.tolerances = new Tolerances(config.compare.tolerances);
   }
 
   /** Feeds validated records through the join; pairs that complete are compared and scored now. */
@@ -135,7 +135,7 @@ export class Pipeline {
           break;
         case 'paired': {
           const route = this.route(event.primary);
-          const diff = comparePair(event.primary, event.shadow, this.ignore.forRoute(route), this.headerSelection);
+          const diff = comparePair(event.primary, event.shadow, this.ignore.forRoute(route), this.headerSelection, this.tolerances);
           this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff }, now);
           break;
         }

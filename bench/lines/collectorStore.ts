@@ -7,6 +7,7 @@ import { CollectorMetrics } from '../../collector/metrics/collectorMetrics.js';
 import { Pipeline } from '../../collector/pipeline.js';
 import { DurableStore } from '../../collector/store/durableStore.js';
 import type { BenchContext } from '../benchContext.js';
+import { eventLoopDelayDuring, type EventLoopDelay } from '../eventLoopDelay.js';
 import { absoluteRow, type LineResult } from '../results.js';
 import { percentile } from '../summary.js';
 
@@ -16,39 +17,41 @@ const CONCURRENT = 8;
 /** Per leg: about 10 KB of JSON, the size the soak's corpus documents digest to. */
 const FIELDS_PER_LEG = 200;
 
-function leg(id: string, leg: 'primary' | 'shadow'): DigestRecord {
-  const fields = Object.fromEntries(
+/** The part every leg shares: built once, so that making a batch costs the loop nothing it would not cost the filter. */
+const LEG_TEMPLATE: Omit<DigestRecord, 'id' | 'leg'> = {
+  segment: 'default',
+  reason: 'default',
+  method: 'GET',
+  path: '/orders/42',
+  authority: 'shop.example',
+  startUnixMs: Date.now(),
+  firstByteUs: 8000,
+  lastByteUs: 12000,
+  status: 200,
+  complete: true,
+  respBytes: 4096,
+  headers: { 'content-type': '1a2b3c4d' },
+  bodyHash: '00112233445566aa',
+  json: 'ok',
+  fields: Object.fromEntries(
     Array.from({ length: FIELDS_PER_LEG }, (_, i) => [
       `$.items[${i}].sku`,
       ((i * 2654435761) >>> 0).toString(16).padStart(8, '0').slice(-8),
     ]),
-  );
-  return {
-    id,
-    leg,
-    segment: 'default',
-    reason: 'default',
-    method: 'GET',
-    path: '/orders/42',
-    authority: 'shop.example',
-    startUnixMs: Date.now(),
-    firstByteUs: 8000,
-    lastByteUs: 12000,
-    status: 200,
-    complete: true,
-    respBytes: 4096,
-    headers: { 'content-type': '1a2b3c4d' },
-    bodyHash: '00112233445566aa',
-    json: 'ok',
-    fields,
-    fieldsTruncated: false,
-  };
+  ),
+  fieldsTruncated: false,
+};
+
+function leg(id: string, leg: 'primary' | 'shadow'): DigestRecord {
+  return { ...LEG_TEMPLATE, id, leg };
 }
 
 async function openStore(path: string, metrics: CollectorMetrics): Promise<{ store: DurableStore; pipeline: Pipeline }> {
   const config = defaultConfig();
   config.join.maxPending = 10_000_000;
   config.join.windowMs = 3_600_000;
+  // Every stored leg must come back: the pending byte budget is not what is measured here.
+  config.budget.pendingBytes = 64 * 2 ** 30;
   const store = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
   return { store, pipeline: new Pipeline(config, { now: () => Date.now() }, metrics, { durable: true }) };
 }
@@ -56,27 +59,35 @@ async function openStore(path: string, metrics: CollectorMetrics): Promise<{ sto
 /**
  * Line 8: the durable store, in this process as the collector runs it (SQLite in its worker).
  * Closed-loop ingest of batches of 64 legs (pairs completing across batches), checkpointed every
- * second: append latency (admit to commit answered and applied). Then a
- * store of pending legs (the state a restart must bring back whole) is restored: the time per MB
- * of store file, extrapolated to 1 GB.
+ * second: append latency (admit to commit answered and applied) and the event loop's delay
+ * meanwhile. Then a store of pending legs (the state a restart must bring back whole) is
+ * restored: the time per MB of store file, extrapolated to 1 GB, and the event loop's delay while
+ * the worker reads it back.
  */
 export async function measureCollectorStore(context: BenchContext): Promise<LineResult> {
   const line = 8;
   const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-bench-store-'));
   const metrics = new CollectorMetrics({ defaultMetrics: false });
   const appendMs: number[] = [];
+  const appendSyncMs: number[] = [];
+  const ingestDelay: EventLoopDelay[] = [];
+  const loadDelay: EventLoopDelay[] = [];
   const restoreMsPerMb: number[] = [];
+  const applyMs: number[] = [];
   const storeMb: number[] = [];
   const openMs: number[] = [];
   try {
     for (let run = 0; run < context.plan.runs; run++) {
       const path = join(dir, `ingest-${run}.sqlite`);
       const { store, pipeline } = await openStore(path, metrics);
-      const checkpoints = setInterval(() => void store.checkpoint(pipeline).catch(() => undefined), 1000);
       const until = Date.now() + context.plan.collectorSeconds * 1000;
       let next = 0;
       const worker = async (): Promise<void> => {
         while (Date.now() < until) {
+          // A batch arrives as an I/O event does, on a turn of its own: without it this loop
+          // would run inside the worker port's message callback and the event loop (and its
+          // delay histogram) would never turn.
+          await new Promise(setImmediate);
           const n = next++;
           // Primaries of this batch's ids, shadows of the previous batch's: half the legs pair at once.
           const records = Array.from({ length: BATCH / 2 }, (_, i) => [
@@ -85,13 +96,20 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
           ]).flat();
           const started = performance.now();
           const arrivedUnixMs = pipeline.admit();
-          const seq = await store.append(arrivedUnixMs, records, 0);
+          // The part of an append the event loop runs (serialising the batch, posting it): until append() returns its promise.
+          const appending = store.append(arrivedUnixMs, records, 0);
+          appendSyncMs.push(performance.now() - started);
+          const seq = await appending;
           pipeline.apply({ seq, arrivedUnixMs, records, rejected: 0 });
           appendMs.push(performance.now() - started);
         }
       };
-      await Promise.all(Array.from({ length: CONCURRENT }, worker));
-      clearInterval(checkpoints);
+      const ingest = await eventLoopDelayDuring(async () => {
+        const checkpoints = setInterval(() => void store.checkpoint(pipeline).catch(() => undefined), 1000);
+        await Promise.all(Array.from({ length: CONCURRENT }, worker));
+        clearInterval(checkpoints);
+      });
+      ingestDelay.push(ingest.delay);
       await store.close();
 
       // A store of pending legs only: every leg comes back into the join window.
@@ -110,12 +128,15 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
       const restored = await openStore(restorePath, metrics);
       const started = performance.now();
       openMs.push(started - opening);
-      const loaded = await restored.store.load();
+      const { result: loaded, delay } = await eventLoopDelayDuring(() => restored.store.load());
+      loadDelay.push(delay);
       if (loaded.kind !== 'restored' || loaded.snapshot === null)
         throw new Error(`restore bench: expected a checkpoint, found ${loaded.kind}`);
+      const applying = performance.now();
       restored.pipeline.restore(loaded.snapshot);
       for (const batch of loaded.replay) restored.pipeline.apply(batch);
       const ms = performance.now() - started;
+      applyMs.push(performance.now() - applying);
       if (restored.pipeline.pendingIds().length !== legsToStore) throw new Error('restore bench: not every pending leg came back');
       await restored.store.close();
       restoreMsPerMb.push(ms / mb);
@@ -126,12 +147,29 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
   }
   const restoreSecondsPerGb = restoreMsPerMb.map((ms) => (ms * 1024) / 1000);
   appendMs.sort((a, b) => a - b);
+  const fewMs = { bound: 'atMost', limit: 10, on: 'measured' } as const;
   return {
     line,
     title: 'Collector store',
-    method: `In-process DurableStore (SQLite WAL, synchronous=NORMAL, in its worker) with a durable Pipeline: ${CONCURRENT} batches of ${BATCH} legs (~10 KB each) in flight, closed loop, ${context.plan.collectorSeconds} s per run, checkpoint every second; append = admit → commit answered → applied. Restore: open, load, validate and restore a store of pending legs, per MB of store file, extrapolated to 1 GB; opening the store (starting its worker) is a fixed cost, its own row.`,
+    method: `In-process DurableStore (SQLite WAL, synchronous=NORMAL, in its worker) with a durable Pipeline: ${CONCURRENT} batches of ${BATCH} legs (~10 KB each) in flight, closed loop, ${context.plan.collectorSeconds} s per run, checkpoint every second; append = admit → commit answered → applied. Event-loop delay: perf_hooks.monitorEventLoopDelay (1 ms resolution) in this process, which is the collector's main thread here. Restore: open, load, validate and restore a store of pending legs, per MB of store file, extrapolated to 1 GB; opening the store (starting its worker) is a fixed cost, its own row; the restore into the pipeline (one synchronous step, done before the collector listens) is its own row.`,
     rows: [
+      absoluteRow(line, 'append latency p50', 'ms', null, [percentile(appendMs, 50)]),
       absoluteRow(line, 'append latency p99', 'ms', { bound: 'atMost', limit: 50, on: 'measured' }, [percentile(appendMs, 99)]),
+      absoluteRow(
+        line,
+        'event-loop delay max, ingest + checkpoints',
+        'ms',
+        fewMs,
+        ingestDelay.map((d) => d.maxMs),
+      ),
+      absoluteRow(line, 'append: event-loop part (serialise + post a batch), max', 'ms', fewMs, [Math.max(...appendSyncMs)]),
+      absoluteRow(
+        line,
+        'event-loop delay p99, ingest + checkpoints',
+        'ms',
+        null,
+        ingestDelay.map((d) => d.p99Ms),
+      ),
       absoluteRow(
         line,
         'restore time per GB of store (extrapolated)',
@@ -140,8 +178,28 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
         restoreSecondsPerGb,
         `load, validate, restore; from stores of ${storeMb.map((mb) => mb.toFixed(0)).join(', ')} MB`,
       ),
+      absoluteRow(
+        line,
+        'event-loop delay max, store read back',
+        'ms',
+        null,
+        loadDelay.map((d) => d.maxMs),
+        'before the collector listens: the main thread parses and checks each chunk while the worker reads the next',
+      ),
+      absoluteRow(line, 'restore into the pipeline (synchronous, before listening)', 'ms', null, applyMs),
       absoluteRow(line, 'store open (worker start), any size', 'ms', null, openMs),
     ],
-    details: { appends: appendMs.length, appendMsP50: percentile(appendMs, 50), restoreMsPerMb, storeMb },
+    details: {
+      appends: appendMs.length,
+      appendMsP50: percentile(appendMs, 50),
+      appendSyncMsP50: percentile(
+        appendSyncMs.sort((a, b) => a - b),
+        50,
+      ),
+      restoreMsPerMb,
+      storeMb,
+      ingestDelay,
+      loadDelay,
+    },
   };
 }

@@ -87,9 +87,13 @@ export async function measureEdgeFilter(context: BenchContext): Promise<LineResu
         `Five Envoys serve the 1 KB document with mirroring removed from the routes, all exporting to the accepting stub ` +
         `collector (batch 32, the default): no filter; the floor, a no-op proxy-wasm module with shadowdiff's exports ` +
         `(bench/noopFilter); the edge filter with nothing sampled; 5% sampled per request (keyed on Envoy's x-request-id) ` +
-        `with the full JSON digest; and 100% sampled with digest.json false (the body hash, FNV-1a 64, still runs: only the ` +
-        `structural JSON digest is off). Goals are on the ratio against no filter; the floor columns show the filter's ` +
-        `cost above any proxy-wasm filter's. Latency at ${Math.round(rate)} req/s (fixed rate), throughput closed-loop.`,
+        `with the full JSON digest; and 100% sampled with digest.json false (the body hash, XXH64 under wire format 2, still ` +
+        `runs: only the structural JSON digest is off). Every variant differs from the floor only by the filter's own work: ` +
+        `the same routes with mirroring removed (so no variant pays for a shadow leg), the same upstream, and for the filter ` +
+        `its host calls, the route re-match after its one header write and its export calls (to a sink on the load core, ` +
+        `not Envoy's). Goals are on the ratio against no filter; the floor columns show the filter's cost above any ` +
+        `proxy-wasm filter's. Latency at ${Math.round(rate)} req/s (fixed rate: half the no-filter saturation, so a variant ` +
+        `whose CPU per request is higher runs its core busier, and its queueing shows in p50), throughput closed-loop.`,
       rows: [
         ...floorRows,
         ...EDGE_VARIANTS.flatMap(variantRows),

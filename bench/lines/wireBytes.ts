@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
+import { observeJsonResponse } from '../../devkit/observedResponse.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
 import { decodeBatch, hashesBlanked } from '../../devkit/wireFormat.js';
 import type { BenchContext } from '../benchContext.js';
@@ -73,26 +74,7 @@ interface Exported {
 /** Sends every body of `workload` through the filter and sums the export bodies it made. */
 function exportAll(host: ProxyWasmHost, plugin: Plugin, workload: Workload): Exported {
   workload.bodies.forEach((body, i) => {
-    const stream = plugin.newHttpStream();
-    stream.sendRequestHeaders(
-      [
-        [':method', 'GET'],
-        [':path', '/doc'],
-        [':authority', 'bench.local'],
-        ['x-request-id', `r-${i}`],
-        ['x-shadowdiff-id', `id-${i}`],
-      ],
-      true,
-    );
-    stream.sendResponseHeaders(
-      [
-        [':status', '200'],
-        ['content-type', 'application/json'],
-      ],
-      false,
-    );
-    stream.sendResponseBody(body, true);
-    stream.complete();
+    observeJsonResponse(plugin, { id: `id-${i}`, requestId: `r-${i}`, path: '/doc', authority: 'bench.local', body });
   });
   plugin.tick();
   const exported: Exported = { bytes: 0, records: 0, decoded: '' };

@@ -4,10 +4,12 @@
 // paths holds ~4.2 MB, 10 fields of 20 characters ~1 KB) and err on the high side. Each costs a
 // walk over a record's keys, no more than validation already did.
 
+import type { FieldDiff } from '../compare/divergence.js';
 import type { PairView } from '../report/reportSchema.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
-import type { DigestRecord } from '../ingest/wireSchema.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
+import { EXAMPLE_VALUE_CHARS } from '../score/fieldValues.js';
+import { MAGNITUDE_SAMPLE_SIZE } from '../score/magnitudeSummary.js';
 import { VALUE_SAMPLE_SIZE } from '../score/noise.js';
 
 /** a V8 string's header */
@@ -34,8 +36,8 @@ function mapBytes(map: Readonly<Record<string, string>>): number {
   return bytes;
 }
 
-/** A record as received, with the subtree digest a version 2 record may carry. */
-export function recordBytes(record: DigestRecord & Pick<IngestedRecord, 'subtrees'>): number {
+/** A record as received or decoded, with the subtree digest and captured values a version 2 record may carry. */
+export function recordBytes(record: IngestedRecord): number {
   return (
     RECORD +
     4 * STRING +
@@ -45,11 +47,20 @@ export function recordBytes(record: DigestRecord & Pick<IngestedRecord, 'subtree
     (record.requestId?.length ?? 0) +
     mapBytes(record.fields) +
     mapBytes(record.headers) +
-    (record.subtrees === undefined ? 0 : mapBytes(record.subtrees))
+    (record.subtrees === undefined ? 0 : mapBytes(record.subtrees)) +
+    capturedBytes(record.values)
   );
 }
 
-export function pendingLegBytes(record: DigestRecord & Pick<IngestedRecord, 'subtrees'>): number {
+/** Captured values: a property each, and the value string's own length (longer than a hash). */
+function capturedBytes(values: Readonly<Record<string, string>> | undefined): number {
+  if (values === undefined) return 0;
+  let bytes = 0;
+  for (const key in values) bytes += key.length + MAP_PROPERTY + STRING + (values[key]?.length ?? 0);
+  return bytes;
+}
+
+export function pendingLegBytes(record: IngestedRecord): number {
   return JOIN_ENTRY + recordBytes(record);
 }
 
@@ -58,8 +69,25 @@ export function pairViewBytes(view: PairView): number {
   let bytes = PAIR_VIEW + view.id.length + (view.route?.length ?? 0);
   if (view.primary !== null) bytes += recordBytes(view.primary);
   if (view.shadow !== null) bytes += recordBytes(view.shadow);
-  if (view.diff !== null)
+  if (view.diff !== null) {
     bytes += (view.diff.fields.length + view.diff.headers.length + (view.diff.inconclusive?.length ?? 0)) * DIFF_ENTRY;
+    bytes += valuedDiffBytes(view.diff.fields) + valuedDiffBytes(view.diff.withinTolerance ?? []);
+  }
+  return bytes;
+}
+
+/** What captured values add to diff entries: their strings, a magnitude object; and the entries within tolerance. */
+function valuedDiffBytes(diffs: readonly FieldDiff[]): number {
+  let bytes = 0;
+  for (const diff of diffs) {
+    if (diff.primaryValue === undefined && diff.shadowValue === undefined) continue;
+    bytes +=
+      DIFF_ENTRY +
+      2 * STRING +
+      (diff.primaryValue?.length ?? 0) +
+      (diff.shadowValue?.length ?? 0) +
+      (diff.magnitude === undefined ? 0 : DIFF_ENTRY);
+  }
   return bytes;
 }
 
@@ -70,4 +98,11 @@ export function routeTallyBytes(route: string): number {
 /** A field (path) or header (name) tally with `examples` correlation ids. */
 export function changeTallyBytes(key: string, examples: number): number {
   return CHANGE_TALLY + STRING + key.length + examples * (8 + STRING + CORRELATION_ID.maxLength);
+}
+
+/** A field's value parts (score/fieldValues.ts): the magnitude sample and `examples` pairs of cut values. */
+export function fieldValueBytes(examples: number): number {
+  const valuePair = 32 + 2 * (STRING + EXAMPLE_VALUE_CHARS + 1);
+  // the sample, the examples' value pairs, and the smallest and largest difference's pair with its id
+  return 128 + MAGNITUDE_SAMPLE_SIZE * 48 + examples * valuePair + 2 * (valuePair + 64 + STRING + CORRELATION_ID.maxLength);
 }

@@ -4,6 +4,7 @@ import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackR
 import { BUDGET_PARTS } from '../budget/byteBudget.js';
 import type { PairView, Report, RouteReport } from '../report/reportSchema.js';
 import type { IngestedRecord, PairDiff } from '../types.js';
+import { pairValueLines, routeValueLines } from './valueLines.js';
 
 const KIND_LABELS = {
   status_class: 'status class',
@@ -141,6 +142,7 @@ function renderRouteDetail(route: RouteReport): string[] {
       ),
     );
   }
+  out.push(...routeValueLines(route));
   if (route.headers.length > 0) {
     out.push(
       indent(
@@ -217,5 +219,6 @@ export function renderPair(view: PairView): string {
     ...(diff.inconclusive ?? []).map((f) => [f.path, 'inconclusive: ignore rules reach into it', f.primary ?? '-', f.shadow ?? '-']),
   ];
   if (rows.length > 0) out.push('', table(['WHAT', 'CHANGE', 'PRIMARY', 'SHADOW'], rows));
+  out.push(...pairValueLines(diff));
   return out.join('\n');
 }

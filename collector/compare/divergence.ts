@@ -3,6 +3,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
+import { MagnitudeSchema } from './magnitude.js';
 
 /** Why a pair differs. `status_class` (2xx vs 5xx) is kept apart from `status` (200 vs 201). */
 export const DIVERGENCE_KINDS = ['status_class', 'status', 'completion', 'header', 'body', 'field'] as const;
@@ -12,6 +13,9 @@ export type DivergenceKind = (typeof DIVERGENCE_KINDS)[number];
 /**
  * `hash_algorithm_differs`: the legs were hashed with different algorithms (filters of two releases
  * during a rollout), so no hash compares and status, completion, body size and JSON verdict decide.
+ * `encoding_unsupported`: a leg's body is in a content coding the filter does not decode (br, zstd,
+ * …); `decoding_failed`: a leg's gzip/deflate body did not decode (corrupt, truncated, over
+ * digest.maxDecodedBytes). Either way that leg's bodyHash is of its bytes as received.
  */
 export const FALLBACK_REASONS = [
   'json_none',
@@ -20,6 +24,8 @@ export const FALLBACK_REASONS = [
   'fields_truncated',
   'no_fields',
   'hash_algorithm_differs',
+  'encoding_unsupported',
+  'decoding_failed',
 ] as const;
 export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 
@@ -35,8 +41,23 @@ export const COMPARISON_BASES = ['fields', 'subtrees', 'body'] as const;
 
 const hashOrNull = Type.Union([Type.String(), Type.Null()]);
 
+const valueOrNull = Type.Union([Type.String(), Type.Null()], {
+  description:
+    'A captured value as the report shows it (numbers as they are, strings quoted, … after a cut one); null: not captured on that leg.',
+});
+
 export const FieldDiffSchema = Type.Object(
-  { path: Type.String(), change: literalEnum(DIFF_CHANGES), primary: hashOrNull, shadow: hashOrNull },
+  {
+    path: Type.String(),
+    change: literalEnum(DIFF_CHANGES),
+    primary: hashOrNull,
+    shadow: hashOrNull,
+    /** present when the filter captured the field's value on either leg (digest.capture) */
+    primaryValue: Type.Optional(valueOrNull),
+    shadowValue: Type.Optional(valueOrNull),
+    /** present when both values are numbers (compare/magnitude.ts) */
+    magnitude: Type.Optional(MagnitudeSchema),
+  },
   { additionalProperties: false },
 );
 export type FieldDiff = Static<typeof FieldDiffSchema>;
@@ -67,6 +88,8 @@ export const PairDiffSchema = Type.Object(
      * only where differences are ignored; not a divergence, listed so that nothing is hidden.
      */
     inconclusive: Type.Optional(Type.Array(FieldDiffSchema)),
+    /** Field differences within their compare.tolerances: not divergences, but listed, never hidden; absent when none. */
+    withinTolerance: Type.Optional(Type.Array(FieldDiffSchema)),
   },
   { additionalProperties: false },
 );

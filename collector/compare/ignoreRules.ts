@@ -53,9 +53,14 @@ function fieldGlobSource(glob: string): string {
   return out;
 }
 
+/** One matcher of field paths for all of `globs` (at least one), each covering what lies below it. */
+export function fieldGlobRegExp(globs: readonly string[]): RegExp {
+  return new RegExp(`^(?:${globs.map(fieldGlobSource).join('|')})(?=$|[.[])`);
+}
+
 function fieldMatcher(globs: readonly string[]): RegExp | null {
   if (globs.length === 0) return null;
-  return new RegExp(`^(?:${globs.map(fieldGlobSource).join('|')})(?=$|[.[])`);
+  return fieldGlobRegExp(globs);
 }
 
 function headerMatcher(globs: readonly string[]): RegExp | null {

@@ -7,6 +7,8 @@
 import { diffFields, NO_DIFFS, type FieldDiffResult } from './fieldDiff.js';
 import { hasSubtreeRoot, localizeSubtrees, type SubtreeDiffResult } from './subtreeLocalizer.js';
 import type { RouteIgnore } from './ignoreRules.js';
+import { Tolerances } from './tolerance.js';
+import { withValues } from './valueDiff.js';
 import { WIRE_V1_HASH } from '../ingest/wireSchemaV2.js';
 import type { DivergenceKind, FallbackReason, HeaderDiff, IngestedRecord, PairDiff } from '../types.js';
 
@@ -34,6 +36,8 @@ export function sameHashAlgorithm(primary: IngestedRecord, shadow: IngestedRecor
 
 export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord): FallbackReason | null {
   if (!sameHashAlgorithm(primary, shadow)) return 'hash_algorithm_differs';
+  if (primary.decoding === 'unsupported' || shadow.decoding === 'unsupported') return 'encoding_unsupported';
+  if (notDecoded(primary) || notDecoded(shadow)) return 'decoding_failed';
   if (primary.json !== shadow.json) return 'json_state_differs';
   if (primary.json === 'malformed') return 'json_malformed';
   if (primary.json === 'none') return 'json_none';
@@ -43,6 +47,11 @@ export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord):
   // Bodies such as [] and {} have no leaves; only the body hash can tell them apart.
   if (primary.bodyHash !== shadow.bodyHash && isEmpty(primary.fields) && isEmpty(shadow.fields)) return 'no_fields';
   return null;
+}
+
+/** A content-encoded body whose digest is of its bytes as received, not of its content. */
+function notDecoded(record: IngestedRecord): boolean {
+  return record.decoding !== undefined && record.decoding !== 'ok';
 }
 
 function isEmpty(map: Readonly<Record<string, string>>): boolean {
@@ -55,6 +64,7 @@ export function comparePair(
   shadow: IngestedRecord,
   ignore: RouteIgnore,
   headerSelection: HeaderSelection,
+  tolerances: Tolerances = Tolerances.NONE,
 ): PairDiff {
   const statusClassChanged = statusClass(primary.status) !== statusClass(shadow.status);
   const statusChanged = primary.status !== shadow.status;
@@ -67,7 +77,9 @@ export function comparePair(
   let fieldResult: FieldDiffResult | SubtreeDiffResult | null = null;
   if (bySubtrees) fieldResult = localizeSubtrees(primary, shadow, ignore);
   else if (fallback === null) fieldResult = diffFields(primary.fields, shadow.fields, ignore);
-  const fields = fieldResult?.diffs ?? NO_DIFFS;
+  // A subtree entry that is a captured leaf (same path) gets its values and tolerance too.
+  const valued = withValues(fieldResult?.diffs ?? NO_DIFFS, primary.values, shadow.values, tolerances);
+  const fields = valued.diffs;
   const headerDiverged = headerResult.diffs.length > 0;
   // Without comparable hashes, bodies of other sizes or JSON verdicts still certainly differ.
   const bodyDiverged = comparable
@@ -101,6 +113,7 @@ export function comparePair(
     ignoredFields: fieldResult?.ignored ?? 0,
   };
   if (fieldResult !== null && 'inconclusive' in fieldResult) diff.inconclusive = fieldResult.inconclusive;
+  if (valued.withinTolerance.length > 0) diff.withinTolerance = valued.withinTolerance;
   return diff;
 }
 

@@ -1,17 +1,24 @@
 // The record the pipeline works on, whichever wire format version it arrived in: version 1's
 // record, plus the hash algorithm when it is not version 1's FNV-1a (set by the version 2
-// decoder), so legs hashed differently are never compared hash by hash. Pair views and
-// snapshots carry it as it is.
+// decoder), so legs hashed differently are never compared hash by hash, and version 2's content
+// coding members when the body was content-encoded. Pair views and snapshots carry it as it is;
+// and the values the filter captured, by leaf path (capturedValue.ts).
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
+import { CapturedValueSchema } from './capturedValue.js';
 import { RECORD_LIMITS } from './recordLimits.js';
 import { DigestRecordSchema } from './wireSchema.js';
-import { HASH_ALGORITHMS } from './wireSchemaV2.js';
+import { DigestRecordV2Schema, HASH_ALGORITHMS } from './wireSchemaV2.js';
+
+const { encoding, decoding, decodedBytes } = DigestRecordV2Schema.properties;
 
 export const IngestedRecordSchema = Type.Object(
   {
     ...DigestRecordSchema.properties,
+    encoding,
+    decoding,
+    decodedBytes,
     hash: Type.Optional(
       literalEnum(HASH_ALGORITHMS, {
         description: "The hash algorithm of the record's hashes when it is not fnv1a (a version 2 batch's `hash`); absent: fnv1a.",
@@ -25,6 +32,14 @@ export const IngestedRecordSchema = Type.Object(
       }),
     ),
     subtreesTruncated: Type.Optional(Type.Boolean()),
+    values: Type.Optional(
+      Type.Record(Type.String(), CapturedValueSchema, {
+        description: "Captured values by leaf path (a version 2 record's `values`); absent: none captured.",
+      }),
+    ),
+    valuesTruncated: Type.Optional(
+      Type.Literal(true, { description: 'The filter left some selected values out (digest.capture.maxBytes).' }),
+    ),
   },
   { additionalProperties: false },
 );

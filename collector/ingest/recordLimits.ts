@@ -24,4 +24,8 @@ export const RECORD_LIMITS = {
   maxSegmentLength: 64,
   /** records in one batch */
   maxRecordsPerBatch: 1024,
+  /** characters of one captured value: a tag and at most 256 string bytes (digest.capture.maxStringBytes) or a 64-byte number */
+  maxCapturedValueLength: 257,
+  /** captured values of one record: digest.capture.maxBytes is at most 16384, and an entry takes at least 6 */
+  maxCapturedValues: 2731,
 } as const;

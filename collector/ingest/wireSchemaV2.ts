@@ -5,13 +5,26 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
+import { CapturedValueSchema } from './capturedValue.js';
 import { RECORD_LIMITS } from './recordLimits.js';
-import { DigestRecordSchema, WIRE_SCHEMA } from './wireSchema.js';
+import { DigestRecordSchema, JSON_STATES, WIRE_SCHEMA } from './wireSchema.js';
 
 /** Hash algorithms a batch can name; version 1 batches are always FNV-1a. */
 export const HASH_ALGORITHMS = ['fnv1a', 'xxh64'] as const;
 export type HashAlgorithm = (typeof HASH_ALGORITHMS)[number];
 export const WIRE_V1_HASH: HashAlgorithm = 'fnv1a';
+
+/**
+ * `encoding` of a content-encoded body (identity is never named): the filter decodes gzip and
+ * deflate; the others are named so the report can say why a body compared by its bytes.
+ * `other`: any other coding, or several stacked.
+ */
+export const CONTENT_CODINGS = ['gzip', 'deflate', 'br', 'zstd', 'compress', 'other'] as const;
+export type ContentCoding = (typeof CONTENT_CODINGS)[number];
+
+/** `decoding`: how decoding a content-encoded body went; only `ok` makes the digest one of the content. */
+export const DECODING_OUTCOMES = ['ok', 'unsupported', 'corrupt', 'truncated', 'too_large'] as const;
+export type DecodingOutcome = (typeof DECODING_OUTCOMES)[number];
 
 /** Per record and per batch: the same leaf limits as version 1's `fields`. */
 export const MAX_RECORD_PATHS = RECORD_LIMITS.maxFields;
@@ -36,8 +49,31 @@ export const DigestRecordV2Schema = Type.Object(
     ...shared,
     bodyHash: Type.Unsafe<string>({
       $ref: '#/definitions/hash64',
-      description: "Hash of the whole response body bytes, in the batch's `hash` algorithm.",
+      description:
+        "Hash of the whole response body, in the batch's `hash` algorithm: of its decoded content when `decoding` is ok (so a gzip body and an identity body of the same content hash alike), else of its bytes as received.",
     }),
+    json: literalEnum(JSON_STATES, {
+      description:
+        'none: the response was not JSON (by content-type), had no body, was in a content coding that did not decode (see `decoding`), or structural digests are off; ok: parsed (a gzip or deflate body: its decoded content); malformed: invalid JSON. When json is not ok, there are no leaves: only bodyHash compares.',
+    }),
+    encoding: Type.Optional(
+      literalEnum(CONTENT_CODINGS, {
+        description:
+          'The content coding of the body (its content-encoding header; x-gzip is gzip). Absent: identity. Present exactly when `decoding` and `decodedBytes` are.',
+      }),
+    ),
+    decoding: Type.Optional(
+      literalEnum(DECODING_OUTCOMES, {
+        description:
+          "ok: decoded, the digest (bodyHash, leaves) is of the content; unsupported: a coding the filter does not decode; corrupt: not a valid stream of its coding (bad header, code or check value, or data after its end); truncated: the body ended before the stream did; too_large: the content exceeded the filter's digest.maxDecodedBytes. Unless ok, bodyHash is of the bytes as received and json is none.",
+      }),
+    ),
+    decodedBytes: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Content bytes decoded (up to where decoding stopped, unless ok); respBytes stays the bytes received.',
+      }),
+    ),
     pathRuns: Type.Optional(
       indexRuns(
         MAX_RECORD_PATHS,
@@ -72,6 +108,17 @@ export const DigestRecordV2Schema = Type.Object(
           "True when entries were left out at the filter's digest.maxSubtrees bound; the containers above them still cover them.",
       }),
     ),
+    values: Type.Optional(
+      Type.Array(Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_RECORD_PATHS - 1 }), CapturedValueSchema]), {
+        minItems: 1,
+        maxItems: RECORD_LIMITS.maxCapturedValues,
+        description:
+          "Captured values (the filter's digest.capture, off by default): [k, value] for the k-th leaf that pathRuns names (from 0), in document order, each leaf at most once. Only leaves whose path the capture globs select; at most digest.capture.maxBytes bytes of them per record.",
+      }),
+    ),
+    valuesTruncated: Type.Optional(
+      Type.Literal(true, { description: 'Some selected values were left out: they did not fit digest.capture.maxBytes.' }),
+    ),
   },
   {
     additionalProperties: false,
@@ -81,6 +128,10 @@ export const DigestRecordV2Schema = Type.Object(
       subtreeRuns: ['subtreeHashes', 'subtreesTruncated'],
       subtreeHashes: ['subtreeRuns'],
       subtreesTruncated: ['subtreeRuns'],
+      values: ['pathRuns'],
+      encoding: ['decoding', 'decodedBytes'],
+      decoding: ['encoding', 'decodedBytes'],
+      decodedBytes: ['encoding', 'decoding'],
     },
   },
 );

@@ -16,10 +16,12 @@ export type DecodedRecord = { record: IngestedRecord } | { field: string; messag
  * is exactly the record its version 1 spelling gives.
  */
 export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], hash: HashAlgorithm): DecodedRecord {
-  const { pathRuns, hashes, fieldsTruncated, subtreeRuns, subtreeHashes, subtreesTruncated, ...members } = raw;
+  const { pathRuns, hashes, fieldsTruncated, subtreeRuns, subtreeHashes, subtreesTruncated, values, valuesTruncated, ...members } = raw;
   const fields: Record<string, string> = {};
+  /** the paths in the order pathRuns names them: what `values` indexes */
+  const named: string[] = [];
   if (pathRuns !== undefined && hashes !== undefined) {
-    const problem = decodeRuns(pathRuns, hashes, paths, fields, { runs: 'pathRuns', hashes: 'hashes', named: 'paths' });
+    const problem = decodeRuns(pathRuns, hashes, paths, fields, named, { runs: 'pathRuns', hashes: 'hashes', named: 'paths' });
     if (problem !== null) return problem;
   }
   // In version 1's member order, so a record reads the same whichever version it came in.
@@ -27,7 +29,7 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
   if (hash !== WIRE_V1_HASH) record.hash = hash;
   if (subtreeRuns !== undefined && subtreeHashes !== undefined) {
     const subtrees: Record<string, string> = {};
-    const problem = decodeRuns(subtreeRuns, subtreeHashes, paths, subtrees, {
+    const problem = decodeRuns(subtreeRuns, subtreeHashes, paths, subtrees, [], {
       runs: 'subtreeRuns',
       hashes: 'subtreeHashes',
       named: 'entries',
@@ -36,6 +38,12 @@ export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], ha
     record.subtrees = subtrees;
     record.subtreesTruncated = subtreesTruncated ?? false;
   }
+  if (values !== undefined) {
+    const decoded = decodeValues(values, named);
+    if ('field' in decoded) return decoded;
+    record.values = decoded.values;
+  }
+  if (valuesTruncated === true) record.valuesTruncated = true;
   return { record };
 }
 
@@ -45,15 +53,18 @@ interface RunMembers {
   named: string;
 }
 
-/** Fills `into` (name -> hash) from index runs into `paths` and their concatenated hashes; the first problem, or null. */
+/**
+ * Fills `into` (name -> hash) from index runs into `paths` and their concatenated hashes, and
+ * `order` with the names in run order; the first problem, or null.
+ */
 function decodeRuns(
   runs: readonly (readonly [number, number])[],
   hashes: string,
   paths: readonly string[],
   into: Record<string, string>,
+  order: string[],
   members: RunMembers,
 ): { field: string; message: string } | null {
-  let named = 0;
   for (let r = 0; r < runs.length; r++) {
     const [first, count] = runs[r]!;
     if (first + count > paths.length) {
@@ -66,10 +77,10 @@ function decodeRuns(
       const path = paths[index]!;
       if (Object.hasOwn(into, path))
         return { field: `${members.runs}[${r}]`, message: `names path ${index} (${JSON.stringify(path)}) a second time` };
-      const offset = named * HASH_DIGITS;
+      const offset = order.length * HASH_DIGITS;
       if (offset + HASH_DIGITS > hashes.length) break;
       into[path] = hashes.slice(offset, offset + HASH_DIGITS);
-      named++;
+      order.push(path);
     }
   }
   const sent = hashes.length / HASH_DIGITS;
@@ -77,4 +88,21 @@ function decodeRuns(
   if (runTotal !== sent)
     return { field: members.hashes, message: `holds ${sent} hashes but ${members.runs} names ${runTotal} ${members.named}` };
   return null;
+}
+
+/** `values` keyed by the path of the leaf each names. */
+function decodeValues(
+  values: ReadonlyArray<readonly [number, string]>,
+  named: readonly string[],
+): { values: Record<string, string> } | { field: string; message: string } {
+  const byPath: Record<string, string> = {};
+  for (let i = 0; i < values.length; i++) {
+    const [leaf, value] = values[i]!;
+    const path = named[leaf];
+    if (path === undefined) return { field: `values[${i}]`, message: `names leaf ${leaf} but the record has ${named.length}` };
+    if (Object.hasOwn(byPath, path))
+      return { field: `values[${i}]`, message: `names leaf ${leaf} (${JSON.stringify(path)}) a second time` };
+    byPath[path] = value;
+  }
+  return { values: byPath };
 }

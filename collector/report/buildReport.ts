@@ -5,6 +5,7 @@ import { noiseReason, type NoiseSettings } from '../score/noise.js';
 import type { ChangeTally, FieldTally, RouteTally, Scoreboard } from '../score/scoreboard.js';
 import type { LatencySketch } from '../score/latencySketch.js';
 import { wilson } from '../score/wilson.js';
+import { magnitudeReport } from '../score/magnitudeSummary.js';
 import type { BudgetPart, BudgetReading } from '../budget/byteBudget.js';
 import type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, Report, RouteReport } from './reportSchema.js';
 
@@ -83,7 +84,7 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
   const shadow = quantilesMs(tally.shadowLatency);
   const primaryErrorRate = ratio(tally.primaryErrors, tally.pairs);
   const shadowErrorRate = ratio(tally.shadowErrors, tally.pairs);
-  return {
+  const report: RouteReport = {
     route: tally.route,
     coverage: coverage([tally]),
     pairs: tally.pairs,
@@ -113,11 +114,25 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
     fieldsEvicted: tally.fieldsEvicted,
     countError: tally.countError,
   };
+  const byMagnitude = fieldsByMagnitude(tally, top);
+  if (byMagnitude.length > 0) report.fieldsByMagnitude = byMagnitude;
+  if (tally.withinTolerance !== undefined) report.withinTolerance = tally.withinTolerance;
+  return report;
+}
+
+/** The `top` numeric fields by their largest relative difference, then absolute. */
+function fieldsByMagnitude(tally: RouteTally, top: number): NonNullable<RouteReport['fieldsByMagnitude']> {
+  const measured: NonNullable<RouteReport['fieldsByMagnitude']> = [];
+  for (const field of tally.fields.values()) {
+    if (field.magnitude !== undefined && field.magnitude.measured > 0)
+      measured.push({ path: field.path, ...magnitudeReport(field.magnitude) });
+  }
+  return measured.sort((a, b) => b.maxRel - a.maxRel || b.maxAbs - a.maxAbs || a.path.localeCompare(b.path)).slice(0, top);
 }
 
 function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings): FieldReport {
   const reason = noiseReason(field, compared, noise);
-  return {
+  const report: FieldReport = {
     path: field.path,
     rate: compared === 0 ? 0 : field.divergentPairs / compared,
     ...changeReport(field),
@@ -125,6 +140,22 @@ function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings):
     noiseReason: reason,
     suggestedIgnore: reason === null ? null : field.path,
   };
+  if (field.exampleValues !== undefined) report.exampleValues = exampleValues(field, field.exampleValues);
+  if (field.magnitude !== undefined && field.magnitude.measured > 0) report.magnitude = magnitudeReport(field.magnitude);
+  if (field.withinTolerance !== undefined) report.withinTolerance = field.withinTolerance;
+  return report;
+}
+
+/** The examples whose values were captured, newest first, as changeReport orders the ids. */
+function exampleValues(field: FieldTally, values: NonNullable<FieldTally['exampleValues']>): NonNullable<FieldReport['exampleValues']> {
+  const n = field.examples.length;
+  const out: NonNullable<FieldReport['exampleValues']> = [];
+  for (let i = 1; i <= n; i++) {
+    const index = (field.nextExample - i + n) % n;
+    const [primary, shadow] = values[index] ?? [null, null];
+    if (primary !== null || shadow !== null) out.push({ id: field.examples[index] ?? '', primary, shadow });
+  }
+  return out;
 }
 
 function changeReport(tally: ChangeTally): Omit<HeaderReport, 'name'> {

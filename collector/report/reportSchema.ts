@@ -10,6 +10,7 @@ import { PAIR_STATES } from '../join/outcomes.js';
 import { BUDGET_PARTS, BudgetReadingSchema } from '../budget/byteBudget.js';
 import { countsBySchema, eachOfSchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
+import { MagnitudeReportSchema } from '../score/magnitudeSummary.js';
 
 const count = Type.Integer({ minimum: 0 });
 const share = Type.Union([Type.Number(), Type.Null()]);
@@ -60,6 +61,14 @@ export const FieldReportSchema = Type.Object(
     likelyNoise: Type.Boolean(),
     noiseReason: nullable(Type.String()),
     suggestedIgnore: nullable(Type.String()),
+    /** Present when the filter captured the field's values (digest.capture): both values of the examples, newest first. */
+    exampleValues: Type.Optional(
+      Type.Array(Type.Object({ id: Type.String(), primary: nullable(Type.String()), shadow: nullable(Type.String()) }, strict)),
+    ),
+    /** Present when numeric values were measured: how far apart they were, within tolerance or not. */
+    magnitude: Type.Optional(MagnitudeReportSchema),
+    /** Pairs in which the field differed within its compare.tolerances: not in divergentPairs, never hidden. */
+    withinTolerance: Type.Optional(count),
   },
   strict,
 );
@@ -100,6 +109,10 @@ export const RouteReportSchema = Type.Object(
     ),
     headers: Type.Array(HeaderReportSchema),
     fields: Type.Array(FieldReportSchema),
+    /** Numeric fields with captured values, largest relative difference first (present once one is measured). */
+    fieldsByMagnitude: Type.Optional(Type.Array(Type.Object({ path: Type.String(), ...MagnitudeReportSchema.properties }, strict))),
+    /** Pairs whose only differences were within compare.tolerances: not diverged, counted here (present once one is). */
+    withinTolerance: Type.Optional(count),
     fieldsTracked: count,
     /** fields (and headers) that gave up their place in this route's tables to heavier ones (report.maxFieldsPerRoute or the tallies budget) */
     fieldsEvicted: count,

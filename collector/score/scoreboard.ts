@@ -14,14 +14,16 @@ import { LatencySketch } from './latencySketch.js';
 import { sampleValue, VALUE_SAMPLE_SIZE, type NoiseSettings } from './noise.js';
 import { SpaceSaving, type Weighted } from './spaceSaving.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
-import { changeTallyBytes, routeTallyBytes } from '../budget/sizeEstimates.js';
+import { changeTallyBytes, fieldValueBytes, routeTallyBytes } from '../budget/sizeEstimates.js';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
 import type { FieldRows } from '../compare/fieldRows.js';
 import { isError } from '../compare/pairCompare.js';
 import { OTHER_ROUTE } from '../compare/routeTemplate.js';
 import { RECORD_LIMITS } from '../ingest/recordLimits.js';
 import { zeroCounts } from '../schema/countsBy.js';
-import type { DiffChange, DivergenceKind, FallbackReason, PairDiff } from '../compare/divergence.js';
+import type { DiffChange, DivergenceKind, FallbackReason, FieldDiff, PairDiff } from '../compare/divergence.js';
+import { magnitudeSnapshot } from './magnitudeSummary.js';
+import { addValueParts, countValues, hasValueParts, isValued, mergeValueParts, type FieldValueParts } from './fieldValues.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { Leg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from '../join/outcomes.js';
@@ -57,7 +59,7 @@ export interface ChangeTally extends Weighted {
   nextExample: number;
 }
 
-export interface FieldTally extends ChangeTally {
+export interface FieldTally extends ChangeTally, FieldValueParts {
   path: string;
   valueSample: number[];
   valueSamples: number;
@@ -83,6 +85,8 @@ export interface RouteCounts {
   shadowErrors: number;
   shadowOnlyErrors: number;
   primaryOnlyErrors: number;
+  /** pairs that differed only within tolerance (compare.tolerances); absent until the first */
+  withinTolerance?: number;
 }
 
 export interface RouteTally extends RouteCounts, Weighted {
@@ -271,7 +275,9 @@ export class Scoreboard {
     // reported as a status-class change and would only flood the field ranking.
     if (diff.basis !== 'body' && !diff.statusClassChanged) {
       tally.structurallyCompared++;
-      for (const field of diff.fields) this.countField(tally, field.path, field.change, field.primary ?? field.shadow, id, pairSeq);
+      for (const field of diff.fields) this.countField(tally, field, id, pairSeq);
+      for (const field of diff.withinTolerance ?? []) this.countWithinTolerance(tally, field, id, pairSeq);
+      if (!diff.diverged && diff.withinTolerance !== undefined) tally.withinTolerance = (tally.withinTolerance ?? 0) + 1;
     }
     for (const header of diff.headers) {
       const headerTally = this.entry(tally, tally.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
@@ -308,21 +314,53 @@ export class Scoreboard {
     return { route: tally.route, evictedRoutes };
   }
 
-  private countField(tally: RouteTally, path: string, change: DiffChange, value: string | null, id: string, pairSeq: number): void {
-    const row = this.settings.rows.row(path);
-    const existing = tally.fields.get(row);
-    if (existing !== undefined && existing.lastPair === pairSeq) return;
-    const field = this.entry(tally, tally.fields, row, (key) => ({
-      path: key,
-      valueSample: [],
-      valueSamples: 0,
-      lastPair: 0,
-      ...emptyChangeTally(),
-    }));
+  private countField(tally: RouteTally, diff: FieldDiff, id: string, pairSeq: number): void {
+    const field = this.fieldOfPair(tally, diff, pairSeq);
     if (field === undefined) return;
-    field.lastPair = pairSeq;
-    countChange(field, change, id, this.settings.examplesPerField);
+    const examples = this.settings.examplesPerField;
+    countChange(field, diff.change, id, examples);
+    const value = diff.primary ?? diff.shadow;
     if (value !== null) sampleValue(field, value);
+    countValues(field, diff, id, examples === 0 ? null : (field.nextExample - 1 + examples) % examples);
+  }
+
+  /** A difference within tolerance: counted and measured, but no divergence and no example. */
+  private countWithinTolerance(tally: RouteTally, diff: FieldDiff, id: string, pairSeq: number): void {
+    const field = this.fieldOfPair(tally, diff, pairSeq);
+    if (field === undefined) return;
+    field.withinTolerance = (field.withinTolerance ?? 0) + 1;
+    countValues(field, diff, id, null);
+  }
+
+  /** The field's tally, unless it was counted for this pair already; with value parts when the diff brings values and the budget allows. */
+  private fieldOfPair(tally: RouteTally, diff: FieldDiff, pairSeq: number): FieldTally | undefined {
+    const row = this.settings.rows.row(diff.path);
+    const existing = tally.fields.get(row);
+    if (existing !== undefined && existing.lastPair === pairSeq) return undefined;
+    const field = this.entry(tally, tally.fields, row, newFieldTally);
+    if (field === undefined) return undefined;
+    field.lastPair = pairSeq;
+    if (isValued(diff) && !hasValueParts(field)) this.addValueParts(tally, field);
+    return field;
+  }
+
+  private addValueParts(tally: RouteTally, field: FieldTally): void {
+    const budget = this.settings.budget;
+    const bytes = fieldValueBytes(this.settings.examplesPerField);
+    if (!budget.fits(bytes)) {
+      budget.refusals++;
+      return;
+    }
+    budget.take(bytes);
+    tally.bytes += bytes;
+    addValueParts(field);
+  }
+
+  /** What a field or header tally holds of the budget: its counts, and a field's value parts. */
+  private tallyBytes(key: string, entry: ChangeTally): number {
+    const examples = this.settings.examplesPerField;
+    const bytes = changeTallyBytes(key, examples);
+    return hasValueParts(entry) ? bytes + fieldValueBytes(examples) : bytes;
   }
 
   /**
@@ -344,7 +382,7 @@ export class Scoreboard {
     const dropLightest = (): boolean => {
       const lightest = table.popLightest();
       if (lightest === undefined) return false;
-      const freed = changeTallyBytes(lightest[0], this.settings.examplesPerField);
+      const freed = this.tallyBytes(lightest[0], lightest[1]);
       budget.release(freed);
       tally.bytes -= freed;
       tally.fieldsEvicted++;
@@ -403,6 +441,7 @@ export class Scoreboard {
       budget.refusals++;
       return null;
     }
+    budget.take(bytes);
     const tally = this.newTally(route, bytes);
     tally.weight = error + weight;
     tally.countError = error;
@@ -416,7 +455,7 @@ export class Scoreboard {
     if (other === null) return false;
     const dropped = other.fields.popLightest() ?? other.headers.popLightest();
     if (dropped === undefined) return false;
-    const freed = changeTallyBytes(dropped[0], this.settings.examplesPerField);
+    const freed = this.tallyBytes(dropped[0], dropped[1]);
     this.settings.budget.release(freed);
     other.bytes -= freed;
     other.fieldsEvicted++;
@@ -448,15 +487,12 @@ export class Scoreboard {
     target.primaryLatency.merge(source.primaryLatency);
     target.shadowLatency.merge(source.shadowLatency);
     target.fieldsEvicted += source.fieldsEvicted;
+    if (source.withinTolerance !== undefined) target.withinTolerance = (target.withinTolerance ?? 0) + source.withinTolerance;
     for (const field of source.fields.values()) {
-      const into = this.entry(target, target.fields, field.path, (path) => ({
-        path,
-        valueSample: [],
-        valueSamples: 0,
-        lastPair: 0,
-        ...emptyChangeTally(),
-      }));
+      const into = this.entry(target, target.fields, field.path, newFieldTally);
       if (into === undefined) continue;
+      if (hasValueParts(field) && !hasValueParts(into)) this.addValueParts(target, into);
+      mergeValueParts(into, field, this.settings.examplesPerField);
       mergeChanges(into, field, this.settings.examplesPerField);
       target.fields.add(field.path, field.weight - 1);
       into.lastPair = Math.max(into.lastPair, field.lastPair);
@@ -530,9 +566,16 @@ function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
     fallback: { ...tally.fallback },
     primaryLatency: primaryLatency.snapshot(),
     shadowLatency: shadowLatency.snapshot(),
-    fields: [...fields.values()].map((field) => ({ ...field, valueSample: [...field.valueSample], examples: [...field.examples] })),
+    fields: [...fields.values()].map(fieldSnapshot),
     headers: [...headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
   };
+}
+
+function fieldSnapshot(field: FieldTally): FieldTally {
+  const copy: FieldTally = { ...field, valueSample: [...field.valueSample], examples: [...field.examples] };
+  if (field.magnitude !== undefined) copy.magnitude = magnitudeSnapshot(field.magnitude);
+  if (field.exampleValues !== undefined) copy.exampleValues = field.exampleValues.map(([p, s]) => [p, s]);
+  return copy;
 }
 
 /** Which count a change adds to. */
@@ -541,6 +584,10 @@ const CHANGE_COUNTERS = {
   missing_in_shadow: 'missingInShadow',
   extra_in_shadow: 'extraInShadow',
 } as const satisfies Record<DiffChange, keyof ChangeTally>;
+
+function newFieldTally(path: string): FieldTally {
+  return { path, valueSample: [], valueSamples: 0, lastPair: 0, ...emptyChangeTally() };
+}
 
 function emptyChangeTally(): ChangeTally {
   return { weight: 0, countError: 0, divergentPairs: 0, changed: 0, missingInShadow: 0, extraInShadow: 0, examples: [], nextExample: 0 };

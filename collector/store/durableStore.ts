@@ -7,17 +7,16 @@
 import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { Type } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
 import { ConfigError } from '../config.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
-import { PIPELINE_SNAPSHOT_VERSION, type LoggedBatch, type Pipeline, type PipelineSnapshot } from '../pipeline.js';
-import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import type { LoggedBatch, PendingLeg, Pipeline, PipelineSnapshot } from '../pipeline.js';
 import type { KeptAs } from './pairStore.js';
 import type { PairView } from '../report/reportSchema.js';
-import { PipelineSnapshotSchema, STORED_DEFINITIONS, StoredRecordSchema } from './snapshotSchema.js';
-import type { CheckpointRequest, StoredBatch, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+import type { RouteTallySnapshot } from '../score/scoreboard.js';
+import { PIPELINE_SNAPSHOT_VERSION } from './snapshotSchema.js';
+import { decodeCheckpoint, decodeLoggedBatch, decodePendingLegs } from './storedState.js';
+import type { CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
 /** What loading found: nothing yet, a state to restore (and batches to replay), or a store that is not one (set aside). */
 export type LoadResult =
@@ -46,8 +45,18 @@ export class DurableStore {
   /** After a failed checkpoint the store's derived state is behind by an unknown delta: write it whole. */
   private needsFullCheckpoint = false;
   private checkpointing: Promise<void> | null = null;
+  /** the checkpoint that follows the running one, for the calls made while it runs */
+  private nextCheckpoint: Promise<void> | null = null;
   private closed = false;
   private lastFailure = '';
+  /**
+   * The routes whose tallies the store holds, once known (load, a full checkpoint): a route the
+   * scoreboard dropped is deleted only if it is one of them, so a flood of routes that came and
+   * went between two checkpoints costs no statement for each.
+   */
+  private storedRoutes: Set<string> | null = null;
+  /** While a load runs: takes in the chunks the worker sends before its answer. */
+  private receiving: ((chunk: LoadChunk) => void) | null = null;
 
   private constructor(
     path: string,
@@ -58,6 +67,10 @@ export class DurableStore {
   ) {
     this.path = path;
     worker.on('message', (reply: WorkerReply) => {
+      if (reply.op === 'loadChunk') {
+        this.receiving?.(reply);
+        return;
+      }
       const resolveReply = this.waiting.get(reply.id);
       this.waiting.delete(reply.id);
       resolveReply?.(reply);
@@ -122,20 +135,41 @@ export class DurableStore {
     const found = this.setAsideAtOpen;
     this.setAsideAtOpen = undefined;
     if (found !== undefined) return { kind: 'unreadable', ...found };
-    const reply = await this.call({ op: 'load' });
-    let problem: string;
-    if (reply.op === 'loaded') {
+    // Each chunk is parsed and checked as it arrives, while the worker reads the next. This runs
+    // before the collector listens, so the event loop has no one else to serve; parsing in the
+    // worker instead would add a structured clone of every record (measured slower).
+    const pending: PendingLeg[] = [];
+    const replay: LoggedBatch[] = [];
+    let problem: string | undefined;
+    this.receiving = (chunk) => {
+      if (problem !== undefined) return;
       try {
-        return readState(reply.state);
+        for (const { seq, arrived, rejected, records } of chunk.batches) {
+          if (seq > chunk.appliedSeq) replay.push(decodeLoggedBatch(seq, arrived, rejected, records));
+          else for (const leg of decodePendingLegs(arrived, records, pending.length)) pending.push(leg);
+        }
       } catch (error) {
         problem = (error as Error).message;
       }
-    } else {
-      problem = reply.ok ? 'unexpected answer' : reply.error;
+    };
+    const reply = await this.call({ op: 'load' }).finally(() => {
+      this.receiving = null;
+    });
+    if (reply.op === 'loaded' && problem === undefined) {
+      try {
+        const checkpoint = decodeCheckpoint(reply.checkpoint);
+        this.storedRoutes = new Set(checkpoint?.scoreboard.routes.map((tally) => tally.route));
+        if (checkpoint !== null) return { kind: 'restored', snapshot: { ...checkpoint, pending }, replay };
+        return replay.length === 0 ? { kind: 'empty' } : { kind: 'restored', snapshot: null, replay };
+      } catch (error) {
+        problem = (error as Error).message;
+      }
     }
+    problem ??= reply.op === 'loaded' || reply.ok ? 'unexpected answer' : reply.error;
     const aside = await this.call({ op: 'setAside' });
     if (aside.op !== 'setAside')
       throw new Error(`store ${this.path} could not be set aside: ${aside.ok ? 'unexpected answer' : aside.error}`);
+    this.storedRoutes = new Set();
     return { kind: 'unreadable', reason: problem, movedTo: aside.movedTo };
   }
 
@@ -158,18 +192,31 @@ export class DurableStore {
 
   /**
    * Writes what changed in `pipeline` since the last checkpoint (everything, after a failure).
-   * One at a time: a call while one runs joins it. Throws StoreWriteError.
+   * One at a time: a call while one runs waits for it, then writes one more, shared by every call
+   * that waited; so when a call's promise resolves, what the pipeline held at the call is written
+   * (the running one took its delta before, and its rows take several turns). Throws StoreWriteError.
    */
   checkpoint(pipeline: Pipeline): Promise<void> {
-    this.checkpointing ??= this.writeCheckpoint(pipeline).finally(() => {
-      this.checkpointing = null;
-    });
-    return this.checkpointing;
+    if (this.checkpointing === null) {
+      const running = this.writeCheckpoint(pipeline).finally(() => {
+        if (this.checkpointing === running) this.checkpointing = null;
+      });
+      this.checkpointing = running;
+      return running;
+    }
+    this.nextCheckpoint ??= this.checkpointing
+      .catch(() => undefined)
+      .then(() => {
+        this.nextCheckpoint = null;
+        this.checkpointing = null;
+        return this.checkpoint(pipeline);
+      });
+    return this.nextCheckpoint;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.checkpointing?.catch(() => undefined);
+    await (this.nextCheckpoint ?? this.checkpointing)?.catch(() => undefined);
     this.closed = true;
     await this.call({ op: 'close' });
     await this.worker.terminate();
@@ -189,26 +236,33 @@ export class DurableStore {
     }).map(([key, value]) => [key, JSON.stringify(value)]);
     const common = { op: 'checkpoint', full, appliedSeq: delta.appliedSeq, nowUnixMs: delta.savedAtUnixMs, meta } as const;
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
+    const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
     let request: Omit<CheckpointRequest, 'id'>;
+    // What is serialised here are copies (or immutable pair views), so the rows can be made over
+    // several turns of the event loop (inSlices) while batches keep being applied.
     if (full) {
       const snapshot = pipeline.snapshot();
+      // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
+      const pendingIds = pipeline.pendingIds();
+      const pairs = (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => ({ kept, view })));
       request = {
         ...common,
-        routes: snapshot.scoreboard.routes.map((tally) => [tally.route, JSON.stringify(tally)]),
+        routes: await inSlices(snapshot.scoreboard.routes, tallyRow),
         routeDeletes: [],
-        pairWrites: (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => pairRow(kept, view))),
+        pairWrites: await inSlices(pairs, ({ kept, view }) => pairRow(kept, view)),
         pairDeletes: [],
         remembered: snapshot.remembered,
         forgotten: [],
         settledIds: [],
-        pendingIds: pipeline.pendingIds(),
+        pendingIds,
       };
     } else {
       request = {
         ...common,
-        routes: delta.routes.written.map((tally) => [tally.route, JSON.stringify(tally)]),
-        routeDeletes: delta.routes.dropped,
-        pairWrites: delta.pairs.writes.map(({ kept, view }) => pairRow(kept, view)),
+        routes: await inSlices(delta.routes.written, tallyRow),
+        routeDeletes:
+          this.storedRoutes === null ? delta.routes.dropped : delta.routes.dropped.filter((route) => this.storedRoutes?.has(route)),
+        pairWrites: await inSlices(delta.pairs.writes, ({ kept, view }) => pairRow(kept, view)),
         pairDeletes: delta.pairs.deletes,
         remembered: delta.join.remembered,
         forgotten: delta.join.forgotten,
@@ -219,6 +273,9 @@ export class DurableStore {
     const reply = await this.call(request);
     if (reply.op === 'done' && reply.ok) {
       this.needsFullCheckpoint = false;
+      if (full) this.storedRoutes = new Set();
+      for (const route of request.routeDeletes) this.storedRoutes?.delete(route);
+      for (const [route] of request.routes) this.storedRoutes?.add(route);
       this.succeeded('checkpoint', reply.commitSeconds);
       return;
     }
@@ -255,54 +312,21 @@ export class DurableStore {
   }
 }
 
-const storeAjv = new Ajv({ strict: true });
-const isSnapshot = storeAjv.compile<PipelineSnapshot>(PipelineSnapshotSchema);
-const areRecords = storeAjv.compile<IngestedRecord[]>(Type.Array(StoredRecordSchema, { definitions: STORED_DEFINITIONS }));
+/** How long one turn of the event loop may spend serialising a checkpoint's rows before it lets others run. */
+const SLICE_MS = 2;
 
-function schemaProblem(validate: typeof isSnapshot | typeof areRecords, where: string): string {
-  const error = validate.errors?.[0];
-  const located = error === undefined ? null : locateSchemaError(error);
-  return located === null ? storeAjv.errorsText(validate.errors) : `${formatFieldPath(located.path) || where}: ${located.message}`;
-}
-
-function readState(state: StoredState): LoadResult {
-  const meta = new Map(state.meta.map(([key, value]) => [key, JSON.parse(value) as unknown]));
-  const replay = state.replay.map(loggedBatch);
-  if (!meta.has('version')) {
-    if (state.pending.length > 0 || state.routes.length > 0 || state.pairs.length > 0) throw new Error('store has state but no checkpoint');
-    return replay.length === 0 ? { kind: 'empty' } : { kind: 'restored', snapshot: null, replay };
+/** `items.map(row)`, yielding to the event loop whenever a turn has taken SLICE_MS. */
+async function inSlices<T, R>(items: readonly T[], row: (item: T) => R): Promise<R[]> {
+  const rows: R[] = [];
+  let turnStarted = performance.now();
+  for (const item of items) {
+    rows.push(row(item));
+    if (performance.now() - turnStarted >= SLICE_MS) {
+      await new Promise(setImmediate);
+      turnStarted = performance.now();
+    }
   }
-  const version = meta.get('version');
-  if (version !== PIPELINE_SNAPSHOT_VERSION)
-    throw new Error(`store version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
-  const pairs: { diverged: unknown[]; other: unknown[] } = { diverged: [], other: [] };
-  for (const [kept, view] of state.pairs) pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(view));
-  const snapshot: unknown = {
-    version,
-    savedAtUnixMs: required(meta, 'savedAtUnixMs'),
-    appliedSeq: required(meta, 'appliedSeq'),
-    scoreboard: {
-      pairSeq: required(meta, 'pairSeq'),
-      totals: required(meta, 'totals'),
-      routes: state.routes.map((tally): unknown => JSON.parse(tally)),
-      other: required(meta, 'otherRoute'),
-      routeEvictions: required(meta, 'routeEvictions'),
-    },
-    pairs,
-    remembered: state.remembered,
-    pending: state.pending.flatMap((batch) =>
-      batch.records.map((record) => ({ arrivedUnixMs: batch.arrived, record: JSON.parse(record) as unknown })),
-    ),
-  };
-  if (!isSnapshot(snapshot)) throw new Error(`snapshot does not match its schema: ${schemaProblem(isSnapshot, '(snapshot)')}`);
-  return { kind: 'restored', snapshot, replay };
-}
-
-function loggedBatch(batch: StoredBatch): LoggedBatch {
-  const records: unknown = batch.records.map((record) => JSON.parse(record) as unknown);
-  if (!areRecords(records))
-    throw new Error(`logged batch ${batch.seq} does not match the wire schema: ${schemaProblem(areRecords, '(records)')}`);
-  return { seq: batch.seq, arrivedUnixMs: batch.arrived, records, rejected: batch.rejected };
+  return rows;
 }
 
 function describe(error: unknown): string {
@@ -310,9 +334,4 @@ function describe(error: unknown): string {
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : String(error);
   return typeof code === 'string' && !text.includes(code) ? `${code}: ${text}` : text;
-}
-
-function required(meta: Map<string, unknown>, key: string): unknown {
-  if (!meta.has(key)) throw new Error(`snapshot has no ${key}`);
-  return meta.get(key);
 }

@@ -7,9 +7,14 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
 import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
 import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
-import { PIPELINE_SNAPSHOT_VERSION, type PipelineSnapshot } from '../pipeline.js';
+import type { PipelineSnapshot } from '../pipeline.js';
 import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
 import { countsBySchema } from '../schema/countsBy.js';
+import { FieldValuePartsSchema } from '../score/fieldValues.js';
+
+// 2: routes and fields are space-saving tables with weights and errors; the route list lives in
+// the scoreboard; legs still pending and remembered ids are kept.
+export const PIPELINE_SNAPSHOT_VERSION = 2;
 
 const count = Type.Integer({ minimum: 0 });
 const strict = { additionalProperties: false } as const;
@@ -36,11 +41,19 @@ const RouteTallySnapshotSchema = Type.Object(
     shadowErrors: count,
     shadowOnlyErrors: count,
     primaryOnlyErrors: count,
+    withinTolerance: Type.Optional(count),
     primaryLatency: sketch,
     shadowLatency: sketch,
     fields: Type.Array(
       Type.Object(
-        { path: Type.String(), valueSample: Type.Array(Type.Number()), valueSamples: count, lastPair: count, ...changeTally },
+        {
+          path: Type.String(),
+          valueSample: Type.Array(Type.Number()),
+          valueSamples: count,
+          lastPair: count,
+          ...changeTally,
+          ...FieldValuePartsSchema.properties,
+        },
         strict,
       ),
     ),

@@ -1,5 +1,6 @@
 // The messages between DurableStore (main thread) and storeWorker (the SQLite connection). Rows
-// travel as JSON text: the main thread serialises what changed, the worker only stores it.
+// travel as JSON text: the main thread serialises what changed, the worker only stores it; what a
+// load reads back comes in chunks, checked by the main thread (storedState.ts) as they arrive.
 
 /** How the worker opens the database. */
 export interface WorkerSettings {
@@ -41,7 +42,7 @@ export interface CheckpointRequest {
 
 export type WorkerRequest = AppendRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
 
-/** One logged batch as read back: records are still JSON text, validated by the main thread. */
+/** One logged batch as read back: its records still JSON text. */
 export interface StoredBatch {
   seq: number;
   arrived: number;
@@ -49,16 +50,28 @@ export interface StoredBatch {
   records: string[];
 }
 
-/** Everything in the store, as text. */
-export interface StoredState {
+/**
+ * Part of what a load reads back, as text: sent as it is read (about 256 KiB of records each), so
+ * the main thread parses and checks one part while the worker reads the next.
+ */
+export interface LoadChunk {
+  op: 'loadChunk';
+  id: number;
+  ok: true;
+  /** the checkpoint's log position: batches at or below it hold pending legs, those after it are replayed */
+  appliedSeq: number;
+  /** in log order */
+  batches: StoredBatch[];
+}
+
+/** The checkpoint's rows besides the legs, as text; sent once every chunk is. */
+export interface StoredCheckpointRows {
   meta: Array<[string, string]>;
   routes: string[];
   pairs: Array<[string, string]>;
   remembered: Array<[string, number, number]>;
-  /** batches the checkpoint covers that still hold pending legs */
-  pending: StoredBatch[];
-  /** batches after the checkpoint: replayed through the pipeline */
-  replay: StoredBatch[];
+  /** legs of batches at or below appliedSeq: some means there is a checkpoint to hold them */
+  pendingLegs: number;
 }
 
 export type WorkerReply =
@@ -67,6 +80,8 @@ export type WorkerReply =
   | { op: 'append'; id: number; ok: true; seq: number; commitSeconds: number; groupSize: number }
   | { op: 'append'; id: number; ok: false; error: string }
   | { op: 'done'; id: number; ok: true; commitSeconds: number }
-  | { op: 'loaded'; id: number; ok: true; state: StoredState }
+  | LoadChunk
+  /** after every chunk */
+  | { op: 'loaded'; id: number; ok: true; checkpoint: StoredCheckpointRows }
   | { op: 'setAside'; id: number; ok: true; movedTo: string }
   | { op: 'failed'; id: number; ok: false; error: string };

@@ -12,12 +12,22 @@
 import { renameSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { AppendRequest, CheckpointRequest, StoredState, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+import type {
+  AppendRequest,
+  CheckpointRequest,
+  LoadChunk,
+  StoredCheckpointRows,
+  WorkerReply,
+  WorkerRequest,
+  WorkerSettings,
+} from './storeProtocol.js';
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, arrived INTEGER NOT NULL, rejected INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS legs (batch INTEGER NOT NULL, idx INTEGER NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (batch, idx)) WITHOUT ROWID;
+  -- A rowid table: legs are ~10 KB, far past the row size WITHOUT ROWID suits; inserts and the
+  -- checkpoint's deletes by id measured 20% and 2-3x faster. (Stores made before keep theirs.)
+  CREATE TABLE IF NOT EXISTS legs (batch INTEGER NOT NULL, idx INTEGER NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (batch, idx));
   CREATE INDEX IF NOT EXISTS legs_by_id ON legs (id);
   CREATE TABLE IF NOT EXISTS routes (route TEXT PRIMARY KEY, tally TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pairs (id TEXT PRIMARY KEY, kept TEXT NOT NULL CHECK (kept IN ('diverged', 'other')), view TEXT NOT NULL);
@@ -84,39 +94,52 @@ function prepare(on: Database.Database) {
 
 let nextSeq = (statements.nextSeq.get()?.seq ?? 0) + 1;
 
-function load(): StoredState {
-  const meta: Array<[string, string]> = db
-    .prepare<[], { key: string; value: string }>('SELECT key, value FROM meta')
-    .all()
-    .map((row) => [row.key, row.value]);
+/** Record text per load chunk: the main thread parses one while the worker reads the next. */
+const LOAD_CHUNK_CHARS = 1 << 18;
+
+/** Reads the store back: the logged batches in chunks as they are read, then the checkpoint's other rows. */
+function load(id: number): StoredCheckpointRows {
+  const meta = db.prepare('SELECT key, value FROM meta').raw().all() as Array<[string, string]>;
   const appliedRow = meta.find(([key]) => key === 'appliedSeq');
-  const applied = appliedRow === undefined ? 0 : Number(JSON.parse(appliedRow[1]));
-  const batches = db
-    .prepare<[], { seq: number; arrived: number; rejected: number }>('SELECT seq, arrived, rejected FROM batches ORDER BY seq')
-    .all()
-    .map((row) => ({ ...row, records: [] as string[] }));
-  const bySeq = new Map(batches.map((batch) => [batch.seq, batch]));
-  for (const leg of db.prepare<[], { batch: number; record: string }>('SELECT batch, record FROM legs ORDER BY batch, idx').iterate()) {
-    const batch = bySeq.get(leg.batch);
-    if (batch === undefined) throw new Error(`store has a leg of batch ${leg.batch}, which it does not have`);
-    batch.records.push(leg.record);
+  const appliedSeq = appliedRow === undefined ? 0 : Number(JSON.parse(appliedRow[1]));
+  const batches = db.prepare('SELECT seq, arrived, rejected FROM batches ORDER BY seq').raw().all() as Array<[number, number, number]>;
+  let chunk: LoadChunk = { op: 'loadChunk', id, ok: true, appliedSeq, batches: [] };
+  let chars = 0;
+  let pendingLegs = 0;
+  // Legs in primary-key order (batch, idx), walked beside the batches, which are in seq order too.
+  const legs = db.prepare('SELECT batch, record FROM legs ORDER BY batch, idx').raw().iterate() as IterableIterator<[number, string]>;
+  const unknownBatch = (seq: number): Error => new Error(`store has a leg of batch ${seq}, which it does not have`);
+  try {
+    let leg = legs.next();
+    for (const [seq, arrived, rejected] of batches) {
+      if (!leg.done && leg.value[0] < seq) throw unknownBatch(leg.value[0]);
+      const records: string[] = [];
+      for (; !leg.done && leg.value[0] === seq; leg = legs.next()) {
+        records.push(leg.value[1]);
+        chars += leg.value[1].length;
+      }
+      if (seq <= appliedSeq) pendingLegs += records.length;
+      chunk.batches.push({ seq, arrived, rejected, records });
+      if (chars >= LOAD_CHUNK_CHARS) {
+        reply(chunk);
+        chunk = { op: 'loadChunk', id, ok: true, appliedSeq, batches: [] };
+        chars = 0;
+      }
+    }
+    if (!leg.done) throw unknownBatch(leg.value[0]);
+  } finally {
+    // An open iterator keeps the connection busy: close it, also after an error.
+    legs.return?.();
   }
+  if (chunk.batches.length > 0) reply(chunk);
   return {
     meta,
-    routes: db
-      .prepare<[], { tally: string }>('SELECT tally FROM routes ORDER BY rowid')
-      .all()
-      .map((row) => row.tally),
-    pairs: db
-      .prepare<[], { kept: string; view: string }>('SELECT kept, view FROM pairs ORDER BY rowid')
-      .all()
-      .map((row): [string, string] => [row.kept, row.view]),
-    remembered: db
-      .prepare<[], { id: string; legs: number; forget_at: number }>('SELECT id, legs, forget_at FROM remembered ORDER BY forget_at, rowid')
-      .all()
-      .map((row): [string, number, number] => [row.id, row.legs, row.forget_at]),
-    pending: batches.filter((batch) => batch.seq <= applied),
-    replay: batches.filter((batch) => batch.seq > applied),
+    routes: db.prepare('SELECT tally FROM routes ORDER BY rowid').pluck().all() as string[],
+    pairs: db.prepare('SELECT kept, view FROM pairs ORDER BY rowid').raw().all() as Array<[string, string]>,
+    remembered: db.prepare('SELECT id, legs, forget_at FROM remembered ORDER BY forget_at, rowid').raw().all() as Array<
+      [string, number, number]
+    >,
+    pendingLegs,
   };
 }
 
@@ -177,7 +200,7 @@ function checkpoint(request: CheckpointRequest): void {
 }
 
 // Group commit: requests queue up while a transaction runs; the next turn writes all queued
-// appends in one transaction. Order is kept: a checkpoint is written after the appends before it.
+// appends in one transaction, then the other requests in their order.
 let queue: WorkerRequest[] = [];
 let scheduled = false;
 
@@ -195,25 +218,26 @@ function drain(): void {
   scheduled = false;
   const work = queue;
   queue = [];
-  for (let i = 0; i < work.length; ) {
-    const request = work[i]!;
-    if (request.op === 'append') {
-      const group: AppendRequest[] = [];
-      while (i < work.length && work[i]!.op === 'append') group.push(work[i++] as AppendRequest);
-      const started = performance.now();
-      try {
-        const seqs = appendAll(group);
-        const seconds = (performance.now() - started) / 1000;
-        group.forEach((append, index) =>
-          reply({ op: 'append', id: append.id, ok: true, seq: seqs[index]!, commitSeconds: seconds, groupSize: group.length }),
-        );
-      } catch (error) {
-        const reason = failure(error);
-        for (const append of group) reply({ op: 'append', id: append.id, ok: false, error: reason });
-      }
-      continue;
+  // Every append queued goes first, in one transaction, even those that came after a checkpoint:
+  // a batch is applied only once committed, so none of them is covered by a queued checkpoint's
+  // appliedSeq, whose deletes touch only batches at or below it. A batch never waits behind a
+  // checkpoint it has nothing to do with.
+  const group = work.filter((request): request is AppendRequest => request.op === 'append');
+  if (group.length > 0) {
+    const started = performance.now();
+    try {
+      const seqs = appendAll(group);
+      const seconds = (performance.now() - started) / 1000;
+      group.forEach((append, index) =>
+        reply({ op: 'append', id: append.id, ok: true, seq: seqs[index]!, commitSeconds: seconds, groupSize: group.length }),
+      );
+    } catch (error) {
+      const reason = failure(error);
+      for (const append of group) reply({ op: 'append', id: append.id, ok: false, error: reason });
     }
-    i++;
+  }
+  for (const request of work) {
+    if (request.op === 'append') continue;
     const started = performance.now();
     try {
       switch (request.op) {
@@ -222,7 +246,7 @@ function drain(): void {
           reply({ op: 'done', id: request.id, ok: true, commitSeconds: (performance.now() - started) / 1000 });
           break;
         case 'load':
-          reply({ op: 'loaded', id: request.id, ok: true, state: load() });
+          reply({ op: 'loaded', id: request.id, ok: true, checkpoint: load(request.id) });
           break;
         case 'setAside':
           reply({ op: 'setAside', id: request.id, ok: true, movedTo: setAside() });

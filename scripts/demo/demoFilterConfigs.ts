@@ -12,6 +12,12 @@ const DEMO_EXPORT: JsonObject = { flushIntervalMs: 200 };
  * shares the demo shows. Production traffic is spread out; the caps bound a flood.
  */
 const DEMO_CAPS: JsonObject = { maxPerSecond: 5000, segmentMaxPerSecond: 5000 };
+/**
+ * The order totals are captured by value on both legs (digest.capture; nothing is by default), so
+ * the report shows the rounding regression's two values and how far apart they are; they hold no
+ * personal data, and everything else stays a hash.
+ */
+const DEMO_DIGEST: JsonObject = { capture: { paths: ['$.totals.*', '$.charge'] } };
 
 /**
  * `collectorToken` is the bearer token of the run's collector: with ports picked by the system, a
@@ -25,13 +31,14 @@ export function demoEdgeFilterConfig(collectorToken: string): JsonObject {
     source: 'demo-edge',
     collector: withToken(shipped, collectorToken),
     sampling: { ...objectMember(shipped, 'sampling'), ...DEMO_CAPS },
+    digest: DEMO_DIGEST,
     export: DEMO_EXPORT,
   };
 }
 
 export function demoShadowFilterConfig(collectorToken: string): JsonObject {
   const shipped = defaultShadowFilterConfig();
-  return { ...shipped, source: 'demo-shadow', collector: withToken(shipped, collectorToken), export: DEMO_EXPORT };
+  return { ...shipped, source: 'demo-shadow', collector: withToken(shipped, collectorToken), digest: DEMO_DIGEST, export: DEMO_EXPORT };
 }
 
 function withToken(filterConfig: JsonObject, token: string): JsonObject {

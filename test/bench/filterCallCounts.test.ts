@@ -35,4 +35,14 @@ describe('countFilterCalls', () => {
     expect(counts.perRequest['rt.retain']).toBeGreaterThan(0);
     expect(counts.perRequest['rt.release']).toBeGreaterThan(0);
   });
+
+  it('pins what reading the headers allocates: only the buffers the host hands over', { timeout: 60_000 }, async () => {
+    await requireFilterWasm();
+    // Not sampled: the request map's buffer, nothing decoded, no stream object.
+    expect((await countFilterCalls('unsampled', '1k', { requests: 4 })).perRequest['rt.new']).toBe(1);
+    // Sampled without the structural digest: the response map is read and hashed in place, so its
+    // phase allocates the host's buffer alone (the structural digest's objects come on top with json on).
+    const sampled = await countFilterCalls('sampled-hash', '1k', { requests: 4 });
+    expect(sampled.byPhase.responseHeaders['rt.new']).toBe(1);
+  });
 });

@@ -3,6 +3,7 @@
 // day they stop being errors), and the tables iterate the lists at run time.
 import { describe, expect, it } from 'vitest';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../../collector/compare/divergence.js';
+import { CAPTURED_KINDS, capturedKind, type CapturedKind } from '../../collector/ingest/capturedValue.js';
 import { LEGS, type Leg } from '../../collector/ingest/wireSchema.js';
 import { PAIR_OUTCOMES, PAIR_STATES, type PairOutcome } from '../../collector/join/outcomes.js';
 import { ReportSchema, RouteReportSchema } from '../../collector/report/reportSchema.js';
@@ -21,6 +22,13 @@ describe('enumerations', () => {
     // @ts-expect-error a value outside the list is no kind
     const unknownKind: DivergenceKind = 'latency';
     expect([kinds, reasons, legs, outcomes, unknownKind]).toHaveLength(5);
+  });
+
+  it('define the captured value kinds once, each with its wire tag', () => {
+    // @ts-expect-error 'null' is missing
+    const shown: Record<CapturedKind, string> = { number: '', string: '', string_prefix: '', true: '', false: '' };
+    expect(shown).toBeDefined();
+    expect(['n1', 's', 'pab', 't', 'f', 'z'].map(capturedKind)).toEqual([...CAPTURED_KINDS]);
   });
 
   it("derive the zeroed tallies and the report's count objects from the lists", () => {

@@ -53,6 +53,15 @@ describe('npm run demo -- --once', () => {
     for (const path of ['$.totals.converted', '$.totals.tax', '$.totals.total']) expect(printed).toContain(path);
   });
 
+  it('shows a captured value pair of the rounding regression, with its magnitude (the demo captures the totals)', () => {
+    const converted = route('GET /orders/{id}').fieldsByMagnitude?.find((field) => field.path === '$.totals.converted');
+    // a rounding tie at the 5th decimal, rounded the other way at the 4th: 0.0001 apart
+    expect(converted?.smallest?.abs).toBe(0.0001);
+    const { primary, shadow, id } = converted!.smallest!;
+    expect(Math.abs(Number(shadow) - Number(primary))).toBeCloseTo(0.0001, 10);
+    expect(printed).toContain(`$.totals.converted differs by 0.0001 (${primary} → ${shadow} (${id}))`);
+  });
+
   it('shows the international shipping charge as the one field of GET /orders/{id}/shipping', () => {
     expect(fieldPaths('GET /orders/{id}/shipping')).toEqual(['$.charge']);
     expect(printed).toContain('$.charge');

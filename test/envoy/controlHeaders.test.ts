@@ -65,6 +65,28 @@ describe('control headers between client, primary and shadow', () => {
   });
 });
 
+describe('request bodies', () => {
+  const stack = stackPerFile({ edgeConfig: testEdgeConfig(cohortSampling({ always: 100 })) });
+
+  it('reach the primary and the shadow copy byte for byte: the filter exports no request-body callback, so Envoy passes them on', async () => {
+    const { envoy, primary, shadow } = stack();
+    // Large enough to arrive in several chunks.
+    const body = Buffer.alloc(200 * 1024, 0);
+    for (let i = 0; i < body.length; i++) body[i] = (i * 31 + (i >> 7)) & 0xff;
+    const response = await fetch(`${envoy.edgeUrl}/posted`, {
+      method: 'POST',
+      headers: { 'x-cohort': 'always', 'x-user-id': 'bob', 'content-type': 'application/octet-stream' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const [copy] = (await shadow.waitForRequests(1)).filter((request) => request.path === '/posted');
+    const original = primary.requests.find((request) => request.path === '/posted');
+    expect(original!.body.equals(body)).toBe(true);
+    expect(copy!.body.equals(body)).toBe(true);
+    expect(headerValue(copy!.headers, `${PREFIX}shadow`)).toBe('1');
+  });
+});
+
 describe('a custom headerPrefix', () => {
   // The bootstrap derives the mirroring route's header and the marker it strips from the edge's prefix.
   const stack = stackPerFile({

@@ -159,6 +159,31 @@ describe('structural digest', () => {
     expect(digestOf(host, plugin, '{"a":1}', { contentType: null }).json).toBe('none');
     expect(digestOf(host, plugin, '{"a":1}', { responseHeaders: [['content-encoding', 'gzip']] }).json).toBe('none');
     expect(digestOf(host, plugin, '', {}).json).toBe('none');
+    // Read as bytes, compared as the string they decode to: trimmed, case-insensitive, parameters ignored,
+    // and a value with non-ASCII bytes (here a no-break space, which trim removes) read as before.
+    for (const contentType of [
+      ' Application/JSON ; charset=utf-8',
+      'APPLICATION/VND.API+JSON',
+      'application/json\u00a0',
+      '\tapplication/json',
+      '+json ;',
+    ]) {
+      expect({ contentType, json: digestOf(host, plugin, '{"a":1}', { contentType }).json }).toEqual({ contentType, json: 'ok' });
+    }
+    for (const contentType of ['application/jsonx', 'application/json5', 'text/json', 'application/jsón']) {
+      expect({ contentType, json: digestOf(host, plugin, '{"a":1}', { contentType }).json }).toEqual({ contentType, json: 'none' });
+    }
+    for (const [encoding, json] of [
+      [' Identity ', 'ok'],
+      ['IDENTITY', 'ok'],
+      // RFC 9110 §8.4: an empty list of codings is no coding.
+      ['', 'ok'],
+      ['identity, gzip', 'none'],
+      ['identit\u00e9', 'none'],
+    ]) {
+      const record = digestOf(host, plugin, '{"a":1}', { responseHeaders: [['content-encoding', encoding!]] });
+      expect({ encoding, json: record.json }).toEqual({ encoding, json });
+    }
     const off = await observer({ json: false });
     expect(digestOf(off.host, off.plugin, '{"a":1}').json).toBe('none');
   });

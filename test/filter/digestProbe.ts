@@ -60,11 +60,12 @@ function unsigned(value: bigint): bigint {
 }
 
 function probeImports(): string[] {
-  return PROBED_FOLDERS.flatMap((folder) =>
+  const filter = PROBED_FOLDERS.flatMap((folder) =>
     readdirSync(join(ASSEMBLY, folder))
       .filter((name) => name.endsWith('.ts'))
       .map((name) => join(ASSEMBLY, folder, name)),
   );
+  return [join(FIXTURES, 'probeBuffers.ts'), ...filter];
 }
 
 export async function loadDigestProbe(): Promise<DigestProbe> {

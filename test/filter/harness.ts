@@ -3,7 +3,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ProxyWasmHost } from '../../emulator/index.js';
-import { decodeBatch, type DecodedBatch, type DigestRecord } from '../../devkit/wireFormat.js';
+import type { IngestedRecord } from '../../collector/types.js';
+import { decodeBatch, type DecodedBatch } from '../../devkit/wireFormat.js';
 
 export const WASM_PATH = resolve(import.meta.dirname, '../../build/shadowdiff.wasm');
 export const CORPUS_DIR = resolve(import.meta.dirname, '../../../shared/corpus/json');
@@ -86,8 +87,8 @@ export interface DigestOptions {
   status?: number;
 }
 
-/** Runs one observed request whose response body is `body` (split as `chunks` if given) and returns its record. */
-export function digestOf(host: ProxyWasmHost, plugin: Plugin, body: string | Uint8Array, options: DigestOptions = {}): DigestRecord {
+/** Runs one observed request whose response body is `body` (split as `chunks` if given) and returns its record, as the collector ingests it. */
+export function digestOf(host: ProxyWasmHost, plugin: Plugin, body: string | Uint8Array, options: DigestOptions = {}): IngestedRecord {
   const stream = plugin.newHttpStream();
   stream.sendRequestHeaders(request('/digest', [['x-shadowdiff-id', 'digest-1']]), true);
   const headers: Headers = [[':status', String(options.status ?? 200)], ...(options.responseHeaders ?? [])];

@@ -215,6 +215,21 @@ describe('the response digest with XXH64 (wire v2)', () => {
     });
   });
 
+  it("hashes a response header's UTF-8 bytes as the host hands them over, non-ASCII values and repeats included", async () => {
+    const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
+    const plugin = host.startPlugin(
+      JSON.stringify({ role: 'primary', collector: COLLECTOR, digest: { headers: ['etag', 'vary'] }, export: { batchSize: 1 } }),
+    );
+    const record = digestOf(host, plugin, '{}', {
+      responseHeaders: [
+        ['etag', 'W/"café 😀"'],
+        ['vary', 'accept'],
+        ['vary', 'Accept-Encoding'],
+      ],
+    });
+    expect(record.headers).toEqual({ etag: v2Leaf('W/"café 😀"'), vary: v2Leaf('accept,Accept-Encoding') });
+  });
+
   it('hashes a container deeper than maxDepth as one leaf of its canonical subtree, and names a key over 256 bytes by its hash', () => {
     const deep = digestV2('{"a":{"k":"v","n":[1.50,true]}}', { maxDepth: 1 });
     expect(deep.fields).toEqual({ '$.a': v2Leaf('c{sk":sv",sn":[n1.5,t]}') });

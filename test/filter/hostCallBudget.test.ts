@@ -4,7 +4,7 @@
 // of the filter's price. Pinned as exact counts, so a regression fails here without timing
 // anything.
 import { describe, expect, it } from 'vitest';
-import { COLLECTOR, defaultCapsEdgeConfig, edgeConfig, loadHost, request, type Headers, type Plugin } from './harness.js';
+import { COLLECTOR, defaultCapsEdgeConfig, edgeConfig, loadHost, request, wasmBytes, type Headers, type Plugin } from './harness.js';
 import { cutDocuments } from '../../bench/corpusCuts.js';
 import type { ProxyWasmHost } from '../../emulator/index.js';
 
@@ -41,6 +41,26 @@ const user = (i: number): Headers =>
   ]);
 
 describe('host calls per request', () => {
+  it('exports only the stream callbacks it acts on: Envoy skips the others, so a request enters the VM six times and its body never', () => {
+    const callbacks = WebAssembly.Module.exports(new WebAssembly.Module(wasmBytes()))
+      .map(({ name }) => name)
+      .filter((name) => name.startsWith('proxy_on_'))
+      .sort();
+    expect(callbacks).toEqual([
+      'proxy_on_configure',
+      'proxy_on_context_create',
+      'proxy_on_delete',
+      'proxy_on_http_call_response',
+      'proxy_on_log',
+      'proxy_on_request_headers',
+      'proxy_on_response_body',
+      'proxy_on_response_headers',
+      'proxy_on_response_trailers',
+      'proxy_on_tick',
+      'proxy_on_vm_start',
+    ]);
+  });
+
   it('a request that is not sampled makes exactly one host call: it reads the request headers once', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(

@@ -4,27 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import type { DigestBatchV2 } from '../../collector/ingest/wireSchemaV2.js';
 import type { IngestedRecord } from '../../collector/types.js';
+import { observeJsonResponse } from '../../devkit/observedResponse.js';
 import { hashesBlanked, wireFormatErrors } from '../../devkit/wireFormat.js';
-import { COLLECTOR, drainBatches, loadHost, request, type Plugin } from './harness.js';
+import { COLLECTOR, drainBatches, loadHost, type Plugin } from './harness.js';
 
 function observe(plugin: Plugin, id: string, body: string): void {
-  const stream = plugin.newHttpStream();
-  stream.sendRequestHeaders(
-    request('/orders', [
-      ['x-shadowdiff-id', id],
-      ['x-request-id', `r-${id}`],
-    ]),
-    true,
-  );
-  stream.sendResponseHeaders(
-    [
-      [':status', '200'],
-      ['content-type', 'application/json'],
-    ],
-    false,
-  );
-  stream.sendResponseBody(body, true);
-  stream.complete();
+  observeJsonResponse(plugin, { id, requestId: `r-${id}`, path: '/orders', authority: 'orders.local', body });
 }
 
 function observer(collector: Record<string, unknown>, extra: Record<string, unknown> = {}): string {

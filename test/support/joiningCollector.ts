@@ -19,6 +19,8 @@ export interface JoiningCollectorOptions {
   windowMs?: number;
   /** Field globs ignored on every route (the collector's `ignore.fields`). */
   ignoreFields?: readonly string[];
+  /** Numeric differences declared acceptable (the collector's `compare.tolerances`). */
+  tolerances?: ReadonlyArray<{ path: string; abs?: number; rel?: number }>;
 }
 
 export async function startJoiningCollector(options: JoiningCollectorOptions = {}): Promise<JoiningCollector> {
@@ -30,6 +32,7 @@ export async function startJoiningCollector(options: JoiningCollectorOptions = {
       store: { path: '' },
       join,
       ignore: { fields: options.ignoreFields ?? [] },
+      compare: { tolerances: options.tolerances ?? [] },
     }),
   );
   return {

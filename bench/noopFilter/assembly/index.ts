@@ -46,30 +46,6 @@ export function proxy_on_response_trailers(contextId: u32, trailers: u32): u32 {
   return CONTINUE;
 }
 
-export function proxy_on_request_body(contextId: u32, bodyBufferLength: u32, endOfStream: u32): u32 {
-  return CONTINUE;
-}
-
-export function proxy_on_request_trailers(contextId: u32, trailers: u32): u32 {
-  return CONTINUE;
-}
-
-export function proxy_on_request_metadata(contextId: u32, elements: u32): u32 {
-  return CONTINUE;
-}
-
-export function proxy_on_response_metadata(contextId: u32, elements: u32): u32 {
-  return CONTINUE;
-}
-
-export function proxy_on_done(contextId: u32): u32 {
-  return 1;
-}
-
 export function proxy_on_log(contextId: u32): void {}
 
 export function proxy_on_delete(contextId: u32): void {}
-
-export function proxy_on_queue_ready(rootContextId: u32, token: u32): void {}
-
-export function proxy_on_foreign_function(rootContextId: u32, functionId: u32, dataSize: u32): void {}

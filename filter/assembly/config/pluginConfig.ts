@@ -3,6 +3,7 @@
 // and the configuration is refused; unknown fields are refused too, so typos don't pass.
 import { ROOT, memberPath, quoted } from "./fieldPath";
 import { JsonKind, JsonParser, JsonValue } from "./jsonValue";
+import { CaptureOptions, compileGlob, MAX_GLOBS, MAX_RECORD_BYTES, MAX_STRING_BYTES, MIN_RECORD_BYTES, PathGlob } from "./captureOptions";
 
 export const enum Role {
   Edge,
@@ -50,6 +51,8 @@ export class SamplingOptions {
 export const DEFAULT_MAX_SUBTREES: i32 = 512;
 /** Fewer entries than this could not localise anything below the root. */
 const MIN_SUBTREES: i32 = 8;
+export const DEFAULT_MAX_DECODED_BYTES: u64 = 8 << 20;
+const MAX_DECODED_BYTES_LIMIT: f64 = 1073741824;
 
 export class DigestOptions {
   headers: Array<string> = ["content-type", "content-encoding", "cache-control", "location", "vary", "etag"];
@@ -58,6 +61,20 @@ export class DigestOptions {
   maxDepth: i32 = 32;
   /** Subtree entries per record beyond the leaf budget (digest/subtreeDigest.ts); 0: none. */
   maxSubtrees: i32 = DEFAULT_MAX_SUBTREES;
+  capture: CaptureOptions = new CaptureOptions();
+  /** Decoded bytes a gzip or deflate body may have; beyond, it compares as received (zip bombs). */
+  maxDecodedBytes: u64 = DEFAULT_MAX_DECODED_BYTES;
+  private encodedHeaders: Array<ArrayBuffer> | null = null;
+
+  /** `headers` in UTF-8, encoded at the first use (the options are complete by then): matched against the host's header bytes. */
+  headerBytes(): Array<ArrayBuffer> {
+    if (this.encodedHeaders === null) {
+      const encoded = new Array<ArrayBuffer>();
+      for (let i = 0; i < this.headers.length; i++) encoded.push(String.UTF8.encode(unchecked(this.headers[i])));
+      this.encodedHeaders = encoded;
+    }
+    return this.encodedHeaders!;
+  }
 }
 
 export class ExportOptions {
@@ -226,6 +243,10 @@ class ConfigReader {
 
     const digest = root.get("digest");
     if (digest !== null) this.digest(digest, config.digest);
+    // Version 1 has no member for values, and stays byte for byte what it was.
+    if (this.error.length == 0 && config.digest.capture.enabled && config.collector.wireVersion == 1) {
+      this.fail("digest.capture", "needs collector.wireVersion 2 (version 1 carries no values)");
+    }
     const exportOptions = root.get("export");
     if (exportOptions !== null) this.exportOptions(exportOptions, config.export);
     return config;
@@ -359,7 +380,7 @@ class ConfigReader {
   }
 
   private digest(value: JsonValue, options: DigestOptions): void {
-    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "maxSubtrees"])) return;
+    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "maxSubtrees", "maxDecodedBytes", "capture"])) return;
     const headers = value.get("headers");
     if (headers !== null) {
       if (headers.kind != JsonKind.Array || headers.items.length > 64) {
@@ -381,6 +402,38 @@ class ConfigReader {
     if (maxSubtrees !== null) {
       options.maxSubtrees = <i32>this.integer(maxSubtrees, "digest.maxSubtrees", 0, 4096);
       if (options.maxSubtrees > 0 && options.maxSubtrees < MIN_SUBTREES) this.fail("digest.maxSubtrees", "must be 0 (no subtree hashes) or an integer from 8 to 4096");
+    }
+    const maxDecoded = value.get("maxDecodedBytes");
+    if (maxDecoded !== null) options.maxDecodedBytes = <u64>this.integer(maxDecoded, "digest.maxDecodedBytes", 1, MAX_DECODED_BYTES_LIMIT);
+    const capture = value.get("capture");
+    if (capture !== null) this.capture(capture, options.capture);
+  }
+
+  private capture(value: JsonValue, options: CaptureOptions): void {
+    if (!this.object(value, "digest.capture", ["paths", "deny", "maxStringBytes", "maxBytes"])) return;
+    const paths = value.get("paths");
+    if (paths !== null) this.globs(paths, "digest.capture.paths", options.paths);
+    const deny = value.get("deny");
+    if (deny !== null) this.globs(deny, "digest.capture.deny", options.deny);
+    const maxString = value.get("maxStringBytes");
+    if (maxString !== null) options.maxStringBytes = <i32>this.integer(maxString, "digest.capture.maxStringBytes", 0, MAX_STRING_BYTES);
+    const maxBytes = value.get("maxBytes");
+    if (maxBytes !== null) options.maxBytes = <i32>this.integer(maxBytes, "digest.capture.maxBytes", MIN_RECORD_BYTES, MAX_RECORD_BYTES);
+  }
+
+  private globs(value: JsonValue, path: string, into: Array<PathGlob>): void {
+    if (value.kind != JsonKind.Array || value.items.length > MAX_GLOBS) {
+      this.fail(path, "must be an array of at most " + MAX_GLOBS.toString() + " field path globs");
+      return;
+    }
+    for (let i = 0; i < value.items.length && this.error.length == 0; i++) {
+      const itemPath = path + "[" + i.toString() + "]";
+      const text = this.string(unchecked(value.items[i]), itemPath, 1024);
+      if (this.error.length > 0) return;
+      const glob = new PathGlob();
+      const problem = compileGlob(text, glob);
+      if (problem.length > 0) this.fail(itemPath, problem);
+      else into.push(glob);
     }
   }
 

@@ -25,6 +25,7 @@ import { firstJsonSpecial } from "../lib/jsonBytes";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { ContainerFrames, KIND_ARRAY, KIND_OBJECT } from "./containerFrames";
 import { SubtreeDigest } from "./subtreeDigest";
+import { ValueCapture } from "./valueCapture";
 
 // Parser states.
 const S_VALUE: u8 = 0; // a value must come next
@@ -154,6 +155,11 @@ export class JsonStructuralDigest {
   subtrees: SubtreeDigest | null = null;
   /** `subtrees !== null`, as a flag: reading the reference would cost a retain and a release per value. */
   private hasSubtrees: bool = false;
+  /** Value capture (valueCapture.ts), when `digest.capture` selects paths; `captureOn` says so. */
+  private capture: ValueCapture | null = null;
+  private captureOn: bool = false;
+  /** The scalar being read is one to capture. */
+  private capturingValue: bool = false;
 
   constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64, maxSubtrees: i32 = 0) {
     this.leaf = new StreamingHash(algorithm);
@@ -179,6 +185,17 @@ export class JsonStructuralDigest {
   private leafHash(hash: u64): void {
     this.emitLeaf(hash);
     if (this.hasSubtrees) this.subtrees!.leaf(hash);
+  }
+
+  /** Also record the values of the leaves `capture` selects. */
+  captureValues(capture: ValueCapture): void {
+    this.capture = capture;
+    this.captureOn = true;
+  }
+
+  /** The values captured, or null without capture. */
+  get values(): ValueCapture | null {
+    return this.capture;
   }
 
   get failed(): bool {
@@ -306,6 +323,8 @@ export class JsonStructuralDigest {
     this.paths.reset();
     this.hashes.reset();
     this.fieldCount = 0;
+    this.capturingValue = false;
+    if (this.captureOn) changetype<ValueCapture>(this.capture).reset();
   }
 
   // ---- values ------------------------------------------------------------------------
@@ -316,6 +335,8 @@ export class JsonStructuralDigest {
         this.appendIndexSegment(this.containers.nextIndex());
       }
       this.leaf.reset();
+      // Past the leaf budget (still read for the subtree hashes) no value is committed.
+      if (this.captureOn && !this.truncated) this.beginCapture(c);
     }
     if (c == 0x22) {
       this.leaf.byte(TAG_STRING);
@@ -342,6 +363,22 @@ export class JsonStructuralDigest {
     }
   }
 
+  /** Starts capturing the scalar that `c` begins when its path is selected. */
+  private beginCapture(c: u32): void {
+    this.capturingValue = false;
+    let tag: u32 = 0;
+    if (c == 0x22) tag = TAG_STRING;
+    else if (c == 0x2d || isDigit(c)) tag = TAG_NUMBER;
+    else if (c == 0x74) tag = TAG_TRUE;
+    else if (c == 0x66) tag = TAG_FALSE;
+    else if (c == 0x6e) tag = TAG_NULL;
+    if (tag == 0) return;
+    const capture = changetype<ValueCapture>(this.capture);
+    if (!capture.selects(this.path.dataStart, this.path.length)) return;
+    capture.begin(tag);
+    this.capturingValue = true;
+  }
+
   /** A value just completed: back to the enclosing container (or done at the top). */
   // @ts-ignore: decorator
   @inline
@@ -355,6 +392,8 @@ export class JsonStructuralDigest {
   }
 
   private emitLeaf(hash: u64): void {
+    const captured = this.capturingValue;
+    this.capturingValue = false;
     if (this.fieldCount >= this.maxFields || this.truncated) {
       this.truncated = true;
       return;
@@ -362,6 +401,7 @@ export class JsonStructuralDigest {
     this.paths.jsonStringBytes(this.path.dataStart, this.path.length);
     this.paths.byte(0x2c);
     this.hashes.hex(fold32(hash), 8);
+    if (captured) changetype<ValueCapture>(this.capture).commit(this.fieldCount);
     this.fieldCount++;
   }
 
@@ -501,8 +541,12 @@ export class JsonStructuralDigest {
   @inline
   private stringBytes(ptr: usize, length: usize): void {
     if (length == 0 || !this.recording) return;
-    if (this.keyCollects) this.keyBytes(ptr, <i32>length);
-    else this.leaf.bytes(ptr, length);
+    if (this.keyCollects) {
+      this.keyBytes(ptr, <i32>length);
+    } else {
+      this.leaf.bytes(ptr, length);
+      if (this.capturingValue) changetype<ValueCapture>(this.capture).stringBytes(ptr, length);
+    }
   }
 
   private stringByte(c: u32): void {
@@ -513,6 +557,11 @@ export class JsonStructuralDigest {
       this.keyBytes(scratch, 1);
     } else {
       this.leaf.byte(c);
+      if (this.capturingValue) {
+        const scratch = this.scratch;
+        store<u8>(scratch, <u8>c);
+        changetype<ValueCapture>(this.capture).stringBytes(scratch, 1);
+      }
     }
   }
 
@@ -761,6 +810,8 @@ export class JsonStructuralDigest {
       return false;
     }
     if (!this.numberOverflow && this.recording) this.hashCanonicalNumber();
+    // a number too long to canonicalise has no canonical value to capture
+    else this.capturingValue = false;
     this.finishScalar();
     return true;
   }
@@ -813,6 +864,11 @@ export class JsonStructuralDigest {
       this.leaf.byte(0x65);
       if (expNegative) this.leaf.byte(0x2d);
       this.leaf.bytes(text + expStart, length - expStart);
+    }
+    if (this.capturingValue) {
+      changetype<ValueCapture>(this.capture).canonicalNumber(
+        negative && !isZero, text + intStart, intEnd - intStart, text + fracStart, fracEnd - fracStart, expNegative, text + expStart, length - expStart,
+      );
     }
   }
 }

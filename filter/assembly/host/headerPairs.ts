@@ -6,27 +6,6 @@ export class HeaderEntry {
   constructor(public name: string, public value: string) {}
 }
 
-export function decodeHeaderPairs(ptr: usize, length: usize): Array<HeaderEntry> {
-  const headers = new Array<HeaderEntry>();
-  if (length < 4) return headers;
-  const count = load<u32>(ptr);
-  let sizes = ptr + 4;
-  let data = sizes + <usize>count * 8;
-  const end = ptr + length;
-  for (let i: u32 = 0; i < count; i++) {
-    const keyLength = <usize>load<u32>(sizes);
-    const valueLength = <usize>load<u32>(sizes + 4);
-    sizes += 8;
-    if (data + keyLength + valueLength + 2 > end) break;
-    const name = String.UTF8.decodeUnsafe(data, keyLength);
-    data += keyLength + 1;
-    const value = String.UTF8.decodeUnsafe(data, valueLength);
-    data += valueLength + 1;
-    headers.push(new HeaderEntry(name, value));
-  }
-  return headers;
-}
-
 /** Serializes decoded headers (the export call's: not on the request path). */
 export function encodeHeaderPairs(headers: Array<HeaderEntry>): ArrayBuffer {
   const count = headers.length;

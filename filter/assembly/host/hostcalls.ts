@@ -5,7 +5,7 @@
 // the stream is gone. Here every call returns a value; absent is told apart from empty.
 import * as abi from "@solo-io/proxy-runtime/imports";
 import { free } from "@solo-io/proxy-runtime/malloc";
-import { HeaderEntry, decodeHeaderPairs, encodeHeaderPairs } from "./headerPairs";
+import { HeaderEntry, encodeHeaderPairs } from "./headerPairs";
 
 export const enum WasmResult {
   Ok = 0,
@@ -118,20 +118,6 @@ export function getHeader(map: HeaderMap, name: string): string | null {
   return value;
 }
 
-/** All headers of a map; empty when the map is unavailable. */
-export function getHeaders(map: HeaderMap): Array<HeaderEntry> {
-  clearReturnSlots();
-  const result = abi.proxy_get_header_map_pairs(map, RETURN_PTR, RETURN_SIZE);
-  takeReturned(scratchBytes);
-  if (result != WasmResult.Ok) {
-    scratchBytes.release();
-    return new Array<HeaderEntry>();
-  }
-  const headers = decodeHeaderPairs(scratchBytes.ptr, scratchBytes.length);
-  scratchBytes.release();
-  return headers;
-}
-
 /** The serialized pairs of a map, in place (see headerPairsView.ts); false (nothing to release) when unavailable. */
 export function readHeaderPairs(map: HeaderMap, into: HostBytes): bool {
   clearReturnSlots();
@@ -204,18 +190,17 @@ export class SharedValue {
   bytes: HostBytes = new HostBytes();
 }
 
-export function getSharedData(key: string, into: SharedValue): void {
-  const keyBytes = String.UTF8.encode(key);
+/** `key` in UTF-8 (encoded once by the caller: these calls are on the path of sampled requests). */
+export function getSharedData(key: ArrayBuffer, into: SharedValue): void {
   clearReturnSlots();
   store<u32>(RETURN_EXTRA, 0);
-  const result = abi.proxy_get_shared_data(changetype<usize>(keyBytes), keyBytes.byteLength, RETURN_PTR, RETURN_SIZE, RETURN_EXTRA);
+  const result = abi.proxy_get_shared_data(changetype<usize>(key), key.byteLength, RETURN_PTR, RETURN_SIZE, RETURN_EXTRA);
   takeReturned(into.bytes);
   into.found = result == WasmResult.Ok;
   into.cas = into.found ? load<u32>(RETURN_EXTRA) : 0;
   if (!into.found) into.bytes.release();
 }
 
-export function setSharedData(key: string, valuePtr: usize, valueLength: usize, cas: u32): WasmResult {
-  const keyBytes = String.UTF8.encode(key);
-  return abi.proxy_set_shared_data(changetype<usize>(keyBytes), keyBytes.byteLength, valuePtr, valueLength, cas);
+export function setSharedData(key: ArrayBuffer, valuePtr: usize, valueLength: usize, cas: u32): WasmResult {
+  return abi.proxy_set_shared_data(changetype<usize>(key), key.byteLength, valuePtr, valueLength, cas);
 }

@@ -109,6 +109,7 @@ export class BatchEncoder {
     out.raw(",\"hashes\":\"");
     out.bytes(changetype<usize>(record.hashes), record.hashes.byteLength);
     out.byte(0x22);
+    if (record.values.byteLength > 0) out.bytes(changetype<usize>(record.values), record.values.byteLength);
   }
 
   /**

@@ -14,6 +14,8 @@ const MAX_AUTHORITY_CHARS = 256;
 const MAX_METHOD_CHARS = 16;
 const MAX_REQUEST_ID_CHARS = 128;
 
+const EMPTY = new ArrayBuffer(0);
+
 /** What the stream context learned about one observed leg, besides the response digest. */
 export class LegInfo {
   id: string = "";
@@ -52,9 +54,10 @@ export class EncodedRecord {
 
   /** The subtree hashes of a document beyond the leaf budget (wire format 2 only); null: none. */
   subtrees: SubtreeParts | null = null;
-}
 
-const EMPTY = new ArrayBuffer(0);
+  /** Version 2's `,"values":[…]` member (digest/valueCapture.ts), empty without captured values. */
+  values: ArrayBuffer = EMPTY;
+}
 
 function clip(text: string, maxChars: i32): string {
   if (text.length <= maxChars) return text;
@@ -123,11 +126,21 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedReco
   out.raw(",\"bodyHash\":");
   out.quotedHex(digest.bodyHash, 16);
   writeToken(out, "json", digest.json);
+  const decoding = digest.decoding;
+  if (decoding !== null) {
+    // Only digests of wire format 2 decode: version 1's record has no such members.
+    writeToken(out, "encoding", digest.encoding);
+    writeToken(out, "decoding", digest.decodingName);
+    out.raw(",\"decodedBytes\":");
+    out.decimal(decoding.decodedBytes);
+  }
   const head = out.toArrayBuffer();
   const fields = digest.fields;
   if (fields === null) return new EncodedRecord(info.wireVersion, head, EMPTY, EMPTY, 0, false);
   const record = new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated);
   const subtrees = digest.subtrees;
   if (subtrees !== null) record.subtrees = encodeSubtrees(subtrees);
+  const values = fields.values;
+  if (values !== null) record.values = values.member();
   return record;
 }

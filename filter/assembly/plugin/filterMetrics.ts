@@ -7,6 +7,7 @@
 // export.flushIntervalMs.
 import { MetricKind, defineMetric, incrementMetric } from "../host/hostcalls";
 import { SegmentRule } from "../config/pluginConfig";
+import { DecodingOutcome } from "../digest/contentDecoding";
 import { DEFAULT_SEGMENT } from "../sampling/segmentSampler";
 
 export class FilterMetrics {
@@ -23,6 +24,10 @@ export class FilterMetrics {
   readonly digested: i32;
   readonly jsonMalformed: i32;
   readonly fieldsTruncated: i32;
+  readonly decoded: i32;
+  readonly encodingUnsupported: i32;
+  readonly decodeFailed: i32;
+  readonly decodedTooLarge: i32;
   readonly exportedRecords: i32;
   readonly exportBatches: i32;
   readonly exportFailures: i32;
@@ -44,6 +49,10 @@ export class FilterMetrics {
     this.digested = this.define(MetricKind.Counter, prefix + "digested");
     this.jsonMalformed = this.define(MetricKind.Counter, prefix + "json_malformed");
     this.fieldsTruncated = this.define(MetricKind.Counter, prefix + "fields_truncated");
+    this.decoded = this.define(MetricKind.Counter, prefix + "decoded");
+    this.encodingUnsupported = this.define(MetricKind.Counter, prefix + "encoding_unsupported");
+    this.decodeFailed = this.define(MetricKind.Counter, prefix + "decode_failed");
+    this.decodedTooLarge = this.define(MetricKind.Counter, prefix + "decoded_too_large");
     this.exportedRecords = this.define(MetricKind.Counter, prefix + "exported_records");
     this.exportBatches = this.define(MetricKind.Counter, prefix + "export_batches");
     this.exportFailures = this.define(MetricKind.Counter, prefix + "export_failures");
@@ -79,6 +88,14 @@ export class FilterMetrics {
       unchecked(pending[slot] = 0);
       incrementMetric(unchecked(this.ids[slot]), delta);
     }
+  }
+
+  /** The counter of a content-encoded body's decoding outcome (corrupt and truncated count as failed). */
+  decodingMetric(outcome: DecodingOutcome): i32 {
+    if (outcome == DecodingOutcome.Ok) return this.decoded;
+    if (outcome == DecodingOutcome.Unsupported) return this.encodingUnsupported;
+    if (outcome == DecodingOutcome.TooLarge) return this.decodedTooLarge;
+    return this.decodeFailed;
   }
 
   /** `ruleIndex` -1 is the default percentage. */

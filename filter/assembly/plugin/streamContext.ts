@@ -4,7 +4,7 @@
 // a response.
 import { HeaderPairsBuilder } from "../host/headerPairsBuilder";
 import { HeaderPairsView } from "../host/headerPairsView";
-import { BufferKind, HeaderMap, HostBytes, getHeaders, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
+import { BufferKind, HeaderMap, HostBytes, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
 import { wireHash } from "../outbox/batchEncoder";
@@ -21,6 +21,8 @@ const requestPairs = new HostBytes();
 const requestHeaders = new HeaderPairsView();
 const rewritten = new HeaderPairsBuilder();
 const decision = new SampleDecision();
+const responsePairs = new HostBytes();
+const responseHeaders = new HeaderPairsView();
 const body = new HostBytes();
 
 const REQUEST_ID = String.UTF8.encode("x-request-id");
@@ -73,14 +75,19 @@ export class ShadowdiffStream {
     info.startUnixMs = this.startNanos / 1000000;
     info.wireVersion = config.collector.wireVersion;
     this.info = info;
-    this.digest = new ResponseDigest(config.digest, wireHash(info.wireVersion));
+    // Wire format 1 is the previous release's record, content-encoded bodies by their bytes as sent.
+    this.digest = new ResponseDigest(config.digest, wireHash(info.wireVersion), info.wireVersion >= 2);
   }
 
   responseHeaders(endOfStream: bool): void {
     if (this.digest === null || this.ended) return;
     const firstByteUs = this.elapsedUs();
     this.info!.firstByteUs = firstByteUs;
-    this.digest!.onHeaders(getHeaders(HeaderMap.ResponseHeaders));
+    // Read in place like the request's: an unreadable map reads as empty.
+    if (readHeaderPairs(HeaderMap.ResponseHeaders, responsePairs)) responseHeaders.parse(responsePairs.ptr, responsePairs.length);
+    else responseHeaders.parse(0, 0);
+    this.digest!.onHeaders(responseHeaders);
+    responsePairs.release();
     if (endOfStream) this.endResponse(true, firstByteUs);
   }
 
@@ -121,6 +128,8 @@ export class ShadowdiffStream {
     metrics.add(metrics.digested);
     if (digest.json == JSON_MALFORMED) metrics.add(metrics.jsonMalformed);
     if (digest.fieldsTruncated) metrics.add(metrics.fieldsTruncated);
+    const decoding = digest.decoding;
+    if (decoding !== null) metrics.add(metrics.decodingMetric(decoding.outcome));
     this.root.enqueue(encodeRecord(info, digest));
   }
 }

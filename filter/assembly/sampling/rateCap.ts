@@ -16,9 +16,10 @@ export function nextCount(storedSecond: u32, storedCount: u32, second: u32, cap:
 
 /**
  * Takes one slot of this second's budget; false when the cap is reached or under heavy
- * contention (refusing is the safe side: fewer mirrors, never a blocked request).
+ * contention (refusing is the safe side: fewer mirrors, never a blocked request). `key`: the
+ * shared-data key in UTF-8.
  */
-export function takeSlot(key: string, cap: u32, second: u32): bool {
+export function takeSlot(key: ArrayBuffer, cap: u32, second: u32): bool {
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     getSharedData(key, current);
     let storedSecond: u32 = 0;

@@ -36,9 +36,9 @@ function bucketOf(salted: u64, keyPtr: usize, keyLength: usize): u32 {
   return <u32>(mix64(fnvBytes(salted, keyPtr, keyLength)) % BUCKETS);
 }
 
-/** A segment's shared-data key for its rate cap (rateCap.ts), per plugin source. */
-function segmentRateKey(source: string, segment: string): string {
-  return "shadowdiff.rate." + source + "." + segment;
+/** A segment's shared-data key for its rate cap (rateCap.ts), per plugin source, in UTF-8. */
+function segmentRateKey(source: string, segment: string): ArrayBuffer {
+  return String.UTF8.encode("shadowdiff.rate." + source + "." + segment);
 }
 
 /** A segment rule in UTF-8. */
@@ -46,7 +46,7 @@ class CompiledRule {
   /** The segment's name, as the segment control header's value. */
   name: ArrayBuffer;
   /** Its shared-data key for the rate cap (rateCap.ts), per plugin source. */
-  rateKey: string;
+  rateKey: ArrayBuffer;
   header: ArrayBuffer;
   exact: Array<ArrayBuffer> = new Array<ArrayBuffer>();
   prefix: ArrayBuffer;
@@ -93,14 +93,14 @@ export class Sampler {
   private rules: Array<CompiledRule> = new Array<CompiledRule>();
   private keyHeader: ArrayBuffer;
   private salted: u64;
-  private defaultRateKey: string;
+  private defaultRateKey: ArrayBuffer;
   /** The shared-data key of the cap on all mirrored requests of this filter (`sampling.maxPerSecond`). */
-  readonly filterRateKey: string;
+  readonly filterRateKey: ArrayBuffer;
 
   constructor(readonly options: SamplingOptions, source: string) {
     for (let i = 0; i < options.segments.length; i++) this.rules.push(new CompiledRule(unchecked(options.segments[i]), source));
     this.defaultRateKey = segmentRateKey(source, DEFAULT_SEGMENT);
-    this.filterRateKey = "shadowdiff.filter_rate." + source;
+    this.filterRateKey = String.UTF8.encode("shadowdiff.filter_rate." + source);
     this.keyHeader = String.UTF8.encode(options.keyHeader);
     this.salted = saltHash(options.salt);
   }
@@ -112,7 +112,7 @@ export class Sampler {
   }
 
   /** The shared-data key of a decision's segment cap (-1: the default percentage's). */
-  rateKey(ruleIndex: i32): string {
+  rateKey(ruleIndex: i32): ArrayBuffer {
     if (ruleIndex < 0) return this.defaultRateKey;
     return this.rules[ruleIndex].rateKey;
   }

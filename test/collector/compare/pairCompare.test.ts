@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { diffFields } from '../../../collector/compare/fieldDiff.js';
 import { IgnoreRules, type RouteIgnore } from '../../../collector/compare/ignoreRules.js';
 import { comparePair, fallbackReason, isError, statusClass } from '../../../collector/compare/pairCompare.js';
-import type { DigestRecord } from '../../../collector/types.js';
+import type { DigestRecord, IngestedRecord } from '../../../collector/types.js';
 import { legs, record } from '../fixtures.js';
 
 const NOTHING_IGNORED: RouteIgnore = { field: () => false, header: () => false, subtree: () => 'none' };
@@ -139,6 +139,33 @@ describe('comparePair', () => {
     expect(diff.fallback).toBe(reason);
     expect(diff.kinds).toContain('body');
     expect(diff.fields).toEqual([]);
+    expect(comparePair(p, { ...s, bodyHash: p.bodyHash }, NOTHING_IGNORED, HEADERS).kinds).not.toContain('body');
+  });
+
+  it('compares a decoded gzip leg with an identity leg by their fields: both digests are of the content', () => {
+    const gzip = { encoding: 'gzip', decoding: 'ok', decodedBytes: 20, respBytes: 31 } as const;
+    const [p, s] = legs('x', gzip);
+    expect(fallbackReason(p, s)).toBeNull();
+    const diff = comparePair(p, s, NOTHING_IGNORED, HEADERS);
+    expect(diff).toMatchObject({ diverged: false, basis: 'fields', fallback: null });
+  });
+
+  it.each([
+    [{ encoding: 'br', decoding: 'unsupported' }, {}, 'encoding_unsupported'],
+    [{ encoding: 'gzip', decoding: 'ok' }, { encoding: 'zstd', decoding: 'unsupported' }, 'encoding_unsupported'],
+    [{ encoding: 'gzip', decoding: 'corrupt' }, { encoding: 'gzip', decoding: 'ok' }, 'decoding_failed'],
+    [{}, { encoding: 'deflate', decoding: 'truncated' }, 'decoding_failed'],
+    [{}, { encoding: 'gzip', decoding: 'too_large' }, 'decoding_failed'],
+    [{ encoding: 'gzip', decoding: 'too_large' }, { encoding: 'br', decoding: 'unsupported' }, 'encoding_unsupported'],
+  ] as const)('compares a leg whose body did not decode by its body hash, visibly: %o vs %o -> %s', (primary, shadow, reason) => {
+    const notDecoded = (leg: Partial<IngestedRecord>): Partial<IngestedRecord> =>
+      leg.decoding === undefined ? {} : { ...leg, decodedBytes: 0, ...(leg.decoding === 'ok' ? {} : { json: 'none', fields: {} }) };
+    const p = record('primary', notDecoded(primary));
+    const s = record('shadow', notDecoded(shadow));
+    expect(fallbackReason(p, s)).toBe(reason);
+    const diff = comparePair(p, { ...s, bodyHash: 'eeeeeeeeeeeeeeee' }, NOTHING_IGNORED, HEADERS);
+    expect(diff).toMatchObject({ basis: 'body', fallback: reason, fields: [] });
+    expect(diff.kinds).toContain('body');
     expect(comparePair(p, { ...s, bodyHash: p.bodyHash }, NOTHING_IGNORED, HEADERS).kinds).not.toContain('body');
   });
 

@@ -126,6 +126,51 @@ describe('wire format 2 decoding', () => {
   });
 });
 
+describe('captured values in wire format 2', () => {
+  it('decode to values by leaf path', () => {
+    const wire = batchV2([record('primary', { id: 'v' })]);
+    wire.records[0]!.values = [
+      [1, 'n12.345'],
+      [0, 'so-1'],
+    ];
+    const verdict = validator.check(wire);
+    expect(verdict.recordErrors).toEqual([]);
+    expect(verdict.records[0]!.values).toEqual({ '$.total': 'n12.345', '$.id': 'so-1' });
+    expect(verdict.records[0]).not.toHaveProperty('valuesTruncated');
+  });
+
+  it('refuse an index past the leaves, a leaf named twice, a value of no kind, and values without leaves', () => {
+    const check = (values: Array<[number, string]>, patch: (r: Record<string, unknown>) => void = () => {}) => {
+      const wire = batchV2([record('primary', { id: 'v' })]);
+      wire.records[0]!.values = values;
+      patch(wire.records[0] as unknown as Record<string, unknown>);
+      return validator.check(wire).recordErrors;
+    };
+    expect(check([[2, 'n1']])).toEqual([expect.objectContaining({ field: 'values[0]', message: 'names leaf 2 but the record has 2' })]);
+    expect(
+      check([
+        [0, 'n1'],
+        [0, 'n2'],
+      ])[0],
+    ).toMatchObject({ field: 'values[1]' });
+    expect(check([[0, 'x1']])[0]).toMatchObject({ field: 'values[0][1]' });
+    expect(check([[0, 'n1.']])[0]).toMatchObject({ field: 'values[0][1]' });
+    expect(
+      check([[0, 'n1']], (r) => {
+        delete r.pathRuns;
+        delete r.hashes;
+      }).length,
+    ).toBeGreaterThan(0);
+  });
+
+  it('keep valuesTruncated', () => {
+    const wire = batchV2([record('primary', { id: 'v' })]);
+    wire.records[0]!.values = [[0, 'n1']];
+    wire.records[0]!.valuesTruncated = true;
+    expect(validator.check(wire).records[0]).toMatchObject({ values: { '$.id': 'n1' }, valuesTruncated: true });
+  });
+});
+
 describe('legs hashed with different algorithms', () => {
   const xxh = {
     hash: 'xxh64',

@@ -216,7 +216,8 @@ describe('Scoreboard tables under floods', () => {
   });
 
   it('keeps the accounted tally bytes within the budget, taking room from lighter routes first', () => {
-    const budget = new ByteBudget(256 * 1024);
+    // Room for some twenty junk routes (~45 KB each, route and fields), far fewer than come.
+    const budget = new ByteBudget(1024 * 1024);
     const scoreboard = board({ budget, maxRoutes: 200, maxFieldsPerRoute: 512 });
     for (let i = 0; i < 30; i++) feed(scoreboard, `steady-${i}`, { fields: { '$.id': '0000002a', '$.total': '99999999' } });
     const long = 'x'.repeat(900);

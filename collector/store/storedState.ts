@@ -1,0 +1,93 @@
+// Turns the rows a restart reads back into pipeline state, checked against snapshotSchema.ts on
+// the way, batch by batch as the worker's chunks arrive (DurableStore.load). A row that does not
+// match throws an Error naming the field; the store is then set aside.
+
+import { Type } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { LoggedBatch, PendingLeg, PipelineSnapshot } from '../pipeline.js';
+import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import { PIPELINE_SNAPSHOT_VERSION, PipelineSnapshotSchema, STORED_DEFINITIONS, StoredRecordSchema } from './snapshotSchema.js';
+
+/** The checkpoint without its pending legs: those travel apart, in chunks, as they are read. */
+export type StoredCheckpoint = Omit<PipelineSnapshot, 'pending'>;
+
+const storeAjv = new Ajv({ strict: true });
+const isSnapshot = storeAjv.compile<PipelineSnapshot>(PipelineSnapshotSchema);
+const isRecord = storeAjv.compile<IngestedRecord>({ ...StoredRecordSchema, definitions: STORED_DEFINITIONS });
+const areRecords = storeAjv.compile<IngestedRecord[]>(Type.Array(StoredRecordSchema, { definitions: STORED_DEFINITIONS }));
+
+/** The first problem, named from the root of what was checked; `under`: where that root sits in the snapshot. */
+function schemaProblem(validate: typeof isSnapshot | typeof isRecord | typeof areRecords, where: string, under: string[] = []): string {
+  const error = validate.errors?.[0];
+  const located = error === undefined ? null : locateSchemaError(error);
+  return located === null
+    ? storeAjv.errorsText(validate.errors)
+    : `${formatFieldPath([...under, ...located.path]) || where}: ${located.message}`;
+}
+
+/** A logged batch after the checkpoint, to be replayed: its records must be wire records. */
+export function decodeLoggedBatch(seq: number, arrivedUnixMs: number, rejected: number, records: readonly string[]): LoggedBatch {
+  const parsed: unknown = records.map((record) => JSON.parse(record) as unknown);
+  if (!areRecords(parsed)) throw new Error(`logged batch ${seq} does not match the wire schema: ${schemaProblem(areRecords, '(records)')}`);
+  return { seq, arrivedUnixMs, records: parsed, rejected };
+}
+
+/**
+ * The pending legs of one batch the checkpoint covers. `firstIndex`: the position of its first
+ * leg among all pending legs, so that a bad one is named as in the whole snapshot (`pending[3]`).
+ */
+export function decodePendingLegs(arrivedUnixMs: number, records: readonly string[], firstIndex: number): PendingLeg[] {
+  return records.map((text, offset) => {
+    const record: unknown = JSON.parse(text);
+    if (!isRecord(record))
+      throw new Error(
+        `snapshot does not match its schema: ${schemaProblem(isRecord, '(snapshot)', ['pending', String(firstIndex + offset), 'record'])}`,
+      );
+    return { arrivedUnixMs, record };
+  });
+}
+
+/** What the checkpoint's rows hold besides the pending legs; null when no checkpoint was written yet. */
+export function decodeCheckpoint(state: {
+  meta: ReadonlyArray<readonly [string, string]>;
+  routes: readonly string[];
+  pairs: ReadonlyArray<readonly [string, string]>;
+  remembered: Array<[string, number, number]>;
+  pendingLegs: number;
+}): StoredCheckpoint | null {
+  const meta = new Map(state.meta.map(([key, value]) => [key, JSON.parse(value) as unknown]));
+  if (!meta.has('version')) {
+    if (state.pendingLegs > 0 || state.routes.length > 0 || state.pairs.length > 0) throw new Error('store has state but no checkpoint');
+    return null;
+  }
+  const version = meta.get('version');
+  if (version !== PIPELINE_SNAPSHOT_VERSION)
+    throw new Error(`store version ${JSON.stringify(version)}, expected ${PIPELINE_SNAPSHOT_VERSION}`);
+  const pairs: { diverged: unknown[]; other: unknown[] } = { diverged: [], other: [] };
+  for (const [kept, view] of state.pairs) pairs[kept === 'diverged' ? 'diverged' : 'other'].push(JSON.parse(view));
+  // Checked as a snapshot with no pending legs (decodePendingLegs checks those one by one).
+  const snapshot: unknown = {
+    version,
+    savedAtUnixMs: required(meta, 'savedAtUnixMs'),
+    appliedSeq: required(meta, 'appliedSeq'),
+    scoreboard: {
+      pairSeq: required(meta, 'pairSeq'),
+      totals: required(meta, 'totals'),
+      routes: state.routes.map((tally): unknown => JSON.parse(tally)),
+      other: required(meta, 'otherRoute'),
+      routeEvictions: required(meta, 'routeEvictions'),
+    },
+    pairs,
+    remembered: state.remembered,
+    pending: [],
+  };
+  if (!isSnapshot(snapshot)) throw new Error(`snapshot does not match its schema: ${schemaProblem(isSnapshot, '(snapshot)')}`);
+  const { pending: _none, ...checkpoint } = snapshot;
+  return checkpoint;
+}
+
+function required(meta: Map<string, unknown>, key: string): unknown {
+  if (!meta.has(key)) throw new Error(`snapshot has no ${key}`);
+  return meta.get(key);
+}
