@@ -1,12 +1,13 @@
 // The subtree digest of documents beyond the leaf budget (filter/assembly/digest/subtreeDigest.ts),
 // through the emulator with the shipped build, read as the collector reads it and compared by the
 // collector's own comparison.
+import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { IgnoreRules } from '../../collector/compare/ignoreRules.js';
 import { comparePair } from '../../collector/compare/pairCompare.js';
 import { parseSubtreePath } from '../../collector/compare/subtreePath.js';
 import type { IngestedRecord } from '../../collector/types.js';
-import { digestOf, drainBatches, leafPaths, loadHost, observerConfig, request } from './harness.js';
+import { digestOf, drainBatches, leafPaths, loadHost, observerConfig, request, splitAt } from './harness.js';
 
 const encoder = new TextEncoder();
 const NOTHING_IGNORED = new IgnoreRules({ fields: [], headers: [], routes: {} }).forRoute('GET /digest');
@@ -223,5 +224,64 @@ describe('subtree digest: documents beyond the leaf budget', () => {
     expect(record.fieldsTruncated).toBe(true);
     expect(record.subtrees).toBeUndefined();
     expect(comparePair(record, record, NOTHING_IGNORED, []).fallback).toBe('fields_truncated');
+  });
+});
+
+describe('subtree digest with value capture and content decoding', () => {
+  it('sends captured values of the leaf list and subtree hashes in the same record; a changed captured leaf shows its values', async () => {
+    const { digest } = await observer({ capture: { paths: ['$.meta.total', '$.results[*].score'] } });
+    const doc = searchDocument(100);
+    const primary = digest(JSON.stringify(doc));
+    doc.results[3]!.score = 99.25;
+    doc.results[80]!.score = 42.5;
+    const shadow = { ...digest(JSON.stringify(doc)), leg: 'shadow' as const };
+    expect(primary.fieldsTruncated).toBe(true);
+    expect(primary.subtrees).toHaveProperty('$');
+    // values only for the leaves the record lists (the first maxFields): nothing past the leaf budget
+    expect(primary.values).toEqual({
+      '$.meta.total': 'n100',
+      ...Object.fromEntries(
+        doc.results
+          .map((_, i) => [`$.results[${i}].score`, `n${Math.round((i * 7919) % 1000) / 100}`])
+          .filter(([path]) => Object.hasOwn(primary.fields, path!)),
+      ),
+    });
+    expect(Object.hasOwn(primary.fields, '$.results[80].score')).toBe(false);
+    expect(shadow.values?.['$.results[3].score']).toBe('n99.25');
+
+    const diff = comparePair(primary, shadow, NOTHING_IGNORED, []);
+    expect(diff).toMatchObject({ diverged: true, basis: 'subtrees' });
+    const [listed, beyond] = diff.fields;
+    expect(diff.fields).toHaveLength(2);
+    expect(listed).toMatchObject({ path: '$.results[3].score', change: 'changed', primaryValue: '7.57', shadowValue: '99.25' });
+    expect(leafCount(doc, beyond!.path)).toBeLessThanOrEqual(256);
+    expect(covered(doc, beyond!.path)).toContainEqual(doc.results[80]);
+  });
+
+  it('gives a gzip body beyond the leaf budget the subtree digest of its content, split anywhere, and localises a change inside it', async () => {
+    const { host, plugin, digest } = await observer();
+    const doc = searchDocument(300);
+    const identity = digest(JSON.stringify(doc));
+    const gzipped = (value: unknown) => {
+      const bytes = zlib.gzipSync(JSON.stringify(value));
+      const record = digestOf(host, plugin, bytes, {
+        responseHeaders: [['content-encoding', 'gzip']],
+        chunks: splitAt(bytes, [7, 1_000, 1_001, 5_000]),
+      }) as IngestedRecord;
+      expect(record).toMatchObject({ json: 'ok', encoding: 'gzip', decoding: 'ok', fieldsTruncated: true, respBytes: bytes.length });
+      return record;
+    };
+    const primary = gzipped(doc);
+    expect(primary.subtrees).toHaveProperty('$');
+    expect(primary.subtrees).toEqual(identity.subtrees);
+    expect(primary.fields).toEqual(identity.fields);
+
+    doc.results[250]!.rank = -1;
+    const shadow = { ...gzipped(doc), leg: 'shadow' as const };
+    const diff = comparePair(primary, shadow, NOTHING_IGNORED, []);
+    expect(diff).toMatchObject({ diverged: true, basis: 'subtrees', fallback: null, kinds: ['field'] });
+    expect(diff.fields).toHaveLength(1);
+    expect(leafCount(doc, diff.fields[0]!.path)).toBeLessThanOrEqual(256);
+    expect(covered(doc, diff.fields[0]!.path)).toContainEqual(doc.results[250]);
   });
 });
