@@ -36,6 +36,7 @@ function mapBytes(map: Readonly<Record<string, string>>): number {
   return bytes;
 }
 
+/** A record as received or decoded, with the subtree digest and captured values a version 2 record may carry. */
 export function recordBytes(record: IngestedRecord): number {
   return (
     RECORD +
@@ -46,6 +47,7 @@ export function recordBytes(record: IngestedRecord): number {
     (record.requestId?.length ?? 0) +
     mapBytes(record.fields) +
     mapBytes(record.headers) +
+    (record.subtrees === undefined ? 0 : mapBytes(record.subtrees)) +
     capturedBytes(record.values)
   );
 }
@@ -68,7 +70,7 @@ export function pairViewBytes(view: PairView): number {
   if (view.primary !== null) bytes += recordBytes(view.primary);
   if (view.shadow !== null) bytes += recordBytes(view.shadow);
   if (view.diff !== null) {
-    bytes += (view.diff.fields.length + view.diff.headers.length) * DIFF_ENTRY;
+    bytes += (view.diff.fields.length + view.diff.headers.length + (view.diff.inconclusive?.length ?? 0)) * DIFF_ENTRY;
     bytes += valuedDiffBytes(view.diff.fields) + valuedDiffBytes(view.diff.withinTolerance ?? []);
   }
   return bytes;

@@ -4,6 +4,7 @@ import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackR
 import { BUDGET_PARTS } from '../budget/byteBudget.js';
 import type { LatencyVerdict, PairView, Report, RouteReport } from '../report/reportSchema.js';
 import type { LatencyFinding } from '../score/latencyVerdict.js';
+import type { IngestedRecord, PairDiff } from '../types.js';
 import { pairValueLines, routeValueLines } from './valueLines.js';
 
 const KIND_LABELS = {
@@ -204,6 +205,17 @@ function indent(text: string): string {
     .join('\n');
 }
 
+const BASIS_LABELS: Record<PairDiff['basis'], string> = {
+  fields: 'the structural digest',
+  subtrees: 'the subtree digest: both documents beyond the leaf budget',
+  body: 'the body hash: ',
+};
+
+/** `; 281 subtrees` for a leg that carries a subtree digest. */
+function subtreeCount(leg: IngestedRecord): string {
+  return leg.subtrees === undefined ? '' : `; ${Object.keys(leg.subtrees).length} subtrees${leg.subtreesTruncated ? ' (truncated)' : ''}`;
+}
+
 export function renderPair(view: PairView): string {
   const out = [`pair ${view.id}  ${view.state}${view.route === null ? '' : `  ${view.route}`}`];
   const legs = [view.primary, view.shadow];
@@ -222,7 +234,7 @@ export function renderPair(view: PairView): string {
               ms(leg.firstByteUs / 1000),
               ms(leg.lastByteUs / 1000),
               leg.json,
-              `${Object.keys(leg.fields).length}${leg.fieldsTruncated ? ' (truncated)' : ''}`,
+              `${Object.keys(leg.fields).length}${leg.fieldsTruncated ? ' (truncated)' : ''}${subtreeCount(leg)}`,
               leg.bodyHash,
             ],
       ),
@@ -232,12 +244,13 @@ export function renderPair(view: PairView): string {
   if (diff === null) return out.join('\n');
   out.push(
     '',
-    `${diff.diverged ? `DIVERGED: ${diff.kinds.join(', ')}` : 'MATCH'}  (decided by ${diff.basis === 'fields' ? 'the structural digest' : `the body hash: ${diff.fallback ?? ''}`}` +
+    `${diff.diverged ? `DIVERGED: ${diff.kinds.join(', ')}` : 'MATCH'}  (decided by ${BASIS_LABELS[diff.basis]}${diff.fallback ?? ''}` +
       `; ignored ${diff.ignoredFields} field and ${diff.ignoredHeaders} header differences)`,
   );
   const rows = [
     ...diff.headers.map((h) => [`header ${h.name}`, h.change, h.primary ?? '-', h.shadow ?? '-']),
     ...diff.fields.map((f) => [f.path, f.change, f.primary ?? '-', f.shadow ?? '-']),
+    ...(diff.inconclusive ?? []).map((f) => [f.path, 'inconclusive: ignore rules reach into it', f.primary ?? '-', f.shadow ?? '-']),
   ];
   if (rows.length > 0) out.push('', table(['WHAT', 'CHANGE', 'PRIMARY', 'SHADOW'], rows));
   out.push(...pairValueLines(diff));

@@ -32,8 +32,12 @@ export type FallbackReason = (typeof FALLBACK_REASONS)[number];
 export const DIFF_CHANGES = ['changed', 'missing_in_shadow', 'extra_in_shadow'] as const;
 export type DiffChange = (typeof DIFF_CHANGES)[number];
 
-/** `fields`: the structural digest decided; `body`: the whole-body hash decided (see fallback). */
-export const COMPARISON_BASES = ['fields', 'body'] as const;
+/**
+ * `fields`: the structural digest decided; `subtrees`: both documents were beyond the leaf budget
+ * and their subtree digests decided (compare/subtreeLocalizer.ts); `body`: the whole-body hash
+ * decided (see fallback).
+ */
+export const COMPARISON_BASES = ['fields', 'subtrees', 'body'] as const;
 
 const hashOrNull = Type.Union([Type.String(), Type.Null()]);
 
@@ -79,6 +83,11 @@ export const PairDiffSchema = Type.Object(
     /** Differences that ignore rules removed, so an operator can tell "equal" from "equal after ignoring". */
     ignoredHeaders: Type.Integer({ minimum: 0 }),
     ignoredFields: Type.Integer({ minimum: 0 }),
+    /**
+     * Basis `subtrees` only: differing subtrees that ignore globs reach into, so they may differ
+     * only where differences are ignored; not a divergence, listed so that nothing is hidden.
+     */
+    inconclusive: Type.Optional(Type.Array(FieldDiffSchema)),
     /** Field differences within their compare.tolerances: not divergences, but listed, never hidden; absent when none. */
     withinTolerance: Type.Optional(Type.Array(FieldDiffSchema)),
   },

@@ -38,7 +38,7 @@ export class FieldRows {
 
   /** The row of a wire field path (grammar in the wire schema); allocates only when something collapses. */
   row(path: string): string {
-    if (!path.includes('[') && !this.options.collapseKeys) return path;
+    if (!path.includes('[') && !path.includes('{') && !this.options.collapseKeys) return path;
     let out = '';
     let copied = 0;
     let i = 1;
@@ -47,18 +47,22 @@ export class FieldRows {
       let replacement: string | null = null;
       if (path[i] === '.') {
         i++;
-        while (i < path.length && path[i] !== '.' && path[i] !== '[') i++;
+        while (i < path.length && path[i] !== '.' && path[i] !== '[' && path[i] !== '{') i++;
         if (this.isIdKey(path.slice(start + 1, i))) replacement = `[${KEY_PLACEHOLDER}]`;
       } else if (path[i] === '[' && path[i + 1] === '"') {
         const end = closingQuote(path, i + 2);
         i = Math.min(path.length, end + 2);
         if (this.isIdKey(decodeKey(path.slice(start + 2, end)))) replacement = `[${KEY_PLACEHOLDER}]`;
-      } else if (path[i] === '[') {
-        i++;
-        while (i < path.length && path.charCodeAt(i) >= 48 && path.charCodeAt(i) <= 57) i++;
-        if (i > start + 1 && path[i] === ']') {
+      } else if (path[i] === '[' || path[i] === '{') {
+        // an index, or a subtree entry's item range [a..b], key-hash share {r/g} or member group {a..b} (subtreePath.ts)
+        const group = path[i] === '{';
+        i = pastDigits(path, i + 1);
+        const digits = i > start + 1;
+        if (digits && path.startsWith('..', i)) i = pastDigits(path, i + 2);
+        else if (digits && group && path[i] === '/') i = pastDigits(path, i + 1);
+        if (digits && path[i] === (group ? '}' : ']')) {
           i++;
-          replacement = '[*]';
+          replacement = group ? '{*}' : '[*]';
         }
       } else {
         i++;
@@ -77,6 +81,12 @@ export class FieldRows {
     if (/^#[0-9a-f]{8}$/.test(key)) return true;
     return isIdLike(key) || this.patterns.some((pattern) => pattern.test(key));
   }
+}
+
+function pastDigits(path: string, from: number): number {
+  let i = from;
+  while (i < path.length && path.charCodeAt(i) >= 48 && path.charCodeAt(i) <= 57) i++;
+  return i;
 }
 
 /** Index of the `"` that closes a quoted key starting at `from` (escapes honoured), or the end. */

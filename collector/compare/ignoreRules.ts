@@ -8,11 +8,14 @@
 // (compare/fieldRows.ts), so `$.prices[{key}].amount` ignores `$.prices["sku-1"].amount`.
 
 import { FieldRows } from './fieldRows.js';
+import { globReach, globTokens, keyRowSpelling, type GlobReach } from './subtreeIgnore.js';
 import type { IgnoreConfig, RouteIgnoreConfig } from '../types.js';
 
 export interface RouteIgnore {
   field(path: string): boolean;
   header(name: string): boolean;
+  /** What the field globs say about a subtree entry (subtreeIgnore.ts), whose hash covers many leaves. */
+  subtree(name: string): GlobReach;
 }
 
 const HEADER_GLOB = /^[a-z0-9!#$%&'*+.^_`|~-]{1,128}$/;
@@ -66,11 +69,22 @@ function headerMatcher(globs: readonly string[]): RegExp | null {
 }
 
 class CompiledIgnore implements RouteIgnore {
+  private readonly fieldTokens: ReturnType<typeof globTokens>[];
+
   constructor(
     private readonly fields: RegExp | null,
     private readonly headers: RegExp | null,
     private readonly rows: FieldRows,
-  ) {}
+    fieldGlobs: readonly string[],
+  ) {
+    this.fieldTokens = fieldGlobs.map(globTokens);
+  }
+
+  subtree(name: string): GlobReach {
+    if (this.fieldTokens.length === 0) return 'none';
+    const row = keyRowSpelling(name, this.rows.row(name));
+    return globReach(this.fieldTokens, row === null || row === name ? [name] : [name, row]);
+  }
 
   field(path: string): boolean {
     if (this.fields === null) return false;
@@ -114,7 +128,7 @@ export class IgnoreRules {
   }
 
   private compile(rules: RouteIgnoreConfig): RouteIgnore {
-    return new CompiledIgnore(fieldMatcher(rules.fields), headerMatcher(rules.headers), this.rows);
+    return new CompiledIgnore(fieldMatcher(rules.fields), headerMatcher(rules.headers), this.rows, rules.fields);
   }
 
   /** The rules keyed by the exact route (`GET /a/{id}`) or its template (`/a/{id}`). */

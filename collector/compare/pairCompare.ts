@@ -4,7 +4,8 @@
 // two releases during a rollout) compare no hash at all: status, completion, body size and JSON
 // verdict decide, and the fallback says so, so such a pair is never diverged for its algorithm.
 
-import { diffFields, NO_DIFFS } from './fieldDiff.js';
+import { diffFields, NO_DIFFS, type FieldDiffResult } from './fieldDiff.js';
+import { hasSubtreeRoot, localizeSubtrees, type SubtreeDiffResult } from './subtreeLocalizer.js';
 import type { RouteIgnore } from './ignoreRules.js';
 import { Tolerances } from './tolerance.js';
 import { withValues } from './valueDiff.js';
@@ -40,7 +41,9 @@ export function fallbackReason(primary: IngestedRecord, shadow: IngestedRecord):
   if (primary.json !== shadow.json) return 'json_state_differs';
   if (primary.json === 'malformed') return 'json_malformed';
   if (primary.json === 'none') return 'json_none';
-  if (primary.fieldsTruncated || shadow.fieldsTruncated) return 'fields_truncated';
+  // Documents beyond the leaf budget compare by their subtree digests when both legs have one.
+  if (primary.fieldsTruncated || shadow.fieldsTruncated)
+    return hasSubtreeRoot(primary) && hasSubtreeRoot(shadow) ? null : 'fields_truncated';
   // Bodies such as [] and {} have no leaves; only the body hash can tell them apart.
   if (primary.bodyHash !== shadow.bodyHash && isEmpty(primary.fields) && isEmpty(shadow.fields)) return 'no_fields';
   return null;
@@ -70,7 +73,11 @@ export function comparePair(
   const bodyHashDiffers = comparable && primary.bodyHash !== shadow.bodyHash;
   const headerResult = comparable ? diffHeaders(primary.headers, shadow.headers, ignore, headerSelection) : NO_HEADER_RESULT;
   const fallback = fallbackReason(primary, shadow);
-  const fieldResult = fallback === null ? diffFields(primary.fields, shadow.fields, ignore) : null;
+  const bySubtrees = fallback === null && (primary.fieldsTruncated || shadow.fieldsTruncated);
+  let fieldResult: FieldDiffResult | SubtreeDiffResult | null = null;
+  if (bySubtrees) fieldResult = localizeSubtrees(primary, shadow, ignore);
+  else if (fallback === null) fieldResult = diffFields(primary.fields, shadow.fields, ignore);
+  // A subtree entry that is a captured leaf (same path) gets its values and tolerance too.
   const valued = withValues(fieldResult?.diffs ?? NO_DIFFS, primary.values, shadow.values, tolerances);
   const fields = valued.diffs;
   const headerDiverged = headerResult.diffs.length > 0;
@@ -94,7 +101,7 @@ export function comparePair(
   const diff: PairDiff = {
     diverged,
     kinds,
-    basis: fallback === null ? 'fields' : 'body',
+    basis: fallback !== null ? 'body' : bySubtrees ? 'subtrees' : 'fields',
     fallback,
     status: { primary: primary.status, shadow: shadow.status },
     statusClassChanged,
@@ -105,6 +112,7 @@ export function comparePair(
     ignoredHeaders: headerResult.ignored,
     ignoredFields: fieldResult?.ignored ?? 0,
   };
+  if (fieldResult !== null && 'inconclusive' in fieldResult) diff.inconclusive = fieldResult.inconclusive;
   if (valued.withinTolerance.length > 0) diff.withinTolerance = valued.withinTolerance;
   return diff;
 }

@@ -8,6 +8,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
 import { CapturedValueSchema } from './capturedValue.js';
+import { RECORD_LIMITS } from './recordLimits.js';
 import { DigestRecordSchema } from './wireSchema.js';
 import { DigestRecordV2Schema, HASH_ALGORITHMS, UPSTREAM_US } from './wireSchemaV2.js';
 
@@ -25,6 +26,14 @@ export const IngestedRecordSchema = Type.Object(
         description: "The hash algorithm of the record's hashes when it is not fnv1a (a version 2 batch's `hash`); absent: fnv1a.",
       }),
     ),
+    subtrees: Type.Optional(
+      Type.Record(Type.String({ pattern: '^\\$' }), Type.Unsafe<string>({ $ref: '#/definitions/hash32' }), {
+        maxProperties: RECORD_LIMITS.maxSubtrees,
+        description:
+          'The subtree digest of a version 2 record beyond the leaf budget: entry name -> hash (wire format 2 subtreeRuns/subtreeHashes).',
+      }),
+    ),
+    subtreesTruncated: Type.Optional(Type.Boolean()),
     values: Type.Optional(
       Type.Record(Type.String(), CapturedValueSchema, {
         description: "Captured values by leaf path (a version 2 record's `values`); absent: none captured.",

@@ -9,6 +9,8 @@
 export const RECORD_LIMITS = {
   /** leaf paths in `fields` */
   maxFields: 4096,
+  /** subtree entries of a version 2 record (`digest.maxSubtrees`) */
+  maxSubtrees: 4096,
   /** characters of one field path (the filter's limit is in UTF-8 bytes, so never more characters) */
   maxFieldPathLength: 1024,
   /** characters of the request path */

@@ -29,8 +29,17 @@ export type DecodingOutcome = (typeof DECODING_OUTCOMES)[number];
 /** Per record and per batch: the same leaf limits as version 1's `fields`. */
 export const MAX_RECORD_PATHS = RECORD_LIMITS.maxFields;
 export const MAX_BATCH_PATHS = 65536;
-/** Hex digits of one leaf hash in `hashes`. */
+/** Hex digits of one leaf hash in `hashes` (and of one subtree hash in `subtreeHashes`). */
 export const HASH_DIGITS = 8;
+export const MAX_RECORD_SUBTREES = RECORD_LIMITS.maxSubtrees;
+
+/** [first, count] runs of indices into the batch's `paths`. */
+function indexRuns(maxNamed: number, description: string) {
+  return Type.Array(
+    Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_BATCH_PATHS - 1 }), Type.Integer({ minimum: 1, maximum: maxNamed })]),
+    { maxItems: maxNamed, description },
+  );
+}
 
 // `bodyHash` keeps its place among the shared members, with a description that names no algorithm.
 const { fields: _fields, ...shared } = DigestRecordSchema.properties;
@@ -74,13 +83,9 @@ export const DigestRecordV2Schema = Type.Object(
     ),
     upstreamUs: Type.Optional(UPSTREAM_US),
     pathRuns: Type.Optional(
-      Type.Array(
-        Type.Tuple([Type.Integer({ minimum: 0, maximum: MAX_BATCH_PATHS - 1 }), Type.Integer({ minimum: 1, maximum: MAX_RECORD_PATHS })]),
-        {
-          maxItems: MAX_RECORD_PATHS,
-          description:
-            "Structural digest, part 1: the record's leaf paths in document order, as runs [first, count] of indices into the batch's `paths` (run [5, 3] names paths 5, 6 and 7). At most 4096 paths in all, each named once; present exactly when `hashes` is. Absent: no leaves (json is not ok, or maxFields is 0).",
-        },
+      indexRuns(
+        MAX_RECORD_PATHS,
+        "Structural digest, part 1: the record's leaf paths in document order, as runs [first, count] of indices into the batch's `paths` (run [5, 3] names paths 5, 6 and 7). At most 4096 paths in all, each named once; present exactly when `hashes` is. Absent: no leaves (json is not ok, or maxFields is 0).",
       ),
     ),
     hashes: Type.Optional(
@@ -89,6 +94,26 @@ export const DigestRecordV2Schema = Type.Object(
         pattern: '^(?:[0-9a-f]{8})*$',
         description:
           "Structural digest, part 2: the hash of each leaf `pathRuns` names, in the same order, 8 lower-case hex digits each (the 32-bit leaf hash of the batch's `hash` algorithm), concatenated.",
+      }),
+    ),
+    subtreeRuns: Type.Optional(
+      indexRuns(
+        MAX_RECORD_SUBTREES,
+        "Subtree digest (optional; only when fieldsTruncated), part 1: the names of the record's subtree entries, as runs into the batch's `paths` like pathRuns. A name is a path (a container: the root `$` and every container with more leaves than maxFields, or a member of such an object with at most maxFields leaves), a path followed by `[a..b]` or `[a]` (items a to b of such an array, hashed together in order), by `{r/g}` (the scalar members of such an object whose key hash falls in share r of g, hashed regardless of order) or by `{a..b}` (members at positions a to b of such an object, merged at the bound). At most digest.maxSubtrees entries, each named once; present exactly when `subtreeHashes` is.",
+      ),
+    ),
+    subtreeHashes: Type.Optional(
+      Type.String({
+        maxLength: MAX_RECORD_SUBTREES * HASH_DIGITS,
+        pattern: '^(?:[0-9a-f]{8})*$',
+        description:
+          "Subtree digest, part 2: the 32-bit hash of each entry `subtreeRuns` names, in the same order, 8 lower-case hex digits each. A container's hash is made from its children's (an object's regardless of key order), a leaf's is its `hashes` hash.",
+      }),
+    ),
+    subtreesTruncated: Type.Optional(
+      Type.Boolean({
+        description:
+          "True when entries were left out at the filter's digest.maxSubtrees bound; the containers above them still cover them.",
       }),
     ),
     values: Type.Optional(
@@ -108,6 +133,9 @@ export const DigestRecordV2Schema = Type.Object(
     dependencies: {
       pathRuns: ['hashes'],
       hashes: ['pathRuns'],
+      subtreeRuns: ['subtreeHashes', 'subtreesTruncated'],
+      subtreeHashes: ['subtreeRuns'],
+      subtreesTruncated: ['subtreeRuns'],
       values: ['pathRuns'],
       encoding: ['decoding', 'decodedBytes'],
       decoding: ['encoding', 'decodedBytes'],

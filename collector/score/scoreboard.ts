@@ -285,7 +285,7 @@ export class Scoreboard {
     }
     // Field rates are about bodies of the same kind of response; a 200 vs 503 pair is already
     // reported as a status-class change and would only flood the field ranking.
-    if (diff.basis === 'fields' && !diff.statusClassChanged) {
+    if (diff.basis !== 'body' && !diff.statusClassChanged) {
       tally.structurallyCompared++;
       for (const field of diff.fields) this.countField(tally, field, id, pairSeq);
       for (const field of diff.withinTolerance ?? []) this.countWithinTolerance(tally, field, id, pairSeq);

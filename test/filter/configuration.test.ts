@@ -100,6 +100,12 @@ const invalid: Array<[string, string, string]> = [
   ['unknown segment field', edge({ sampling: { segments: [{ ...segment, weight: 3 }] } }), 'sampling.segments[0].weight: unknown field'],
   ['maxFields too large', edge({ digest: { maxFields: 5000 } }), 'digest.maxFields: must be an integer from 0 to 4096'],
   ['maxDepth zero', edge({ digest: { maxDepth: 0 } }), 'digest.maxDepth: must be an integer from 1 to 128'],
+  [
+    'maxSubtrees too small to localise',
+    edge({ digest: { maxSubtrees: 3 } }),
+    'digest.maxSubtrees: must be 0 (no subtree hashes) or an integer from 8 to 4096',
+  ],
+  ['maxSubtrees too large', edge({ digest: { maxSubtrees: 5000 } }), 'digest.maxSubtrees: must be an integer from 0 to 4096'],
   ['digest header not a string', edge({ digest: { headers: ['etag', 7] } }), 'digest.headers[1]: must be a string'],
   [
     '__proto__ as a digested header',

@@ -8,7 +8,7 @@ import { comparePair } from '../../collector/compare/pairCompare.js';
 import type { RouteIgnore } from '../../collector/compare/ignoreRules.js';
 import { COLLECTOR, corpus, digestOf, loadHost, observerConfig, publishMetrics } from './harness.js';
 
-const NO_IGNORE: RouteIgnore = { field: () => false, header: () => false };
+const NO_IGNORE: RouteIgnore = { field: () => false, header: () => false, subtree: () => 'none' };
 const document = corpus('twitter.json');
 const encoder = new TextEncoder();
 

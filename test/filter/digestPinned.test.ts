@@ -5,7 +5,9 @@
 // path table) as it is since version 2 carries XXH64 hashes (`"hash":"xxh64"`): taken once the
 // version 2 record was checked to be the version 1 record but for its hashes (below), and its
 // hashes to be the XXH64 probe's (hashing.test.ts). The timing fields and the batch's send time,
-// the only bytes that differ from run to run, are blanked before hashing.
+// the only bytes that differ from run to run, are blanked before hashing. Documents past
+// maxFields pin them with `maxSubtrees: 0`: the format without its optional subtree members,
+// byte for byte as before they existed; "pinned subtree digests" below pins those members.
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { ProxyWasmHost } from '../../emulator/index.js';
@@ -96,14 +98,14 @@ interface PinnedCase {
 const CASES: PinnedCase[] = [
   {
     name: 'citm_catalog.json',
-    digest: { headers: ['etag'] },
+    digest: { headers: ['etag'], maxSubtrees: 0 },
     body: corpus('citm_catalog.json'),
     sha256: 'b65148de9093aa159f84271734d596d5741fbf667ccc5f11fd381480bc6a417f',
     sha256v2: '03a10023c38fab1f2257b86fc400d8082a8ecc78f97dcbe008bcf6c9f9ecaef1',
   },
   {
     name: 'twitter.json',
-    digest: { headers: ['etag'] },
+    digest: { headers: ['etag'], maxSubtrees: 0 },
     body: corpus('twitter.json'),
     sha256: '0bbc09e5b16fedc9db2e8ecfbfa2552640fcb36d45445ca57f26a0c6858bc571',
     sha256v2: 'aa4a483b2510b824ebdbb126c55060ad6b976850d5807e0f1eba9f9ddfc8044d',
@@ -124,7 +126,7 @@ const CASES: PinnedCase[] = [
   },
   {
     name: 'twitter.json, maxDepth 3, maxFields 40',
-    digest: { maxDepth: 3, maxFields: 40 },
+    digest: { maxDepth: 3, maxFields: 40, maxSubtrees: 0 },
     body: corpus('twitter.json'),
     sha256: 'e50bedd840e6a3bc2f7031751f95401c2bf8f5c95bfd0ca612424b827bc54abd',
     sha256v2: '29e4efa6fb96257e511f5a5811f7a975e0bae36984345b38b63ceb9c1a6b6de3',
@@ -219,6 +221,37 @@ for (const version of [1, 2] as const) {
     }
   });
 }
+
+/** The truncated documents of CASES with the subtree digest on (the default bound), as version 2 sends them. */
+const SUBTREE_CASES = [
+  { name: 'citm_catalog.json', sha256v2: '6b4f72b8949e20e44f13da9fdae82667b8c4e9b4decc2576891aa142f15410e1' },
+  { name: 'twitter.json', sha256v2: '8a23e9b5d3425d2dcaf7fa1efbb5f9009c9437f3b13459570c9916bab09e9511' },
+  { name: 'twitter.json, maxDepth 3, maxFields 40', sha256v2: '3247b7f16889aebc738e3792920032e7b041d35747ffa2430ae7836afdbc60f1' },
+];
+
+describe('pinned subtree digests, wire format 2', () => {
+  for (const pinned of SUBTREE_CASES) {
+    it(`exports the pinned batch bytes for ${pinned.name} with subtree hashes, whole and in 7-byte chunks, adding only them`, async () => {
+      const base = CASES.find((c) => c.name === pinned.name)!;
+      const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
+      const { maxSubtrees: _off, ...digest } = base.digest;
+      const [withSubtrees, without] = [digest, base.digest].map((options) =>
+        host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR, digest: options, export: { batchSize: 1 } })),
+      );
+      const bytes = encoder.encode(base.body);
+      const whole = recordBytes(host, withSubtrees!, 2, [bytes]);
+      const offsets = Array.from({ length: Math.floor((bytes.length - 1) / 7) }, (_, i) => (i + 1) * 7);
+      expect(recordBytes(host, withSubtrees!, 2, splitAt(bytes, offsets))).toBe(whole);
+      const [record] = decodeBatch(JSON.parse(whole)).records;
+      const [plain] = decodeBatch(JSON.parse(recordBytes(host, without!, 2, [bytes]))).records;
+      const { subtrees, subtreesTruncated, ...rest } = record!;
+      expect(rest).toEqual(plain);
+      expect(subtrees?.$).toMatch(/^[0-9a-f]{8}$/);
+      expect(subtreesTruncated).toBe(false);
+      expect({ name: pinned.name, sha256: sha256(whole) }).toEqual({ name: pinned.name, sha256: pinned.sha256v2 });
+    }, 120_000);
+  }
+});
 
 describe('wire format 2 against 1', () => {
   for (const pinned of CASES) {

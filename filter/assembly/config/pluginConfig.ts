@@ -47,6 +47,10 @@ export class SamplingOptions {
   maxPerSecond: u32 = DEFAULT_FILTER_MAX_PER_SECOND;
 }
 
+/** Enough entries to localise about 512 × maxFields leaves (131,072 at the default 256) to the leaf budget. */
+export const DEFAULT_MAX_SUBTREES: i32 = 512;
+/** Fewer entries than this could not localise anything below the root. */
+const MIN_SUBTREES: i32 = 8;
 export const DEFAULT_MAX_DECODED_BYTES: u64 = 8 << 20;
 const MAX_DECODED_BYTES_LIMIT: f64 = 1073741824;
 
@@ -55,6 +59,8 @@ export class DigestOptions {
   json: bool = true;
   maxFields: i32 = 256;
   maxDepth: i32 = 32;
+  /** Subtree entries per record beyond the leaf budget (digest/subtreeDigest.ts); 0: none. */
+  maxSubtrees: i32 = DEFAULT_MAX_SUBTREES;
   capture: CaptureOptions = new CaptureOptions();
   /** Decoded bytes a gzip or deflate body may have; beyond, it compares as received (zip bombs). */
   maxDecodedBytes: u64 = DEFAULT_MAX_DECODED_BYTES;
@@ -374,7 +380,7 @@ class ConfigReader {
   }
 
   private digest(value: JsonValue, options: DigestOptions): void {
-    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "maxDecodedBytes", "capture"])) return;
+    if (!this.object(value, "digest", ["headers", "json", "maxFields", "maxDepth", "maxSubtrees", "maxDecodedBytes", "capture"])) return;
     const headers = value.get("headers");
     if (headers !== null) {
       if (headers.kind != JsonKind.Array || headers.items.length > 64) {
@@ -392,6 +398,11 @@ class ConfigReader {
     if (maxFields !== null) options.maxFields = <i32>this.integer(maxFields, "digest.maxFields", 0, 4096);
     const maxDepth = value.get("maxDepth");
     if (maxDepth !== null) options.maxDepth = <i32>this.integer(maxDepth, "digest.maxDepth", 1, 128);
+    const maxSubtrees = value.get("maxSubtrees");
+    if (maxSubtrees !== null) {
+      options.maxSubtrees = <i32>this.integer(maxSubtrees, "digest.maxSubtrees", 0, 4096);
+      if (options.maxSubtrees > 0 && options.maxSubtrees < MIN_SUBTREES) this.fail("digest.maxSubtrees", "must be 0 (no subtree hashes) or an integer from 8 to 4096");
+    }
     const maxDecoded = value.get("maxDecodedBytes");
     if (maxDecoded !== null) options.maxDecodedBytes = <u64>this.integer(maxDecoded, "digest.maxDecodedBytes", 1, MAX_DECODED_BYTES_LIMIT);
     const capture = value.get("capture");

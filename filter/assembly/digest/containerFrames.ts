@@ -2,6 +2,10 @@
 // length of its path, and the index its next array item gets. Plain memory rather than three
 // Arrays, because every container pushes and pops a frame and every value reads one.
 
+/** A container's kind, as frames here and in subtreeDigest.ts keep it. */
+export const KIND_OBJECT: u8 = 1;
+export const KIND_ARRAY: u8 = 2;
+
 const FRAME_BYTES: usize = 12;
 const KIND_AT: usize = 0;
 const PATH_LENGTH_AT: usize = 4;

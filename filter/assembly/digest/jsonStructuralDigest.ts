@@ -15,11 +15,16 @@
 // A leaf's hash is the chosen family's 64-bit hash of those canonical bytes, type tag first,
 // folded to 32 bits (lib/fnv.ts fold32). Invalid JSON sets `failed`; the caller then falls
 // back to the whole-body hash.
+//
+// With `maxSubtrees` > 0 it also feeds a SubtreeDigest (subtreeDigest.ts), which hashes every
+// container bottom-up; then a full field list stops the leaves only, not the hashing and paths,
+// so a document beyond the leaf budget is still localised to its subtrees.
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
-import { ContainerFrames } from "./containerFrames";
+import { ContainerFrames, KIND_ARRAY, KIND_OBJECT } from "./containerFrames";
+import { SubtreeDigest } from "./subtreeDigest";
 import { ValueCapture } from "./valueCapture";
 
 // Parser states.
@@ -37,8 +42,6 @@ const S_LITERAL: u8 = 10;
 const S_DONE: u8 = 11;
 const S_FAILED: u8 = 12;
 
-const KIND_OBJECT: u8 = 1;
-const KIND_ARRAY: u8 = 2;
 
 // Number grammar states; terminal ones may end the number.
 const N_MINUS: u8 = 0;
@@ -148,23 +151,40 @@ export class JsonStructuralDigest {
   private scratchWord: u32 = 0;
   /** Depth at which a too-deep container started; 0 when not inside one. */
   private collapsedAt: i32 = 0;
+  /** The subtree hashes beyond the leaf budget; null when `maxSubtrees` is 0. */
+  subtrees: SubtreeDigest | null = null;
+  /** `subtrees !== null`, as a flag: reading the reference would cost a retain and a release per value. */
+  private hasSubtrees: bool = false;
   /** Value capture (valueCapture.ts), when `digest.capture` selects paths; `captureOn` says so. */
   private capture: ValueCapture | null = null;
   private captureOn: bool = false;
   /** The scalar being read is one to capture. */
   private capturingValue: bool = false;
 
-  constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64) {
+  constructor(private maxFields: i32, private maxDepth: i32, algorithm: HashAlgorithm = HashAlgorithm.XxHash64, maxSubtrees: i32 = 0) {
     this.leaf = new StreamingHash(algorithm);
     this.keyHash = new StreamingHash(algorithm);
     this.path.byte(0x24); // $
+    if (maxSubtrees > 0) {
+      this.subtrees = new SubtreeDigest(this.path, <u32>max(maxFields, 1), maxSubtrees);
+      this.hasSubtrees = true;
+    }
   }
 
-  /** False once no further field can be recorded: the rest of the document is only validated. */
+  /**
+   * False once nothing more can be recorded: no further field, and no subtree hashes to keep, so
+   * the rest of the document is only validated.
+   */
   // @ts-ignore: decorator
   @inline
   private get recording(): bool {
-    return !this.truncated;
+    return !this.truncated || this.hasSubtrees;
+  }
+
+  /** A leaf's hash: into the field list while it has room, and to the subtree hashes. */
+  private leafHash(hash: u64): void {
+    this.emitLeaf(hash);
+    if (this.hasSubtrees) this.subtrees!.leaf(hash);
   }
 
   /** Also record the values of the leaves `capture` selects. */
@@ -315,7 +335,8 @@ export class JsonStructuralDigest {
         this.appendIndexSegment(this.containers.nextIndex());
       }
       this.leaf.reset();
-      if (this.captureOn) this.beginCapture(c);
+      // Past the leaf budget (still read for the subtree hashes) no value is committed.
+      if (this.captureOn && !this.truncated) this.beginCapture(c);
     }
     if (c == 0x22) {
       this.leaf.byte(TAG_STRING);
@@ -387,7 +408,7 @@ export class JsonStructuralDigest {
   // @ts-ignore: decorator
   @inline
   private finishScalar(): void {
-    if (this.collapsedAt == 0 && this.recording) this.emitLeaf(this.leaf.value());
+    if (this.collapsedAt == 0 && this.recording) this.leafHash(this.leaf.value());
     this.endValue();
   }
 
@@ -406,7 +427,11 @@ export class JsonStructuralDigest {
       this.leaf.reset();
       this.leaf.byte(TAG_COLLAPSED);
     }
-    if (this.collapsedAt > 0) this.leaf.byte(opener);
+    if (this.collapsedAt > 0) {
+      this.leaf.byte(opener);
+    } else {
+      if (this.hasSubtrees) this.subtrees!.open(kind);
+    }
     this.state = kind == KIND_OBJECT ? S_OBJ_FIRST : S_ARR_FIRST;
   }
 
@@ -422,7 +447,7 @@ export class JsonStructuralDigest {
       this.leaf.byte(kind == KIND_OBJECT ? 0x7d : 0x5d);
       if (depth == this.collapsedAt) {
         this.collapsedAt = 0;
-        if (this.recording) this.emitLeaf(this.leaf.value());
+        if (this.recording) this.leafHash(this.leaf.value());
       }
     } else if (wasEmpty && this.recording) {
       // {} and [] are leaves, so "emptied" is told apart from "missing".
@@ -430,7 +455,11 @@ export class JsonStructuralDigest {
       this.leaf.reset();
       this.leaf.byte(opener);
       this.leaf.byte(opener + 2);
-      this.emitLeaf(this.leaf.value());
+      const hash = this.leaf.value();
+      this.emitLeaf(hash);
+      if (this.hasSubtrees) this.subtrees!.closeEmpty(hash);
+    } else {
+      if (this.hasSubtrees) this.subtrees!.close();
     }
     this.endValue();
   }
@@ -583,7 +612,10 @@ export class JsonStructuralDigest {
     if (this.collapsedAt > 0) this.leaf.byte(0x22);
     if (this.inKey) {
       this.inKey = false;
-      if (this.collapsedAt == 0 && this.recording) this.appendKeySegment();
+      if (this.collapsedAt == 0 && this.recording) {
+        this.appendKeySegment();
+        if (this.hasSubtrees) this.subtrees!.key(this.key.dataStart, this.key.length, this.keyHashing ? this.keyHash.value() : 0, this.keyHashing);
+      }
       this.state = S_COLON;
       return;
     }

@@ -8,6 +8,7 @@ import { fold32 } from "../lib/fnv";
 import { HashAlgorithm, StreamingHash } from "../lib/streamingHash";
 import { ContentCoding, ContentDecoder, DecodingOutcome, contentCodingName, decodingOutcomeName, parseContentCoding } from "./contentDecoding";
 import { JsonStructuralDigest } from "./jsonStructuralDigest";
+import { SubtreeDigest } from "./subtreeDigest";
 import { ValueCapture } from "./valueCapture";
 
 export const JSON_NONE = "none";
@@ -148,7 +149,9 @@ export class ResponseDigest {
     }
     // A body in a coding that is not decoded compares by its hash only.
     if (this.options.json && readable && contentType >= 0 && isJsonContentTypeAt(headers.valueStart(contentType), headers.valueLength(contentType))) {
-      const structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash);
+      // Subtree hashes are a wire format 2 addition: a version 1 (FNV-1a) digest has no use for them.
+      const maxSubtrees = this.hash == HashAlgorithm.Fnv1a64 ? 0 : this.options.maxSubtrees;
+      const structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash, maxSubtrees);
       if (this.options.capture.enabled) structure.captureValues(new ValueCapture(this.options.capture));
       this.structure = structure;
     }
@@ -237,6 +240,13 @@ export class ResponseDigest {
   get fieldsTruncated(): bool {
     const structure = this.structure;
     return structure !== null && this.jsonResult == JSON_OK && structure.truncated;
+  }
+
+  /** The subtree hashes of a JSON document beyond the leaf budget (null unless json is ok and fields are truncated). */
+  get subtrees(): SubtreeDigest | null {
+    const structure = this.structure;
+    if (structure === null || this.jsonResult != JSON_OK || !structure.truncated) return null;
+    return structure.subtrees;
   }
 
   /** The structural digest (null unless json is ok): its `paths` and `hashes`, in document order. */

@@ -63,7 +63,7 @@ export class BatchEncoder {
     for (; i < records.length; i++) {
       const record = unchecked(records[i]);
       if (record.wireVersion != version) break;
-      if (version == WIRE_V2 && i > 0 && this.table.size + record.fieldCount > MAX_TABLE_PATHS) break;
+      if (version == WIRE_V2 && i > 0 && this.table.size + record.fieldCount + subtreeCount(record) > MAX_TABLE_PATHS) break;
       if (i > 0) out.byte(0x2c);
       out.bytes(changetype<usize>(record.head), record.head.byteLength);
       if (version == WIRE_V2 && record.upstreamUs >= 0) {
@@ -74,6 +74,7 @@ export class BatchEncoder {
       else this.fieldsV1(record);
       out.raw(",\"fieldsTruncated\":");
       out.raw(boolText(record.fieldsTruncated));
+      if (version == WIRE_V2) this.subtreesV2(record);
       out.byte(0x7d);
     }
     this.taken = i;
@@ -105,7 +106,7 @@ export class BatchEncoder {
     // Records of one route usually repeat the previous record's paths exactly: one compare
     // instead of one table lookup per field.
     const same = previous !== null && previous.byteLength == length && memory.compare(changetype<usize>(previous), changetype<usize>(record.paths), length) == 0;
-    if (!same) this.writeRuns(record);
+    if (!same) this.writeRuns(record.paths, record.fieldCount);
     this.previousPaths = record.paths;
     out.raw(",\"pathRuns\":");
     out.bytes(runs.dataStart, runs.length);
@@ -115,17 +116,36 @@ export class BatchEncoder {
     if (record.values.byteLength > 0) out.bytes(changetype<usize>(record.values), record.values.byteLength);
   }
 
-  /** Looks every path of `record` up in the table and writes its indices as runs into `runs`. */
-  private writeRuns(record: EncodedRecord): void {
+  /**
+   * `,"subtreeRuns":[[first,count],...],"subtreeHashes":"...","subtreesTruncated":bool` for a
+   * record with subtree hashes: their names go into the same path table as the leaves'.
+   */
+  private subtreesV2(record: EncodedRecord): void {
+    const subtrees = record.subtrees;
+    if (subtrees === null || subtrees.count == 0) return;
+    const out = this.out;
+    this.writeRuns(subtrees.paths, subtrees.count);
+    // the next record's leaves cannot reuse these runs
+    this.previousPaths = null;
+    out.raw(",\"subtreeRuns\":");
+    out.bytes(this.runs.dataStart, this.runs.length);
+    out.raw(",\"subtreeHashes\":\"");
+    out.bytes(changetype<usize>(subtrees.hashes), subtrees.hashes.byteLength);
+    out.raw("\",\"subtreesTruncated\":");
+    out.raw(boolText(subtrees.truncated));
+  }
+
+  /** Looks each of the `entries` paths up in the table and writes their indices as runs into `runs`. */
+  private writeRuns(pathLiterals: ArrayBuffer, entries: i32): void {
     const runs = this.runs;
     runs.reset();
     runs.byte(0x5b);
-    const paths = changetype<usize>(record.paths);
-    const end = paths + <usize>record.paths.byteLength;
+    const paths = changetype<usize>(pathLiterals);
+    const end = paths + <usize>pathLiterals.byteLength;
     let p = paths;
     let first = -1;
     let count = 0;
-    for (let i = 0; i < record.fieldCount; i++) {
+    for (let i = 0; i < entries; i++) {
       const literal = literalEnd(p, end);
       const index = this.table.indexOf(p, <i32>(literal - p));
       p = literal + 1;
@@ -150,6 +170,12 @@ export class BatchEncoder {
     runs.decimal(<u64>count);
     runs.byte(0x5d);
   }
+}
+
+function subtreeCount(record: EncodedRecord): i32 {
+  const subtrees = record.subtrees;
+  if (subtrees === null) return 0;
+  return subtrees.count;
 }
 
 /**

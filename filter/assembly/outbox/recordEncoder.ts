@@ -4,6 +4,7 @@
 // can leave as version 1 or 2.
 import { ResponseDigest } from "../digest/responseDigest";
 import { ByteWriter } from "../lib/byteWriter";
+import { encodeSubtrees, SubtreeParts } from "./subtreeParts";
 
 export const LEG_PRIMARY = "primary";
 export const LEG_SHADOW = "shadow";
@@ -58,6 +59,9 @@ export class EncodedRecord {
     /** LegInfo's `upstreamUs`: version 2 sends it when it is not -1, version 1 has no such member. */
     public upstreamUs: i64,
   ) {}
+
+  /** The subtree hashes of a document beyond the leaf budget (wire format 2 only); null: none. */
+  subtrees: SubtreeParts | null = null;
 
   /** Version 2's `,"values":[…]` member (digest/valueCapture.ts), empty without captured values. */
   values: ArrayBuffer = EMPTY;
@@ -142,6 +146,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedReco
   const fields = digest.fields;
   if (fields === null) return new EncodedRecord(info.wireVersion, head, EMPTY, EMPTY, 0, false, info.upstreamUs);
   const record = new EncodedRecord(info.wireVersion, head, fields.paths.toArrayBuffer(), fields.hashes.toArrayBuffer(), fields.fieldCount, digest.fieldsTruncated, info.upstreamUs);
+  const subtrees = digest.subtrees;
+  if (subtrees !== null) record.subtrees = encodeSubtrees(subtrees);
   const values = fields.values;
   if (values !== null) record.values = values.member();
   return record;

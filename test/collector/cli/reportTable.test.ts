@@ -80,6 +80,32 @@ describe('reportTable', () => {
     expect(text).toMatch(/shadow\s+200\s+true\s+120\s+9\.0ms\s+15\.0ms\s+malformed\s+0\s+ffffffffffffffff/);
   });
 
+  it('names the differing subtree of documents beyond the leaf budget, in the pair and in the report', () => {
+    const config = defaultConfig();
+    config.ignore.fields = ['$.meta.generatedAt'];
+    const e = new Pipeline(config, new FakeClock(), new CollectorMetrics({ defaultMetrics: false }));
+    const subtrees = {
+      $: 'ffff0000',
+      '$.meta': 'aaaa0001',
+      '$.results': 'bbbb00ff',
+      '$.results[0..35]': 'bbbb0001',
+      '$.results[36..71]': 'bbbb0002',
+    };
+    e.ingest(
+      legs(
+        'big-1',
+        { subtrees: { ...subtrees, $: 'ffff0001', '$.meta': 'aaaa1001', '$.results': 'bbbb10ff', '$.results[36..71]': 'bbbb1002' } },
+        { fieldsTruncated: true, subtrees, subtreesTruncated: false },
+      ),
+    );
+    const text = renderPair(e.pair('big-1') ?? (undefined as never));
+    expect(text).toContain('DIVERGED: field  (decided by the subtree digest: both documents beyond the leaf budget; ignored 0 field');
+    expect(text).toMatch(/primary\s+200\s+true\s+120\s+8\.0ms\s+12\.0ms\s+ok\s+2 \(truncated\); 5 subtrees/);
+    expect(text).toMatch(/\$\.results\[36\.\.71\]\s+changed\s+bbbb0002\s+bbbb1002/);
+    expect(text).toMatch(/\$\.meta\s+inconclusive: ignore rules reach into it\s+aaaa0001\s+aaaa1001/);
+    expect(renderReport(e.report(), 'http://c')).toMatch(/\$\.results\[\*\]\s+1\s+100\.0%\s+1\s+0\s+0\s+big-1/);
+  });
+
   it('renders a pending pair with the missing leg marked', () => {
     const e = engine();
     e.ingest([record('shadow', { id: 'p-2' })]);

@@ -5,7 +5,7 @@ import { comparePair, fallbackReason, isError, statusClass } from '../../../coll
 import type { DigestRecord, IngestedRecord } from '../../../collector/types.js';
 import { legs, record } from '../fixtures.js';
 
-const NOTHING_IGNORED: RouteIgnore = { field: () => false, header: () => false };
+const NOTHING_IGNORED: RouteIgnore = { field: () => false, header: () => false, subtree: () => 'none' };
 const HEADERS = ['content-type', 'location'];
 
 function compare(shadow: Partial<DigestRecord>, both: Partial<DigestRecord> = {}, ignore = NOTHING_IGNORED) {

@@ -8,7 +8,7 @@ import { Scoreboard, type ScoreboardSettings } from '../../../collector/score/sc
 import type { DigestRecord } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
 
-const NOTHING_IGNORED = { field: () => false, header: () => false };
+const NOTHING_IGNORED = { field: () => false, header: () => false, subtree: () => 'none' as const };
 const ROUTE = 'GET /orders/{id}';
 
 function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {

@@ -8,17 +8,22 @@ import { ByteBudget } from '../../../collector/budget/byteBudget.js';
 import { changeTallyBytes, routeTallyBytes } from '../../../collector/budget/sizeEstimates.js';
 import { defaultConfig } from '../../../collector/config.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
+import { IgnoreRules } from '../../../collector/compare/ignoreRules.js';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { OTHER_ROUTE } from '../../../collector/compare/routeTemplate.js';
 import { pairReservoirBytes } from '../../../collector/score/pairReservoir.js';
 import { Scoreboard, type RouteTally } from '../../../collector/score/scoreboard.js';
 import { record } from '../fixtures.js';
 
-const NOTHING_IGNORED = { field: () => false, header: () => false };
+const NOTHING_IGNORED = { field: () => false, header: () => false, subtree: () => 'none' as const };
 const HEADERS = ['content-type', 'x-a', 'x-b'];
 const ROUTES = ['GET /a', 'GET /b', 'GET /c', 'GET /d', 'POST /a/longer/route', OTHER_ROUTE];
 const FIELDS = ['$.id', '$.total', '$.items[0].price', '$.name', '$.a.very.long.field.path.indeed', '$.z'];
 const VALUES = ['00000001', '00000002'];
+/** A document beyond the leaf budget: the subtree entries below its nodes `$`, `$.results` and `$.results[73]`. */
+const SUBTREE_ENTRIES = ['$.meta', '$.results[0..35]', '$.results[36..71]', '$.results[72]', '$.results[73].id', '$.results[73].segments'];
+/** Ignore rules that cover one entry (`$.meta`: ignored) and reach into another (`$.results[73].segments`: inconclusive). */
+const SUBTREE_IGNORE = new IgnoreRules({ fields: ['$.meta', '$.results[*].segments.when'], headers: [], routes: {} }).forRoute('GET /a');
 
 interface Caps {
   maxRoutes: number;
@@ -35,6 +40,14 @@ type Step =
       primary: Record<string, string>;
       shadow: Record<string, string>;
       headers: Record<string, string>;
+    }
+  /** a pair of documents beyond the leaf budget, compared by their subtree digests */
+  | {
+      kind: 'subtrees';
+      route: string;
+      primary: Record<string, string>;
+      shadow: Record<string, string>;
+      ignoring: boolean;
     }
   | { kind: 'missing'; route: string; outcome: 'shadow_missing' | 'primary_missing' }
   | { kind: 'evicted'; route: string }
@@ -64,6 +77,16 @@ const step: fc.Arbitrary<Step> = fc.oneof(
       primary: values(FIELDS),
       shadow: values(FIELDS),
       headers: values(HEADERS),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('subtrees' as const),
+      route,
+      primary: values(SUBTREE_ENTRIES),
+      shadow: values(SUBTREE_ENTRIES),
+      ignoring: fc.boolean(),
     }),
   },
   {
@@ -100,12 +123,38 @@ function heldBytes(tally: RouteTally, examplesPerField: number): number {
   return bytes;
 }
 
+/** The entries with their nodes, each node's hash made from its children's, so nodes differ exactly when something below does. */
+function subtreeDigest(entries: Record<string, string>): Record<string, string> {
+  const node = (prefix: string, children: Record<string, string>): string => {
+    let hash = 0x811c9dc5;
+    for (const [name, value] of Object.entries(children).sort()) {
+      if (!name.startsWith(prefix)) continue;
+      for (const c of name + value) hash = Math.imul(hash ^ c.charCodeAt(0), 0x01000193) >>> 0;
+    }
+    return hash.toString(16).padStart(8, '0');
+  };
+  const digest = { ...entries };
+  digest['$.results[73]'] = node('$.results[73].', entries);
+  digest['$.results'] = node('$.results[', digest);
+  digest.$ = node('$.', digest);
+  return digest;
+}
+
 function apply(scoreboard: Scoreboard, s: Exclude<Step, { kind: 'restore' }>, id: string): void {
   switch (s.kind) {
     case 'pair': {
       const primary = record('primary', { id, fields: s.primary, headers: s.headers });
       const shadow = record('shadow', { id, status: s.status, fields: s.shadow, headers: { ...s.headers, 'x-a': 'ffffffff' } });
       scoreboard.recordPair(s.route, id, primary, shadow, comparePair(primary, shadow, NOTHING_IGNORED, HEADERS));
+      return;
+    }
+    case 'subtrees': {
+      const both = { id, fieldsTruncated: true, subtreesTruncated: false };
+      const primary = record('primary', { ...both, subtrees: subtreeDigest(s.primary) });
+      const shadow = record('shadow', { ...both, bodyHash: 'ffffffffffffffff', subtrees: subtreeDigest(s.shadow) });
+      const diff = comparePair(primary, shadow, s.ignoring ? SUBTREE_IGNORE : NOTHING_IGNORED, HEADERS);
+      expect(diff.basis).toBe('subtrees');
+      scoreboard.recordPair(s.route, id, primary, shadow, diff);
       return;
     }
     case 'missing':

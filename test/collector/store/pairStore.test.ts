@@ -6,7 +6,7 @@ import { PairStore } from '../../../collector/store/pairStore.js';
 import type { PairView } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
 
-const NOTHING_IGNORED = { field: () => false, header: () => false };
+const NOTHING_IGNORED = { field: () => false, header: () => false, subtree: () => 'none' as const };
 
 function view(id: string, diverged: boolean): PairView {
   const [primary, shadow] = legs(id, diverged ? { status: 500 } : {});
