@@ -31,4 +31,3 @@ export function withCountsAddedSince(tally: unknown): unknown {
   }
   return upgraded;
 }
-

@@ -31,7 +31,10 @@ afterEach(async () => {
 async function openCopy(name: string): Promise<DurableStore> {
   const dir = mkdtempSync(join(tmpdir(), 'shadowdiff-previous-store-'));
   for (const file of readdirSync(FIXTURES)) if (file.startsWith(`${name}.sqlite`)) cpSync(join(FIXTURES, file), join(dir, file));
-  const store = await DurableStore.open(join(dir, `${name}.sqlite`), { synchronous: 'NORMAL', metrics: new CollectorMetrics({ defaultMetrics: false }) });
+  const store = await DurableStore.open(join(dir, `${name}.sqlite`), {
+    synchronous: 'NORMAL',
+    metrics: new CollectorMetrics({ defaultMetrics: false }),
+  });
   stores.push(store);
   return store;
 }
