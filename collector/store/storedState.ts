@@ -1,6 +1,7 @@
 // Turns the rows a restart reads back into pipeline state, checked against snapshotSchema.ts on
 // the way, batch by batch as the worker's chunks arrive (DurableStore.load). A row that does not
-// match throws an Error naming the field; the store is then set aside.
+// match throws an Error naming the field; the store is then set aside. What an earlier build of
+// the same version could not write is filled in first (snapshotUpgrade.ts).
 
 import { Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
@@ -8,6 +9,7 @@ import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { LoggedBatch, PendingLeg, PipelineSnapshot } from '../pipeline.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
 import { PIPELINE_SNAPSHOT_VERSION, PipelineSnapshotSchema, STORED_DEFINITIONS, StoredRecordSchema } from './snapshotSchema.js';
+import { withCountsAddedSince } from './snapshotUpgrade.js';
 
 /** The checkpoint without its pending legs: those travel apart, in chunks, as they are read. */
 export type StoredCheckpoint = Omit<PipelineSnapshot, 'pending'>;
@@ -74,8 +76,8 @@ export function decodeCheckpoint(state: {
     scoreboard: {
       pairSeq: required(meta, 'pairSeq'),
       totals: required(meta, 'totals'),
-      routes: state.routes.map((tally): unknown => JSON.parse(tally)),
-      other: required(meta, 'otherRoute'),
+      routes: state.routes.map((tally) => withCountsAddedSince(JSON.parse(tally))),
+      other: withCountsAddedSince(required(meta, 'otherRoute')),
       routeEvictions: required(meta, 'routeEvictions'),
     },
     pairs,

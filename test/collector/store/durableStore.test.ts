@@ -173,6 +173,17 @@ describe('DurableStore', () => {
       "UPDATE pairs SET view = json_set(view, '$.primary.status', 'ok')",
       /pairs\.(other|diverged)\[0\]\.primary/,
     ],
+    ['a store of a later snapshot version', "UPDATE meta SET value = '3' WHERE key = 'version'", /store version 3, expected 2/],
+    [
+      'a route tally lacking a fallback reason its version always had',
+      "UPDATE routes SET tally = json_remove(tally, '$.fallback.json_none')",
+      /scoreboard\.routes\[0\]\.fallback\.json_none: is required/,
+    ],
+    [
+      'a route tally counting a fallback reason this build does not know',
+      "UPDATE routes SET tally = json_set(tally, '$.fallback.from_the_future', 1)",
+      /scoreboard\.routes\[0\]\.fallback/,
+    ],
     ['a pending leg that is not a wire record', "UPDATE legs SET record = json_set(record, '$.leg', 'third')", /pending\[0\]\.record\.leg/],
     [
       'a logged batch whose leg is not a wire record',
