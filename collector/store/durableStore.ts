@@ -226,7 +226,14 @@ export class DurableStore {
       otherRoute: delta.other,
       routeEvictions: delta.routeEvictions,
     }).map(([key, value]) => [key, JSON.stringify(value)]);
-    const common = { op: 'checkpoint', full, appliedSeq: delta.appliedSeq, nowUnixMs: delta.savedAtUnixMs, meta } as const;
+    const common = {
+      op: 'checkpoint',
+      full,
+      appliedSeq: delta.appliedSeq,
+      nowUnixMs: delta.savedAtUnixMs,
+      meta,
+      copiesOfPending: delta.copiesOfPending,
+    } as const;
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
     const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
     let request: Omit<CheckpointRequest, 'id'>;

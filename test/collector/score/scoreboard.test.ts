@@ -217,7 +217,10 @@ describe('Scoreboard tables under floods', () => {
     const second = scoreboard.takeChangedRoutes();
     expect(second.written.length).toBeLessThanOrEqual(10);
     expect(second.written.map((tally) => tally.route).sort()).toEqual(
-      [...scoreboard.routeTallies()].map((tally) => tally.route).filter((route) => route !== 'other').sort(),
+      [...scoreboard.routeTallies()]
+        .map((tally) => tally.route)
+        .filter((route) => route !== 'other')
+        .sort(),
     );
     // Every route the store held was folded: each is deleted once; the flood's own routes cost nothing.
     expect(second.dropped.sort()).toEqual([...held].sort());
