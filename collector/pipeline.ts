@@ -68,7 +68,12 @@ export interface PipelineCheckpoint {
   routes: RouteChanges;
   pairs: PairStoreChanges;
   join: JoinChanges;
+  /** ids still pending that were sent again: their logged legs from here on are copies the join dropped */
+  copiesOfPending: LoggedCopy[];
 }
+
+/** The log position (batch, index in it) of the first copy of a pending leg since the last checkpoint. */
+export type LoggedCopy = [id: string, batch: number, index: number];
 
 export class Pipeline {
   private readonly join: JoinWindow;
@@ -86,6 +91,14 @@ export class Pipeline {
   /** Arrival times of batches admitted but not yet applied (being made durable), with their counts. */
   private readonly admitted = new Map<number, number>();
   private lastAdmitted = 0;
+  /**
+   * Durable only: per id still pending, where the first copy of its leg since the last checkpoint
+   * was logged. Every leg of that id logged from there on, up to appliedSeq, is a copy the join
+   * dropped (the partner would have resolved the id, which forgets its entry), so the checkpoint
+   * deletes them: a client re-sending one pending leg holds at most an interval's copies on disk.
+   * At most one entry per pending id.
+   */
+  private readonly copiesOfPending: Map<string, LoggedCopy> | null;
 
   constructor(
     private readonly config: CollectorConfig,
@@ -95,6 +108,7 @@ export class Pipeline {
     options: { durable?: boolean } = {},
   ) {
     const durable = options.durable === true;
+    this.copiesOfPending = durable ? new Map() : null;
     this.budgets = {
       pending: new ByteBudget(config.budget.pendingBytes),
       pairs: new ByteBudget(config.budget.pairsBytes),
@@ -119,14 +133,17 @@ export class Pipeline {
     this.tolerances = new Tolerances(config.compare.tolerances);
   }
 
-  /** Feeds validated records through the join; pairs that complete are compared and scored now. */
-  ingest(records: readonly IngestedRecord[], arrivedUnixMs: number = this.now()): IngestSummary {
+  /**
+   * Feeds validated records through the join; pairs that complete are compared and scored now.
+   * `logSeq`: the batch's position in the durable log, when it was logged (apply()).
+   */
+  ingest(records: readonly IngestedRecord[], arrivedUnixMs: number = this.now(), logSeq?: number): IngestSummary {
     const now = arrivedUnixMs;
     this.closeWindows(this.join.expire(now), now);
     const totals = this.scoreboard.totals;
     this.changes++;
     const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
-    for (const record of records) {
+    for (const [index, record] of records.entries()) {
       totals.records[record.leg]++;
       this.metrics.recordReceived(record.leg);
       const event = this.join.offer(record, now);
@@ -144,6 +161,13 @@ export class Pipeline {
           summary.duplicates++;
           totals.duplicates++;
           this.metrics.duplicate(record.leg);
+          if (
+            logSeq !== undefined &&
+            this.copiesOfPending !== null &&
+            this.join.pendingLegs(record.id) !== undefined &&
+            !this.copiesOfPending.has(record.id)
+          )
+            this.copiesOfPending.set(record.id, [record.id, logSeq, index]);
           break;
         case 'late':
           summary.late++;
@@ -178,7 +202,8 @@ export class Pipeline {
   apply(batch: LoggedBatch): IngestSummary {
     this.abandon(batch.arrivedUnixMs);
     this.lastAdmitted = Math.max(this.lastAdmitted, batch.arrivedUnixMs);
-    const summary = batch.records.length > 0 ? this.ingest(batch.records, batch.arrivedUnixMs) : { accepted: 0, duplicates: 0, late: 0 };
+    const summary =
+      batch.records.length > 0 ? this.ingest(batch.records, batch.arrivedUnixMs, batch.seq) : { accepted: 0, duplicates: 0, late: 0 };
     if (batch.rejected > 0) this.countRejected(batch.rejected);
     this.appliedSeq = batch.seq;
     this.changes++;
@@ -234,6 +259,7 @@ export class Pipeline {
       routes: this.scoreboard.takeChangedRoutes(),
       pairs: this.pairs.takeChanges(),
       join: this.join.takeChanges(),
+      copiesOfPending: this.takeCopiesOfPending(),
     };
   }
 
@@ -324,11 +350,20 @@ export class Pipeline {
    * `now` is when it resolved: a replayed batch resolves at its arrival, as it did live.
    */
   private resolve(resolution: Resolution, now: number): void {
+    // Resolved: its later copies are settled with it; should the id be pending anew, its legs are new.
+    this.copiesOfPending?.delete(resolution.kind === 'paired' ? resolution.primary.id : resolution.record.id);
     const placement = this.scoreboard.record(resolution);
     for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
     const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };
     this.metrics.resolved(counted);
     this.pairs.add(pairView(resolution, now));
+  }
+
+  private takeCopiesOfPending(): LoggedCopy[] {
+    if (this.copiesOfPending === null) return [];
+    const copies = [...this.copiesOfPending.values()];
+    this.copiesOfPending.clear();
+    return copies;
   }
 
   private budgetReadings(): Record<BudgetPart, BudgetReading> {

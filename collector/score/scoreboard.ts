@@ -169,8 +169,16 @@ export class Scoreboard {
   private evicted: RouteTally[] = [];
   readonly totals: Totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0, rejectedRecords: 0, lostOnRestart: 0 };
 
-  /** With trackChanges: the routes counted or evicted since the last takeChangedRoutes(). */
+  /**
+   * With trackChanges: the tracked routes counted since the last takeChangedRoutes() (at most
+   * maxRoutes, plus those a restore left to write or delete), the routes folded since that the
+   * store holds (to delete), and the routes the store holds: those tracked at the last call. A
+   * route that came and went between two calls leaves nothing, so a flood of distinct routes
+   * costs no more than the table's cap.
+   */
   private readonly changedRoutes: Set<string> | null;
+  private readonly droppedRoutes = new Set<string>();
+  private heldRoutes = new Set<string>();
 
   constructor(readonly settings: ScoreboardSettings) {
     this.routes = new SpaceSaving(settings.maxRoutes);
@@ -195,10 +203,14 @@ export class Scoreboard {
     if (this.changedRoutes === null) return changes;
     for (const route of this.changedRoutes) {
       const tally = this.routes.get(route);
-      if (tally === undefined) changes.dropped.push(route);
-      else changes.written.push(routeSnapshot(tally));
+      if (tally !== undefined) changes.written.push(routeSnapshot(tally));
+      else if (this.heldRoutes.has(route)) this.droppedRoutes.add(route);
     }
+    changes.dropped = [...this.droppedRoutes];
     this.changedRoutes.clear();
+    this.droppedRoutes.clear();
+    // Written whole or in part now, the store holds every route tracked (a failed write is followed by a full one).
+    this.heldRoutes = new Set([...this.routes.values()].map((tally) => tally.route));
     return changes;
   }
 
@@ -223,7 +235,9 @@ export class Scoreboard {
     this.other = null;
     // Every restored route is written (or deleted, when smaller caps folded it) at the next checkpoint.
     this.changedRoutes?.clear();
+    this.droppedRoutes.clear();
     for (const route of snapshot.routes) this.changedRoutes?.add(route.route);
+    if (this.changedRoutes !== null) this.heldRoutes = new Set(this.changedRoutes);
     this.pairSeq = snapshot.pairSeq;
     this.routeEvictions = snapshot.routeEvictions;
     Object.assign(this.totals, snapshot.totals, { records: { ...snapshot.totals.records } });
@@ -428,13 +442,16 @@ export class Scoreboard {
   /** The route's tally with `weight` counted; a route that cannot be tracked is counted in `other`. */
   private tally(route: string, weight: number): RouteTally {
     if (route === OTHER_ROUTE) return this.otherTally();
-    this.changedRoutes?.add(route);
     const tracked = this.routes.get(route);
     if (tracked !== undefined) {
       this.routes.add(route, weight);
+      this.changedRoutes?.add(route);
       return tracked;
     }
-    return this.admitRoute(route, weight) ?? this.otherTally();
+    const admitted = this.admitRoute(route, weight);
+    if (admitted === null) return this.otherTally();
+    this.changedRoutes?.add(route);
+    return admitted;
   }
 
   private admitRoute(route: string, weight: number): RouteTally | null {
@@ -479,7 +496,10 @@ export class Scoreboard {
     const lightest = this.routes.popLightest();
     if (lightest === undefined) return 0;
     const [route, tally] = lightest;
-    this.changedRoutes?.add(route);
+    if (this.changedRoutes !== null) {
+      this.changedRoutes.delete(route);
+      if (this.heldRoutes.has(route)) this.droppedRoutes.add(route);
+    }
     this.routeEvictions++;
     this.evicted.push(tally);
     this.settings.budget.release(tally.bytes);

@@ -49,12 +49,6 @@ export class DurableStore {
   private nextCheckpoint: Promise<void> | null = null;
   private closed = false;
   private lastFailure = '';
-  /**
-   * The routes whose tallies the store holds, once known (load, a full checkpoint): a route the
-   * scoreboard dropped is deleted only if it is one of them, so a flood of routes that came and
-   * went between two checkpoints costs no statement for each.
-   */
-  private storedRoutes: Set<string> | null = null;
   /** While a load runs: takes in the chunks the worker sends before its answer. */
   private receiving: ((chunk: LoadChunk) => void) | null = null;
 
@@ -158,7 +152,6 @@ export class DurableStore {
     if (reply.op === 'loaded' && problem === undefined) {
       try {
         const checkpoint = decodeCheckpoint(reply.checkpoint);
-        this.storedRoutes = new Set(checkpoint?.scoreboard.routes.map((tally) => tally.route));
         if (checkpoint !== null) return { kind: 'restored', snapshot: { ...checkpoint, pending }, replay };
         return replay.length === 0 ? { kind: 'empty' } : { kind: 'restored', snapshot: null, replay };
       } catch (error) {
@@ -169,7 +162,6 @@ export class DurableStore {
     const aside = await this.call({ op: 'setAside' });
     if (aside.op !== 'setAside')
       throw new Error(`store ${this.path} could not be set aside: ${aside.ok ? 'unexpected answer' : aside.error}`);
-    this.storedRoutes = new Set();
     return { kind: 'unreadable', reason: problem, movedTo: aside.movedTo };
   }
 
@@ -234,7 +226,14 @@ export class DurableStore {
       otherRoute: delta.other,
       routeEvictions: delta.routeEvictions,
     }).map(([key, value]) => [key, JSON.stringify(value)]);
-    const common = { op: 'checkpoint', full, appliedSeq: delta.appliedSeq, nowUnixMs: delta.savedAtUnixMs, meta } as const;
+    const common = {
+      op: 'checkpoint',
+      full,
+      appliedSeq: delta.appliedSeq,
+      nowUnixMs: delta.savedAtUnixMs,
+      meta,
+      copiesOfPending: delta.copiesOfPending,
+    } as const;
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
     const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
     let request: Omit<CheckpointRequest, 'id'>;
@@ -260,8 +259,7 @@ export class DurableStore {
       request = {
         ...common,
         routes: await inSlices(delta.routes.written, tallyRow),
-        routeDeletes:
-          this.storedRoutes === null ? delta.routes.dropped : delta.routes.dropped.filter((route) => this.storedRoutes?.has(route)),
+        routeDeletes: delta.routes.dropped,
         pairWrites: await inSlices(delta.pairs.writes, ({ kept, view }) => pairRow(kept, view)),
         pairDeletes: delta.pairs.deletes,
         remembered: delta.join.remembered,
@@ -273,9 +271,6 @@ export class DurableStore {
     const reply = await this.call(request);
     if (reply.op === 'done' && reply.ok) {
       this.needsFullCheckpoint = false;
-      if (full) this.storedRoutes = new Set();
-      for (const route of request.routeDeletes) this.storedRoutes?.delete(route);
-      for (const [route] of request.routes) this.storedRoutes?.add(route);
       this.succeeded('checkpoint', reply.commitSeconds);
       return;
     }

@@ -38,6 +38,8 @@ export interface CheckpointRequest {
   settledIds: string[];
   /** full only: the ids still pending, whose legs stay */
   pendingIds: string[];
+  /** [id, batch, idx]: an id still pending was sent again from this log position on; its legs there, up to appliedSeq, are copies */
+  copiesOfPending: Array<[string, number, number]>;
 }
 
 export type WorkerRequest = AppendRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };

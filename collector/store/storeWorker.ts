@@ -86,6 +86,7 @@ function prepare(on: Database.Database) {
     deleteRemembered: on.prepare<[string]>('DELETE FROM remembered WHERE id = ?'),
     forgetExpired: on.prepare<[number]>('DELETE FROM remembered WHERE forget_at <= ?'),
     deleteLegsOf: on.prepare<[string, number]>('DELETE FROM legs WHERE id = ? AND batch <= ?'),
+    deleteCopiesOf: on.prepare<[string, number, number, number]>('DELETE FROM legs WHERE id = ? AND batch <= ? AND (batch, idx) >= (?, ?)'),
     deleteSettledBatches: on.prepare<[number]>(
       'DELETE FROM batches WHERE seq <= ? AND NOT EXISTS (SELECT 1 FROM legs WHERE legs.batch = batches.seq)',
     ),
@@ -195,6 +196,8 @@ function checkpoint(request: CheckpointRequest): void {
     } else {
       for (const id of request.settledIds) statements.deleteLegsOf.run(id, request.appliedSeq);
     }
+    // The first leg of a pending id stays (its partner may come); the copies the join dropped go.
+    for (const [id, batch, idx] of request.copiesOfPending) statements.deleteCopiesOf.run(id, request.appliedSeq, batch, idx);
     statements.deleteSettledBatches.run(request.appliedSeq);
   })();
 }

@@ -205,6 +205,33 @@ describe('Scoreboard tables under floods', () => {
     expect(other?.latencyMs.primary.p50).not.toBeNull();
   });
 
+  it('keeps the routes changed between two checkpoints within the table: what it tracks, and deletes only for routes the store holds', () => {
+    const scoreboard = board({ maxRoutes: 10, trackChanges: true });
+    for (let i = 0; i < 10; i++) feed(scoreboard, `held-${i}`, {}, {}, `GET /held/r${i}`);
+    const first = scoreboard.takeChangedRoutes();
+    expect(first.written).toHaveLength(10);
+    expect(first.dropped).toEqual([]);
+    const held = new Set(first.written.map((tally) => tally.route));
+    // A flood of 5,000 distinct routes between two checkpoints: each pushes the last one out.
+    for (let i = 0; i < 5000; i++) feed(scoreboard, `flood-${i}`, {}, {}, `GET /flood/r${i}`);
+    const second = scoreboard.takeChangedRoutes();
+    expect(second.written.length).toBeLessThanOrEqual(10);
+    expect(second.written.map((tally) => tally.route).sort()).toEqual(
+      [...scoreboard.routeTallies()]
+        .map((tally) => tally.route)
+        .filter((route) => route !== 'other')
+        .sort(),
+    );
+    // Every route the store held was folded: each is deleted once; the flood's own routes cost nothing.
+    expect(second.dropped.sort()).toEqual([...held].sort());
+    expect(second.written.length + second.dropped.length).toBeLessThanOrEqual(10 + held.size);
+    // The next interval deletes what the last checkpoint wrote and the flood has since pushed out.
+    for (let i = 0; i < 5000; i++) feed(scoreboard, `again-${i}`, {}, {}, `GET /again/r${i}`);
+    const third = scoreboard.takeChangedRoutes();
+    expect(third.dropped.sort()).toEqual(second.written.map((tally) => tally.route).sort());
+    expect(third.written.length).toBeLessThanOrEqual(10);
+  });
+
   it('a regression in a field that appears after the field table filled with junk is reported, with its error bound', () => {
     const scoreboard = board({ maxFieldsPerRoute: 32 });
     for (let i = 0; i < 40; i++)
@@ -285,6 +312,16 @@ describe('Scoreboard restore under smaller caps', () => {
     expect(reports.map((r) => r.route).sort()).toEqual(['GET /r2', 'GET /r3', 'other']);
     expect(reports.find((r) => r.route === 'GET /r3')?.fields.map((f) => f.path)).toEqual(['$.f0', '$.f1']);
     expect(reports.reduce((n, r) => n + r.pairs, 0)).toBe(1 + 2 + 3 + 4);
+  });
+
+  it('after a restore, writes the routes kept and deletes those folded, which the store holds', () => {
+    const scoreboard = board();
+    for (let r = 0; r < 4; r++) for (let i = 0; i <= r; i++) feed(scoreboard, `r${r}-${i}`, {}, {}, `GET /r${r}`);
+    const smaller = board({ maxRoutes: 2, trackChanges: true });
+    smaller.restore(JSON.parse(JSON.stringify(scoreboard.snapshot())));
+    const changes = smaller.takeChangedRoutes();
+    expect(changes.written.map((tally) => tally.route).sort()).toEqual(['GET /r2', 'GET /r3']);
+    expect(changes.dropped.sort()).toEqual(['GET /r0', 'GET /r1']);
   });
 });
 

@@ -146,6 +146,80 @@ describe('DurableStore', () => {
     expect(restoredReport.routes.map((route) => route.route).sort()).toEqual(['GET /b', 'other']);
   });
 
+  it('keeps one logged leg per pending id and role under a flood of its copies; restarted, the state is the uninterrupted one', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const model = pipeline(clock, false);
+    const live = pipeline(clock, true);
+    const store = await open(path);
+    const both = async (records: IngestedRecord[]): Promise<void> => {
+      model.ingest(records);
+      await feed(store, live, records);
+    };
+    const first = record('primary', { id: 'held', status: 200 });
+    // A client re-sending one pending leg, and one other leg that is pending too: only copies go.
+    await both([first, record('primary', { id: 'other-pending' })]);
+    await store.checkpoint(live);
+    const copies = Array.from({ length: 10 }, () => ({ ...first, status: 503 }));
+    const db = new Database(path, { readonly: true });
+    const logged = () => ({
+      held: (db.prepare("SELECT count(*) AS n FROM legs WHERE id = 'held'").get() as { n: number }).n,
+      legs: (db.prepare('SELECT count(*) AS n FROM legs').get() as { n: number }).n,
+      batches: (db.prepare('SELECT count(*) AS n FROM batches').get() as { n: number }).n,
+    });
+    try {
+      for (let round = 0; round < 20; round++) {
+        for (let batch = 0; batch < 5; batch++) await both(copies);
+        // Within an interval the copies are logged (each batch is durable before its answer)...
+        expect(logged().held).toBe(1 + 50);
+        await store.checkpoint(live);
+        // ...and the checkpoint leaves the first leg only, whatever the number of rounds.
+        expect(logged()).toEqual({ held: 1, legs: 2, batches: 1 });
+        clock.advance(10);
+      }
+    } finally {
+      db.close();
+    }
+    // The crash, with copies logged after the last checkpoint: they are replayed, and counted once.
+    await both(copies);
+    await both([{ ...first, status: 504 }, ...copies.slice(0, 2)]);
+    await store.close();
+    const reopened = await open(path);
+    const after = await restored(reopened, clock);
+    expect(learned(after.report())).toEqual(learned(model.report()));
+    expect(after.report().totals).toMatchObject({ pending: 2, duplicates: 20 * 50 + 10 + 3 });
+    // The pair is judged on the first copy (status 200), as it would have been without the restart.
+    const partner = [record('shadow', { id: 'held', status: 200 })];
+    model.ingest(partner);
+    await feed(reopened, after, partner);
+    expect(after.pair('held')?.diff?.diverged).toBe(false);
+    expect(learned(after.report())).toEqual(learned(model.report()));
+  });
+
+  it('keeps the leg of an id pending anew after a copy of its earlier leg: only copies of the leg the join holds are dropped', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const live = pipeline(clock, true, (c) => {
+      c.join.maxRemembered = 1;
+    });
+    const store = await open(path);
+    await store.checkpoint(live);
+    const earlier = record('primary', { id: 'again', status: 200 });
+    // A copy of the pending leg, its pair, a pair that pushes the id out of memory, then the id anew.
+    await feed(store, live, [earlier, { ...earlier, status: 503 }, record('shadow', { id: 'again' })]);
+    await feed(store, live, [...legs('push-out')]);
+    await feed(store, live, [record('primary', { id: 'again', status: 201 })]);
+    expect(live.pair('again')?.state).toBe('pending');
+    await store.checkpoint(live);
+    const db = new Database(path, { readonly: true });
+    try {
+      const kept = db.prepare("SELECT record FROM legs WHERE id = 'again'").pluck().all() as string[];
+      expect(kept.map((text) => (JSON.parse(text) as IngestedRecord).status)).toContain(201);
+    } finally {
+      db.close();
+    }
+  });
+
   it('keeps only the legs still pending once a checkpoint has their pairs', async () => {
     const path = storePath();
     const clock = new FakeClock();
