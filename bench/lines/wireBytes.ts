@@ -51,13 +51,15 @@ function workloads(context: BenchContext): Workload[] {
   ];
 }
 
-async function startObserver(wireVersion: 1 | 2): Promise<{ host: ProxyWasmHost; plugin: Plugin }> {
+/** `maxSubtrees` absent: the filter's default digest (version 2 adds subtree digests past the leaf budget). */
+async function startObserver(wireVersion: 1 | 2, maxSubtrees?: number): Promise<{ host: ProxyWasmHost; plugin: Plugin }> {
   const host = await ProxyWasmHost.load(readFileSync(await requireFilterWasm()), { logLevel: LogLevel.Warn });
   const plugin = host.startPlugin(
     JSON.stringify({
       role: 'primary',
       collector: { cluster: 'shadowdiff_collector', wireVersion },
       export: { batchSize: BATCH_SIZE, maxQueue: RESPONSES, flushIntervalMs: 60_000 },
+      ...(maxSubtrees === undefined ? {} : { digest: { maxSubtrees } }),
     }),
   );
   if (!plugin.ok) throw new Error(`the observer plugin did not start: ${host.criticalLogs().join('; ')}`);
@@ -87,7 +89,8 @@ function exportAll(host: ProxyWasmHost, plugin: Plugin, workload: Workload): Exp
     // Version 2 hashes with XXH64, version 1 with FNV-1a: compare the members, not the hash values.
     records.push(
       ...batch.records.map((record) => {
-        const { hash: _algorithm, ...members } = hashesBlanked(record);
+        // Subtree digests are version 2's alone: what both versions carry is compared.
+        const { hash: _algorithm, subtrees: _subtrees, subtreesTruncated: _truncated, ...members } = hashesBlanked(record);
         return { ...members, startUnixMs: 0, firstByteUs: 0, lastByteUs: 0 };
       }),
     );
@@ -106,20 +109,28 @@ export async function measureWireBytes(context: BenchContext): Promise<LineResul
   const line = 7;
   const v1 = await startObserver(1);
   const v2 = await startObserver(2);
+  const leavesOnly = await startObserver(2, 0);
   const rows: ResultRow[] = [];
   const details: Record<string, unknown> = {};
   let total1 = 0;
   let total2 = 0;
+  let totalLeavesOnly = 0;
   let records = 0;
   for (const workload of workloads(context)) {
     const old = exportAll(v1.host, v1.plugin, workload);
     const now = exportAll(v2.host, v2.plugin, workload);
-    if (old.records !== workload.bodies.length || now.records !== old.records) {
-      throw new Error(
-        `${workload.name}: exported ${old.records} records in version 1 and ${now.records} in version 2 of ${workload.bodies.length}`,
-      );
+    const leaves = exportAll(leavesOnly.host, leavesOnly.plugin, workload);
+    for (const [name, version2] of [
+      ['version 2', now],
+      ['version 2 without subtree digests', leaves],
+    ] as const) {
+      if (old.records !== workload.bodies.length || version2.records !== old.records) {
+        throw new Error(
+          `${workload.name}: exported ${old.records} records in version 1 and ${version2.records} in ${name} of ${workload.bodies.length}`,
+        );
+      }
+      if (version2.decoded !== old.decoded) throw new Error(`${workload.name}: ${name} does not decode to the version 1 records`);
     }
-    if (now.decoded !== old.decoded) throw new Error(`${workload.name}: version 2 does not decode to the version 1 records`);
     rows.push(
       comparedRow(
         line,
@@ -131,9 +142,10 @@ export async function measureWireBytes(context: BenchContext): Promise<LineResul
         workload.note,
       ),
     );
-    details[workload.name] = { records: old.records, v1Bytes: old.bytes, v2Bytes: now.bytes };
+    details[workload.name] = { records: old.records, v1Bytes: old.bytes, v2Bytes: now.bytes, v2LeavesOnlyBytes: leaves.bytes };
     total1 += old.bytes;
     total2 += now.bytes;
+    totalLeavesOnly += leaves.bytes;
     records += old.records;
   }
   rows.push(
@@ -144,16 +156,27 @@ export async function measureWireBytes(context: BenchContext): Promise<LineResul
       { bound: 'atMost', limit: 0.35, on: 'ratio' },
       [total1 / records],
       [total2 / records],
+      'version 2 as shipped: past the leaf budget it adds the subtree digest (digest.maxSubtrees 512)',
+    ),
+    comparedRow(
+      line,
+      'all workloads: bytes/record, v2 without subtree digests vs v1',
+      'B',
+      null,
+      [total1 / records],
+      [totalLeavesOnly / records],
+      'digest.maxSubtrees 0: the same leaves as version 1, nothing more',
     ),
   );
   return {
     line,
     title: 'Wire format 2 against 1: bytes per exported record',
     method:
-      `The built filter in the emulator, one primary-role observer per wire format (default digest: maxFields 256; ` +
+      `The built filter in the emulator, one primary-role observer per wire format (default digest: maxFields 256, ` +
+      `and for version 2 also one with digest.maxSubtrees 0; ` +
       `batchSize ${BATCH_SIZE}), each fed the same ${RESPONSES} responses per workload; bytes per record = the export ` +
       "bodies' bytes / records exported. Every version 2 batch is decoded as the collector does and must give exactly " +
-      'the version 1 records. Exact counts, not timings: one run.',
+      'the version 1 records (subtree digests, which only version 2 has, aside). Exact counts, not timings: one run.',
     rows,
     details,
   };
