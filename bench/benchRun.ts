@@ -11,6 +11,7 @@ import { measureBodyDigest } from './lines/bodyDigest.js';
 import { measureCollectorIngest } from './lines/collectorIngest.js';
 import { measureCollectorStore } from './lines/collectorStore.js';
 import { measureDigestEngine } from './lines/digestEngine.js';
+import { measureDigestFeatures } from './lines/digestFeatures.js';
 import { measureEdgeFilter } from './lines/edgeFilter.js';
 import { measureExportBatching } from './lines/exportBatching.js';
 import { measureMirroring } from './lines/mirroring.js';
@@ -33,6 +34,7 @@ const LINES: ReadonlyArray<{ line: number; measure: (context: BenchContext) => P
   { line: 6, measure: measureCollectorIngest },
   { line: 7, measure: measureWireBytes },
   { line: 8, measure: measureCollectorStore },
+  { line: 9, measure: measureDigestFeatures },
 ];
 export const LINE_NUMBERS = LINES.map(({ line }) => line);
 

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { LogLevel, ProxyWasmHost, type Plugin } from '../../emulator/index.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
 import { decodeBatch } from '../../devkit/wireFormat.js';
+import type { IngestedRecord } from '../../collector/types.js';
 import type { BenchContext } from '../benchContext.js';
 import { alternate } from '../alternation.js';
 import { wholeCorpusDocuments, type CutDocument } from '../corpusCuts.js';
@@ -13,16 +14,20 @@ const CHUNK_BYTES = 16 * 1024;
 /** Answer the filter's export calls this often, so the emulator's call list stays short. */
 const DRAIN_EVERY = 256;
 
-interface Engine {
+export interface Engine {
   /** Digests (or parses) the document once. */
   once(): void;
 }
 
-/** The filter's digest of one response, driven through the emulator exactly as Envoy drives it. */
-function filterEngine(host: ProxyWasmHost, plugin: Plugin, document: CutDocument): Engine {
+/** The filter's digest of one response with this body, driven through the emulator exactly as Envoy drives it. */
+export function filterEngine(
+  host: ProxyWasmHost,
+  plugin: Plugin,
+  body: Uint8Array,
+  responseHeaders: ReadonlyArray<[string, string]> = [],
+): Engine {
   const chunks: Uint8Array[] = [];
-  for (let offset = 0; offset < document.bytes.length; offset += CHUNK_BYTES)
-    chunks.push(document.bytes.subarray(offset, offset + CHUNK_BYTES));
+  for (let offset = 0; offset < body.length; offset += CHUNK_BYTES) chunks.push(body.subarray(offset, offset + CHUNK_BYTES));
   let count = 0;
   return {
     once: () => {
@@ -37,13 +42,7 @@ function filterEngine(host: ProxyWasmHost, plugin: Plugin, document: CutDocument
         ],
         true,
       );
-      stream.sendResponseHeaders(
-        [
-          [':status', '200'],
-          ['content-type', 'application/json'],
-        ],
-        false,
-      );
+      stream.sendResponseHeaders([[':status', '200'], ['content-type', 'application/json'], ...responseHeaders], false);
       chunks.forEach((chunk, i) => stream.sendResponseBody(chunk, i === chunks.length - 1));
       stream.complete();
       if (++count % DRAIN_EVERY === 0) drain(host);
@@ -61,14 +60,14 @@ function drain(host: ProxyWasmHost): string[] {
   return bodies;
 }
 
-/** One observer plugin in primary role: every request carrying a correlation id is digested. */
-async function startObserver(json: boolean): Promise<{ host: ProxyWasmHost; plugin: Plugin }> {
+/** One observer plugin in primary role with these digest options: every request carrying a correlation id is digested. */
+export async function startObserver(digest: Record<string, unknown>): Promise<{ host: ProxyWasmHost; plugin: Plugin }> {
   const host = await ProxyWasmHost.load(readFileSync(await requireFilterWasm()), { logLevel: LogLevel.Warn });
   const plugin = host.startPlugin(
     JSON.stringify({
       role: 'primary',
       collector: { cluster: 'shadowdiff_collector' },
-      digest: { json },
+      digest,
       export: { batchSize: DRAIN_EVERY, maxQueue: 4 * DRAIN_EVERY, flushIntervalMs: 60_000 },
     }),
   );
@@ -76,20 +75,27 @@ async function startObserver(json: boolean): Promise<{ host: ProxyWasmHost; plug
   return { host, plugin };
 }
 
-/** Checks that the filter really produced a JSON digest of the document, or the throughput would mean nothing. */
-function assertDigested(host: ProxyWasmHost, plugin: Plugin, engine: Engine, document: CutDocument): void {
+/** Checks that the filter really produced a JSON digest of the document, or the throughput would mean nothing; returns the record. */
+export function assertDigested(
+  host: ProxyWasmHost,
+  plugin: Plugin,
+  engine: Engine,
+  document: CutDocument,
+  bodyBytes = document.bytes.length,
+): IngestedRecord {
   engine.once();
   // The tick sends the partial batch at once.
   plugin.tick();
   const body = drain(host).at(-1);
   const record = body === undefined ? undefined : decodeBatch(JSON.parse(body)).records.at(-1);
-  if (record?.json !== 'ok' || Object.keys(record.fields).length === 0 || record.respBytes !== document.bytes.length) {
+  if (record?.json !== 'ok' || Object.keys(record.fields).length === 0 || record.respBytes !== bodyBytes) {
     throw new Error(`the filter did not digest ${document.name} as JSON: ${JSON.stringify(record)}`);
   }
+  return record;
 }
 
 /** MB/s (10^6 bytes) of running `engine` repeatedly for `seconds`. */
-function throughput(engine: Engine, bytes: number, seconds: number): number {
+export function throughput(engine: Engine, bytes: number, seconds: number): number {
   const start = performance.now();
   const deadline = start + seconds * 1000;
   let iterations = 0;
@@ -111,18 +117,18 @@ const DECODE_PARSE = 'utf8 decode + JSON.parse';
  * against JSON.parse of the same bytes in the same process.
  */
 export async function measureDigestEngine(context: BenchContext): Promise<LineResult> {
-  const digest = await startObserver(true);
-  const hashOnly = await startObserver(false);
+  const digest = await startObserver({ json: true });
+  const hashOnly = await startObserver({ json: false });
   const line = 5;
   const rows: ResultRow[] = [];
   const details: Record<string, unknown> = {};
   for (const document of [...context.documents, ...wholeCorpusDocuments()]) {
     const text = document.bytes.toString('utf8');
-    const digestEngine = filterEngine(digest.host, digest.plugin, document);
+    const digestEngine = filterEngine(digest.host, digest.plugin, document.bytes);
     assertDigested(digest.host, digest.plugin, digestEngine, document);
     const engines: Record<string, Engine> = {
       [DIGEST]: digestEngine,
-      [HASH_ONLY]: filterEngine(hashOnly.host, hashOnly.plugin, document),
+      [HASH_ONLY]: filterEngine(hashOnly.host, hashOnly.plugin, document.bytes),
       [PARSE]: { once: () => JSON.parse(text) as unknown },
       [DECODE_PARSE]: { once: () => JSON.parse(document.bytes.toString('utf8')) as unknown },
     };
