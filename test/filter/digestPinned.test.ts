@@ -59,6 +59,13 @@ function recordBytes(host: ProxyWasmHost, plugin: Plugin, version: 1 | 2, chunks
   return record.replace(TIMING, '"startUnixMs":0,"firstByteUs":0,"lastByteUs":0');
 }
 
+/** A primary-role observer that exports each record in a batch of its own. */
+function pinnedObserver(host: ProxyWasmHost, version: 1 | 2, digest: Record<string, unknown>): Plugin {
+  return host.startPlugin(
+    JSON.stringify({ role: 'primary', collector: { ...COLLECTOR, wireVersion: version }, digest, export: { batchSize: 1 } }),
+  );
+}
+
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
@@ -201,14 +208,7 @@ for (const version of [1, 2] as const) {
     for (const pinned of CASES) {
       it(`exports the pinned ${version === 1 ? 'record' : 'batch'} bytes for ${pinned.name}, whole and in 7-byte chunks`, async () => {
         const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
-        const plugin = host.startPlugin(
-          JSON.stringify({
-            role: 'primary',
-            collector: { ...COLLECTOR, wireVersion: version },
-            digest: pinned.digest,
-            export: { batchSize: 1 },
-          }),
-        );
+        const plugin = pinnedObserver(host, version, pinned.digest);
         const bytes = encoder.encode(pinned.body);
         const whole = recordBytes(host, plugin, version, [bytes], pinned.request);
         const offsets = Array.from({ length: Math.floor((bytes.length - 1) / 7) }, (_, i) => (i + 1) * 7);
@@ -235,9 +235,7 @@ describe('pinned subtree digests, wire format 2', () => {
       const base = CASES.find((c) => c.name === pinned.name)!;
       const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
       const { maxSubtrees: _off, ...digest } = base.digest;
-      const [withSubtrees, without] = [digest, base.digest].map((options) =>
-        host.startPlugin(JSON.stringify({ role: 'primary', collector: COLLECTOR, digest: options, export: { batchSize: 1 } })),
-      );
+      const [withSubtrees, without] = [digest, base.digest].map((options) => pinnedObserver(host, 2, options));
       const bytes = encoder.encode(base.body);
       const whole = recordBytes(host, withSubtrees!, 2, [bytes]);
       const offsets = Array.from({ length: Math.floor((bytes.length - 1) / 7) }, (_, i) => (i + 1) * 7);
@@ -259,14 +257,7 @@ describe('wire format 2 against 1', () => {
       const host = await loadHost({ knownClusters: [COLLECTOR.cluster] });
       const bytes = encoder.encode(pinned.body);
       const [v1, v2] = ([1, 2] as const).map((version) => {
-        const plugin = host.startPlugin(
-          JSON.stringify({
-            role: 'primary',
-            collector: { ...COLLECTOR, wireVersion: version },
-            digest: pinned.digest,
-            export: { batchSize: 1 },
-          }),
-        );
+        const plugin = pinnedObserver(host, version, pinned.digest);
         return recordBytes(host, plugin, version, [bytes], pinned.request);
       });
       // The same record but for its hashes: XXH64 in version 2 (named by the batch), FNV-1a in version 1.
