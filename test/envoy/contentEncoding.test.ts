@@ -5,13 +5,9 @@
 import { createHash } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import zlib from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../collector/types.js';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../../devkit/waitUntil.js';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
-import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
+import { comparedStackPerBlock } from '../support/comparedStack.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
 
 const ORDERS = 12;
@@ -55,31 +51,17 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
 }
 
 describe('gzip responses digested by their content through a real Envoy', () => {
-  let collector: JoiningCollector | undefined;
-  let stack: Stack | undefined;
   const received = new Map<string, Buffer>();
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  beforeAll(async () => {
-    collector = await startJoiningCollector();
-    stack = await startStack({
-      edgeConfig: testEdgeConfig(cohortSampling({ employees: 100 })),
-      collectorEndpoint: collector.endpoint,
-      primaryHandler: gzipped(false, 9),
-      shadowHandler: gzipped(true, 1),
-    });
-    for (let id = 1; id <= ORDERS; id++) {
-      const path = `/orders/${id}`;
-      const response = await rawGet(`${stack.envoy.edgeUrl}${path}`, { 'x-cohort': 'employees', 'x-user-id': `u${id}` });
+  const compared = comparedStackPerBlock({
+    primaryHandler: gzipped(false, 9),
+    shadowHandler: gzipped(true, 1),
+    paths: Array.from({ length: ORDERS }, (_, i) => `/orders/${i + 1}`),
+    request: async (stack, path, headers) => {
+      const response = await rawGet(`${stack.envoy.edgeUrl}${path}`, headers);
       expect(response.status).toBe(200);
       expect(response.headers['content-encoding']).toBe('gzip');
       received.set(path, response.body);
-    }
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await collector?.close();
+    },
   });
 
   it("hands the client the upstream's bytes, byte for byte", () => {
@@ -88,14 +70,8 @@ describe('gzip responses digested by their content through a real Envoy', () => 
   });
 
   it('names the changed field inside the gzip bodies, and finds the others equal though their bytes differ', async () => {
-    const final = await waitUntil(
-      'all pairs joined',
-      async () => {
-        const current: Report = await collector!.report();
-        return current.totals.coverage.pairs === ORDERS ? current : undefined;
-      },
-      { timeoutMs: 15_000 },
-    );
+    const { collector, joined } = compared();
+    const final = await joined();
     expect(final.totals.rejectedRecords).toBe(0);
     const [route] = final.routes;
     const priced = Math.floor(ORDERS / 3);
@@ -104,7 +80,7 @@ describe('gzip responses digested by their content through a real Envoy', () => 
     expect(route!.fields.map((field) => field.path)).toEqual(['$.price']);
     expect(route!.fields[0]!.divergentPairs).toBe(priced);
     expect(route!.bodyFallback.pairs).toBe(0);
-    const pair = await collector!.pair(route!.fields[0]!.examples[0]!);
+    const pair = await collector.pair(route!.fields[0]!.examples[0]!);
     expect(JSON.stringify(pair)).toContain('"decoding":"ok"');
   });
 
@@ -112,7 +88,7 @@ describe('gzip responses digested by their content through a real Envoy', () => 
     const stats = await waitUntil(
       'decoded counters published',
       async () => {
-        const text = await (await fetch(`${stack!.envoy.adminUrl}/stats?filter=decod`)).text();
+        const text = await (await fetch(`${compared().stack.envoy.adminUrl}/stats?filter=decod`)).text();
         return /shadowdiff\.edge\.decoded: [1-9]/.test(text) ? text : undefined;
       },
       { timeoutMs: 15_000 },
