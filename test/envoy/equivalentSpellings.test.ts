@@ -9,7 +9,6 @@ import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { PairView, RouteReport } from '../../collector/types.js';
 import { comparedStackPerBlock } from '../support/comparedStack.js';
-import type { Stack } from '../support/shadowdiffStack.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -127,13 +126,6 @@ function answer(leg: 'primary' | 'shadow') {
 const ROUTES = ['small', 'large', 'small-gzip', 'large-gzip'] as const;
 const PATHS = ROUTES.flatMap((route) => Array.from({ length: CHANGED }, (_, i) => `/${route}/${i + 1}`));
 
-/** The correlation id the edge minted for `path`, read from what the primary received. */
-function pairIdOf(stack: Stack, path: string): string {
-  const value = stack.primary.requests.find((recorded) => recorded.path === path)?.headers['x-shadowdiff-id'];
-  if (typeof value !== 'string') throw new Error(`the primary never received ${path} with a correlation id`);
-  return value;
-}
-
 describe('the same JSON spelled differently, through a real Envoy', () => {
   const compared = comparedStackPerBlock({ primaryHandler: answer('primary'), shadowHandler: answer('shadow'), paths: PATHS });
 
@@ -146,8 +138,8 @@ describe('the same JSON spelled differently, through a real Envoy', () => {
   }
 
   async function pairOf(route: string, n: number): Promise<PairView> {
-    const { stack, collector } = compared();
-    const pair = await collector.pair(pairIdOf(stack, `/${route}/${n}`));
+    const { collector, pairIdOf } = compared();
+    const pair = await collector.pair(pairIdOf(`/${route}/${n}`));
     expect(pair?.state, `/${route}/${n}`).toBe('paired');
     return pair!;
   }

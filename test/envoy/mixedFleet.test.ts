@@ -10,7 +10,6 @@ import type { Report } from '../../collector/types.js';
 import type { JsonObject } from '../../envoy/json.js';
 import { comparedStackPerBlock, sampledEdgeConfig } from '../support/comparedStack.js';
 import { FILTER_WASM, PROJECT_ROOT } from '../../devkit/paths.js';
-import type { Stack } from '../support/shadowdiffStack.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
 
 const V1_MODULE = resolve(PROJECT_ROOT, 'test/fixtures/shadowdiff-0.1.0-wire-v1.wasm');
@@ -74,16 +73,16 @@ for (const fleet of FLEETS) {
     });
 
     it('judges only the two orders the shadow answered differently as diverged', async () => {
-      const { collector, stack } = compared();
+      const { collector, pairIdOf } = compared();
       const report: Report = await collector.report();
       const [route] = report.routes;
       expect(route?.route).toBe('GET /orders/{id}');
       expect(route!.pairs).toBe(ORDERS);
       expect(route!.diverged).toBe(2);
       expect(route!.kinds.status_class).toBe(1);
-      const failing = await collector.pair(pairIdOf(stack, FAILING));
+      const failing = await collector.pair(pairIdOf(`/orders/${FAILING}`));
       expect(failing?.diff?.kinds).toContain('status_class');
-      const longer = await collector.pair(pairIdOf(stack, LONGER));
+      const longer = await collector.pair(pairIdOf(`/orders/${LONGER}`));
       expect(longer?.diff?.diverged).toBe(true);
       // Every pair was compared by status, completion, size and JSON verdict alone: the legs' hash algorithms differ.
       const reasons = route!.bodyFallback.reasons;
@@ -92,11 +91,4 @@ for (const fleet of FLEETS) {
       expect([failing?.primary?.hash ?? 'fnv1a', failing?.shadow?.hash ?? 'fnv1a'].sort()).toEqual(['fnv1a', 'xxh64']);
     });
   });
-}
-
-/** The correlation id the edge minted for order `id`, read from what the primary received. */
-function pairIdOf(stack: Stack, id: number): string {
-  const value = stack.primary.requests.find((recorded) => recorded.path === `/orders/${id}`)?.headers['x-shadowdiff-id'];
-  if (typeof value !== 'string') throw new Error(`the primary never received order ${id} with a correlation id`);
-  return value;
 }

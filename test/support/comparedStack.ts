@@ -40,6 +40,8 @@ export interface ComparedStack {
   collector: JoiningCollector;
   /** The report once every path sent has joined into a pair (legs are exported asynchronously). */
   joined(options?: { timeoutMs?: number }): Promise<Report>;
+  /** The correlation id the edge minted for the request of `path`, read from what the primary received. */
+  pairIdOf(path: string): string;
 }
 
 /**
@@ -61,6 +63,11 @@ export function comparedStackPerBlock(options: ComparedStackOptions): () => Comp
     started = {
       stack: live,
       collector: joining,
+      pairIdOf: (path) => {
+        const value = live.primary.requests.find((recorded) => recorded.path === path)?.headers['x-shadowdiff-id'];
+        if (typeof value !== 'string') throw new Error(`the primary never received ${path} with a correlation id`);
+        return value;
+      },
       joined: ({ timeoutMs = 20_000 } = {}) =>
         waitUntil(
           `all ${paths.length} pairs joined`,
