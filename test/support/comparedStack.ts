@@ -39,7 +39,7 @@ export interface ComparedStack {
   stack: Stack;
   collector: JoiningCollector;
   /** The report once every path sent has joined into a pair (legs are exported asynchronously). */
-  joined(options?: { timeoutMs?: number }): Promise<Report>;
+  joined(): Promise<Report>;
   /** The correlation id the edge minted for the request of `path`, read from what the primary received. */
   pairIdOf(path: string): string;
 }
@@ -56,10 +56,11 @@ export function comparedStackPerBlock(options: ComparedStackOptions): () => Comp
   dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
 
   beforeAll(async () => {
-    collector = await startJoiningCollector(collectorOptions);
-    stack = await startStack({ ...stackOptions, edgeConfig: edgeConfig ?? sampledEdgeConfig(), collectorEndpoint: collector.endpoint });
-    for (const [index, path] of paths.entries()) await request(stack, path, { 'x-cohort': SAMPLED_COHORT, 'x-user-id': `u${index + 1}` });
-    const [live, joining] = [stack, collector];
+    const joining = await startJoiningCollector(collectorOptions);
+    collector = joining;
+    const live = await startStack({ ...stackOptions, edgeConfig: edgeConfig ?? sampledEdgeConfig(), collectorEndpoint: joining.endpoint });
+    stack = live;
+    for (const [index, path] of paths.entries()) await request(live, path, { 'x-cohort': SAMPLED_COHORT, 'x-user-id': `u${index + 1}` });
     started = {
       stack: live,
       collector: joining,
@@ -68,14 +69,14 @@ export function comparedStackPerBlock(options: ComparedStackOptions): () => Comp
         if (typeof value !== 'string') throw new Error(`the primary never received ${path} with a correlation id`);
         return value;
       },
-      joined: ({ timeoutMs = 20_000 } = {}) =>
+      joined: () =>
         waitUntil(
           `all ${paths.length} pairs joined`,
           async () => {
             const current = await joining.report();
             return current.totals.coverage.pairs === paths.length ? current : undefined;
           },
-          { timeoutMs },
+          { timeoutMs: 20_000 },
         ),
     };
   });
