@@ -287,7 +287,7 @@ export class CollectorMetrics {
     });
     this.fieldWithinTolerancePairs = new Gauge({
       name: 'shadowdiff_collector_field_within_tolerance_pairs',
-      help: 'Pairs in which a field differed within its compare.tolerances (not counted as divergent), for the top-K fields of each route that have a tolerance.',
+      help: 'Pairs in which a field differed within its compare.tolerances (not counted as divergent), for those of the top-K fields of each route that ever did.',
       labelNames: ['route', 'field'],
       registers,
     });
