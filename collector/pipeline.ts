@@ -6,7 +6,7 @@
 import { BUDGET_PARTS, ByteBudget, type BudgetPart, type BudgetReading } from './budget/byteBudget.js';
 import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
 import { FieldRows } from './compare/fieldRows.js';
-import { Tolerances } from './compare/tolerance.js';
+import { Tolerances, type ToleranceConfig } from './compare/tolerance.js';
 import { IgnoreRules } from './compare/ignoreRules.js';
 import { RouteResolver } from './compare/routeTemplate.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
@@ -84,7 +84,7 @@ export class Pipeline {
   private readonly rows: FieldRows;
   private readonly budgets: Record<BudgetPart, ByteBudget>;
   private ignore: IgnoreRules;
-  private readonly tolerances: Tolerances;
+  private tolerances: Tolerances;
   /** Grows with every change of state, so the store can skip checkpoints when nothing happened. */
   private changes = 0;
   private appliedSeq = 0;
@@ -282,6 +282,11 @@ export class Pipeline {
   /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */
   setIgnoreRules(ignore: IgnoreConfig): void {
     this.ignore = new IgnoreRules(ignore, this.rows);
+  }
+
+  /** Tolerances too: pairs compared from now on; what was counted within tolerance or diverged stays. */
+  setTolerances(tolerances: readonly ToleranceConfig[]): void {
+    this.tolerances = new Tolerances(tolerances);
   }
 
   report(query: ReportQuery = {}): Report {

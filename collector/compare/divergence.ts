@@ -94,3 +94,8 @@ export const PairDiffSchema = Type.Object(
   { additionalProperties: false },
 );
 export type PairDiff = Static<typeof PairDiffSchema>;
+
+/** A pair that matched although it differed, every difference within tolerance: what `withinTolerance` counts, in the report and in /metrics. */
+export function matchedWithinTolerance(diff: PairDiff): boolean {
+  return !diff.diverged && diff.withinTolerance !== undefined;
+}

@@ -1,6 +1,6 @@
 // Ignore rules: field path globs and header names, global and per route. They are applied when a
 // pair is compared (not in the filter), so changing them needs no filter rollout; the server
-// reloads them on SIGHUP.
+// reloads them on SIGHUP (with compare.tolerances).
 //
 // Field globs: `*` matches within one key, `[*]` any array index, `**` anything. A glob also
 // covers everything below what it matches: `$.meta` ignores `$.meta.timestamp`. A path is

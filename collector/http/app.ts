@@ -31,7 +31,7 @@ export interface BuildAppOptions {
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** ingest → join → compare → score; the server reloads its ignore rules on SIGHUP and snapshots it */
+    /** ingest → join → compare → score; the server reloads its ignore rules and tolerances on SIGHUP and snapshots it */
     pipeline: Pipeline;
     /** the collector's own registry; the server counts a snapshot it had to set aside */
     metrics: CollectorMetrics;

@@ -1,9 +1,10 @@
 // Runs the collector: refuses to start where it would be exposed without its tokens or cannot
 // listen or store (a StartupError naming the setting), opens the store and restores what it
 // learned before (checkpoint, pending legs, then the batches logged after it, replayed), listens,
-// checkpoints periodically, reloads ignore rules on SIGHUP, shuts down gracefully on
-// SIGTERM/SIGINT (readiness goes 503, the listener stops accepting, in-flight batches drain, then
-// the final checkpoint is written; timers are cleared by the app's onClose hook).
+// checkpoints periodically, reloads the comparison rules (ignore rules, compare.tolerances) on
+// SIGHUP, shuts down gracefully on SIGTERM/SIGINT (readiness goes 503, the listener stops
+// accepting, in-flight batches drain, then the final checkpoint is written; timers are cleared by
+// the app's onClose hook).
 
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
@@ -117,8 +118,10 @@ export async function startServer(config: CollectorConfig, options: StartOptions
   const reload = (): void => {
     try {
       const fresh = loadConfig(options.sources);
+      // Validated whole before either is swapped in: a bad file changes nothing.
       app.pipeline.setIgnoreRules(fresh.ignore);
-      app.log.info('SIGHUP: ignore rules reloaded (other settings take effect on restart)');
+      app.pipeline.setTolerances(fresh.compare.tolerances);
+      app.log.info('SIGHUP: ignore rules and compare.tolerances reloaded (other settings take effect on restart)');
     } catch (error) {
       app.log.error(`SIGHUP: configuration not reloaded: ${error instanceof Error ? error.message : String(error)}`);
     }

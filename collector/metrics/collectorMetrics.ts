@@ -2,9 +2,9 @@
 // derive from the pipeline's outcomes (resolved(), recordReceived()…); gauges are set from a
 // reading the pipeline returns at scrape time (render()), so nothing here reaches back into it.
 // Label cardinality is bounded: `route` is one of the scoreboard's tracked routes (at most
-// routes.max, plus `other`; a route that gives up its place loses its series, forgetRoute),
-// `field` appears only for each route's top-K fields, every other label has a fixed value set. Per-route children are cached
-// so the hot path does not rebuild label keys.
+// routes.max, plus `other`; a route that gives up its place loses its series, foldRoute),
+// `field` appears only for each route's top-K fields, every other label has a fixed value set.
+// Per-route children are cached so the hot path does not rebuild label keys.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { ErrorCode } from '../http/errors.js';
@@ -13,7 +13,14 @@ import { pairLatency } from '../score/pairLatency.js';
 import { WIRE_VERSIONS, type WireVersion } from '../ingest/wireValidator.js';
 import type { RouteCounts } from '../score/scoreboard.js';
 import { OTHER_ROUTE } from '../compare/routeTemplate.js';
-import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason, type PairDiff } from '../compare/divergence.js';
+import {
+  DIVERGENCE_KINDS,
+  FALLBACK_REASONS,
+  matchedWithinTolerance,
+  type DivergenceKind,
+  type FallbackReason,
+  type PairDiff,
+} from '../compare/divergence.js';
 import { BUDGET_PARTS, type BudgetPart, type BudgetReading } from '../budget/byteBudget.js';
 import { LEGS, type Leg } from '../ingest/wireSchema.js';
 import { PAIR_OUTCOMES, type PairOutcome } from '../join/outcomes.js';
@@ -30,7 +37,8 @@ export interface MetricsReading {
     route: string;
     pairs: number;
     diverged: number;
-    topFields: ReadonlyArray<{ path: string; divergentPairs: number }>;
+    /** `withinTolerance`: differences within the field's compare.tolerances; absent when it has none */
+    topFields: ReadonlyArray<{ path: string; divergentPairs: number; withinTolerance?: number | undefined }>;
   }>;
 }
 
@@ -43,6 +51,7 @@ interface RouteSeries {
   outcomes: Record<PairOutcome, Counter.Internal>;
   kinds: Record<DivergenceKind, Counter.Internal>;
   fallback: Record<FallbackReason, Counter.Internal>;
+  withinTolerance: Counter.Internal;
   latency: Record<Leg, Histogram.Internal<'route' | 'leg'>>;
 }
 
@@ -85,6 +94,7 @@ export class CollectorMetrics {
   private readonly pairs: Counter<'route' | 'outcome'>;
   private readonly divergences: Counter<'route' | 'kind'>;
   private readonly bodyFallback: Counter<'route' | 'reason'>;
+  private readonly pairsWithinTolerance: Counter<'route'>;
   private readonly latency: Histogram<'route' | 'leg'>;
   private readonly evictions: Counter;
   private readonly routeEvictions: Counter;
@@ -101,6 +111,7 @@ export class CollectorMetrics {
   private readonly divergenceRatio: Gauge<'route'>;
   private readonly divergenceUpperBound: Gauge<'route'>;
   private readonly fieldDivergentPairs: Gauge<'route' | 'field'>;
+  private readonly fieldWithinTolerancePairs: Gauge<'route' | 'field'>;
 
   constructor(options: MetricsOptions) {
     const registers = [this.registry];
@@ -172,6 +183,12 @@ export class CollectorMetrics {
       name: 'shadowdiff_collector_body_fallback_total',
       help: 'Pairs decided by the whole-body hash instead of the structural digest, by route and reason.',
       labelNames: ['route', 'reason'],
+      registers,
+    });
+    this.pairsWithinTolerance = new Counter({
+      name: 'shadowdiff_collector_pairs_within_tolerance_total',
+      help: 'Matched pairs that differed, every difference within its compare.tolerances, by route (also counted as outcome="match" in shadowdiff_collector_pairs_total).',
+      labelNames: ['route'],
       registers,
     });
     this.latency = new Histogram({
@@ -268,6 +285,12 @@ export class CollectorMetrics {
       labelNames: ['route', 'field'],
       registers,
     });
+    this.fieldWithinTolerancePairs = new Gauge({
+      name: 'shadowdiff_collector_field_within_tolerance_pairs',
+      help: 'Pairs in which a field differed within its compare.tolerances (not counted as divergent), for those of the top-K fields of each route that ever did.',
+      labelNames: ['route', 'field'],
+      registers,
+    });
   }
 
   /** The Prometheus text, with the gauges set from `reading`. */
@@ -289,11 +312,16 @@ export class CollectorMetrics {
     this.divergenceRatio.reset();
     this.divergenceUpperBound.reset();
     this.fieldDivergentPairs.reset();
+    this.fieldWithinTolerancePairs.reset();
     for (const route of reading.routes) {
       if (route.pairs > 0) this.divergenceRatio.set({ route: route.route }, route.diverged / route.pairs);
       const interval = wilson(route.diverged, route.pairs);
       if (interval !== null) this.divergenceUpperBound.set({ route: route.route }, interval.high);
-      for (const field of route.topFields) this.fieldDivergentPairs.set({ route: route.route, field: field.path }, field.divergentPairs);
+      for (const field of route.topFields) {
+        const labels = { route: route.route, field: field.path };
+        this.fieldDivergentPairs.set(labels, field.divergentPairs);
+        if (field.withinTolerance !== undefined) this.fieldWithinTolerancePairs.set(labels, field.withinTolerance);
+      }
     }
     return this.registry.metrics();
   }
@@ -368,11 +396,13 @@ export class CollectorMetrics {
     other.outcomes.primary_missing.inc(folded.primaryMissing);
     for (const kind of DIVERGENCE_KINDS) other.kinds[kind].inc(folded.kinds[kind]);
     for (const reason of FALLBACK_REASONS) other.fallback[reason].inc(folded.fallback[reason]);
+    other.withinTolerance.inc(folded.withinTolerance ?? 0);
     const route = folded.route;
     if (!this.perRoute.delete(route)) return;
     for (const outcome of PAIR_OUTCOMES) this.pairs.remove({ route, outcome });
     for (const kind of DIVERGENCE_KINDS) this.divergences.remove({ route, kind });
     for (const reason of FALLBACK_REASONS) this.bodyFallback.remove({ route, reason });
+    this.pairsWithinTolerance.remove({ route });
     for (const leg of LEGS) this.latency.remove({ route, leg });
   }
 
@@ -381,6 +411,7 @@ export class CollectorMetrics {
     series.outcomes[diff.diverged ? 'diverged' : 'match'].inc();
     for (const kind of diff.kinds) series.kinds[kind].inc();
     if (diff.fallback !== null) series.fallback[diff.fallback].inc();
+    if (matchedWithinTolerance(diff)) series.withinTolerance.inc();
     series.latency.primary.observe(primaryUs / 1e6);
     series.latency.shadow.observe(shadowUs / 1e6);
   }
@@ -392,6 +423,7 @@ export class CollectorMetrics {
         outcomes: bind(PAIR_OUTCOMES, (outcome) => zeroed(this.pairs.labels({ route, outcome }))),
         kinds: bind(DIVERGENCE_KINDS, (kind) => zeroed(this.divergences.labels({ route, kind }))),
         fallback: bind(FALLBACK_REASONS, (reason) => zeroed(this.bodyFallback.labels({ route, reason }))),
+        withinTolerance: zeroed(this.pairsWithinTolerance.labels({ route })),
         latency: bind(LEGS, (leg) => this.latency.labels({ route, leg })),
       };
       this.perRoute.set(route, series);

@@ -18,7 +18,7 @@ import { sampleValue, VALUE_SAMPLE_SIZE, type NoiseSettings } from './noise.js';
 import { SpaceSaving, type Weighted } from './spaceSaving.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
 import { changeTallyBytes, fieldValueBytes, routeTallyBytes } from '../budget/sizeEstimates.js';
-import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
+import { DIVERGENCE_KINDS, FALLBACK_REASONS, matchedWithinTolerance } from '../compare/divergence.js';
 import type { FieldRows } from '../compare/fieldRows.js';
 import { isError } from '../compare/pairCompare.js';
 import { OTHER_ROUTE } from '../compare/routeTemplate.js';
@@ -303,7 +303,7 @@ export class Scoreboard {
       tally.structurallyCompared++;
       for (const field of diff.fields) this.countField(tally, field, id, pairSeq);
       for (const field of diff.withinTolerance ?? []) this.countWithinTolerance(tally, field, id, pairSeq);
-      if (!diff.diverged && diff.withinTolerance !== undefined) tally.withinTolerance = (tally.withinTolerance ?? 0) + 1;
+      if (matchedWithinTolerance(diff)) tally.withinTolerance = (tally.withinTolerance ?? 0) + 1;
     }
     for (const header of diff.headers) {
       const headerTally = this.entry(tally, tally.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));

@@ -1,13 +1,9 @@
 // Real filter output, through a real Envoy, into the real collector: the two legs join
 // by correlation id and the report names exactly the differences the shadow introduced.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Report } from '../../collector/types.js';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
-import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
+import { comparedStackPerBlock } from '../support/comparedStack.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
-import { waitUntil } from '../../devkit/waitUntil.js';
 
 const ORDERS = 30;
 
@@ -26,42 +22,18 @@ function rewrittenOrder(request: RecordedRequest): StubResponse {
 }
 
 describe('filter output joined and scored by the real collector', () => {
-  let collector: JoiningCollector | undefined;
-  let stack: Stack | undefined;
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  beforeAll(async () => {
-    collector = await startJoiningCollector({ ignoreFields: ['$.meta.generatedAt'] });
-    stack = await startStack({
-      edgeConfig: testEdgeConfig(cohortSampling({ employees: 100 })),
-      collectorEndpoint: collector.endpoint,
-      primaryHandler: (request) => order(request, 10),
-      shadowHandler: rewrittenOrder,
-    });
-    for (let id = 1; id <= ORDERS; id++) {
-      const response = await stack.send(`/orders/${id}`, { 'x-cohort': 'employees', 'x-user-id': `u${id}` });
-      expect(response.status).toBe(200);
-      await response.arrayBuffer();
-    }
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await collector?.close();
+  const compared = comparedStackPerBlock({
+    collector: { ignoreFields: ['$.meta.generatedAt'] },
+    primaryHandler: (request) => order(request, 10),
+    shadowHandler: rewrittenOrder,
+    paths: Array.from({ length: ORDERS }, (_, i) => `/orders/${i + 1}`),
   });
 
   // Throws unless the report answers 200.
-  const report = (): Promise<Report> => collector!.report();
+  const report = (): Promise<Report> => compared().collector.report();
 
   it('joins every primary leg with its shadow leg', async () => {
-    const final = await waitUntil(
-      'all pairs joined',
-      async () => {
-        const current = await report();
-        return current.totals.coverage.pairs === ORDERS ? current : undefined;
-      },
-      { timeoutMs: 15_000 },
-    );
+    const final = await compared().joined();
     expect(final.totals.records).toEqual({ primary: ORDERS, shadow: ORDERS });
     expect(final.totals.rejectedRecords).toBe(0);
     expect(final.routes.map((route) => route.route)).toEqual(['GET /orders/{id}']);
@@ -84,7 +56,7 @@ describe('filter output joined and scored by the real collector', () => {
   it('shows one pair by correlation id with both digests and the field diff', async () => {
     const [route] = (await report()).routes;
     const id = route!.fields[0]!.examples[0]!;
-    const pair = await collector!.pair(id);
+    const pair = await compared().collector.pair(id);
     expect(pair, `GET /v1/pairs/${id} answers 200`).toBeDefined();
     expect(JSON.stringify(pair)).toContain('$.price');
     expect(JSON.stringify(pair)).toContain('"primary"');

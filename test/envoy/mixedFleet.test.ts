@@ -5,16 +5,12 @@
 // must still join, pairs whose legs answered the same must never be judged diverged, and real
 // differences must still be found from what does not depend on the algorithm.
 import { resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Report } from '../../collector/types.js';
 import type { JsonObject } from '../../envoy/json.js';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
+import { comparedStackPerBlock, sampledEdgeConfig } from '../support/comparedStack.js';
 import { FILTER_WASM, PROJECT_ROOT } from '../../devkit/paths.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
-import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
-import { waitUntil } from '../../devkit/waitUntil.js';
 
 const V1_MODULE = resolve(PROJECT_ROOT, 'test/fixtures/shadowdiff-0.1.0-wire-v1.wasm');
 const ORDERS = 24;
@@ -31,7 +27,7 @@ function order(request: RecordedRequest, leg: 'primary' | 'shadow'): StubRespons
   return { headers: json, body: JSON.stringify(body) };
 }
 
-const EDGE_CONFIG = testEdgeConfig(cohortSampling({ employees: 100 }));
+const EDGE_CONFIG = sampledEdgeConfig();
 
 /** The previous release refuses options it does not know: the mirroring caps came after it (and are off in the tests). */
 function previousReleaseEdgeConfig(): JsonObject {
@@ -56,59 +52,37 @@ const FLEETS = [
 
 for (const fleet of FLEETS) {
   describe(`mixed fleet: ${fleet.name}`, () => {
-    let collector: JoiningCollector | undefined;
-    let stack: Stack | undefined;
-    dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-    beforeAll(async () => {
-      collector = await startJoiningCollector();
-      stack = await startStack({
-        edgeConfig: fleet.edgeConfig,
-        collectorEndpoint: collector.endpoint,
-        edgeWasm: fleet.edgeWasm,
-        shadowWasm: fleet.shadowWasm,
-        primaryHandler: (request) => order(request, 'primary'),
-        shadowHandler: (request) => order(request, 'shadow'),
-      });
-      for (let id = 1; id <= ORDERS; id++) {
-        const response = await stack.send(`/orders/${id}`, { 'x-cohort': 'employees', 'x-user-id': `u${id}` });
-        expect(response.status).toBe(200);
-        await response.arrayBuffer();
-      }
-    });
-
-    afterAll(async () => {
-      await stack?.stop();
-      await collector?.close();
+    const compared = comparedStackPerBlock({
+      edgeConfig: fleet.edgeConfig,
+      edgeWasm: fleet.edgeWasm,
+      shadowWasm: fleet.shadowWasm,
+      primaryHandler: (request) => order(request, 'primary'),
+      shadowHandler: (request) => order(request, 'shadow'),
+      paths: Array.from({ length: ORDERS }, (_, i) => `/orders/${i + 1}`),
     });
 
     it('accepts both wire formats and joins every pair', async () => {
-      const report = await waitUntil(
-        'all pairs joined',
-        async () => {
-          const current = await collector!.report();
-          return current.totals.coverage.pairs === ORDERS ? current : undefined;
-        },
-        { timeoutMs: 20_000 },
-      );
+      const { collector, joined } = compared();
+      const report = await joined();
       expect(report.totals.records).toEqual({ primary: ORDERS, shadow: ORDERS });
       expect(report.totals.rejectedRecords).toBe(0);
       expect(report.totals.coverage).toMatchObject({ shadowMissing: 0, primaryMissing: 0 });
-      const metrics = await (await fetch(`${collector!.server.url}/metrics`)).text();
+      const metrics = await (await fetch(`${collector.server.url}/metrics`)).text();
       for (const version of ['1', '2'])
         expect(metrics).toMatch(new RegExp(`shadowdiff_collector_wire_records_total\\{version="${version}"\\} ${ORDERS}\\b`));
     });
 
     it('judges only the two orders the shadow answered differently as diverged', async () => {
-      const report: Report = await collector!.report();
+      const { collector, pairIdOf } = compared();
+      const report: Report = await collector.report();
       const [route] = report.routes;
       expect(route?.route).toBe('GET /orders/{id}');
       expect(route!.pairs).toBe(ORDERS);
       expect(route!.diverged).toBe(2);
       expect(route!.kinds.status_class).toBe(1);
-      const failing = await collector!.pair(pairIdOf(stack!, FAILING));
+      const failing = await collector.pair(pairIdOf(`/orders/${FAILING}`));
       expect(failing?.diff?.kinds).toContain('status_class');
-      const longer = await collector!.pair(pairIdOf(stack!, LONGER));
+      const longer = await collector.pair(pairIdOf(`/orders/${LONGER}`));
       expect(longer?.diff?.diverged).toBe(true);
       // Every pair was compared by status, completion, size and JSON verdict alone: the legs' hash algorithms differ.
       const reasons = route!.bodyFallback.reasons;
@@ -117,11 +91,4 @@ for (const fleet of FLEETS) {
       expect([failing?.primary?.hash ?? 'fnv1a', failing?.shadow?.hash ?? 'fnv1a'].sort()).toEqual(['fnv1a', 'xxh64']);
     });
   });
-}
-
-/** The correlation id the edge minted for order `id`, read from what the primary received. */
-function pairIdOf(stack: Stack, id: number): string {
-  const value = stack.primary.requests.find((recorded) => recorded.path === `/orders/${id}`)?.headers['x-shadowdiff-id'];
-  if (typeof value !== 'string') throw new Error(`the primary never received order ${id} with a correlation id`);
-  return value;
 }

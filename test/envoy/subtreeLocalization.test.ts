@@ -2,13 +2,8 @@
 // configuration, into the real collector: the one deep field the shadow changed is named by its
 // subtree (not "body differs"), and a volatile field that an ignore rule covers does not make the
 // other pairs diverge.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Report } from '../../collector/types.js';
-import { waitUntil } from '../../devkit/waitUntil.js';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
-import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
+import { describe, expect, it } from 'vitest';
+import { comparedStackPerBlock } from '../support/comparedStack.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
 
 const REQUESTS = 6;
@@ -38,39 +33,13 @@ function journeys(request: RecordedRequest, mode: string): StubResponse {
 }
 
 describe('a large JSON document with one changed deep field, through a real Envoy', () => {
-  let collector: JoiningCollector | undefined;
-  let stack: Stack | undefined;
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  beforeAll(async () => {
-    collector = await startJoiningCollector({ ignoreFields: ['$.meta.generatedAt'] });
-    stack = await startStack({
-      edgeConfig: testEdgeConfig(cohortSampling({ employees: 100 })),
-      collectorEndpoint: collector.endpoint,
-      primaryHandler: (request) => journeys(request, 'walk'),
-      shadowHandler: (request) => journeys(request, request.path.endsWith(`/${CHANGED}`) ? 'bus' : 'walk'),
-    });
-    for (let page = 1; page <= REQUESTS; page++) {
-      const response = await stack.send(`/journeys/${page}`, { 'x-cohort': 'employees', 'x-user-id': `u${page}` });
-      expect(response.status).toBe(200);
-      await response.arrayBuffer();
-    }
+  const compared = comparedStackPerBlock({
+    collector: { ignoreFields: ['$.meta.generatedAt'] },
+    primaryHandler: (request) => journeys(request, 'walk'),
+    shadowHandler: (request) => journeys(request, request.path.endsWith(`/${CHANGED}`) ? 'bus' : 'walk'),
+    paths: Array.from({ length: REQUESTS }, (_, i) => `/journeys/${i + 1}`),
   });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await collector?.close();
-  });
-
-  const joined = (): Promise<Report> =>
-    waitUntil(
-      'all pairs joined',
-      async () => {
-        const current = await collector!.report();
-        return current.totals.coverage.pairs === REQUESTS ? current : undefined;
-      },
-      { timeoutMs: 20_000 },
-    );
+  const joined = () => compared().joined();
 
   it('names the changed subtree in the report, in the one pair whose shadow changed it', async () => {
     const [route] = (await joined()).routes;
@@ -89,7 +58,7 @@ describe('a large JSON document with one changed deep field, through a real Envo
   it('shows the pair decided by the subtree digest, the subtree named exactly', async () => {
     const [route] = (await joined()).routes;
     const id = route!.fields[0]!.examples[0]!;
-    const pair = await collector!.pair(id);
+    const pair = await compared().collector.pair(id);
     expect(pair?.diff).toMatchObject({ diverged: true, basis: 'subtrees', fallback: null, kinds: ['field'] });
     expect(pair!.diff!.fields.map((field) => field.path)).toEqual(['$.results[17].segments']);
     expect(pair!.diff!.inconclusive?.map((field) => field.path)).toEqual(['$.meta']);

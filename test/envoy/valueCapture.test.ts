@@ -1,16 +1,12 @@
 // Value capture through a real Envoy into the real collector: a rewrite that rounds a converted
 // total differently at the fourth decimal is reported with both values and by how much it
 // differs; with a tolerance of 0.0001 on that field the same traffic is reported within
-// tolerance, counted apart, and not as diverged.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// tolerance, counted apart (in the report and in /metrics), and not as diverged.
+import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../envoy/json.js';
-import type { Report } from '../../collector/types.js';
-import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
-import { startJoiningCollector, type JoiningCollector } from '../support/joiningCollector.js';
-import { startStack, type Stack } from '../support/shadowdiffStack.js';
-import { cohortSampling, testEdgeConfig, testShadowConfig } from '../support/testFilterConfigs.js';
+import { comparedStackPerBlock, sampledEdgeConfig } from '../support/comparedStack.js';
+import { testShadowConfig } from '../support/testFilterConfigs.js';
 import type { RecordedRequest, StubResponse } from '../support/upstream.js';
-import { waitUntil } from '../../devkit/waitUntil.js';
 
 const ORDERS = 12;
 const CAPTURE: JsonObject = { capture: { paths: ['$.totals.*'], deny: ['$.totals.note'] } };
@@ -23,57 +19,25 @@ function order(request: RecordedRequest, rewritten: boolean): StubResponse {
   return { headers: { 'content-type': 'application/json' }, body };
 }
 
-async function run(tolerances: ReadonlyArray<{ path: string; abs: number }>): Promise<{ stack: Stack; collector: JoiningCollector }> {
-  const collector = await startJoiningCollector({ tolerances });
-  const stack = await startStack({
-    edgeConfig: { ...testEdgeConfig(cohortSampling({ employees: 100 })), digest: CAPTURE },
+/** Both versions capturing the totals, the collector with `tolerances`, the orders sent. */
+function capturedOrders(tolerances: ReadonlyArray<{ path: string; abs: number }>) {
+  return comparedStackPerBlock({
+    collector: { tolerances },
+    edgeConfig: { ...sampledEdgeConfig(), digest: CAPTURE },
     shadowConfig: { ...testShadowConfig(), digest: CAPTURE },
-    collectorEndpoint: collector.endpoint,
     primaryHandler: (request) => order(request, false),
     shadowHandler: (request) => order(request, true),
+    paths: Array.from({ length: ORDERS }, (_, i) => `/orders/${i + 1}`),
   });
-  for (let id = 1; id <= ORDERS; id++) {
-    const response = await stack.send(`/orders/${id}`, { 'x-cohort': 'employees', 'x-user-id': `u${id}` });
-    expect(response.status).toBe(200);
-    await response.arrayBuffer();
-  }
-  return { stack, collector };
-}
-
-function joined(collector: JoiningCollector): Promise<Report> {
-  return waitUntil(
-    'all pairs joined',
-    async () => {
-      const current = await collector.report();
-      return current.totals.coverage.pairs === ORDERS ? current : undefined;
-    },
-    { timeoutMs: 15_000 },
-  );
 }
 
 describe('captured values through Envoy', () => {
-  let stack: Stack | undefined;
-  let collector: JoiningCollector | undefined;
-  dumpEnvoyLogsOnFailure(() => [stack?.envoy]);
-
-  afterAll(async () => {
-    await stack?.stop();
-    await collector?.close();
-  });
-
   describe('without a tolerance', () => {
-    beforeAll(async () => {
-      ({ stack, collector } = await run([]));
-    });
-    afterAll(async () => {
-      await stack?.stop();
-      await collector?.close();
-      stack = undefined;
-      collector = undefined;
-    });
+    const compared = capturedOrders([]);
 
     it('reports the fourth-decimal difference with both values and its magnitude', async () => {
-      const route = (await joined(collector!)).routes[0]!;
+      const { collector, joined } = compared();
+      const route = (await joined()).routes[0]!;
       expect(route.diverged).toBe(ORDERS / 2);
       expect(route.fields.map((f) => f.path)).toEqual(['$.totals.converted']);
       const field = route.fields[0]!;
@@ -81,7 +45,7 @@ describe('captured values through Envoy', () => {
       expect(field.exampleValues?.[0]).toMatchObject({ primary: '12.345', shadow: '12.3451' });
       expect(field.magnitude).toMatchObject({ measured: ORDERS / 2, maxAbs: 0.0001, typicalAbs: 0.0001 });
       expect(route).not.toHaveProperty('withinTolerance');
-      const view = await collector!.pair(field.examples[0]!);
+      const view = await collector.pair(field.examples[0]!);
       expect(view?.primary?.values).toEqual({ '$.totals.total': 'n8.5', '$.totals.converted': 'n12.345' });
       expect(view?.diff?.fields).toEqual([
         expect.objectContaining({
@@ -95,18 +59,22 @@ describe('captured values through Envoy', () => {
   });
 
   describe('with compare.tolerances abs 0.0001 on the totals', () => {
-    beforeAll(async () => {
-      ({ stack, collector } = await run([{ path: '$.totals.*', abs: 0.0001 }]));
-    });
+    const compared = capturedOrders([{ path: '$.totals.*', abs: 0.0001 }]);
 
     it('reports the same difference within tolerance: counted apart, not diverged', async () => {
-      const report = await joined(collector!);
+      const { collector, joined } = compared();
+      const report = await joined();
       const route = report.routes[0]!;
       expect(route.diverged).toBe(0);
       expect(report.totals.matched).toBe(ORDERS);
       expect(route.withinTolerance).toBe(ORDERS / 2);
       expect(route.fields[0]).toMatchObject({ path: '$.totals.converted', divergentPairs: 0, withinTolerance: ORDERS / 2 });
       expect(route.fieldsByMagnitude?.[0]).toMatchObject({ path: '$.totals.converted', maxAbs: 0.0001 });
+      const metrics = await (await fetch(`${collector.server.url}/metrics`)).text();
+      const labels = 'route="GET /orders/{id}"';
+      expect(metrics).toContain(`shadowdiff_collector_pairs_within_tolerance_total{${labels}} ${ORDERS / 2}\n`);
+      expect(metrics).toContain(`shadowdiff_collector_pairs_total{${labels},outcome="match"} ${ORDERS}\n`);
+      expect(metrics).toContain(`shadowdiff_collector_field_within_tolerance_pairs{${labels},field="$.totals.converted"} ${ORDERS / 2}\n`);
     });
   });
 });

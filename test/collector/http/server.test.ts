@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../../collector/config.js';
 import type { Report } from '../../../collector/types.js';
 import { startServer } from '../../../collector/http/server.js';
 import { StartupError } from '../../../collector/http/startupError.js';
-import { batch, config, legs } from '../fixtures.js';
+import { batch, batchV2, config, legs } from '../fixtures.js';
 
 function timers(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
@@ -97,6 +97,46 @@ describe('startServer', () => {
       process.emit('SIGHUP', 'SIGHUP');
       await post('hup-3');
       expect(await diverged()).toBe(1);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('reloads compare.tolerances on SIGHUP too, and keeps both rules when the file is bad, logging the field', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'shadowdiff-hup-')), 'collector.yaml');
+    const settings = 'listen: { port: 0 }\nlogLevel: silent\nstore: { path: "" }\n';
+    writeFileSync(file, settings);
+    const sources = { file };
+    const server = await startServer(loadConfig(sources), { sources, handleSignals: true });
+    const errors = vi.spyOn(server.app.log, 'error');
+    /** A pair whose captured `$.total` (its second leaf) is 12.345 on the primary and 12.3451 on the shadow. */
+    const post = (id: string) => {
+      const wire = batchV2(legs(id, { fields: { '$.id': '0000002a', '$.total': '22222222' } }));
+      wire.records[0]!.values = [[1, 'n12.345']];
+      wire.records[1]!.values = [[1, 'n12.3451']];
+      return fetch(`${server.url}/v1/batches`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(wire),
+      });
+    };
+    const route = async () => ((await (await fetch(`${server.url}/v1/report`)).json()) as Report).routes[0];
+    try {
+      expect((await post('tol-1')).status).toBe(200);
+      expect(await route()).toMatchObject({ pairs: 1, diverged: 1 });
+      writeFileSync(file, `${settings}compare: { tolerances: [{ path: "$.total", abs: 0.0001 }] }\n`);
+      process.emit('SIGHUP', 'SIGHUP');
+      await post('tol-2');
+      expect(await route()).toMatchObject({ pairs: 2, diverged: 1, withinTolerance: 1 });
+      expect(errors).not.toHaveBeenCalled();
+      // valid ignore rules beside a tolerance with neither abs nor rel: nothing of the file is taken
+      writeFileSync(file, `${settings}ignore: { fields: ["$.total"] }\ncompare: { tolerances: [{ path: "$.total" }] }\n`);
+      process.emit('SIGHUP', 'SIGHUP');
+      await post('tol-3');
+      // still within the old tolerance (not ignored by the new rule, not diverged)
+      expect(await route()).toMatchObject({ pairs: 3, diverged: 1, withinTolerance: 2 });
+      expect(errors).toHaveBeenCalledTimes(1);
+      expect(String(errors.mock.calls[0]![0])).toMatch(/^SIGHUP: configuration not reloaded: .*compare\.tolerances\[0\]: needs abs or rel/);
     } finally {
       await server.close();
     }

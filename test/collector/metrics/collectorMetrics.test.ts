@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { register as globalRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../collector/http/app.js';
-import { batch, config, FakeClock, legs, testApp, type TestApp } from '../fixtures.js';
+import type { IngestedRecord } from '../../../collector/types.js';
+import { batch, batchV2, config, FakeClock, legs, testApp, type TestApp } from '../fixtures.js';
 
 let current: TestApp | null = null;
 afterEach(async () => {
@@ -12,6 +13,19 @@ afterEach(async () => {
 
 function seriesOf(text: string, metric: string): string[] {
   return text.split('\n').filter((line) => line.startsWith(`${metric}{`) || line.startsWith(`${metric} `));
+}
+
+/** A version 2 batch of pairs whose captured `$.total` (each record's second leaf) is `[primary, shadow]`. */
+function totals(pairs: ReadonlyArray<[id: string, primary: string, shadow: string]>, both: Partial<IngestedRecord> = {}) {
+  const records = pairs.flatMap(([id, primary, shadow]) =>
+    legs(id, { fields: { '$.id': '0000002a', '$.total': primary === shadow ? '11111111' : '22222222' } }, both),
+  );
+  const wire = batchV2(records);
+  pairs.forEach(([, primary, shadow], i) => {
+    wire.records[2 * i]!.values = [[1, `n${primary}`]];
+    wire.records[2 * i + 1]!.values = [[1, `n${shadow}`]];
+  });
+  return wire;
 }
 
 describe('GET /metrics', () => {
@@ -69,6 +83,48 @@ describe('GET /metrics', () => {
     expect(series).toEqual([
       'shadowdiff_collector_field_divergent_pairs{route="GET /orders/{id}",field="$.f0"} 5',
       'shadowdiff_collector_field_divergent_pairs{route="GET /orders/{id}",field="$.f1"} 4',
+    ]);
+  });
+
+  it('counts the pairs that matched within tolerance per route, and per top-K field', async () => {
+    current = testApp((c) => {
+      c.compare.tolerances = [{ path: '$.total', abs: 0.0001 }];
+    });
+    await current.post(
+      totals([
+        ['w1', '12.345', '12.3451'],
+        ['w2', '8.5', '8.5001'],
+        ['d1', '10', '10.0002'],
+        ['m1', '7', '7'],
+      ]),
+    );
+    const text = (await current.get('/metrics')).body;
+    const route = 'route="GET /orders/{id}"';
+    expect(seriesOf(text, 'shadowdiff_collector_pairs_within_tolerance_total')).toEqual([
+      `shadowdiff_collector_pairs_within_tolerance_total{${route}} 2`,
+    ]);
+    // within tolerance is a match, never hidden: the pairs with no difference are the rest of them
+    expect(text).toContain(`shadowdiff_collector_pairs_total{${route},outcome="match"} 3`);
+    expect(text).toContain(`shadowdiff_collector_pairs_total{${route},outcome="diverged"} 1`);
+    expect(seriesOf(text, 'shadowdiff_collector_field_within_tolerance_pairs')).toEqual([
+      `shadowdiff_collector_field_within_tolerance_pairs{${route},field="$.total"} 2`,
+    ]);
+    expect(seriesOf(text, 'shadowdiff_collector_field_divergent_pairs')).toEqual([
+      `shadowdiff_collector_field_divergent_pairs{${route},field="$.total"} 1`,
+    ]);
+  });
+
+  it('starts every route at 0 pairs within tolerance, and moves them to `other` with a route that gives up its place', async () => {
+    current = testApp((c) => {
+      c.routes.max = 1;
+      c.compare.tolerances = [{ path: '$.total', abs: 0.0001 }];
+    });
+    await current.post(totals([['f1', '12.345', '12.3451']], { path: '/first' }));
+    await current.post(totals([['s1', '1', '1']], { path: '/second' }));
+    const series = seriesOf((await current.get('/metrics')).body, 'shadowdiff_collector_pairs_within_tolerance_total');
+    expect(series).toEqual([
+      'shadowdiff_collector_pairs_within_tolerance_total{route="other"} 1',
+      'shadowdiff_collector_pairs_within_tolerance_total{route="GET /second"} 0',
     ]);
   });
 
