@@ -40,7 +40,6 @@ export function hashMapCheck(schema: SchemaObject, definitions: Record<string, u
     if (typeof map !== 'object' || map === null || Array.isArray(map)) return false;
     let entries = 0;
     for (const name in map) {
-      if (!Object.hasOwn(map, name)) return false;
       if (++entries > maxEntries) return false;
       // Lengths are in code points (ajv's ucs2length), which are at most the UTF-16 units and at
       // least half of them: a name past the bound in units may still be within it (ajv decides),
