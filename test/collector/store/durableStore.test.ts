@@ -260,6 +260,16 @@ describe('DurableStore', () => {
     ],
     ['a pending leg that is not a wire record', "UPDATE legs SET record = json_set(record, '$.leg', 'third')", /pending\[0\]\.record\.leg/],
     [
+      'a pending leg whose field hash is not a hash',
+      `UPDATE legs SET record = json_set(record, '$.fields."$.total"', 'not hex')`,
+      /pending\[0\]\.record\.fields\["\$\.total"\]: must match/,
+    ],
+    [
+      'a pending leg with a field path that is not one',
+      `UPDATE legs SET record = json_set(record, '$.fields."total"', '11111111')`,
+      /pending\[0\]\.record\.fields\.total: name must match/,
+    ],
+    [
       'a logged batch whose leg is not a wire record',
       "UPDATE meta SET value = '0' WHERE key = 'appliedSeq'",
       /logged batch 1 does not match the wire schema: \[0\]\.status/,
