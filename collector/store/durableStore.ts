@@ -239,7 +239,8 @@ export class DurableStore {
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
     const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
     const rows = this.nextCheckpointRows++;
-    const postRoutes = (routes: Array<[string, string]>): void => this.post({ op: 'checkpointRows', checkpoint: rows, routes, pairWrites: [] });
+    const postRoutes = (routes: Array<[string, string]>): void =>
+      this.post({ op: 'checkpointRows', checkpoint: rows, routes, pairWrites: [] });
     const postPairs = (pairWrites: Array<[string, string, string]>): void =>
       this.post({ op: 'checkpointRows', checkpoint: rows, routes: [], pairWrites });
     let request: Omit<CheckpointRequest, 'id'>;
