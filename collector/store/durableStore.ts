@@ -328,7 +328,7 @@ const SLICE_MS = 2;
  * `items.map(row)` in slices of SLICE_MS: each slice's rows are handed to `send` (posted to the
  * worker) before the event loop gets its turn, so they are garbage again at once.
  */
-async function inSlices<T, R>(items: readonly T[], row: (item: T) => R, send: (rows: R[]) => void): Promise<void> {
+async function inSlices<T, R>(items: Iterable<T>, row: (item: T) => R, send: (rows: R[]) => void): Promise<void> {
   let rows: R[] = [];
   let turnStarted = performance.now();
   for (const item of items) {
