@@ -9,7 +9,7 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { formatFieldPath, locateSchemaError, type ErrorDetail } from '../schema/schemaErrors.js';
-import { toEnd, type Checking } from './checkSlices.js';
+import { toEnd, type Sliced } from '../timeSlices.js';
 import type { IngestedRecord } from './ingestedRecord.js';
 import { WIRE_SCHEMA, type DigestBatch, type DigestRecord } from './wireSchema.js';
 
@@ -65,8 +65,8 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
     return toEnd(this.checking(body));
   }
 
-  /** The check, yielding after each record: checkSlices.ts drives it. */
-  *checking(body: unknown): Checking<BatchVerdict> {
+  /** The check, yielding after each record: ../timeSlices.ts drives it. */
+  *checking(body: unknown): Sliced<BatchVerdict> {
     if (this.fastEnvelope(body) && (yield* this.allRecordsValid(body.records))) {
       if (this.decode === null) {
         const records = body.records as IngestedRecord[];
@@ -109,7 +109,7 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
     return yield* this.decoded(body as B, good, recordErrors, received);
   }
 
-  private *allRecordsValid(records: readonly unknown[]): Checking<boolean> {
+  private *allRecordsValid(records: readonly unknown[]): Sliced<boolean> {
     for (const record of records) {
       if (!this.fastRecord(record)) return false;
       yield;
@@ -118,7 +118,7 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
   }
 
   /** Decodes the records at `indices` of a batch whose envelope is valid; one that fails is rejected like a schema error. */
-  private *decoded(batch: B, indices: readonly number[], recordErrors: ErrorDetail[], received: number): Checking<BatchVerdict> {
+  private *decoded(batch: B, indices: readonly number[], recordErrors: ErrorDetail[], received: number): Sliced<BatchVerdict> {
     const decode = this.decode!;
     const records: IngestedRecord[] = [];
     let rejected = new Set(recordErrors.map((error) => error.index)).size;

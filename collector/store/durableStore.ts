@@ -218,7 +218,7 @@ export class DurableStore {
 
   private async writeCheckpoint(pipeline: Pipeline): Promise<void> {
     const full = this.needsFullCheckpoint;
-    const delta = pipeline.checkpoint();
+    const delta = await pipeline.checkpoint({ whole: full });
     const meta: Array<[string, string]> = Object.entries({
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: delta.savedAtUnixMs,
@@ -246,10 +246,8 @@ export class DurableStore {
     let request: Omit<CheckpointRequest, 'id'>;
     // What is serialised here are copies (or immutable pair views), so the rows can be made over
     // several turns of the event loop (inSlices) while batches keep being applied.
-    if (full) {
-      const snapshot = pipeline.snapshot();
-      // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
-      const pendingIds = pipeline.pendingIds();
+    if (delta.whole !== null) {
+      const { snapshot, pendingIds } = delta.whole;
       const pairs = (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => ({ kept, view })));
       await inSlices(snapshot.scoreboard.routes, tallyRow, postRoutes);
       await inSlices(pairs, ({ kept, view }) => pairRow(kept, view), postPairs);
