@@ -45,6 +45,8 @@ export class DurableStore {
   /** After a failed checkpoint the store's derived state is behind by an unknown delta: write it whole. */
   private needsFullCheckpoint = false;
   private checkpointing: Promise<void> | null = null;
+  /** The appends being made into rows, each posted after the one before it. */
+  private appending: Promise<unknown> = Promise.resolve();
   /** Names each checkpoint's rows, which reach the worker ahead of its request. */
   private nextCheckpointRows = 1;
   /** the checkpoint that follows the running one, for the calls made while it runs */
@@ -167,15 +169,28 @@ export class DurableStore {
     return { kind: 'unreadable', reason: problem, movedTo: aside.movedTo };
   }
 
-  /** Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError. */
+  /**
+   * Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError.
+   * Its rows are made in slices (a batch at the limits is megabytes of JSON) and posted after
+   * those of every append asked for before it, so the log's order is the order of the calls
+   * (the order the pipeline admitted the batches in).
+   */
   async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<number> {
-    const reply = await this.call({
-      op: 'append',
-      arrivedUnixMs,
-      rejected,
-      records: records.map((record) => JSON.stringify(record)),
-      ids: records.map((record) => record.id),
+    let replied: Promise<WorkerReply> | undefined;
+    const posted = this.appending.then(async () => {
+      const rows: string[] = [];
+      await inSlices(
+        records,
+        (record) => JSON.stringify(record),
+        (made) => {
+          for (const row of made) rows.push(row);
+        },
+      );
+      replied = this.call({ op: 'append', arrivedUnixMs, rejected, records: rows, ids: records.map((record) => record.id) });
     });
+    this.appending = posted.catch(() => undefined);
+    await posted;
+    const reply = await replied!;
     if (reply.op === 'append' && reply.ok) {
       this.succeeded('append', reply.commitSeconds);
       return reply.seq;
@@ -319,7 +334,7 @@ export class DurableStore {
   }
 }
 
-/** How long one turn of the event loop may spend serialising a checkpoint's rows before it lets others run. */
+/** How long one turn of the event loop may spend serialising a batch's or a checkpoint's rows before it lets others run. */
 const SLICE_MS = 2;
 
 /**
