@@ -19,6 +19,7 @@ import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
 import { PIPELINE_SNAPSHOT_VERSION } from './store/snapshotSchema.js';
+import { inSlices, toEnd, type Sliced } from './timeSlices.js';
 import type { Clock, CollectorConfig, IgnoreConfig } from './types.js';
 
 export interface ReportQuery {
@@ -70,6 +71,8 @@ export interface PipelineCheckpoint {
   join: JoinChanges;
   /** ids still pending that were sent again: their logged legs from here on are copies the join dropped */
   copiesOfPending: LoggedCopy[];
+  /** asked for (a full checkpoint, after a failed one): everything, and the ids still pending, taken with the delta */
+  whole: { snapshot: PipelineSnapshot; pendingIds: string[] } | null;
 }
 
 /** The log position (batch, index in it) of the first copy of a pending leg since the last checkpoint. */
@@ -99,6 +102,12 @@ export class Pipeline {
    * At most one entry per pending id.
    */
   private readonly copiesOfPending: Map<string, LoggedCopy> | null;
+  /**
+   * Batches ingested or applied in slices, and checkpoints, take their turn in this chain: a batch
+   * is whole before the next one starts (in the order they were handed over: log order), and no
+   * checkpoint is taken of half a batch.
+   */
+  private turns: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly config: CollectorConfig,
@@ -138,7 +147,26 @@ export class Pipeline {
    * `logSeq`: the batch's position in the durable log, when it was logged (apply()).
    */
   ingest(records: readonly IngestedRecord[], arrivedUnixMs: number = this.now(), logSeq?: number): IngestSummary {
-    const now = arrivedUnixMs;
+    return toEnd(this.ingesting(records, arrivedUnixMs, logSeq));
+  }
+
+  /**
+   * ingest() without a store, letting the event loop turn every SLICE_MS (timeSlices.ts), in turn
+   * with other batches; the clock is held at the batch's arrival until its last record is in.
+   */
+  ingestInSlices(records: readonly IngestedRecord[]): Promise<IngestSummary> {
+    return this.inTurn(async () => {
+      const arrivedUnixMs = this.admit();
+      try {
+        return await inSlices(this.ingesting(records, arrivedUnixMs));
+      } finally {
+        this.abandon(arrivedUnixMs);
+      }
+    });
+  }
+
+  /** ingest(), yielding after each record. */
+  private *ingesting(records: readonly IngestedRecord[], now: number, logSeq?: number): Sliced<IngestSummary> {
     this.closeWindows(this.join.expire(now), now);
     const totals = this.scoreboard.totals;
     this.changes++;
@@ -175,6 +203,7 @@ export class Pipeline {
           this.metrics.late(record.leg);
           break;
       }
+      yield;
     }
     return summary;
   }
@@ -198,16 +227,46 @@ export class Pipeline {
     else this.admitted.set(arrivedUnixMs, count - 1);
   }
 
-  /** Applies a logged batch, in log order: live once it is durable, or replayed after a restart. */
+  /** Applies a logged batch, in log order: replayed after a restart (the route applies in slices). */
   apply(batch: LoggedBatch): IngestSummary {
     this.abandon(batch.arrivedUnixMs);
+    return this.applied(batch, toEnd(this.applying(batch)));
+  }
+
+  /**
+   * apply(), letting the event loop turn every SLICE_MS, once the batches handed over before it
+   * are applied (call in log order: as the store answers). The clock stays held at the batch's
+   * arrival until its last record is in, so no window closes that a later record of it pairs into.
+   */
+  applyInSlices(batch: LoggedBatch): Promise<IngestSummary> {
+    return this.inTurn(async () => {
+      let summary: IngestSummary;
+      try {
+        summary = await inSlices(this.applying(batch));
+      } finally {
+        this.abandon(batch.arrivedUnixMs);
+      }
+      return this.applied(batch, summary);
+    });
+  }
+
+  private *applying(batch: LoggedBatch): Sliced<IngestSummary> {
+    if (batch.records.length === 0) return { accepted: 0, duplicates: 0, late: 0 };
+    return yield* this.ingesting(batch.records, batch.arrivedUnixMs, batch.seq);
+  }
+
+  private applied(batch: LoggedBatch, summary: IngestSummary): IngestSummary {
     this.lastAdmitted = Math.max(this.lastAdmitted, batch.arrivedUnixMs);
-    const summary =
-      batch.records.length > 0 ? this.ingest(batch.records, batch.arrivedUnixMs, batch.seq) : { accepted: 0, duplicates: 0, late: 0 };
     if (batch.rejected > 0) this.countRejected(batch.rejected);
     this.appliedSeq = batch.seq;
     this.changes++;
     return summary;
+  }
+
+  private inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.turns.then(work);
+    this.turns = turn.catch(() => undefined);
+    return turn;
   }
 
   countRejected(records: number): void {
@@ -247,9 +306,12 @@ export class Pipeline {
     return this.join.pendingIds();
   }
 
-  /** What changed since the last call: the durable store writes only that. */
-  checkpoint(): PipelineCheckpoint {
-    return {
+  /**
+   * What changed since the last call: the durable store writes only that; `whole`: also
+   * everything (a full checkpoint). Taken between batches applied in slices, never of half of one.
+   */
+  checkpoint(options: { whole: boolean }): Promise<PipelineCheckpoint> {
+    return this.inTurn(async () => ({
       appliedSeq: this.appliedSeq,
       savedAtUnixMs: this.clock.now(),
       totals: this.scoreboard.totalsSnapshot(),
@@ -260,7 +322,9 @@ export class Pipeline {
       pairs: this.pairs.takeChanges(),
       join: this.join.takeChanges(),
       copiesOfPending: this.takeCopiesOfPending(),
-    };
+      // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
+      whole: options.whole ? { snapshot: this.snapshot(), pendingIds: this.pendingIds() } : null,
+    }));
   }
 
   /**

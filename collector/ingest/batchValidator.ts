@@ -9,6 +9,7 @@
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { formatFieldPath, locateSchemaError, type ErrorDetail } from '../schema/schemaErrors.js';
+import { toEnd, type Sliced } from '../timeSlices.js';
 import type { IngestedRecord } from './ingestedRecord.js';
 import { WIRE_SCHEMA, type DigestBatch, type DigestRecord } from './wireSchema.js';
 
@@ -31,33 +32,47 @@ export interface BatchVerdict {
  */
 export type RecordDecoder<B, R> = (record: R, batch: B) => { record: IngestedRecord } | { field: string; message: string };
 
+/** What the validator needs of a wire schema: its id, and its records array (whose items are `#/definitions/record`). */
+export interface BatchSchema {
+  $id: string;
+  properties: { records: object };
+}
+
 /** Version 1 by default: its records are the pipeline's records as they are. */
 export class BatchValidator<R = DigestRecord, B extends { records: R[] } = DigestBatch & { records: R[] }> {
-  private readonly fast: ValidateFunction<B>;
+  private readonly fastEnvelope: ValidateFunction<B>;
+  private readonly fastRecord: ValidateFunction<R>;
   private readonly thorough: ValidateFunction<B>;
   private readonly isRecord: ValidateFunction<R>;
 
   constructor(
-    schema: { $id: string } = WIRE_SCHEMA,
+    schema: BatchSchema = WIRE_SCHEMA,
     private readonly decode: RecordDecoder<B, R> | null = null,
   ) {
     // Two compilations: the fast one stops at the first error (the common, valid case); the
-    // thorough one runs only for bad batches, to name every problem.
-    this.fast = new Ajv({ strict: true }).compile<B>(schema);
+    // thorough one runs only for bad batches, to name every problem. The fast one checks the
+    // envelope (the batch with its records unchecked) and then each record on its own, which is
+    // the whole schema's check in steps a slice can end between.
+    const fast = new Ajv({ strict: true });
+    this.fastEnvelope = fast.compile<B>(envelopeOf(schema));
+    this.fastRecord = recordValidatorOf<R>(fast.addSchema(schema), schema);
     const thorough = new Ajv({ strict: true, allErrors: true });
     this.thorough = thorough.compile<B>(schema);
-    const recordValidator = thorough.getSchema<R>(`${schema.$id}#/definitions/record`);
-    if (recordValidator === undefined) throw new Error('wire schema has no definitions.record');
-    this.isRecord = recordValidator;
+    this.isRecord = recordValidatorOf<R>(thorough, schema);
   }
 
   check(body: unknown): BatchVerdict {
-    if (this.fast(body)) {
+    return toEnd(this.checking(body));
+  }
+
+  /** The check, yielding after each record: ../timeSlices.ts drives it. */
+  *checking(body: unknown): Sliced<BatchVerdict> {
+    if (this.fastEnvelope(body) && (yield* this.allRecordsValid(body.records))) {
       if (this.decode === null) {
         const records = body.records as IngestedRecord[];
         return { records, batchErrors: [], recordErrors: [], rejectedRecords: 0, received: records.length };
       }
-      return this.decoded(
+      return yield* this.decoded(
         body,
         body.records.map((_, i) => i),
         [],
@@ -91,17 +106,26 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
       const records = good.map((i) => rawRecords![i] as IngestedRecord);
       return { records, batchErrors, recordErrors, rejectedRecords: badIndices.size, received };
     }
-    return this.decoded(body as B, good, recordErrors, received);
+    return yield* this.decoded(body as B, good, recordErrors, received);
+  }
+
+  private *allRecordsValid(records: readonly unknown[]): Sliced<boolean> {
+    for (const record of records) {
+      if (!this.fastRecord(record)) return false;
+      yield;
+    }
+    return true;
   }
 
   /** Decodes the records at `indices` of a batch whose envelope is valid; one that fails is rejected like a schema error. */
-  private decoded(batch: B, indices: readonly number[], recordErrors: ErrorDetail[], received: number): BatchVerdict {
+  private *decoded(batch: B, indices: readonly number[], recordErrors: ErrorDetail[], received: number): Sliced<BatchVerdict> {
     const decode = this.decode!;
     const records: IngestedRecord[] = [];
     let rejected = new Set(recordErrors.map((error) => error.index)).size;
     for (const i of indices) {
       const raw = batch.records[i]!;
       const decoded = decode(raw, batch);
+      yield;
       if ('record' in decoded) {
         records.push(decoded.record);
         continue;
@@ -114,6 +138,22 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
     }
     return { records, batchErrors: [], recordErrors, rejectedRecords: rejected, received };
   }
+}
+
+/** The batch's schema with its records left unchecked (each is checked on its own). */
+function envelopeOf(schema: BatchSchema): object {
+  const { $id, properties, ...rest } = schema;
+  return {
+    ...rest,
+    $id: $id.replace(/\.json$/, '-envelope.json'),
+    properties: { ...properties, records: { ...properties.records, items: true } },
+  };
+}
+
+function recordValidatorOf<R>(ajv: Ajv, schema: BatchSchema): ValidateFunction<R> {
+  const validator = ajv.getSchema<R>(`${schema.$id}#/definitions/record`);
+  if (validator === undefined) throw new Error('wire schema has no definitions.record');
+  return validator;
 }
 
 function recordsOf(body: unknown): unknown[] | null {

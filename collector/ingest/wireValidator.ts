@@ -4,6 +4,7 @@
 // and compares as one.
 
 import { BatchValidator, type BatchVerdict } from './batchValidator.js';
+import { inSlices, toEnd, type Sliced } from '../timeSlices.js';
 import { decodeRecordV2 } from './wireV2Decoder.js';
 import { WIRE_SCHEMA_V2, type DigestBatchV2, type DigestRecordV2 } from './wireSchemaV2.js';
 
@@ -27,9 +28,18 @@ export class WireValidator {
   }
 
   check(body: unknown): WireVerdict {
+    return toEnd(this.checking(body));
+  }
+
+  /** The same check, letting the event loop turn every SLICE_MS (../timeSlices.ts): how the ingest route checks. */
+  checkInSlices(body: unknown): Promise<WireVerdict> {
+    return inSlices(this.checking(body));
+  }
+
+  private *checking(body: unknown): Sliced<WireVerdict> {
     const version = versionOf(body);
-    if (version === 2) return { ...this.v2.check(body), version };
-    if (version === 1 || version === undefined) return { ...this.v1.check(body), version: version ?? null };
+    if (version === 2) return { ...(yield* this.v2.checking(body)), version };
+    if (version === 1 || version === undefined) return { ...(yield* this.v1.checking(body)), version: version ?? null };
     return {
       records: [],
       batchErrors: [

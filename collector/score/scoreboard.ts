@@ -16,6 +16,7 @@ import { pairLatency } from './pairLatency.js';
 import { PairReservoir, pairReservoirBytes, type PairReservoirSnapshot } from './pairReservoir.js';
 import { sampleValue, VALUE_SAMPLE_SIZE, type NoiseSettings } from './noise.js';
 import { SpaceSaving, type Weighted } from './spaceSaving.js';
+import { CopiesOnWrite } from './copiesOnWrite.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
 import { changeTallyBytes, fieldValueBytes, routeTallyBytes } from '../budget/sizeEstimates.js';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, matchedWithinTolerance } from '../compare/divergence.js';
@@ -48,9 +49,13 @@ export interface ScoreboardSettings {
   trackChanges?: boolean;
 }
 
-/** The routes that changed since the last takeChangedRoutes(): tallies to write, routes no longer tracked to delete. */
+/**
+ * The routes that changed since the last takeChangedRoutes(): tallies to write, routes no longer
+ * tracked to delete. `written` is read once; each tally is copied as it is read (or before it
+ * changes, when that comes first), so reading it may take several turns of the event loop.
+ */
 export interface RouteChanges {
-  written: RouteTallySnapshot[];
+  written: Iterable<RouteTallySnapshot>;
   dropped: string[];
 }
 
@@ -179,6 +184,8 @@ export class Scoreboard {
   private readonly changedRoutes: Set<string> | null;
   private readonly droppedRoutes = new Set<string>();
   private heldRoutes = new Set<string>();
+  /** the tallies the last takeChangedRoutes() answered, until all are read: copied before they change */
+  private copying: CopiesOnWrite<RouteTally, RouteTallySnapshot> | null = null;
 
   constructor(readonly settings: ScoreboardSettings) {
     this.routes = new SpaceSaving(settings.maxRoutes);
@@ -197,21 +204,27 @@ export class Scoreboard {
     return this.other === null ? null : routeSnapshot(this.other);
   }
 
-  /** The routes counted or evicted since the last call (only with trackChanges). */
+  /**
+   * The routes counted or evicted since the last call (only with trackChanges). The tallies are
+   * copied as they are read, not here: a checkpoint of 200 routes of 512 fields does not copy
+   * them all in one turn of the event loop.
+   */
   takeChangedRoutes(): RouteChanges {
-    const changes: RouteChanges = { written: [], dropped: [] };
-    if (this.changedRoutes === null) return changes;
+    if (this.changedRoutes === null) return { written: [], dropped: [] };
+    const tallies: RouteTally[] = [];
     for (const route of this.changedRoutes) {
       const tally = this.routes.get(route);
-      if (tally !== undefined) changes.written.push(routeSnapshot(tally));
+      if (tally !== undefined) tallies.push(tally);
       else if (this.heldRoutes.has(route)) this.droppedRoutes.add(route);
     }
-    changes.dropped = [...this.droppedRoutes];
+    const dropped = [...this.droppedRoutes];
     this.changedRoutes.clear();
     this.droppedRoutes.clear();
     // Written whole or in part now, the store holds every route tracked (a failed write is followed by a full one).
     this.heldRoutes = new Set([...this.routes.values()].map((tally) => tally.route));
-    return changes;
+    // A copying still unread (a checkpoint that stopped half-way) has no reader any more.
+    this.copying = new CopiesOnWrite(tallies, routeSnapshot);
+    return { written: this.copying, dropped };
   }
 
   get routesTracked(): number {
@@ -444,6 +457,7 @@ export class Scoreboard {
     if (route === OTHER_ROUTE) return this.otherTally();
     const tracked = this.routes.get(route);
     if (tracked !== undefined) {
+      this.beforeChange(tracked);
       this.routes.add(route, weight);
       this.changedRoutes?.add(route);
       return tracked;
@@ -452,6 +466,17 @@ export class Scoreboard {
     if (admitted === null) return this.otherTally();
     this.changedRoutes?.add(route);
     return admitted;
+  }
+
+  /**
+   * A tracked route's tally is about to change: a checkpoint still reading its copy gets it first.
+   * (A route folded into `other` is not changed by the fold, and `other` is copied when a
+   * checkpoint is taken; so only the tally a resolution is counted in needs this.)
+   */
+  private beforeChange(tally: RouteTally): void {
+    if (this.copying === null) return;
+    if (this.copying.done) this.copying = null;
+    else this.copying.beforeChange(tally);
   }
 
   private admitRoute(route: string, weight: number): RouteTally | null {

@@ -45,6 +45,10 @@ export class DurableStore {
   /** After a failed checkpoint the store's derived state is behind by an unknown delta: write it whole. */
   private needsFullCheckpoint = false;
   private checkpointing: Promise<void> | null = null;
+  /** The appends being made into rows, each posted after the one before it. */
+  private appending: Promise<unknown> = Promise.resolve();
+  /** Names each checkpoint's rows, which reach the worker ahead of its request. */
+  private nextCheckpointRows = 1;
   /** the checkpoint that follows the running one, for the calls made while it runs */
   private nextCheckpoint: Promise<void> | null = null;
   private closed = false;
@@ -165,15 +169,28 @@ export class DurableStore {
     return { kind: 'unreadable', reason: problem, movedTo: aside.movedTo };
   }
 
-  /** Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError. */
+  /**
+   * Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError.
+   * Its rows are made in slices (a batch at the limits is megabytes of JSON) and posted after
+   * those of every append asked for before it, so the log's order is the order of the calls
+   * (the order the pipeline admitted the batches in).
+   */
   async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<number> {
-    const reply = await this.call({
-      op: 'append',
-      arrivedUnixMs,
-      rejected,
-      records: records.map((record) => JSON.stringify(record)),
-      ids: records.map((record) => record.id),
+    let replied: Promise<WorkerReply> | undefined;
+    const posted = this.appending.then(async () => {
+      const rows: string[] = [];
+      await inSlices(
+        records,
+        (record) => JSON.stringify(record),
+        (made) => {
+          for (const row of made) rows.push(row);
+        },
+      );
+      replied = this.call({ op: 'append', arrivedUnixMs, rejected, records: rows, ids: records.map((record) => record.id) });
     });
+    this.appending = posted.catch(() => undefined);
+    await posted;
+    const reply = await replied!;
     if (reply.op === 'append' && reply.ok) {
       this.succeeded('append', reply.commitSeconds);
       return reply.seq;
@@ -216,7 +233,7 @@ export class DurableStore {
 
   private async writeCheckpoint(pipeline: Pipeline): Promise<void> {
     const full = this.needsFullCheckpoint;
-    const delta = pipeline.checkpoint();
+    const delta = await pipeline.checkpoint({ whole: full });
     const meta: Array<[string, string]> = Object.entries({
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: delta.savedAtUnixMs,
@@ -236,19 +253,23 @@ export class DurableStore {
     } as const;
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
     const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
+    const rows = this.nextCheckpointRows++;
+    const postRoutes = (routes: Array<[string, string]>): void =>
+      this.post({ op: 'checkpointRows', checkpoint: rows, routes, pairWrites: [] });
+    const postPairs = (pairWrites: Array<[string, string, string]>): void =>
+      this.post({ op: 'checkpointRows', checkpoint: rows, routes: [], pairWrites });
     let request: Omit<CheckpointRequest, 'id'>;
     // What is serialised here are copies (or immutable pair views), so the rows can be made over
     // several turns of the event loop (inSlices) while batches keep being applied.
-    if (full) {
-      const snapshot = pipeline.snapshot();
-      // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
-      const pendingIds = pipeline.pendingIds();
+    if (delta.whole !== null) {
+      const { snapshot, pendingIds } = delta.whole;
       const pairs = (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => ({ kept, view })));
+      await inSlices(snapshot.scoreboard.routes, tallyRow, postRoutes);
+      await inSlices(pairs, ({ kept, view }) => pairRow(kept, view), postPairs);
       request = {
         ...common,
-        routes: await inSlices(snapshot.scoreboard.routes, tallyRow),
+        checkpoint: rows,
         routeDeletes: [],
-        pairWrites: await inSlices(pairs, ({ kept, view }) => pairRow(kept, view)),
         pairDeletes: [],
         remembered: snapshot.remembered,
         forgotten: [],
@@ -256,11 +277,12 @@ export class DurableStore {
         pendingIds,
       };
     } else {
+      await inSlices(delta.routes.written, tallyRow, postRoutes);
+      await inSlices(delta.pairs.writes, ({ kept, view }) => pairRow(kept, view), postPairs);
       request = {
         ...common,
-        routes: await inSlices(delta.routes.written, tallyRow),
+        checkpoint: rows,
         routeDeletes: delta.routes.dropped,
-        pairWrites: await inSlices(delta.pairs.writes, ({ kept, view }) => pairRow(kept, view)),
         pairDeletes: delta.pairs.deletes,
         remembered: delta.join.remembered,
         forgotten: delta.join.forgotten,
@@ -291,6 +313,11 @@ export class DurableStore {
     this.metrics.storeHealth(false);
   }
 
+  /** A message the worker does not answer (checkpointRows); a worker that has gone fails the request that follows it. */
+  private post(request: Request): void {
+    if (!this.closed) this.worker.postMessage({ ...request, id: 0 });
+  }
+
   private call(request: Request): Promise<WorkerReply> {
     if (this.closed) return Promise.resolve({ op: 'failed', id: 0, ok: false, error: 'the store is closed' });
     const id = this.nextId++;
@@ -307,21 +334,26 @@ export class DurableStore {
   }
 }
 
-/** How long one turn of the event loop may spend serialising a checkpoint's rows before it lets others run. */
+/** How long one turn of the event loop may spend serialising a batch's or a checkpoint's rows before it lets others run. */
 const SLICE_MS = 2;
 
-/** `items.map(row)`, yielding to the event loop whenever a turn has taken SLICE_MS. */
-async function inSlices<T, R>(items: readonly T[], row: (item: T) => R): Promise<R[]> {
-  const rows: R[] = [];
+/**
+ * `items.map(row)` in slices of SLICE_MS: each slice's rows are handed to `send` (posted to the
+ * worker) before the event loop gets its turn, so they are garbage again at once.
+ */
+async function inSlices<T, R>(items: Iterable<T>, row: (item: T) => R, send: (rows: R[]) => void): Promise<void> {
+  let rows: R[] = [];
   let turnStarted = performance.now();
   for (const item of items) {
     rows.push(row(item));
     if (performance.now() - turnStarted >= SLICE_MS) {
+      send(rows);
+      rows = [];
       await new Promise(setImmediate);
       turnStarted = performance.now();
     }
   }
-  return rows;
+  if (rows.length > 0) send(rows);
 }
 
 function describe(error: unknown): string {

@@ -19,18 +19,32 @@ export interface AppendRequest {
   ids: string[];
 }
 
+/**
+ * Rows of the checkpoint being made, sent as each slice of them is serialised: no message is the
+ * size of a large delta, and no row waits in the main thread's heap (surviving its young
+ * generation's collections) until the last one is made. The worker keeps them for the checkpoint
+ * request that names the same `checkpoint`; no answer.
+ */
+export interface CheckpointRowsRequest {
+  op: 'checkpointRows';
+  id: number;
+  checkpoint: number;
+  routes: Array<[string, string]>;
+  pairWrites: Array<[string, string, string]>;
+}
+
 /** What changed since the last checkpoint, or (full) everything, with the log position it covers. */
 export interface CheckpointRequest {
   op: 'checkpoint';
   id: number;
+  /** its route and pair rows: the checkpointRows sent before it with this number */
+  checkpoint: number;
   full: boolean;
   appliedSeq: number;
   nowUnixMs: number;
   meta: Array<[string, string]>;
-  routes: Array<[string, string]>;
   /** routes no longer tracked (folded into `other`) */
   routeDeletes: string[];
-  pairWrites: Array<[string, string, string]>;
   pairDeletes: string[];
   remembered: Array<[string, number, number]>;
   forgotten: string[];
@@ -42,7 +56,7 @@ export interface CheckpointRequest {
   copiesOfPending: Array<[string, number, number]>;
 }
 
-export type WorkerRequest = AppendRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
+export type WorkerRequest = AppendRequest | CheckpointRowsRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
 
 /** One logged batch as read back: its records still JSON text. */
 export interface StoredBatch {

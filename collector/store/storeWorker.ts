@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import type {
   AppendRequest,
   CheckpointRequest,
+  CheckpointRowsRequest,
   LoadChunk,
   StoredCheckpointRows,
   WorkerReply,
@@ -176,14 +177,26 @@ const appendAll = (group: AppendRequest[]): number[] =>
     }),
   )();
 
+/** The route and pair rows received for the checkpoint being made (checkpointRows), until its request comes. */
+let staged: Omit<CheckpointRowsRequest, 'op' | 'id'> | null = null;
+
+function stage(rows: CheckpointRowsRequest): void {
+  if (staged?.checkpoint !== rows.checkpoint) staged = { checkpoint: rows.checkpoint, routes: [], pairWrites: [] };
+  for (const route of rows.routes) staged.routes.push(route);
+  for (const pair of rows.pairWrites) staged.pairWrites.push(pair);
+}
+
 function checkpoint(request: CheckpointRequest): void {
+  // Rows staged for another checkpoint belong to one whose request never came (its maker failed).
+  const rows = staged?.checkpoint === request.checkpoint ? staged : { routes: [], pairWrites: [] };
+  staged = null;
   db.transaction(() => {
     if (request.full) db.exec('DELETE FROM routes; DELETE FROM pairs; DELETE FROM remembered;');
     for (const [key, value] of request.meta) statements.setMeta.run(key, value);
     for (const route of request.routeDeletes) statements.deleteRoute.run(route);
-    for (const [route, tally] of request.routes) statements.setRoute.run(route, tally);
+    for (const [route, tally] of rows.routes) statements.setRoute.run(route, tally);
     for (const id of request.pairDeletes) statements.deletePair.run(id);
-    for (const [id, kept, view] of request.pairWrites) statements.setPair.run(id, kept, view);
+    for (const [id, kept, view] of rows.pairWrites) statements.setPair.run(id, kept, view);
     for (const id of request.forgotten) statements.deleteRemembered.run(id);
     for (const [id, legs, forgetAt] of request.remembered) statements.setRemembered.run(id, legs, forgetAt);
     statements.forgetExpired.run(request.nowUnixMs);
@@ -267,6 +280,11 @@ function drain(): void {
 }
 
 port.on('message', (request: WorkerRequest) => {
+  // Kept at once, not queued: its checkpoint request comes after it, and is queued.
+  if (request.op === 'checkpointRows') {
+    stage(request);
+    return;
+  }
   queue.push(request);
   if (!scheduled) {
     scheduled = true;

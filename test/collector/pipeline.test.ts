@@ -121,3 +121,74 @@ describe('Pipeline', () => {
     expect(p.snapshot().appliedSeq).toBe(1);
   });
 });
+
+describe('Pipeline, batches applied in slices (the ingest route)', () => {
+  function durable() {
+    const clock = new FakeClock();
+    const metrics = new CollectorMetrics({ defaultMetrics: false });
+    return { p: new Pipeline(config(), clock, metrics, { durable: true }), clock };
+  }
+
+  /** Pairs enough to take many slices of 2 ms: 1,000 requests of 200 fields each. */
+  function largeBatch(prefix: string): ReturnType<typeof record>[] {
+    const fields = Object.fromEntries(
+      Array.from({ length: 200 }, (_, i) => [`$.items[${i}].sku`, ((i * 2654435761) >>> 0).toString(16).padStart(8, '0')]),
+    );
+    return Array.from({ length: 1000 }, (_, i) => legs(`${prefix}-${i}`, {}, { fields })).flat();
+  }
+
+  it('applies batches one after the other, in the order handed over, each whole before the next', async () => {
+    const { p } = durable();
+    const first = [...largeBatch('a'), record('primary', { id: 'shared' })];
+    const second = [record('primary', { id: 'shared' }), record('shadow', { id: 'shared' })];
+    const at = [p.admit(), p.admit()] as const;
+    const applying = [
+      p.applyInSlices({ seq: 1, arrivedUnixMs: at[0], records: first, rejected: 0 }),
+      p.applyInSlices({ seq: 2, arrivedUnixMs: at[1], records: second, rejected: 0 }),
+    ];
+    // The first batch's copy of `shared` is the one judged: the second's is the duplicate.
+    expect(await applying[0]).toEqual({ accepted: 2001, duplicates: 0, late: 0 });
+    expect(await applying[1]).toEqual({ accepted: 2, duplicates: 1, late: 0 });
+    expect(p.report().totals).toMatchObject({ matched: 1001, pending: 0 });
+  });
+
+  it('holds the clock at the batch arrival until its last record is in: a window its last record pairs into stays open', async () => {
+    const { p, clock } = durable();
+    p.ingest([record('primary', { id: 'late-partner' })]);
+    clock.advance(config().join.windowMs - 1);
+    const arrivedUnixMs = p.admit();
+    const applying = p.applyInSlices({
+      seq: 1,
+      arrivedUnixMs,
+      records: [...largeBatch('b'), record('shadow', { id: 'late-partner' })],
+      rejected: 0,
+    });
+    // Meanwhile the clock passes the window's end and the sweep runs, between slices.
+    let done = false;
+    let sweptWhileApplying = 0;
+    const sweep = (): void => {
+      if (done) return;
+      clock.advance(1000);
+      p.tick();
+      sweptWhileApplying++;
+      setImmediate(sweep);
+    };
+    setImmediate(sweep);
+    expect(await applying).toEqual({ accepted: 2001, duplicates: 0, late: 0 });
+    done = true;
+    expect(sweptWhileApplying).toBeGreaterThan(0);
+    expect(p.pair('late-partner')?.state).toBe('paired');
+    expect(p.report().totals).toMatchObject({ matched: 1001, late: 0 });
+  });
+
+  it('takes a checkpoint between two batches, never of half of one', async () => {
+    const { p } = durable();
+    const arrivedUnixMs = p.admit();
+    const applying = p.applyInSlices({ seq: 1, arrivedUnixMs, records: largeBatch('c'), rejected: 0 });
+    const checkpoint = await p.checkpoint({ whole: true });
+    await applying;
+    expect(checkpoint.appliedSeq).toBe(1);
+    expect(checkpoint.totals.records).toEqual({ primary: 1000, shadow: 1000 });
+    expect(checkpoint.whole?.snapshot.scoreboard.routes[0]?.pairs).toBe(1000);
+  });
+});

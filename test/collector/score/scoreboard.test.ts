@@ -4,7 +4,7 @@ import { routeReports } from '../../../collector/report/buildReport.js';
 import { ByteBudget } from '../../../collector/budget/byteBudget.js';
 import { defaultConfig } from '../../../collector/config.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
-import { Scoreboard, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
+import { Scoreboard, type RouteTallySnapshot, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
 import { legs } from '../fixtures.js';
 
@@ -27,6 +27,12 @@ function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
 function feed(scoreboard: Scoreboard, id: string, shadow: Partial<DigestRecord>, both: Partial<DigestRecord> = {}, route = ROUTE): void {
   const [p, s] = legs(id, shadow, both);
   scoreboard.recordPair(route, id, p, s, comparePair(p, s, NOTHING_IGNORED, ['content-type']));
+}
+
+/** A checkpoint's route changes with the tallies read at once. */
+function changedRoutes(scoreboard: Scoreboard): { written: RouteTallySnapshot[]; dropped: string[] } {
+  const changes = scoreboard.takeChangedRoutes();
+  return { written: [...changes.written], dropped: changes.dropped };
 }
 
 describe('Scoreboard', () => {
@@ -208,13 +214,13 @@ describe('Scoreboard tables under floods', () => {
   it('keeps the routes changed between two checkpoints within the table: what it tracks, and deletes only for routes the store holds', () => {
     const scoreboard = board({ maxRoutes: 10, trackChanges: true });
     for (let i = 0; i < 10; i++) feed(scoreboard, `held-${i}`, {}, {}, `GET /held/r${i}`);
-    const first = scoreboard.takeChangedRoutes();
+    const first = changedRoutes(scoreboard);
     expect(first.written).toHaveLength(10);
     expect(first.dropped).toEqual([]);
     const held = new Set(first.written.map((tally) => tally.route));
     // A flood of 5,000 distinct routes between two checkpoints: each pushes the last one out.
     for (let i = 0; i < 5000; i++) feed(scoreboard, `flood-${i}`, {}, {}, `GET /flood/r${i}`);
-    const second = scoreboard.takeChangedRoutes();
+    const second = changedRoutes(scoreboard);
     expect(second.written.length).toBeLessThanOrEqual(10);
     expect(second.written.map((tally) => tally.route).sort()).toEqual(
       [...scoreboard.routeTallies()]
@@ -227,9 +233,37 @@ describe('Scoreboard tables under floods', () => {
     expect(second.written.length + second.dropped.length).toBeLessThanOrEqual(10 + held.size);
     // The next interval deletes what the last checkpoint wrote and the flood has since pushed out.
     for (let i = 0; i < 5000; i++) feed(scoreboard, `again-${i}`, {}, {}, `GET /again/r${i}`);
-    const third = scoreboard.takeChangedRoutes();
+    const third = changedRoutes(scoreboard);
     expect(third.dropped.sort()).toEqual(second.written.map((tally) => tally.route).sort());
     expect(third.written.length).toBeLessThanOrEqual(10);
+  });
+
+  it('copies the tallies of a checkpoint as they are read, each as it was when the checkpoint was taken, whatever is counted meanwhile', () => {
+    const scoreboard = board({ maxRoutes: 3, trackChanges: true });
+    const routes = ['GET /a', 'GET /b', 'GET /c'];
+    for (const route of routes) for (let i = 0; i < 4; i++) feed(scoreboard, `${route}-${i}`, { status: 503 }, {}, route);
+    const taken = JSON.parse(JSON.stringify(scoreboard.snapshot().routes)) as RouteTallySnapshot[];
+    const changes = scoreboard.takeChangedRoutes();
+    const read: RouteTallySnapshot[] = [];
+    const iterator = changes.written[Symbol.iterator]();
+    const first = iterator.next();
+    if (first.done !== true) read.push(first.value);
+    // Between two reads: the route read already, one still to be read, a new one that pushes the lightest out.
+    for (const route of routes) feed(scoreboard, `${route}-late`, { fields: { '$.id': '0000002a', '$.total': '99999999' } }, {}, route);
+    for (let i = 0; i < 20; i++) feed(scoreboard, `new-${i}`, {}, {}, 'GET /new');
+    for (let next = iterator.next(); next.done !== true; next = iterator.next()) read.push(next.value);
+    const byRoute = (a: RouteTallySnapshot, b: RouteTallySnapshot): number => a.route.localeCompare(b.route);
+    expect(read).toHaveLength(3);
+    expect((JSON.parse(JSON.stringify(read)) as RouteTallySnapshot[]).sort(byRoute)).toEqual(taken.sort(byRoute));
+    // The changes made while they were read are the next checkpoint's.
+    const after = changedRoutes(scoreboard);
+    expect(after.written.map((tally) => tally.route).sort()).toEqual(
+      [...scoreboard.routeTallies()]
+        .map((tally) => tally.route)
+        .filter((route) => route !== 'other')
+        .sort(),
+    );
+    expect(after.written.every((tally) => tally.pairs === 5 || tally.route === 'GET /new')).toBe(true);
   });
 
   it('a regression in a field that appears after the field table filled with junk is reported, with its error bound', () => {
@@ -319,7 +353,7 @@ describe('Scoreboard restore under smaller caps', () => {
     for (let r = 0; r < 4; r++) for (let i = 0; i <= r; i++) feed(scoreboard, `r${r}-${i}`, {}, {}, `GET /r${r}`);
     const smaller = board({ maxRoutes: 2, trackChanges: true });
     smaller.restore(JSON.parse(JSON.stringify(scoreboard.snapshot())));
-    const changes = smaller.takeChangedRoutes();
+    const changes = changedRoutes(smaller);
     expect(changes.written.map((tally) => tally.route).sort()).toEqual(['GET /r2', 'GET /r3']);
     expect(changes.dropped.sort()).toEqual(['GET /r0', 'GET /r1']);
   });
