@@ -480,28 +480,28 @@ export class JsonStructuralDigest {
   }
 
   private appendKeySegment(): void {
-    const key = this.key;
-    if (key.length > MAX_KEY_BYTES) {
+    // (this.key throughout, not a local: a local reference costs a retain and a release)
+    if (this.key.length > MAX_KEY_BYTES) {
       if (!this.fitsPath(13)) return;
       if (!this.keyHashing) {
         // exactly MAX_KEY_BYTES + 1 bytes: they all fitted in `key`
         this.keyHash.reset();
-        this.keyHash.bytes(key.dataStart, key.length);
+        this.keyHash.bytes(this.key.dataStart, this.key.length);
       }
       this.path.raw("[\"#");
       this.path.hex(fold32(this.keyHash.value()), 8);
       this.path.raw("\"]");
       return;
     }
-    if (this.isIdentifier(key.dataStart, key.length)) {
-      if (!this.fitsPath(key.length + 1)) return;
+    if (this.isIdentifier(this.key.dataStart, this.key.length)) {
+      if (!this.fitsPath(this.key.length + 1)) return;
       this.path.byte(0x2e);
-      this.path.bytes(key.dataStart, key.length);
+      this.path.bytes(this.key.dataStart, this.key.length);
       return;
     }
     const before = this.path.length;
     this.path.byte(0x5b);
-    this.path.jsonStringBytes(key.dataStart, key.length);
+    this.path.jsonStringBytes(this.key.dataStart, this.key.length);
     this.path.byte(0x5d);
     if (this.path.length > MAX_PATH_BYTES) {
       this.path.length = before;
