@@ -134,6 +134,8 @@ export class JsonStructuralDigest {
   /** Hashes a too-long key's bytes; started only when the key outgrows `key`. */
   private keyHash: StreamingHash;
   private keyHashing: bool = false;
+  /** The key just read is still to be appended to the path: past the leaf budget only a container needs it. */
+  private keySegmentPending: bool = false;
   private unicodeValue: u32 = 0;
   private unicodeDigits: i32 = 0;
   private pendingHigh: u32 = 0;
@@ -331,8 +333,14 @@ export class JsonStructuralDigest {
 
   private beginValue(c: u32): void {
     if (this.collapsedAt == 0 && this.recording) {
+      // Past the leaf budget a scalar's path is never read (only containers name entries).
+      const named = !this.truncated || c == 0x7b || c == 0x5b;
       if (this.containers.depth > 0 && this.containers.kind == KIND_ARRAY) {
-        this.appendIndexSegment(this.containers.nextIndex());
+        const index = this.containers.nextIndex();
+        if (named) this.appendIndexSegment(index);
+      } else if (this.keySegmentPending) {
+        this.keySegmentPending = false;
+        if (named) this.appendKeySegment();
       }
       this.leaf.reset();
       // Past the leaf budget (still read for the subtree hashes) no value is committed.
@@ -613,7 +621,9 @@ export class JsonStructuralDigest {
     if (this.inKey) {
       this.inKey = false;
       if (this.collapsedAt == 0 && this.recording) {
-        this.appendKeySegment();
+        // past the leaf budget, named only if its value turns out to be a container (beginValue)
+        if (this.truncated) this.keySegmentPending = true;
+        else this.appendKeySegment();
         if (this.hasSubtrees) this.subtrees!.key(this.key.dataStart, this.key.length, this.keyHashing ? this.keyHash.value() : 0, this.keyHashing);
       }
       this.state = S_COLON;
