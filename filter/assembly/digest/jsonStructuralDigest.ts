@@ -139,6 +139,8 @@ export class JsonStructuralDigest {
   private unicodeValue: u32 = 0;
   private unicodeDigits: i32 = 0;
   private pendingHigh: u32 = 0;
+  /** A string value has begun and none of its bytes is read yet (scanFreshString). */
+  private freshString: bool = false;
   private numberState: u8 = N_MINUS;
   private number: ByteWriter = new ByteWriter(MAX_NUMBER_BYTES);
   private numberOverflow: bool = false;
@@ -342,12 +344,14 @@ export class JsonStructuralDigest {
         this.keySegmentPending = false;
         if (named) this.appendKeySegment();
       }
-      this.leaf.reset();
       // Past the leaf budget (still read for the subtree hashes) no value is committed.
       if (this.captureOn && !this.truncated) this.beginCapture(c);
     }
     if (c == 0x22) {
-      this.leaf.byte(TAG_STRING);
+      // A leaf's hash starts when its first bytes show how it is read (scanFreshString); inside
+      // a collapsed container every byte goes on into the container's one hash.
+      if (this.collapsedAt == 0) this.freshString = true;
+      else this.leaf.byte(TAG_STRING);
       this.inKey = false;
       this.state = S_STRING;
     } else if (c == 0x7b) {
@@ -460,10 +464,9 @@ export class JsonStructuralDigest {
     } else if (wasEmpty && this.recording) {
       // {} and [] are leaves, so "emptied" is told apart from "missing".
       const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
-      this.leaf.reset();
-      this.leaf.byte(opener);
-      this.leaf.byte(opener + 2);
-      const hash = this.leaf.value();
+      const scratch = this.scratch;
+      store<u8>(scratch, <u8>(opener + 2));
+      const hash = this.leaf.prefixed(opener, scratch, 1);
       this.emitLeaf(hash);
       if (this.hasSubtrees) this.subtrees!.closeEmpty(hash);
     } else {
@@ -598,6 +601,7 @@ export class JsonStructuralDigest {
   // @ts-ignore: decorator
   @inline
   private scanString(p: usize, end: usize): usize {
+    if (this.freshString) return this.scanFreshString(p, end);
     if (this.pendingHigh != 0 && load<u8>(p) != 0x5c) this.flushPendingHigh();
     const start = p;
     p = firstJsonSpecial(p, end);
@@ -613,6 +617,33 @@ export class JsonStructuralDigest {
       this.fail();
     }
     return p;
+  }
+
+  /**
+   * A string value's first run. Most values end in the chunk they start in and hold no escape:
+   * their hash is taken over the chunk's bytes in one pass, the tag in place of the opening quote
+   * (StreamingHash#prefixed). Any other value starts its leaf hash here and goes on as scanString.
+   */
+  private scanFreshString(p: usize, end: usize): usize {
+    this.freshString = false;
+    const start = p;
+    p = firstJsonSpecial(p, end);
+    if (p < end && load<u8>(p) == 0x22) {
+      if (this.recording) {
+        if (this.capturingValue && p > start) changetype<ValueCapture>(this.capture).stringBytes(start, p - start);
+        this.leafHash(this.leaf.prefixed(TAG_STRING, start, p - start));
+      }
+      this.endValue();
+      return p + 1;
+    }
+    this.leaf.reset();
+    this.leaf.byte(TAG_STRING);
+    this.stringBytes(start, p - start);
+    if (p == end) return p;
+    // a backslash, or a control byte (malformed)
+    if (load<u8>(p) == 0x5c) this.state = S_ESCAPE;
+    else this.fail();
+    return p + 1;
   }
 
   private endString(): void {
@@ -748,8 +779,13 @@ export class JsonStructuralDigest {
   }
 
   private endLiteral(): void {
-    this.leaf.byte(this.literalTag);
-    this.finishScalar();
+    if (this.collapsedAt > 0) {
+      this.leaf.byte(this.literalTag);
+    } else if (this.recording) {
+      // a literal's canonical bytes are its tag alone
+      this.leafHash(this.leaf.prefixed(this.literalTag, this.scratch, 0));
+    }
+    this.endValue();
   }
 
   // ---- numbers -----------------------------------------------------------------------
@@ -804,6 +840,7 @@ export class JsonStructuralDigest {
     } else if (this.number.length >= MAX_NUMBER_BYTES) {
       // too long to canonicalise: hash it as written from here on
       this.numberOverflow = true;
+      if (this.collapsedAt == 0) this.leaf.reset();
       this.leaf.byte(TAG_NUMBER);
       this.leaf.bytes(this.number.dataStart, this.number.length);
       this.leaf.byte(c);
@@ -819,11 +856,41 @@ export class JsonStructuralDigest {
       this.fail();
       return false;
     }
-    if (!this.numberOverflow && this.recording) this.hashCanonicalNumber();
-    // a number too long to canonicalise has no canonical value to capture
-    else this.capturingValue = false;
+    if (!this.numberOverflow && this.recording) {
+      if (this.collapsedAt == 0) {
+        this.leafHash(this.canonicalNumberHash());
+        this.endValue();
+        return true;
+      }
+      this.hashCanonicalNumber();
+    } else {
+      // a number too long to canonicalise has no canonical value to capture
+      this.capturingValue = false;
+    }
     this.finishScalar();
     return true;
+  }
+
+  /**
+   * The leaf hash of the number just read. Without an exponent its canonical text is a prefix
+   * of the text as written (trailing fraction zeros, and then a bare `.`, cut off), hashed in
+   * one pass; a negative zero, an exponent or a captured value go through hashCanonicalNumber.
+   */
+  private canonicalNumberHash(): u64 {
+    const text = this.number.dataStart;
+    let length = this.number.length;
+    const s = this.numberState;
+    if ((s == N_FRAC || s == N_ZERO || s == N_INT) && !this.capturingValue) {
+      if (s == N_FRAC) {
+        while (load<u8>(text + length - 1) == 0x30) length--;
+        if (load<u8>(text + length - 1) == 0x2e) length--;
+      }
+      const negativeZero = load<u8>(text) == 0x2d && length == 2 && load<u8>(text, 1) == 0x30;
+      if (!negativeZero) return this.leaf.prefixed(TAG_NUMBER, text, length);
+    }
+    this.leaf.reset();
+    this.hashCanonicalNumber();
+    return this.leaf.value();
   }
 
   /** Hashes [-]int[.frac][e[-]exp] with trailing fraction zeros, '+' and exponent zeros dropped. */
