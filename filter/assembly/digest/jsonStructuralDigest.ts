@@ -76,6 +76,9 @@ const LITERAL_FALSE: u64 = 0x65736c6166; // "false"
 const LITERAL_NULL: u64 = 0x6c6c756e; // "null"
 
 const SPACES: u64 = 0x2020202020202020;
+const HIGH_NIBBLES: u64 = 0xf0f0f0f0f0f0f0f0;
+const DIGIT_NIBBLES: u64 = 0x3030303030303030;
+const SIXES: u64 = 0x0606060606060606;
 
 // @ts-ignore: decorator
 @inline
@@ -106,6 +109,19 @@ function skipWhitespace(p: usize, end: usize): usize {
     p++;
   }
   return end;
+}
+
+/** The end of the run of ASCII digits starting at `p`: eight bytes per step. */
+function digitRunEnd(p: usize, end: usize): usize {
+  while (p + 8 <= end) {
+    const word = load<u64>(p);
+    // a digit is 0x3_ and stays 0x3_ plus 6; a carry out of a byte starts at a non-digit below it
+    const notDigit = ((word & HIGH_NIBBLES) ^ DIGIT_NIBBLES) | (((word + SIXES) & HIGH_NIBBLES) ^ DIGIT_NIBBLES);
+    if (notDigit != 0) return p + <usize>(ctz<u64>(notDigit) >> 3);
+    p += 8;
+  }
+  while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  return p;
 }
 
 function hexValue(c: u32): i32 {
@@ -257,6 +273,7 @@ export class JsonStructuralDigest {
           }
           this.beginValue(c);
           if (this.state == S_LITERAL) p = this.literalInChunk(p, end);
+          else if (this.state == S_NUMBER) p = this.numberInChunk(p, end);
           break;
         }
         case S_OBJ_FIRST:
@@ -814,6 +831,47 @@ export class JsonStructuralDigest {
     this.number.bytes(start, <i32>(p - start));
     this.numberEnd = p;
     return true;
+  }
+
+  /**
+   * A whole number whose first byte was just read, when the chunk holds all of it and it has no
+   * exponent: checked and hashed in place (its canonical text is a prefix of the text, see
+   * canonicalNumberHash), and the value ends here. Anything else (an exponent, the chunk ending,
+   * a negative zero, malformed input, a captured value, a collapsed container) returns `p` and
+   * the number goes on byte by byte in S_NUMBER, which decides.
+   */
+  // @ts-ignore: decorator
+  @inline
+  private numberInChunk(p: usize, end: usize): usize {
+    if (this.collapsedAt > 0 || this.capturingValue || !this.recording) return p;
+    const start = p - 1;
+    let q = p;
+    let negative = false;
+    if (load<u8>(start) == 0x2d) {
+      if (q >= end || !isDigit(<u32>load<u8>(q))) return p;
+      negative = true;
+      q++;
+    }
+    // the integer part: one zero, or digits not starting with a zero
+    const intStart = q - 1;
+    if (load<u8>(intStart) != 0x30) q = digitRunEnd(q, end);
+    let length = q - start;
+    if (q < end && load<u8>(q) == 0x2e) {
+      q++;
+      const fracStart = q;
+      q = digitRunEnd(q, end);
+      if (q == fracStart) return p;
+      length = q - start;
+      while (load<u8>(start + length - 1) == 0x30) length--;
+      if (load<u8>(start + length - 1) == 0x2e) length--;
+    }
+    if (q >= end || q - start > <usize>MAX_NUMBER_BYTES) return p;
+    const next = <u32>load<u8>(q);
+    if (isDigit(next) || (next | 0x20) == 0x65) return p;
+    if (negative && length == 2 && load<u8>(intStart) == 0x30) return p;
+    this.leafHash(this.leaf.prefixed(TAG_NUMBER, start, length));
+    this.endValue();
+    return q;
   }
 
   /** Advances the number grammar by one byte; false when the byte is not part of it. */
