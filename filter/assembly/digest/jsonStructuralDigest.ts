@@ -281,6 +281,7 @@ export class JsonStructuralDigest {
           if (isWhitespace(c)) break;
           if (c == 0x22) {
             this.beginKey();
+            p = this.keyInChunk(p, end);
           } else if (state == S_OBJ_FIRST && c == 0x7d) {
             this.closeContainer(KIND_OBJECT);
           } else {
@@ -661,6 +662,27 @@ export class JsonStructuralDigest {
     if (load<u8>(p) == 0x5c) this.state = S_ESCAPE;
     else this.fail();
     return p + 1;
+  }
+
+  /**
+   * A key whose opening quote was just read, when the chunk holds all of it without an escape
+   * and it is short enough to keep: taken in one copy, and the colon after it too when it
+   * follows at once. Otherwise returns `p` and S_STRING reads the key.
+   */
+  // @ts-ignore: decorator
+  @inline
+  private keyInChunk(p: usize, end: usize): usize {
+    if (this.collapsedAt > 0 || !this.recording) return p;
+    const close = firstJsonSpecial(p, end);
+    if (close == end || load<u8>(close) != 0x22 || close - p > <usize>MAX_KEY_BYTES) return p;
+    this.key.bytes(p, <i32>(close - p));
+    this.endString();
+    p = close + 1;
+    if (p < end && load<u8>(p) == 0x3a) {
+      this.state = S_VALUE;
+      p++;
+    }
+    return p;
   }
 
   private endString(): void {
