@@ -98,7 +98,11 @@ describe('structural digest fast paths', () => {
         const text = `{"${prefix}\\"q":{"${prefix}\\u0041":[1,{"${prefix}":true}]},"${prefix}z":"v","${prefix}\\\\":[]}`;
         const record = expectSplitInvariant(digest, text);
         expect(record.json).toBe('ok');
-        const plain = JSON.stringify({ [`${prefix}"q`]: { [`${prefix}A`]: [1, { [prefix]: true }] }, [`${prefix}z`]: 'v', [`${prefix}\\`]: [] });
+        const plain = JSON.stringify({
+          [`${prefix}"q`]: { [`${prefix}A`]: [1, { [prefix]: true }] },
+          [`${prefix}z`]: 'v',
+          [`${prefix}\\`]: [],
+        });
         expect(content(digest(plain)).fields).toEqual(record.fields);
         expect(content(digest(plain)).subtrees).toEqual(record.subtrees);
       }
@@ -121,14 +125,18 @@ describe('structural digest fast paths', () => {
     for (const [written, canonical] of spellings) {
       const one = expectSplitInvariant(digest, `{"a":[${written},{"n":${written}}],"b":${written}}`);
       expect(one.json).toBe('ok');
-      expect(content(digest(`{"a":[${canonical},{"n":${canonical}}],"b":${canonical}}`))).toEqual({ ...content(one), bodyHash: expect.any(String) });
+      expect(content(digest(`{"a":[${canonical},{"n":${canonical}}],"b":${canonical}}`))).toEqual({
+        ...content(one),
+        bodyHash: expect.any(String),
+      });
     }
     // 64 characters are canonicalised; 65 and more are hashed as written
     const long64 = `1${'0'.repeat(59)}.500`;
     const long65 = `1${'0'.repeat(60)}.500`;
     expect(digest(`[${long64}]`).fields).toEqual(digest(`[${long64.slice(0, -2)}]`).fields);
     expect(digest(`[${long65}]`).fields).not.toEqual(digest(`[${long65.slice(0, -2)}]`).fields);
-    for (const text of [`[${long64},1]`, `[${long65},1]`, '[12345678901234567890123,-7]', '  42  ', '-7']) expectSplitInvariant(digest, text);
+    for (const text of [`[${long64},1]`, `[${long65},1]`, '[12345678901234567890123,-7]', '  42  ', '-7'])
+      expectSplitInvariant(digest, text);
     for (const malformed of ['[01]', '[-]', '[1.]', '[.5]', '[1.e5]', '[-01]', '[1e]', '[+1]', '[1.2.3]', '[1-2]', '{"a":00}', '[0x1]']) {
       const bytes = encoder.encode(malformed);
       expect([malformed, digest(bytes).json]).toEqual([malformed, 'malformed']);
