@@ -1,8 +1,10 @@
 // A streaming structural digest of a JSON document: one short hash per leaf field path
 // ("$.items[0].price" -> "1a2b3c4d"), computed as chunks arrive, so the result never depends
 // on where chunks split and the body is never buffered. The scanner moves in runs: string
-// bytes up to the next quote/backslash/control byte and whitespace eight bytes per step,
-// digit runs in one copy, and each run goes into the leaf's hash in bulk. Once the field
+// bytes up to the next quote/backslash/control byte, whitespace and digits eight bytes per
+// step. A string, number or literal that ends in the chunk it starts in (no escape, no
+// exponent) is hashed in one pass over the chunk (StreamingHash#prefixed); anything else
+// goes byte by byte into the leaf's streaming hash, with the same result. Once the field
 // list is full (maxFields, or a path too long) nothing more can be recorded, so from there
 // on it only validates: no hashing, no paths, no key bytes.
 //
@@ -18,7 +20,8 @@
 //
 // With `maxSubtrees` > 0 it also feeds a SubtreeDigest (subtreeDigest.ts), which hashes every
 // container bottom-up; then a full field list stops the leaves only, not the hashing and paths,
-// so a document beyond the leaf budget is still localised to its subtrees.
+// so a document beyond the leaf budget is still localised to its subtrees. Past the leaf
+// budget only containers need a path (they name the entries), so a scalar's is not built.
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
