@@ -33,6 +33,11 @@ export interface DigestProbe {
   xxh64Bytewise(bytes: Uint8Array, seed?: bigint): bigint;
   /** The filter's StreamingHash of the selected family over the chunks. */
   streamingHash(algorithm: HashAlgorithm, chunks: readonly Uint8Array[]): bigint;
+  /**
+   * StreamingHash#prefixed: the selected family's one-pass hash of `first` then `bytes`, with the
+   * byte before `bytes` in memory holding `before` (the hash must not depend on it).
+   */
+  prefixedHash(algorithm: HashAlgorithm, first: number, bytes: Uint8Array, before: number): bigint;
   /** A JSON response (etag sent twice) digested by ResponseDigest, the body given as chunks. */
   digest(algorithm: HashAlgorithm, chunks: readonly Uint8Array[], options?: DigestOptions): ProbeDigest;
 }
@@ -49,6 +54,7 @@ interface ProbeExports {
   hashStart(algorithm: number): void;
   hashBytes(ptr: number, length: number): void;
   hashValue(): bigint;
+  hashPrefixed(first: number, ptr: number, length: number): bigint;
   digestStart(algorithm: number, maxFields: number, maxDepth: number): void;
   digestBody(ptr: number, length: number): void;
   digestFinish(): void;
@@ -106,6 +112,11 @@ export async function loadDigestProbe(): Promise<DigestProbe> {
       probe.hashStart(algorithm);
       for (const chunk of chunks) probe.hashBytes(put(chunk), chunk.length);
       return unsigned(probe.hashValue());
+    },
+    prefixedHash(algorithm, first, bytes, before) {
+      probe.hashStart(algorithm);
+      const ptr = put(Uint8Array.of(before, ...bytes));
+      return unsigned(probe.hashPrefixed(first, ptr + 1, bytes.length));
     },
     digest(algorithm, chunks, options = {}) {
       probe.digestStart(algorithm, options.maxFields ?? 256, options.maxDepth ?? 32);

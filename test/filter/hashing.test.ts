@@ -185,6 +185,34 @@ describe('the streaming hash of each family', () => {
       { numRuns: 200 },
     );
   });
+
+  it('hashes a tag byte and the bytes after it in one pass (prefixed) as byte() then bytes() would, at every length, whatever the byte before them', () => {
+    for (const algorithm of [HashAlgorithm.Fnv1a64, HashAlgorithm.XxHash64]) {
+      const reference = algorithm === HashAlgorithm.Fnv1a64 ? referenceFnv1a64 : referenceXxh64;
+      for (let length = 0; length <= 100; length++) {
+        const bytes = Uint8Array.from({ length }, (_, i) => (i * 37 + length) & 0xff);
+        for (const [first, before] of [
+          [0x73, 0x22],
+          [0x6e, 0x00],
+          [0xff, 0x73],
+        ] as const) {
+          expect(probe.prefixedHash(algorithm, first, bytes, before)).toBe(reference(Uint8Array.of(first, ...bytes)));
+        }
+      }
+    }
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 300 }),
+        fc.integer({ min: 0, max: 255 }),
+        fc.integer({ min: 0, max: 255 }),
+        (bytes, first, before) => {
+          expect(probe.prefixedHash(HashAlgorithm.XxHash64, first, bytes, before)).toBe(referenceXxh64(Uint8Array.of(first, ...bytes)));
+          expect(probe.prefixedHash(HashAlgorithm.Fnv1a64, first, bytes, before)).toBe(referenceFnv1a64(Uint8Array.of(first, ...bytes)));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
 });
 
 /** The leaf hash of wire v2: XXH64 of the leaf's canonical bytes (type tag first), folded. */

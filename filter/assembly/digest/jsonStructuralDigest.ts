@@ -1,8 +1,10 @@
 // A streaming structural digest of a JSON document: one short hash per leaf field path
 // ("$.items[0].price" -> "1a2b3c4d"), computed as chunks arrive, so the result never depends
 // on where chunks split and the body is never buffered. The scanner moves in runs: string
-// bytes up to the next quote/backslash/control byte and whitespace eight bytes per step,
-// digit runs in one copy, and each run goes into the leaf's hash in bulk. Once the field
+// bytes up to the next quote/backslash/control byte, whitespace and digits eight bytes per
+// step. A string, number or literal that ends in the chunk it starts in (no escape, no
+// exponent) is hashed in one pass over the chunk (StreamingHash#prefixed); anything else
+// goes byte by byte into the leaf's streaming hash, with the same result. Once the field
 // list is full (maxFields, or a path too long) nothing more can be recorded, so from there
 // on it only validates: no hashing, no paths, no key bytes.
 //
@@ -18,7 +20,8 @@
 //
 // With `maxSubtrees` > 0 it also feeds a SubtreeDigest (subtreeDigest.ts), which hashes every
 // container bottom-up; then a full field list stops the leaves only, not the hashing and paths,
-// so a document beyond the leaf budget is still localised to its subtrees.
+// so a document beyond the leaf budget is still localised to its subtrees. Past the leaf
+// budget only containers need a path (they name the entries), so a scalar's is not built.
 import { ByteWriter, decimalDigits } from "../lib/byteWriter";
 import { fold32 } from "../lib/fnv";
 import { firstJsonSpecial } from "../lib/jsonBytes";
@@ -76,6 +79,9 @@ const LITERAL_FALSE: u64 = 0x65736c6166; // "false"
 const LITERAL_NULL: u64 = 0x6c6c756e; // "null"
 
 const SPACES: u64 = 0x2020202020202020;
+const HIGH_NIBBLES: u64 = 0xf0f0f0f0f0f0f0f0;
+const DIGIT_NIBBLES: u64 = 0x3030303030303030;
+const SIXES: u64 = 0x0606060606060606;
 
 // @ts-ignore: decorator
 @inline
@@ -108,6 +114,19 @@ function skipWhitespace(p: usize, end: usize): usize {
   return end;
 }
 
+/** The end of the run of ASCII digits starting at `p`: eight bytes per step. */
+function digitRunEnd(p: usize, end: usize): usize {
+  while (p + 8 <= end) {
+    const word = load<u64>(p);
+    // a digit is 0x3_ and stays 0x3_ plus 6; a carry out of a byte starts at a non-digit below it
+    const notDigit = ((word & HIGH_NIBBLES) ^ DIGIT_NIBBLES) | (((word + SIXES) & HIGH_NIBBLES) ^ DIGIT_NIBBLES);
+    if (notDigit != 0) return p + <usize>(ctz<u64>(notDigit) >> 3);
+    p += 8;
+  }
+  while (p < end && isDigit(<u32>load<u8>(p))) p++;
+  return p;
+}
+
 function hexValue(c: u32): i32 {
   if (c - 0x30 < 10) return <i32>(c - 0x30);
   const lower = c | 0x20;
@@ -134,9 +153,13 @@ export class JsonStructuralDigest {
   /** Hashes a too-long key's bytes; started only when the key outgrows `key`. */
   private keyHash: StreamingHash;
   private keyHashing: bool = false;
+  /** The key just read is still to be appended to the path: past the leaf budget only a container needs it. */
+  private keySegmentPending: bool = false;
   private unicodeValue: u32 = 0;
   private unicodeDigits: i32 = 0;
   private pendingHigh: u32 = 0;
+  /** A string value has begun and none of its bytes is read yet (scanFreshString). */
+  private freshString: bool = false;
   private numberState: u8 = N_MINUS;
   private number: ByteWriter = new ByteWriter(MAX_NUMBER_BYTES);
   private numberOverflow: bool = false;
@@ -253,6 +276,7 @@ export class JsonStructuralDigest {
           }
           this.beginValue(c);
           if (this.state == S_LITERAL) p = this.literalInChunk(p, end);
+          else if (this.state == S_NUMBER) p = this.numberInChunk(p, end);
           break;
         }
         case S_OBJ_FIRST:
@@ -260,6 +284,7 @@ export class JsonStructuralDigest {
           if (isWhitespace(c)) break;
           if (c == 0x22) {
             this.beginKey();
+            p = this.keyInChunk(p, end);
           } else if (state == S_OBJ_FIRST && c == 0x7d) {
             this.closeContainer(KIND_OBJECT);
           } else {
@@ -331,15 +356,23 @@ export class JsonStructuralDigest {
 
   private beginValue(c: u32): void {
     if (this.collapsedAt == 0 && this.recording) {
+      // Past the leaf budget a scalar's path is never read (only containers name entries).
+      const named = !this.truncated || c == 0x7b || c == 0x5b;
       if (this.containers.depth > 0 && this.containers.kind == KIND_ARRAY) {
-        this.appendIndexSegment(this.containers.nextIndex());
+        const index = this.containers.nextIndex();
+        if (named) this.appendIndexSegment(index);
+      } else if (this.keySegmentPending) {
+        this.keySegmentPending = false;
+        if (named) this.appendKeySegment();
       }
-      this.leaf.reset();
       // Past the leaf budget (still read for the subtree hashes) no value is committed.
       if (this.captureOn && !this.truncated) this.beginCapture(c);
     }
     if (c == 0x22) {
-      this.leaf.byte(TAG_STRING);
+      // A leaf's hash starts when its first bytes show how it is read (scanFreshString); inside
+      // a collapsed container every byte goes on into the container's one hash.
+      if (this.collapsedAt == 0) this.freshString = true;
+      else this.leaf.byte(TAG_STRING);
       this.inKey = false;
       this.state = S_STRING;
     } else if (c == 0x7b) {
@@ -452,10 +485,9 @@ export class JsonStructuralDigest {
     } else if (wasEmpty && this.recording) {
       // {} and [] are leaves, so "emptied" is told apart from "missing".
       const opener: u32 = kind == KIND_OBJECT ? 0x7b : 0x5b;
-      this.leaf.reset();
-      this.leaf.byte(opener);
-      this.leaf.byte(opener + 2);
-      const hash = this.leaf.value();
+      const scratch = this.scratch;
+      store<u8>(scratch, <u8>(opener + 2));
+      const hash = this.leaf.prefixed(opener, scratch, 1);
       this.emitLeaf(hash);
       if (this.hasSubtrees) this.subtrees!.closeEmpty(hash);
     } else {
@@ -480,28 +512,28 @@ export class JsonStructuralDigest {
   }
 
   private appendKeySegment(): void {
-    const key = this.key;
-    if (key.length > MAX_KEY_BYTES) {
+    // (this.key throughout, not a local: a local reference costs a retain and a release)
+    if (this.key.length > MAX_KEY_BYTES) {
       if (!this.fitsPath(13)) return;
       if (!this.keyHashing) {
         // exactly MAX_KEY_BYTES + 1 bytes: they all fitted in `key`
         this.keyHash.reset();
-        this.keyHash.bytes(key.dataStart, key.length);
+        this.keyHash.bytes(this.key.dataStart, this.key.length);
       }
       this.path.raw("[\"#");
       this.path.hex(fold32(this.keyHash.value()), 8);
       this.path.raw("\"]");
       return;
     }
-    if (this.isIdentifier(key.dataStart, key.length)) {
-      if (!this.fitsPath(key.length + 1)) return;
+    if (this.isIdentifier(this.key.dataStart, this.key.length)) {
+      if (!this.fitsPath(this.key.length + 1)) return;
       this.path.byte(0x2e);
-      this.path.bytes(key.dataStart, key.length);
+      this.path.bytes(this.key.dataStart, this.key.length);
       return;
     }
     const before = this.path.length;
     this.path.byte(0x5b);
-    this.path.jsonStringBytes(key.dataStart, key.length);
+    this.path.jsonStringBytes(this.key.dataStart, this.key.length);
     this.path.byte(0x5d);
     if (this.path.length > MAX_PATH_BYTES) {
       this.path.length = before;
@@ -590,6 +622,7 @@ export class JsonStructuralDigest {
   // @ts-ignore: decorator
   @inline
   private scanString(p: usize, end: usize): usize {
+    if (this.freshString) return this.scanFreshString(p, end);
     if (this.pendingHigh != 0 && load<u8>(p) != 0x5c) this.flushPendingHigh();
     const start = p;
     p = firstJsonSpecial(p, end);
@@ -607,13 +640,63 @@ export class JsonStructuralDigest {
     return p;
   }
 
+  /**
+   * A string value's first run. Most values end in the chunk they start in and hold no escape:
+   * their hash is taken over the chunk's bytes in one pass, the tag in place of the opening quote
+   * (StreamingHash#prefixed). Any other value starts its leaf hash here and goes on as scanString.
+   */
+  private scanFreshString(p: usize, end: usize): usize {
+    this.freshString = false;
+    const start = p;
+    p = firstJsonSpecial(p, end);
+    if (p < end && load<u8>(p) == 0x22) {
+      if (this.recording) {
+        if (this.capturingValue && p > start) changetype<ValueCapture>(this.capture).stringBytes(start, p - start);
+        this.leafHash(this.leaf.prefixed(TAG_STRING, start, p - start));
+      }
+      this.endValue();
+      return p + 1;
+    }
+    this.leaf.reset();
+    this.leaf.byte(TAG_STRING);
+    this.stringBytes(start, p - start);
+    if (p == end) return p;
+    // a backslash, or a control byte (malformed)
+    if (load<u8>(p) == 0x5c) this.state = S_ESCAPE;
+    else this.fail();
+    return p + 1;
+  }
+
+  /**
+   * A key whose opening quote was just read, when the chunk holds all of it without an escape
+   * and it is short enough to keep: taken in one copy, and the colon after it too when it
+   * follows at once. Otherwise returns `p` and S_STRING reads the key.
+   */
+  // @ts-ignore: decorator
+  @inline
+  private keyInChunk(p: usize, end: usize): usize {
+    if (this.collapsedAt > 0 || !this.recording) return p;
+    const close = firstJsonSpecial(p, end);
+    if (close == end || load<u8>(close) != 0x22 || close - p > <usize>MAX_KEY_BYTES) return p;
+    this.key.bytes(p, <i32>(close - p));
+    this.endString();
+    p = close + 1;
+    if (p < end && load<u8>(p) == 0x3a) {
+      this.state = S_VALUE;
+      p++;
+    }
+    return p;
+  }
+
   private endString(): void {
     if (this.pendingHigh != 0) this.flushPendingHigh();
     if (this.collapsedAt > 0) this.leaf.byte(0x22);
     if (this.inKey) {
       this.inKey = false;
       if (this.collapsedAt == 0 && this.recording) {
-        this.appendKeySegment();
+        // past the leaf budget, named only if its value turns out to be a container (beginValue)
+        if (this.truncated) this.keySegmentPending = true;
+        else this.appendKeySegment();
         if (this.hasSubtrees) this.subtrees!.key(this.key.dataStart, this.key.length, this.keyHashing ? this.keyHash.value() : 0, this.keyHashing);
       }
       this.state = S_COLON;
@@ -738,8 +821,13 @@ export class JsonStructuralDigest {
   }
 
   private endLiteral(): void {
-    this.leaf.byte(this.literalTag);
-    this.finishScalar();
+    if (this.collapsedAt > 0) {
+      this.leaf.byte(this.literalTag);
+    } else if (this.recording) {
+      // a literal's canonical bytes are its tag alone
+      this.leafHash(this.leaf.prefixed(this.literalTag, this.scratch, 0));
+    }
+    this.endValue();
   }
 
   // ---- numbers -----------------------------------------------------------------------
@@ -770,6 +858,47 @@ export class JsonStructuralDigest {
     return true;
   }
 
+  /**
+   * A whole number whose first byte was just read, when the chunk holds all of it and it has no
+   * exponent: checked and hashed in place (its canonical text is a prefix of the text, see
+   * canonicalNumberHash), and the value ends here. Anything else (an exponent, the chunk ending,
+   * a negative zero, malformed input, a captured value, a collapsed container) returns `p` and
+   * the number goes on byte by byte in S_NUMBER, which decides.
+   */
+  // @ts-ignore: decorator
+  @inline
+  private numberInChunk(p: usize, end: usize): usize {
+    if (this.collapsedAt > 0 || this.capturingValue || !this.recording) return p;
+    const start = p - 1;
+    let q = p;
+    let negative = false;
+    if (load<u8>(start) == 0x2d) {
+      if (q >= end || !isDigit(<u32>load<u8>(q))) return p;
+      negative = true;
+      q++;
+    }
+    // the integer part: one zero, or digits not starting with a zero
+    const intStart = q - 1;
+    if (load<u8>(intStart) != 0x30) q = digitRunEnd(q, end);
+    let length = q - start;
+    if (q < end && load<u8>(q) == 0x2e) {
+      q++;
+      const fracStart = q;
+      q = digitRunEnd(q, end);
+      if (q == fracStart) return p;
+      length = q - start;
+      while (load<u8>(start + length - 1) == 0x30) length--;
+      if (load<u8>(start + length - 1) == 0x2e) length--;
+    }
+    if (q >= end || q - start > <usize>MAX_NUMBER_BYTES) return p;
+    const next = <u32>load<u8>(q);
+    if (isDigit(next) || (next | 0x20) == 0x65) return p;
+    if (negative && length == 2 && load<u8>(intStart) == 0x30) return p;
+    this.leafHash(this.leaf.prefixed(TAG_NUMBER, start, length));
+    this.endValue();
+    return q;
+  }
+
   /** Advances the number grammar by one byte; false when the byte is not part of it. */
   private numberByte(c: u32): bool {
     const s = this.numberState;
@@ -794,6 +923,7 @@ export class JsonStructuralDigest {
     } else if (this.number.length >= MAX_NUMBER_BYTES) {
       // too long to canonicalise: hash it as written from here on
       this.numberOverflow = true;
+      if (this.collapsedAt == 0) this.leaf.reset();
       this.leaf.byte(TAG_NUMBER);
       this.leaf.bytes(this.number.dataStart, this.number.length);
       this.leaf.byte(c);
@@ -809,11 +939,41 @@ export class JsonStructuralDigest {
       this.fail();
       return false;
     }
-    if (!this.numberOverflow && this.recording) this.hashCanonicalNumber();
-    // a number too long to canonicalise has no canonical value to capture
-    else this.capturingValue = false;
+    if (!this.numberOverflow && this.recording) {
+      if (this.collapsedAt == 0) {
+        this.leafHash(this.canonicalNumberHash());
+        this.endValue();
+        return true;
+      }
+      this.hashCanonicalNumber();
+    } else {
+      // a number too long to canonicalise has no canonical value to capture
+      this.capturingValue = false;
+    }
     this.finishScalar();
     return true;
+  }
+
+  /**
+   * The leaf hash of the number just read. Without an exponent its canonical text is a prefix
+   * of the text as written (trailing fraction zeros, and then a bare `.`, cut off), hashed in
+   * one pass; a negative zero, an exponent or a captured value go through hashCanonicalNumber.
+   */
+  private canonicalNumberHash(): u64 {
+    const text = this.number.dataStart;
+    let length = this.number.length;
+    const s = this.numberState;
+    if ((s == N_FRAC || s == N_ZERO || s == N_INT) && !this.capturingValue) {
+      if (s == N_FRAC) {
+        while (load<u8>(text + length - 1) == 0x30) length--;
+        if (load<u8>(text + length - 1) == 0x2e) length--;
+      }
+      const negativeZero = load<u8>(text) == 0x2d && length == 2 && load<u8>(text, 1) == 0x30;
+      if (!negativeZero) return this.leaf.prefixed(TAG_NUMBER, text, length);
+    }
+    this.leaf.reset();
+    this.hashCanonicalNumber();
+    return this.leaf.value();
   }
 
   /** Hashes [-]int[.frac][e[-]exp] with trailing fraction zeros, '+' and exponent zeros dropped. */

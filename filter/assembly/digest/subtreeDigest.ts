@@ -70,6 +70,19 @@ const F_RANGE_HASH: usize = 72; // u64
 const F_BUCKETS: usize = 80; // BUCKETS u64: an object's scalar members, summed per key-hash bucket
 const FRAME_BYTES: usize = F_BUCKETS + <usize>BUCKETS * 8;
 
+// The entries, in document (post-) order, as fixed-size records in one buffer: appending one
+// is a few stores, and dropping a finished small container's entries is one assignment.
+const E_NAME_START: usize = 0; // i32: in `names`
+const E_NAME_LENGTH: usize = 4; // i32
+const E_PARENT_LENGTH: usize = 8; // i32: the bytes of the name that are the parent's path
+const E_SERIAL: usize = 12; // u32: the parent's frame serial (0 for a node)
+const E_HASH: usize = 16; // u64
+const E_FIRST: usize = 24; // u32
+const E_LAST: usize = 28; // u32
+const E_KIND: usize = 32; // u8: ENTRY_*
+const E_PARENT_KIND: usize = 33; // u8
+const ENTRY_BYTES: usize = 40;
+
 export class SubtreeDigest {
   /** Set when entries had to be dropped (the bound was reached and merging freed too little). */
   truncated: bool = false;
@@ -78,23 +91,23 @@ export class SubtreeDigest {
   private depth: i32 = 0;
   private serials: u32 = 0;
 
-  // the entries, in parallel arrays; names are raw path text in `names`
+  // the entries, as fixed-size records in one buffer (E_*); names are raw path text in `names`
+  private entries: ArrayBuffer = new ArrayBuffer(<i32>(16 * ENTRY_BYTES));
   private names: ByteWriter = new ByteWriter(1024);
-  private nameStart: Array<i32> = new Array<i32>();
-  private nameLength: Array<i32> = new Array<i32>();
-  private parentLength: Array<i32> = new Array<i32>();
-  private hashes: Array<u64> = new Array<u64>();
-  private parentSerial: Array<u32> = new Array<u32>();
-  private parentKind: Array<u8> = new Array<u8>();
-  private kinds: Array<u8> = new Array<u8>();
-  private firsts: Array<u32> = new Array<u32>();
-  private lasts: Array<u32> = new Array<u32>();
+  private entryCount: i32 = 0;
 
   /** `path` is the structural digest's current path: read, never written. */
   constructor(private path: ByteWriter, private budget: u32, private maxEntries: i32) {}
 
   get count(): i32 {
-    return this.hashes.length;
+    return this.entryCount;
+  }
+
+  /** The address of entry `index`; valid until the next append(). */
+  // @ts-ignore: decorator
+  @inline
+  private entryAt(index: i32): usize {
+    return changetype<usize>(this.entries) + <usize>index * ENTRY_BYTES;
   }
 
   /** The address of the frame at `depth` (0: the root's); valid until the next open(). */
@@ -123,7 +136,7 @@ export class SubtreeDigest {
     store<u32>(frame, named, F_NAMED);
     store<u32>(frame, ++this.serials, F_SERIAL);
     store<i32>(frame, length, F_PATH_LENGTH);
-    store<i32>(frame, this.count, F_MARK);
+    store<i32>(frame, this.entryCount, F_MARK);
     this.depth++;
   }
 
@@ -273,45 +286,44 @@ export class SubtreeDigest {
    * them); `parentLength`: the bytes of that name that are its parent's path.
    */
   private append(kind: u8, nameLength: i32, parentLength: i32, hash: u64, serial: u32, parentKind: u8, first: u32, last: u32, root: bool): void {
-    if (!root && this.count >= this.maxEntries - 1) {
+    if (!root && this.entryCount >= this.maxEntries - 1) {
       // keep one place for the root
-      if (this.truncated || !this.coarsen() || this.count >= this.maxEntries - 1) {
+      if (this.truncated || !this.coarsen() || this.entryCount >= this.maxEntries - 1) {
         this.truncated = true;
         return;
       }
     }
-    const names = this.names;
-    this.nameStart.push(names.length);
-    names.bytes(this.path.dataStart, nameLength);
-    if (kind == ENTRY_GROUP) writeRange(names, parentKind, first, last);
-    else if (kind == ENTRY_SHARE) writeShare(names, first, last);
-    this.nameLength.push(names.length - unchecked(this.nameStart[this.count]));
-    this.parentLength.push(parentLength);
-    this.hashes.push(hash);
-    this.parentSerial.push(serial);
-    this.parentKind.push(parentKind);
-    this.kinds.push(kind);
-    this.firsts.push(first);
-    this.lasts.push(last);
+    const needed = <i32>((<usize>this.entryCount + 1) * ENTRY_BYTES);
+    if (needed > this.entries.byteLength) this.growEntries(needed);
+    const nameStart = this.names.length;
+    this.names.bytes(this.path.dataStart, nameLength);
+    if (kind == ENTRY_GROUP) writeRange(this.names, parentKind, first, last);
+    else if (kind == ENTRY_SHARE) writeShare(this.names, first, last);
+    const entry = this.entryAt(this.entryCount);
+    store<i32>(entry, nameStart, E_NAME_START);
+    store<i32>(entry, this.names.length - nameStart, E_NAME_LENGTH);
+    store<i32>(entry, parentLength, E_PARENT_LENGTH);
+    store<u32>(entry, serial, E_SERIAL);
+    store<u64>(entry, hash, E_HASH);
+    store<u32>(entry, first, E_FIRST);
+    store<u32>(entry, last, E_LAST);
+    store<u8>(entry, kind, E_KIND);
+    store<u8>(entry, parentKind, E_PARENT_KIND);
+    this.entryCount++;
+  }
+
+  private growEntries(needed: i32): void {
+    let capacity = this.entries.byteLength;
+    while (capacity < needed) capacity = capacity << 1;
+    const grown = new ArrayBuffer(capacity);
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.entries), <usize>this.entryCount * ENTRY_BYTES);
+    this.entries = grown;
   }
 
   private dropFrom(mark: i32): void {
-    if (mark >= this.count) return;
-    this.names.length = unchecked(this.nameStart[mark]);
-    this.truncateEntries(mark);
-  }
-
-  /** Keeps the first `count` entries' metadata (their names are the caller's to cut). */
-  private truncateEntries(count: i32): void {
-    this.nameStart.length = count;
-    this.nameLength.length = count;
-    this.parentLength.length = count;
-    this.hashes.length = count;
-    this.parentSerial.length = count;
-    this.parentKind.length = count;
-    this.kinds.length = count;
-    this.firsts.length = count;
-    this.lasts.length = count;
+    if (mark >= this.entryCount) return;
+    this.names.length = load<i32>(this.entryAt(mark), E_NAME_START);
+    this.entryCount = mark;
   }
 
   /**
@@ -321,8 +333,7 @@ export class SubtreeDigest {
    * mark moves down by the merges before it.
    */
   private coarsen(): bool {
-    const count = this.count;
-    const names = this.names;
+    const count = this.entryCount;
     // marks of the open frames, rewritten as entries move
     let out = 0;
     let nameOut = 0;
@@ -334,46 +345,44 @@ export class SubtreeDigest {
         if (load<i32>(frame, F_MARK) == i) store<i32>(frame, out, F_MARK);
         frameIndex++;
       }
-      const start = unchecked(this.nameStart[i]);
+      const entry = this.entryAt(i);
+      const target = this.entryAt(out);
+      const start = load<i32>(entry, E_NAME_START);
       const mergeable =
         i + 1 < count &&
-        this.mergeable(i) &&
-        this.mergeable(i + 1) &&
-        unchecked(this.parentSerial[i]) == unchecked(this.parentSerial[i + 1]) &&
+        isMergeable(entry) &&
+        isMergeable(entry + ENTRY_BYTES) &&
+        load<u32>(entry, E_SERIAL) == load<u32>(entry + ENTRY_BYTES, E_SERIAL) &&
         !this.isMarkAt(i + 1, frameIndex);
       if (mergeable) {
-        const parentLength = unchecked(this.parentLength[i]);
-        const first = unchecked(this.firsts[i]);
-        const last = unchecked(this.lasts[i + 1]);
-        const parentKind = unchecked(this.parentKind[i]);
-        memory.copy(names.dataStart + nameOut, names.dataStart + start, parentLength);
-        names.length = nameOut + parentLength;
-        writeRange(names, parentKind, first, last);
-        unchecked(this.nameStart[out] = nameOut);
-        unchecked(this.nameLength[out] = names.length - nameOut);
-        unchecked(this.parentLength[out] = parentLength);
-        unchecked(this.hashes[out] = mix64(unchecked(this.hashes[i]) * PRIME + unchecked(this.hashes[i + 1])));
-        unchecked(this.parentSerial[out] = unchecked(this.parentSerial[i]));
-        unchecked(this.parentKind[out] = parentKind);
-        unchecked(this.kinds[out] = ENTRY_GROUP);
-        unchecked(this.firsts[out] = first);
-        unchecked(this.lasts[out] = last);
-        nameOut = names.length;
+        const next = entry + ENTRY_BYTES;
+        const parentLength = load<i32>(entry, E_PARENT_LENGTH);
+        const first = load<u32>(entry, E_FIRST);
+        const last = load<u32>(next, E_LAST);
+        const parentKind = load<u8>(entry, E_PARENT_KIND);
+        const serial = load<u32>(entry, E_SERIAL);
+        const hash = mix64(load<u64>(entry, E_HASH) * PRIME + load<u64>(next, E_HASH));
+        memory.copy(this.names.dataStart + nameOut, this.names.dataStart + start, parentLength);
+        this.names.length = nameOut + parentLength;
+        writeRange(this.names, parentKind, first, last);
+        store<i32>(target, nameOut, E_NAME_START);
+        store<i32>(target, this.names.length - nameOut, E_NAME_LENGTH);
+        store<i32>(target, parentLength, E_PARENT_LENGTH);
+        store<u32>(target, serial, E_SERIAL);
+        store<u64>(target, hash, E_HASH);
+        store<u32>(target, first, E_FIRST);
+        store<u32>(target, last, E_LAST);
+        store<u8>(target, ENTRY_GROUP, E_KIND);
+        store<u8>(target, parentKind, E_PARENT_KIND);
+        nameOut = this.names.length;
         i += 2;
       } else {
-        const length = unchecked(this.nameLength[i]);
-        memory.copy(names.dataStart + nameOut, names.dataStart + start, length);
-        unchecked(this.nameStart[out] = nameOut);
-        unchecked(this.nameLength[out] = length);
-        unchecked(this.parentLength[out] = unchecked(this.parentLength[i]));
-        unchecked(this.hashes[out] = unchecked(this.hashes[i]));
-        unchecked(this.parentSerial[out] = unchecked(this.parentSerial[i]));
-        unchecked(this.parentKind[out] = unchecked(this.parentKind[i]));
-        unchecked(this.kinds[out] = unchecked(this.kinds[i]));
-        unchecked(this.firsts[out] = unchecked(this.firsts[i]));
-        unchecked(this.lasts[out] = unchecked(this.lasts[i]));
+        const length = load<i32>(entry, E_NAME_LENGTH);
+        memory.copy(this.names.dataStart + nameOut, this.names.dataStart + start, length);
+        if (target != entry) memory.copy(target, entry, ENTRY_BYTES);
+        store<i32>(target, nameOut, E_NAME_START);
         nameOut += length;
-        names.length = nameOut;
+        this.names.length = nameOut;
         i++;
       }
       out++;
@@ -382,15 +391,9 @@ export class SubtreeDigest {
       const frame = this.frameAt(frameIndex);
       if (load<i32>(frame, F_MARK) >= count) store<i32>(frame, out, F_MARK);
     }
-    this.truncateEntries(out);
-    names.length = nameOut;
+    this.entryCount = out;
+    this.names.length = nameOut;
     return count - out >= this.maxEntries / MIN_FREED_DIVISOR;
-  }
-
-  /** Nodes stay, and so do an object's key-hash shares (merging them by position would depend on key order). */
-  private mergeable(index: i32): bool {
-    const kind = unchecked(this.kinds[index]);
-    return kind != ENTRY_NODE && kind != ENTRY_SHARE;
   }
 
   /** True when an open frame (from `frameIndex` on) has its mark at entry `index`. */
@@ -407,13 +410,22 @@ export class SubtreeDigest {
 
   /** The entries as the record carries them: names as JSON string literals each followed by `,`, hashes as 8 hex digits each. */
   write(paths: ByteWriter, hashes: ByteWriter): void {
-    const names = this.names;
-    for (let i = 0; i < this.count; i++) {
-      paths.jsonStringBytes(names.dataStart + <usize>unchecked(this.nameStart[i]), unchecked(this.nameLength[i]));
+    const names = this.names.dataStart;
+    for (let i = 0; i < this.entryCount; i++) {
+      const entry = this.entryAt(i);
+      paths.jsonStringBytes(names + <usize>load<i32>(entry, E_NAME_START), load<i32>(entry, E_NAME_LENGTH));
       paths.byte(0x2c);
-      hashes.hex(fold32(unchecked(this.hashes[i])), 8);
+      hashes.hex(fold32(load<u64>(entry, E_HASH)), 8);
     }
   }
+}
+
+/** Nodes stay, and so do an object's key-hash shares (merging them by position would depend on key order). */
+// @ts-ignore: decorator
+@inline
+function isMergeable(entry: usize): bool {
+  const kind = load<u8>(entry, E_KIND);
+  return kind != ENTRY_NODE && kind != ENTRY_SHARE;
 }
 
 /** `[a..b]` (`[a]` for one item) after an array's path, `{a..b}` after an object's. */

@@ -155,9 +155,16 @@ export class ByteWriter {
     const digits = decimalDigits(value);
     this.reserve(digits);
     const base = changetype<usize>(this.buffer) + this.length;
-    for (let i = digits - 1; i >= 0; i--) {
+    let i = digits - 1;
+    // 64-bit division is several times slower than 32-bit: only for what needs it
+    for (; value > <u64>u32.MAX_VALUE; i--) {
       store<u8>(base + i, <u8>(0x30 + <u32>(value % 10)));
       value /= 10;
+    }
+    let small = <u32>value;
+    for (; i >= 0; i--) {
+      store<u8>(base + i, <u8>(0x30 + small % 10));
+      small /= 10;
     }
     this.length += digits;
   }
@@ -172,9 +179,11 @@ export class ByteWriter {
 /** How many decimal digits `value` has (1 for 0). */
 export function decimalDigits(value: u64): i32 {
   let digits = 1;
-  while (value >= 10) {
-    value /= 10;
+  let bound: u64 = 10;
+  while (value >= bound) {
     digits++;
+    if (digits == 20) break; // 10^20 is past u64: every larger value has 20 digits
+    bound *= 10;
   }
   return digits;
 }

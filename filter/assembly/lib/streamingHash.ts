@@ -2,7 +2,7 @@
 // FNV-1a 64 hashes, v2 carries XXH64 hashes. Both are computed incrementally, so a hash
 // never depends on where the input was split.
 import { FNV_OFFSET, fnvByte, fnvBytes } from "./fnv";
-import { XxHash64 } from "./xxHash64";
+import { XxHash64, xxh64Prefixed } from "./xxHash64";
 
 export enum HashAlgorithm {
   /** FNV-1a 64, one byte at a time: the hashes of wire format v1. */
@@ -39,6 +39,16 @@ export class StreamingHash {
   bytes(ptr: usize, length: usize): void {
     if (this.isXx) this.xx!.update(ptr, length);
     else this.fnv = fnvBytes(this.fnv, ptr, length);
+  }
+
+  /**
+   * The hash of the byte `first` then the `length` bytes at `ptr`, as reset(), byte(first),
+   * bytes(ptr, length), value() would give, leaving this hash's state as it was. `ptr - 1` must
+   * be addressable (see xxh64Prefixed).
+   */
+  prefixed(first: u32, ptr: usize, length: usize): u64 {
+    if (this.isXx) return xxh64Prefixed(first, ptr, length);
+    return fnvBytes(fnvByte(FNV_OFFSET, first), ptr, length);
   }
 
   /** The hash of everything given since the last reset. */

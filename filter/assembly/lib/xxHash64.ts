@@ -127,12 +127,7 @@ export class XxHash64 {
       hash = rotl<u64>(hash ^ (<u64>load<u8>(p) * PRIME64_5), 11) * PRIME64_1;
       p++;
     }
-    hash ^= hash >> 33;
-    hash *= PRIME64_2;
-    hash ^= hash >> 29;
-    hash *= PRIME64_3;
-    hash ^= hash >> 32;
-    return hash;
+    return avalanche(hash);
   }
 
   /** Consumes `length` bytes (a multiple of 32) at `ptr` into the four lanes. */
@@ -154,6 +149,80 @@ export class XxHash64 {
     this.lane3 = lane3;
     this.lane4 = lane4;
   }
+}
+
+/**
+ * XXH64 of the byte `first` followed by the `length` bytes at `ptr`, in one pass over memory and
+ * without a stripe buffer: equal to reset(), byte(first), update(ptr, length), digest(). The
+ * input is read from `ptr - 1` on, with that byte's value replaced by `first`, so `ptr - 1` must
+ * be addressable (what it holds does not matter). A leaf's hash is its tag then its bytes, and
+ * those bytes usually sit in the chunk already, after the quote that began them.
+ */
+export function xxh64Prefixed(first: u32, ptr: usize, length: usize, seed: u64 = 0): u64 {
+  const base = ptr - 1;
+  const end = ptr + length;
+  // (read only where the input has 8 bytes from `base`: loads never pass its end)
+  const firstByte = <u64>(first & 0xff);
+  let p = base;
+  let hash: u64;
+  if (length + 1 >= STRIPE_BYTES) {
+    let lane1 = seed + PRIME64_1 + PRIME64_2;
+    let lane2 = seed + PRIME64_2;
+    let lane3 = seed;
+    let lane4 = seed - PRIME64_1;
+    lane1 = round(lane1, (load<u64>(p) & 0xffffffffffffff00) | firstByte);
+    lane2 = round(lane2, load<u64>(p, 8));
+    lane3 = round(lane3, load<u64>(p, 16));
+    lane4 = round(lane4, load<u64>(p, 24));
+    p += STRIPE_BYTES;
+    while (p + STRIPE_BYTES <= end) {
+      lane1 = round(lane1, load<u64>(p));
+      lane2 = round(lane2, load<u64>(p, 8));
+      lane3 = round(lane3, load<u64>(p, 16));
+      lane4 = round(lane4, load<u64>(p, 24));
+      p += STRIPE_BYTES;
+    }
+    hash = rotl<u64>(lane1, 1) + rotl<u64>(lane2, 7) + rotl<u64>(lane3, 12) + rotl<u64>(lane4, 18);
+    hash = mergeAccumulator(hash, lane1);
+    hash = mergeAccumulator(hash, lane2);
+    hash = mergeAccumulator(hash, lane3);
+    hash = mergeAccumulator(hash, lane4);
+  } else {
+    hash = seed + PRIME64_5;
+  }
+  hash += <u64>length + 1;
+  // the tail; only a short input's tail begins at the replaced byte
+  if (p == base && p + 8 <= end) {
+    hash = rotl<u64>(hash ^ round(0, (load<u64>(p) & 0xffffffffffffff00) | firstByte), 27) * PRIME64_1 + PRIME64_4;
+    p += 8;
+  }
+  while (p + 8 <= end) {
+    hash = rotl<u64>(hash ^ round(0, load<u64>(p)), 27) * PRIME64_1 + PRIME64_4;
+    p += 8;
+  }
+  if (p + 4 <= end) {
+    let word = <u64>load<u32>(p);
+    if (p == base) word = (word & 0xffffff00) | firstByte;
+    hash = rotl<u64>(hash ^ (word * PRIME64_1), 23) * PRIME64_2 + PRIME64_3;
+    p += 4;
+  }
+  while (p < end) {
+    const byte = p == base ? firstByte : <u64>load<u8>(p);
+    hash = rotl<u64>(hash ^ (byte * PRIME64_5), 11) * PRIME64_1;
+    p++;
+  }
+  return avalanche(hash);
+}
+
+// @ts-ignore: decorator
+@inline
+function avalanche(hash: u64): u64 {
+  hash ^= hash >> 33;
+  hash *= PRIME64_2;
+  hash ^= hash >> 29;
+  hash *= PRIME64_3;
+  hash ^= hash >> 32;
+  return hash;
 }
 
 /** Fewer than 32 bytes: a word-and-byte loop, cheaper than memory.copy's set-up for these sizes. */
