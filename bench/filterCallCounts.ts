@@ -32,7 +32,8 @@ export const CALL_COUNT_VARIANTS = {
 } as const;
 export type CallCountVariant = keyof typeof CALL_COUNT_VARIANTS;
 
-export const PHASES = ['requestHeaders', 'responseHeaders', 'responseBody', 'streamEnd'] as const;
+/** `streamStart`: the stream context's creation (proxy_on_context_create); `streamEnd`: on_log and on_delete. */
+export const PHASES = ['streamStart', 'requestHeaders', 'responseHeaders', 'responseBody', 'streamEnd'] as const;
 export type Phase = (typeof PHASES)[number];
 
 /** Calls per request, averaged over the counted requests: host imports by name, runtime functions as `rt.<counter>`. */
@@ -203,17 +204,24 @@ export async function countFilterCalls(
     return counts;
   };
   const byPhase = Object.fromEntries(PHASES.map((phase) => [phase, {}])) as Record<Phase, CallCounts>;
-  const steps: Record<Phase, (stream: ReturnType<typeof plugin.newHttpStream>, index: number) => void> = {
-    requestHeaders: (stream, index) => stream.sendRequestHeaders(requestHeaders(index), true),
-    responseHeaders: (stream) => stream.sendResponseHeaders(responseHeaders(body.length, gzip), false),
-    responseBody: (stream) => stream.sendResponseBody(body, true),
-    streamEnd: (stream) => stream.complete(),
+  let stream: ReturnType<typeof plugin.newHttpStream> | undefined;
+  const current = (): NonNullable<typeof stream> => {
+    if (stream === undefined) throw new Error('no stream context yet');
+    return stream;
+  };
+  const steps: Record<Phase, (index: number) => void> = {
+    streamStart: () => {
+      stream = plugin.newHttpStream();
+    },
+    requestHeaders: (index) => current().sendRequestHeaders(requestHeaders(index), true),
+    responseHeaders: () => current().sendResponseHeaders(responseHeaders(body.length, gzip), false),
+    responseBody: () => current().sendResponseBody(body, true),
+    streamEnd: () => current().complete(),
   };
   for (let i = 0; i < warmup + requests; i++) {
-    const stream = plugin.newHttpStream();
     for (const phase of PHASES) {
       const before = snapshot();
-      steps[phase](stream, i);
+      steps[phase](i);
       if (i >= warmup) addInto(byPhase[phase], difference(before, snapshot()), 1 / requests);
     }
   }

@@ -16,20 +16,35 @@ import { ShadowdiffStream } from "./plugin/streamContext";
 const CONTINUE: u32 = 0;
 
 const roots = new Map<u32, ShadowdiffRoot>();
-/** Stream context id -> its root context id, for every live stream. */
-const streamRoots = new Map<u32, u32>();
+/**
+ * The first root context created. Its streams (every stream, with the usual one plugin per VM)
+ * are not entered in `otherStreamRoots`: a request that is not observed then writes no map at
+ * all. Kept after that root is deleted, so its remaining streams still find no root.
+ */
+let firstRootId: u32 = 0;
+/** Stream context id -> its root context id (0: unknown root), for streams of any other root. */
+const otherStreamRoots = new Map<u32, u32>();
 /** Only the streams whose leg is observed: the others get no object (see onRequestHeaders). */
 const streams = new Map<u32, ShadowdiffStream>();
+
+/** `contextId` is an observed stream. The size test first: with nothing observed, no hashing. */
+// @ts-ignore: decorator
+@inline
+function observed(contextId: u32): bool {
+  return streams.size > 0 && streams.has(contextId);
+}
 
 export function proxy_abi_version_0_2_0(): void {}
 
 export function proxy_on_context_create(contextId: u32, rootContextId: u32): void {
   if (rootContextId == 0) {
-    if (!roots.has(contextId)) roots.set(contextId, new ShadowdiffRoot(contextId));
+    if (roots.has(contextId)) return;
+    roots.set(contextId, new ShadowdiffRoot(contextId));
+    if (firstRootId == 0) firstRootId = contextId;
     return;
   }
-  if (!roots.has(rootContextId) || streamRoots.has(contextId)) return;
-  streamRoots.set(contextId, rootContextId);
+  if (rootContextId == firstRootId || otherStreamRoots.has(contextId)) return;
+  otherStreamRoots.set(contextId, roots.has(rootContextId) ? rootContextId : 0);
 }
 
 export function proxy_on_vm_start(rootContextId: u32, vmConfigurationSize: u32): u32 {
@@ -55,8 +70,9 @@ export function proxy_on_http_call_response(rootContextId: u32, token: u32, head
 }
 
 export function proxy_on_request_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
-  if (!streamRoots.has(contextId) || streams.has(contextId)) return CONTINUE;
-  const rootContextId = streamRoots.get(contextId);
+  if (observed(contextId)) return CONTINUE;
+  let rootContextId = firstRootId;
+  if (otherStreamRoots.size > 0 && otherStreamRoots.has(contextId)) rootContextId = otherStreamRoots.get(contextId);
   if (!roots.has(rootContextId)) return CONTINUE;
   const stream = ShadowdiffStream.onRequestHeaders(roots.get(rootContextId), contextId);
   if (stream !== null) streams.set(contextId, stream);
@@ -64,30 +80,33 @@ export function proxy_on_request_headers(contextId: u32, headers: u32, endOfStre
 }
 
 export function proxy_on_response_headers(contextId: u32, headers: u32, endOfStream: u32): u32 {
-  if (streams.has(contextId)) streams.get(contextId).responseHeaders(endOfStream != 0);
+  if (observed(contextId)) streams.get(contextId).responseHeaders(endOfStream != 0);
   return CONTINUE;
 }
 
 export function proxy_on_response_body(contextId: u32, bodyBufferLength: u32, endOfStream: u32): u32 {
-  if (streams.has(contextId)) streams.get(contextId).responseBody(bodyBufferLength, endOfStream != 0);
+  if (observed(contextId)) streams.get(contextId).responseBody(bodyBufferLength, endOfStream != 0);
   return CONTINUE;
 }
 
 export function proxy_on_response_trailers(contextId: u32, trailers: u32): u32 {
-  if (streams.has(contextId)) streams.get(contextId).responseTrailers();
+  if (observed(contextId)) streams.get(contextId).responseTrailers();
   return CONTINUE;
 }
 
 export function proxy_on_log(contextId: u32): void {
-  if (streams.has(contextId)) streams.get(contextId).streamEnded();
+  if (observed(contextId)) streams.get(contextId).streamEnded();
 }
 
 export function proxy_on_delete(contextId: u32): void {
-  if (streamRoots.has(contextId)) {
-    streamRoots.delete(contextId);
-    if (streams.has(contextId)) streams.delete(contextId);
-  } else if (roots.has(contextId)) {
-    roots.get(contextId).publishMetrics();
+  if (roots.has(contextId)) {
+    roots.get(contextId).retire();
     roots.delete(contextId);
+    return;
   }
+  if (otherStreamRoots.size > 0 && otherStreamRoots.has(contextId)) otherStreamRoots.delete(contextId);
+  if (!observed(contextId)) return;
+  const stream = streams.get(contextId);
+  streams.delete(contextId);
+  stream.recycle();
 }

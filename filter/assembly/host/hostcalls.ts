@@ -4,7 +4,7 @@
 // (CHECK_RESULT -> throw -> proc_exit) on any non-OK status, e.g. a header read after
 // the stream is gone. Here every call returns a value; absent is told apart from empty.
 import * as abi from "@solo-io/proxy-runtime/imports";
-import { free } from "@solo-io/proxy-runtime/malloc";
+import { free } from "./hostMemory";
 import { HeaderEntry, encodeHeaderPairs } from "./headerPairs";
 
 export const enum WasmResult {
