@@ -216,9 +216,11 @@ export class JsonStructuralDigest {
     this.key.reset();
     this.keyHash.reset();
     this.keyHashing = false;
+    this.keySegmentPending = false;
     this.unicodeValue = 0;
     this.unicodeDigits = 0;
     this.pendingHigh = 0;
+    this.freshString = false;
     this.numberState = N_MINUS;
     this.number.reset();
     this.numberOverflow = false;

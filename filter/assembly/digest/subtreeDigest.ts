@@ -120,7 +120,7 @@ export class SubtreeDigest {
     this.depth = 0;
     this.serials = 0;
     this.names.recycle(keepBytes);
-    this.truncateEntries(0);
+    this.entryCount = 0;
   }
 
   /** The address of the frame at `depth` (0: the root's); valid until the next open(). */
