@@ -147,6 +147,24 @@ describe('Kafka ingest role', () => {
     }
   });
 
+  it('acknowledges concurrent batches only with every record on the topic once (one send in flight, gathered)', async () => {
+    const ingest = await startIngest();
+    try {
+      // Concurrent sends on one idempotent producer of this client reuse sequence numbers, and the
+      // broker drops or refuses records; gathered into one send at a time, every record lands once.
+      const batches = Array.from({ length: 20 }, (_, b) =>
+        batch(Array.from({ length: 25 }, (_, i) => legs(`concurrent-${b}-${i}`)).flat() as DigestRecord[]),
+      );
+      const answers = await Promise.all(batches.map((body) => ingest.post(body)));
+      expect(answers.map((answer) => answer.status)).toEqual(batches.map(() => 200));
+      expect(answers.reduce((sum, answer) => sum + Number(answer.body['accepted']), 0)).toBe(1000);
+      const consumed = await readTopic(ingest.topic, 1000);
+      expect(new Set(consumed.map((c) => `${c.leg.record.id}/${c.leg.record.leg}`)).size).toBe(1000);
+    } finally {
+      await ingest.server.close();
+    }
+  });
+
   it('validates and authenticates with the embedded route: bad records are reported and not produced, a bad batch produces nothing', async () => {
     const ingest = await startIngest({}, { token: 'ingest-secret' });
     const auth = { authorization: 'Bearer ingest-secret' };
