@@ -119,7 +119,7 @@ describe('Kafka ingest role', () => {
       for (const record of validator.check(v2).records) expect(onTopic.get(key(record))).toEqual(record);
       expect(rejected).toBe(verdicts.reduce((sum, verdict) => sum + verdict.rejectedRecords, 0));
       expect(await (await fetch(`${ingest.server.url}/metrics`)).text()).toMatch(
-        new RegExp(`shadowdiff_collector_records_received_total\\{leg="primary"\\} [1-9]`),
+        /shadowdiff_collector_records_received_total\{leg="primary"\} [1-9]/,
       );
     } finally {
       await ingest.server.close();
