@@ -18,7 +18,7 @@ import { ConfigError, loadConfig, type ConfigSources } from '../config.js';
 import { DurableStore } from '../store/durableStore.js';
 import type { CollectorConfig } from '../types.js';
 import type { KafkaConfig } from '../configSchema.js';
-import { hasApiError, LegProducer } from '../kafka/legProducer.js';
+import { hasApiError, LegProducer, LegsTopicError } from '../kafka/legProducer.js';
 import { kafkaErrorMessage } from '../kafka/kafkaErrors.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
@@ -130,7 +130,7 @@ async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, opti
   if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
   let producer: LegProducer;
   try {
-    producer = await LegProducer.open(kafka);
+    producer = await LegProducer.open(kafka, config.join.windowMs);
   } catch (error) {
     throw kafkaStartupError(error, kafka);
   }
@@ -167,6 +167,7 @@ async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, opti
 
 /** The setting to change when Kafka refuses the start: the brokers, unless Kafka named another. */
 function kafkaStartupError(error: unknown, kafka: KafkaConfig): StartupError {
+  if (error instanceof LegsTopicError) return new StartupError(error.setting, error.message);
   const reason = kafkaErrorMessage(error);
   if (hasApiError(error, 'INVALID_REPLICATION_FACTOR')) {
     return new StartupError(

@@ -11,7 +11,7 @@
 // no sequence number of the failed send can clash with what comes after. A batch still waiting
 // when its time is up is answered without being sent.
 
-import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
+import { Admin, ConfigResourceTypes, Producer, ProduceAcks } from '@platformatic/kafka';
 import type { KafkaConfig } from '../configSchema.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { kafkaErrorMessage } from './kafkaErrors.js';
@@ -22,6 +22,17 @@ export class KafkaUnavailableError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'KafkaUnavailableError';
+  }
+}
+
+/** The legs topic exists but would delete legs whose join window is still open; names the setting. */
+export class LegsTopicError extends Error {
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LegsTopicError';
   }
 }
 
@@ -65,10 +76,12 @@ export class LegProducer {
 
   /**
    * Creates the legs topic when it is missing (config's partitions, replication factor and
-   * retention) and connects the producer. Throws naming the setting when it cannot.
+   * retention), or checks that an existing one keeps legs longer than `windowMs`, and connects
+   * the producer. Throws the client's error when Kafka refuses, LegsTopicError for a topic that
+   * cannot serve.
    */
-  static async open(config: KafkaConfig): Promise<LegProducer> {
-    await ensureLegsTopic(config);
+  static async open(config: KafkaConfig, windowMs: number): Promise<LegProducer> {
+    await ensureLegsTopic(config, windowMs);
     const producer = new LegProducer(config);
     await producer.probe();
     return producer;
@@ -208,8 +221,13 @@ export class LegProducer {
   }
 }
 
-/** Creates the legs topic unless it exists; an existing topic keeps its own partitions and settings. */
-async function ensureLegsTopic(config: KafkaConfig): Promise<void> {
+/**
+ * Creates the legs topic unless it exists. An existing topic keeps its own partitions and
+ * settings, but one whose retention.ms does not exceed the join window is refused: it would
+ * delete legs a join worker rebuilding its window still needs.
+ */
+async function ensureLegsTopic(config: KafkaConfig, windowMs: number): Promise<void> {
+  const topic = config.topics.legs;
   const admin = new Admin({
     clientId: config.clientId,
     bootstrapBrokers: config.brokers,
@@ -217,14 +235,29 @@ async function ensureLegsTopic(config: KafkaConfig): Promise<void> {
     timeout: config.produceTimeoutMs,
   });
   try {
-    await admin.createTopics({
-      topics: [config.topics.legs],
-      partitions: config.partitions,
-      replicas: config.replicationFactor,
-      configs: [{ name: 'retention.ms', value: String(config.legsRetentionMs) }],
+    try {
+      await admin.createTopics({
+        topics: [topic],
+        partitions: config.partitions,
+        replicas: config.replicationFactor,
+        configs: [{ name: 'retention.ms', value: String(config.legsRetentionMs) }],
+      });
+      return;
+    } catch (error) {
+      if (!hasApiError(error, 'TOPIC_ALREADY_EXISTS')) throw error;
+    }
+    const [described] = await admin.describeConfigs({
+      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ['retention.ms'] }],
     });
-  } catch (error) {
-    if (!hasApiError(error, 'TOPIC_ALREADY_EXISTS')) throw error;
+    const retention = Number(described?.configs.find((entry) => entry.name === 'retention.ms')?.value ?? Number.NaN);
+    // -1: kept forever.
+    if (Number.isFinite(retention) && retention !== -1 && retention <= windowMs) {
+      throw new LegsTopicError(
+        'kafka.topics.legs',
+        `the existing topic ${JSON.stringify(topic)} keeps legs for ${retention} ms (its retention.ms), which does not exceed join.windowMs (${windowMs} ms): ` +
+          'raise its retention.ms or name another topic',
+      );
+    }
   } finally {
     await admin.close().catch(() => {});
   }

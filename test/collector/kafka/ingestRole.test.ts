@@ -231,7 +231,7 @@ describe('Kafka ingest role', () => {
     }
   });
 
-  it('refuses to start, naming the setting, when Kafka cannot create the legs topic or cannot be reached', async () => {
+  it('refuses to start, naming the setting, when Kafka cannot create the legs topic, its retention is shorter than the window, or it cannot be reached', async () => {
     const refused = await startIngest({ replicationFactor: 3 }).then(
       async (started) => {
         await started.server.close();
@@ -242,6 +242,28 @@ describe('Kafka ingest role', () => {
     expect(refused).toBeInstanceOf(StartupError);
     expect((refused as StartupError).setting).toBe('kafka.replicationFactor');
     expect((refused as StartupError).message).toMatch(/^kafka\.replicationFactor: Kafka cannot create legs-\d+-\d+ with 3 replicas: /);
+
+    // An existing legs topic that would delete legs before their window closes.
+    const short = await startIngest({ legsRetentionMs: 40_000 }, { join: { windowMs: 30_000 } });
+    await short.server.close();
+    const tooShort = await startServer(
+      parseConfig({
+        listen: { port: 0 },
+        logLevel: 'silent',
+        join: { windowMs: 60_000 },
+        kafka: { brokers: [broker.bootstrap], roles: ['ingest'], topics: { legs: short.topic }, replicationFactor: 1 },
+      }),
+    ).then(
+      async (server) => {
+        await server.close();
+        return null;
+      },
+      (error: unknown) => error,
+    );
+    expect(tooShort).toBeInstanceOf(StartupError);
+    expect((tooShort as StartupError).message).toBe(
+      `kafka.topics.legs: the existing topic "${short.topic}" keeps legs for 40000 ms (its retention.ms), which does not exceed join.windowMs (60000 ms): raise its retention.ms or name another topic`,
+    );
 
     const nowhere = `127.0.0.1:${await freePort()}`;
     const unreachable = await startServer(
