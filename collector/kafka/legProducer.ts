@@ -6,7 +6,10 @@
 // encodes a send and counts them when the broker answers, so two concurrent sends would reuse
 // sequence numbers (refused as out of order, or dropped as duplicates while both succeed). The
 // batches that arrive while a send runs go out together in the next one (a group commit), which
-// is also what makes sends large under load. A send that fails or outlives `produceTimeoutMs`
+// is also what makes sends large under load, up to MAX_SEND_BYTES: Kafka refuses a partition's
+// record batch over the broker's message.max.bytes (1 MiB by default), so a send never carries
+// more than that in all (a large HTTP batch goes out in several sends, and is answered once all
+// of them are acknowledged). A send that fails or outlives `produceTimeoutMs`
 // fails every batch in it, and the producer is replaced: its successor has a new producer id, so
 // no sequence number of the failed send can clash with what comes after. A batch still waiting
 // when its time is up is answered without being sent.
@@ -38,6 +41,8 @@ export class LegsTopicError extends Error {
 
 /** How often the connection is checked between sends, for readiness. */
 const HEALTH_PROBE_INTERVAL_MS = 1000;
+/** At most this many key and value bytes in one send: under the brokers' default message.max.bytes (1 MiB) for any partition's share. */
+export const MAX_SEND_BYTES = 768 * 1024;
 /** The client's own retries inside one send (idempotent: the same sequence numbers each time). */
 const SEND_RETRIES = 3;
 const SEND_RETRY_DELAY_MS = 100;
@@ -46,6 +51,7 @@ type Message = { topic: string; key: Buffer; value: Buffer };
 
 interface Waiting {
   messages: Message[];
+  bytes: number;
   resolve: () => void;
   reject: (error: KafkaUnavailableError) => void;
   /** set when its deadline passed before it was sent */
@@ -99,12 +105,29 @@ export class LegProducer {
   /** Resolves once Kafka acknowledged every record; rejects with KafkaUnavailableError otherwise. */
   produce(records: readonly IngestedRecord[], arrivedUnixMs: number): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    if (this.closed) return Promise.reject(new KafkaUnavailableError('the Kafka producer is closed'));
+    if (this.closed) return Promise.reject(new KafkaUnavailableError('the Kafka producer is closing'));
     const topic = this.topic;
-    const messages = records.map((record) => ({ topic, ...encodeLeg(record, arrivedUnixMs) }));
+    const chunks: Array<{ messages: Message[]; bytes: number }> = [];
+    let chunk: { messages: Message[]; bytes: number } = { messages: [], bytes: 0 };
+    for (const record of records) {
+      const message = { topic, ...encodeLeg(record, arrivedUnixMs) };
+      const bytes = message.key.length + message.value.length;
+      if (chunk.messages.length > 0 && chunk.bytes + bytes > MAX_SEND_BYTES) {
+        chunks.push(chunk);
+        chunk = { messages: [], bytes: 0 };
+      }
+      chunk.messages.push(message);
+      chunk.bytes += bytes;
+    }
+    chunks.push(chunk);
+    return Promise.all(chunks.map((part) => this.enqueue(part.messages, part.bytes))).then(() => {});
+  }
+
+  private enqueue(messages: Message[], bytes: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const waiting: Waiting = {
         messages,
+        bytes,
         resolve,
         reject,
         expired: false,
@@ -133,7 +156,15 @@ export class LegProducer {
 
   private sendQueued(): void {
     if (this.sending || this.closed) return;
-    const group = this.queue.splice(0).filter((waiting) => !waiting.expired);
+    this.queue = this.queue.filter((waiting) => !waiting.expired);
+    const group: Waiting[] = [];
+    let bytes = 0;
+    for (const waiting of this.queue) {
+      if (group.length > 0 && bytes + waiting.bytes > MAX_SEND_BYTES) break;
+      group.push(waiting);
+      bytes += waiting.bytes;
+    }
+    this.queue.splice(0, group.length);
     if (group.length === 0) return;
     this.sending = true;
     const producer = this.producer;

@@ -15,6 +15,7 @@ import { parseConfig } from '../../../collector/config.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import { WireValidator } from '../../../collector/ingest/wireValidator.js';
 import { decodeLeg, type LegRecord } from '../../../collector/kafka/legRecord.js';
+import { MAX_SEND_BYTES } from '../../../collector/kafka/legProducer.js';
 import type { DigestRecord } from '../../../collector/types.js';
 import { StartupError } from '../../../collector/http/startupError.js';
 import { batch, legs } from '../fixtures.js';
@@ -160,6 +161,26 @@ describe('Kafka ingest role', () => {
       expect(answers.reduce((sum, answer) => sum + Number(answer.body['accepted']), 0)).toBe(1000);
       const consumed = await readTopic(ingest.topic, 1000);
       expect(new Set(consumed.map((c) => `${c.leg.record.id}/${c.leg.record.leg}`)).size).toBe(1000);
+    } finally {
+      await ingest.server.close();
+    }
+  });
+
+  it('acknowledges a batch larger than one send may carry, every record on the topic (a one-partition topic: over the broker’s 1 MiB record batch limit)', async () => {
+    const ingest = await startIngest({ partitions: 1 });
+    try {
+      const fields = Object.fromEntries(
+        Array.from({ length: 400 }, (_, i) => [`$.items[${i}].price`, (i * 2654435761).toString(16).padStart(8, '0').slice(-8)]),
+      );
+      const records = Array.from({ length: 120 }, (_, i) => legs(`large-${i}`, {}, { fields })).flat() as DigestRecord[];
+      const body = batch(records);
+      expect(JSON.stringify(body).length).toBeGreaterThan(2 * MAX_SEND_BYTES);
+      const answer = await ingest.post(body);
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ accepted: 240, rejectedRecords: 0 });
+      const consumed = await readTopic(ingest.topic, 240);
+      expect(new Set(consumed.map((c) => `${c.leg.record.id}/${c.leg.record.leg}`)).size).toBe(240);
+      expect(consumed[0]?.leg.record.fields).toEqual(fields);
     } finally {
       await ingest.server.close();
     }
