@@ -10,6 +10,7 @@ import { Pipeline } from '../pipeline.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
 import { INGEST_PATH, kafkaKeeper, pipelineKeeper, registerIngestRoute } from './ingestRoute.js';
 import type { LegProducer } from '../kafka/legProducer.js';
+import { registerKafkaIngestMetrics } from '../kafka/kafkaMetrics.js';
 import { CollectorMetrics } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
@@ -92,6 +93,7 @@ export interface BuildIngestAppOptions {
 export function buildIngestApp(options: BuildIngestAppOptions): FastifyInstance {
   const { config, producer } = options;
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  registerKafkaIngestMetrics(metrics.registry, producer);
   const { app, isClosing } = baseApp(config, metrics, options.logger);
   app.decorate('metrics', metrics);
   registerIngestRoute(app, {

@@ -59,6 +59,13 @@ interface Waiting {
   timer: NodeJS.Timeout;
 }
 
+/** One send, for the metrics. */
+export interface SendOutcome {
+  result: 'acknowledged' | 'failed';
+  legs: number;
+  seconds: number;
+}
+
 export interface Health {
   healthy: boolean;
   /** why not, while unhealthy */
@@ -73,6 +80,7 @@ export class LegProducer {
   private probing = false;
   private readonly probeTimer: NodeJS.Timeout;
   private health: Health = { healthy: true, lastError: '' };
+  private sendListeners: Array<(outcome: SendOutcome) => void> = [];
 
   private constructor(private readonly config: KafkaConfig) {
     this.producer = this.newProducer();
@@ -95,6 +103,11 @@ export class LegProducer {
 
   get topic(): string {
     return this.config.topics.legs;
+  }
+
+  /** Tells `listener` about every send once it is acknowledged or failed. */
+  onSend(listener: (outcome: SendOutcome) => void): void {
+    this.sendListeners.push(listener);
   }
 
   /** Whether the last send or connection check succeeded, and why not. */
@@ -169,11 +182,18 @@ export class LegProducer {
     this.sending = true;
     const producer = this.producer;
     const messages = group.flatMap((waiting) => waiting.messages);
+    const started = performance.now();
     let settled = false;
     const done = (error: KafkaUnavailableError | null): void => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
+      const outcome: SendOutcome = {
+        result: error === null ? 'acknowledged' : 'failed',
+        legs: messages.length,
+        seconds: (performance.now() - started) / 1000,
+      };
+      for (const listener of this.sendListeners) listener(outcome);
       if (error === null) {
         this.health = { healthy: true, lastError: '' };
         for (const waiting of group) {

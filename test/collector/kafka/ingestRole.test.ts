@@ -119,9 +119,11 @@ describe('Kafka ingest role', () => {
       const onTopic = new Map(consumed.map((c) => [key(c.leg.record), c.leg.record]));
       for (const record of validator.check(v2).records) expect(onTopic.get(key(record))).toEqual(record);
       expect(rejected).toBe(verdicts.reduce((sum, verdict) => sum + verdict.rejectedRecords, 0));
-      expect(await (await fetch(`${ingest.server.url}/metrics`)).text()).toMatch(
-        /shadowdiff_collector_records_received_total\{leg="primary"\} [1-9]/,
-      );
+      const metrics = await (await fetch(`${ingest.server.url}/metrics`)).text();
+      expect(metrics).toMatch(/shadowdiff_collector_records_received_total\{leg="primary"\} [1-9]/);
+      expect(metrics).toContain('shadowdiff_collector_kafka_healthy 1');
+      expect(metrics).toContain(`shadowdiff_collector_kafka_legs_total{result="acknowledged"} ${expected.length}`);
+      expect(metrics).toMatch(/shadowdiff_collector_kafka_send_seconds_count\{result="acknowledged"\} [1-9]/);
     } finally {
       await ingest.server.close();
     }
@@ -229,9 +231,10 @@ describe('Kafka ingest role', () => {
         return answer.status === 503 ? answer : undefined;
       });
       expect(unready.body).toMatchObject({ error: { code: 'KAFKA_UNAVAILABLE' } });
-      expect(await (await fetch(`${ingest.server.url}/metrics`)).text()).toMatch(
-        /shadowdiff_collector_rejects_total\{code="KAFKA_UNAVAILABLE"\} [1-9]/,
-      );
+      const metrics = await (await fetch(`${ingest.server.url}/metrics`)).text();
+      expect(metrics).toMatch(/shadowdiff_collector_rejects_total\{code="KAFKA_UNAVAILABLE"\} [1-9]/);
+      expect(metrics).toContain('shadowdiff_collector_kafka_healthy 0');
+      expect(metrics).toMatch(/shadowdiff_collector_kafka_legs_total\{result="failed"\} [1-9]/);
 
       await broker.resume();
       await waitUntil('/readyz to turn 200 again', async () => ((await ready()).status === 200 ? true : undefined), { timeoutMs: 60_000 });
