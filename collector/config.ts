@@ -9,6 +9,7 @@ import { fieldGlobProblem, headerGlobProblem } from './compare/ignoreRules.js';
 import { templateProblem } from './compare/routeTemplate.js';
 import { keyPatternProblem } from './compare/fieldRows.js';
 import { toleranceProblem } from './compare/tolerance.js';
+import { kafkaConfigProblems } from './kafka/kafkaConfig.js';
 import { formatFieldPath, locateSchemaError, type ErrorDetail } from './schema/schemaErrors.js';
 import { CONFIG_SCHEMA, type CollectorConfig } from './configSchema.js';
 
@@ -115,7 +116,7 @@ function summarize(details: readonly ErrorDetail[]): string {
   return details.map((d) => `${d.field}: ${d.message}`).join('; ');
 }
 
-/** Constraints a JSON schema cannot express: template and glob syntax, `*` standing alone. */
+/** Constraints a JSON schema cannot express: template and glob syntax, `*` standing alone, the kafka section's relations. */
 function semanticProblems(config: CollectorConfig): Array<{ field: string; message: string }> {
   const problems: Array<{ field: string; message: string }> = [];
   const check = (field: string, problem: string | null): void => {
@@ -134,6 +135,7 @@ function semanticProblems(config: CollectorConfig): Array<{ field: string; messa
     rules.fields.forEach((g, i) => check(`${prefix}.fields[${i}]`, fieldGlobProblem(g)));
     rules.headers.forEach((g, i) => check(`${prefix}.headers[${i}]`, headerGlobProblem(g)));
   };
+  problems.push(...kafkaConfigProblems(config));
   checkRules('ignore', config.ignore);
   for (const [key, rules] of Object.entries(config.ignore.routes)) {
     const prefix = formatFieldPath(['ignore', 'routes', key]);

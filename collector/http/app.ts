@@ -1,12 +1,16 @@
-// buildApp(): the collector as a Fastify instance, without listening (server.ts listens). Tests
-// drive it with fastify.inject and an injected clock.
+// buildApp(): the embedded collector as a Fastify instance, without listening (server.ts
+// listens); buildIngestApp(): Kafka mode's ingest role, the same endpoint producing to the legs
+// topic, with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
+// error catalogue). Tests drive them with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import { WireValidator } from '../ingest/wireValidator.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { Pipeline } from '../pipeline.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
-import { INGEST_PATH, registerIngestRoute } from './ingestRoute.js';
+import { INGEST_PATH, kafkaKeeper, pipelineKeeper, registerIngestRoute } from './ingestRoute.js';
+import type { LegProducer } from '../kafka/legProducer.js';
+import { registerKafkaIngestMetrics } from '../kafka/kafkaMetrics.js';
 import { CollectorMetrics } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
@@ -45,9 +49,80 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const validator = new WireValidator();
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
   const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics, { durable: options.durable === true });
+  const { app, isClosing } = baseApp(config, metrics, options.logger);
+  app.decorate('pipeline', pipeline);
+  app.decorate('metrics', metrics);
+  app.decorate('store', null);
 
+  // The only timer: closes expired join windows even when no batch arrives.
+  const sweep = setInterval(() => pipeline.tick(), config.join.sweepIntervalMs);
+  sweep.unref();
+  app.addHook('onClose', async () => clearInterval(sweep));
+
+  registerIngestRoute(app, { keep: pipelineKeeper(pipeline, () => app.store), validator, metrics, token: config.token });
+  registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
+  registerOpsRoutes(app, {
+    metrics,
+    render: () => metrics.render(pipeline.metricsReading()),
+    isClosing,
+    unready: () => {
+      const { store } = app;
+      return store !== null && !store.healthy
+        ? new CollectorError('STORE_UNAVAILABLE', `the store cannot be written: ${store.lastError}`)
+        : null;
+    },
+    reportToken: config.reportToken,
+  });
+  return app;
+}
+
+export interface BuildIngestAppOptions {
+  config: CollectorConfig;
+  producer: LegProducer;
+  clock?: Clock;
+  logger?: FastifyServerOptions['logger'];
+  defaultMetrics?: boolean;
+}
+
+/**
+ * Kafka mode's ingest role: POST /v1/batches (the same validation, authentication, limits and
+ * errors) producing to the legs topic, /healthz, /readyz (not ready while Kafka cannot be
+ * reached) and /metrics (the ingest series: batches, records, rejects). Stateless: no pipeline,
+ * no store, no report endpoints.
+ */
+export function buildIngestApp(options: BuildIngestAppOptions): FastifyInstance {
+  const { config, producer } = options;
+  const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
+  registerKafkaIngestMetrics(metrics.registry, producer);
+  const { app, isClosing } = baseApp(config, metrics, options.logger);
+  app.decorate('metrics', metrics);
+  registerIngestRoute(app, {
+    keep: kafkaKeeper(producer, metrics, options.clock ?? systemClock),
+    validator: new WireValidator(),
+    metrics,
+    token: config.token,
+  });
+  registerOpsRoutes(app, {
+    metrics,
+    render: () => metrics.registry.metrics(),
+    isClosing,
+    unready: () => {
+      const health = producer.status();
+      return health.healthy ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
+    },
+    reportToken: config.reportToken,
+  });
+  return app;
+}
+
+/** The Fastify instance both kinds of collector serve from: limits, parsers, the error catalogue, readiness on close. */
+function baseApp(
+  config: CollectorConfig,
+  metrics: CollectorMetrics,
+  logger: FastifyServerOptions['logger'] | undefined,
+): { app: FastifyInstance; isClosing: () => boolean } {
   const app = Fastify({
-    logger: options.logger ?? false,
+    logger: logger ?? false,
     bodyLimit: config.bodyLimitBytes,
     // Fastify turns Node's request timeout off; a body still arriving after this is a dead or
     // hostile peer: the filter itself gives up after collector.timeoutMs, at most 60 s.
@@ -61,9 +136,6 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     // Query strings need coercion ("10" -> 10) but unknown parameters must be refused, not dropped.
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
   });
-  app.decorate('pipeline', pipeline);
-  app.decorate('metrics', metrics);
-  app.decorate('store', null);
   // Fastify parses text/plain by default; batches are JSON only, anything else is a 415.
   app.removeContentTypeParser('text/plain');
 
@@ -71,10 +143,6 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  // The only timer: closes expired join windows even when no batch arrives.
-  const sweep = setInterval(() => pipeline.tick(), config.join.sweepIntervalMs);
-  sweep.unref();
-  app.addHook('onClose', async () => clearInterval(sweep));
 
   app.setErrorHandler((error: FastifyError | CollectorError, request, reply) => {
     const collectorError = toCollectorError(error);
@@ -91,11 +159,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('NOT_FOUND', `no endpoint ${request.method} ${request.url.split('?')[0] ?? ''}`)),
   );
-
-  registerIngestRoute(app, { pipeline, validator, metrics, token: config.token, store: () => app.store });
-  registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
-  registerOpsRoutes(app, { pipeline, metrics, isClosing: () => closing, store: () => app.store, reportToken: config.reportToken });
-  return app;
+  return { app, isClosing: () => closing };
 }
 
 function sendError(reply: FastifyReply, error: CollectorError): void {

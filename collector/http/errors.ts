@@ -18,6 +18,7 @@ export const ERRORS = {
   NOT_FOUND: { status: 404, summary: 'no such endpoint' },
   NOT_READY: { status: 503, summary: 'the collector is shutting down' },
   STORE_UNAVAILABLE: { status: 503, summary: 'the store cannot be written; the batch was not kept' },
+  KAFKA_UNAVAILABLE: { status: 503, summary: 'Kafka did not acknowledge every record of the batch; count it as not kept' },
   // Nobody reads this answer: the client has gone (typically a filter whose collector.timeoutMs
   // ran out mid-upload). It is in the catalogue so rejects_total counts it; 499 as nginx says it.
   CLIENT_ABORTED: { status: 499, summary: 'the client closed the connection before its request was received' },

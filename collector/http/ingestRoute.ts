@@ -1,9 +1,12 @@
-// POST /v1/batches: authenticate, validate against the wire schema, feed the pipeline.
+// POST /v1/batches: authenticate, validate against the wire schema, keep the valid records.
 //
 // Answers: 200 with what was accepted (and the records rejected, if any); 400 BATCH_INVALID when
-// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual. With a
-// store, a batch is logged and committed before it is applied and answered; when the store cannot
-// keep it the answer is 503 STORE_UNAVAILABLE and nothing of it is applied (the filter counts the loss).
+// the envelope is wrong or no record is valid (nothing accepted); 401, 413, 415 as usual. Where the
+// records are kept is the keeper's: the embedded collector's pipeline (with a store, a batch is
+// logged and committed before it is applied and answered; when the store cannot keep it the
+// answer is 503 STORE_UNAVAILABLE and nothing of it is applied), or, in Kafka mode's ingest
+// role, the legs topic (answered once Kafka acknowledged every record; 503 KAFKA_UNAVAILABLE
+// otherwise). Either way a 503 makes the filter count the batch as lost.
 
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IngestResponseSchema, type IngestResponse } from '../ingest/ingestResponseSchema.js';
@@ -15,19 +18,20 @@ import type { DurableStore } from '../store/durableStore.js';
 import { CollectorError, ERRORS, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
+import { KafkaUnavailableError, type LegProducer } from '../kafka/legProducer.js';
+import type { Clock } from '../types.js';
 
 /** The path the filter posts to by default (its `collector.path`). */
 export const INGEST_PATH = '/v1/batches';
 
-export function registerIngestRoute(
-  app: FastifyInstance,
-  deps: { pipeline: Pipeline; validator: WireValidator; metrics: CollectorMetrics; token: string; store: () => DurableStore | null },
-): void {
-  /** Applies the batch once it is durable (at once without a store). */
-  async function keep(records: IngestedRecord[], rejected: number): Promise<IngestSummary> {
-    const { pipeline } = deps;
-    const store = deps.store();
-    if (store === null) {
+/** Keeps a batch's valid records (and counts its rejected ones); resolves once they are kept. */
+export type BatchKeeper = (records: IngestedRecord[], rejected: number) => Promise<IngestSummary>;
+
+/** The embedded collector: applies the batch to the pipeline once it is durable (at once without a store). */
+export function pipelineKeeper(pipeline: Pipeline, store: () => DurableStore | null): BatchKeeper {
+  return async (records, rejected) => {
+    const durable = store();
+    if (durable === null) {
       const summary = records.length > 0 ? await pipeline.ingestInSlices(records) : { accepted: 0, duplicates: 0, late: 0 };
       pipeline.countRejected(rejected);
       return summary;
@@ -35,15 +39,40 @@ export function registerIngestRoute(
     const arrivedUnixMs = pipeline.admit();
     let seq: number;
     try {
-      seq = await store.append(arrivedUnixMs, records, rejected);
+      seq = await durable.append(arrivedUnixMs, records, rejected);
     } catch (error) {
       pipeline.abandon(arrivedUnixMs);
       throw new CollectorError('STORE_UNAVAILABLE', `${ERRORS.STORE_UNAVAILABLE.summary}: ${(error as Error).message}`);
     }
     // In slices, in log order (the store answers in it): joining and scoring a large batch takes tens of ms.
     return pipeline.applyInSlices({ seq, arrivedUnixMs, records, rejected });
-  }
+  };
+}
 
+/**
+ * Kafka mode's ingest role: produces the batch's legs to the legs topic and resolves once Kafka
+ * acknowledged every one. Duplicates and late legs are the join's to find: none are known here.
+ */
+export function kafkaKeeper(producer: LegProducer, metrics: CollectorMetrics, clock: Clock): BatchKeeper {
+  return async (records, rejected) => {
+    metrics.recordsRejectedBy(rejected);
+    try {
+      await producer.produce(records, clock.now());
+    } catch (error) {
+      if (error instanceof KafkaUnavailableError)
+        throw new CollectorError('KAFKA_UNAVAILABLE', `${ERRORS.KAFKA_UNAVAILABLE.summary}: ${error.message}`);
+      throw error;
+    }
+    for (const record of records) metrics.recordReceived(record.leg);
+    return { accepted: records.length, duplicates: 0, late: 0 };
+  };
+}
+
+export function registerIngestRoute(
+  app: FastifyInstance,
+  deps: { keep: BatchKeeper; validator: WireValidator; metrics: CollectorMetrics; token: string },
+): void {
+  const { keep } = deps;
   app.post(
     INGEST_PATH,
     {

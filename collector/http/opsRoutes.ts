@@ -2,23 +2,30 @@
 
 import type { FastifyInstance } from 'fastify';
 import { requireBearerToken } from './bearerAuth.js';
-import type { Pipeline } from '../pipeline.js';
 import { CollectorError } from './errors.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
-import type { DurableStore } from '../store/durableStore.js';
 
 export function registerOpsRoutes(
   app: FastifyInstance,
-  deps: { pipeline: Pipeline; metrics: CollectorMetrics; isClosing: () => boolean; store: () => DurableStore | null; reportToken: string },
+  deps: {
+    metrics: CollectorMetrics;
+    /** the Prometheus text at scrape time */
+    render: () => Promise<string>;
+    isClosing: () => boolean;
+    /** why batches would be refused right now (the store or Kafka failing); null when they would not */
+    unready: () => CollectorError | null;
+    reportToken: string;
+  },
 ): void {
   app.get('/healthz', async () => ({ status: 'ok' }));
 
   // Not ready once shutdown starts, so load balancers stop sending batches before the listener
-  // closes; nor while the store cannot be written, since every batch would be answered 503.
+  // closes; nor while the store cannot be written or Kafka cannot be reached, since every batch
+  // would be answered 503.
   app.get('/readyz', async () => {
     if (deps.isClosing()) throw new CollectorError('NOT_READY', 'the collector is shutting down');
-    const store = deps.store();
-    if (store !== null && !store.healthy) throw new CollectorError('STORE_UNAVAILABLE', `the store cannot be written: ${store.lastError}`);
+    const unready = deps.unready();
+    if (unready !== null) throw unready;
     return { status: 'ready' };
   });
 
@@ -26,6 +33,6 @@ export function registerOpsRoutes(
   // Liveness and readiness stay open for probes.
   app.get('/metrics', { onRequest: requireBearerToken(deps.reportToken, 'metrics (reportToken)') }, async (_request, reply) => {
     reply.header('content-type', deps.metrics.registry.contentType);
-    return deps.metrics.render(deps.pipeline.metricsReading());
+    return deps.render();
   });
 }

@@ -4,18 +4,22 @@
 // checkpoints periodically, reloads the comparison rules (ignore rules, compare.tolerances) on
 // SIGHUP, shuts down gracefully on SIGTERM/SIGINT (readiness goes 503, the listener stops
 // accepting, in-flight batches drain, then the final checkpoint is written; timers are cleared by
-// the app's onClose hook).
+// the app's onClose hook). With a kafka section it runs Kafka mode's roles instead (this release:
+// ingest, producing to the legs topic, with no store).
 
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from './app.js';
+import { buildApp, buildIngestApp } from './app.js';
 import { exposureVerdict, type ExposureVerdict } from './exposure.js';
 import { addressUrl, describeListening } from './listenAddresses.js';
 import { firstLine, StartupError, systemErrorCode } from './startupError.js';
 import { ConfigError, loadConfig, type ConfigSources } from '../config.js';
 import { DurableStore } from '../store/durableStore.js';
 import type { CollectorConfig } from '../types.js';
+import type { KafkaConfig } from '../configSchema.js';
+import { hasApiError, LegProducer, LegsTopicError } from '../kafka/legProducer.js';
+import { kafkaErrorMessage } from '../kafka/kafkaErrors.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -39,6 +43,7 @@ export interface StartOptions {
 
 /** Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it. */
 export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
+  if (config.kafka !== undefined) return startKafkaRoles(config, config.kafka, options);
   const app = buildApp({ config, logger: { level: config.logLevel }, durable: config.store.path !== '' });
   let store: DurableStore | null = null;
   let exposure: ExposureVerdict;
@@ -99,6 +104,88 @@ export async function startServer(config: CollectorConfig, options: StartOptions
     return closing;
   };
 
+  const reload = (): void => {
+    try {
+      const fresh = loadConfig(options.sources);
+      // Validated whole before either is swapped in: a bad file changes nothing.
+      app.pipeline.setIgnoreRules(fresh.ignore);
+      app.pipeline.setTolerances(fresh.compare.tolerances);
+      app.log.info('SIGHUP: ignore rules and compare.tolerances reloaded (other settings take effect on restart)');
+    } catch (error) {
+      app.log.error(`SIGHUP: configuration not reloaded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const removeSignalHandlers = options.handleSignals === true ? installSignalHandlers(app, () => close(), reload) : () => {};
+  return { app, url, addresses, close };
+}
+
+/**
+ * Kafka mode: the roles the config names (validated: this release runs ingest only). Ingest
+ * creates the legs topic when it is missing, then serves POST /v1/batches producing to it;
+ * nothing is stored here, so a restart loses only the batches in flight (answered 503 or not at
+ * all: the filter counts them).
+ */
+async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, options: StartOptions): Promise<RunningServer> {
+  const exposure = exposureVerdict(await resolveHost(config.listen.host), config);
+  if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
+  let producer: LegProducer;
+  try {
+    producer = await LegProducer.open(kafka, config.join.windowMs);
+  } catch (error) {
+    throw kafkaStartupError(error, kafka);
+  }
+  const app = buildIngestApp({ config, producer, logger: { level: config.logLevel } });
+  let bound: AddressInfo[];
+  try {
+    bound = await listen(app, config.listen);
+  } catch (error) {
+    await app.close();
+    await producer.close();
+    throw error;
+  }
+  const addresses = bound.map(({ address, port }) => addressUrl(address, port));
+  app.log.info(
+    { roles: kafka.roles, brokers: kafka.brokers, legs_topic: kafka.topics.legs, auth: config.token === '' ? 'none' : 'bearer' },
+    `shadowdiff collector (Kafka mode: ${kafka.roles.join(', ')}) listening on ${describeListening(bound)}, batches at POST /v1/batches produced to ${kafka.topics.legs}`,
+  );
+  if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
+
+  let closing: Promise<void> | null = null;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      removeSignalHandlers();
+      // In-flight batches are answered (acknowledged or 503) before the producer goes.
+      await app.close();
+      await producer.close();
+    })();
+    return closing;
+  };
+  const reload = (): void => app.log.info('SIGHUP: the ingest role has no comparison rules to reload (the join role applies them)');
+  const removeSignalHandlers = options.handleSignals === true ? installSignalHandlers(app, close, reload) : () => {};
+  return { app, url: addresses[0] ?? '', addresses, close };
+}
+
+/** The setting to change when Kafka refuses the start: the brokers, unless Kafka named another. */
+function kafkaStartupError(error: unknown, kafka: KafkaConfig): StartupError {
+  if (error instanceof LegsTopicError) return new StartupError(error.setting, error.message);
+  const reason = kafkaErrorMessage(error);
+  if (hasApiError(error, 'INVALID_REPLICATION_FACTOR')) {
+    return new StartupError(
+      'kafka.replicationFactor',
+      `Kafka cannot create ${kafka.topics.legs} with ${kafka.replicationFactor} replicas: ${reason}`,
+    );
+  }
+  if (hasApiError(error, 'INVALID_PARTITIONS')) {
+    return new StartupError('kafka.partitions', `Kafka cannot create ${kafka.topics.legs} with ${kafka.partitions} partitions: ${reason}`);
+  }
+  if (hasApiError(error, 'TOPIC_AUTHORIZATION_FAILED') || hasApiError(error, 'INVALID_TOPIC_EXCEPTION')) {
+    return new StartupError('kafka.topics.legs', `Kafka refused the topic ${JSON.stringify(kafka.topics.legs)}: ${reason}`);
+  }
+  return new StartupError('kafka.brokers', `cannot create or find the legs topic on ${kafka.brokers.join(', ')}: ${reason}`);
+}
+
+/** SIGTERM/SIGINT drain and exit (forced after DRAIN_TIMEOUT_MS), SIGHUP reloads; returns their removal. */
+function installSignalHandlers(app: FastifyInstance, close: () => Promise<void>, reload: () => void): () => void {
   const shutdown = (signal: NodeJS.Signals): void => {
     app.log.info(`${signal}: draining and shutting down`);
     const forced = setTimeout(() => {
@@ -114,31 +201,14 @@ export async function startServer(config: CollectorConfig, options: StartOptions
       },
     );
   };
-
-  const reload = (): void => {
-    try {
-      const fresh = loadConfig(options.sources);
-      // Validated whole before either is swapped in: a bad file changes nothing.
-      app.pipeline.setIgnoreRules(fresh.ignore);
-      app.pipeline.setTolerances(fresh.compare.tolerances);
-      app.log.info('SIGHUP: ignore rules and compare.tolerances reloaded (other settings take effect on restart)');
-    } catch (error) {
-      app.log.error(`SIGHUP: configuration not reloaded: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
-
-  function removeSignalHandlers(): void {
+  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGHUP', reload);
+  return () => {
     process.off('SIGTERM', shutdown);
     process.off('SIGINT', shutdown);
     process.off('SIGHUP', reload);
-  }
-
-  if (options.handleSignals === true) {
-    process.on('SIGTERM', shutdown);
-    process.on('SIGINT', shutdown);
-    process.on('SIGHUP', reload);
-  }
-  return { app, url, addresses, close };
+  };
 }
 
 async function resolveHost(host: string): Promise<string[]> {

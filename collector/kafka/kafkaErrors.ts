@@ -1,0 +1,24 @@
+// The Kafka client reports a failed operation as nested errors ("Producing messages failed." >
+// a response error > the broker's error per partition, or a connection error per broker); an
+// operator needs the innermost reasons, once each, in one line.
+
+const MAX_REASONS = 3;
+
+export function kafkaErrorMessage(error: unknown): string {
+  const reasons: string[] = [];
+  const visit = (current: unknown, depth: number): void => {
+    if (!(current instanceof Error) || depth > 8) return;
+    const nested = [...(current instanceof AggregateError ? current.errors : []), ...(current.cause === undefined ? [] : [current.cause])];
+    const before = reasons.length;
+    for (const inner of nested) visit(inner, depth + 1);
+    if (reasons.length === before) {
+      const apiId = (current as { apiId?: unknown }).apiId;
+      const reason = typeof apiId === 'string' ? `${current.message} (${apiId})` : current.message;
+      if (!reasons.includes(reason)) reasons.push(reason);
+    }
+  };
+  visit(error, 0);
+  if (reasons.length === 0) return String(error);
+  const shown = reasons.slice(0, MAX_REASONS).join('; ');
+  return reasons.length > MAX_REASONS ? `${shown} (and ${reasons.length - MAX_REASONS} more)` : shown;
+}

@@ -1,0 +1,88 @@
+// The kafka section: absent keeps the embedded collector; present, every bad field is named, a
+// legs retention that does not outlast the join window is refused naming both fields, and a role
+// this release does not run is refused rather than pretended.
+
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultConfig, parseConfig } from '../../../collector/config.js';
+
+function problems(raw: unknown): Array<{ field: string; message: string }> {
+  try {
+    parseConfig(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.details;
+    throw error;
+  }
+  throw new Error('expected a configuration error');
+}
+
+const ingest = { brokers: ['kafka-0.kafka:9092'], roles: ['ingest'] };
+
+describe('kafka configuration', () => {
+  it('is absent by default: the embedded single process', () => {
+    expect(defaultConfig().kafka).toBeUndefined();
+  });
+
+  it('fills in topics, partitions, replication, retention and the produce timeout', () => {
+    expect(parseConfig({ kafka: ingest }).kafka).toEqual({
+      brokers: ['kafka-0.kafka:9092'],
+      roles: ['ingest'],
+      clientId: 'shadowdiff-collector',
+      topics: { legs: 'shadowdiff.legs', verdicts: 'shadowdiff.verdicts' },
+      partitions: 12,
+      replicationFactor: 3,
+      legsRetentionMs: 86_400_000,
+      produceTimeoutMs: 1500,
+    });
+  });
+
+  it('accepts IPv6 brokers and its own topic names', () => {
+    const config = parseConfig({ kafka: { ...ingest, brokers: ['[::1]:9092', '10.0.0.1:19092'], topics: { legs: 'mesh_a.legs-v1' } } });
+    expect(config.kafka?.topics).toEqual({ legs: 'mesh_a.legs-v1', verdicts: 'shadowdiff.verdicts' });
+  });
+
+  it('refuses a legs retention that does not exceed the join window, naming both fields', () => {
+    const found = problems({ join: { windowMs: 30_000 }, kafka: { ...ingest, legsRetentionMs: 30_000 } });
+    expect(found).toEqual([
+      { field: 'kafka.legsRetentionMs', message: expect.stringContaining('does not exceed join.windowMs (30000 ms)') },
+    ]);
+    expect(found[0]?.message).toMatch(/^30000 ms does not exceed/);
+    expect(() => parseConfig({ join: { windowMs: 30_000 }, kafka: { ...ingest, legsRetentionMs: 30_001 } })).not.toThrow();
+    // The window is the configured one, not the default.
+    expect(problems({ join: { windowMs: 600_000 }, kafka: { ...ingest, legsRetentionMs: 300_000 } })[0]?.message).toContain(
+      'join.windowMs (600000 ms)',
+    );
+  });
+
+  it('refuses the join and report roles as not built yet, naming the field', () => {
+    const found = problems({ kafka: { ...ingest, roles: ['ingest', 'join', 'report'] } });
+    expect(found.map((p) => p.field)).toEqual(['kafka.roles[1]', 'kafka.roles[2]']);
+    expect(found[0]?.message).toMatch(/^the join role \(.*\) is not built yet; this release runs ingest only/);
+    expect(found[1]?.message).toMatch(/^the report role \(.*\) is not built yet/);
+  });
+
+  it.each([
+    [{ roles: ['ingest'] }, 'kafka.brokers', 'is required'],
+    [{ brokers: ['k:9092'] }, 'kafka.roles', 'is required'],
+    [{ ...ingest, brokers: [] }, 'kafka.brokers', 'must NOT have fewer than 1 items'],
+    [{ ...ingest, brokers: ['kafka:9092/x'] }, 'kafka.brokers[0]', 'must match ^'],
+    [{ ...ingest, brokers: ['kafka'] }, 'kafka.brokers[0]', 'must match ^'],
+    [{ ...ingest, brokers: ['kafka:70000'] }, 'kafka.brokers[0]', 'port 70000 is not between 1 and 65535'],
+    [{ ...ingest, roles: [] }, 'kafka.roles', 'must NOT have fewer than 1 items'],
+    [{ ...ingest, roles: ['ingest', 'ingest'] }, 'kafka.roles', 'must NOT have duplicate items'],
+    [{ ...ingest, roles: ['ingester'] }, 'kafka.roles[0]', 'must be one of ["ingest","join","report"]'],
+    [{ ...ingest, topics: { legs: 'has space' } }, 'kafka.topics.legs', 'must match ^'],
+    [{ ...ingest, topics: { verdicts: '..' } }, 'kafka.topics.verdicts', 'must match ^'],
+    [{ ...ingest, topics: { legs: 'same', verdicts: 'same' } }, 'kafka.topics.verdicts', 'must differ from kafka.topics.legs'],
+    [{ ...ingest, partitions: 0 }, 'kafka.partitions', 'must be >= 1'],
+    [{ ...ingest, replicationFactor: 1.5 }, 'kafka.replicationFactor', 'must be integer'],
+    [{ ...ingest, produceTimeoutMs: 10 }, 'kafka.produceTimeoutMs', 'must be >= 100'],
+    [{ ...ingest, clientId: '' }, 'kafka.clientId', 'must NOT have fewer than 1 characters'],
+    [{ ...ingest, acks: 1 }, 'kafka.acks', 'is not a known field'],
+  ])('names the bad field: %j', (kafka, field, message) => {
+    const found = problems({ kafka });
+    expect(
+      found.some((p) => p.field === field && p.message.includes(message)),
+      JSON.stringify(found),
+    ).toBe(true);
+  });
+});
