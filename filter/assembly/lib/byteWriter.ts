@@ -106,9 +106,12 @@ export class ByteWriter {
       at += run;
       if (special == end) break;
       // the escape (at most 6 bytes), the rest unescaped and the closing quote
-      this.length = at;
-      this.reserve(6 + <i32>(end - special));
-      base = changetype<usize>(this.buffer);
+      const needed = at + 6 + <i32>(end - special);
+      if (needed > this.buffer.byteLength) {
+        this.length = at;
+        this.reserve(needed - at);
+        base = changetype<usize>(this.buffer);
+      }
       const c = <u32>load<u8>(special);
       store<u8>(base + at, 0x5c);
       if (c == 0x22 || c == 0x5c) {
