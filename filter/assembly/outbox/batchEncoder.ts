@@ -28,9 +28,8 @@ function hashName(algorithm: HashAlgorithm): string {
 export class BatchEncoder {
   private out: ByteWriter = new ByteWriter(16384);
   private table: PathTable = new PathTable();
-  /** The `pathRuns` member of the previous record, reused when the next one has the same paths. */
-  private runs: ByteWriter = new ByteWriter(64);
-  private previousPaths: ArrayBuffer | null = null;
+  private leafRuns: PathRuns = new PathRuns();
+  private subtreeRuns: PathRuns = new PathRuns();
 
   /** How many records the last `encode` took from the front of its `records`. */
   taken: i32 = 0;
@@ -56,7 +55,8 @@ export class BatchEncoder {
       out.raw(hashName(wireHash(version)));
       out.byte(0x22);
       this.table.reset();
-      this.previousPaths = null;
+      this.leafRuns.forget();
+      this.subtreeRuns.forget();
     }
     out.raw(",\"records\":[");
     let i = 0;
@@ -84,7 +84,6 @@ export class BatchEncoder {
       const literals = this.table.literals;
       if (literals.length > 0) out.bytes(literals.dataStart, literals.length - 1);
       out.byte(0x5d);
-      this.previousPaths = null;
     }
     out.byte(0x7d);
     return out.toArrayBuffer();
@@ -100,14 +99,7 @@ export class BatchEncoder {
   private fieldsV2(record: EncodedRecord): void {
     if (record.fieldCount == 0) return;
     const out = this.out;
-    const runs = this.runs;
-    const previous = this.previousPaths;
-    const length = record.paths.byteLength;
-    // Records of one route usually repeat the previous record's paths exactly: one compare
-    // instead of one table lookup per field.
-    const same = previous !== null && previous.byteLength == length && memory.compare(changetype<usize>(previous), changetype<usize>(record.paths), length) == 0;
-    if (!same) this.writeRuns(record.paths, record.fieldCount);
-    this.previousPaths = record.paths;
+    const runs = this.leafRuns.of(this.table, record.paths, record.fieldCount);
     out.raw(",\"pathRuns\":");
     out.bytes(runs.dataStart, runs.length);
     out.raw(",\"hashes\":\"");
@@ -124,19 +116,42 @@ export class BatchEncoder {
     const subtrees = record.subtrees;
     if (subtrees === null || subtrees.count == 0) return;
     const out = this.out;
-    this.writeRuns(subtrees.paths, subtrees.count);
-    // the next record's leaves cannot reuse these runs
-    this.previousPaths = null;
+    const runs = this.subtreeRuns.of(this.table, subtrees.paths, subtrees.count);
     out.raw(",\"subtreeRuns\":");
-    out.bytes(this.runs.dataStart, this.runs.length);
+    out.bytes(runs.dataStart, runs.length);
     out.raw(",\"subtreeHashes\":\"");
     out.bytes(changetype<usize>(subtrees.hashes), subtrees.hashes.byteLength);
     out.raw("\",\"subtreesTruncated\":");
     out.raw(boolText(subtrees.truncated));
   }
+}
 
-  /** Looks each of the `entries` paths up in the table and writes their indices as runs into `runs`. */
-  private writeRuns(pathLiterals: ArrayBuffer, entries: i32): void {
+/**
+ * The `[[first,count],...]` runs of table indices of one kind of path list (leaf paths, or subtree
+ * names) of the last record that had one in this batch. Records of one route usually repeat the
+ * previous record's list exactly, and a path's index never changes within a batch: one compare
+ * then replaces a table lookup per path.
+ */
+class PathRuns {
+  private runs: ByteWriter = new ByteWriter(64);
+  private previous: ArrayBuffer | null = null;
+
+  /** A new batch (a new table): the kept runs name indices of the old one. */
+  forget(): void {
+    this.previous = null;
+  }
+
+  /** The runs of the `entries` paths in `pathLiterals`, added to `table` where new. */
+  of(table: PathTable, pathLiterals: ArrayBuffer, entries: i32): ByteWriter {
+    const previous = this.previous;
+    const length = pathLiterals.byteLength;
+    const same = previous !== null && previous.byteLength == length && memory.compare(changetype<usize>(previous), changetype<usize>(pathLiterals), length) == 0;
+    if (!same) this.write(table, pathLiterals, entries);
+    this.previous = pathLiterals;
+    return this.runs;
+  }
+
+  private write(table: PathTable, pathLiterals: ArrayBuffer, entries: i32): void {
     const runs = this.runs;
     runs.reset();
     runs.byte(0x5b);
@@ -147,21 +162,21 @@ export class BatchEncoder {
     let count = 0;
     for (let i = 0; i < entries; i++) {
       const literal = literalEnd(p, end);
-      const index = this.table.indexOf(p, <i32>(literal - p));
+      const index = table.indexOf(p, <i32>(literal - p));
       p = literal + 1;
       if (first >= 0 && index == first + count) {
         count++;
         continue;
       }
-      if (first >= 0) this.writeRun(first, count);
+      if (first >= 0) this.run(first, count);
       first = index;
       count = 1;
     }
-    if (first >= 0) this.writeRun(first, count);
+    if (first >= 0) this.run(first, count);
     runs.byte(0x5d);
   }
 
-  private writeRun(first: i32, count: i32): void {
+  private run(first: i32, count: i32): void {
     const runs = this.runs;
     if (runs.length > 1) runs.byte(0x2c);
     runs.byte(0x5b);
