@@ -312,16 +312,7 @@ export class SubtreeDigest {
     this.names.bytes(this.path.dataStart, nameLength);
     if (kind == ENTRY_GROUP) writeRange(this.names, parentKind, first, last);
     else if (kind == ENTRY_SHARE) writeShare(this.names, first, last);
-    const entry = this.entryAt(this.entryCount);
-    store<i32>(entry, nameStart, E_NAME_START);
-    store<i32>(entry, this.names.length - nameStart, E_NAME_LENGTH);
-    store<i32>(entry, parentLength, E_PARENT_LENGTH);
-    store<u32>(entry, serial, E_SERIAL);
-    store<u64>(entry, hash, E_HASH);
-    store<u32>(entry, first, E_FIRST);
-    store<u32>(entry, last, E_LAST);
-    store<u8>(entry, kind, E_KIND);
-    store<u8>(entry, parentKind, E_PARENT_KIND);
+    writeEntry(this.entryAt(this.entryCount), nameStart, this.names.length - nameStart, parentLength, serial, hash, first, last, kind, parentKind);
     this.entryCount++;
   }
 
@@ -378,15 +369,7 @@ export class SubtreeDigest {
         memory.copy(this.names.dataStart + nameOut, this.names.dataStart + start, parentLength);
         this.names.length = nameOut + parentLength;
         writeRange(this.names, parentKind, first, last);
-        store<i32>(target, nameOut, E_NAME_START);
-        store<i32>(target, this.names.length - nameOut, E_NAME_LENGTH);
-        store<i32>(target, parentLength, E_PARENT_LENGTH);
-        store<u32>(target, serial, E_SERIAL);
-        store<u64>(target, hash, E_HASH);
-        store<u32>(target, first, E_FIRST);
-        store<u32>(target, last, E_LAST);
-        store<u8>(target, ENTRY_GROUP, E_KIND);
-        store<u8>(target, parentKind, E_PARENT_KIND);
+        writeEntry(target, nameOut, this.names.length - nameOut, parentLength, serial, hash, first, last, ENTRY_GROUP, parentKind);
         nameOut = this.names.length;
         i += 2;
       } else {
@@ -431,6 +414,32 @@ export class SubtreeDigest {
       hashes.hex(fold32(load<u64>(entry, E_HASH)), 8);
     }
   }
+}
+
+/** Fills the entry record at `entry` (its name is `nameLength` bytes of `names` from `nameStart`). */
+// @ts-ignore: decorator
+@inline
+function writeEntry(
+  entry: usize,
+  nameStart: i32,
+  nameLength: i32,
+  parentLength: i32,
+  serial: u32,
+  hash: u64,
+  first: u32,
+  last: u32,
+  kind: u8,
+  parentKind: u8,
+): void {
+  store<i32>(entry, nameStart, E_NAME_START);
+  store<i32>(entry, nameLength, E_NAME_LENGTH);
+  store<i32>(entry, parentLength, E_PARENT_LENGTH);
+  store<u32>(entry, serial, E_SERIAL);
+  store<u64>(entry, hash, E_HASH);
+  store<u32>(entry, first, E_FIRST);
+  store<u32>(entry, last, E_LAST);
+  store<u8>(entry, kind, E_KIND);
+  store<u8>(entry, parentKind, E_PARENT_KIND);
 }
 
 /** Nodes stay, and so do an object's key-hash shares (merging them by position would depend on key order). */

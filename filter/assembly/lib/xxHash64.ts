@@ -24,6 +24,17 @@ function mergeAccumulator(accumulator: u64, lane: u64): u64 {
   return (accumulator ^ round(0, lane)) * PRIME64_1 + PRIME64_4;
 }
 
+/** The four lanes of a hash that saw at least one 32-byte stripe, folded into one. */
+// @ts-ignore: decorator
+@inline
+function convergeLanes(lane1: u64, lane2: u64, lane3: u64, lane4: u64): u64 {
+  let hash = rotl<u64>(lane1, 1) + rotl<u64>(lane2, 7) + rotl<u64>(lane3, 12) + rotl<u64>(lane4, 18);
+  hash = mergeAccumulator(hash, lane1);
+  hash = mergeAccumulator(hash, lane2);
+  hash = mergeAccumulator(hash, lane3);
+  return mergeAccumulator(hash, lane4);
+}
+
 export class XxHash64 {
   private lane1: u64 = 0;
   private lane2: u64 = 0;
@@ -100,15 +111,7 @@ export class XxHash64 {
   digest(): u64 {
     let hash: u64;
     if (this.totalBytes >= STRIPE_BYTES) {
-      const lane1 = this.lane1;
-      const lane2 = this.lane2;
-      const lane3 = this.lane3;
-      const lane4 = this.lane4;
-      hash = rotl<u64>(lane1, 1) + rotl<u64>(lane2, 7) + rotl<u64>(lane3, 12) + rotl<u64>(lane4, 18);
-      hash = mergeAccumulator(hash, lane1);
-      hash = mergeAccumulator(hash, lane2);
-      hash = mergeAccumulator(hash, lane3);
-      hash = mergeAccumulator(hash, lane4);
+      hash = convergeLanes(this.lane1, this.lane2, this.lane3, this.lane4);
     } else {
       hash = this.seed + PRIME64_5;
     }
@@ -182,11 +185,7 @@ export function xxh64Prefixed(first: u32, ptr: usize, length: usize, seed: u64 =
       lane4 = round(lane4, load<u64>(p, 24));
       p += STRIPE_BYTES;
     }
-    hash = rotl<u64>(lane1, 1) + rotl<u64>(lane2, 7) + rotl<u64>(lane3, 12) + rotl<u64>(lane4, 18);
-    hash = mergeAccumulator(hash, lane1);
-    hash = mergeAccumulator(hash, lane2);
-    hash = mergeAccumulator(hash, lane3);
-    hash = mergeAccumulator(hash, lane4);
+    hash = convergeLanes(lane1, lane2, lane3, lane4);
   } else {
     hash = seed + PRIME64_5;
   }
