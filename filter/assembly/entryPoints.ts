@@ -100,13 +100,10 @@ export function proxy_on_log(contextId: u32): void {
 
 export function proxy_on_delete(contextId: u32): void {
   if (roots.has(contextId)) {
-    roots.get(contextId).retire();
+    roots.get(contextId).publishMetrics();
     roots.delete(contextId);
     return;
   }
   if (otherStreamRoots.size > 0 && otherStreamRoots.has(contextId)) otherStreamRoots.delete(contextId);
-  if (!observed(contextId)) return;
-  const stream = streams.get(contextId);
-  streams.delete(contextId);
-  stream.recycle();
+  if (observed(contextId)) streams.delete(contextId);
 }

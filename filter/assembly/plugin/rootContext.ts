@@ -11,8 +11,6 @@ import { EncodedRecord } from "../outbox/recordEncoder";
 import { Sampler } from "../sampling/segmentSampler";
 import { ControlHeaders } from "./controlHeaders";
 import { FilterMetrics } from "./filterMetrics";
-import { ShadowdiffStream } from "./streamContext";
-import { StreamPool } from "./streamPool";
 
 function readConfiguration(size: u32): string {
   if (size == 0) return "";
@@ -31,17 +29,11 @@ export class ShadowdiffRoot {
   /** The edge's sampling rules, compiled; null in the other roles. */
   sampler: Sampler | null = null;
   control: ControlHeaders | null = null;
-  /**
-   * The idle stream contexts of the current configuration (streamPool.ts); null before the first
-   * configuration and once the root is deleted. Idle contexts hold the root, so it is dropped then.
-   */
-  private streams: StreamPool | null = null;
   private queue: RecordQueue | null = null;
   /** Export call token -> records in that batch. */
   private inflight: Map<u32, i32> = new Map<u32, i32>();
   private idCounter: u64 = 0;
-  /** The id mintId made last, its 16 hex digits (ASCII: its UTF-8 is its text); valid until the next. */
-  readonly mintedId: ByteWriter = new ByteWriter(16);
+  private idWriter: ByteWriter = new ByteWriter(16);
 
   constructor(readonly contextId: u32) {}
 
@@ -67,8 +59,6 @@ export class ShadowdiffRoot {
     this.sampler = null;
     if (config.role == Role.Edge) this.sampler = new Sampler(config.sampling, config.source);
     this.control = new ControlHeaders(config.headerPrefix, config.shadowHostSuffix);
-    // Contexts made for the previous configuration are not reused (streamPool.ts).
-    this.streams = new StreamPool(config);
     // A reconfigured plugin keeps the records it already accepted.
     if (this.queue === null) this.queue = new RecordQueue(config.export.maxQueue);
     setTickPeriodMs(config.export.flushIntervalMs);
@@ -81,23 +71,6 @@ export class ShadowdiffRoot {
     this.publishMetrics();
   }
 
-  /** A stream context for an observed leg; call only once configured (a stream is observed only then). */
-  takeStream(): ShadowdiffStream {
-    return this.streams!.take(this);
-  }
-
-  /** A stream context whose stream is gone: kept for a later leg when it still fits (streamPool.ts). */
-  recycleStream(stream: ShadowdiffStream): void {
-    const streams = this.streams;
-    if (streams !== null) streams.give(stream);
-  }
-
-  /** The root context is deleted: publishes what its metrics counted and frees its idle stream contexts. */
-  retire(): void {
-    this.publishMetrics();
-    this.streams = null;
-  }
-
   /** Hands the host what the metrics counted since the last tick (also when the root goes away). */
   publishMetrics(): void {
     const metrics = this.metrics;
@@ -106,16 +79,17 @@ export class ShadowdiffRoot {
 
   /**
    * A correlation id that no client can choose: the request id (UTF-8 at `requestIdPtr`), clock
-   * (`now`, ns) and a counter, mixed; written to `mintedId`, decoded only for a leg that is observed.
+   * (`now`, ns) and a counter, mixed.
    */
-  mintId(requestIdPtr: usize, requestIdLength: usize, now: u64): void {
+  mintId(requestIdPtr: usize, requestIdLength: usize, now: u64): string {
     this.idCounter++;
     let hash = fnvBytes(FNV_OFFSET, requestIdPtr, requestIdLength);
     hash = mix64(hash ^ now);
     hash = mix64(hash ^ (this.idCounter * GOLDEN_GAMMA) ^ (<u64>this.contextId << 48));
-    const out = this.mintedId;
+    const out = this.idWriter;
     out.reset();
     out.hex(hash, 16);
+    return String.UTF8.decodeUnsafe(out.dataStart, out.length);
   }
 
   enqueue(record: EncodedRecord): void {
