@@ -98,12 +98,8 @@ export class BatchEncoder {
   /** `,"pathRuns":[[first,count],...],"hashes":"..."`, or nothing for a record without fields. */
   private fieldsV2(record: EncodedRecord): void {
     if (record.fieldCount == 0) return;
+    this.runsAndHashes(",\"pathRuns\":", this.leafRuns.of(this.table, record.paths, record.fieldCount), ",\"hashes\":\"", record.hashes);
     const out = this.out;
-    const runs = this.leafRuns.of(this.table, record.paths, record.fieldCount);
-    out.raw(",\"pathRuns\":");
-    out.bytes(runs.dataStart, runs.length);
-    out.raw(",\"hashes\":\"");
-    out.bytes(changetype<usize>(record.hashes), record.hashes.byteLength);
     out.byte(0x22);
     if (record.values.byteLength > 0) out.bytes(changetype<usize>(record.values), record.values.byteLength);
   }
@@ -115,14 +111,18 @@ export class BatchEncoder {
   private subtreesV2(record: EncodedRecord): void {
     const subtrees = record.subtrees;
     if (subtrees === null || subtrees.count == 0) return;
+    this.runsAndHashes(",\"subtreeRuns\":", this.subtreeRuns.of(this.table, subtrees.paths, subtrees.count), ",\"subtreeHashes\":\"", subtrees.hashes);
+    this.out.raw("\",\"subtreesTruncated\":");
+    this.out.raw(boolText(subtrees.truncated));
+  }
+
+  /** `<runsMember>[[first,count],...]<hashesMember>…`: a path list's table runs, then its hashes' text (the caller closes it). */
+  private runsAndHashes(runsMember: string, runs: ByteWriter, hashesMember: string, hashes: ArrayBuffer): void {
     const out = this.out;
-    const runs = this.subtreeRuns.of(this.table, subtrees.paths, subtrees.count);
-    out.raw(",\"subtreeRuns\":");
+    out.raw(runsMember);
     out.bytes(runs.dataStart, runs.length);
-    out.raw(",\"subtreeHashes\":\"");
-    out.bytes(changetype<usize>(subtrees.hashes), subtrees.hashes.byteLength);
-    out.raw("\",\"subtreesTruncated\":");
-    out.raw(boolText(subtrees.truncated));
+    out.raw(hashesMember);
+    out.bytes(changetype<usize>(hashes), hashes.byteLength);
   }
 }
 
