@@ -17,12 +17,14 @@ export function toEnd<T>(work: Sliced<T>): T {
   }
 }
 
-export async function inSlices<T>(work: Sliced<T>): Promise<T> {
+/** `endOfSlice` runs before each turn given away (the store posts the slice's rows there). */
+export async function inSlices<T>(work: Sliced<T>, endOfSlice?: () => void): Promise<T> {
   let sliceStarted = performance.now();
   for (;;) {
     const step = work.next();
     if (step.done === true) return step.value;
     if (performance.now() - sliceStarted >= SLICE_MS) {
+      endOfSlice?.();
       await new Promise(setImmediate);
       sliceStarted = performance.now();
     }

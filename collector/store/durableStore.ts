@@ -15,6 +15,7 @@ import type { KeptAs } from './pairStore.js';
 import type { PairView } from '../report/reportSchema.js';
 import type { RouteTallySnapshot } from '../score/scoreboard.js';
 import { PIPELINE_SNAPSHOT_VERSION } from './snapshotSchema.js';
+import { inSlices as inTimeSlices, type Sliced } from '../timeSlices.js';
 import { decodeCheckpoint, decodeLoggedBatch, decodePendingLegs } from './storedState.js';
 import type { CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
@@ -334,26 +335,25 @@ export class DurableStore {
   }
 }
 
-/** How long one turn of the event loop may spend serialising a batch's or a checkpoint's rows before it lets others run. */
-const SLICE_MS = 2;
-
 /**
- * `items.map(row)` in slices of SLICE_MS: each slice's rows are handed to `send` (posted to the
- * worker) before the event loop gets its turn, so they are garbage again at once.
+ * `items.map(row)` in slices (timeSlices.ts): each slice's rows are handed to `send` (posted to
+ * the worker) before the event loop gets its turn, so they are garbage again at once.
  */
 async function inSlices<T, R>(items: Iterable<T>, row: (item: T) => R, send: (rows: R[]) => void): Promise<void> {
   let rows: R[] = [];
-  let turnStarted = performance.now();
-  for (const item of items) {
-    rows.push(row(item));
-    if (performance.now() - turnStarted >= SLICE_MS) {
-      send(rows);
-      rows = [];
-      await new Promise(setImmediate);
-      turnStarted = performance.now();
+  const sendRows = (): void => {
+    if (rows.length === 0) return;
+    send(rows);
+    rows = [];
+  };
+  function* making(): Sliced<void> {
+    for (const item of items) {
+      rows.push(row(item));
+      yield;
     }
   }
-  if (rows.length > 0) send(rows);
+  await inTimeSlices(making(), sendRows);
+  sendRows();
 }
 
 function describe(error: unknown): string {
