@@ -14,7 +14,7 @@ import { JoinWindow, type ClosedWindow, type JoinChanges, type RememberedId } fr
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
-import type { Resolution } from './score/resolution.js';
+import { pairViewOf, type Resolution } from './score/resolution.js';
 import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
@@ -425,7 +425,7 @@ export class Pipeline {
     for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
     const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };
     this.metrics.resolved(counted);
-    this.pairs.add(pairView(resolution, now));
+    this.pairs.add(pairViewOf(resolution, now));
   }
 
   private takeCopiesOfPending(): LoggedCopy[] {
@@ -442,16 +442,4 @@ export class Pipeline {
   private route(record: IngestedRecord): string {
     return this.routes.resolve(record.method, record.path);
   }
-}
-
-function pairView(resolution: Resolution, now: number): PairView {
-  if (resolution.kind === 'paired') {
-    const { primary, shadow, route, diff } = resolution;
-    return { id: primary.id, state: 'paired', route, primary, shadow, diff, resolvedAtUnixMs: now };
-  }
-  const { record, route } = resolution;
-  const state = resolution.kind === 'missing' ? resolution.outcome : 'evicted';
-  const primary = record.leg === 'primary' ? record : null;
-  const shadow = record.leg === 'shadow' ? record : null;
-  return { id: record.id, state, route, primary, shadow, diff: null, resolvedAtUnixMs: now };
 }

@@ -9,7 +9,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { STORED_DEFINITIONS, StoredRecordSchema } from '../store/snapshotSchema.js';
-import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
+import { decodeTopicValue, TopicRecordError } from './topicRecord.js';
 
 /** The value's own version: a change that old join workers could not read gets a new one. */
 export const LEG_RECORD_VERSION = 1;
@@ -34,34 +34,12 @@ export function encodeLeg(record: IngestedRecord, arrivedUnixMs: number): { key:
   return { key: Buffer.from(record.id, 'utf8'), value: Buffer.from(JSON.stringify(leg), 'utf8') };
 }
 
-/** A leg read from the legs topic that is not what encodeLeg writes; `field` names where. */
-export class LegRecordError extends Error {
-  constructor(
-    message: string,
-    readonly field: string,
-  ) {
-    super(message);
-    this.name = 'LegRecordError';
-  }
-}
-
-/** Decodes and validates one record of the legs topic; throws LegRecordError naming the problem. */
+/** Decodes and validates one record of the legs topic; throws TopicRecordError naming the problem. */
 export function decodeLeg(key: Buffer | undefined, value: Buffer | undefined): LegRecord {
-  if (value === undefined) throw new LegRecordError('the record has no value', '(value)');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value.toString('utf8'));
-  } catch (error) {
-    throw new LegRecordError(`the value is not JSON: ${(error as Error).message}`, '(value)');
-  }
-  if (!isLegRecord(parsed)) {
-    const first = (isLegRecord.errors ?? []).map(locateSchemaError).find((located) => located !== null);
-    const field = first === undefined ? '(value)' : formatFieldPath(first.path) || '(value)';
-    throw new LegRecordError(`the value does not match the leg record schema: ${field}: ${first?.message ?? 'invalid'}`, field);
-  }
+  const parsed = decodeTopicValue(value, isLegRecord, 'leg record');
   const id = key?.toString('utf8');
   if (id !== parsed.record.id) {
-    throw new LegRecordError(
+    throw new TopicRecordError(
       `the key ${JSON.stringify(id ?? null)} is not the record's correlation id ${JSON.stringify(parsed.record.id)}`,
       '(key)',
     );

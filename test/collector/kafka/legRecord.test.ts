@@ -3,17 +3,18 @@
 // naming the problem.
 
 import { describe, expect, it } from 'vitest';
-import { decodeLeg, encodeLeg, LegRecordError } from '../../../collector/kafka/legRecord.js';
+import { decodeLeg, encodeLeg } from '../../../collector/kafka/legRecord.js';
+import { TopicRecordError } from '../../../collector/kafka/topicRecord.js';
 import { record } from '../fixtures.js';
 
-function refusal(run: () => unknown): LegRecordError {
+function refusal(run: () => unknown): TopicRecordError {
   try {
     run();
   } catch (error) {
-    if (error instanceof LegRecordError) return error;
+    if (error instanceof TopicRecordError) return error;
     throw error;
   }
-  throw new Error('expected a LegRecordError');
+  throw new Error('expected a TopicRecordError');
 }
 
 describe('leg record', () => {

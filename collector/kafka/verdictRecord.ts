@@ -1,0 +1,93 @@
+// The verdicts topic's records, defined once: a join worker produces them and a report instance
+// consumes them into its scoreboard. Two kinds, both JSON, both saying which legs they account
+// for, so a worker that takes over a partition knows from the verdicts alone which ids are judged
+// and which legs were counted, and produces neither again:
+// - `verdict`: one per correlation id, how it ended (paired with its diff, shadow_missing,
+//   primary_missing, evicted), as the pair view the report API shows; key = the correlation id.
+// - `tally`: what a run of consumed legs added to the totals that no verdict carries (legs
+//   received, duplicates, late legs); key = `tally/<partition>`.
+// Verdicts go to the partition of the legs they judge, so one legs partition's whole account is
+// in one verdicts partition, in the order the worker wrote it.
+
+import { Type, type Static } from '@sinclair/typebox';
+import { Ajv } from 'ajv';
+import { LEGS } from '../ingest/wireSchema.js';
+import { PairViewSchema, type PairView } from '../report/reportSchema.js';
+import { countsBySchema } from '../schema/countsBy.js';
+import { resolutionOf } from '../score/resolution.js';
+import { STORED_DEFINITIONS } from '../store/snapshotSchema.js';
+import { decodeTopicValue, TopicRecordError } from './topicRecord.js';
+
+/** The value's own version: a change that old report instances could not read gets a new one. */
+export const VERDICT_RECORD_VERSION = 1;
+
+const offset = Type.Integer({ minimum: 0 });
+const count = Type.Integer({ minimum: 0 });
+const strict = { additionalProperties: false } as const;
+
+export const VerdictSchema = Type.Object(
+  {
+    v: Type.Literal(VERDICT_RECORD_VERSION),
+    kind: Type.Literal('verdict'),
+    /** the legs partition, and the offset of the leg whose consumption settled the id (the last leg it accounts for) */
+    legs: Type.Object({ partition: offset, offset }, strict),
+    /** how the id ended; never `pending`, and always with a route */
+    pair: PairViewSchema,
+  },
+  strict,
+);
+export type Verdict = Static<typeof VerdictSchema>;
+
+export const TallySchema = Type.Object(
+  {
+    v: Type.Literal(VERDICT_RECORD_VERSION),
+    kind: Type.Literal('tally'),
+    /** the legs partition and the consumed offsets this counts, both ends included */
+    legs: Type.Object({ partition: offset, fromOffset: offset, toOffset: offset }, strict),
+    /** legs received, duplicates and late legs included (the embedded collector's totals.records) */
+    records: countsBySchema(LEGS),
+    duplicates: count,
+    late: count,
+  },
+  strict,
+);
+export type Tally = Static<typeof TallySchema>;
+
+export const VerdictTopicRecordSchema = Type.Union([VerdictSchema, TallySchema], { definitions: STORED_DEFINITIONS });
+export type VerdictTopicRecord = Static<typeof VerdictTopicRecordSchema>;
+
+const isVerdictTopicRecord = new Ajv({ strict: true, allErrors: true }).compile<VerdictTopicRecord>(VerdictTopicRecordSchema);
+
+type Encoded = { key: Buffer; value: Buffer };
+
+/** A resolved id's verdict; `legs`: where the leg that settled it was read. */
+export function encodeVerdict(pair: PairView, legs: Verdict['legs']): Encoded {
+  const verdict: Verdict = { v: VERDICT_RECORD_VERSION, kind: 'verdict', legs, pair };
+  return { key: Buffer.from(pair.id, 'utf8'), value: Buffer.from(JSON.stringify(verdict), 'utf8') };
+}
+
+export function encodeTally(tally: Omit<Tally, 'v' | 'kind'>): Encoded {
+  const value: Tally = { v: VERDICT_RECORD_VERSION, kind: 'tally', ...tally };
+  return { key: Buffer.from(`tally/${tally.legs.partition}`, 'utf8'), value: Buffer.from(JSON.stringify(value), 'utf8') };
+}
+
+/** Decodes and validates one record of the verdicts topic; throws TopicRecordError naming the problem. */
+export function decodeVerdictTopicRecord(key: Buffer | undefined, value: Buffer | undefined): VerdictTopicRecord {
+  const parsed = decodeTopicValue(value, isVerdictTopicRecord, 'verdict record');
+  const actual = key?.toString('utf8') ?? null;
+  if (parsed.kind === 'tally') {
+    if (parsed.legs.fromOffset > parsed.legs.toOffset)
+      throw new TopicRecordError(`fromOffset ${parsed.legs.fromOffset} is past toOffset ${parsed.legs.toOffset}`, 'legs.fromOffset');
+    const expected = `tally/${parsed.legs.partition}`;
+    if (actual !== expected) throw new TopicRecordError(`the key ${JSON.stringify(actual)} is not ${JSON.stringify(expected)}`, '(key)');
+    return parsed;
+  }
+  const { pair } = parsed;
+  if (pair.state === 'pending') throw new TopicRecordError('a verdict cannot be pending', 'pair.state');
+  if (pair.route === null) throw new TopicRecordError('a verdict names the route it was counted under', 'pair.route');
+  if (actual !== pair.id)
+    throw new TopicRecordError(`the key ${JSON.stringify(actual)} is not the verdict's correlation id ${JSON.stringify(pair.id)}`, '(key)');
+  const legsPresent = resolutionOf(pair);
+  if (legsPresent === null) throw new TopicRecordError(`a ${pair.state} verdict lacks the legs or the diff that state has`, 'pair');
+  return parsed;
+}

@@ -1,0 +1,72 @@
+// The verdicts topic's records: a verdict round-trips to the resolution the scoreboard takes in,
+// for every way an id ends, and what a report instance must refuse (another key, a pending or
+// route-less verdict, a state without its legs, a tally running backwards) is refused by field.
+
+import { describe, expect, it } from 'vitest';
+import { IgnoreRules } from '../../../collector/compare/ignoreRules.js';
+import { comparePair } from '../../../collector/compare/pairCompare.js';
+import { decodeVerdictTopicRecord, encodeTally, encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
+import { TopicRecordError } from '../../../collector/kafka/topicRecord.js';
+import { pairViewOf, resolutionOf, type Resolution } from '../../../collector/score/resolution.js';
+import { record, T0 } from '../fixtures.js';
+
+function refusal(run: () => unknown): TopicRecordError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof TopicRecordError) return error;
+    throw error;
+  }
+  throw new Error('expected a TopicRecordError');
+}
+
+const primary = record('primary', { id: 'r-7' });
+const shadow = record('shadow', { id: 'r-7', status: 500 });
+const NO_IGNORE = new IgnoreRules({ fields: [], headers: [], routes: {} }).forRoute('GET /orders/{id}');
+const diff = comparePair(primary, shadow, NO_IGNORE, 'all');
+const resolutions: Resolution[] = [
+  { kind: 'paired', route: 'GET /orders/{id}', primary, shadow, diff },
+  { kind: 'missing', route: 'GET /orders/{id}', record: primary, outcome: 'shadow_missing' },
+  { kind: 'missing', route: 'GET /orders/{id}', record: shadow, outcome: 'primary_missing' },
+  { kind: 'evicted', route: 'other', record: shadow },
+];
+
+describe('verdict record', () => {
+  it.each(resolutions)('round-trips a $kind verdict to the resolution it records', (resolution) => {
+    const pair = pairViewOf(resolution, T0 + 5);
+    const { key, value } = encodeVerdict(pair, { partition: 3, offset: 41 });
+    expect(key.toString('utf8')).toBe('r-7');
+    const decoded = decodeVerdictTopicRecord(key, value);
+    expect(decoded).toEqual({ v: 1, kind: 'verdict', legs: { partition: 3, offset: 41 }, pair });
+    expect(decoded.kind === 'verdict' && resolutionOf(decoded.pair)).toEqual(resolution);
+  });
+
+  it('round-trips a tally, keyed by its partition', () => {
+    const tally = { legs: { partition: 2, fromOffset: 10, toOffset: 19 }, records: { primary: 6, shadow: 4 }, duplicates: 1, late: 2 };
+    const { key, value } = encodeTally(tally);
+    expect(key.toString('utf8')).toBe('tally/2');
+    expect(decodeVerdictTopicRecord(key, value)).toEqual({ v: 1, kind: 'tally', ...tally });
+    const backwards = encodeTally({ ...tally, legs: { partition: 2, fromOffset: 20, toOffset: 19 } });
+    expect(refusal(() => decodeVerdictTopicRecord(backwards.key, backwards.value))).toMatchObject({ field: 'legs.fromOffset' });
+    expect(refusal(() => decodeVerdictTopicRecord(Buffer.from('tally/3'), value)).message).toBe('the key "tally/3" is not "tally/2"');
+  });
+
+  it('refuses a verdict that is pending, has no route, lacks its legs, or is keyed by another id', () => {
+    const pair = pairViewOf(resolutions[0] as Resolution, T0);
+    const encode = (view: object, key = 'r-7') =>
+      [Buffer.from(key), Buffer.from(JSON.stringify({ v: 1, kind: 'verdict', legs: { partition: 0, offset: 0 }, pair: view }))] as const;
+    const cases: Array<[object, string, string?]> = [
+      [{ ...pair, state: 'pending' }, 'pair.state'],
+      [{ ...pair, route: null }, 'pair.route'],
+      [{ ...pair, diff: null }, 'pair'],
+      [{ ...pair, state: 'shadow_missing' }, 'pair'],
+      [pair, '(key)', 'r-8'],
+    ];
+    for (const [view, field, key] of cases) {
+      const [k, v] = encode(view, key);
+      expect(refusal(() => decodeVerdictTopicRecord(k, v)).field).toBe(field);
+    }
+    const [k, v] = encode({ ...pair, primary: { ...pair.primary, status: 5000 } });
+    expect(refusal(() => decodeVerdictTopicRecord(k, v)).message).toMatch(/^the value does not match the verdict record schema: /);
+  });
+});
