@@ -20,8 +20,8 @@ import type { CollectorConfig } from '../types.js';
 import type { KafkaConfig } from '../configSchema.js';
 import { JoinWorker } from '../kafka/joinWorker.js';
 import { LegProducer } from '../kafka/legProducer.js';
-import { hasApiError, TopicError } from '../kafka/topics.js';
-import { kafkaErrorMessage } from '../kafka/kafkaErrors.js';
+import { TopicError } from '../kafka/topics.js';
+import { hasApiError, kafkaErrorMessage } from '../kafka/kafkaErrors.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;

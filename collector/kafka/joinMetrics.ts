@@ -70,6 +70,11 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
     registers,
   });
   for (const topic of ['legs', 'verdicts']) skipped.inc({ topic }, 0);
+  const conflicts = new Counter({
+    name: 'shadowdiff_collector_kafka_join_takeover_conflicts_total',
+    help: 'Verdicts partitions found written by another producer (a worker that lost them, its send in flight) before this worker produced to them: rebuilt first, so no id is judged twice.',
+    registers,
+  });
   const rebuild = new Histogram({
     name: 'shadowdiff_collector_kafka_join_rebuild_seconds',
     help: 'Taking an assignment over: the committed offsets and the verdicts read back for every assigned partition (the legs are then replayed as they are consumed).',
@@ -89,6 +94,9 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
     },
     verdictRecordSkipped() {
       skipped.inc({ topic: 'verdicts' });
+    },
+    foreignVerdicts(partitions) {
+      conflicts.inc(partitions);
     },
   });
 }

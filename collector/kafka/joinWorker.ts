@@ -29,11 +29,11 @@ import { PairComparer } from '../compare/pairComparer.js';
 import type { ToleranceConfig } from '../compare/tolerance.js';
 import type { KafkaConfig } from '../configSchema.js';
 import type { CollectorConfig, IgnoreConfig } from '../types.js';
-import { kafkaErrorMessage } from './kafkaErrors.js';
+import { hasApiError, kafkaErrorMessage, needsRejoin } from './kafkaErrors.js';
 import { MAX_SEND_BYTES, SEND_RETRIES, SEND_RETRY_DELAY_MS } from './legProducer.js';
 import { decodeLeg } from './legRecord.js';
 import { PartitionJoin, partitionShare, type ConsumedLeg, type JoinOutput, type PartitionJoinSettings } from './partitionJoin.js';
-import { ensureLegsTopic, ensureVerdictsTopic, hasApiError } from './topics.js';
+import { ensureLegsTopic, ensureVerdictsTopic } from './topics.js';
 import { decodeVerdictTopicRecord, encodeTally, encodeVerdict, type VerdictTopicRecord } from './verdictRecord.js';
 
 /** While a partition is caught up, its clock follows the wall clock less this: legs still on their way from an ingest instance are not missed. */
@@ -48,6 +48,11 @@ const READ_COMMITTED = 1;
 /** Kafka's control batches (transaction markers) carry no records of ours. */
 const IS_CONTROL_BATCH = 0x20;
 
+/** A verdicts partition this worker owns was written by another producer: its partitions are rebuilt. */
+class ForeignVerdictsError extends Error {
+  override name = 'ForeignVerdictsError';
+}
+
 export interface JoinLogger {
   info(object: object, message: string): void;
   warn(object: object, message: string): void;
@@ -59,6 +64,8 @@ export interface JoinListener {
   produced?(outputs: readonly JoinOutput[]): void;
   rebuilt?(partitions: number, seconds: number): void;
   verdictRecordSkipped?(): void;
+  /** verdicts partitions found written by another producer (a worker that lost them), rebuilt before producing */
+  foreignVerdicts?(partitions: number): void;
 }
 
 export interface JoinHealth {
@@ -87,6 +94,8 @@ export class JoinWorker {
   private fencedAt = -2;
   /** what each owned partition last committed, so an idle step commits nothing */
   private readonly committed = new Map<number, number>();
+  /** each owned verdicts partition's end offset as this worker left it: another end means another producer wrote there */
+  private readonly verdictsEnd = new Map<number, number>();
   private readonly lag = new Map<number, number>();
   private health: JoinHealth = { healthy: true, lastError: '' };
   private readonly listeners: JoinListener[] = [];
@@ -211,9 +220,18 @@ export class JoinWorker {
         await this.step();
         this.health = { healthy: true, lastError: '' };
       } catch (error) {
+        if (error instanceof ForeignVerdictsError) {
+          this.log?.warn({ partitions: this.partitions }, error.message);
+          continue;
+        }
         const reason = kafkaErrorMessage(error);
-        this.health = { healthy: false, lastError: `the join worker cannot reach Kafka: ${reason}` };
-        this.log?.error({ err: error, partitions: this.partitions }, `join step failed (${reason}); retrying`);
+        if (needsRejoin(error)) {
+          // The group is rebalancing: the client rejoins, and the new assignment is rebuilt.
+          this.log?.info({ partitions: this.partitions }, `join step abandoned: the consumer group is rebalancing (${reason})`);
+        } else {
+          this.health = { healthy: false, lastError: `the join worker cannot reach Kafka: ${reason}` };
+          this.log?.error({ err: error, partitions: this.partitions }, `join step failed (${reason}); retrying`);
+        }
         await this.pause(RETRY_AFTER_MS);
       }
     }
@@ -233,15 +251,17 @@ export class JoinWorker {
     this.owned.clear();
     this.lag.clear();
     this.committed.clear();
+    this.verdictsEnd.clear();
     this.ownedGeneration = -1;
     const started = performance.now();
     const committed = await this.committedOffsets(partitions);
-    const joins = await Promise.all(partitions.map((partition) => this.rebuildPartition(partition, committed.get(partition) ?? 0)));
+    const rebuilt = await Promise.all(partitions.map((partition) => this.rebuildPartition(partition, committed.get(partition) ?? 0)));
     // Another rebalance meanwhile: its assignment is rebuilt next.
     if (this.assignment.generation !== generation || this.fenced) return;
-    for (const join of joins) {
+    for (const { join, verdictsEnd } of rebuilt) {
       this.owned.set(join.partition, join);
       this.committed.set(join.partition, join.committableOffset);
+      this.verdictsEnd.set(join.partition, verdictsEnd);
     }
     this.ownedGeneration = generation;
     const seconds = (performance.now() - started) / 1000;
@@ -252,7 +272,7 @@ export class JoinWorker {
     );
   }
 
-  private async rebuildPartition(partition: number, committedOffset: number): Promise<PartitionJoin> {
+  private async rebuildPartition(partition: number, committedOffset: number): Promise<{ join: PartitionJoin; verdictsEnd: number }> {
     const legs = this.kafka.topics.legs;
     // Where the remembered horizon starts: the first leg to replay's arrival, less the window and
     // the tombstones' lifetime (and the idle allowance a window may have closed early by).
@@ -266,12 +286,12 @@ export class JoinWorker {
       }
     }
     const horizon = from - this.config.join.windowMs - this.config.join.rememberMs - IDLE_ALLOWANCE_MS;
-    const records = await this.readVerdicts(partition, horizon);
-    return new PartitionJoin(partition, this.share, this.comparer, { committedOffset, records });
+    const { records, end } = await this.readVerdicts(partition, horizon);
+    return { join: new PartitionJoin(partition, this.share, this.comparer, { committedOffset, records }), verdictsEnd: end };
   }
 
-  /** The verdicts partition's records from the first one stamped at or after `horizon` to its end. */
-  private async readVerdicts(partition: number, horizon: number): Promise<VerdictTopicRecord[]> {
+  /** The verdicts partition's records from the first one stamped at or after `horizon` to its end (which it answers too). */
+  private async readVerdicts(partition: number, horizon: number): Promise<{ records: VerdictTopicRecord[]; end: number }> {
     const topic = this.kafka.topics.verdicts;
     const only = { [topic]: [partition] };
     const [start, end] = await Promise.all([
@@ -309,7 +329,7 @@ export class JoinWorker {
         }
       }
     }
-    return records;
+    return { records, end: endOffset };
   }
 
   /** One step: fetch, consume, produce, commit. */
@@ -378,10 +398,12 @@ export class JoinWorker {
       }
     }
     if (messages.length > 0) {
+      await this.checkVerdictsEnds(messages);
       try {
         for (const send of inSends(messages)) {
           if (!this.current(generation)) throw new Error('the partitions were revoked while their verdicts were being produced');
           await this.producer.send({ messages: send });
+          for (const message of send) this.verdictsEnd.set(message.partition, (this.verdictsEnd.get(message.partition) ?? 0) + 1);
         }
       } catch (error) {
         // What landed is in the log, what did not is judged again: both by a rebuild.
@@ -391,6 +413,30 @@ export class JoinWorker {
       }
     }
     for (const listener of this.listeners) listener.produced?.(outputs);
+  }
+
+  /**
+   * Before producing to a verdicts partition, checks that it ends where this worker left it. A
+   * worker that owned the partition before the rebalance may have had a send in flight when it
+   * stopped; if that landed after this one read the partition back, the ids it judged would be
+   * judged here too, so the partitions are rebuilt first (this throws; the step's output is
+   * dropped and its legs judged again by the rebuild, with the other worker's verdicts known).
+   */
+  private async checkVerdictsEnds(messages: readonly Message[]): Promise<void> {
+    const topic = this.kafka.topics.verdicts;
+    const partitions = [...new Set(messages.map((message) => message.partition))];
+    const ends = await this.consumer.listOffsets({
+      topics: [topic],
+      partitions: { [topic]: partitions },
+      timestamp: ListOffsetTimestamps.LATEST,
+    });
+    const moved = partitions.filter((partition) => Number(ends.get(topic)?.[partition] ?? -1n) !== this.verdictsEnd.get(partition));
+    if (moved.length === 0) return;
+    this.ownedGeneration = -1;
+    for (const listener of this.listeners) listener.foreignVerdicts?.(moved.length);
+    throw new ForeignVerdictsError(
+      `verdicts partitions [${moved.join(', ')}] were written by another producer since this worker read them back; rebuilding`,
+    );
   }
 
   private async committedOffsets(partitions: readonly number[]): Promise<Map<number, number>> {

@@ -9,6 +9,7 @@
 
 import { Admin, ConfigResourceTypes } from '@platformatic/kafka';
 import type { KafkaConfig } from '../configSchema.js';
+import { hasApiError } from './kafkaErrors.js';
 
 /** A topic exists but cannot serve the role; `setting` names what to change. */
 export class TopicError extends Error {
@@ -62,11 +63,6 @@ export async function ensureVerdictsTopic(config: KafkaConfig): Promise<number> 
     }
     return legs;
   });
-}
-
-export function hasApiError(error: unknown, apiId: string): boolean {
-  const found = error as { findBy?: (property: string, value: unknown) => unknown } | null;
-  return typeof found?.findBy === 'function' && found.findBy('apiId', apiId) !== null;
 }
 
 async function withAdmin<T>(config: KafkaConfig, work: (admin: Admin) => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@
 // restarted, loses no leg and produces no verdict twice; tallies count every leg once. The
 // verdicts topic is created with the legs topic's partition count, and one that differs refused.
 
-import { Admin, Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
+import { Admin, Consumer, ListOffsetTimestamps, Producer, ProduceAcks } from '@platformatic/kafka';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +19,8 @@ import { startServer, type RunningServer } from '../../../collector/http/server.
 import { StartupError } from '../../../collector/http/startupError.js';
 import { LegProducer } from '../../../collector/kafka/legProducer.js';
 import { decodeLeg } from '../../../collector/kafka/legRecord.js';
-import { decodeVerdictTopicRecord, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
+import { decodeVerdictTopicRecord, encodeVerdict, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
+import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { PairView } from '../../../collector/report/reportSchema.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { startCollectorProcess, type CollectorProcess } from '../../reliability/collectorProcess.js';
@@ -331,6 +332,56 @@ describe('Kafka join role', () => {
       await server?.close();
     }
   }, 240_000);
+
+  it('rebuilds before producing to a verdicts partition another producer wrote to since its takeover, so the id is not judged twice', async () => {
+    const settings = settingsFor('foreign');
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    const server = await startServer(config);
+    const legs = await LegProducer.open(kafka, WINDOW_MS);
+    const other = new Producer({ clientId: 'join-test', bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: ProduceAcks.ALL });
+    try {
+      await waitUntil(
+        'the worker to own the partitions',
+        async () =>
+          /^shadowdiff_collector_kafka_join_partitions 4$/m.test(await (await fetch(`${server.url}/metrics`)).text()) ? true : undefined,
+        { timeoutMs: 60_000, intervalMs: 200 },
+      );
+      const [primary, shadow] = [record('primary', { id: 'zombie-1' }), record('shadow', { id: 'zombie-1' })];
+      await legs.produce([primary], Date.now());
+      const [leg] = (await readAll(kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
+      // A worker that owned the partition before judged the id, its send landing after this one read the partition back.
+      const pair = pairViewOf({ kind: 'missing', route: '/orders/{id}', record: primary, outcome: 'shadow_missing' }, Date.now());
+      await other.send({
+        messages: [
+          {
+            topic: kafka.topics.verdicts,
+            partition: leg!.partition,
+            ...encodeVerdict(pair, { partition: leg!.partition, offset: leg!.offset }),
+          },
+        ],
+      });
+      await legs.produce([shadow], Date.now());
+      await waitUntil(
+        'the conflict to be found',
+        async () =>
+          /^shadowdiff_collector_kafka_join_takeover_conflicts_total [1-9]/m.test(await (await fetch(`${server.url}/metrics`)).text())
+            ? true
+            : undefined,
+        { timeoutMs: 30_000, intervalMs: 200 },
+      );
+      await sleep(2 * WINDOW_MS);
+      const read = await readTopics(kafka);
+      expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'shadow_missing']]);
+      // Its shadow was counted once, as late: the id is known judged.
+      const late = read.tallies.reduce((sum, tally) => sum + tally.late, 0);
+      expect(late).toBe(1);
+    } finally {
+      await other.close();
+      await legs.close();
+      await server.close();
+    }
+  }, 120_000);
 
   it('creates the verdicts topic with the legs topic’s partitions, and refuses an existing one that differs, naming the setting', async () => {
     const settings = settingsFor('topics');
