@@ -226,7 +226,8 @@ export class JoinWorker {
         }
         const reason = kafkaErrorMessage(error);
         if (needsRejoin(error)) {
-          // The group is rebalancing: the client rejoins, and the new assignment is rebuilt.
+          // The group is rebalancing: nothing more is produced until the client has rejoined and the new assignment is rebuilt.
+          this.fence();
           this.log?.info({ partitions: this.partitions }, `join step abandoned: the consumer group is rebalancing (${reason})`);
         } else {
           this.health = { healthy: false, lastError: `the join worker cannot reach Kafka: ${reason}` };

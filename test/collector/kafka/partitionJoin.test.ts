@@ -6,6 +6,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { pendingLegBytes } from '../../../collector/budget/sizeEstimates.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
 import { PairComparer } from '../../../collector/compare/pairComparer.js';
 import {
@@ -217,6 +218,33 @@ describe('PartitionJoin', () => {
     const model = embeddedModel(c, legs, endOf(legs));
     expect(byId(run.verdicts)).toEqual(model.pairs);
     expect(run.totals).toEqual(model.totals);
+  });
+
+  it('evicts past its share of the pending byte budget, and refuses a leg larger than all of it, as the embedded pipeline does', () => {
+    const one = pendingLegBytes(record('primary'));
+    const c = settings((cfg) => {
+      cfg.budget.pendingBytes = 2 * one + one / 2;
+    });
+    const big = record('primary', {
+      id: 'big',
+      fields: Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`$.f${i}`, '00000000'])),
+    });
+    const legs: ArrivedLeg[] = [
+      ...['u', 'v', 'w'].map((id, i) => ({ arrivedUnixMs: T0 + i, record: record('primary', { id }) })),
+      { arrivedUnixMs: T0 + 3, record: big },
+      { arrivedUnixMs: T0 + 4, record: record('shadow', { id: 'w' }) },
+    ];
+    const join = newJoin(c);
+    const run = emptyRun();
+    feed(join, consumed(legs), 2, run);
+    expect(run.verdicts.map((v) => [v.pair.id, v.pair.state])).toEqual([
+      ['u', 'evicted'],
+      ['big', 'evicted'],
+      ['w', 'paired'],
+    ]);
+    collect(run, join.closeIdle(endOf(legs)));
+    const model = embeddedModel(c, legs, endOf(legs));
+    expect(sequence(run.verdicts)).toEqual(model.resolutions);
   });
 
   it('splits the caps among the partitions, never below one pending leg', () => {
