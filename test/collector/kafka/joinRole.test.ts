@@ -269,7 +269,12 @@ describe('Kafka join role', () => {
       const flow = steadily(producer, traffic, 10, 50);
       await sleep(3000);
       expect(await workers[0]!.stop('SIGKILL')).toBeNull();
-      await sleep(2000);
+      // Once its session times out, the survivor takes every partition over, the dead one's pending legs with them.
+      await waitUntil('the survivor to own every partition', async () => ((await owning(workers[1]!)) === PARTITIONS ? true : undefined), {
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      });
+      await sleep(1000);
       workers[0] = await startCollectorProcess(dir, settings);
       await sleep(3000);
       await flow.stop();
@@ -277,7 +282,7 @@ describe('Kafka join role', () => {
       await untilJudged(kafka, traffic.ids, 90_000);
       // Idle a little longer: a second verdict would be produced by now.
       await sleep(2 * WINDOW_MS);
-      // The survivor took the dead worker's partitions over and gave some back to the restarted one.
+      // The survivor took the dead worker's partitions over (its second rebuild) and gave some back to the restarted one (its third).
       await waitUntil('the restarted worker to own partitions', async () => ((await owning(workers[0]!)) > 0 ? true : undefined), {
         timeoutMs: 60_000,
         intervalMs: 500,
