@@ -220,6 +220,22 @@ function steadily(producer: LegProducer, traffic: Traffic, requests: number, eve
   };
 }
 
+/** An unlabelled series' value on a collector's /metrics (0 when absent). */
+async function metricOf(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+/** Waits until the series satisfies `wanted`. */
+async function untilMetric(url: string, name: string, wanted: (value: number) => boolean): Promise<void> {
+  await waitUntil(`${name} on ${url}`, async () => (wanted(await metricOf(url, name)) ? true : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 300,
+  });
+}
+
+const PARTITIONS_OWNED = 'shadowdiff_collector_kafka_join_partitions';
+
 describe('Kafka join role', () => {
   it('judges every id once, as the embedded pipeline does, to the partition of its legs', async () => {
     const settings = settingsFor('one');
@@ -254,26 +270,21 @@ describe('Kafka join role', () => {
     const workers: CollectorProcess[] = [];
     try {
       workers.push(await startCollectorProcess(dir, settings), await startCollectorProcess(dir, settings));
-      const owning = async (worker: CollectorProcess): Promise<number> =>
-        Number(/^shadowdiff_collector_kafka_join_partitions (\d+)$/m.exec(await (await fetch(`${worker.url}/metrics`)).text())?.[1] ?? 0);
+      const owning = (worker: CollectorProcess): Promise<number> => metricOf(worker.url, PARTITIONS_OWNED);
       await waitUntil(
         'the two workers to share the partitions',
-        async () =>
-          (await owning(workers[0]!)) + (await owning(workers[1]!)) === PARTITIONS && (await owning(workers[0]!)) > 0 ? true : undefined,
-        {
-          timeoutMs: 60_000,
-          intervalMs: 500,
+        async () => {
+          const [first, second] = [await owning(workers[0]!), await owning(workers[1]!)];
+          return first > 0 && first + second === PARTITIONS ? true : undefined;
         },
+        { timeoutMs: 60_000, intervalMs: 500 },
       );
       const traffic = new Traffic('kill');
       const flow = steadily(producer, traffic, 10, 50);
       await sleep(3000);
       expect(await workers[0]!.stop('SIGKILL')).toBeNull();
       // Once its session times out, the survivor takes every partition over, the dead one's pending legs with them.
-      await waitUntil('the survivor to own every partition', async () => ((await owning(workers[1]!)) === PARTITIONS ? true : undefined), {
-        timeoutMs: 60_000,
-        intervalMs: 500,
-      });
+      await untilMetric(workers[1]!.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
       await sleep(1000);
       workers[0] = await startCollectorProcess(dir, settings);
       await sleep(3000);
@@ -283,10 +294,7 @@ describe('Kafka join role', () => {
       // Idle a little longer: a second verdict would be produced by now.
       await sleep(2 * WINDOW_MS);
       // The survivor took the dead worker's partitions over (its second rebuild) and gave some back to the restarted one (its third).
-      await waitUntil('the restarted worker to own partitions', async () => ((await owning(workers[0]!)) > 0 ? true : undefined), {
-        timeoutMs: 60_000,
-        intervalMs: 500,
-      });
+      await untilMetric(workers[0]!.url, PARTITIONS_OWNED, (owned) => owned > 0);
       expect(workers[1]!.output().match(/rebuilt from the log/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
       for (const worker of workers) expect(await worker.stop('SIGTERM')).toBe(0);
       expectModelVerdicts(config, await readTopics(kafka), traffic.ids);
@@ -346,12 +354,7 @@ describe('Kafka join role', () => {
     const legs = await LegProducer.open(kafka, WINDOW_MS);
     const other = new Producer({ clientId: 'join-test', bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: ProduceAcks.ALL });
     try {
-      await waitUntil(
-        'the worker to own the partitions',
-        async () =>
-          /^shadowdiff_collector_kafka_join_partitions 4$/m.test(await (await fetch(`${server.url}/metrics`)).text()) ? true : undefined,
-        { timeoutMs: 60_000, intervalMs: 200 },
-      );
+      await untilMetric(server.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
       const [primary, shadow] = [record('primary', { id: 'zombie-1' }), record('shadow', { id: 'zombie-1' })];
       await legs.produce([primary], Date.now());
       const [leg] = (await readAll(kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
@@ -367,14 +370,7 @@ describe('Kafka join role', () => {
         ],
       });
       await legs.produce([shadow], Date.now());
-      await waitUntil(
-        'the conflict to be found',
-        async () =>
-          /^shadowdiff_collector_kafka_join_takeover_conflicts_total [1-9]/m.test(await (await fetch(`${server.url}/metrics`)).text())
-            ? true
-            : undefined,
-        { timeoutMs: 30_000, intervalMs: 200 },
-      );
+      await untilMetric(server.url, 'shadowdiff_collector_kafka_join_takeover_conflicts_total', (conflicts) => conflicts > 0);
       await sleep(2 * WINDOW_MS);
       const read = await readTopics(kafka);
       expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'shadow_missing']]);
