@@ -34,6 +34,8 @@ const KAFKA_SECTION = Type.Object(
     /** ingest, join, report (several in one process allowed) */
     roles: Type.Array(literalEnum(KAFKA_ROLES), { minItems: 1, maxItems: KAFKA_ROLES.length, uniqueItems: true }),
     clientId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._-]+$', default: 'shadowdiff-collector' }),
+    /** the consumer group the join workers form on the legs topic (its committed offsets are where a worker taking a partition over starts) */
+    groupId: Type.String({ minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._-]+$', default: 'shadowdiff-join' }),
     topics: section({
       /** every accepted leg, keyed by correlation id */
       legs: topicName('shadowdiff.legs'),

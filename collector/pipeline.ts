@@ -4,11 +4,9 @@
 // injected, so tests move time by hand.
 
 import { BUDGET_PARTS, ByteBudget, type BudgetPart, type BudgetReading } from './budget/byteBudget.js';
-import { comparePair, type HeaderSelection } from './compare/pairCompare.js';
 import { FieldRows } from './compare/fieldRows.js';
-import { Tolerances, type ToleranceConfig } from './compare/tolerance.js';
-import { IgnoreRules } from './compare/ignoreRules.js';
-import { RouteResolver } from './compare/routeTemplate.js';
+import { PairComparer } from './compare/pairComparer.js';
+import type { ToleranceConfig } from './compare/tolerance.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
 import { JoinWindow, type ClosedWindow, type JoinChanges, type RememberedId } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
@@ -80,14 +78,10 @@ export type LoggedCopy = [id: string, batch: number, index: number];
 
 export class Pipeline {
   private readonly join: JoinWindow;
-  private readonly routes: RouteResolver;
   private readonly scoreboard: Scoreboard;
   private readonly pairs: PairStore;
-  private readonly headerSelection: HeaderSelection;
-  private readonly rows: FieldRows;
+  private readonly comparer: PairComparer;
   private readonly budgets: Record<BudgetPart, ByteBudget>;
-  private ignore: IgnoreRules;
-  private tolerances: Tolerances;
   /** Grows with every change of state, so the store can skip checkpoints when nothing happened. */
   private changes = 0;
   private appliedSeq = 0;
@@ -124,22 +118,19 @@ export class Pipeline {
       tallies: new ByteBudget(config.budget.talliesBytes),
     };
     this.join = new JoinWindow({ ...config.join, trackChanges: durable }, this.budgets.pending);
-    this.routes = new RouteResolver(config.routes.templates);
-    this.rows = new FieldRows(config.compare);
+    const rows = new FieldRows(config.compare);
     this.scoreboard = new Scoreboard({
       examplesPerField: config.report.examplesPerField,
       maxRoutes: config.routes.max,
       maxFieldsPerRoute: config.report.maxFieldsPerRoute,
       noise: { threshold: config.report.noiseThreshold, minPairs: config.report.noiseMinPairs },
-      rows: this.rows,
+      rows,
       budget: this.budgets.tallies,
       latency: config.score.latency,
       trackChanges: durable,
     });
     this.pairs = new PairStore(config.pairs, this.budgets.pairs, { trackChanges: durable });
-    this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
-    this.ignore = new IgnoreRules(config.ignore, this.rows);
-    this.tolerances = new Tolerances(config.compare.tolerances);
+    this.comparer = new PairComparer(config, rows);
   }
 
   /**
@@ -181,7 +172,7 @@ export class Pipeline {
           break;
         case 'paired': {
           const route = this.route(event.primary);
-          const diff = comparePair(event.primary, event.shadow, this.ignore.forRoute(route), this.headerSelection, this.tolerances);
+          const diff = this.comparer.compare(event.primary, event.shadow, route);
           this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff }, now);
           break;
         }
@@ -345,12 +336,12 @@ export class Pipeline {
 
   /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */
   setIgnoreRules(ignore: IgnoreConfig): void {
-    this.ignore = new IgnoreRules(ignore, this.rows);
+    this.comparer.setIgnoreRules(ignore);
   }
 
   /** Tolerances too: pairs compared from now on; what was counted within tolerance or diverged stays. */
   setTolerances(tolerances: readonly ToleranceConfig[]): void {
-    this.tolerances = new Tolerances(tolerances);
+    this.comparer.setTolerances(tolerances);
   }
 
   report(query: ReportQuery = {}): Report {
@@ -440,6 +431,6 @@ export class Pipeline {
   }
 
   private route(record: IngestedRecord): string {
-    return this.routes.resolve(record.method, record.path);
+    return this.comparer.route(record);
   }
 }

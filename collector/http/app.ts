@@ -1,6 +1,6 @@
 // buildApp(): the embedded collector as a Fastify instance, without listening (server.ts
-// listens); buildIngestApp(): Kafka mode's ingest role, the same endpoint producing to the legs
-// topic, with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
+// listens); buildKafkaApp(): Kafka mode's roles (ingest: the same endpoint producing to the legs
+// topic; join: its metrics), with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
 // error catalogue). Tests drive them with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
@@ -11,6 +11,8 @@ import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } f
 import { INGEST_PATH, kafkaKeeper, pipelineKeeper, registerIngestRoute } from './ingestRoute.js';
 import type { LegProducer } from '../kafka/legProducer.js';
 import { registerKafkaIngestMetrics } from '../kafka/kafkaMetrics.js';
+import { registerKafkaJoinMetrics } from '../kafka/joinMetrics.js';
+import type { JoinWorker } from '../kafka/joinWorker.js';
 import { CollectorMetrics } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
@@ -76,39 +78,45 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   return app;
 }
 
-export interface BuildIngestAppOptions {
+export interface BuildKafkaAppOptions {
   config: CollectorConfig;
-  producer: LegProducer;
+  /** the ingest role's producer; null when this process does not ingest */
+  producer: LegProducer | null;
+  /** the join role's worker; null when this process does not join */
+  join: JoinWorker | null;
   clock?: Clock;
   logger?: FastifyServerOptions['logger'];
   defaultMetrics?: boolean;
 }
 
 /**
- * Kafka mode's ingest role: POST /v1/batches (the same validation, authentication, limits and
- * errors) producing to the legs topic, /healthz, /readyz (not ready while Kafka cannot be
- * reached) and /metrics (the ingest series: batches, records, rejects). Stateless: no pipeline,
- * no store, no report endpoints.
+ * Kafka mode's roles in one process. Ingest: POST /v1/batches (the same validation,
+ * authentication, limits and errors) producing to the legs topic. Join: no endpoint of its own,
+ * its series on /metrics. Either way /healthz, /readyz (not ready while Kafka cannot be reached)
+ * and /metrics. Stateless: no pipeline, no store, no report endpoints.
  */
-export function buildIngestApp(options: BuildIngestAppOptions): FastifyInstance {
-  const { config, producer } = options;
+export function buildKafkaApp(options: BuildKafkaAppOptions): FastifyInstance {
+  const { config, producer, join } = options;
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  registerKafkaIngestMetrics(metrics.registry, producer);
+  if (producer !== null) registerKafkaIngestMetrics(metrics.registry, producer);
+  if (join !== null) registerKafkaJoinMetrics(metrics.registry, join);
   const { app, isClosing } = baseApp(config, metrics, options.logger);
   app.decorate('metrics', metrics);
-  registerIngestRoute(app, {
-    keep: kafkaKeeper(producer, metrics, options.clock ?? systemClock),
-    validator: new WireValidator(),
-    metrics,
-    token: config.token,
-  });
+  if (producer !== null) {
+    registerIngestRoute(app, {
+      keep: kafkaKeeper(producer, metrics, options.clock ?? systemClock),
+      validator: new WireValidator(),
+      metrics,
+      token: config.token,
+    });
+  }
   registerOpsRoutes(app, {
     metrics,
     render: () => metrics.registry.metrics(),
     isClosing,
     unready: () => {
-      const health = producer.status();
-      return health.healthy ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
+      const health = [producer?.status(), join?.status()].find((status) => status !== undefined && !status.healthy);
+      return health === undefined ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
     },
     reportToken: config.reportToken,
   });

@@ -5,12 +5,12 @@
 // SIGHUP, shuts down gracefully on SIGTERM/SIGINT (readiness goes 503, the listener stops
 // accepting, in-flight batches drain, then the final checkpoint is written; timers are cleared by
 // the app's onClose hook). With a kafka section it runs Kafka mode's roles instead (this release:
-// ingest, producing to the legs topic, with no store).
+// ingest, producing to the legs topic, and join, producing verdicts; no store).
 
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { buildApp, buildIngestApp } from './app.js';
+import { buildApp, buildKafkaApp } from './app.js';
 import { exposureVerdict, type ExposureVerdict } from './exposure.js';
 import { addressUrl, describeListening } from './listenAddresses.js';
 import { firstLine, StartupError, systemErrorCode } from './startupError.js';
@@ -18,8 +18,10 @@ import { ConfigError, loadConfig, type ConfigSources } from '../config.js';
 import { DurableStore } from '../store/durableStore.js';
 import type { CollectorConfig } from '../types.js';
 import type { KafkaConfig } from '../configSchema.js';
-import { hasApiError, LegProducer, LegsTopicError } from '../kafka/legProducer.js';
-import { kafkaErrorMessage } from '../kafka/kafkaErrors.js';
+import { JoinWorker } from '../kafka/joinWorker.js';
+import { LegProducer } from '../kafka/legProducer.js';
+import { TopicError } from '../kafka/topics.js';
+import { hasApiError, kafkaErrorMessage } from '../kafka/kafkaErrors.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -120,33 +122,48 @@ export async function startServer(config: CollectorConfig, options: StartOptions
 }
 
 /**
- * Kafka mode: the roles the config names (validated: this release runs ingest only). Ingest
- * creates the legs topic when it is missing, then serves POST /v1/batches producing to it;
- * nothing is stored here, so a restart loses only the batches in flight (answered 503 or not at
- * all: the filter counts them).
+ * Kafka mode: the roles the config names (validated: this release runs ingest and join). Ingest
+ * creates the legs topic when it is missing, then serves POST /v1/batches producing to it; join
+ * checks both topics (creating what is missing), joins the consumer group and produces verdicts.
+ * Nothing is stored here: a restart loses only the ingest batches in flight (answered 503 or not
+ * at all: the filter counts them); a join worker's partitions are rebuilt from the log by
+ * whoever owns them next.
  */
 async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, options: StartOptions): Promise<RunningServer> {
   const exposure = exposureVerdict(await resolveHost(config.listen.host), config);
   if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
-  let producer: LegProducer;
+  const roles = new Set(kafka.roles);
+  let producer: LegProducer | null = null;
+  let join: JoinWorker | null = null;
+  const release = async (): Promise<void> => {
+    await join?.close();
+    await producer?.close();
+  };
   try {
-    producer = await LegProducer.open(kafka, config.join.windowMs);
+    if (roles.has('ingest')) producer = await LegProducer.open(kafka, config.join.windowMs);
+    if (roles.has('join')) join = await JoinWorker.open(config, kafka);
   } catch (error) {
+    await release();
     throw kafkaStartupError(error, kafka);
   }
-  const app = buildIngestApp({ config, producer, logger: { level: config.logLevel } });
+  const app = buildKafkaApp({ config, producer, join, logger: { level: config.logLevel } });
   let bound: AddressInfo[];
   try {
+    await join?.start(app.log);
     bound = await listen(app, config.listen);
   } catch (error) {
     await app.close();
-    await producer.close();
-    throw error;
+    await release();
+    throw error instanceof StartupError ? error : kafkaStartupError(error, kafka);
   }
   const addresses = bound.map(({ address, port }) => addressUrl(address, port));
+  const duties = [
+    producer === null ? null : `batches at POST /v1/batches produced to ${kafka.topics.legs}`,
+    join === null ? null : `joining ${kafka.topics.legs} into ${kafka.topics.verdicts} in group ${kafka.groupId}`,
+  ].filter((duty) => duty !== null);
   app.log.info(
     { roles: kafka.roles, brokers: kafka.brokers, legs_topic: kafka.topics.legs, auth: config.token === '' ? 'none' : 'bearer' },
-    `shadowdiff collector (Kafka mode: ${kafka.roles.join(', ')}) listening on ${describeListening(bound)}, batches at POST /v1/batches produced to ${kafka.topics.legs}`,
+    `shadowdiff collector (Kafka mode: ${kafka.roles.join(', ')}) listening on ${describeListening(bound)}, ${duties.join('; ')}`,
   );
   if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
 
@@ -154,20 +171,33 @@ async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, opti
   const close = (): Promise<void> => {
     closing ??= (async () => {
       removeSignalHandlers();
-      // In-flight batches are answered (acknowledged or 503) before the producer goes.
+      // In-flight batches are answered (acknowledged or 503) before the producer goes; the join
+      // worker finishes its step (what it produced is committed) and leaves the group.
       await app.close();
-      await producer.close();
+      await release();
     })();
     return closing;
   };
-  const reload = (): void => app.log.info('SIGHUP: the ingest role has no comparison rules to reload (the join role applies them)');
+  const reload = (): void => {
+    if (join === null) {
+      app.log.info('SIGHUP: the ingest role has no comparison rules to reload (the join role applies them)');
+      return;
+    }
+    try {
+      const fresh = loadConfig(options.sources);
+      join.setComparisonRules(fresh.ignore, fresh.compare.tolerances);
+      app.log.info('SIGHUP: ignore rules and compare.tolerances reloaded for the join role (other settings take effect on restart)');
+    } catch (error) {
+      app.log.error(`SIGHUP: configuration not reloaded: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
   const removeSignalHandlers = options.handleSignals === true ? installSignalHandlers(app, close, reload) : () => {};
   return { app, url: addresses[0] ?? '', addresses, close };
 }
 
 /** The setting to change when Kafka refuses the start: the brokers, unless Kafka named another. */
 function kafkaStartupError(error: unknown, kafka: KafkaConfig): StartupError {
-  if (error instanceof LegsTopicError) return new StartupError(error.setting, error.message);
+  if (error instanceof TopicError) return new StartupError(error.setting, error.message);
   const reason = kafkaErrorMessage(error);
   if (hasApiError(error, 'INVALID_REPLICATION_FACTOR')) {
     return new StartupError(
@@ -181,7 +211,8 @@ function kafkaStartupError(error: unknown, kafka: KafkaConfig): StartupError {
   if (hasApiError(error, 'TOPIC_AUTHORIZATION_FAILED') || hasApiError(error, 'INVALID_TOPIC_EXCEPTION')) {
     return new StartupError('kafka.topics.legs', `Kafka refused the topic ${JSON.stringify(kafka.topics.legs)}: ${reason}`);
   }
-  return new StartupError('kafka.brokers', `cannot create or find the legs topic on ${kafka.brokers.join(', ')}: ${reason}`);
+  const what = kafka.roles.includes('join') ? 'the topics or join the consumer group' : 'the legs topic';
+  return new StartupError('kafka.brokers', `cannot create or find ${what} on ${kafka.brokers.join(', ')}: ${reason}`);
 }
 
 /** SIGTERM/SIGINT drain and exit (forced after DRAIN_TIMEOUT_MS), SIGHUP reloads; returns their removal. */

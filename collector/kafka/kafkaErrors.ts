@@ -22,3 +22,19 @@ export function kafkaErrorMessage(error: unknown): string {
   const shown = reasons.slice(0, MAX_REASONS).join('; ');
   return reasons.length > MAX_REASONS ? `${shown} (and ${reasons.length - MAX_REASONS} more)` : shown;
 }
+
+/** Whether the client's error, or one nested in it, has `property` set to `value` (findBy: the client's own search). */
+function hasNested(error: unknown, property: string, value: unknown): boolean {
+  const found = error as { findBy?: (property: string, value: unknown) => unknown } | null;
+  return typeof found?.findBy === 'function' && found.findBy(property, value) != null;
+}
+
+/** Whether Kafka answered with this error (e.g. TOPIC_ALREADY_EXISTS), at any depth. */
+export function hasApiError(error: unknown, apiId: string): boolean {
+  return hasNested(error, 'apiId', apiId);
+}
+
+/** A consumer group error the client answers by rejoining (rebalance in progress, illegal generation, unknown member). */
+export function needsRejoin(error: unknown): boolean {
+  return hasNested(error, 'needsRejoin', true);
+}

@@ -14,11 +14,12 @@
 // no sequence number of the failed send can clash with what comes after. A batch still waiting
 // when its time is up is answered without being sent.
 
-import { Admin, ConfigResourceTypes, Producer, ProduceAcks } from '@platformatic/kafka';
+import { Producer, ProduceAcks } from '@platformatic/kafka';
 import type { KafkaConfig } from '../configSchema.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { kafkaErrorMessage } from './kafkaErrors.js';
 import { encodeLeg } from './legRecord.js';
+import { ensureLegsTopic } from './topics.js';
 
 /** Kafka did not acknowledge every record of a batch: the ingest answer is 503 KAFKA_UNAVAILABLE. */
 export class KafkaUnavailableError extends Error {
@@ -28,24 +29,13 @@ export class KafkaUnavailableError extends Error {
   }
 }
 
-/** The legs topic exists but would delete legs whose join window is still open; names the setting. */
-export class LegsTopicError extends Error {
-  constructor(
-    readonly setting: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'LegsTopicError';
-  }
-}
-
 /** How often the connection is checked between sends, for readiness. */
 const HEALTH_PROBE_INTERVAL_MS = 1000;
 /** At most this many key and value bytes in one send: under the brokers' default message.max.bytes (1 MiB) for any partition's share. */
 export const MAX_SEND_BYTES = 768 * 1024;
 /** The client's own retries inside one send (idempotent: the same sequence numbers each time). */
-const SEND_RETRIES = 3;
-const SEND_RETRY_DELAY_MS = 100;
+export const SEND_RETRIES = 3;
+export const SEND_RETRY_DELAY_MS = 100;
 
 type Message = { topic: string; key: Buffer; value: Buffer };
 
@@ -91,7 +81,7 @@ export class LegProducer {
   /**
    * Creates the legs topic when it is missing (config's partitions, replication factor and
    * retention), or checks that an existing one keeps legs longer than `windowMs`, and connects
-   * the producer. Throws the client's error when Kafka refuses, LegsTopicError for a topic that
+   * the producer. Throws the client's error when Kafka refuses, TopicError for a topic that
    * cannot serve.
    */
   static async open(config: KafkaConfig, windowMs: number): Promise<LegProducer> {
@@ -270,51 +260,4 @@ export class LegProducer {
       this.probing = false;
     }
   }
-}
-
-/**
- * Creates the legs topic unless it exists. An existing topic keeps its own partitions and
- * settings, but one whose retention.ms does not exceed the join window is refused: it would
- * delete legs a join worker rebuilding its window still needs.
- */
-async function ensureLegsTopic(config: KafkaConfig, windowMs: number): Promise<void> {
-  const topic = config.topics.legs;
-  const admin = new Admin({
-    clientId: config.clientId,
-    bootstrapBrokers: config.brokers,
-    retries: SEND_RETRIES,
-    timeout: config.produceTimeoutMs,
-  });
-  try {
-    try {
-      await admin.createTopics({
-        topics: [topic],
-        partitions: config.partitions,
-        replicas: config.replicationFactor,
-        configs: [{ name: 'retention.ms', value: String(config.legsRetentionMs) }],
-      });
-      return;
-    } catch (error) {
-      if (!hasApiError(error, 'TOPIC_ALREADY_EXISTS')) throw error;
-    }
-    const [described] = await admin.describeConfigs({
-      resources: [{ resourceType: ConfigResourceTypes.TOPIC, resourceName: topic, configurationKeys: ['retention.ms'] }],
-    });
-    const retention = Number(described?.configs.find((entry) => entry.name === 'retention.ms')?.value ?? Number.NaN);
-    // -1: kept forever.
-    if (Number.isFinite(retention) && retention !== -1 && retention <= windowMs) {
-      throw new LegsTopicError(
-        'kafka.topics.legs',
-        `the existing topic ${JSON.stringify(topic)} keeps legs for ${retention} ms (its retention.ms), which does not exceed join.windowMs (${windowMs} ms): ` +
-          'raise its retention.ms or name another topic',
-      );
-    }
-  } finally {
-    await admin.close().catch(() => {});
-  }
-}
-
-export function hasApiError(error: unknown, apiId: string): boolean {
-  const found = error as { findBy?: (property: string, value: unknown) => unknown } | null;
-  return typeof found?.findBy === 'function' && found.findBy('apiId', apiId) !== null;
 }

@@ -1,0 +1,48 @@
+// Judges one pair as the collector's configuration says: the route a leg belongs to, and the
+// diff of two legs under that route's ignore rules, the header selection and the tolerances.
+// The embedded pipeline and a Kafka join worker both compare through it, so a pair gets the same
+// diff in either mode; the rules can be swapped (SIGHUP) for pairs compared from then on.
+
+import type { PairDiff } from './divergence.js';
+import type { FieldRows } from './fieldRows.js';
+import { IgnoreRules } from './ignoreRules.js';
+import { comparePair, type HeaderSelection } from './pairCompare.js';
+import { RouteResolver } from './routeTemplate.js';
+import { Tolerances, type ToleranceConfig } from './tolerance.js';
+import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { CollectorConfig, IgnoreConfig } from '../types.js';
+
+export class PairComparer {
+  private readonly routes: RouteResolver;
+  private readonly headerSelection: HeaderSelection;
+  private ignore: IgnoreRules;
+  private tolerances: Tolerances;
+
+  constructor(
+    config: Pick<CollectorConfig, 'routes' | 'compare' | 'ignore'>,
+    private readonly rows: FieldRows,
+  ) {
+    this.routes = new RouteResolver(config.routes.templates);
+    this.headerSelection = config.compare.headers.includes('*') ? 'all' : config.compare.headers;
+    this.ignore = new IgnoreRules(config.ignore, rows);
+    this.tolerances = new Tolerances(config.compare.tolerances);
+  }
+
+  route(record: IngestedRecord): string {
+    return this.routes.resolve(record.method, record.path);
+  }
+
+  compare(primary: IngestedRecord, shadow: IngestedRecord, route: string): PairDiff {
+    return comparePair(primary, shadow, this.ignore.forRoute(route), this.headerSelection, this.tolerances);
+  }
+
+  /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */
+  setIgnoreRules(ignore: IgnoreConfig): void {
+    this.ignore = new IgnoreRules(ignore, this.rows);
+  }
+
+  /** Tolerances too: pairs compared from now on. */
+  setTolerances(tolerances: readonly ToleranceConfig[]): void {
+    this.tolerances = new Tolerances(tolerances);
+  }
+}

@@ -1,0 +1,102 @@
+// The join role's Kafka series, on the collector's registry (only when the process runs the join
+// role): what the worker owns and holds, how far behind the legs it is, what it judged, and how
+// long taking partitions over took.
+
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { PAIR_OUTCOMES } from '../join/outcomes.js';
+import type { PairView } from '../report/reportSchema.js';
+import type { JoinWorker } from './joinWorker.js';
+
+/** How a verdict ended, as the outcome label says it: a pair's outcome, or evicted. */
+const VERDICT_OUTCOMES = [...PAIR_OUTCOMES, 'evicted'] as const;
+type VerdictOutcome = (typeof VERDICT_OUTCOMES)[number];
+
+function verdictOutcome(pair: PairView): VerdictOutcome {
+  if (pair.state === 'paired') return pair.diff?.diverged === true ? 'diverged' : 'match';
+  if (pair.state === 'pending') throw new Error(`the verdict for ${pair.id} is pending`);
+  return pair.state;
+}
+
+export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker): void {
+  const registers = [registry];
+  new Gauge({
+    name: 'shadowdiff_collector_kafka_join_healthy',
+    help: '1 while the join worker’s last step (fetch, produce, commit) or rebuild succeeded, 0 otherwise (/readyz answers 503 KAFKA_UNAVAILABLE).',
+    registers,
+    collect() {
+      this.set(worker.status().healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'shadowdiff_collector_kafka_join_partitions',
+    help: 'Legs partitions this worker owns and has rebuilt.',
+    registers,
+    collect() {
+      this.set(worker.partitions.length);
+    },
+  });
+  new Gauge({
+    name: 'shadowdiff_collector_kafka_join_pending_legs',
+    help: 'Correlation ids waiting for their partner in the owned partitions.',
+    registers,
+    collect() {
+      this.set(worker.pendingLegs);
+    },
+  });
+  new Gauge({
+    name: 'shadowdiff_collector_kafka_join_lag_records',
+    help: 'Records on the owned legs partitions not consumed yet, as of the last fetch.',
+    registers,
+    collect() {
+      this.set(worker.lagRecords);
+    },
+  });
+  const verdicts = new Counter({
+    name: 'shadowdiff_collector_kafka_verdicts_total',
+    help: 'Verdicts produced to the verdicts topic (acknowledged), by outcome.',
+    labelNames: ['outcome'],
+    registers,
+  });
+  for (const outcome of VERDICT_OUTCOMES) verdicts.inc({ outcome }, 0);
+  const legs = new Counter({
+    name: 'shadowdiff_collector_kafka_join_legs_total',
+    help: 'Legs consumed and counted by a tally (replayed legs a tally already counted are not), duplicates and late legs included.',
+    registers,
+  });
+  const skipped = new Counter({
+    name: 'shadowdiff_collector_kafka_join_skipped_records_total',
+    help: 'Records skipped because they do not decode: on the legs topic (not a leg record) or, in a rebuild, on the verdicts topic.',
+    labelNames: ['topic'],
+    registers,
+  });
+  for (const topic of ['legs', 'verdicts']) skipped.inc({ topic }, 0);
+  const conflicts = new Counter({
+    name: 'shadowdiff_collector_kafka_join_takeover_conflicts_total',
+    help: 'Verdicts partitions found written by another producer (a worker that lost them, its send in flight) before this worker produced to them: rebuilt first, so no id is judged twice.',
+    registers,
+  });
+  const rebuild = new Histogram({
+    name: 'shadowdiff_collector_kafka_join_rebuild_seconds',
+    help: 'Taking an assignment over: the committed offsets and the verdicts read back for every assigned partition (the legs are then replayed as they are consumed).',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers,
+  });
+  worker.onStep({
+    produced(outputs) {
+      for (const output of outputs) {
+        for (const verdict of output.verdicts) verdicts.inc({ outcome: verdictOutcome(verdict.pair) });
+        if (output.tally !== null) legs.inc(output.tally.records.primary + output.tally.records.shadow);
+        if (output.undecodable > 0) skipped.inc({ topic: 'legs' }, output.undecodable);
+      }
+    },
+    rebuilt(_partitions, seconds) {
+      rebuild.observe(seconds);
+    },
+    verdictRecordSkipped() {
+      skipped.inc({ topic: 'verdicts' });
+    },
+    foreignVerdicts(partitions) {
+      conflicts.inc(partitions);
+    },
+  });
+}

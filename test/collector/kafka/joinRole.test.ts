@@ -1,0 +1,415 @@
+// Kafka mode's join role against a real broker (devkit/kafkaBroker.ts): join workers consume the
+// legs topic as a consumer group and produce one verdict per correlation id to the same
+// partition number of the verdicts topic, equal to what the embedded pipeline computes from the
+// same legs (the model); a worker killed with SIGKILL mid-stream and started again, or the broker
+// restarted, loses no leg and produces no verdict twice; tallies count every leg once. The
+// verdicts topic is created with the legs topic's partition count, and one that differs refused.
+
+import { Admin, Consumer, ListOffsetTimestamps, Producer, ProduceAcks } from '@platformatic/kafka';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startKafkaBroker, type KafkaBroker } from '../../../devkit/kafkaBroker.js';
+import { waitUntil } from '../../../devkit/waitUntil.js';
+import { parseConfig } from '../../../collector/config.js';
+import type { KafkaConfig } from '../../../collector/configSchema.js';
+import { startServer, type RunningServer } from '../../../collector/http/server.js';
+import { StartupError } from '../../../collector/http/startupError.js';
+import { LegProducer } from '../../../collector/kafka/legProducer.js';
+import { decodeLeg } from '../../../collector/kafka/legRecord.js';
+import { decodeVerdictTopicRecord, encodeVerdict, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
+import { pairViewOf } from '../../../collector/score/resolution.js';
+import type { PairView } from '../../../collector/report/reportSchema.js';
+import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
+import { startCollectorProcess, type CollectorProcess } from '../../reliability/collectorProcess.js';
+import { record } from '../fixtures.js';
+import { embeddedModel, type ArrivedLeg } from './joinModel.js';
+
+const WINDOW_MS = 2000;
+const PARTITIONS = 4;
+
+let broker: KafkaBroker;
+let suite = 0;
+
+beforeAll(async () => {
+  broker = await startKafkaBroker();
+});
+
+afterAll(async () => {
+  await broker?.stop();
+});
+
+/** The collector configuration of one test's topics and group (as a config file holds it). */
+function settingsFor(name: string): Record<string, unknown> {
+  suite += 1;
+  const tag = `${name}-${process.pid}-${suite}`;
+  return {
+    logLevel: 'info',
+    join: { windowMs: WINDOW_MS },
+    kafka: {
+      brokers: [broker.bootstrap],
+      roles: ['join'],
+      topics: { legs: `legs-${tag}`, verdicts: `verdicts-${tag}` },
+      groupId: `join-${tag}`,
+      partitions: PARTITIONS,
+      replicationFactor: 1,
+    },
+  };
+}
+
+const parsed = (settings: Record<string, unknown>, logLevel = 'silent'): CollectorConfig =>
+  parseConfig({ ...settings, listen: { port: 0 }, logLevel });
+const kafkaOf = (config: CollectorConfig): KafkaConfig => config.kafka as KafkaConfig;
+
+/**
+ * Steady traffic of requests with unique ids: most pair (legs in one send or the next, either
+ * order), some diverge, some lack a leg (closed by the window), some legs are sent twice.
+ */
+class Traffic {
+  readonly ids: string[] = [];
+  private next = 0;
+  private held: IngestedRecord[] = [];
+
+  constructor(private readonly prefix: string) {}
+
+  /** The legs of `requests` more requests, and the second legs held from the previous call. */
+  legs(requests: number): IngestedRecord[] {
+    const out = this.held;
+    this.held = [];
+    for (let i = 0; i < requests; i++) {
+      const n = this.next++;
+      const id = `${this.prefix}-${n}`;
+      this.ids.push(id);
+      const primary = record('primary', { id, path: `/orders/${n % 7}` });
+      const shadow = record('shadow', { id, path: `/orders/${n % 7}`, status: n % 10 === 3 ? 500 : 200 });
+      if (n % 20 === 5) out.push(primary);
+      else if (n % 20 === 6) out.push(shadow);
+      else if (n % 20 === 7) out.push(primary, primary, shadow);
+      else if (n % 2 === 0) out.push(shadow, primary);
+      else {
+        out.push(primary);
+        this.held.push(shadow);
+      }
+    }
+    return out;
+  }
+
+  /** What is still held back. */
+  flush(): IngestedRecord[] {
+    const out = this.held;
+    this.held = [];
+    return out;
+  }
+}
+
+interface TopicRead {
+  verdicts: Array<Verdict & { partition: number }>;
+  tallies: Array<Tally & { partition: number }>;
+  legs: Array<ArrivedLeg & { partition: number; offset: number }>;
+}
+
+/** Every record of `topic` up to its end, read by a group of its own. */
+async function readAll(topic: string): Promise<Array<{ key: Buffer; value: Buffer; partition: number; offset: number }>> {
+  const consumer = new Consumer({ clientId: 'join-test', groupId: `reader-${topic}-${Date.now()}`, bootstrapBrokers: [broker.bootstrap] });
+  try {
+    const ends = await consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST });
+    const total = (ends.get(topic) ?? []).reduce((sum, end) => sum + Number(end), 0);
+    const records: Array<{ key: Buffer; value: Buffer; partition: number; offset: number }> = [];
+    if (total === 0) return records;
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 100 });
+    for await (const message of stream) {
+      records.push({ key: message.key, value: message.value, partition: message.partition, offset: Number(message.offset) });
+      if (records.length === total) break;
+    }
+    await stream.close();
+    return records;
+  } finally {
+    await consumer.close(true);
+  }
+}
+
+async function readTopics(kafka: KafkaConfig): Promise<TopicRead> {
+  const read: TopicRead = { verdicts: [], tallies: [], legs: [] };
+  for (const { key, value, partition } of await readAll(kafka.topics.verdicts)) {
+    const decoded = decodeVerdictTopicRecord(key, value);
+    if (decoded.kind === 'verdict') read.verdicts.push({ ...decoded, partition });
+    else read.tallies.push({ ...decoded, partition });
+  }
+  for (const { key, value, partition, offset } of await readAll(kafka.topics.legs)) {
+    const leg = decodeLeg(key, value);
+    read.legs.push({ arrivedUnixMs: leg.arrivedUnixMs, record: leg.record, partition, offset });
+  }
+  return read;
+}
+
+/** Waits until every id of the traffic has a verdict (the lone legs' windows close by the idle clock). */
+async function untilJudged(kafka: KafkaConfig, ids: readonly string[], timeoutMs: number): Promise<void> {
+  await waitUntil(
+    `a verdict for each of ${ids.length} ids`,
+    async () => {
+      const judged = new Set((await readAll(kafka.topics.verdicts)).map((r) => r.key.toString('utf8')));
+      return ids.every((id) => judged.has(id)) ? true : undefined;
+    },
+    { timeoutMs, intervalMs: 1000 },
+  );
+}
+
+const withoutTime = (pair: PairView): PairView => ({ ...pair, resolvedAtUnixMs: null });
+
+/** One verdict per id, on the legs' partition, equal to the model; tallies that count every leg once. */
+function expectModelVerdicts(config: CollectorConfig, read: TopicRead, ids: readonly string[]): void {
+  const seen = new Map<string, number>();
+  for (const verdict of read.verdicts) seen.set(verdict.pair.id, (seen.get(verdict.pair.id) ?? 0) + 1);
+  const twice = [...seen].filter(([, count]) => count > 1);
+  expect(twice, 'ids with more than one verdict').toEqual([]);
+  expect(new Set(seen.keys())).toEqual(new Set(ids));
+
+  const partitionOf = new Map(read.legs.map((leg) => [leg.record.id, leg.partition]));
+  for (const verdict of read.verdicts) {
+    expect(verdict.partition).toBe(partitionOf.get(verdict.pair.id));
+    expect(verdict.legs.partition).toBe(verdict.partition);
+  }
+  // The model takes the legs as the embedded collector would have: in arrival order.
+  const legs = [...read.legs].sort((a, b) => a.arrivedUnixMs - b.arrivedUnixMs || a.partition - b.partition || a.offset - b.offset);
+  const end = Math.max(...legs.map((leg) => leg.arrivedUnixMs)) + 10 * WINDOW_MS;
+  const model = embeddedModel(config, legs, end);
+  const verdicts = new Map(read.verdicts.map((verdict) => [verdict.pair.id, withoutTime(verdict.pair)]));
+  const expected = new Map([...model.pairs].map(([id, pair]) => [id, withoutTime(pair)]));
+  expect(verdicts).toEqual(expected);
+
+  // Every consumed offset of every partition is counted by exactly one tally.
+  const totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0 };
+  for (let partition = 0; partition < PARTITIONS; partition++) {
+    const ranges = read.tallies
+      .filter((tally) => tally.partition === partition)
+      .map((tally) => tally.legs)
+      .sort((a, b) => a.fromOffset - b.fromOffset);
+    let next = 0;
+    for (const range of ranges) {
+      expect(range.fromOffset, `partition ${partition}: a tally starting at ${range.fromOffset}, expected ${next}`).toBe(next);
+      next = range.toOffset + 1;
+    }
+    expect(next).toBe(read.legs.filter((leg) => leg.partition === partition).length);
+  }
+  for (const tally of read.tallies) {
+    totals.records.primary += tally.records.primary;
+    totals.records.shadow += tally.records.shadow;
+    totals.duplicates += tally.duplicates;
+    totals.late += tally.late;
+  }
+  expect(totals).toEqual(model.totals);
+}
+
+/** Sends the traffic's legs through the ingest role's own producer, `requests` at a time every `everyMs`, until stopped. */
+function steadily(producer: LegProducer, traffic: Traffic, requests: number, everyMs: number): { stop(): Promise<void> } {
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await producer.produce(traffic.legs(requests), Date.now());
+      await sleep(everyMs);
+    }
+    await producer.produce(traffic.flush(), Date.now());
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+    },
+  };
+}
+
+/** An unlabelled series' value on a collector's /metrics (0 when absent). */
+async function metricOf(url: string, name: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+}
+
+/** Waits until the series satisfies `wanted`. */
+async function untilMetric(url: string, name: string, wanted: (value: number) => boolean): Promise<void> {
+  await waitUntil(`${name} on ${url}`, async () => (wanted(await metricOf(url, name)) ? true : undefined), {
+    timeoutMs: 60_000,
+    intervalMs: 300,
+  });
+}
+
+const PARTITIONS_OWNED = 'shadowdiff_collector_kafka_join_partitions';
+
+describe('Kafka join role', () => {
+  it('judges every id once, as the embedded pipeline does, to the partition of its legs', async () => {
+    const settings = settingsFor('one');
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    const server = await startServer(config);
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
+    try {
+      const traffic = new Traffic('one');
+      for (let i = 0; i < 10; i++) await producer.produce(traffic.legs(20), Date.now());
+      await producer.produce(traffic.flush(), Date.now());
+      await untilJudged(kafka, traffic.ids, 60_000);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^shadowdiff_collector_kafka_join_partitions 4$/m);
+      expect(metrics).toMatch(/^shadowdiff_collector_kafka_verdicts_total\{outcome="diverged"\} [1-9]/m);
+      expect(metrics).toMatch(/^shadowdiff_collector_kafka_join_pending_legs 0$/m);
+      expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      await server.close();
+      expectModelVerdicts(config, await readTopics(kafka), traffic.ids);
+    } finally {
+      await producer.close();
+      await server.close();
+    }
+  }, 120_000);
+
+  it('loses no leg and judges no id twice when a worker of two is killed with SIGKILL mid-stream and started again', async () => {
+    const settings = settingsFor('kill');
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-join-'));
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
+    const workers: CollectorProcess[] = [];
+    try {
+      workers.push(await startCollectorProcess(dir, settings), await startCollectorProcess(dir, settings));
+      const owning = (worker: CollectorProcess): Promise<number> => metricOf(worker.url, PARTITIONS_OWNED);
+      await waitUntil(
+        'the two workers to share the partitions',
+        async () => {
+          const [first, second] = [await owning(workers[0]!), await owning(workers[1]!)];
+          return first > 0 && first + second === PARTITIONS ? true : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      const traffic = new Traffic('kill');
+      const flow = steadily(producer, traffic, 10, 50);
+      await sleep(3000);
+      expect(await workers[0]!.stop('SIGKILL')).toBeNull();
+      // Once its session times out, the survivor takes every partition over, the dead one's pending legs with them.
+      await untilMetric(workers[1]!.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
+      await sleep(1000);
+      workers[0] = await startCollectorProcess(dir, settings);
+      await sleep(3000);
+      await flow.stop();
+      expect(traffic.ids.length).toBeGreaterThan(200);
+      await untilJudged(kafka, traffic.ids, 90_000);
+      // Idle a little longer: a second verdict would be produced by now.
+      await sleep(2 * WINDOW_MS);
+      // The survivor took the dead worker's partitions over (its second rebuild) and gave some back to the restarted one (its third).
+      await untilMetric(workers[0]!.url, PARTITIONS_OWNED, (owned) => owned > 0);
+      expect(workers[1]!.output().match(/rebuilt from the log/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
+      for (const worker of workers) expect(await worker.stop('SIGTERM')).toBe(0);
+      expectModelVerdicts(config, await readTopics(kafka), traffic.ids);
+    } finally {
+      for (const worker of workers) await worker.stop('SIGKILL').catch(() => {});
+      await producer.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
+
+  it('loses no leg and judges no id twice when the broker restarts mid-stream', async () => {
+    const settings = settingsFor('broker');
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    let server: RunningServer | null = await startServer(config);
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
+    try {
+      const traffic = new Traffic('broker');
+      for (let i = 0; i < 5; i++) await producer.produce(traffic.legs(20), Date.now());
+      await broker.halt();
+      await sleep(1000);
+      await broker.resume();
+      await waitUntil(
+        'the producer to reach the broker again',
+        async () => {
+          try {
+            await producer.produce(traffic.legs(20), Date.now());
+            return true;
+          } catch {
+            return undefined;
+          }
+        },
+        { timeoutMs: 60_000, intervalMs: 500 },
+      );
+      for (let i = 0; i < 5; i++) await producer.produce(traffic.legs(20), Date.now());
+      await producer.produce(traffic.flush(), Date.now());
+      // A batch refused while the broker was away was never acknowledged: its ids are not expected.
+      const produced = new Set((await readAll(kafka.topics.legs)).map((r) => r.key.toString('utf8')));
+      const ids = traffic.ids.filter((id) => produced.has(id));
+      await untilJudged(kafka, ids, 90_000);
+      await sleep(2 * WINDOW_MS);
+      await server.close();
+      server = null;
+      const read = await readTopics(kafka);
+      expectModelVerdicts(config, read, ids);
+    } finally {
+      await producer.close();
+      await server?.close();
+    }
+  }, 240_000);
+
+  it('rebuilds before producing to a verdicts partition another producer wrote to since its takeover, so the id is not judged twice', async () => {
+    const settings = settingsFor('foreign');
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    const server = await startServer(config);
+    const legs = await LegProducer.open(kafka, WINDOW_MS);
+    const other = new Producer({ clientId: 'join-test', bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: ProduceAcks.ALL });
+    try {
+      await untilMetric(server.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
+      const [primary, shadow] = [record('primary', { id: 'zombie-1' }), record('shadow', { id: 'zombie-1' })];
+      await legs.produce([primary], Date.now());
+      const [leg] = (await readAll(kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
+      // A worker that owned the partition before judged the id, its send landing after this one read the partition back.
+      const pair = pairViewOf({ kind: 'missing', route: '/orders/{id}', record: primary, outcome: 'shadow_missing' }, Date.now());
+      await other.send({
+        messages: [
+          {
+            topic: kafka.topics.verdicts,
+            partition: leg!.partition,
+            ...encodeVerdict(pair, { partition: leg!.partition, offset: leg!.offset }),
+          },
+        ],
+      });
+      await legs.produce([shadow], Date.now());
+      await untilMetric(server.url, 'shadowdiff_collector_kafka_join_takeover_conflicts_total', (conflicts) => conflicts > 0);
+      await sleep(2 * WINDOW_MS);
+      const read = await readTopics(kafka);
+      expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'shadow_missing']]);
+      // Its shadow was counted once, as late: the id is known judged.
+      const late = read.tallies.reduce((sum, tally) => sum + tally.late, 0);
+      expect(late).toBe(1);
+    } finally {
+      await other.close();
+      await legs.close();
+      await server.close();
+    }
+  }, 120_000);
+
+  it('creates the verdicts topic with the legs topic’s partitions, and refuses an existing one that differs, naming the setting', async () => {
+    const settings = settingsFor('topics');
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    const admin = new Admin({ clientId: 'join-test', bootstrapBrokers: [broker.bootstrap] });
+    try {
+      const server = await startServer(config);
+      await server.close();
+      const metadata = await admin.metadata({ topics: [kafka.topics.legs, kafka.topics.verdicts] });
+      expect(metadata.topics.get(kafka.topics.verdicts)?.partitionsCount).toBe(PARTITIONS);
+
+      const other = `verdicts-two-${process.pid}-${suite}`;
+      await admin.createTopics({ topics: [other], partitions: 2, replicas: 1 });
+      const mismatched = parsed({
+        ...settings,
+        kafka: { ...(settings['kafka'] as object), topics: { legs: kafka.topics.legs, verdicts: other } },
+      });
+      const refused = await startServer(mismatched).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(StartupError);
+      expect((refused as StartupError).message).toMatch(
+        new RegExp(
+          `^kafka\\.topics\\.verdicts: the existing topic "${other}" has 2 partitions and the legs topic "${kafka.topics.legs}" 4`,
+        ),
+      );
+    } finally {
+      await admin.close();
+    }
+  }, 120_000);
+});
