@@ -41,6 +41,9 @@ collector flags:
   --port PORT        listen port (default 8090)
   --allow-unauthenticated-exposure
                      listen beyond loopback without both tokens (refused otherwise)
+  --roles LIST       Kafka mode: the roles to run, e.g. ingest,report (or $SHADOWDIFF_KAFKA_ROLES)
+  --kafka-brokers LIST
+                     Kafka mode: bootstrap brokers, e.g. kafka:9092 (or $SHADOWDIFF_KAFKA_BROKERS)
 
   -h, --help         this text`;
 
@@ -60,6 +63,8 @@ const FLAGS = {
     host: { type: 'string' },
     port: { type: 'string' },
     'allow-unauthenticated-exposure': { type: 'boolean' },
+    roles: { type: 'string' },
+    'kafka-brokers': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 } satisfies Record<string, FlagSpec>;
@@ -194,6 +199,10 @@ async function collector(values: FlagValues, positionals: string[], io: CliIo): 
   const port = stringFlag(values, 'port');
   if (host !== undefined) overrides.push({ field: 'listen.host', value: host, origin: '--host' });
   if (port !== undefined) overrides.push({ field: 'listen.port', value: port, origin: '--port' });
+  const roles = stringFlag(values, 'roles');
+  const brokers = stringFlag(values, 'kafka-brokers');
+  if (roles !== undefined) overrides.push({ field: 'kafka.roles', value: roles, origin: '--roles' });
+  if (brokers !== undefined) overrides.push({ field: 'kafka.brokers', value: brokers, origin: '--kafka-brokers' });
   if (values['allow-unauthenticated-exposure'] === true) {
     overrides.push({ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' });
   }

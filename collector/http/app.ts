@@ -11,7 +11,7 @@ import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } f
 import { INGEST_PATH, kafkaKeeper, pipelineKeeper, registerIngestRoute } from './ingestRoute.js';
 import type { LegProducer } from '../kafka/legProducer.js';
 import { registerKafkaIngestMetrics } from '../kafka/kafkaMetrics.js';
-import { CollectorMetrics } from '../metrics/collectorMetrics.js';
+import { CollectorMetrics, PENDING_JOINS_METRIC } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
@@ -31,6 +31,12 @@ export interface BuildAppOptions {
   defaultMetrics?: boolean;
   /** the pipeline keeps what changed between checkpoints, for a durable store (attached as app.store) */
   durable?: boolean;
+  /**
+   * Kafka mode's report role: the pipeline counts the join workers' verdicts (kafka/reportRole.ts)
+   * instead of joining legs; POST /v1/batches is served only with the ingest role in the same
+   * process (`producer`), producing to the legs topic; `unready`: why the role cannot serve now.
+   */
+  kafkaReport?: { producer: LegProducer | null; unready: () => CollectorError | null };
 }
 
 declare module 'fastify' {
@@ -48,7 +54,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
   const validator = new WireValidator();
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics, { durable: options.durable === true });
+  const clock = options.clock ?? systemClock;
+  const { kafkaReport } = options;
+  const pipeline = new Pipeline(config, clock, metrics, { durable: options.durable === true, judgedElsewhere: kafkaReport !== undefined });
+  // The join workers hold the pending legs: a report instance has no number to show for them.
+  if (kafkaReport !== undefined) metrics.registry.removeSingleMetric(PENDING_JOINS_METRIC);
   const { app, isClosing } = baseApp(config, metrics, options.logger);
   app.decorate('pipeline', pipeline);
   app.decorate('metrics', metrics);
@@ -59,7 +69,13 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 
-  registerIngestRoute(app, { keep: pipelineKeeper(pipeline, () => app.store), validator, metrics, token: config.token });
+  const producer = kafkaReport?.producer ?? null;
+  if (kafkaReport === undefined) {
+    registerIngestRoute(app, { keep: pipelineKeeper(pipeline, () => app.store), validator, metrics, token: config.token });
+  } else if (producer !== null) {
+    registerKafkaIngestMetrics(metrics.registry, producer);
+    registerIngestRoute(app, { keep: kafkaKeeper(producer, metrics, clock), validator, metrics, token: config.token });
+  }
   registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
   registerOpsRoutes(app, {
     metrics,
@@ -67,9 +83,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     isClosing,
     unready: () => {
       const { store } = app;
-      return store !== null && !store.healthy
-        ? new CollectorError('STORE_UNAVAILABLE', `the store cannot be written: ${store.lastError}`)
-        : null;
+      if (store !== null && !store.healthy)
+        return new CollectorError('STORE_UNAVAILABLE', `the store cannot be written: ${store.lastError}`);
+      return (producer === null ? null : kafkaUnready(producer)) ?? kafkaReport?.unready() ?? null;
     },
     reportToken: config.reportToken,
   });
@@ -106,13 +122,15 @@ export function buildIngestApp(options: BuildIngestAppOptions): FastifyInstance 
     metrics,
     render: () => metrics.registry.metrics(),
     isClosing,
-    unready: () => {
-      const health = producer.status();
-      return health.healthy ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
-    },
+    unready: () => kafkaUnready(producer),
     reportToken: config.reportToken,
   });
   return app;
+}
+
+function kafkaUnready(producer: LegProducer): CollectorError | null {
+  const health = producer.status();
+  return health.healthy ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
 }
 
 /** The Fastify instance both kinds of collector serve from: limits, parsers, the error catalogue, readiness on close. */

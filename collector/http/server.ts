@@ -11,7 +11,7 @@ import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, buildIngestApp } from './app.js';
-import { exposureVerdict, type ExposureVerdict } from './exposure.js';
+import { exposureVerdict } from './exposure.js';
 import { addressUrl, describeListening } from './listenAddresses.js';
 import { firstLine, StartupError, systemErrorCode } from './startupError.js';
 import { ConfigError, loadConfig, type ConfigSources } from '../config.js';
@@ -20,6 +20,10 @@ import type { CollectorConfig } from '../types.js';
 import type { KafkaConfig } from '../configSchema.js';
 import { hasApiError, LegProducer, LegsTopicError } from '../kafka/legProducer.js';
 import { kafkaErrorMessage } from '../kafka/kafkaErrors.js';
+import { KafkaReportMetrics } from '../kafka/reportMetrics.js';
+import { verdictRecordHandler } from '../kafka/reportRole.js';
+import { VerdictReader } from '../kafka/verdictReader.js';
+import { CollectorError } from './errors.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -41,25 +45,40 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
-/** Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it. */
+/**
+ * Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it.
+ * The embedded collector and Kafka mode's report role (with ingest too, when named) run here:
+ * one pipeline, its store and the report API; the other Kafka roles in startKafkaRoles.
+ */
 export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
-  if (config.kafka !== undefined) return startKafkaRoles(config, config.kafka, options);
-  const app = buildApp({ config, logger: { level: config.logLevel }, durable: config.store.path !== '' });
+  const { kafka } = config;
+  if (kafka !== undefined && !kafka.roles.includes('report')) return startKafkaRoles(config, kafka, options);
+  const exposure = exposureVerdict(await resolveHost(config.listen.host), config);
+  if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
+  const producer = kafka?.roles.includes('ingest') === true ? await openLegProducer(kafka, config) : null;
+  let reader: VerdictReader | null = null;
+  const app = buildApp({
+    config,
+    logger: { level: config.logLevel },
+    durable: config.store.path !== '',
+    ...(kafka === undefined ? {} : { kafkaReport: { producer, unready: () => readerUnready(reader) } }),
+  });
   let store: DurableStore | null = null;
-  let exposure: ExposureVerdict;
   let bound: AddressInfo[];
   try {
-    exposure = exposureVerdict(await resolveHost(config.listen.host), config);
-    if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
     store = await openStore(config.store, app);
     if (store !== null) {
       await restoreFrom(store, app);
       app.store = store;
     }
+    // From the offsets the restored state holds: nothing it counted is read again.
+    if (kafka !== undefined) reader = startVerdictReader(kafka, app);
     bound = await listen(app, config.listen);
   } catch (error) {
+    await reader?.close();
     await store?.close();
     await app.close();
+    await producer?.close();
     throw error;
   }
   const addresses = bound.map(({ address, port }) => addressUrl(address, port));
@@ -70,8 +89,12 @@ export async function startServer(config: CollectorConfig, options: StartOptions
       auth: config.token === '' ? 'none' : 'bearer',
       report_auth: config.reportToken === '' ? 'none' : 'bearer',
       store: store?.path ?? 'memory only',
+      ...(kafka === undefined ? {} : { roles: kafka.roles, brokers: kafka.brokers, verdicts_topic: kafka.topics.verdicts }),
     },
-    `shadowdiff collector listening on ${describeListening(bound)}, batches at POST /v1/batches`,
+    kafka === undefined
+      ? `shadowdiff collector listening on ${describeListening(bound)}, batches at POST /v1/batches`
+      : `shadowdiff collector (Kafka mode: ${kafka.roles.join(', ')}) listening on ${describeListening(bound)}, reporting the verdicts of ${kafka.topics.verdicts}` +
+          (producer === null ? '' : `, batches at POST /v1/batches produced to ${kafka.topics.legs}`),
   );
   if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
 
@@ -93,12 +116,15 @@ export async function startServer(config: CollectorConfig, options: StartOptions
     closing ??= (async () => {
       removeSignalHandlers();
       clearInterval(checkpoints);
-      // app.close() returns once in-flight batches are answered, so the final checkpoint has them.
+      // app.close() returns once in-flight batches are answered, so the final checkpoint has them;
+      // the reader stops first, so it has every verdict counted.
       await app.close();
+      await reader?.close();
       try {
         await checkpoint();
       } finally {
         await store?.close();
+        await producer?.close();
       }
     })();
     return closing;
@@ -128,12 +154,7 @@ export async function startServer(config: CollectorConfig, options: StartOptions
 async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, options: StartOptions): Promise<RunningServer> {
   const exposure = exposureVerdict(await resolveHost(config.listen.host), config);
   if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
-  let producer: LegProducer;
-  try {
-    producer = await LegProducer.open(kafka, config.join.windowMs);
-  } catch (error) {
-    throw kafkaStartupError(error, kafka);
-  }
+  const producer = await openLegProducer(kafka, config);
   const app = buildIngestApp({ config, producer, logger: { level: config.logLevel } });
   let bound: AddressInfo[];
   try {
@@ -163,6 +184,36 @@ async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, opti
   const reload = (): void => app.log.info('SIGHUP: the ingest role has no comparison rules to reload (the join role applies them)');
   const removeSignalHandlers = options.handleSignals === true ? installSignalHandlers(app, close, reload) : () => {};
   return { app, url: addresses[0] ?? '', addresses, close };
+}
+
+async function openLegProducer(kafka: KafkaConfig, config: CollectorConfig): Promise<LegProducer> {
+  try {
+    return await LegProducer.open(kafka, config.join.windowMs);
+  } catch (error) {
+    throw kafkaStartupError(error, kafka);
+  }
+}
+
+/** The report role's reader of the verdicts topic, counting into the app's pipeline from the positions it holds. */
+function startVerdictReader(kafka: KafkaConfig, app: FastifyInstance): VerdictReader {
+  const reader: VerdictReader = new VerdictReader({
+    config: kafka,
+    positions: () => app.pipeline.verdictPositions(),
+    onMessage: verdictRecordHandler(app.pipeline, new KafkaReportMetrics(app.metrics.registry, () => reader.status()), (refused) =>
+      app.log.error(
+        { partition: refused.partition, offset: refused.offset, field: refused.field },
+        `verdicts record refused, not counted: ${refused.field}: ${refused.reason}`,
+      ),
+    ),
+    onFailure: (reason) => app.log.warn(`${reason}; reading again in a moment`),
+  });
+  reader.start();
+  return reader;
+}
+
+function readerUnready(reader: VerdictReader | null): CollectorError | null {
+  const health = reader?.status() ?? { healthy: false, lastError: 'the verdicts topic is not being read yet' };
+  return health.healthy ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
 }
 
 /** The setting to change when Kafka refuses the start: the brokers, unless Kafka named another. */

@@ -40,7 +40,7 @@ export function kafkaConfigProblems(config: CollectorConfig): FieldProblem[] {
         field: `kafka.roles[${i}]`,
         message:
           `the ${role} role (${ROLE_DUTIES[role]}) is not built yet; this release runs ${[...BUILT_ROLES].join(', ')} only. ` +
-          'For joining and reporting, run the embedded collector (no kafka section)',
+          'For joining, run the embedded collector (no kafka section)',
       });
     }
   });

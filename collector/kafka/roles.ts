@@ -12,4 +12,4 @@ export const ROLE_DUTIES: Record<KafkaRole, string> = {
 };
 
 /** The roles this release runs; the others are refused at start-up by name. */
-export const BUILT_ROLES: ReadonlySet<KafkaRole> = new Set<KafkaRole>(['ingest']);
+export const BUILT_ROLES: ReadonlySet<KafkaRole> = new Set<KafkaRole>(['ingest', 'report']);
