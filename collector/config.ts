@@ -56,6 +56,8 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string; emptyIsVa
   // Lists, comma-separated: `ingest,report`, `kafka-1:9092,kafka-2:9092`.
   { name: 'SHADOWDIFF_KAFKA_ROLES', field: 'kafka.roles' },
   { name: 'SHADOWDIFF_KAFKA_BROKERS', field: 'kafka.brokers' },
+  { name: 'SHADOWDIFF_KAFKA_PARTITIONS', field: 'kafka.partitions' },
+  { name: 'SHADOWDIFF_KAFKA_REPLICATION_FACTOR', field: 'kafka.replicationFactor' },
 ];
 export const CONFIG_FILE_ENV = 'SHADOWDIFF_CONFIG';
 
