@@ -1,6 +1,7 @@
 // buildApp(): the embedded collector as a Fastify instance, without listening (server.ts
-// listens); buildIngestApp(): Kafka mode's ingest role, the same endpoint producing to the legs
-// topic, with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
+// listens), or with `kafkaReport` Kafka mode's report role (the pipeline counts verdicts);
+// buildIngestApp(): Kafka mode's ingest role, the same endpoint producing to the legs topic,
+// with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
 // error catalogue). Tests drive them with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';

@@ -4,8 +4,10 @@
 // checkpoints periodically, reloads the comparison rules (ignore rules, compare.tolerances) on
 // SIGHUP, shuts down gracefully on SIGTERM/SIGINT (readiness goes 503, the listener stops
 // accepting, in-flight batches drain, then the final checkpoint is written; timers are cleared by
-// the app's onClose hook). With a kafka section it runs Kafka mode's roles instead (this release:
-// ingest, producing to the legs topic, with no store).
+// the app's onClose hook). With a kafka section it runs Kafka mode's roles instead: the report
+// role (with ingest, when both are named) on that same path, its pipeline counting the verdicts
+// topic read from the offsets its restored state holds; ingest alone producing to the legs
+// topic, with no store.
 
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';

@@ -8,9 +8,9 @@
 // logged with its field.
 
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafkaBroker, type KafkaBroker } from '../../../devkit/kafkaBroker.js';
+import { describe, expect, it } from 'vitest';
 import { waitUntil } from '../../../devkit/waitUntil.js';
+import { suiteKafkaBroker } from './suiteBroker.js';
 import { parseConfig } from '../../../collector/config.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import type { IngestedRecord } from '../../../collector/ingest/ingestedRecord.js';
@@ -24,16 +24,8 @@ import { config, FakeClock, legs, record } from '../fixtures.js';
 
 const PARTITIONS = 4;
 
-let broker: KafkaBroker;
+const broker = suiteKafkaBroker();
 let topicCount = 0;
-
-beforeAll(async () => {
-  broker = await startKafkaBroker();
-});
-
-afterAll(async () => {
-  await broker?.stop();
-});
 
 /** Counts every resolution the embedded pipeline makes, as the pair view a join worker's verdict carries. */
 class RecordingMetrics extends CollectorMetrics {
@@ -149,6 +141,16 @@ async function startReport(topic: string, storePath = ''): Promise<RunningServer
   return startServer(parseConfig({ listen: { port: 0 }, logLevel: 'silent', store: { path: storePath }, kafka: kafkaSection(topic) }));
 }
 
+/** Runs `use` against a report instance of its own, closed after. */
+async function withReport(topic: string, use: (report: RunningServer) => Promise<void>): Promise<void> {
+  const report = await startReport(topic);
+  try {
+    await use(report);
+  } finally {
+    await report.close();
+  }
+}
+
 async function getJson<T>(url: string): Promise<T> {
   const response = await fetch(url);
   expect(response.status).toBe(200);
@@ -214,8 +216,7 @@ describe('Kafka report role', () => {
     const topic = await newTopic();
     const judged = judge(24);
     await produce(topic, [...judged.tallies, ...judged.verdicts]);
-    const report = await startReport(topic);
-    try {
+    await withReport(topic, async (report) => {
       const got = await reportAfter(report.url, judged.tallies.length + judged.verdicts.length);
       expect(got.totals.pending).toBeNull();
       expect(judged.model.totals.duplicates).toBe(1);
@@ -230,9 +231,7 @@ describe('Kafka report role', () => {
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_report_reading 1$/m);
       expect(metrics).not.toMatch(/shadowdiff_collector_pending_joins/);
       expect(await recordsRead(report.url)).toEqual({ counted: judged.verdicts.length, repeated: 0, tally: PARTITIONS, refused: 0 });
-    } finally {
-      await report.close();
-    }
+    });
   });
 
   it('gives the same report from two instances reading one topic', async () => {
@@ -266,14 +265,11 @@ describe('Kafka report role', () => {
       { partition: 3, key: Buffer.from('someone-else'), value: judged.verdicts[4]!.value },
     ];
     await produce(topic, [...judged.tallies, ...judged.verdicts, ...bad, repeated]);
-    const report = await startReport(topic);
-    try {
+    await withReport(topic, async (report) => {
       const got = await reportAfter(report.url, judged.tallies.length + judged.verdicts.length + bad.length + 1);
       expectSameReport(got, judged);
       expect(await recordsRead(report.url)).toEqual({ counted: judged.verdicts.length, repeated: 1, tally: PARTITIONS, refused: 3 });
-    } finally {
-      await report.close();
-    }
+    });
   });
 
   it('counts everything exactly once when killed with SIGKILL and restarted on its store', async () => {
