@@ -119,7 +119,7 @@ export async function startServer(config: CollectorConfig, options: StartOptions
       removeSignalHandlers();
       clearInterval(checkpoints);
       // app.close() returns once in-flight batches are answered, so the final checkpoint has them;
-      // the reader stops first, so it has every verdict counted.
+      // the reader stops before it, so it holds every verdict counted.
       await app.close();
       await reader?.close();
       try {
