@@ -4,8 +4,8 @@
 // partitions, and read by report instances on the real server path: their report is the
 // embedded pipeline's (but `pending`, which only the join workers know), two instances give the
 // same, one killed with SIGKILL and restarted on its store counts everything once, a repeated
-// verdict is counted once, and a record that is not a verdicts record is refused, counted and
-// logged with its field.
+// verdict is counted once, a record that is not a verdicts record is refused, counted and
+// logged with its field, and the ingest role runs beside it in one process.
 
 import { Admin, Producer, ProduceAcks } from '@platformatic/kafka';
 import { describe, expect, it } from 'vitest';
@@ -20,7 +20,7 @@ import { Pipeline } from '../../../collector/pipeline.js';
 import type { PairView, Report } from '../../../collector/report/reportSchema.js';
 import { pairViewOf, type Resolution } from '../../../collector/score/resolution.js';
 import { collectorDir, startCollectorProcess } from '../../reliability/collectorProcess.js';
-import { config, FakeClock, legs, record } from '../fixtures.js';
+import { batch, config, FakeClock, legs, record } from '../fixtures.js';
 
 const PARTITIONS = 4;
 
@@ -126,24 +126,24 @@ async function produce(topic: string, messages: readonly Message[]): Promise<voi
   }
 }
 
-function kafkaSection(topic: string): Record<string, unknown> {
+function kafkaSection(topic: string, roles = ['report']): Record<string, unknown> {
   return {
     brokers: [broker.bootstrap],
-    roles: ['report'],
+    roles,
     topics: { legs: `${topic}-legs`, verdicts: topic },
     partitions: PARTITIONS,
     replicationFactor: 1,
   };
 }
 
-/** A report instance in this process, memory only unless `storePath`. */
-async function startReport(topic: string, storePath = ''): Promise<RunningServer> {
-  return startServer(parseConfig({ listen: { port: 0 }, logLevel: 'silent', store: { path: storePath }, kafka: kafkaSection(topic) }));
+/** A report instance in this process, memory only. */
+async function startReport(topic: string, roles?: string[]): Promise<RunningServer> {
+  return startServer(parseConfig({ listen: { port: 0 }, logLevel: 'silent', store: { path: '' }, kafka: kafkaSection(topic, roles) }));
 }
 
-/** Runs `use` against a report instance of its own, closed after. */
-async function withReport(topic: string, use: (report: RunningServer) => Promise<void>): Promise<void> {
-  const report = await startReport(topic);
+/** Runs `use` against a report instance of its own (with `roles` beside it), closed after. */
+async function withReport(topic: string, use: (report: RunningServer) => Promise<void>, roles?: string[]): Promise<void> {
+  const report = await startReport(topic, roles);
   try {
     await use(report);
   } finally {
@@ -309,5 +309,29 @@ describe('Kafka report role', () => {
     } finally {
       await scratch.remove();
     }
+  });
+
+  it('runs ingest and report in one process: batches go to the legs topic, the report reads the verdicts', async () => {
+    const topic = await newTopic();
+    const judged = judge(4);
+    await produce(topic, [...judged.tallies, ...judged.verdicts]);
+    await withReport(
+      topic,
+      async (both) => {
+        const answer = await fetch(`${both.url}/v1/batches`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(batch([...legs('fresh-1')])),
+        });
+        expect(answer.status).toBe(200);
+        // Produced, not joined here: the report counts only the verdicts.
+        expectSameReport(await reportAfter(both.url, judged.tallies.length + judged.verdicts.length), judged);
+        expect(await (await fetch(`${both.url}/metrics`)).text()).toMatch(
+          /^shadowdiff_collector_kafka_legs_total\{result="acknowledged"\} 2$/m,
+        );
+        expect((await fetch(`${both.url}/readyz`)).status).toBe(200);
+      },
+      ['ingest', 'report'],
+    );
   });
 });
