@@ -53,6 +53,11 @@ export const ENVIRONMENT: ReadonlyArray<{ name: string; field: string; emptyIsVa
   { name: 'SHADOWDIFF_MAX_PENDING', field: 'join.maxPending' },
   { name: 'SHADOWDIFF_BODY_LIMIT_BYTES', field: 'bodyLimitBytes' },
   { name: 'SHADOWDIFF_LOG_LEVEL', field: 'logLevel' },
+  // Lists, comma-separated: `ingest,report`, `kafka-1:9092,kafka-2:9092`.
+  { name: 'SHADOWDIFF_KAFKA_ROLES', field: 'kafka.roles' },
+  { name: 'SHADOWDIFF_KAFKA_BROKERS', field: 'kafka.brokers' },
+  { name: 'SHADOWDIFF_KAFKA_PARTITIONS', field: 'kafka.partitions' },
+  { name: 'SHADOWDIFF_KAFKA_REPLICATION_FACTOR', field: 'kafka.replicationFactor' },
 ];
 export const CONFIG_FILE_ENV = 'SHADOWDIFF_CONFIG';
 
@@ -108,7 +113,8 @@ export function parseConfig(raw: unknown, origins: Origins = new Map(), file?: s
 }
 
 function fieldError(field: string, message: string, origins: Origins): ErrorDetail {
-  const origin = origins.get(field);
+  // An item of a list set from the environment or a flag (`kafka.roles[1]`) came from there too.
+  const origin = origins.get(field) ?? origins.get(field.replace(/\[\d+\]$/, ''));
   return { field, message: origin === undefined ? message : `${message} (from ${origin})` };
 }
 
@@ -187,7 +193,10 @@ function yamlProblem(error: unknown): { reason: string; context: string } {
   return { reason: first.replace(/:$/, ''), context: frame };
 }
 
-/** Sets `field` in `raw`; text becomes a number or boolean only where the schema wants one, so the schema judges the value. */
+/**
+ * Sets `field` in `raw`; text becomes a number or boolean only where the schema wants one, and a
+ * comma-separated list where it wants an array, so the schema judges the value.
+ */
 function applyOverride(raw: unknown, override: ConfigOverride): void {
   if (typeof raw !== 'object' || raw === null) return;
   const keys = override.field.split('.');
@@ -201,6 +210,13 @@ function applyOverride(raw: unknown, override: ConfigOverride): void {
   const type = schemaType(keys);
   const numeric = (type === 'integer' || type === 'number') && /^-?\d+(\.\d+)?$/.test(override.value);
   const boolean = type === 'boolean' && (override.value === 'true' || override.value === 'false');
+  if (type === 'array') {
+    target[last] = override.value
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+    return;
+  }
   target[last] = numeric ? Number(override.value) : boolean ? override.value === 'true' : override.value;
 }
 

@@ -8,11 +8,12 @@ import { FieldRows } from './compare/fieldRows.js';
 import { PairComparer } from './compare/pairComparer.js';
 import type { ToleranceConfig } from './compare/tolerance.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
+import { LEGS, type Leg } from './ingest/wireSchema.js';
 import { JoinWindow, type ClosedWindow, type JoinChanges, type RememberedId } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
-import { pairViewOf, type Resolution } from './score/resolution.js';
+import { pairViewOf, resolvedId, type Resolution } from './score/resolution.js';
 import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
@@ -45,6 +46,24 @@ export interface PipelineSnapshot {
   remembered: RememberedId[];
   /** legs still waiting for a partner: they come back into the join window */
   pending: PendingLeg[];
+  /** Kafka mode's report role: per verdicts partition, the next offset (everything before it is counted here); absent elsewhere */
+  verdictOffsets?: VerdictOffset[];
+}
+
+/** A verdicts partition and the offset its next record has. */
+export type VerdictOffset = [partition: number, nextOffset: number];
+
+/** Where a record of the verdicts topic was read. */
+export interface TopicPosition {
+  partition: number;
+  offset: number;
+}
+
+/** What legs judged elsewhere added to the totals that no verdict carries (a verdicts topic's tally). */
+export interface LegCounts {
+  records: Record<Leg, number>;
+  duplicates: number;
+  late: number;
 }
 
 /** One batch as the durable store logged it before it was answered: replayed after a crash. */
@@ -69,6 +88,8 @@ export interface PipelineCheckpoint {
   join: JoinChanges;
   /** ids still pending that were sent again: their logged legs from here on are copies the join dropped */
   copiesOfPending: LoggedCopy[];
+  /** the report role's verdicts offsets, with the state they account for; empty elsewhere */
+  verdictOffsets: VerdictOffset[];
   /** asked for (a full checkpoint, after a failed one): everything, and the ids still pending, taken with the delta */
   whole: { snapshot: PipelineSnapshot; pendingIds: string[] } | null;
 }
@@ -96,6 +117,10 @@ export class Pipeline {
    * At most one entry per pending id.
    */
   private readonly copiesOfPending: Map<string, LoggedCopy> | null;
+  /** Report role: verdicts partition → next offset; what the state holds, so a restart resumes after it. */
+  private readonly verdictOffsets = new Map<number, number>();
+  /** Report role: the join workers hold the pending legs, so the report does not say how many. */
+  private readonly judgedElsewhere: boolean;
   /**
    * Batches ingested or applied in slices, and checkpoints, take their turn in this chain: a batch
    * is whole before the next one starts (in the order they were handed over: log order), and no
@@ -107,10 +132,14 @@ export class Pipeline {
     private readonly config: CollectorConfig,
     private readonly clock: Clock,
     private readonly metrics: CollectorMetrics,
-    /** durable: keep what changed between checkpoints (checkpoint()) */
-    options: { durable?: boolean } = {},
+    /**
+     * durable: keep what changed between checkpoints (checkpoint()); judgedElsewhere: Kafka mode's
+     * report role, counting join workers' verdicts (applyVerdict) instead of joining legs
+     */
+    options: { durable?: boolean; judgedElsewhere?: boolean } = {},
   ) {
     const durable = options.durable === true;
+    this.judgedElsewhere = options.judgedElsewhere === true;
     this.copiesOfPending = durable ? new Map() : null;
     this.budgets = {
       pending: new ByteBudget(config.budget.pendingBytes),
@@ -260,6 +289,52 @@ export class Pipeline {
     return turn;
   }
 
+  /**
+   * Kafka mode's report role: a join worker's verdict, counted as an id resolved here is
+   * (resolve()), at the time it resolved there. `at`: where it was read, held with the state so
+   * a restart resumes after it. False for an id remembered as counted already (a repeat within
+   * join.rememberMs): nothing is counted again.
+   */
+  applyVerdict(resolution: Resolution, resolvedAtUnixMs: number, at: TopicPosition): boolean {
+    this.consumed(at);
+    const legs: Leg[] = resolution.kind === 'paired' ? ['primary', 'shadow'] : [resolution.record.leg];
+    if (!this.join.settle(resolvedId(resolution), legs, this.now())) return false;
+    this.resolve(resolution, resolvedAtUnixMs);
+    return true;
+  }
+
+  /** Kafka mode's report role: what a run of legs a join worker consumed adds to the totals. */
+  applyTally(counts: LegCounts, at: TopicPosition): void {
+    this.consumed(at);
+    const totals = this.scoreboard.totals;
+    for (const leg of LEGS) {
+      totals.records[leg] += counts.records[leg];
+      this.metrics.recordsReceivedBy(leg, counts.records[leg]);
+    }
+    totals.duplicates += counts.duplicates;
+    totals.late += counts.late;
+  }
+
+  /** Kafka mode's report role: a verdicts record refused (not applied) is passed, so a restart does not read it again. */
+  skipVerdictRecord(at: TopicPosition): void {
+    this.consumed(at);
+  }
+
+  /** Report role: the offset of the next record of a verdicts partition not counted yet. */
+  verdictOffset(partition: number): number {
+    return this.verdictOffsets.get(partition) ?? 0;
+  }
+
+  /** Report role: per verdicts partition, the offset to read next. */
+  verdictPositions(): VerdictOffset[] {
+    return [...this.verdictOffsets];
+  }
+
+  private consumed(at: TopicPosition): void {
+    this.changes++;
+    this.verdictOffsets.set(at.partition, at.offset + 1);
+  }
+
   countRejected(records: number): void {
     this.changes++;
     this.scoreboard.totals.rejectedRecords += records;
@@ -289,6 +364,7 @@ export class Pipeline {
       pairs: this.pairs.snapshot(),
       remembered: this.join.rememberedIds(),
       pending: this.join.pendingArrivals(),
+      ...(this.verdictOffsets.size > 0 ? { verdictOffsets: this.verdictPositions() } : {}),
     };
   }
 
@@ -313,6 +389,7 @@ export class Pipeline {
       pairs: this.pairs.takeChanges(),
       join: this.join.takeChanges(),
       copiesOfPending: this.takeCopiesOfPending(),
+      verdictOffsets: this.verdictPositions(),
       // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
       whole: options.whole ? { snapshot: this.snapshot(), pendingIds: this.pendingIds() } : null,
     }));
@@ -331,6 +408,7 @@ export class Pipeline {
     for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending))
       this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
     this.appliedSeq = snapshot.appliedSeq;
+    for (const [partition, next] of snapshot.verdictOffsets ?? []) this.verdictOffsets.set(partition, next);
     this.changes++;
   }
 
@@ -352,7 +430,7 @@ export class Pipeline {
       route: query.route,
       generatedAtUnixMs: this.clock.now(),
       windowMs: this.config.join.windowMs,
-      pending: this.join.pendingCount,
+      pending: this.judgedElsewhere ? null : this.join.pendingCount,
       budget: this.budgetReadings(),
     });
   }
@@ -411,7 +489,7 @@ export class Pipeline {
    */
   private resolve(resolution: Resolution, now: number): void {
     // Resolved: its later copies are settled with it; should the id be pending anew, its legs are new.
-    this.copiesOfPending?.delete(resolution.kind === 'paired' ? resolution.primary.id : resolution.record.id);
+    this.copiesOfPending?.delete(resolvedId(resolution));
     const placement = this.scoreboard.record(resolution);
     for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
     const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };

@@ -2,7 +2,7 @@
 // Exit codes: 0 ok, 1 the collector failed or answered an error, 2 bad command line or config.
 
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, type ConfigOverride } from '../config.js';
+import { ConfigError, loadConfig, type ConfigOverride, type ConfigSources } from '../config.js';
 import type { ErrorBody } from '../http/errors.js';
 import { CliError } from './cliErrors.js';
 import { StartupError } from '../http/startupError.js';
@@ -41,6 +41,9 @@ collector flags:
   --port PORT        listen port (default 8090)
   --allow-unauthenticated-exposure
                      listen beyond loopback without both tokens (refused otherwise)
+  --roles LIST       Kafka mode: the roles to run, e.g. ingest,report (or $SHADOWDIFF_KAFKA_ROLES)
+  --kafka-brokers LIST
+                     Kafka mode: bootstrap brokers, e.g. kafka:9092 (or $SHADOWDIFF_KAFKA_BROKERS)
 
   -h, --help         this text`;
 
@@ -60,6 +63,8 @@ const FLAGS = {
     host: { type: 'string' },
     port: { type: 'string' },
     'allow-unauthenticated-exposure': { type: 'boolean' },
+    roles: { type: 'string' },
+    'kafka-brokers': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 } satisfies Record<string, FlagSpec>;
@@ -189,21 +194,35 @@ async function pair(values: FlagValues, positionals: string[], io: CliIo): Promi
 
 async function collector(values: FlagValues, positionals: string[], io: CliIo): Promise<number> {
   noPositionals('collector', positionals);
-  const overrides: ConfigOverride[] = [];
-  const host = stringFlag(values, 'host');
-  const port = stringFlag(values, 'port');
-  if (host !== undefined) overrides.push({ field: 'listen.host', value: host, origin: '--host' });
-  if (port !== undefined) overrides.push({ field: 'listen.port', value: port, origin: '--port' });
-  if (values['allow-unauthenticated-exposure'] === true) {
-    overrides.push({ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' });
-  }
-  const sources = { file: stringFlag(values, 'config'), env: io.env, overrides };
+  const sources = sourcesOf(values, io.env);
   const config = loadConfig(sources);
   // Loaded only here, so `report` and `pair` never load Fastify, the pipeline or the store.
   const { startServer } = await import('../http/server.js');
   await startServer(config, { sources, handleSignals: true });
   // Keeps running; the signal handlers end the process.
   return 0;
+}
+
+/** The collector's flags that set a configuration field (a list: comma-separated). */
+const COLLECTOR_FLAG_FIELDS = { host: 'listen.host', port: 'listen.port', roles: 'kafka.roles', 'kafka-brokers': 'kafka.brokers' } as const;
+
+function sourcesOf(values: FlagValues, env: CliIo['env']): ConfigSources {
+  const overrides: ConfigOverride[] = [];
+  for (const [flag, field] of Object.entries(COLLECTOR_FLAG_FIELDS)) {
+    const value = stringFlag(values, flag);
+    if (value !== undefined) overrides.push({ field, value, origin: `--${flag}` });
+  }
+  if (values['allow-unauthenticated-exposure'] === true) {
+    overrides.push({ field: 'listen.allowUnauthenticatedExposure', value: 'true', origin: '--allow-unauthenticated-exposure' });
+  }
+  return { file: stringFlag(values, 'config'), env, overrides };
+}
+
+/** Where `shadowdiff collector <args>` takes its configuration from (for checks of how it is run, e.g. docker-compose.yml). */
+export function collectorConfigSources(args: readonly string[], env: CliIo['env']): ConfigSources {
+  const { values, positionals } = parseFlags('collector', [...args]);
+  noPositionals('collector', positionals);
+  return sourcesOf(values, env);
 }
 
 function withSlash(url: URL): URL {

@@ -62,7 +62,7 @@ export function renderReport(report: Report, source: string): string {
   const c = t.coverage;
   const out: string[] = [
     `shadowdiff report  ${source}  ${new Date(report.generatedAtUnixMs).toISOString()}  window ${report.windowMs / 1000}s`,
-    `records   primary ${t.records.primary}  shadow ${t.records.shadow}  duplicates ${t.duplicates}  late ${t.late}  rejected ${t.rejectedRecords}  pending ${t.pending}`,
+    `records   primary ${t.records.primary}  shadow ${t.records.shadow}  duplicates ${t.duplicates}  late ${t.late}  rejected ${t.rejectedRecords}  pending ${t.pending ?? 'with the join workers'}`,
     `coverage  pairs ${c.pairs}  shadow missing ${c.shadowMissing}  primary missing ${c.primaryMissing}  evicted ${c.evicted}  shadow coverage ${percent(c.shadowCoverage)}`,
     `outcome   match ${t.matched}  diverged ${t.diverged}  routes ${report.routesTracked}${report.routeEvictions > 0 ? `  (${report.routeEvictions} lighter routes folded into "other")` : ''}`,
     `memory    ${BUDGET_PARTS.map((part) => `${part} ${mib(report.budget[part].usedBytes)}/${mib(report.budget[part].limitBytes)}`).join('  ')}${budgetDrops(report)}`,

@@ -1,6 +1,9 @@
 // buildApp(): the embedded collector as a Fastify instance, without listening (server.ts
-// listens); buildKafkaApp(): Kafka mode's roles (ingest: the same endpoint producing to the legs
-// topic; join: its metrics), with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
+// buildApp(): the embedded collector as a Fastify instance, without listening (server.ts
+// listens), or with `kafka` Kafka mode's report role (the pipeline counts verdicts), with the
+// ingest and join roles beside it when named; buildKafkaApp(): Kafka mode's ingest and join
+// roles without a report (ingest: the same endpoint producing to the legs topic; join: its
+// metrics), with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
 // error catalogue). Tests drive them with fastify.inject and an injected clock.
 
 import Fastify, { LogController, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
@@ -13,7 +16,7 @@ import type { LegProducer } from '../kafka/legProducer.js';
 import { registerKafkaIngestMetrics } from '../kafka/kafkaMetrics.js';
 import { registerKafkaJoinMetrics } from '../kafka/joinMetrics.js';
 import type { JoinWorker } from '../kafka/joinWorker.js';
-import { CollectorMetrics } from '../metrics/collectorMetrics.js';
+import { CollectorMetrics, PENDING_JOINS_METRIC } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
@@ -33,6 +36,13 @@ export interface BuildAppOptions {
   defaultMetrics?: boolean;
   /** the pipeline keeps what changed between checkpoints, for a durable store (attached as app.store) */
   durable?: boolean;
+  /**
+   * Kafka mode's report role: the pipeline counts the join workers' verdicts (kafka/reportRole.ts)
+   * instead of joining legs; POST /v1/batches is served only with the ingest role in the same
+   * process (`producer`), producing to the legs topic; `join`: the join role in the same process;
+   * `unready`: why the report role cannot serve now.
+   */
+  kafkaReport?: { producer: LegProducer | null; join: JoinWorker | null; unready: () => CollectorError | null };
 }
 
 declare module 'fastify' {
@@ -50,7 +60,11 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   const { config } = options;
   const validator = new WireValidator();
   const metrics = new CollectorMetrics({ defaultMetrics: options.defaultMetrics ?? true });
-  const pipeline = new Pipeline(config, options.clock ?? systemClock, metrics, { durable: options.durable === true });
+  const clock = options.clock ?? systemClock;
+  const { kafkaReport } = options;
+  const pipeline = new Pipeline(config, clock, metrics, { durable: options.durable === true, judgedElsewhere: kafkaReport !== undefined });
+  // The join workers hold the pending legs: a report instance has no number to show for them.
+  if (kafkaReport !== undefined) metrics.registry.removeSingleMetric(PENDING_JOINS_METRIC);
   const { app, isClosing } = baseApp(config, metrics, options.logger);
   app.decorate('pipeline', pipeline);
   app.decorate('metrics', metrics);
@@ -61,7 +75,15 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 
-  registerIngestRoute(app, { keep: pipelineKeeper(pipeline, () => app.store), validator, metrics, token: config.token });
+  const producer = kafkaReport?.producer ?? null;
+  const join = kafkaReport?.join ?? null;
+  if (join !== null) registerKafkaJoinMetrics(metrics.registry, join);
+  if (kafkaReport === undefined) {
+    registerIngestRoute(app, { keep: pipelineKeeper(pipeline, () => app.store), validator, metrics, token: config.token });
+  } else if (producer !== null) {
+    registerKafkaIngestMetrics(metrics.registry, producer);
+    registerIngestRoute(app, { keep: kafkaKeeper(producer, metrics, clock), validator, metrics, token: config.token });
+  }
   registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
   registerOpsRoutes(app, {
     metrics,
@@ -69,9 +91,9 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     isClosing,
     unready: () => {
       const { store } = app;
-      return store !== null && !store.healthy
-        ? new CollectorError('STORE_UNAVAILABLE', `the store cannot be written: ${store.lastError}`)
-        : null;
+      if (store !== null && !store.healthy)
+        return new CollectorError('STORE_UNAVAILABLE', `the store cannot be written: ${store.lastError}`);
+      return kafkaUnready(producer, join) ?? kafkaReport?.unready() ?? null;
     },
     reportToken: config.reportToken,
   });
@@ -114,13 +136,16 @@ export function buildKafkaApp(options: BuildKafkaAppOptions): FastifyInstance {
     metrics,
     render: () => metrics.registry.metrics(),
     isClosing,
-    unready: () => {
-      const health = [producer?.status(), join?.status()].find((status) => status !== undefined && !status.healthy);
-      return health === undefined ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
-    },
+    unready: () => kafkaUnready(producer, join),
     reportToken: config.reportToken,
   });
   return app;
+}
+
+/** Why the ingest or join role in this process cannot serve now: the first one Kafka is failing. */
+function kafkaUnready(producer: LegProducer | null, join: JoinWorker | null): CollectorError | null {
+  const health = [producer?.status(), join?.status()].find((status) => status !== undefined && !status.healthy);
+  return health === undefined ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
 }
 
 /** The Fastify instance both kinds of collector serve from: limits, parsers, the error catalogue, readiness on close. */

@@ -4,14 +4,16 @@
 // checkpoints periodically, reloads the comparison rules (ignore rules, compare.tolerances) on
 // SIGHUP, shuts down gracefully on SIGTERM/SIGINT (readiness goes 503, the listener stops
 // accepting, in-flight batches drain, then the final checkpoint is written; timers are cleared by
-// the app's onClose hook). With a kafka section it runs Kafka mode's roles instead (this release:
-// ingest, producing to the legs topic, and join, producing verdicts; no store).
+// the app's onClose hook). With a kafka section it runs Kafka mode's roles instead: the report
+// role on that same path (with ingest and join beside it when named), its pipeline counting the
+// verdicts topic read from the offsets its restored state holds; ingest and join without report
+// with no store (ingest producing to the legs topic, join producing verdicts).
 
 import { lookup } from 'node:dns/promises';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, buildKafkaApp } from './app.js';
-import { exposureVerdict, type ExposureVerdict } from './exposure.js';
+import { exposureVerdict } from './exposure.js';
 import { addressUrl, describeListening } from './listenAddresses.js';
 import { firstLine, StartupError, systemErrorCode } from './startupError.js';
 import { ConfigError, loadConfig, type ConfigSources } from '../config.js';
@@ -22,6 +24,10 @@ import { JoinWorker } from '../kafka/joinWorker.js';
 import { LegProducer } from '../kafka/legProducer.js';
 import { TopicError } from '../kafka/topics.js';
 import { hasApiError, kafkaErrorMessage } from '../kafka/kafkaErrors.js';
+import { KafkaReportMetrics } from '../kafka/reportMetrics.js';
+import { verdictRecordHandler } from '../kafka/reportRole.js';
+import { VerdictReader } from '../kafka/verdictReader.js';
+import { CollectorError } from './errors.js';
 
 /** How long in-flight requests may take to drain before the process exits anyway. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -43,26 +49,43 @@ export interface StartOptions {
   handleSignals?: boolean;
 }
 
-/** Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it. */
+/**
+ * Starts the collector; a setting that stops it (host, port, store) is a StartupError naming it.
+ * The embedded collector and Kafka mode's report role (with ingest too, when named) run here:
+ * one pipeline, its store and the report API; the other Kafka roles in startKafkaRoles.
+ */
 export async function startServer(config: CollectorConfig, options: StartOptions = {}): Promise<RunningServer> {
-  if (config.kafka !== undefined) return startKafkaRoles(config, config.kafka, options);
-  const app = buildApp({ config, logger: { level: config.logLevel }, durable: config.store.path !== '' });
+  const { kafka } = config;
+  if (kafka !== undefined && !kafka.roles.includes('report')) return startKafkaRoles(config, kafka, options);
+  const exposure = exposureVerdict(await resolveHost(config.listen.host), config);
+  if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
+  const clients = kafka === undefined ? NO_KAFKA_CLIENTS : await openKafkaClients(config, kafka);
+  const { producer, join } = clients;
+  let reader: VerdictReader | null = null;
+  const app = buildApp({
+    config,
+    logger: { level: config.logLevel },
+    durable: config.store.path !== '',
+    ...(kafka === undefined ? {} : { kafkaReport: { producer, join, unready: () => readerUnready(reader) } }),
+  });
   let store: DurableStore | null = null;
-  let exposure: ExposureVerdict;
   let bound: AddressInfo[];
   try {
-    exposure = exposureVerdict(await resolveHost(config.listen.host), config);
-    if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
     store = await openStore(config.store, app);
     if (store !== null) {
       await restoreFrom(store, app);
       app.store = store;
     }
+    // From the offsets the restored state holds: nothing it counted is read again.
+    if (kafka !== undefined) reader = startVerdictReader(kafka, app);
+    await join?.start(app.log);
     bound = await listen(app, config.listen);
   } catch (error) {
+    await reader?.close();
     await store?.close();
     await app.close();
-    throw error;
+    await clients.release();
+    throw kafka !== undefined && !(error instanceof StartupError) ? kafkaStartupError(error, kafka) : error;
   }
   const addresses = bound.map(({ address, port }) => addressUrl(address, port));
   const url = addresses[0] ?? '';
@@ -72,8 +95,12 @@ export async function startServer(config: CollectorConfig, options: StartOptions
       auth: config.token === '' ? 'none' : 'bearer',
       report_auth: config.reportToken === '' ? 'none' : 'bearer',
       store: store?.path ?? 'memory only',
+      ...(kafka === undefined ? {} : { roles: kafka.roles, brokers: kafka.brokers, verdicts_topic: kafka.topics.verdicts }),
     },
-    `shadowdiff collector listening on ${describeListening(bound)}, batches at POST /v1/batches`,
+    kafka === undefined
+      ? `shadowdiff collector listening on ${describeListening(bound)}, batches at POST /v1/batches`
+      : `shadowdiff collector (Kafka mode: ${kafka.roles.join(', ')}) listening on ${describeListening(bound)}, ` +
+          [`reporting the verdicts of ${kafka.topics.verdicts}`, ...kafkaDuties(kafka, clients)].join('; '),
   );
   if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
 
@@ -95,12 +122,15 @@ export async function startServer(config: CollectorConfig, options: StartOptions
     closing ??= (async () => {
       removeSignalHandlers();
       clearInterval(checkpoints);
-      // app.close() returns once in-flight batches are answered, so the final checkpoint has them.
+      // app.close() returns once in-flight batches are answered, so the final checkpoint has them;
+      // the reader stops before it, so it holds every verdict counted.
       await app.close();
+      await reader?.close();
       try {
         await checkpoint();
       } finally {
         await store?.close();
+        await clients.release();
       }
     })();
     return closing;
@@ -112,6 +142,7 @@ export async function startServer(config: CollectorConfig, options: StartOptions
       // Validated whole before either is swapped in: a bad file changes nothing.
       app.pipeline.setIgnoreRules(fresh.ignore);
       app.pipeline.setTolerances(fresh.compare.tolerances);
+      join?.setComparisonRules(fresh.ignore, fresh.compare.tolerances);
       app.log.info('SIGHUP: ignore rules and compare.tolerances reloaded (other settings take effect on restart)');
     } catch (error) {
       app.log.error(`SIGHUP: configuration not reloaded: ${error instanceof Error ? error.message : String(error)}`);
@@ -122,30 +153,17 @@ export async function startServer(config: CollectorConfig, options: StartOptions
 }
 
 /**
- * Kafka mode: the roles the config names (validated: this release runs ingest and join). Ingest
- * creates the legs topic when it is missing, then serves POST /v1/batches producing to it; join
- * checks both topics (creating what is missing), joins the consumer group and produces verdicts.
- * Nothing is stored here: a restart loses only the ingest batches in flight (answered 503 or not
- * at all: the filter counts them); a join worker's partitions are rebuilt from the log by
- * whoever owns them next.
+ * Kafka mode without the report role: ingest creates the legs topic when it is missing, then
+ * serves POST /v1/batches producing to it; join checks both topics (creating what is missing),
+ * joins the consumer group and produces verdicts. Nothing is stored here: a restart loses only
+ * the ingest batches in flight (answered 503 or not at all: the filter counts them); a join
+ * worker's partitions are rebuilt from the log by whoever owns them next.
  */
 async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, options: StartOptions): Promise<RunningServer> {
   const exposure = exposureVerdict(await resolveHost(config.listen.host), config);
   if (exposure.kind === 'refused') throw new StartupError('listen.host', exposure.message);
-  const roles = new Set(kafka.roles);
-  let producer: LegProducer | null = null;
-  let join: JoinWorker | null = null;
-  const release = async (): Promise<void> => {
-    await join?.close();
-    await producer?.close();
-  };
-  try {
-    if (roles.has('ingest')) producer = await LegProducer.open(kafka, config.join.windowMs);
-    if (roles.has('join')) join = await JoinWorker.open(config, kafka);
-  } catch (error) {
-    await release();
-    throw kafkaStartupError(error, kafka);
-  }
+  const clients = await openKafkaClients(config, kafka);
+  const { producer, join } = clients;
   const app = buildKafkaApp({ config, producer, join, logger: { level: config.logLevel } });
   let bound: AddressInfo[];
   try {
@@ -153,17 +171,13 @@ async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, opti
     bound = await listen(app, config.listen);
   } catch (error) {
     await app.close();
-    await release();
+    await clients.release();
     throw error instanceof StartupError ? error : kafkaStartupError(error, kafka);
   }
   const addresses = bound.map(({ address, port }) => addressUrl(address, port));
-  const duties = [
-    producer === null ? null : `batches at POST /v1/batches produced to ${kafka.topics.legs}`,
-    join === null ? null : `joining ${kafka.topics.legs} into ${kafka.topics.verdicts} in group ${kafka.groupId}`,
-  ].filter((duty) => duty !== null);
   app.log.info(
     { roles: kafka.roles, brokers: kafka.brokers, legs_topic: kafka.topics.legs, auth: config.token === '' ? 'none' : 'bearer' },
-    `shadowdiff collector (Kafka mode: ${kafka.roles.join(', ')}) listening on ${describeListening(bound)}, ${duties.join('; ')}`,
+    `shadowdiff collector (Kafka mode: ${kafka.roles.join(', ')}) listening on ${describeListening(bound)}, ${kafkaDuties(kafka, clients).join('; ')}`,
   );
   if (exposure.kind === 'allowed') app.log.warn({ exposed: exposure.exposed, open: exposure.open }, exposure.warning);
 
@@ -174,7 +188,7 @@ async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, opti
       // In-flight batches are answered (acknowledged or 503) before the producer goes; the join
       // worker finishes its step (what it produced is committed) and leaves the group.
       await app.close();
-      await release();
+      await clients.release();
     })();
     return closing;
   };
@@ -193,6 +207,64 @@ async function startKafkaRoles(config: CollectorConfig, kafka: KafkaConfig, opti
   };
   const removeSignalHandlers = options.handleSignals === true ? installSignalHandlers(app, close, reload) : () => {};
   return { app, url: addresses[0] ?? '', addresses, close };
+}
+
+/** The ingest role's producer and the join role's worker, those the config names; `release` closes both. */
+interface KafkaClients {
+  producer: LegProducer | null;
+  join: JoinWorker | null;
+  release(): Promise<void>;
+}
+
+const NO_KAFKA_CLIENTS: KafkaClients = { producer: null, join: null, release: async () => {} };
+
+async function openKafkaClients(config: CollectorConfig, kafka: KafkaConfig): Promise<KafkaClients> {
+  const clients: KafkaClients = {
+    producer: null,
+    join: null,
+    release: async () => {
+      await clients.join?.close();
+      await clients.producer?.close();
+    },
+  };
+  try {
+    if (kafka.roles.includes('ingest')) clients.producer = await LegProducer.open(kafka, config.join.windowMs);
+    if (kafka.roles.includes('join')) clients.join = await JoinWorker.open(config, kafka);
+  } catch (error) {
+    await clients.release();
+    throw kafkaStartupError(error, kafka);
+  }
+  return clients;
+}
+
+/** What the ingest and join roles of this process do, for the start-up line. */
+function kafkaDuties(kafka: KafkaConfig, { producer, join }: KafkaClients): string[] {
+  return [
+    producer === null ? null : `batches at POST /v1/batches produced to ${kafka.topics.legs}`,
+    join === null ? null : `joining ${kafka.topics.legs} into ${kafka.topics.verdicts} in group ${kafka.groupId}`,
+  ].filter((duty) => duty !== null);
+}
+
+/** The report role's reader of the verdicts topic, counting into the app's pipeline from the positions it holds. */
+function startVerdictReader(kafka: KafkaConfig, app: FastifyInstance): VerdictReader {
+  const reader: VerdictReader = new VerdictReader({
+    config: kafka,
+    positions: () => app.pipeline.verdictPositions(),
+    onMessage: verdictRecordHandler(app.pipeline, new KafkaReportMetrics(app.metrics.registry, () => reader.status()), (refused) =>
+      app.log.error(
+        { partition: refused.partition, offset: refused.offset, field: refused.field },
+        `verdicts record refused, not counted: ${refused.field}: ${refused.reason}`,
+      ),
+    ),
+    onFailure: (reason) => app.log.warn(`${reason}; reading again in a moment`),
+  });
+  reader.start();
+  return reader;
+}
+
+function readerUnready(reader: VerdictReader | null): CollectorError | null {
+  const health = reader?.status() ?? { healthy: false, lastError: 'the verdicts topic is not being read yet' };
+  return health.healthy ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
 }
 
 /** The setting to change when Kafka refuses the start: the brokers, unless Kafka named another. */

@@ -18,6 +18,7 @@ import { InsertionOrderedMap } from './insertionOrderedMap.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
 import { pendingLegBytes } from '../budget/sizeEstimates.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { Leg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from './outcomes.js';
 
 /** What offering one record did. */
@@ -219,6 +220,19 @@ export class JoinWindow {
         throw new Error(`restored pending leg ${record.id} (${record.leg}) was ${event.kind}`);
     }
     return evicted;
+  }
+
+  /**
+   * An id judged elsewhere (Kafka mode's report role counts join workers' verdicts): remembered
+   * as one resolved here is, with the legs it had; false when it is remembered already, so a
+   * verdict repeated within join.rememberMs is counted once.
+   */
+  settle(id: string, legs: readonly Leg[], now: number): boolean {
+    if (this.remembered.get(id) !== undefined) return false;
+    let bits = 0;
+    for (const leg of legs) bits |= leg === 'primary' ? PRIMARY : SHADOW;
+    this.remember(id, { primary: null, shadow: null, legs: bits, deadline: now, bytes: 0 }, now);
+    return true;
   }
 
   /** The ids whose state changed since the last call (only with trackChanges). */

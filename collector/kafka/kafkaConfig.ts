@@ -1,9 +1,7 @@
 // What the `kafka` section must satisfy beyond its schema (configSchema.ts): a legs topic that
-// keeps legs longer than a join window lasts, two distinct topics, broker ports in range, and only
-// the roles this release runs. Pure; config.ts reports the problems with the fields they name.
+// keeps legs longer than a join window lasts, two distinct topics, broker ports in range. Pure; config.ts reports the problems with the fields they name.
 
 import type { CollectorConfig } from '../configSchema.js';
-import { BUILT_ROLES, ROLE_DUTIES } from './roles.js';
 
 export interface FieldProblem {
   field: string;
@@ -34,15 +32,5 @@ export function kafkaConfigProblems(config: CollectorConfig): FieldProblem[] {
       message: `must differ from kafka.topics.legs (both are ${JSON.stringify(kafka.topics.legs)})`,
     });
   }
-  kafka.roles.forEach((role, i) => {
-    if (!BUILT_ROLES.has(role)) {
-      problems.push({
-        field: `kafka.roles[${i}]`,
-        message:
-          `the ${role} role (${ROLE_DUTIES[role]}) is not built yet; this release runs ${[...BUILT_ROLES].join(', ')} only. ` +
-          'For joining and reporting, run the embedded collector (no kafka section)',
-      });
-    }
-  });
   return problems;
 }

@@ -42,6 +42,9 @@ export interface MetricsReading {
   }>;
 }
 
+/** Absent from Kafka mode's report role, which does not hold the pending legs (the join workers do). */
+export const PENDING_JOINS_METRIC = 'shadowdiff_collector_pending_joins';
+
 export const BATCH_RESULTS = ['accepted', 'partial', 'rejected'] as const;
 export type BatchResult = (typeof BATCH_RESULTS)[number];
 
@@ -258,7 +261,7 @@ export class CollectorMetrics {
       registers,
     });
     this.pendingJoins = new Gauge({
-      name: 'shadowdiff_collector_pending_joins',
+      name: PENDING_JOINS_METRIC,
       help: 'Legs waiting for their partner inside the join window.',
       registers,
     });
@@ -354,6 +357,11 @@ export class CollectorMetrics {
 
   recordReceived(leg: Leg): void {
     this.recordsReceived[leg].inc();
+  }
+
+  /** Legs a join worker consumed, as a verdicts topic's tally counts them (Kafka mode's report role). */
+  recordsReceivedBy(leg: Leg, count: number): void {
+    this.recordsReceived[leg].inc(count);
   }
 
   recordsRejectedBy(count: number): void {

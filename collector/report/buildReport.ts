@@ -18,8 +18,8 @@ export interface ReportInput {
   route?: string | undefined;
   generatedAtUnixMs: number;
   windowMs: number;
-  /** legs waiting in the join window */
-  pending: number;
+  /** legs waiting in the join window; null where the join runs elsewhere (Kafka mode's report role) */
+  pending: number | null;
   budget: Record<BudgetPart, BudgetReading>;
 }
 

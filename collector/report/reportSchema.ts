@@ -163,7 +163,8 @@ export const ReportSchema = Type.Object(
         rejectedRecords: count,
         /** legs that were pending when the collector stopped or crashed, summed over restarts */
         lostOnRestart: count,
-        pending: count,
+        /** legs waiting in the join window; null from Kafka mode's report role, which does not hold them (the join workers do) */
+        pending: nullable(count),
         matched: count,
         diverged: count,
         coverage: CoverageSchema,

@@ -24,6 +24,11 @@ export function pairViewOf(resolution: Resolution, now: number): PairView {
   return { id: record.id, state, route, primary, shadow, diff: null, resolvedAtUnixMs: now };
 }
 
+/** The correlation id a resolution settles. */
+export function resolvedId(resolution: Resolution): string {
+  return resolution.kind === 'paired' ? resolution.primary.id : resolution.record.id;
+}
+
 /** The resolution a pair view records (pairViewOf's inverse), as the scoreboard takes it in; null when the view is inconsistent. */
 export function resolutionOf(pair: PairView): Resolution | null {
   const { route, primary, shadow, diff } = pair;

@@ -243,6 +243,8 @@ export class DurableStore {
       totals: delta.totals,
       otherRoute: delta.other,
       routeEvictions: delta.routeEvictions,
+      // The report role's verdicts offsets, in the transaction of the state they account for.
+      ...(delta.verdictOffsets.length > 0 ? { verdictOffsets: delta.verdictOffsets } : {}),
     }).map(([key, value]) => [key, JSON.stringify(value)]);
     const common = {
       op: 'checkpoint',

@@ -98,6 +98,8 @@ export const PipelineSnapshotSchema = Type.Object(
     pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
     remembered: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 1, maximum: 3 }), Type.Integer()])),
     pending: Type.Array(Type.Object({ arrivedUnixMs: Type.Integer(), record: StoredRecordSchema }, strict)),
+    /** Kafka mode's report role only: [verdicts partition, next offset] */
+    verdictOffsets: Type.Optional(Type.Array(Type.Tuple([count, count]))),
   },
   { ...strict, definitions: STORED_DEFINITIONS },
 );

@@ -104,6 +104,7 @@ export function decodeCheckpoint(state: {
     pairs,
     remembered: state.remembered,
     pending: [],
+    ...(meta.has('verdictOffsets') ? { verdictOffsets: meta.get('verdictOffsets') } : {}),
   };
   if (!isSnapshot(snapshot)) throw new Error(`snapshot does not match its schema: ${schemaProblem(isSnapshot, '(snapshot)')}`);
   const { pending: _none, ...checkpoint } = snapshot;

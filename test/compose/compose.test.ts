@@ -10,6 +10,9 @@ import { ENVOY_VERSION } from '../../devkit/findEnvoy.js';
 import { FILTER_WASM, PROJECT_ROOT, requireFilterWasm } from '../../devkit/paths.js';
 import { validateConfigFile } from '../support/validateConfig.js';
 import { composeService, composeServices, hostPathOf } from './composeFile.js';
+import { collectorConfigSources } from '../../collector/cli/cli.js';
+import { ConfigError, loadConfig, type ConfigSources } from '../../collector/config.js';
+import { KAFKA_VERSION } from '../../devkit/findKafka.js';
 
 describe('docker-compose.yml', () => {
   beforeAll(async () => {
@@ -17,12 +20,33 @@ describe('docker-compose.yml', () => {
     await requireFilterWasm();
   });
 
-  it('runs every part: both versions, collector, Envoy, Prometheus, Grafana and the traffic', () => {
+  it('runs every part by default: both versions, collector, Envoy, Prometheus, Grafana and the traffic', () => {
     expect(
       composeServices()
+        .filter((service) => service.profiles.length === 0)
         .map((service) => service.name)
         .sort(),
     ).toEqual(['collector', 'envoy', 'grafana', 'orders-v1', 'orders-v2', 'prometheus', 'traffic'].sort());
+  });
+
+  it('adds, with the kafka profile only, the official Apache Kafka image and the collector split into its roles', () => {
+    const profiled = composeServices().filter((service) => service.profiles.length > 0);
+    for (const service of profiled) expect(service.profiles, service.name).toEqual(['kafka']);
+    expect(profiled.map((service) => service.name).sort()).toEqual(['ingest-1', 'ingest-2', 'join-1', 'join-2', 'kafka', 'report']);
+    expect(composeService('kafka').image).toBe(`apache/kafka:${KAFKA_VERSION}`);
+    const roles = (name: string): string | undefined => {
+      const service = composeService(name);
+      const sources = collectorConfigSources(service.command.slice(service.command.indexOf('collector') + 1), service.environment);
+      // The file as the container reads it, below its working directory.
+      const file = hostPathOf(service, sources.file ?? '') ?? '';
+      expect(existsSync(file), `${name}: ${sources.file}`).toBe(true);
+      expect(configProblems({ ...sources, file }), name).toEqual([]);
+      expect(loadConfig({ ...sources, file }).kafka, name).toMatchObject({ brokers: ['kafka:9092'], partitions: 4, replicationFactor: 1 });
+      return sources.overrides?.find((override) => override.field === 'kafka.roles')?.value;
+    };
+    expect(['ingest-1', 'ingest-2', 'join-1', 'join-2', 'report'].map(roles)).toEqual(['ingest', 'ingest', 'join', 'join', 'report']);
+    // The report's store is its own, not the embedded collector's in the same mount.
+    expect(composeService('report').environment['SHADOWDIFF_STORE_PATH']).toBe('.shadowdiff/kafka-report.sqlite');
   });
 
   it('mounts only paths that exist in the repository (or that the build produces)', () => {
@@ -100,6 +124,17 @@ describe('docker-compose.yml', () => {
     );
   });
 });
+
+/** The fields and messages a configuration is refused with; none when it loads. */
+function configProblems(sources: ConfigSources): string[] {
+  try {
+    loadConfig(sources);
+    return [];
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    return error.details.map((detail) => `${detail.field}: ${detail.message}`);
+  }
+}
 
 /** Every `datasource.uid` a dashboard refers to, at any depth (panels, targets, rows). */
 function datasourceUids(node: unknown, found = new Set<string>()): Set<string> {

@@ -23,6 +23,9 @@ export interface ComposeService {
   workingDir: string | undefined;
   command: string[];
   mounts: BindMount[];
+  /** `docker compose --profile P` starts it; none: the default stack */
+  profiles: string[];
+  environment: Record<string, string>;
 }
 
 interface RawService {
@@ -30,6 +33,8 @@ interface RawService {
   working_dir?: unknown;
   command?: unknown;
   volumes?: unknown;
+  profiles?: unknown;
+  environment?: unknown;
 }
 
 /** The services of docker-compose.yml; YAML merge keys (`<<: *node-service`) resolved. */
@@ -41,6 +46,8 @@ export function composeServices(): ComposeService[] {
     workingDir: raw.working_dir === undefined ? undefined : stringOf(raw.working_dir, `${name}.working_dir`),
     command: raw.command === undefined ? [] : stringsOf(raw.command, `${name}.command`),
     mounts: raw.volumes === undefined ? [] : stringsOf(raw.volumes, `${name}.volumes`).map((volume) => bindMount(volume, name)),
+    profiles: raw.profiles === undefined ? [] : stringsOf(raw.profiles, `${name}.profiles`),
+    environment: raw.environment === undefined ? {} : stringMapOf(raw.environment, `${name}.environment`),
   }));
 }
 
@@ -76,6 +83,19 @@ function bindMount(volume: string, service: string): BindMount {
 function stringOf(value: unknown, where: string): string {
   if (typeof value !== 'string') throw new Error(`docker-compose.yml: ${where} is not a string`);
   return value;
+}
+
+/** The map form of `environment` (the form docker-compose.yml uses), values as strings. */
+function stringMapOf(value: unknown, where: string): Record<string, string> {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    Array.isArray(value) ||
+    !Object.values(value).every((item) => typeof item === 'string')
+  ) {
+    throw new Error(`docker-compose.yml: ${where} is not a map of strings`);
+  }
+  return value as Record<string, string>;
 }
 
 function stringsOf(value: unknown, where: string): string[] {

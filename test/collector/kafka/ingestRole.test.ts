@@ -7,10 +7,10 @@
 
 import { readFileSync } from 'node:fs';
 import { Consumer } from '@platformatic/kafka';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafkaBroker, type KafkaBroker } from '../../../devkit/kafkaBroker.js';
+import { describe, expect, it } from 'vitest';
 import { freePort } from '../../../devkit/freePort.js';
 import { waitUntil } from '../../../devkit/waitUntil.js';
+import { suiteKafkaBroker } from './suiteBroker.js';
 import { parseConfig } from '../../../collector/config.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import { WireValidator } from '../../../collector/ingest/wireValidator.js';
@@ -20,16 +20,8 @@ import type { DigestRecord } from '../../../collector/types.js';
 import { StartupError } from '../../../collector/http/startupError.js';
 import { batch, legs } from '../fixtures.js';
 
-let broker: KafkaBroker;
+const broker = suiteKafkaBroker();
 let topicCount = 0;
-
-beforeAll(async () => {
-  broker = await startKafkaBroker();
-});
-
-afterAll(async () => {
-  await broker?.stop();
-});
 
 interface Started {
   server: RunningServer;

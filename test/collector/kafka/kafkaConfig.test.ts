@@ -1,19 +1,23 @@
 // The kafka section: absent keeps the embedded collector; present, every bad field is named, a
 // legs retention that does not outlast the join window is refused naming both fields, and a role
-// this release does not run is refused rather than pretended.
+// this release does not run is refused rather than pretended; roles and brokers come from the
+// environment and flags too.
 
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultConfig, parseConfig } from '../../../collector/config.js';
+import { ConfigError, defaultConfig, loadConfig, parseConfig } from '../../../collector/config.js';
 
-function problems(raw: unknown): Array<{ field: string; message: string }> {
+/** The fields and messages `load` is refused with. */
+function refused(load: () => unknown): Array<{ field: string; message: string }> {
   try {
-    parseConfig(raw);
+    load();
   } catch (error) {
     if (error instanceof ConfigError) return error.details;
     throw error;
   }
   throw new Error('expected a configuration error');
 }
+
+const problems = (raw: unknown) => refused(() => parseConfig(raw));
 
 const ingest = { brokers: ['kafka-0.kafka:9092'], roles: ['ingest'] };
 
@@ -54,10 +58,22 @@ describe('kafka configuration', () => {
     );
   });
 
-  it('runs the join role and refuses the report role as not built yet, naming the field', () => {
-    const found = problems({ kafka: { ...ingest, roles: ['ingest', 'join', 'report'] } });
-    expect(found.map((p) => p.field)).toEqual(['kafka.roles[2]']);
-    expect(found[0]?.message).toMatch(/^the report role \(.*\) is not built yet; this release runs ingest, join only/);
+  it('runs every role, one or several in a process', () => {
+    expect(parseConfig({ kafka: { ...ingest, roles: ['ingest', 'join', 'report'] } }).kafka?.roles).toEqual(['ingest', 'join', 'report']);
+    expect(parseConfig({ kafka: { ...ingest, roles: ['report', 'ingest'] } }).kafka?.roles).toEqual(['report', 'ingest']);
+  });
+
+  it('takes the roles and brokers from comma-separated SHADOWDIFF_KAFKA_ROLES and SHADOWDIFF_KAFKA_BROKERS, flags winning', () => {
+    const env = { SHADOWDIFF_KAFKA_ROLES: 'ingest, report', SHADOWDIFF_KAFKA_BROKERS: 'kafka-0:9092,kafka-1:9092' };
+    expect(loadConfig({ env }).kafka).toMatchObject({ roles: ['ingest', 'report'], brokers: ['kafka-0:9092', 'kafka-1:9092'] });
+    const flags = [
+      { field: 'kafka.roles', value: 'report', origin: '--roles' },
+      { field: 'kafka.brokers', value: '[::1]:9092', origin: '--kafka-brokers' },
+    ];
+    expect(loadConfig({ env, overrides: flags }).kafka).toMatchObject({ roles: ['report'], brokers: ['[::1]:9092'] });
+    expect(refused(() => loadConfig({ env: { ...env, SHADOWDIFF_KAFKA_ROLES: 'ingest,reporter' } }))).toEqual([
+      { field: 'kafka.roles[1]', message: expect.stringMatching(/^must be one of .*\(from SHADOWDIFF_KAFKA_ROLES\)$/) },
+    ]);
   });
 
   it.each([
