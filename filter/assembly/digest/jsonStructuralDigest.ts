@@ -310,12 +310,15 @@ export class JsonStructuralDigest {
             if (this.collapsedAt > 0) this.leaf.byte(c);
             if (kind != KIND_OBJECT) {
               this.state = S_VALUE;
-            } else if (p < end && load<u8>(p) == 0x22) {
-              // the common `,"key"`: on to the key in this step
-              this.beginKey();
-              p = this.keyInChunk(p + 1, end);
             } else {
-              this.state = S_OBJ_KEY;
+              // the common `,"key"` (or with whitespace between): on to the key in this step
+              if (p < end && load<u8>(p) <= 0x20) p = skipWhitespace(p, end);
+              if (p < end && load<u8>(p) == 0x22) {
+                this.beginKey();
+                p = this.keyInChunk(p + 1, end);
+              } else {
+                this.state = S_OBJ_KEY;
+              }
             }
           } else if (c == 0x7d) {
             this.closeContainer(KIND_OBJECT);
@@ -370,7 +373,7 @@ export class JsonStructuralDigest {
     if (this.collapsedAt == 0 && this.recording) {
       // Past the leaf budget a scalar's path is never read (only containers name entries).
       const named = !this.truncated || c == 0x7b || c == 0x5b;
-      if (this.containers.depth > 0 && this.containers.kind == KIND_ARRAY) {
+      if (this.containers.kind == KIND_ARRAY) {
         const index = this.containers.nextIndex();
         if (named) this.appendIndexSegment(index);
       } else if (this.keySegmentPending) {
@@ -565,6 +568,8 @@ export class JsonStructuralDigest {
 
   // ---- strings -----------------------------------------------------------------------
 
+  // @ts-ignore: decorator
+  @inline
   private beginKey(): void {
     this.inKey = true;
     if (this.collapsedAt > 0) {
@@ -696,6 +701,8 @@ export class JsonStructuralDigest {
     if (p < end && load<u8>(p) == 0x3a) {
       this.state = S_VALUE;
       p++;
+      // `"key": value`, as indented JSON spells it
+      if (p < end && load<u8>(p) == 0x20) p++;
     }
     return p;
   }
