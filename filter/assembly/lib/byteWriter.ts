@@ -1,13 +1,24 @@
 // A growable byte buffer for building JSON without quadratic string concatenation.
 import { firstJsonSpecial } from "./jsonBytes";
 
-/** Copies up to this many bytes with a loop rather than memory.copy. */
+/** Copies up to this many bytes with word moves rather than memory.copy. */
 const SMALL_COPY: i32 = 16;
 
 // @ts-ignore: decorator
 @inline
 function hexDigit(nibble: u32): u32 {
   return nibble < 10 ? 0x30 + nibble : 0x57 + nibble;
+}
+
+/** `length` bytes (one to two words of T) as the first and the last word, overlapping: both read before either is written. */
+// @ts-ignore: decorator
+@inline
+function copyHeadAndTail<T>(target: usize, source: usize, length: i32): void {
+  const last = <usize>length - sizeof<T>();
+  const head = load<T>(source);
+  const tail = load<T>(source + last);
+  store<T>(target, head);
+  store<T>(target + last, tail);
 }
 
 /**
@@ -20,17 +31,9 @@ function copyBytes(target: usize, source: usize, length: i32): void {
   if (length > SMALL_COPY) {
     memory.copy(target, source, length);
   } else if (length >= 8) {
-    const last = <usize>length - 8;
-    const head = load<u64>(source);
-    const tail = load<u64>(source + last);
-    store<u64>(target, head);
-    store<u64>(target + last, tail);
+    copyHeadAndTail<u64>(target, source, length);
   } else if (length >= 4) {
-    const last = <usize>length - 4;
-    const head = load<u32>(source);
-    const tail = load<u32>(source + last);
-    store<u32>(target, head);
-    store<u32>(target + last, tail);
+    copyHeadAndTail<u32>(target, source, length);
   } else {
     for (let i = 0; i < length; i++) store<u8>(target + i, load<u8>(source + i));
   }
