@@ -109,6 +109,26 @@ describe('structural digest fast paths', () => {
     }
   });
 
+  it('gives member keys of every length the same subtree hashes whether their hash was remembered or not, beside keys one byte apart', async () => {
+    // filter/assembly/digest/memberKeyHash.ts remembers short keys' hashes per worker
+    const keys = Array.from({ length: 40 }, (_, i) =>
+      Array.from({ length: i + 1 }, (_, j) => String.fromCharCode(0x61 + ((i + j) % 26))).join(''),
+    );
+    // each key with one byte changed, at every position: a key would share a slot with one of these only if a byte were left out
+    const nearKeys = keys.flatMap((key) =>
+      Array.from(key, (char, j) => `${key.slice(0, j)}${char === 'z' ? 'y' : 'z'}${key.slice(j + 1)}`),
+    );
+    const documentOf = (names: string[]) => JSON.stringify({ items: [Object.fromEntries(names.map((name, i) => [name, i]))] });
+    // a fresh worker reads each key once: every hash computed, none remembered
+    const expected = content((await observer({ maxFields: 4 }))(documentOf(keys)));
+    expect(Object.keys(expected.subtrees ?? {}).length).toBeGreaterThan(1);
+    const warmed = await observer({ maxFields: 4 });
+    const nearly = content(warmed(documentOf(nearKeys)));
+    expect(nearly.subtrees).not.toEqual(expected.subtrees);
+    expect(content(warmed(documentOf(keys)))).toEqual(expected);
+    expect(content(warmed(documentOf(keys)))).toEqual(expected);
+  });
+
   it('hashes numbers by their canonical text whether read in one pass or byte by byte, and flags malformed ones either way', async () => {
     const digest = await observer({ maxFields: 3 });
     const spellings: Array<[string, string]> = [

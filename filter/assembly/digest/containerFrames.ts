@@ -1,6 +1,7 @@
 // The open containers of the document being digested, innermost last: for each its kind, the
-// length of its path, and the index its next array item gets. Plain memory rather than three
-// Arrays, because every container pushes and pops a frame and every value reads one.
+// length of its path, and the index its next array item gets. Every value reads the innermost
+// one, so it lives in plain fields (one load each, not three chained ones); the enclosing ones
+// wait in plain memory rather than three Arrays, because every container pushes and pops a frame.
 
 /** A container's kind, as frames here and in subtreeDigest.ts keep it. */
 export const KIND_OBJECT: u8 = 1;
@@ -12,46 +13,48 @@ const PATH_LENGTH_AT: usize = 4;
 const NEXT_INDEX_AT: usize = 8;
 
 export class ContainerFrames {
+  /** The enclosing containers' frames (depth - 1 of them); the innermost is in the fields below. */
   private buffer: ArrayBuffer = new ArrayBuffer(<i32>(8 * FRAME_BYTES));
   depth: i32 = 0;
+  /** The innermost container's kind; 0 when none is open. */
+  kind: u8 = 0;
+  /** The innermost container's path length. */
+  pathLength: i32 = 0;
+  private index: u32 = 0;
 
   push(kind: u8, pathLength: i32): void {
-    const needed = <i32>((<usize>this.depth + 1) * FRAME_BYTES);
-    if (needed > this.buffer.byteLength) this.grow(needed);
-    const frame = this.frameAt(this.depth);
-    store<u32>(frame, <u32>kind, KIND_AT);
-    store<i32>(frame, pathLength, PATH_LENGTH_AT);
-    store<u32>(frame, 0, NEXT_INDEX_AT);
+    if (this.depth > 0) {
+      const needed = <i32>(<usize>this.depth * FRAME_BYTES);
+      if (needed > this.buffer.byteLength) this.grow(needed);
+      const frame = this.frameAt(this.depth - 1);
+      store<u32>(frame, <u32>this.kind, KIND_AT);
+      store<i32>(frame, this.pathLength, PATH_LENGTH_AT);
+      store<u32>(frame, this.index, NEXT_INDEX_AT);
+    }
+    this.kind = kind;
+    this.pathLength = pathLength;
+    this.index = 0;
     this.depth++;
   }
 
   /** Drops the innermost frame; the caller knows there is one. */
-  // @ts-ignore: decorator
-  @inline
   pop(): void {
     this.depth--;
-  }
-
-  /** The innermost container's kind; the caller knows there is one. */
-  // @ts-ignore: decorator
-  @inline
-  get kind(): u8 {
-    return <u8>load<u32>(this.frameAt(this.depth - 1), KIND_AT);
-  }
-
-  /** The innermost container's path length. */
-  // @ts-ignore: decorator
-  @inline
-  get pathLength(): i32 {
-    return load<i32>(this.frameAt(this.depth - 1), PATH_LENGTH_AT);
+    if (this.depth == 0) {
+      this.kind = 0;
+      return;
+    }
+    const frame = this.frameAt(this.depth - 1);
+    this.kind = <u8>load<u32>(frame, KIND_AT);
+    this.pathLength = load<i32>(frame, PATH_LENGTH_AT);
+    this.index = load<u32>(frame, NEXT_INDEX_AT);
   }
 
   /** The innermost array's index for the item that starts now. */
+  // @ts-ignore: decorator
+  @inline
   nextIndex(): u32 {
-    const frame = this.frameAt(this.depth - 1);
-    const index = load<u32>(frame, NEXT_INDEX_AT);
-    store<u32>(frame, index + 1, NEXT_INDEX_AT);
-    return index;
+    return this.index++;
   }
 
   // @ts-ignore: decorator
@@ -64,7 +67,7 @@ export class ContainerFrames {
     let capacity = this.buffer.byteLength;
     while (capacity < needed) capacity = capacity << 1;
     const grown = new ArrayBuffer(capacity);
-    memory.copy(changetype<usize>(grown), changetype<usize>(this.buffer), <usize>this.depth * FRAME_BYTES);
+    memory.copy(changetype<usize>(grown), changetype<usize>(this.buffer), <usize>(this.depth - 1) * FRAME_BYTES);
     this.buffer = grown;
   }
 }

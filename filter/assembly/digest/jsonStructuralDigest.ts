@@ -148,7 +148,7 @@ export class JsonStructuralDigest {
 
   private leaf: StreamingHash;
   private inKey: bool = false;
-  /** The key's first MAX_KEY_BYTES + 1 decoded bytes: enough to know it is too long. */
+  /** The key's first MAX_KEY_BYTES + 1 decoded bytes: enough to know it is too long (capacity ≥ 24: see memberKeyHash). */
   private key: ByteWriter = new ByteWriter(64);
   /** Hashes a too-long key's bytes; started only when the key outgrows `key`. */
   private keyHash: StreamingHash;
@@ -205,8 +205,12 @@ export class JsonStructuralDigest {
   }
 
   /** A leaf's hash: into the field list while it has room, and to the subtree hashes. */
+  // @ts-ignore: decorator
+  @inline
   private leafHash(hash: u64): void {
-    this.emitLeaf(hash);
+    // past the leaf budget no call: only the field list's first maxFields + 1 leaves reach emitLeaf
+    if (!this.truncated) this.emitLeaf(hash);
+    else this.capturingValue = false;
     if (this.hasSubtrees) this.subtrees!.leaf(hash);
   }
 
@@ -261,7 +265,8 @@ export class JsonStructuralDigest {
         continue;
       }
       p++;
-      if (isWhitespace(c) && (state <= S_ARR_FIRST || state == S_DONE)) {
+      // (one compare for the common case: no whitespace byte is above 0x20)
+      if (c <= 0x20 && isWhitespace(c) && (state <= S_ARR_FIRST || state == S_DONE)) {
         // every state that allows whitespace ignores it: skip the whole run
         p = skipWhitespace(p, end);
         continue;
@@ -269,7 +274,6 @@ export class JsonStructuralDigest {
       switch (state) {
         case S_VALUE:
         case S_ARR_FIRST: {
-          if (isWhitespace(c)) break;
           if (state == S_ARR_FIRST && c == 0x5d) {
             this.closeContainer(KIND_ARRAY);
             break;
@@ -281,7 +285,6 @@ export class JsonStructuralDigest {
         }
         case S_OBJ_FIRST:
         case S_OBJ_KEY: {
-          if (isWhitespace(c)) break;
           if (c == 0x22) {
             this.beginKey();
             p = this.keyInChunk(p, end);
@@ -293,7 +296,6 @@ export class JsonStructuralDigest {
           break;
         }
         case S_COLON: {
-          if (isWhitespace(c)) break;
           if (c != 0x3a) {
             this.fail();
             break;
@@ -303,11 +305,21 @@ export class JsonStructuralDigest {
           break;
         }
         case S_AFTER_VALUE: {
-          if (isWhitespace(c)) break;
           const kind = this.containers.kind;
           if (c == 0x2c) {
             if (this.collapsedAt > 0) this.leaf.byte(c);
-            this.state = kind == KIND_OBJECT ? S_OBJ_KEY : S_VALUE;
+            if (kind != KIND_OBJECT) {
+              this.state = S_VALUE;
+            } else {
+              // the common `,"key"` (or with whitespace between): on to the key in this step
+              if (p < end && load<u8>(p) <= 0x20) p = skipWhitespace(p, end);
+              if (p < end && load<u8>(p) == 0x22) {
+                this.beginKey();
+                p = this.keyInChunk(p + 1, end);
+              } else {
+                this.state = S_OBJ_KEY;
+              }
+            }
           } else if (c == 0x7d) {
             this.closeContainer(KIND_OBJECT);
           } else if (c == 0x5d) {
@@ -354,11 +366,14 @@ export class JsonStructuralDigest {
 
   // ---- values ------------------------------------------------------------------------
 
+  // (inlined into update, its one caller)
+  // @ts-ignore: decorator
+  @inline
   private beginValue(c: u32): void {
     if (this.collapsedAt == 0 && this.recording) {
       // Past the leaf budget a scalar's path is never read (only containers name entries).
       const named = !this.truncated || c == 0x7b || c == 0x5b;
-      if (this.containers.depth > 0 && this.containers.kind == KIND_ARRAY) {
+      if (this.containers.kind == KIND_ARRAY) {
         const index = this.containers.nextIndex();
         if (named) this.appendIndexSegment(index);
       } else if (this.keySegmentPending) {
@@ -553,6 +568,8 @@ export class JsonStructuralDigest {
 
   // ---- strings -----------------------------------------------------------------------
 
+  // @ts-ignore: decorator
+  @inline
   private beginKey(): void {
     this.inKey = true;
     if (this.collapsedAt > 0) {
@@ -684,6 +701,8 @@ export class JsonStructuralDigest {
     if (p < end && load<u8>(p) == 0x3a) {
       this.state = S_VALUE;
       p++;
+      // `"key": value`, as indented JSON spells it
+      if (p < end && load<u8>(p) == 0x20) p++;
     }
     return p;
   }

@@ -27,8 +27,9 @@
 // descendants' entries and is itself folded into its parent's pending range, so memory holds at
 // most the bounded entry list plus one frame per open container.
 import { ByteWriter } from "../lib/byteWriter";
-import { FNV_OFFSET, fnvBytes, fold32, mix64 } from "../lib/fnv";
+import { fold32, mix64 } from "../lib/fnv";
 import { KIND_ARRAY, KIND_OBJECT } from "./containerFrames";
+import { memberKeyHash } from "./memberKeyHash";
 
 
 const ENTRY_NODE: u8 = 0;
@@ -140,12 +141,14 @@ export class SubtreeDigest {
     this.depth++;
   }
 
-  /** An object member's key, `length` decoded bytes at `ptr` (or its hash when too long to keep). */
+  /**
+   * An object member's key, `length` decoded bytes at `ptr` (or its hash when too long to keep);
+   * `ptr` has at least 24 addressable bytes (see memberKeyHash).
+   */
   key(ptr: usize, length: i32, longKeyHash: u64, isLong: bool): void {
     if (this.depth == 0) return;
-    let hash = longKeyHash;
-    if (!isLong) hash = fnvBytes(FNV_OFFSET, ptr, length);
-    store<u64>(this.frameAt(this.depth - 1), mix64(hash), F_KEY_HASH);
+    const hash = isLong ? mix64(longKeyHash) : memberKeyHash(ptr, length);
+    store<u64>(this.frameAt(this.depth - 1), hash, F_KEY_HASH);
   }
 
   /** A leaf value ended (scalar, empty container, or a container collapsed by maxDepth). */
@@ -190,6 +193,9 @@ export class SubtreeDigest {
   // ---- children ----------------------------------------------------------------------
 
   /** `nameLength`: the child's path length when it may be named as an entry by itself, else -1. */
+  // (inlined: leaf(), once per scalar, gets its own copy with the arguments known)
+  // @ts-ignore: decorator
+  @inline
   private child(parent: usize, hash: u64, leaves: u32, big: bool, nameLength: i32): void {
     const position = load<u32>(parent, F_POSITION);
     store<u32>(parent, position + 1, F_POSITION);

@@ -27,6 +27,9 @@ export function isJsonSpecial(c: u32): bool {
 }
 
 /** The address of the first special byte in [ptr, end), or `end` if there is none. */
+// (inlined: called once per string and key, mostly for a few bytes)
+// @ts-ignore: decorator
+@inline
 export function firstJsonSpecial(ptr: usize, end: usize): usize {
   while (ptr + 8 <= end) {
     const found = specialBytes(load<u64>(ptr));

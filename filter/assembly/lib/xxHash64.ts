@@ -205,9 +205,12 @@ export function xxh64Prefixed(first: u32, ptr: usize, length: usize, seed: u64 =
     hash = rotl<u64>(hash ^ (word * PRIME64_1), 23) * PRIME64_2 + PRIME64_3;
     p += 4;
   }
+  if (p == base && p < end) {
+    hash = rotl<u64>(hash ^ (firstByte * PRIME64_5), 11) * PRIME64_1;
+    p++;
+  }
   while (p < end) {
-    const byte = p == base ? firstByte : <u64>load<u8>(p);
-    hash = rotl<u64>(hash ^ (byte * PRIME64_5), 11) * PRIME64_1;
+    hash = rotl<u64>(hash ^ (<u64>load<u8>(p) * PRIME64_5), 11) * PRIME64_1;
     p++;
   }
   return avalanche(hash);
