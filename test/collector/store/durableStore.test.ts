@@ -10,7 +10,8 @@ import type { IngestedRecord } from '../../../collector/ingest/ingestedRecord.js
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import { Pipeline } from '../../../collector/pipeline.js';
 import { DurableStore } from '../../../collector/store/durableStore.js';
-import type { Report } from '../../../collector/types.js';
+import type { PairView, Report } from '../../../collector/types.js';
+import { waitUntil } from '../../../devkit/waitUntil.js';
 import { config, FakeClock, legs, record } from '../fixtures.js';
 
 const stores: DurableStore[] = [];
@@ -452,6 +453,46 @@ describe('DurableStore', () => {
     );
     // The directory given is left where it is.
     expect(readdirSync(dir).sort()).toEqual(['collector.sqlite', 'file']);
+  });
+
+  it('at start-up, leaves pending legs in the store; the sweep reads them back before their windows close', async () => {
+    const path = storePath();
+    const settings = (c: Parameters<Parameters<typeof config>[0] & object>[0]): void => {
+      c.listen.port = 0;
+      c.logLevel = 'silent';
+      c.store.path = path;
+      // The read-ahead reaches two sweeps ahead: the whole window.
+      c.join.windowMs = 4_000;
+      c.join.sweepIntervalMs = 2_000;
+    };
+    const p = new Pipeline(config(settings), { now: () => Date.now() }, new CollectorMetrics({ defaultMetrics: false }), { durable: true });
+    const first = await open(path);
+    const waiting = [record('primary', { id: 'w1' }), record('shadow', { id: 'w2', status: 503 })];
+    await feed(first, p, waiting);
+    await first.checkpoint(p);
+    await first.close();
+    const server = await startServer(config(settings));
+    try {
+      // Read back by a sweep (or, on a slow machine, as their windows closed): none is held by reference any more.
+      await waitUntil('the restored legs read back', () => (server.app.pipeline.hasDeferredLegs ? undefined : true));
+      const db = new Database(path);
+      db.exec('DELETE FROM legs');
+      db.close();
+      const pairs = await waitUntil('both windows closed', async () => {
+        const views = await Promise.all(
+          waiting.map(async ({ id }) => (await (await fetch(`${server.url}/v1/pairs/${id}`)).json()) as PairView),
+        );
+        return views.every((view) => view.state !== 'pending') ? views : undefined;
+      });
+      expect(pairs.map((view) => [view.state, view.primary ?? view.shadow])).toEqual([
+        ['shadow_missing', waiting[0]],
+        ['primary_missing', waiting[1]],
+      ]);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^shadowdiff_collector_store_unreadable_legs_total 0$/m);
+    } finally {
+      await server.close();
+    }
   });
 
   it('at start-up, counts a store set aside and serves an empty report', async () => {
