@@ -9,7 +9,7 @@ import { PairComparer } from './compare/pairComparer.js';
 import type { ToleranceConfig } from './compare/tolerance.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
 import { LEGS, type Leg } from './ingest/wireSchema.js';
-import { JoinWindow, type ClosedWindow, type JoinChanges, type RememberedId } from './join/joinWindow.js';
+import { JoinWindow, type ClosedWindow, type HeldLeg, type JoinChanges, type RememberedId } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
@@ -66,6 +66,12 @@ export interface LegCounts {
   late: number;
 }
 
+/**
+ * What a restart hands back: a snapshot whose pending legs may be held by reference (left in the
+ * durable store, read when needed) instead of parsed and checked at start-up.
+ */
+export type RestoredState = Omit<PipelineSnapshot, 'pending'> & { pending: Array<{ arrivedUnixMs: number; record: HeldLeg }> };
+
 /** One batch as the durable store logged it before it was answered: replayed after a crash. */
 export interface LoggedBatch {
   seq: number;
@@ -90,8 +96,8 @@ export interface PipelineCheckpoint {
   copiesOfPending: LoggedCopy[];
   /** the report role's verdicts offsets, with the state they account for; empty elsewhere */
   verdictOffsets: VerdictOffset[];
-  /** asked for (a full checkpoint, after a failed one): everything, and the ids still pending, taken with the delta */
-  whole: { snapshot: PipelineSnapshot; pendingIds: string[] } | null;
+  /** asked for (a full checkpoint, after a failed one): everything but the pending legs (whose logged rows stay), and the ids still pending, taken with the delta */
+  whole: { snapshot: Omit<PipelineSnapshot, 'pending'>; pendingIds: string[] } | null;
 }
 
 /** The log position (batch, index in it) of the first copy of a pending leg since the last checkpoint. */
@@ -212,7 +218,7 @@ export class Pipeline {
           if (
             logSeq !== undefined &&
             this.copiesOfPending !== null &&
-            this.join.pendingLegs(record.id) !== undefined &&
+            this.join.isPending(record.id) &&
             !this.copiesOfPending.has(record.id)
           )
             this.copiesOfPending.set(record.id, [record.id, logSeq, index]);
@@ -356,6 +362,11 @@ export class Pipeline {
   }
 
   snapshot(): PipelineSnapshot {
+    return { ...this.snapshotOfResolved(), pending: this.join.pendingArrivals() };
+  }
+
+  /** The snapshot but for the pending legs: a full checkpoint keeps their logged rows instead. */
+  private snapshotOfResolved(): Omit<PipelineSnapshot, 'pending'> {
     return {
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: this.clock.now(),
@@ -363,7 +374,6 @@ export class Pipeline {
       scoreboard: this.scoreboard.snapshot(),
       pairs: this.pairs.snapshot(),
       remembered: this.join.rememberedIds(),
-      pending: this.join.pendingArrivals(),
       ...(this.verdictOffsets.size > 0 ? { verdictOffsets: this.verdictPositions() } : {}),
     };
   }
@@ -391,16 +401,17 @@ export class Pipeline {
       copiesOfPending: this.takeCopiesOfPending(),
       verdictOffsets: this.verdictPositions(),
       // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
-      whole: options.whole ? { snapshot: this.snapshot(), pendingIds: this.pendingIds() } : null,
+      whole: options.whole ? { snapshot: this.snapshotOfResolved(), pendingIds: this.pendingIds() } : null,
     }));
   }
 
   /**
    * Takes over a snapshot from before a restart (on a pipeline that has seen nothing yet): the
    * tallies, the retained pairs, the remembered ids, and the legs still pending, back in the join
-   * window with their own deadlines. Batches logged after it are then replayed with apply().
+   * window with their own deadlines (a deferred one is read when it is needed). Batches logged
+   * after it are then replayed with apply().
    */
-  restore(snapshot: PipelineSnapshot): void {
+  restore(snapshot: RestoredState): void {
     this.scoreboard.restore(snapshot.scoreboard);
     this.pairs.restore(snapshot.pairs);
     // A smaller join.maxPending than before the restart evicts the oldest, as it would have live.
@@ -410,6 +421,20 @@ export class Pipeline {
     this.appliedSeq = snapshot.appliedSeq;
     for (const [partition, next] of snapshot.verdictOffsets ?? []) this.verdictOffsets.set(partition, next);
     this.changes++;
+  }
+
+  /** Legs a restart left in the store that readAhead() has not read yet. */
+  get hasDeferredLegs(): boolean {
+    return this.join.hasDeferred;
+  }
+
+  /**
+   * Reads the legs a restart left in the store whose window closes within `aheadMs`, in slices
+   * (timeSlices.ts), so that the sweep closing them, or a partner, finds them read: no sweep
+   * holds the event loop for the reads of every window that closes in it.
+   */
+  readAhead(aheadMs: number): Promise<void> {
+    return inSlices(this.join.readAhead(this.now() + aheadMs));
   }
 
   /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */

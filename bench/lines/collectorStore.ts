@@ -74,6 +74,7 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
   const loadDelay: EventLoopDelay[] = [];
   const restoreMsPerMb: number[] = [];
   const applyMs: number[] = [];
+  const readBackUs: number[] = [];
   const storeMb: number[] = [];
   const openMs: number[] = [];
   try {
@@ -139,6 +140,11 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
       const ms = performance.now() - started;
       applyMs.push(performance.now() - applying);
       if (restored.pipeline.pendingIds().length !== legsToStore) throw new Error('restore bench: not every pending leg came back');
+      // The legs stay in the store until needed: what reading every one back (as the sweep does ahead of its window) costs.
+      const reading = performance.now();
+      await restored.pipeline.readAhead(Number.POSITIVE_INFINITY);
+      readBackUs.push(((performance.now() - reading) * 1000) / legsToStore);
+      if (restored.pipeline.hasDeferredLegs) throw new Error('restore bench: a restored leg was not read back');
       await restored.store.close();
       restoreMsPerMb.push(ms / mb);
       storeMb.push(mb);
@@ -152,7 +158,7 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
   return {
     line,
     title: 'Collector store',
-    method: `In-process DurableStore (SQLite WAL, synchronous=NORMAL, in its worker) with a durable Pipeline: ${CONCURRENT} batches of ${BATCH} legs (~10 KB each) in flight, closed loop, ${context.plan.collectorSeconds} s per run, checkpoint every second; append = admit → commit answered → applied. Event-loop delay: perf_hooks.monitorEventLoopDelay (1 ms resolution) in this process, which is the collector's main thread here. Restore: open, load, validate and restore a store of pending legs, per MB of store file, extrapolated to 1 GB; opening the store (starting its worker) is a fixed cost, its own row; the restore into the pipeline (one synchronous step, done before the collector listens) is its own row.`,
+    method: `In-process DurableStore (SQLite WAL, synchronous=NORMAL, in its worker) with a durable Pipeline: ${CONCURRENT} batches of ${BATCH} legs (~10 KB each) in flight, closed loop, ${context.plan.collectorSeconds} s per run, checkpoint every second; append = admit → commit answered → applied. Event-loop delay: perf_hooks.monitorEventLoopDelay (1 ms resolution) in this process, which is the collector's main thread here. Restore: open, load, check and restore a store of pending legs (which stay in SQLite, held by reference, each read back and checked when needed), per MB of store file, extrapolated to 1 GB; opening the store (starting its worker) is a fixed cost, its own row; the restore into the pipeline (one synchronous step, done before the collector listens) is its own row; reading every restored leg back afterwards (in slices, as the sweep does ahead of each window's close) is its own row, per leg.`,
     rows: [
       absoluteRow(line, 'append latency p50', 'ms', null, [percentile(appendMs, 50)]),
       absoluteRow(line, 'append latency p99', 'ms', { bound: 'atMost', limit: 50, on: 'measured' }, [percentile(appendMs, 99)]),
@@ -175,9 +181,10 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
         line,
         'restore time per GB of store (extrapolated)',
         's',
-        { bound: 'atMost', limit: 30, on: 'measured' },
+        // Issue 12: "state of 1 GB restored in seconds, not minutes".
+        { bound: 'atMost', limit: 5, on: 'measured' },
         restoreSecondsPerGb,
-        `load, validate, restore; from stores of ${storeMb.map((mb) => mb.toFixed(0)).join(', ')} MB`,
+        `load, check, restore; from stores of ${storeMb.map((mb) => mb.toFixed(0)).join(', ')} MB`,
       ),
       absoluteRow(
         line,
@@ -188,6 +195,14 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
         'before the collector listens: the main thread parses and checks each chunk while the worker reads the next',
       ),
       absoluteRow(line, 'restore into the pipeline (synchronous, before listening)', 'ms', null, applyMs),
+      absoluteRow(
+        line,
+        'read back of a restored pending leg, after listening',
+        'µs',
+        null,
+        readBackUs,
+        'read from SQLite, parsed and checked: the per-leg cost the restore no longer pays up front',
+      ),
       absoluteRow(line, 'store open (worker start), any size', 'ms', null, openMs),
     ],
     details: {
@@ -198,6 +213,7 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
         50,
       ),
       restoreMsPerMb,
+      readBackUs,
       storeMb,
       ingestDelay,
       loadDelay,

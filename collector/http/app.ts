@@ -70,8 +70,17 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
   app.decorate('metrics', metrics);
   app.decorate('store', null);
 
-  // The only timer: closes expired join windows even when no batch arrives.
-  const sweep = setInterval(() => pipeline.tick(), config.join.sweepIntervalMs);
+  // The only timer: closes expired join windows even when no batch arrives. After a restart it
+  // also reads the legs left in the store whose windows close before the sweep after next.
+  let readingAhead = false;
+  const sweep = setInterval(() => {
+    pipeline.tick();
+    if (readingAhead || !pipeline.hasDeferredLegs) return;
+    readingAhead = true;
+    void pipeline.readAhead(2 * config.join.sweepIntervalMs).finally(() => {
+      readingAhead = false;
+    });
+  }, config.join.sweepIntervalMs);
   sweep.unref();
   app.addHook('onClose', async () => clearInterval(sweep));
 

@@ -380,6 +380,9 @@ async function restoreFrom(store: DurableStore, app: FastifyInstance): Promise<v
   } else if (loaded.kind === 'restored') {
     if (loaded.snapshot !== null) app.pipeline.restore(loaded.snapshot);
     for (const batch of loaded.replay) app.pipeline.apply(batch);
+    // Windows that closed while the collector was down close now, before it listens: their legs,
+    // left in the store, are read back here rather than in one sweep that would hold up requests.
+    app.pipeline.tick();
     // Written at once, so the next restart replays nothing twice.
     await store.checkpoint(app.pipeline);
     const saved =

@@ -10,6 +10,13 @@
 // bytes of the records held). Past either, the oldest pending legs are evicted; a single record
 // larger than the whole budget is evicted at once instead of pushing everything else out.
 //
+// A leg a restart left in the durable store is held by reference (DeferredLeg): its id, role and
+// byte estimate are known, its record is read when it is needed (its partner arrives, its window
+// closes, it is evicted, a pair lookup). It takes from the pending budget what the record it
+// stands for took, so eviction after a restart is what it would have been without one.
+// readAhead() reads them in deadline order ahead of their window's close, a step at a time (the
+// pipeline drives it in slices), so that expire() finds records rather than reads.
+//
 // Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
 // once and a leg arriving after its partner's window closed is reported as late rather than
 // opening a new entry that would later be miscounted as a second missing leg.
@@ -65,12 +72,37 @@ export interface JoinChanges {
   forgotten: string[];
 }
 
+/**
+ * A pending leg kept elsewhere (the durable store) until it is needed. `read` answers the record,
+ * checked, or null when it cannot be had (the row is gone or damaged: whoever reads counts it);
+ * the join then drops the leg as if it had never been pending, keeping its id's tombstone.
+ */
+export interface DeferredLeg {
+  readonly deferred: true;
+  readonly id: string;
+  readonly leg: Leg;
+  /** pendingLegBytes of the record it stands for */
+  readonly bytes: number;
+  read(): IngestedRecord | null;
+}
+
+/** A pending leg as the join holds it: the record, or a reference to it. */
+export type HeldLeg = IngestedRecord | DeferredLeg;
+
+function isDeferred(held: HeldLeg): held is DeferredLeg {
+  return (held as Partial<DeferredLeg>).deferred === true;
+}
+
+function recordOf(held: HeldLeg | null): IngestedRecord | null {
+  return held === null || !isDeferred(held) ? held : held.read();
+}
+
 const PRIMARY = 1;
 const SHADOW = 2;
 
 interface JoinEntry {
-  primary: IngestedRecord | null;
-  shadow: IngestedRecord | null;
+  primary: HeldLeg | null;
+  shadow: HeldLeg | null;
   /** bit set of legs seen: PRIMARY | SHADOW */
   legs: number;
   /** pending: when the window closes; remembered: when the tombstone is forgotten */
@@ -88,6 +120,9 @@ export class JoinWindow {
   private readonly pending = new InsertionOrderedMap<JoinEntry>();
   private readonly remembered = new InsertionOrderedMap<JoinEntry>();
   private changed: Set<string> | null;
+  /** Entries restored with a deferred leg, in deadline order (restore() takes them oldest first); readAhead's queue. */
+  private deferred: JoinEntry[] = [];
+  private deferredNext = 0;
 
   constructor(
     private readonly options: JoinWindowOptions,
@@ -105,31 +140,37 @@ export class JoinWindow {
   }
 
   offer(record: IngestedRecord, now: number): JoinEvent {
-    const bit = record.leg === 'primary' ? PRIMARY : SHADOW;
-    const resolved = this.remembered.get(record.id);
+    return this.take(record, record.id, record.leg, now);
+  }
+
+  private take(held: HeldLeg, id: string, leg: Leg, now: number): JoinEvent {
+    const bit = leg === 'primary' ? PRIMARY : SHADOW;
+    const resolved = this.remembered.get(id);
     if (resolved !== undefined) {
       // Either way a durable store logged this leg, and it settles nothing: its copy can go.
-      this.changed?.add(record.id);
+      this.changed?.add(id);
       if ((resolved.legs & bit) !== 0) return DUPLICATE;
       resolved.legs |= bit;
       return LATE;
     }
-    const entry = this.pending.get(record.id);
+    const entry = this.pending.get(id);
     if (entry === undefined) {
-      const bytes = pendingLegBytes(record);
+      const bytes = isDeferred(held) ? held.bytes : pendingLegBytes(held);
       const created: JoinEntry = {
-        primary: bit === PRIMARY ? record : null,
-        shadow: bit === SHADOW ? record : null,
+        primary: bit === PRIMARY ? held : null,
+        shadow: bit === SHADOW ? held : null,
         legs: bit,
         deadline: now + this.options.windowMs,
         bytes: 0,
       };
       if (bytes > this.budget.limitBytes) {
         this.budget.refusals++;
-        this.remember(record.id, created, now);
-        return { kind: 'waiting', evicted: [record] };
+        this.remember(id, created, now);
+        const refused = recordOf(held);
+        return { kind: 'waiting', evicted: refused === null ? [] : [refused] };
       }
-      this.pending.set(record.id, created);
+      this.pending.set(id, created);
+      if (isDeferred(held)) this.deferred.push(created);
       created.bytes = bytes;
       this.budget.take(bytes);
       if (this.pending.size <= this.options.maxPending && !this.budget.over) return WAITING;
@@ -137,20 +178,22 @@ export class JoinWindow {
       while (this.pending.size > this.options.maxPending || this.budget.over) {
         if (this.pending.size <= this.options.maxPending) this.budget.evictions++;
         const oldest = this.evictOldest(now);
-        if (oldest === null) break;
-        evicted.push(oldest);
+        if (oldest === undefined) break;
+        if (oldest !== null) evicted.push(oldest);
       }
       return { kind: 'waiting', evicted };
     }
     if ((entry.legs & bit) !== 0) return DUPLICATE;
-    this.pending.delete(record.id);
+    this.pending.delete(id);
     this.budget.release(entry.bytes);
-    const primary = bit === PRIMARY ? record : entry.primary;
-    const shadow = bit === SHADOW ? record : entry.shadow;
+    const waiting = recordOf(bit === PRIMARY ? entry.shadow : entry.primary);
     entry.legs |= bit;
-    this.remember(record.id, entry, now);
-    // Both legs are known here: one was pending, the other is this record.
-    return { kind: 'paired', primary: primary ?? record, shadow: shadow ?? record };
+    this.remember(id, entry, now);
+    // The leg that waited could not be read back: its partner is late, as after an eviction.
+    if (waiting === null) return LATE;
+    // A leg offered live is a record; only restore() hands over deferred ones, and never both legs of an id.
+    const record = recordOf(held) ?? waiting;
+    return bit === PRIMARY ? { kind: 'paired', primary: record, shadow: waiting } : { kind: 'paired', primary: waiting, shadow: record };
   }
 
   /** Closes every window that ended at or before `now`; returns them, oldest first. */
@@ -160,8 +203,8 @@ export class JoinWindow {
       const [id, entry] = oldest;
       this.pending.delete(id);
       this.budget.release(entry.bytes);
-      const primary = entry.primary;
-      const shadow = entry.shadow;
+      const primary = recordOf(entry.primary);
+      const shadow = recordOf(entry.shadow);
       this.remember(id, entry, now);
       if (closed === NOTHING_CLOSED) closed = [];
       if (primary !== null) closed.push({ record: primary, outcome: 'shadow_missing' });
@@ -173,18 +216,49 @@ export class JoinWindow {
     return closed;
   }
 
-  /** The legs waiting for a partner, for pair lookups; undefined when `id` is not pending. */
-  pendingLegs(id: string): PendingLegs | undefined {
-    return this.pending.get(id);
+  /** Deferred legs not read ahead yet (some may have been resolved since): readAhead() has work. */
+  get hasDeferred(): boolean {
+    return this.deferredNext < this.deferred.length;
   }
 
-  /** Every pending leg with its arrival time, oldest first: what a full snapshot keeps. */
+  /**
+   * Reads the deferred legs whose window closes at or before `until`, oldest first, yielding after
+   * each; the entry then holds the record (or nothing, when it could not be read: the leg is
+   * dropped as expire() and a partner would find it). Entries resolved meanwhile are skipped.
+   */
+  *readAhead(until: number): Generator<void, void, void> {
+    while (this.deferredNext < this.deferred.length) {
+      const entry = this.deferred[this.deferredNext]!;
+      const held = entry.primary ?? entry.shadow;
+      if (held !== null && isDeferred(held)) {
+        if (entry.deadline > until) return;
+        if (entry.primary === held) entry.primary = held.read();
+        else entry.shadow = held.read();
+      }
+      this.deferredNext++;
+      yield;
+    }
+    this.deferred = [];
+    this.deferredNext = 0;
+  }
+
+  isPending(id: string): boolean {
+    return this.pending.get(id) !== undefined;
+  }
+
+  /** The legs waiting for a partner, for pair lookups (a deferred one is read); undefined when `id` is not pending. */
+  pendingLegs(id: string): PendingLegs | undefined {
+    const entry = this.pending.get(id);
+    return entry === undefined ? undefined : { primary: recordOf(entry.primary), shadow: recordOf(entry.shadow) };
+  }
+
+  /** Every pending leg with its arrival time, oldest first (deferred ones read): a whole snapshot of the window. */
   pendingArrivals(): Array<{ arrivedUnixMs: number; record: IngestedRecord }> {
     const legs: Array<{ arrivedUnixMs: number; record: IngestedRecord }> = [];
     for (const entry of this.pending.values()) {
       const arrivedUnixMs = entry.deadline - this.options.windowMs;
-      if (entry.primary !== null) legs.push({ arrivedUnixMs, record: entry.primary });
-      if (entry.shadow !== null) legs.push({ arrivedUnixMs, record: entry.shadow });
+      const record = recordOf(entry.primary ?? entry.shadow);
+      if (record !== null) legs.push({ arrivedUnixMs, record });
     }
     return legs;
   }
@@ -204,17 +278,14 @@ export class JoinWindow {
    * is late, not a new pending leg), then the pending legs, oldest first, at their arrival time.
    * Answers the legs evicted because join.maxPending is now smaller than before.
    */
-  restore(
-    remembered: readonly RememberedId[],
-    pending: ReadonlyArray<{ arrivedUnixMs: number; record: IngestedRecord }>,
-  ): IngestedRecord[] {
+  restore(remembered: readonly RememberedId[], pending: ReadonlyArray<{ arrivedUnixMs: number; record: HeldLeg }>): IngestedRecord[] {
     const evicted: IngestedRecord[] = [];
     for (const [id, legs, forgetAtUnixMs] of remembered) {
       this.remembered.set(id, { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: forgetAtUnixMs, bytes: 0 });
       if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
     }
     for (const { arrivedUnixMs, record } of pending) {
-      const event = this.offer(record, arrivedUnixMs);
+      const event = this.take(record, record.id, record.leg, arrivedUnixMs);
       if (event.kind === 'waiting') evicted.push(...event.evicted);
       else if (event.kind === 'paired' || event.kind === 'late')
         throw new Error(`restored pending leg ${record.id} (${record.leg}) was ${event.kind}`);
@@ -252,11 +323,12 @@ export class JoinWindow {
     return changes;
   }
 
-  private evictOldest(now: number): IngestedRecord | null {
+  /** The record evicted; null when it was a deferred leg that could not be read; undefined when nothing is pending. */
+  private evictOldest(now: number): IngestedRecord | null | undefined {
     const oldest = this.pending.shift();
-    if (oldest === undefined) return null;
+    if (oldest === undefined) return undefined;
     const [id, entry] = oldest;
-    const record = entry.primary ?? entry.shadow;
+    const record = recordOf(entry.primary ?? entry.shadow);
     this.budget.release(entry.bytes);
     this.remember(id, entry, now);
     return record;

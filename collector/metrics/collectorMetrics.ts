@@ -106,6 +106,7 @@ export class CollectorMetrics {
   private readonly budgetEvictions: Counter<'part'>;
   private readonly budgetRefusals: Counter<'part'>;
   private readonly snapshotsSetAside: Counter;
+  private readonly storedLegsUnreadable: Counter;
   private readonly storeHealthy: Gauge;
   private readonly storeWriteErrors: Counter<'op'>;
   private readonly storeCommit: Histogram<'op'>;
@@ -238,6 +239,11 @@ export class CollectorMetrics {
     this.snapshotsSetAside = new Counter({
       name: 'shadowdiff_collector_snapshots_set_aside_total',
       help: 'Snapshots found unreadable or not matching their schema at start-up, moved aside instead of restored.',
+      registers,
+    });
+    this.storedLegsUnreadable = new Counter({
+      name: 'shadowdiff_collector_store_unreadable_legs_total',
+      help: 'Pending legs a restart left in the store that could not be read back when needed (row gone or not a wire record): dropped from the join unjudged.',
       registers,
     });
     this.storeHealthy = new Gauge({
@@ -378,6 +384,10 @@ export class CollectorMetrics {
 
   snapshotSetAside(): void {
     this.snapshotsSetAside.inc();
+  }
+
+  storedLegUnreadable(): void {
+    this.storedLegsUnreadable.inc();
   }
 
   storeCommitted(op: StoreOp, seconds: number): void {

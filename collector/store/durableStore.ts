@@ -10,19 +10,21 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../config.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
-import type { LoggedBatch, PendingLeg, Pipeline, PipelineSnapshot } from '../pipeline.js';
+import { pendingLegBytes } from '../budget/sizeEstimates.js';
+import type { LoggedBatch, Pipeline, RestoredState } from '../pipeline.js';
 import type { KeptAs } from './pairStore.js';
 import type { PairView } from '../report/reportSchema.js';
 import type { RouteTallySnapshot } from '../score/scoreboard.js';
 import { PIPELINE_SNAPSHOT_VERSION } from './snapshotSchema.js';
 import { inSlices as inTimeSlices, type Sliced } from '../timeSlices.js';
 import { decodeCheckpoint, decodeLoggedBatch, decodePendingLegs } from './storedState.js';
+import { LegReader } from './storedLegs.js';
 import type { CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
 
 /** What loading found: nothing yet, a state to restore (and batches to replay), or a store that is not one (set aside). */
 export type LoadResult =
   | { kind: 'empty' }
-  | { kind: 'restored'; snapshot: PipelineSnapshot | null; replay: LoggedBatch[] }
+  | { kind: 'restored'; snapshot: RestoredState | null; replay: LoggedBatch[] }
   | { kind: 'unreadable'; reason: string; movedTo: string };
 
 /** A write the store could not make; the batch it carried must not be acknowledged. */
@@ -56,6 +58,8 @@ export class DurableStore {
   private lastFailure = '';
   /** While a load runs: takes in the chunks the worker sends before its answer. */
   private receiving: ((chunk: LoadChunk) => void) | null = null;
+  /** Reads back the pending legs a load left in the store (storedLegs.ts). */
+  private readonly legs: LegReader;
 
   private constructor(
     path: string,
@@ -65,6 +69,10 @@ export class DurableStore {
     private setAsideAtOpen: { reason: string; movedTo: string } | undefined,
   ) {
     this.path = path;
+    this.legs = new LegReader(path, (reason) => {
+      this.lastFailure = reason;
+      metrics.storedLegUnreadable();
+    });
     worker.on('message', (reply: WorkerReply) => {
       if (reply.op === 'loadChunk') {
         this.receiving?.(reply);
@@ -129,7 +137,11 @@ export class DurableStore {
     return this.lastFailure;
   }
 
-  /** Reads everything back. A store that does not match its schema is set aside, never restored. */
+  /**
+   * Reads everything back. A store that does not match its schema is set aside, never restored.
+   * Pending legs logged with their role and byte estimate stay in the store: the snapshot holds
+   * them by reference, read (and checked) when the join needs them, while the store is open.
+   */
   async load(): Promise<LoadResult> {
     const found = this.setAsideAtOpen;
     this.setAsideAtOpen = undefined;
@@ -137,7 +149,7 @@ export class DurableStore {
     // Each chunk is parsed and checked as it arrives, while the worker reads the next. This runs
     // before the collector listens, so the event loop has no one else to serve; parsing in the
     // worker instead would add a structured clone of every record (measured slower).
-    const pending: PendingLeg[] = [];
+    const pending: RestoredState['pending'] = [];
     const replay: LoggedBatch[] = [];
     let problem: string | undefined;
     this.receiving = (chunk) => {
@@ -145,7 +157,7 @@ export class DurableStore {
       try {
         for (const { seq, arrived, rejected, records } of chunk.batches) {
           if (seq > chunk.appliedSeq) replay.push(decodeLoggedBatch(seq, arrived, rejected, records));
-          else for (const leg of decodePendingLegs(arrived, records, pending.length)) pending.push(leg);
+          else for (const leg of decodePendingLegs(arrived, seq, records, pending.length, this.legs)) pending.push(leg);
         }
       } catch (error) {
         problem = (error as Error).message;
@@ -164,6 +176,8 @@ export class DurableStore {
       }
     }
     problem ??= reply.op === 'loaded' || reply.ok ? 'unexpected answer' : reply.error;
+    // Nothing of this load is restored; a connection of an earlier one would read the file moved aside.
+    this.legs.close();
     const aside = await this.call({ op: 'setAside' });
     if (aside.op !== 'setAside')
       throw new Error(`store ${this.path} could not be set aside: ${aside.ok ? 'unexpected answer' : aside.error}`);
@@ -180,14 +194,21 @@ export class DurableStore {
     let replied: Promise<WorkerReply> | undefined;
     const posted = this.appending.then(async () => {
       const rows: string[] = [];
+      const bytes: number[] = [];
+      // With each row its pending byte estimate: what a restart needs to hold the leg without reading it.
       await inSlices(
         records,
-        (record) => JSON.stringify(record),
+        (record): [string, number] => [JSON.stringify(record), pendingLegBytes(record)],
         (made) => {
-          for (const row of made) rows.push(row);
+          for (const [row, estimate] of made) {
+            rows.push(row);
+            bytes.push(estimate);
+          }
         },
       );
-      replied = this.call({ op: 'append', arrivedUnixMs, rejected, records: rows, ids: records.map((record) => record.id) });
+      const ids = records.map((record) => record.id);
+      const legs = records.map((record) => record.leg);
+      replied = this.call({ op: 'append', arrivedUnixMs, rejected, records: rows, ids, legs, bytes });
     });
     this.appending = posted.catch(() => undefined);
     await posted;
@@ -228,6 +249,7 @@ export class DurableStore {
     if (this.closed) return;
     await (this.nextCheckpoint ?? this.checkpointing)?.catch(() => undefined);
     this.closed = true;
+    this.legs.close();
     await this.call({ op: 'close' });
     await this.worker.terminate();
   }

@@ -9,7 +9,11 @@ export interface WorkerSettings {
   synchronous: 'NORMAL' | 'FULL';
 }
 
-/** One accepted batch for the ingest log: its valid records (JSON) with their ids, and how many it rejected. */
+/**
+ * One accepted batch for the ingest log: its valid records (JSON) with their ids, roles and
+ * pending byte estimates (what a restart needs to hold a pending leg without reading it), and how
+ * many it rejected.
+ */
 export interface AppendRequest {
   op: 'append';
   id: number;
@@ -17,6 +21,8 @@ export interface AppendRequest {
   rejected: number;
   records: string[];
   ids: string[];
+  legs: string[];
+  bytes: number[];
 }
 
 /**
@@ -58,12 +64,19 @@ export interface CheckpointRequest {
 
 export type WorkerRequest = AppendRequest | CheckpointRowsRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
 
-/** One logged batch as read back: its records still JSON text. */
+/**
+ * A logged leg as read back: its JSON text, or for a pending leg logged with its role and byte
+ * estimate, [idx, id, leg, bytes] (the record stays in the store until it is needed). Role and
+ * bytes are as stored, not yet checked.
+ */
+export type StoredRow = string | [idx: number, id: string, leg: string | null, bytes: number | null];
+
+/** One logged batch as read back, its legs in log order. */
 export interface StoredBatch {
   seq: number;
   arrived: number;
   rejected: number;
-  records: string[];
+  records: StoredRow[];
 }
 
 /**

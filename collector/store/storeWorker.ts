@@ -18,6 +18,7 @@ import type {
   CheckpointRowsRequest,
   LoadChunk,
   StoredCheckpointRows,
+  StoredRow,
   WorkerReply,
   WorkerRequest,
   WorkerSettings,
@@ -28,7 +29,12 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS batches (seq INTEGER PRIMARY KEY, arrived INTEGER NOT NULL, rejected INTEGER NOT NULL);
   -- A rowid table: legs are ~10 KB, far past the row size WITHOUT ROWID suits; inserts and the
   -- checkpoint's deletes by id measured 20% and 2-3x faster. (Stores made before keep theirs.)
-  CREATE TABLE IF NOT EXISTS legs (batch INTEGER NOT NULL, idx INTEGER NOT NULL, id TEXT NOT NULL, record TEXT NOT NULL, PRIMARY KEY (batch, idx));
+  -- leg and bytes (its pending byte estimate) come before the record, so a restart reads them
+  -- without walking the record's overflow pages; NULL in rows written before they existed.
+  CREATE TABLE IF NOT EXISTS legs (
+    batch INTEGER NOT NULL, idx INTEGER NOT NULL, id TEXT NOT NULL, leg TEXT, bytes INTEGER, record TEXT NOT NULL,
+    PRIMARY KEY (batch, idx)
+  );
   CREATE INDEX IF NOT EXISTS legs_by_id ON legs (id);
   CREATE TABLE IF NOT EXISTS routes (route TEXT PRIMARY KEY, tally TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pairs (id TEXT PRIMARY KEY, kept TEXT NOT NULL CHECK (kept IN ('diverged', 'other')), view TEXT NOT NULL);
@@ -63,6 +69,7 @@ function openDatabase(): Database.Database {
     // Checkpoints of the WAL into the main file run in this thread, never on the event loop.
     opened.pragma('wal_autocheckpoint = 1000');
     opened.exec(SCHEMA);
+    addLegColumns(opened);
     // A real write, so that a read-only file or file system is found now, not at the first batch.
     opened.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('openedAtUnixMs', String(Date.now()));
     return opened;
@@ -72,11 +79,20 @@ function openDatabase(): Database.Database {
   }
 }
 
+/** A store made before legs had their role and byte estimate beside the record gains the columns (NULL in its rows). */
+function addLegColumns(on: Database.Database): void {
+  const columns = new Set((on.prepare('PRAGMA table_info(legs)').all() as Array<{ name: string }>).map(({ name }) => name));
+  if (!columns.has('leg')) on.exec('ALTER TABLE legs ADD COLUMN leg TEXT');
+  if (!columns.has('bytes')) on.exec('ALTER TABLE legs ADD COLUMN bytes INTEGER');
+}
+
 function prepare(on: Database.Database) {
   return {
     nextSeq: on.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM batches'),
     insertBatch: on.prepare<[number, number, number]>('INSERT INTO batches (seq, arrived, rejected) VALUES (?, ?, ?)'),
-    insertLeg: on.prepare<[number, number, string, string]>('INSERT INTO legs (batch, idx, id, record) VALUES (?, ?, ?, ?)'),
+    insertLeg: on.prepare<[number, number, string, string, number, string]>(
+      'INSERT INTO legs (batch, idx, id, leg, bytes, record) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
     setMeta: on.prepare<[string, string]>('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     setRoute: on.prepare<[string, string]>('INSERT OR REPLACE INTO routes (route, tally) VALUES (?, ?)'),
     deleteRoute: on.prepare<[string]>('DELETE FROM routes WHERE route = ?'),
@@ -98,8 +114,14 @@ let nextSeq = (statements.nextSeq.get()?.seq ?? 0) + 1;
 
 /** Record text per load chunk: the main thread parses one while the worker reads the next. */
 const LOAD_CHUNK_CHARS = 1 << 18;
+/** What a deferred leg costs a chunk instead of its text: about its id, role and numbers. */
+const DEFERRED_ROW_CHARS = 64;
 
-/** Reads the store back: the logged batches in chunks as they are read, then the checkpoint's other rows. */
+/**
+ * Reads the store back: the logged batches in chunks as they are read, then the checkpoint's other
+ * rows. A pending leg (batch at or below appliedSeq) with its role and byte estimate beside it
+ * comes as those, not its text: the pipeline reads it when it is needed (storedLegs.ts).
+ */
 function load(id: number): StoredCheckpointRows {
   const meta = db.prepare('SELECT key, value FROM meta').raw().all() as Array<[string, string]>;
   const appliedRow = meta.find(([key]) => key === 'appliedSeq');
@@ -109,16 +131,28 @@ function load(id: number): StoredCheckpointRows {
   let chars = 0;
   let pendingLegs = 0;
   // Legs in primary-key order (batch, idx), walked beside the batches, which are in seq order too.
-  const legs = db.prepare('SELECT batch, record FROM legs ORDER BY batch, idx').raw().iterate() as IterableIterator<[number, string]>;
+  // The record is read only where it is needed: SQLite reads a column's overflow pages only when asked for it.
+  const legs = db
+    .prepare<[number]>(
+      'SELECT batch, idx, id, leg, bytes, CASE WHEN batch > ? OR leg IS NULL OR bytes IS NULL THEN record END FROM legs ORDER BY batch, idx',
+    )
+    .raw()
+    .iterate(appliedSeq) as IterableIterator<[number, number, string, string | null, number | null, string | null]>;
   const unknownBatch = (seq: number): Error => new Error(`store has a leg of batch ${seq}, which it does not have`);
   try {
     let leg = legs.next();
     for (const [seq, arrived, rejected] of batches) {
       if (!leg.done && leg.value[0] < seq) throw unknownBatch(leg.value[0]);
-      const records: string[] = [];
+      const records: StoredRow[] = [];
       for (; !leg.done && leg.value[0] === seq; leg = legs.next()) {
-        records.push(leg.value[1]);
-        chars += leg.value[1].length;
+        const [, idx, legId, role, bytes, record] = leg.value;
+        if (record === null) {
+          records.push([idx, legId, role, bytes]);
+          chars += DEFERRED_ROW_CHARS;
+        } else {
+          records.push(record);
+          chars += record.length;
+        }
       }
       if (seq <= appliedSeq) pendingLegs += records.length;
       chunk.batches.push({ seq, arrived, rejected, records });
@@ -172,7 +206,9 @@ const appendAll = (group: AppendRequest[]): number[] =>
     group.map((append) => {
       const seq = nextSeq++;
       statements.insertBatch.run(seq, append.arrivedUnixMs, append.rejected);
-      append.records.forEach((record, index) => statements.insertLeg.run(seq, index, append.ids[index] ?? '', record));
+      append.records.forEach((record, index) =>
+        statements.insertLeg.run(seq, index, append.ids[index] ?? '', append.legs[index] ?? '', append.bytes[index] ?? 0, record),
+      );
       return seq;
     }),
   )();

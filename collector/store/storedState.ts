@@ -1,16 +1,21 @@
 // Turns the rows a restart reads back into pipeline state, checked against snapshotSchema.ts on
 // the way, batch by batch as the worker's chunks arrive (DurableStore.load). A row that does not
 // match throws an Error naming the field; the store is then set aside. What an earlier build of
-// the same version could not write is filled in first (snapshotUpgrade.ts).
+// the same version could not write is filled in first (snapshotUpgrade.ts). A pending leg logged
+// with its role and byte estimate beside it is checked only in those here, and whole when it is
+// read back (storedLegs.ts, decodeStoredLeg).
 
 import { Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
-import type { LoggedBatch, PendingLeg, PipelineSnapshot } from '../pipeline.js';
+import { CORRELATION_ID, LEGS, type Leg } from '../ingest/wireSchema.js';
+import type { LoggedBatch, PipelineSnapshot, RestoredState } from '../pipeline.js';
 import { hashMapCheck } from '../schema/hashMapCheck.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
 import { PIPELINE_SNAPSHOT_VERSION, PipelineSnapshotSchema, STORED_DEFINITIONS, StoredRecordSchema } from './snapshotSchema.js';
 import { withCountsAddedSince } from './snapshotUpgrade.js';
+import { StoredLeg, type LegReader } from './storedLegs.js';
+import type { StoredRow } from './storeProtocol.js';
 
 /** The checkpoint without its pending legs: those travel apart, in chunks, as they are read. */
 export type StoredCheckpoint = Omit<PipelineSnapshot, 'pending'>;
@@ -48,27 +53,53 @@ function schemaProblem(validate: typeof isSnapshot | typeof isRecord | typeof ar
 }
 
 /** A logged batch after the checkpoint, to be replayed: its records must be wire records. */
-export function decodeLoggedBatch(seq: number, arrivedUnixMs: number, rejected: number, records: readonly string[]): LoggedBatch {
-  const parsed: unknown[] = records.map((record) => JSON.parse(record) as unknown);
+export function decodeLoggedBatch(seq: number, arrivedUnixMs: number, rejected: number, records: readonly StoredRow[]): LoggedBatch {
+  const parsed: unknown[] = records.map((record) => (typeof record === 'string' ? JSON.parse(record) : record) as unknown);
   // One by one for speed; a batch with a leg that fails is checked as a whole, which names it by its index.
   if (!parsed.every(isStoredRecord) && !areRecords(parsed))
     throw new Error(`logged batch ${seq} does not match the wire schema: ${schemaProblem(areRecords, '(records)')}`);
   return { seq, arrivedUnixMs, records: parsed, rejected };
 }
 
+const ID_PATTERN = new RegExp(CORRELATION_ID.pattern);
+
 /**
  * The pending legs of one batch the checkpoint covers. `firstIndex`: the position of its first
  * leg among all pending legs, so that a bad one is named as in the whole snapshot (`pending[3]`).
+ * A leg stored with its role and byte estimate stays in the store (a StoredLeg reading it through
+ * `reader`); one stored before those columns existed is parsed and checked now.
  */
-export function decodePendingLegs(arrivedUnixMs: number, records: readonly string[], firstIndex: number): PendingLeg[] {
-  return records.map((text, offset) => {
-    const record: unknown = JSON.parse(text);
+export function decodePendingLegs(
+  arrivedUnixMs: number,
+  batch: number,
+  rows: readonly StoredRow[],
+  firstIndex: number,
+  reader: LegReader,
+): RestoredState['pending'] {
+  return rows.map((row, offset) => {
+    const where = (member: string): string => `snapshot does not match its schema: pending[${firstIndex + offset}].${member}`;
+    if (typeof row !== 'string') {
+      const [idx, id, leg, bytes] = row;
+      if (id.length > CORRELATION_ID.maxLength || !ID_PATTERN.test(id)) throw new Error(`${where('record.id')}: must be a correlation id`);
+      if (!(LEGS as readonly unknown[]).includes(leg)) throw new Error(`${where('leg')}: must be one of ${LEGS.join(', ')}`);
+      if (!Number.isSafeInteger(bytes) || (bytes as number) <= 0) throw new Error(`${where('bytes')}: must be a positive integer`);
+      return { arrivedUnixMs, record: new StoredLeg(reader, batch, idx, id, leg as Leg, bytes as number) };
+    }
+    const record: unknown = JSON.parse(row);
     if (!isStoredRecord(record))
       throw new Error(
         `snapshot does not match its schema: ${schemaProblem(isRecord, '(snapshot)', ['pending', String(firstIndex + offset), 'record'])}`,
       );
     return { arrivedUnixMs, record };
   });
+}
+
+/** A pending leg read back when the join needs it: a wire record, of the id and role its columns said. */
+export function decodeStoredLeg(text: string, id: string, leg: Leg): IngestedRecord {
+  const record: unknown = JSON.parse(text);
+  if (!isStoredRecord(record)) throw new Error(`does not match the wire schema: ${schemaProblem(isRecord, '(record)')}`);
+  if (record.id !== id || record.leg !== leg) throw new Error(`holds ${record.id} (${record.leg})`);
+  return record;
 }
 
 /** What the checkpoint's rows hold besides the pending legs; null when no checkpoint was written yet. */

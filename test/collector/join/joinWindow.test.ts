@@ -5,6 +5,7 @@ import { InsertionOrderedMap } from '../../../collector/join/insertionOrderedMap
 import { pendingLegBytes } from '../../../collector/budget/sizeEstimates.js';
 import { JoinWindow, type JoinWindowOptions } from '../../../collector/join/joinWindow.js';
 import type { DigestRecord, MissingOutcome } from '../../../collector/types.js';
+import { toEnd } from '../../../collector/timeSlices.js';
 import { record, T0 } from '../fixtures.js';
 
 /** Collects what offer() and expire() return, by kind. */
@@ -293,5 +294,90 @@ describe('JoinWindow within the pending byte budget', () => {
     expect(join.pendingLegs('small')).toBeDefined();
     expect(budget.refusals).toBe(1);
     expect(join.offer({ ...heavy('huge', 1), leg: 'shadow' }, T0 + 2).kind).toBe('late');
+  });
+});
+
+describe('JoinWindow with deferred legs (a restart left them in the store)', () => {
+  /** A deferred leg whose reads are counted; `damaged` reads answer null, as a row that cannot be read back. */
+  function deferred(id: string, leg: 'primary' | 'shadow', damaged = false) {
+    const stands = record(leg, { id });
+    const reads = { count: 0 };
+    const held = {
+      deferred: true as const,
+      id,
+      leg,
+      bytes: pendingLegBytes(stands),
+      read: () => {
+        reads.count++;
+        return damaged ? null : stands;
+      },
+    };
+    return { held, stands, reads };
+  }
+
+  it('reads a deferred leg only when it is needed: paired, closed, evicted, looked up; the budget holds what the record would', () => {
+    const budget = new ByteBudget(1 << 20);
+    const join = new JoinWindow(OPTIONS, budget);
+    const [a, b, c] = [deferred('a', 'primary'), deferred('b', 'shadow'), deferred('c', 'primary')];
+    join.restore(
+      [],
+      [
+        { arrivedUnixMs: T0, record: a.held },
+        { arrivedUnixMs: T0 + 10, record: b.held },
+        { arrivedUnixMs: T0 + 20, record: c.held },
+        // A copy logged while `a` was pending: dropped by id and role, never read.
+        { arrivedUnixMs: T0 + 30, record: deferred('a', 'primary').held },
+      ],
+    );
+    expect([a.reads.count, b.reads.count, c.reads.count]).toEqual([0, 0, 0]);
+    expect(budget.usedBytes).toBe(a.held.bytes + b.held.bytes + c.held.bytes);
+    expect(join.isPending('a')).toBe(true);
+    expect(a.reads.count).toBe(0);
+
+    const event = join.offer(record('shadow', { id: 'a' }), T0 + 100);
+    expect(event).toEqual({ kind: 'paired', primary: a.stands, shadow: record('shadow', { id: 'a' }) });
+    expect(join.pendingLegs('b')).toEqual({ primary: null, shadow: b.stands });
+    expect(join.expire(T0 + OPTIONS.windowMs + 10)).toEqual([{ record: b.stands, outcome: 'primary_missing' }]);
+    expect([a.reads.count, b.reads.count, c.reads.count]).toEqual([1, 2, 0]);
+    expect(budget.usedBytes).toBe(c.held.bytes);
+  });
+
+  it('reads ahead in deadline order up to the time given, once each, skipping what resolved meanwhile', () => {
+    const join = new JoinWindow(OPTIONS, new ByteBudget(1 << 20));
+    const legs = ['a', 'b', 'c', 'd'].map((id) => deferred(id, 'primary'));
+    join.restore(
+      [],
+      legs.map(({ held }, n) => ({ arrivedUnixMs: T0 + n * 1000, record: held })),
+    );
+    join.offer(record('shadow', { id: 'b' }), T0 + 5000);
+    expect(legs[1]!.reads.count).toBe(1);
+    // Windows closing up to T0 + 2000 + windowMs: a, (b resolved), c.
+    toEnd(join.readAhead(T0 + 2000 + OPTIONS.windowMs));
+    expect(legs.map(({ reads }) => reads.count)).toEqual([1, 1, 1, 0]);
+    expect(join.hasDeferred).toBe(true);
+    expect(join.expire(T0 + 2000 + OPTIONS.windowMs).map(({ record: r }) => r.id)).toEqual(['a', 'c']);
+    expect(legs.map(({ reads }) => reads.count)).toEqual([1, 1, 1, 0]);
+    toEnd(join.readAhead(Number.POSITIVE_INFINITY));
+    expect(join.hasDeferred).toBe(false);
+    expect(legs.map(({ reads }) => reads.count)).toEqual([1, 1, 1, 1]);
+    expect(join.pendingLegs('d')).toEqual({ primary: legs[3]!.stands, shadow: null });
+  });
+
+  it('drops a deferred leg that cannot be read back: its window closes with nothing, its partner is late, an eviction returns nothing', () => {
+    const budget = new ByteBudget(1 << 20);
+    const join = new JoinWindow({ ...OPTIONS, maxPending: 2 }, budget);
+    const [a, b, c] = [deferred('a', 'primary', true), deferred('b', 'primary', true), deferred('c', 'primary', true)];
+    // Three under a cap of two: the oldest is evicted at the restore, and it cannot be read.
+    expect(
+      join.restore(
+        [],
+        [a, b, c].map(({ held }, n) => ({ arrivedUnixMs: T0 + n, record: held })),
+      ),
+    ).toEqual([]);
+    expect(a.reads.count).toBe(1);
+    expect(join.offer(record('shadow', { id: 'b' }), T0 + 10)).toEqual({ kind: 'late' });
+    expect(join.expire(T0 + OPTIONS.windowMs + 10)).toEqual([]);
+    expect(join.pendingCount).toBe(0);
+    expect(budget.usedBytes).toBe(0);
   });
 });

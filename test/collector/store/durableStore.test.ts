@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { pendingLegBytes } from '../../../collector/budget/sizeEstimates.js';
 import { ConfigError } from '../../../collector/config.js';
 import { startServer } from '../../../collector/http/server.js';
 import type { IngestedRecord } from '../../../collector/ingest/ingestedRecord.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import { Pipeline } from '../../../collector/pipeline.js';
 import { DurableStore } from '../../../collector/store/durableStore.js';
-import type { Report } from '../../../collector/types.js';
+import type { PairView, Report } from '../../../collector/types.js';
+import { waitUntil } from '../../../devkit/waitUntil.js';
 import { config, FakeClock, legs, record } from '../fixtures.js';
 
 const stores: DurableStore[] = [];
@@ -95,6 +97,84 @@ describe('DurableStore', () => {
     clock.advance(config().join.windowMs);
     model.tick();
     expect(learned(again.report())).toEqual(learned(model.report()));
+  });
+
+  it('leaves restored pending legs in the store, taking the bytes their records took; read back when evicted, paired or looked up', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const live = pipeline(clock, true);
+    const store = await open(path);
+    const waiting = ['w1', 'w2', 'w3', 'w4'].map((id, n) => record('primary', { id, status: 200 + n, fields: { '$.n': `0000000${n}` } }));
+    for (const leg of waiting) {
+      await feed(store, live, [leg]);
+      clock.advance(10);
+    }
+    await store.checkpoint(live);
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    try {
+      expect(db.prepare('SELECT id, leg, bytes FROM legs ORDER BY batch').raw().all()).toEqual(
+        waiting.map((leg) => [leg.id, 'primary', pendingLegBytes(leg)]),
+      );
+    } finally {
+      db.close();
+    }
+
+    const reopened = await open(path);
+    const loaded = await reopened.load();
+    if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
+    expect(loaded.snapshot.pending.map(({ record }) => 'deferred' in record)).toEqual([true, true, true, true]);
+    const same = pipeline(clock, true);
+    same.restore(loaded.snapshot);
+    expect(learned(same.report())).toEqual(learned(live.report()));
+    expect(same.pair('w3')).toEqual(live.pair('w3'));
+    const partner = [record('shadow', { id: 'w2', status: 201, fields: { '$.n': '00000001' } })];
+    live.ingest(partner);
+    same.ingest(partner);
+    expect(same.pair('w2')).toEqual(live.pair('w2'));
+    expect(same.pair('w2')?.diff?.diverged).toBe(false);
+
+    // Under a smaller cap the oldest are evicted at the restore, with their records, as live.
+    const smaller = pipeline(clock, true, (c) => {
+      c.join.maxPending = 2;
+    });
+    smaller.restore(loaded.snapshot);
+    expect(smaller.pair('w1')).toMatchObject({ state: 'evicted', primary: waiting[0] });
+    expect(smaller.pair('w2')).toMatchObject({ state: 'evicted', primary: waiting[1] });
+    expect(smaller.pair('w4')).toMatchObject({ state: 'pending', primary: waiting[3] });
+    expect(smaller.report().totals.pending).toBe(2);
+  });
+
+  it('reads restored pending legs ahead of their window closing, oldest first, so that closing them reads nothing', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const live = pipeline(clock, true);
+    const store = await open(path);
+    const windowMs = config().join.windowMs;
+    for (const id of ['early', 'late']) {
+      await feed(store, live, [record('primary', { id })]);
+      clock.advance(windowMs / 2);
+    }
+    await store.checkpoint(live);
+    await store.close();
+    const reopened = await open(path);
+    const after = await restored(reopened, clock);
+    expect(after.hasDeferredLegs).toBe(true);
+    // Only the window closing within the horizon: 'early' closes now, 'late' in half a window.
+    await after.readAhead(windowMs / 4);
+    expect(after.hasDeferredLegs).toBe(true);
+    const db = new Database(path);
+    db.exec("DELETE FROM legs WHERE id = 'early'");
+    db.close();
+    clock.advance(1);
+    live.tick();
+    after.tick();
+    expect(after.pair('early')).toEqual(live.pair('early'));
+    expect(after.pair('early')?.state).toBe('shadow_missing');
+    await after.readAhead(windowMs);
+    expect(after.hasDeferredLegs).toBe(false);
+    expect(after.pair('late')).toEqual(live.pair('late'));
+    expect(reopened.lastError).toBe('');
   });
 
   it('reads back pairs whose legs came in different hash algorithms, the algorithm kept (checkpointed and logged)', async () => {
@@ -258,16 +338,12 @@ describe('DurableStore', () => {
       "UPDATE routes SET tally = json_set(tally, '$.fallback.from_the_future', 1)",
       /scoreboard\.routes\[0\]\.fallback/,
     ],
-    ['a pending leg that is not a wire record', "UPDATE legs SET record = json_set(record, '$.leg', 'third')", /pending\[0\]\.record\.leg/],
+    ['a pending leg whose role column is not a leg', "UPDATE legs SET leg = 'third'", /pending\[0\]\.leg: must be one of primary, shadow/],
+    ['a pending leg whose byte estimate is not one', 'UPDATE legs SET bytes = 0', /pending\[0\]\.bytes: must be a positive integer/],
     [
-      'a pending leg whose field hash is not a hash',
-      `UPDATE legs SET record = json_set(record, '$.fields."$.total"', 'not hex')`,
-      /pending\[0\]\.record\.fields\["\$\.total"\]: must match/,
-    ],
-    [
-      'a pending leg with a field path that is not one',
-      `UPDATE legs SET record = json_set(record, '$.fields."total"', '11111111')`,
-      /pending\[0\]\.record\.fields\.total: name must match/,
+      'a pending leg whose id column is not an id',
+      "UPDATE legs SET id = 'not an id'",
+      /pending\[0\]\.record\.id: must be a correlation id/,
     ],
     [
       'a logged batch whose leg is not a wire record',
@@ -292,6 +368,65 @@ describe('DurableStore', () => {
     expect(readdirSync(join(path, '..')).some((name) => name.startsWith('collector.sqlite.unreadable-'))).toBe(true);
     expect(await second.load()).toEqual({ kind: 'empty' });
   });
+
+  it.each([
+    ['that is not a wire record', "UPDATE legs SET record = json_set(record, '$.leg', 'third')", /wire schema: leg: must be one of/],
+    [
+      'whose field hash is not a hash',
+      `UPDATE legs SET record = json_set(record, '$.fields."$.total"', 'not hex')`,
+      /fields\["\$\.total"\]: must match/,
+    ],
+    [
+      'with a field path that is not one',
+      `UPDATE legs SET record = json_set(record, '$.fields."total"', '11111111')`,
+      /fields\.total: name must match/,
+    ],
+    [
+      'of another id than its row says',
+      "UPDATE legs SET record = json_set(record, '$.id', 'someone-else')",
+      /holds someone-else \(primary\)/,
+    ],
+    // Gone after the load (a load finds no leg of a row deleted before it).
+    ['whose row is gone', 'DELETE FROM legs', /its row is gone/],
+  ])(
+    'restores a store with a pending leg %s, which stays in the store until read; then the leg is dropped unjudged, counted, the field named',
+    async (_what, damage, reason) => {
+      const path = storePath();
+      const damageLeg = (): void => {
+        const db = new Database(path);
+        db.exec(`${damage} WHERE id = 'waiting'`);
+        db.close();
+      };
+      const clock = new FakeClock();
+      const p = pipeline(clock, true);
+      const first = await open(path);
+      await feed(first, p, [...legs('a', { status: 503 }), record('primary', { id: 'waiting' }), record('primary', { id: 'fine' })]);
+      await first.checkpoint(p);
+      await first.close();
+      if (!damage.startsWith('DELETE')) damageLeg();
+
+      const metrics = new CollectorMetrics({ defaultMetrics: false });
+      const second = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
+      stores.push(second);
+      const loaded = await second.load();
+      if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
+      const after = new Pipeline(config(), clock, metrics, { durable: true });
+      after.restore(loaded.snapshot);
+      expect(after.report().totals.pending).toBe(2);
+      if (damage.startsWith('DELETE')) damageLeg();
+      const unreadable = async (): Promise<string | undefined> =>
+        (await metrics.registry.getSingleMetricAsString('shadowdiff_collector_store_unreadable_legs_total')).split('\n').at(-1);
+      expect(await unreadable()).toBe('shadowdiff_collector_store_unreadable_legs_total 0');
+      // Looked up, the damaged leg is not shown; its partner then finds nothing to pair with.
+      expect(after.pair('waiting')).toMatchObject({ state: 'pending', primary: null, shadow: null });
+      expect(second.lastError).toMatch(reason);
+      after.ingest([record('shadow', { id: 'waiting' }), record('shadow', { id: 'fine' })]);
+      expect(after.pair('fine')).toMatchObject({ state: 'paired', diff: { diverged: false } });
+      expect(after.pair('waiting')).toBeUndefined();
+      expect(after.report().totals).toMatchObject({ pending: 0, late: 1 });
+      expect(await unreadable()).toBe('shadowdiff_collector_store_unreadable_legs_total 2');
+    },
+  );
 
   it('sets a file that is not a database aside', async () => {
     const path = storePath();
@@ -318,6 +453,46 @@ describe('DurableStore', () => {
     );
     // The directory given is left where it is.
     expect(readdirSync(dir).sort()).toEqual(['collector.sqlite', 'file']);
+  });
+
+  it('at start-up, leaves pending legs in the store; the sweep reads them back before their windows close', async () => {
+    const path = storePath();
+    const settings = (c: Parameters<Parameters<typeof config>[0] & object>[0]): void => {
+      c.listen.port = 0;
+      c.logLevel = 'silent';
+      c.store.path = path;
+      // The read-ahead reaches two sweeps ahead: the whole window.
+      c.join.windowMs = 4_000;
+      c.join.sweepIntervalMs = 2_000;
+    };
+    const p = new Pipeline(config(settings), { now: () => Date.now() }, new CollectorMetrics({ defaultMetrics: false }), { durable: true });
+    const first = await open(path);
+    const waiting = [record('primary', { id: 'w1' }), record('shadow', { id: 'w2', status: 503 })];
+    await feed(first, p, waiting);
+    await first.checkpoint(p);
+    await first.close();
+    const server = await startServer(config(settings));
+    try {
+      // Read back by a sweep (or, on a slow machine, as their windows closed): none is held by reference any more.
+      await waitUntil('the restored legs read back', () => (server.app.pipeline.hasDeferredLegs ? undefined : true));
+      const db = new Database(path);
+      db.exec('DELETE FROM legs');
+      db.close();
+      const pairs = await waitUntil('both windows closed', async () => {
+        const views = await Promise.all(
+          waiting.map(async ({ id }) => (await (await fetch(`${server.url}/v1/pairs/${id}`)).json()) as PairView),
+        );
+        return views.every((view) => view.state !== 'pending') ? views : undefined;
+      });
+      expect(pairs.map((view) => [view.state, view.primary ?? view.shadow])).toEqual([
+        ['shadow_missing', waiting[0]],
+        ['primary_missing', waiting[1]],
+      ]);
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^shadowdiff_collector_store_unreadable_legs_total 0$/m);
+    } finally {
+      await server.close();
+    }
   });
 
   it('at start-up, counts a store set aside and serves an empty report', async () => {

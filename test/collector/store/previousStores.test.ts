@@ -12,7 +12,7 @@ import { Pipeline } from '../../../collector/pipeline.js';
 import { DurableStore } from '../../../collector/store/durableStore.js';
 import type { Report } from '../../../collector/types.js';
 import { PROJECT_ROOT } from '../../../devkit/paths.js';
-import { config, FakeClock } from '../fixtures.js';
+import { config, FakeClock, record } from '../fixtures.js';
 
 const FIXTURES = join(PROJECT_ROOT, 'test/fixtures/previous-stores');
 const written = JSON.parse(readFileSync(join(FIXTURES, 'config.json'), 'utf8')) as {
@@ -91,6 +91,30 @@ describe.each([
     if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`checkpointed by this build, the store was ${loaded.kind}`);
     expect(loaded.replay).toEqual([]);
     expect(loaded.snapshot.appliedSeq).toBe(restored.pipeline.snapshot().appliedSeq);
+  });
+
+  it('restores its pending legs (no role or byte estimate beside them: read at the load) with one this build logged (left in the store)', async () => {
+    const clock = new FakeClock(before.generatedAtUnixMs);
+    const { store, pipeline } = await restore(name, clock);
+    const records = [record('primary', { id: 'logged-by-this-build' })];
+    const arrivedUnixMs = pipeline.admit();
+    pipeline.apply({ seq: await store.append(arrivedUnixMs, records, 0), arrivedUnixMs, records, rejected: 0 });
+    await store.checkpoint(pipeline);
+    const loaded = await store.load();
+    if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`checkpointed by this build, the store was ${loaded.kind}`);
+    expect(loaded.snapshot.pending.map(({ record: leg }) => 'deferred' in leg)).toEqual([false, false, false, true]);
+    const again = new Pipeline(
+      config((c) => Object.assign(c.join, written.join)),
+      clock,
+      new CollectorMetrics({ defaultMetrics: false }),
+      {
+        durable: true,
+      },
+    );
+    again.restore(loaded.snapshot);
+    expect(again.report().totals.pending).toBe(4);
+    expect(again.report().budget.pending).toEqual(pipeline.report().budget.pending);
+    expect(again.pair('logged-by-this-build')).toEqual(pipeline.pair('logged-by-this-build'));
   });
 
   it('lets its pending legs expire as designed: each one counted missing on its route', async () => {
