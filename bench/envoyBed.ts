@@ -7,7 +7,7 @@ import type { BenchContext } from './benchContext.js';
 import type { CoreLayout } from './cpuPinning.js';
 import { runFixedRate } from './fixedRateClient.js';
 import { cpuSeconds, rssBytes } from './procStats.js';
-import { comparedRow, type ResultRow } from './results.js';
+import { comparedRow, type Goal, type ResultRow } from './results.js';
 import { percentile } from './summary.js';
 import { runWrk } from './wrkClosedLoop.js';
 
@@ -184,24 +184,34 @@ export const FILTER_COUNTERS = [
 
 const MIB = 2 ** 20;
 
-/** Envoy's RSS at idle (before any load) and after the line's load, the variant beside its baseline. */
-export async function rssRows(line: number, bed: EnvoyBed, baselineLabel: string, label: string): Promise<ResultRow[]> {
-  return [
-    comparedRow(
-      line,
-      `Envoy RSS idle (${label})`,
-      'MiB',
-      null,
-      [(bed.idleRssBytes.get(baselineLabel) ?? 0) / MIB],
-      [(bed.idleRssBytes.get(label) ?? 0) / MIB],
-    ),
-    comparedRow(
-      line,
-      `Envoy RSS after load (${label})`,
-      'MiB',
-      null,
-      [(await bed.rssBytes(baselineLabel)) / MIB],
-      [(await bed.rssBytes(label)) / MIB],
-    ),
+/**
+ * How much a bounded heap may grow under a line's load: once, while pools and buffers fill to their
+ * bounds and V8 tiers the module up. The no-filter Envoy itself grows 5-9 MiB; a leak grows with
+ * the load's length (the stream-context pool that leaked reused contexts: 32-95 MiB on line 2).
+ */
+const RSS_GROWTH_GOAL: Goal = { bound: 'atMost', limit: 12, on: 'measured' };
+
+/**
+ * Envoy's RSS at idle (before any load) and after the line's load, the variant beside its baseline;
+ * with `growthGoal`, also the variant's growth from idle to after the load, beside the baseline's.
+ */
+export async function rssRows(line: number, bed: EnvoyBed, baselineLabel: string, label: string, growthGoal = false): Promise<ResultRow[]> {
+  const idle = { baseline: (bed.idleRssBytes.get(baselineLabel) ?? 0) / MIB, measured: (bed.idleRssBytes.get(label) ?? 0) / MIB };
+  const after = { baseline: (await bed.rssBytes(baselineLabel)) / MIB, measured: (await bed.rssBytes(label)) / MIB };
+  const rows = [
+    comparedRow(line, `Envoy RSS idle (${label})`, 'MiB', null, [idle.baseline], [idle.measured]),
+    comparedRow(line, `Envoy RSS after load (${label})`, 'MiB', null, [after.baseline], [after.measured]),
   ];
+  if (growthGoal)
+    rows.push(
+      comparedRow(
+        line,
+        `Envoy RSS growth under load (${label})`,
+        'MiB',
+        RSS_GROWTH_GOAL,
+        [after.baseline - idle.baseline],
+        [after.measured - idle.measured],
+      ),
+    );
+  return rows;
 }

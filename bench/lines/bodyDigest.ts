@@ -105,7 +105,7 @@ export async function measureBodyDigest(context: BenchContext): Promise<LineResu
         details[`${name}-gzip`] = { rateTarget: rate, runs: Object.fromEntries(gzipRuns) };
       }
     }
-    rows.push(...(await rssRows(line, bed, NO_FILTER, FLOOR)), ...(await rssRows(line, bed, NO_FILTER, DIGEST)));
+    rows.push(...(await rssRows(line, bed, NO_FILTER, FLOOR)), ...(await rssRows(line, bed, NO_FILTER, DIGEST, true)));
     details['filterCounters'] = await bed.stats(DIGEST, FILTER_COUNTERS);
     return {
       line,

@@ -12,6 +12,7 @@
 // Map#get on a missing key aborts the VM.
 import { ShadowdiffRoot } from "./plugin/rootContext";
 import { ShadowdiffStream } from "./plugin/streamContext";
+import { dropStreamPool } from "./plugin/streamPool";
 
 const CONTINUE: u32 = 0;
 
@@ -101,9 +102,13 @@ export function proxy_on_log(contextId: u32): void {
 export function proxy_on_delete(contextId: u32): void {
   if (roots.has(contextId)) {
     roots.get(contextId).publishMetrics();
+    dropStreamPool(contextId);
     roots.delete(contextId);
     return;
   }
   if (otherStreamRoots.size > 0 && otherStreamRoots.has(contextId)) otherStreamRoots.delete(contextId);
-  if (observed(contextId)) streams.delete(contextId);
+  if (!observed(contextId)) return;
+  const stream = streams.get(contextId);
+  streams.delete(contextId);
+  stream.recycle();
 }

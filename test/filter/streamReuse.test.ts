@@ -1,5 +1,5 @@
-// The host's reads reuse buffers (host/hostMemory.ts), and the VM keeps state between streams
-// (the inflater pool, the outbox's path runs): nothing of one stream may reach the next. Each case
+// Observed legs reuse pooled stream contexts (filter/assembly/plugin/streamPool.ts), and the host's
+// reads reuse buffers (host/hostMemory.ts): nothing of one stream may reach the next. Each case
 // runs a "dirty" stream that leaves as much state behind as it can (a scanner stopped inside a
 // string escape, a number, a literal, a long key, deep nesting; a gzip body cut short; a capture
 // in progress; another status, headers, timings, upstream time), then a clean one, and requires
@@ -173,13 +173,13 @@ async function freshBatch(leg: Leg): Promise<string> {
   return bodies[0]!;
 }
 
-describe('a stream after any other starts clean', () => {
+describe('a pooled stream context starts clean', () => {
   it.each(Object.entries(CLEAN))('%s exports the same batch after every kind of dirty stream', async (_name, clean) => {
     const expected = await freshBatch(clean);
     const { host, plugin } = await started(CONFIG);
     for (const dirty of Object.values(DIRTY)) {
       // A big document first, so that the reused buffers have grown; then the dirty stream, right
-      // before the clean one.
+      // before the clean one (the pool hands out the context it got back last).
       run(host, plugin, DIRTY['a document beyond the leaf budget (fields truncated, subtree entries)']!);
       run(host, plugin, dirty);
       drainBodies(host);

@@ -4,6 +4,7 @@
 // worker: a stream takes one when its response headers say it is encoded and gives it back
 // when the response is over, so the 32 KiB window and the tables are allocated once.
 import { InflateError, InflateFormat, InflateStatus, Inflater } from "../lib/inflate";
+import { IdleStack } from "../lib/idleStack";
 
 export const enum ContentCoding {
   Identity,
@@ -75,12 +76,13 @@ export function decodingOutcomeName(outcome: DecodingOutcome): string {
   return "too_large";
 }
 
-const idle = new Array<Inflater>();
 /** Idle inflaters kept per worker (about 40 KiB each); more concurrent streams allocate. */
 const MAX_IDLE = 8;
+const idle = new IdleStack<Inflater>(MAX_IDLE);
 
 function takeInflater(): Inflater {
-  if (idle.length > 0) return idle.pop();
+  const inflater = idle.take();
+  if (inflater !== null) return inflater;
   return new Inflater();
 }
 
@@ -155,6 +157,6 @@ export class ContentDecoder {
     else if (error == InflateError.Truncated) this.result = DecodingOutcome.Truncated;
     else if (error == InflateError.TooLarge) this.result = DecodingOutcome.TooLarge;
     this.inflater = null;
-    if (idle.length < MAX_IDLE) idle.push(inflater);
+    idle.give(inflater);
   }
 }

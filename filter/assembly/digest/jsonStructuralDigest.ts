@@ -68,6 +68,8 @@ const TAG_COLLAPSED: u32 = 0x63; // c
 const MAX_NESTING: i32 = 4096;
 /** Longest path kept; a field whose path would be longer ends the field list (truncated). */
 export const MAX_PATH_BYTES: i32 = 1024;
+/** What a reused digest's growable buffers keep (leaf paths, subtree names); more is given back. */
+const KEPT_BUFFER_BYTES: i32 = 16384;
 /** Keys longer than this are named by their hash: `["#1a2b3c4d"]`. */
 const MAX_KEY_BYTES: i32 = 256;
 /** Numbers longer than this are hashed as written, without canonicalisation. */
@@ -192,6 +194,46 @@ export class JsonStructuralDigest {
       this.subtrees = new SubtreeDigest(this.path, <u32>max(maxFields, 1), maxSubtrees);
       this.hasSubtrees = true;
     }
+  }
+
+  /**
+   * Starts over for the next document, as a new digest of the same options would: a pooled
+   * response digest reuses it (responseDigest.ts `reset`), so every field of the scanner's state
+   * is set back here. The buffers keep their size, up to KEPT_BUFFER_BYTES for those a document
+   * can grow without bound by maxFields (its paths, its subtree names).
+   */
+  reset(): void {
+    this.paths.recycle(KEPT_BUFFER_BYTES);
+    this.hashes.reset();
+    this.fieldCount = 0;
+    this.truncated = false;
+    this.state = S_VALUE;
+    this.containers.depth = 0;
+    this.path.reset();
+    this.path.byte(0x24); // $
+    this.leaf.reset();
+    this.inKey = false;
+    this.key.reset();
+    this.keyHash.reset();
+    this.keyHashing = false;
+    this.keySegmentPending = false;
+    this.unicodeValue = 0;
+    this.unicodeDigits = 0;
+    this.pendingHigh = 0;
+    this.freshString = false;
+    this.numberState = N_MINUS;
+    this.number.reset();
+    this.numberOverflow = false;
+    this.numberEnd = 0;
+    this.literal = 0;
+    this.literalLength = 0;
+    this.literalIndex = 0;
+    this.literalTag = 0;
+    this.scratchWord = 0;
+    this.collapsedAt = 0;
+    if (this.hasSubtrees) this.subtrees!.reset(KEPT_BUFFER_BYTES);
+    if (this.captureOn) changetype<ValueCapture>(this.capture).reset();
+    this.capturingValue = false;
   }
 
   /**

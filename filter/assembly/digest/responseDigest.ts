@@ -96,6 +96,8 @@ export class ResponseDigest {
   private contentBytes: u64 = 0;
   sawHeaders: bool = false;
   private structure: JsonStructuralDigest | null = null;
+  /** The structural digest this digest made, kept for its next JSON response (see reset). */
+  private spareStructure: JsonStructuralDigest | null = null;
   private jsonResult: string = JSON_NONE;
 
   private body: StreamingHash;
@@ -113,6 +115,25 @@ export class ResponseDigest {
   constructor(private options: DigestOptions, readonly hash: HashAlgorithm = HashAlgorithm.XxHash64, private decode: bool = true) {
     this.body = new StreamingHash(hash);
     this.header = new StreamingHash(hash);
+  }
+
+  /**
+   * Starts the digest of the next response, as a new digest of the same options would: a pooled
+   * stream context reuses it (plugin/streamPool.ts), and its structural digest with it. A
+   * decoder is not kept (encoded responses are the rare case; inflaters are pooled already).
+   */
+  reset(): void {
+    this.status = 0;
+    this.headers.reset();
+    this.bodyBytes = 0;
+    this.contentBytes = 0;
+    this.sawHeaders = false;
+    this.structure = null;
+    this.jsonResult = JSON_NONE;
+    this.body.reset();
+    this.header.reset();
+    this.decoder = null;
+    this.encodedBody = null;
   }
 
   /** The whole-body hash: of the content when it was decoded, else of the body bytes as received. */
@@ -150,9 +171,15 @@ export class ResponseDigest {
     // A body in a coding that is not decoded compares by its hash only.
     if (this.options.json && readable && contentType >= 0 && isJsonContentTypeAt(headers.valueStart(contentType), headers.valueLength(contentType))) {
       // Subtree hashes are a wire format 2 addition: a version 1 (FNV-1a) digest has no use for them.
-      const maxSubtrees = this.hash == HashAlgorithm.Fnv1a64 ? 0 : this.options.maxSubtrees;
-      const structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash, maxSubtrees);
-      if (this.options.capture.enabled) structure.captureValues(new ValueCapture(this.options.capture));
+      let structure = this.spareStructure;
+      if (structure !== null) {
+        structure.reset();
+      } else {
+        const maxSubtrees = this.hash == HashAlgorithm.Fnv1a64 ? 0 : this.options.maxSubtrees;
+        structure = new JsonStructuralDigest(this.options.maxFields, this.options.maxDepth, this.hash, maxSubtrees);
+        if (this.options.capture.enabled) structure.captureValues(new ValueCapture(this.options.capture));
+        this.spareStructure = structure;
+      }
       this.structure = structure;
     }
   }

@@ -111,6 +111,19 @@ export class SubtreeDigest {
     return changetype<usize>(this.entries) + <usize>index * ENTRY_BYTES;
   }
 
+  /**
+   * Starts over for the next document, as a new digest of the same bounds would: a pooled
+   * structural digest reuses it (jsonStructuralDigest.ts `reset`). The entry names' buffer keeps
+   * at most `keepBytes`; the rest is bounded by maxEntries and maxDepth.
+   */
+  reset(keepBytes: i32): void {
+    this.truncated = false;
+    this.depth = 0;
+    this.serials = 0;
+    this.names.recycle(keepBytes);
+    this.entryCount = 0;
+  }
+
   /** The address of the frame at `depth` (0: the root's); valid until the next open(). */
   // @ts-ignore: decorator
   @inline

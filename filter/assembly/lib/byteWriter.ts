@@ -55,6 +55,15 @@ export class ByteWriter {
     this.length = 0;
   }
 
+  /**
+   * Empties the writer for another document, giving back a buffer that grew past `keepBytes`: a
+   * writer that is reused (a pooled digest's) keeps no one document's peak size for good.
+   */
+  recycle(keepBytes: i32): void {
+    this.length = 0;
+    if (this.buffer.byteLength > keepBytes) this.buffer = new ArrayBuffer(keepBytes);
+  }
+
   private reserve(extra: i32): void {
     const needed = this.length + extra;
     let capacity = this.buffer.byteLength;

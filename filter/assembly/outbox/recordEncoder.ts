@@ -38,6 +38,14 @@ export class LegInfo {
   upstreamUs: i64 = -1;
   /** The wire format version the leg's digest is hashed for (batchEncoder.ts `wireHash`). */
   wireVersion: i32 = 2;
+
+  /** Forgets what an earlier leg's response set (a reused LegInfo); the request's members are the observer's to set. */
+  clearResponse(): void {
+    this.firstByteUs = 0;
+    this.lastByteUs = 0;
+    this.complete = false;
+    this.upstreamUs = -1;
+  }
 }
 
 /**

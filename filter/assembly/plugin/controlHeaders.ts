@@ -4,6 +4,10 @@ import { HeaderPairsView } from "../host/headerPairsView";
 
 export class ControlHeaders {
   private prefix: ArrayBuffer;
+  // The prefix's bytes as plain numbers: isControl runs for every request header, and reading
+  // the ArrayBuffer field there would cost a retain and a release each time.
+  private prefixStart: usize;
+  private prefixLength: i32;
   readonly sampled: ArrayBuffer;
   readonly id: ArrayBuffer;
   readonly segment: ArrayBuffer;
@@ -16,6 +20,8 @@ export class ControlHeaders {
   constructor(prefix: string, hostSuffix: string) {
     this.hostSuffix = String.UTF8.encode(hostSuffix);
     this.prefix = String.UTF8.encode(prefix);
+    this.prefixStart = changetype<usize>(this.prefix);
+    this.prefixLength = this.prefix.byteLength;
     this.sampled = String.UTF8.encode(prefix + "sampled");
     this.id = String.UTF8.encode(prefix + "id");
     this.segment = String.UTF8.encode(prefix + "segment");
@@ -29,10 +35,10 @@ export class ControlHeaders {
    * marker, and Envoy passes underscored names on by default.
    */
   isControl(headers: HeaderPairsView, i: i32): bool {
-    const length = this.prefix.byteLength;
+    const length = this.prefixLength;
     if (headers.nameLength(i) < length) return false;
     const name = headers.nameStart(i);
-    const prefix = changetype<usize>(this.prefix);
+    const prefix = this.prefixStart;
     for (let j = 0; j < length; j++) {
       if (dashForUnderscore(load<u8>(name + j)) != dashForUnderscore(load<u8>(prefix + j))) return false;
     }

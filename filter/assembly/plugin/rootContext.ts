@@ -33,7 +33,8 @@ export class ShadowdiffRoot {
   /** Export call token -> records in that batch. */
   private inflight: Map<u32, i32> = new Map<u32, i32>();
   private idCounter: u64 = 0;
-  private idWriter: ByteWriter = new ByteWriter(16);
+  /** The id mintId made last, its 16 hex digits (ASCII: its UTF-8 is its text); valid until the next. */
+  readonly mintedId: ByteWriter = new ByteWriter(16);
 
   constructor(readonly contextId: u32) {}
 
@@ -79,17 +80,16 @@ export class ShadowdiffRoot {
 
   /**
    * A correlation id that no client can choose: the request id (UTF-8 at `requestIdPtr`), clock
-   * (`now`, ns) and a counter, mixed.
+   * (`now`, ns) and a counter, mixed; written to `mintedId`, decoded only for a leg that is observed.
    */
-  mintId(requestIdPtr: usize, requestIdLength: usize, now: u64): string {
+  mintId(requestIdPtr: usize, requestIdLength: usize, now: u64): void {
     this.idCounter++;
     let hash = fnvBytes(FNV_OFFSET, requestIdPtr, requestIdLength);
     hash = mix64(hash ^ now);
     hash = mix64(hash ^ (this.idCounter * GOLDEN_GAMMA) ^ (<u64>this.contextId << 48));
-    const out = this.idWriter;
+    const out = this.mintedId;
     out.reset();
     out.hex(hash, 16);
-    return String.UTF8.decodeUnsafe(out.dataStart, out.length);
   }
 
   enqueue(record: EncodedRecord): void {

@@ -6,6 +6,7 @@ import { HeaderPairsBuilder } from "../host/headerPairsBuilder";
 import { HeaderPairsView } from "../host/headerPairsView";
 import { BufferKind, HeaderMap, HostBytes, getPropertyI64, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
 import { PluginConfig, Role } from "../config/pluginConfig";
+import { ByteWriter } from "../lib/byteWriter";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
 import { wireHash } from "../outbox/batchEncoder";
 import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../outbox/recordEncoder";
@@ -14,6 +15,7 @@ import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, SampleDecision, Sample
 import { ControlHeaders } from "./controlHeaders";
 import { FilterMetrics } from "./filterMetrics";
 import { ShadowdiffRoot } from "./rootContext";
+import { recycleStream, takeStream } from "./streamPool";
 
 // Reused by every request of the worker (a VM runs one callback at a time): deciding
 // allocates nothing, and a request that is not observed costs one host call.
@@ -39,12 +41,21 @@ const REASON_DEFAULT_BYTES = String.UTF8.encode(REASON_DEFAULT);
 const BACKEND_LATENCY = String.UTF8.encode("response\0backend_latency");
 
 export class ShadowdiffStream {
-  private info: LegInfo | null = null;
-  private digest: ResponseDigest | null = null;
+  /** The stream it observes now (a pooled context serves one stream after another). */
+  contextId: u32 = 0;
+  private readonly info: LegInfo = new LegInfo();
+  private readonly digest: ResponseDigest;
   private startNanos: u64 = 0;
   private ended: bool = false;
+  /** From observe() until streamEnded(): the leg's record is still to be made. */
+  private observing: bool = false;
 
-  constructor(readonly contextId: u32, private root: ShadowdiffRoot) {}
+  /** A context for legs observed under `config` (its pool's, streamPool.ts), reporting to `root`. */
+  constructor(private root: ShadowdiffRoot, readonly config: PluginConfig) {
+    const wireVersion = config.collector.wireVersion;
+    // Wire format 1 is the previous release's record, content-encoded bodies by their bytes as sent.
+    this.digest = new ResponseDigest(config.digest, wireHash(wireVersion), wireVersion >= 2);
+  }
 
   /**
    * Applies the role to a request's headers. Returns the stream context of an observed leg, or
@@ -57,18 +68,27 @@ export class ShadowdiffStream {
     if (readHeaderPairs(HeaderMap.RequestHeaders, requestPairs)) requestHeaders.parse(requestPairs.ptr, requestPairs.length);
     else requestHeaders.parse(0, 0);
     let stream: ShadowdiffStream | null = null;
-    if (config.role == Role.Edge) stream = atEdge(root, config, contextId);
-    else if (config.role == Role.Shadow) stream = atShadow(root, config, contextId);
-    else stream = atPrimary(root, config, contextId);
+    if (config.role == Role.Edge) stream = atEdge(root, contextId);
+    else if (config.role == Role.Shadow) stream = atShadow(root, contextId);
+    else stream = atPrimary(root, contextId);
     requestPairs.release();
     return stream;
   }
 
-  /** `startNanos`: when the request reached the filter. Reads the request headers being handled. */
-  observe(config: PluginConfig, startNanos: u64, leg: string, id: string, segment: string, reason: string): void {
+  /**
+   * Starts observing the leg of `contextId`, from scratch: whatever an earlier stream left in
+   * this context is set back here. `startNanos`: when the request reached the filter. Reads the
+   * request headers being handled.
+   */
+  observe(contextId: u32, startNanos: u64, leg: string, id: string, segment: string, reason: string): void {
     const headers = requestHeaders;
+    const config = this.config;
+    this.contextId = contextId;
     this.startNanos = startNanos;
-    const info = new LegInfo();
+    this.ended = false;
+    this.observing = true;
+    const info = this.info;
+    info.clearResponse();
     info.id = id;
     info.leg = leg;
     info.segment = segment;
@@ -77,40 +97,44 @@ export class ShadowdiffStream {
     info.method = headers.valueOr(METHOD, "GET");
     info.path = withoutQuery(headers.valueOr(PATH, "/"));
     info.authority = withoutSuffix(headers.valueOr(AUTHORITY, ""), config.shadowHostSuffix);
-    info.startUnixMs = this.startNanos / 1000000;
+    info.startUnixMs = startNanos / 1000000;
     info.wireVersion = config.collector.wireVersion;
-    this.info = info;
-    // Wire format 1 is the previous release's record, content-encoded bodies by their bytes as sent.
-    this.digest = new ResponseDigest(config.digest, wireHash(info.wireVersion), info.wireVersion >= 2);
+    this.digest.reset();
+  }
+
+  /** The stream is gone (proxy_on_delete): the context goes back to its root's pool for the next observed leg. */
+  recycle(): void {
+    this.observing = false;
+    recycleStream(this.root.contextId, this);
   }
 
   responseHeaders(endOfStream: bool): void {
-    if (this.digest === null || this.ended) return;
+    if (!this.observing || this.ended) return;
     const firstByteUs = this.elapsedUs();
-    this.info!.firstByteUs = firstByteUs;
+    this.info.firstByteUs = firstByteUs;
     // Read in place like the request's: an unreadable map reads as empty.
     if (readHeaderPairs(HeaderMap.ResponseHeaders, responsePairs)) responseHeaders.parse(responsePairs.ptr, responsePairs.length);
     else responseHeaders.parse(0, 0);
-    this.digest!.onHeaders(responseHeaders);
+    this.digest.onHeaders(responseHeaders);
     responsePairs.release();
     if (endOfStream) this.endResponse(true, firstByteUs);
   }
 
   responseBody(bodyBufferLength: u32, endOfStream: bool): void {
-    if (this.digest === null || this.ended) return;
+    if (!this.observing || this.ended) return;
     if (bodyBufferLength > 0 && readBuffer(BufferKind.ResponseBody, 0, bodyBufferLength, body)) {
-      this.digest!.onBody(body.ptr, body.length);
+      this.digest.onBody(body.ptr, body.length);
       body.release();
     }
     if (endOfStream) this.endResponse(true, this.elapsedUs());
   }
 
   responseTrailers(): void {
-    if (this.digest !== null && !this.ended) this.endResponse(true, this.elapsedUs());
+    if (this.observing && !this.ended) this.endResponse(true, this.elapsedUs());
   }
 
   private endResponse(complete: bool, lastByteUs: u64): void {
-    const info = this.info!;
+    const info = this.info;
     this.ended = true;
     info.complete = complete;
     info.lastByteUs = lastByteUs;
@@ -123,10 +147,10 @@ export class ShadowdiffStream {
 
   /** The stream is over (finished, reset or timed out): hand the record to the root. */
   streamEnded(): void {
+    if (!this.observing) return;
     const digest = this.digest;
     const info = this.info;
-    if (digest === null || info === null) return;
-    this.digest = null;
+    this.observing = false;
     if (!this.ended) this.endResponse(false, this.elapsedUs());
     const backendNanos = getPropertyI64(BACKEND_LATENCY);
     if (backendNanos >= 0) info.upstreamUs = backendNanos / 1000;
@@ -147,7 +171,7 @@ export class ShadowdiffStream {
  * read, one clock reading, the rate caps' shared-data read and write each, and one write of the
  * whole map (spoofed headers out, control headers in).
  */
-function atEdge(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): ShadowdiffStream | null {
+function atEdge(root: ShadowdiffRoot, contextId: u32): ShadowdiffStream | null {
   const headers = requestHeaders;
   const metrics = root.metrics!;
   const sampler = root.sampler!;
@@ -162,12 +186,14 @@ function atEdge(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): Sha
   // One clock reading for the id, the rate window and the start time, and only when needed: a
   // request with a stickiness key that is not sampled never reads the clock.
   let now: u64 = 0;
-  let id = "";
+  let minted = false;
   if (keyEntry < 0) {
     now = nowNanos();
-    id = mintId(root, headers, now);
+    mintId(root, headers, now);
+    minted = true;
   }
-  sampler.decide(headers, keyEntry, id, decision);
+  const id = root.mintedId;
+  sampler.decide(headers, keyEntry, id.dataStart, id.length, decision);
   if (decision.sampled) now = takeMirrorSlot(sampler, metrics, now);
   if (!decision.sampled) {
     metrics.add(metrics.notSampled);
@@ -175,14 +201,14 @@ function atEdge(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): Sha
     return null;
   }
   // The rate caps may have read the clock already; the id is minted once the request is sampled.
-  if (id.length == 0) {
+  if (!minted) {
     if (now == 0) now = nowNanos();
-    id = mintId(root, headers, now);
+    mintId(root, headers, now);
   }
   metrics.add(metrics.segmentMetric(metrics.sampled, decision.ruleIndex));
   writeSampled(sampler, control, headers, id);
-  const stream = new ShadowdiffStream(contextId, root);
-  stream.observe(config, now, LEG_PRIMARY, id, decision.segment, decision.reason);
+  const stream = takeStream(root);
+  stream.observe(contextId, now, LEG_PRIMARY, String.UTF8.decodeUnsafe(id.dataStart, id.length), decision.segment, decision.reason);
   return stream;
 }
 
@@ -208,10 +234,11 @@ function takeMirrorSlot(sampler: Sampler, metrics: FilterMetrics, now: u64): u64
   return now;
 }
 
-function mintId(root: ShadowdiffRoot, headers: HeaderPairsView, now: u64): string {
+/** Mints a correlation id into `root.mintedId`. */
+function mintId(root: ShadowdiffRoot, headers: HeaderPairsView, now: u64): void {
   const requestId = headers.find(REQUEST_ID);
-  if (requestId < 0) return root.mintId(0, 0, now);
-  return root.mintId(headers.valueStart(requestId), headers.valueLength(requestId), now);
+  if (requestId < 0) root.mintId(0, 0, now);
+  else root.mintId(headers.valueStart(requestId), headers.valueLength(requestId), now);
 }
 
 /** One removal per name: a removal takes every value of the name, however often it is repeated. */
@@ -226,14 +253,13 @@ function removeControlHeaders(control: ControlHeaders, headers: HeaderPairsView)
  * Changing request headers makes Envoy re-match the route: the mirroring route matches
  * <prefix>sampled.
  */
-function writeSampled(sampler: Sampler, control: ControlHeaders, headers: HeaderPairsView, id: string): void {
-  const idBytes = String.UTF8.encode(id);
+function writeSampled(sampler: Sampler, control: ControlHeaders, headers: HeaderPairsView, id: ByteWriter): void {
   rewritten.reset();
   for (let i = 0; i < headers.count; i++) {
     if (!control.isControl(headers, i)) rewritten.add(headers.nameStart(i), headers.nameLength(i), headers.valueStart(i), headers.valueLength(i));
   }
   rewritten.addBytes(control.sampled, ONE);
-  rewritten.addBytes(control.id, idBytes);
+  rewritten.add(changetype<usize>(control.id), control.id.byteLength, id.dataStart, id.length);
   rewritten.addBytes(control.segment, sampler.segmentName(decision.ruleIndex));
   if (decision.ruleIndex >= 0) rewritten.addBytes(control.reason, REASON_SEGMENT_BYTES);
   else rewritten.addBytes(control.reason, REASON_DEFAULT_BYTES);
@@ -242,15 +268,15 @@ function writeSampled(sampler: Sampler, control: ControlHeaders, headers: Header
 }
 
 /** Every request here is a mirrored copy: mark it, and observe it if it is ours. */
-function atShadow(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): ShadowdiffStream | null {
+function atShadow(root: ShadowdiffRoot, contextId: u32): ShadowdiffStream | null {
   const metrics = root.metrics!;
   replaceHeaderBytes(HeaderMap.RequestHeaders, root.control!.shadow, ONE);
   metrics.add(metrics.tagged);
-  return observeTagged(root, config, contextId, LEG_SHADOW);
+  return observeTagged(root, contextId, LEG_SHADOW);
 }
 
 /** Observes sampled requests at the primary; a shadow-suffixed authority is a copy. */
-function atPrimary(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): ShadowdiffStream | null {
+function atPrimary(root: ShadowdiffRoot, contextId: u32): ShadowdiffStream | null {
   const headers = requestHeaders;
   const metrics = root.metrics!;
   const marker = root.control!.shadow;
@@ -258,17 +284,17 @@ function atPrimary(root: ShadowdiffRoot, config: PluginConfig, contextId: u32): 
   if (authority >= 0 && hasShadowSuffix(headers, authority, root.control!.hostSuffix)) {
     replaceHeaderBytes(HeaderMap.RequestHeaders, marker, ONE);
     metrics.add(metrics.tagged);
-    return observeTagged(root, config, contextId, LEG_SHADOW);
+    return observeTagged(root, contextId, LEG_SHADOW);
   }
   if (headers.find(marker) >= 0) {
     removeHeaderAt(HeaderMap.RequestHeaders, changetype<usize>(marker), marker.byteLength);
     metrics.add(metrics.spoofedHeadersRemoved);
   }
-  return observeTagged(root, config, contextId, LEG_PRIMARY);
+  return observeTagged(root, contextId, LEG_PRIMARY);
 }
 
 /** Observes a leg sampled upstream, identified by the control headers it carries. */
-function observeTagged(root: ShadowdiffRoot, config: PluginConfig, contextId: u32, leg: string): ShadowdiffStream | null {
+function observeTagged(root: ShadowdiffRoot, contextId: u32, leg: string): ShadowdiffStream | null {
   const headers = requestHeaders;
   const control = root.control!;
   const idEntry = headers.find(control.id);
@@ -283,8 +309,8 @@ function observeTagged(root: ShadowdiffRoot, config: PluginConfig, contextId: u3
   if (!isSegmentName(segment)) segment = DEFAULT_SEGMENT;
   let reason = headers.valueOr(control.reason, REASON_DEFAULT);
   if (reason != REASON_SEGMENT) reason = REASON_DEFAULT;
-  const stream = new ShadowdiffStream(contextId, root);
-  stream.observe(config, nowNanos(), leg, id, segment, reason);
+  const stream = takeStream(root);
+  stream.observe(contextId, nowNanos(), leg, id, segment, reason);
   return stream;
 }
 

@@ -137,10 +137,10 @@ export class Sampler {
 
   /**
    * Decides for one request, into `decision`. The stickiness key is `keyEntry`'s value, or
-   * `fallbackKey` (unique per request) when it is -1: requests without a user are sampled
-   * per request.
+   * the UTF-8 `fallbackLength` bytes at `fallbackKey` (unique per request) when it is -1:
+   * requests without a user are sampled per request.
    */
-  decide(headers: HeaderPairsView, keyEntry: i32, fallbackKey: string, decision: SampleDecision): void {
+  decide(headers: HeaderPairsView, keyEntry: i32, fallbackKey: usize, fallbackLength: i32, decision: SampleDecision): void {
     decision.ruleIndex = -1;
     decision.segment = DEFAULT_SEGMENT;
     decision.reason = REASON_DEFAULT;
@@ -157,10 +157,7 @@ export class Sampler {
       }
     }
     if (keyEntry >= 0) decision.bucket = bucketOf(this.salted, headers.valueStart(keyEntry), headers.valueLength(keyEntry));
-    else {
-      const fallback = String.UTF8.encode(fallbackKey);
-      decision.bucket = bucketOf(this.salted, changetype<usize>(fallback), fallback.byteLength);
-    }
+    else decision.bucket = bucketOf(this.salted, fallbackKey, fallbackLength);
     decision.sampled = decision.bucket < percentBp;
   }
 }
