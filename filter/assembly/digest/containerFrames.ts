@@ -37,6 +37,14 @@ export class ContainerFrames {
     this.depth++;
   }
 
+  /** No container open: a stream's next document starts from here. */
+  clear(): void {
+    this.depth = 0;
+    this.kind = 0;
+    this.pathLength = 0;
+    this.index = 0;
+  }
+
   /** Drops the innermost frame; the caller knows there is one. */
   pop(): void {
     this.depth--;

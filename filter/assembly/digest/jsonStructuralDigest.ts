@@ -208,7 +208,7 @@ export class JsonStructuralDigest {
     this.fieldCount = 0;
     this.truncated = false;
     this.state = S_VALUE;
-    this.containers.depth = 0;
+    this.containers.clear();
     this.path.reset();
     this.path.byte(0x24); // $
     this.leaf.reset();
