@@ -48,6 +48,8 @@ export class DurableStore {
   private checkpointing: Promise<void> | null = null;
   /** The appends being made into rows, each posted after the one before it. */
   private appending: Promise<unknown> = Promise.resolve();
+  /** Names each append's rows, which reach the worker ahead of its request. */
+  private nextAppendRows = 1;
   /** Names each checkpoint's rows, which reach the worker ahead of its request. */
   private nextCheckpointRows = 1;
   /** the checkpoint that follows the running one, for the calls made while it runs */
@@ -172,22 +174,20 @@ export class DurableStore {
 
   /**
    * Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError.
-   * Its rows are made in slices (a batch at the limits is megabytes of JSON) and posted after
-   * those of every append asked for before it, so the log's order is the order of the calls
+   * Its rows are made in slices (a batch at the limits is megabytes of JSON), each slice's posted
+   * at once, after those of every append asked for before it, so the log's order is the order of the calls
    * (the order the pipeline admitted the batches in).
    */
   async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<number> {
     let replied: Promise<WorkerReply> | undefined;
     const posted = this.appending.then(async () => {
-      const rows: string[] = [];
+      const append = this.nextAppendRows++;
       await inSlices(
         records,
-        (record) => JSON.stringify(record),
-        (made) => {
-          for (const row of made) rows.push(row);
-        },
+        (record) => [record.id, JSON.stringify(record)] as const,
+        (made) => this.post({ op: 'appendRows', append, ids: made.map(([id]) => id), records: made.map(([, row]) => row) }),
       );
-      replied = this.call({ op: 'append', arrivedUnixMs, rejected, records: rows, ids: records.map((record) => record.id) });
+      replied = this.call({ op: 'append', append, arrivedUnixMs, rejected });
     });
     this.appending = posted.catch(() => undefined);
     await posted;
@@ -314,7 +314,7 @@ export class DurableStore {
     this.metrics.storeHealth(false);
   }
 
-  /** A message the worker does not answer (checkpointRows); a worker that has gone fails the request that follows it. */
+  /** A message the worker does not answer (appendRows, checkpointRows); a worker that has gone fails the request that follows it. */
   private post(request: Request): void {
     if (!this.closed) this.worker.postMessage({ ...request, id: 0 });
   }

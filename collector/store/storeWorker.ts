@@ -14,6 +14,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type {
   AppendRequest,
+  AppendRowsRequest,
   CheckpointRequest,
   CheckpointRowsRequest,
   LoadChunk,
@@ -167,12 +168,35 @@ function moveAside(): string {
   return movedTo;
 }
 
+/** Each append's rows as they arrive (appendRows), by its number, until its request is written. */
+const appendRows = new Map<number, Omit<AppendRowsRequest, 'op' | 'id' | 'append'>>();
+
+function stageAppend(rows: AppendRowsRequest): void {
+  const staged = appendRows.get(rows.append);
+  if (staged === undefined) {
+    appendRows.set(rows.append, { records: rows.records, ids: rows.ids });
+    return;
+  }
+  for (const record of rows.records) staged.records.push(record);
+  for (const id of rows.ids) staged.ids.push(id);
+}
+
+/** The rows of `append`: the main thread posts an append's rows, then its request, in append order. */
+function takeAppendRows(append: number): Omit<AppendRowsRequest, 'op' | 'id' | 'append'> {
+  // Rows of an earlier number belong to an append whose maker failed before its request.
+  for (const earlier of appendRows.keys()) if (earlier < append) appendRows.delete(earlier);
+  const rows = appendRows.get(append) ?? { records: [], ids: [] };
+  appendRows.delete(append);
+  return rows;
+}
+
 const appendAll = (group: AppendRequest[]): number[] =>
   db.transaction(() =>
     group.map((append) => {
       const seq = nextSeq++;
+      const { records, ids } = takeAppendRows(append.append);
       statements.insertBatch.run(seq, append.arrivedUnixMs, append.rejected);
-      append.records.forEach((record, index) => statements.insertLeg.run(seq, index, append.ids[index] ?? '', record));
+      records.forEach((record, index) => statements.insertLeg.run(seq, index, ids[index] ?? '', record));
       return seq;
     }),
   )();
@@ -280,7 +304,11 @@ function drain(): void {
 }
 
 port.on('message', (request: WorkerRequest) => {
-  // Kept at once, not queued: its checkpoint request comes after it, and is queued.
+  // Kept at once, not queued: the request they belong to comes after them, and is queued.
+  if (request.op === 'appendRows') {
+    stageAppend(request);
+    return;
+  }
   if (request.op === 'checkpointRows') {
     stage(request);
     return;
