@@ -220,19 +220,63 @@ describe('DurableStore', () => {
     }
   });
 
-  it('keeps only the legs still pending once a checkpoint has their pairs', async () => {
+  it('keeps only the legs still pending once a checkpoint has their pairs (the others deleted after its commit, by close at the latest)', async () => {
     const path = storePath();
     const clock = new FakeClock();
     const p = pipeline(clock, true);
     const store = await open(path);
     for (const { records, rejected } of BATCHES) await feed(store, p, records, rejected);
     await store.checkpoint(p);
+    await store.close();
     const db = new Database(path, { readonly: true });
     try {
       expect(db.prepare('SELECT id FROM legs').all()).toEqual([{ id: 'waiting-2' }]);
       expect(db.prepare('SELECT count(*) AS n FROM batches').get()).toEqual({ n: 1 });
+      expect(db.prepare('SELECT count(*) AS n FROM settled').get()).toEqual({ n: 0 });
     } finally {
       db.close();
+    }
+  });
+
+  it('after a crash between a checkpoint and the deletes of the legs it settled, restores the uninterrupted state: a settled leg does not come back as pending', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const model = pipeline(clock, false);
+    const live = pipeline(clock, true);
+    const store = await open(path);
+    for (const { records, rejected } of BATCHES) {
+      model.ingest(records);
+      model.countRejected(rejected);
+      await feed(store, live, records, rejected);
+    }
+    await store.checkpoint(live);
+    await store.close();
+    // What a kill -9 after the checkpoint's commit leaves: both legs of the settled `a` still
+    // logged (in batch 1, at or below appliedSeq, where pending legs are), marked settled; its
+    // tombstone gone, as the maxRemembered cap drops one, so that only the mark keeps it settled.
+    const db = new Database(path);
+    try {
+      db.prepare('INSERT INTO batches (seq, arrived, rejected) VALUES (1, 0, 1)').run();
+      legs('a', { status: 503 }).forEach((leg, index) =>
+        db.prepare('INSERT INTO legs (batch, idx, id, record) VALUES (1, ?, ?, ?)').run(index, leg.id, JSON.stringify(leg)),
+      );
+      db.prepare("INSERT INTO settled (id, upto) VALUES ('a', 3)").run();
+      db.prepare("DELETE FROM remembered WHERE id = 'a'").run();
+    } finally {
+      db.close();
+    }
+    const reopened = await open(path);
+    const after = await restored(reopened, clock);
+    expect(learned(after.report())).toEqual(learned(model.report()));
+    expect(after.report().totals).toMatchObject({ pending: 1, matched: 3 });
+    expect(after.pair('a')?.state).not.toBe('pending');
+    await reopened.close();
+    const cleaned = new Database(path, { readonly: true });
+    try {
+      expect(cleaned.prepare('SELECT id FROM legs').all()).toEqual([{ id: 'waiting-2' }]);
+      expect(cleaned.prepare('SELECT count(*) AS n FROM settled').get()).toEqual({ n: 0 });
+    } finally {
+      cleaned.close();
     }
   });
 
