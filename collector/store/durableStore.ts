@@ -227,8 +227,11 @@ export class DurableStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await (this.nextCheckpoint ?? this.checkpointing)?.catch(() => undefined);
+    // Posted before the store counts as closed (call() refuses then): the worker finishes its
+    // deferred deletes and closes the connection, rather than being terminated in the middle.
+    const closing = this.call({ op: 'close' });
     this.closed = true;
-    await this.call({ op: 'close' });
+    await closing;
     await this.worker.terminate();
   }
 
