@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../config.js';
+import { THREAD_ENTRY } from '../threadEntryUrl.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
 import type { LoggedBatch, PendingLeg, Pipeline, PipelineSnapshot } from '../pipeline.js';
@@ -32,8 +33,8 @@ export class StoreWriteError extends Error {
 
 export type Synchronous = WorkerSettings['synchronous'];
 
-// The worker is TypeScript like the rest; its JavaScript entry registers tsx's loader first.
-const WORKER_URL = new URL('./storeWorkerEntry.js', import.meta.url);
+// The worker is TypeScript like the rest; the threads' JavaScript entry registers tsx's loader first.
+const WORKER_URL = new URL('./storeWorker.ts', import.meta.url);
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Request = Distribute<WorkerRequest>;
@@ -109,7 +110,7 @@ export class DurableStore {
       refuse(`cannot open ${absolute} for writing: ${(error as Error).message}`, error);
     }
     const settings: WorkerSettings = { path: absolute, synchronous: options.synchronous };
-    const worker = new Worker(WORKER_URL, { workerData: settings });
+    const worker = new Worker(THREAD_ENTRY, { argv: [WORKER_URL.href], workerData: settings });
     // A failure to open arrives as the worker's error (an error thrown in a thread may come across as a plain object).
     const ready = await new Promise<{ reply: WorkerReply } | { error: string }>((done) => {
       worker.once('message', (reply: WorkerReply) => done({ reply }));
