@@ -42,23 +42,24 @@ export interface BatchSchema {
 export class BatchValidator<R = DigestRecord, B extends { records: R[] } = DigestBatch & { records: R[] }> {
   private readonly fastEnvelope: ValidateFunction<B>;
   private readonly fastRecord: ValidateFunction<R>;
-  private readonly thorough: ValidateFunction<B>;
-  private readonly isRecord: ValidateFunction<R>;
+  private readonly thoroughEnvelope: ValidateFunction<B>;
+  private readonly thoroughRecord: ValidateFunction<R>;
 
   constructor(
     schema: BatchSchema = WIRE_SCHEMA,
     private readonly decode: RecordDecoder<B, R> | null = null,
   ) {
     // Two compilations: the fast one stops at the first error (the common, valid case); the
-    // thorough one runs only for bad batches, to name every problem. The fast one checks the
-    // envelope (the batch with its records unchecked) and then each record on its own, which is
-    // the whole schema's check in steps a slice can end between.
+    // thorough one runs only for bad batches, to name every problem. Both check the envelope (the
+    // batch with its records unchecked) and then each record on its own, which is the whole
+    // schema's check in steps a slice can end between (a bad batch of 1,024 records is named in
+    // full over several turns, not in one block).
     const fast = new Ajv({ strict: true });
     this.fastEnvelope = fast.compile<B>(envelopeOf(schema));
     this.fastRecord = recordValidatorOf<R>(fast.addSchema(schema), schema);
     const thorough = new Ajv({ strict: true, allErrors: true });
-    this.thorough = thorough.compile<B>(schema);
-    this.isRecord = recordValidatorOf<R>(thorough, schema);
+    this.thoroughEnvelope = thorough.compile<B>(envelopeOf(schema));
+    this.thoroughRecord = recordValidatorOf<R>(thorough.addSchema(schema), schema);
   }
 
   check(body: unknown): BatchVerdict {
@@ -79,25 +80,29 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
         body.records.length,
       );
     }
-    this.thorough(body);
-    const errors = this.thorough.errors ?? [];
     const batchErrors: ErrorDetail[] = [];
     const recordErrors: ErrorDetail[] = [];
     const badIndices = new Set<number>();
     const rawRecords = recordsOf(body);
-    for (const error of errors) {
-      const located = locate(error, rawRecords);
-      if (located === null) continue;
-      if (located.index === undefined) batchErrors.push(located);
-      else {
-        badIndices.add(located.index);
-        recordErrors.push(located);
+    const named = (errors: readonly ErrorObject[]): void => {
+      for (const error of errors) {
+        const located = locate(error, rawRecords);
+        if (located === null) continue;
+        if (located.index === undefined) batchErrors.push(located);
+        else {
+          badIndices.add(located.index);
+          recordErrors.push(located);
+        }
       }
-    }
+    };
+    if (!this.thoroughEnvelope(body)) named(this.thoroughEnvelope.errors ?? []);
     const good: number[] = [];
     if (rawRecords !== null) {
-      for (let i = 0; i < rawRecords.length; i++) {
-        if (!badIndices.has(i) && this.isRecord(rawRecords[i])) good.push(i);
+      for (const [i, record] of rawRecords.entries()) {
+        // Its errors as the whole batch's check names them: at /records/<i>/….
+        if (this.thoroughRecord(record)) good.push(i);
+        else named((this.thoroughRecord.errors ?? []).map((error) => ({ ...error, instancePath: `/records/${i}${error.instancePath}` })));
+        yield;
       }
     }
     const received = rawRecords?.length ?? 0;

@@ -47,4 +47,28 @@ describe('checking a batch in slices', () => {
       expect(turnedWhileChecking).toBe(true);
     }
   });
+
+  it('lets the event loop turn while a large bad batch is checked thoroughly, every bad record named', async () => {
+    // The first record is bad: the fast check stops at once, the thorough one names all of them.
+    const records: unknown[] = Array.from({ length: 1024 }, (_, i) => withFields(`b-${i >> 1}`, i % 2 === 0 ? 'primary' : 'shadow', 200));
+    for (const i of [0, 500, 1023]) records[i] = { ...(records[i] as DigestRecord), status: 1000 };
+    for (const body of [batch(records as DigestRecord[]), { ...batchV2(records as DigestRecord[]) }]) {
+      let checked = false;
+      let turnedWhileChecking = false;
+      setImmediate(() => {
+        turnedWhileChecking = !checked;
+      });
+      const verdict = await validator.checkInSlices(body);
+      checked = true;
+      expect(verdict.rejectedRecords).toBe(3);
+      expect(verdict.recordErrors.map((error) => [error.index, error.field])).toEqual([
+        [0, 'status'],
+        [500, 'status'],
+        [1023, 'status'],
+      ]);
+      expect(verdict.records).toHaveLength(1021);
+      expect(verdict).toEqual(validator.check(body));
+      expect(turnedWhileChecking).toBe(true);
+    }
+  });
 });
