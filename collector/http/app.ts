@@ -10,6 +10,7 @@ import Fastify, { LogController, type FastifyError, type FastifyInstance, type F
 import { WireValidator } from '../ingest/wireValidator.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
 import { Pipeline } from '../pipeline.js';
+import { parseLargeJsonOffThread, POISONING } from './jsonBodyParser.js';
 import { CollectorError, errorBody, ERRORS, type ErrorCode, type ErrorDetail } from './errors.js';
 import { INGEST_PATH, kafkaKeeper, pipelineKeeper, registerIngestRoute } from './ingestRoute.js';
 import type { LegProducer } from '../kafka/legProducer.js';
@@ -177,7 +178,9 @@ function baseApp(
     logController: new LogController({ disableRequestLogging: true }),
     // Query strings need coercion ("10" -> 10) but unknown parameters must be refused, not dropped.
     ajv: { customOptions: { removeAdditional: false, allErrors: true } },
+    ...POISONING,
   });
+  parseLargeJsonOffThread(app);
   // Fastify parses text/plain by default; batches are JSON only, anything else is a 415.
   app.removeContentTypeParser('text/plain');
 

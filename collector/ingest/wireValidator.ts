@@ -6,6 +6,7 @@
 import { BatchValidator, type BatchVerdict } from './batchValidator.js';
 import { inSlices, toEnd, type Sliced } from '../timeSlices.js';
 import { decodeRecordV2 } from './wireV2Decoder.js';
+import { WIRE_SCHEMA } from './wireSchema.js';
 import { WIRE_SCHEMA_V2, type DigestBatchV2, type DigestRecordV2 } from './wireSchemaV2.js';
 
 export const WIRE_VERSIONS = [1, 2] as const;
@@ -21,7 +22,7 @@ export class WireValidator {
   private readonly v2: BatchValidator<DigestRecordV2, DigestBatchV2>;
 
   constructor() {
-    this.v1 = new BatchValidator();
+    this.v1 = new BatchValidator(WIRE_SCHEMA, null, ['fields']);
     this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(WIRE_SCHEMA_V2, (record, batch) =>
       decodeRecordV2(record, batch.paths, batch.hash),
     );

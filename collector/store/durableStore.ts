@@ -8,6 +8,7 @@ import { closeSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../config.js';
+import { THREAD_ENTRY } from '../threadEntryUrl.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
 import { pendingLegBytes } from '../budget/sizeEstimates.js';
@@ -34,8 +35,8 @@ export class StoreWriteError extends Error {
 
 export type Synchronous = WorkerSettings['synchronous'];
 
-// The worker is TypeScript like the rest; its JavaScript entry registers tsx's loader first.
-const WORKER_URL = new URL('./storeWorkerEntry.js', import.meta.url);
+// The worker is TypeScript like the rest; the threads' JavaScript entry registers tsx's loader first.
+const WORKER_URL = new URL('./storeWorker.ts', import.meta.url);
 
 type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never;
 type Request = Distribute<WorkerRequest>;
@@ -50,6 +51,8 @@ export class DurableStore {
   private checkpointing: Promise<void> | null = null;
   /** The appends being made into rows, each posted after the one before it. */
   private appending: Promise<unknown> = Promise.resolve();
+  /** Names each append's rows, which reach the worker ahead of its request. */
+  private nextAppendRows = 1;
   /** Names each checkpoint's rows, which reach the worker ahead of its request. */
   private nextCheckpointRows = 1;
   /** the checkpoint that follows the running one, for the calls made while it runs */
@@ -115,7 +118,7 @@ export class DurableStore {
       refuse(`cannot open ${absolute} for writing: ${(error as Error).message}`, error);
     }
     const settings: WorkerSettings = { path: absolute, synchronous: options.synchronous };
-    const worker = new Worker(WORKER_URL, { workerData: settings });
+    const worker = new Worker(THREAD_ENTRY, { argv: [WORKER_URL.href], workerData: settings });
     // A failure to open arrives as the worker's error (an error thrown in a thread may come across as a plain object).
     const ready = await new Promise<{ reply: WorkerReply } | { error: string }>((done) => {
       worker.once('message', (reply: WorkerReply) => done({ reply }));
@@ -186,29 +189,29 @@ export class DurableStore {
 
   /**
    * Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError.
-   * Its rows are made in slices (a batch at the limits is megabytes of JSON) and posted after
-   * those of every append asked for before it, so the log's order is the order of the calls
+   * Its rows are made in slices (a batch at the limits is megabytes of JSON), each slice's posted
+   * at once, after those of every append asked for before it, so the log's order is the order of the calls
    * (the order the pipeline admitted the batches in).
    */
   async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<number> {
     let replied: Promise<WorkerReply> | undefined;
     const posted = this.appending.then(async () => {
-      const rows: string[] = [];
-      const bytes: number[] = [];
-      // With each row its pending byte estimate: what a restart needs to hold the leg without reading it.
+      const append = this.nextAppendRows++;
+      // With each row its role and pending byte estimate: what a restart needs to hold the leg without reading it.
       await inSlices(
         records,
-        (record): [string, number] => [JSON.stringify(record), pendingLegBytes(record)],
-        (made) => {
-          for (const [row, estimate] of made) {
-            rows.push(row);
-            bytes.push(estimate);
-          }
-        },
+        (record) => [record.id, record.leg, pendingLegBytes(record), JSON.stringify(record)] as const,
+        (made) =>
+          this.post({
+            op: 'appendRows',
+            append,
+            ids: made.map(([id]) => id),
+            legs: made.map(([, leg]) => leg),
+            bytes: made.map(([, , estimate]) => estimate),
+            records: made.map(([, , , row]) => row),
+          }),
       );
-      const ids = records.map((record) => record.id);
-      const legs = records.map((record) => record.leg);
-      replied = this.call({ op: 'append', arrivedUnixMs, rejected, records: rows, ids, legs, bytes });
+      replied = this.call({ op: 'append', append, arrivedUnixMs, rejected });
     });
     this.appending = posted.catch(() => undefined);
     await posted;
@@ -248,9 +251,12 @@ export class DurableStore {
   async close(): Promise<void> {
     if (this.closed) return;
     await (this.nextCheckpoint ?? this.checkpointing)?.catch(() => undefined);
+    // Posted before the store counts as closed (call() refuses then): the worker finishes its
+    // deferred deletes and closes the connection, rather than being terminated in the middle.
+    const closing = this.call({ op: 'close' });
     this.closed = true;
     this.legs.close();
-    await this.call({ op: 'close' });
+    await closing;
     await this.worker.terminate();
   }
 
@@ -338,7 +344,7 @@ export class DurableStore {
     this.metrics.storeHealth(false);
   }
 
-  /** A message the worker does not answer (checkpointRows); a worker that has gone fails the request that follows it. */
+  /** A message the worker does not answer (appendRows, checkpointRows); a worker that has gone fails the request that follows it. */
   private post(request: Request): void {
     if (!this.closed) this.worker.postMessage({ ...request, id: 0 });
   }

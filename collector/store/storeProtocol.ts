@@ -9,16 +9,28 @@ export interface WorkerSettings {
   synchronous: 'NORMAL' | 'FULL';
 }
 
-/**
- * One accepted batch for the ingest log: its valid records (JSON) with their ids, roles and
- * pending byte estimates (what a restart needs to hold a pending leg without reading it), and how
- * many it rejected.
- */
+/** One accepted batch for the ingest log: its valid records (the appendRows sent before it with this number), and how many it rejected. */
 export interface AppendRequest {
   op: 'append';
   id: number;
+  /** its rows: the appendRows sent before it with this number */
+  append: number;
   arrivedUnixMs: number;
   rejected: number;
+}
+
+/**
+ * Records of the batch being logged (JSON) with their ids, roles and pending byte estimates (what
+ * a restart needs to hold a pending leg without reading it), sent as each slice of them is
+ * serialised: a batch's rows never wait in the main thread's heap for its last one (a batch at
+ * the limits is megabytes, and 8 in flight kept the young generation's collections copying
+ * them: bench line 8). The worker keeps them for the append request that names the same
+ * `append`; no answer.
+ */
+export interface AppendRowsRequest {
+  op: 'appendRows';
+  id: number;
+  append: number;
   records: string[];
   ids: string[];
   legs: string[];
@@ -62,7 +74,12 @@ export interface CheckpointRequest {
   copiesOfPending: Array<[string, number, number]>;
 }
 
-export type WorkerRequest = AppendRequest | CheckpointRowsRequest | CheckpointRequest | { op: 'load' | 'setAside' | 'close'; id: number };
+export type WorkerRequest =
+  | AppendRequest
+  | AppendRowsRequest
+  | CheckpointRowsRequest
+  | CheckpointRequest
+  | { op: 'load' | 'setAside' | 'close'; id: number };
 
 /**
  * A logged leg as read back: its JSON text, or for a pending leg logged with its role and byte

@@ -5,8 +5,10 @@
 //     transaction (one commit, one WAL sync, for all of them).
 //   - the checkpoint: totals, route tallies, retained pairs and remembered ids, written
 //     incrementally (only what changed) together with `appliedSeq`, the last batch whose effects
-//     it holds. Legs of requests the checkpoint has resolved are deleted in the same transaction;
-//     legs still pending stay, so a restart puts them back into the join window.
+//     it holds. Requests the checkpoint has resolved are marked settled in the same transaction and
+//     their legs deleted after it, a few ids per transaction between appends (a checkpoint's
+//     deletes held every append queued behind them for hundreds of ms), and before anything is read
+//     back; legs still pending stay, so a restart puts them back into the join window.
 // The main thread talks to it with the messages typed in storeProtocol.ts.
 
 import { renameSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type {
   AppendRequest,
+  AppendRowsRequest,
   CheckpointRequest,
   CheckpointRowsRequest,
   LoadChunk,
@@ -39,6 +42,8 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS routes (route TEXT PRIMARY KEY, tally TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS pairs (id TEXT PRIMARY KEY, kept TEXT NOT NULL CHECK (kept IN ('diverged', 'other')), view TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS remembered (id TEXT PRIMARY KEY, legs INTEGER NOT NULL, forget_at INTEGER NOT NULL);
+  -- Ids a checkpoint resolved whose legs, at batches up to upto, are still to be deleted.
+  CREATE TABLE IF NOT EXISTS settled (id TEXT PRIMARY KEY, upto INTEGER NOT NULL);
 `;
 
 const settings = workerData as WorkerSettings;
@@ -103,6 +108,13 @@ function prepare(on: Database.Database) {
     deleteRemembered: on.prepare<[string]>('DELETE FROM remembered WHERE id = ?'),
     forgetExpired: on.prepare<[number]>('DELETE FROM remembered WHERE forget_at <= ?'),
     deleteLegsOf: on.prepare<[string, number]>('DELETE FROM legs WHERE id = ? AND batch <= ?'),
+    // Settled again at a later checkpoint: its legs up to the later appliedSeq go.
+    markSettled: on.prepare<[string, number]>(
+      'INSERT INTO settled (id, upto) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET upto = max(upto, excluded.upto)',
+    ),
+    // LIMIT -1: all of them.
+    nextSettled: on.prepare<[number], [string, number]>('SELECT id, upto FROM settled LIMIT ?').raw(),
+    unmarkSettled: on.prepare<[string]>('DELETE FROM settled WHERE id = ?'),
     deleteCopiesOf: on.prepare<[string, number, number, number]>('DELETE FROM legs WHERE id = ? AND batch <= ? AND (batch, idx) >= (?, ?)'),
     deleteSettledBatches: on.prepare<[number]>(
       'DELETE FROM batches WHERE seq <= ? AND NOT EXISTS (SELECT 1 FROM legs WHERE legs.batch = batches.seq)',
@@ -111,6 +123,27 @@ function prepare(on: Database.Database) {
 }
 
 let nextSeq = (statements.nextSeq.get()?.seq ?? 0) + 1;
+
+/** Settled ids per transaction of deferred deletes: ~10 ms of work, what an append may wait behind. */
+const SETTLED_PER_TRANSACTION = 128;
+/** Whether settled ids may still have legs to delete (a store may be opened with some). */
+let settledLeft = true;
+
+/** Deletes the legs of `limit` settled ids (-1: all) in one transaction; answers whether any are left. */
+function deleteSettledLegs(limit: number): boolean {
+  settledLeft = db.transaction(() => {
+    const settled = statements.nextSettled.all(limit);
+    let upto = 0;
+    for (const [id, settledUpto] of settled) {
+      statements.deleteLegsOf.run(id, settledUpto);
+      statements.unmarkSettled.run(id);
+      upto = Math.max(upto, settledUpto);
+    }
+    if (settled.length > 0) statements.deleteSettledBatches.run(upto);
+    return limit !== -1 && settled.length === limit;
+  })();
+  return settledLeft;
+}
 
 /** Record text per load chunk: the main thread parses one while the worker reads the next. */
 const LOAD_CHUNK_CHARS = 1 << 18;
@@ -132,9 +165,11 @@ function load(id: number): StoredCheckpointRows {
   let pendingLegs = 0;
   // Legs in primary-key order (batch, idx), walked beside the batches, which are in seq order too.
   // The record is read only where it is needed: SQLite reads a column's overflow pages only when asked for it.
+  // Without the legs of settled ids not yet deleted (deleteSettledLegs): they would come back as pending.
   const legs = db
     .prepare<[number]>(
-      'SELECT batch, idx, id, leg, bytes, CASE WHEN batch > ? OR leg IS NULL OR bytes IS NULL THEN record END FROM legs ORDER BY batch, idx',
+      'SELECT batch, idx, id, leg, bytes, CASE WHEN batch > ? OR leg IS NULL OR bytes IS NULL THEN record END FROM legs ' +
+        'WHERE NOT EXISTS (SELECT 1 FROM settled WHERE settled.id = legs.id AND legs.batch <= settled.upto) ORDER BY batch, idx',
     )
     .raw()
     .iterate(appliedSeq) as IterableIterator<[number, number, string, string | null, number | null, string | null]>;
@@ -201,13 +236,38 @@ function moveAside(): string {
   return movedTo;
 }
 
+/** Each append's rows as they arrive (appendRows), by its number, until its request is written. */
+const appendRows = new Map<number, Omit<AppendRowsRequest, 'op' | 'id' | 'append'>>();
+
+function stageAppend(rows: AppendRowsRequest): void {
+  const staged = appendRows.get(rows.append);
+  if (staged === undefined) {
+    appendRows.set(rows.append, { records: rows.records, ids: rows.ids, legs: rows.legs, bytes: rows.bytes });
+    return;
+  }
+  for (const record of rows.records) staged.records.push(record);
+  for (const id of rows.ids) staged.ids.push(id);
+  for (const leg of rows.legs) staged.legs.push(leg);
+  for (const estimate of rows.bytes) staged.bytes.push(estimate);
+}
+
+/** The rows of `append`: the main thread posts an append's rows, then its request, in append order. */
+function takeAppendRows(append: number): Omit<AppendRowsRequest, 'op' | 'id' | 'append'> {
+  // Rows of an earlier number belong to an append whose maker failed before its request.
+  for (const earlier of appendRows.keys()) if (earlier < append) appendRows.delete(earlier);
+  const rows = appendRows.get(append) ?? { records: [], ids: [], legs: [], bytes: [] };
+  appendRows.delete(append);
+  return rows;
+}
+
 const appendAll = (group: AppendRequest[]): number[] =>
   db.transaction(() =>
     group.map((append) => {
       const seq = nextSeq++;
+      const { records, ids, legs, bytes } = takeAppendRows(append.append);
       statements.insertBatch.run(seq, append.arrivedUnixMs, append.rejected);
-      append.records.forEach((record, index) =>
-        statements.insertLeg.run(seq, index, append.ids[index] ?? '', append.legs[index] ?? '', append.bytes[index] ?? 0, record),
+      records.forEach((record, index) =>
+        statements.insertLeg.run(seq, index, ids[index] ?? '', legs[index] ?? '', bytes[index] ?? 0, record),
       );
       return seq;
     }),
@@ -243,7 +303,9 @@ function checkpoint(request: CheckpointRequest): void {
       for (const id of request.pendingIds) keep.run(id);
       db.prepare<[number]>('DELETE FROM legs WHERE batch <= ? AND id NOT IN (SELECT id FROM keep)').run(request.appliedSeq);
     } else {
-      for (const id of request.settledIds) statements.deleteLegsOf.run(id, request.appliedSeq);
+      // Their legs are deleted after this commit (deleteSettledLegs), so no append waits behind it.
+      for (const id of request.settledIds) statements.markSettled.run(id, request.appliedSeq);
+      settledLeft ||= request.settledIds.length > 0;
     }
     // The first leg of a pending id stays (its partner may come); the copies the join dropped go.
     for (const [id, batch, idx] of request.copiesOfPending) statements.deleteCopiesOf.run(id, request.appliedSeq, batch, idx);
@@ -252,9 +314,16 @@ function checkpoint(request: CheckpointRequest): void {
 }
 
 // Group commit: requests queue up while a transaction runs; the next turn writes all queued
-// appends in one transaction, then the other requests in their order.
+// appends in one transaction, then the other requests in their order. A turn with nothing queued
+// deletes the legs of a few settled ids; requests that come meanwhile are taken at the next turn.
 let queue: WorkerRequest[] = [];
 let scheduled = false;
+
+function schedule(): void {
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(drain);
+}
 
 function reply(message: WorkerReply): void {
   port!.postMessage(message);
@@ -270,6 +339,15 @@ function drain(): void {
   scheduled = false;
   const work = queue;
   queue = [];
+  if (work.length === 0) {
+    try {
+      if (settledLeft && deleteSettledLegs(SETTLED_PER_TRANSACTION)) schedule();
+    } catch {
+      // Left marked: tried again after the next request, and before any load.
+      settledLeft = true;
+    }
+    return;
+  }
   // Every append queued goes first, in one transaction, even those that came after a checkpoint:
   // a batch is applied only once committed, so none of them is covered by a queued checkpoint's
   // appliedSeq, whose deletes touch only batches at or below it. A batch never waits behind a
@@ -304,6 +382,12 @@ function drain(): void {
           reply({ op: 'setAside', id: request.id, ok: true, movedTo: setAside() });
           break;
         case 'close':
+          try {
+            // Deletes are done, as a build before deferred deletes expects of a closed store.
+            deleteSettledLegs(-1);
+          } catch {
+            // Left marked: a load leaves those legs out, and they are deleted after it.
+          }
           db.close();
           reply({ op: 'done', id: request.id, ok: true, commitSeconds: 0 });
           port!.close();
@@ -313,18 +397,20 @@ function drain(): void {
       reply({ op: 'failed', id: request.id, ok: false, error: failure(error) });
     }
   }
+  if (settledLeft) schedule();
 }
 
 port.on('message', (request: WorkerRequest) => {
-  // Kept at once, not queued: its checkpoint request comes after it, and is queued.
+  // Kept at once, not queued: the request they belong to comes after them, and is queued.
+  if (request.op === 'appendRows') {
+    stageAppend(request);
+    return;
+  }
   if (request.op === 'checkpointRows') {
     stage(request);
     return;
   }
   queue.push(request);
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(drain);
-  }
+  schedule();
 });
 reply({ op: 'ready', id: 0, ok: true, setAside: setAsideAtOpen });

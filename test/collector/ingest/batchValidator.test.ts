@@ -79,3 +79,32 @@ describe('BatchValidator', () => {
     ]);
   });
 });
+
+describe('checking version 1 fields maps in one pass', () => {
+  const onePass = new BatchValidator(WIRE_SCHEMA, null, ['fields']);
+  const ajvOnly = new BatchValidator();
+  const many = Object.fromEntries(Array.from({ length: 4097 }, (_, i) => [`$.f${i}`, 'abcdef12']));
+
+  it.each([
+    ['a good map', { '$.id': '0000002a', '$.items[0]["a b"]': 'ffffffff' }],
+    ['an empty map', {}],
+    ['a path that is not one', { 'items.price': '00000000' }],
+    ['a hash that is not one', { '$.price': 'xyz' }],
+    ['a hash that is not a string', { '$.price': 12 }],
+    ['more entries than the limit', many],
+    ['not an object', ['$.price']],
+  ])('gives the verdict ajv alone gives: %s', (_name, fields) => {
+    const body = batch([record('primary', { id: 'map-1', fields: fields as Record<string, string> }), record('shadow', { id: 'map-1' })]);
+    expect(onePass.check(body)).toEqual(ajvOnly.check(body));
+  });
+
+  it('still refuses a record whose other members are bad when its map passes', () => {
+    const body = batch([
+      { ...record('primary', { id: 'map-2', fields: { '$.ok': 'abcdef12' } }), status: 1000 },
+      record('shadow', { id: 'map-2' }),
+    ]);
+    const verdict = onePass.check(body);
+    expect(verdict.rejectedRecords).toBe(1);
+    expect(verdict).toEqual(ajvOnly.check(body));
+  });
+});

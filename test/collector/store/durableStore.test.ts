@@ -50,6 +50,35 @@ async function restored(store: DurableStore, clock: FakeClock): Promise<Pipeline
   return p;
 }
 
+/**
+ * BATCHES into an in-memory pipeline (the uninterrupted run) and a durable one with its store,
+ * which checkpoints after batch `checkpointAfter`.
+ */
+async function fedBesideModel(path: string, checkpointAfter: number) {
+  const clock = new FakeClock();
+  const model = pipeline(clock, false);
+  const live = pipeline(clock, true);
+  const store = await open(path);
+  for (const [index, { records, rejected }] of BATCHES.entries()) {
+    model.ingest(records);
+    model.countRejected(rejected);
+    await feed(store, live, records, rejected);
+    if (index === checkpointAfter) await store.checkpoint(live);
+    clock.advance(100);
+  }
+  return { clock, model, live, store };
+}
+
+/** `use` on the store's file through a connection of the test's own, closed after. */
+function inStoreFile(path: string, use: (db: Database.Database) => void, options: { readonly: boolean } = { readonly: true }): void {
+  const db = new Database(path, options);
+  try {
+    use(db);
+  } finally {
+    db.close();
+  }
+}
+
 function learned(r: Report): Omit<Report, 'generatedAtUnixMs'> {
   const { generatedAtUnixMs: _at, ...rest } = r;
   return rest;
@@ -68,17 +97,7 @@ describe('DurableStore', () => {
 
   it('after a crash between checkpoints, restores the checkpoint and the pending legs and replays the batches logged after it: the report equals an uninterrupted run', async () => {
     const path = storePath();
-    const clock = new FakeClock();
-    const model = pipeline(clock, false);
-    const live = pipeline(clock, true);
-    const store = await open(path);
-    for (const [index, { records, rejected }] of BATCHES.entries()) {
-      model.ingest(records);
-      model.countRejected(rejected);
-      await feed(store, live, records, rejected);
-      if (index === 0) await store.checkpoint(live);
-      clock.advance(100);
-    }
+    const { clock, model, store } = await fedBesideModel(path, 0);
     // The crash: the store is left as it is, the last two batches only in the log.
     await store.close();
 
@@ -300,20 +319,50 @@ describe('DurableStore', () => {
     }
   });
 
-  it('keeps only the legs still pending once a checkpoint has their pairs', async () => {
+  it('keeps only the legs still pending once a checkpoint has their pairs (the others deleted after its commit, by close at the latest)', async () => {
     const path = storePath();
     const clock = new FakeClock();
     const p = pipeline(clock, true);
     const store = await open(path);
     for (const { records, rejected } of BATCHES) await feed(store, p, records, rejected);
     await store.checkpoint(p);
-    const db = new Database(path, { readonly: true });
-    try {
+    await store.close();
+    inStoreFile(path, (db) => {
       expect(db.prepare('SELECT id FROM legs').all()).toEqual([{ id: 'waiting-2' }]);
       expect(db.prepare('SELECT count(*) AS n FROM batches').get()).toEqual({ n: 1 });
-    } finally {
-      db.close();
-    }
+      expect(db.prepare('SELECT count(*) AS n FROM settled').get()).toEqual({ n: 0 });
+    });
+  });
+
+  it('after a crash between a checkpoint and the deletes of the legs it settled, restores the uninterrupted state: a settled leg does not come back as pending', async () => {
+    const path = storePath();
+    const { clock, model, store } = await fedBesideModel(path, BATCHES.length - 1);
+    await store.close();
+    // What a kill -9 after the checkpoint's commit leaves: both legs of the settled `a` still
+    // logged (in batch 1, at or below appliedSeq, where pending legs are), marked settled; its
+    // tombstone gone, as the maxRemembered cap drops one, so that only the mark keeps it settled.
+    inStoreFile(
+      path,
+      (db) => {
+        db.prepare('INSERT INTO batches (seq, arrived, rejected) VALUES (1, 0, 1)').run();
+        legs('a', { status: 503 }).forEach((leg, index) =>
+          db.prepare('INSERT INTO legs (batch, idx, id, record) VALUES (1, ?, ?, ?)').run(index, leg.id, JSON.stringify(leg)),
+        );
+        db.prepare("INSERT INTO settled (id, upto) VALUES ('a', 3)").run();
+        db.prepare("DELETE FROM remembered WHERE id = 'a'").run();
+      },
+      { readonly: false },
+    );
+    const reopened = await open(path);
+    const after = await restored(reopened, clock);
+    expect(learned(after.report())).toEqual(learned(model.report()));
+    expect(after.report().totals).toMatchObject({ pending: 1, matched: 3 });
+    expect(after.pair('a')?.state).not.toBe('pending');
+    await reopened.close();
+    inStoreFile(path, (db) => {
+      expect(db.prepare('SELECT id FROM legs').all()).toEqual([{ id: 'waiting-2' }]);
+      expect(db.prepare('SELECT count(*) AS n FROM settled').get()).toEqual({ n: 0 });
+    });
   });
 
   it.each([
