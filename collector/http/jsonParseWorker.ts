@@ -12,7 +12,7 @@ const parse = Fastify().getDefaultJsonParser(POISONING.onProtoPoisoning, POISONI
 port.on('message', ({ id, bytes }: JsonParseRequest) => {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   // Fastify's parser answers through its callback, at once; the request it is given is unused.
-  parse(null as never, text, (error: Error | null, value?: unknown) => {
+  void parse(null as never, text, (error: Error | null, value?: unknown) => {
     const reply: JsonParseReply =
       error === null ? { id, ok: true, value } : { id, ok: false, code: (error as Error & { code: JsonParseFailure }).code };
     port.postMessage(reply);
