@@ -4,18 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { decodeLeg, encodeLeg } from '../../../collector/kafka/legRecord.js';
-import { TopicRecordError } from '../../../collector/kafka/topicRecord.js';
+import { refusal } from './topicRecordRefusal.js';
 import { record } from '../fixtures.js';
-
-function refusal(run: () => unknown): TopicRecordError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TopicRecordError) return error;
-    throw error;
-  }
-  throw new Error('expected a TopicRecordError');
-}
 
 describe('leg record', () => {
   it('round-trips a record, keyed by its correlation id', () => {

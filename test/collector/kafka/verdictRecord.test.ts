@@ -6,19 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { IgnoreRules } from '../../../collector/compare/ignoreRules.js';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { decodeVerdictTopicRecord, encodeTally, encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
-import { TopicRecordError } from '../../../collector/kafka/topicRecord.js';
 import { pairViewOf, resolutionOf, type Resolution } from '../../../collector/score/resolution.js';
+import { refusal } from './topicRecordRefusal.js';
 import { record, T0 } from '../fixtures.js';
-
-function refusal(run: () => unknown): TopicRecordError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof TopicRecordError) return error;
-    throw error;
-  }
-  throw new Error('expected a TopicRecordError');
-}
 
 const primary = record('primary', { id: 'r-7' });
 const shadow = record('shadow', { id: 'r-7', status: 500 });
