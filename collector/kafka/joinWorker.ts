@@ -348,7 +348,14 @@ export class JoinWorker {
       // Caught up: nothing more is known to have arrived, so the wall clock closes windows.
       if (got !== undefined && join.position >= got.highWatermark) outputs.push(join.closeIdle(Date.now() - IDLE_ALLOWANCE_MS));
     }
-    await this.produce(outputs, generation);
+    try {
+      await this.produce(outputs, generation);
+    } catch (error) {
+      // The joins have consumed legs whose verdicts may not be durable (even the check before the
+      // send can fail, the broker gone): they are rebuilt from the log, never stepped on past them.
+      this.ownedGeneration = -1;
+      throw error;
+    }
     if (!this.current(generation)) return;
     const moved = [...this.owned].filter(([partition, join]) => this.committed.get(partition) !== join.committableOffset);
     if (moved.length === 0) return;

@@ -1,7 +1,8 @@
 // Edits to a bootstrap from envoy/bootstrap.ts that only fault tests want: a short timeout on the
-// shadow route, another failure policy or another module for one wasm plugin. Each returns a
+// shadow route, another failure policy or another module for one wasm plugin, several collector
+// instances behind the collector cluster. Each returns a
 // changed copy and fails loudly when the bootstrap no longer has what it edits.
-import { SHADOW_INTERNAL_LISTENER, type Endpoint } from '../../envoy/bootstrap.js';
+import { COLLECTOR_CLUSTER, SHADOW_INTERNAL_LISTENER, type Endpoint } from '../../envoy/bootstrap.js';
 import type { JsonObject, JsonValue } from '../../envoy/json.js';
 
 export type FailurePolicy = 'FAIL_OPEN' | 'FAIL_CLOSED';
@@ -91,5 +92,39 @@ export function withRemoteModule(bootstrap: JsonObject, plugin: string, source: 
       endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: source.address, port_value: source.port } } } }] }],
     },
   });
+  return copy;
+}
+
+/**
+ * Exports to several collector instances behind the filter's one cluster, as a Kubernetes Service
+ * spreads them: round robin over the instances that are ready (an active health check of
+ * `/readyz`), and an instance that refuses a connection taken out at once (outlier detection on
+ * local-origin failures, so a 503 from a ready instance does not eject it).
+ */
+export function withCollectorEndpoints(bootstrap: JsonObject, endpoints: readonly Endpoint[]): JsonObject {
+  const copy = structuredClone(bootstrap);
+  const cluster = only(
+    objectsWhere(copy, (object) => object['name'] === COLLECTOR_CLUSTER && isObject(object['load_assignment'])),
+    'collector cluster',
+  );
+  cluster['type'] = 'STATIC';
+  cluster['load_assignment'] = {
+    cluster_name: COLLECTOR_CLUSTER,
+    endpoints: [
+      {
+        lb_endpoints: endpoints.map(({ address, port }) => ({ endpoint: { address: { socket_address: { address, port_value: port } } } })),
+      },
+    ],
+  };
+  cluster['health_checks'] = [
+    { timeout: '0.5s', interval: '0.2s', unhealthy_threshold: 1, healthy_threshold: 1, http_health_check: { path: '/readyz' } },
+  ];
+  cluster['outlier_detection'] = {
+    split_external_local_origin_errors: true,
+    consecutive_local_origin_failure: 1,
+    enforcing_consecutive_local_origin_failure: 100,
+    max_ejection_percent: 50,
+    base_ejection_time: '30s',
+  };
   return copy;
 }

@@ -24,6 +24,8 @@ export interface CollectorProcess {
 }
 
 const running = new Set<ChildProcess>();
+/** Numbers the config files, so processes started in one directory in the same millisecond keep their own. */
+let started = 0;
 process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
@@ -37,6 +39,8 @@ export async function collectorDir(): Promise<{ dir: string; storePath: string; 
 export interface CollectorProcessOptions {
   /** Flags for node itself, before the script (e.g. `--inspect=127.0.0.1:0`). */
   nodeFlags?: readonly string[];
+  /** Flags for `shadowdiff collector` after `--config` (e.g. `--roles ingest`), as an operator passes them. */
+  args?: readonly string[];
 }
 
 /** Starts the CLI with `config` (written as JSON into `dir`), on a free loopback port. */
@@ -44,13 +48,14 @@ export async function startCollectorProcess(
   dir: string,
   config: Record<string, unknown>,
   env: Record<string, string> = {},
-  { nodeFlags = [] }: CollectorProcessOptions = {},
+  { nodeFlags = [], args = [] }: CollectorProcessOptions = {},
 ): Promise<CollectorProcess> {
-  const configPath = join(dir, `collector-${Date.now()}.json`);
+  started += 1;
+  const configPath = join(dir, `collector-${Date.now()}-${started}.json`);
   await writeFile(configPath, JSON.stringify({ listen: { host: '127.0.0.1', port: 0 }, ...config }));
   const child = spawn(
     process.execPath,
-    [...nodeFlags, join(PROJECT_ROOT, 'collector/bin/shadowdiff.js'), 'collector', '--config', configPath],
+    [...nodeFlags, join(PROJECT_ROOT, 'collector/bin/shadowdiff.js'), 'collector', '--config', configPath, ...args],
     {
       cwd: dir,
       env: { PATH: process.env.PATH ?? '', ...env },

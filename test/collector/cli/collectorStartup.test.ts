@@ -1,7 +1,7 @@
 // `shadowdiff collector` as a real process: start-up failures exit 2 with one line naming the
-// setting, the start-up line tells the bound address, binding beyond loopback needs both tokens
-// or the explicit flag (and is then warned about), and a client hanging up mid-upload is not
-// logged as an error.
+// setting (Kafka mode's legs retention too), the start-up line tells the bound address, binding
+// beyond loopback needs both tokens or the explicit flag (and is then warned about), and a client
+// hanging up mid-upload is not logged as an error.
 import { spawn } from 'node:child_process';
 import { lookup } from 'node:dns/promises';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -179,6 +179,18 @@ describe('collector start-up failures: exit 2, one line naming the setting, no s
   it('refuses to listen beyond loopback with only the report token', async () => {
     const onlyReport = await refused(['--host', '0.0.0.0', '--port', '0'], { SHADOWDIFF_REPORT_TOKEN: 'report-token' });
     expectOneLine(onlyReport, /and token is not set, so anyone who reaches it could use POST \/v1\/batches \(no token\):/);
+  });
+
+  it('Kafka mode: a legs retention that does not exceed the join window names kafka.legsRetentionMs', async () => {
+    const file = join(scratch, 'short-retention.yaml');
+    writeFileSync(file, 'join: { windowMs: 30000 }\nkafka: { legsRetentionMs: 20000 }\n');
+    // Refused before any broker is reached: the brokers named here serve nothing.
+    const result = await refused(['--config', file, '--roles', 'join', '--port', '0'], { SHADOWDIFF_KAFKA_BROKERS: '127.0.0.1:9' });
+    expect(result.code).toBe(2);
+    expect(result.lines).toEqual([
+      `shadowdiff: invalid configuration in ${file}: kafka.legsRetentionMs: 20000 ms does not exceed join.windowMs (30000 ms): ` +
+        'Kafka would delete legs whose join window is still open, and a join worker rebuilding its window from the log would count them missing',
+    ]);
   });
 
   it('a YAML error keeps its context line', async () => {

@@ -4,7 +4,7 @@
 
 import { Pipeline } from '../../../collector/pipeline.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
-import type { PairView } from '../../../collector/report/reportSchema.js';
+import type { PairView, Report } from '../../../collector/report/reportSchema.js';
 import { pairViewOf, type Resolution } from '../../../collector/score/resolution.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { FakeClock } from '../fixtures.js';
@@ -20,6 +20,8 @@ export interface ModelOutcome {
   /** every resolution in order (an id seen again after its tombstone was forgotten resolves again), without its time */
   resolutions: PairView[];
   totals: { records: { primary: number; shadow: number }; duplicates: number; late: number };
+  /** the pipeline's report once every window closed */
+  report: Report;
 }
 
 /** Feeds `legs` (arrival order) one by one, then closes every window at `endUnixMs`. */
@@ -40,8 +42,14 @@ export function embeddedModel(config: CollectorConfig, legs: readonly ArrivedLeg
     const pair = pipeline.pair(id);
     if (pair !== undefined) pairs.set(id, pair);
   }
-  const { totals } = pipeline.report();
-  return { pairs, resolutions: metrics.seen, totals: { records: totals.records, duplicates: totals.duplicates, late: totals.late } };
+  const report = pipeline.report();
+  const { totals } = report;
+  return {
+    pairs,
+    resolutions: metrics.seen,
+    totals: { records: totals.records, duplicates: totals.duplicates, late: totals.late },
+    report,
+  };
 }
 
 /** The pipeline's metrics, keeping every resolution they are told of (the pipeline's one place of counting). */

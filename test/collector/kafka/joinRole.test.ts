@@ -1,11 +1,12 @@
 // Kafka mode's join role against a real broker (devkit/kafkaBroker.ts): join workers consume the
 // legs topic as a consumer group and produce one verdict per correlation id to the same
 // partition number of the verdicts topic, equal to what the embedded pipeline computes from the
-// same legs (the model); a worker killed with SIGKILL mid-stream and started again, or the broker
-// restarted, loses no leg and produces no verdict twice; tallies count every leg once. The
+// same legs (the model); a worker killed with SIGKILL mid-stream and started again, the broker
+// restarted, or the check before a produce failing (the broker gone between
+// fetch and produce), loses no leg and produces no verdict twice; tallies count every leg once. The
 // verdicts topic is created with the legs topic's partition count, and one that differs refused.
 
-import { Admin, Consumer, ListOffsetTimestamps, Producer, ProduceAcks } from '@platformatic/kafka';
+import { Admin, Producer, ProduceAcks, type Consumer, type ListOffsetsOptions } from '@platformatic/kafka';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,15 +18,17 @@ import { parseConfig } from '../../../collector/config.js';
 import type { KafkaConfig } from '../../../collector/configSchema.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import { StartupError } from '../../../collector/http/startupError.js';
+import { JoinWorker } from '../../../collector/kafka/joinWorker.js';
 import { LegProducer } from '../../../collector/kafka/legProducer.js';
-import { decodeLeg } from '../../../collector/kafka/legRecord.js';
-import { decodeVerdictTopicRecord, encodeVerdict, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
+import { encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
 import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { PairView } from '../../../collector/report/reportSchema.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { startCollectorProcess, type CollectorProcess } from '../../reliability/collectorProcess.js';
 import { record } from '../fixtures.js';
-import { embeddedModel, type ArrivedLeg } from './joinModel.js';
+import { embeddedModel } from './joinModel.js';
+import { metricOf, PARTITIONS_OWNED, untilMetric } from './metricReads.js';
+import { readTopic, readTopics, untilJudged, type TopicRead } from './topicReads.js';
 
 const WINDOW_MS = 2000;
 const PARTITIONS = 4;
@@ -104,58 +107,6 @@ class Traffic {
   }
 }
 
-interface TopicRead {
-  verdicts: Array<Verdict & { partition: number }>;
-  tallies: Array<Tally & { partition: number }>;
-  legs: Array<ArrivedLeg & { partition: number; offset: number }>;
-}
-
-/** Every record of `topic` up to its end, read by a group of its own. */
-async function readAll(topic: string): Promise<Array<{ key: Buffer; value: Buffer; partition: number; offset: number }>> {
-  const consumer = new Consumer({ clientId: 'join-test', groupId: `reader-${topic}-${Date.now()}`, bootstrapBrokers: [broker.bootstrap] });
-  try {
-    const ends = await consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST });
-    const total = (ends.get(topic) ?? []).reduce((sum, end) => sum + Number(end), 0);
-    const records: Array<{ key: Buffer; value: Buffer; partition: number; offset: number }> = [];
-    if (total === 0) return records;
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 100 });
-    for await (const message of stream) {
-      records.push({ key: message.key, value: message.value, partition: message.partition, offset: Number(message.offset) });
-      if (records.length === total) break;
-    }
-    await stream.close();
-    return records;
-  } finally {
-    await consumer.close(true);
-  }
-}
-
-async function readTopics(kafka: KafkaConfig): Promise<TopicRead> {
-  const read: TopicRead = { verdicts: [], tallies: [], legs: [] };
-  for (const { key, value, partition } of await readAll(kafka.topics.verdicts)) {
-    const decoded = decodeVerdictTopicRecord(key, value);
-    if (decoded.kind === 'verdict') read.verdicts.push({ ...decoded, partition });
-    else read.tallies.push({ ...decoded, partition });
-  }
-  for (const { key, value, partition, offset } of await readAll(kafka.topics.legs)) {
-    const leg = decodeLeg(key, value);
-    read.legs.push({ arrivedUnixMs: leg.arrivedUnixMs, record: leg.record, partition, offset });
-  }
-  return read;
-}
-
-/** Waits until every id of the traffic has a verdict (the lone legs' windows close by the idle clock). */
-async function untilJudged(kafka: KafkaConfig, ids: readonly string[], timeoutMs: number): Promise<void> {
-  await waitUntil(
-    `a verdict for each of ${ids.length} ids`,
-    async () => {
-      const judged = new Set((await readAll(kafka.topics.verdicts)).map((r) => r.key.toString('utf8')));
-      return ids.every((id) => judged.has(id)) ? true : undefined;
-    },
-    { timeoutMs, intervalMs: 1000 },
-  );
-}
-
 const withoutTime = (pair: PairView): PairView => ({ ...pair, resolvedAtUnixMs: null });
 
 /** One verdict per id, on the legs' partition, equal to the model; tallies that count every leg once. */
@@ -220,22 +171,6 @@ function steadily(producer: LegProducer, traffic: Traffic, requests: number, eve
   };
 }
 
-/** An unlabelled series' value on a collector's /metrics (0 when absent). */
-async function metricOf(url: string, name: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
-}
-
-/** Waits until the series satisfies `wanted`. */
-async function untilMetric(url: string, name: string, wanted: (value: number) => boolean): Promise<void> {
-  await waitUntil(`${name} on ${url}`, async () => (wanted(await metricOf(url, name)) ? true : undefined), {
-    timeoutMs: 60_000,
-    intervalMs: 300,
-  });
-}
-
-const PARTITIONS_OWNED = 'shadowdiff_collector_kafka_join_partitions';
-
 describe('Kafka join role', () => {
   it('judges every id once, as the embedded pipeline does, to the partition of its legs', async () => {
     const settings = settingsFor('one');
@@ -247,14 +182,14 @@ describe('Kafka join role', () => {
       const traffic = new Traffic('one');
       for (let i = 0; i < 10; i++) await producer.produce(traffic.legs(20), Date.now());
       await producer.produce(traffic.flush(), Date.now());
-      await untilJudged(kafka, traffic.ids, 60_000);
+      await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_join_partitions 4$/m);
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_verdicts_total\{outcome="diverged"\} [1-9]/m);
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_join_pending_legs 0$/m);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
       await server.close();
-      expectModelVerdicts(config, await readTopics(kafka), traffic.ids);
+      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
     } finally {
       await producer.close();
       await server.close();
@@ -290,14 +225,14 @@ describe('Kafka join role', () => {
       await sleep(3000);
       await flow.stop();
       expect(traffic.ids.length).toBeGreaterThan(200);
-      await untilJudged(kafka, traffic.ids, 90_000);
+      await untilJudged(broker.bootstrap, kafka, traffic.ids, 90_000);
       // Idle a little longer: a second verdict would be produced by now.
       await sleep(2 * WINDOW_MS);
       // The survivor took the dead worker's partitions over (its second rebuild) and gave some back to the restarted one (its third).
       await untilMetric(workers[0]!.url, PARTITIONS_OWNED, (owned) => owned > 0);
       expect(workers[1]!.output().match(/rebuilt from the log/g)?.length ?? 0).toBeGreaterThanOrEqual(3);
       for (const worker of workers) expect(await worker.stop('SIGTERM')).toBe(0);
-      expectModelVerdicts(config, await readTopics(kafka), traffic.ids);
+      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
     } finally {
       for (const worker of workers) await worker.stop('SIGKILL').catch(() => {});
       await producer.close();
@@ -332,19 +267,57 @@ describe('Kafka join role', () => {
       for (let i = 0; i < 5; i++) await producer.produce(traffic.legs(20), Date.now());
       await producer.produce(traffic.flush(), Date.now());
       // A batch refused while the broker was away was never acknowledged: its ids are not expected.
-      const produced = new Set((await readAll(kafka.topics.legs)).map((r) => r.key.toString('utf8')));
+      const produced = new Set((await readTopic(broker.bootstrap, kafka.topics.legs)).map((r) => r.key.toString('utf8')));
       const ids = traffic.ids.filter((id) => produced.has(id));
-      await untilJudged(kafka, ids, 90_000);
+      await untilJudged(broker.bootstrap, kafka, ids, 90_000);
       await sleep(2 * WINDOW_MS);
       await server.close();
       server = null;
-      const read = await readTopics(kafka);
+      const read = await readTopics(broker.bootstrap, kafka);
       expectModelVerdicts(config, read, ids);
     } finally {
       await producer.close();
       await server?.close();
     }
   }, 240_000);
+
+  it('rebuilds when the check before producing fails, so the legs it consumed are judged, once', async () => {
+    const config = parsed(settingsFor('check'));
+    const kafka = kafkaOf(config);
+    const worker = await JoinWorker.open(config, kafka);
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
+    // The broker going away between a step's fetch and its produce: the end-of-partition check fails once.
+    const consumer = (worker as unknown as { consumer: Consumer }).consumer;
+    const listOffsets = consumer.listOffsets.bind(consumer) as (options: ListOffsetsOptions) => Promise<unknown>;
+    let failOnce = false;
+    consumer.listOffsets = (async (options: ListOffsetsOptions) => {
+      const check = options.topics.includes(kafka.topics.verdicts) && options.isolationLevel === undefined;
+      if (check && failOnce) {
+        failOnce = false;
+        throw new Error('the broker went away');
+      }
+      return listOffsets(options);
+    }) as Consumer['listOffsets'];
+    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    try {
+      await worker.start(quiet);
+      await waitUntil('the worker to own every partition', () => (worker.partitions.length === PARTITIONS ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      failOnce = true;
+      const traffic = new Traffic('check');
+      for (let i = 0; i < 3; i++) await producer.produce(traffic.legs(20), Date.now());
+      await producer.produce(traffic.flush(), Date.now());
+      await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
+      await sleep(2 * WINDOW_MS);
+      expect(failOnce, 'the check failed once').toBe(false);
+      await worker.close();
+      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+    } finally {
+      await producer.close();
+      await worker.close();
+    }
+  }, 120_000);
 
   it('rebuilds before producing to a verdicts partition another producer wrote to since its takeover, so the id is not judged twice', async () => {
     const settings = settingsFor('foreign');
@@ -357,7 +330,7 @@ describe('Kafka join role', () => {
       await untilMetric(server.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
       const [primary, shadow] = [record('primary', { id: 'zombie-1' }), record('shadow', { id: 'zombie-1' })];
       await legs.produce([primary], Date.now());
-      const [leg] = (await readAll(kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
+      const [leg] = (await readTopic(broker.bootstrap, kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
       // A worker that owned the partition before judged the id, its send landing after this one read the partition back.
       const pair = pairViewOf({ kind: 'missing', route: '/orders/{id}', record: primary, outcome: 'shadow_missing' }, Date.now());
       await other.send({
@@ -372,7 +345,7 @@ describe('Kafka join role', () => {
       await legs.produce([shadow], Date.now());
       await untilMetric(server.url, 'shadowdiff_collector_kafka_join_takeover_conflicts_total', (conflicts) => conflicts > 0);
       await sleep(2 * WINDOW_MS);
-      const read = await readTopics(kafka);
+      const read = await readTopics(broker.bootstrap, kafka);
       expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'shadow_missing']]);
       // Its shadow was counted once, as late: the id is known judged.
       const late = read.tallies.reduce((sum, tally) => sum + tally.late, 0);

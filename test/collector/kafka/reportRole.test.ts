@@ -21,6 +21,7 @@ import type { PairView, Report } from '../../../collector/report/reportSchema.js
 import { pairViewOf, type Resolution } from '../../../collector/score/resolution.js';
 import { collectorDir, startCollectorProcess } from '../../reliability/collectorProcess.js';
 import { batch, config, FakeClock, legs, record } from '../fixtures.js';
+import { comparable } from './comparableReport.js';
 
 const PARTITIONS = 4;
 
@@ -179,20 +180,6 @@ async function reportAfter(url: string, count: number): Promise<Report> {
     },
   );
   return getJson<Report>(`${url}/v1/report`);
-}
-
-/**
- * A report without what differs by construction: when it was made, `pending` (only the join
- * workers know it), and which ids a field's examples are: the last report.examplesPerField
- * counted, so they depend on the order the instance read the partitions in (kept: how many, and
- * each is checked to be a diverged pair, examplesAreDiverged).
- */
-function comparable(report: Report): unknown {
-  const { generatedAtUnixMs: _at, totals, ...rest } = report;
-  const { pending: _pending, ...counted } = totals;
-  return JSON.parse(JSON.stringify({ ...rest, totals: counted }), (key, value: unknown) =>
-    key === 'examples' && Array.isArray(value) ? value.length : value,
-  );
 }
 
 /** Every example id in the report, with the field or header it illustrates. */
