@@ -25,6 +25,10 @@ export interface BenchPlan {
   collectorSoakSeconds: number;
   /** RSS samples during the soak. */
   collectorSoakSamples: number;
+  /** Closed-loop runs per Kafka-mode configuration (1 and 2 join workers), and of the embedded collector beside them. */
+  kafkaRuns: number;
+  /** The Kafka-mode fixed-rate run its end-to-end lag is measured in. */
+  kafkaLagSeconds: number;
 }
 
 export const FULL_PLAN: BenchPlan = {
@@ -43,6 +47,9 @@ export const FULL_PLAN: BenchPlan = {
   collectorSeconds: 10,
   collectorSoakSeconds: 300,
   collectorSoakSamples: 30,
+  // Not 7: each configuration runs its own role processes on one broker, not alternated.
+  kafkaRuns: 3,
+  kafkaLagSeconds: 20,
 };
 
 export const QUICK_PLAN: BenchPlan = {
@@ -60,4 +67,6 @@ export const QUICK_PLAN: BenchPlan = {
   collectorSeconds: 1,
   collectorSoakSeconds: 3,
   collectorSoakSamples: 3,
+  kafkaRuns: 1,
+  kafkaLagSeconds: 2,
 };

@@ -14,6 +14,7 @@ import { measureDigestEngine } from './lines/digestEngine.js';
 import { measureDigestFeatures } from './lines/digestFeatures.js';
 import { measureEdgeFilter } from './lines/edgeFilter.js';
 import { measureExportBatching } from './lines/exportBatching.js';
+import { measureKafkaMode } from './lines/kafkaMode.js';
 import { measureMirroring } from './lines/mirroring.js';
 import { measureWireBytes } from './lines/wireBytes.js';
 import { machineInfo } from './machineInfo.js';
@@ -35,6 +36,7 @@ const LINES: ReadonlyArray<{ line: number; measure: (context: BenchContext) => P
   { line: 7, measure: measureWireBytes },
   { line: 8, measure: measureCollectorStore },
   { line: 9, measure: measureDigestFeatures },
+  { line: 10, measure: measureKafkaMode },
 ];
 export const LINE_NUMBERS = LINES.map(({ line }) => line);
 

@@ -1,13 +1,23 @@
 import { RawHttpConnection } from './rawHttpConnection.js';
 
+/** Where a load loop takes its next POST (head and body) from. */
+export interface RequestSource {
+  nextRequest(): Buffer;
+}
+
+/** Sequences made so far in this process: each numbers its ids under its own prefix. */
+let sequences = 0;
+
 /**
  * Export batches as the filter sends them, for the collector line: request k of the sequence is
  * the primary legs of requests [k·n, k·n + n), the next one their shadow legs, so every record is
  * joined. Every tenth shadow differs from its primary in one field, so the compare and the field
- * ranking have work to do. Ids never repeat within a process.
+ * ranking have work to do. Ids never repeat within a process, across sequences too (a
+ * collector or a join that outlives one sequence would take the next one's legs as late).
  */
-export class BatchSequence {
+export class BatchSequence implements RequestSource {
   private next = 0;
+  private readonly idPrefix = `bench-${process.pid}-${sequences++}`;
   private leg: 'primary' | 'shadow' = 'primary';
   private readonly primary: string[];
   private readonly shadowSame: string[];
@@ -29,7 +39,7 @@ export class BatchSequence {
     for (let i = 0; i < this.recordsPerBatch; i++) {
       const n = first + i;
       const template = this.leg === 'primary' ? this.primary : n % 10 === 0 ? this.shadowDiffering : this.shadowSame;
-      records.push(fill(template, n));
+      records.push(fill(template, this.idPrefix, n));
     }
     const source = `bench-${this.leg}`;
     if (this.leg === 'primary') {
@@ -86,15 +96,15 @@ function recordTemplate(leg: 'primary' | 'shadow', totalHash: string): string[] 
   return JSON.stringify(record).split(new RegExp(`(${ID}|${ORDER})`));
 }
 
-function fill(template: readonly string[], n: number): string {
-  const id = `bench-${process.pid}-${n}`;
+function fill(template: readonly string[], idPrefix: string, n: number): string {
+  const id = `${idPrefix}-${n}`;
   return template.map((part) => (part === ID ? id : part === ORDER ? String(n) : part)).join('');
 }
 
 /** Closed loop: `connections` POSTs in flight until `seconds` have passed; returns records accepted (200) and failures. */
 export async function ingestClosedLoop(
   port: number,
-  sequence: BatchSequence,
+  sequence: RequestSource,
   recordsPerBatch: number,
   seconds: number,
   connections: number,

@@ -10,7 +10,7 @@ import { useTempDir } from './tempDir.js';
 describe('npm run bench -- --quick', () => {
   const outDir = useTempDir('shadowdiff-bench-quick-');
 
-  it('measures every line and writes the report', { timeout: 240_000 }, async () => {
+  it('measures every line and writes the report', { timeout: 360_000 }, async () => {
     const { report, files } = await runBench({ plan: QUICK_PLAN, outDir: outDir(), log: () => {} });
 
     expect(report.lines.map((line) => line.line)).toEqual(LINE_NUMBERS);
