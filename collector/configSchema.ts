@@ -50,6 +50,12 @@ const KAFKA_SECTION = Type.Object(
     legsRetentionMs: Type.Integer({ minimum: 1000, maximum: 31536000000, default: 86400000 }),
     /** how long ingest waits for Kafka to acknowledge a batch before answering 503; below the filter's collector.timeoutMs (2000 by default) */
     produceTimeoutMs: Type.Integer({ minimum: 100, maximum: 60000, default: 1500 }),
+    /**
+     * how long the group waits for a join worker that stopped heartbeating before its partitions
+     * move (what a killed worker delays its partitions by); within the brokers' default
+     * group.min/max.session.timeout.ms (6 s … 30 min)
+     */
+    sessionTimeoutMs: Type.Integer({ minimum: 6000, maximum: 1800000, default: 10000 }),
   },
   { additionalProperties: false },
 );

@@ -280,6 +280,9 @@ function kafkaStartupError(error: unknown, kafka: KafkaConfig): StartupError {
   if (hasApiError(error, 'INVALID_PARTITIONS')) {
     return new StartupError('kafka.partitions', `Kafka cannot create ${kafka.topics.legs} with ${kafka.partitions} partitions: ${reason}`);
   }
+  if (hasApiError(error, 'INVALID_SESSION_TIMEOUT')) {
+    return new StartupError('kafka.sessionTimeoutMs', `the brokers refuse a session timeout of ${kafka.sessionTimeoutMs} ms: ${reason}`);
+  }
   if (hasApiError(error, 'TOPIC_AUTHORIZATION_FAILED') || hasApiError(error, 'INVALID_TOPIC_EXCEPTION')) {
     return new StartupError('kafka.topics.legs', `Kafka refused the topic ${JSON.stringify(kafka.topics.legs)}: ${reason}`);
   }

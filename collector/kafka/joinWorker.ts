@@ -118,7 +118,7 @@ export class JoinWorker {
       retries: SEND_RETRIES,
       retryDelay: SEND_RETRY_DELAY_MS,
       timeout: kafka.produceTimeoutMs,
-      sessionTimeout: 10_000,
+      sessionTimeout: kafka.sessionTimeoutMs,
       heartbeatInterval: 1000,
       rebalanceTimeout: 20_000,
     });

@@ -51,7 +51,8 @@ const settings: Record<string, unknown> = {
   store: { path: '' },
   // Every judged pair stays retrievable from the report process.
   pairs: { keepDiverged: 100_000, keepOther: 100_000 },
-  kafka: { partitions: PARTITIONS, replicationFactor: 1, produceTimeoutMs: 1000 },
+  // sessionTimeoutMs: the brokers' least, so the killed join worker's partitions move after 6 s.
+  kafka: { partitions: PARTITIONS, replicationFactor: 1, produceTimeoutMs: 1000, sessionTimeoutMs: 6000 },
 };
 
 /** Request n's number, from its path (/orders/n). */

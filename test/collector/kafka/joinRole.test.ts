@@ -58,6 +58,8 @@ function settingsFor(name: string): Record<string, unknown> {
       groupId: `join-${tag}`,
       partitions: PARTITIONS,
       replicationFactor: 1,
+      // The brokers' least: a killed worker's partitions move after 6 s rather than the default 10.
+      sessionTimeoutMs: 6000,
     },
   };
 }

@@ -26,7 +26,7 @@ describe('kafka configuration', () => {
     expect(defaultConfig().kafka).toBeUndefined();
   });
 
-  it('fills in the group, topics, partitions, replication, retention and the produce timeout', () => {
+  it('fills in the group, topics, partitions, replication, retention, the produce timeout and the session timeout', () => {
     expect(parseConfig({ kafka: ingest }).kafka).toEqual({
       brokers: ['kafka-0.kafka:9092'],
       roles: ['ingest'],
@@ -37,6 +37,7 @@ describe('kafka configuration', () => {
       replicationFactor: 3,
       legsRetentionMs: 86_400_000,
       produceTimeoutMs: 1500,
+      sessionTimeoutMs: 10_000,
     });
   });
 
@@ -92,6 +93,7 @@ describe('kafka configuration', () => {
     [{ ...ingest, partitions: 0 }, 'kafka.partitions', 'must be >= 1'],
     [{ ...ingest, replicationFactor: 1.5 }, 'kafka.replicationFactor', 'must be integer'],
     [{ ...ingest, produceTimeoutMs: 10 }, 'kafka.produceTimeoutMs', 'must be >= 100'],
+    [{ ...ingest, sessionTimeoutMs: 1000 }, 'kafka.sessionTimeoutMs', 'must be >= 6000'],
     [{ ...ingest, clientId: '' }, 'kafka.clientId', 'must NOT have fewer than 1 characters'],
     [{ ...ingest, acks: 1 }, 'kafka.acks', 'is not a known field'],
   ])('names the bad field: %j', (kafka, field, message) => {
