@@ -23,14 +23,14 @@
 // at the positions the joins expect, so no record buffered for an old assignment is consumed.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Consumer, ListOffsetTimestamps, Producer, ProduceAcks, type GroupAssignment } from '@platformatic/kafka';
+import { Consumer, ListOffsetTimestamps, type GroupAssignment, type Producer } from '@platformatic/kafka';
 import { FieldRows } from '../compare/fieldRows.js';
 import { PairComparer } from '../compare/pairComparer.js';
 import type { ToleranceConfig } from '../compare/tolerance.js';
 import type { KafkaConfig } from '../configSchema.js';
 import type { CollectorConfig, IgnoreConfig } from '../types.js';
 import { hasApiError, kafkaErrorMessage, needsRejoin } from './kafkaErrors.js';
-import { MAX_SEND_BYTES, SEND_RETRIES, SEND_RETRY_DELAY_MS } from './legProducer.js';
+import { idempotentProducer, inSends, SEND_RETRIES, SEND_RETRY_DELAY_MS } from './sends.js';
 import { decodeLeg } from './legRecord.js';
 import { PartitionJoin, partitionShare, type ConsumedLeg, type JoinOutput, type PartitionJoinSettings } from './partitionJoin.js';
 import { ensureLegsTopic, ensureVerdictsTopic } from './topics.js';
@@ -410,8 +410,8 @@ export class JoinWorker {
       try {
         for (const send of inSends(messages)) {
           if (!this.current(generation)) throw new Error('the partitions were revoked while their verdicts were being produced');
-          await this.producer.send({ messages: send });
-          for (const message of send) this.verdictsEnd.set(message.partition, (this.verdictsEnd.get(message.partition) ?? 0) + 1);
+          await this.producer.send({ messages: send.messages });
+          for (const message of send.messages) this.verdictsEnd.set(message.partition, (this.verdictsEnd.get(message.partition) ?? 0) + 1);
         }
       } catch (error) {
         // What landed is in the log, what did not is judged again: both by a rebuild.
@@ -545,32 +545,6 @@ export class JoinWorker {
   }
 
   private newProducer(): Producer {
-    return new Producer({
-      clientId: this.kafka.clientId,
-      bootstrapBrokers: this.kafka.brokers,
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      retries: SEND_RETRIES,
-      retryDelay: SEND_RETRY_DELAY_MS,
-      timeout: this.kafka.produceTimeoutMs,
-      autocreateTopics: false,
-    });
+    return idempotentProducer(this.kafka);
   }
-}
-
-/** Consecutive messages in sends of at most MAX_SEND_BYTES (a broker refuses a batch over message.max.bytes). */
-function* inSends(messages: readonly Message[]): Generator<Message[]> {
-  let send: Message[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = message.key.length + message.value.length;
-    if (send.length > 0 && bytes + size > MAX_SEND_BYTES) {
-      yield send;
-      send = [];
-      bytes = 0;
-    }
-    send.push(message);
-    bytes += size;
-  }
-  if (send.length > 0) yield send;
 }

@@ -14,11 +14,12 @@
 // no sequence number of the failed send can clash with what comes after. A batch still waiting
 // when its time is up is answered without being sent.
 
-import { Producer, ProduceAcks } from '@platformatic/kafka';
+import type { Producer } from '@platformatic/kafka';
 import type { KafkaConfig } from '../configSchema.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { kafkaErrorMessage } from './kafkaErrors.js';
 import { encodeLeg } from './legRecord.js';
+import { idempotentProducer, inSends, MAX_SEND_BYTES } from './sends.js';
 import { ensureLegsTopic } from './topics.js';
 
 /** Kafka did not acknowledge every record of a batch: the ingest answer is 503 KAFKA_UNAVAILABLE. */
@@ -31,11 +32,6 @@ export class KafkaUnavailableError extends Error {
 
 /** How often the connection is checked between sends, for readiness. */
 const HEALTH_PROBE_INTERVAL_MS = 1000;
-/** At most this many key and value bytes in one send: under the brokers' default message.max.bytes (1 MiB) for any partition's share. */
-export const MAX_SEND_BYTES = 768 * 1024;
-/** The client's own retries inside one send (idempotent: the same sequence numbers each time). */
-export const SEND_RETRIES = 3;
-export const SEND_RETRY_DELAY_MS = 100;
 
 type Message = { topic: string; key: Buffer; value: Buffer };
 
@@ -110,19 +106,7 @@ export class LegProducer {
     if (records.length === 0) return Promise.resolve();
     if (this.closed) return Promise.reject(new KafkaUnavailableError('the Kafka producer is closing'));
     const topic = this.topic;
-    const chunks: Array<{ messages: Message[]; bytes: number }> = [];
-    let chunk: { messages: Message[]; bytes: number } = { messages: [], bytes: 0 };
-    for (const record of records) {
-      const message = { topic, ...encodeLeg(record, arrivedUnixMs) };
-      const bytes = message.key.length + message.value.length;
-      if (chunk.messages.length > 0 && chunk.bytes + bytes > MAX_SEND_BYTES) {
-        chunks.push(chunk);
-        chunk = { messages: [], bytes: 0 };
-      }
-      chunk.messages.push(message);
-      chunk.bytes += bytes;
-    }
-    chunks.push(chunk);
+    const chunks = [...inSends(records.map((record) => ({ topic, ...encodeLeg(record, arrivedUnixMs) })))];
     return Promise.all(chunks.map((part) => this.enqueue(part.messages, part.bytes))).then(() => {});
   }
 
@@ -228,16 +212,7 @@ export class LegProducer {
   }
 
   private newProducer(): Producer<Buffer, Buffer, Buffer, Buffer> {
-    return new Producer({
-      clientId: this.config.clientId,
-      bootstrapBrokers: this.config.brokers,
-      idempotent: true,
-      acks: ProduceAcks.ALL,
-      retries: SEND_RETRIES,
-      retryDelay: SEND_RETRY_DELAY_MS,
-      timeout: this.config.produceTimeoutMs,
-      autocreateTopics: false,
-    });
+    return idempotentProducer(this.config);
   }
 
   /** Asks the brokers for the legs topic's metadata; its answer is the readiness between sends. */

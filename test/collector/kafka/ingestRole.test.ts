@@ -15,7 +15,7 @@ import { parseConfig } from '../../../collector/config.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import { WireValidator } from '../../../collector/ingest/wireValidator.js';
 import { decodeLeg, type LegRecord } from '../../../collector/kafka/legRecord.js';
-import { MAX_SEND_BYTES } from '../../../collector/kafka/legProducer.js';
+import { MAX_SEND_BYTES } from '../../../collector/kafka/sends.js';
 import type { DigestRecord } from '../../../collector/types.js';
 import { StartupError } from '../../../collector/http/startupError.js';
 import { batch, legs } from '../fixtures.js';
