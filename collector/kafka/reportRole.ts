@@ -9,7 +9,7 @@ import type { Pipeline } from '../pipeline.js';
 import { resolutionOf } from '../score/resolution.js';
 import type { KafkaReportMetrics } from './reportMetrics.js';
 import { TopicRecordError } from './topicRecord.js';
-import { decodeVerdictTopicRecord, type VerdictTopicRecord } from './verdictRecord.js';
+import { decodeVerdictTopicRecord, type DecodedVerdictTopicRecord } from './verdictRecord.js';
 import type { VerdictMessage } from './verdictReader.js';
 
 /** A refused record, for the log: where it is and what is wrong with it. */
@@ -29,11 +29,9 @@ export function verdictRecordHandler(
     const at = { partition: message.partition, offset: message.offset };
     // Counted already: the state's position on this partition is past it.
     if (message.offset < pipeline.verdictOffset(message.partition)) return;
-    let record: VerdictTopicRecord;
+    let record: DecodedVerdictTopicRecord;
     try {
       record = decodeVerdictTopicRecord(message.key, message.value);
-      if (record.kind === 'verdict' && record.pair.resolvedAtUnixMs === null)
-        throw new TopicRecordError('a verdict says when it resolved', 'pair.resolvedAtUnixMs');
     } catch (error) {
       if (!(error instanceof TopicRecordError)) throw error;
       pipeline.skipVerdictRecord(at);
@@ -48,7 +46,7 @@ export function verdictRecordHandler(
     }
     // decodeVerdictTopicRecord refuses a verdict whose view has no resolution.
     const resolution = resolutionOf(record.pair)!;
-    const counted = pipeline.applyVerdict(resolution, record.pair.resolvedAtUnixMs ?? 0, at);
+    const counted = pipeline.applyVerdict(resolution, record.pair.resolvedAtUnixMs, at);
     metrics.record(counted ? 'counted' : 'repeated');
   };
 }

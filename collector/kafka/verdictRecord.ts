@@ -56,6 +56,10 @@ export type Tally = Static<typeof TallySchema>;
 export const VerdictTopicRecordSchema = Type.Union([VerdictSchema, TallySchema], { definitions: STORED_DEFINITIONS });
 export type VerdictTopicRecord = Static<typeof VerdictTopicRecordSchema>;
 
+/** A verdict as decodeVerdictTopicRecord returns it: never pending, with its route and the time it resolved. */
+export type DecodedVerdict = Omit<Verdict, 'pair'> & { pair: PairView & { route: string; resolvedAtUnixMs: number } };
+export type DecodedVerdictTopicRecord = DecodedVerdict | Tally;
+
 const isVerdictTopicRecord = new Ajv({ strict: true, allErrors: true }).compile<VerdictTopicRecord>(VerdictTopicRecordSchema);
 
 type Encoded = { key: Buffer; value: Buffer };
@@ -72,7 +76,7 @@ export function encodeTally(tally: Omit<Tally, 'v' | 'kind'>): Encoded {
 }
 
 /** Decodes and validates one record of the verdicts topic; throws TopicRecordError naming the problem. */
-export function decodeVerdictTopicRecord(key: Buffer | undefined, value: Buffer | undefined): VerdictTopicRecord {
+export function decodeVerdictTopicRecord(key: Buffer | undefined, value: Buffer | undefined): DecodedVerdictTopicRecord {
   const parsed = decodeTopicValue(value, isVerdictTopicRecord, 'verdict record');
   const actual = key?.toString('utf8') ?? null;
   if (parsed.kind === 'tally') {
@@ -85,9 +89,11 @@ export function decodeVerdictTopicRecord(key: Buffer | undefined, value: Buffer 
   const { pair } = parsed;
   if (pair.state === 'pending') throw new TopicRecordError('a verdict cannot be pending', 'pair.state');
   if (pair.route === null) throw new TopicRecordError('a verdict names the route it was counted under', 'pair.route');
+  if (pair.resolvedAtUnixMs === null) throw new TopicRecordError('a verdict says when it resolved', 'pair.resolvedAtUnixMs');
   if (actual !== pair.id)
     throw new TopicRecordError(`the key ${JSON.stringify(actual)} is not the verdict's correlation id ${JSON.stringify(pair.id)}`, '(key)');
   const legsPresent = resolutionOf(pair);
   if (legsPresent === null) throw new TopicRecordError(`a ${pair.state} verdict lacks the legs or the diff that state has`, 'pair');
-  return parsed;
+  // The checks above are what DecodedVerdict says; no copy is made to say it.
+  return parsed as DecodedVerdict;
 }

@@ -41,13 +41,14 @@ describe('verdict record', () => {
     expect(refusal(() => decodeVerdictTopicRecord(Buffer.from('tally/3'), value)).message).toBe('the key "tally/3" is not "tally/2"');
   });
 
-  it('refuses a verdict that is pending, has no route, lacks its legs, or is keyed by another id', () => {
+  it('refuses a verdict that is pending, has no route or resolution time, lacks its legs, or is keyed by another id', () => {
     const pair = pairViewOf(resolutions[0] as Resolution, T0);
     const encode = (view: object, key = 'r-7') =>
       [Buffer.from(key), Buffer.from(JSON.stringify({ v: 1, kind: 'verdict', legs: { partition: 0, offset: 0 }, pair: view }))] as const;
     const cases: Array<[object, string, string?]> = [
       [{ ...pair, state: 'pending' }, 'pair.state'],
       [{ ...pair, route: null }, 'pair.route'],
+      [{ ...pair, resolvedAtUnixMs: null }, 'pair.resolvedAtUnixMs'],
       [{ ...pair, diff: null }, 'pair'],
       [{ ...pair, state: 'shadow_missing' }, 'pair'],
       [pair, '(key)', 'r-8'],
