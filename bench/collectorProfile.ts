@@ -1,7 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startChildServer } from './childServer.js';
-import { BatchSequence, ingestClosedLoop } from './collectorLoad.js';
+import { BatchSequence, ingestClosedLoop, type LoadWireVersion } from './collectorLoad.js';
 import { coreLayout, pinThisProcessToLoadCore } from './cpuPinning.js';
 import { summarizeCpuProfile, type ProfileSummary } from './cpuProfileSummary.js';
 import { BATCHED, COLLECTOR_SERVER_ENTRY, CONNECTIONS } from './lines/collectorIngest.js';
@@ -16,10 +16,11 @@ export interface CollectorProfile {
 }
 
 /**
- * The collector line's batched closed loop (batches of 64, the same records and connections) for
- * `seconds` against a collector run with `node --cpu-prof`, and where its time went.
+ * The collector line's batched closed loop (batches of 64, the same records and connections, in
+ * wire format `wireVersion`) for `seconds` against a collector run with `node --cpu-prof`, and
+ * where its time went.
  */
-export async function profileCollector(seconds: number, outDir: string): Promise<CollectorProfile> {
+export async function profileCollector(seconds: number, outDir: string, wireVersion: LoadWireVersion = 2): Promise<CollectorProfile> {
   const layout = coreLayout();
   const unpin = await pinThisProcessToLoadCore(layout);
   await mkdir(outDir, { recursive: true });
@@ -37,7 +38,7 @@ export async function profileCollector(seconds: number, outDir: string): Promise
     try {
       const cpuBefore = await cpuSeconds(collector.process.pid);
       const started = Date.now();
-      load = await ingestClosedLoop(collector.port, new BatchSequence(BATCHED, collector.port), BATCHED, seconds, CONNECTIONS);
+      load = await ingestClosedLoop(collector.port, new BatchSequence(BATCHED, collector.port, wireVersion), BATCHED, seconds, CONNECTIONS);
       coreUse = ((await cpuSeconds(collector.process.pid)) - cpuBefore) / ((Date.now() - started) / 1000);
     } finally {
       // SIGTERM: collectorServer.ts closes and exits normally, which is when V8 writes the profile.

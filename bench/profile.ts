@@ -1,7 +1,7 @@
 // Where the time goes, for the lines that miss their goals (BENCHMARKS.md quotes these):
 //
-//   npx tsx bench/profile.ts collector [--seconds 20]
-//     the collector line's batched load against a collector under node --cpu-prof
+//   npx tsx bench/profile.ts collector [--seconds 20] [--wire 2|1]
+//     the collector line's batched load (wire format 2 by default, as the filter sends) against a collector under node --cpu-prof
 //   npx tsx bench/profile.ts envoy --variant no-filter|floor|edge-unsampled|edge-5|edge|digest [--document 1k|16k|64k] [--seconds 15]
 //     one bench Envoy under wrk, sampled with perf record -e cpu-clock (floor: the no-op proxy-wasm module;
 //     edge-unsampled / edge-5: the edge filter at 0% / 5% sampled with the full JSON digest; edge: 100%, digest.json false)
@@ -26,6 +26,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     seconds: { type: 'string' },
+    wire: { type: 'string', default: '2' },
     variant: { type: 'string' },
     document: { type: 'string', default: '1k' },
     wat: { type: 'string' },
@@ -41,7 +42,8 @@ function seconds(fallback: number): number {
 
 const [what, file] = positionals;
 if (what === 'collector') {
-  const result = await profileCollector(seconds(20), values.out);
+  if (values.wire !== '1' && values.wire !== '2') throw new Error(`--wire must be 1 or 2, got "${values.wire}"`);
+  const result = await profileCollector(seconds(20), values.out, values.wire === '1' ? 1 : 2);
   process.stdout.write(
     `${Math.round(result.digestsPerSecond)} digests/s at ${result.coreUse.toFixed(2)} collector cores; profile ${result.profilePath}\n\n` +
       `${profileSummaryMarkdown(result.summary)}\n`,
@@ -80,6 +82,6 @@ if (what === 'collector') {
   process.stdout.write(`${profileSummaryMarkdown(await summarizeCpuProfile(file, wasmNames === undefined ? {} : { wasmNames }))}\n`);
 } else {
   throw new Error(
-    `usage: bench/profile.ts collector | envoy --variant ${Object.keys(ENVOY_PROFILE_VARIANTS).join('|')} | calls --variant ${Object.keys(CALL_COUNT_VARIANTS).join('|')} | cpuprofile FILE`,
+    `usage: bench/profile.ts collector [--wire 2|1] | envoy --variant ${Object.keys(ENVOY_PROFILE_VARIANTS).join('|')} | calls --variant ${Object.keys(CALL_COUNT_VARIANTS).join('|')} | cpuprofile FILE`,
   );
 }

@@ -78,6 +78,8 @@ export interface LoggedBatch {
   arrivedUnixMs: number;
   records: readonly IngestedRecord[];
   rejected: number;
+  /** each record's pending byte estimate, when the store made it for the record's row: the join takes it rather than estimating again */
+  legBytes?: readonly number[];
 }
 
 /** What changed since the last checkpoint (durable pipelines only), and the log position it covers. */
@@ -191,16 +193,21 @@ export class Pipeline {
     });
   }
 
-  /** ingest(), yielding after each record. */
-  private *ingesting(records: readonly IngestedRecord[], now: number, logSeq?: number): Sliced<IngestSummary> {
+  /** ingest(), yielding after each record; `legBytes`: the records' pending byte estimates, when known. */
+  private *ingesting(
+    records: readonly IngestedRecord[],
+    now: number,
+    logSeq?: number,
+    legBytes?: readonly number[],
+  ): Sliced<IngestSummary> {
     this.closeWindows(this.join.expire(now), now);
     const totals = this.scoreboard.totals;
     this.changes++;
     const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
+    this.metrics.recordsReceivedIn(records);
     for (const [index, record] of records.entries()) {
       totals.records[record.leg]++;
-      this.metrics.recordReceived(record.leg);
-      const event = this.join.offer(record, now);
+      const event = this.join.offer(record, now, legBytes?.[index]);
       switch (event.kind) {
         case 'waiting':
           for (const evicted of event.evicted) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
@@ -278,7 +285,7 @@ export class Pipeline {
 
   private *applying(batch: LoggedBatch): Sliced<IngestSummary> {
     if (batch.records.length === 0) return { accepted: 0, duplicates: 0, late: 0 };
-    return yield* this.ingesting(batch.records, batch.arrivedUnixMs, batch.seq);
+    return yield* this.ingesting(batch.records, batch.arrivedUnixMs, batch.seq, batch.legBytes);
   }
 
   private applied(batch: LoggedBatch, summary: IngestSummary): IngestSummary {

@@ -4,9 +4,9 @@
 // would ingest.
 import { Ajv, type ValidateFunction } from 'ajv';
 import { readFileSync } from 'node:fs';
-import { WIRE_V1_HASH, type DigestBatchV2, type HashAlgorithm } from '../collector/ingest/wireSchemaV2.js';
+import { WIRE_V1_HASH, type DigestBatchV2, type DigestRecordV2, type HashAlgorithm } from '../collector/ingest/wireSchemaV2.js';
 import { WireValidator } from '../collector/ingest/wireValidator.js';
-import type { DigestBatch, IngestedRecord } from '../collector/types.js';
+import type { DigestBatch, DigestRecord, IngestedRecord } from '../collector/types.js';
 import { WIRE_FORMAT_SCHEMA, WIRE_FORMAT_V2_SCHEMA } from './paths.js';
 
 export type { DigestBatch, DigestRecord } from '../collector/types.js';
@@ -52,6 +52,38 @@ export function decodeBatch(value: unknown): DecodedBatch {
   const batch = value as DigestBatch | DigestBatchV2;
   const hash = isV2(batch) ? batch.hash : WIRE_V1_HASH;
   return { v: batch.v, source: batch.source, sentUnixMs: batch.sentUnixMs, hash, records: collector.check(value).records, wire: value };
+}
+
+/**
+ * `records` as a wire format 2 batch, built the way the filter builds one
+ * (filter/assembly/outbox/batchEncoder.ts): each distinct path once in the batch's table, in the
+ * order the records first name it, each record's paths as runs of table indices, its hashes
+ * concatenated; a record without fields has neither.
+ */
+export function encodeBatchV2(
+  records: readonly DigestRecord[],
+  envelope: { source: string; sentUnixMs: number; hash?: HashAlgorithm },
+): DigestBatchV2 {
+  const paths: string[] = [];
+  const indexOf = new Map<string, number>();
+  const encoded = records.map(({ fields, ...members }): DigestRecordV2 => {
+    const entries = Object.entries(fields);
+    if (entries.length === 0) return members;
+    const pathRuns: Array<[number, number]> = [];
+    for (const [path] of entries) {
+      let index = indexOf.get(path);
+      if (index === undefined) {
+        index = paths.push(path) - 1;
+        indexOf.set(path, index);
+      }
+      const last = pathRuns.at(-1);
+      if (last !== undefined && last[0] + last[1] === index) last[1]++;
+      else pathRuns.push([index, 1]);
+    }
+    return { ...members, pathRuns, hashes: entries.map(([, value]) => value).join('') };
+  });
+  const { source, sentUnixMs, hash = WIRE_V1_HASH } = envelope;
+  return { v: 2, source, sentUnixMs, hash, records: encoded, paths };
 }
 
 /** A key over 256 bytes in a leaf path, named by its hash. */

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { BenchContext } from '../benchContext.js';
 import { alternate } from '../alternation.js';
 import { startChildServer, type ChildServer } from '../childServer.js';
-import { BatchSequence, ingestClosedLoop } from '../collectorLoad.js';
+import { BatchSequence, ingestClosedLoop, type LoadWireVersion } from '../collectorLoad.js';
 import { runFixedRate } from '../fixedRateClient.js';
 import { cpuSeconds, rssBytes } from '../procStats.js';
 import { absoluteRow, comparedRow, runsOf, type LineResult } from '../results.js';
@@ -38,24 +38,33 @@ async function pairsScored(port: number): Promise<number> {
 
 /**
  * Line 6: the collector on one core. Closed-loop ingest of batches of 64 against one record per
- * POST (records both legs of every request, all joined and scored), then a fresh collector at half
+ * POST (records both legs of every request, all joined and scored), in wire format 2 as the filter
+ * sends it, with batches of 64 in wire format 1 alternated beside them; then a fresh collector at half
  * the batched rate for the soak: RSS sampled throughout, POST round trip as the join-to-score bound
  * (the pair is scored synchronously before the answer is sent).
  */
 export async function measureCollectorIngest(context: BenchContext): Promise<LineResult> {
   const { plan } = context;
   const line = 6;
-  const designs: Record<string, number> = { [`batch ${BATCHED}`]: BATCHED, [`batch ${PER_RECORD}`]: PER_RECORD };
+  // Wire version 2, as the filter sends by default; version 1 (filters of the previous release) beside it.
+  const designs: Record<string, { records: number; version: LoadWireVersion }> = {
+    [`batch ${BATCHED}`]: { records: BATCHED, version: 2 },
+    [`batch ${PER_RECORD}`]: { records: PER_RECORD, version: 2 },
+    [`batch ${BATCHED}, wire v1`]: { records: BATCHED, version: 1 },
+  };
   const labels = Object.keys(designs);
+  const design = (label: string) => designs[label] ?? { records: 1, version: 2 };
   let ingest: Map<string, IngestSample[]>;
   let scored: number;
   const collector = await startCollector(context);
   try {
-    const sequences = new Map(labels.map((label) => [label, new BatchSequence(designs[label] ?? 1, collector.port)]));
+    const sequences = new Map(
+      labels.map((label) => [label, new BatchSequence(design(label).records, collector.port, design(label).version)]),
+    );
     const run = async (label: string, seconds: number): Promise<IngestSample> => {
       const cpuBefore = await cpuSeconds(collector.process.pid);
       const started = Date.now();
-      const result = await ingestClosedLoop(collector.port, sequences.get(label)!, designs[label] ?? 1, seconds, CONNECTIONS);
+      const result = await ingestClosedLoop(collector.port, sequences.get(label)!, design(label).records, seconds, CONNECTIONS);
       const cpu = (await cpuSeconds(collector.process.pid)) - cpuBefore;
       return { ...result, collectorCoreUse: cpu / ((Date.now() - started) / 1000) };
     };
@@ -67,6 +76,7 @@ export async function measureCollectorIngest(context: BenchContext): Promise<Lin
   }
 
   const batchedRuns = runsOf(ingest, labels[0]!, (s) => s.recordsPerSecond);
+  const perCore = (label: string): number[] => runsOf(ingest, label, (s) => s.recordsPerSecond / s.collectorCoreUse);
   const soakRecordsPerSecond = SOAK_LOAD * spread(batchedRuns).median;
   const soak = await startCollector(context);
   let soakResult: Awaited<ReturnType<typeof runFixedRate>>;
@@ -101,11 +111,13 @@ export async function measureCollectorIngest(context: BenchContext): Promise<Lin
 
   return {
     line,
-    title: 'Collector on one core: ingest and join, batches of 64 against one record per POST',
+    title: 'Collector on one core: ingest and join, batches of 64 against one record per POST, wire v2 (v1 beside)',
     method:
       `The collector (buildApp, default configuration) in its own Node process on the system core; ${CONNECTIONS} keep-alive ` +
       'POSTs in flight from the load core, every record of both legs joined and scored (a tenth of the pairs diverge in one ' +
-      `field). Soak: a fresh collector at ${Math.round(soakRecordsPerSecond)} digests/s in batches of ${BATCHED} for ` +
+      'field), in wire format 2 as the filter sends it by default (xxh64, one path table per batch), and batches of 64 in ' +
+      "wire format 1 alternated with them; per core: digests/s over the collector process's CPU use (all its threads). " +
+      `Soak: a fresh collector at ${Math.round(soakRecordsPerSecond)} digests/s in batches of ${BATCHED} for ` +
       `${plan.collectorSoakSeconds} s; RSS deviation measured against the first sample after ${SOAK_WARMUP_SHARE * 100}% of the soak.`,
     rows: [
       absoluteRow(
@@ -115,6 +127,22 @@ export async function measureCollectorIngest(context: BenchContext): Promise<Lin
         { bound: 'atLeast', limit: 200_000, on: 'measured' },
         batchedRuns,
       ),
+      absoluteRow(
+        line,
+        `digests/s per core, batch ${BATCHED}`,
+        'digests/s',
+        { bound: 'atLeast', limit: 200_000, on: 'measured' },
+        perCore(labels[0]!),
+      ),
+      comparedRow(
+        line,
+        `batch ${BATCHED}: wire v2 vs wire v1`,
+        'digests/s',
+        null,
+        runsOf(ingest, labels[2]!, (s) => s.recordsPerSecond),
+        batchedRuns,
+      ),
+      absoluteRow(line, `digests/s per core, batch ${BATCHED}, wire v1`, 'digests/s', null, perCore(labels[2]!)),
       comparedRow(
         line,
         `batch ${BATCHED} vs one record per POST`,

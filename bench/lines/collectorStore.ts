@@ -100,9 +100,9 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
           // The part of an append the event loop runs (serialising the batch, posting it): until append() returns its promise.
           const appending = store.append(arrivedUnixMs, records, 0);
           appendSyncMs.push(performance.now() - started);
-          const seq = await appending;
-          // As the ingest route does: in slices, in log order.
-          await pipeline.applyInSlices({ seq, arrivedUnixMs, records, rejected: 0 });
+          const { seq, legBytes } = await appending;
+          // As the ingest route does: in slices, in log order, with the byte estimates the append made.
+          await pipeline.applyInSlices({ seq, arrivedUnixMs, records, rejected: 0, legBytes });
           appendMs.push(performance.now() - started);
         }
       };
@@ -121,7 +121,7 @@ export async function measureCollectorStore(context: BenchContext): Promise<Line
       for (let n = 0; n * BATCH < legsToStore; n++) {
         const records = Array.from({ length: BATCH }, (_, i) => leg(`p${n}-${i}`, 'primary'));
         const arrivedUnixMs = filled.pipeline.admit();
-        filled.pipeline.apply({ seq: await filled.store.append(arrivedUnixMs, records, 0), arrivedUnixMs, records, rejected: 0 });
+        filled.pipeline.apply({ ...(await filled.store.append(arrivedUnixMs, records, 0)), arrivedUnixMs, records, rejected: 0 });
       }
       await filled.store.checkpoint(filled.pipeline);
       await filled.store.close();

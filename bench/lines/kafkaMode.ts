@@ -8,7 +8,8 @@ import { startKafkaBroker, type KafkaBroker } from '../../devkit/kafkaBroker.js'
 import { waitUntil } from '../../devkit/waitUntil.js';
 import type { BenchContext } from '../benchContext.js';
 import { startChildServer, type ChildServer } from '../childServer.js';
-import { BatchSequence, ingestClosedLoop, type RequestSource } from '../collectorLoad.js';
+import { alternate } from '../alternation.js';
+import { BatchSequence, ingestClosedLoop, type LoadWireVersion, type RequestSource } from '../collectorLoad.js';
 import { runFixedRate } from '../fixedRateClient.js';
 import { cpuSeconds } from '../procStats.js';
 import { RawHttpConnection } from '../rawHttpConnection.js';
@@ -18,6 +19,10 @@ import { BATCHED, COLLECTOR_SERVER_ENTRY, CONNECTIONS } from './collectorIngest.
 
 const run = promisify(execFile);
 const ROLE_ENTRY = resolve(import.meta.dirname, '../kafkaRoleServer.ts');
+/** The roles' load stays in wire format 1, as the line's runs so far measured it; the embedded collector beside gets both. */
+const ROLES_WIRE_VERSION: LoadWireVersion = 1;
+/** The embedded collector's loads, in the order the rows give them: version 2 is what the filter sends by default. */
+const EMBEDDED_WIRE_VERSIONS = [2, 1] as const;
 /** Legs (and so verdicts) partitions: enough that two workers get two each. */
 const PARTITIONS = 4;
 const WORKER_COUNTS = [1, 2] as const;
@@ -166,7 +171,7 @@ async function roleCpu(roles: RoleProcesses, broker: KafkaBroker): Promise<Recor
  */
 async function throughputRun(roles: RoleProcesses, broker: KafkaBroker, seconds: number): Promise<ThroughputSample> {
   const before = await counted(roles.report);
-  const clock = new PairClock(new BatchSequence(BATCHED, roles.ingest.port));
+  const clock = new PairClock(new BatchSequence(BATCHED, roles.ingest.port, ROLES_WIRE_VERSION));
   const cpuBefore = await roleCpu(roles, broker);
   const started = Date.now();
   const { failures } = await ingestClosedLoop(roles.ingest.port, clock, BATCHED, seconds, CONNECTIONS);
@@ -192,7 +197,7 @@ async function lagRun(
   seconds: number,
 ): Promise<{ lagMs: number[]; errors: number; notSentInTime: number }> {
   const before = await counted(roles.report);
-  const clock = new PairClock(new BatchSequence(BATCHED, roles.ingest.port));
+  const clock = new PairClock(new BatchSequence(BATCHED, roles.ingest.port, ROLES_WIRE_VERSION));
   const polls: Array<{ atMs: number; counted: number }> = [];
   let polling = true;
   const poller = (async () => {
@@ -227,22 +232,23 @@ async function lagRun(
   return { lagMs: lagMs.sort((a, b) => a - b), errors: result.errors, notSentInTime: result.notSentInTime };
 }
 
-/** The embedded collector on one pinned core, ingest and join in one process, as line 6 runs it. */
-async function embeddedRuns(context: BenchContext): Promise<Array<{ digestsPerSecond: number; perCore: number }>> {
+type EmbeddedSample = { digestsPerSecond: number; perCore: number };
+
+/** The embedded collector on one pinned core, ingest and join in one process, as line 6 runs it: wire versions 2 and 1 alternated. */
+async function embeddedRuns(context: BenchContext): Promise<Map<`v${LoadWireVersion}`, EmbeddedSample[]>> {
   const collector = await startChildServer(context.layout, context.layout.systemCore, COLLECTOR_SERVER_ENTRY, []);
   try {
-    const sequence = new BatchSequence(BATCHED, collector.port);
-    const once = async (seconds: number): Promise<{ digestsPerSecond: number; perCore: number }> => {
+    const sequences = new Map(EMBEDDED_WIRE_VERSIONS.map((version) => [version, new BatchSequence(BATCHED, collector.port, version)]));
+    const once = async (version: LoadWireVersion, seconds: number): Promise<EmbeddedSample> => {
       const cpuBefore = await cpuSeconds(collector.process.pid);
       const started = Date.now();
-      const { recordsPerSecond } = await ingestClosedLoop(collector.port, sequence, BATCHED, seconds, CONNECTIONS);
+      const { recordsPerSecond } = await ingestClosedLoop(collector.port, sequences.get(version)!, BATCHED, seconds, CONNECTIONS);
       const coreUse = ((await cpuSeconds(collector.process.pid)) - cpuBefore) / ((Date.now() - started) / 1000);
       return { digestsPerSecond: recordsPerSecond, perCore: recordsPerSecond / coreUse };
     };
-    if (context.plan.warmupSeconds > 0) await once(context.plan.warmupSeconds);
-    const runs = [];
-    for (let i = 0; i < context.plan.kafkaRuns; i++) runs.push(await once(context.plan.collectorSeconds));
-    return runs;
+    if (context.plan.warmupSeconds > 0) for (const version of EMBEDDED_WIRE_VERSIONS) await once(version, context.plan.warmupSeconds);
+    const labels = EMBEDDED_WIRE_VERSIONS.map((version) => `v${version}` as const);
+    return await alternate(labels, context.plan.kafkaRuns, (label) => once(label === 'v1' ? 1 : 2, context.plan.collectorSeconds));
   } finally {
     await collector.process.stop();
   }
@@ -256,7 +262,7 @@ interface Configuration {
 
 /**
  * Line 10: Kafka mode end to end on a real single-node broker: ingest, 1 or 2 join workers and a
- * report, each its own Node process, loaded by export batches of 64 like line 6; the embedded
+ * report, each its own Node process, loaded by export batches of 64 like line 6 (in wire format 1); the embedded
  * single process beside it in the same run.
  */
 export async function measureKafkaMode(context: BenchContext): Promise<LineResult> {
@@ -312,7 +318,8 @@ export async function measureKafkaMode(context: BenchContext): Promise<LineResul
       `Lag: a fixed rate at ${LAG_LOAD * 100}% of that rate for ${plan.kafkaLagSeconds} s; per batch of shadow legs, from its POST ` +
       `(≈ the ingest's arrivedUnixMs) to the first poll of the report's /metrics (every ${POLL_MS} ms) at which it had counted as many ` +
       'verdicts as pairs sent up to that batch. The 1- and 2-worker configurations run one after the other, not alternated. ' +
-      `Embedded: line 6's collector on the system core, ${plan.collectorSeconds} s closed loops, digests/s over its CPU use.`,
+      `Embedded: line 6's collector on the system core, ${plan.collectorSeconds} s closed loops, digests/s over its CPU use, ` +
+      'in wire format 2 as the filter sends it and in wire format 1, alternated. The roles get wire format 1 batches.',
     rows: [
       absoluteRow(line, 'digests/s ingest → join → report, 1 join worker', 'digests/s', null, rate(1)),
       comparedRow(line, 'digests/s ingest → join → report, 2 join workers vs 1', 'digests/s', null, rate(1), rate(2)),
@@ -328,7 +335,14 @@ export async function measureKafkaMode(context: BenchContext): Promise<LineResul
         'embedded ingest + join digests/s per core, batch 64',
         'digests/s',
         { bound: 'atLeast', limit: 200_000, on: 'measured' },
-        embedded.map((sample) => sample.perCore),
+        runsOf(embedded, 'v2', (sample) => sample.perCore),
+      ),
+      absoluteRow(
+        line,
+        'embedded ingest + join digests/s per core, batch 64, wire v1',
+        'digests/s',
+        null,
+        runsOf(embedded, 'v1', (sample) => sample.perCore),
       ),
     ],
     details: {
@@ -348,7 +362,7 @@ export async function measureKafkaMode(context: BenchContext): Promise<LineResul
           },
         ]),
       ),
-      embedded,
+      embedded: Object.fromEntries(embedded),
     },
   };
 }

@@ -14,7 +14,7 @@ import type { WireValidator } from '../ingest/wireValidator.js';
 import { requireBearerToken } from './bearerAuth.js';
 import type { IngestSummary } from '../ingest/ingestResponseSchema.js';
 import type { Pipeline } from '../pipeline.js';
-import type { DurableStore } from '../store/durableStore.js';
+import type { AppendedBatch, DurableStore } from '../store/durableStore.js';
 import { CollectorError, ERRORS, MAX_ERROR_DETAILS, type ErrorDetail } from './errors.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics } from '../metrics/collectorMetrics.js';
@@ -37,15 +37,15 @@ export function pipelineKeeper(pipeline: Pipeline, store: () => DurableStore | n
       return summary;
     }
     const arrivedUnixMs = pipeline.admit();
-    let seq: number;
+    let appended: AppendedBatch;
     try {
-      seq = await durable.append(arrivedUnixMs, records, rejected);
+      appended = await durable.append(arrivedUnixMs, records, rejected);
     } catch (error) {
       pipeline.abandon(arrivedUnixMs);
       throw new CollectorError('STORE_UNAVAILABLE', `${ERRORS.STORE_UNAVAILABLE.summary}: ${(error as Error).message}`);
     }
     // In slices, in log order (the store answers in it): joining and scoring a large batch takes tens of ms.
-    return pipeline.applyInSlices({ seq, arrivedUnixMs, records, rejected });
+    return pipeline.applyInSlices({ seq: appended.seq, arrivedUnixMs, records, rejected, legBytes: appended.legBytes });
   };
 }
 
@@ -63,7 +63,7 @@ export function kafkaKeeper(producer: LegProducer, metrics: CollectorMetrics, cl
         throw new CollectorError('KAFKA_UNAVAILABLE', `${ERRORS.KAFKA_UNAVAILABLE.summary}: ${error.message}`);
       throw error;
     }
-    for (const record of records) metrics.recordReceived(record.leg);
+    metrics.recordsReceivedIn(records);
     return { accepted: records.length, duplicates: 0, late: 0 };
   };
 }

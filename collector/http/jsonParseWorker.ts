@@ -3,11 +3,11 @@
 
 import { parentPort } from 'node:worker_threads';
 import Fastify from 'fastify';
-import { POISONING, type JsonParseFailure, type JsonParseReply, type JsonParseRequest } from './jsonBodyParser.js';
+import { POISONING, withoutPoisonScan, type JsonParseFailure, type JsonParseReply, type JsonParseRequest } from './jsonBodyParser.js';
 
 const port = parentPort;
 if (port === null) throw new Error('jsonParseWorker runs in a worker thread');
-const parse = Fastify().getDefaultJsonParser(POISONING.onProtoPoisoning, POISONING.onConstructorPoisoning);
+const parse = withoutPoisonScan(Fastify().getDefaultJsonParser(POISONING.onProtoPoisoning, POISONING.onConstructorPoisoning));
 
 port.on('message', ({ id, bytes }: JsonParseRequest) => {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');

@@ -8,7 +8,7 @@
 // only turn into spurious shadow_missing/primary_missing counts.
 
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { hashMapCheck } from '../schema/hashMapCheck.js';
+import { onePassCheck } from '../schema/onePassCheck.js';
 import { formatFieldPath, locateSchemaError, type ErrorDetail } from '../schema/schemaErrors.js';
 import { toEnd, type Sliced } from '../timeSlices.js';
 import type { IngestedRecord } from './ingestedRecord.js';
@@ -28,10 +28,11 @@ export interface BatchVerdict {
 }
 
 /**
- * Turns one schema-valid record of a batch with a valid envelope into the pipeline's record, or
- * names what the schema could not check (e.g. an index into a version 2 batch's path table).
+ * Made once per batch with a valid envelope (so what its records share is worked out once, e.g. a
+ * version 2 batch's path table): turns one schema-valid record of it into the pipeline's record,
+ * or names what the schema could not check (e.g. an index into that path table).
  */
-export type RecordDecoder<B, R> = (record: R, batch: B) => { record: IngestedRecord } | { field: string; message: string };
+export type RecordDecoder<B, R> = (batch: B) => (record: R) => { record: IngestedRecord } | { field: string; message: string };
 
 /** What the validator needs of a wire schema: its id, and its records array (whose items are `#/definitions/record`). */
 export interface BatchSchema {
@@ -48,15 +49,15 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
   private readonly thoroughRecord: ValidateFunction<R>;
 
   /**
-   * `mapsInOnePass`: members of a record that are name -> hash maps (version 1's `fields`), checked
-   * by the fast check in one pass (../schema/hashMapCheck.ts) before ajv checks the rest of the
-   * record with the maps empty: half the time of ajv's three walks over a 200-field map. A record
-   * the pass does not take is checked whole by ajv, which decides.
+   * `onePass`: the fast check takes each record in one walk (../schema/onePassCheck.ts, made from
+   * the record's schema) before ajv, whose code walks a record once per kind of keyword (and a
+   * version 1 record's 200-field map three times). A record the pass does not take is checked by ajv,
+   * which decides; false: ajv alone (tests compare the two).
    */
   constructor(
     schema: BatchSchema = WIRE_SCHEMA,
     private readonly decode: RecordDecoder<B, R> | null = null,
-    mapsInOnePass: readonly string[] = [],
+    onePass = true,
   ) {
     // Two compilations: the fast one stops at the first error (the common, valid case); the
     // thorough one runs only for bad batches, to name every problem. Both check the envelope (the
@@ -65,7 +66,12 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
     // full over several turns, not in one block).
     const fast = new Ajv({ strict: true });
     this.fastEnvelope = fast.compile<B>(envelopeOf(schema));
-    this.fastRecord = withMapsInOnePass(recordValidatorOf<R>(fast.addSchema(schema), schema), schema, mapsInOnePass);
+    const ajvRecord = recordValidatorOf<R>(fast.addSchema(schema), schema);
+    if (onePass) {
+      const definitions = schema.definitions ?? {};
+      const inOnePass = onePassCheck(definitions.record as Record<string, unknown>, definitions);
+      this.fastRecord = (record) => inOnePass(record) || ajvRecord(record);
+    } else this.fastRecord = ajvRecord;
     const thorough = new Ajv({ strict: true, allErrors: true });
     this.thoroughEnvelope = thorough.compile<B>(envelopeOf(schema));
     this.thoroughRecord = recordValidatorOf<R>(thorough.addSchema(schema), schema);
@@ -133,12 +139,12 @@ export class BatchValidator<R = DigestRecord, B extends { records: R[] } = Diges
 
   /** Decodes the records at `indices` of a batch whose envelope is valid; one that fails is rejected like a schema error. */
   private *decoded(batch: B, indices: readonly number[], recordErrors: ErrorDetail[], received: number): Sliced<BatchVerdict> {
-    const decode = this.decode!;
+    const decode = this.decode!(batch);
     const records: IngestedRecord[] = [];
     let rejected = new Set(recordErrors.map((error) => error.index)).size;
     for (const i of indices) {
       const raw = batch.records[i]!;
-      const decoded = decode(raw, batch);
+      const decoded = decode(raw);
       yield;
       if ('record' in decoded) {
         records.push(decoded.record);
@@ -168,28 +174,6 @@ function recordValidatorOf<R>(ajv: Ajv, schema: BatchSchema): ValidateFunction<R
   const validator = ajv.getSchema<R>(`${schema.$id}#/definitions/record`);
   if (validator === undefined) throw new Error('wire schema has no definitions.record');
   return validator;
-}
-
-function withMapsInOnePass(
-  isRecord: (record: unknown) => boolean,
-  schema: BatchSchema,
-  maps: readonly string[],
-): (record: unknown) => boolean {
-  if (maps.length === 0) return isRecord;
-  const definitions = schema.definitions ?? {};
-  const properties = (definitions.record as { properties?: Record<string, Record<string, unknown>> } | undefined)?.properties ?? {};
-  const passes = maps.map((name) => {
-    const map = properties[name];
-    if (map === undefined) throw new Error(`wire schema's record has no member ${name}`);
-    return [name, hashMapCheck(map, definitions)] as const;
-  });
-  const emptied = Object.freeze(Object.fromEntries(maps.map((name) => [name, Object.freeze({})])));
-  return (record) => {
-    if (typeof record !== 'object' || record === null) return isRecord(record);
-    const members = record as Record<string, unknown>;
-    if (passes.every(([name, pass]) => pass(members[name])) && isRecord({ ...members, ...emptied })) return true;
-    return isRecord(record);
-  };
 }
 
 function recordsOf(body: unknown): unknown[] | null {

@@ -2,39 +2,111 @@
 // schema-valid version 2 record becomes the in-memory record a version 1 batch gives (`fields`:
 // path -> hash, in document order), so joining and comparing do not know which version a leg
 // arrived in. What the schema cannot say (an index past the
-// table, a count that does not match the hashes, a path named twice) is checked here and named
-// by field, like a schema error.
+// table, a path named twice, a count that does not match the hashes) is checked here and named
+// by field, like a schema error: the runs first (once per batch for the runs its records share),
+// then the hash count.
 
 import type { IngestedRecord } from './ingestedRecord.js';
 import { HASH_DIGITS, WIRE_V1_HASH, type DigestRecordV2, type HashAlgorithm } from './wireSchemaV2.js';
 
-export type DecodedRecord = { record: IngestedRecord } | { field: string; message: string };
+/** The version 2 members the decoder turns into others (or sets in their place); every other member is the record's as it is. */
+const DECODED_HERE: ReadonlySet<string> = new Set<keyof DigestRecordV2>([
+  'pathRuns',
+  'hashes',
+  'fieldsTruncated',
+  'subtreeRuns',
+  'subtreeHashes',
+  'subtreesTruncated',
+  'values',
+  'valuesTruncated',
+]);
+
+/** What a record's members fail on, named like a schema error. */
+type Problem = { field: string; message: string };
+
+export type DecodedRecord = { record: IngestedRecord } | Problem;
+
+/** Records whose runs are at most this many share their resolution within a batch (a route's records name the same runs). */
+const SHARED_RUNS = 16;
+
+/**
+ * A batch's path table, and the paths each distinct list of runs names, resolved once per batch:
+ * the records of one route name the same runs, so their paths are looked up, and checked for a
+ * run past the table or a path named twice, once.
+ */
+export class PathTable {
+  private readonly resolved = new Map<string, readonly string[] | Problem>();
+
+  constructor(readonly paths: readonly string[]) {}
+
+  /** The paths `runs` (the record's member `members.runs`) names, in order, or the first problem with them. */
+  names(runs: readonly (readonly [number, number])[], members: RunMembers): readonly string[] | Problem {
+    if (runs.length > SHARED_RUNS) return this.resolve(runs, members);
+    // Every run is two integers (the schema checked it), so the flat text names the runs.
+    const key = `${members.runs}:${runs.join(',')}`;
+    let names = this.resolved.get(key);
+    if (names === undefined) {
+      names = this.resolve(runs, members);
+      this.resolved.set(key, names);
+    }
+    return names;
+  }
+
+  private resolve(runs: readonly (readonly [number, number])[], members: RunMembers): readonly string[] | Problem {
+    const names: string[] = [];
+    const seen = new Set<string>();
+    for (let r = 0; r < runs.length; r++) {
+      const [first, count] = runs[r]!;
+      if (first + count > this.paths.length) {
+        return {
+          field: `${members.runs}[${r}]`,
+          message: `names paths ${first} to ${first + count - 1} but the batch's paths table has ${this.paths.length}`,
+        };
+      }
+      for (let index = first; index < first + count; index++) {
+        const path = this.paths[index]!;
+        if (seen.has(path))
+          return { field: `${members.runs}[${r}]`, message: `names path ${index} (${JSON.stringify(path)}) a second time` };
+        seen.add(path);
+        names.push(path);
+      }
+    }
+    return names;
+  }
+}
 
 /**
  * The in-memory record of one schema-valid version 2 record, or the first problem with its
  * fields. `hash` is set on the record only when it is not FNV-1a, so a version 2 FNV-1a record
  * is exactly the record its version 1 spelling gives.
  */
-export function decodeRecordV2(raw: DigestRecordV2, paths: readonly string[], hash: HashAlgorithm): DecodedRecord {
-  const { pathRuns, hashes, fieldsTruncated, subtreeRuns, subtreeHashes, subtreesTruncated, values, valuesTruncated, ...members } = raw;
+export function decodeRecordV2(raw: DigestRecordV2, table: PathTable, hash: HashAlgorithm): DecodedRecord {
+  const { pathRuns, hashes, fieldsTruncated, subtreeRuns, subtreeHashes, subtreesTruncated, values, valuesTruncated } = raw;
   const fields: Record<string, string> = {};
   /** the paths in the order pathRuns names them: what `values` indexes */
-  const named: string[] = [];
+  let named: readonly string[] = [];
   if (pathRuns !== undefined && hashes !== undefined) {
-    const problem = decodeRuns(pathRuns, hashes, paths, fields, named, { runs: 'pathRuns', hashes: 'hashes', named: 'paths' });
-    if (problem !== null) return problem;
+    const decoded = decodeRuns(pathRuns, hashes, table, fields, { runs: 'pathRuns', hashes: 'hashes', named: 'paths' });
+    if ('field' in decoded) return decoded;
+    named = decoded;
   }
-  // In version 1's member order, so a record reads the same whichever version it came in.
-  const record: IngestedRecord = { ...members, fields, fieldsTruncated };
+  // The members version 1 spells alike, in their order, then the fields: the record reads the same
+  // whichever version it came in. Copied by a loop: a rest destructuring of the record
+  // (`{ pathRuns, …, ...members }`) took four times as long, most of a record's decoding.
+  const members: Record<string, unknown> = {};
+  for (const name in raw) if (!DECODED_HERE.has(name)) members[name] = raw[name as keyof DigestRecordV2];
+  const record = members as IngestedRecord;
+  record.fields = fields;
+  record.fieldsTruncated = fieldsTruncated;
   if (hash !== WIRE_V1_HASH) record.hash = hash;
   if (subtreeRuns !== undefined && subtreeHashes !== undefined) {
     const subtrees: Record<string, string> = {};
-    const problem = decodeRuns(subtreeRuns, subtreeHashes, paths, subtrees, [], {
+    const decoded = decodeRuns(subtreeRuns, subtreeHashes, table, subtrees, {
       runs: 'subtreeRuns',
       hashes: 'subtreeHashes',
       named: 'entries',
     });
-    if (problem !== null) return problem;
+    if ('field' in decoded) return decoded;
     record.subtrees = subtrees;
     record.subtreesTruncated = subtreesTruncated ?? false;
   }
@@ -53,41 +125,21 @@ interface RunMembers {
   named: string;
 }
 
-/**
- * Fills `into` (name -> hash) from index runs into `paths` and their concatenated hashes, and
- * `order` with the names in run order; the first problem, or null.
- */
+/** Fills `into` (name -> hash) from index runs into the table and their concatenated hashes; the names in run order, or the first problem. */
 function decodeRuns(
   runs: readonly (readonly [number, number])[],
   hashes: string,
-  paths: readonly string[],
+  table: PathTable,
   into: Record<string, string>,
-  order: string[],
   members: RunMembers,
-): { field: string; message: string } | null {
-  for (let r = 0; r < runs.length; r++) {
-    const [first, count] = runs[r]!;
-    if (first + count > paths.length) {
-      return {
-        field: `${members.runs}[${r}]`,
-        message: `names paths ${first} to ${first + count - 1} but the batch's paths table has ${paths.length}`,
-      };
-    }
-    for (let index = first; index < first + count; index++) {
-      const path = paths[index]!;
-      if (Object.hasOwn(into, path))
-        return { field: `${members.runs}[${r}]`, message: `names path ${index} (${JSON.stringify(path)}) a second time` };
-      const offset = order.length * HASH_DIGITS;
-      if (offset + HASH_DIGITS > hashes.length) break;
-      into[path] = hashes.slice(offset, offset + HASH_DIGITS);
-      order.push(path);
-    }
-  }
+): readonly string[] | Problem {
+  const names = table.names(runs, members);
+  if ('field' in names) return names;
   const sent = hashes.length / HASH_DIGITS;
-  const runTotal = runs.reduce((sum, [, count]) => sum + count, 0);
-  if (runTotal !== sent)
-    return { field: members.hashes, message: `holds ${sent} hashes but ${members.runs} names ${runTotal} ${members.named}` };
-  return null;
+  if (names.length !== sent)
+    return { field: members.hashes, message: `holds ${sent} hashes but ${members.runs} names ${names.length} ${members.named}` };
+  for (let k = 0; k < names.length; k++) into[names[k]!] = hashes.slice(k * HASH_DIGITS, (k + 1) * HASH_DIGITS);
+  return names;
 }
 
 /** `values` keyed by the path of the leaf each names. */

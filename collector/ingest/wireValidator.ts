@@ -5,7 +5,7 @@
 
 import { BatchValidator, type BatchVerdict } from './batchValidator.js';
 import { inSlices, toEnd, type Sliced } from '../timeSlices.js';
-import { decodeRecordV2 } from './wireV2Decoder.js';
+import { decodeRecordV2, PathTable } from './wireV2Decoder.js';
 import { WIRE_SCHEMA } from './wireSchema.js';
 import { WIRE_SCHEMA_V2, type DigestBatchV2, type DigestRecordV2 } from './wireSchemaV2.js';
 
@@ -22,10 +22,11 @@ export class WireValidator {
   private readonly v2: BatchValidator<DigestRecordV2, DigestBatchV2>;
 
   constructor() {
-    this.v1 = new BatchValidator(WIRE_SCHEMA, null, ['fields']);
-    this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(WIRE_SCHEMA_V2, (record, batch) =>
-      decodeRecordV2(record, batch.paths, batch.hash),
-    );
+    this.v1 = new BatchValidator(WIRE_SCHEMA);
+    this.v2 = new BatchValidator<DigestRecordV2, DigestBatchV2>(WIRE_SCHEMA_V2, (batch) => {
+      const table = new PathTable(batch.paths);
+      return (record) => decodeRecordV2(record, table, batch.hash);
+    });
   }
 
   check(body: unknown): WireVerdict {

@@ -139,11 +139,12 @@ export class JoinWindow {
     return this.remembered.size;
   }
 
-  offer(record: IngestedRecord, now: number): JoinEvent {
-    return this.take(record, record.id, record.leg, now);
+  /** `bytes`: the record's pendingLegBytes when the caller has it already (the store made it for the record's row). */
+  offer(record: IngestedRecord, now: number, bytes?: number): JoinEvent {
+    return this.take(record, record.id, record.leg, now, bytes);
   }
 
-  private take(held: HeldLeg, id: string, leg: Leg, now: number): JoinEvent {
+  private take(held: HeldLeg, id: string, leg: Leg, now: number, known?: number): JoinEvent {
     const bit = leg === 'primary' ? PRIMARY : SHADOW;
     const resolved = this.remembered.get(id);
     if (resolved !== undefined) {
@@ -155,7 +156,8 @@ export class JoinWindow {
     }
     const entry = this.pending.get(id);
     if (entry === undefined) {
-      const bytes = isDeferred(held) ? held.bytes : pendingLegBytes(held);
+      // Estimated only for the first leg of an id, and only when nobody did already.
+      const bytes = isDeferred(held) ? held.bytes : (known ?? pendingLegBytes(held));
       const created: JoinEntry = {
         primary: bit === PRIMARY ? held : null,
         shadow: bit === SHADOW ? held : null,

@@ -361,8 +361,13 @@ export class CollectorMetrics {
     this.rejects.inc({ code });
   }
 
-  recordReceived(leg: Leg): void {
-    this.recordsReceived[leg].inc();
+  /** The legs of a batch: one increment per leg role, not per record (each increment hashes its labels). */
+  recordsReceivedIn(records: readonly { leg: Leg }[]): void {
+    for (const leg of LEGS) {
+      let count = 0;
+      for (const record of records) if (record.leg === leg) count++;
+      if (count > 0) this.recordsReceived[leg].inc(count);
+    }
   }
 
   /** Legs a join worker consumed, as a verdicts topic's tally counts them (Kafka mode's report role). */

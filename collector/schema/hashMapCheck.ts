@@ -41,17 +41,24 @@ export function hashMapCheck(schema: SchemaObject, definitions: Record<string, u
     let entries = 0;
     for (const name in map) {
       if (++entries > maxEntries) return false;
-      // Lengths are in code points (ajv's ucs2length), which are at most the UTF-16 units and at
-      // least half of them: a name past the bound in units may still be within it (ajv decides),
-      // and code points are counted only when half the units could fall short of the minimum.
-      if (name.length < minName || name.length > maxName) return false;
-      if (Math.ceil(name.length / 2) < minName && [...name].length < minName) return false;
+      if (!surelyWithinLength(name, minName, maxName)) return false;
       if (namePattern !== null && !namePattern.test(name)) return false;
       const hash = (map as Record<string, unknown>)[name];
       if (typeof hash !== 'string' || (valuePattern !== null && !valuePattern.test(hash))) return false;
     }
     return true;
   };
+}
+
+/**
+ * Whether a string's length in code points (what ajv's minLength and maxLength count) is surely
+ * within [min, max] given its UTF-16 units, which are at least its code points and at most twice
+ * them: past the bound in units may still be within it (false: ajv decides), and code points are
+ * counted only when half the units could fall short of the minimum.
+ */
+export function surelyWithinLength(text: string, min: number, max: number): boolean {
+  if (text.length < min || text.length > max) return false;
+  return Math.ceil(text.length / 2) >= min || [...text].length >= min;
 }
 
 function expectKeywords(what: string, schema: SchemaObject, known: ReadonlySet<string>): void {

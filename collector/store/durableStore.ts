@@ -28,6 +28,12 @@ export type LoadResult =
   | { kind: 'restored'; snapshot: RestoredState | null; replay: LoggedBatch[] }
   | { kind: 'unreadable'; reason: string; movedTo: string };
 
+/** A batch logged: its sequence number, and the pending byte estimate of each record, made for its row (the join takes it rather than estimating again). */
+export interface AppendedBatch {
+  seq: number;
+  legBytes: number[];
+}
+
 /** A write the store could not make; the batch it carried must not be acknowledged. */
 export class StoreWriteError extends Error {
   override readonly name = 'StoreWriteError';
@@ -188,19 +194,25 @@ export class DurableStore {
   }
 
   /**
-   * Logs one batch and waits for its commit; answers its sequence number. Throws StoreWriteError.
+   * Logs one batch and waits for its commit; answers its sequence number and its records' byte
+   * estimates. Throws StoreWriteError.
    * Its rows are made in slices (a batch at the limits is megabytes of JSON), each slice's posted
    * at once, after those of every append asked for before it, so the log's order is the order of the calls
    * (the order the pipeline admitted the batches in).
    */
-  async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<number> {
+  async append(arrivedUnixMs: number, records: readonly IngestedRecord[], rejected: number): Promise<AppendedBatch> {
     let replied: Promise<WorkerReply> | undefined;
+    const legBytes: number[] = [];
     const posted = this.appending.then(async () => {
       const append = this.nextAppendRows++;
       // With each row its role and pending byte estimate: what a restart needs to hold the leg without reading it.
       await inSlices(
         records,
-        (record) => [record.id, record.leg, pendingLegBytes(record), JSON.stringify(record)] as const,
+        (record) => {
+          const estimate = pendingLegBytes(record);
+          legBytes.push(estimate);
+          return [record.id, record.leg, estimate, JSON.stringify(record)] as const;
+        },
         (made) =>
           this.post({
             op: 'appendRows',
@@ -218,7 +230,7 @@ export class DurableStore {
     const reply = await replied!;
     if (reply.op === 'append' && reply.ok) {
       this.succeeded('append', reply.commitSeconds);
-      return reply.seq;
+      return { seq: reply.seq, legBytes };
     }
     this.failed('append', reply.ok ? 'unexpected answer' : reply.error);
     throw new StoreWriteError(`store ${this.path}: batch not kept: ${reply.ok ? 'unexpected answer' : reply.error}`);

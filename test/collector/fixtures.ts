@@ -3,7 +3,8 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../collector/http/app.js';
 import { defaultConfig } from '../../collector/config.js';
-import type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
+import type { DigestBatchV2, HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
+import { encodeBatchV2 } from '../../devkit/wireFormat.js';
 import type { Clock, CollectorConfig, DigestBatch, DigestRecord, IngestedRecord, Leg } from '../../collector/types.js';
 
 export const T0 = 1_700_000_000_000;
@@ -85,28 +86,7 @@ export function testApp(overrides: (c: CollectorConfig) => void = () => {}): Tes
   };
 }
 
-/**
- * `records` as a wire format 2 batch, built the way the filter builds one: each distinct path once
- * in the batch's table, each record's paths as runs of table indices, its hashes concatenated.
- */
+/** `records` as a wire format 2 batch from the edge, built the way the filter builds one (devkit's encoder). */
 export function batchV2(records: DigestRecord[], hash: HashAlgorithm = 'fnv1a'): DigestBatchV2 {
-  const paths: string[] = [];
-  const indexOf = new Map<string, number>();
-  const encoded = records.map(({ fields, ...members }): DigestRecordV2 => {
-    const entries = Object.entries(fields);
-    if (entries.length === 0) return members;
-    const pathRuns: Array<[number, number]> = [];
-    for (const [path] of entries) {
-      let index = indexOf.get(path);
-      if (index === undefined) {
-        index = paths.push(path) - 1;
-        indexOf.set(path, index);
-      }
-      const last = pathRuns.at(-1);
-      if (last !== undefined && last[0] + last[1] === index) last[1]++;
-      else pathRuns.push([index, 1]);
-    }
-    return { ...members, pathRuns, hashes: entries.map(([, value]) => value).join('') };
-  });
-  return { v: 2, source: 'edge', sentUnixMs: T0, hash, records: encoded, paths };
+  return encodeBatchV2(records, { source: 'edge', sentUnixMs: T0, hash });
 }

@@ -59,6 +59,17 @@ describe('a large JSON body', () => {
       '{"constructor":{"prototype":{"polluted":true}}}',
       (small: string) => `{${padding(OFF_THREAD_BYTES)},${small.slice(1)}`,
     ],
+    // Spelled with escapes, so that neither name appears in the text as such.
+    [
+      'prototype poisoning, escaped',
+      String.raw`{"\u005f_pr\u006fto__":{"polluted":true}}`,
+      (small: string) => `{${padding(OFF_THREAD_BYTES)},${small.slice(1)}`,
+    ],
+    [
+      'constructor poisoning, escaped',
+      String.raw`{"c\u006fnstructor":{"prot\u006ftype":{"polluted":true}}}`,
+      (small: string) => `{${padding(OFF_THREAD_BYTES)},${small.slice(1)}`,
+    ],
   ])('that is %s gets the answer a small one gets', async (_name, small, enlarge) => {
     const t = start();
     const body = enlarge(small);

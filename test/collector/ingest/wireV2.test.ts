@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WIRE_SCHEMA_V2_URL, wireSchemaV2Json } from '../../../collector/ingest/wireSchemaV2.js';
-import { decodeRecordV2 } from '../../../collector/ingest/wireV2Decoder.js';
+import { decodeRecordV2, PathTable } from '../../../collector/ingest/wireV2Decoder.js';
 import { WireValidator } from '../../../collector/ingest/wireValidator.js';
 import { comparePair, fallbackReason } from '../../../collector/compare/pairCompare.js';
 import { IgnoreRules } from '../../../collector/compare/ignoreRules.js';
@@ -56,7 +56,7 @@ describe('wire format 2 decoding', () => {
 
   it('marks records of another hash algorithm, and only those', () => {
     const [primary] = legs('x');
-    const decoded = decodeRecordV2(batchV2([primary], 'xxh64').records[0]!, ['$.id', '$.total'], 'xxh64');
+    const decoded = decodeRecordV2(batchV2([primary], 'xxh64').records[0]!, new PathTable(['$.id', '$.total']), 'xxh64');
     expect(decoded).toEqual({ record: { ...primary, hash: 'xxh64' } });
     expect(validator.check(batchV2([primary])).records[0]).not.toHaveProperty('hash');
   });
@@ -123,6 +123,36 @@ describe('wire format 2 decoding', () => {
     expect(verdict.recordErrors.map((e) => e.index)).toEqual(verdict.recordErrors.map(() => 0));
     const longPath = batchV2([record('primary', { fields: { [`$.${'p'.repeat(1024)}`]: '00000000' } })]);
     expect(validator.check(longPath).batchErrors.map((e) => e.field)).toEqual(['paths[0]']);
+  });
+
+  it('checks each record on its own hashes when records share their runs (resolved once per batch), as when they do not', () => {
+    const same = Array.from({ length: 4 }, (_, i) =>
+      record('primary', { id: `s${i}`, fields: { '$.a': `0000000${i}`, '$.b': 'ffffffff' } }),
+    );
+    // 20 single-path runs: more than a batch shares, resolved per record.
+    const scattered = (i: number) =>
+      record('primary', { id: `w${i}`, fields: Object.fromEntries(Array.from({ length: 20 }, (_, k) => [`$.w${k}`, `0000000${i}`])) });
+    const wire = batchV2([...same, scattered(0), scattered(1)]);
+    for (const r of wire.records.slice(4)) r.pathRuns = Array.from({ length: 20 }, (_, k) => [2 + k, 1] as [number, number]);
+    wire.records[1]!.hashes = wire.records[1]!.hashes!.slice(8);
+    wire.records[5]!.hashes += '01234567';
+    const verdict = validator.check(wire);
+    expect(verdict.records).toEqual([same[0], same[2], same[3], scattered(0)]);
+    expect(verdict.recordErrors).toEqual([
+      { index: 1, id: 's1', field: 'hashes', message: 'holds 1 hashes but pathRuns names 2 paths' },
+      { index: 5, id: 'w1', field: 'hashes', message: 'holds 21 hashes but pathRuns names 20 paths' },
+    ]);
+    // A problem with shared runs is every sharer's.
+    const twice = batchV2(same);
+    for (const r of twice.records)
+      r.pathRuns = [
+        [0, 1],
+        [0, 1],
+      ];
+    expect(validator.check(twice).batchErrors).toEqual([]);
+    expect(validator.check(twice).recordErrors.map((e) => [e.id, e.field, e.message])).toEqual(
+      same.map((r) => [r.id, 'pathRuns[1]', 'names path 0 ("$.a") a second time']),
+    );
   });
 });
 

@@ -284,6 +284,18 @@ describe('JoinWindow within the pending byte budget', () => {
     expect(budget.usedBytes).toBe(0);
   });
 
+  it('takes the estimate it is given for a first leg (the store made it for its row) rather than estimating again', () => {
+    const budget = new ByteBudget(1 << 20);
+    const join = new JoinWindow(OPTIONS, budget);
+    join.offer(heavy('given', 10), T0, 1234);
+    expect(budget.usedBytes).toBe(1234);
+    join.offer(heavy('estimated', 10), T0);
+    expect(budget.usedBytes).toBe(1234 + pendingLegBytes(heavy('estimated', 10)));
+    // Pairing gives back what was taken, whatever the partner's estimate.
+    expect(join.offer({ ...heavy('given', 10), leg: 'shadow' }, T0 + 1, 999).kind).toBe('paired');
+    expect(budget.usedBytes).toBe(pendingLegBytes(heavy('estimated', 10)));
+  });
+
   it('evicts a single leg larger than the whole budget at once, keeping the others', () => {
     const budget = new ByteBudget(pendingLegBytes(heavy('x', 10)) * 2);
     const join = new JoinWindow(OPTIONS, budget);

@@ -36,8 +36,10 @@ function pipeline(clock: FakeClock, durable: boolean, overrides: Parameters<type
 /** What the ingest route does: log, wait for the commit, apply. */
 async function feed(store: DurableStore, p: Pipeline, records: IngestedRecord[], rejected = 0): Promise<void> {
   const arrivedUnixMs = p.admit();
-  const seq = await store.append(arrivedUnixMs, records, rejected);
-  p.apply({ seq, arrivedUnixMs, records, rejected });
+  const { seq, legBytes } = await store.append(arrivedUnixMs, records, rejected);
+  // The estimates beside the rows, handed to the join so that it does not make them again.
+  expect(legBytes).toEqual(records.map(pendingLegBytes));
+  p.apply({ seq, arrivedUnixMs, records, rejected, legBytes });
 }
 
 /** Restores what the store holds into a fresh durable pipeline, as the server does at start-up. */

@@ -98,7 +98,7 @@ describe.each([
     const { store, pipeline } = await restore(name, clock);
     const records = [record('primary', { id: 'logged-by-this-build' })];
     const arrivedUnixMs = pipeline.admit();
-    pipeline.apply({ seq: await store.append(arrivedUnixMs, records, 0), arrivedUnixMs, records, rejected: 0 });
+    pipeline.apply({ ...(await store.append(arrivedUnixMs, records, 0)), arrivedUnixMs, records, rejected: 0 });
     await store.checkpoint(pipeline);
     const loaded = await store.load();
     if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`checkpointed by this build, the store was ${loaded.kind}`);
