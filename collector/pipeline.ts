@@ -59,11 +59,15 @@ export interface TopicPosition {
   offset: number;
 }
 
-/** What legs judged elsewhere added to the totals that no verdict carries (a verdicts topic's tally). */
+/**
+ * What legs judged elsewhere added to the totals that no verdict carries (a verdicts topic's
+ * tally), per leg; a tally of the previous release says how many duplicates and late legs, not
+ * of which leg (a number): the totals count them, no per-leg series does.
+ */
 export interface LegCounts {
   records: Record<Leg, number>;
-  duplicates: number;
-  late: number;
+  duplicates: Record<Leg, number> | number;
+  late: Record<Leg, number> | number;
 }
 
 /**
@@ -104,6 +108,11 @@ export interface PipelineCheckpoint {
 
 /** The log position (batch, index in it) of the first copy of a pending leg since the last checkpoint. */
 export type LoggedCopy = [id: string, batch: number, index: number];
+
+/** A count of every leg together. */
+function ofEveryLeg(count: Record<Leg, number> | number): number {
+  return typeof count === 'number' ? count : LEGS.reduce((sum, leg) => sum + count[leg], 0);
+}
 
 export class Pipeline {
   private readonly join: JoinWindow;
@@ -324,8 +333,12 @@ export class Pipeline {
       totals.records[leg] += counts.records[leg];
       this.metrics.recordsReceivedBy(leg, counts.records[leg]);
     }
-    totals.duplicates += counts.duplicates;
-    totals.late += counts.late;
+    totals.duplicates += ofEveryLeg(counts.duplicates);
+    totals.late += ofEveryLeg(counts.late);
+    for (const leg of LEGS) {
+      if (typeof counts.duplicates !== 'number') this.metrics.duplicate(leg, counts.duplicates[leg]);
+      if (typeof counts.late !== 'number') this.metrics.late(leg, counts.late[leg]);
+    }
   }
 
   /** Kafka mode's report role: a verdicts record refused (not applied) is passed, so a restart does not read it again. */
@@ -522,7 +535,7 @@ export class Pipeline {
   private resolve(resolution: Resolution, now: number): void {
     // Resolved: its later copies are settled with it; should the id be pending anew, its legs are new.
     this.copiesOfPending?.delete(resolvedId(resolution));
-    const placement = this.scoreboard.record(resolution);
+    const placement = this.scoreboard.record(resolution, now);
     for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
     const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };
     this.metrics.resolved(counted);

@@ -27,8 +27,8 @@ const JOIN_ENTRY = 160;
 
 /** Two latency sketches (Uint32Array of ~1,100 buckets each), the kind and fallback tallies, the route string's object. */
 const ROUTE_TALLY = 10_240;
-/** A field or header tally: the object, its examples ring and value sample, its heap slot and index entry. */
-const CHANGE_TALLY = 256 + 8 * VALUE_SAMPLE_SIZE;
+/** A field or header tally: the object, its examples' arrays and value sample (values and keys), its heap slot and index entry. */
+const CHANGE_TALLY = 256 + 16 * VALUE_SAMPLE_SIZE;
 
 function mapBytes(map: Readonly<Record<string, string>>): number {
   let bytes = 0;
@@ -97,12 +97,13 @@ export function routeTallyBytes(route: string): number {
 
 /** A field (path) or header (name) tally with `examples` correlation ids. */
 export function changeTallyBytes(key: string, examples: number): number {
-  return CHANGE_TALLY + STRING + key.length + examples * (8 + STRING + CORRELATION_ID.maxLength);
+  // per example: its id (a slot and the string) and its time
+  return CHANGE_TALLY + STRING + key.length + examples * (16 + STRING + CORRELATION_ID.maxLength);
 }
 
 /** A field's value parts (score/fieldValues.ts): the magnitude sample and `examples` pairs of cut values. */
 export function fieldValueBytes(examples: number): number {
   const valuePair = 32 + 2 * (STRING + EXAMPLE_VALUE_CHARS + 1);
-  // the sample, the examples' value pairs, and the smallest and largest difference's pair with its id
-  return 128 + MAGNITUDE_SAMPLE_SIZE * 48 + examples * valuePair + 2 * (valuePair + 64 + STRING + CORRELATION_ID.maxLength);
+  // the sample with its keys, the examples' value pairs, and the smallest and largest difference's pair with its id
+  return 128 + MAGNITUDE_SAMPLE_SIZE * 56 + examples * valuePair + 2 * (valuePair + 64 + STRING + CORRELATION_ID.maxLength);
 }

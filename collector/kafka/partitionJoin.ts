@@ -17,9 +17,11 @@
 import { ByteBudget } from '../budget/byteBudget.js';
 import type { PairComparer } from '../compare/pairComparer.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import { LEGS } from '../ingest/wireSchema.js';
 import { InsertionOrderedMap } from '../join/insertionOrderedMap.js';
 import { JoinWindow, type ClosedWindow, type RememberedId } from '../join/joinWindow.js';
 import type { PairView } from '../report/reportSchema.js';
+import { zeroCounts } from '../schema/countsBy.js';
 import { pairViewOf, type Resolution } from '../score/resolution.js';
 import type { CollectorConfig } from '../types.js';
 import type { LegRecord } from './legRecord.js';
@@ -140,9 +142,9 @@ export class PartitionJoin {
     const verdicts: VerdictBody[] = [];
     const tally: TallyBody = {
       legs: { partition: this.partition, fromOffset: 0, toOffset: 0 },
-      records: { primary: 0, shadow: 0 },
-      duplicates: 0,
-      late: 0,
+      records: zeroCounts(LEGS),
+      duplicates: zeroCounts(LEGS),
+      late: zeroCounts(LEGS),
     };
     let counting = false;
     let undecodable = 0;
@@ -181,10 +183,10 @@ export class PartitionJoin {
           break;
         }
         case 'duplicate':
-          if (counted) tally.duplicates++;
+          if (counted) tally.duplicates[record.leg]++;
           break;
         case 'late':
-          if (counted) tally.late++;
+          if (counted) tally.late[record.leg]++;
           break;
       }
     }

@@ -5,7 +5,9 @@
 // - `verdict`: one per correlation id, how it ended (paired with its diff, shadow_missing,
 //   primary_missing, evicted), as the pair view the report API shows; key = the correlation id.
 // - `tally`: what a run of consumed legs added to the totals that no verdict carries (legs
-//   received, duplicates, late legs); key = `tally/<partition>`.
+//   received, duplicates, late legs, each per leg); key = `tally/<partition>`. A tally of the
+//   previous release (version 1) counts duplicates and late legs without their leg: a report
+//   instance still reads it (its totals count them; no per-leg series does).
 // Verdicts go to the partition of the legs they judge, so one legs partition's whole account is
 // in one verdicts partition, in the order the worker wrote it.
 
@@ -18,8 +20,10 @@ import { resolutionOf } from '../score/resolution.js';
 import { STORED_DEFINITIONS } from '../store/snapshotSchema.js';
 import { decodeTopicValue, TopicRecordError } from './topicRecord.js';
 
-/** The value's own version: a change that old report instances could not read gets a new one. */
+/** Each kind's own version: a change that old report instances could not read gets a new one. */
 export const VERDICT_RECORD_VERSION = 1;
+/** 2: duplicates and late legs per leg. */
+export const TALLY_RECORD_VERSION = 2;
 
 const offset = Type.Integer({ minimum: 0 });
 const count = Type.Integer({ minimum: 0 });
@@ -38,27 +42,38 @@ export const VerdictSchema = Type.Object(
 );
 export type Verdict = Static<typeof VerdictSchema>;
 
+/** What every tally says: which legs it counts, and how many of each leg were received. */
+const tallied = {
+  kind: Type.Literal('tally'),
+  /** the legs partition and the consumed offsets this counts, both ends included */
+  legs: Type.Object({ partition: offset, fromOffset: offset, toOffset: offset }, strict),
+  /** legs received, duplicates and late legs included (the embedded collector's totals.records) */
+  records: countsBySchema(LEGS),
+};
+
 export const TallySchema = Type.Object(
   {
-    v: Type.Literal(VERDICT_RECORD_VERSION),
-    kind: Type.Literal('tally'),
-    /** the legs partition and the consumed offsets this counts, both ends included */
-    legs: Type.Object({ partition: offset, fromOffset: offset, toOffset: offset }, strict),
-    /** legs received, duplicates and late legs included (the embedded collector's totals.records) */
-    records: countsBySchema(LEGS),
-    duplicates: count,
-    late: count,
+    v: Type.Literal(TALLY_RECORD_VERSION),
+    ...tallied,
+    /** legs dropped as a copy of one received already, by leg (shadowdiff_collector_records_duplicate_total) */
+    duplicates: countsBySchema(LEGS),
+    /** legs whose id was resolved already, by leg (shadowdiff_collector_records_late_total) */
+    late: countsBySchema(LEGS),
   },
   strict,
 );
 export type Tally = Static<typeof TallySchema>;
 
-export const VerdictTopicRecordSchema = Type.Union([VerdictSchema, TallySchema], { definitions: STORED_DEFINITIONS });
+/** The previous release's tally (version 1): how many duplicates and late legs, not of which leg. */
+export const PreviousTallySchema = Type.Object({ v: Type.Literal(1), ...tallied, duplicates: count, late: count }, strict);
+export type PreviousTally = Static<typeof PreviousTallySchema>;
+
+export const VerdictTopicRecordSchema = Type.Union([VerdictSchema, TallySchema, PreviousTallySchema], { definitions: STORED_DEFINITIONS });
 export type VerdictTopicRecord = Static<typeof VerdictTopicRecordSchema>;
 
 /** A verdict as decodeVerdictTopicRecord returns it: never pending, with its route and the time it resolved. */
 export type DecodedVerdict = Omit<Verdict, 'pair'> & { pair: PairView & { route: string; resolvedAtUnixMs: number } };
-export type DecodedVerdictTopicRecord = DecodedVerdict | Tally;
+export type DecodedVerdictTopicRecord = DecodedVerdict | Tally | PreviousTally;
 
 const isVerdictTopicRecord = new Ajv({ strict: true, allErrors: true }).compile<VerdictTopicRecord>(VerdictTopicRecordSchema);
 
@@ -71,7 +86,7 @@ export function encodeVerdict(pair: PairView, legs: Verdict['legs']): Encoded {
 }
 
 export function encodeTally(tally: Omit<Tally, 'v' | 'kind'>): Encoded {
-  const value: Tally = { v: VERDICT_RECORD_VERSION, kind: 'tally', ...tally };
+  const value: Tally = { v: TALLY_RECORD_VERSION, kind: 'tally', ...tally };
   return { key: Buffer.from(`tally/${tally.legs.partition}`, 'utf8'), value: Buffer.from(JSON.stringify(value), 'utf8') };
 }
 

@@ -379,12 +379,13 @@ export class CollectorMetrics {
     if (count > 0) this.recordsRejected.inc(count);
   }
 
-  duplicate(leg: Leg): void {
-    this.recordsDuplicate[leg].inc();
+  /** `count`: more than one from a verdicts topic's tally (Kafka mode's report role). */
+  duplicate(leg: Leg, count = 1): void {
+    this.recordsDuplicate[leg].inc(count);
   }
 
-  late(leg: Leg): void {
-    this.recordsLate[leg].inc();
+  late(leg: Leg, count = 1): void {
+    this.recordsLate[leg].inc(count);
   }
 
   snapshotSetAside(): void {

@@ -150,27 +150,22 @@ function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings):
 
 /** The examples whose values were captured, newest first, as changeReport orders the ids. */
 function exampleValues(field: FieldTally, values: NonNullable<FieldTally['exampleValues']>): NonNullable<FieldReport['exampleValues']> {
-  const n = field.examples.length;
   const out: NonNullable<FieldReport['exampleValues']> = [];
-  for (let i = 1; i <= n; i++) {
-    const index = (field.nextExample - i + n) % n;
-    const [primary, shadow] = values[index] ?? [null, null];
-    if (primary !== null || shadow !== null) out.push({ id: field.examples[index] ?? '', primary, shadow });
-  }
+  field.examples.forEach((id, i) => {
+    const [primary, shadow] = values[i] ?? [null, null];
+    if (primary !== null || shadow !== null) out.push({ id, primary, shadow });
+  });
   return out;
 }
 
 function changeReport(tally: ChangeTally): Omit<HeaderReport, 'name'> {
-  const n = tally.examples.length;
-  const examples: string[] = [];
-  for (let i = 1; i <= n; i++) examples.push(tally.examples[(tally.nextExample - i + n) % n] ?? '');
   return {
     divergentPairs: tally.divergentPairs,
     countError: tally.countError,
     changed: tally.changed,
     missingInShadow: tally.missingInShadow,
     extraInShadow: tally.extraInShadow,
-    examples,
+    examples: [...tally.examples],
   };
 }
 

@@ -1,5 +1,5 @@
 // What a field's tally keeps of captured values (the filter's digest.capture), beside its counts:
-// both values of its recent example pairs (a ring parallel to the examples' correlation ids), the
+// both values of its example pairs (parallel to the examples' correlation ids, examples.ts), the
 // magnitudes of its numeric differences, and how many of its differences were within tolerance.
 // The parts are made on the first pair that brings values, and cost a fixed number of bytes of
 // the tallies budget (budget/sizeEstimates.ts fieldValueBytes): example values are cut to
@@ -7,6 +7,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { FieldDiff } from '../compare/divergence.js';
+import type { ExampleValues } from './examples.js';
 import { addMagnitude, emptyMagnitudeSummary, mergeMagnitude, MagnitudeSummarySchema } from './magnitudeSummary.js';
 
 export const EXAMPLE_VALUE_CHARS = 64;
@@ -31,9 +32,9 @@ export function isValued(diff: FieldDiff): boolean {
   return diff.primaryValue !== undefined || diff.shadowValue !== undefined;
 }
 
-/** Makes the parts (the caller has taken their bytes from the budget). */
-export function addValueParts(parts: FieldValueParts): void {
-  parts.exampleValues = [];
+/** Makes the parts (the caller has taken their bytes from the budget); the examples kept so far have no values. */
+export function addValueParts(parts: FieldValueParts, examples: number): void {
+  parts.exampleValues = Array.from({ length: examples }, (): ExampleValues => [null, null]);
   parts.magnitude = emptyMagnitudeSummary();
 }
 
@@ -42,31 +43,20 @@ function cut(value: string | null | undefined): string | null {
   return value.length <= EXAMPLE_VALUE_CHARS ? value : `${value.slice(0, EXAMPLE_VALUE_CHARS)}…`;
 }
 
-/** Records the values of the example just written at `index` of the examples ring, and the magnitude. */
-export function countValues(parts: FieldValueParts, diff: FieldDiff, id: string, index: number | null): void {
-  if (parts.exampleValues === undefined) return;
-  const primary = cut(diff.primaryValue);
-  const shadow = cut(diff.shadowValue);
-  if (index !== null) parts.exampleValues[index] = [primary, shadow];
-  if (diff.magnitude !== undefined && parts.magnitude !== undefined)
-    addMagnitude(parts.magnitude, diff.magnitude, { abs: diff.magnitude.abs, id, primary, shadow });
+/** Both values of a difference, as an example shows them. */
+export function shownValues(diff: FieldDiff): ExampleValues {
+  return [cut(diff.primaryValue), cut(diff.shadowValue)];
 }
 
-type WithExamples = FieldValueParts & { examples: string[]; nextExample: number };
+/** Measures a difference into the magnitude summary; `key`: idHash of the pair's correlation id. */
+export function countMagnitude(parts: FieldValueParts, diff: FieldDiff, id: string, key: number): void {
+  if (diff.magnitude === undefined || parts.magnitude === undefined) return;
+  const [primary, shadow] = shownValues(diff);
+  addMagnitude(parts.magnitude, diff.magnitude, key, { abs: diff.magnitude.abs, id, primary, shadow });
+}
 
-/**
- * Adds `from`'s parts to `into`'s (which has its parts when `from` has). Call it before
- * mergeChanges: it writes `from`'s example values where mergeChanges will write their ids.
- */
-export function mergeValueParts(into: WithExamples, from: WithExamples, maxExamples: number): void {
+/** Adds `from`'s within-tolerance count and magnitudes to `into`'s (the examples' values merge with the examples, examples.ts). */
+export function mergeValueParts(into: FieldValueParts, from: FieldValueParts): void {
   if (from.withinTolerance !== undefined) into.withinTolerance = (into.withinTolerance ?? 0) + from.withinTolerance;
   if (into.magnitude !== undefined && from.magnitude !== undefined) mergeMagnitude(into.magnitude, from.magnitude);
-  if (into.exampleValues === undefined || maxExamples === 0) return;
-  const values = from.exampleValues ?? [];
-  const n = from.examples.length;
-  let position = into.nextExample;
-  for (let i = n; i >= 1; i--) {
-    into.exampleValues[position] = values[(from.nextExample - i + n) % n] ?? [null, null];
-    position = (position + 1) % maxExamples;
-  }
 }

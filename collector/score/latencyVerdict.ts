@@ -28,33 +28,31 @@ export interface LatencySettings {
   resamples: number;
 }
 
-/** The last verdict of each reservoir: a report reads every route, and an interval costs O(resamples × pairs). */
-const verdicts = new WeakMap<PairReservoir, { seen: number; verdict: LatencyVerdict }>();
-
 /**
- * A route's verdict is recomputed once it has seen 1/64 more pairs than when it was last computed
- * (every pair while it has fewer than 64): at most ~1.6% of its pairs behind, and a busy
- * collector's report does not resample every route on every read.
+ * The last verdict of each reservoir, with the reservoir's version then: a report reads every
+ * route, and an interval costs O(resamples × pairs). Recomputed only when the kept pairs changed
+ * (as the reservoir fills, at almost every pair; once full, at about reservoirPairs / seen of
+ * them), so a verdict is a function of the pairs kept, never of when the report was read.
  */
-const RECOMPUTE_GROWTH = 1 / 64;
+const verdicts = new WeakMap<PairReservoir, { version: number; verdict: LatencyVerdict }>();
 
 export function latencyVerdict(reservoir: PairReservoir, settings: LatencySettings): LatencyVerdict {
   const cached = verdicts.get(reservoir);
-  if (cached !== undefined && reservoir.seen - cached.seen < Math.max(1, Math.floor(cached.seen * RECOMPUTE_GROWTH))) return cached.verdict;
+  if (cached !== undefined && cached.version === reservoir.version) return cached.verdict;
   const verdict = computeVerdict(reservoir, settings);
-  verdicts.set(reservoir, { seen: reservoir.seen, verdict });
+  verdicts.set(reservoir, { version: reservoir.version, verdict });
   return verdict;
 }
 
 function computeVerdict(reservoir: PairReservoir, settings: LatencySettings): LatencyVerdict {
   const { primaryUs, shadowUs } = reservoir.pairs();
   const pairs = primaryUs.length;
-  // Seeded by the reservoir's state: the same pairs always give the same interval.
+  // Seeded by the kept pairs (in their key order): the same pairs always give the same interval.
   const difference = pairedQuantileDifference(primaryUs, shadowUs, {
     quantile: VERDICT_QUANTILE,
     confidence: VERDICT_CONFIDENCE,
     resamples: settings.resamples,
-    seed: reservoir.seen,
+    seed: reservoir.contentSeed,
   });
   const base = { quantile: VERDICT_QUANTILE, pairs, minPairs: settings.minPairs };
   if (difference === null) return { ...base, deltaMs: null, ci95: null, thresholdMs: null, finding: 'too_few_pairs' };

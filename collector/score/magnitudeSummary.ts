@@ -1,11 +1,13 @@
 // The magnitudes of one numeric field's differences, in bounded memory: how many were measured,
 // the largest absolute and relative difference, and a fixed-size uniform sample of the pairs'
 // (absolute, relative) differences from which the typical (median) difference is read. The sample
-// is a reservoir (Vitter's algorithm R) driven by a hash of the count, so a replay gives the same
-// summary; the median of 32 samples is within a few percentiles of the true median.
+// is the bottom 32 pairs by a hash of their correlation id (bottomK.ts), and equal differences at
+// the extremes are told apart by id, so the summary is a function of the pairs measured, in any
+// order; the median of 32 samples is within a few percentiles of the true median.
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { Magnitude } from '../compare/magnitude.js';
+import { sampleSlot, spacedKeys } from './bottomK.js';
 
 export const MAGNITUDE_SAMPLE_SIZE = 32;
 
@@ -30,7 +32,7 @@ const measuredProperties = {
   measured: count,
   maxAbs: difference,
   maxRel: difference,
-  /** the pairs of the smallest and the largest difference (the first seen of equals) */
+  /** the pairs of the smallest and the largest difference (of equals, the smallest id) */
   smallest: Type.Optional(MagnitudeExampleSchema),
   largest: Type.Optional(MagnitudeExampleSchema),
 };
@@ -40,6 +42,8 @@ export const MagnitudeSummarySchema = Type.Object(
     ...measuredProperties,
     /** reservoir of [abs, rel] differences, at most MAGNITUDE_SAMPLE_SIZE */
     sample: Type.Array(Type.Tuple([difference, difference]), { maxItems: MAGNITUDE_SAMPLE_SIZE }),
+    /** each sampled pair's key (idHash of its id), ascending; absent in summaries of releases that sampled by arrival */
+    keys: Type.Optional(Type.Array(Type.Number({ minimum: 0 }), { maxItems: MAGNITUDE_SAMPLE_SIZE })),
   },
   { additionalProperties: false },
 );
@@ -57,45 +61,66 @@ export const MagnitudeReportSchema = Type.Object(
 export type MagnitudeReport = Static<typeof MagnitudeReportSchema>;
 
 export function emptyMagnitudeSummary(): MagnitudeSummary {
-  return { measured: 0, maxAbs: 0, maxRel: 0, sample: [] };
+  return { measured: 0, maxAbs: 0, maxRel: 0, sample: [], keys: [] };
 }
 
-/** A well-mixed 32-bit hash of n: which reservoir slot the n-th difference may take. */
-function mix(n: number): number {
-  let h = Math.imul(n ^ (n >>> 16), 0x45d9f3b);
-  h = Math.imul(h ^ (h >>> 16), 0x45d9f3b);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-export function addMagnitude(summary: MagnitudeSummary, magnitude: Magnitude, example?: MagnitudeExample): void {
-  if (example !== undefined) {
-    if (summary.smallest === undefined || example.abs < summary.smallest.abs) summary.smallest = example;
-    if (summary.largest === undefined || example.abs > summary.largest.abs) summary.largest = example;
-  }
+/** `key`: idHash of the pair's correlation id. */
+export function addMagnitude(summary: MagnitudeSummary, magnitude: Magnitude, key: number, example?: MagnitudeExample): void {
+  if (example !== undefined) keepExtremes(summary, example);
   summary.measured++;
   summary.maxAbs = Math.max(summary.maxAbs, magnitude.abs);
   summary.maxRel = Math.max(summary.maxRel, magnitude.rel);
-  if (summary.sample.length < MAGNITUDE_SAMPLE_SIZE) {
-    summary.sample.push([magnitude.abs, magnitude.rel]);
-    return;
-  }
-  const slot = mix(summary.measured) % summary.measured;
-  if (slot < MAGNITUDE_SAMPLE_SIZE) summary.sample[slot] = [magnitude.abs, magnitude.rel];
+  keepSample(summary, key, [magnitude.abs, magnitude.rel]);
 }
 
-/** Adds `from` to `into`: counts and maxima exactly, the sample in proportion to what each measured. */
+/** Adds `from` to `into`: counts, maxima and extremes exactly, the sample as the bottom keys of both. */
 export function mergeMagnitude(into: MagnitudeSummary, from: MagnitudeSummary): void {
-  const total = into.measured + from.measured;
-  if (total === 0) return;
-  const fromShare = Math.round((from.measured / total) * MAGNITUDE_SAMPLE_SIZE);
-  const kept = into.sample.slice(0, Math.max(0, MAGNITUDE_SAMPLE_SIZE - Math.min(fromShare, from.sample.length)));
-  into.sample = [...kept, ...from.sample.slice(0, MAGNITUDE_SAMPLE_SIZE - kept.length)];
-  into.measured = total;
+  into.measured += from.measured;
   into.maxAbs = Math.max(into.maxAbs, from.maxAbs);
   into.maxRel = Math.max(into.maxRel, from.maxRel);
-  if (from.smallest !== undefined && (into.smallest === undefined || from.smallest.abs < into.smallest.abs))
-    into.smallest = { ...from.smallest };
-  if (from.largest !== undefined && (into.largest === undefined || from.largest.abs > into.largest.abs)) into.largest = { ...from.largest };
+  if (from.smallest !== undefined) keepExtremes(into, from.smallest);
+  if (from.largest !== undefined) keepExtremes(into, from.largest);
+  const keys = sampleKeys(from);
+  from.sample.forEach((difference, i) => keepSample(into, keys[i]!, difference));
+}
+
+function keepExtremes(summary: MagnitudeSummary, example: MagnitudeExample): void {
+  if (
+    summary.smallest === undefined ||
+    example.abs < summary.smallest.abs ||
+    (example.abs === summary.smallest.abs && example.id < summary.smallest.id)
+  )
+    summary.smallest = { ...example };
+  if (
+    summary.largest === undefined ||
+    example.abs > summary.largest.abs ||
+    (example.abs === summary.largest.abs && example.id < summary.largest.id)
+  )
+    summary.largest = { ...example };
+}
+
+function keepSample(summary: MagnitudeSummary, key: number, difference: [number, number]): void {
+  const keys = sampleKeys(summary);
+  const { sample } = summary;
+  const slot = sampleSlot(
+    sample.length,
+    MAGNITUDE_SAMPLE_SIZE,
+    (i) => keys[i]! - key || sample[i]![0] - difference[0] || sample[i]![1] - difference[1],
+  );
+  if (slot === null) return;
+  keys.splice(slot, 0, key);
+  sample.splice(slot, 0, difference);
+  if (sample.length > MAGNITUDE_SAMPLE_SIZE) {
+    keys.pop();
+    sample.pop();
+  }
+}
+
+/** The sample's keys, given spaced ones first when it has none (a summary restored from a release that sampled by arrival). */
+function sampleKeys(summary: MagnitudeSummary): number[] {
+  if (summary.keys === undefined || summary.keys.length !== summary.sample.length)
+    summary.keys = spacedKeys(summary.sample.length, summary.measured);
+  return summary.keys;
 }
 
 export function magnitudeReport(summary: MagnitudeSummary): MagnitudeReport {
@@ -121,6 +146,7 @@ function median(values: number[]): number {
 /** A copy that shares nothing with `summary`. */
 export function magnitudeSnapshot(summary: MagnitudeSummary): MagnitudeSummary {
   const copy: MagnitudeSummary = { ...summary, sample: summary.sample.map(([abs, rel]) => [abs, rel]) };
+  if (summary.keys !== undefined) copy.keys = [...summary.keys];
   if (summary.smallest !== undefined) copy.smallest = { ...summary.smallest };
   if (summary.largest !== undefined) copy.largest = { ...summary.largest };
   return copy;

@@ -1,7 +1,11 @@
 // Flags fields that look like noise (timestamps, generated ids, host names): they differ in almost
 // every pair AND either their values rarely repeat or their name says they are volatile. Such
 // fields are flagged with the reason and an ignore rule to copy, never hidden: a field that
-// differs everywhere can also be a real regression.
+// differs everywhere can also be a real regression. Whether values repeat is judged on the
+// field's differing pairs of smallest id hash (bottomK.ts), not its first ones, so it is a
+// function of the pairs counted, whatever their order.
+
+import { sampleSlot, spacedKeys } from './bottomK.js';
 
 /** How many primary values of a field are sampled to judge whether values repeat. */
 export const VALUE_SAMPLE_SIZE = 16;
@@ -45,9 +49,14 @@ const VOLATILE_WORDS = new Set([
 export interface NoiseEvidence {
   path: string;
   divergentPairs: number;
-  /** distinct primary values among the first VALUE_SAMPLE_SIZE differing pairs */
+  /** the primary value (hash) of each sampled differing pair: at most VALUE_SAMPLE_SIZE, repeats kept */
   valueSample: readonly number[];
-  valueSamples: number;
+}
+
+/** A field's value sample: the values of its differing pairs of smallest key (idHash of the id), by key. */
+export interface ValueSample {
+  valueSample: number[];
+  valueKeys: number[];
 }
 
 export interface NoiseSettings {
@@ -55,12 +64,44 @@ export interface NoiseSettings {
   minPairs: number;
 }
 
-/** Adds one observed value hash (8 hex) to a field's sample; cheap and bounded. */
-export function sampleValue(evidence: { valueSample: number[]; valueSamples: number }, hash: string): void {
-  if (evidence.valueSamples >= VALUE_SAMPLE_SIZE) return;
-  evidence.valueSamples++;
-  const value = Number.parseInt(hash, 16);
-  if (!evidence.valueSample.includes(value)) evidence.valueSample.push(value);
+/** Offers one differing pair's value hash (8 hex); `key`: idHash of its correlation id. Cheap and bounded. */
+export function sampleValue(sample: ValueSample, hash: string, key: number): void {
+  keepValue(sample, key, Number.parseInt(hash, 16));
+}
+
+/** Adds `from`'s sample to `into`'s: the smallest keys of both. */
+export function mergeValueSample(into: ValueSample, from: ValueSample): void {
+  from.valueSample.forEach((value, i) => keepValue(into, from.valueKeys[i]!, value));
+}
+
+/**
+ * A sample as a snapshot of a release that kept the first pairs' distinct values holds it
+ * (`valueSamples` pairs, `valueSample` distinct): the distinct values and as many repeats of the
+ * first as make up the count, so the judgement reads the same; with keys spaced as a bottom-k
+ * sample of the field's `pairs` would be (bottomK.ts).
+ */
+export function restoredValueSample(
+  snapshot: { valueSample: number[]; valueKeys?: number[] | undefined; valueSamples?: number | undefined },
+  pairs: number,
+): ValueSample {
+  if (snapshot.valueKeys !== undefined && snapshot.valueKeys.length === snapshot.valueSample.length)
+    return { valueSample: [...snapshot.valueSample], valueKeys: [...snapshot.valueKeys] };
+  const values = [...snapshot.valueSample];
+  const first = values[0];
+  if (first !== undefined) while (values.length < Math.min(VALUE_SAMPLE_SIZE, snapshot.valueSamples ?? 0)) values.push(first);
+  return { valueSample: values, valueKeys: spacedKeys(values.length, pairs) };
+}
+
+function keepValue(sample: ValueSample, key: number, value: number): void {
+  const { valueSample, valueKeys } = sample;
+  const slot = sampleSlot(valueSample.length, VALUE_SAMPLE_SIZE, (i) => valueKeys[i]! - key || valueSample[i]! - value);
+  if (slot === null) return;
+  valueKeys.splice(slot, 0, key);
+  valueSample.splice(slot, 0, value);
+  if (valueSample.length > VALUE_SAMPLE_SIZE) {
+    valueKeys.pop();
+    valueSample.pop();
+  }
 }
 
 /** The reason a field is likely noise, or null. `comparedPairs` is the rate's denominator. */
@@ -69,9 +110,10 @@ export function noiseReason(evidence: NoiseEvidence, comparedPairs: number, sett
   const rate = evidence.divergentPairs / comparedPairs;
   if (rate < settings.threshold) return null;
   const share = `differs in ${(rate * 100).toFixed(1)}% of compared pairs`;
-  const distinct = evidence.valueSample.length;
-  if (evidence.valueSamples >= MIN_VALUE_SAMPLES && distinct >= evidence.valueSamples * DISTINCT_SHARE) {
-    return `${share} and its values rarely repeat (${distinct} of ${evidence.valueSamples} sampled values distinct)`;
+  const samples = evidence.valueSample.length;
+  const distinct = new Set(evidence.valueSample).size;
+  if (samples >= MIN_VALUE_SAMPLES && distinct >= samples * DISTINCT_SHARE) {
+    return `${share} and its values rarely repeat (${distinct} of ${samples} sampled values distinct)`;
   }
   const word = volatileWord(evidence.path);
   if (word !== null) return `${share} and its name looks volatile ("${word}")`;

@@ -9,12 +9,19 @@
 // newcomer as `countError`. Weights: a field counts the pairs it differed in; a route counts
 // each resolved request once and a diverged pair twice, so a steadily diverging route holds its
 // place against a flood of one-off routes.
+//
+// While no table overflows and the budget refuses nothing, the tallies are a function of the set
+// of resolutions counted, not of their order (Kafka mode's report instances read partitions
+// interleaved as they come): counts add up, examples are the latest by resolution time
+// (examples.ts), samples are the bottom-k by a hash of the id (bottomK.ts). Once a table has
+// overflowed, which keys it holds and their countError depend on the order (space-saving's
+// bounds hold in every order).
 
 import { LatencySketch } from './latencySketch.js';
 import type { LatencySettings } from './latencyVerdict.js';
 import { pairLatency } from './pairLatency.js';
 import { PairReservoir, pairReservoirBytes, type PairReservoirSnapshot } from './pairReservoir.js';
-import { sampleValue, VALUE_SAMPLE_SIZE, type NoiseSettings } from './noise.js';
+import { mergeValueSample, restoredValueSample, sampleValue, type NoiseSettings, type ValueSample } from './noise.js';
 import { SpaceSaving, type Weighted } from './spaceSaving.js';
 import { CopiesOnWrite } from './copiesOnWrite.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
@@ -27,7 +34,17 @@ import { RECORD_LIMITS } from '../ingest/recordLimits.js';
 import { zeroCounts } from '../schema/countsBy.js';
 import type { DiffChange, DivergenceKind, FallbackReason, FieldDiff, PairDiff } from '../compare/divergence.js';
 import { magnitudeSnapshot } from './magnitudeSummary.js';
-import { addValueParts, countValues, hasValueParts, isValued, mergeValueParts, type FieldValueParts } from './fieldValues.js';
+import {
+  addValueParts,
+  countMagnitude,
+  hasValueParts,
+  isValued,
+  mergeValueParts,
+  shownValues,
+  type FieldValueParts,
+} from './fieldValues.js';
+import { keepExample, mergeExamples, restoredExamples, type Examples } from './examples.js';
+import { idHash } from './idHash.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { Leg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from '../join/outcomes.js';
@@ -59,20 +76,16 @@ export interface RouteChanges {
   dropped: string[];
 }
 
-export interface ChangeTally extends Weighted {
+/** Counts, and the latest examples (examples.ts). */
+export interface ChangeTally extends Weighted, Examples {
   divergentPairs: number;
   changed: number;
   missingInShadow: number;
   extraInShadow: number;
-  /** ring of recent example correlation ids; `nextExample` is the write position */
-  examples: string[];
-  nextExample: number;
 }
 
-export interface FieldTally extends ChangeTally, FieldValueParts {
+export interface FieldTally extends ChangeTally, FieldValueParts, ValueSample {
   path: string;
-  valueSample: number[];
-  valueSamples: number;
   /** sequence number of the last pair counted, so a field counts once per pair */
   lastPair: number;
 }
@@ -80,6 +93,23 @@ export interface FieldTally extends ChangeTally, FieldValueParts {
 export interface HeaderTally extends ChangeTally {
   name: string;
 }
+
+/**
+ * What a snapshot of a release before order-independent tallies holds instead of example times
+ * and sample keys: the examples ring's write position, and how many values were sampled
+ * (`valueSample` then holds the distinct ones). Restored as examples.ts and noise.ts say.
+ */
+interface PreviousTallyParts {
+  exampleTimes?: number[];
+  nextExample?: number;
+}
+
+/** A header's tally as a snapshot holds it (this release's, or a previous one's). */
+export type HeaderTallySnapshot = Omit<HeaderTally, 'exampleTimes'> & PreviousTallyParts;
+
+/** A field's tally as a snapshot holds it (this release's, or a previous one's). */
+export type FieldTallySnapshot = Omit<FieldTally, 'exampleTimes' | 'valueKeys'> &
+  PreviousTallyParts & { valueKeys?: number[]; valueSamples?: number };
 
 export interface RouteCounts {
   pairs: number;
@@ -129,8 +159,8 @@ export interface RouteTallySnapshot
   shadowLatency: Array<[number, number]>;
   /** absent in snapshots of collectors before the latency verdict */
   latencyPairs?: PairReservoirSnapshot;
-  fields: FieldTally[];
-  headers: HeaderTally[];
+  fields: FieldTallySnapshot[];
+  headers: HeaderTallySnapshot[];
 }
 
 export interface ScoreboardSnapshot {
@@ -280,11 +310,11 @@ export class Scoreboard {
     if (this.other !== null) yield this.other;
   }
 
-  /** Counts one resolved request; says under which route and which routes it displaced. */
-  record(resolution: Resolution): Placement {
+  /** Counts one resolved request (resolved at `atUnixMs`); says under which route and which routes it displaced. */
+  record(resolution: Resolution, atUnixMs: number): Placement {
     switch (resolution.kind) {
       case 'paired':
-        return this.recordPair(resolution.route, resolution.primary.id, resolution.primary, resolution.shadow, resolution.diff);
+        return this.recordPair(resolution.route, resolution.primary.id, resolution.primary, resolution.shadow, resolution.diff, atUnixMs);
       case 'missing':
         return this.recordMissing(resolution.route, resolution.outcome);
       case 'evicted':
@@ -292,14 +322,15 @@ export class Scoreboard {
     }
   }
 
-  recordPair(route: string, id: string, primary: IngestedRecord, shadow: IngestedRecord, diff: PairDiff): Placement {
+  recordPair(route: string, id: string, primary: IngestedRecord, shadow: IngestedRecord, diff: PairDiff, atUnixMs: number): Placement {
     const tally = this.tally(route, diff.diverged ? 2 : 1);
     const pairSeq = ++this.pairSeq;
+    const example: PairExample = { id, key: idHash(id), atUnixMs };
     tally.pairs++;
     const latency = pairLatency(primary, shadow);
     tally.primaryLatency.add(latency.primaryUs);
     tally.shadowLatency.add(latency.shadowUs);
-    tally.latencyPairs.add(latency.primaryUs, latency.shadowUs);
+    tally.latencyPairs.add(example.key, latency.primaryUs, latency.shadowUs);
     const primaryError = isError(primary);
     const shadowError = isError(shadow);
     if (primaryError) tally.primaryErrors++;
@@ -314,13 +345,16 @@ export class Scoreboard {
     // reported as a status-class change and would only flood the field ranking.
     if (diff.basis !== 'body' && !diff.statusClassChanged) {
       tally.structurallyCompared++;
-      for (const field of diff.fields) this.countField(tally, field, id, pairSeq);
-      for (const field of diff.withinTolerance ?? []) this.countWithinTolerance(tally, field, id, pairSeq);
+      for (const field of diff.fields) this.countField(tally, field, example, pairSeq);
+      for (const field of diff.withinTolerance ?? []) this.countWithinTolerance(tally, field, example, pairSeq);
       if (matchedWithinTolerance(diff)) tally.withinTolerance = (tally.withinTolerance ?? 0) + 1;
     }
     for (const header of diff.headers) {
       const headerTally = this.entry(tally, tally.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
-      if (headerTally !== undefined) countChange(headerTally, header.change, id, this.settings.examplesPerField);
+      if (headerTally !== undefined) {
+        countChange(headerTally, header.change);
+        keepExample(headerTally, id, atUnixMs, this.settings.examplesPerField);
+      }
     }
     if (diff.diverged) {
       tally.diverged++;
@@ -353,22 +387,22 @@ export class Scoreboard {
     return { route: tally.route, evictedRoutes };
   }
 
-  private countField(tally: RouteTally, diff: FieldDiff, id: string, pairSeq: number): void {
+  private countField(tally: RouteTally, diff: FieldDiff, example: PairExample, pairSeq: number): void {
     const field = this.fieldOfPair(tally, diff, pairSeq);
     if (field === undefined) return;
-    const examples = this.settings.examplesPerField;
-    countChange(field, diff.change, id, examples);
+    countChange(field, diff.change);
+    keepExample(field, example.id, example.atUnixMs, this.settings.examplesPerField, shownValues(diff));
     const value = diff.primary ?? diff.shadow;
-    if (value !== null) sampleValue(field, value);
-    countValues(field, diff, id, examples === 0 ? null : (field.nextExample - 1 + examples) % examples);
+    if (value !== null) sampleValue(field, value, example.key);
+    countMagnitude(field, diff, example.id, example.key);
   }
 
   /** A difference within tolerance: counted and measured, but no divergence and no example. */
-  private countWithinTolerance(tally: RouteTally, diff: FieldDiff, id: string, pairSeq: number): void {
+  private countWithinTolerance(tally: RouteTally, diff: FieldDiff, example: PairExample, pairSeq: number): void {
     const field = this.fieldOfPair(tally, diff, pairSeq);
     if (field === undefined) return;
     field.withinTolerance = (field.withinTolerance ?? 0) + 1;
-    countValues(field, diff, id, null);
+    countMagnitude(field, diff, example.id, example.key);
   }
 
   /** The field's tally, unless it was counted for this pair already; with value parts when the diff brings values and the budget allows. */
@@ -392,7 +426,7 @@ export class Scoreboard {
     }
     budget.take(bytes);
     tally.bytes += bytes;
-    addValueParts(field);
+    addValueParts(field, field.examples.length);
   }
 
   /** What a field or header tally holds of the budget: its counts, and a field's value parts. */
@@ -550,7 +584,7 @@ export class Scoreboard {
       const into = this.entry(target, target.fields, field.path, newFieldTally);
       if (into === undefined) continue;
       if (hasValueParts(field) && !hasValueParts(into)) this.addValueParts(target, into);
-      mergeValueParts(into, field, this.settings.examplesPerField);
+      mergeValueParts(into, field);
       mergeChanges(into, field, this.settings.examplesPerField);
       target.fields.add(field.path, field.weight - 1);
       into.lastPair = Math.max(into.lastPair, field.lastPair);
@@ -583,9 +617,10 @@ export class Scoreboard {
     if (latencyPairs !== undefined) tally.latencyPairs = PairReservoir.fromSnapshot(latencyPairs, this.settings.latency.reservoirPairs);
     // Not accounted: a restored tally is only a source that mergeInto copies from. Heaviest
     // first, so that a smaller maxFieldsPerRoute than before keeps the heaviest.
-    for (const field of [...fields].sort((a, b) => b.weight - a.weight)) if (!tally.fields.full) tally.fields.insert(field.path, field);
+    for (const field of [...fields].sort((a, b) => b.weight - a.weight))
+      if (!tally.fields.full) tally.fields.insert(field.path, restoredField(field));
     for (const header of [...headers].sort((a, b) => b.weight - a.weight))
-      if (!tally.headers.full) tally.headers.insert(header.name, header);
+      if (!tally.headers.full) tally.headers.insert(header.name, restoredHeader(header));
     return tally;
   }
 
@@ -633,15 +668,40 @@ function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
     shadowLatency: shadowLatency.snapshot(),
     latencyPairs: latencyPairs.snapshot(),
     fields: [...fields.values()].map(fieldSnapshot),
-    headers: [...headers.values()].map((header) => ({ ...header, examples: [...header.examples] })),
+    headers: [...headers.values()].map((header) => ({ ...header, examples: [...header.examples], exampleTimes: [...header.exampleTimes] })),
   };
 }
 
 function fieldSnapshot(field: FieldTally): FieldTally {
-  const copy: FieldTally = { ...field, valueSample: [...field.valueSample], examples: [...field.examples] };
+  const copy: FieldTally = {
+    ...field,
+    valueSample: [...field.valueSample],
+    valueKeys: [...field.valueKeys],
+    examples: [...field.examples],
+    exampleTimes: [...field.exampleTimes],
+  };
   if (field.magnitude !== undefined) copy.magnitude = magnitudeSnapshot(field.magnitude);
   if (field.exampleValues !== undefined) copy.exampleValues = field.exampleValues.map(([p, s]) => [p, s]);
   return copy;
+}
+
+/** A snapshot's field tally, live: a previous release's examples ring and value sample converted. */
+function restoredField(snapshot: FieldTallySnapshot): FieldTally {
+  const { nextExample: _next, valueSamples: _samples, exampleValues: _values, ...rest } = snapshot;
+  return { ...rest, ...restoredExamples(snapshot), ...restoredValueSample(snapshot, snapshot.divergentPairs) };
+}
+
+function restoredHeader(snapshot: HeaderTallySnapshot): HeaderTally {
+  const { nextExample: _next, ...rest } = snapshot;
+  const { examples, exampleTimes } = restoredExamples(snapshot);
+  return { ...rest, examples, exampleTimes };
+}
+
+/** The pair a field or header difference is an example of: its id, the id's sampling key, when it resolved. */
+interface PairExample {
+  id: string;
+  key: number;
+  atUnixMs: number;
 }
 
 /** Which count a change adds to. */
@@ -652,41 +712,28 @@ const CHANGE_COUNTERS = {
 } as const satisfies Record<DiffChange, keyof ChangeTally>;
 
 function newFieldTally(path: string): FieldTally {
-  return { path, valueSample: [], valueSamples: 0, lastPair: 0, ...emptyChangeTally() };
+  return { path, valueSample: [], valueKeys: [], lastPair: 0, ...emptyChangeTally() };
 }
 
 function emptyChangeTally(): ChangeTally {
-  return { weight: 0, countError: 0, divergentPairs: 0, changed: 0, missingInShadow: 0, extraInShadow: 0, examples: [], nextExample: 0 };
+  return { weight: 0, countError: 0, divergentPairs: 0, changed: 0, missingInShadow: 0, extraInShadow: 0, examples: [], exampleTimes: [] };
 }
 
-function countChange(tally: ChangeTally, change: DiffChange, id: string, maxExamples: number): void {
+function countChange(tally: ChangeTally, change: DiffChange): void {
   tally.divergentPairs++;
   tally[CHANGE_COUNTERS[change]]++;
-  if (maxExamples === 0) return;
-  // Keep the most recent examples: they are the ones the pair store still holds.
-  tally.examples[tally.nextExample] = id;
-  tally.nextExample = (tally.nextExample + 1) % maxExamples;
 }
 
-/** Adds `from`'s counts and error to `into`; `from`'s examples become the most recent ones. */
-function mergeChanges(into: ChangeTally, from: ChangeTally, maxExamples: number): void {
+/** Adds `from`'s counts, error and examples (with their values) to `into`. */
+function mergeChanges(
+  into: ChangeTally & Pick<FieldTally, 'exampleValues'>,
+  from: ChangeTally & Pick<FieldTally, 'exampleValues'>,
+  maxExamples: number,
+): void {
   into.countError += from.countError;
   into.divergentPairs += from.divergentPairs;
   into.changed += from.changed;
   into.missingInShadow += from.missingInShadow;
   into.extraInShadow += from.extraInShadow;
-  if (maxExamples === 0) return;
-  const n = from.examples.length;
-  for (let i = n; i >= 1; i--) {
-    into.examples[into.nextExample] = from.examples[(from.nextExample - i + n) % n] ?? '';
-    into.nextExample = (into.nextExample + 1) % maxExamples;
-  }
-}
-
-function mergeValueSample(into: FieldTally, from: FieldTally): void {
-  for (const value of from.valueSample) {
-    if (into.valueSamples >= VALUE_SAMPLE_SIZE) break;
-    into.valueSamples++;
-    if (!into.valueSample.includes(value)) into.valueSample.push(value);
-  }
+  mergeExamples(into, from, maxExamples);
 }

@@ -1,11 +1,13 @@
 // Recently resolved pairs, for GET /v1/pairs/:id. Diverged pairs are kept apart from the rest so
 // that a flood of matches cannot push out the examples the report points at. Both are bounded in
-// entries and, together, by the pairs byte budget: insertion-ordered maps, the oldest entry goes
-// first, and when the budget is short the non-diverged pairs give way before the diverged ones.
+// entries and, together, by the pairs byte budget: each keeps its latest pairs by resolution time
+// (of equal times, the greatest id: the order the report's examples are chosen by, score/
+// examples.ts), so within the entry limits which pairs are kept does not depend on the order they
+// were added in (Kafka mode's report instances read partitions interleaved as they come); when
+// the budget is short the non-diverged pairs give way before the diverged ones, oldest first.
 
 import type { ByteBudget } from '../budget/byteBudget.js';
 import { pairViewBytes } from '../budget/sizeEstimates.js';
-import { InsertionOrderedMap } from '../join/insertionOrderedMap.js';
 import type { PairView } from '../types.js';
 
 export interface PairStoreLimits {
@@ -32,9 +34,68 @@ interface Kept {
   bytes: number;
 }
 
+/** Whether `a` resolved before `b`: by time, then by id. */
+function before(a: PairView, b: PairView): boolean {
+  const at = a.resolvedAtUnixMs ?? 0;
+  const bt = b.resolvedAtUnixMs ?? 0;
+  return at < bt || (at === bt && a.id < b.id);
+}
+
+/** Pairs by id, and in resolution order (oldest first; almost every pair comes last, so that is tried first). */
+class KeptSet {
+  private readonly byId = new Map<string, Kept>();
+  private readonly order: Kept[] = [];
+
+  get size(): number {
+    return this.order.length;
+  }
+
+  get(id: string): Kept | undefined {
+    return this.byId.get(id);
+  }
+
+  oldest(): Kept | undefined {
+    return this.order[0];
+  }
+
+  insert(kept: Kept): void {
+    this.byId.set(kept.view.id, kept);
+    const last = this.order.at(-1);
+    if (last === undefined || !before(kept.view, last.view)) {
+      this.order.push(kept);
+      return;
+    }
+    // Older than the newest (a partition read behind the others): after every pair resolved before it.
+    let low = 0;
+    let high = this.order.length - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (before(kept.view, this.order[middle]!.view)) high = middle;
+      else low = middle + 1;
+    }
+    this.order.splice(low, 0, kept);
+  }
+
+  delete(kept: Kept): void {
+    this.byId.delete(kept.view.id);
+    // Mostly the oldest (a full set, the budget), else one replaced, mostly recent.
+    if (this.order[0] === kept) this.order.shift();
+    else this.order.splice(this.order.lastIndexOf(kept), 1);
+  }
+
+  values(): IterableIterator<Kept> {
+    return this.order.values();
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.order.length = 0;
+  }
+}
+
 export class PairStore {
-  private readonly diverged = new InsertionOrderedMap<Kept>();
-  private readonly other = new InsertionOrderedMap<Kept>();
+  private readonly diverged = new KeptSet();
+  private readonly other = new KeptSet();
   // Bounded like the sets: a write is dropped again when its pair is pushed out before a checkpoint.
   private readonly writes: Map<string, { kept: KeptAs; view: PairView }> | null;
   private readonly deletes = new Set<string>();
@@ -58,16 +119,19 @@ export class PairStore {
       return;
     }
     this.drop(target, target.get(view.id));
-    target.set(view.id, { view, bytes });
+    // A full set keeps its latest: an older pair is not kept (as it would have been pushed out, had it come first).
+    const oldest = target.oldest();
+    if (target.size >= limit && oldest !== undefined && before(view, oldest.view)) return;
+    target.insert({ view, bytes });
     this.budget.take(bytes);
     if (this.writes !== null) {
       this.writes.set(view.id, { kept, view });
       this.deletes.delete(view.id);
     }
-    if (target.size > limit) this.drop(target, target.shift()?.[1]);
+    if (target.size > limit) this.drop(target, target.oldest());
     while (this.budget.over) {
       const from = this.other.size > 0 ? this.other : this.diverged;
-      this.drop(from, from.shift()?.[1]);
+      this.drop(from, from.oldest());
       this.budget.evictions++;
     }
   }
@@ -84,9 +148,9 @@ export class PairStore {
     return (this.diverged.get(id) ?? this.other.get(id))?.view;
   }
 
-  /** Both sets, oldest first, so a restore keeps the same eviction order. */
+  /** Both sets, oldest first. */
   snapshot(): PairStoreSnapshot {
-    const views = (map: InsertionOrderedMap<Kept>): PairView[] => [...map.values()].map((kept) => kept.view);
+    const views = (set: KeptSet): PairView[] => [...set.values()].map((kept) => kept.view);
     return { diverged: views(this.diverged), other: views(this.other) };
   }
 
@@ -104,10 +168,10 @@ export class PairStore {
     return this.diverged.size + this.other.size;
   }
 
-  /** Gives back the bytes of an entry that left `map` (or is about to be replaced in it). */
-  private drop(map: InsertionOrderedMap<Kept>, kept: Kept | undefined): void {
+  /** Gives back the bytes of an entry that left `set` (or is about to be replaced in it). */
+  private drop(set: KeptSet, kept: Kept | undefined): void {
     if (kept === undefined) return;
-    map.delete(kept.view.id);
+    set.delete(kept);
     this.budget.release(kept.bytes);
     if (this.writes !== null) {
       this.writes.delete(kept.view.id);

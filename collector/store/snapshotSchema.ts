@@ -20,8 +20,17 @@ const count = Type.Integer({ minimum: 0 });
 const strict = { additionalProperties: false } as const;
 const sketch = Type.Array(Type.Tuple([count, count]));
 
-/** The report's change counts plus the write position of the examples ring and the space-saving weight. */
-const changeTally = { ...CHANGE_COUNTS, nextExample: count, weight: count };
+/**
+ * The report's change counts, each example's resolution time and the space-saving weight; a
+ * snapshot of a release before order-independent tallies has the write position of its examples
+ * ring instead of the times (score/examples.ts restores either).
+ */
+const changeTally = {
+  ...CHANGE_COUNTS,
+  exampleTimes: Type.Optional(Type.Array(Type.Integer())),
+  nextExample: Type.Optional(count),
+  weight: count,
+};
 
 const RouteTallySnapshotSchema = Type.Object(
   {
@@ -46,7 +55,13 @@ const RouteTallySnapshotSchema = Type.Object(
     shadowLatency: sketch,
     latencyPairs: Type.Optional(
       Type.Object(
-        { seen: count, primaryUs: Type.Array(Type.Number({ minimum: 0 })), shadowUs: Type.Array(Type.Number({ minimum: 0 })) },
+        {
+          seen: count,
+          primaryUs: Type.Array(Type.Number({ minimum: 0 })),
+          shadowUs: Type.Array(Type.Number({ minimum: 0 })),
+          /** absent before pairs were sampled by a hash of their id (score/pairReservoir.ts) */
+          keys: Type.Optional(Type.Array(Type.Number({ minimum: 0 }))),
+        },
         strict,
       ),
     ),
@@ -55,7 +70,9 @@ const RouteTallySnapshotSchema = Type.Object(
         {
           path: Type.String(),
           valueSample: Type.Array(Type.Number()),
-          valueSamples: count,
+          /** each sampled value's key; absent before values were sampled by a hash of the id, whose snapshots count them instead (score/noise.ts) */
+          valueKeys: Type.Optional(Type.Array(Type.Number({ minimum: 0 }))),
+          valueSamples: Type.Optional(count),
           lastPair: count,
           ...changeTally,
           ...FieldValuePartsSchema.properties,

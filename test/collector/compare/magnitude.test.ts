@@ -8,7 +8,14 @@ import {
   MAGNITUDE_SAMPLE_SIZE,
   magnitudeReport,
   mergeMagnitude,
+  type MagnitudeSummary,
 } from '../../../collector/score/magnitudeSummary.js';
+import { idHash } from '../../../collector/score/idHash.js';
+
+/** Adds a difference of pair `id`, as the scoreboard does (its key: the id's hash). */
+function measure(summary: MagnitudeSummary, id: string, abs: number, rel = abs / 1000): void {
+  addMagnitude(summary, { abs, rel }, idHash(id), { abs, id, primary: null, shadow: null });
+}
 
 describe('numeric differences', () => {
   it('are exact at the fourth decimal, where binary floating point is not', () => {
@@ -58,7 +65,7 @@ describe('numeric differences', () => {
 describe('magnitude summary', () => {
   it('keeps the exact maximum and a median from a bounded sample', () => {
     const summary = emptyMagnitudeSummary();
-    for (let i = 1; i <= 1001; i++) addMagnitude(summary, { abs: i, rel: i / 1000 });
+    for (let i = 1; i <= 1001; i++) measure(summary, `id-${i}`, i);
     expect(summary.sample.length).toBe(MAGNITUDE_SAMPLE_SIZE);
     const report = magnitudeReport(summary);
     expect(report).toMatchObject({ measured: 1001, maxAbs: 1001, maxRel: 1.001 });
@@ -71,7 +78,7 @@ describe('magnitude summary', () => {
     fc.assert(
       fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { maxLength: 300 }), (values) => {
         const summary = emptyMagnitudeSummary();
-        for (const v of values) addMagnitude(summary, { abs: v, rel: v / 1e6 });
+        values.forEach((v, i) => measure(summary, `id-${i}`, v, v / 1e6));
         expect(summary.sample.length).toBeLessThanOrEqual(MAGNITUDE_SAMPLE_SIZE);
         const report = magnitudeReport(summary);
         expect(report.measured).toBe(values.length);
@@ -82,14 +89,53 @@ describe('magnitude summary', () => {
     );
   });
 
-  it('merges counts and maxima exactly and keeps the sample bounded', () => {
+  it('merges exactly: counts, maxima, extremes and sample are those of both streams measured as one', () => {
     const a = emptyMagnitudeSummary();
     const b = emptyMagnitudeSummary();
-    for (let i = 0; i < 100; i++) addMagnitude(a, { abs: 1, rel: 0.1 });
-    for (let i = 0; i < 100; i++) addMagnitude(b, { abs: 3, rel: 0.3 });
+    const both = emptyMagnitudeSummary();
+    for (let i = 0; i < 100; i++) {
+      measure(a, `a-${i}`, 1, 0.1);
+      measure(both, `a-${i}`, 1, 0.1);
+    }
+    for (let i = 0; i < 100; i++) {
+      measure(b, `b-${i}`, 3, 0.3);
+      measure(both, `b-${i}`, 3, 0.3);
+    }
     mergeMagnitude(a, b);
     expect(a).toMatchObject({ measured: 200, maxAbs: 3, maxRel: 0.3 });
+    expect(a).toEqual(both);
     expect(a.sample.length).toBe(MAGNITUDE_SAMPLE_SIZE);
-    expect(a.sample.filter(([abs]) => abs === 3).length).toBe(MAGNITUDE_SAMPLE_SIZE / 2);
+    // A uniform sample of both: binomial(32, ½) from each.
+    expect(a.sample.filter(([abs]) => abs === 3).length).toBeGreaterThan(6);
+    expect(a.sample.filter(([abs]) => abs === 3).length).toBeLessThan(26);
+  });
+
+  it('is the same summary for any order of the same pairs, equal differences at the extremes told apart by id (property)', () => {
+    const pairs = Array.from({ length: 80 }, (_, i) => ({ id: `p-${i}`, abs: i % 4 }));
+    const summaryOf = (order: typeof pairs): MagnitudeSummary => {
+      const summary = emptyMagnitudeSummary();
+      for (const { id, abs } of order) measure(summary, id, abs);
+      return summary;
+    };
+    const inOrder = summaryOf(pairs);
+    expect(inOrder.smallest?.id).toBe('p-0');
+    expect(inOrder.largest?.id).toBe('p-11');
+    fc.assert(
+      fc.property(fc.shuffledSubarray(pairs, { minLength: pairs.length, maxLength: pairs.length }), (shuffled) => {
+        expect(summaryOf(shuffled)).toEqual(inOrder);
+      }),
+    );
+  });
+
+  it('restores a sample of a release that sampled by arrival (no keys), new differences displacing it in turn', () => {
+    const previous: MagnitudeSummary = { measured: 1000, maxAbs: 7, maxRel: 0.007, sample: Array.from({ length: 32 }, () => [7, 0.007]) };
+    const into = emptyMagnitudeSummary();
+    mergeMagnitude(into, previous);
+    expect(magnitudeReport(into)).toMatchObject({ measured: 1000, typicalAbs: 7 });
+    for (let i = 0; i < 1000; i++) measure(into, `new-${i}`, 1);
+    // 1000 of 2000 measured are new: about half the sample.
+    const fresh = into.sample.filter(([abs]) => abs === 1).length;
+    expect(fresh).toBeGreaterThan(6);
+    expect(fresh).toBeLessThan(26);
   });
 });

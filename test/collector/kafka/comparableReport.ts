@@ -2,28 +2,23 @@
 
 import type { Report } from '../../../collector/report/reportSchema.js';
 
-/**
- * A report without what differs by construction: when it was made, `pending` (only the join
- * workers know it), and which ids a field's examples are: the last report.examplesPerField
- * counted, so they depend on the order the instance read the partitions in (kept: how many).
- */
+/** A report without what differs by construction: when it was made, and `pending` (only the join workers know it). */
 export function comparable(report: Report): unknown {
   const { generatedAtUnixMs: _at, totals, ...rest } = report;
   const { pending: _pending, ...counted } = totals;
-  return JSON.parse(JSON.stringify({ ...rest, totals: counted }), (key, value: unknown) =>
-    key === 'examples' && Array.isArray(value) ? value.length : value,
-  );
+  return { ...rest, totals: counted };
 }
 
 /**
- * `comparable`, for two readers that counted the same pairs in another order (the report role's
- * partitions against the embedded pipeline's arrival order): a latency verdict's interval and
- * delta are a bootstrap over the route's pair reservoir in its order, recomputed lazily
- * (collector/score/latencyVerdict.ts), so they differ within the noise; its finding, pairs and
- * the quantiles are compared.
+ * `comparable`, against a model whose resolution times are not the join workers' (the embedded
+ * pipeline fed the legs in arrival order resolves a pair at its second leg's arrival; a join
+ * worker at its partition's event time, the highest arrival read so far there): which ids are a
+ * field's examples (the latest by resolution time, collector/score/examples.ts) then differs, so
+ * of examples and their values only how many are compared. Everything else is a function of the
+ * ids and their outcomes: counts, samples (by a hash of the id) and the latency interval.
  */
-export function comparableInAnyOrder(report: Report): unknown {
+export function comparableButExamples(report: Report): unknown {
   return JSON.parse(JSON.stringify(comparable(report)), (key, value: unknown) =>
-    key === 'verdict' && typeof value === 'object' && value !== null && 'ci95' in value ? { ...value, ci95: null, deltaMs: null } : value,
+    (key === 'examples' || key === 'exampleValues') && Array.isArray(value) ? value.length : value,
   );
 }

@@ -5,6 +5,8 @@
 import { Pipeline } from '../../../collector/pipeline.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import type { PairView, Report } from '../../../collector/report/reportSchema.js';
+import { LEGS, type Leg } from '../../../collector/ingest/wireSchema.js';
+import { zeroCounts } from '../../../collector/schema/countsBy.js';
 import { pairViewOf, type Resolution } from '../../../collector/score/resolution.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { FakeClock } from '../fixtures.js';
@@ -19,9 +21,11 @@ export interface ModelOutcome {
   pairs: Map<string, PairView>;
   /** every resolution in order (an id seen again after its tombstone was forgotten resolves again), without its time */
   resolutions: PairView[];
-  totals: { records: { primary: number; shadow: number }; duplicates: number; late: number };
+  totals: { records: Record<Leg, number>; duplicates: Record<Leg, number>; late: Record<Leg, number> };
   /** the pipeline's report once every window closed */
   report: Report;
+  /** its metrics (the series the report role serves too) */
+  metrics: CollectorMetrics;
 }
 
 /** Feeds `legs` (arrival order) one by one, then closes every window at `endUnixMs`. */
@@ -43,20 +47,30 @@ export function embeddedModel(config: CollectorConfig, legs: readonly ArrivedLeg
     if (pair !== undefined) pairs.set(id, pair);
   }
   const report = pipeline.report();
-  const { totals } = report;
   return {
     pairs,
     resolutions: metrics.seen,
-    totals: { records: totals.records, duplicates: totals.duplicates, late: totals.late },
+    totals: { records: report.totals.records, duplicates: metrics.duplicatesByLeg, late: metrics.lateByLeg },
     report,
+    metrics,
   };
 }
 
-/** The pipeline's metrics, keeping every resolution they are told of (the pipeline's one place of counting). */
+/** The pipeline's metrics, keeping every resolution they are told of (the pipeline's one place of counting), and the duplicates and late legs by leg. */
 class ResolutionsSeen extends CollectorMetrics {
   readonly seen: PairView[] = [];
+  readonly duplicatesByLeg = zeroCounts(LEGS);
+  readonly lateByLeg = zeroCounts(LEGS);
   override resolved(resolution: Resolution): void {
     super.resolved(resolution);
     this.seen.push({ ...pairViewOf(resolution, 0), resolvedAtUnixMs: null });
+  }
+  override duplicate(leg: Leg, count = 1): void {
+    super.duplicate(leg, count);
+    this.duplicatesByLeg[leg] += count;
+  }
+  override late(leg: Leg, count = 1): void {
+    super.late(leg, count);
+    this.lateByLeg[leg] += count;
   }
 }

@@ -21,6 +21,8 @@ import { StartupError } from '../../../collector/http/startupError.js';
 import { JoinWorker } from '../../../collector/kafka/joinWorker.js';
 import { LegProducer } from '../../../collector/kafka/legProducer.js';
 import { encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
+import { LEGS } from '../../../collector/ingest/wireSchema.js';
+import { zeroCounts } from '../../../collector/schema/countsBy.js';
 import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { PairView } from '../../../collector/report/reportSchema.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
@@ -133,7 +135,7 @@ function expectModelVerdicts(config: CollectorConfig, read: TopicRead, ids: read
   expect(verdicts).toEqual(expected);
 
   // Every consumed offset of every partition is counted by exactly one tally.
-  const totals = { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0 };
+  const totals = { records: zeroCounts(LEGS), duplicates: zeroCounts(LEGS), late: zeroCounts(LEGS) };
   for (let partition = 0; partition < PARTITIONS; partition++) {
     const ranges = read.tallies
       .filter((tally) => tally.partition === partition)
@@ -146,12 +148,9 @@ function expectModelVerdicts(config: CollectorConfig, read: TopicRead, ids: read
     }
     expect(next).toBe(read.legs.filter((leg) => leg.partition === partition).length);
   }
-  for (const tally of read.tallies) {
-    totals.records.primary += tally.records.primary;
-    totals.records.shadow += tally.records.shadow;
-    totals.duplicates += tally.duplicates;
-    totals.late += tally.late;
-  }
+  // By leg, as the embedded collector's series count them.
+  for (const tally of read.tallies)
+    for (const leg of LEGS) for (const count of ['records', 'duplicates', 'late'] as const) totals[count][leg] += tally[count][leg];
   expect(totals).toEqual(model.totals);
 }
 
@@ -350,8 +349,9 @@ describe('Kafka join role', () => {
       const read = await readTopics(broker.bootstrap, kafka);
       expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'shadow_missing']]);
       // Its shadow was counted once, as late: the id is known judged.
-      const late = read.tallies.reduce((sum, tally) => sum + tally.late, 0);
+      const late = read.tallies.reduce((sum, tally) => sum + tally.late.shadow, 0);
       expect(late).toBe(1);
+      expect(read.tallies.reduce((sum, tally) => sum + tally.late.primary, 0)).toBe(0);
     } finally {
       await other.close();
       await legs.close();

@@ -16,7 +16,9 @@ import {
   type JoinOutput,
   type VerdictBody,
 } from '../../../collector/kafka/partitionJoin.js';
-import { VERDICT_RECORD_VERSION, type VerdictTopicRecord } from '../../../collector/kafka/verdictRecord.js';
+import { TALLY_RECORD_VERSION, VERDICT_RECORD_VERSION, type VerdictTopicRecord } from '../../../collector/kafka/verdictRecord.js';
+import { LEGS, type Leg } from '../../../collector/ingest/wireSchema.js';
+import { zeroCounts } from '../../../collector/schema/countsBy.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { config, record, T0 } from '../fixtures.js';
 import { embeddedModel, type ArrivedLeg } from './joinModel.js';
@@ -41,28 +43,26 @@ const consumed = (legs: readonly ArrivedLeg[], from = 0): ConsumedLeg[] =>
 /** What the worker writes to the verdicts partition for an output, as a rebuild reads it back. */
 function logged(output: JoinOutput): VerdictTopicRecord[] {
   const records: VerdictTopicRecord[] = output.verdicts.map((verdict) => ({ v: VERDICT_RECORD_VERSION, kind: 'verdict', ...verdict }));
-  if (output.tally !== null) records.push({ v: VERDICT_RECORD_VERSION, kind: 'tally', ...output.tally });
+  if (output.tally !== null) records.push({ v: TALLY_RECORD_VERSION, kind: 'tally', ...output.tally });
   return records;
 }
 
 interface Run {
   verdicts: VerdictBody[];
   log: VerdictTopicRecord[];
-  totals: { records: { primary: number; shadow: number }; duplicates: number; late: number };
+  totals: { records: Record<Leg, number>; duplicates: Record<Leg, number>; late: Record<Leg, number> };
 }
 
 function emptyRun(): Run {
-  return { verdicts: [], log: [], totals: { records: { primary: 0, shadow: 0 }, duplicates: 0, late: 0 } };
+  return { verdicts: [], log: [], totals: { records: zeroCounts(LEGS), duplicates: zeroCounts(LEGS), late: zeroCounts(LEGS) } };
 }
 
 function collect(run: Run, output: JoinOutput): void {
   run.verdicts.push(...output.verdicts);
   run.log.push(...logged(output));
   if (output.tally !== null) {
-    run.totals.records.primary += output.tally.records.primary;
-    run.totals.records.shadow += output.tally.records.shadow;
-    run.totals.duplicates += output.tally.duplicates;
-    run.totals.late += output.tally.late;
+    for (const leg of LEGS)
+      for (const count of ['records', 'duplicates', 'late'] as const) run.totals[count][leg] += output.tally[count][leg];
   }
 }
 
@@ -145,9 +145,10 @@ describe('PartitionJoin', () => {
         const model = embeddedModel(c, legs, endOf(legs));
         expect(sequence(run.verdicts)).toEqual(model.resolutions);
         // A verdict does not say which late legs followed it: after a rebuild, a copy of a late
-        // leg consumed before the committed offset counts as late rather than as a duplicate.
+        // leg consumed before the committed offset counts as late rather than as a duplicate (of the same leg).
         expect(run.totals.records).toEqual(model.totals.records);
-        expect(run.totals.duplicates + run.totals.late).toBe(model.totals.duplicates + model.totals.late);
+        for (const leg of LEGS)
+          expect(run.totals.duplicates[leg] + run.totals.late[leg], leg).toBe(model.totals.duplicates[leg] + model.totals.late[leg]);
       }),
       { numRuns: 300 },
     );
@@ -169,8 +170,8 @@ describe('PartitionJoin', () => {
     expect(out.tally).toEqual({
       legs: { partition: 0, fromOffset: 0, toOffset: 2 },
       records: { primary: 2, shadow: 1 },
-      duplicates: 0,
-      late: 0,
+      duplicates: { primary: 0, shadow: 0 },
+      late: { primary: 0, shadow: 0 },
     });
     // b waits: its window closes at T0 + 10 + window, and nothing but event time moves it.
     expect(join.committableOffset).toBe(1);
@@ -186,7 +187,11 @@ describe('PartitionJoin', () => {
       { offset: 4, leg: { v: 1, arrivedUnixMs: T0 + 2000, record: record('primary', { id: 'b' }) } },
     ]);
     expect(after.verdicts).toEqual([]);
-    expect(after.tally).toMatchObject({ legs: { fromOffset: 3, toOffset: 4 }, duplicates: 1, late: 1 });
+    expect(after.tally).toMatchObject({
+      legs: { fromOffset: 3, toOffset: 4 },
+      duplicates: { primary: 1, shadow: 0 },
+      late: { primary: 0, shadow: 1 },
+    });
   });
 
   it('a backlog consumed late judges by the legs’ arrival, not by when it is read', () => {
@@ -295,6 +300,7 @@ describe('PartitionJoin', () => {
 
   it('ignores the verdicts of other partitions when rebuilt', () => {
     const c = settings();
+    // A previous release's tally (version 1) reads as one of this release's.
     const other: VerdictTopicRecord = {
       v: VERDICT_RECORD_VERSION,
       kind: 'tally',

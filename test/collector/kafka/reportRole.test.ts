@@ -13,98 +13,14 @@ import { waitUntil } from '../../../devkit/waitUntil.js';
 import { suiteKafkaBroker } from './suiteBroker.js';
 import { parseConfig } from '../../../collector/config.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
-import type { IngestedRecord } from '../../../collector/ingest/ingestedRecord.js';
-import { encodeTally, encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
-import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
-import { Pipeline } from '../../../collector/pipeline.js';
 import type { PairView, Report } from '../../../collector/report/reportSchema.js';
-import { pairViewOf, type Resolution } from '../../../collector/score/resolution.js';
 import { collectorDir, startCollectorProcess } from '../../reliability/collectorProcess.js';
-import { batch, config, FakeClock, legs, record } from '../fixtures.js';
+import { batch, legs } from '../fixtures.js';
 import { comparable } from './comparableReport.js';
-
-const PARTITIONS = 4;
+import { judge, PARTITIONS, reportSeries, type Judged, type Message } from './judgedVerdicts.js';
 
 const broker = suiteKafkaBroker();
 let topicCount = 0;
-
-/** Counts every resolution the embedded pipeline makes, as the pair view a join worker's verdict carries. */
-class RecordingMetrics extends CollectorMetrics {
-  readonly views: PairView[] = [];
-  constructor(private readonly clock: FakeClock) {
-    super({ defaultMetrics: false });
-  }
-  override resolved(resolution: Resolution): void {
-    super.resolved(resolution);
-    this.views.push(pairViewOf(resolution, this.clock.now()));
-  }
-}
-
-const partitionOf = (id: string): number => [...id].reduce((sum, c) => sum + c.charCodeAt(0), 0) % PARTITIONS;
-
-type Message = { partition: number; key: Buffer; value: Buffer };
-
-interface Judged {
-  /** every verdict, in the order the embedded pipeline resolved them */
-  verdicts: Message[];
-  /** one tally per partition: the legs received, duplicates and late legs of its ids */
-  tallies: Message[];
-  /** the embedded pipeline's report */
-  model: Report;
-  /** the ids whose shadow differs */
-  divergedIds: string[];
-}
-
-/**
- * Legs over two routes, paired (a third diverging), shadow- and primary-missing, a duplicate and
- * a late leg, joined by an embedded Pipeline; `pairs` sets how many ids pair.
- */
-function judge(pairs: number): Judged {
-  const clock = new FakeClock();
-  const metrics = new RecordingMetrics(clock);
-  const pipeline = new Pipeline(config(), clock, metrics);
-  const divergedIds: string[] = [];
-  const received = Array.from({ length: PARTITIONS }, () => ({ primary: 0, shadow: 0, duplicates: 0, late: 0, from: 0, to: 0 }));
-  const offer = (leg: IngestedRecord): void => {
-    const summary = pipeline.ingest([leg], clock.now());
-    const tally = received[partitionOf(leg.id)]!;
-    tally[leg.leg]++;
-    tally.duplicates += summary.duplicates;
-    tally.late += summary.late;
-    tally.to++;
-    clock.advance(3);
-  };
-  for (let i = 0; i < pairs; i++) {
-    const path = i % 2 === 0 ? `/orders/${i}` : `/users/${i}`;
-    const diverges = i % 3 === 0;
-    if (diverges) divergedIds.push(`p-${i}`);
-    const shadow = diverges ? { fields: { '$.id': '0000002a', '$.total': `${String(i).padStart(8, '0')}` } } : {};
-    for (const leg of legs(`p-${i}`, shadow, { path })) offer(leg);
-  }
-  for (let i = 0; i < 3; i++) offer(record('primary', { id: `m-${i}`, path: `/orders/${100 + i}` }));
-  offer(record('shadow', { id: 's-0', path: '/users/7' }));
-  offer(record('primary', { id: 'p-0', path: '/orders/0' })); // a duplicate
-  clock.advance(config().join.windowMs + 1);
-  pipeline.tick();
-  offer(record('shadow', { id: 'm-0', path: '/orders/100' })); // late: its window closed
-  const next = Array.from({ length: PARTITIONS }, () => 0);
-  const verdicts = metrics.views.map((view) => {
-    const partition = partitionOf(view.id);
-    const offset = next[partition] ?? 0;
-    next[partition] = offset + 1;
-    return { partition, ...encodeVerdict(view, { partition, offset }) };
-  });
-  const tallies = received.map((tally, partition) => ({
-    partition,
-    ...encodeTally({
-      legs: { partition, fromOffset: 0, toOffset: Math.max(0, tally.to - 1) },
-      records: { primary: tally.primary, shadow: tally.shadow },
-      duplicates: tally.duplicates,
-      late: tally.late,
-    }),
-  }));
-  return { verdicts, tallies, model: pipeline.report(), divergedIds };
-}
 
 async function newTopic(): Promise<string> {
   topicCount += 1;
@@ -193,7 +109,7 @@ function examplesOf(report: Report): string[] {
 }
 
 function expectSameReport(got: Report, judged: Judged): void {
-  expect(comparable(got)).toEqual(comparable(judged.model));
+  expect(comparable(got)).toEqual(comparable(judged.model.report()));
   expect(examplesOf(got).length).toBeGreaterThan(0);
   for (const id of examplesOf(got)) expect(judged.divergedIds).toContain(id);
 }
@@ -206,15 +122,21 @@ describe('Kafka report role', () => {
     await withReport(topic, async (report) => {
       const got = await reportAfter(report.url, judged.tallies.length + judged.verdicts.length);
       expect(got.totals.pending).toBeNull();
-      expect(judged.model.totals.duplicates).toBe(1);
-      expect(judged.model.totals.late).toBe(1);
-      expect(judged.model.totals.coverage.shadowMissing).toBe(3);
+      const model = judged.model.report();
+      expect(model.totals.duplicates).toBe(2);
+      expect(model.totals.late).toBe(2);
+      expect(model.totals.coverage.shadowMissing).toBe(3);
       expectSameReport(got, judged);
       // A pair view is the verdict's.
       const view = JSON.parse(judged.verdicts[0]!.value.toString('utf8')).pair as PairView;
       expect(await getJson<PairView>(`${report.url}/v1/pairs/${view.id}`)).toEqual(view);
       const metrics = await (await fetch(`${report.url}/metrics`)).text();
-      expect(metrics).toMatch(/^shadowdiff_collector_records_received_total\{leg="primary"\} 28$/m);
+      expect(metrics).toMatch(/^shadowdiff_collector_records_received_total\{leg="primary"\} 29$/m);
+      // Per leg, as the embedded collector counts them: a duplicate and a late leg of each.
+      for (const leg of ['primary', 'shadow'])
+        for (const kind of ['duplicate', 'late'])
+          expect(metrics).toMatch(new RegExp(`^shadowdiff_collector_records_${kind}_total\\{leg="${leg}"\\} 1$`, 'm'));
+      expect(reportSeries(metrics)).toEqual(reportSeries(await judged.modelMetrics.registry.metrics()));
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_report_reading 1$/m);
       expect(metrics).not.toMatch(/shadowdiff_collector_pending_joins/);
       expect(await recordsRead(report.url)).toEqual({ counted: judged.verdicts.length, repeated: 0, tally: PARTITIONS, refused: 0 });
@@ -232,9 +154,16 @@ describe('Kafka report role', () => {
       await produce(topic, judged.verdicts.slice(half));
       const count = judged.tallies.length + judged.verdicts.length;
       const [fromA, fromB] = await Promise.all([reportAfter(a.url, count), reportAfter(b.url, count)]);
+      // Examples, samples and latency intervals included: a function of the records, not of how the partitions interleaved.
       expect(comparable(fromA)).toEqual(comparable(fromB));
       expectSameReport(fromA, judged);
       expectSameReport(fromB, judged);
+      const [seriesA, seriesB] = await Promise.all(
+        [a, b].map(async (instance) => reportSeries(await (await fetch(`${instance.url}/metrics`)).text())),
+      );
+      expect(seriesA).toEqual(seriesB);
+      for (const id of judged.ids)
+        expect(await getJson<PairView>(`${a.url}/v1/pairs/${id}`)).toEqual(await getJson<PairView>(`${b.url}/v1/pairs/${id}`));
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

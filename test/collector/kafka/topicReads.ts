@@ -5,7 +5,7 @@
 import { Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../collector/configSchema.js';
 import { decodeLeg } from '../../../collector/kafka/legRecord.js';
-import { decodeVerdictTopicRecord, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
+import { decodeVerdictTopicRecord, TALLY_RECORD_VERSION, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
 import { waitUntil } from '../../../devkit/waitUntil.js';
 import type { ArrivedLeg } from './joinModel.js';
 
@@ -55,7 +55,11 @@ export async function readTopics(bootstrap: string, kafka: KafkaConfig): Promise
   for (const { key, value, partition } of await readTopic(bootstrap, kafka.topics.verdicts)) {
     const decoded = decodeVerdictTopicRecord(key, value);
     if (decoded.kind === 'verdict') read.verdicts.push({ ...decoded, partition });
-    else read.tallies.push({ ...decoded, partition });
+    else if (decoded.v === TALLY_RECORD_VERSION) read.tallies.push({ ...decoded, partition });
+    else
+      throw new Error(
+        `a tally of version ${decoded.v} on partition ${partition}: this release's join workers write ${TALLY_RECORD_VERSION}`,
+      );
   }
   for (const { key, value, partition, offset } of await readTopic(bootstrap, kafka.topics.legs)) {
     const leg = decodeLeg(key, value);

@@ -31,14 +31,36 @@ describe('verdict record', () => {
     expect(decoded.kind === 'verdict' && resolutionOf(decoded.pair)).toEqual(resolution);
   });
 
-  it('round-trips a tally, keyed by its partition', () => {
-    const tally = { legs: { partition: 2, fromOffset: 10, toOffset: 19 }, records: { primary: 6, shadow: 4 }, duplicates: 1, late: 2 };
+  it('round-trips a tally, keyed by its partition, its duplicates and late legs by leg', () => {
+    const tally = {
+      legs: { partition: 2, fromOffset: 10, toOffset: 19 },
+      records: { primary: 6, shadow: 4 },
+      duplicates: { primary: 1, shadow: 0 },
+      late: { primary: 0, shadow: 2 },
+    };
     const { key, value } = encodeTally(tally);
     expect(key.toString('utf8')).toBe('tally/2');
-    expect(decodeVerdictTopicRecord(key, value)).toEqual({ v: 1, kind: 'tally', ...tally });
+    expect(decodeVerdictTopicRecord(key, value)).toEqual({ v: 2, kind: 'tally', ...tally });
     const backwards = encodeTally({ ...tally, legs: { partition: 2, fromOffset: 20, toOffset: 19 } });
     expect(refusal(() => decodeVerdictTopicRecord(backwards.key, backwards.value))).toMatchObject({ field: 'legs.fromOffset' });
     expect(refusal(() => decodeVerdictTopicRecord(Buffer.from('tally/3'), value)).message).toBe('the key "tally/3" is not "tally/2"');
+  });
+
+  it("reads the previous release's tally (version 1: duplicates and late legs without their leg), and refuses a mix of the two", () => {
+    const previous = {
+      v: 1,
+      kind: 'tally',
+      legs: { partition: 1, fromOffset: 0, toOffset: 4 },
+      records: { primary: 3, shadow: 2 },
+      duplicates: 1,
+      late: 0,
+    };
+    const key = Buffer.from('tally/1');
+    expect(decodeVerdictTopicRecord(key, Buffer.from(JSON.stringify(previous)))).toEqual(previous);
+    const mixed = { ...previous, v: 2 };
+    expect(refusal(() => decodeVerdictTopicRecord(key, Buffer.from(JSON.stringify(mixed)))).message).toMatch(
+      /^the value does not match the verdict record schema: /,
+    );
   });
 
   it('refuses a verdict that is pending, has no route or resolution time, lacks its legs, or is keyed by another id', () => {

@@ -45,13 +45,23 @@ describe('verdictRecordHandler', () => {
     role.handle({ ...at(0, 0), ...encodeVerdict(view, { partition: 0, offset: 7 }) });
     role.handle({
       ...at(0, 1),
-      ...encodeTally({ legs: { partition: 0, fromOffset: 0, toOffset: 7 }, records: { primary: 2, shadow: 1 }, duplicates: 1, late: 0 }),
+      ...encodeTally({
+        legs: { partition: 0, fromOffset: 0, toOffset: 7 },
+        records: { primary: 2, shadow: 1 },
+        duplicates: { primary: 0, shadow: 1 },
+        late: { primary: 0, shadow: 0 },
+      }),
     });
     role.handle({ ...at(1, 0), ...encodeVerdict(view, { partition: 0, offset: 7 }) });
     // Read again after the reader reopened: below the state's offset on partition 0.
     role.handle({
       ...at(0, 1),
-      ...encodeTally({ legs: { partition: 0, fromOffset: 0, toOffset: 7 }, records: { primary: 2, shadow: 1 }, duplicates: 1, late: 0 }),
+      ...encodeTally({
+        legs: { partition: 0, fromOffset: 0, toOffset: 7 },
+        records: { primary: 2, shadow: 1 },
+        duplicates: { primary: 0, shadow: 1 },
+        late: { primary: 0, shadow: 0 },
+      }),
     });
     const report = role.pipeline.report();
     expect(report.totals).toMatchObject({ records: { primary: 2, shadow: 1 }, duplicates: 1, pending: null });
@@ -99,7 +109,12 @@ describe('verdictRecordHandler', () => {
     const role = reportRole();
     role.handle({
       ...at(3, 41),
-      ...encodeTally({ legs: { partition: 3, fromOffset: 0, toOffset: 0 }, records: { primary: 1, shadow: 0 }, duplicates: 0, late: 0 }),
+      ...encodeTally({
+        legs: { partition: 3, fromOffset: 0, toOffset: 0 },
+        records: { primary: 1, shadow: 0 },
+        duplicates: { primary: 0, shadow: 0 },
+        late: { primary: 0, shadow: 0 },
+      }),
     });
     const snapshot = role.pipeline.snapshot();
     expect(snapshot.verdictOffsets).toEqual([[3, 42]]);

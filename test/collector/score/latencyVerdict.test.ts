@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../../collector/config.js';
 import { latencyVerdict } from '../../../collector/score/latencyVerdict.js';
+import { idHash } from '../../../collector/score/idHash.js';
 import { PairReservoir } from '../../../collector/score/pairReservoir.js';
 
 const SETTINGS = defaultConfig().score.latency;
 
-function reservoirOf(pairs: Array<[number, number]>): PairReservoir {
+/** The pairs of requests pair-0, pair-1…, offered in `order` (of their indices; default: as listed). */
+function reservoirOf(pairs: Array<[number, number]>, order: number[] = pairs.map((_, i) => i)): PairReservoir {
   const reservoir = new PairReservoir(SETTINGS.reservoirPairs);
-  for (const [p, s] of pairs) reservoir.add(p, s);
+  for (const i of order) reservoir.add(idHash(`pair-${i}`), ...pairs[i]!);
   return reservoir;
 }
 
@@ -75,16 +77,21 @@ describe('latencyVerdict', () => {
     expect(verdict.finding).toBe('improvement');
     expect(verdict.ci95!.high).toBeLessThan(0);
   });
-  it('is recomputed once the route has 1/64 more pairs than at the last computation, every pair below 64', () => {
-    const small = reservoirOf(pairs(30, () => 0));
-    const first = latencyVerdict(small, SETTINGS);
-    small.add(10_000, 10_000);
-    expect(latencyVerdict(small, SETTINGS)).not.toBe(first);
-    const busy = reservoirOf(pairs(640, () => 0));
-    const computed = latencyVerdict(busy, SETTINGS);
-    for (let i = 0; i < 9; i++) busy.add(10_000, 10_000);
-    expect(latencyVerdict(busy, SETTINGS)).toBe(computed);
-    busy.add(10_000, 10_000);
-    expect(latencyVerdict(busy, SETTINGS)).not.toBe(computed);
+  it('is the same verdict for the same pairs in any order, recomputed only when the kept pairs change', () => {
+    const many = pairs(2000, (i) => (i % 4 === 0 ? 9_000 : 0));
+    const forward = reservoirOf(many);
+    const backward = reservoirOf(
+      many,
+      many.map((_, i) => many.length - 1 - i),
+    );
+    const verdict = latencyVerdict(forward, SETTINGS);
+    expect(latencyVerdict(backward, SETTINGS)).toEqual(verdict);
+    expect(verdict.pairs).toBe(SETTINGS.reservoirPairs);
+    // A pair whose key is above every kept one changes nothing: the cached verdict stands.
+    const largest = forward.keys[forward.size - 1]!;
+    forward.add(largest + 1, 1, 1_000_000);
+    expect(latencyVerdict(forward, SETTINGS)).toBe(verdict);
+    forward.add(0, 1, 1_000_000);
+    expect(latencyVerdict(forward, SETTINGS)).not.toBe(verdict);
   });
 });

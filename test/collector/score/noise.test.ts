@@ -1,11 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { noiseReason, sampleValue, VALUE_SAMPLE_SIZE, volatileWord } from '../../../collector/score/noise.js';
+import fc from 'fast-check';
+import { idHash } from '../../../collector/score/idHash.js';
+import {
+  mergeValueSample,
+  noiseReason,
+  restoredValueSample,
+  sampleValue,
+  VALUE_SAMPLE_SIZE,
+  volatileWord,
+} from '../../../collector/score/noise.js';
 
 const SETTINGS = { threshold: 0.9, minPairs: 20 };
 
+/** The values of differing pairs id-0, id-1…, sampled as the scoreboard samples them. */
 function evidence(path: string, divergentPairs: number, values: string[]) {
-  const e = { path, divergentPairs, valueSample: [] as number[], valueSamples: 0 };
-  for (const v of values) sampleValue(e, v);
+  const e = { path, divergentPairs, valueSample: [] as number[], valueKeys: [] as number[] };
+  values.forEach((v, i) => sampleValue(e, v, idHash(`id-${i}`)));
   return e;
 }
 
@@ -44,10 +54,32 @@ describe('noise', () => {
     expect(noiseReason(evidence('$.timestamp', 0, distinct), 0, { threshold: 0, minPairs: 0 })).toBeNull();
   });
 
-  it('samples a bounded number of values', () => {
-    const e = evidence('$.a', 0, [...distinct, ...distinct, ...distinct]);
-    expect(e.valueSamples).toBe(VALUE_SAMPLE_SIZE);
-    expect(e.valueSample).toHaveLength(16);
+  it('samples a bounded number of values: the pairs of smallest key, whatever the order, merging exactly', () => {
+    const values = Array.from({ length: 48 }, (_, i) => distinct[i % 16]!);
+    const e = evidence('$.a', 0, values);
+    expect(e.valueSample).toHaveLength(VALUE_SAMPLE_SIZE);
+    expect(e.valueKeys).toEqual([...e.valueKeys].sort((a, b) => a - b));
+    const offered = values.map((value, i) => ({ value, key: idHash(`id-${i}`) }));
+    fc.assert(
+      fc.property(fc.shuffledSubarray(offered, { minLength: offered.length, maxLength: offered.length }), (shuffled) => {
+        const again = { valueSample: [] as number[], valueKeys: [] as number[] };
+        for (const { value, key } of shuffled) sampleValue(again, value, key);
+        expect(again).toEqual({ valueSample: e.valueSample, valueKeys: e.valueKeys });
+        const [first, second] = [shuffled.slice(0, 20), shuffled.slice(20)].map((part) => {
+          const sample = { valueSample: [] as number[], valueKeys: [] as number[] };
+          for (const { value, key } of part) sampleValue(sample, value, key);
+          return sample;
+        });
+        mergeValueSample(first!, second!);
+        expect(first).toEqual(again);
+      }),
+    );
+  });
+
+  it("restores a previous release's sample (its distinct values and their count) to the same judgement", () => {
+    const previous = { valueSample: distinct.slice(0, 9).map((hash) => Number.parseInt(hash, 16)), valueSamples: 10 };
+    const restored = { path: '$.x7', divergentPairs: 100, ...restoredValueSample(previous, 100) };
+    expect(noiseReason(restored, 100, SETTINGS)).toMatch(/\(9 of 10 sampled values distinct\)/);
   });
 
   it.each([

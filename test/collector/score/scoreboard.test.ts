@@ -6,7 +6,7 @@ import { defaultConfig } from '../../../collector/config.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
 import { Scoreboard, type RouteTallySnapshot, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
-import { legs } from '../fixtures.js';
+import { legs, T0 } from '../fixtures.js';
 
 const NOTHING_IGNORED = { field: () => false, header: () => false, subtree: () => 'none' as const };
 const ROUTE = 'GET /orders/{id}';
@@ -24,9 +24,12 @@ function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
   });
 }
 
+/** When the next pair fed resolved: each one a millisecond after the last. */
+let resolvedAt = T0;
+
 function feed(scoreboard: Scoreboard, id: string, shadow: Partial<DigestRecord>, both: Partial<DigestRecord> = {}, route = ROUTE): void {
   const [p, s] = legs(id, shadow, both);
-  scoreboard.recordPair(route, id, p, s, comparePair(p, s, NOTHING_IGNORED, ['content-type']));
+  scoreboard.recordPair(route, id, p, s, comparePair(p, s, NOTHING_IGNORED, ['content-type']), ++resolvedAt);
 }
 
 /** A checkpoint's route changes with the tallies read at once. */
@@ -97,7 +100,7 @@ describe('Scoreboard', () => {
       ['$.items[*].price', 5],
     ]);
     expect(fields[0]?.rate).toBe(1);
-    // Three most recent examples, newest first.
+    // The three latest examples by resolution time, newest first.
     expect(fields[0]?.examples).toEqual(['q', 'p4', 'p3']);
   });
 
@@ -367,7 +370,7 @@ describe('Scoreboard latency', () => {
     // the filter's spans say +200 ms (the mirror's hop); the routers' say equal
     for (let i = 0; i < 40; i++) {
       const [p, s] = legs(`id${i}`, { lastByteUs: 250_000 }, { lastByteUs: 50_000, upstreamUs: 10_000 + i });
-      scoreboard.recordPair(ROUTE, p.id, p, s, comparePair(p, s, NOTHING_IGNORED, ['content-type']));
+      scoreboard.recordPair(ROUTE, p.id, p, s, comparePair(p, s, NOTHING_IGNORED, ['content-type']), ++resolvedAt);
     }
     const [route] = routeReports(scoreboard, 10);
     expect(route!.latencyMs.delta.p95).toBe(0);

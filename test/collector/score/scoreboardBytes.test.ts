@@ -13,7 +13,7 @@ import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { OTHER_ROUTE } from '../../../collector/compare/routeTemplate.js';
 import { pairReservoirBytes } from '../../../collector/score/pairReservoir.js';
 import { Scoreboard, type RouteTally } from '../../../collector/score/scoreboard.js';
-import { record } from '../fixtures.js';
+import { record, T0 } from '../fixtures.js';
 
 const NOTHING_IGNORED = { field: () => false, header: () => false, subtree: () => 'none' as const };
 const HEADERS = ['content-type', 'x-a', 'x-b'];
@@ -145,7 +145,7 @@ function apply(scoreboard: Scoreboard, s: Exclude<Step, { kind: 'restore' }>, id
     case 'pair': {
       const primary = record('primary', { id, fields: s.primary, headers: s.headers });
       const shadow = record('shadow', { id, status: s.status, fields: s.shadow, headers: { ...s.headers, 'x-a': 'ffffffff' } });
-      scoreboard.recordPair(s.route, id, primary, shadow, comparePair(primary, shadow, NOTHING_IGNORED, HEADERS));
+      scoreboard.recordPair(s.route, id, primary, shadow, comparePair(primary, shadow, NOTHING_IGNORED, HEADERS), T0);
       return;
     }
     case 'subtrees': {
@@ -154,7 +154,7 @@ function apply(scoreboard: Scoreboard, s: Exclude<Step, { kind: 'restore' }>, id
       const shadow = record('shadow', { ...both, bodyHash: 'ffffffffffffffff', subtrees: subtreeDigest(s.shadow) });
       const diff = comparePair(primary, shadow, s.ignoring ? SUBTREE_IGNORE : NOTHING_IGNORED, HEADERS);
       expect(diff.basis).toBe('subtrees');
-      scoreboard.recordPair(s.route, id, primary, shadow, diff);
+      scoreboard.recordPair(s.route, id, primary, shadow, diff, T0);
       return;
     }
     case 'missing':
