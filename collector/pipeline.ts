@@ -9,7 +9,7 @@ import { PairComparer } from './compare/pairComparer.js';
 import type { ToleranceConfig } from './compare/tolerance.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
 import { LEGS, type Leg } from './ingest/wireSchema.js';
-import { JoinWindow, type ClosedWindow, type HeldLeg, type JoinChanges, type RememberedId } from './join/joinWindow.js';
+import { JoinWindow, type ClosedWindow, type HeldLeg, type JoinChanges, type RememberedId, type WholeJoinItem } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
@@ -102,8 +102,13 @@ export interface PipelineCheckpoint {
   copiesOfPending: LoggedCopy[];
   /** the report role's verdicts offsets, with the state they account for; empty elsewhere */
   verdictOffsets: VerdictOffset[];
-  /** asked for (a full checkpoint, after a failed one): everything but the pending legs (whose logged rows stay), and the ids still pending, taken with the delta */
-  whole: { snapshot: Omit<PipelineSnapshot, 'pending'>; pendingIds: string[] } | null;
+  /**
+   * asked for (a full checkpoint, after a failed one): `routes.written` then holds every tracked
+   * route, and this every retained pair and the join's ids (pending ones, whose logged legs stay,
+   * and remembered ones); each as it was at appliedSeq, however many turns reading them takes
+   * (routes and ids are copied as they are read or before they change; pair views never change)
+   */
+  whole: { pairs: PairStoreSnapshot; ids: Iterable<WholeJoinItem> } | null;
 }
 
 /** The log position (batch, index in it) of the first copy of a pending leg since the last checkpoint. */
@@ -382,11 +387,6 @@ export class Pipeline {
   }
 
   snapshot(): PipelineSnapshot {
-    return { ...this.snapshotOfResolved(), pending: this.join.pendingArrivals() };
-  }
-
-  /** The snapshot but for the pending legs: a full checkpoint keeps their logged rows instead. */
-  private snapshotOfResolved(): Omit<PipelineSnapshot, 'pending'> {
     return {
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: this.clock.now(),
@@ -394,6 +394,7 @@ export class Pipeline {
       scoreboard: this.scoreboard.snapshot(),
       pairs: this.pairs.snapshot(),
       remembered: this.join.rememberedIds(),
+      pending: this.join.pendingArrivals(),
       ...(this.verdictOffsets.size > 0 ? { verdictOffsets: this.verdictPositions() } : {}),
     };
   }
@@ -405,7 +406,9 @@ export class Pipeline {
 
   /**
    * What changed since the last call: the durable store writes only that; `whole`: also
-   * everything (a full checkpoint). Taken between batches applied in slices, never of half of one.
+   * everything (a full checkpoint). Taken between batches applied in slices, never of half of one,
+   * in one step that copies only what is small (totals, `other`, the id lists of the delta, the
+   * list of retained pair views); the rest is copied as it is read (PipelineCheckpoint.whole).
    */
   checkpoint(options: { whole: boolean }): Promise<PipelineCheckpoint> {
     return this.inTurn(async () => ({
@@ -415,13 +418,13 @@ export class Pipeline {
       pairSeq: this.scoreboard.lastPairSeq,
       other: this.scoreboard.otherSnapshot(),
       routeEvictions: this.scoreboard.routeEvictions,
-      routes: this.scoreboard.takeChangedRoutes(),
+      routes: this.scoreboard.takeChangedRoutes({ all: options.whole }),
       pairs: this.pairs.takeChanges(),
       join: this.join.takeChanges(),
       copiesOfPending: this.takeCopiesOfPending(),
       verdictOffsets: this.verdictPositions(),
-      // Taken with the snapshot: an id that pairs while the rows are made is still pending at its appliedSeq.
-      whole: options.whole ? { snapshot: this.snapshotOfResolved(), pendingIds: this.pendingIds() } : null,
+      // Taken with the delta: an id that pairs while the rows are made is still pending at its appliedSeq.
+      whole: options.whole ? { pairs: this.pairs.snapshot(), ids: this.join.wholeSnapshot() } : null,
     }));
   }
 

@@ -71,6 +71,15 @@ export class InsertionOrderedMap<V> {
     for (const [key, slot] of this.slots) yield [key, slot.value];
   }
 
+  /** Entries oldest first, each with its stamp: stamps grow in the order entries were set, so they say where an entry was once it is gone. */
+  *stampedEntries(): IterableIterator<[string, V, number]> {
+    for (const [key, slot] of this.slots) yield [key, slot.value, slot.stamp];
+  }
+
+  stampOf(key: string): number | undefined {
+    return this.slots.get(key)?.stamp;
+  }
+
   *values(): IterableIterator<V> {
     for (const slot of this.slots.values()) yield slot.value;
   }

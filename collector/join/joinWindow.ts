@@ -20,6 +20,13 @@
 // Resolved ids are remembered for a while (tombstones) so that a re-delivered record is counted
 // once and a leg arriving after its partner's window closed is reported as late rather than
 // opening a new entry that would later be miscounted as a second missing leg.
+//
+// A whole snapshot of the ids (wholeSnapshot(), a durable store's full checkpoint) is read a step
+// at a time while records keep being offered and windows keep closing, and still holds the ids
+// as they were when it was taken: an entry about to change (paired, closed, evicted, forgotten,
+// a leg added to its tombstone) before the reader got to it has its state copied first, and
+// entries made since are passed over (copy on write, per entry: `seen`). Tombstones come in the
+// order they were made, copies among them (a restore forgets them in that order past its cap).
 
 import { InsertionOrderedMap } from './insertionOrderedMap.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
@@ -61,6 +68,15 @@ export interface JoinWindowOptions {
 
 /** A resolved id still remembered: the legs seen (bit set) and when it is forgotten. */
 export type RememberedId = [id: string, legs: number, forgetAtUnixMs: number];
+
+/** What a whole snapshot of the ids holds: a pending id (its logged legs stay), or a remembered one. */
+export type WholeJoinItem = string | RememberedId;
+
+/** A whole snapshot's copies of entries that changed before it read them; tombstones by their place in the map (stamp), ascending. */
+interface CopiedIds {
+  pending: string[];
+  remembered: Array<[stamp: number, remembered: RememberedId]>;
+}
 
 /** What changed since the last takeChanges(), for a durable store. */
 export interface JoinChanges {
@@ -109,6 +125,8 @@ interface JoinEntry {
   deadline: number;
   /** estimated bytes taken from the pending budget while pending */
   bytes: number;
+  /** the last whole snapshot that has this entry's state (read or copied), or that began before it was made */
+  seen: number;
 }
 
 export interface PendingLegs {
@@ -123,6 +141,9 @@ export class JoinWindow {
   /** Entries restored with a deferred leg, in deadline order (restore() takes them oldest first); readAhead's queue. */
   private deferred: JoinEntry[] = [];
   private deferredNext = 0;
+  /** Numbers the whole snapshots; the last one's, while it is read, copies an entry before it changes into `copied`. */
+  private wholeSnapshots = 0;
+  private copied: CopiedIds | null = null;
 
   constructor(
     private readonly options: JoinWindowOptions,
@@ -151,6 +172,7 @@ export class JoinWindow {
       // Either way a durable store logged this leg, and it settles nothing: its copy can go.
       this.changed?.add(id);
       if ((resolved.legs & bit) !== 0) return DUPLICATE;
+      this.copyBeforeChange(id, resolved, false);
       resolved.legs |= bit;
       return LATE;
     }
@@ -164,6 +186,7 @@ export class JoinWindow {
         legs: bit,
         deadline: now + this.options.windowMs,
         bytes: 0,
+        seen: this.wholeSnapshots,
       };
       if (bytes > this.budget.limitBytes) {
         this.budget.refusals++;
@@ -186,6 +209,7 @@ export class JoinWindow {
       return { kind: 'waiting', evicted };
     }
     if ((entry.legs & bit) !== 0) return DUPLICATE;
+    this.copyBeforeChange(id, entry, true);
     this.pending.delete(id);
     this.budget.release(entry.bytes);
     const waiting = recordOf(bit === PRIMARY ? entry.shadow : entry.primary);
@@ -203,6 +227,7 @@ export class JoinWindow {
     let closed = NOTHING_CLOSED as ClosedWindow[];
     for (let oldest = this.pending.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.pending.oldest()) {
       const [id, entry] = oldest;
+      this.copyBeforeChange(id, entry, true);
       this.pending.delete(id);
       this.budget.release(entry.bytes);
       const primary = recordOf(entry.primary);
@@ -213,6 +238,7 @@ export class JoinWindow {
       else if (shadow !== null) closed.push({ record: shadow, outcome: 'primary_missing' });
     }
     for (let oldest = this.remembered.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.remembered.oldest()) {
+      this.copyBeforeChange(oldest[0], oldest[1], false);
       this.remembered.delete(oldest[0]);
     }
     return closed;
@@ -269,6 +295,55 @@ export class JoinWindow {
     return [...this.pending.entries()].map(([id]) => id);
   }
 
+  /**
+   * The pending and the remembered ids as they are now, read a step at a time (each item once):
+   * offers, expiry and evictions may run between the steps, and what they change is copied first.
+   * A later call ends the copying for an earlier one, which then has no reader any more.
+   */
+  wholeSnapshot(): Iterable<WholeJoinItem> {
+    const snapshot = ++this.wholeSnapshots;
+    const copied: CopiedIds = { pending: [], remembered: [] };
+    this.copied = copied;
+    return this.readWhole(snapshot, copied);
+  }
+
+  private *readWhole(snapshot: number, copied: CopiedIds): Generator<WholeJoinItem, void, undefined> {
+    // Live iteration: entries deleted before they are reached were copied; entries set since are new or copied.
+    for (const [id, entry] of this.pending.entries()) {
+      if (entry.seen === snapshot) continue;
+      entry.seen = snapshot;
+      yield id;
+    }
+    // A tombstone copied had its place before every one not read yet: each comes before the first read after its place.
+    let next = 0;
+    for (const [id, entry, stamp] of this.remembered.stampedEntries()) {
+      if (entry.seen === snapshot) continue;
+      entry.seen = snapshot;
+      for (; next < copied.remembered.length && copied.remembered[next]![0] < stamp; next++) yield copied.remembered[next]![1];
+      yield [id, entry.legs, entry.deadline];
+    }
+    // Every entry of the snapshot has been read or copied: what changes from now on is not in it.
+    if (this.copied === copied) this.copied = null;
+    for (; next < copied.remembered.length; next++) yield copied.remembered[next]![1];
+    yield* copied.pending;
+  }
+
+  /** Before `entry` changes, while a whole snapshot is read: its state, if the snapshot has neither read nor copied it. */
+  private copyBeforeChange(id: string, entry: JoinEntry, pending: boolean): void {
+    const copied = this.copied;
+    if (copied === null || entry.seen === this.wholeSnapshots) return;
+    entry.seen = this.wholeSnapshots;
+    if (pending) {
+      copied.pending.push(id);
+      return;
+    }
+    // Kept in map order: tombstones are mostly copied oldest first (forgotten, expired), so this rarely moves any.
+    const stamp = this.remembered.stampOf(id) ?? Number.POSITIVE_INFINITY;
+    let at = copied.remembered.length;
+    while (at > 0 && copied.remembered[at - 1]![0] > stamp) at--;
+    copied.remembered.splice(at, 0, [stamp, [id, entry.legs, entry.deadline]]);
+  }
+
   rememberedIds(): RememberedId[] {
     const ids: RememberedId[] = [];
     for (const [id, entry] of this.remembered.entries()) ids.push([id, entry.legs, entry.deadline]);
@@ -283,7 +358,14 @@ export class JoinWindow {
   restore(remembered: readonly RememberedId[], pending: ReadonlyArray<{ arrivedUnixMs: number; record: HeldLeg }>): IngestedRecord[] {
     const evicted: IngestedRecord[] = [];
     for (const [id, legs, forgetAtUnixMs] of remembered) {
-      this.remembered.set(id, { primary: null, shadow: null, legs: legs & (PRIMARY | SHADOW), deadline: forgetAtUnixMs, bytes: 0 });
+      this.remembered.set(id, {
+        primary: null,
+        shadow: null,
+        legs: legs & (PRIMARY | SHADOW),
+        deadline: forgetAtUnixMs,
+        bytes: 0,
+        seen: this.wholeSnapshots,
+      });
       if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
     }
     for (const { arrivedUnixMs, record } of pending) {
@@ -304,7 +386,7 @@ export class JoinWindow {
     if (this.remembered.get(id) !== undefined) return false;
     let bits = 0;
     for (const leg of legs) bits |= leg === 'primary' ? PRIMARY : SHADOW;
-    this.remember(id, { primary: null, shadow: null, legs: bits, deadline: now, bytes: 0 }, now);
+    this.remember(id, { primary: null, shadow: null, legs: bits, deadline: now, bytes: 0, seen: this.wholeSnapshots }, now);
     return true;
   }
 
@@ -330,6 +412,7 @@ export class JoinWindow {
     const oldest = this.pending.shift();
     if (oldest === undefined) return undefined;
     const [id, entry] = oldest;
+    this.copyBeforeChange(id, entry, true);
     const record = recordOf(entry.primary ?? entry.shadow);
     this.budget.release(entry.bytes);
     this.remember(id, entry, now);
@@ -345,8 +428,12 @@ export class JoinWindow {
     this.remembered.set(id, entry);
     this.changed?.add(id);
     if (this.remembered.size > this.options.maxRemembered) {
-      const forgotten = this.remembered.shift();
-      if (forgotten !== undefined) this.changed?.add(forgotten[0]);
+      const forgotten = this.remembered.oldest();
+      if (forgotten !== undefined) {
+        this.copyBeforeChange(forgotten[0], forgotten[1], false);
+        this.remembered.shift();
+        this.changed?.add(forgotten[0]);
+      }
     }
   }
 }

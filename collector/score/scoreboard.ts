@@ -235,17 +235,18 @@ export class Scoreboard {
   }
 
   /**
-   * The routes counted or evicted since the last call (only with trackChanges). The tallies are
-   * copied as they are read, not here: a checkpoint of 200 routes of 512 fields does not copy
-   * them all in one turn of the event loop.
+   * The routes counted or evicted since the last call (only with trackChanges); `all`: every
+   * tracked route is written (a full checkpoint). The tallies are copied as they are read, not
+   * here: a checkpoint of 200 routes of 512 fields does not copy them all in one turn of the event loop.
    */
-  takeChangedRoutes(): RouteChanges {
+  takeChangedRoutes(options: { all: boolean } = { all: false }): RouteChanges {
     if (this.changedRoutes === null) return { written: [], dropped: [] };
-    const tallies: RouteTally[] = [];
+    const tallies: RouteTally[] = options.all ? [...this.routes.values()] : [];
     for (const route of this.changedRoutes) {
       const tally = this.routes.get(route);
-      if (tally !== undefined) tallies.push(tally);
-      else if (this.heldRoutes.has(route)) this.droppedRoutes.add(route);
+      if (tally === undefined) {
+        if (this.heldRoutes.has(route)) this.droppedRoutes.add(route);
+      } else if (!options.all) tallies.push(tally);
     }
     const dropped = [...this.droppedRoutes];
     this.changedRoutes.clear();

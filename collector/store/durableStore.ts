@@ -20,7 +20,8 @@ import { PIPELINE_SNAPSHOT_VERSION } from './snapshotSchema.js';
 import { inSlices as inTimeSlices, type Sliced } from '../timeSlices.js';
 import { decodeCheckpoint, decodeLoggedBatch, decodePendingLegs } from './storedState.js';
 import { LegReader } from './storedLegs.js';
-import type { CheckpointRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+import type { CheckpointRequest, CheckpointRowsRequest, LoadChunk, WorkerReply, WorkerRequest, WorkerSettings } from './storeProtocol.js';
+import type { RememberedId, WholeJoinItem } from '../join/joinWindow.js';
 
 /** What loading found: nothing yet, a state to restore (and batches to replay), or a store that is not one (set aside). */
 export type LoadResult =
@@ -297,30 +298,25 @@ export class DurableStore {
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
     const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
     const rows = this.nextCheckpointRows++;
-    const postRoutes = (routes: Array<[string, string]>): void =>
-      this.post({ op: 'checkpointRows', checkpoint: rows, routes, pairWrites: [] });
-    const postPairs = (pairWrites: Array<[string, string, string]>): void =>
-      this.post({ op: 'checkpointRows', checkpoint: rows, routes: [], pairWrites });
+    const postRows = (part: Partial<Omit<CheckpointRowsRequest, 'op' | 'id' | 'checkpoint'>>): void =>
+      this.post({ op: 'checkpointRows', checkpoint: rows, routes: [], pairWrites: [], pendingIds: [], remembered: [], ...part });
+    const postRoutes = (routes: Array<[string, string]>): void => postRows({ routes });
+    const postPairs = (pairWrites: Array<[string, string, string]>): void => postRows({ pairWrites });
     let request: Omit<CheckpointRequest, 'id'>;
-    // What is serialised here are copies (or immutable pair views), so the rows can be made over
-    // several turns of the event loop (inSlices) while batches keep being applied.
+    // What is serialised here are copies (or immutable pair views, or ids copied before they
+    // change), so the rows can be made over several turns of the event loop (inSlices) while
+    // batches keep being applied and join windows closing.
+    await inSlices(delta.routes.written, tallyRow, postRoutes);
     if (delta.whole !== null) {
-      const { snapshot, pendingIds } = delta.whole;
-      const pairs = (['diverged', 'other'] as const).flatMap((kept) => snapshot.pairs[kept].map((view) => ({ kept, view })));
-      await inSlices(snapshot.scoreboard.routes, tallyRow, postRoutes);
-      await inSlices(pairs, ({ kept, view }) => pairRow(kept, view), postPairs);
-      request = {
-        ...common,
-        checkpoint: rows,
-        routeDeletes: [],
-        pairDeletes: [],
-        remembered: snapshot.remembered,
-        forgotten: [],
-        settledIds: [],
-        pendingIds,
-      };
+      const { pairs, ids } = delta.whole;
+      for (const kept of ['diverged', 'other'] as const) await inSlices(pairs[kept], (view) => pairRow(kept, view), postPairs);
+      await inSlices(
+        ids,
+        (item) => item,
+        (items) => postRows(idRows(items)),
+      );
+      request = { ...common, checkpoint: rows, routeDeletes: [], pairDeletes: [], remembered: [], forgotten: [], settledIds: [] };
     } else {
-      await inSlices(delta.routes.written, tallyRow, postRoutes);
       await inSlices(delta.pairs.writes, ({ kept, view }) => pairRow(kept, view), postPairs);
       request = {
         ...common,
@@ -330,7 +326,6 @@ export class DurableStore {
         remembered: delta.join.remembered,
         forgotten: delta.join.forgotten,
         settledIds: delta.join.settled,
-        pendingIds: [],
       };
     }
     const reply = await this.call(request);
@@ -377,9 +372,27 @@ export class DurableStore {
   }
 }
 
+/** A full checkpoint's ids as the worker takes them: the pending ones apart from the remembered ones. */
+function idRows(items: readonly WholeJoinItem[]): Pick<CheckpointRowsRequest, 'pendingIds' | 'remembered'> {
+  const pendingIds: string[] = [];
+  const remembered: RememberedId[] = [];
+  for (const item of items) {
+    if (typeof item === 'string') pendingIds.push(item);
+    else remembered.push(item);
+  }
+  return { pendingIds, remembered };
+}
+
+/**
+ * Rows per message at most: a slice of 2 ms makes tens of thousands of small ones (a full
+ * checkpoint's ids), and posting them all at once (a structured clone) would take the turn past its slice.
+ */
+const ROWS_PER_POST = 2048;
+
 /**
  * `items.map(row)` in slices (timeSlices.ts): each slice's rows are handed to `send` (posted to
- * the worker) before the event loop gets its turn, so they are garbage again at once.
+ * the worker) before the event loop gets its turn, and every ROWS_PER_POST rows within a slice,
+ * so they are garbage again at once.
  */
 async function inSlices<T, R>(items: Iterable<T>, row: (item: T) => R, send: (rows: R[]) => void): Promise<void> {
   let rows: R[] = [];
@@ -391,6 +404,7 @@ async function inSlices<T, R>(items: Iterable<T>, row: (item: T) => R, send: (ro
   function* making(): Sliced<void> {
     for (const item of items) {
       rows.push(row(item));
+      if (rows.length >= ROWS_PER_POST) sendRows();
       yield;
     }
   }

@@ -39,9 +39,9 @@ export interface AppendRowsRequest {
 
 /**
  * Rows of the checkpoint being made, sent as each slice of them is serialised: no message is the
- * size of a large delta, and no row waits in the main thread's heap (surviving its young
- * generation's collections) until the last one is made. The worker keeps them for the checkpoint
- * request that names the same `checkpoint`; no answer.
+ * size of a large delta (or of a full checkpoint's ids), and no row waits in the main thread's
+ * heap (surviving its young generation's collections) until the last one is made. The worker
+ * keeps them for the checkpoint request that names the same `checkpoint`; no answer.
  */
 export interface CheckpointRowsRequest {
   op: 'checkpointRows';
@@ -49,6 +49,10 @@ export interface CheckpointRowsRequest {
   checkpoint: number;
   routes: Array<[string, string]>;
   pairWrites: Array<[string, string, string]>;
+  /** full only: ids still pending, whose legs stay */
+  pendingIds: string[];
+  /** full only: every remembered id */
+  remembered: Array<[string, number, number]>;
 }
 
 /** What changed since the last checkpoint, or (full) everything, with the log position it covers. */
@@ -64,12 +68,11 @@ export interface CheckpointRequest {
   /** routes no longer tracked (folded into `other`) */
   routeDeletes: string[];
   pairDeletes: string[];
+  /** tombstones written since the last checkpoint (a full one's are all in its rows) */
   remembered: Array<[string, number, number]>;
   forgotten: string[];
   /** ids resolved since the last checkpoint: their logged legs can go */
   settledIds: string[];
-  /** full only: the ids still pending, whose legs stay */
-  pendingIds: string[];
   /** [id, batch, idx]: an id still pending was sent again from this log position on; its legs there, up to appliedSeq, are copies */
   copiesOfPending: Array<[string, number, number]>;
 }

@@ -273,18 +273,23 @@ const appendAll = (group: AppendRequest[]): number[] =>
     }),
   )();
 
-/** The route and pair rows received for the checkpoint being made (checkpointRows), until its request comes. */
-let staged: Omit<CheckpointRowsRequest, 'op' | 'id'> | null = null;
+type CheckpointRows = Omit<CheckpointRowsRequest, 'op' | 'id' | 'checkpoint'>;
+const noRows = (): CheckpointRows => ({ routes: [], pairWrites: [], pendingIds: [], remembered: [] });
+
+/** The rows received for the checkpoint being made (checkpointRows), until its request comes. */
+let staged: (CheckpointRows & { checkpoint: number }) | null = null;
 
 function stage(rows: CheckpointRowsRequest): void {
-  if (staged?.checkpoint !== rows.checkpoint) staged = { checkpoint: rows.checkpoint, routes: [], pairWrites: [] };
+  if (staged?.checkpoint !== rows.checkpoint) staged = { checkpoint: rows.checkpoint, ...noRows() };
   for (const route of rows.routes) staged.routes.push(route);
   for (const pair of rows.pairWrites) staged.pairWrites.push(pair);
+  for (const id of rows.pendingIds) staged.pendingIds.push(id);
+  for (const remembered of rows.remembered) staged.remembered.push(remembered);
 }
 
 function checkpoint(request: CheckpointRequest): void {
   // Rows staged for another checkpoint belong to one whose request never came (its maker failed).
-  const rows = staged?.checkpoint === request.checkpoint ? staged : { routes: [], pairWrites: [] };
+  const rows = staged?.checkpoint === request.checkpoint ? staged : noRows();
   staged = null;
   db.transaction(() => {
     if (request.full) db.exec('DELETE FROM routes; DELETE FROM pairs; DELETE FROM remembered;');
@@ -294,13 +299,14 @@ function checkpoint(request: CheckpointRequest): void {
     for (const id of request.pairDeletes) statements.deletePair.run(id);
     for (const [id, kept, view] of rows.pairWrites) statements.setPair.run(id, kept, view);
     for (const id of request.forgotten) statements.deleteRemembered.run(id);
-    for (const [id, legs, forgetAt] of request.remembered) statements.setRemembered.run(id, legs, forgetAt);
+    for (const remembered of [request.remembered, rows.remembered])
+      for (const [id, legs, forgetAt] of remembered) statements.setRemembered.run(id, legs, forgetAt);
     statements.forgetExpired.run(request.nowUnixMs);
     if (request.full) {
       // After a failed checkpoint the resolved ids since are unknown: keep only the pending legs.
       db.exec('CREATE TEMP TABLE IF NOT EXISTS keep (id TEXT PRIMARY KEY); DELETE FROM keep;');
       const keep = db.prepare<[string]>('INSERT OR IGNORE INTO keep (id) VALUES (?)');
-      for (const id of request.pendingIds) keep.run(id);
+      for (const id of rows.pendingIds) keep.run(id);
       db.prepare<[number]>('DELETE FROM legs WHERE batch <= ? AND id NOT IN (SELECT id FROM keep)').run(request.appliedSeq);
     } else {
       // Their legs are deleted after this commit (deleteSettledLegs), so no append waits behind it.

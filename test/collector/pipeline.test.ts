@@ -189,6 +189,6 @@ describe('Pipeline, batches applied in slices (the ingest route)', () => {
     await applying;
     expect(checkpoint.appliedSeq).toBe(1);
     expect(checkpoint.totals.records).toEqual({ primary: 1000, shadow: 1000 });
-    expect(checkpoint.whole?.snapshot.scoreboard.routes[0]?.pairs).toBe(1000);
+    expect([...checkpoint.routes.written][0]?.pairs).toBe(1000);
   });
 });

@@ -4,6 +4,9 @@
 // in-process Pipeline fed the same legs without interruption. Batches in flight at a crash may or
 // may not have been kept (committed, unanswered): each is looked up, and the model gets the ones
 // the collector kept. The event loop's delay under this ingest is read from /metrics each round.
+// The second test kills it while it writes a full checkpoint (the one after a failed one, which
+// it makes in slices between batches) of a large state.
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { CollectorMetrics } from '../../collector/metrics/collectorMetrics.js';
 import { Pipeline } from '../../collector/pipeline.js';
@@ -62,10 +65,57 @@ async function pairView(url: string, id: string): Promise<PairView | null> {
   return answer.status === 404 ? null : ((await answer.json()) as PairView);
 }
 
+/** Acknowledged records whose pair view lacks them (not pending or paired with their own leg). */
+async function missingOf(url: string, records: readonly DigestRecord[]): Promise<string[]> {
+  const missing: string[] = [];
+  for (const r of records) {
+    const view = await pairView(url, r.id);
+    if (view === null || view[r.leg] === null || !['pending', 'paired'].includes(view.state)) missing.push(`${r.id}/${r.leg}`);
+  }
+  return missing;
+}
+
 async function metric(url: string, name: string): Promise<number> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const line = text.split('\n').find((l) => l.startsWith(`${name} `));
   return Number(line?.split(' ')[1]);
+}
+
+/** CONFIG with room for many pending legs, so that none is evicted (evictions would depend on the order the senders' batches were logged in). */
+const LARGE = { ...CONFIG, join: { ...CONFIG.join, maxPending: 1_000_000 }, budget: { pendingBytes: 2 ** 30 } };
+
+/** The report an in-process Pipeline fed `kept` without interruption gives, configured as the collector was (CONFIG or LARGE). */
+function uninterrupted(kept: readonly SentBatch[], large: boolean): Report {
+  const model = new Pipeline(
+    config((c) => {
+      c.pairs = { ...c.pairs, ...CONFIG.pairs };
+      c.join = { ...c.join, ...(large ? LARGE.join : CONFIG.join) };
+      if (large) c.budget = { ...c.budget, ...LARGE.budget };
+    }),
+    new FakeClock(),
+    new CollectorMetrics({ defaultMetrics: false }),
+  );
+  for (const sent of kept) model.ingest(sent.records);
+  return model.report();
+}
+
+async function expectReportOf(url: string, kept: readonly SentBatch[], large = false): Promise<void> {
+  const expected = uninterrupted(kept, large);
+  const actual = (await (await fetch(`${url}/v1/report`)).json()) as Report;
+  expect(actual.totals).toEqual(expected.totals);
+  expect(actual.routes.map((r) => [r.route, r.pairs, r.diverged, r.kinds])).toEqual(
+    expected.routes.map((r) => [r.route, r.pairs, r.diverged, r.kinds]),
+  );
+}
+
+/** `use` on the store's file through a connection of the test's own (the collector's worker holds its own). */
+function inStore<T>(path: string, use: (db: Database.Database) => T): T {
+  const db = new Database(path);
+  try {
+    return use(db);
+  } finally {
+    db.close();
+  }
 }
 
 describe('a collector killed (SIGKILL) at random moments under steady ingest', () => {
@@ -100,30 +150,112 @@ describe('a collector killed (SIGKILL) at random moments under steady ingest', (
       const acknowledgedRecords = kept.flatMap((sent) => sent.records);
       expect(acknowledgedRecords.length).toBeGreaterThan(CRASHES * 100);
       // Every acknowledged record is there, pending or judged, with its own leg.
-      const missing: string[] = [];
-      for (const r of acknowledgedRecords) {
-        const view = await pairView(url, r.id);
-        if (view === null || view[r.leg] === null || !['pending', 'paired'].includes(view.state)) missing.push(`${r.id}/${r.leg}`);
-      }
-      expect(missing).toEqual([]);
+      expect(await missingOf(url, acknowledgedRecords)).toEqual([]);
 
       // The same legs through one uninterrupted in-process pipeline.
-      const model = new Pipeline(
-        { ...config(), ...CONFIG, join: { ...config().join, ...CONFIG.join }, pairs: CONFIG.pairs },
-        new FakeClock(),
-        new CollectorMetrics({ defaultMetrics: false }),
-      );
-      for (const sent of kept) model.ingest(sent.records);
-      const expected = model.report();
-      const actual = (await (await fetch(`${url}/v1/report`)).json()) as Report;
-      expect(actual.totals).toEqual(expected.totals);
-      expect(actual.routes.map((r) => [r.route, r.pairs, r.diverged, r.kinds])).toEqual(
-        expected.routes.map((r) => [r.route, r.pairs, r.diverged, r.kinds]),
-      );
+      await expectReportOf(url, kept);
       // Loose on purpose (a shared 2-core machine): the real target is the bench line.
       expect(Math.max(...stalls)).toBeLessThan(0.25);
       console.log(
         `collectorCrash: ${CRASHES} crashes, ${acknowledgedRecords.length} acknowledged records (${kept.length} batches), 0 lost; event-loop delay max per round ${stalls.map((s) => `${Math.round(s * 1000)} ms`).join(', ')}`,
+      );
+    } finally {
+      await collector?.stop('SIGKILL');
+      await scratch.remove();
+    }
+  });
+});
+
+describe('a collector killed (SIGKILL) while it writes a full checkpoint', () => {
+  const ROUNDS = 4;
+  /** pending legs added per round, so the full checkpoint's ids take many slices */
+  const SEED_BATCHES = 20;
+  const SEED_IDS = 1000;
+  const CHECKPOINT_ERRORS = 'shadowdiff_collector_store_write_errors_total{op="checkpoint"}';
+
+  it(`loses nothing it acknowledged when killed at random moments of the full checkpoint that follows a failed one (${ROUNDS} rounds)`, {
+    timeout: 300_000,
+  }, async () => {
+    const scratch = await collectorDir();
+    const kept: SentBatch[] = [];
+    const seeds: SentBatch[] = [];
+    let uncertain: SentBatch[] = [];
+    let killedBeforeFullWritten = 0;
+    let collector: CollectorProcess | undefined;
+    try {
+      for (let round = 0; round <= ROUNDS; round++) {
+        collector = await startCollectorProcess(scratch.dir, {
+          store: { path: scratch.storePath, snapshotIntervalMs: 150 },
+          ...LARGE,
+        });
+        const url = collector.url;
+        for (const sent of uncertain) if ((await pairView(url, sent.marker))?.primary != null) kept.push(sent);
+        uncertain = [];
+        if (round === ROUNDS) break;
+        // A large state: legs that stay pending (their shadows never come), on top of those of the rounds before.
+        for (let b = 0; b < SEED_BATCHES; b++) {
+          const ids = Array.from({ length: SEED_IDS }, (_, i) => `seed${round}-${b}-${i}`);
+          const sent: SentBatch = { records: ids.map((id) => leg(id, 'primary')), marker: ids[0]! };
+          const answer = await fetch(`${url}/v1/batches`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(batch(sent.records)),
+          });
+          expect(answer.status).toBe(200);
+          kept.push(sent);
+          seeds.push(sent);
+        }
+        // A checkpoint fails (an SQLite error in its transaction; appends are not touched)...
+        const failedBefore = (await metric(url, CHECKPOINT_ERRORS)) || 0;
+        inStore(scratch.storePath, (db) =>
+          db.exec(
+            "CREATE TRIGGER fail_checkpoint BEFORE INSERT ON meta WHEN NEW.key = 'appliedSeq' BEGIN SELECT RAISE(ABORT, 'checkpoint refused'); END",
+          ),
+        );
+        const senders = Array.from({ length: SENDERS }, (_, s) => send(url, `f${round}s${s}`));
+        const failing = Date.now();
+        while (((await metric(url, CHECKPOINT_ERRORS)) || 0) <= failedBefore) {
+          if (Date.now() - failing > 30_000) throw new Error(`no checkpoint failed within 30 s:\n${collector.output()}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        // ...so the next one is written in full, in slices, while the senders' batches are applied: killed during it.
+        inStore(scratch.storePath, (db) => db.exec('DROP TRIGGER fail_checkpoint'));
+        const dropped = Date.now();
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 300));
+        expect(await collector.stop('SIGKILL')).toBeNull();
+        // The last checkpoint committed was taken before the trigger went: the kill came before the full one was written.
+        const savedAt = inStore(scratch.storePath, (db) =>
+          Number(db.prepare("SELECT value FROM meta WHERE key = 'savedAtUnixMs'").pluck().get()),
+        );
+        if (savedAt < dropped) killedBeforeFullWritten++;
+        for (const { acknowledged, inFlight } of await Promise.all(senders)) {
+          kept.push(...acknowledged);
+          uncertain.push(...inFlight);
+        }
+      }
+
+      const url = collector!.url;
+      // Every acknowledged record of the senders is there, pending or judged, with its own leg; of the seeds, each batch's marker.
+      const sent = kept.filter((batch) => !seeds.includes(batch));
+      expect(sent.length).toBeGreaterThan(ROUNDS * 4);
+      expect(
+        await missingOf(
+          url,
+          sent.flatMap((batch) => batch.records),
+        ),
+      ).toEqual([]);
+      expect(
+        await missingOf(
+          url,
+          seeds.map((batch) => batch.records[0]!),
+        ),
+      ).toEqual([]);
+      // And the totals (every seed leg among the pending) are those of an uninterrupted run.
+      await expectReportOf(url, kept, true);
+      const report = (await (await fetch(`${url}/v1/report`)).json()) as Report;
+      expect(report.totals.pending).toBeGreaterThanOrEqual(ROUNDS * SEED_BATCHES * SEED_IDS);
+      console.log(
+        `collectorCrash (full checkpoint): ${ROUNDS} kills after a failed checkpoint, ${killedBeforeFullWritten} of them before the full one (of up to ${report.totals.pending} pending legs) was written; ${sent.flatMap((b) => b.records).length + seeds.length * SEED_IDS} acknowledged records, 0 lost`,
       );
     } finally {
       await collector?.stop('SIGKILL');

@@ -260,6 +260,77 @@ describe('JoinWindow', () => {
   });
 });
 
+describe('JoinWindow.wholeSnapshot', () => {
+  /** What a whole snapshot must hold: the ids as they are now; the pending ones as a set, the tombstones in their order. */
+  function idsNow(join: JoinWindow): { pending: string[]; remembered: string[] } {
+    return { pending: join.pendingIds().sort(), remembered: join.rememberedIds().map((r) => JSON.stringify(r)) };
+  }
+
+  function readInto(items: Iterable<string | [string, number, number]>, into: { pending: string[]; remembered: string[] }): void {
+    for (const item of items) {
+      if (typeof item === 'string') into.pending.push(item);
+      else into.remembered.push(JSON.stringify(item));
+    }
+  }
+
+  it('holds the ids as they were when taken (the tombstones in their order), while legs pair, windows close, tombstones are forgotten and pending legs are evicted between its steps (property)', () => {
+    // A step: offer a leg of one of a few ids (pairing, late, duplicate, evicting past the cap, a
+    // tombstone forgotten past its cap), let time pass (windows close, tombstones are forgotten),
+    // or read the snapshot on.
+    type Step = { kind: 'offer'; id: number; shadow: boolean } | { kind: 'advance'; ms: number } | { kind: 'read'; items: number };
+    const step: fc.Arbitrary<Step> = fc.oneof(
+      fc.record({ kind: fc.constant('offer' as const), id: fc.nat(30), shadow: fc.boolean() }),
+      fc.record({ kind: fc.constant('advance' as const), ms: fc.nat(40) }),
+      fc.record({ kind: fc.constant('read' as const), items: fc.nat(4) }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.array(step, { maxLength: 200 }), (before, during) => {
+        const join = new JoinWindow(
+          { windowMs: 50, maxPending: 8, rememberMs: 80, maxRemembered: 10 },
+          new ByteBudget(Number.MAX_SAFE_INTEGER),
+        );
+        let now = T0;
+        const change = (s: Step): void => {
+          if (s.kind === 'offer') join.offer(record(s.shadow ? 'shadow' : 'primary', { id: `r${s.id}` }), now);
+          else if (s.kind === 'advance') {
+            now += s.ms;
+            join.expire(now);
+          }
+        };
+        before.forEach(change);
+        const expected = idsNow(join);
+        const read = { pending: [] as string[], remembered: [] as string[] };
+        const reading = join.wholeSnapshot()[Symbol.iterator]();
+        const rest = { [Symbol.iterator]: () => reading };
+        for (const s of during) {
+          change(s);
+          for (let i = 0; s.kind === 'read' && i < s.items; i++) {
+            const next = reading.next();
+            if (next.done === true) break;
+            readInto([next.value], read);
+          }
+        }
+        readInto(rest, read);
+        expect({ pending: read.pending.sort(), remembered: read.remembered }).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('ends the copying once read: a second snapshot holds the ids as they were when it was taken', () => {
+    const join = new JoinWindow({ ...OPTIONS }, new ByteBudget(Number.MAX_SAFE_INTEGER));
+    join.offer(record('primary', { id: 'a' }), T0);
+    join.offer(record('primary', { id: 'b' }), T0);
+    const first = { pending: [] as string[], remembered: [] as string[] };
+    readInto(join.wholeSnapshot(), first);
+    join.offer(record('shadow', { id: 'a' }), T0 + 1);
+    const second = { pending: [] as string[], remembered: [] as string[] };
+    readInto(join.wholeSnapshot(), second);
+    expect(first).toEqual({ pending: ['a', 'b'], remembered: [] });
+    expect(second).toEqual({ pending: ['b'], remembered: [JSON.stringify(['a', 3, T0 + 1 + OPTIONS.rememberMs])] });
+  });
+});
+
 describe('JoinWindow within the pending byte budget', () => {
   const heavy = (id: string, n: number): DigestRecord =>
     record('primary', { id, fields: Object.fromEntries(Array.from({ length: n }, (_, i) => [`$.${'k'.repeat(200)}${i}`, '00000001'])) });
