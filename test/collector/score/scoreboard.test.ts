@@ -2,27 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { routeReports } from '../../../collector/report/buildReport.js';
 import { ByteBudget } from '../../../collector/budget/byteBudget.js';
-import { defaultConfig } from '../../../collector/config.js';
 import { FieldRows } from '../../../collector/compare/fieldRows.js';
-import { Scoreboard, type RouteTallySnapshot, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
+import type { Scoreboard, RouteTallySnapshot } from '../../../collector/score/scoreboard.js';
 import type { DigestRecord } from '../../../collector/types.js';
 import { legs, T0 } from '../fixtures.js';
+import { NOTHING_IGNORED, testScoreboard } from './testScoreboard.js';
 
-const NOTHING_IGNORED = { field: () => false, header: () => false, subtree: () => 'none' as const };
 const ROUTE = 'GET /orders/{id}';
 
-function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
-  return new Scoreboard({
-    examplesPerField: 3,
-    maxRoutes: 200,
-    maxFieldsPerRoute: 100,
-    noise: { threshold: 0.9, minPairs: 20 },
-    rows: FieldRows.INDICES_ONLY,
-    budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
-    latency: defaultConfig().score.latency,
-    ...overrides,
-  });
-}
+const board = testScoreboard;
 
 /** When the next pair fed resolved: each one a millisecond after the last. */
 let resolvedAt = T0;

@@ -6,28 +6,16 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ByteBudget } from '../../../collector/budget/byteBudget.js';
-import { FieldRows } from '../../../collector/compare/fieldRows.js';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
 import { defaultConfig } from '../../../collector/config.js';
 import { routeReports } from '../../../collector/report/buildReport.js';
-import { Scoreboard, type ScoreboardSettings } from '../../../collector/score/scoreboard.js';
+import type { Scoreboard, ScoreboardSettings } from '../../../collector/score/scoreboard.js';
 import type { IngestedRecord } from '../../../collector/types.js';
 import { legs, T0 } from '../fixtures.js';
-
-const NOTHING_IGNORED = { field: () => false, header: () => false, subtree: () => 'none' as const };
+import { NOTHING_IGNORED, testScoreboard } from './testScoreboard.js';
 
 function board(overrides: Partial<ScoreboardSettings> = {}): Scoreboard {
-  return new Scoreboard({
-    examplesPerField: 3,
-    maxRoutes: 200,
-    maxFieldsPerRoute: 100,
-    noise: { threshold: 0.9, minPairs: 20 },
-    rows: FieldRows.INDICES_ONLY,
-    budget: new ByteBudget(Number.MAX_SAFE_INTEGER),
-    latency: { ...defaultConfig().score.latency, reservoirPairs: 16, resamples: 200, minPairs: 8 },
-    ...overrides,
-  });
+  return testScoreboard({ latency: { ...defaultConfig().score.latency, reservoirPairs: 16, resamples: 200, minPairs: 8 }, ...overrides });
 }
 
 /** One compared pair, resolved at `atUnixMs`. */
