@@ -6,7 +6,7 @@
 // positions the state has reached; a record read again then is the caller's to skip by offset.
 
 import { randomUUID } from 'node:crypto';
-import { Consumer, type MessagesStream } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, type MessagesStream } from '@platformatic/kafka';
 import type { KafkaConfig } from '../configSchema.js';
 import type { VerdictOffset } from '../pipeline.js';
 import { kafkaErrorMessage } from './kafkaErrors.js';
@@ -77,6 +77,8 @@ export class VerdictReader {
       bootstrapBrokers: config.brokers,
       timeout: config.produceTimeoutMs,
       autocreateTopics: false,
+      // The join role writes verdicts in transactions: what a fenced or failed one wrote is aborted, never counted.
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     });
     this.consumer = consumer;
     try {

@@ -2,11 +2,12 @@
 // legs topic as a consumer group and produce one verdict per correlation id to the same
 // partition number of the verdicts topic, equal to what the embedded pipeline computes from the
 // same legs (the model); a worker killed with SIGKILL mid-stream and started again, the broker
-// restarted, or the check before a produce failing (the broker gone between
-// fetch and produce), loses no leg and produces no verdict twice; tallies count every leg once. The
-// verdicts topic is created with the legs topic's partition count, and one that differs refused.
+// restarted, a transaction failing before its commit, or a worker stalled mid-step while its
+// partitions move (fenced by the one that takes them), loses no leg and produces no verdict
+// twice as a read_committed reader sees the topic; tallies count every leg once. The verdicts
+// topic is created with the legs topic's partition count, and one that differs refused.
 
-import { Admin, Producer, ProduceAcks, type Consumer, type ListOffsetsOptions } from '@platformatic/kafka';
+import { Admin, Producer, type Consumer, type FetchOptions } from '@platformatic/kafka';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,8 +21,6 @@ import { startServer, type RunningServer } from '../../../collector/http/server.
 import { StartupError } from '../../../collector/http/startupError.js';
 import { JoinWorker } from '../../../collector/kafka/joinWorker.js';
 import { LegProducer } from '../../../collector/kafka/legProducer.js';
-import { encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
-import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { PairView } from '../../../collector/report/reportSchema.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { startCollectorProcess, type CollectorProcess } from '../../reliability/collectorProcess.js';
@@ -173,6 +172,57 @@ function steadily(producer: LegProducer, traffic: Traffic, requests: number, eve
   };
 }
 
+const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
+
+const isTally = (key: Buffer): boolean => key.toString('utf8').startsWith('tally/');
+
+/**
+ * Runs `before(transactionalId)` ahead of the `step` of every transaction begun in this process
+ * (an in-process worker's: the other workers of a test run in processes of their own), inside
+ * the worker's own checks, as a stall or a failure there would come. `restore()` undoes it.
+ */
+function interceptTransactions(step: 'send' | 'commit', before: (transactionalId: string) => Promise<void>): { restore(): void } {
+  const begin = Producer.prototype.beginTransaction;
+  type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
+  Producer.prototype.beginTransaction = async function (this: Producer) {
+    const transaction = await (begin as (this: Producer) => Promise<Transaction>).call(this);
+    const original = (transaction[step] as (...args: unknown[]) => Promise<unknown>).bind(transaction);
+    (transaction as unknown as Record<string, unknown>)[step] = async (...args: unknown[]) => {
+      await before(transaction.id);
+      return original(...args);
+    };
+    return transaction;
+  } as Producer['beginTransaction'];
+  return { restore: () => (Producer.prototype.beginTransaction = begin) };
+}
+
+/** An in-process worker's fetches, held at a gate: hold() resolves once one waits there (none is in flight), release() lets them through. */
+function gateFetches(worker: JoinWorker): { hold(): Promise<void>; release(): void } {
+  const consumer = (worker as unknown as { consumer: Consumer }).consumer;
+  const fetch = consumer.fetch.bind(consumer) as (options: FetchOptions<Buffer, Buffer, Buffer, Buffer>) => Promise<unknown>;
+  let gate: { opened: Promise<void>; open(): void; waiting: boolean } | null = null;
+  consumer.fetch = (async (options: FetchOptions<Buffer, Buffer, Buffer, Buffer>) => {
+    if (gate !== null) {
+      gate.waiting = true;
+      await gate.opened;
+    }
+    return fetch(options);
+  }) as Consumer['fetch'];
+  return {
+    async hold() {
+      let open = (): void => {};
+      const opened = new Promise<void>((resolve) => (open = resolve));
+      const held = { opened, open, waiting: false };
+      gate = held;
+      await waitUntil('a fetch to wait at the gate', () => (held.waiting ? true : undefined), { timeoutMs: 30_000 });
+    },
+    release() {
+      gate?.open();
+      gate = null;
+    },
+  };
+}
+
 describe('Kafka join role', () => {
   it('judges every id once, as the embedded pipeline does, to the partition of its legs', async () => {
     const settings = settingsFor('one');
@@ -283,81 +333,126 @@ describe('Kafka join role', () => {
     }
   }, 240_000);
 
-  it('rebuilds when the check before producing fails, so the legs it consumed are judged, once', async () => {
-    const config = parsed(settingsFor('check'));
+  it('takes and rebuilds a partition whose transaction failed (the broker gone before its commit): what it sent is aborted, its legs judged again, once', async () => {
+    const config = parsed(settingsFor('failed'));
     const kafka = kafkaOf(config);
     const worker = await JoinWorker.open(config, kafka);
     const producer = await LegProducer.open(kafka, WINDOW_MS);
-    // The broker going away between a step's fetch and its produce: the end-of-partition check fails once.
-    const consumer = (worker as unknown as { consumer: Consumer }).consumer;
-    const listOffsets = consumer.listOffsets.bind(consumer) as (options: ListOffsetsOptions) => Promise<unknown>;
     let failOnce = false;
-    consumer.listOffsets = (async (options: ListOffsetsOptions) => {
-      const check = options.topics.includes(kafka.topics.verdicts) && options.isolationLevel === undefined;
-      if (check && failOnce) {
-        failOnce = false;
-        throw new Error('the broker went away');
-      }
-      return listOffsets(options);
-    }) as Consumer['listOffsets'];
-    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const transactions = interceptTransactions('commit', async () => {
+      if (!failOnce) return;
+      failOnce = false;
+      throw new Error('the broker went away');
+    });
     try {
-      await worker.start(quiet);
+      await worker.start(QUIET);
       await waitUntil('the worker to own every partition', () => (worker.partitions.length === PARTITIONS ? true : undefined), {
         timeoutMs: 60_000,
       });
       failOnce = true;
-      const traffic = new Traffic('check');
+      const traffic = new Traffic('failed');
       for (let i = 0; i < 3; i++) await producer.produce(traffic.legs(20), Date.now());
       await producer.produce(traffic.flush(), Date.now());
       await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
       await sleep(2 * WINDOW_MS);
-      expect(failOnce, 'the check failed once').toBe(false);
+      expect(failOnce, 'a commit failed once').toBe(false);
       await worker.close();
-      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+      const read = await readTopics(broker.bootstrap, kafka);
+      expectModelVerdicts(config, read, traffic.ids);
+      // What the failed transaction sent is in the log, aborted: the log holds more records than a reader sees.
+      const logged = await readTopic(broker.bootstrap, kafka.topics.verdicts, false);
+      expect(logged.length).toBeGreaterThan(read.verdicts.length + read.tallies.length);
     } finally {
+      transactions.restore();
       await producer.close();
       await worker.close();
     }
   }, 120_000);
 
-  it('rebuilds before producing to a verdicts partition another producer wrote to since its takeover, so the id is not judged twice', async () => {
-    const settings = settingsFor('foreign');
-    const config = parsed(settings);
-    const kafka = kafkaOf(config);
-    const server = await startServer(config);
-    const legs = await LegProducer.open(kafka, WINDOW_MS);
-    const other = new Producer({ clientId: 'join-test', bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: ProduceAcks.ALL });
-    try {
-      await untilMetric(server.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
-      const [primary, shadow] = [record('primary', { id: 'zombie-1' }), record('shadow', { id: 'zombie-1' })];
-      await legs.produce([primary], Date.now());
-      const [leg] = (await readTopic(broker.bootstrap, kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
-      // A worker that owned the partition before judged the id, its send landing after this one read the partition back.
-      const pair = pairViewOf({ kind: 'missing', route: '/orders/{id}', record: primary, outcome: 'shadow_missing' }, Date.now());
-      await other.send({
-        messages: [
-          {
-            topic: kafka.topics.verdicts,
-            partition: leg!.partition,
-            ...encodeVerdict(pair, { partition: leg!.partition, offset: leg!.offset }),
-          },
-        ],
+  // The race a previous owner's late write could win before transactions: a worker stalls in the
+  // middle of a step while the group moves some of its partitions to another worker, which takes
+  // them (fencing it) and judges their legs again. Released, the stalled worker's sends or commit
+  // on those partitions are refused, and what it sent before is aborted: one verdict per id.
+  it.each(['send', 'commit'] as const)(
+    'fences a worker that stalls before its transactions’ %s while its partitions move: its late writes are refused, every id judged once',
+    async (step) => {
+      const settings = settingsFor(`zombie-${step}`);
+      // The client takes its request timeout as the transaction timeout: long enough here that the
+      // coordinator cannot abort the stalled worker's transactions on its own before the takeover does.
+      (settings['kafka'] as Record<string, unknown>)['produceTimeoutMs'] = 30_000;
+      const config = parsed(settings);
+      const kafka = kafkaOf(config);
+      const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-join-'));
+      const legs = await LegProducer.open(kafka, WINDOW_MS);
+      const stalled = await JoinWorker.open(config, kafka);
+      let fenced = 0;
+      stalled.onStep({ fenced: (transactions) => (fenced += transactions) });
+      const fetches = gateFetches(stalled);
+      const held = new Set<string>();
+      let holding = false;
+      let release = (): void => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const transactions = interceptTransactions(step, async (transactionalId) => {
+        if (!holding) return;
+        held.add(transactionalId);
+        await released;
       });
-      await legs.produce([shadow], Date.now());
-      await untilMetric(server.url, 'shadowdiff_collector_kafka_join_takeover_conflicts_total', (conflicts) => conflicts > 0);
-      await sleep(2 * WINDOW_MS);
-      const read = await readTopics(broker.bootstrap, kafka);
-      expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'shadow_missing']]);
-      // Its shadow was counted once, as late: the id is known judged.
-      const late = read.tallies.reduce((sum, tally) => sum + tally.late, 0);
-      expect(late).toBe(1);
-    } finally {
-      await other.close();
-      await legs.close();
-      await server.close();
-    }
-  }, 120_000);
+      let other: CollectorProcess | null = null;
+      try {
+        await stalled.start(QUIET);
+        await waitUntil('the worker to own every partition', () => (stalled.partitions.length === PARTITIONS ? true : undefined), {
+          timeoutMs: 60_000,
+        });
+        const traffic = new Traffic(`zombie-${step}`);
+        // Every partition's legs in one fetch, so that one step holds a transaction on each.
+        await fetches.hold();
+        await legs.produce([...traffic.legs(40), ...traffic.flush()], Date.now());
+        holding = true;
+        fetches.release();
+        await waitUntil(`a ${step} held on every partition`, () => (held.size === PARTITIONS ? true : undefined), { timeoutMs: 30_000 });
+
+        other = await startCollectorProcess(dir, settings);
+        // Once it owns partitions it has taken their transactional ids and read them back.
+        await untilMetric(other.url, PARTITIONS_OWNED, (owned) => owned > 0);
+        holding = false;
+        release();
+        await waitUntil('the stalled worker’s late transactions to be refused', () => (fenced > 0 ? true : undefined), {
+          timeoutMs: 30_000,
+        });
+        await waitUntil(
+          'the two workers to share the partitions',
+          async () => (stalled.partitions.length + (await metricOf(other!.url, PARTITIONS_OWNED)) === PARTITIONS ? true : undefined),
+          { timeoutMs: 60_000, intervalMs: 500 },
+        );
+        await legs.produce([...traffic.legs(40), ...traffic.flush()], Date.now());
+        await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
+        await sleep(2 * WINDOW_MS);
+        await stalled.close();
+        expect(await other.stop('SIGTERM')).toBe(0);
+        expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+        if (step === 'commit') {
+          // Its sends had landed before the takeover: they are in the log, aborted, and no reader saw them.
+          const judged = new Map<string, number>();
+          for (const { key } of await readTopic(broker.bootstrap, kafka.topics.verdicts, false)) {
+            if (!isTally(key)) judged.set(key.toString('utf8'), (judged.get(key.toString('utf8')) ?? 0) + 1);
+          }
+          expect(
+            [...judged.values()].some((count) => count > 1),
+            'an id with an aborted verdict in the log',
+          ).toBe(true);
+        }
+      } finally {
+        release();
+        transactions.restore();
+        fetches.release();
+        await other?.stop('SIGKILL').catch(() => {});
+        await stalled.close();
+        await legs.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
 
   it('creates the verdicts topic with the legs topic’s partitions, and refuses an existing one that differs, naming the setting', async () => {
     const settings = settingsFor('topics');
