@@ -50,3 +50,13 @@ export function committedBatches<B extends BatchShape>(batches: readonly B[], ab
   }
   return kept;
 }
+
+/**
+ * The answer's batches with every aborted data batch's records taken out, the batch itself (and
+ * every marker) kept: a reader that moves on from the last batch of an answer (the client's
+ * message stream) still moves past them.
+ */
+export function withoutAborted<B extends BatchShape>(batches: readonly B[], aborted: readonly AbortedTransaction[]): B[] {
+  const kept = new Set(committedBatches(batches, aborted));
+  return batches.map((batch) => (kept.has(batch) || (batch.attributes & IS_CONTROL) !== 0 ? batch : { ...batch, records: [] }));
+}

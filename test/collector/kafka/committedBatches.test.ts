@@ -3,7 +3,7 @@
 // (the abort marker past the answer's end, two aborted transactions of one producer in one answer).
 
 import { describe, expect, it } from 'vitest';
-import { committedBatches, nextOffset, type BatchShape } from '../../../collector/kafka/committedBatches.js';
+import { committedBatches, nextOffset, withoutAborted, type BatchShape } from '../../../collector/kafka/committedBatches.js';
 
 const TRANSACTIONAL = 0x10;
 const CONTROL = 0x20;
@@ -66,5 +66,18 @@ describe('committedBatches', () => {
     expect(nextOffset([data(0, 2, 7), marker(2, 7, 'abort')])).toBe(3);
     expect(nextOffset([data(4, 3)])).toBe(7);
     expect(nextOffset([])).toBeNull();
+  });
+
+  it('empties an aborted transaction’s batches in place, keeping every batch so a reader still moves past them', () => {
+    const batches = [data(0, 2, 7), marker(2, 7, 'abort'), data(3, 1, 7), marker(4, 7, 'commit'), data(5, 2, 7)];
+    const kept = withoutAborted(batches, [aborted(7, 0), aborted(7, 5)]);
+    expect(kept.map((batch) => [Number(batch.firstOffset), batch.records.length])).toEqual([
+      [0, 0],
+      [2, 1],
+      [3, 1],
+      [4, 1],
+      [5, 0],
+    ]);
+    expect(nextOffset(kept)).toBe(nextOffset(batches));
   });
 });
