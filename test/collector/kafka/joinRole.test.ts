@@ -2,9 +2,10 @@
 // legs topic as a consumer group and produce one verdict per correlation id to the same
 // partition number of the verdicts topic, equal to what the embedded pipeline computes from the
 // same legs (the model); a worker killed with SIGKILL mid-stream and started again, the broker
-// restarted, a transaction failing before its commit, or a worker stalled mid-step while its
-// partitions move (fenced by the one that takes them), loses no leg and produces no verdict
-// twice as a read_committed reader sees the topic; tallies count every leg once. The verdicts
+// restarted, a transaction failing before its commit, a worker stalled mid-step while its
+// partitions move, or a previous owner's transaction left open (fenced by the one that takes
+// them: late sends and commits refused), loses no leg and produces no verdict twice as a
+// read_committed reader, the report role's included, sees the topic; tallies count every leg once. The verdicts
 // topic is created with the legs topic's partition count, and one that differs refused.
 
 import { Admin, Producer, type Consumer, type FetchOptions } from '@platformatic/kafka';
@@ -20,8 +21,15 @@ import type { KafkaConfig } from '../../../collector/configSchema.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import { StartupError } from '../../../collector/http/startupError.js';
 import { JoinWorker } from '../../../collector/kafka/joinWorker.js';
+import { isFenced, kafkaErrorMessage } from '../../../collector/kafka/kafkaErrors.js';
 import { LegProducer } from '../../../collector/kafka/legProducer.js';
+import { transactionalIdOf } from '../../../collector/kafka/partitionProducer.js';
+import { VerdictReader } from '../../../collector/kafka/verdictReader.js';
+import { idempotentProducer } from '../../../collector/kafka/sends.js';
+import { ensureLegsTopic, ensureVerdictsTopic } from '../../../collector/kafka/topics.js';
+import { encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
 import type { PairView } from '../../../collector/report/reportSchema.js';
+import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { startCollectorProcess, type CollectorProcess } from '../../reliability/collectorProcess.js';
 import { record } from '../fixtures.js';
@@ -176,25 +184,77 @@ const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
 
 const isTally = (key: Buffer): boolean => key.toString('utf8').startsWith('tally/');
 
+/** One call of a transaction's step, by its producer's transactional id and epoch. */
+interface TransactionCall {
+  transactionalId: string;
+  epoch: number;
+}
+
+const callKey = (call: TransactionCall): string => `${call.transactionalId}@${call.epoch}`;
+
 /**
- * Runs `before(transactionalId)` ahead of the `step` of every transaction begun in this process
- * (an in-process worker's: the other workers of a test run in processes of their own), inside
- * the worker's own checks, as a stall or a failure there would come. `restore()` undoes it.
+ * Runs `before` ahead of the `step` of every transaction begun in this process (an in-process
+ * worker's: the other workers of a test run in processes of their own), inside the worker's own
+ * checks, as a stall or a failure there would come; `begun` hears of every transaction begun,
+ * `settled` of how each step call ended (`undefined`: it succeeded). `restore()` undoes it.
  */
-function interceptTransactions(step: 'send' | 'commit', before: (transactionalId: string) => Promise<void>): { restore(): void } {
+function interceptTransactions(
+  step: 'send' | 'commit',
+  hooks: {
+    before(call: TransactionCall): Promise<void>;
+    begun?(call: TransactionCall): void;
+    settled?(call: TransactionCall, error: unknown): void;
+  },
+): { restore(): void } {
   const begin = Producer.prototype.beginTransaction;
   type Transaction = Awaited<ReturnType<Producer['beginTransaction']>>;
   Producer.prototype.beginTransaction = async function (this: Producer) {
     const transaction = await (begin as (this: Producer) => Promise<Transaction>).call(this);
+    const call = { transactionalId: transaction.id, epoch: this.producerEpoch ?? -1 };
+    hooks.begun?.(call);
     const original = (transaction[step] as (...args: unknown[]) => Promise<unknown>).bind(transaction);
     (transaction as unknown as Record<string, unknown>)[step] = async (...args: unknown[]) => {
-      await before(transaction.id);
-      return original(...args);
+      await hooks.before(call);
+      try {
+        const result = await original(...args);
+        hooks.settled?.(call, undefined);
+        return result;
+      } catch (error) {
+        hooks.settled?.(call, error);
+        throw error;
+      }
     };
     return transaction;
   } as Producer['beginTransaction'];
   return { restore: () => (Producer.prototype.beginTransaction = begin) };
 }
+
+/**
+ * The verdicts topic's records as the report role's reader sees them (partition:offset, in
+ * order per partition): read until it has `expected` of them, then a second more to show no more come.
+ */
+async function readAsReport(kafka: KafkaConfig, expected: number): Promise<string[]> {
+  const read: string[] = [];
+  const reader = new VerdictReader({
+    config: kafka,
+    positions: () => [],
+    onMessage: (message) => read.push(`${message.partition}:${message.offset}`),
+    onFailure: () => {},
+  });
+  reader.start();
+  try {
+    await waitUntil(`the report's reader to read ${expected} records`, () => (read.length >= expected ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    await sleep(1000);
+    return read;
+  } finally {
+    await reader.close();
+  }
+}
+
+const positionsOf = (records: ReadonlyArray<{ partition: number; offset: number }>): string[] =>
+  records.map((record) => `${record.partition}:${record.offset}`).sort();
 
 /** An in-process worker's fetches, held at a gate: hold() resolves once one waits there (none is in flight), release() lets them through. */
 function gateFetches(worker: JoinWorker): { hold(): Promise<void>; release(): void } {
@@ -339,10 +399,12 @@ describe('Kafka join role', () => {
     const worker = await JoinWorker.open(config, kafka);
     const producer = await LegProducer.open(kafka, WINDOW_MS);
     let failOnce = false;
-    const transactions = interceptTransactions('commit', async () => {
-      if (!failOnce) return;
-      failOnce = false;
-      throw new Error('the broker went away');
+    const transactions = interceptTransactions('commit', {
+      async before() {
+        if (!failOnce) return;
+        failOnce = false;
+        throw new Error('the broker went away');
+      },
     });
     try {
       await worker.start(QUIET);
@@ -392,10 +454,23 @@ describe('Kafka join role', () => {
       let holding = false;
       let release = (): void => {};
       const released = new Promise<void>((resolve) => (release = resolve));
-      const transactions = interceptTransactions(step, async (transactionalId) => {
-        if (!holding) return;
-        held.add(transactionalId);
-        await released;
+      // In order: every transaction begun, every held step call refused as fenced, and how each held call ended.
+      const events: Array<{ kind: 'begun' | 'fenced'; key: string }> = [];
+      const heldEnds: unknown[] = [];
+      const heldCalls = new Set<string>();
+      const transactions = interceptTransactions(step, {
+        async before(call) {
+          if (!holding) return;
+          held.add(call.transactionalId);
+          heldCalls.add(callKey(call));
+          await released;
+        },
+        begun: (call) => events.push({ kind: 'begun', key: callKey(call) }),
+        settled(call, error) {
+          if (!heldCalls.has(callKey(call))) return;
+          heldEnds.push(error);
+          if (isFenced(error)) events.push({ kind: 'fenced', key: callKey(call) });
+        },
       });
       let other: CollectorProcess | null = null;
       try {
@@ -430,6 +505,16 @@ describe('Kafka join role', () => {
         await stalled.close();
         expect(await other.stop('SIGTERM')).toBe(0);
         expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+        // Released, each held call went through (a partition it kept) or was refused as fenced (one
+        // the other worker took), none failed otherwise; a fenced producer began no transaction again.
+        expect(heldEnds).toHaveLength(PARTITIONS);
+        expect(heldEnds.filter((error) => error !== undefined && !isFenced(error)).map(kafkaErrorMessage)).toEqual([]);
+        const refused = events.flatMap((event, at) => (event.kind === 'fenced' ? [{ key: event.key, at }] : []));
+        expect(refused.length).toBeGreaterThan(0);
+        expect(events.filter((event, at) => event.kind === 'begun' && refused.some((r) => r.key === event.key && r.at < at))).toEqual([]);
+        // The report role's reader sees what a read_committed read of the log does, nothing more.
+        const committed = await readTopic(broker.bootstrap, kafka.topics.verdicts);
+        expect((await readAsReport(kafka, committed.length)).sort()).toEqual(positionsOf(committed));
         if (step === 'commit') {
           // Its sends had landed before the takeover: they are in the log, aborted, and no reader saw them.
           const judged = new Map<string, number>();
@@ -453,6 +538,68 @@ describe('Kafka join role', () => {
     },
     180_000,
   );
+
+  // What the end-of-partition check used to catch, now by fencing: a previous owner of the
+  // partition (every writer of the verdicts topic holds the partition's transactional id) that
+  // had judged the id and whose write lands after the new owner took over. Its open transaction
+  // is aborted by the takeover, its later send and commit refused; the id is judged once, from
+  // its legs, and the stale verdict is in the log but read by no one.
+  it('aborts a previous owner’s open transaction when it takes the partition, and refuses its late send and commit: the id judged once', async () => {
+    const settings = settingsFor('foreign');
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    await ensureLegsTopic(kafka, WINDOW_MS);
+    await ensureVerdictsTopic(kafka);
+    const legs = await LegProducer.open(kafka, WINDOW_MS);
+    let previous: Producer<Buffer, Buffer, Buffer, Buffer> | null = null;
+    let server: RunningServer | null = null;
+    try {
+      const [primary, shadow] = [record('primary', { id: 'zombie-1' }), record('shadow', { id: 'zombie-1' })];
+      await legs.produce([primary], Date.now());
+      const [leg] = (await readTopic(broker.bootstrap, kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
+      const partition = leg!.partition;
+      // The previous owner judged the id shadow_missing, its transaction still open when the partition moved.
+      previous = idempotentProducer(kafka, transactionalIdOf(kafka, partition));
+      const open = await previous.beginTransaction();
+      const stale = () => ({
+        topic: kafka.topics.verdicts,
+        partition,
+        ...encodeVerdict(pairViewOf({ kind: 'missing', route: '/orders/{id}', record: primary, outcome: 'shadow_missing' }, Date.now()), {
+          partition,
+          offset: leg!.offset,
+        }),
+      });
+      await open.send({ messages: [stale()] });
+
+      server = await startServer(config);
+      await untilMetric(server.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
+      const refused = async (write: Promise<unknown>): Promise<unknown> =>
+        write.then(
+          () => new Error('accepted'),
+          (error: unknown) => error,
+        );
+      const lateSend = await refused(open.send({ messages: [stale()] }));
+      expect(isFenced(lateSend), `the late send refused as fenced: ${kafkaErrorMessage(lateSend)}`).toBe(true);
+      const lateCommit = await refused(open.commit());
+      expect(isFenced(lateCommit), `the late commit refused as fenced: ${kafkaErrorMessage(lateCommit)}`).toBe(true);
+
+      await legs.produce([shadow], Date.now());
+      await untilJudged(broker.bootstrap, kafka, ['zombie-1'], 60_000);
+      await sleep(2 * WINDOW_MS);
+      const read = await readTopics(broker.bootstrap, kafka);
+      expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'paired']]);
+      expect(read.tallies.reduce((sum, tally) => sum + tally.late + tally.duplicates, 0)).toBe(0);
+      // The stale verdict is in the log, aborted.
+      const logged = (await readTopic(broker.bootstrap, kafka.topics.verdicts, false)).filter((r) => !isTally(r.key));
+      expect(logged.length).toBe(2);
+      const committed = await readTopic(broker.bootstrap, kafka.topics.verdicts);
+      expect((await readAsReport(kafka, committed.length)).sort()).toEqual(positionsOf(committed));
+    } finally {
+      if (previous !== null) await new Promise<void>((resolve) => previous!.close(true, () => resolve()));
+      await legs.close();
+      await server?.close();
+    }
+  }, 120_000);
 
   it('creates the verdicts topic with the legs topic’s partitions, and refuses an existing one that differs, naming the setting', async () => {
     const settings = settingsFor('topics');
