@@ -39,7 +39,7 @@ import type { CollectorConfig, IgnoreConfig } from '../types.js';
 import { committedBatches, nextOffset } from './committedBatches.js';
 import { hasApiError, isFenced, kafkaErrorMessage, needsRejoin } from './kafkaErrors.js';
 import { decodeLeg } from './legRecord.js';
-import { PartitionProducer, type VerdictMessage } from './partitionProducer.js';
+import { PartitionProducer, type TransactionHold, type VerdictMessage } from './partitionProducer.js';
 import { PartitionJoin, partitionShare, type ConsumedLeg, type JoinOutput, type PartitionJoinSettings } from './partitionJoin.js';
 import { SEND_RETRIES, SEND_RETRY_DELAY_MS } from './sends.js';
 import { ensureLegsTopic, ensureVerdictsTopic } from './topics.js';
@@ -119,6 +119,7 @@ export class JoinWorker {
     private readonly config: CollectorConfig,
     private readonly kafka: KafkaConfig,
     partitions: number,
+    private readonly hold: TransactionHold | undefined,
   ) {
     this.comparer = new PairComparer(config, new FieldRows(config.compare));
     this.share = partitionShare(config, partitions);
@@ -142,12 +143,13 @@ export class JoinWorker {
   /**
    * Checks the legs topic (created when missing, refused when its retention cannot serve) and
    * creates the verdicts topic with its partition count (refused when an existing one differs).
-   * Throws the client's error or TopicError; start() then joins the group.
+   * Throws the client's error or TopicError; start() then joins the group. `hold` is a test seam
+   * (PartitionProducer's `TransactionHold`), unset in production.
    */
-  static async open(config: CollectorConfig, kafka: KafkaConfig): Promise<JoinWorker> {
+  static async open(config: CollectorConfig, kafka: KafkaConfig, hold?: TransactionHold): Promise<JoinWorker> {
     await ensureLegsTopic(kafka, config.join.windowMs);
     const partitions = await ensureVerdictsTopic(kafka);
-    return new JoinWorker(config, kafka, partitions);
+    return new JoinWorker(config, kafka, partitions, hold);
   }
 
   /** Joins the consumer group and starts the loop; resolves once the worker is a member. */
@@ -273,7 +275,7 @@ export class JoinWorker {
     this.ownedGeneration = -1;
     await this.closeProducers();
     const started = performance.now();
-    const taken = await Promise.allSettled(partitions.map((partition) => PartitionProducer.take(this.kafka, partition)));
+    const taken = await Promise.allSettled(partitions.map((partition) => PartitionProducer.take(this.kafka, partition, this.hold)));
     for (const result of taken) if (result.status === 'fulfilled') this.producers.set(result.value.partition, result.value);
     const refused = taken.find((result) => result.status === 'rejected');
     if (refused !== undefined) throw refused.reason;

@@ -27,10 +27,26 @@ export interface ConsumedThrough {
   next: number;
 }
 
+/** Where a transaction's write stands when a `TransactionHold` is asked: its partition, the step next, and the producer's epoch. */
+export interface TransactionWrite {
+  partition: number;
+  step: 'send' | 'commit';
+  epoch: number;
+}
+
+/**
+ * A test seam, unset in production: awaited before each send and before the commit of a
+ * transaction, after the ownership check, where a worker that stalls (a pause, a GC, a network
+ * cut) would be; the join suite holds a worker there while its partitions move, or throws there
+ * as a broker gone before the commit would.
+ */
+export type TransactionHold = (write: TransactionWrite) => Promise<void>;
+
 export class PartitionProducer {
   private constructor(
     readonly partition: number,
     private readonly producer: Producer<Buffer, Buffer, Buffer, Buffer>,
+    private readonly hold: TransactionHold | undefined,
   ) {}
 
   /**
@@ -38,7 +54,7 @@ export class PartitionProducer {
    * partition's verdicts or move its offset, and every transaction it began is committed or
    * aborted (the coordinator answers only once its abort is written), so the log can be read back.
    */
-  static async take(kafka: KafkaConfig, partition: number): Promise<PartitionProducer> {
+  static async take(kafka: KafkaConfig, partition: number, hold?: TransactionHold): Promise<PartitionProducer> {
     const producer = idempotentProducer(kafka, transactionalIdOf(kafka, partition));
     try {
       // The client initialises the producer id when a transaction first begins (InitProducerId);
@@ -49,7 +65,7 @@ export class PartitionProducer {
       await closeProducer(producer);
       throw error;
     }
-    return new PartitionProducer(partition, producer);
+    return new PartitionProducer(partition, producer, hold);
   }
 
   /**
@@ -69,6 +85,7 @@ export class PartitionProducer {
     for (const send of inSends(messages)) {
       if (!stillOwned()) return abandon();
       open = true;
+      await this.held('send');
       await transaction.send({ messages: send.messages });
     }
     if (consumed !== null) {
@@ -77,12 +94,17 @@ export class PartitionProducer {
       await transaction.addOffset(consumedMessage(consumed, this.partition));
     }
     if (!stillOwned()) return abandon();
+    await this.held('commit');
     await transaction.commit();
     return true;
   }
 
   close(): Promise<void> {
     return closeProducer(this.producer);
+  }
+
+  private async held(step: TransactionWrite['step']): Promise<void> {
+    await this.hold?.({ partition: this.partition, step, epoch: this.producer.producerEpoch ?? -1 });
   }
 }
 
