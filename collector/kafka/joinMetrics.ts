@@ -21,7 +21,7 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
   const registers = [registry];
   new Gauge({
     name: 'shadowdiff_collector_kafka_join_healthy',
-    help: '1 while the join worker’s last step (fetch, produce, commit) or rebuild succeeded, 0 otherwise (/readyz answers 503 KAFKA_UNAVAILABLE).',
+    help: '1 while the join worker’s last step (fetch, then each partition’s transaction) or rebuild succeeded, 0 otherwise (/readyz answers 503 KAFKA_UNAVAILABLE).',
     registers,
     collect() {
       this.set(worker.status().healthy ? 1 : 0);
@@ -53,7 +53,7 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
   });
   const verdicts = new Counter({
     name: 'shadowdiff_collector_kafka_verdicts_total',
-    help: 'Verdicts produced to the verdicts topic (acknowledged), by outcome.',
+    help: 'Verdicts produced to the verdicts topic in a committed transaction, by outcome.',
     labelNames: ['outcome'],
     registers,
   });
@@ -70,14 +70,14 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
     registers,
   });
   for (const topic of ['legs', 'verdicts']) skipped.inc({ topic }, 0);
-  const conflicts = new Counter({
-    name: 'shadowdiff_collector_kafka_join_takeover_conflicts_total',
-    help: 'Verdicts partitions found written by another producer (a worker that lost them, its send in flight) before this worker produced to them: rebuilt first, so no id is judged twice.',
+  const fenced = new Counter({
+    name: 'shadowdiff_collector_kafka_join_fenced_transactions_total',
+    help: 'Transactions Kafka refused because another worker took the partition’s transactional id (or the coordinator aborted them on timeout): nothing of them is visible, their sends are not retried, and the partitions are taken again from the log if the group still assigns them.',
     registers,
   });
   const rebuild = new Histogram({
     name: 'shadowdiff_collector_kafka_join_rebuild_seconds',
-    help: 'Taking an assignment over: the committed offsets and the verdicts read back for every assigned partition (the legs are then replayed as they are consumed).',
+    help: 'Taking an assignment over: each assigned partition’s transactional id taken (fencing its previous owner), then the committed offsets and the verdicts read back (the legs are then replayed as they are consumed).',
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
@@ -95,8 +95,8 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
     verdictRecordSkipped() {
       skipped.inc({ topic: 'verdicts' });
     },
-    foreignVerdicts(partitions) {
-      conflicts.inc(partitions);
+    fenced(transactions) {
+      fenced.inc(transactions);
     },
   });
 }

@@ -3,36 +3,45 @@
 // produces their verdicts and tallies to the same partition number of the verdicts topic.
 //
 // Exactly one verdict per id, no leg lost:
-// - One loop, one step at a time: fetch the owned partitions' legs, consume them, produce what
-//   they settled (idempotent producer, acks=all: one send in flight, as the client requires),
-//   and only once Kafka acknowledged all of it commit each partition's legs offset at its
-//   committable offset (the first leg still pending). A crash anywhere loses nothing: the legs
-//   after the committed offset are read again by whoever owns the partition next.
+// - One loop, one step at a time: fetch the owned partitions' legs, consume them, and for each
+//   partition one Kafka transaction (PartitionProducer: a transactional id per legs partition)
+//   holding what its legs settled (verdicts and tally, acks=all) and its legs offset, committed
+//   in the consumer group at the committable offset (the first leg still pending). A crash
+//   anywhere loses nothing: the legs after the committed offset are read again by whoever owns
+//   the partition next, and what an unfinished transaction wrote is aborted.
 // - Whoever takes a partition (every assignment, since the classic protocol revokes everything
-//   at a rebalance) rebuilds it from the log before it consumes: the committed offset, then the
-//   verdicts partition from a point covering the remembered horizon (verdict records carry their
-//   resolution time as their timestamp, so offsetsForTimes finds it), then the legs from the
-//   committed offset through the rebuilt join (PartitionJoin says why nothing is judged twice).
+//   at a rebalance) first takes its transactional id, which fences the previous owner (its late
+//   sends and commits are refused, its open transaction aborted), then rebuilds it from the log,
+//   read_committed: the committed offset, then the verdicts partition from a point covering the
+//   remembered horizon (verdict records carry their resolution time as their timestamp, so
+//   offsetsForTimes finds it), then the legs from the committed offset through the rebuilt join
+//   (PartitionJoin says why nothing is judged twice). No other producer can have written to the
+//   partition's verdicts since that read: the log this worker rebuilt from is the whole story.
 // - When the group starts a rebalance, the worker stops producing at once (the client rejoins on
 //   its own; nothing is produced until the new assignment is rebuilt), and a step whose
-//   generation changed while it ran produces and commits nothing. A produce that fails drops
-//   every partition's state: they are rebuilt from the log, so what did land is not produced
-//   again and what did not is judged again.
+//   generation changed while it ran aborts its transactions. A transaction that fails drops every
+//   partition's state: they are taken and rebuilt from the log again, so what committed is not
+//   produced again and what did not is judged again. A fenced one means another worker took the
+//   partition: its sends are never retried, and the worker waits a few heartbeats before it takes
+//   any partition again, so that if it is the one the group dropped it learns so first.
 //
-// The consumer group is used for membership and commits only; legs are read with explicit fetches
-// at the positions the joins expect, so no record buffered for an old assignment is consumed.
+// The consumer group is used for membership only (the offsets are committed by the
+// transactions); legs are read with explicit fetches at the positions the joins expect, so no
+// record buffered for an old assignment is consumed.
 
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Consumer, ListOffsetTimestamps, type GroupAssignment, type Producer } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, ListOffsetTimestamps, type GroupAssignment } from '@platformatic/kafka';
 import { FieldRows } from '../compare/fieldRows.js';
 import { PairComparer } from '../compare/pairComparer.js';
 import type { ToleranceConfig } from '../compare/tolerance.js';
 import type { KafkaConfig } from '../configSchema.js';
 import type { CollectorConfig, IgnoreConfig } from '../types.js';
-import { hasApiError, kafkaErrorMessage, needsRejoin } from './kafkaErrors.js';
-import { idempotentProducer, inSends, SEND_RETRIES, SEND_RETRY_DELAY_MS } from './sends.js';
+import { committedBatches, nextOffset } from './committedBatches.js';
+import { hasApiError, isFenced, kafkaErrorMessage, needsRejoin } from './kafkaErrors.js';
 import { decodeLeg } from './legRecord.js';
+import { PartitionProducer, type TransactionHold, type VerdictMessage } from './partitionProducer.js';
 import { PartitionJoin, partitionShare, type ConsumedLeg, type JoinOutput, type PartitionJoinSettings } from './partitionJoin.js';
+import { SEND_RETRIES, SEND_RETRY_DELAY_MS } from './sends.js';
 import { ensureLegsTopic, ensureVerdictsTopic } from './topics.js';
 import { decodeVerdictTopicRecord, encodeTally, encodeVerdict, type VerdictTopicRecord } from './verdictRecord.js';
 
@@ -44,14 +53,15 @@ const FETCH_MAX_BYTES = 8 * 1024 * 1024;
 const PARTITION_MAX_BYTES = 1024 * 1024;
 /** After a failed step, the worker waits this long before the next (the brokers may be restarting). */
 const RETRY_AFTER_MS = 500;
-const READ_COMMITTED = 1;
-/** Kafka's control batches (transaction markers) carry no records of ours. */
-const IS_CONTROL_BATCH = 0x20;
-
-/** A verdicts partition this worker owns was written by another producer: its partitions are rebuilt. */
-class ForeignVerdictsError extends Error {
-  override name = 'ForeignVerdictsError';
-}
+const HEARTBEAT_INTERVAL_MS = 1000;
+/**
+ * After a fenced transaction, the worker waits this long before it takes partitions again: if the
+ * group dropped it (a stall longer than the session timeout), its next heartbeat says so and it
+ * rejoins instead of taking back, and fencing, what the group gave another worker.
+ */
+const FENCED_PAUSE_MS = 3 * HEARTBEAT_INTERVAL_MS;
+/** Every read of the worker sees committed transactions only: an aborted one (a fenced owner's) never happened. */
+const READ_COMMITTED = FetchIsolationLevels.READ_COMMITTED;
 
 export interface JoinLogger {
   info(object: object, message: string): void;
@@ -61,11 +71,12 @@ export interface JoinLogger {
 
 /** What one step made durable, and rebuilds, for the metrics. */
 export interface JoinListener {
+  /** what one partition's committed transaction held */
   produced?(outputs: readonly JoinOutput[]): void;
   rebuilt?(partitions: number, seconds: number): void;
   verdictRecordSkipped?(): void;
-  /** verdicts partitions found written by another producer (a worker that lost them), rebuilt before producing */
-  foreignVerdicts?(partitions: number): void;
+  /** transactions refused because another producer took the partition's transactional id (its new owner) */
+  fenced?(transactions: number): void;
 }
 
 export interface JoinHealth {
@@ -74,15 +85,17 @@ export interface JoinHealth {
 }
 
 interface Fetched {
+  /** the committed (or non-transactional) records from the fetch offset on */
   records: Array<{ offset: number; key: Buffer | undefined; value: Buffer | undefined; timestamp: number }>;
+  /** where the next fetch starts: after the answer's last batch, transaction markers and aborted batches included (null: an empty answer) */
+  next: number | null;
   highWatermark: number;
 }
 
-type Message = { topic: string; partition: number; key: Buffer; value: Buffer; timestamp: bigint };
-
 export class JoinWorker {
   private readonly consumer: Consumer;
-  private producer: Producer;
+  /** the transactional producer of each partition taken for the latest rebuild */
+  private readonly producers = new Map<number, PartitionProducer>();
   private readonly comparer: PairComparer;
   private readonly share: PartitionJoinSettings;
   private readonly owned = new Map<number, PartitionJoin>();
@@ -94,8 +107,6 @@ export class JoinWorker {
   private fencedAt = -2;
   /** what each owned partition last committed, so an idle step commits nothing */
   private readonly committed = new Map<number, number>();
-  /** each owned verdicts partition's end offset as this worker left it: another end means another producer wrote there */
-  private readonly verdictsEnd = new Map<number, number>();
   private readonly lag = new Map<number, number>();
   private health: JoinHealth = { healthy: true, lastError: '' };
   private readonly listeners: JoinListener[] = [];
@@ -108,6 +119,7 @@ export class JoinWorker {
     private readonly config: CollectorConfig,
     private readonly kafka: KafkaConfig,
     partitions: number,
+    private readonly hold: TransactionHold | undefined,
   ) {
     this.comparer = new PairComparer(config, new FieldRows(config.compare));
     this.share = partitionShare(config, partitions);
@@ -119,10 +131,9 @@ export class JoinWorker {
       retryDelay: SEND_RETRY_DELAY_MS,
       timeout: kafka.produceTimeoutMs,
       sessionTimeout: kafka.sessionTimeoutMs,
-      heartbeatInterval: 1000,
+      heartbeatInterval: HEARTBEAT_INTERVAL_MS,
       rebalanceTimeout: 20_000,
     });
-    this.producer = this.newProducer();
     this.consumer.topics.trackAll(kafka.topics.legs);
     this.consumer.on('consumer:group:join', ({ generationId, assignments }) => this.assigned(generationId ?? -1, assignments ?? []));
     this.consumer.on('consumer:group:rebalance', () => this.fence());
@@ -132,12 +143,13 @@ export class JoinWorker {
   /**
    * Checks the legs topic (created when missing, refused when its retention cannot serve) and
    * creates the verdicts topic with its partition count (refused when an existing one differs).
-   * Throws the client's error or TopicError; start() then joins the group.
+   * Throws the client's error or TopicError; start() then joins the group. `hold` is a test seam
+   * (PartitionProducer's `TransactionHold`), unset in production.
    */
-  static async open(config: CollectorConfig, kafka: KafkaConfig): Promise<JoinWorker> {
+  static async open(config: CollectorConfig, kafka: KafkaConfig, hold?: TransactionHold): Promise<JoinWorker> {
     await ensureLegsTopic(kafka, config.join.windowMs);
     const partitions = await ensureVerdictsTopic(kafka);
-    return new JoinWorker(config, kafka, partitions);
+    return new JoinWorker(config, kafka, partitions, hold);
   }
 
   /** Joins the consumer group and starts the loop; resolves once the worker is a member. */
@@ -179,7 +191,7 @@ export class JoinWorker {
     this.comparer.setTolerances(tolerances);
   }
 
-  /** Finishes the step under way (what it produced is committed), leaves the group and closes the clients. */
+  /** Finishes the step under way (its transactions committed or aborted), leaves the group and closes the clients. */
   async close(): Promise<void> {
     if (this.closing) return;
     this.closing = true;
@@ -188,7 +200,7 @@ export class JoinWorker {
     // Leaving lets the group give the partitions to the others at once rather than after the session timeout.
     await new Promise<void>((resolve) => this.consumer.leaveGroup(true, () => resolve()));
     await new Promise<void>((resolve) => this.consumer.close(true, () => resolve()));
-    await new Promise<void>((resolve) => this.producer.close(true, () => resolve()));
+    await this.closeProducers();
   }
 
   private assigned(generation: number, assignments: readonly GroupAssignment[]): void {
@@ -220,11 +232,15 @@ export class JoinWorker {
         await this.step();
         this.health = { healthy: true, lastError: '' };
       } catch (error) {
-        if (error instanceof ForeignVerdictsError) {
-          this.log?.warn({ partitions: this.partitions }, error.message);
+        const reason = kafkaErrorMessage(error);
+        if (isFenced(error)) {
+          this.log?.warn(
+            { partitions: this.partitions },
+            `join step abandoned: another worker took a partition's transactional id (${reason}); its sends are not retried, the partitions are taken again from the log if the group still assigns them`,
+          );
+          await this.pause(FENCED_PAUSE_MS);
           continue;
         }
-        const reason = kafkaErrorMessage(error);
         if (needsRejoin(error)) {
           // The group is rebalancing: nothing more is produced until the client has rejoined and the new assignment is rebuilt.
           this.fence();
@@ -246,23 +262,30 @@ export class JoinWorker {
     this.wake = null;
   }
 
-  /** Drops every partition's state and rebuilds the partitions of the latest assignment from the log. */
+  /**
+   * Drops every partition's state and producer, takes the partitions of the latest assignment
+   * (each one's transactional id, afresh even when this worker owned it before: another may have
+   * since), then rebuilds them from the log.
+   */
   private async rebuild(): Promise<void> {
     const { generation, partitions } = this.assignment;
     this.owned.clear();
     this.lag.clear();
     this.committed.clear();
-    this.verdictsEnd.clear();
     this.ownedGeneration = -1;
+    await this.closeProducers();
     const started = performance.now();
+    const taken = await Promise.allSettled(partitions.map((partition) => PartitionProducer.take(this.kafka, partition, this.hold)));
+    for (const result of taken) if (result.status === 'fulfilled') this.producers.set(result.value.partition, result.value);
+    const refused = taken.find((result) => result.status === 'rejected');
+    if (refused !== undefined) throw refused.reason;
     const committed = await this.committedOffsets(partitions);
     const rebuilt = await Promise.all(partitions.map((partition) => this.rebuildPartition(partition, committed.get(partition) ?? 0)));
     // Another rebalance meanwhile: its assignment is rebuilt next.
     if (this.assignment.generation !== generation || this.fenced) return;
-    for (const { join, verdictsEnd } of rebuilt) {
+    for (const join of rebuilt) {
       this.owned.set(join.partition, join);
       this.committed.set(join.partition, join.committableOffset);
-      this.verdictsEnd.set(join.partition, verdictsEnd);
     }
     this.ownedGeneration = generation;
     const seconds = (performance.now() - started) / 1000;
@@ -273,7 +296,7 @@ export class JoinWorker {
     );
   }
 
-  private async rebuildPartition(partition: number, committedOffset: number): Promise<{ join: PartitionJoin; verdictsEnd: number }> {
+  private async rebuildPartition(partition: number, committedOffset: number): Promise<PartitionJoin> {
     const legs = this.kafka.topics.legs;
     // Where the remembered horizon starts: the first leg to replay's arrival, less the window and
     // the tombstones' lifetime (and the idle allowance a window may have closed early by).
@@ -287,12 +310,12 @@ export class JoinWorker {
       }
     }
     const horizon = from - this.config.join.windowMs - this.config.join.rememberMs - IDLE_ALLOWANCE_MS;
-    const { records, end } = await this.readVerdicts(partition, horizon);
-    return { join: new PartitionJoin(partition, this.share, this.comparer, { committedOffset, records }), verdictsEnd: end };
+    const records = await this.readVerdicts(partition, horizon);
+    return new PartitionJoin(partition, this.share, this.comparer, { committedOffset, records });
   }
 
-  /** The verdicts partition's records from the first one stamped at or after `horizon` to its end (which it answers too). */
-  private async readVerdicts(partition: number, horizon: number): Promise<{ records: VerdictTopicRecord[]; end: number }> {
+  /** The verdicts partition's committed records from the first one stamped at or after `horizon` to its last stable offset. */
+  private async readVerdicts(partition: number, horizon: number): Promise<VerdictTopicRecord[]> {
     const topic = this.kafka.topics.verdicts;
     const only = { [topic]: [partition] };
     const [start, end] = await Promise.all([
@@ -315,9 +338,9 @@ export class JoinWorker {
     const records: VerdictTopicRecord[] = [];
     while (position < endOffset) {
       const fetched = (await this.fetchPartitions(topic, new Map([[partition, position]]), 0, FETCH_MAX_BYTES)).get(partition);
-      if (fetched === undefined || fetched.records.length === 0) break;
+      if (fetched === undefined || fetched.next === null) break;
+      position = fetched.next;
       for (const record of fetched.records) {
-        position = record.offset + 1;
         if (record.offset >= endOffset) break;
         try {
           records.push(decodeVerdictTopicRecord(record.key, record.value));
@@ -330,43 +353,60 @@ export class JoinWorker {
         }
       }
     }
-    return { records, end: endOffset };
+    return records;
   }
 
-  /** One step: fetch, consume, produce, commit. */
+  /** One step: fetch, consume, then one transaction per partition with something to produce or commit. */
   private async step(): Promise<void> {
     const generation = this.ownedGeneration;
     const positions = new Map([...this.owned].map(([partition, join]) => [partition, join.position]));
     const fetched = await this.fetchPartitions(this.kafka.topics.legs, positions, FETCH_WAIT_MS, PARTITION_MAX_BYTES);
     if (!this.current(generation)) return;
-    const outputs: JoinOutput[] = [];
+    const steps: Array<Promise<void>> = [];
     for (const [partition, join] of this.owned) {
       const got = fetched.get(partition);
       const legs: ConsumedLeg[] = (got?.records ?? []).map((record) => ({ offset: record.offset, leg: this.decode(partition, record) }));
-      outputs.push(join.consume(legs));
+      const outputs = [join.consume(legs)];
       if (got !== undefined) this.lag.set(partition, Math.max(0, got.highWatermark - join.position));
       // Caught up: nothing more is known to have arrived, so the wall clock closes windows.
       if (got !== undefined && join.position >= got.highWatermark) outputs.push(join.closeIdle(Date.now() - IDLE_ALLOWANCE_MS));
+      steps.push(this.commitPartition(join, outputs, generation));
     }
-    try {
-      await this.produce(outputs, generation);
-    } catch (error) {
-      // The joins have consumed legs whose verdicts may not be durable (even the check before the
-      // send can fail, the broker gone): they are rebuilt from the log, never stepped on past them.
+    const failed = (await Promise.allSettled(steps)).flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    if (failed.length === 0) return;
+    // The joins have consumed legs whose transaction did not commit: every partition is taken and
+    // rebuilt from the log again, never stepped on past them.
+    this.ownedGeneration = -1;
+    const fenced = failed.filter(isFenced);
+    if (fenced.length > 0) for (const listener of this.listeners) listener.fenced?.(fenced.length);
+    throw fenced[0] ?? failed[0];
+  }
+
+  /** The partition's transaction: its verdicts then its tally, and its committable offset when it moved. */
+  private async commitPartition(join: PartitionJoin, outputs: readonly JoinOutput[], generation: number): Promise<void> {
+    const { partition } = join;
+    const topic = this.kafka.topics.verdicts;
+    const messages: VerdictMessage[] = [];
+    for (const output of outputs) {
+      for (const verdict of output.verdicts) {
+        const timestamp = BigInt(verdict.pair.resolvedAtUnixMs ?? Date.now());
+        messages.push({ topic, partition, timestamp, ...encodeVerdict(verdict.pair, verdict.legs) });
+      }
+      if (output.tally !== null) messages.push({ topic, partition, timestamp: BigInt(join.eventTime), ...encodeTally(output.tally) });
+    }
+    const next = join.committableOffset;
+    const moved = this.committed.get(partition) !== next;
+    if (messages.length === 0 && !moved) return;
+    const producer = this.producers.get(partition);
+    if (producer === undefined) throw new Error(`legs partition ${partition} is owned without its transactional producer`);
+    const consumed = moved ? { consumer: this.consumer, topic: this.kafka.topics.legs, next } : null;
+    if (!(await producer.commit(messages, consumed, () => this.current(generation)))) {
+      // Revoked meanwhile, the transaction aborted: the partition is rebuilt for the new assignment.
       this.ownedGeneration = -1;
-      throw error;
+      return;
     }
-    if (!this.current(generation)) return;
-    const moved = [...this.owned].filter(([partition, join]) => this.committed.get(partition) !== join.committableOffset);
-    if (moved.length === 0) return;
-    const offsets = moved.map(([partition, join]) => ({
-      topic: this.kafka.topics.legs,
-      partition,
-      offset: BigInt(join.committableOffset),
-      leaderEpoch: -1,
-    }));
-    await this.consumer.commit({ offsets });
-    for (const { partition, offset } of offsets) this.committed.set(partition, Number(offset));
+    this.committed.set(partition, next);
+    for (const listener of this.listeners) listener.produced?.(outputs);
   }
 
   /** Whether a step begun for `generation` may still produce and commit: no rebalance started, and the client is in that generation. */
@@ -384,67 +424,6 @@ export class JoinWorker {
       );
       return null;
     }
-  }
-
-  /** Verdicts then the tally, per partition, in sends under MAX_SEND_BYTES, one at a time; a failure drops every partition's state. */
-  private async produce(outputs: readonly JoinOutput[], generation: number): Promise<void> {
-    const topic = this.kafka.topics.verdicts;
-    const messages: Message[] = [];
-    for (const output of outputs) {
-      for (const verdict of output.verdicts) {
-        const timestamp = BigInt(verdict.pair.resolvedAtUnixMs ?? Date.now());
-        messages.push({ topic, partition: verdict.legs.partition, timestamp, ...encodeVerdict(verdict.pair, verdict.legs) });
-      }
-      if (output.tally !== null) {
-        const join = this.owned.get(output.tally.legs.partition);
-        messages.push({
-          topic,
-          partition: output.tally.legs.partition,
-          timestamp: BigInt(join?.eventTime ?? Date.now()),
-          ...encodeTally(output.tally),
-        });
-      }
-    }
-    if (messages.length > 0) {
-      await this.checkVerdictsEnds(messages);
-      try {
-        for (const send of inSends(messages)) {
-          if (!this.current(generation)) throw new Error('the partitions were revoked while their verdicts were being produced');
-          await this.producer.send({ messages: send.messages });
-          for (const message of send.messages) this.verdictsEnd.set(message.partition, (this.verdictsEnd.get(message.partition) ?? 0) + 1);
-        }
-      } catch (error) {
-        // What landed is in the log, what did not is judged again: both by a rebuild.
-        this.ownedGeneration = -1;
-        this.replaceProducer();
-        throw error;
-      }
-    }
-    for (const listener of this.listeners) listener.produced?.(outputs);
-  }
-
-  /**
-   * Before producing to a verdicts partition, checks that it ends where this worker left it. A
-   * worker that owned the partition before the rebalance may have had a send in flight when it
-   * stopped; if that landed after this one read the partition back, the ids it judged would be
-   * judged here too, so the partitions are rebuilt first (this throws; the step's output is
-   * dropped and its legs judged again by the rebuild, with the other worker's verdicts known).
-   */
-  private async checkVerdictsEnds(messages: readonly Message[]): Promise<void> {
-    const topic = this.kafka.topics.verdicts;
-    const partitions = [...new Set(messages.map((message) => message.partition))];
-    const ends = await this.consumer.listOffsets({
-      topics: [topic],
-      partitions: { [topic]: partitions },
-      timestamp: ListOffsetTimestamps.LATEST,
-    });
-    const moved = partitions.filter((partition) => Number(ends.get(topic)?.[partition] ?? -1n) !== this.verdictsEnd.get(partition));
-    if (moved.length === 0) return;
-    this.ownedGeneration = -1;
-    for (const listener of this.listeners) listener.foreignVerdicts?.(moved.length);
-    throw new ForeignVerdictsError(
-      `verdicts partitions [${moved.join(', ')}] were written by another producer since this worker read them back; rebuilding`,
-    );
   }
 
   private async committedOffsets(partitions: readonly number[]): Promise<Map<number, number>> {
@@ -516,9 +495,9 @@ export class JoinWorker {
         for (const answer of response.responses) {
           for (const part of answer.partitions) {
             const from = positions.get(part.partitionIndex) ?? 0;
+            const batches = part.records ?? [];
             const records: Fetched['records'] = [];
-            for (const batch of part.records ?? []) {
-              if ((batch.attributes & IS_CONTROL_BATCH) !== 0) continue;
+            for (const batch of committedBatches(batches, part.abortedTransactions)) {
               for (const record of batch.records) {
                 const offset = Number(batch.firstOffset) + record.offsetDelta;
                 if (offset < from) continue;
@@ -530,7 +509,7 @@ export class JoinWorker {
                 });
               }
             }
-            fetched.set(part.partitionIndex, { records, highWatermark: Number(part.highWatermark) });
+            fetched.set(part.partitionIndex, { records, next: nextOffset(batches), highWatermark: Number(part.highWatermark) });
           }
         }
       }),
@@ -538,13 +517,10 @@ export class JoinWorker {
     return fetched;
   }
 
-  private replaceProducer(): void {
-    const failed = this.producer;
-    this.producer = this.newProducer();
-    failed.close(true, () => {});
-  }
-
-  private newProducer(): Producer {
-    return idempotentProducer(this.kafka);
+  /** Closes every partition's producer without ending its transaction: whoever takes the partition next aborts it. */
+  private async closeProducers(): Promise<void> {
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(producers.map((producer) => producer.close()));
   }
 }

@@ -38,3 +38,14 @@ export function hasApiError(error: unknown, apiId: string): boolean {
 export function needsRejoin(error: unknown): boolean {
   return hasNested(error, 'needsRejoin', true);
 }
+
+/**
+ * Answers that mean another producer took this one's transactional id (a newer epoch: the
+ * partition's new owner), or the coordinator aborted its transaction on its own (the transaction
+ * timeout bumps the epoch too): whatever this producer still sends under that epoch is refused.
+ */
+const FENCED = ['PRODUCER_FENCED', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING'] as const;
+
+export function isFenced(error: unknown): boolean {
+  return FENCED.some((apiId) => hasApiError(error, apiId));
+}

@@ -6,9 +6,10 @@
 // positions the state has reached; a record read again then is the caller's to skip by offset.
 
 import { randomUUID } from 'node:crypto';
-import { Consumer, type MessagesStream } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, type CallbackWithPromise, type FetchOptions, type MessagesStream } from '@platformatic/kafka';
 import type { KafkaConfig } from '../configSchema.js';
 import type { VerdictOffset } from '../pipeline.js';
+import { withoutAborted } from './committedBatches.js';
 import { kafkaErrorMessage } from './kafkaErrors.js';
 import type { Health } from './legProducer.js';
 
@@ -70,13 +71,15 @@ export class VerdictReader {
   private async open(): Promise<void> {
     if (this.closed) return;
     const { config } = this.options;
-    const consumer = new Consumer<Buffer, Buffer, Buffer, Buffer>({
+    const consumer = new CommittedConsumer({
       clientId: config.clientId,
       // Its own group: every report instance is assigned every partition.
       groupId: `${config.clientId}-report-${randomUUID()}`,
       bootstrapBrokers: config.brokers,
       timeout: config.produceTimeoutMs,
       autocreateTopics: false,
+      // The join role writes verdicts in transactions: what a fenced or failed one wrote is aborted, never counted.
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
     });
     this.consumer = consumer;
     try {
@@ -119,6 +122,37 @@ export class VerdictReader {
     void closeConsumer(consumer);
     this.reopen = setTimeout(() => void this.open(), REOPEN_DELAY_MS);
   }
+}
+
+type FetchResponse = Awaited<ReturnType<Consumer['fetch']>>;
+
+/**
+ * A consumer whose fetch answers hold no aborted transaction's records, by the Java consumer's
+ * rule (committedBatches): the client's own read_committed filter (1.35.0) lets through all but
+ * the last of one producer's aborted transactions in one answer, and one whose abort marker lies
+ * past the answer. A join partition's producer keeps its producer id across owners and steps,
+ * so both are ordinary on the verdicts topic. Its message stream fetches through `fetch`.
+ */
+class CommittedConsumer extends Consumer<Buffer, Buffer, Buffer, Buffer> {
+  override fetch(options: FetchOptions<Buffer, Buffer, Buffer, Buffer>, callback: CallbackWithPromise<FetchResponse>): void;
+  override fetch(options: FetchOptions<Buffer, Buffer, Buffer, Buffer>): Promise<FetchResponse>;
+  override fetch(
+    options: FetchOptions<Buffer, Buffer, Buffer, Buffer>,
+    callback?: CallbackWithPromise<FetchResponse>,
+  ): Promise<FetchResponse> | undefined {
+    if (callback === undefined) return super.fetch(options).then(committedAnswer);
+    super.fetch(options, (error, response) => callback(error, !error && response !== undefined ? committedAnswer(response) : response));
+    return undefined;
+  }
+}
+
+function committedAnswer(response: FetchResponse): FetchResponse {
+  for (const topic of response.responses) {
+    for (const partition of topic.partitions) {
+      if (partition.records !== undefined) partition.records = withoutAborted(partition.records, partition.abortedTransactions);
+    }
+  }
+  return response;
 }
 
 // Both close whatever their state (forced, for the consumer): what failed is replaced, not repaired.

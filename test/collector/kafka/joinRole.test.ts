@@ -2,11 +2,13 @@
 // legs topic as a consumer group and produce one verdict per correlation id to the same
 // partition number of the verdicts topic, equal to what the embedded pipeline computes from the
 // same legs (the model); a worker killed with SIGKILL mid-stream and started again, the broker
-// restarted, or the check before a produce failing (the broker gone between
-// fetch and produce), loses no leg and produces no verdict twice; tallies count every leg once. The
-// verdicts topic is created with the legs topic's partition count, and one that differs refused.
+// restarted, a transaction failing before its commit, a worker stalled mid-step while its
+// partitions move, or a previous owner's transaction left open (fenced by the one that takes
+// them: late sends and commits refused), loses no leg and produces no verdict twice as a
+// read_committed reader, the report role's included, sees the topic; tallies count every leg once. The verdicts
+// topic is created with the legs topic's partition count, and one that differs refused.
 
-import { Admin, Producer, ProduceAcks, type Consumer, type ListOffsetsOptions } from '@platformatic/kafka';
+import { Admin, type Producer } from '@platformatic/kafka';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,12 +21,17 @@ import type { KafkaConfig } from '../../../collector/configSchema.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import { StartupError } from '../../../collector/http/startupError.js';
 import { JoinWorker } from '../../../collector/kafka/joinWorker.js';
+import { isFenced, kafkaErrorMessage } from '../../../collector/kafka/kafkaErrors.js';
 import { LegProducer } from '../../../collector/kafka/legProducer.js';
+import { transactionalIdOf } from '../../../collector/kafka/partitionProducer.js';
+import { VerdictReader } from '../../../collector/kafka/verdictReader.js';
+import { idempotentProducer } from '../../../collector/kafka/sends.js';
+import { ensureLegsTopic, ensureVerdictsTopic } from '../../../collector/kafka/topics.js';
 import { encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
 import { LEGS } from '../../../collector/ingest/wireSchema.js';
 import { zeroCounts } from '../../../collector/schema/countsBy.js';
-import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { PairView } from '../../../collector/report/reportSchema.js';
+import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { startCollectorProcess, type CollectorProcess } from '../../reliability/collectorProcess.js';
 import { record } from '../fixtures.js';
@@ -172,6 +179,37 @@ function steadily(producer: LegProducer, traffic: Traffic, requests: number, eve
   };
 }
 
+const QUIET = { info: () => {}, warn: () => {}, error: () => {} };
+
+const isTally = (key: Buffer): boolean => key.toString('utf8').startsWith('tally/');
+
+/**
+ * The verdicts topic's records as the report role's reader sees them (partition:offset, in
+ * order per partition): read until it has `expected` of them, then a second more to show no more come.
+ */
+async function readAsReport(kafka: KafkaConfig, expected: number): Promise<string[]> {
+  const read: string[] = [];
+  const reader = new VerdictReader({
+    config: kafka,
+    positions: () => [],
+    onMessage: (message) => read.push(`${message.partition}:${message.offset}`),
+    onFailure: () => {},
+  });
+  reader.start();
+  try {
+    await waitUntil(`the report's reader to read ${expected} records`, () => (read.length >= expected ? true : undefined), {
+      timeoutMs: 30_000,
+    });
+    await sleep(1000);
+    return read;
+  } finally {
+    await reader.close();
+  }
+}
+
+const positionsOf = (records: ReadonlyArray<{ partition: number; offset: number }>): string[] =>
+  records.map((record) => `${record.partition}:${record.offset}`).sort();
+
 describe('Kafka join role', () => {
   it('judges every id once, as the embedded pipeline does, to the partition of its legs', async () => {
     const settings = settingsFor('one');
@@ -282,80 +320,202 @@ describe('Kafka join role', () => {
     }
   }, 240_000);
 
-  it('rebuilds when the check before producing fails, so the legs it consumed are judged, once', async () => {
-    const config = parsed(settingsFor('check'));
+  it('takes and rebuilds a partition whose transaction failed (the broker gone before its commit): what it sent is aborted, its legs judged again, once', async () => {
+    const config = parsed(settingsFor('failed'));
     const kafka = kafkaOf(config);
-    const worker = await JoinWorker.open(config, kafka);
-    const producer = await LegProducer.open(kafka, WINDOW_MS);
-    // The broker going away between a step's fetch and its produce: the end-of-partition check fails once.
-    const consumer = (worker as unknown as { consumer: Consumer }).consumer;
-    const listOffsets = consumer.listOffsets.bind(consumer) as (options: ListOffsetsOptions) => Promise<unknown>;
     let failOnce = false;
-    consumer.listOffsets = (async (options: ListOffsetsOptions) => {
-      const check = options.topics.includes(kafka.topics.verdicts) && options.isolationLevel === undefined;
-      if (check && failOnce) {
-        failOnce = false;
-        throw new Error('the broker went away');
-      }
-      return listOffsets(options);
-    }) as Consumer['listOffsets'];
-    const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+    const worker = await JoinWorker.open(config, kafka, async ({ step }) => {
+      if (step !== 'commit' || !failOnce) return;
+      failOnce = false;
+      throw new Error('the broker went away');
+    });
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
     try {
-      await worker.start(quiet);
+      await worker.start(QUIET);
       await waitUntil('the worker to own every partition', () => (worker.partitions.length === PARTITIONS ? true : undefined), {
         timeoutMs: 60_000,
       });
       failOnce = true;
-      const traffic = new Traffic('check');
+      const traffic = new Traffic('failed');
       for (let i = 0; i < 3; i++) await producer.produce(traffic.legs(20), Date.now());
       await producer.produce(traffic.flush(), Date.now());
       await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
       await sleep(2 * WINDOW_MS);
-      expect(failOnce, 'the check failed once').toBe(false);
+      expect(failOnce, 'a commit failed once').toBe(false);
       await worker.close();
-      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+      const read = await readTopics(broker.bootstrap, kafka);
+      expectModelVerdicts(config, read, traffic.ids);
+      // What the failed transaction sent is in the log, aborted: the log holds more records than a reader sees.
+      const logged = await readTopic(broker.bootstrap, kafka.topics.verdicts, false);
+      expect(logged.length).toBeGreaterThan(read.verdicts.length + read.tallies.length);
     } finally {
       await producer.close();
       await worker.close();
     }
   }, 120_000);
 
-  it('rebuilds before producing to a verdicts partition another producer wrote to since its takeover, so the id is not judged twice', async () => {
+  // The race a previous owner's late write could win before transactions: a worker stalls in the
+  // middle of a step while the group moves some of its partitions to another worker, which takes
+  // them (fencing it) and judges their legs again. Released, the stalled worker's sends or commit
+  // on those partitions are refused, and what it sent before is aborted: one verdict per id. The
+  // stall is the worker's documented test seam (TransactionHold), after its ownership check.
+  it.each(['send', 'commit'] as const)(
+    'fences a worker that stalls before its transactions’ %s while its partitions move: its late writes are refused, every id judged once',
+    async (step) => {
+      const settings = settingsFor(`zombie-${step}`);
+      // The client takes its request timeout as the transaction timeout: long enough here that the
+      // coordinator cannot abort the stalled worker's transactions on its own before the takeover does.
+      (settings['kafka'] as Record<string, unknown>)['produceTimeoutMs'] = 30_000;
+      const config = parsed(settings);
+      const kafka = kafkaOf(config);
+      const dir = await mkdtemp(join(tmpdir(), 'shadowdiff-join-'));
+      const legs = await LegProducer.open(kafka, WINDOW_MS);
+      const held = new Set<number>();
+      // Every write the stalled worker's transactions reached (partition, epoch), in order, and when it was released.
+      const writes: string[] = [];
+      let releasedAt = -1;
+      let holding = true;
+      let release = (): void => {};
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const stalled = await JoinWorker.open(config, kafka, async (write) => {
+        writes.push(`${write.partition}@${write.epoch}`);
+        if (!holding || write.step !== step) return;
+        held.add(write.partition);
+        await released;
+      });
+      let fenced = 0;
+      stalled.onStep({ fenced: (transactions) => (fenced += transactions) });
+      const errors: string[] = [];
+      const warnings: string[] = [];
+      const log = {
+        info: () => {},
+        warn: (_: object, message: string) => warnings.push(message),
+        error: (_: object, message: string) => errors.push(message),
+      };
+      let other: CollectorProcess | null = null;
+      try {
+        const traffic = new Traffic(`zombie-${step}`);
+        // Every partition's legs on the topic before the worker starts, so that its first step holds a transaction on each.
+        await legs.produce([...traffic.legs(40), ...traffic.flush()], Date.now());
+        await stalled.start(log);
+        await waitUntil(`a ${step} held on every partition`, () => (held.size === PARTITIONS ? true : undefined), { timeoutMs: 60_000 });
+
+        other = await startCollectorProcess(dir, settings);
+        // Once it owns partitions it has taken their transactional ids and read them back.
+        await untilMetric(other.url, PARTITIONS_OWNED, (owned) => owned > 0);
+        holding = false;
+        releasedAt = writes.length;
+        const heldWrites = new Set(writes);
+        release();
+        await waitUntil('the stalled worker’s late transactions to be refused', () => (fenced > 0 ? true : undefined), {
+          timeoutMs: 30_000,
+        });
+        await waitUntil(
+          'the two workers to share the partitions',
+          async () => (stalled.partitions.length + (await metricOf(other!.url, PARTITIONS_OWNED)) === PARTITIONS ? true : undefined),
+          { timeoutMs: 60_000, intervalMs: 500 },
+        );
+        await legs.produce([...traffic.legs(40), ...traffic.flush()], Date.now());
+        await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
+        await sleep(2 * WINDOW_MS);
+        await stalled.close();
+        expect(await other.stop('SIGTERM')).toBe(0);
+        expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+        // Released, its held transactions were refused as fenced (on the partitions that moved) or
+        // went through: no other failure, and no write under a held epoch after them (each partition
+        // taken again under a new one), so nothing of the fenced step was retried.
+        expect(errors).toEqual([]);
+        expect(warnings.some((message) => message.includes('another worker took a partition'))).toBe(true);
+        expect(writes.slice(releasedAt).filter((write) => heldWrites.has(write))).toEqual([]);
+        // The report role's reader sees what a read_committed read of the log does, nothing more.
+        const committed = await readTopic(broker.bootstrap, kafka.topics.verdicts);
+        expect((await readAsReport(kafka, committed.length)).sort()).toEqual(positionsOf(committed));
+        if (step === 'commit') {
+          // Its sends had landed before the takeover: they are in the log, aborted, and no reader saw them.
+          const judged = new Map<string, number>();
+          for (const { key } of await readTopic(broker.bootstrap, kafka.topics.verdicts, false)) {
+            if (!isTally(key)) judged.set(key.toString('utf8'), (judged.get(key.toString('utf8')) ?? 0) + 1);
+          }
+          expect(
+            [...judged.values()].some((count) => count > 1),
+            'an id with an aborted verdict in the log',
+          ).toBe(true);
+        }
+      } finally {
+        release();
+        await other?.stop('SIGKILL').catch(() => {});
+        await stalled.close();
+        await legs.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
+
+  // What the end-of-partition check used to catch, now by fencing: a previous owner of the
+  // partition (every writer of the verdicts topic holds the partition's transactional id) that
+  // had judged the id and whose write lands after the new owner took over. Its open transaction
+  // is aborted by the takeover, its later send and commit refused; the id is judged once, from
+  // its legs, and the stale verdict is in the log but read by no one.
+  it('aborts a previous owner’s open transaction when it takes the partition, and refuses its late send and commit: the id judged once', async () => {
     const settings = settingsFor('foreign');
     const config = parsed(settings);
     const kafka = kafkaOf(config);
-    const server = await startServer(config);
+    await ensureLegsTopic(kafka, WINDOW_MS);
+    await ensureVerdictsTopic(kafka);
     const legs = await LegProducer.open(kafka, WINDOW_MS);
-    const other = new Producer({ clientId: 'join-test', bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: ProduceAcks.ALL });
+    let previous: Producer<Buffer, Buffer, Buffer, Buffer> | null = null;
+    let server: RunningServer | null = null;
     try {
-      await untilMetric(server.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
       const [primary, shadow] = [record('primary', { id: 'zombie-1' }), record('shadow', { id: 'zombie-1' })];
       await legs.produce([primary], Date.now());
       const [leg] = (await readTopic(broker.bootstrap, kafka.topics.legs)).filter((r) => r.key.toString('utf8') === 'zombie-1');
-      // A worker that owned the partition before judged the id, its send landing after this one read the partition back.
-      const pair = pairViewOf({ kind: 'missing', route: '/orders/{id}', record: primary, outcome: 'shadow_missing' }, Date.now());
-      await other.send({
-        messages: [
-          {
-            topic: kafka.topics.verdicts,
-            partition: leg!.partition,
-            ...encodeVerdict(pair, { partition: leg!.partition, offset: leg!.offset }),
-          },
-        ],
+      const partition = leg!.partition;
+      // The previous owner judged the id shadow_missing, its transaction still open when the partition moved.
+      previous = idempotentProducer(kafka, transactionalIdOf(kafka, partition));
+      const open = await previous.beginTransaction();
+      const stale = () => ({
+        topic: kafka.topics.verdicts,
+        partition,
+        ...encodeVerdict(pairViewOf({ kind: 'missing', route: '/orders/{id}', record: primary, outcome: 'shadow_missing' }, Date.now()), {
+          partition,
+          offset: leg!.offset,
+        }),
       });
+      await open.send({ messages: [stale()] });
+
+      server = await startServer(config);
+      await untilMetric(server.url, PARTITIONS_OWNED, (owned) => owned === PARTITIONS);
+      const refused = async (write: Promise<unknown>): Promise<unknown> =>
+        write.then(
+          () => new Error('accepted'),
+          (error: unknown) => error,
+        );
+      const lateSend = await refused(open.send({ messages: [stale()] }));
+      expect(isFenced(lateSend), `the late send refused as fenced: ${kafkaErrorMessage(lateSend)}`).toBe(true);
+      const lateCommit = await refused(open.commit());
+      expect(isFenced(lateCommit), `the late commit refused as fenced: ${kafkaErrorMessage(lateCommit)}`).toBe(true);
+
       await legs.produce([shadow], Date.now());
-      await untilMetric(server.url, 'shadowdiff_collector_kafka_join_takeover_conflicts_total', (conflicts) => conflicts > 0);
+      await untilJudged(broker.bootstrap, kafka, ['zombie-1'], 60_000);
       await sleep(2 * WINDOW_MS);
       const read = await readTopics(broker.bootstrap, kafka);
-      expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'shadow_missing']]);
-      // Its shadow was counted once, as late: the id is known judged.
-      const late = read.tallies.reduce((sum, tally) => sum + tally.late.shadow, 0);
-      expect(late).toBe(1);
-      expect(read.tallies.reduce((sum, tally) => sum + tally.late.primary, 0)).toBe(0);
+      expect(read.verdicts.map((verdict) => [verdict.pair.id, verdict.pair.state])).toEqual([['zombie-1', 'paired']]);
+      expect(
+        read.tallies.reduce(
+          (sum, tally) => sum + tally.late.primary + tally.late.shadow + tally.duplicates.primary + tally.duplicates.shadow,
+          0,
+        ),
+      ).toBe(0);
+      // The stale verdict is in the log, aborted.
+      const logged = (await readTopic(broker.bootstrap, kafka.topics.verdicts, false)).filter((r) => !isTally(r.key));
+      expect(logged.length).toBe(2);
+      const committed = await readTopic(broker.bootstrap, kafka.topics.verdicts);
+      expect((await readAsReport(kafka, committed.length)).sort()).toEqual(positionsOf(committed));
     } finally {
-      await other.close();
+      if (previous !== null) await new Promise<void>((resolve) => previous!.close(true, () => resolve()));
       await legs.close();
-      await server.close();
+      await server?.close();
     }
   }, 120_000);
 

@@ -1,9 +1,10 @@
 // What the Kafka suites read back from a topic to check the roles against a model: every record up
-// to the topic's end (a consumer group of its own, committing nothing), the legs and verdicts
-// topics decoded, and a wait until every id has a verdict.
+// to the topic's end (as a read_committed reader sees it, or every record in the log), the legs
+// and verdicts topics decoded, and a wait until every id has a verdict.
 
-import { Consumer, ListOffsetTimestamps } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
 import type { KafkaConfig } from '../../../collector/configSchema.js';
+import { committedBatches, nextOffset } from '../../../collector/kafka/committedBatches.js';
 import { decodeLeg } from '../../../collector/kafka/legRecord.js';
 import { decodeVerdictTopicRecord, TALLY_RECORD_VERSION, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
 import { waitUntil } from '../../../devkit/waitUntil.js';
@@ -23,26 +24,65 @@ export interface TopicRead {
 }
 
 let readers = 0;
+const IS_CONTROL = 0x20;
 
-/** Every record of `topic` up to its end, read by a group of its own. */
-export async function readTopic(bootstrap: string, topic: string): Promise<TopicRecord[]> {
+/**
+ * Every record of `topic` up to its end, partition by partition, with explicit fetches: with
+ * `committed` (the default) as a read_committed reader sees it (aborted transactions dropped, the
+ * end the last stable offset), otherwise every data record in the log, aborted ones included.
+ * Offsets are counted by batch, since a transaction's marker takes one too.
+ */
+export async function readTopic(bootstrap: string, topic: string, committed = true): Promise<TopicRecord[]> {
   readers += 1;
   const consumer = new Consumer({
     clientId: 'topic-reader',
     groupId: `reader-${topic}-${process.pid}-${readers}`,
     bootstrapBrokers: [bootstrap],
   });
+  const isolationLevel = committed ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED;
   try {
-    const ends = await consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST });
-    const total = (ends.get(topic) ?? []).reduce((sum, end) => sum + Number(end), 0);
+    const [ends, metadata] = await Promise.all([
+      consumer.listOffsets({ topics: [topic], timestamp: ListOffsetTimestamps.LATEST, isolationLevel }),
+      consumer.metadata({ topics: [topic] }),
+    ]);
+    const described = metadata.topics.get(topic);
+    if (described === undefined) throw new Error(`no metadata for ${topic}`);
     const records: TopicRecord[] = [];
-    if (total === 0) return records;
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, maxWaitTime: 100 });
-    for await (const message of stream) {
-      records.push({ key: message.key, value: message.value, partition: message.partition, offset: Number(message.offset) });
-      if (records.length === total) break;
+    for (const [partition, end] of (ends.get(topic) ?? []).entries()) {
+      let position = 0;
+      while (position < Number(end)) {
+        const response = await consumer.fetch({
+          node: described.partitions[partition]!.leader,
+          maxWaitTime: 0,
+          minBytes: 1,
+          maxBytes: 8 * 1024 * 1024,
+          isolationLevel,
+          topics: [
+            {
+              topicId: described.id,
+              partitions: [
+                { partition, fetchOffset: BigInt(position), partitionMaxBytes: 1024 * 1024, currentLeaderEpoch: -1, lastFetchedEpoch: -1 },
+              ],
+            },
+          ],
+        });
+        const answer = response.responses[0]!.partitions[0]!;
+        const batches = answer.records ?? [];
+        const next = nextOffset(batches);
+        if (next === null) throw new Error(`${topic}[${partition}] answered nothing at ${position}, below its end ${end}`);
+        const read = committed
+          ? committedBatches(batches, answer.abortedTransactions)
+          : batches.filter((b) => (b.attributes & IS_CONTROL) === 0);
+        for (const batch of read) {
+          for (const record of batch.records) {
+            const offset = Number(batch.firstOffset) + record.offsetDelta;
+            if (offset >= position && offset < Number(end) && record.key !== null && record.value !== null)
+              records.push({ key: record.key, value: record.value, partition, offset });
+          }
+        }
+        position = next;
+      }
     }
-    await stream.close();
     return records;
   } finally {
     await consumer.close(true);
