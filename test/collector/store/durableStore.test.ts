@@ -266,13 +266,15 @@ describe('DurableStore', () => {
     let n = 0;
     /** A batch as the ingest route applies it (in slices), beside the model, then 100 ms and a sweep. */
     const step = async (): Promise<void> => {
-      // The primaries of 400 new ids; shadows of half of the previous batch's (pairs), and of some
-      // whose windows closed 2 steps ago (late). (Not of ids whose tombstone was forgotten: pending
-      // anew within one checkpoint interval, such an id keeps its earlier legs in the log, a known gap.)
+      // The primaries of 400 new ids; shadows of half of the previous batch's (pairs), of some
+      // whose windows closed 2 steps ago (late), and primaries of some whose tombstones were
+      // forgotten (past the cap, ~30 steps after their windows closed): pending anew, their earlier
+      // legs logged since the last checkpoint, or before a failed one.
       const records = [
         ...Array.from({ length: 400 }, (_, i) => record('primary', { id: `b${n}-${i}` })),
         ...Array.from({ length: 200 }, (_, i) => record('shadow', { id: `b${n - 1}-${2 * i}` })),
         ...Array.from({ length: 100 }, (_, i) => record('shadow', { id: `b${n - 52}-${4 * i + 1}` })),
+        ...Array.from({ length: 50 }, (_, i) => record('primary', { id: `b${n - 90}-${8 * i + 3}` })),
       ];
       n++;
       model.ingest(records);
@@ -413,10 +415,82 @@ describe('DurableStore', () => {
     const db = new Database(path, { readonly: true });
     try {
       const kept = db.prepare("SELECT record FROM legs WHERE id = 'again'").pluck().all() as string[];
-      expect(kept.map((text) => (JSON.parse(text) as IngestedRecord).status)).toContain(201);
+      // Only the new leg: the earlier request's (its copy, its pair) went with this checkpoint.
+      expect(kept.map((text) => (JSON.parse(text) as IngestedRecord).status)).toEqual([201]);
     } finally {
       db.close();
     }
+  });
+
+  describe('an id resolved, its tombstone forgotten, and pending anew within one checkpoint interval', () => {
+    type Variant = { leg: 'primary' | 'shadow'; duplicate?: boolean; checkpointBetween?: 'written' | 'failed'; checkpointAfter?: 'failed' };
+    const variants: Array<[string, Variant]> = [
+      ['the new leg a primary', { leg: 'primary' }],
+      ['the new leg a shadow', { leg: 'shadow' }],
+      ['with a copy of the new leg', { leg: 'primary', duplicate: true }],
+      ['its tombstone checkpointed before it was forgotten', { leg: 'shadow', checkpointBetween: 'written' }],
+      ['a failed checkpoint between (the next one full)', { leg: 'primary', duplicate: true, checkpointBetween: 'failed' }],
+      ['a failed checkpoint after it (the next one full)', { leg: 'shadow', duplicate: true, checkpointAfter: 'failed' }],
+    ];
+    it.each(variants)('%s: restarted, only the new leg is pending and nothing is counted twice', async (_name, variant) => {
+      const path = storePath();
+      const clock = new FakeClock();
+      // One tombstone at most: the next id resolved pushes the earlier one out.
+      const small: Parameters<typeof config>[0] = (c) => {
+        c.join.maxRemembered = 1;
+      };
+      const model = pipeline(clock, false, small);
+      const live = pipeline(clock, true, small);
+      const store = await open(path);
+      const both = async (records: IngestedRecord[]): Promise<void> => {
+        model.ingest(records);
+        await feed(store, live, records);
+        clock.advance(10);
+      };
+      await both([record('primary', { id: 'other-pending' })]);
+      await store.checkpoint(live);
+      // The first episode, in two batches: paired.
+      await both([record('primary', { id: 'again', status: 200 })]);
+      await both([record('shadow', { id: 'again', status: 200 })]);
+      const trigger = (sql: string): void => inStoreFile(path, (db) => db.exec(sql), { readonly: false });
+      const failedCheckpoint = async (): Promise<void> => {
+        trigger(
+          "CREATE TRIGGER fail_checkpoint BEFORE INSERT ON meta WHEN NEW.key = 'appliedSeq' BEGIN SELECT RAISE(ABORT, 'checkpoint refused'); END",
+        );
+        await expect(store.checkpoint(live)).rejects.toThrow(StoreWriteError);
+        trigger('DROP TRIGGER fail_checkpoint');
+      };
+      if (variant.checkpointBetween === 'written') await store.checkpoint(live);
+      if (variant.checkpointBetween === 'failed') await failedCheckpoint();
+      // A pair that pushes the tombstone out, then the id anew (and a copy of its new leg).
+      await both([...legs('push-out')]);
+      const anew = record(variant.leg, { id: 'again', status: 201 });
+      await both([record('primary', { id: 'x' }), anew]);
+      if (variant.checkpointAfter === 'failed') await failedCheckpoint();
+      if (variant.duplicate === true) await both([{ ...anew, status: 503 }]);
+      expect(live.pair('again')?.state).toBe('pending');
+      await store.checkpoint(live);
+      await store.close();
+      inStoreFile(path, (db) => {
+        const kept = db.prepare("SELECT record FROM legs WHERE id = 'again'").pluck().all() as string[];
+        expect(kept.map((text) => (JSON.parse(text) as IngestedRecord).status)).toEqual([201]);
+        expect(db.prepare("SELECT count(*) FROM remembered WHERE id = 'again'").pluck().get()).toBe(0);
+      });
+
+      const reopened = await open(path);
+      const after = await restored(reopened, clock, small);
+      const pending = after.snapshot().pending.map(({ record: r }) => `${r.id}/${r.leg}/${r.status}`);
+      expect(pending.sort()).toEqual([`again/${variant.leg}/201`, 'other-pending/primary/200', 'x/primary/200']);
+      expect(learned(after.report())).toEqual(learned(model.report()));
+      expect(after.report().totals).toMatchObject({ matched: 2, pending: 3 });
+      // Its partner pairs with the new leg, counted once, as in the uninterrupted run.
+      const partner = [record(variant.leg === 'primary' ? 'shadow' : 'primary', { id: 'again', status: 201 })];
+      model.ingest(partner);
+      await feed(reopened, after, partner);
+      expect(after.pair('again')?.diff?.diverged).toBe(false);
+      expect(learned(after.report())).toEqual(learned(model.report()));
+      expect(after.report().totals).toMatchObject({ matched: 3, pending: 2 });
+    });
   });
 
   it('keeps only the legs still pending once a checkpoint has their pairs (the others deleted after its commit, by close at the latest)', async () => {
