@@ -472,8 +472,9 @@ export class Pipeline {
     this.pairs.restore(snapshot.pairs);
     // A smaller join.maxPending than before the restart evicts the oldest, as it would have live.
     const now = this.now();
-    for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending))
-      this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
+    const { evicted, superseded } = this.join.restore(snapshot.remembered, snapshot.pending);
+    for (const leg of evicted) this.resolve({ kind: 'evicted', route: this.route(leg), record: leg }, now);
+    if (superseded > 0) this.metrics.restoreSuperseded(superseded);
     this.appliedSeq = snapshot.appliedSeq;
     for (const [partition, next] of snapshot.verdictOffsets ?? []) this.verdictOffsets.set(partition, next);
     this.changes++;

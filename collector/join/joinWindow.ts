@@ -362,10 +362,18 @@ export class JoinWindow {
   /**
    * Takes back what a restart found in the store: remembered ids first (so a partner arriving now
    * is late, not a new pending leg), then the pending legs, oldest first, at their arrival time.
-   * Answers the legs evicted because join.maxPending is now smaller than before.
+   * Answers the legs evicted because join.maxPending is now smaller than before, and how many
+   * entries were `superseded`: a pending leg that would pair with one restored before it, or that
+   * meets its id's tombstone, shows those to be of a request resolved before it (a store written
+   * before ids pending anew lost their earlier legs holds such): that one is dropped, the later leg
+   * pends, so nothing is counted twice and a restart never fails on what the collector wrote.
    */
-  restore(remembered: readonly RememberedId[], pending: ReadonlyArray<{ arrivedUnixMs: number; record: HeldLeg }>): IngestedRecord[] {
+  restore(
+    remembered: readonly RememberedId[],
+    pending: ReadonlyArray<{ arrivedUnixMs: number; record: HeldLeg }>,
+  ): { evicted: IngestedRecord[]; superseded: number } {
     const evicted: IngestedRecord[] = [];
+    let superseded = 0;
     for (const [id, legs, forgetAtUnixMs] of remembered) {
       this.remembered.set(id, {
         primary: null,
@@ -378,12 +386,29 @@ export class JoinWindow {
       if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
     }
     for (const { arrivedUnixMs, record } of pending) {
+      if (this.supersede(record.id, record.leg)) superseded++;
+      // Waiting, or a copy of a pending leg (dropped: the first is judged).
       const event = this.take(record, record.id, record.leg, arrivedUnixMs);
       if (event.kind === 'waiting') evicted.push(...event.evicted);
-      else if (event.kind === 'paired' || event.kind === 'late')
-        throw new Error(`restored pending leg ${record.id} (${record.leg}) was ${event.kind}`);
     }
-    return evicted;
+    return { evicted, superseded };
+  }
+
+  /** Drops what a restored leg of `id` contradicts (its tombstone, a pending leg of the other role); answers whether there was one. */
+  private supersede(id: string, leg: Leg): boolean {
+    if (this.remembered.delete(id)) {
+      // The store's row of it goes at the next checkpoint.
+      this.changed?.add(id);
+      return true;
+    }
+    const entry = this.pending.get(id);
+    if (entry === undefined || (entry.legs & (leg === 'primary' ? PRIMARY : SHADOW)) !== 0) return false;
+    this.pending.delete(id);
+    this.budget.release(entry.bytes);
+    // readAhead() passes it over.
+    entry.primary = null;
+    entry.shadow = null;
+    return true;
   }
 
   /**

@@ -267,7 +267,10 @@ describe('JoinWindow', () => {
     const before = window();
     before.join.offer(record('primary', { id: 't' }), T0);
     const { join, sink } = window({ windowMs: 30_000, rememberMs: 5_000 });
-    expect(join.window.restore(before.join.window.rememberedIds(), before.join.window.pendingArrivals())).toEqual([]);
+    expect(join.window.restore(before.join.window.rememberedIds(), before.join.window.pendingArrivals())).toEqual({
+      evicted: [],
+      superseded: 0,
+    });
     join.expire(T0 + 29_999);
     join.offer(record('primary', { id: 't' }), T0 + 29_999);
     join.offer(record('shadow', { id: 't' }), T0 + 29_999);
@@ -505,7 +508,7 @@ describe('JoinWindow with deferred legs (a restart left them in the store)', () 
         [],
         [a, b, c].map(({ held }, n) => ({ arrivedUnixMs: T0 + n, record: held })),
       ),
-    ).toEqual([]);
+    ).toEqual({ evicted: [], superseded: 0 });
     expect(a.reads.count).toBe(1);
     expect(join.offer(record('shadow', { id: 'b' }), T0 + 10)).toEqual({ kind: 'late' });
     expect(join.expire(T0 + OPTIONS.windowMs + 10)).toEqual([]);

@@ -493,6 +493,46 @@ describe('DurableStore', () => {
     });
   });
 
+  it('restores a store written before ids pending anew lost their earlier legs: what a later leg supersedes is dropped and counted, nothing counted twice', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const metrics = new CollectorMetrics({ defaultMetrics: false });
+    const store = await open(path);
+    const live = pipeline(clock, true);
+    await feed(store, live, [record('primary', { id: 'other-pending' })]);
+    await feed(store, live, [record('primary', { id: 'again', status: 201 })]);
+    await store.checkpoint(live);
+    const report = learned(live.report());
+    await store.close();
+    // What the earlier build left: the earlier request's pair logged before the new leg, its tombstone kept.
+    inStoreFile(
+      path,
+      (db) => {
+        const insert = db.prepare('INSERT INTO legs (batch, idx, id, leg, bytes, record) VALUES (1, ?, ?, ?, ?, ?)');
+        for (const [idx, leg] of [record('primary', { id: 'again' }), record('shadow', { id: 'again' })].entries())
+          insert.run(idx + 1, leg.id, leg.leg, pendingLegBytes(leg), JSON.stringify(leg));
+        db.prepare("INSERT INTO remembered (id, legs, forget_at) VALUES ('again', 3, ?)").run(clock.now() + 60_000);
+      },
+      { readonly: false },
+    );
+    const reopened = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
+    stores.push(reopened);
+    const loaded = await reopened.load();
+    if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
+    const after = new Pipeline(config(), clock, metrics, { durable: true });
+    after.restore(loaded.snapshot);
+    const pending = after.snapshot().pending.map(({ record: r }) => `${r.id}/${r.leg}/${r.status}`);
+    expect(pending.sort()).toEqual(['again/primary/201', 'other-pending/primary/200']);
+    expect(learned(after.report())).toEqual(report);
+    // The tombstone, the earlier primary, the earlier shadow.
+    expect(
+      (await metrics.registry.getSingleMetricAsString('shadowdiff_collector_store_superseded_on_restore_total')).split('\n').at(-1),
+    ).toBe('shadowdiff_collector_store_superseded_on_restore_total 3');
+    // The next checkpoint deletes the tombstone's row.
+    await reopened.checkpoint(after);
+    inStoreFile(path, (db) => expect(db.prepare("SELECT count(*) FROM remembered WHERE id = 'again'").pluck().get()).toBe(0));
+  });
+
   it('keeps only the legs still pending once a checkpoint has their pairs (the others deleted after its commit, by close at the latest)', async () => {
     const path = storePath();
     const clock = new FakeClock();
