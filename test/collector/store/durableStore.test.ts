@@ -423,7 +423,14 @@ describe('DurableStore', () => {
   });
 
   describe('an id resolved, its tombstone forgotten, and pending anew within one checkpoint interval', () => {
-    type Variant = { leg: 'primary' | 'shadow'; duplicate?: boolean; checkpointBetween?: 'written' | 'failed'; checkpointAfter?: 'failed' };
+    type Variant = {
+      leg: 'primary' | 'shadow';
+      duplicate?: boolean;
+      checkpointBetween?: 'written' | 'failed';
+      checkpointAfter?: 'failed';
+      /** the earlier request, the pair pushing its tombstone out and the new leg in one batch */
+      oneBatch?: boolean;
+    };
     const variants: Array<[string, Variant]> = [
       ['the new leg a primary', { leg: 'primary' }],
       ['the new leg a shadow', { leg: 'shadow' }],
@@ -431,6 +438,7 @@ describe('DurableStore', () => {
       ['its tombstone checkpointed before it was forgotten', { leg: 'shadow', checkpointBetween: 'written' }],
       ['a failed checkpoint between (the next one full)', { leg: 'primary', duplicate: true, checkpointBetween: 'failed' }],
       ['a failed checkpoint after it (the next one full)', { leg: 'shadow', duplicate: true, checkpointAfter: 'failed' }],
+      ['all in one batch', { leg: 'shadow', duplicate: true, oneBatch: true }],
     ];
     it.each(variants)('%s: restarted, only the new leg is pending and nothing is counted twice', async (_name, variant) => {
       const path = storePath();
@@ -449,9 +457,11 @@ describe('DurableStore', () => {
       };
       await both([record('primary', { id: 'other-pending' })]);
       await store.checkpoint(live);
-      // The first episode, in two batches: paired.
-      await both([record('primary', { id: 'again', status: 200 })]);
-      await both([record('shadow', { id: 'again', status: 200 })]);
+      const anew = record(variant.leg, { id: 'again', status: 201 });
+      // The first request, in two batches: paired.
+      const earlier = [record('primary', { id: 'again', status: 200 }), record('shadow', { id: 'again', status: 200 })];
+      if (variant.oneBatch === true) await both([...earlier, ...legs('push-out'), record('primary', { id: 'x' }), anew]);
+      else for (const leg of earlier) await both([leg]);
       const trigger = (sql: string): void => inStoreFile(path, (db) => db.exec(sql), { readonly: false });
       const failedCheckpoint = async (): Promise<void> => {
         trigger(
@@ -463,9 +473,10 @@ describe('DurableStore', () => {
       if (variant.checkpointBetween === 'written') await store.checkpoint(live);
       if (variant.checkpointBetween === 'failed') await failedCheckpoint();
       // A pair that pushes the tombstone out, then the id anew (and a copy of its new leg).
-      await both([...legs('push-out')]);
-      const anew = record(variant.leg, { id: 'again', status: 201 });
-      await both([record('primary', { id: 'x' }), anew]);
+      if (variant.oneBatch !== true) {
+        await both([...legs('push-out')]);
+        await both([record('primary', { id: 'x' }), anew]);
+      }
       if (variant.checkpointAfter === 'failed') await failedCheckpoint();
       if (variant.duplicate === true) await both([{ ...anew, status: 503 }]);
       expect(live.pair('again')?.state).toBe('pending');
