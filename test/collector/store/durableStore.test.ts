@@ -52,6 +52,21 @@ async function restored(store: DurableStore, clock: FakeClock, overrides: Parame
   return p;
 }
 
+/** Opens the store at `path` with metrics of its own and restores its checkpoint into a fresh durable pipeline (nothing to replay). */
+async function restoredCheckpoint(
+  path: string,
+  clock: FakeClock,
+): Promise<{ store: DurableStore; after: Pipeline; metrics: CollectorMetrics }> {
+  const metrics = new CollectorMetrics({ defaultMetrics: false });
+  const store = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
+  stores.push(store);
+  const loaded = await store.load();
+  if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
+  const after = new Pipeline(config(), clock, metrics, { durable: true });
+  after.restore(loaded.snapshot);
+  return { store, after, metrics };
+}
+
 /**
  * BATCHES into an in-memory pipeline (the uninterrupted run) and a durable one with its store,
  * which checkpoints after batch `checkpointAfter`.
@@ -507,7 +522,6 @@ describe('DurableStore', () => {
   it('restores a store written before ids pending anew lost their earlier legs: what a later leg supersedes is dropped and counted, nothing counted twice', async () => {
     const path = storePath();
     const clock = new FakeClock();
-    const metrics = new CollectorMetrics({ defaultMetrics: false });
     const store = await open(path);
     const live = pipeline(clock, true);
     await feed(store, live, [record('primary', { id: 'other-pending' })]);
@@ -526,12 +540,7 @@ describe('DurableStore', () => {
       },
       { readonly: false },
     );
-    const reopened = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
-    stores.push(reopened);
-    const loaded = await reopened.load();
-    if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
-    const after = new Pipeline(config(), clock, metrics, { durable: true });
-    after.restore(loaded.snapshot);
+    const { store: reopened, after, metrics } = await restoredCheckpoint(path, clock);
     const pending = after.snapshot().pending.map(({ record: r }) => `${r.id}/${r.leg}/${r.status}`);
     expect(pending.sort()).toEqual(['again/primary/201', 'other-pending/primary/200']);
     expect(learned(after.report())).toEqual(report);
@@ -679,13 +688,7 @@ describe('DurableStore', () => {
       await first.close();
       if (!damage.startsWith('DELETE')) damageLeg();
 
-      const metrics = new CollectorMetrics({ defaultMetrics: false });
-      const second = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
-      stores.push(second);
-      const loaded = await second.load();
-      if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
-      const after = new Pipeline(config(), clock, metrics, { durable: true });
-      after.restore(loaded.snapshot);
+      const { store: second, after, metrics } = await restoredCheckpoint(path, clock);
       expect(after.report().totals.pending).toBe(2);
       if (damage.startsWith('DELETE')) damageLeg();
       const unreadable = async (): Promise<string | undefined> =>
