@@ -99,7 +99,9 @@ export interface PipelineCheckpoint {
   pairs: PairStoreChanges;
   join: JoinChanges;
   /** ids still pending that were sent again: their logged legs from here on are copies the join dropped */
-  copiesOfPending: LoggedCopy[];
+  copiesOfPending: LoggedLeg[];
+  /** ids pending anew (resolved, forgotten, sent again since the last checkpoint written): their logged legs before these are of the request resolved */
+  pendingAnew: LoggedLeg[];
   /** the report role's verdicts offsets, with the state they account for; empty elsewhere */
   verdictOffsets: VerdictOffset[];
   /**
@@ -111,8 +113,16 @@ export interface PipelineCheckpoint {
   whole: { pairs: PairStoreSnapshot; ids: Iterable<WholeJoinItem> } | null;
 }
 
-/** The log position (batch, index in it) of the first copy of a pending leg since the last checkpoint. */
-export type LoggedCopy = [id: string, batch: number, index: number];
+/** A leg's id and its log position (batch, index in it). */
+export type LoggedLeg = [id: string, batch: number, index: number];
+
+/** The values of `map` (none without one), which is then empty. */
+function takeAll<T>(map: Map<string, T> | null): T[] {
+  if (map === null) return [];
+  const all = [...map.values()];
+  map.clear();
+  return all;
+}
 
 /** A count of every leg together. */
 function ofEveryLeg(count: Record<Leg, number> | number): number {
@@ -138,7 +148,15 @@ export class Pipeline {
    * deletes them: a client re-sending one pending leg holds at most an interval's copies on disk.
    * At most one entry per pending id.
    */
-  private readonly copiesOfPending: Map<string, LoggedCopy> | null;
+  private readonly copiesOfPending: Map<string, LoggedLeg> | null;
+  /**
+   * Durable only: per id pending anew (its earlier request resolved and its tombstone forgotten
+   * since the last checkpoint written: the join's `anew`), where its leg was logged. The legs of
+   * that id logged before it are of the earlier request, which the store may still hold (the
+   * checkpoint that would have settled them saw the id pending): the checkpoint deletes them, so
+   * a restart does not put them back into the join. Kept until a checkpoint is written.
+   */
+  private readonly pendingAnew: Map<string, LoggedLeg> | null;
   /** Report role: verdicts partition → next offset; what the state holds, so a restart resumes after it. */
   private readonly verdictOffsets = new Map<number, number>();
   /** Report role: the join workers hold the pending legs, so the report does not say how many. */
@@ -163,6 +181,7 @@ export class Pipeline {
     const durable = options.durable === true;
     this.judgedElsewhere = options.judgedElsewhere === true;
     this.copiesOfPending = durable ? new Map() : null;
+    this.pendingAnew = durable ? new Map() : null;
     this.budgets = {
       pending: new ByteBudget(config.budget.pendingBytes),
       pairs: new ByteBudget(config.budget.pairsBytes),
@@ -224,6 +243,8 @@ export class Pipeline {
       const event = this.join.offer(record, now, legBytes?.[index]);
       switch (event.kind) {
         case 'waiting':
+          // Before the evictions are resolved: this leg may be one of them.
+          if (event.anew && logSeq !== undefined) this.pendingAnew?.set(record.id, [record.id, logSeq, index]);
           for (const evicted of event.evicted) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
           break;
         case 'paired': {
@@ -421,11 +442,23 @@ export class Pipeline {
       routes: this.scoreboard.takeChangedRoutes({ all: options.whole }),
       pairs: this.pairs.takeChanges(),
       join: this.join.takeChanges(),
-      copiesOfPending: this.takeCopiesOfPending(),
+      copiesOfPending: takeAll(this.copiesOfPending),
+      pendingAnew: takeAll(this.pendingAnew),
       verdictOffsets: this.verdictPositions(),
       // Taken with the delta: an id that pairs while the rows are made is still pending at its appliedSeq.
       whole: options.whole ? { pairs: this.pairs.snapshot(), ids: this.join.wholeSnapshot() } : null,
     }));
+  }
+
+  /**
+   * Whether the store wrote `checkpoint`: if not, what it took is to be written by the next one
+   * (the join's changes; the ids pending anew still pending with the leg it had, not noted again since).
+   */
+  checkpointWritten(checkpoint: PipelineCheckpoint, written: boolean): void {
+    this.join.changesWritten(written);
+    if (written || this.pendingAnew === null) return;
+    for (const leg of checkpoint.pendingAnew)
+      if (this.join.isPending(leg[0]) && !this.pendingAnew.has(leg[0])) this.pendingAnew.set(leg[0], leg);
   }
 
   /**
@@ -439,8 +472,9 @@ export class Pipeline {
     this.pairs.restore(snapshot.pairs);
     // A smaller join.maxPending than before the restart evicts the oldest, as it would have live.
     const now = this.now();
-    for (const evicted of this.join.restore(snapshot.remembered, snapshot.pending))
-      this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
+    const { evicted, superseded } = this.join.restore(snapshot.remembered, snapshot.pending);
+    for (const leg of evicted) this.resolve({ kind: 'evicted', route: this.route(leg), record: leg }, now);
+    if (superseded > 0) this.metrics.restoreSuperseded(superseded);
     this.appliedSeq = snapshot.appliedSeq;
     for (const [partition, next] of snapshot.verdictOffsets ?? []) this.verdictOffsets.set(partition, next);
     this.changes++;
@@ -537,19 +571,14 @@ export class Pipeline {
    */
   private resolve(resolution: Resolution, now: number): void {
     // Resolved: its later copies are settled with it; should the id be pending anew, its legs are new.
-    this.copiesOfPending?.delete(resolvedId(resolution));
+    const id = resolvedId(resolution);
+    this.copiesOfPending?.delete(id);
+    this.pendingAnew?.delete(id);
     const placement = this.scoreboard.record(resolution, now);
     for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
     const counted = placement.route === resolution.route ? resolution : { ...resolution, route: placement.route };
     this.metrics.resolved(counted);
     this.pairs.add(pairViewOf(resolution, now));
-  }
-
-  private takeCopiesOfPending(): LoggedCopy[] {
-    if (this.copiesOfPending === null) return [];
-    const copies = [...this.copiesOfPending.values()];
-    this.copiesOfPending.clear();
-    return copies;
   }
 
   private budgetReadings(): Record<BudgetPart, BudgetReading> {

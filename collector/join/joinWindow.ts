@@ -37,8 +37,13 @@ import type { MissingOutcome } from './outcomes.js';
 
 /** What offering one record did. */
 export type JoinEvent =
-  /** The first leg of its id: it waits for its partner. `evicted`: pending legs dropped unpaired, oldest first, because a cap or the byte budget was reached (it can be this record, when it alone exceeds the budget). */
-  | { kind: 'waiting'; evicted: readonly IngestedRecord[] }
+  /**
+   * The first leg of its id: it waits for its partner. `evicted`: pending legs dropped unpaired, oldest first, because a cap or the
+   * byte budget was reached (it can be this record, when it alone exceeds the budget). `anew` (trackChanges only): the id was
+   * resolved since the changes last written (takeChanges, changesWritten), its tombstone since forgotten: a durable store may still
+   * log the legs of its earlier request, which go, unlike this one.
+   */
+  | { kind: 'waiting'; evicted: readonly IngestedRecord[]; anew: boolean }
   | { kind: 'paired'; primary: IngestedRecord; shadow: IngestedRecord }
   /** The same (id, leg) was seen before: dropped, the first copy is the one judged. */
   | { kind: 'duplicate' }
@@ -52,7 +57,8 @@ export interface ClosedWindow {
 }
 
 // The events without data are shared, so the hot path allocates nothing for them.
-const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: Object.freeze([]) });
+const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: Object.freeze([]), anew: false });
+const WAITING_ANEW: JoinEvent = Object.freeze({ kind: 'waiting', evicted: Object.freeze([]), anew: true });
 const DUPLICATE: JoinEvent = Object.freeze({ kind: 'duplicate' });
 const LATE: JoinEvent = Object.freeze({ kind: 'late' });
 const NOTHING_CLOSED: readonly ClosedWindow[] = Object.freeze([]);
@@ -84,7 +90,7 @@ export interface JoinChanges {
   settled: string[];
   /** tombstones written or updated */
   remembered: RememberedId[];
-  /** tombstones dropped by the maxRemembered cap */
+  /** tombstones dropped by the maxRemembered cap, also of ids pending anew since */
   forgotten: string[];
 }
 
@@ -138,6 +144,8 @@ export class JoinWindow {
   private readonly pending = new InsertionOrderedMap<JoinEntry>();
   private readonly remembered = new InsertionOrderedMap<JoinEntry>();
   private changed: Set<string> | null;
+  /** The ids of the changes taken last, until changesWritten() says whether the store has them. */
+  private taken: Set<string> | null = null;
   /** Entries restored with a deferred leg, in deadline order (restore() takes them oldest first); readAhead's queue. */
   private deferred: JoinEntry[] = [];
   private deferredNext = 0;
@@ -192,13 +200,14 @@ export class JoinWindow {
         this.budget.refusals++;
         this.remember(id, created, now);
         const refused = recordOf(held);
-        return { kind: 'waiting', evicted: refused === null ? [] : [refused] };
+        return { kind: 'waiting', evicted: refused === null ? [] : [refused], anew: false };
       }
+      const anew = this.changed !== null && (this.changed.has(id) || this.taken?.has(id) === true);
       this.pending.set(id, created);
       if (isDeferred(held)) this.deferred.push(created);
       created.bytes = bytes;
       this.budget.take(bytes);
-      if (this.pending.size <= this.options.maxPending && !this.budget.over) return WAITING;
+      if (this.pending.size <= this.options.maxPending && !this.budget.over) return anew ? WAITING_ANEW : WAITING;
       const evicted: IngestedRecord[] = [];
       while (this.pending.size > this.options.maxPending || this.budget.over) {
         if (this.pending.size <= this.options.maxPending) this.budget.evictions++;
@@ -206,7 +215,7 @@ export class JoinWindow {
         if (oldest === undefined) break;
         if (oldest !== null) evicted.push(oldest);
       }
-      return { kind: 'waiting', evicted };
+      return { kind: 'waiting', evicted, anew };
     }
     if ((entry.legs & bit) !== 0) return DUPLICATE;
     this.copyBeforeChange(id, entry, true);
@@ -353,10 +362,18 @@ export class JoinWindow {
   /**
    * Takes back what a restart found in the store: remembered ids first (so a partner arriving now
    * is late, not a new pending leg), then the pending legs, oldest first, at their arrival time.
-   * Answers the legs evicted because join.maxPending is now smaller than before.
+   * Answers the legs evicted because join.maxPending is now smaller than before, and how many
+   * entries were `superseded`: a pending leg that would pair with one restored before it, or that
+   * meets its id's tombstone, shows those to be of a request resolved before it (a store written
+   * before ids pending anew lost their earlier legs holds such): that one is dropped, the later leg
+   * pends, so nothing is counted twice and a restart never fails on what the collector wrote.
    */
-  restore(remembered: readonly RememberedId[], pending: ReadonlyArray<{ arrivedUnixMs: number; record: HeldLeg }>): IngestedRecord[] {
+  restore(
+    remembered: readonly RememberedId[],
+    pending: ReadonlyArray<{ arrivedUnixMs: number; record: HeldLeg }>,
+  ): { evicted: IngestedRecord[]; superseded: number } {
     const evicted: IngestedRecord[] = [];
+    let superseded = 0;
     for (const [id, legs, forgetAtUnixMs] of remembered) {
       this.remembered.set(id, {
         primary: null,
@@ -369,12 +386,29 @@ export class JoinWindow {
       if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
     }
     for (const { arrivedUnixMs, record } of pending) {
+      if (this.supersede(record.id, record.leg)) superseded++;
+      // Waiting, or a copy of a pending leg (dropped: the first is judged).
       const event = this.take(record, record.id, record.leg, arrivedUnixMs);
       if (event.kind === 'waiting') evicted.push(...event.evicted);
-      else if (event.kind === 'paired' || event.kind === 'late')
-        throw new Error(`restored pending leg ${record.id} (${record.leg}) was ${event.kind}`);
     }
-    return evicted;
+    return { evicted, superseded };
+  }
+
+  /** Drops what a restored leg of `id` contradicts (its tombstone, a pending leg of the other role); answers whether there was one. */
+  private supersede(id: string, leg: Leg): boolean {
+    if (this.remembered.delete(id)) {
+      // The store's row of it goes at the next checkpoint.
+      this.changed?.add(id);
+      return true;
+    }
+    const entry = this.pending.get(id);
+    if (entry === undefined || (entry.legs & (leg === 'primary' ? PRIMARY : SHADOW)) !== 0) return false;
+    this.pending.delete(id);
+    this.budget.release(entry.bytes);
+    // readAhead() passes it over.
+    entry.primary = null;
+    entry.shadow = null;
+    return true;
   }
 
   /**
@@ -390,21 +424,37 @@ export class JoinWindow {
     return true;
   }
 
-  /** The ids whose state changed since the last call (only with trackChanges). */
+  /**
+   * The ids whose state changed since the last call (only with trackChanges), as they are now.
+   * Held until changesWritten(): until the store has them, an id among them pending anew is `anew`.
+   */
   takeChanges(): JoinChanges {
     const changes: JoinChanges = { settled: [], remembered: [], forgotten: [] };
     const changed = this.changed;
     if (changed === null) return changes;
+    // Changes taken before and never said written are taken again.
+    for (const id of this.taken ?? []) changed.add(id);
+    this.taken = changed;
     this.changed = new Set();
     for (const id of changed) {
-      // Forgotten, then seen again: pending anew, its logged legs must stay.
-      if (this.pending.get(id) !== undefined) continue;
-      changes.settled.push(id);
       const entry = this.remembered.get(id);
-      if (entry === undefined) changes.forgotten.push(id);
-      else changes.remembered.push([id, entry.legs, entry.deadline]);
+      if (entry !== undefined) {
+        changes.settled.push(id);
+        changes.remembered.push([id, entry.legs, entry.deadline]);
+        continue;
+      }
+      changes.forgotten.push(id);
+      // Forgotten, then seen again: pending anew, its new leg stays (the legs before it go: `anew`).
+      if (this.pending.get(id) === undefined) changes.settled.push(id);
     }
     return changes;
+  }
+
+  /** Whether the store wrote the changes taken last: if not, they are changes again (and ids among them pending anew are `anew`). */
+  changesWritten(written: boolean): void {
+    const taken = this.taken;
+    this.taken = null;
+    if (!written && taken !== null) for (const id of taken) this.changed?.add(id);
   }
 
   /** The record evicted; null when it was a deferred leg that could not be read; undefined when nothing is pending. */

@@ -107,6 +107,7 @@ export class CollectorMetrics {
   private readonly budgetRefusals: Counter<'part'>;
   private readonly snapshotsSetAside: Counter;
   private readonly storedLegsUnreadable: Counter;
+  private readonly restoredSuperseded: Counter;
   private readonly storeHealthy: Gauge;
   private readonly storeWriteErrors: Counter<'op'>;
   private readonly storeCommit: Histogram<'op'>;
@@ -244,6 +245,11 @@ export class CollectorMetrics {
     this.storedLegsUnreadable = new Counter({
       name: 'shadowdiff_collector_store_unreadable_legs_total',
       help: 'Pending legs a restart left in the store that could not be read back when needed (row gone or not a wire record): dropped from the join unjudged.',
+      registers,
+    });
+    this.restoredSuperseded = new Counter({
+      name: 'shadowdiff_collector_store_superseded_on_restore_total',
+      help: 'Pending legs and tombstones a restart dropped because a later restored leg of their id showed them to be of a request resolved before (a store written before ids pending anew lost their earlier legs).',
       registers,
     });
     this.storeHealthy = new Gauge({
@@ -394,6 +400,10 @@ export class CollectorMetrics {
 
   storedLegUnreadable(): void {
     this.storedLegsUnreadable.inc();
+  }
+
+  restoreSuperseded(count: number): void {
+    this.restoredSuperseded.inc(count);
   }
 
   storeCommitted(op: StoreOp, seconds: number): void {

@@ -12,7 +12,7 @@ import { THREAD_ENTRY } from '../threadEntryUrl.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CollectorMetrics, StoreOp } from '../metrics/collectorMetrics.js';
 import { pendingLegBytes } from '../budget/sizeEstimates.js';
-import type { LoggedBatch, Pipeline, RestoredState } from '../pipeline.js';
+import type { LoggedBatch, Pipeline, PipelineCheckpoint, RestoredState } from '../pipeline.js';
 import type { KeptAs } from './pairStore.js';
 import type { PairView } from '../report/reportSchema.js';
 import type { RouteTallySnapshot } from '../score/scoreboard.js';
@@ -276,6 +276,19 @@ export class DurableStore {
   private async writeCheckpoint(pipeline: Pipeline): Promise<void> {
     const full = this.needsFullCheckpoint;
     const delta = await pipeline.checkpoint({ whole: full });
+    let written = false;
+    try {
+      await this.writeDelta(full, delta);
+      written = true;
+    } finally {
+      // Not written (refused, or failed while its rows were made): the next one is full, and the pipeline keeps what it took.
+      this.needsFullCheckpoint = !written;
+      pipeline.checkpointWritten(delta, written);
+    }
+  }
+
+  /** Resolves once the worker committed it; throws StoreWriteError when it refused (the failure counted). */
+  private async writeDelta(full: boolean, delta: PipelineCheckpoint): Promise<void> {
     const meta: Array<[string, string]> = Object.entries({
       version: PIPELINE_SNAPSHOT_VERSION,
       savedAtUnixMs: delta.savedAtUnixMs,
@@ -294,6 +307,7 @@ export class DurableStore {
       nowUnixMs: delta.savedAtUnixMs,
       meta,
       copiesOfPending: delta.copiesOfPending,
+      pendingAnew: delta.pendingAnew,
     } as const;
     const pairRow = (kept: KeptAs, view: PairView): [string, string, string] => [view.id, kept, JSON.stringify(view)];
     const tallyRow = (tally: RouteTallySnapshot): [string, string] => [tally.route, JSON.stringify(tally)];
@@ -330,11 +344,9 @@ export class DurableStore {
     }
     const reply = await this.call(request);
     if (reply.op === 'done' && reply.ok) {
-      this.needsFullCheckpoint = false;
       this.succeeded('checkpoint', reply.commitSeconds);
       return;
     }
-    this.needsFullCheckpoint = true;
     this.failed('checkpoint', reply.ok ? 'unexpected answer' : reply.error);
     throw new StoreWriteError(`store ${this.path}: checkpoint not written: ${reply.ok ? 'unexpected answer' : reply.error}`);
   }

@@ -75,6 +75,8 @@ export interface CheckpointRequest {
   settledIds: string[];
   /** [id, batch, idx]: an id still pending was sent again from this log position on; its legs there, up to appliedSeq, are copies */
   copiesOfPending: Array<[string, number, number]>;
+  /** [id, batch, idx]: an id still pending whose leg there is of a new request (the earlier one resolved and forgotten since the last checkpoint written); its legs before it, up to appliedSeq, are the earlier one's */
+  pendingAnew: Array<[string, number, number]>;
 }
 
 export type WorkerRequest =

@@ -116,6 +116,9 @@ function prepare(on: Database.Database) {
     nextSettled: on.prepare<[number], [string, number]>('SELECT id, upto FROM settled LIMIT ?').raw(),
     unmarkSettled: on.prepare<[string]>('DELETE FROM settled WHERE id = ?'),
     deleteCopiesOf: on.prepare<[string, number, number, number]>('DELETE FROM legs WHERE id = ? AND batch <= ? AND (batch, idx) >= (?, ?)'),
+    deleteLegsBefore: on.prepare<[string, number, number, number]>(
+      'DELETE FROM legs WHERE id = ? AND batch <= ? AND (batch, idx) < (?, ?)',
+    ),
     deleteSettledBatches: on.prepare<[number]>(
       'DELETE FROM batches WHERE seq <= ? AND NOT EXISTS (SELECT 1 FROM legs WHERE legs.batch = batches.seq)',
     ),
@@ -315,6 +318,8 @@ function checkpoint(request: CheckpointRequest): void {
     }
     // The first leg of a pending id stays (its partner may come); the copies the join dropped go.
     for (const [id, batch, idx] of request.copiesOfPending) statements.deleteCopiesOf.run(id, request.appliedSeq, batch, idx);
+    // An id pending anew keeps its new leg, not those of its request resolved before (a few rows: rare).
+    for (const [id, batch, idx] of request.pendingAnew) statements.deleteLegsBefore.run(id, request.appliedSeq, batch, idx);
     statements.deleteSettledBatches.run(request.appliedSeq);
   })();
 }

@@ -172,6 +172,55 @@ describe('JoinWindow', () => {
     expect(join.rememberedCount).toBe(3);
   });
 
+  it('says an id is pending anew when it resolved since the changes last written, and takes it as forgotten, not settled', () => {
+    const join = new JoinWindow({ ...OPTIONS, maxRemembered: 1, trackChanges: true }, new ByteBudget(Number.MAX_SAFE_INTEGER));
+    const anew = (id: string, now: number): boolean => {
+      const event = join.offer(record('primary', { id }), now);
+      if (event.kind !== 'waiting') throw new Error(`${id} was ${event.kind}`);
+      return event.anew;
+    };
+    /** `id` paired, then forgotten (another id resolved past the cap of 1). */
+    const resolvedAndForgotten = (id: string, now: number): void => {
+      join.offer(record('primary', { id }), now);
+      join.offer(record('shadow', { id }), now);
+      join.offer(record('primary', { id: `push-${id}` }), now);
+      join.offer(record('shadow', { id: `push-${id}` }), now);
+    };
+    expect(anew('new', T0)).toBe(false);
+    resolvedAndForgotten('a', T0);
+    expect(anew('a', T0 + 1)).toBe(true);
+    // Pending again: neither settled nor remembered; forgotten, so that a tombstone the store holds goes.
+    expect(join.takeChanges()).toEqual({
+      settled: ['push-a'],
+      remembered: [['push-a', 3, T0 + OPTIONS.rememberMs]],
+      forgotten: ['a'],
+    });
+    join.changesWritten(true);
+    // Resolved and forgotten while the changes that have it are being written: anew until they are.
+    resolvedAndForgotten('b', T0 + 2);
+    join.takeChanges();
+    expect(anew('b', T0 + 3)).toBe(true);
+    join.changesWritten(true);
+    // Changes taken and not written are changes again: their ids pending anew are anew until written.
+    resolvedAndForgotten('c', T0 + 4);
+    join.takeChanges();
+    join.changesWritten(false);
+    expect(anew('c', T0 + 5)).toBe(true);
+    join.takeChanges();
+    join.changesWritten(true);
+    resolvedAndForgotten('d', T0 + 6);
+    join.takeChanges();
+    join.changesWritten(true);
+    expect(anew('d', T0 + 7)).toBe(false);
+    // Without trackChanges, never.
+    const plain = new JoinWindow({ ...OPTIONS, maxRemembered: 1 }, new ByteBudget(Number.MAX_SAFE_INTEGER));
+    plain.offer(record('primary', { id: 'e' }), T0);
+    plain.offer(record('shadow', { id: 'e' }), T0);
+    plain.offer(record('primary', { id: 'f' }), T0);
+    plain.offer(record('shadow', { id: 'f' }), T0);
+    expect(plain.offer(record('primary', { id: 'e' }), T0)).toMatchObject({ kind: 'waiting', anew: false });
+  });
+
   it('expires without scanning entries that are still inside their window', () => {
     const { join } = window({ maxPending: 200_000 });
     for (let i = 0; i < 100_000; i++) join.offer(record('primary', { id: `x${i}` }), T0 + i);
@@ -218,7 +267,10 @@ describe('JoinWindow', () => {
     const before = window();
     before.join.offer(record('primary', { id: 't' }), T0);
     const { join, sink } = window({ windowMs: 30_000, rememberMs: 5_000 });
-    expect(join.window.restore(before.join.window.rememberedIds(), before.join.window.pendingArrivals())).toEqual([]);
+    expect(join.window.restore(before.join.window.rememberedIds(), before.join.window.pendingArrivals())).toEqual({
+      evicted: [],
+      superseded: 0,
+    });
     join.expire(T0 + 29_999);
     join.offer(record('primary', { id: 't' }), T0 + 29_999);
     join.offer(record('shadow', { id: 't' }), T0 + 29_999);
@@ -456,7 +508,7 @@ describe('JoinWindow with deferred legs (a restart left them in the store)', () 
         [],
         [a, b, c].map(({ held }, n) => ({ arrivedUnixMs: T0 + n, record: held })),
       ),
-    ).toEqual([]);
+    ).toEqual({ evicted: [], superseded: 0 });
     expect(a.reads.count).toBe(1);
     expect(join.offer(record('shadow', { id: 'b' }), T0 + 10)).toEqual({ kind: 'late' });
     expect(join.expire(T0 + OPTIONS.windowMs + 10)).toEqual([]);

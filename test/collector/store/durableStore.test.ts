@@ -52,6 +52,21 @@ async function restored(store: DurableStore, clock: FakeClock, overrides: Parame
   return p;
 }
 
+/** Opens the store at `path` with metrics of its own and restores its checkpoint into a fresh durable pipeline (nothing to replay). */
+async function restoredCheckpoint(
+  path: string,
+  clock: FakeClock,
+): Promise<{ store: DurableStore; after: Pipeline; metrics: CollectorMetrics }> {
+  const metrics = new CollectorMetrics({ defaultMetrics: false });
+  const store = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
+  stores.push(store);
+  const loaded = await store.load();
+  if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
+  const after = new Pipeline(config(), clock, metrics, { durable: true });
+  after.restore(loaded.snapshot);
+  return { store, after, metrics };
+}
+
 /**
  * BATCHES into an in-memory pipeline (the uninterrupted run) and a durable one with its store,
  * which checkpoints after batch `checkpointAfter`.
@@ -266,13 +281,15 @@ describe('DurableStore', () => {
     let n = 0;
     /** A batch as the ingest route applies it (in slices), beside the model, then 100 ms and a sweep. */
     const step = async (): Promise<void> => {
-      // The primaries of 400 new ids; shadows of half of the previous batch's (pairs), and of some
-      // whose windows closed 2 steps ago (late). (Not of ids whose tombstone was forgotten: pending
-      // anew within one checkpoint interval, such an id keeps its earlier legs in the log, a known gap.)
+      // The primaries of 400 new ids; shadows of half of the previous batch's (pairs), of some
+      // whose windows closed 2 steps ago (late), and primaries of some whose tombstones were
+      // forgotten (past the cap, ~30 steps after their windows closed): pending anew, their earlier
+      // legs logged since the last checkpoint, or before a failed one.
       const records = [
         ...Array.from({ length: 400 }, (_, i) => record('primary', { id: `b${n}-${i}` })),
         ...Array.from({ length: 200 }, (_, i) => record('shadow', { id: `b${n - 1}-${2 * i}` })),
         ...Array.from({ length: 100 }, (_, i) => record('shadow', { id: `b${n - 52}-${4 * i + 1}` })),
+        ...Array.from({ length: 50 }, (_, i) => record('primary', { id: `b${n - 90}-${8 * i + 3}` })),
       ];
       n++;
       model.ingest(records);
@@ -413,10 +430,127 @@ describe('DurableStore', () => {
     const db = new Database(path, { readonly: true });
     try {
       const kept = db.prepare("SELECT record FROM legs WHERE id = 'again'").pluck().all() as string[];
-      expect(kept.map((text) => (JSON.parse(text) as IngestedRecord).status)).toContain(201);
+      // Only the new leg: the earlier request's (its copy, its pair) went with this checkpoint.
+      expect(kept.map((text) => (JSON.parse(text) as IngestedRecord).status)).toEqual([201]);
     } finally {
       db.close();
     }
+  });
+
+  describe('an id resolved, its tombstone forgotten, and pending anew within one checkpoint interval', () => {
+    type Variant = {
+      leg: 'primary' | 'shadow';
+      duplicate?: boolean;
+      checkpointBetween?: 'written' | 'failed';
+      checkpointAfter?: 'failed';
+      /** the earlier request, the pair pushing its tombstone out and the new leg in one batch */
+      oneBatch?: boolean;
+    };
+    const variants: Array<[string, Variant]> = [
+      ['the new leg a primary', { leg: 'primary' }],
+      ['the new leg a shadow', { leg: 'shadow' }],
+      ['with a copy of the new leg', { leg: 'primary', duplicate: true }],
+      ['its tombstone checkpointed before it was forgotten', { leg: 'shadow', checkpointBetween: 'written' }],
+      ['a failed checkpoint between (the next one full)', { leg: 'primary', duplicate: true, checkpointBetween: 'failed' }],
+      ['a failed checkpoint after it (the next one full)', { leg: 'shadow', duplicate: true, checkpointAfter: 'failed' }],
+      ['all in one batch', { leg: 'shadow', duplicate: true, oneBatch: true }],
+    ];
+    it.each(variants)('%s: restarted, only the new leg is pending and nothing is counted twice', async (_name, variant) => {
+      const path = storePath();
+      const clock = new FakeClock();
+      // One tombstone at most: the next id resolved pushes the earlier one out.
+      const small: Parameters<typeof config>[0] = (c) => {
+        c.join.maxRemembered = 1;
+      };
+      const model = pipeline(clock, false, small);
+      const live = pipeline(clock, true, small);
+      const store = await open(path);
+      const both = async (records: IngestedRecord[]): Promise<void> => {
+        model.ingest(records);
+        await feed(store, live, records);
+        clock.advance(10);
+      };
+      await both([record('primary', { id: 'other-pending' })]);
+      await store.checkpoint(live);
+      const anew = record(variant.leg, { id: 'again', status: 201 });
+      // The first request, in two batches: paired.
+      const earlier = [record('primary', { id: 'again', status: 200 }), record('shadow', { id: 'again', status: 200 })];
+      if (variant.oneBatch === true) await both([...earlier, ...legs('push-out'), record('primary', { id: 'x' }), anew]);
+      else for (const leg of earlier) await both([leg]);
+      const trigger = (sql: string): void => inStoreFile(path, (db) => db.exec(sql), { readonly: false });
+      const failedCheckpoint = async (): Promise<void> => {
+        trigger(
+          "CREATE TRIGGER fail_checkpoint BEFORE INSERT ON meta WHEN NEW.key = 'appliedSeq' BEGIN SELECT RAISE(ABORT, 'checkpoint refused'); END",
+        );
+        await expect(store.checkpoint(live)).rejects.toThrow(StoreWriteError);
+        trigger('DROP TRIGGER fail_checkpoint');
+      };
+      if (variant.checkpointBetween === 'written') await store.checkpoint(live);
+      if (variant.checkpointBetween === 'failed') await failedCheckpoint();
+      // A pair that pushes the tombstone out, then the id anew (and a copy of its new leg).
+      if (variant.oneBatch !== true) {
+        await both([...legs('push-out')]);
+        await both([record('primary', { id: 'x' }), anew]);
+      }
+      if (variant.checkpointAfter === 'failed') await failedCheckpoint();
+      if (variant.duplicate === true) await both([{ ...anew, status: 503 }]);
+      expect(live.pair('again')?.state).toBe('pending');
+      await store.checkpoint(live);
+      await store.close();
+      inStoreFile(path, (db) => {
+        const kept = db.prepare("SELECT record FROM legs WHERE id = 'again'").pluck().all() as string[];
+        expect(kept.map((text) => (JSON.parse(text) as IngestedRecord).status)).toEqual([201]);
+        expect(db.prepare("SELECT count(*) FROM remembered WHERE id = 'again'").pluck().get()).toBe(0);
+      });
+
+      const reopened = await open(path);
+      const after = await restored(reopened, clock, small);
+      const pending = after.snapshot().pending.map(({ record: r }) => `${r.id}/${r.leg}/${r.status}`);
+      expect(pending.sort()).toEqual([`again/${variant.leg}/201`, 'other-pending/primary/200', 'x/primary/200']);
+      expect(learned(after.report())).toEqual(learned(model.report()));
+      expect(after.report().totals).toMatchObject({ matched: 2, pending: 3 });
+      // Its partner pairs with the new leg, counted once, as in the uninterrupted run.
+      const partner = [record(variant.leg === 'primary' ? 'shadow' : 'primary', { id: 'again', status: 201 })];
+      model.ingest(partner);
+      await feed(reopened, after, partner);
+      expect(after.pair('again')?.diff?.diverged).toBe(false);
+      expect(learned(after.report())).toEqual(learned(model.report()));
+      expect(after.report().totals).toMatchObject({ matched: 3, pending: 2 });
+    });
+  });
+
+  it('restores a store written before ids pending anew lost their earlier legs: what a later leg supersedes is dropped and counted, nothing counted twice', async () => {
+    const path = storePath();
+    const clock = new FakeClock();
+    const store = await open(path);
+    const live = pipeline(clock, true);
+    await feed(store, live, [record('primary', { id: 'other-pending' })]);
+    await feed(store, live, [record('primary', { id: 'again', status: 201 })]);
+    await store.checkpoint(live);
+    const report = learned(live.report());
+    await store.close();
+    // What the earlier build left: the earlier request's pair logged before the new leg, its tombstone kept.
+    inStoreFile(
+      path,
+      (db) => {
+        const insert = db.prepare('INSERT INTO legs (batch, idx, id, leg, bytes, record) VALUES (1, ?, ?, ?, ?, ?)');
+        for (const [idx, leg] of [record('primary', { id: 'again' }), record('shadow', { id: 'again' })].entries())
+          insert.run(idx + 1, leg.id, leg.leg, pendingLegBytes(leg), JSON.stringify(leg));
+        db.prepare("INSERT INTO remembered (id, legs, forget_at) VALUES ('again', 3, ?)").run(clock.now() + 60_000);
+      },
+      { readonly: false },
+    );
+    const { store: reopened, after, metrics } = await restoredCheckpoint(path, clock);
+    const pending = after.snapshot().pending.map(({ record: r }) => `${r.id}/${r.leg}/${r.status}`);
+    expect(pending.sort()).toEqual(['again/primary/201', 'other-pending/primary/200']);
+    expect(learned(after.report())).toEqual(report);
+    // The tombstone, the earlier primary, the earlier shadow.
+    expect(
+      (await metrics.registry.getSingleMetricAsString('shadowdiff_collector_store_superseded_on_restore_total')).split('\n').at(-1),
+    ).toBe('shadowdiff_collector_store_superseded_on_restore_total 3');
+    // The next checkpoint deletes the tombstone's row.
+    await reopened.checkpoint(after);
+    inStoreFile(path, (db) => expect(db.prepare("SELECT count(*) FROM remembered WHERE id = 'again'").pluck().get()).toBe(0));
   });
 
   it('keeps only the legs still pending once a checkpoint has their pairs (the others deleted after its commit, by close at the latest)', async () => {
@@ -554,13 +688,7 @@ describe('DurableStore', () => {
       await first.close();
       if (!damage.startsWith('DELETE')) damageLeg();
 
-      const metrics = new CollectorMetrics({ defaultMetrics: false });
-      const second = await DurableStore.open(path, { synchronous: 'NORMAL', metrics });
-      stores.push(second);
-      const loaded = await second.load();
-      if (loaded.kind !== 'restored' || loaded.snapshot === null) throw new Error(`expected a checkpoint, found ${loaded.kind}`);
-      const after = new Pipeline(config(), clock, metrics, { durable: true });
-      after.restore(loaded.snapshot);
+      const { store: second, after, metrics } = await restoredCheckpoint(path, clock);
       expect(after.report().totals.pending).toBe(2);
       if (damage.startsWith('DELETE')) damageLeg();
       const unreadable = async (): Promise<string | undefined> =>
