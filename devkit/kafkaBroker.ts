@@ -80,9 +80,14 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const format = startProcess('kafka-storage', java, javaArgs('kafka.tools.StorageTool', 'format', '-t', clusterId(), '-c', properties), {
-      cwd: dir,
-    });
+    const format = startProcess(
+      'kafka-storage',
+      java,
+      javaArgs('kafka.tools.StorageTool', 'format', '-t', kafkaClusterId(), '-c', properties),
+      {
+        cwd: dir,
+      },
+    );
     await waitUntil('the Kafka storage format', () => (format.alive() ? undefined : true), { timeoutMs: readyTimeoutMs, intervalMs: 100 });
     if (format.exitCode() !== 0) throw new Error(`formatting the Kafka storage failed (code ${format.exitCode()}):\n${format.output()}`);
     await launch();
@@ -107,9 +112,16 @@ export async function startKafkaBroker(options: KafkaBrokerOptions = {}): Promis
   };
 }
 
-/** A Kafka cluster id: 16 random bytes, base64url without padding (what `StorageTool random-uuid` prints). */
-function clusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * A Kafka cluster id: 16 random bytes, base64url without padding (what `StorageTool random-uuid`
+ * prints). Never one that starts with `-`: the tool's argument parser would take it for an option
+ * (1 start in 64 failed so), which is why Kafka's own `Uuid.randomUuid()` draws again too.
+ */
+export function kafkaClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 function serverProperties({ port, controllerPort, logDir }: { port: number; controllerPort: number; logDir: string }): string {

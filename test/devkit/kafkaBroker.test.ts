@@ -5,7 +5,7 @@
 import { connect } from 'node:net';
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startKafkaBroker, type KafkaBroker } from '../../devkit/kafkaBroker.js';
+import { kafkaClusterId, startKafkaBroker, type KafkaBroker } from '../../devkit/kafkaBroker.js';
 
 let broker: KafkaBroker;
 
@@ -77,5 +77,13 @@ describe('devkit Kafka broker', () => {
     await broker.resume();
     expect(broker.pid()).not.toBe(pid);
     expect((await readAll('devkit', 2)).sort()).toEqual(['a=one', 'b=two']);
+  });
+});
+
+describe('kafkaClusterId', () => {
+  it('never starts with "-", which StorageTool would take for an option (1 draw in 64 did)', () => {
+    const ids = Array.from({ length: 20_000 }, kafkaClusterId);
+    expect(ids.filter((id) => id.startsWith('-'))).toEqual([]);
+    for (const id of ids.slice(0, 100)) expect(Buffer.from(id, 'base64url')).toHaveLength(16);
   });
 });
