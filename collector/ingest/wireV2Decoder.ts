@@ -7,7 +7,8 @@
 // then the hash count.
 
 import type { IngestedRecord } from './ingestedRecord.js';
-import { HASH_DIGITS, WIRE_V1_HASH, type DigestRecordV2, type HashAlgorithm } from './wireSchemaV2.js';
+import { RecordBuilders } from './recordBuilders.js';
+import { DigestRecordV2Schema, HASH_DIGITS, WIRE_V1_HASH, type DigestRecordV2, type HashAlgorithm } from './wireSchemaV2.js';
 
 /** The version 2 members the decoder turns into others (or sets in their place); every other member is the record's as it is. */
 const DECODED_HERE: ReadonlySet<string> = new Set<keyof DigestRecordV2>([
@@ -20,6 +21,12 @@ const DECODED_HERE: ReadonlySet<string> = new Set<keyof DigestRecordV2>([
   'values',
   'valuesTruncated',
 ]);
+
+/** The version 2 record's other members, which a record keeps as they are; one process-wide set of builders for their orders. */
+const BUILDERS = new RecordBuilders(
+  new Set(Object.keys(DigestRecordV2Schema.properties).filter((name) => !DECODED_HERE.has(name))),
+  DECODED_HERE,
+);
 
 /** What a record's members fail on, named like a schema error. */
 type Problem = { field: string; message: string };
@@ -36,12 +43,17 @@ const SHARED_RUNS = 16;
  */
 export class PathTable {
   private readonly resolved = new Map<string, readonly string[] | Problem>();
+  /** The runs last resolved for each member, and what they name: the next record's are most often the same. */
+  private readonly last = new Map<RunMembers, { runs: readonly (readonly [number, number])[]; names: readonly string[] | Problem }>();
 
   constructor(readonly paths: readonly string[]) {}
 
   /** The paths `runs` (the record's member `members.runs`) names, in order, or the first problem with them. */
   names(runs: readonly (readonly [number, number])[], members: RunMembers): readonly string[] | Problem {
     if (runs.length > SHARED_RUNS) return this.resolve(runs, members);
+    // Compared run by run, not by a key: the key text cost more than the rest of the lookup.
+    const last = this.last.get(members);
+    if (last !== undefined && sameRuns(runs, last.runs)) return last.names;
     // Every run is two integers (the schema checked it), so the flat text names the runs.
     const key = `${members.runs}:${runs.join(',')}`;
     let names = this.resolved.get(key);
@@ -49,6 +61,7 @@ export class PathTable {
       names = this.resolve(runs, members);
       this.resolved.set(key, names);
     }
+    this.last.set(members, { runs, names });
     return names;
   }
 
@@ -86,26 +99,17 @@ export function decodeRecordV2(raw: DigestRecordV2, table: PathTable, hash: Hash
   /** the paths in the order pathRuns names them: what `values` indexes */
   let named: readonly string[] = [];
   if (pathRuns !== undefined && hashes !== undefined) {
-    const decoded = decodeRuns(pathRuns, hashes, table, fields, { runs: 'pathRuns', hashes: 'hashes', named: 'paths' });
+    const decoded = decodeRuns(pathRuns, hashes, table, fields, PATH_RUNS);
     if ('field' in decoded) return decoded;
     named = decoded;
   }
   // The members version 1 spells alike, in their order, then the fields: the record reads the same
-  // whichever version it came in. Copied by a loop: a rest destructuring of the record
-  // (`{ pathRuns, …, ...members }`) took four times as long, most of a record's decoding.
-  const members: Record<string, unknown> = {};
-  for (const name in raw) if (!DECODED_HERE.has(name)) members[name] = raw[name as keyof DigestRecordV2];
-  const record = members as IngestedRecord;
-  record.fields = fields;
-  record.fieldsTruncated = fieldsTruncated;
-  if (hash !== WIRE_V1_HASH) record.hash = hash;
+  // whichever version it came in (recordBuilders.ts; a rest destructuring of the record,
+  // `{ pathRuns, …, ...members }`, took four times as long as a copy loop).
+  const record = BUILDERS.build(raw, fields, fieldsTruncated, hash === WIRE_V1_HASH ? undefined : hash);
   if (subtreeRuns !== undefined && subtreeHashes !== undefined) {
     const subtrees: Record<string, string> = {};
-    const decoded = decodeRuns(subtreeRuns, subtreeHashes, table, subtrees, {
-      runs: 'subtreeRuns',
-      hashes: 'subtreeHashes',
-      named: 'entries',
-    });
+    const decoded = decodeRuns(subtreeRuns, subtreeHashes, table, subtrees, SUBTREE_RUNS);
     if ('field' in decoded) return decoded;
     record.subtrees = subtrees;
     record.subtreesTruncated = subtreesTruncated ?? false;
@@ -123,6 +127,15 @@ interface RunMembers {
   runs: string;
   hashes: string;
   named: string;
+}
+
+const PATH_RUNS: RunMembers = { runs: 'pathRuns', hashes: 'hashes', named: 'paths' };
+const SUBTREE_RUNS: RunMembers = { runs: 'subtreeRuns', hashes: 'subtreeHashes', named: 'entries' };
+
+function sameRuns(a: readonly (readonly [number, number])[], b: readonly (readonly [number, number])[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let r = 0; r < a.length; r++) if (a[r]![0] !== b[r]![0] || a[r]![1] !== b[r]![1]) return false;
+  return true;
 }
 
 /** Fills `into` (name -> hash) from index runs into the table and their concatenated hashes; the names in run order, or the first problem. */

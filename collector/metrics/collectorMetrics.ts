@@ -7,6 +7,7 @@
 // Per-route children are cached so the hot path does not rebuild label keys.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { SeriesHistogram, type HistogramChild } from './seriesHistogram.js';
 import type { ErrorCode } from '../http/errors.js';
 import type { Resolution } from '../score/resolution.js';
 import { pairLatency } from '../score/pairLatency.js';
@@ -55,7 +56,7 @@ interface RouteSeries {
   kinds: Record<DivergenceKind, Counter.Internal>;
   fallback: Record<FallbackReason, Counter.Internal>;
   withinTolerance: Counter.Internal;
-  latency: Record<Leg, Histogram.Internal<'route' | 'leg'>>;
+  latency: Record<Leg, HistogramChild>;
 }
 
 function bind<K extends string, V>(keys: readonly K[], make: (key: K) => V): Record<K, V> {
@@ -98,7 +99,7 @@ export class CollectorMetrics {
   private readonly divergences: Counter<'route' | 'kind'>;
   private readonly bodyFallback: Counter<'route' | 'reason'>;
   private readonly pairsWithinTolerance: Counter<'route'>;
-  private readonly latency: Histogram<'route' | 'leg'>;
+  private readonly latency: SeriesHistogram<'route' | 'leg'>;
   private readonly evictions: Counter;
   private readonly routeEvictions: Counter;
   private readonly budgetBytes: Gauge<'part'>;
@@ -196,13 +197,14 @@ export class CollectorMetrics {
       labelNames: ['route'],
       registers,
     });
-    this.latency = new Histogram({
-      name: 'shadowdiff_collector_response_latency_seconds',
-      help: "Latency of paired legs by route and leg: each leg's upstream request (Envoy's router, first byte sent to last byte received) when both legs have it, else request headers to the last response byte.",
-      labelNames: ['route', 'leg'],
-      buckets: LATENCY_BUCKETS_SECONDS,
-      registers,
-    });
+    // Observed twice per pair: its series bound once per route and leg (seriesHistogram.ts).
+    this.latency = new SeriesHistogram(
+      'shadowdiff_collector_response_latency_seconds',
+      "Latency of paired legs by route and leg: each leg's upstream request (Envoy's router, first byte sent to last byte received) when both legs have it, else request headers to the last response byte.",
+      ['route', 'leg'],
+      LATENCY_BUCKETS_SECONDS,
+      this.registry,
+    );
     this.evictions = new Counter({
       name: 'shadowdiff_collector_join_evictions_total',
       help: 'Unpaired legs dropped because join.maxPending was reached (oldest first).',
@@ -458,7 +460,7 @@ export class CollectorMetrics {
         kinds: bind(DIVERGENCE_KINDS, (kind) => zeroed(this.divergences.labels({ route, kind }))),
         fallback: bind(FALLBACK_REASONS, (reason) => zeroed(this.bodyFallback.labels({ route, reason }))),
         withinTolerance: zeroed(this.pairsWithinTolerance.labels({ route })),
-        latency: bind(LEGS, (leg) => this.latency.labels({ route, leg })),
+        latency: bind(LEGS, (leg) => this.latency.child({ route, leg })),
       };
       this.perRoute.set(route, series);
     }
