@@ -24,6 +24,29 @@ export function sampleSlot(size: number, capacity: number, compare: (i: number) 
 }
 
 /**
+ * Offers `item`, of `key`, to a sample held as two arrays side by side (`keys[i]` is `items[i]`'s),
+ * sorted by key, then by `compare(kept, offered)`: inserted where it goes, the largest dropped past
+ * `capacity`.
+ */
+export function keepInSample<T>(
+  keys: number[],
+  items: T[],
+  capacity: number,
+  key: number,
+  item: T,
+  compare: (kept: T, offered: T) => number,
+): void {
+  const slot = sampleSlot(items.length, capacity, (i) => keys[i]! - key || compare(items[i]!, item));
+  if (slot === null) return;
+  keys.splice(slot, 0, key);
+  items.splice(slot, 0, item);
+  if (items.length > capacity) {
+    keys.pop();
+    items.pop();
+  }
+}
+
+/**
  * Keys for a sample another rule kept (a snapshot of a release that sampled by arrival): `n`
  * items of `seen`, spaced as the bottom n keys of `seen` uniform keys are expected to be, so new
  * items displace them at the rate they would displace a bottom-k sample's own.

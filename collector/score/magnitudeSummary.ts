@@ -7,7 +7,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import type { Magnitude } from '../compare/magnitude.js';
-import { sampleSlot, spacedKeys } from './bottomK.js';
+import { keepInSample, spacedKeys } from './bottomK.js';
 
 export const MAGNITUDE_SAMPLE_SIZE = 32;
 
@@ -100,20 +100,14 @@ function keepExtremes(summary: MagnitudeSummary, example: MagnitudeExample): voi
 }
 
 function keepSample(summary: MagnitudeSummary, key: number, difference: [number, number]): void {
-  const keys = sampleKeys(summary);
-  const { sample } = summary;
-  const slot = sampleSlot(
-    sample.length,
+  keepInSample(
+    sampleKeys(summary),
+    summary.sample,
     MAGNITUDE_SAMPLE_SIZE,
-    (i) => keys[i]! - key || sample[i]![0] - difference[0] || sample[i]![1] - difference[1],
+    key,
+    difference,
+    (kept, offered) => kept[0] - offered[0] || kept[1] - offered[1],
   );
-  if (slot === null) return;
-  keys.splice(slot, 0, key);
-  sample.splice(slot, 0, difference);
-  if (sample.length > MAGNITUDE_SAMPLE_SIZE) {
-    keys.pop();
-    sample.pop();
-  }
 }
 
 /** The sample's keys, given spaced ones first when it has none (a summary restored from a release that sampled by arrival). */

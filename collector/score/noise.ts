@@ -5,7 +5,7 @@
 // field's differing pairs of smallest id hash (bottomK.ts), not its first ones, so it is a
 // function of the pairs counted, whatever their order.
 
-import { sampleSlot, spacedKeys } from './bottomK.js';
+import { keepInSample, spacedKeys } from './bottomK.js';
 
 /** How many primary values of a field are sampled to judge whether values repeat. */
 export const VALUE_SAMPLE_SIZE = 16;
@@ -92,16 +92,8 @@ export function restoredValueSample(
   return { valueSample: values, valueKeys: spacedKeys(values.length, pairs) };
 }
 
-function keepValue(sample: ValueSample, key: number, value: number): void {
-  const { valueSample, valueKeys } = sample;
-  const slot = sampleSlot(valueSample.length, VALUE_SAMPLE_SIZE, (i) => valueKeys[i]! - key || valueSample[i]! - value);
-  if (slot === null) return;
-  valueKeys.splice(slot, 0, key);
-  valueSample.splice(slot, 0, value);
-  if (valueSample.length > VALUE_SAMPLE_SIZE) {
-    valueKeys.pop();
-    valueSample.pop();
-  }
+function keepValue({ valueSample, valueKeys }: ValueSample, key: number, value: number): void {
+  keepInSample(valueKeys, valueSample, VALUE_SAMPLE_SIZE, key, value, (kept, offered) => kept - offered);
 }
 
 /** The reason a field is likely noise, or null. `comparedPairs` is the rate's denominator. */
