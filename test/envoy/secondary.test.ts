@@ -111,6 +111,36 @@ describe('the secondary leg in Envoy', () => {
     expect(stats.get('wasmcustom.shadowdiff.secondary.digested')).toBe(chosen.length);
     expect(stats.get('wasmcustom.shadowdiff.shadow.tagged')).toBe(USERS);
   });
+
+  it('lets no client choose the secondary: its routing header, in every spelling, is stripped, and the same users are chosen as before', async () => {
+    const { secondary } = stack!;
+    const spoofed = {
+      'x-shadowdiff-secondary': '1',
+      x_shadowdiff_secondary: '1',
+      'x-shadowdiff_secondary': '1',
+      'x-shadowdiff-sampled': '1',
+    };
+    const chosenUsers = legRecords(stack!, 'primary')
+      .filter((record) => record['withSecondary'] === true)
+      .map((record) => String(record['path']).replace('/always/', ''))
+      .sort();
+    const before = secondary!.requests.length;
+    for (let user = 0; user < 10; user++) {
+      expect((await stack!.send(`/spoofed-never/${user}`, { ...spoofed, 'x-cohort': 'never', 'x-user-id': `n${user}` })).status).toBe(200);
+    }
+    for (let user = 0; user < USERS; user++) {
+      expect((await stack!.send(`/spoofed/${user}`, { ...spoofed, 'x-cohort': 'always', 'x-user-id': `u${user}` })).status).toBe(200);
+    }
+    const copies = (await secondary!.waitForRequests(before + chosenUsers.length)).slice(before);
+    // the unsampled ones came first: had any reached the secondary, it would be among these
+    expect(copies.map((copy) => copy.path.replace('/spoofed/', '')).sort()).toEqual(chosenUsers);
+    for (const seen of stack!.primary.requests.filter((request) => request.path.startsWith('/spoofed'))) {
+      expect(
+        Object.keys(seen.headers).filter((name) => /secondary/.test(name)),
+        seen.path,
+      ).toEqual([]);
+    }
+  });
 });
 
 describe('a secondary that is down', () => {
