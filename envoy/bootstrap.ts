@@ -1,6 +1,12 @@
 import { isIP } from 'node:net';
 import { stringify } from 'yaml';
-import { COLLECTOR_CLUSTER, DEFAULT_HEADER_PREFIX, defaultEdgeFilterConfig, defaultShadowFilterConfig } from './filterConfigs.js';
+import {
+  COLLECTOR_CLUSTER,
+  DEFAULT_HEADER_PREFIX,
+  defaultEdgeFilterConfig,
+  defaultSecondaryFilterConfig,
+  defaultShadowFilterConfig,
+} from './filterConfigs.js';
 import { separatorSpellings } from './headerSpellings.js';
 import type { JsonObject } from './json.js';
 import { earlyHeaderRemoval, edgeWrittenHeaders, jwtAuthnFilter, type IdentityOptions } from './verifiedIdentity.js';
@@ -12,6 +18,10 @@ export const PRIMARY_CLUSTER = 'shadowdiff_primary';
 export const SHADOW_CLUSTER = 'shadowdiff_shadow';
 /** Points at the internal listener: mirrored copies take this detour through the shadow-role filter. */
 export const SHADOW_VIA_INTERNAL_LISTENER_CLUSTER = 'shadowdiff_shadow_internal';
+/** A second instance of the primary version (the secondary leg), and the internal listener in front of it. */
+export const SECONDARY_INTERNAL_LISTENER = 'secondary_internal';
+export const SECONDARY_CLUSTER = 'shadowdiff_secondary';
+export const SECONDARY_VIA_INTERNAL_LISTENER_CLUSTER = 'shadowdiff_secondary_internal';
 export { COLLECTOR_CLUSTER };
 
 export interface Endpoint {
@@ -40,6 +50,8 @@ export interface WasmOptions {
   shadowPath?: string;
   edgeConfig?: JsonObject;
   shadowConfig?: JsonObject;
+  /** The secondary internal listener's filter (default: shadow role, `leg: secondary`). */
+  secondaryConfig?: JsonObject;
 }
 
 export interface BootstrapOptions {
@@ -50,6 +62,12 @@ export interface BootstrapOptions {
   adminPort: number;
   primary: Endpoint;
   shadow: Endpoint;
+  /**
+   * A second instance of the primary version. With it, a sampled request the edge filter also
+   * chose for the secondary (`sampling.secondaryPercent`) is mirrored there too, through an internal
+   * listener whose filter marks the copy and digests it as leg `secondary`.
+   */
+  secondary?: Endpoint;
   collector: Endpoint;
   /** false: the same listeners, routes and mirroring without the filter (a benchmark baseline). */
   wasm: WasmOptions | false;
@@ -74,6 +92,7 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
   const edgeFilters: JsonObject[] = options.identity === undefined ? [] : [jwtAuthnFilter(options.identity)];
   const edgeEarlyMutations = options.identity === undefined ? [] : [earlyHeaderRemoval(edgeWrittenHeaders(headerPrefix))];
   const shadowFilters: JsonObject[] = [];
+  const secondaryFilters: JsonObject[] = [];
   if (wasm !== undefined) {
     // The primary must never lose a request to shadowdiff: a failed edge VM is skipped.
     edgeFilters.push(wasmFilter('shadowdiff_edge', 'FAIL_OPEN', wasm, edgeConfig));
@@ -82,7 +101,10 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
     const shadowWasm =
       wasm.shadowPath === undefined ? wasm : { ...wasm, path: wasm.shadowPath, vmId: `${wasm.vmId ?? DEFAULT_VM_ID}_shadow` };
     shadowFilters.push(wasmFilter('shadowdiff_shadow', 'FAIL_CLOSED', shadowWasm, wasm.shadowConfig ?? defaultShadowFilterConfig()));
+    // The secondary runs the primary version: an unmarked copy would write for real just the same.
+    secondaryFilters.push(wasmFilter('shadowdiff_secondary', 'FAIL_CLOSED', wasm, wasm.secondaryConfig ?? defaultSecondaryFilterConfig()));
   }
+  const secondary = options.secondary;
 
   return {
     node: { id: 'shadowdiff-edge', cluster: 'shadowdiff' },
@@ -100,30 +122,26 @@ export function buildBootstrap(options: BootstrapOptions): JsonObject {
         {
           name: EDGE_LISTENER,
           address: socketAddress(listenAddress, options.edgePort),
-          filter_chains: [{ filters: [httpConnectionManager('edge', edgeRouteConfig(headerPrefix), edgeFilters, edgeEarlyMutations)] }],
+          filter_chains: [
+            {
+              filters: [
+                httpConnectionManager('edge', edgeRouteConfig(headerPrefix, secondary !== undefined), edgeFilters, edgeEarlyMutations),
+              ],
+            },
+          ],
         },
-        {
-          name: SHADOW_INTERNAL_LISTENER,
-          internal_listener: {},
-          filter_chains: [{ filters: [httpConnectionManager('shadow_internal', shadowRouteConfig(), shadowFilters)] }],
-        },
+        internalListener(SHADOW_INTERNAL_LISTENER, 'shadow', SHADOW_CLUSTER, shadowFilters),
+        ...(secondary === undefined
+          ? []
+          : [internalListener(SECONDARY_INTERNAL_LISTENER, 'secondary', SECONDARY_CLUSTER, secondaryFilters)]),
       ],
       clusters: [
         endpointCluster(PRIMARY_CLUSTER, options.primary),
         endpointCluster(SHADOW_CLUSTER, options.shadow),
+        ...(secondary === undefined ? [] : [endpointCluster(SECONDARY_CLUSTER, secondary)]),
         endpointCluster(COLLECTOR_CLUSTER, options.collector),
-        {
-          name: SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
-          connect_timeout: '1s',
-          load_assignment: {
-            cluster_name: SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
-            endpoints: [
-              {
-                lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: SHADOW_INTERNAL_LISTENER } } } }],
-              },
-            ],
-          },
-        },
+        internalListenerCluster(SHADOW_VIA_INTERNAL_LISTENER_CLUSTER, SHADOW_INTERNAL_LISTENER),
+        ...(secondary === undefined ? [] : [internalListenerCluster(SECONDARY_VIA_INTERNAL_LISTENER_CLUSTER, SECONDARY_INTERNAL_LISTENER)]),
       ],
     },
   };
@@ -145,31 +163,38 @@ function headerPrefixOf(edgeConfig: JsonObject): string {
  * chosen after the filter ran. Mirrored copies skip the downstream filter chain: that is why the
  * shadow-role filter sits on the internal listener instead of here.
  *
- * The shadow marker is only ever added on the internal listener, so removing it here is always
+ * With a secondary, the requests the filter also chose for it (`<prefix>secondary: 1`, only ever
+ * on a sampled request) match a route before that one, with a second mirror policy to the
+ * secondary's internal listener. Each mirror is a copy of its own: a secondary that is down or
+ * slow costs the primary and the shadow copy nothing (mirror responses are never awaited).
+ *
+ * The shadow marker is only ever added on the internal listeners, so removing it here is always
  * right, and it keeps a client's marker away from the primary even while a failed edge VM is
- * skipped (FAIL_OPEN) and cannot strip it: in every spelling a primary may read as the marker.
+ * skipped (FAIL_OPEN) and cannot strip it: in every spelling a primary may read as the marker. The
+ * secondary routing header has done its work once the route is chosen, and no service reads it.
  */
-function edgeRouteConfig(headerPrefix: string): JsonObject {
+function edgeRouteConfig(headerPrefix: string, withSecondary: boolean): JsonObject {
+  // Built anew for each route: a shared object would be written as a YAML anchor and alias.
+  const sampled = (): JsonObject => ({ name: `${headerPrefix}sampled`, string_match: { exact: '1' } });
+  const toShadow = (): JsonObject => mirrorPolicy(SHADOW_VIA_INTERNAL_LISTENER_CLUSTER);
+  const secondaryRoute = {
+    name: 'sampled_secondary',
+    match: { prefix: '/', headers: [sampled(), { name: `${headerPrefix}secondary`, string_match: { exact: '1' } }] },
+    route: { cluster: PRIMARY_CLUSTER, request_mirror_policies: [toShadow(), mirrorPolicy(SECONDARY_VIA_INTERNAL_LISTENER_CLUSTER)] },
+  };
   return {
     name: 'edge',
-    request_headers_to_remove: separatorSpellings(`${headerPrefix}shadow`),
+    request_headers_to_remove: [...separatorSpellings(`${headerPrefix}shadow`), ...separatorSpellings(`${headerPrefix}secondary`)],
     virtual_hosts: [
       {
         name: 'edge',
         domains: ['*'],
         routes: [
+          ...(withSecondary ? [secondaryRoute] : []),
           {
             name: 'sampled',
-            match: { prefix: '/', headers: [{ name: `${headerPrefix}sampled`, string_match: { exact: '1' } }] },
-            route: {
-              cluster: PRIMARY_CLUSTER,
-              request_mirror_policies: [
-                {
-                  cluster: SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
-                  runtime_fraction: { default_value: { numerator: 100, denominator: 'HUNDRED' } },
-                },
-              ],
-            },
+            match: { prefix: '/', headers: [sampled()] },
+            route: { cluster: PRIMARY_CLUSTER, request_mirror_policies: [toShadow()] },
           },
           { name: 'not_sampled', match: { prefix: '/' }, route: { cluster: PRIMARY_CLUSTER } },
         ],
@@ -178,12 +203,28 @@ function edgeRouteConfig(headerPrefix: string): JsonObject {
   };
 }
 
-function shadowRouteConfig(): JsonObject {
+function mirrorPolicy(cluster: string): JsonObject {
+  return { cluster, runtime_fraction: { default_value: { numerator: 100, denominator: 'HUNDRED' } } };
+}
+
+/** An internal listener that runs `filters` in front of `cluster` (the `leg`'s service): where mirrored copies are marked and digested. */
+function internalListener(name: string, leg: 'shadow' | 'secondary', cluster: string, filters: JsonObject[]): JsonObject {
+  const routeConfig = {
+    name,
+    virtual_hosts: [{ name: leg, domains: ['*'], routes: [{ name: leg, match: { prefix: '/' }, route: { cluster } }] }],
+  };
+  return { name, internal_listener: {}, filter_chains: [{ filters: [httpConnectionManager(name, routeConfig, filters)] }] };
+}
+
+/** The cluster a mirror policy names to reach an internal listener. */
+function internalListenerCluster(name: string, listener: string): JsonObject {
   return {
-    name: 'shadow_internal',
-    virtual_hosts: [
-      { name: 'shadow', domains: ['*'], routes: [{ name: 'shadow', match: { prefix: '/' }, route: { cluster: SHADOW_CLUSTER } }] },
-    ],
+    name,
+    connect_timeout: '1s',
+    load_assignment: {
+      cluster_name: name,
+      endpoints: [{ lb_endpoints: [{ endpoint: { address: { envoy_internal_address: { server_listener_name: listener } } } }] }],
+    },
   };
 }
 

@@ -36,3 +36,15 @@ export function defaultShadowFilterConfig(): JsonObject {
     collector: { cluster: COLLECTOR_CLUSTER },
   };
 }
+
+/**
+ * The secondary's filter: the shadow role observing leg `secondary`. The secondary runs the primary
+ * version, and the marker keeps its copies from writing just as the shadow's are kept.
+ */
+export function defaultSecondaryFilterConfig(): JsonObject {
+  return {
+    role: 'shadow',
+    leg: 'secondary',
+    collector: { cluster: COLLECTOR_CLUSTER },
+  };
+}

@@ -2,7 +2,7 @@
 // 100%, beta users 50%, everyone else 5%, sticky per verified user id) with a short flush interval, so the
 // report is complete a fraction of a second after the last request rather than a second later.
 
-import { defaultEdgeFilterConfig, defaultShadowFilterConfig } from '../../envoy/filterConfigs.js';
+import { defaultEdgeFilterConfig, defaultSecondaryFilterConfig, defaultShadowFilterConfig } from '../../envoy/filterConfigs.js';
 import type { JsonObject } from '../../envoy/json.js';
 
 const DEMO_EXPORT: JsonObject = { flushIntervalMs: 200 };
@@ -24,21 +24,35 @@ const DEMO_DIGEST: JsonObject = { capture: { paths: ['$.totals.*', '$.charge'] }
  * port can be one that another Envoy on the machine still exports to, and the token keeps its
  * batches out of the demo's report.
  */
-export function demoEdgeFilterConfig(collectorToken: string): JsonObject {
+/**
+ * With a secondary, every sampled request goes there too: the demo's plan is small, and the
+ * collector learns each field's noise from the pairs of the two v1 instances.
+ */
+const DEMO_SECONDARY: JsonObject = { secondaryPercent: 100 };
+
+export function demoEdgeFilterConfig(collectorToken: string, withSecondary = false): JsonObject {
   const shipped = defaultEdgeFilterConfig();
   return {
     ...shipped,
     source: 'demo-edge',
     collector: withToken(shipped, collectorToken),
-    sampling: { ...objectMember(shipped, 'sampling'), ...DEMO_CAPS },
+    sampling: { ...objectMember(shipped, 'sampling'), ...DEMO_CAPS, ...(withSecondary ? DEMO_SECONDARY : {}) },
     digest: DEMO_DIGEST,
     export: DEMO_EXPORT,
   };
 }
 
 export function demoShadowFilterConfig(collectorToken: string): JsonObject {
-  const shipped = defaultShadowFilterConfig();
-  return { ...shipped, source: 'demo-shadow', collector: withToken(shipped, collectorToken), digest: DEMO_DIGEST, export: DEMO_EXPORT };
+  return copyObserverConfig(defaultShadowFilterConfig(), 'demo-shadow', collectorToken);
+}
+
+export function demoSecondaryFilterConfig(collectorToken: string): JsonObject {
+  return copyObserverConfig(defaultSecondaryFilterConfig(), 'demo-secondary', collectorToken);
+}
+
+/** A shipped configuration of a filter on a copy's path, digesting and exporting as the edge's does. */
+function copyObserverConfig(shipped: JsonObject, source: string, collectorToken: string): JsonObject {
+  return { ...shipped, source, collector: withToken(shipped, collectorToken), digest: DEMO_DIGEST, export: DEMO_EXPORT };
 }
 
 function withToken(filterConfig: JsonObject, token: string): JsonObject {

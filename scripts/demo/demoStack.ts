@@ -1,5 +1,6 @@
-// Starts what the demo shows: orders v1 (primary) and v2 (shadow) and the collector in this
-// process, and Envoy with the filter in both roles as a child process. Everything listens on
+// Starts what the demo shows: orders v1 (primary) and v2 (shadow), with --secondary a second
+// orders v1 instance (the secondary), and the collector in this process, and Envoy with the filter
+// in every role as a child process. Everything listens on
 // loopback; stop() releases all of it, and a failed start releases what had already started.
 
 import { randomBytes } from 'node:crypto';
@@ -17,7 +18,7 @@ import { OrdersStore } from '../../examples/orders/ordersStore.js';
 import type { OrdersVersion } from '../../examples/orders/versionBehaviour.js';
 import { startEnvoy, type EnvoyInstance } from '../../devkit/envoyProcess.js';
 import { PROJECT_ROOT, requireFilterWasm } from '../../devkit/paths.js';
-import { demoEdgeFilterConfig, demoShadowFilterConfig } from './demoFilterConfigs.js';
+import { demoEdgeFilterConfig, demoSecondaryFilterConfig, demoShadowFilterConfig } from './demoFilterConfigs.js';
 import type { DemoPorts } from './flags.js';
 
 export const DEMO_HOST = '127.0.0.1';
@@ -29,6 +30,8 @@ export interface DemoUrls {
   envoyAdmin: string;
   v1: string;
   v2: string;
+  /** The second orders v1 instance, when the run has one. */
+  secondary?: string;
   collector: string;
 }
 
@@ -37,6 +40,11 @@ export interface DemoStack {
   envoy: EnvoyInstance;
   /** Each version's state: v2's write log proves that mirrored creates stored nothing. */
   stores: Readonly<Record<OrdersVersion, OrdersStore>>;
+  /**
+   * The secondary's own state, when the run has one. It runs v1, which ignores the shadow marker, so
+   * its copies of the sampled creates are stored here: never in v1's store.
+   */
+  secondaryStore?: OrdersStore;
   /** The edge role's filter configuration Envoy runs. */
   edgeFilterConfig: JsonObject;
   stop(): Promise<void>;
@@ -48,7 +56,7 @@ interface Started {
   close(): Promise<void>;
 }
 
-export async function startDemoStack(ports: DemoPorts): Promise<DemoStack> {
+export async function startDemoStack(ports: DemoPorts, options: { secondary?: boolean } = {}): Promise<DemoStack> {
   const started: Array<{ close(): Promise<void> }> = [];
   const stopAll = async (): Promise<void> => {
     // Envoy first: nothing should reach a service that is going away.
@@ -61,9 +69,15 @@ export async function startDemoStack(ports: DemoPorts): Promise<DemoStack> {
     started.push(v1);
     const v2 = await startOrders('v2', stores.v2, ports.v2);
     started.push(v2);
+    // The same version as v1 and a store of its own, seeded alike: only the noise differs between
+    // them, and the copies it stores (v1 ignores the marker) never reach v1's store.
+    const secondaryStore = options.secondary === true ? new OrdersStore() : undefined;
+    const secondary =
+      secondaryStore === undefined ? undefined : await startOrders('v1', secondaryStore, ports.secondary, 'the secondary orders v1');
+    if (secondary !== undefined) started.push(secondary);
     const collector = await startCollector(ports.collector, collectorToken);
     started.push(collector);
-    const edgeFilterConfig = demoEdgeFilterConfig(collectorToken);
+    const edgeFilterConfig = demoEdgeFilterConfig(collectorToken, secondary !== undefined);
     const envoy = await startEnvoy(
       buildBootstrap({
         listenAddress: DEMO_HOST,
@@ -71,8 +85,14 @@ export async function startDemoStack(ports: DemoPorts): Promise<DemoStack> {
         adminPort: ports.admin,
         primary: { address: DEMO_HOST, port: v1.port },
         shadow: { address: DEMO_HOST, port: v2.port },
+        ...(secondary === undefined ? {} : { secondary: { address: DEMO_HOST, port: secondary.port } }),
         collector: { address: DEMO_HOST, port: collector.port },
-        wasm: { path: await requireFilterWasm(), edgeConfig: edgeFilterConfig, shadowConfig: demoShadowFilterConfig(collectorToken) },
+        wasm: {
+          path: await requireFilterWasm(),
+          edgeConfig: edgeFilterConfig,
+          shadowConfig: demoShadowFilterConfig(collectorToken),
+          secondaryConfig: demoSecondaryFilterConfig(collectorToken),
+        },
         identity: { issuer: DEMO_ISSUER, jwks: { filename: join(PROJECT_ROOT, DEMO_JWKS_FILE) } },
       }),
       // Two workers, like a small production Envoy: per-worker queues and sticky sampling both show.
@@ -80,9 +100,17 @@ export async function startDemoStack(ports: DemoPorts): Promise<DemoStack> {
     );
     started.push({ close: () => envoy.stop() });
     return {
-      urls: { edge: envoy.edgeUrl, envoyAdmin: envoy.adminUrl, v1: v1.url, v2: v2.url, collector: collector.url },
+      urls: {
+        edge: envoy.edgeUrl,
+        envoyAdmin: envoy.adminUrl,
+        v1: v1.url,
+        v2: v2.url,
+        ...(secondary === undefined ? {} : { secondary: secondary.url }),
+        collector: collector.url,
+      },
       envoy,
       stores,
+      ...(secondaryStore === undefined ? {} : { secondaryStore }),
       edgeFilterConfig,
       stop: stopAll,
     };
@@ -92,9 +120,9 @@ export async function startDemoStack(ports: DemoPorts): Promise<DemoStack> {
   }
 }
 
-async function startOrders(version: OrdersVersion, store: OrdersStore, port: number): Promise<Started> {
+async function startOrders(version: OrdersVersion, store: OrdersStore, port: number, what = `orders ${version}`): Promise<Started> {
   const app = buildOrdersApp({ version, store });
-  await listenOrExplain(app, port, `orders ${version}`);
+  await listenOrExplain(app, port, what);
   const bound = (app.server.address() as AddressInfo).port;
   return { url: `http://${DEMO_HOST}:${bound}`, port: bound, close: () => app.close() };
 }

@@ -13,6 +13,8 @@ export interface DemoPorts {
   v1: number;
   /** orders v2, the shadow. */
   v2: number;
+  /** The second orders v1 instance (with --secondary only). */
+  secondary: number;
   collector: number;
 }
 
@@ -26,12 +28,14 @@ export interface DemoOptions {
   concurrency: number;
   /** Exit after printing the report instead of serving until Ctrl-C. */
   once: boolean;
+  /** Also run a second orders v1 instance, the secondary, that receives every sampled request. */
+  secondary: boolean;
 }
 
 export type DemoCommand = { kind: 'run'; options: DemoOptions } | { kind: 'help' };
 
 /** The shipped envoy/envoy.yaml uses the same ports, so the two setups are interchangeable. */
-export const DEFAULT_PORTS: DemoPorts = { edge: 10000, admin: 9901, v1: 8081, v2: 8082, collector: 8090 };
+export const DEFAULT_PORTS: DemoPorts = { edge: 10000, admin: 9901, v1: 8081, v2: 8082, secondary: 8083, collector: 8090 };
 const DEFAULT_REQUESTS = 800;
 const DEFAULT_SEED = 7;
 const DEFAULT_CONCURRENCY = 4;
@@ -42,6 +46,7 @@ export const PORT_FLAGS: Readonly<Record<keyof DemoPorts, string>> = {
   admin: 'admin-port',
   v1: 'v1-port',
   v2: 'v2-port',
+  secondary: 'secondary-port',
   collector: 'collector-port',
 };
 
@@ -53,6 +58,8 @@ until Ctrl-C.
 
 flags:
   --once                 exit after printing the report
+  --secondary            also run a second orders v1 instance (the secondary) that receives every
+                         sampled request: what differs between the two v1s is noise
   --requests N           requests in the traffic plan (default ${DEFAULT_REQUESTS})
   --seed N               seed of the traffic plan (default ${DEFAULT_SEED})
   --concurrency N        requests in flight at once (default ${DEFAULT_CONCURRENCY})
@@ -60,12 +67,20 @@ flags:
   --admin-port PORT      Envoy admin, /stats/prometheus (default ${DEFAULT_PORTS.admin})
   --v1-port PORT         orders v1, the primary (default ${DEFAULT_PORTS.v1})
   --v2-port PORT         orders v2, the shadow (default ${DEFAULT_PORTS.v2})
+  --secondary-port PORT  the second orders v1, with --secondary (default ${DEFAULT_PORTS.secondary})
   --collector-port PORT  the collector (default ${DEFAULT_PORTS.collector})
   -h, --help             this text
 
 Port 0 lets the system pick a free port.`;
 
 export class DemoUsageError extends Error {}
+
+/** The ports the run listens on: the secondary's only with --secondary. */
+export function portsInUse(options: Pick<DemoOptions, 'ports' | 'secondary'>): Partial<DemoPorts> {
+  if (options.secondary) return options.ports;
+  const { secondary: _unused, ...others } = options.ports;
+  return others;
+}
 
 export function parseDemoFlags(argv: readonly string[]): DemoCommand {
   let values: Record<string, string | boolean | undefined>;
@@ -76,6 +91,7 @@ export function parseDemoFlags(argv: readonly string[]): DemoCommand {
       allowPositionals: false,
       options: {
         once: { type: 'boolean' },
+        secondary: { type: 'boolean' },
         requests: { type: 'string' },
         seed: { type: 'string' },
         concurrency: { type: 'string' },
@@ -101,6 +117,7 @@ export function parseDemoFlags(argv: readonly string[]): DemoCommand {
       seed: integerFlag(values, 'seed', DEFAULT_SEED, 0, 2 ** 31 - 1),
       concurrency: integerFlag(values, 'concurrency', DEFAULT_CONCURRENCY, 1, 256),
       once: values['once'] === true,
+      secondary: values['secondary'] === true,
     },
   };
 }

@@ -6,7 +6,7 @@ import { PORT_FLAGS, type DemoPorts } from './flags.js';
 
 export class PortInUseError extends Error {}
 
-export async function assertPortsFree(host: string, ports: DemoPorts): Promise<void> {
+export async function assertPortsFree(host: string, ports: Partial<DemoPorts>): Promise<void> {
   const claimed = new Map<number, keyof DemoPorts>();
   for (const [name, port] of Object.entries(ports) as Array<[keyof DemoPorts, number]>) {
     if (port === 0) continue;

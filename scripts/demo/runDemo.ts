@@ -9,7 +9,7 @@ import { bearerCredentials, demoSigningKey } from '../../examples/identity/demoI
 import { buildTrafficPlan, type Segment } from '../../examples/traffic.js';
 import { findEnvoy } from '../../devkit/findEnvoy.js';
 import { DEMO_COLLECTOR_CONFIG, DEMO_HOST, startDemoStack, type DemoStack, type DemoUrls } from './demoStack.js';
-import type { DemoOptions } from './flags.js';
+import { portsInUse, type DemoOptions } from './flags.js';
 import { LATENCY_BY_ROUTE_TITLE, renderLatencyByRoute } from './latencyByRoute.js';
 import { assertPortsFree } from './portCheck.js';
 import { ProgressBar, type ProgressOutput } from './progressBar.js';
@@ -40,8 +40,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
   say('shadowdiff demo: orders v1 (primary) against v2 (shadow), mirrored through Envoy');
   const envoyBinary = await findEnvoy({ install: true });
   say(`envoy      ${envoyBinary}`);
-  await assertPortsFree(DEMO_HOST, options.ports);
-  const stack = await startDemoStack(options.ports);
+  await assertPortsFree(DEMO_HOST, portsInUse(options));
+  const stack = await startDemoStack(options.ports, { secondary: options.secondary });
   try {
     io.signal?.throwIfAborted();
     printStarted(say, stack.urls);
@@ -77,6 +77,12 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
     say(
       `shadow writes: v2 stored ${stack.stores.v2.writes.length} orders (mirrored creates carry x-shadowdiff-shadow: 1); v1 stored ${stack.stores.v1.writes.length}`,
     );
+    if (stack.secondaryStore !== undefined) {
+      // v1 ignores the marker: the demo's secondary writes, but only to a store of its own.
+      say(
+        `secondary writes: the second v1 stored ${stack.secondaryStore.writes.length} mirrored orders in a store of its own (v1 ignores the marker)`,
+      );
+    }
     if (settled === null) say(`warning: ${report.totals.pending} legs still waiting for their partner after ${SETTLE_TIMEOUT_MS / 1000} s`);
     say('', renderReport(report, stack.urls.collector), '');
     say(LATENCY_BY_ROUTE_TITLE, renderLatencyByRoute(report), '');
@@ -92,6 +98,7 @@ function printStarted(say: (...lines: string[]) => void, urls: DemoUrls): void {
   say(
     `orders v1  ${urls.v1}  (primary)`,
     `orders v2  ${urls.v2}  (shadow: five seeded regressions)`,
+    ...(urls.secondary === undefined ? [] : [`orders v1  ${urls.secondary}  (secondary: the same version again, for noise)`]),
     `collector  ${urls.collector}  (config ${DEMO_COLLECTOR_CONFIG})`,
     `envoy      edge ${urls.edge}, admin ${urls.envoyAdmin}`,
   );

@@ -44,7 +44,7 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
 
   beforeAll(async () => {
     await requireFilterWasm();
-    stack = await startDemoStack({ edge: 0, admin: 0, v1: 0, v2: 0, collector: 0 });
+    stack = await startDemoStack({ edge: 0, admin: 0, v1: 0, v2: 0, secondary: 0, collector: 0 });
     prometheus = await startPrometheus(
       shippedConfigWithTargets(
         { 'shadowdiff-collector': hostPort(stack.urls.collector), envoy: hostPort(stack.urls.envoyAdmin) },

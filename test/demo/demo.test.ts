@@ -9,8 +9,8 @@ import { runDemo, type DemoRun } from '../../scripts/demo/runDemo.js';
 import type { DemoOptions } from '../../scripts/demo/flags.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
 
-const ANY_FREE_PORT = { edge: 0, admin: 0, v1: 0, v2: 0, collector: 0 };
-const OPTIONS: DemoOptions = { ports: ANY_FREE_PORT, requests: 400, seed: 7, concurrency: 4, once: true };
+const ANY_FREE_PORT = { edge: 0, admin: 0, v1: 0, v2: 0, secondary: 0, collector: 0 };
+const OPTIONS: DemoOptions = { ports: ANY_FREE_PORT, requests: 400, seed: 7, concurrency: 4, once: true, secondary: false };
 /** The noise both versions produce (examples/orders/responseNoise.ts), by the names it appears under. */
 const NOISE_FIELD_NAMES = ['generatedAt', 'requestTraceId', 'traceId'];
 

@@ -1,11 +1,17 @@
 // Every route of every committed bootstrap that reaches the primary removes the shadow marker in
-// each spelling a primary may read as it, and the edge verifies identity before the edge filter
-// reads it. Read from the committed files, as Envoy reads them.
+// each spelling a primary may read as it (and the secondary routing header), the edge verifies
+// identity before the edge filter reads it, and a bootstrap with a secondary mirrors the requests
+// routed to it to both the shadow and the secondary. Read from the committed files, as Envoy reads them.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EDGE_LISTENER, PRIMARY_CLUSTER } from '../../envoy/bootstrap.js';
+import {
+  EDGE_LISTENER,
+  PRIMARY_CLUSTER,
+  SECONDARY_VIA_INTERNAL_LISTENER_CLUSTER,
+  SHADOW_VIA_INTERNAL_LISTENER_CLUSTER,
+} from '../../envoy/bootstrap.js';
 import { DEFAULT_HEADER_PREFIX } from '../../envoy/filterConfigs.js';
 import { separatorSpellings } from '../../envoy/headerSpellings.js';
 import { SHIPPED_CONFIGS } from '../../envoy/shippedConfigs.js';
@@ -13,10 +19,16 @@ import { CLAIM_HEADERS } from '../../envoy/verifiedIdentity.js';
 import { PROJECT_ROOT } from '../../devkit/paths.js';
 
 const MARKER_SPELLINGS = separatorSpellings(`${DEFAULT_HEADER_PREFIX}shadow`);
+const SECONDARY_SPELLINGS = separatorSpellings(`${DEFAULT_HEADER_PREFIX}secondary`);
 
 interface Route {
   name?: string;
-  route?: { cluster?: string; weighted_clusters?: { clusters: Array<{ name: string }> } };
+  match?: { headers?: Array<{ name: string; string_match?: { exact?: string } }> };
+  route?: {
+    cluster?: string;
+    weighted_clusters?: { clusters: Array<{ name: string }> };
+    request_mirror_policies?: Array<{ cluster: string; runtime_fraction?: unknown }>;
+  };
   request_headers_to_remove?: string[];
 }
 interface RouteConfig {
@@ -40,7 +52,7 @@ function clustersOf(route: Route): string[] {
 }
 
 /** Each route to the primary, with the headers removed on it at route, virtual host and route configuration level. */
-function primaryRoutes(bootstrap: Bootstrap): Array<{ where: string; removed: string[] }> {
+function primaryRoutes(bootstrap: Bootstrap): Array<{ where: string; route: Route; removed: string[] }> {
   return bootstrap.static_resources.listeners.flatMap((listener) =>
     listener.filter_chains.flatMap((chain) =>
       chain.filters.flatMap(({ typed_config: hcm }) =>
@@ -49,6 +61,7 @@ function primaryRoutes(bootstrap: Bootstrap): Array<{ where: string; removed: st
             .filter((route) => clustersOf(route).includes(PRIMARY_CLUSTER))
             .map((route) => ({
               where: `${listener.name}/${host.name}/${route.name ?? '?'}`,
+              route,
               removed: [
                 ...(hcm.route_config.request_headers_to_remove ?? []),
                 ...(host.request_headers_to_remove ?? []),
@@ -65,13 +78,47 @@ async function loadBootstrap(file: string): Promise<Bootstrap> {
   return parse(await readFile(join(PROJECT_ROOT, file), 'utf8')) as Bootstrap;
 }
 
-describe.each(SHIPPED_CONFIGS.map((config) => [config.file] as const))('%s', (file) => {
-  it('removes the shadow marker, in every spelling, on every route to the primary', async () => {
-    const routes = primaryRoutes(await loadBootstrap(file));
-    expect(routes.map((route) => route.where)).toEqual([`${EDGE_LISTENER}/edge/sampled`, `${EDGE_LISTENER}/edge/not_sampled`]);
-    for (const route of routes) expect(route.removed, route.where).toEqual(expect.arrayContaining(MARKER_SPELLINGS));
-    expect(MARKER_SPELLINGS).toEqual(['x-shadowdiff-shadow', 'x-shadowdiff_shadow', 'x_shadowdiff-shadow', 'x_shadowdiff_shadow']);
-  });
+describe.each(SHIPPED_CONFIGS.map((config) => [config.file, config.options.secondary !== undefined] as const))(
+  '%s',
+  (file, withSecondary) => {
+    it('removes the shadow marker and the secondary routing header, in every spelling, on every route to the primary', async () => {
+      const routes = primaryRoutes(await loadBootstrap(file));
+      expect(routes.map((route) => route.where)).toEqual([
+        ...(withSecondary ? [`${EDGE_LISTENER}/edge/sampled_secondary`] : []),
+        `${EDGE_LISTENER}/edge/sampled`,
+        `${EDGE_LISTENER}/edge/not_sampled`,
+      ]);
+      for (const route of routes)
+        expect(route.removed, route.where).toEqual(expect.arrayContaining([...MARKER_SPELLINGS, ...SECONDARY_SPELLINGS]));
+      expect(MARKER_SPELLINGS).toEqual(['x-shadowdiff-shadow', 'x-shadowdiff_shadow', 'x_shadowdiff-shadow', 'x_shadowdiff_shadow']);
+      expect(SECONDARY_SPELLINGS).toHaveLength(4);
+    });
+
+    it('mirrors every sampled request to the shadow, and those routed to the secondary to the secondary as well', async () => {
+      const routes = new Map(primaryRoutes(await loadBootstrap(file)).map(({ where, route }) => [where.split('/').at(-1), route]));
+      const mirrors = (name: string): string[] | undefined =>
+        routes.get(name)?.route?.request_mirror_policies?.map((policy) => policy.cluster);
+      const matched = (name: string): string[] | undefined =>
+        routes.get(name)?.match?.headers?.map((header) => `${header.name}: ${header.string_match?.exact ?? '?'}`);
+      expect(mirrors('sampled')).toEqual([SHADOW_VIA_INTERNAL_LISTENER_CLUSTER]);
+      expect(matched('sampled')).toEqual([`${DEFAULT_HEADER_PREFIX}sampled: 1`]);
+      expect(mirrors('not_sampled')).toBeUndefined();
+      if (withSecondary) {
+        // first, so that it wins over `sampled`; it also requires sampled, which no client can forge (the edge strips and rewrites it)
+        expect(mirrors('sampled_secondary')).toEqual([SHADOW_VIA_INTERNAL_LISTENER_CLUSTER, SECONDARY_VIA_INTERNAL_LISTENER_CLUSTER]);
+        expect(matched('sampled_secondary')).toEqual([`${DEFAULT_HEADER_PREFIX}sampled: 1`, `${DEFAULT_HEADER_PREFIX}secondary: 1`]);
+      } else {
+        expect(routes.has('sampled_secondary')).toBe(false);
+      }
+    });
+  },
+);
+
+it('ships a secondary in envoy/envoy.yaml (off until the edge sets sampling.secondaryPercent), not in the compose bootstrap', () => {
+  expect(SHIPPED_CONFIGS.filter((config) => config.options.secondary !== undefined).map((config) => config.file)).toEqual([
+    'envoy/envoy.yaml',
+    'envoy/envoy-nowasm.yaml',
+  ]);
 });
 
 describe.each(SHIPPED_CONFIGS.filter((config) => config.options.wasm !== false).map((config) => [config.file] as const))(

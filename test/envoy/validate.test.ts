@@ -33,12 +33,13 @@ describe('Envoy 1.40 accepts the shipped bootstraps', () => {
     expect(result.output).toContain('Invalid path');
   });
 
-  it('accepts a custom header prefix and host-name endpoints', async () => {
+  it('accepts a custom header prefix and host-name endpoints, a secondary among them', async () => {
     const config = buildBootstrap({
       edgePort: 0,
       adminPort: 0,
       primary: { address: 'localhost', port: 8081 },
       shadow: somewhere,
+      secondary: { address: 'localhost', port: 8083 },
       collector: somewhere,
       wasm: {
         path: await requireFilterWasm(),
@@ -48,5 +49,7 @@ describe('Envoy 1.40 accepts the shipped bootstraps', () => {
     });
     const result = await validateConfigObject(config);
     expect(result.ok, result.output).toBe(true);
+    // the routes follow the edge's prefix, the secondary's too
+    expect(JSON.stringify(config)).toContain('"name":"x-sd-secondary"');
   });
 });

@@ -55,6 +55,28 @@ const invalid: Array<[string, string, string]> = [
   ],
   ['default percent negative', edge({ sampling: { defaultPercent: -1 } }), 'sampling.defaultPercent: must be a number from 0 to 100'],
   [
+    'secondary percent above 100',
+    edge({ sampling: { secondaryPercent: 100.5 } }),
+    'sampling.secondaryPercent: must be a number from 0 to 100',
+  ],
+  [
+    'secondary percent as a string',
+    edge({ sampling: { secondaryPercent: '10' } }),
+    'sampling.secondaryPercent: must be a number from 0 to 100',
+  ],
+  [
+    'unknown leg',
+    JSON.stringify({ role: 'shadow', leg: 'tertiary', collector: COLLECTOR }),
+    'leg: must be shadow or secondary, got "tertiary"',
+  ],
+  ['leg not a string', JSON.stringify({ role: 'shadow', leg: 2, collector: COLLECTOR }), 'leg: must be a string, not a number'],
+  ['leg on an edge', edge({ leg: 'secondary' }), 'leg: only the shadow role takes a leg; remove it for role edge'],
+  [
+    'leg on a primary',
+    JSON.stringify({ role: 'primary', leg: 'shadow', collector: COLLECTOR }),
+    'leg: only the shadow role takes a leg; remove it for role primary',
+  ],
+  [
     'segment without a matcher',
     edge({ sampling: { segments: [{ name: 'x', header: 'x-a', percent: 1 }] } }),
     'sampling.segments[0]: needs exactly one of',
@@ -135,6 +157,8 @@ describe('plugin configuration', () => {
     ['minimal shadow', { role: 'shadow', collector: { cluster: 'c' } }],
     ['minimal primary', { role: 'primary', collector: { cluster: 'c' } }],
     ['wire format 1 for a collector not upgraded yet', { role: 'shadow', collector: { cluster: 'c', wireVersion: 1 } }],
+    ['shadow observing the secondary', { role: 'shadow', leg: 'secondary', collector: { cluster: 'c' } }],
+    ['shadow naming its default leg', { role: 'shadow', leg: 'shadow', collector: { cluster: 'c' } }],
     ['edge with defaults only', { role: 'edge', collector: { cluster: 'c' }, sampling: {} }],
     [
       'edge with every option',
@@ -148,6 +172,7 @@ describe('plugin configuration', () => {
           keyHeader: 'x-account',
           salt: 'exp-7',
           defaultPercent: 5,
+          secondaryPercent: 20,
           maxPerSecond: 500,
           segmentMaxPerSecond: 0,
           segments: [

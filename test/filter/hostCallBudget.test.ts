@@ -122,6 +122,27 @@ describe('host calls per request', () => {
     }
   });
 
+  it('a secondary share adds no host call: an unsampled request still makes one, a sampled one the same calls whether or not it also goes to the secondary', async () => {
+    const host = await loadHost();
+    // no export call within the loop: a batch holds every record it makes
+    const unbatched = { export: { batchSize: 1024, maxQueue: 1024 } };
+    const plain = host.startPlugin(edgeConfig({ defaultPercent: 100 }, unbatched));
+    const sampled = callsOf(host, plain, user(0));
+    const half = host.startPlugin(edgeConfig({ defaultPercent: 100, secondaryPercent: 50 }, unbatched));
+    const unsampled = host.startPlugin(edgeConfig({ defaultPercent: 0, secondaryPercent: 100 }));
+    const routed = new Set<boolean>();
+    for (let i = 0; i < 40; i++) {
+      const stream = half.newHttpStream();
+      stream.sendRequestHeaders(user(i), true);
+      routed.add(stream.requestHeader('x-shadowdiff-secondary') === '1');
+      stream.complete();
+      expect(callsOf(host, half, user(i))).toEqual(sampled);
+      expect(callsOf(host, unsampled, user(i))).toEqual({ malloc: 1, proxy_get_header_map_pairs: 1 });
+    }
+    // both kinds of sampled request were measured
+    expect([...routed].sort()).toEqual([false, true]);
+  });
+
   it('each further body chunk of a sampled request costs one read of the chunk', async () => {
     const host = await loadHost();
     const plugin = host.startPlugin(edgeConfig({ defaultPercent: 100 }));

@@ -45,10 +45,12 @@ describe('the shipped manifests (envoy/istio/*.yaml)', () => {
       'envoy/istio/destinationrule.yaml#1 networking.istio.io/v1 DestinationRule shop/orders',
       'envoy/istio/envoyfilter-edge.yaml#1 networking.istio.io/v1alpha3 EnvoyFilter istio-system/shadowdiff-edge',
       'envoy/istio/envoyfilter-identity.yaml#1 networking.istio.io/v1alpha3 EnvoyFilter istio-system/shadowdiff-identity',
+      'envoy/istio/envoyfilter-secondary.yaml#1 networking.istio.io/v1alpha3 EnvoyFilter shop/shadowdiff-secondary',
       'envoy/istio/envoyfilter-shadow.yaml#1 networking.istio.io/v1alpha3 EnvoyFilter shop/shadowdiff-shadow',
       'envoy/istio/virtualservice-ingress.yaml#1 networking.istio.io/v1 VirtualService shop/orders-ingress',
       'envoy/istio/virtualservice-mesh.yaml#1 networking.istio.io/v1 VirtualService shop/orders',
       'envoy/istio/wasmplugin-edge.yaml#1 extensions.istio.io/v1alpha1 WasmPlugin istio-system/shadowdiff-edge',
+      'envoy/istio/wasmplugin-secondary.yaml#1 extensions.istio.io/v1alpha1 WasmPlugin shop/shadowdiff-secondary',
       'envoy/istio/wasmplugin-shadow.yaml#1 extensions.istio.io/v1alpha1 WasmPlugin shop/shadowdiff-shadow',
     ]);
   });

@@ -13,17 +13,22 @@ const envoyFilters = shippedResources('EnvoyFilter');
 const wasmPlugins = shippedResources('WasmPlugin');
 const embedded: EmbeddedFilterConfig[] = [...envoyFilters.flatMap(envoyFilterConfigs), ...wasmPlugins.map(wasmPluginConfig)];
 
-function roleOf(config: EmbeddedFilterConfig): unknown {
+/** The role, and the leg a shadow role observes when it names one: `edge`, `shadow`, `shadow/secondary`. */
+function roleOf(config: EmbeddedFilterConfig): string {
   const parsed: unknown = JSON.parse(config.configuration);
-  return typeof parsed === 'object' && parsed !== null && 'role' in parsed ? parsed.role : undefined;
+  if (typeof parsed !== 'object' || parsed === null) return 'undefined';
+  const role = 'role' in parsed ? String(parsed.role) : 'undefined';
+  return 'leg' in parsed ? `${role}/${String(parsed.leg)}` : role;
 }
 
 describe('the embedded plugin configurations', () => {
-  it('are one edge and one shadow configuration in each loading method', () => {
-    expect(embedded.map((config) => `${config.kind} ${String(roleOf(config))} ${config.rootId}`)).toEqual([
+  it('are one edge, one shadow and one secondary configuration in each loading method', () => {
+    expect(embedded.map((config) => `${config.kind} ${roleOf(config)} ${config.rootId}`)).toEqual([
       'EnvoyFilter edge shadowdiff',
+      'EnvoyFilter shadow/secondary shadowdiff',
       'EnvoyFilter shadow shadowdiff',
       'WasmPlugin edge shadowdiff',
+      'WasmPlugin shadow/secondary shadowdiff',
       'WasmPlugin shadow shadowdiff',
     ]);
   });
@@ -39,7 +44,7 @@ describe('the embedded plugin configurations', () => {
   );
 
   it('are the same per role whichever way the filter is loaded', () => {
-    for (const role of ['edge', 'shadow']) {
+    for (const role of ['edge', 'shadow', 'shadow/secondary']) {
       const [viaEnvoyFilter, viaWasmPlugin, ...others] = embedded.filter((config) => roleOf(config) === role);
       expect(others).toEqual([]);
       expect(JSON.parse(viaWasmPlugin?.configuration ?? 'null'), role).toEqual(JSON.parse(viaEnvoyFilter?.configuration ?? 'null'));

@@ -16,6 +16,8 @@ export interface HttpRoute {
   route: Array<{ destination: Destination; weight?: number }>;
   mirror?: Destination;
   mirrorPercentage?: { value: number };
+  /** Istio 1.28+: several mirrors, each with its own percentage. */
+  mirrors?: Array<{ destination: Destination; percentage?: { value: number } }>;
   headers?: { request?: { remove?: string[] } };
 }
 

@@ -4,7 +4,7 @@ import type { IdentityOptions } from '../../envoy/verifiedIdentity.js';
 import { startEnvoy, type EnvoyInstance, type EnvoyLogLevel } from '../../devkit/envoyProcess.js';
 import { requireFilterWasm } from '../../devkit/paths.js';
 import { startStubCollector, type CollectorMode, type StubCollector } from './stubCollector.js';
-import { testShadowConfig } from './testFilterConfigs.js';
+import { testSecondaryConfig, testShadowConfig } from './testFilterConfigs.js';
 import { startUpstream, type Upstream, type UpstreamHandler } from './upstream.js';
 
 export interface StackOptions {
@@ -21,6 +21,12 @@ export interface StackOptions {
   adjustBootstrap?: (bootstrap: JsonObject) => JsonObject;
   primaryHandler?: UpstreamHandler;
   shadowHandler?: UpstreamHandler;
+  /**
+   * A secondary (a second instance of the primary version) behind its own internal listener:
+   * `up` runs a stub for it, `down` points its cluster at a port that refuses connections.
+   */
+  secondary?: 'up' | 'down';
+  secondaryHandler?: UpstreamHandler;
   logLevel?: EnvoyLogLevel;
   /** The edge role's module (default: the built filter). */
   edgeWasm?: string;
@@ -33,6 +39,8 @@ export interface Stack {
   envoy: EnvoyInstance;
   primary: Upstream;
   shadow: Upstream;
+  /** With `secondary: 'up'`; with `down` a closed stub whose port refuses connections. */
+  secondary?: Upstream;
   collector: StubCollector;
   /** A request through the edge listener. */
   send(path: string, headers?: Record<string, string>): Promise<Response>;
@@ -42,9 +50,12 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const primary = await startUpstream('primary', options.primaryHandler);
   const shadow = await startUpstream('shadow', options.shadowHandler);
+  const secondary = options.secondary === undefined ? undefined : await startUpstream('secondary', options.secondaryHandler);
+  // The port the kernel gave it, nothing listening any more: connections to it are refused.
+  if (options.secondary === 'down') await secondary?.close();
   const collector = await startStubCollector({ mode: options.collectorMode ?? 'ok' });
   const closeStubs = async (): Promise<void> => {
-    await Promise.all([primary.close(), shadow.close(), collector.close()]);
+    await Promise.all([primary.close(), shadow.close(), secondary?.close(), collector.close()]);
   };
   let envoy: EnvoyInstance;
   try {
@@ -56,12 +67,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       adminPort: 0,
       primary: primary.endpoint,
       shadow: options.shadowEndpoint ?? shadow.endpoint,
+      ...(secondary === undefined ? {} : { secondary: secondary.endpoint }),
       collector: options.collectorEndpoint ?? collector.endpoint,
       wasm: {
         path: edgePath,
         ...(shadowPath === edgePath ? {} : { shadowPath }),
         edgeConfig: options.edgeConfig,
         shadowConfig: options.shadowConfig ?? testShadowConfig(),
+        secondaryConfig: testSecondaryConfig(),
       },
       ...(options.identity === undefined ? {} : { identity: options.identity }),
     });
@@ -74,6 +87,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     envoy,
     primary,
     shadow,
+    ...(secondary === undefined ? {} : { secondary }),
     collector,
     send: (path, headers = {}) => fetch(`${envoy.edgeUrl}${path}`, { headers }),
     stop: async () => {

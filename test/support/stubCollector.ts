@@ -35,6 +35,8 @@ export interface StubCollector {
   readonly batches: ReceivedBatch[];
   readonly violations: SchemaViolation[];
   records(): DigestRecord[];
+  /** Every record of every JSON body received, valid or not, as sent: for members the collector does not accept yet. */
+  sentRecords(): Array<Record<string, unknown>>;
   /** Waits until the records received so far satisfy `done`, and returns them. */
   waitForRecords(what: string, done: (records: DigestRecord[]) => boolean, timeoutMs?: number): Promise<DigestRecord[]>;
   close(): Promise<void>;
@@ -45,6 +47,7 @@ const SLOW_DEFAULT_MS = 30_000;
 export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: StubCollectorOptions): Promise<StubCollector> {
   const batches: ReceivedBatch[] = [];
   const violations: SchemaViolation[] = [];
+  const bodies: unknown[] = [];
   let attempts = 0;
   const pendingTimers = new Set<NodeJS.Timeout>();
 
@@ -61,6 +64,7 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
         violations.push({ body: text, errors: `not JSON: ${(error as Error).message}` });
       }
       if (parsed !== undefined) {
+        bodies.push(parsed);
         const errors = wireFormatErrors(parsed);
         if (errors === null) batches.push({ headers: req.headers, path: req.url ?? '', batch: decodeBatch(parsed) });
         else violations.push({ body: text, errors });
@@ -95,6 +99,11 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
     batches,
     violations,
     records,
+    sentRecords: () =>
+      bodies.flatMap((body) => {
+        const sent = (body as { records?: unknown }).records;
+        return Array.isArray(sent) ? (sent as Array<Record<string, unknown>>) : [];
+      }),
     waitForRecords: (what, done, timeoutMs) => waitUntil(what, () => (done(records()) ? records() : undefined), { timeoutMs }),
     close: async () => {
       for (const timer of pendingTimers) clearTimeout(timer);

@@ -28,6 +28,11 @@ export function testShadowConfig(): JsonObject {
   return { role: 'shadow', source: 'shadow-test', collector: testCollector, export: testExport };
 }
 
+/** The secondary's filter: the shadow role observing leg `secondary`. */
+export function testSecondaryConfig(): JsonObject {
+  return { role: 'shadow', leg: 'secondary', source: 'secondary-test', collector: testCollector, export: testExport };
+}
+
 /** One segment per cohort value of the `x-cohort` header, at the given percentages; nothing else is sampled. */
 export function cohortSampling(percentByCohort: Record<string, number>): JsonObject {
   return {

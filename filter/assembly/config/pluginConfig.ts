@@ -11,6 +11,12 @@ export const enum Role {
   Primary,
 }
 
+/** The legs a record can name (the wire format's `leg`); the shadow role observes one of the last two (`leg`). */
+export const LEG_PRIMARY = "primary";
+export const LEG_SHADOW = "shadow";
+/** A second instance of the primary version: what differs between it and the primary is non-determinism. */
+export const LEG_SECONDARY = "secondary";
+
 export const enum MatchKind {
   Exact,
   Prefix,
@@ -45,6 +51,8 @@ export class SamplingOptions {
   segmentMaxPerSecond: u32 = DEFAULT_SEGMENT_MAX_PER_SECOND;
   /** Cap of all mirrored requests of this filter together (one Envoy); 0: none. */
   maxPerSecond: u32 = DEFAULT_FILTER_MAX_PER_SECOND;
+  /** Share of the sampled keys also mirrored to the secondary, in basis points (0..10000); 0: none. */
+  secondaryBp: u32 = 0;
 }
 
 /** Enough entries to localise about 512 × maxFields leaves (131,072 at the default 256) to the leaf budget. */
@@ -97,6 +105,10 @@ export class CollectorOptions {
 export class PluginConfig {
   role: Role = Role.Edge;
   roleName: string = "edge";
+  /** The leg the shadow role observes: `shadow`, or `secondary` for the second primary instance. */
+  leg: string = LEG_SHADOW;
+  /** Names the plugin's metrics (`shadowdiff.<metricsName>.*`) and is the default `source`: the role, or `secondary`. */
+  metricsName: string = "edge";
   source: string = "";
   headerPrefix: string = "x-shadowdiff-";
   shadowHostSuffix: string = "-shadow";
@@ -193,7 +205,7 @@ class ConfigReader {
 
   plugin(root: JsonValue): PluginConfig {
     const config = new PluginConfig();
-    if (!this.object(root, ROOT, ["role", "source", "headerPrefix", "shadowHostSuffix", "collector", "sampling", "digest", "export"])) return config;
+    if (!this.object(root, ROOT, ["role", "leg", "source", "headerPrefix", "shadowHostSuffix", "collector", "sampling", "digest", "export"])) return config;
 
     const role = root.get("role");
     if (role === null) {
@@ -206,7 +218,20 @@ class ConfigReader {
     else if (roleName == "primary") config.role = Role.Primary;
     else this.fail("role", "must be edge, shadow or primary, got " + quoted(roleName));
     config.roleName = roleName;
-    config.source = roleName;
+    config.metricsName = roleName;
+
+    const leg = root.get("leg");
+    if (leg !== null && this.error.length == 0) {
+      const legName = this.string(leg, "leg", 16);
+      if (this.error.length > 0) return config;
+      if (config.role != Role.Shadow) this.fail("leg", "only the shadow role takes a leg; remove it for role " + roleName);
+      else if (legName == LEG_SECONDARY) {
+        config.leg = LEG_SECONDARY;
+        // Both shadow-role filters of one Envoy would otherwise count into the same metrics.
+        config.metricsName = LEG_SECONDARY;
+      } else if (legName != LEG_SHADOW) this.fail("leg", "must be shadow or secondary, got " + quoted(legName));
+    }
+    config.source = config.metricsName;
 
     const source = root.get("source");
     if (source !== null) {
@@ -290,13 +315,15 @@ class ConfigReader {
   }
 
   private sampling(value: JsonValue, options: SamplingOptions): void {
-    if (!this.object(value, "sampling", ["keyHeader", "salt", "defaultPercent", "segments", "segmentMaxPerSecond", "maxPerSecond"])) return;
+    if (!this.object(value, "sampling", ["keyHeader", "salt", "defaultPercent", "secondaryPercent", "segments", "segmentMaxPerSecond", "maxPerSecond"])) return;
     const keyHeader = value.get("keyHeader");
     if (keyHeader !== null) options.keyHeader = this.headerName(keyHeader, "sampling.keyHeader", false);
     const salt = value.get("salt");
     if (salt !== null) options.salt = this.string(salt, "sampling.salt", 64);
     const defaultPercent = value.get("defaultPercent");
     if (defaultPercent !== null) options.defaultPercentBp = this.percent(defaultPercent, "sampling.defaultPercent");
+    const secondaryPercent = value.get("secondaryPercent");
+    if (secondaryPercent !== null) options.secondaryBp = this.percent(secondaryPercent, "sampling.secondaryPercent");
     const filterCap = value.get("maxPerSecond");
     if (filterCap !== null) options.maxPerSecond = <u32>this.integer(filterCap, "sampling.maxPerSecond", 0, MAX_RATE_CAP);
     // Read before the segments: it is the cap of those that set none.

@@ -2,12 +2,10 @@
 // (filter/wire-format.schema.json, filter/wire-format-v2.schema.json): the record's scalar
 // members, its leaf paths and its leaf hashes. The batch encoder joins them, so a queued record
 // can leave as version 1 or 2.
+import { LEG_PRIMARY } from "../config/pluginConfig";
 import { ResponseDigest } from "../digest/responseDigest";
 import { ByteWriter } from "../lib/byteWriter";
 import { encodeSubtrees, SubtreeParts } from "./subtreeParts";
-
-export const LEG_PRIMARY = "primary";
-export const LEG_SHADOW = "shadow";
 
 const MAX_PATH_CHARS = 2048;
 const MAX_AUTHORITY_CHARS = 256;
@@ -23,6 +21,8 @@ export class LegInfo {
   leg: string = LEG_PRIMARY;
   segment: string = "default";
   reason: string = "default";
+  /** Primary leg only: the edge mirrored this request to the secondary too (`withSecondary`). */
+  withSecondary: bool = false;
   method: string = "GET";
   path: string = "/";
   authority: string = "";
@@ -120,6 +120,8 @@ export function encodeRecord(info: LegInfo, digest: ResponseDigest): EncodedReco
   writeToken(out, "leg", info.leg);
   writeToken(out, "segment", info.segment);
   writeToken(out, "reason", info.reason);
+  // Only when true: records of requests without a secondary copy stay byte for byte as before.
+  if (info.withSecondary) out.raw(",\"withSecondary\":true");
   out.raw(",\"method\":");
   out.jsonString(clip(info.method, MAX_METHOD_CHARS));
   out.raw(",\"path\":");

@@ -12,6 +12,8 @@ export class ControlHeaders {
   readonly id: ArrayBuffer;
   readonly segment: ArrayBuffer;
   readonly reason: ArrayBuffer;
+  /** The routing header of a sampled request that is mirrored to the secondary too. */
+  readonly secondary: ArrayBuffer;
   /** The shadow marker. */
   readonly shadow: ArrayBuffer;
   /** `shadowHostSuffix`: an authority ending with it is a shadow copy (primary role). */
@@ -26,6 +28,7 @@ export class ControlHeaders {
     this.id = String.UTF8.encode(prefix + "id");
     this.segment = String.UTF8.encode(prefix + "segment");
     this.reason = String.UTF8.encode(prefix + "reason");
+    this.secondary = String.UTF8.encode(prefix + "secondary");
     this.shadow = String.UTF8.encode(prefix + "shadow");
   }
 

@@ -37,6 +37,8 @@ export class FilterMetrics {
   readonly inflight: i32;
   /** Per segment rule, then one for the default percentage. */
   readonly sampled: Array<i32> = new Array<i32>();
+  /** Of those sampled, the ones also mirrored to the secondary. */
+  readonly secondary: Array<i32> = new Array<i32>();
   readonly rateLimited: Array<i32> = new Array<i32>();
 
   constructor(role: string, segments: Array<SegmentRule>) {
@@ -64,6 +66,7 @@ export class FilterMetrics {
       let name = DEFAULT_SEGMENT;
       if (i < segments.length) name = unchecked(segments[i]).name;
       this.sampled.push(this.define(MetricKind.Counter, prefix + "sampled." + name));
+      this.secondary.push(this.define(MetricKind.Counter, prefix + "secondary." + name));
       this.rateLimited.push(this.define(MetricKind.Counter, prefix + "rate_limited." + name));
     }
     this.pending = new StaticArray<i64>(this.ids.length);

@@ -55,7 +55,7 @@ export class ShadowdiffRoot {
     // What the old metrics counted since the last tick is not lost to a reconfiguration.
     this.publishMetrics();
     this.config = config;
-    this.metrics = new FilterMetrics(config.roleName, config.sampling.segments);
+    this.metrics = new FilterMetrics(config.metricsName, config.sampling.segments);
     // Plain if, not `?:`: AssemblyScript 0.17 miscounts references through a conditional.
     this.sampler = null;
     if (config.role == Role.Edge) this.sampler = new Sampler(config.sampling, config.source);
@@ -63,7 +63,7 @@ export class ShadowdiffRoot {
     // A reconfigured plugin keeps the records it already accepted.
     if (this.queue === null) this.queue = new RecordQueue(config.export.maxQueue);
     setTickPeriodMs(config.export.flushIntervalMs);
-    log(LogLevel.Info, "shadowdiff: configured as " + config.roleName + " (source " + config.source + ")");
+    log(LogLevel.Info, "shadowdiff: configured as " + config.metricsName + " (source " + config.source + ")");
     return true;
   }
 

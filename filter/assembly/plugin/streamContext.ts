@@ -5,11 +5,11 @@
 import { HeaderPairsBuilder } from "../host/headerPairsBuilder";
 import { HeaderPairsView } from "../host/headerPairsView";
 import { BufferKind, HeaderMap, HostBytes, getPropertyI64, nowNanos, readBuffer, readHeaderPairs, removeHeaderAt, replaceHeaderBytes, setHeaderPairs } from "../host/hostcalls";
-import { PluginConfig, Role } from "../config/pluginConfig";
+import { LEG_PRIMARY, LEG_SHADOW, PluginConfig, Role } from "../config/pluginConfig";
 import { ByteWriter } from "../lib/byteWriter";
 import { JSON_MALFORMED, ResponseDigest } from "../digest/responseDigest";
 import { wireHash } from "../outbox/batchEncoder";
-import { LEG_PRIMARY, LEG_SHADOW, LegInfo, encodeRecord } from "../outbox/recordEncoder";
+import { LegInfo, encodeRecord } from "../outbox/recordEncoder";
 import { takeSlot } from "../sampling/rateCap";
 import { DEFAULT_SEGMENT, REASON_DEFAULT, REASON_SEGMENT, SampleDecision, Sampler } from "../sampling/segmentSampler";
 import { ControlHeaders } from "./controlHeaders";
@@ -80,7 +80,7 @@ export class ShadowdiffStream {
    * this context is set back here. `startNanos`: when the request reached the filter. Reads the
    * request headers being handled.
    */
-  observe(contextId: u32, startNanos: u64, leg: string, id: string, segment: string, reason: string): void {
+  observe(contextId: u32, startNanos: u64, leg: string, id: string, segment: string, reason: string, withSecondary: bool): void {
     const headers = requestHeaders;
     const config = this.config;
     this.contextId = contextId;
@@ -93,6 +93,7 @@ export class ShadowdiffStream {
     info.leg = leg;
     info.segment = segment;
     info.reason = reason;
+    info.withSecondary = withSecondary;
     info.requestId = headers.valueOr(REQUEST_ID, "");
     info.method = headers.valueOr(METHOD, "GET");
     info.path = withoutQuery(headers.valueOr(PATH, "/"));
@@ -206,9 +207,10 @@ function atEdge(root: ShadowdiffRoot, contextId: u32): ShadowdiffStream | null {
     mintId(root, headers, now);
   }
   metrics.add(metrics.segmentMetric(metrics.sampled, decision.ruleIndex));
+  if (decision.secondary) metrics.add(metrics.segmentMetric(metrics.secondary, decision.ruleIndex));
   writeSampled(sampler, control, headers, id);
   const stream = takeStream(root);
-  stream.observe(contextId, now, LEG_PRIMARY, String.UTF8.decodeUnsafe(id.dataStart, id.length), decision.segment, decision.reason);
+  stream.observe(contextId, now, LEG_PRIMARY, String.UTF8.decodeUnsafe(id.dataStart, id.length), decision.segment, decision.reason, decision.secondary);
   return stream;
 }
 
@@ -259,6 +261,8 @@ function writeSampled(sampler: Sampler, control: ControlHeaders, headers: Header
     if (!control.isControl(headers, i)) rewritten.add(headers.nameStart(i), headers.nameLength(i), headers.valueStart(i), headers.valueLength(i));
   }
   rewritten.addBytes(control.sampled, ONE);
+  // In the same write: the secondary costs a sampled request no host call more.
+  if (decision.secondary) rewritten.addBytes(control.secondary, ONE);
   rewritten.add(changetype<usize>(control.id), control.id.byteLength, id.dataStart, id.length);
   rewritten.addBytes(control.segment, sampler.segmentName(decision.ruleIndex));
   if (decision.ruleIndex >= 0) rewritten.addBytes(control.reason, REASON_SEGMENT_BYTES);
@@ -267,12 +271,15 @@ function writeSampled(sampler: Sampler, control: ControlHeaders, headers: Header
   setHeaderPairs(HeaderMap.RequestHeaders, rewritten.dataStart, rewritten.length);
 }
 
-/** Every request here is a mirrored copy: mark it, and observe it if it is ours. */
+/**
+ * Every request here is a mirrored copy, of the shadow version or of the secondary (the primary
+ * version's second instance, `leg`): mark it, so that it writes nothing, and observe it if it is ours.
+ */
 function atShadow(root: ShadowdiffRoot, contextId: u32): ShadowdiffStream | null {
   const metrics = root.metrics!;
   replaceHeaderBytes(HeaderMap.RequestHeaders, root.control!.shadow, ONE);
   metrics.add(metrics.tagged);
-  return observeTagged(root, contextId, LEG_SHADOW);
+  return observeTagged(root, contextId, root.config!.leg);
 }
 
 /** Observes sampled requests at the primary; a shadow-suffixed authority is a copy. */
@@ -310,7 +317,7 @@ function observeTagged(root: ShadowdiffRoot, contextId: u32, leg: string): Shado
   let reason = headers.valueOr(control.reason, REASON_DEFAULT);
   if (reason != REASON_SEGMENT) reason = REASON_DEFAULT;
   const stream = takeStream(root);
-  stream.observe(contextId, nowNanos(), leg, id, segment, reason);
+  stream.observe(contextId, nowNanos(), leg, id, segment, reason, false);
   return stream;
 }
 

@@ -24,6 +24,8 @@ export class SampleDecision {
   reason: string = REASON_DEFAULT;
   bucket: u32 = 0;
   sampled: bool = false;
+  /** Sampled, and mirrored to the secondary too (meaningful only while `sampled`). */
+  secondary: bool = false;
 }
 
 function saltHash(salt: string): u64 {
@@ -159,5 +161,8 @@ export class Sampler {
     if (keyEntry >= 0) decision.bucket = bucketOf(this.salted, headers.valueStart(keyEntry), headers.valueLength(keyEntry));
     else decision.bucket = bucketOf(this.salted, fallbackKey, fallbackLength);
     decision.sampled = decision.bucket < percentBp;
+    // The first secondaryPercent of the segment's sampled buckets: sticky by the same key hash,
+    // always a subset of the sampled keys, and the same share of every segment whatever its percent.
+    decision.secondary = decision.sampled && <u64>decision.bucket * BUCKETS < <u64>this.options.secondaryBp * <u64>percentBp;
   }
 }
