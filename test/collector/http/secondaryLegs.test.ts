@@ -21,7 +21,7 @@ afterEach(async () => {
 const hex = (n: number): string => n.toString(16).padStart(8, '0');
 
 /** Triple `n`: `$.meta.at` differs on every leg; `total` is the shadow's `$.total`. */
-function seeded(n: number, total = '11111111'): IngestedRecord[] {
+function seeded(n: number, total = '11111111'): [IngestedRecord, IngestedRecord, IngestedRecord] {
   const fields = (at: number, value: string) => ({ '$.id': '0000002a', '$.total': value, '$.meta.at': hex(at) });
   return triple(
     `t-${n}`,
