@@ -73,6 +73,21 @@ export function triple(
   ];
 }
 
+/**
+ * Triple `n` of a route whose `$.meta.at` differs on every leg (the two primaries too: noise) and
+ * whose `$.total` the shadow alone sets to `shadowTotal` (a regression when it differs from
+ * `11111111`, the primaries' value).
+ */
+export function noisyTriple(n: number, shadowTotal = '11111111'): [IngestedRecord, IngestedRecord, IngestedRecord] {
+  const fields = (at: number, total: string) => ({ '$.id': '0000002a', '$.total': total, '$.meta.at': at.toString(16).padStart(8, '0') });
+  return triple(
+    `t-${n}`,
+    { fields: fields(3 * n + 1, shadowTotal) },
+    { fields: fields(3 * n + 2, '11111111') },
+    { fields: fields(3 * n, '11111111') },
+  );
+}
+
 export function batch(records: DigestRecord[]): DigestBatch {
   return { v: 1, source: 'edge', sentUnixMs: T0, records };
 }

@@ -6,7 +6,7 @@ import { CollectorMetrics } from '../../collector/metrics/collectorMetrics.js';
 import { Pipeline } from '../../collector/pipeline.js';
 import { wilson } from '../../collector/score/wilson.js';
 import type { IngestedRecord } from '../../collector/types.js';
-import { config, FakeClock, legs, record, triple } from './fixtures.js';
+import { config, FakeClock, legs, noisyTriple, record, triple } from './fixtures.js';
 
 const hex = (n: number): string => n.toString(16).padStart(8, '0');
 const ROUTE = 'GET /orders/{id}';
@@ -18,18 +18,12 @@ function pipeline() {
 }
 
 /**
- * 40 triples whose `$.meta.generatedAt` differs on every leg (the two primaries too), 10 of them
+ * 40 triples whose `$.meta.at` differs on every leg (the two primaries too), 10 of them
  * with a `$.total` the shadow alone changes; 5 announced secondaries that never come.
  */
 function seeded(p: Pipeline, clock: FakeClock): void {
   for (let n = 0; n < 45; n++) {
-    const fields = (generated: number, total: string) => ({ '$.id': '0000002a', '$.total': total, '$.meta.generatedAt': hex(generated) });
-    const [primary, shadow, secondary] = triple(
-      `t-${n}`,
-      { fields: fields(3 * n + 1, n < 10 ? '99999999' : '11111111') },
-      { fields: fields(3 * n + 2, '11111111') },
-      { fields: fields(3 * n, '11111111') },
-    );
+    const [primary, shadow, secondary] = noisyTriple(n, n < 10 ? '99999999' : '11111111');
     p.ingest(n < 40 ? [primary, secondary, shadow] : [primary, shadow]);
   }
   p.ingest([record('secondary', { id: 'orphan' })]);
@@ -44,13 +38,13 @@ describe('Pipeline with secondary legs', () => {
     const route = report.routes[0]!;
     expect(route).toMatchObject({ route: ROUTE, pairs: 45, diverged: 45 });
     const byPath = Object.fromEntries(route.fields.map((field) => [field.path, field]));
-    expect(byPath['$.meta.generatedAt']).toMatchObject({
+    expect(byPath['$.meta.at']).toMatchObject({
       divergentPairs: 45,
       likelyNoise: true,
-      suggestedIgnore: '$.meta.generatedAt',
+      suggestedIgnore: '$.meta.at',
       secondary: { triples: 40, divergentTriples: 40, secondaryRate: 1, shadowRate: 1, finding: 'noise', secondaryCi95: wilson(40, 40) },
     });
-    expect(byPath['$.meta.generatedAt']!.noiseReason).toMatch(/^differs between the two primaries in 40 of 40 triples/);
+    expect(byPath['$.meta.at']!.noiseReason).toMatch(/^differs between the two primaries in 40 of 40 triples/);
     expect(byPath['$.total']).toMatchObject({
       divergentPairs: 10,
       likelyNoise: false,
@@ -74,7 +68,7 @@ describe('Pipeline with secondary legs', () => {
     expect(report.totals.records).toEqual({ primary: 45, shadow: 45, secondary: 41 });
     const joined = p.pair('t-0')!;
     expect(joined).toMatchObject({ state: 'paired', secondary: { leg: 'secondary', id: 't-0' } });
-    expect(joined.secondaryDiff?.fields.map((field) => field.path)).toEqual(['$.meta.generatedAt']);
+    expect(joined.secondaryDiff?.fields.map((field) => field.path)).toEqual(['$.meta.at']);
     expect(p.pair('t-44')).toMatchObject({ state: 'paired', secondary: null });
     expect(p.pair('t-44')?.secondaryDiff).toBeUndefined();
     // A secondary after its pair was judged without it is late.

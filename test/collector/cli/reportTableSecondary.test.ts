@@ -6,22 +6,14 @@ import { defaultConfig } from '../../../collector/config.js';
 import { Pipeline } from '../../../collector/pipeline.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import { GATE_RULE, renderPair, renderReport } from '../../../collector/cli/reportTable.js';
-import { FakeClock, legs, triple } from '../fixtures.js';
-
-const hex = (n: number): string => n.toString(16).padStart(8, '0');
+import { FakeClock, legs, noisyTriple } from '../fixtures.js';
 
 /** 20 triples whose `$.meta.at` differs on every leg, 8 of them with a `$.total` only the shadow changes, and one announced secondary that never came. */
 function seeded(): { engine: Pipeline; clock: FakeClock } {
   const clock = new FakeClock();
   const engine = new Pipeline(defaultConfig(), clock, new CollectorMetrics({ defaultMetrics: false }));
   for (let n = 0; n < 21; n++) {
-    const fields = (at: number, total: string) => ({ '$.total': total, '$.meta.at': hex(at) });
-    const [primary, shadow, secondary] = triple(
-      `t-${n}`,
-      { fields: fields(3 * n + 1, n < 8 ? '99999999' : '11111111') },
-      { fields: fields(3 * n + 2, '11111111') },
-      { fields: fields(3 * n, '11111111') },
-    );
+    const [primary, shadow, secondary] = noisyTriple(n, n < 8 ? '99999999' : '11111111');
     engine.ingest(n < 20 ? [primary, shadow, secondary] : [primary, shadow]);
   }
   clock.advance(30_000);

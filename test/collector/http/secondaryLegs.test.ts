@@ -6,7 +6,7 @@ import { Ajv } from 'ajv';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PairViewSchema, ReportSchema } from '../../../collector/report/reportSchema.js';
 import type { IngestedRecord } from '../../../collector/types.js';
-import { batch, batchV2, record, testApp, triple, type TestApp } from '../fixtures.js';
+import { batch, batchV2, noisyTriple, record, testApp, triple, type TestApp } from '../fixtures.js';
 
 const ajv = new Ajv({ strict: true });
 const isReport = ajv.compile(ReportSchema);
@@ -18,23 +18,10 @@ afterEach(async () => {
   current = undefined;
 });
 
-const hex = (n: number): string => n.toString(16).padStart(8, '0');
-
-/** Triple `n`: `$.meta.at` differs on every leg; `total` is the shadow's `$.total`. */
-function seeded(n: number, total = '11111111'): [IngestedRecord, IngestedRecord, IngestedRecord] {
-  const fields = (at: number, value: string) => ({ '$.id': '0000002a', '$.total': value, '$.meta.at': hex(at) });
-  return triple(
-    `t-${n}`,
-    { fields: fields(3 * n + 1, total) },
-    { fields: fields(3 * n + 2, '11111111') },
-    { fields: fields(3 * n, '11111111') },
-  );
-}
-
 describe('POST /v1/batches with secondary legs', () => {
   it('accepts secondary legs and withSecondary in both wire formats, joins triples across batches, and reports them', async () => {
     current = testApp();
-    const triples = Array.from({ length: 24 }, (_, n) => seeded(n, n < 12 ? '99999999' : '11111111'));
+    const triples = Array.from({ length: 24 }, (_, n) => noisyTriple(n, n < 12 ? '99999999' : '11111111'));
     // Wire format 1 carries the primaries and shadows, wire format 2 the secondaries (and two triples whole).
     const first = await current.post(batch(triples.slice(0, 22).flatMap(([primary, shadow]) => [primary, shadow])));
     expect(first.statusCode).toBe(200);
