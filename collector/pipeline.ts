@@ -14,7 +14,7 @@ import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetric
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
 import { pairViewOf, resolvedId, type Resolution } from './score/resolution.js';
-import { fieldJudgements, gateCount } from './score/secondaryGate.js';
+import { gateCount, routeJudgements } from './score/secondaryGate.js';
 import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
@@ -550,7 +550,7 @@ export class Pipeline {
       route: tally.route,
       pairs: tally.pairs,
       diverged: tally.diverged,
-      gateDiverged: gateCount(tally, fieldJudgements(tally))?.diverged,
+      gateDiverged: gateCount(tally, routeJudgements(tally))?.diverged,
       topFields: this.scoreboard.topFields(tally, topK),
     }));
     return {

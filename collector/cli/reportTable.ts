@@ -2,7 +2,7 @@
 
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
 import { BUDGET_PARTS } from '../budget/byteBudget.js';
-import type { Coverage, FieldReport, LatencyVerdict, PairView, Report, RouteReport } from '../report/reportSchema.js';
+import type { Coverage, FieldReport, LatencyVerdict, PairView, Report, RouteReport, SecondaryEvidence } from '../report/reportSchema.js';
 import type { LatencyFinding } from '../score/latencyVerdict.js';
 import type { IngestedRecord, PairDiff } from '../types.js';
 import { pairValueLines, routeValueLines } from './valueLines.js';
@@ -121,7 +121,7 @@ function secondaryCoverageLine(c: Coverage): string[] {
 }
 
 /** What the gate counts (score/secondaryGate.ts), in words. */
-export const GATE_RULE = 'regressions only; pairs whose only differences are fields the secondary proved noise are left out';
+export const GATE_RULE = 'regressions only; pairs whose only differences are fields and headers the secondary proved noise are left out';
 
 function renderGate(routes: readonly RouteReport[]): string {
   return table(
@@ -148,15 +148,27 @@ function renderGate(routes: readonly RouteReport[]): string {
 /** A field's note: the secondary's finding when it proved one, else the heuristics' flag, and what the triples say so far. */
 function fieldNote(f: FieldReport): string {
   const evidence = f.secondary;
-  const triples = evidence === undefined ? '' : `${evidence.divergentTriples} of ${evidence.triples} triples`;
   if (evidence?.finding === 'noise')
     return `noise, proven by the secondary: ${f.noiseReason ?? ''}; ignore with ${f.suggestedIgnore ?? f.path}`;
-  if (evidence?.finding === 'regression')
-    return `regression: the primaries differ in ${triples} (${percent(evidence.secondaryRate)}), primary and shadow in ${percent(evidence.shadowRate)}`;
   const flagged = f.likelyNoise ? `likely noise: ${f.noiseReason ?? ''}; ignore with ${f.suggestedIgnore ?? f.path}` : '';
   if (evidence === undefined) return flagged;
-  const unproven = `secondary: ${evidence.finding === 'too_few_triples' ? 'too few triples' : 'inconclusive'} (${triples} differ)`;
-  return flagged === '' ? unproven : `${flagged}; ${unproven}`;
+  const note = secondaryNote(evidence);
+  return flagged === '' || evidence.finding === 'regression' ? note : `${flagged}; ${note}`;
+}
+
+/** What the triples say of a field or header, in words (a field's proven noise has its report's reason instead). */
+function secondaryNote(evidence: SecondaryEvidence): string {
+  const triples = `${evidence.divergentTriples} of ${evidence.triples} triples`;
+  switch (evidence.finding) {
+    case 'noise':
+      return `noise, proven by the secondary: the primaries differ in ${triples} (${percent(evidence.secondaryRate)}), primary and shadow in ${percent(evidence.shadowRate)}`;
+    case 'regression':
+      return `regression: the primaries differ in ${triples} (${percent(evidence.secondaryRate)}), primary and shadow in ${percent(evidence.shadowRate)}`;
+    case 'inconclusive':
+      return `secondary: inconclusive (${triples} differ)`;
+    case 'too_few_triples':
+      return `secondary: too few triples (${triples} differ)`;
+  }
 }
 
 /** What a latency finding takes (score/latencyVerdict.ts), in words. */
@@ -231,7 +243,8 @@ function renderRouteDetail(route: RouteReport): string[] {
     out.push(
       indent(
         table(
-          ['HEADER', 'PAIRS', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES'],
+          // The NOTE column only where the route has triples to say something.
+          ['HEADER', 'PAIRS', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES', ...(route.gate === undefined ? [] : ['NOTE'])],
           route.headers.map((h) => [
             h.name,
             String(h.divergentPairs),
@@ -239,8 +252,9 @@ function renderRouteDetail(route: RouteReport): string[] {
             String(h.missingInShadow),
             String(h.extraInShadow),
             h.examples.join(' '),
+            ...(h.secondary === undefined ? [] : [secondaryNote(h.secondary)]),
           ]),
-          ['left', 'right', 'right', 'right', 'right', 'left'],
+          ['left', 'right', 'right', 'right', 'right', 'left', 'left'],
         ),
       ),
     );

@@ -303,7 +303,7 @@ export class CollectorMetrics {
     });
     this.divergenceUpperBound = new Gauge({
       name: 'shadowdiff_collector_divergence_ratio_upper_bound',
-      help: 'Upper end of the 95% Wilson interval of the divergence ratio, per route, counting only regressions (pairs whose only differences are fields a secondary proved noise are left out): gate on this to require enough evidence.',
+      help: 'Upper end of the 95% Wilson interval of the divergence ratio, per route, counting only regressions (pairs whose only differences are fields and headers a secondary proved noise are left out): gate on this to require enough evidence.',
       labelNames: ['route'],
       registers,
     });

@@ -7,10 +7,10 @@ import type { LatencySketch } from '../score/latencySketch.js';
 import { latencyVerdict } from '../score/latencyVerdict.js';
 import { wilson } from '../score/wilson.js';
 import { magnitudeReport } from '../score/magnitudeSummary.js';
-import { fieldJudgements, gateCount, type FieldSecondaryJudgement } from '../score/secondaryGate.js';
+import { gateCount, routeJudgements, type SecondaryEvidenceOf } from '../score/secondaryGate.js';
 import { noiseEvidence } from '../score/secondaryNoise.js';
 import type { BudgetPart, BudgetReading } from '../budget/byteBudget.js';
-import type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, Report, RouteReport } from './reportSchema.js';
+import type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, Report, RouteReport, SecondaryEvidence } from './reportSchema.js';
 
 export interface ReportInput {
   board: Scoreboard;
@@ -95,7 +95,7 @@ export function coverage(
 }
 
 function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteReport {
-  const judged = fieldJudgements(tally);
+  const judged = routeJudgements(tally);
   const primary = quantilesMs(tally.primaryLatency);
   const shadow = quantilesMs(tally.shadowLatency);
   const primaryErrorRate = ratio(tally.primaryErrors, tally.pairs);
@@ -125,8 +125,10 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
     },
     headers: [...tally.headers.values()]
       .sort((a, b) => b.divergentPairs - a.divergentPairs || a.name.localeCompare(b.name))
-      .map((h): HeaderReport => ({ name: h.name, ...changeReport(h) })),
-    fields: board.topFields(tally, top).map((f) => fieldReport(f, tally.structurallyCompared, board.settings.noise, judged.get(f.path))),
+      .map((h): HeaderReport => withEvidence({ name: h.name, ...changeReport(h) }, judged.headers.get(h.name))),
+    fields: board
+      .topFields(tally, top)
+      .map((f) => fieldReport(f, tally.structurallyCompared, board.settings.noise, judged.fields.get(f.path))),
     fieldsTracked: tally.fields.size,
     fieldsEvicted: tally.fieldsEvicted,
     countError: tally.countError,
@@ -154,7 +156,7 @@ function fieldsByMagnitude(tally: RouteTally, top: number): NonNullable<RouteRep
  * likelyNoise (and a proven regression is not noise, whatever its name or values look like);
  * otherwise the heuristics (noise.ts) do, as without secondaries.
  */
-function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings, judged: FieldSecondaryJudgement | undefined): FieldReport {
+function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings, judged: SecondaryEvidenceOf | undefined): FieldReport {
   let reason: string | null;
   if (judged?.finding === 'noise') reason = noiseEvidence(judged);
   else if (judged?.finding === 'regression') reason = null;
@@ -170,11 +172,15 @@ function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings, 
   if (field.exampleValues !== undefined) report.exampleValues = exampleValues(field, field.exampleValues);
   if (field.magnitude !== undefined && field.magnitude.measured > 0) report.magnitude = magnitudeReport(field.magnitude);
   if (field.withinTolerance !== undefined) report.withinTolerance = field.withinTolerance;
-  if (judged !== undefined) {
-    const { finding, shadowRate, shadowCi95, secondaryRate, secondaryCi95, divergentTriples, triples } = judged;
-    report.secondary = { triples, divergentTriples, secondaryRate, secondaryCi95, shadowRate, shadowCi95, finding };
-  }
-  return report;
+  return withEvidence(report, judged);
+}
+
+/** A field's or header's row with the secondary's evidence, when its route has triples. */
+function withEvidence<T extends { secondary?: SecondaryEvidence }>(row: T, judged: SecondaryEvidenceOf | undefined): T {
+  if (judged === undefined) return row;
+  const { finding, shadowRate, shadowCi95, secondaryRate, secondaryCi95, divergentTriples, triples } = judged;
+  row.secondary = { triples, divergentTriples, secondaryRate, secondaryCi95, shadowRate, shadowCi95, finding };
+  return row;
 }
 
 /** The examples whose values were captured, newest first, as changeReport orders the ids. */

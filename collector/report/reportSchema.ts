@@ -90,13 +90,13 @@ export const CHANGE_COUNTS = {
  */
 export const SecondaryEvidenceSchema = Type.Object(
   {
-    /** triples whose primary and secondary were structurally compared: the denominator of secondaryRate */
+    /** triples whose primary and secondary were compared (a field's: structurally): the denominator of secondaryRate */
     triples: count,
-    /** of those, the triples in which the field differed between the two primaries */
+    /** of those, the triples in which the field (or header) differed between the two primaries */
     divergentTriples: count,
     secondaryRate: Type.Number(),
     secondaryCi95: WilsonIntervalSchema,
-    /** the field's primary-vs-shadow rate (the field's `rate`) and its interval */
+    /** the primary-vs-shadow rate (a field's `rate`; a header's over the route's pairs) and its interval */
     shadowRate: Type.Number(),
     shadowCi95: nullable(WilsonIntervalSchema),
     /** noise: the primaries differ at a comparable rate; regression: primary vs shadow clearly more often; inconclusive: neither shown; too_few_triples: fewer than the minimum */
@@ -131,7 +131,15 @@ export const FieldReportSchema = Type.Object(
 );
 export type FieldReport = Static<typeof FieldReportSchema>;
 
-export const HeaderReportSchema = Type.Object({ name: Type.String(), ...CHANGE_COUNTS }, strict);
+export const HeaderReportSchema = Type.Object(
+  {
+    name: Type.String(),
+    ...CHANGE_COUNTS,
+    /** Present once the route has triples: the secondary's evidence (rates over every pair and triple: headers are compared in all) */
+    secondary: Type.Optional(SecondaryEvidenceSchema),
+  },
+  strict,
+);
 export type HeaderReport = Static<typeof HeaderReportSchema>;
 
 const legErrors = Type.Object({ count, rate: share }, strict);

@@ -110,22 +110,28 @@ export interface SecondaryCounts {
 
 /**
  * What a route learned from secondaries, present once it counted a triple, an announced
- * secondary that never came, or an orphaned one. `signatures`: the diverged pairs counted since,
- * whose only differences were fields, by the sorted set of their field rows (joined by "\n"):
- * what the gate needs to leave out the pairs that differed only in fields proven noise. At most
- * MAX_SIGNATURES sets per route, within the tallies budget; a pair of a set not held counts for
- * the gate as diverged.
+ * secondary that never came, or an orphaned one: per field row and per header, how often the two
+ * primaries differed. `signatures`: the diverged pairs counted since whose only differences were
+ * fields and headers, by the sorted set of their field rows and header rows (SIGNATURE_HEADER and
+ * the name), joined by "\n": what the gate needs to leave out the pairs that differed only in
+ * what the secondary proved noise. At most MAX_SIGNATURES sets per route, within the tallies
+ * budget; a pair of a set not held counts for the gate as diverged.
  */
 export interface SecondaryTally extends SecondaryCounts {
   fields: SpaceSaving<SecondaryFieldTally>;
+  headers: SpaceSaving<HeaderTally>;
   signatures: Map<string, number>;
 }
 
 /** A route's secondary tally as plain JSON. */
 export interface SecondaryTallySnapshot extends SecondaryCounts {
   fields: Array<Omit<SecondaryFieldTally, 'exampleTimes'> & PreviousTallyParts>;
+  headers: HeaderTallySnapshot[];
   signatures: Array<[rows: string, pairs: number]>;
 }
+
+/** How a header is named among a signature's rows (field rows begin with `$`). */
+export const SIGNATURE_HEADER = 'header ';
 
 /** Sets of field rows kept per route for the gate (SecondaryTally). */
 export const MAX_SIGNATURES = 64;
@@ -434,7 +440,7 @@ export class Scoreboard {
     return this.placement(tally);
   }
 
-  /** A triple's primary-vs-secondary differences, per field row (once per triple), or an announced secondary that never came. */
+  /** A triple's primary-vs-secondary differences, per header and field row (once per triple), or an announced secondary that never came. */
   private countSecondary(
     tally: RouteTally,
     learned: SecondaryTally,
@@ -447,6 +453,12 @@ export class Scoreboard {
     }
     learned.triples++;
     const { diff } = secondary;
+    for (const header of diff.headers) {
+      const counted = this.entry(tally, learned.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
+      if (counted === undefined) continue;
+      countChange(counted, header.change);
+      keepExample(counted, example.id, example.atUnixMs, this.settings.examplesPerField);
+    }
     if (diff.basis === 'body' || diff.statusClassChanged) return;
     learned.secondaryCompared++;
     const rows = new Set(diff.fields.map((field) => this.settings.rows.row(field.path)));
@@ -460,12 +472,12 @@ export class Scoreboard {
     }
   }
 
-  /** A diverged pair of a route that learns from secondaries: its set of field rows, when fields are all that differed. */
+  /** A diverged pair of a route that learns from secondaries: its set of field and header rows, when fields and headers are all that differed. */
   private countSignature(tally: RouteTally, learned: SecondaryTally, diff: PairDiff): void {
-    if (diff.basis === 'body' || diff.statusClassChanged || diff.fields.length === 0) return;
-    if (!diff.kinds.every((kind) => kind === 'field')) return;
-    const key = [...new Set(diff.fields.map((field) => this.settings.rows.row(field.path)))].sort().join('\n');
-    this.addSignature(tally, learned, key, 1);
+    if (!diff.kinds.every((kind) => kind === 'field' || kind === 'header')) return;
+    const rows = new Set(diff.headers.map((header) => `${SIGNATURE_HEADER}${header.name}`));
+    for (const field of diff.fields) rows.add(this.settings.rows.row(field.path));
+    if (rows.size > 0) this.addSignature(tally, learned, [...rows].sort().join('\n'), 1);
   }
 
   private addSignature(tally: RouteTally, learned: SecondaryTally, key: string, pairs: number): void {
@@ -492,6 +504,7 @@ export class Scoreboard {
       secondaryOrphaned: 0,
       secondaryCompared: 0,
       fields: new SpaceSaving(this.settings.maxFieldsPerRoute),
+      headers: new SpaceSaving(RECORD_LIMITS.maxHeaders),
       signatures: new Map(),
     };
     return tally.secondary;
@@ -742,6 +755,12 @@ export class Scoreboard {
       mergeChanges(into, field, this.settings.examplesPerField);
       learned.fields.add(field.path, field.weight - 1);
     }
+    for (const header of source.headers.values()) {
+      const into = this.entry(target, learned.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
+      if (into === undefined) continue;
+      mergeChanges(into, header, this.settings.examplesPerField);
+      learned.headers.add(header.name, header.weight - 1);
+    }
     for (const [key, pairs] of source.signatures) this.addSignature(target, learned, key, pairs);
   }
 
@@ -774,14 +793,17 @@ export class Scoreboard {
 
   /** Not accounted, as restoredTally's: a source mergeInto copies from. */
   private restoredSecondary(snapshot: SecondaryTallySnapshot): SecondaryTally {
-    const { fields, signatures, ...counts } = snapshot;
+    const { fields, headers, signatures, ...counts } = snapshot;
     const restored: SecondaryTally = {
       ...counts,
       fields: new SpaceSaving(this.settings.maxFieldsPerRoute),
+      headers: new SpaceSaving(RECORD_LIMITS.maxHeaders),
       signatures: new Map(signatures),
     };
     for (const field of [...fields].sort((a, b) => b.weight - a.weight))
       if (!restored.fields.full) restored.fields.insert(field.path, restoredChangeTally(field));
+    for (const header of [...headers].sort((a, b) => b.weight - a.weight))
+      if (!restored.headers.full) restored.headers.insert(header.name, restoredChangeTally(header));
     return restored;
   }
 
@@ -832,8 +854,13 @@ function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
     headers: [...headers.values()].map(changeTallySnapshot),
   };
   if (secondary !== undefined) {
-    const { fields: learned, signatures, ...secondaryCounts } = secondary;
-    snapshot.secondary = { ...secondaryCounts, fields: [...learned.values()].map(changeTallySnapshot), signatures: [...signatures] };
+    const { fields: learnedFields, headers: learnedHeaders, signatures, ...secondaryCounts } = secondary;
+    snapshot.secondary = {
+      ...secondaryCounts,
+      fields: [...learnedFields.values()].map(changeTallySnapshot),
+      headers: [...learnedHeaders.values()].map(changeTallySnapshot),
+      signatures: [...signatures],
+    };
   }
   return snapshot;
 }

@@ -91,6 +91,7 @@ const RouteTallySnapshotSchema = Type.Object(
           secondaryOrphaned: count,
           secondaryCompared: count,
           fields: Type.Array(Type.Object({ path: Type.String(), ...changeTally }, strict)),
+          headers: Type.Array(Type.Object({ name: Type.String(), ...changeTally }, strict)),
           signatures: Type.Array(Type.Tuple([Type.String(), count])),
         },
         strict,

@@ -11,10 +11,10 @@ import { config, FakeClock, legs, noisyTriple, record, triple } from './fixtures
 const hex = (n: number): string => n.toString(16).padStart(8, '0');
 const ROUTE = 'GET /orders/{id}';
 
-function pipeline() {
+function pipeline(overrides: Parameters<typeof config>[0] = () => {}) {
   const clock = new FakeClock();
   const metrics = new CollectorMetrics({ defaultMetrics: false });
-  return { p: new Pipeline(config(), clock, metrics), clock, metrics };
+  return { p: new Pipeline(config(overrides), clock, metrics), clock, metrics };
 }
 
 /**
@@ -56,6 +56,29 @@ describe('Pipeline with secondary legs', () => {
     expect(route.gate).toEqual({ diverged: 10, noiseOnly: 35, rate: 10 / 45, ci95: wilson(10, 45) });
     // Divergence itself is never rewritten: noise is shown, not hidden.
     expect(route.divergenceCi95).toEqual(wilson(45, 45));
+  });
+
+  it('judges headers by the triples too: a header that differs per instance is noise, and a pair differing only in noise leaves the gate', () => {
+    const { p, clock } = pipeline((c) => {
+      c.compare.headers = ['content-type', 'x-served-by'];
+    });
+    for (let n = 0; n < 30; n++) {
+      const served = (leg: number) => ({ 'content-type': '1a2b3c4d', 'x-served-by': hex(3 * n + leg) });
+      const [primary, shadow, secondary] = noisyTriple(n);
+      // Ten shadows also change content-type: a regression the primaries never show.
+      const shadowHeaders = n < 10 ? { ...served(1), 'content-type': 'ffffffff' } : served(1);
+      p.ingest([
+        { ...primary, headers: served(0) },
+        { ...shadow, headers: shadowHeaders },
+        { ...secondary, headers: served(2) },
+      ]);
+    }
+    clock.advance(30_000);
+    const route = p.report().routes[0]!;
+    const byName = Object.fromEntries(route.headers.map((header) => [header.name, header]));
+    expect(byName['x-served-by']?.secondary).toMatchObject({ triples: 30, divergentTriples: 30, finding: 'noise' });
+    expect(byName['content-type']?.secondary).toMatchObject({ divergentTriples: 0, finding: 'regression' });
+    expect(route.gate).toEqual({ diverged: 10, noiseOnly: 20, rate: 10 / 30, ci95: wilson(10, 30) });
   });
 
   it('reports secondary coverage per route and in the totals, and the pair views of triples', () => {
