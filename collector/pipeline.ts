@@ -8,12 +8,13 @@ import { FieldRows } from './compare/fieldRows.js';
 import { PairComparer } from './compare/pairComparer.js';
 import type { ToleranceConfig } from './compare/tolerance.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
-import { LEGS, type Leg } from './ingest/wireSchema.js';
+import { LEGS, type Leg, type WireLeg } from './ingest/wireSchema.js';
 import { JoinWindow, type ClosedWindow, type HeldLeg, type JoinChanges, type RememberedId, type WholeJoinItem } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
 import type { PairView, Report } from './report/reportSchema.js';
 import { pairViewOf, resolvedId, type Resolution } from './score/resolution.js';
+import { gateCount, routeJudgements } from './score/secondaryGate.js';
 import type { IngestSummary } from './ingest/ingestResponseSchema.js';
 import { Scoreboard, type RouteChanges, type RouteTallySnapshot, type ScoreboardSnapshot, type Totals } from './score/scoreboard.js';
 import { PairStore, type PairStoreChanges, type PairStoreSnapshot } from './store/pairStore.js';
@@ -239,20 +240,19 @@ export class Pipeline {
     const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
     this.metrics.recordsReceivedIn(records);
     for (const [index, record] of records.entries()) {
-      totals.records[record.leg]++;
+      if (record.leg === 'secondary') totals.records.secondary = (totals.records.secondary ?? 0) + 1;
+      else totals.records[record.leg]++;
       const event = this.join.offer(record, now, legBytes?.[index]);
       switch (event.kind) {
         case 'waiting':
           // Before the evictions are resolved: this leg may be one of them.
           if (event.anew && logSeq !== undefined) this.pendingAnew?.set(record.id, [record.id, logSeq, index]);
           for (const evicted of event.evicted) this.resolve({ kind: 'evicted', route: this.route(evicted), record: evicted }, now);
+          if (event.closed !== undefined) this.closeWindows(event.closed, now);
           break;
-        case 'paired': {
-          const route = this.route(event.primary);
-          const diff = this.comparer.compare(event.primary, event.shadow, route);
-          this.resolve({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff }, now);
+        case 'paired':
+          this.resolve(this.judged(event.primary, event.shadow, event.secondary), now);
           break;
-        }
         case 'duplicate':
           summary.duplicates++;
           totals.duplicates++;
@@ -345,7 +345,8 @@ export class Pipeline {
    */
   applyVerdict(resolution: Resolution, resolvedAtUnixMs: number, at: TopicPosition): boolean {
     this.consumed(at);
-    const legs: Leg[] = resolution.kind === 'paired' ? ['primary', 'shadow'] : [resolution.record.leg];
+    const legs: WireLeg[] = resolution.kind === 'paired' ? ['primary', 'shadow'] : [resolution.record.leg];
+    if (resolution.kind === 'paired' && resolution.secondary != null) legs.push('secondary');
     if (!this.join.settle(resolvedId(resolution), legs, this.now())) return false;
     this.resolve(resolution, resolvedAtUnixMs);
     return true;
@@ -526,7 +527,17 @@ export class Pipeline {
     this.tick();
     const pending = this.join.pendingLegs(id);
     if (pending !== undefined) {
-      return { id, state: 'pending', route: null, primary: pending.primary, shadow: pending.shadow, diff: null, resolvedAtUnixMs: null };
+      const view: PairView = {
+        id,
+        state: 'pending',
+        route: null,
+        primary: pending.primary,
+        shadow: pending.shadow,
+        diff: null,
+        resolvedAtUnixMs: null,
+      };
+      if (pending.secondary !== undefined) view.secondary = pending.secondary;
+      return view;
     }
     return this.pairs.get(id);
   }
@@ -539,6 +550,7 @@ export class Pipeline {
       route: tally.route,
       pairs: tally.pairs,
       diverged: tally.diverged,
+      gateDiverged: gateCount(tally, routeJudgements(tally))?.diverged,
       topFields: this.scoreboard.topFields(tally, topK),
     }));
     return {
@@ -560,7 +572,40 @@ export class Pipeline {
   }
 
   private closeWindows(closed: readonly ClosedWindow[], now: number): void {
-    for (const { record, outcome } of closed) this.resolve({ kind: 'missing', route: this.route(record), record, outcome }, now);
+    for (const window of closed) {
+      switch (window.outcome) {
+        case 'secondary_missing':
+          this.resolve(this.judged(window.primary, window.shadow, null), now);
+          break;
+        case 'secondary_orphaned':
+          this.orphaned(window.record);
+          break;
+        default:
+          this.resolve({ kind: 'missing', route: this.route(window.record), record: window.record, outcome: window.outcome }, now);
+      }
+    }
+  }
+
+  /**
+   * A pair compared, and its secondary with the primary: `secondary` undefined when none was
+   * announced, null when it was and never came (or could not be read back).
+   */
+  private judged(primary: IngestedRecord, shadow: IngestedRecord, secondary: IngestedRecord | null | undefined): Resolution {
+    const route = this.route(primary);
+    const diff = this.comparer.compare(primary, shadow, route);
+    const resolution: Resolution = { kind: 'paired', route, primary, shadow, diff };
+    if (secondary !== undefined)
+      resolution.secondary = secondary === null ? null : { record: secondary, diff: this.comparer.compare(primary, secondary, route) };
+    return resolution;
+  }
+
+  /** A secondary leg whose pair never came: counted apart (scoreboard, metrics); no pair view, there is no pair to show. */
+  private orphaned(record: IngestedRecord): void {
+    this.copiesOfPending?.delete(record.id);
+    this.pendingAnew?.delete(record.id);
+    const placement = this.scoreboard.recordOrphanedSecondary(this.route(record));
+    for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
+    this.metrics.secondary(placement.route, 'secondary_orphaned');
   }
 
   /**

@@ -1,7 +1,7 @@
 // Public types of the collector. The wire types are derived from the wire schema
 // (ingest/wireSchema.ts); values only reach them after that schema has validated them.
 
-export type { DigestBatch, DigestRecord, JsonState, Leg } from './ingest/wireSchema.js';
+export type { DigestBatch, DigestRecord, JsonState, Leg, WireLeg } from './ingest/wireSchema.js';
 export type { IngestResponse, IngestSummary } from './ingest/ingestResponseSchema.js';
 export type { DigestBatchV2, DigestRecordV2, HashAlgorithm } from './ingest/wireSchemaV2.js';
 /** What the pipeline joins and compares: a record of either wire format version, decoded. */

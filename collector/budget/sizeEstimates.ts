@@ -4,7 +4,7 @@
 // paths holds ~4.2 MB, 10 fields of 20 characters ~1 KB) and err on the high side. Each costs a
 // walk over a record's keys, no more than validation already did.
 
-import type { FieldDiff } from '../compare/divergence.js';
+import type { FieldDiff, PairDiff } from '../compare/divergence.js';
 import type { PairView } from '../report/reportSchema.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { CORRELATION_ID } from '../ingest/wireSchema.js';
@@ -64,16 +64,18 @@ export function pendingLegBytes(record: IngestedRecord): number {
   return JOIN_ENTRY + recordBytes(record);
 }
 
-/** The records a retained pair holds (shared with nobody once the join let go of them) and its diff. */
+/** The records a retained pair holds (shared with nobody once the join let go of them) and its diffs (a triple's secondary and its diff too). */
 export function pairViewBytes(view: PairView): number {
   let bytes = PAIR_VIEW + view.id.length + (view.route?.length ?? 0);
-  if (view.primary !== null) bytes += recordBytes(view.primary);
-  if (view.shadow !== null) bytes += recordBytes(view.shadow);
-  if (view.diff !== null) {
-    bytes += (view.diff.fields.length + view.diff.headers.length + (view.diff.inconclusive?.length ?? 0)) * DIFF_ENTRY;
-    bytes += valuedDiffBytes(view.diff.fields) + valuedDiffBytes(view.diff.withinTolerance ?? []);
-  }
+  for (const leg of [view.primary, view.shadow, view.secondary]) if (leg !== null && leg !== undefined) bytes += recordBytes(leg);
+  for (const diff of [view.diff, view.secondaryDiff]) if (diff !== null && diff !== undefined) bytes += diffBytes(diff);
   return bytes;
+}
+
+/** A diff's entries, and what captured values add to them. */
+function diffBytes(diff: PairDiff): number {
+  const entries = (diff.fields.length + diff.headers.length + (diff.inconclusive?.length ?? 0)) * DIFF_ENTRY;
+  return entries + valuedDiffBytes(diff.fields) + valuedDiffBytes(diff.withinTolerance ?? []);
 }
 
 /** What captured values add to diff entries: their strings, a magnitude object; and the entries within tolerance. */

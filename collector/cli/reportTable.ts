@@ -2,7 +2,7 @@
 
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
 import { BUDGET_PARTS } from '../budget/byteBudget.js';
-import type { LatencyVerdict, PairView, Report, RouteReport } from '../report/reportSchema.js';
+import type { Coverage, FieldReport, LatencyVerdict, PairView, Report, RouteReport, SecondaryEvidence } from '../report/reportSchema.js';
 import type { LatencyFinding } from '../score/latencyVerdict.js';
 import type { IngestedRecord, PairDiff } from '../types.js';
 import { pairValueLines, routeValueLines } from './valueLines.js';
@@ -62,8 +62,9 @@ export function renderReport(report: Report, source: string): string {
   const c = t.coverage;
   const out: string[] = [
     `shadowdiff report  ${source}  ${new Date(report.generatedAtUnixMs).toISOString()}  window ${report.windowMs / 1000}s`,
-    `records   primary ${t.records.primary}  shadow ${t.records.shadow}  duplicates ${t.duplicates}  late ${t.late}  rejected ${t.rejectedRecords}  pending ${t.pending ?? 'with the join workers'}`,
+    `records   primary ${t.records.primary}  shadow ${t.records.shadow}${t.records.secondary === undefined ? '' : `  secondary ${t.records.secondary}`}  duplicates ${t.duplicates}  late ${t.late}  rejected ${t.rejectedRecords}  pending ${t.pending ?? 'with the join workers'}`,
     `coverage  pairs ${c.pairs}  shadow missing ${c.shadowMissing}  primary missing ${c.primaryMissing}  evicted ${c.evicted}  shadow coverage ${percent(c.shadowCoverage)}`,
+    ...secondaryCoverageLine(c),
     `outcome   match ${t.matched}  diverged ${t.diverged}  routes ${report.routesTracked}${report.routeEvictions > 0 ? `  (${report.routeEvictions} lighter routes folded into "other")` : ''}`,
     `memory    ${BUDGET_PARTS.map((part) => `${part} ${mib(report.budget[part].usedBytes)}/${mib(report.budget[part].limitBytes)}`).join('  ')}${budgetDrops(report)}`,
   ];
@@ -104,9 +105,70 @@ export function renderReport(report: Report, source: string): string {
       ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
     ),
   );
+  const gated = report.routes.filter((r) => r.gate !== undefined);
+  if (gated.length > 0) out.push('', `rollout gate: ${GATE_RULE}`, renderGate(gated));
   out.push('', `latency at p95, shadow − primary over each route's pairs (${LATENCY_RULE})`, renderLatencyVerdicts(report.routes));
   for (const route of report.routes) out.push(...renderRouteDetail(route));
   return out.join('\n');
+}
+
+/** The secondary's coverage, once there is one: triples, announced secondaries that never came, orphans. */
+function secondaryCoverageLine(c: Coverage): string[] {
+  if (c.triples === undefined) return [];
+  return [
+    `secondary triples ${c.triples}  secondary missing ${c.secondaryMissing ?? 0}  orphaned ${c.secondaryOrphaned ?? 0}  secondary coverage ${percent(c.secondaryCoverage ?? null)}`,
+  ];
+}
+
+/** What the gate counts (score/secondaryGate.ts), in words. */
+export const GATE_RULE = 'regressions only; pairs whose only differences are fields and headers the secondary proved noise are left out';
+
+function renderGate(routes: readonly RouteReport[]): string {
+  return table(
+    ['ROUTE', 'PAIRS', 'DIVERGED', 'NOISE ONLY', 'GATED', 'RATE', '95% CI', 'TRIPLES', 'SECONDARY MISSING', 'SECONDARY COVERAGE'],
+    routes.map((r) => {
+      const gate = r.gate!;
+      return [
+        r.route,
+        String(r.pairs),
+        String(r.diverged),
+        String(gate.noiseOnly),
+        String(gate.diverged),
+        percent(gate.rate),
+        gate.ci95 === null ? '-' : `${percent(gate.ci95.low)}–${percent(gate.ci95.high)}`,
+        String(r.coverage.triples ?? 0),
+        String(r.coverage.secondaryMissing ?? 0),
+        percent(r.coverage.secondaryCoverage ?? null),
+      ];
+    }),
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+  );
+}
+
+/** A field's note: the secondary's finding when it proved one, else the heuristics' flag, and what the triples say so far. */
+function fieldNote(f: FieldReport): string {
+  const evidence = f.secondary;
+  if (evidence?.finding === 'noise')
+    return `noise, proven by the secondary: ${f.noiseReason ?? ''}; ignore with ${f.suggestedIgnore ?? f.path}`;
+  const flagged = f.likelyNoise ? `likely noise: ${f.noiseReason ?? ''}; ignore with ${f.suggestedIgnore ?? f.path}` : '';
+  if (evidence === undefined) return flagged;
+  const note = secondaryNote(evidence);
+  return flagged === '' || evidence.finding === 'regression' ? note : `${flagged}; ${note}`;
+}
+
+/** What the triples say of a field or header, in words (a field's proven noise has its report's reason instead). */
+function secondaryNote(evidence: SecondaryEvidence): string {
+  const triples = `${evidence.divergentTriples} of ${evidence.triples} triples`;
+  switch (evidence.finding) {
+    case 'noise':
+      return `noise, proven by the secondary: the primaries differ in ${triples} (${percent(evidence.secondaryRate)}), primary and shadow in ${percent(evidence.shadowRate)}`;
+    case 'regression':
+      return `regression: the primaries differ in ${triples} (${percent(evidence.secondaryRate)}), primary and shadow in ${percent(evidence.shadowRate)}`;
+    case 'inconclusive':
+      return `secondary: inconclusive (${triples} differ)`;
+    case 'too_few_triples':
+      return `secondary: too few triples (${triples} differ)`;
+  }
 }
 
 /** What a latency finding takes (score/latencyVerdict.ts), in words. */
@@ -169,7 +231,7 @@ function renderRouteDetail(route: RouteReport): string[] {
             String(f.missingInShadow),
             String(f.extraInShadow),
             f.examples.join(' '),
-            f.likelyNoise ? `likely noise: ${f.noiseReason ?? ''}; ignore with ${f.suggestedIgnore ?? f.path}` : '',
+            fieldNote(f),
           ]),
           ['left', 'right', 'right', 'right', 'right', 'right', 'left', 'left'],
         ),
@@ -181,7 +243,8 @@ function renderRouteDetail(route: RouteReport): string[] {
     out.push(
       indent(
         table(
-          ['HEADER', 'PAIRS', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES'],
+          // The NOTE column only where the route has triples to say something.
+          ['HEADER', 'PAIRS', 'CHANGED', 'MISSING', 'EXTRA', 'EXAMPLES', ...(route.gate === undefined ? [] : ['NOTE'])],
           route.headers.map((h) => [
             h.name,
             String(h.divergentPairs),
@@ -189,8 +252,9 @@ function renderRouteDetail(route: RouteReport): string[] {
             String(h.missingInShadow),
             String(h.extraInShadow),
             h.examples.join(' '),
+            ...(h.secondary === undefined ? [] : [secondaryNote(h.secondary)]),
           ]),
-          ['left', 'right', 'right', 'right', 'right', 'left'],
+          ['left', 'right', 'right', 'right', 'right', 'left', 'left'],
         ),
       ),
     );
@@ -216,16 +280,26 @@ function subtreeCount(leg: IngestedRecord): string {
   return leg.subtrees === undefined ? '' : `; ${Object.keys(leg.subtrees).length} subtrees${leg.subtreesTruncated ? ' (truncated)' : ''}`;
 }
 
+/** A diff's differences as table rows: headers, fields, subtree entries ignore rules reach into. */
+function diffRows(diff: PairDiff): string[][] {
+  return [
+    ...diff.headers.map((h) => [`header ${h.name}`, h.change, h.primary ?? '-', h.shadow ?? '-']),
+    ...diff.fields.map((f) => [f.path, f.change, f.primary ?? '-', f.shadow ?? '-']),
+    ...(diff.inconclusive ?? []).map((f) => [f.path, 'inconclusive: ignore rules reach into it', f.primary ?? '-', f.shadow ?? '-']),
+  ];
+}
+
 export function renderPair(view: PairView): string {
   const out = [`pair ${view.id}  ${view.state}${view.route === null ? '' : `  ${view.route}`}`];
-  const legs = [view.primary, view.shadow];
+  const legs = [view.primary, view.shadow, ...(view.secondary === undefined ? [] : [view.secondary])];
+  const LEG_NAMES = ['primary', 'shadow', 'secondary'] as const;
   out.push(
     '',
     table(
       ['LEG', 'STATUS', 'COMPLETE', 'BYTES', 'FIRST BYTE', 'LAST BYTE', 'JSON', 'FIELDS', 'BODY HASH'],
       legs.map((leg, i) =>
         leg === null
-          ? [i === 0 ? 'primary' : 'shadow', '(not received)', '', '', '', '', '', '', '']
+          ? [LEG_NAMES[i] ?? '', i === 2 ? '(announced, not received: judged as a pair)' : '(not received)', '', '', '', '', '', '', '']
           : [
               leg.leg,
               String(leg.status),
@@ -247,12 +321,17 @@ export function renderPair(view: PairView): string {
     `${diff.diverged ? `DIVERGED: ${diff.kinds.join(', ')}` : 'MATCH'}  (decided by ${BASIS_LABELS[diff.basis]}${diff.fallback ?? ''}` +
       `; ignored ${diff.ignoredFields} field and ${diff.ignoredHeaders} header differences)`,
   );
-  const rows = [
-    ...diff.headers.map((h) => [`header ${h.name}`, h.change, h.primary ?? '-', h.shadow ?? '-']),
-    ...diff.fields.map((f) => [f.path, f.change, f.primary ?? '-', f.shadow ?? '-']),
-    ...(diff.inconclusive ?? []).map((f) => [f.path, 'inconclusive: ignore rules reach into it', f.primary ?? '-', f.shadow ?? '-']),
-  ];
+  const rows = diffRows(diff);
   if (rows.length > 0) out.push('', table(['WHAT', 'CHANGE', 'PRIMARY', 'SHADOW'], rows));
   out.push(...pairValueLines(diff));
+  const between = view.secondaryDiff;
+  if (between !== undefined) {
+    out.push(
+      '',
+      `PRIMARY vs SECONDARY: ${between.diverged ? between.kinds.join(', ') : 'equal'}  (what non-determinism alone made differ)`,
+    );
+    const secondaryRows = diffRows(between);
+    if (secondaryRows.length > 0) out.push('', table(['WHAT', 'CHANGE', 'PRIMARY', 'SECONDARY'], secondaryRows));
+  }
   return out.join('\n');
 }

@@ -7,8 +7,17 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
 import { RECORD_LIMITS as L } from './recordLimits.js';
 
+/** The two legs a pair is made of: what the totals, the per-leg series and the pair's judgement iterate. */
 export const LEGS = ['primary', 'shadow'] as const;
 export type Leg = (typeof LEGS)[number];
+
+/**
+ * Every leg a record can be: the pair's two, and `secondary`, a second instance of the primary's
+ * version that the edge mirrored the request to as well (what differs between the two primaries
+ * is non-determinism). Counted apart from the pair's legs (the totals' `secondary`).
+ */
+export const WIRE_LEGS = [...LEGS, 'secondary'] as const;
+export type WireLeg = (typeof WIRE_LEGS)[number];
 
 export const JSON_STATES = ['none', 'ok', 'malformed'] as const;
 export type JsonState = (typeof JSON_STATES)[number];
@@ -34,7 +43,16 @@ export const DigestRecordSchema = Type.Object(
     requestId: Type.Optional(
       Type.String({ maxLength: L.maxRequestIdLength, description: 'x-request-id of this leg, for tracing; not used for joining.' }),
     ),
-    leg: literalEnum(LEGS),
+    leg: literalEnum(WIRE_LEGS, {
+      description:
+        'primary: the response the client got; shadow: the mirrored copy of the version under test; secondary: the mirrored copy of a second instance of the primary version (its differences from the primary are non-determinism).',
+    }),
+    withSecondary: Type.Optional(
+      Type.Literal(true, {
+        description:
+          'Primary leg only (ignored on the others): the edge mirrored this request to the secondary as well, so the collector waits for the secondary leg (until the window closes) before judging the pair. Absent: no secondary was sent.',
+      }),
+    ),
     segment: Type.String({
       minLength: 1,
       maxLength: L.maxSegmentLength,
@@ -93,7 +111,7 @@ export const WIRE_SCHEMA = {
     {
       title: 'shadowdiff digest batch, version 1',
       description:
-        'What the shadowdiff filter POSTs to the collector: one batch of response digests, each describing one leg (primary or shadow) of one sampled request. The collector validates every batch against this schema. Versioning: any change to this shape, even an added optional field (unknown fields are refused), comes with a new value of `v`, and the collector accepts every version it knows.',
+        'What the shadowdiff filter POSTs to the collector: one batch of response digests, each describing one leg (primary, shadow or secondary) of one sampled request. The collector validates every batch against this schema. Versioning: any change to this shape, even an added optional field (unknown fields are refused), comes with a new value of `v`, and the collector accepts every version it knows.',
       additionalProperties: false,
     },
   ),

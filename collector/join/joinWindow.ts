@@ -1,4 +1,10 @@
-// Joins the two legs of a request by correlation id, in either order, within a window.
+// Joins the two legs of a request by correlation id, in either order, within a window; and a
+// third, the secondary (a second instance of the primary's version), when the primary says the
+// edge sent one (`withSecondary`): such a pair waits, once both its legs are in, for the
+// secondary until it arrives or the window closes, and a window that closes (or an entry
+// evicted) without it is judged as a pair, counted apart (`secondary_missing`). A secondary
+// whose pair never came is `secondary_orphaned`. Without `withSecondary` and secondary legs,
+// nothing differs from the two-leg join.
 //
 // Cost per record is O(1) amortized: a Map lookup, and expiry pops from the front of
 // insertion-ordered maps (arrival order is deadline order, because the window is fixed), so nothing
@@ -32,7 +38,7 @@ import { InsertionOrderedMap } from './insertionOrderedMap.js';
 import type { ByteBudget } from '../budget/byteBudget.js';
 import { pendingLegBytes } from '../budget/sizeEstimates.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
-import type { Leg } from '../ingest/wireSchema.js';
+import type { WireLeg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from './outcomes.js';
 
 /** What offering one record did. */
@@ -41,20 +47,29 @@ export type JoinEvent =
    * The first leg of its id: it waits for its partner. `evicted`: pending legs dropped unpaired, oldest first, because a cap or the
    * byte budget was reached (it can be this record, when it alone exceeds the budget). `anew` (trackChanges only): the id was
    * resolved since the changes last written (takeChanges, changesWritten), its tombstone since forgotten: a durable store may still
-   * log the legs of its earlier request, which go, unlike this one.
+   * log the legs of its earlier request, which go, unlike this one. `evicted` holds primary and shadow legs only; `closed`: what
+   * else the evictions resolved (a pair that was waiting for its secondary, a lone secondary), present only when there was some.
    */
-  | { kind: 'waiting'; evicted: readonly IngestedRecord[]; anew: boolean }
-  | { kind: 'paired'; primary: IngestedRecord; shadow: IngestedRecord }
+  | { kind: 'waiting'; evicted: readonly IngestedRecord[]; anew: boolean; closed?: readonly ClosedWindow[] }
+  /** `secondary`: present when the secondary leg joined the pair (a triple), null when it was logged but could not be read back. */
+  | { kind: 'paired'; primary: IngestedRecord; shadow: IngestedRecord; secondary?: IngestedRecord | null }
   /** The same (id, leg) was seen before: dropped, the first copy is the one judged. */
   | { kind: 'duplicate' }
   /** The other leg of this id was already resolved as missing or evicted. */
   | { kind: 'late' };
 
-/** A window that closed with one leg only. */
-export interface ClosedWindow {
-  record: IngestedRecord;
-  outcome: MissingOutcome;
-}
+/**
+ * A window that closed unresolved: with one leg of the pair only; with both, still missing the
+ * secondary the primary announced (judged as a pair); or with the secondary alone (orphaned:
+ * nothing to judge it with).
+ */
+export type ClosedWindow =
+  | { record: IngestedRecord; outcome: MissingOutcome }
+  | { outcome: 'secondary_missing'; primary: IngestedRecord; shadow: IngestedRecord }
+  | { outcome: 'secondary_orphaned'; record: IngestedRecord };
+
+/** What an entry that goes unresolved leaves: a window closed, or (evicted) a leg of the pair. */
+type Unresolved = { closed: ClosedWindow } | { evicted: IngestedRecord } | null;
 
 // The events without data are shared, so the hot path allocates nothing for them.
 const WAITING: JoinEvent = Object.freeze({ kind: 'waiting', evicted: Object.freeze([]), anew: false });
@@ -102,7 +117,7 @@ export interface JoinChanges {
 export interface DeferredLeg {
   readonly deferred: true;
   readonly id: string;
-  readonly leg: Leg;
+  readonly leg: WireLeg;
   /** pendingLegBytes of the record it stands for */
   readonly bytes: number;
   read(): IngestedRecord | null;
@@ -121,15 +136,23 @@ function recordOf(held: HeldLeg | null): IngestedRecord | null {
 
 const PRIMARY = 1;
 const SHADOW = 2;
+const SECONDARY = 4;
+const PAIR = PRIMARY | SHADOW;
+const EVERY_LEG = PAIR | SECONDARY;
+
+function bitOf(leg: WireLeg): number {
+  return leg === 'primary' ? PRIMARY : leg === 'shadow' ? SHADOW : SECONDARY;
+}
 
 interface JoinEntry {
   primary: HeldLeg | null;
   shadow: HeldLeg | null;
-  /** bit set of legs seen: PRIMARY | SHADOW */
+  secondary: HeldLeg | null;
+  /** bit set of legs seen: PRIMARY | SHADOW | SECONDARY */
   legs: number;
   /** pending: when the window closes; remembered: when the tombstone is forgotten */
   deadline: number;
-  /** estimated bytes taken from the pending budget while pending */
+  /** estimated bytes of the legs held, taken from the pending budget while pending */
   bytes: number;
   /** the last whole snapshot that has this entry's state (read or copied), or that began before it was made */
   seen: number;
@@ -138,6 +161,15 @@ interface JoinEntry {
 export interface PendingLegs {
   primary: IngestedRecord | null;
   shadow: IngestedRecord | null;
+  /** present when a secondary leg is held */
+  secondary?: IngestedRecord;
+}
+
+/** Puts a leg into its slot of the entry. */
+function place(entry: JoinEntry, bit: number, held: HeldLeg): void {
+  if (bit === PRIMARY) entry.primary = held;
+  else if (bit === SHADOW) entry.shadow = held;
+  else entry.secondary = held;
 }
 
 export class JoinWindow {
@@ -173,8 +205,8 @@ export class JoinWindow {
     return this.take(record, record.id, record.leg, now, bytes);
   }
 
-  private take(held: HeldLeg, id: string, leg: Leg, now: number, known?: number): JoinEvent {
-    const bit = leg === 'primary' ? PRIMARY : SHADOW;
+  private take(held: HeldLeg, id: string, leg: WireLeg, now: number, known?: number): JoinEvent {
+    const bit = bitOf(leg);
     const resolved = this.remembered.get(id);
     if (resolved !== undefined) {
       // Either way a durable store logged this leg, and it settles nothing: its copy can go.
@@ -189,46 +221,81 @@ export class JoinWindow {
       // Estimated only for the first leg of an id, and only when nobody did already.
       const bytes = isDeferred(held) ? held.bytes : (known ?? pendingLegBytes(held));
       const created: JoinEntry = {
-        primary: bit === PRIMARY ? held : null,
-        shadow: bit === SHADOW ? held : null,
+        primary: null,
+        shadow: null,
+        secondary: null,
         legs: bit,
         deadline: now + this.options.windowMs,
         bytes: 0,
         seen: this.wholeSnapshots,
       };
+      place(created, bit, held);
       if (bytes > this.budget.limitBytes) {
         this.budget.refusals++;
+        const refused = unresolved(created, true);
         this.remember(id, created, now);
-        const refused = recordOf(held);
-        return { kind: 'waiting', evicted: refused === null ? [] : [refused], anew: false };
+        if (refused === null) return { kind: 'waiting', evicted: [], anew: false };
+        return 'evicted' in refused
+          ? { kind: 'waiting', evicted: [refused.evicted], anew: false }
+          : { kind: 'waiting', evicted: [], anew: false, closed: [refused.closed] };
       }
       const anew = this.changed !== null && (this.changed.has(id) || this.taken?.has(id) === true);
       this.pending.set(id, created);
       if (isDeferred(held)) this.deferred.push(created);
       created.bytes = bytes;
       this.budget.take(bytes);
-      if (this.pending.size <= this.options.maxPending && !this.budget.over) return anew ? WAITING_ANEW : WAITING;
-      const evicted: IngestedRecord[] = [];
-      while (this.pending.size > this.options.maxPending || this.budget.over) {
-        if (this.pending.size <= this.options.maxPending) this.budget.evictions++;
-        const oldest = this.evictOldest(now);
-        if (oldest === undefined) break;
-        if (oldest !== null) evicted.push(oldest);
-      }
-      return { kind: 'waiting', evicted, anew };
+      return this.heldWithin(anew, now);
     }
     if ((entry.legs & bit) !== 0) return DUPLICATE;
     this.copyBeforeChange(id, entry, true);
+    place(entry, bit, held);
+    entry.legs |= bit;
+    if (!this.complete(entry)) {
+      // A leg of a triple still waiting: held with the others, within the same caps.
+      const bytes = isDeferred(held) ? held.bytes : (known ?? pendingLegBytes(held));
+      entry.bytes += bytes;
+      this.budget.take(bytes);
+      if (isDeferred(held)) this.deferred.push(entry);
+      return this.heldWithin(false, now);
+    }
     this.pending.delete(id);
     this.budget.release(entry.bytes);
-    const waiting = recordOf(bit === PRIMARY ? entry.shadow : entry.primary);
-    entry.legs |= bit;
+    const primary = recordOf(entry.primary);
+    const shadow = recordOf(entry.shadow);
+    const secondary = (entry.legs & SECONDARY) !== 0 ? recordOf(entry.secondary) : undefined;
     this.remember(id, entry, now);
-    // The leg that waited could not be read back: its partner is late, as after an eviction.
-    if (waiting === null) return LATE;
-    // A leg offered live is a record; only restore() hands over deferred ones, and never both legs of an id.
-    const record = recordOf(held) ?? waiting;
-    return bit === PRIMARY ? { kind: 'paired', primary: record, shadow: waiting } : { kind: 'paired', primary: waiting, shadow: record };
+    // A leg that waited (or, on restore, a deferred one) could not be read back: its partner is late, as after an eviction.
+    if (primary === null || shadow === null) return LATE;
+    return secondary === undefined ? { kind: 'paired', primary, shadow } : { kind: 'paired', primary, shadow, secondary };
+  }
+
+  /**
+   * Whether the entry, with the legs it has now, is resolved: both legs of the pair, and the
+   * secondary too when the primary announced one. A deferred primary is read (and kept read) to
+   * know; one that cannot be read resolves the entry (its partner is then late).
+   */
+  private complete(entry: JoinEntry): boolean {
+    if ((entry.legs & PAIR) !== PAIR) return false;
+    if ((entry.legs & SECONDARY) !== 0) return true;
+    const primary = recordOf(entry.primary);
+    entry.primary = primary;
+    return primary?.withSecondary !== true;
+  }
+
+  /** The answer to a leg that waits: evicting the oldest entries while a cap or the byte budget is exceeded. */
+  private heldWithin(anew: boolean, now: number): JoinEvent {
+    if (this.pending.size <= this.options.maxPending && !this.budget.over) return anew ? WAITING_ANEW : WAITING;
+    const evicted: IngestedRecord[] = [];
+    const closed: ClosedWindow[] = [];
+    while (this.pending.size > this.options.maxPending || this.budget.over) {
+      if (this.pending.size <= this.options.maxPending) this.budget.evictions++;
+      const oldest = this.evictOldest(now);
+      if (oldest === undefined) break;
+      if (oldest === null) continue;
+      if ('evicted' in oldest) evicted.push(oldest.evicted);
+      else closed.push(oldest.closed);
+    }
+    return closed.length === 0 ? { kind: 'waiting', evicted, anew } : { kind: 'waiting', evicted, anew, closed };
   }
 
   /** Closes every window that ended at or before `now`; returns them, oldest first. */
@@ -239,12 +306,11 @@ export class JoinWindow {
       this.copyBeforeChange(id, entry, true);
       this.pending.delete(id);
       this.budget.release(entry.bytes);
-      const primary = recordOf(entry.primary);
-      const shadow = recordOf(entry.shadow);
+      const left = unresolved(entry, false);
       this.remember(id, entry, now);
+      if (left === null || 'evicted' in left) continue;
       if (closed === NOTHING_CLOSED) closed = [];
-      if (primary !== null) closed.push({ record: primary, outcome: 'shadow_missing' });
-      else if (shadow !== null) closed.push({ record: shadow, outcome: 'primary_missing' });
+      closed.push(left.closed);
     }
     for (let oldest = this.remembered.oldest(); oldest !== undefined && oldest[1].deadline <= now; oldest = this.remembered.oldest()) {
       this.copyBeforeChange(oldest[0], oldest[1], false);
@@ -266,11 +332,12 @@ export class JoinWindow {
   *readAhead(until: number): Generator<void, void, void> {
     while (this.deferredNext < this.deferred.length) {
       const entry = this.deferred[this.deferredNext]!;
-      const held = entry.primary ?? entry.shadow;
-      if (held !== null && isDeferred(held)) {
+      const deferred = [entry.primary, entry.shadow, entry.secondary].some((held) => held !== null && isDeferred(held));
+      if (deferred) {
         if (entry.deadline > until) return;
-        if (entry.primary === held) entry.primary = held.read();
-        else entry.shadow = held.read();
+        entry.primary = recordOf(entry.primary);
+        entry.shadow = recordOf(entry.shadow);
+        entry.secondary = recordOf(entry.secondary);
       }
       this.deferredNext++;
       yield;
@@ -286,7 +353,11 @@ export class JoinWindow {
   /** The legs waiting for a partner, for pair lookups (a deferred one is read); undefined when `id` is not pending. */
   pendingLegs(id: string): PendingLegs | undefined {
     const entry = this.pending.get(id);
-    return entry === undefined ? undefined : { primary: recordOf(entry.primary), shadow: recordOf(entry.shadow) };
+    if (entry === undefined) return undefined;
+    const legs: PendingLegs = { primary: recordOf(entry.primary), shadow: recordOf(entry.shadow) };
+    const secondary = recordOf(entry.secondary);
+    if (secondary !== null) legs.secondary = secondary;
+    return legs;
   }
 
   /** Every pending leg with its arrival time, oldest first (deferred ones read): a whole snapshot of the window. */
@@ -294,8 +365,10 @@ export class JoinWindow {
     const legs: Array<{ arrivedUnixMs: number; record: IngestedRecord }> = [];
     for (const entry of this.pending.values()) {
       const arrivedUnixMs = entry.deadline - this.options.windowMs;
-      const record = recordOf(entry.primary ?? entry.shadow);
-      if (record !== null) legs.push({ arrivedUnixMs, record });
+      for (const held of [entry.primary, entry.shadow, entry.secondary]) {
+        const record = recordOf(held);
+        if (record !== null) legs.push({ arrivedUnixMs, record });
+      }
     }
     return legs;
   }
@@ -378,7 +451,8 @@ export class JoinWindow {
       this.remembered.set(id, {
         primary: null,
         shadow: null,
-        legs: legs & (PRIMARY | SHADOW),
+        secondary: null,
+        legs: legs & EVERY_LEG,
         deadline: forgetAtUnixMs,
         bytes: 0,
         seen: this.wholeSnapshots,
@@ -386,7 +460,7 @@ export class JoinWindow {
       if (this.remembered.size > this.options.maxRemembered) this.remembered.shift();
     }
     for (const { arrivedUnixMs, record } of pending) {
-      if (this.supersede(record.id, record.leg)) superseded++;
+      if (this.supersede(record)) superseded++;
       // Waiting, or a copy of a pending leg (dropped: the first is judged).
       const event = this.take(record, record.id, record.leg, arrivedUnixMs);
       if (event.kind === 'waiting') evicted.push(...event.evicted);
@@ -394,20 +468,33 @@ export class JoinWindow {
     return { evicted, superseded };
   }
 
-  /** Drops what a restored leg of `id` contradicts (its tombstone, a pending leg of the other role); answers whether there was one. */
-  private supersede(id: string, leg: Leg): boolean {
+  /**
+   * Drops what a restored leg of `id` contradicts (its tombstone, pending legs it would resolve:
+   * a triple's legs still waiting for one more contradict nothing); answers whether there was one.
+   */
+  private supersede(held: HeldLeg): boolean {
+    const { id } = held;
     if (this.remembered.delete(id)) {
       // The store's row of it goes at the next checkpoint.
       this.changed?.add(id);
       return true;
     }
     const entry = this.pending.get(id);
-    if (entry === undefined || (entry.legs & (leg === 'primary' ? PRIMARY : SHADOW)) !== 0) return false;
+    const bit = bitOf(held.leg);
+    if (entry === undefined || (entry.legs & bit) !== 0) return false;
+    const legs = entry.legs | bit;
+    if ((legs & PAIR) !== PAIR) return false;
+    if ((legs & SECONDARY) === 0) {
+      const primary = recordOf(bit === PRIMARY ? held : entry.primary);
+      if (bit !== PRIMARY) entry.primary = primary;
+      if (primary?.withSecondary === true) return false;
+    }
     this.pending.delete(id);
     this.budget.release(entry.bytes);
     // readAhead() passes it over.
     entry.primary = null;
     entry.shadow = null;
+    entry.secondary = null;
     return true;
   }
 
@@ -416,11 +503,15 @@ export class JoinWindow {
    * as one resolved here is, with the legs it had; false when it is remembered already, so a
    * verdict repeated within join.rememberMs is counted once.
    */
-  settle(id: string, legs: readonly Leg[], now: number): boolean {
+  settle(id: string, legs: readonly WireLeg[], now: number): boolean {
     if (this.remembered.get(id) !== undefined) return false;
     let bits = 0;
-    for (const leg of legs) bits |= leg === 'primary' ? PRIMARY : SHADOW;
-    this.remember(id, { primary: null, shadow: null, legs: bits, deadline: now, bytes: 0, seen: this.wholeSnapshots }, now);
+    for (const leg of legs) bits |= bitOf(leg);
+    this.remember(
+      id,
+      { primary: null, shadow: null, secondary: null, legs: bits, deadline: now, bytes: 0, seen: this.wholeSnapshots },
+      now,
+    );
     return true;
   }
 
@@ -457,22 +548,23 @@ export class JoinWindow {
     if (!written && taken !== null) for (const id of taken) this.changed?.add(id);
   }
 
-  /** The record evicted; null when it was a deferred leg that could not be read; undefined when nothing is pending. */
-  private evictOldest(now: number): IngestedRecord | null | undefined {
+  /** What the oldest entry left when evicted; null when nothing could be read of it; undefined when nothing is pending. */
+  private evictOldest(now: number): Unresolved | undefined {
     const oldest = this.pending.shift();
     if (oldest === undefined) return undefined;
     const [id, entry] = oldest;
     this.copyBeforeChange(id, entry, true);
-    const record = recordOf(entry.primary ?? entry.shadow);
+    const left = unresolved(entry, true);
     this.budget.release(entry.bytes);
     this.remember(id, entry, now);
-    return record;
+    return left;
   }
 
   /** Turns the entry into a tombstone: records are released, only the legs seen are kept. */
   private remember(id: string, entry: JoinEntry, now: number): void {
     entry.primary = null;
     entry.shadow = null;
+    entry.secondary = null;
     entry.bytes = 0;
     entry.deadline = now + this.options.rememberMs;
     this.remembered.set(id, entry);
@@ -486,4 +578,23 @@ export class JoinWindow {
       }
     }
   }
+}
+
+/**
+ * What an entry leaves when its window closes or (`evicting`) it is evicted: both legs of the
+ * pair are judged as a pair missing its secondary either way; one leg of the pair is missing its
+ * partner (or evicted, as before triples); a lone secondary is orphaned. A secondary beside one
+ * leg of the pair goes with it, judged with nothing.
+ */
+function unresolved(entry: JoinEntry, evicting: boolean): Unresolved {
+  const primary = recordOf(entry.primary);
+  const shadow = recordOf(entry.shadow);
+  if (primary !== null && shadow !== null) return { closed: { outcome: 'secondary_missing', primary, shadow } };
+  const single = primary ?? shadow;
+  if (single !== null) {
+    if (evicting) return { evicted: single };
+    return { closed: { record: single, outcome: primary !== null ? 'shadow_missing' : 'primary_missing' } };
+  }
+  const secondary = recordOf(entry.secondary);
+  return secondary === null ? null : { closed: { outcome: 'secondary_orphaned', record: secondary } };
 }

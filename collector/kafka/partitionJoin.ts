@@ -13,6 +13,10 @@
 // by a tally (offset ≤ countedThrough) is not counted again; every other leg is consumed as new.
 // The committable offset is the first leg still pending (or the next offset): every leg before it
 // belongs to an id whose verdict was produced, so nothing is lost when a worker restarts there.
+//
+// Triples are not judged in Kafka mode (yet): a secondary leg is skipped (counted with the
+// records that do not decode) and a primary's `withSecondary` is set aside, so its pair is judged
+// as a pair at once, exactly as without a secondary; the verdict records carry pairs only.
 
 import { ByteBudget } from '../budget/byteBudget.js';
 import type { PairComparer } from '../compare/pairComparer.js';
@@ -66,7 +70,7 @@ export interface JoinOutput {
   verdicts: VerdictBody[];
   /** null when no leg of the run was new to the tallies (a replay of counted legs) */
   tally: TallyBody | null;
-  /** records of the run that are not leg records (skipped) */
+  /** records of the run that are not leg records, or are secondary legs (skipped) */
   undecodable: number;
 }
 
@@ -160,15 +164,16 @@ export class PartitionJoin {
         tally.legs.toOffset = offset;
         this.countedThrough = offset;
       }
-      if (leg === null) {
+      const role = leg?.record.leg;
+      if (leg === null || role === undefined || role === 'secondary') {
         undecodable++;
         continue;
       }
       const now = Math.max(this.clock, leg.arrivedUnixMs);
       this.clock = now;
       this.closed(this.window.expire(now), now, offset, verdicts);
-      const { record } = leg;
-      if (counted) tally.records[record.leg]++;
+      const record = pairLeg(leg.record);
+      if (counted) tally.records[role]++;
       const event = this.window.offer(record, now);
       switch (event.kind) {
         case 'waiting':
@@ -183,10 +188,10 @@ export class PartitionJoin {
           break;
         }
         case 'duplicate':
-          if (counted) tally.duplicates[record.leg]++;
+          if (counted) tally.duplicates[role]++;
           break;
         case 'late':
-          if (counted) tally.late[record.leg]++;
+          if (counted) tally.late[role]++;
           break;
       }
     }
@@ -212,9 +217,16 @@ export class PartitionJoin {
     return this.window.pendingLegs(id);
   }
 
+  /** Windows close with one leg of a pair only: no secondary leg is offered, no primary announces one. */
   private closed(windows: readonly ClosedWindow[], now: number, offset: number, verdicts: VerdictBody[]): void {
-    for (const { record, outcome } of windows)
-      this.judge({ kind: 'missing', route: this.comparer.route(record), record, outcome }, now, offset, verdicts);
+    for (const window of windows)
+      if (window.outcome === 'shadow_missing' || window.outcome === 'primary_missing')
+        this.judge(
+          { kind: 'missing', route: this.comparer.route(window.record), record: window.record, outcome: window.outcome },
+          now,
+          offset,
+          verdicts,
+        );
   }
 
   private judge(resolution: Resolution, now: number, offset: number, verdicts: VerdictBody[]): void {
@@ -222,4 +234,11 @@ export class PartitionJoin {
     this.pendingOffsets.delete(pair.id);
     verdicts.push({ legs: { partition: this.partition, offset }, pair });
   }
+}
+
+/** A leg of a pair as the partition's join takes it: a primary's `withSecondary` set aside (it judges pairs only). */
+function pairLeg(record: IngestedRecord): IngestedRecord {
+  if (record.withSecondary === undefined) return record;
+  const { withSecondary: _announced, ...paired } = record;
+  return paired;
 }

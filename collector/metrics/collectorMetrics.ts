@@ -23,8 +23,8 @@ import {
   type PairDiff,
 } from '../compare/divergence.js';
 import { BUDGET_PARTS, type BudgetPart, type BudgetReading } from '../budget/byteBudget.js';
-import { LEGS, type Leg } from '../ingest/wireSchema.js';
-import { PAIR_OUTCOMES, type PairOutcome } from '../join/outcomes.js';
+import { LEGS, WIRE_LEGS, type Leg, type WireLeg } from '../ingest/wireSchema.js';
+import { PAIR_OUTCOMES, SECONDARY_OUTCOMES, type PairOutcome, type SecondaryOutcome } from '../join/outcomes.js';
 import { wilson } from '../score/wilson.js';
 
 /** What the gauges show, as the pipeline reads it at scrape time. */
@@ -38,6 +38,8 @@ export interface MetricsReading {
     route: string;
     pairs: number;
     diverged: number;
+    /** diverged pairs the rollout gate counts (less those whose only differences are secondary-proven noise); absent: all of them */
+    gateDiverged?: number | undefined;
     /** `withinTolerance`: differences within the field's compare.tolerances; absent when it has none */
     topFields: ReadonlyArray<{ path: string; divergentPairs: number; withinTolerance?: number | undefined }>;
   }>;
@@ -56,6 +58,8 @@ interface RouteSeries {
   kinds: Record<DivergenceKind, Counter.Internal>;
   fallback: Record<FallbackReason, Counter.Internal>;
   withinTolerance: Counter.Internal;
+  /** made at the route's first secondary leg, so routes without any have no such series */
+  secondary: Record<SecondaryOutcome, Counter.Internal> | null;
   latency: Record<Leg, HistogramChild>;
 }
 
@@ -71,8 +75,8 @@ function zeroed(child: Counter.Internal): Counter.Internal {
   return child;
 }
 
-function perLeg(counter: Counter<'leg'>): Record<Leg, Counter.Internal> {
-  return bind(LEGS, (leg) => zeroed(counter.labels({ leg })));
+function perLeg(counter: Counter<'leg'>): Record<WireLeg, Counter.Internal> {
+  return bind(WIRE_LEGS, (leg) => zeroed(counter.labels({ leg })));
 }
 
 export interface MetricsOptions {
@@ -90,12 +94,13 @@ export class CollectorMetrics {
 
   private readonly batches: Counter<'result'>;
   private readonly rejects: Counter<'code'>;
-  private readonly recordsReceived: Record<Leg, Counter.Internal>;
+  private readonly recordsReceived: Record<WireLeg, Counter.Internal>;
   private readonly recordsRejected: Counter;
   private readonly wireRecordsReceived: Record<WireVersion, Counter.Internal>;
-  private readonly recordsDuplicate: Record<Leg, Counter.Internal>;
-  private readonly recordsLate: Record<Leg, Counter.Internal>;
+  private readonly recordsDuplicate: Record<WireLeg, Counter.Internal>;
+  private readonly recordsLate: Record<WireLeg, Counter.Internal>;
   private readonly pairs: Counter<'route' | 'outcome'>;
+  private readonly secondaryLegs: Counter<'route' | 'outcome'>;
   private readonly divergences: Counter<'route' | 'kind'>;
   private readonly bodyFallback: Counter<'route' | 'reason'>;
   private readonly pairsWithinTolerance: Counter<'route'>;
@@ -290,9 +295,15 @@ export class CollectorMetrics {
       labelNames: ['route'],
       registers,
     });
+    this.secondaryLegs = new Counter({
+      name: 'shadowdiff_collector_secondary_total',
+      help: 'Requests with a secondary leg, per route, by outcome: triple (joined its pair), secondary_missing (announced by the primary, never came: judged as a pair), secondary_orphaned (no pair came). Present once the route had one.',
+      labelNames: ['route', 'outcome'],
+      registers,
+    });
     this.divergenceUpperBound = new Gauge({
       name: 'shadowdiff_collector_divergence_ratio_upper_bound',
-      help: 'Upper end of the 95% Wilson interval of the divergence ratio, per route: gate on this to require enough evidence.',
+      help: 'Upper end of the 95% Wilson interval of the divergence ratio, per route, counting only regressions (pairs whose only differences are fields and headers a secondary proved noise are left out): gate on this to require enough evidence.',
       labelNames: ['route'],
       registers,
     });
@@ -332,7 +343,7 @@ export class CollectorMetrics {
     this.fieldWithinTolerancePairs.reset();
     for (const route of reading.routes) {
       if (route.pairs > 0) this.divergenceRatio.set({ route: route.route }, route.diverged / route.pairs);
-      const interval = wilson(route.diverged, route.pairs);
+      const interval = wilson(route.gateDiverged ?? route.diverged, route.pairs);
       if (interval !== null) this.divergenceUpperBound.set({ route: route.route }, interval.high);
       for (const field of route.topFields) {
         const labels = { route: route.route, field: field.path };
@@ -348,6 +359,8 @@ export class CollectorMetrics {
     switch (resolution.kind) {
       case 'paired': {
         const latency = pairLatency(resolution.primary, resolution.shadow);
+        if (resolution.secondary !== undefined)
+          this.secondary(resolution.route, resolution.secondary === null ? 'secondary_missing' : 'triple');
         return this.pair(resolution.route, resolution.diff, latency.primaryUs, latency.shadowUs);
       }
       case 'missing':
@@ -355,6 +368,13 @@ export class CollectorMetrics {
       case 'evicted':
         return this.evictions.inc();
     }
+  }
+
+  /** A secondary leg counted under `route`: joined, missing or orphaned. */
+  secondary(route: string, outcome: SecondaryOutcome, count = 1): void {
+    const series = this.series(route);
+    series.secondary ??= bind(SECONDARY_OUTCOMES, (each) => zeroed(this.secondaryLegs.labels({ route, outcome: each })));
+    series.secondary[outcome].inc(count);
   }
 
   wireRecords(version: WireVersion, count: number): void {
@@ -370,8 +390,8 @@ export class CollectorMetrics {
   }
 
   /** The legs of a batch: one increment per leg role, not per record (each increment hashes its labels). */
-  recordsReceivedIn(records: readonly { leg: Leg }[]): void {
-    for (const leg of LEGS) {
+  recordsReceivedIn(records: readonly { leg: WireLeg }[]): void {
+    for (const leg of WIRE_LEGS) {
       let count = 0;
       for (const record of records) if (record.leg === leg) count++;
       if (count > 0) this.recordsReceived[leg].inc(count);
@@ -379,7 +399,7 @@ export class CollectorMetrics {
   }
 
   /** Legs a join worker consumed, as a verdicts topic's tally counts them (Kafka mode's report role). */
-  recordsReceivedBy(leg: Leg, count: number): void {
+  recordsReceivedBy(leg: WireLeg, count: number): void {
     this.recordsReceived[leg].inc(count);
   }
 
@@ -388,11 +408,11 @@ export class CollectorMetrics {
   }
 
   /** `count`: more than one from a verdicts topic's tally (Kafka mode's report role). */
-  duplicate(leg: Leg, count = 1): void {
+  duplicate(leg: WireLeg, count = 1): void {
     this.recordsDuplicate[leg].inc(count);
   }
 
-  late(leg: Leg, count = 1): void {
+  late(leg: WireLeg, count = 1): void {
     this.recordsLate[leg].inc(count);
   }
 
@@ -424,7 +444,9 @@ export class CollectorMetrics {
    * A route gave up its place: its series go, so churn cannot grow the label set, and its counts
    * move to `other`'s series, as they did in the scoreboard (latency observations cannot be moved).
    */
-  foldRoute(folded: RouteCounts & { route: string }): void {
+  foldRoute(
+    folded: RouteCounts & { route: string; secondary?: Record<'triples' | 'secondaryMissing' | 'secondaryOrphaned', number> },
+  ): void {
     const other = this.series(OTHER_ROUTE);
     other.outcomes.match.inc(folded.pairs - folded.diverged);
     other.outcomes.diverged.inc(folded.diverged);
@@ -433,12 +455,19 @@ export class CollectorMetrics {
     for (const kind of DIVERGENCE_KINDS) other.kinds[kind].inc(folded.kinds[kind]);
     for (const reason of FALLBACK_REASONS) other.fallback[reason].inc(folded.fallback[reason]);
     other.withinTolerance.inc(folded.withinTolerance ?? 0);
+    const learned = folded.secondary;
+    if (learned !== undefined) {
+      this.secondary(OTHER_ROUTE, 'triple', learned.triples);
+      this.secondary(OTHER_ROUTE, 'secondary_missing', learned.secondaryMissing);
+      this.secondary(OTHER_ROUTE, 'secondary_orphaned', learned.secondaryOrphaned);
+    }
     const route = folded.route;
     if (!this.perRoute.delete(route)) return;
     for (const outcome of PAIR_OUTCOMES) this.pairs.remove({ route, outcome });
     for (const kind of DIVERGENCE_KINDS) this.divergences.remove({ route, kind });
     for (const reason of FALLBACK_REASONS) this.bodyFallback.remove({ route, reason });
     this.pairsWithinTolerance.remove({ route });
+    for (const outcome of SECONDARY_OUTCOMES) this.secondaryLegs.remove({ route, outcome });
     for (const leg of LEGS) this.latency.remove({ route, leg });
   }
 
@@ -460,6 +489,7 @@ export class CollectorMetrics {
         kinds: bind(DIVERGENCE_KINDS, (kind) => zeroed(this.divergences.labels({ route, kind }))),
         fallback: bind(FALLBACK_REASONS, (reason) => zeroed(this.bodyFallback.labels({ route, reason }))),
         withinTolerance: zeroed(this.pairsWithinTolerance.labels({ route })),
+        secondary: null,
         latency: bind(LEGS, (leg) => this.latency.child({ route, leg })),
       };
       this.perRoute.set(route, series);

@@ -7,8 +7,10 @@ import type { LatencySketch } from '../score/latencySketch.js';
 import { latencyVerdict } from '../score/latencyVerdict.js';
 import { wilson } from '../score/wilson.js';
 import { magnitudeReport } from '../score/magnitudeSummary.js';
+import { gateCount, routeJudgements, type SecondaryEvidenceOf } from '../score/secondaryGate.js';
+import { noiseEvidence } from '../score/secondaryNoise.js';
 import type { BudgetPart, BudgetReading } from '../budget/byteBudget.js';
-import type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, Report, RouteReport } from './reportSchema.js';
+import type { Coverage, FieldReport, HeaderReport, LatencyQuantilesMs, Report, RouteReport, SecondaryEvidence } from './reportSchema.js';
 
 export interface ReportInput {
   board: Scoreboard;
@@ -68,19 +70,32 @@ export function routeReports(board: Scoreboard, top: number, only?: string): Rou
   );
 }
 
-export function coverage(tallies: Iterable<Pick<RouteTally, 'pairs' | 'shadowMissing' | 'primaryMissing' | 'evicted'>>): Coverage {
+export function coverage(
+  tallies: Iterable<Pick<RouteTally, 'pairs' | 'shadowMissing' | 'primaryMissing' | 'evicted' | 'secondary'>>,
+): Coverage {
   const sum = { pairs: 0, shadowMissing: 0, primaryMissing: 0, evicted: 0 };
+  let secondary: { triples: number; secondaryMissing: number; secondaryOrphaned: number } | null = null;
   for (const t of tallies) {
     sum.pairs += t.pairs;
     sum.shadowMissing += t.shadowMissing;
     sum.primaryMissing += t.primaryMissing;
     sum.evicted += t.evicted;
+    if (t.secondary !== undefined) {
+      secondary ??= { triples: 0, secondaryMissing: 0, secondaryOrphaned: 0 };
+      secondary.triples += t.secondary.triples;
+      secondary.secondaryMissing += t.secondary.secondaryMissing;
+      secondary.secondaryOrphaned += t.secondary.secondaryOrphaned;
+    }
   }
   const withPrimary = sum.pairs + sum.shadowMissing;
-  return { ...sum, shadowCoverage: withPrimary === 0 ? null : sum.pairs / withPrimary };
+  const shown: Coverage = { ...sum, shadowCoverage: withPrimary === 0 ? null : sum.pairs / withPrimary };
+  if (secondary === null) return shown;
+  const announced = secondary.triples + secondary.secondaryMissing;
+  return { ...shown, ...secondary, secondaryCoverage: announced === 0 ? null : secondary.triples / announced };
 }
 
 function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteReport {
+  const judged = routeJudgements(tally);
   const primary = quantilesMs(tally.primaryLatency);
   const shadow = quantilesMs(tally.shadowLatency);
   const primaryErrorRate = ratio(tally.primaryErrors, tally.pairs);
@@ -110,8 +125,10 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
     },
     headers: [...tally.headers.values()]
       .sort((a, b) => b.divergentPairs - a.divergentPairs || a.name.localeCompare(b.name))
-      .map((h): HeaderReport => ({ name: h.name, ...changeReport(h) })),
-    fields: board.topFields(tally, top).map((f) => fieldReport(f, tally.structurallyCompared, board.settings.noise)),
+      .map((h): HeaderReport => withEvidence({ name: h.name, ...changeReport(h) }, judged.headers.get(h.name))),
+    fields: board
+      .topFields(tally, top)
+      .map((f) => fieldReport(f, tally.structurallyCompared, board.settings.noise, judged.fields.get(f.path))),
     fieldsTracked: tally.fields.size,
     fieldsEvicted: tally.fieldsEvicted,
     countError: tally.countError,
@@ -119,6 +136,8 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
   const byMagnitude = fieldsByMagnitude(tally, top);
   if (byMagnitude.length > 0) report.fieldsByMagnitude = byMagnitude;
   if (tally.withinTolerance !== undefined) report.withinTolerance = tally.withinTolerance;
+  const gate = gateCount(tally, judged);
+  if (gate !== undefined) report.gate = { ...gate, rate: ratio(gate.diverged, tally.pairs), ci95: wilson(gate.diverged, tally.pairs) };
   return report;
 }
 
@@ -132,8 +151,16 @@ function fieldsByMagnitude(tally: RouteTally, top: number): NonNullable<RouteRep
   return measured.sort((a, b) => b.maxRel - a.maxRel || b.maxAbs - a.maxAbs || a.path.localeCompare(b.path)).slice(0, top);
 }
 
-function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings): FieldReport {
-  const reason = noiseReason(field, compared, noise);
+/**
+ * A field's row. With a secondary's `noise` or `regression` finding, that evidence decides
+ * likelyNoise (and a proven regression is not noise, whatever its name or values look like);
+ * otherwise the heuristics (noise.ts) do, as without secondaries.
+ */
+function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings, judged: SecondaryEvidenceOf | undefined): FieldReport {
+  let reason: string | null;
+  if (judged?.finding === 'noise') reason = noiseEvidence(judged);
+  else if (judged?.finding === 'regression') reason = null;
+  else reason = noiseReason(field, compared, noise);
   const report: FieldReport = {
     path: field.path,
     rate: compared === 0 ? 0 : field.divergentPairs / compared,
@@ -145,7 +172,15 @@ function fieldReport(field: FieldTally, compared: number, noise: NoiseSettings):
   if (field.exampleValues !== undefined) report.exampleValues = exampleValues(field, field.exampleValues);
   if (field.magnitude !== undefined && field.magnitude.measured > 0) report.magnitude = magnitudeReport(field.magnitude);
   if (field.withinTolerance !== undefined) report.withinTolerance = field.withinTolerance;
-  return report;
+  return withEvidence(report, judged);
+}
+
+/** A field's or header's row with the secondary's evidence, when its route has triples. */
+function withEvidence<T extends { secondary?: SecondaryEvidence }>(row: T, judged: SecondaryEvidenceOf | undefined): T {
+  if (judged === undefined) return row;
+  const { finding, shadowRate, shadowCi95, secondaryRate, secondaryCi95, divergentTriples, triples } = judged;
+  row.secondary = { triples, divergentTriples, secondaryRate, secondaryCi95, shadowRate, shadowCi95, finding };
+  return row;
 }
 
 /** The examples whose values were captured, newest first, as changeReport orders the ids. */

@@ -12,6 +12,7 @@ import { countsBySchema, eachOfSchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
 import { MagnitudeReportSchema } from '../score/magnitudeSummary.js';
 import { LATENCY_FINDINGS } from '../score/latencyVerdict.js';
+import { SECONDARY_FINDINGS } from '../score/secondaryNoise.js';
 
 const count = Type.Integer({ minimum: 0 });
 const share = Type.Union([Type.Number(), Type.Null()]);
@@ -57,6 +58,15 @@ export const CoverageSchema = Type.Object(
     evicted: count,
     /** pairs / (pairs + shadowMissing): the share of primaries whose shadow arrived in time; null before any data */
     shadowCoverage: share,
+    // The secondary's coverage, present once a secondary leg arrived or a primary announced one (withSecondary).
+    /** pairs judged with their secondary leg */
+    triples: Type.Optional(count),
+    /** pairs whose primary announced a secondary that never came (judged as pairs) */
+    secondaryMissing: Type.Optional(count),
+    /** secondary legs whose pair never came (judged with nothing) */
+    secondaryOrphaned: Type.Optional(count),
+    /** triples / (triples + secondaryMissing): the share of announced secondaries that arrived in time; null before any */
+    secondaryCoverage: Type.Optional(share),
   },
   strict,
 );
@@ -73,6 +83,28 @@ export const CHANGE_COUNTS = {
   extraInShadow: count,
   examples: Type.Array(Type.String()),
 };
+
+/**
+ * A field's primary-vs-secondary evidence (score/secondaryNoise.ts): how often the two primaries
+ * differed in it, against how often primary and shadow did, and what that makes of it.
+ */
+export const SecondaryEvidenceSchema = Type.Object(
+  {
+    /** triples whose primary and secondary were compared (a field's: structurally): the denominator of secondaryRate */
+    triples: count,
+    /** of those, the triples in which the field (or header) differed between the two primaries */
+    divergentTriples: count,
+    secondaryRate: Type.Number(),
+    secondaryCi95: WilsonIntervalSchema,
+    /** the primary-vs-shadow rate (a field's `rate`; a header's over the route's pairs) and its interval */
+    shadowRate: Type.Number(),
+    shadowCi95: nullable(WilsonIntervalSchema),
+    /** noise: the primaries differ at a comparable rate; regression: primary vs shadow clearly more often; inconclusive: neither shown; too_few_triples: fewer than the minimum */
+    finding: literalEnum(SECONDARY_FINDINGS),
+  },
+  strict,
+);
+export type SecondaryEvidence = Static<typeof SecondaryEvidenceSchema>;
 
 export const FieldReportSchema = Type.Object(
   {
@@ -92,12 +124,22 @@ export const FieldReportSchema = Type.Object(
     magnitude: Type.Optional(MagnitudeReportSchema),
     /** Pairs in which the field differed within its compare.tolerances: not in divergentPairs, never hidden. */
     withinTolerance: Type.Optional(count),
+    /** Present once the route has triples: the secondary's evidence; a `noise` or `regression` finding decides likelyNoise. */
+    secondary: Type.Optional(SecondaryEvidenceSchema),
   },
   strict,
 );
 export type FieldReport = Static<typeof FieldReportSchema>;
 
-export const HeaderReportSchema = Type.Object({ name: Type.String(), ...CHANGE_COUNTS }, strict);
+export const HeaderReportSchema = Type.Object(
+  {
+    name: Type.String(),
+    ...CHANGE_COUNTS,
+    /** Present once the route has triples: the secondary's evidence (rates over every pair and triple: headers are compared in all) */
+    secondary: Type.Optional(SecondaryEvidenceSchema),
+  },
+  strict,
+);
 export type HeaderReport = Static<typeof HeaderReportSchema>;
 
 const legErrors = Type.Object({ count, rate: share }, strict);
@@ -146,6 +188,22 @@ export const RouteReportSchema = Type.Object(
     fieldsEvicted: count,
     /** resolved requests this route may have had before it got its place (routes evicted before it); 0 when counted from the first */
     countError: count,
+    /**
+     * Present once the route has triples: the rollout gate's count, diverged pairs less those whose
+     * only differences are fields the secondary proved noise (score/secondaryNoise.ts), and its interval.
+     */
+    gate: Type.Optional(
+      Type.Object(
+        {
+          diverged: count,
+          /** diverged pairs whose only differences were secondary-proven noise: not counted by the gate */
+          noiseOnly: count,
+          rate: share,
+          ci95: nullable(WilsonIntervalSchema),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );
@@ -157,7 +215,8 @@ export const ReportSchema = Type.Object(
     windowMs: Type.Integer(),
     totals: Type.Object(
       {
-        records: countsBySchema(LEGS),
+        /** legs received, by leg; `secondary` present once one arrived */
+        records: Type.Object({ ...countsBySchema(LEGS).properties, secondary: Type.Optional(count) }, strict),
         duplicates: count,
         late: count,
         rejectedRecords: count,
@@ -194,6 +253,10 @@ export const PairViewSchema = Type.Object(
     shadow: recordOrNull,
     diff: nullable(PairDiffSchema),
     resolvedAtUnixMs: nullable(Type.Integer()),
+    /** the secondary leg: present when one joined (or is pending); null when the primary announced one that never came */
+    secondary: Type.Optional(recordOrNull),
+    /** primary vs secondary, present with a secondary record of a resolved pair: what non-determinism alone made differ */
+    secondaryDiff: Type.Optional(PairDiffSchema),
   },
   // Both records as ingested (either wire version, decoded): the wire schema's definitions resolve their $refs.
   { ...strict, definitions: { ...WIRE_SCHEMA.definitions, record: IngestedRecordSchema } },

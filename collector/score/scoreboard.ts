@@ -48,7 +48,7 @@ import { idHash } from './idHash.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { Leg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from '../join/outcomes.js';
-import type { Resolution } from './resolution.js';
+import type { Resolution, SecondaryLeg } from './resolution.js';
 
 export interface ScoreboardSettings {
   examplesPerField: number;
@@ -93,6 +93,52 @@ export interface FieldTally extends ChangeTally, FieldValueParts, ValueSample {
 export interface HeaderTally extends ChangeTally {
   name: string;
 }
+
+/** How often a field differed between the two primaries of a route's triples (primary vs secondary). */
+export interface SecondaryFieldTally extends ChangeTally {
+  path: string;
+}
+
+/** A route's secondary counts (coverage.ts's triples, secondaryMissing, secondaryOrphaned). */
+export interface SecondaryCounts {
+  triples: number;
+  secondaryMissing: number;
+  secondaryOrphaned: number;
+  /** triples whose primary and secondary were structurally compared (status classes equal, structural basis): the fields' denominator */
+  secondaryCompared: number;
+}
+
+/**
+ * What a route learned from secondaries, present once it counted a triple, an announced
+ * secondary that never came, or an orphaned one: per field row and per header, how often the two
+ * primaries differed. `signatures`: the diverged pairs counted since whose only differences were
+ * fields and headers, by the sorted set of their field rows and header rows (SIGNATURE_HEADER and
+ * the name), joined by "\n": what the gate needs to leave out the pairs that differed only in
+ * what the secondary proved noise. At most MAX_SIGNATURES sets per route, within the tallies
+ * budget; a pair of a set not held counts for the gate as diverged.
+ */
+export interface SecondaryTally extends SecondaryCounts {
+  fields: SpaceSaving<SecondaryFieldTally>;
+  headers: SpaceSaving<HeaderTally>;
+  signatures: Map<string, number>;
+}
+
+/** A route's secondary tally as plain JSON. */
+export interface SecondaryTallySnapshot extends SecondaryCounts {
+  fields: Array<Omit<SecondaryFieldTally, 'exampleTimes'> & PreviousTallyParts>;
+  headers: HeaderTallySnapshot[];
+  signatures: Array<[rows: string, pairs: number]>;
+}
+
+/** How a header is named among a signature's rows (field rows begin with `$`). */
+export const SIGNATURE_HEADER = 'header ';
+
+/** Sets of field rows kept per route for the gate (SecondaryTally). */
+export const MAX_SIGNATURES = 64;
+
+const SECONDARY_COUNTS = ['triples', 'secondaryMissing', 'secondaryOrphaned', 'secondaryCompared'] as const satisfies ReadonlyArray<
+  keyof SecondaryCounts
+>;
 
 /**
  * What a snapshot of a release before order-independent tallies holds instead of example times
@@ -141,10 +187,13 @@ export interface RouteTally extends RouteCounts, Weighted {
   headers: SpaceSaving<HeaderTally>;
   /** estimated bytes of this tally and its fields and headers, as taken from the budget */
   bytes: number;
+  /** present once the route counted anything of a secondary leg */
+  secondary?: SecondaryTally;
 }
 
 export interface Totals {
-  records: Record<Leg, number>;
+  /** `secondary`: secondary legs received, present once one was */
+  records: Record<Leg, number> & { secondary?: number };
   duplicates: number;
   late: number;
   rejectedRecords: number;
@@ -154,13 +203,15 @@ export interface Totals {
 
 /** A route's tally as plain JSON: sketches as sparse buckets, tables as arrays. */
 export interface RouteTallySnapshot
-  extends Omit<RouteTally, 'primaryLatency' | 'shadowLatency' | 'latencyPairs' | 'fields' | 'headers' | 'bytes'> {
+  extends Omit<RouteTally, 'primaryLatency' | 'shadowLatency' | 'latencyPairs' | 'fields' | 'headers' | 'bytes' | 'secondary'> {
   primaryLatency: Array<[number, number]>;
   shadowLatency: Array<[number, number]>;
   /** absent in snapshots of collectors before the latency verdict */
   latencyPairs?: PairReservoirSnapshot;
   fields: FieldTallySnapshot[];
   headers: HeaderTallySnapshot[];
+  /** absent until the route counted a secondary leg (and in snapshots of releases before them) */
+  secondary?: SecondaryTallySnapshot;
 }
 
 export interface ScoreboardSnapshot {
@@ -315,7 +366,15 @@ export class Scoreboard {
   record(resolution: Resolution, atUnixMs: number): Placement {
     switch (resolution.kind) {
       case 'paired':
-        return this.recordPair(resolution.route, resolution.primary.id, resolution.primary, resolution.shadow, resolution.diff, atUnixMs);
+        return this.recordPair(
+          resolution.route,
+          resolution.primary.id,
+          resolution.primary,
+          resolution.shadow,
+          resolution.diff,
+          atUnixMs,
+          resolution.secondary,
+        );
       case 'missing':
         return this.recordMissing(resolution.route, resolution.outcome);
       case 'evicted':
@@ -323,7 +382,15 @@ export class Scoreboard {
     }
   }
 
-  recordPair(route: string, id: string, primary: IngestedRecord, shadow: IngestedRecord, diff: PairDiff, atUnixMs: number): Placement {
+  recordPair(
+    route: string,
+    id: string,
+    primary: IngestedRecord,
+    shadow: IngestedRecord,
+    diff: PairDiff,
+    atUnixMs: number,
+    secondary?: SecondaryLeg,
+  ): Placement {
     const tally = this.tally(route, diff.diverged ? 2 : 1);
     const pairSeq = ++this.pairSeq;
     const example: PairExample = { id, key: idHash(id), atUnixMs };
@@ -361,7 +428,86 @@ export class Scoreboard {
       tally.diverged++;
       for (const kind of diff.kinds) tally.kinds[kind]++;
     }
+    if (secondary !== undefined) this.countSecondary(tally, this.secondaryOf(tally), secondary, example);
+    if (tally.secondary !== undefined && diff.diverged) this.countSignature(tally, tally.secondary, diff);
     return this.placement(tally);
+  }
+
+  /** A secondary leg whose pair never came: counted under its route, judged with nothing. */
+  recordOrphanedSecondary(route: string): Placement {
+    const tally = this.tally(route, 1);
+    this.secondaryOf(tally).secondaryOrphaned++;
+    return this.placement(tally);
+  }
+
+  /** A triple's primary-vs-secondary differences, per header and field row (once per triple), or an announced secondary that never came. */
+  private countSecondary(
+    tally: RouteTally,
+    learned: SecondaryTally,
+    secondary: NonNullable<SecondaryLeg> | null,
+    example: PairExample,
+  ): void {
+    if (secondary === null) {
+      learned.secondaryMissing++;
+      return;
+    }
+    learned.triples++;
+    const { diff } = secondary;
+    for (const header of diff.headers) {
+      const counted = this.entry(tally, learned.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
+      if (counted === undefined) continue;
+      countChange(counted, header.change);
+      keepExample(counted, example.id, example.atUnixMs, this.settings.examplesPerField);
+    }
+    if (diff.basis === 'body' || diff.statusClassChanged) return;
+    learned.secondaryCompared++;
+    const rows = new Set(diff.fields.map((field) => this.settings.rows.row(field.path)));
+    for (const field of diff.fields) {
+      const row = this.settings.rows.row(field.path);
+      if (!rows.delete(row)) continue;
+      const counted = this.entry(tally, learned.fields, row, (path) => ({ path, ...emptyChangeTally() }));
+      if (counted === undefined) continue;
+      countChange(counted, field.change);
+      keepExample(counted, example.id, example.atUnixMs, this.settings.examplesPerField);
+    }
+  }
+
+  /** A diverged pair of a route that learns from secondaries: its set of field and header rows, when fields and headers are all that differed. */
+  private countSignature(tally: RouteTally, learned: SecondaryTally, diff: PairDiff): void {
+    if (!diff.kinds.every((kind) => kind === 'field' || kind === 'header')) return;
+    const rows = new Set(diff.headers.map((header) => `${SIGNATURE_HEADER}${header.name}`));
+    for (const field of diff.fields) rows.add(this.settings.rows.row(field.path));
+    if (rows.size > 0) this.addSignature(tally, learned, [...rows].sort().join('\n'), 1);
+  }
+
+  private addSignature(tally: RouteTally, learned: SecondaryTally, key: string, pairs: number): void {
+    const held = learned.signatures.get(key);
+    if (held !== undefined) {
+      learned.signatures.set(key, held + pairs);
+      return;
+    }
+    const bytes = changeTallyBytes(key, 0);
+    if (learned.signatures.size >= MAX_SIGNATURES || !this.settings.budget.fits(bytes)) {
+      if (learned.signatures.size < MAX_SIGNATURES) this.settings.budget.refusals++;
+      return;
+    }
+    this.settings.budget.take(bytes);
+    tally.bytes += bytes;
+    learned.signatures.set(key, pairs);
+  }
+
+  /** The route's secondary tally, made at its first secondary leg. */
+  private secondaryOf(tally: RouteTally): SecondaryTally {
+    tally.secondary ??= {
+      triples: 0,
+      secondaryMissing: 0,
+      secondaryOrphaned: 0,
+      secondaryCompared: 0,
+      fields: new SpaceSaving(this.settings.maxFieldsPerRoute),
+      headers: new SpaceSaving(RECORD_LIMITS.maxHeaders),
+      signatures: new Map(),
+    };
+    return tally.secondary;
   }
 
   recordMissing(route: string, outcome: MissingOutcome): Placement {
@@ -597,6 +743,25 @@ export class Scoreboard {
       mergeChanges(into, header, this.settings.examplesPerField);
       target.headers.add(header.name, header.weight - 1);
     }
+    if (source.secondary !== undefined) this.mergeSecondary(target, source.secondary);
+  }
+
+  private mergeSecondary(target: RouteTally, source: SecondaryTally): void {
+    const learned = this.secondaryOf(target);
+    for (const name of SECONDARY_COUNTS) learned[name] += source[name];
+    for (const field of source.fields.values()) {
+      const into = this.entry(target, learned.fields, field.path, (path) => ({ path, ...emptyChangeTally() }));
+      if (into === undefined) continue;
+      mergeChanges(into, field, this.settings.examplesPerField);
+      learned.fields.add(field.path, field.weight - 1);
+    }
+    for (const header of source.headers.values()) {
+      const into = this.entry(target, learned.headers, header.name, (name) => ({ name, ...emptyChangeTally() }));
+      if (into === undefined) continue;
+      mergeChanges(into, header, this.settings.examplesPerField);
+      learned.headers.add(header.name, header.weight - 1);
+    }
+    for (const [key, pairs] of source.signatures) this.addSignature(target, learned, key, pairs);
   }
 
   /** `other` exists once something is folded into it; its bytes are taken whatever the budget says (one tally). */
@@ -611,8 +776,9 @@ export class Scoreboard {
 
   private restoredTally(snapshot: RouteTallySnapshot): RouteTally {
     const tally = this.newTally(snapshot.route, 0);
-    const { fields, headers, primaryLatency, shadowLatency, latencyPairs, ...counts } = snapshot;
+    const { fields, headers, primaryLatency, shadowLatency, latencyPairs, secondary, ...counts } = snapshot;
     Object.assign(tally, counts, { kinds: { ...counts.kinds }, fallback: { ...counts.fallback } });
+    if (secondary !== undefined) tally.secondary = this.restoredSecondary(secondary);
     tally.primaryLatency = LatencySketch.fromSnapshot(primaryLatency);
     tally.shadowLatency = LatencySketch.fromSnapshot(shadowLatency);
     if (latencyPairs !== undefined) tally.latencyPairs = PairReservoir.fromSnapshot(latencyPairs, this.settings.latency.reservoirPairs);
@@ -621,8 +787,24 @@ export class Scoreboard {
     for (const field of [...fields].sort((a, b) => b.weight - a.weight))
       if (!tally.fields.full) tally.fields.insert(field.path, restoredField(field));
     for (const header of [...headers].sort((a, b) => b.weight - a.weight))
-      if (!tally.headers.full) tally.headers.insert(header.name, restoredHeader(header));
+      if (!tally.headers.full) tally.headers.insert(header.name, restoredChangeTally(header));
     return tally;
+  }
+
+  /** Not accounted, as restoredTally's: a source mergeInto copies from. */
+  private restoredSecondary(snapshot: SecondaryTallySnapshot): SecondaryTally {
+    const { fields, headers, signatures, ...counts } = snapshot;
+    const restored: SecondaryTally = {
+      ...counts,
+      fields: new SpaceSaving(this.settings.maxFieldsPerRoute),
+      headers: new SpaceSaving(RECORD_LIMITS.maxHeaders),
+      signatures: new Map(signatures),
+    };
+    for (const field of [...fields].sort((a, b) => b.weight - a.weight))
+      if (!restored.fields.full) restored.fields.insert(field.path, restoredChangeTally(field));
+    for (const header of [...headers].sort((a, b) => b.weight - a.weight))
+      if (!restored.headers.full) restored.headers.insert(header.name, restoredChangeTally(header));
+    return restored;
   }
 
   /** A route's tally with its pair reservoir, whose size the settings fix. */
@@ -660,8 +842,8 @@ export class Scoreboard {
 }
 
 function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
-  const { fields, headers, primaryLatency, shadowLatency, latencyPairs, bytes: _bytes, ...counts } = tally;
-  return {
+  const { fields, headers, primaryLatency, shadowLatency, latencyPairs, bytes: _bytes, secondary, ...counts } = tally;
+  const snapshot: RouteTallySnapshot = {
     ...counts,
     kinds: { ...tally.kinds },
     fallback: { ...tally.fallback },
@@ -669,8 +851,22 @@ function routeSnapshot(tally: RouteTally): RouteTallySnapshot {
     shadowLatency: shadowLatency.snapshot(),
     latencyPairs: latencyPairs.snapshot(),
     fields: [...fields.values()].map(fieldSnapshot),
-    headers: [...headers.values()].map((header) => ({ ...header, examples: [...header.examples], exampleTimes: [...header.exampleTimes] })),
+    headers: [...headers.values()].map(changeTallySnapshot),
   };
+  if (secondary !== undefined) {
+    const { fields: learnedFields, headers: learnedHeaders, signatures, ...secondaryCounts } = secondary;
+    snapshot.secondary = {
+      ...secondaryCounts,
+      fields: [...learnedFields.values()].map(changeTallySnapshot),
+      headers: [...learnedHeaders.values()].map(changeTallySnapshot),
+      signatures: [...signatures],
+    };
+  }
+  return snapshot;
+}
+
+function changeTallySnapshot<T extends ChangeTally>(tally: T): T {
+  return { ...tally, examples: [...tally.examples], exampleTimes: [...tally.exampleTimes] };
 }
 
 function fieldSnapshot(field: FieldTally): FieldTally {
@@ -692,8 +888,11 @@ function restoredField(snapshot: FieldTallySnapshot): FieldTally {
   return { ...rest, ...restoredExamples(snapshot), ...restoredValueSample(snapshot, snapshot.divergentPairs) };
 }
 
-function restoredHeader(snapshot: HeaderTallySnapshot): HeaderTally {
-  const { nextExample: _next, ...rest } = snapshot;
+/** A header's or secondary field's tally from a snapshot: a previous release's examples ring converted. */
+function restoredChangeTally<T extends Omit<ChangeTally, 'exampleTimes'> & PreviousTallyParts>(
+  snapshot: T,
+): Omit<T, 'nextExample' | 'exampleTimes'> & Examples {
+  const { nextExample: _next, exampleTimes: _times, ...rest } = snapshot;
   const { examples, exampleTimes } = restoredExamples(snapshot);
   return { ...rest, examples, exampleTimes };
 }

@@ -82,6 +82,21 @@ const RouteTallySnapshotSchema = Type.Object(
     ),
     fieldsEvicted: count,
     headers: Type.Array(Type.Object({ name: Type.String(), ...changeTally }, strict)),
+    /** absent until the route counted a secondary leg, and in snapshots of releases before secondaries */
+    secondary: Type.Optional(
+      Type.Object(
+        {
+          triples: count,
+          secondaryMissing: count,
+          secondaryOrphaned: count,
+          secondaryCompared: count,
+          fields: Type.Array(Type.Object({ path: Type.String(), ...changeTally }, strict)),
+          headers: Type.Array(Type.Object({ name: Type.String(), ...changeTally }, strict)),
+          signatures: Type.Array(Type.Tuple([Type.String(), count])),
+        },
+        strict,
+      ),
+    ),
   },
   strict,
 );
@@ -103,7 +118,13 @@ export const PipelineSnapshotSchema = Type.Object(
       {
         pairSeq: count,
         totals: Type.Object(
-          { records: countsBySchema(LEGS), duplicates: count, late: count, rejectedRecords: count, lostOnRestart: count },
+          {
+            records: Type.Object({ ...countsBySchema(LEGS).properties, secondary: Type.Optional(count) }, strict),
+            duplicates: count,
+            late: count,
+            rejectedRecords: count,
+            lostOnRestart: count,
+          },
           strict,
         ),
         routes: Type.Array(RouteTallySnapshotSchema),
@@ -113,7 +134,8 @@ export const PipelineSnapshotSchema = Type.Object(
       strict,
     ),
     pairs: Type.Object({ diverged: pairViews, other: pairViews }, strict),
-    remembered: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 1, maximum: 3 }), Type.Integer()])),
+    /** [id, legs seen (bits: 1 primary, 2 shadow, 4 secondary), forget at] */
+    remembered: Type.Array(Type.Tuple([Type.String(), Type.Integer({ minimum: 1, maximum: 7 }), Type.Integer()])),
     pending: Type.Array(Type.Object({ arrivedUnixMs: Type.Integer(), record: StoredRecordSchema }, strict)),
     /** Kafka mode's report role only: [verdicts partition, next offset] */
     verdictOffsets: Type.Optional(Type.Array(Type.Tuple([count, count]))),

@@ -11,7 +11,7 @@
 
 import Database from 'better-sqlite3';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
-import type { Leg } from '../ingest/wireSchema.js';
+import type { WireLeg } from '../ingest/wireSchema.js';
 import type { DeferredLeg } from '../join/joinWindow.js';
 import { decodeStoredLeg } from './storedState.js';
 
@@ -27,7 +27,7 @@ export class LegReader {
     private readonly unreadable: (reason: string) => void,
   ) {}
 
-  read(batch: number, idx: number, id: string, leg: Leg): IngestedRecord | null {
+  read(batch: number, idx: number, id: string, leg: WireLeg): IngestedRecord | null {
     try {
       if (this.closed) throw new Error('the store is closed');
       const text = this.statement().get(batch, idx);
@@ -65,7 +65,7 @@ export class StoredLeg implements DeferredLeg {
     private readonly batch: number,
     private readonly idx: number,
     readonly id: string,
-    readonly leg: Leg,
+    readonly leg: WireLeg,
     readonly bytes: number,
   ) {}
 

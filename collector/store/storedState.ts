@@ -8,7 +8,7 @@
 import { Type } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
 import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
-import { CORRELATION_ID, LEGS, type Leg } from '../ingest/wireSchema.js';
+import { CORRELATION_ID, WIRE_LEGS, type WireLeg } from '../ingest/wireSchema.js';
 import type { LoggedBatch, PipelineSnapshot, RestoredState } from '../pipeline.js';
 import { hashMapCheck } from '../schema/hashMapCheck.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
@@ -81,9 +81,9 @@ export function decodePendingLegs(
     if (typeof row !== 'string') {
       const [idx, id, leg, bytes] = row;
       if (id.length > CORRELATION_ID.maxLength || !ID_PATTERN.test(id)) throw new Error(`${where('record.id')}: must be a correlation id`);
-      if (!(LEGS as readonly unknown[]).includes(leg)) throw new Error(`${where('leg')}: must be one of ${LEGS.join(', ')}`);
+      if (!(WIRE_LEGS as readonly unknown[]).includes(leg)) throw new Error(`${where('leg')}: must be one of ${WIRE_LEGS.join(', ')}`);
       if (!Number.isSafeInteger(bytes) || (bytes as number) <= 0) throw new Error(`${where('bytes')}: must be a positive integer`);
-      return { arrivedUnixMs, record: new StoredLeg(reader, batch, idx, id, leg as Leg, bytes as number) };
+      return { arrivedUnixMs, record: new StoredLeg(reader, batch, idx, id, leg as WireLeg, bytes as number) };
     }
     const record: unknown = JSON.parse(row);
     if (!isStoredRecord(record))
@@ -95,7 +95,7 @@ export function decodePendingLegs(
 }
 
 /** A pending leg read back when the join needs it: a wire record, of the id and role its columns said. */
-export function decodeStoredLeg(text: string, id: string, leg: Leg): IngestedRecord {
+export function decodeStoredLeg(text: string, id: string, leg: WireLeg): IngestedRecord {
   const record: unknown = JSON.parse(text);
   if (!isStoredRecord(record)) throw new Error(`does not match the wire schema: ${schemaProblem(isRecord, '(record)')}`);
   if (record.id !== id || record.leg !== leg) throw new Error(`holds ${record.id} (${record.leg})`);

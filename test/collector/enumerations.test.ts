@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../../collector/compare/divergence.js';
 import { CAPTURED_KINDS, capturedKind, type CapturedKind } from '../../collector/ingest/capturedValue.js';
-import { LEGS, type Leg } from '../../collector/ingest/wireSchema.js';
-import { PAIR_OUTCOMES, PAIR_STATES, type PairOutcome } from '../../collector/join/outcomes.js';
+import { LEGS, WIRE_LEGS, type Leg } from '../../collector/ingest/wireSchema.js';
+import { PAIR_OUTCOMES, PAIR_STATES, SECONDARY_OUTCOMES, type PairOutcome } from '../../collector/join/outcomes.js';
 import { ReportSchema, RouteReportSchema } from '../../collector/report/reportSchema.js';
 import { countsBySchema, zeroCounts } from '../../collector/schema/countsBy.js';
 
@@ -36,7 +36,9 @@ describe('enumerations', () => {
     expect(Object.keys(countsBySchema(FALLBACK_REASONS).properties)).toEqual([...FALLBACK_REASONS]);
     expect(Object.keys(RouteReportSchema.properties.kinds.properties)).toEqual([...DIVERGENCE_KINDS]);
     expect(Object.keys(RouteReportSchema.properties.bodyFallback.properties.reasons.properties)).toEqual([...FALLBACK_REASONS]);
-    expect(Object.keys(ReportSchema.properties.totals.properties.records.properties)).toEqual([...LEGS]);
+    expect(Object.keys(ReportSchema.properties.totals.properties.records.properties)).toEqual([...WIRE_LEGS]);
+    expect(WIRE_LEGS).toEqual([...LEGS, 'secondary']);
+    expect(SECONDARY_OUTCOMES).toEqual(['triple', 'secondary_missing', 'secondary_orphaned']);
     expect(PAIR_STATES).toEqual(['pending', 'paired', 'shadow_missing', 'primary_missing', 'evicted']);
     expect(PAIR_OUTCOMES).toEqual(['match', 'diverged', 'shadow_missing', 'primary_missing']);
   });

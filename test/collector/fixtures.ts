@@ -5,7 +5,7 @@ import { buildApp } from '../../collector/http/app.js';
 import { defaultConfig } from '../../collector/config.js';
 import type { DigestBatchV2, HashAlgorithm } from '../../collector/ingest/wireSchemaV2.js';
 import { encodeBatchV2 } from '../../devkit/wireFormat.js';
-import type { Clock, CollectorConfig, DigestBatch, DigestRecord, IngestedRecord, Leg } from '../../collector/types.js';
+import type { Clock, CollectorConfig, DigestBatch, DigestRecord, IngestedRecord, WireLeg } from '../../collector/types.js';
 
 export const T0 = 1_700_000_000_000;
 
@@ -23,7 +23,7 @@ export class FakeClock implements Clock {
 export const EMPTY_BODY_HASH = 'cbf29ce484222325';
 
 /** A valid record (`hash` only as the version 2 decoder sets it: not on a version 1 batch's records). */
-export function record(leg: Leg, overrides: Partial<IngestedRecord> = {}): IngestedRecord {
+export function record(leg: WireLeg, overrides: Partial<IngestedRecord> = {}): IngestedRecord {
   return {
     id: 'req-1',
     leg,
@@ -54,6 +54,38 @@ export function legs(
   both: Partial<IngestedRecord> = {},
 ): [IngestedRecord, IngestedRecord] {
   return [record('primary', { id, ...both }), record('shadow', { id, ...both, ...shadow })];
+}
+
+/**
+ * The three legs of one request the edge also mirrored to a secondary: the primary announcing it
+ * (`withSecondary`), the shadow and the secondary; `shadow` and `secondary` overrides apply to that leg only.
+ */
+export function triple(
+  id: string,
+  shadow: Partial<IngestedRecord> = {},
+  secondary: Partial<IngestedRecord> = {},
+  both: Partial<IngestedRecord> = {},
+): [IngestedRecord, IngestedRecord, IngestedRecord] {
+  return [
+    record('primary', { id, withSecondary: true, ...both }),
+    record('shadow', { id, ...both, ...shadow }),
+    record('secondary', { id, ...both, ...secondary }),
+  ];
+}
+
+/**
+ * Triple `n` of a route whose `$.meta.at` differs on every leg (the two primaries too: noise) and
+ * whose `$.total` the shadow alone sets to `shadowTotal` (a regression when it differs from
+ * `11111111`, the primaries' value).
+ */
+export function noisyTriple(n: number, shadowTotal = '11111111'): [IngestedRecord, IngestedRecord, IngestedRecord] {
+  const fields = (at: number, total: string) => ({ '$.id': '0000002a', '$.total': total, '$.meta.at': at.toString(16).padStart(8, '0') });
+  return triple(
+    `t-${n}`,
+    { fields: fields(3 * n + 1, shadowTotal) },
+    { fields: fields(3 * n + 2, '11111111') },
+    { fields: fields(3 * n, '11111111') },
+  );
 }
 
 export function batch(records: DigestRecord[]): DigestBatch {

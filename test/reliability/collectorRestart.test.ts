@@ -1,12 +1,14 @@
 // A collector restart keeps what it learned: the ranked report, the example pairs and the legs
 // still waiting for a partner come back from the SQLite store. Runs the real CLI in its own
 // process, so SIGTERM and SIGKILL are the real thing (collectorCrash.test.ts kills it under load).
+// Triples too: the secondary's tallies, findings and gate, and the legs of triples still waiting
+// for their secondary (one checkpointed, one only in the ingest log).
 import { request } from 'node:http';
 import { readdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { PairView, Report } from '../../collector/types.js';
-import { batch, legs, record } from '../collector/fixtures.js';
+import type { IngestedRecord, PairView, Report } from '../../collector/types.js';
+import { batch, legs, noisyTriple, record, triple } from '../collector/fixtures.js';
 import { waitUntil } from '../../devkit/waitUntil.js';
 import { collectorDir, startCollectorProcess, type CollectorProcess } from './collectorProcess.js';
 
@@ -32,10 +34,32 @@ async function report(url: string): Promise<Report> {
   return (await (await fetch(`${url}/v1/report`)).json()) as Report;
 }
 
+/** Checkpoints the store committed, from /metrics. */
+async function checkpoints(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith('shadowdiff_collector_store_commit_seconds_count{op="checkpoint"} '));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
 /** The report without what depends on the moment it was generated. */
 /** What the collector learned; `budget` is this process's memory (pending legs are lost by a restart), not something learned. */
 function learned(r: Report): Omit<Report, 'generatedAtUnixMs' | 'totals' | 'budget'> {
   const { generatedAtUnixMs: _at, totals: _totals, budget: _budget, ...rest } = r;
+  return rest;
+}
+
+/** A window no restart on a busy machine outlasts. */
+const TRIPLE_WINDOW = { join: { windowMs: 600_000, rememberMs: 600_000 } };
+
+async function postRecords(url: string, records: IngestedRecord[]): Promise<{ accepted: number; duplicates: number; late: number }> {
+  const answer = await post(url, batch(records));
+  expect(answer.status).toBe(200);
+  return (await answer.json()) as { accepted: number; duplicates: number; late: number };
+}
+
+/** Everything the collector learned, totals included (not this process's memory). */
+function everythingLearned(r: Report): Omit<Report, 'generatedAtUnixMs' | 'budget'> {
+  const { generatedAtUnixMs: _at, budget: _budget, ...rest } = r;
   return rest;
 }
 
@@ -152,5 +176,35 @@ describe('a collector restart', () => {
     expect((await report(second.url)).totals.records).toEqual({ primary: 0, shadow: 0 });
     expect(second.output()).toMatch(/is not a readable snapshot .*moved to .*collector\.sqlite\.unreadable-\d+/);
     expect((await readdir(dirname(scratch.storePath))).some((name) => name.startsWith('collector.sqlite.unreadable-'))).toBe(true);
+  });
+
+  it('after SIGKILL, brings back triples, their findings and gate, and the legs waiting for a secondary', async () => {
+    const first = await start(TRIPLE_WINDOW);
+    // 25 triples (ten with a regression in $.total), and w-1's primary and shadow waiting for its secondary.
+    const triples = Array.from({ length: 25 }, (_, n) => noisyTriple(n, n < 10 ? '99999999' : '11111111'));
+    expect((await postRecords(first.url, [...triples.flat(), ...triple('w-1').slice(0, 2)])).accepted).toBe(77);
+    // Checkpointed (every 200 ms) before w-2's legs arrive: those are only in the ingest log at the crash.
+    await waitUntil('a checkpoint of the triples', async () => ((await checkpoints(first.url)) > 0 ? true : undefined));
+    expect((await postRecords(first.url, triple('w-2').slice(0, 2))).accepted).toBe(2);
+    const before = await report(first.url);
+    expect(before.totals.pending).toBe(2);
+    expect(before.routes[0]!.gate).toMatchObject({ diverged: 10, noiseOnly: 15 });
+    expect(await first.stop('SIGKILL')).toBeNull();
+
+    const second = await start(TRIPLE_WINDOW);
+    expect(everythingLearned(await report(second.url))).toEqual(everythingLearned(before));
+    // The secondaries of both waiting triples arrive after the restart: each joins the legs the store kept.
+    expect(await postRecords(second.url, [triple('w-1')[2], triple('w-2')[2]])).toMatchObject({ accepted: 2, duplicates: 0, late: 0 });
+    const joined = await report(second.url);
+    expect(joined.totals.pending).toBe(0);
+    expect(joined.totals.coverage).toMatchObject({ pairs: 27, triples: 27, secondaryMissing: 0, secondaryCoverage: 1 });
+    const view = (await (await fetch(`${second.url}/v1/pairs/w-2`)).json()) as { state: string; secondary: { leg: string } };
+    expect(view).toMatchObject({ state: 'paired', secondary: { leg: 'secondary' } });
+
+    // Killed again: nothing is counted twice, and a secondary sent again is a duplicate.
+    expect(await second.stop('SIGKILL')).toBeNull();
+    const third = await start(TRIPLE_WINDOW);
+    expect(everythingLearned(await report(third.url))).toEqual(everythingLearned(joined));
+    expect(await postRecords(third.url, [triple('w-1')[2]])).toMatchObject({ duplicates: 1 });
   });
 });

@@ -121,8 +121,8 @@ describe('POST /v1/batches', () => {
     expect(response.json()).toEqual({
       error: {
         code: 'BATCH_INVALID',
-        message: 'batch rejected, nothing accepted: records[0].leg: must be one of ["primary","shadow"]',
-        details: [{ index: 0, id: 'r-1', field: 'leg', message: 'must be one of ["primary","shadow"]' }],
+        message: 'batch rejected, nothing accepted: records[0].leg: must be one of ["primary","shadow","secondary"]',
+        details: [{ index: 0, id: 'r-1', field: 'leg', message: 'must be one of ["primary","shadow","secondary"]' }],
       },
     });
     expect((await report(t)).totals.records).toEqual({ primary: 0, shadow: 0 });

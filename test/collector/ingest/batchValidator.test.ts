@@ -36,7 +36,7 @@ describe('BatchValidator', () => {
   });
 
   it.each([
-    [{ leg: 'canary' }, 'leg', /must be one of \["primary","shadow"\]/],
+    [{ leg: 'canary' }, 'leg', /must be one of \["primary","shadow","secondary"\]/],
     [{ id: 'has space' }, 'id', /must match/],
     [{ bodyHash: 'XYZ' }, 'bodyHash', /must match \^\[0-9a-f\]\{16\}\$/],
     [{ headers: { 'Content-Type': '1a2b3c4d' } }, 'headers["Content-Type"]', /name must match/],

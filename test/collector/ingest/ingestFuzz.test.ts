@@ -64,7 +64,7 @@ const corruptions: Corruption[] = [
 /** The JSON type of every required record field, to generate values of any other type. */
 const RECORD_FIELD_TYPES: ReadonlyArray<[string, (value: unknown) => boolean]> = [
   ['id', isString],
-  ['leg', (v) => v === 'primary' || v === 'shadow'],
+  ['leg', (v) => v === 'primary' || v === 'shadow' || v === 'secondary'],
   ['segment', isString],
   ['reason', (v) => v === 'segment' || v === 'default'],
   ['method', isString],
@@ -312,17 +312,19 @@ class Model {
   readonly entries = new Map<string, ModelEntry>();
 
   accept(record: DigestRecord): void {
-    this.records[record.leg]++;
+    const role = record.leg;
+    if (role === 'secondary') throw new Error('the generator makes pairs only: the model joins no secondary legs');
+    this.records[role]++;
     const entry = this.entries.get(record.id) ?? { resolved: false, late: 0 };
     this.entries.set(record.id, entry);
-    if (entry[record.leg] !== undefined) this.duplicates++;
+    if (entry[role] !== undefined) this.duplicates++;
     else if (entry.resolved) {
       // Only the first late leg of an id is late; a copy of it is a duplicate.
       if (entry.late === 0) this.late++;
       else this.duplicates++;
       entry.late++;
     } else {
-      entry[record.leg] = record;
+      entry[role] = record;
       if (entry.primary !== undefined && entry.shadow !== undefined) entry.resolved = true;
     }
   }

@@ -66,7 +66,9 @@ class RecordedJoin {
 
   expire(now: number): number {
     const closed = this.window.expire(now);
-    for (const { record: r, outcome } of closed) this.sink.unpaired(r, outcome);
+    for (const window of closed) {
+      if (window.outcome === 'shadow_missing' || window.outcome === 'primary_missing') this.sink.unpaired(window.record, window.outcome);
+    }
     return closed.length;
   }
 
@@ -490,7 +492,10 @@ describe('JoinWindow with deferred legs (a restart left them in the store)', () 
     toEnd(join.readAhead(T0 + 2000 + OPTIONS.windowMs));
     expect(legs.map(({ reads }) => reads.count)).toEqual([1, 1, 1, 0]);
     expect(join.hasDeferred).toBe(true);
-    expect(join.expire(T0 + 2000 + OPTIONS.windowMs).map(({ record: r }) => r.id)).toEqual(['a', 'c']);
+    expect(join.expire(T0 + 2000 + OPTIONS.windowMs).map((closed) => ('record' in closed ? closed.record.id : closed.primary.id))).toEqual([
+      'a',
+      'c',
+    ]);
     expect(legs.map(({ reads }) => reads.count)).toEqual([1, 1, 1, 0]);
     toEnd(join.readAhead(Number.POSITIVE_INFINITY));
     expect(join.hasDeferred).toBe(false);

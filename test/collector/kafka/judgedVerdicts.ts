@@ -67,9 +67,11 @@ export function judge(pairs: number, settings: (c: CollectorConfig) => void = ()
   const offer = (leg: IngestedRecord): void => {
     const summary = model.ingest([leg], clock.now());
     const tally = received[partitionOf(leg.id)]!;
-    tally.records[leg.leg]++;
-    tally.duplicates[leg.leg] += summary.duplicates;
-    tally.late[leg.leg] += summary.late;
+    const role = leg.leg;
+    if (role === 'secondary') throw new Error('join workers judge pairs only: no secondary legs here');
+    tally.records[role]++;
+    tally.duplicates[role] += summary.duplicates;
+    tally.late[role] += summary.late;
     tally.legs++;
     offered++;
     if (offered % 4 === 0) clock.advance(3);

@@ -313,4 +313,20 @@ describe('PartitionJoin', () => {
     const primary: IngestedRecord = record('primary', { id: 'z' });
     expect(join.consume([{ offset: 0, leg: { v: 1, arrivedUnixMs: T0, record: primary } }]).tally).not.toBeNull();
   });
+
+  it('judges pairs only: a secondary leg is skipped (counted with undecodable records) and a primary announcing one is paired at once', () => {
+    const join = newJoin(settings());
+    const primary = record('primary', { id: 'x', withSecondary: true });
+    const legs: ArrivedLeg[] = [
+      { arrivedUnixMs: T0, record: primary },
+      { arrivedUnixMs: T0 + 1, record: record('secondary', { id: 'x' }) },
+      { arrivedUnixMs: T0 + 2, record: record('shadow', { id: 'x' }) },
+    ];
+    const output = join.consume(consumed(legs));
+    expect(output.undecodable).toBe(1);
+    expect(output.verdicts.map(({ pair }) => [pair.id, pair.state, 'secondary' in pair])).toEqual([['x', 'paired', false]]);
+    expect(output.verdicts[0]!.pair.primary).toEqual(record('primary', { id: 'x' }));
+    expect(output.tally).toMatchObject({ records: { primary: 1, shadow: 1 }, duplicates: { primary: 0, shadow: 0 } });
+    expect(join.pendingCount).toBe(0);
+  });
 });

@@ -57,6 +57,7 @@ describe('GET /metrics', () => {
     expect(seriesOf(text, 'shadowdiff_collector_records_received_total')).toEqual([
       'shadowdiff_collector_records_received_total{leg="primary"} 3',
       'shadowdiff_collector_records_received_total{leg="shadow"} 3',
+      'shadowdiff_collector_records_received_total{leg="secondary"} 0',
     ]);
     expect(text).toContain(`shadowdiff_collector_pairs_total{${route},outcome="match"} 1`);
     expect(text).toContain(`shadowdiff_collector_pairs_total{${route},outcome="diverged"} 2`);
