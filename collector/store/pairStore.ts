@@ -66,13 +66,13 @@ class KeptSet {
     return this.order[0];
   }
 
-  insert(view: PairView, bytes: number): void {
+  insert(view: PairView, bytes: number): Kept {
     const kept: Kept = { view, bytes };
     this.byId.set(view.id, kept);
     const last = this.order.at(-1);
     if (last === undefined || !before(view, last.view!)) {
       this.order.push(kept);
-      return;
+      return kept;
     }
     // Older than the newest (a partition read behind the others): after every pair resolved before it.
     let low = 0;
@@ -83,6 +83,7 @@ class KeptSet {
       else low = middle + 1;
     }
     this.order.splice(low, 0, kept);
+    return kept;
   }
 
   /** Takes `kept` out and lets go of its view; answers the view's id. */
@@ -118,7 +119,8 @@ export class PairStore {
   private readonly diverged = new KeptSet();
   private readonly other = new KeptSet();
   // Bounded like the sets: a write is dropped again when its pair is pushed out before a checkpoint.
-  private readonly writes: Map<string, { kept: KeptAs; view: PairView }> | null;
+  // Its entry, not its view: a pair pushed out is let go of here too (Kept says why).
+  private readonly writes: Map<string, { kept: KeptAs; entry: Kept }> | null;
   private readonly deletes = new Set<string>();
 
   constructor(
@@ -143,10 +145,10 @@ export class PairStore {
     // A full set keeps its latest: an older pair is not kept (as it would have been pushed out, had it come first).
     const oldest = target.oldest();
     if (target.size >= limit && oldest !== undefined && before(view, oldest.view!)) return;
-    target.insert(view, bytes);
+    const entry = target.insert(view, bytes);
     this.budget.take(bytes);
     if (this.writes !== null) {
-      this.writes.set(view.id, { kept, view });
+      this.writes.set(view.id, { kept, entry });
       this.deletes.delete(view.id);
     }
     if (target.size > limit) this.drop(target, target.oldest());
@@ -159,7 +161,9 @@ export class PairStore {
 
   /** Pairs added and pushed out since the last call (only with trackChanges). */
   takeChanges(): PairStoreChanges {
-    const changes: PairStoreChanges = { writes: [...(this.writes?.values() ?? [])], deletes: [...this.deletes] };
+    // Every write is of a pair still kept (one pushed out left `writes`): its view is there.
+    const writes = Array.from(this.writes?.values() ?? [], ({ kept, entry }) => ({ kept, view: entry.view! }));
+    const changes: PairStoreChanges = { writes, deletes: [...this.deletes] };
     this.writes?.clear();
     this.deletes.clear();
     return changes;
