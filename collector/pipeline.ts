@@ -239,7 +239,8 @@ export class Pipeline {
     this.changes++;
     const summary: IngestSummary = { accepted: records.length, duplicates: 0, late: 0 };
     this.metrics.recordsReceivedIn(records);
-    for (const [index, record] of records.entries()) {
+    for (let index = 0; index < records.length; index++) {
+      const record = records[index]!;
       if (record.leg === 'secondary') totals.records.secondary = (totals.records.secondary ?? 0) + 1;
       else totals.records[record.leg]++;
       const event = this.join.offer(record, now, legBytes?.[index]);

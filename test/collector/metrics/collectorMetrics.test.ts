@@ -49,6 +49,23 @@ describe('GET /metrics', () => {
     await b.close();
   });
 
+  it('counts every pair once, whichever way and however often the registry is read in between', async () => {
+    current = testApp();
+    const registry = current.app.metrics.registry;
+    const pairs = async (outcome: string): Promise<number | undefined> =>
+      (await registry.getSingleMetric('shadowdiff_collector_pairs_total')!.get()).values.find((value) => value.labels.outcome === outcome)
+        ?.value;
+    await current.post(batch([...legs('a'), ...legs('b', { status: 503 })]));
+    expect([await pairs('match'), await pairs('diverged')]).toEqual([1, 1]);
+    await current.post(batch([...legs('c'), ...legs('d')]));
+    const kinds = (await registry.getSingleMetricAsString('shadowdiff_collector_divergences_total')).split('\n');
+    expect(kinds).toContain('shadowdiff_collector_divergences_total{route="GET /orders/{id}",kind="status_class"} 1');
+    const text = (await current.get('/metrics')).body;
+    expect(text).toContain('shadowdiff_collector_pairs_total{route="GET /orders/{id}",outcome="match"} 3');
+    expect(text).toContain('shadowdiff_collector_pairs_total{route="GET /orders/{id}",outcome="diverged"} 1');
+    expect([await pairs('match'), await pairs('diverged')]).toEqual([3, 1]);
+  });
+
   it('counts records per leg, pairs by outcome, divergences by kind, and latency per route and leg', async () => {
     current = testApp();
     await current.post(batch([...legs('a', { status: 503 }), ...legs('b'), ...legs('c', { headers: {} })]));
