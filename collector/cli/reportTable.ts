@@ -2,6 +2,7 @@
 
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, type DivergenceKind, type FallbackReason } from '../compare/divergence.js';
 import { BUDGET_PARTS } from '../budget/byteBudget.js';
+import { secondaryComparable } from '../score/secondaryComparable.js';
 import type { Coverage, FieldReport, LatencyVerdict, PairView, Report, RouteReport, SecondaryEvidence } from '../report/reportSchema.js';
 import type { LatencyFinding } from '../score/latencyVerdict.js';
 import type { IngestedRecord, PairDiff } from '../types.js';
@@ -112,11 +113,11 @@ export function renderReport(report: Report, source: string): string {
   return out.join('\n');
 }
 
-/** The secondary's coverage, once there is one: triples, announced secondaries that never came, orphans. */
+/** The secondary's coverage, once there is one: triples, announced secondaries that never came, those not comparable, orphans. */
 function secondaryCoverageLine(c: Coverage): string[] {
   if (c.triples === undefined) return [];
   return [
-    `secondary triples ${c.triples}  secondary missing ${c.secondaryMissing ?? 0}  orphaned ${c.secondaryOrphaned ?? 0}  secondary coverage ${percent(c.secondaryCoverage ?? null)}`,
+    `secondary triples ${c.triples}  secondary missing ${c.secondaryMissing ?? 0}  unusable ${c.secondaryUnusable ?? 0}  orphaned ${c.secondaryOrphaned ?? 0}  secondary coverage ${percent(c.secondaryCoverage ?? null)}`,
   ];
 }
 
@@ -125,7 +126,19 @@ export const GATE_RULE = 'regressions only; pairs whose only differences are fie
 
 function renderGate(routes: readonly RouteReport[]): string {
   return table(
-    ['ROUTE', 'PAIRS', 'DIVERGED', 'NOISE ONLY', 'GATED', 'RATE', '95% CI', 'TRIPLES', 'SECONDARY MISSING', 'SECONDARY COVERAGE'],
+    [
+      'ROUTE',
+      'PAIRS',
+      'DIVERGED',
+      'NOISE ONLY',
+      'GATED',
+      'RATE',
+      '95% CI',
+      'TRIPLES',
+      'SECONDARY MISSING',
+      'SECONDARY UNUSABLE',
+      'SECONDARY COVERAGE',
+    ],
     routes.map((r) => {
       const gate = r.gate!;
       return [
@@ -138,10 +151,11 @@ function renderGate(routes: readonly RouteReport[]): string {
         gate.ci95 === null ? '-' : `${percent(gate.ci95.low)}–${percent(gate.ci95.high)}`,
         String(r.coverage.triples ?? 0),
         String(r.coverage.secondaryMissing ?? 0),
+        String(r.coverage.secondaryUnusable ?? 0),
         percent(r.coverage.secondaryCoverage ?? null),
       ];
     }),
-    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
+    ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right'],
   );
 }
 
@@ -326,9 +340,14 @@ export function renderPair(view: PairView): string {
   out.push(...pairValueLines(diff));
   const between = view.secondaryDiff;
   if (between !== undefined) {
+    const comparable = view.primary === null || view.secondary == null || secondaryComparable(view.primary, view.secondary);
     out.push(
       '',
-      `PRIMARY vs SECONDARY: ${between.diverged ? between.kinds.join(', ') : 'equal'}  (what non-determinism alone made differ)`,
+      `PRIMARY vs SECONDARY: ${between.diverged ? between.kinds.join(', ') : 'equal'}  (${
+        comparable
+          ? 'what non-determinism alone made differ'
+          : 'not comparable: another status than the primary, or no upstream reached; no evidence, the pair judged as a pair'
+      })`,
     );
     const secondaryRows = diffRows(between);
     if (secondaryRows.length > 0) out.push('', table(['WHAT', 'CHANGE', 'PRIMARY', 'SECONDARY'], secondaryRows));

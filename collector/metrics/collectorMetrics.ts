@@ -14,6 +14,7 @@ import { SeriesHistogram, type HistogramChild } from './seriesHistogram.js';
 import type { ErrorCode } from '../http/errors.js';
 import type { Resolution } from '../score/resolution.js';
 import { pairLatency } from '../score/pairLatency.js';
+import { secondaryOutcome } from '../score/secondaryComparable.js';
 import { WIRE_VERSIONS, type WireVersion } from '../ingest/wireValidator.js';
 import type { RouteCounts } from '../score/scoreboard.js';
 import { OTHER_ROUTE } from '../compare/routeTemplate.js';
@@ -325,7 +326,7 @@ export class CollectorMetrics {
     });
     this.secondaryLegs = new Counter({
       name: 'shadowdiff_collector_secondary_total',
-      help: 'Requests with a secondary leg, per route, by outcome: triple (joined its pair), secondary_missing (announced by the primary, never came: judged as a pair), secondary_orphaned (no pair came). Present once the route had one.',
+      help: 'Requests with a secondary leg, per route, by outcome: triple (joined its pair), secondary_missing (announced by the primary, never came: judged as a pair), secondary_unusable (came, but not comparable with the primary: another status or a local reply; judged as a pair), secondary_orphaned (no pair came). Present once the route had one.',
       labelNames: ['route', 'outcome'],
       registers,
     });
@@ -388,7 +389,7 @@ export class CollectorMetrics {
       case 'paired': {
         const latency = pairLatency(resolution.primary, resolution.shadow);
         if (resolution.secondary !== undefined)
-          this.secondary(resolution.route, resolution.secondary === null ? 'secondary_missing' : 'triple');
+          this.secondary(resolution.route, secondaryOutcome(resolution.primary, resolution.secondary));
         return this.pair(resolution.route, resolution.diff, latency.primaryUs, latency.shadowUs);
       }
       case 'missing':
@@ -474,7 +475,10 @@ export class CollectorMetrics {
    * move to `other`'s series, as they did in the scoreboard (latency observations cannot be moved).
    */
   foldRoute(
-    folded: RouteCounts & { route: string; secondary?: Record<'triples' | 'secondaryMissing' | 'secondaryOrphaned', number> },
+    folded: RouteCounts & {
+      route: string;
+      secondary?: Record<'triples' | 'secondaryMissing' | 'secondaryUnusable' | 'secondaryOrphaned', number>;
+    },
   ): void {
     const other = this.series(OTHER_ROUTE);
     other.outcomes.match.inc(folded.pairs - folded.diverged);
@@ -488,6 +492,7 @@ export class CollectorMetrics {
     if (learned !== undefined) {
       this.secondary(OTHER_ROUTE, 'triple', learned.triples);
       this.secondary(OTHER_ROUTE, 'secondary_missing', learned.secondaryMissing);
+      this.secondary(OTHER_ROUTE, 'secondary_unusable', learned.secondaryUnusable);
       this.secondary(OTHER_ROUTE, 'secondary_orphaned', learned.secondaryOrphaned);
     }
     const route = folded.route;

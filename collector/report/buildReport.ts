@@ -74,23 +74,25 @@ export function coverage(
   tallies: Iterable<Pick<RouteTally, 'pairs' | 'shadowMissing' | 'primaryMissing' | 'evicted' | 'secondary'>>,
 ): Coverage {
   const sum = { pairs: 0, shadowMissing: 0, primaryMissing: 0, evicted: 0 };
-  let secondary: { triples: number; secondaryMissing: number; secondaryOrphaned: number } | null = null;
+  let secondary: { triples: number; secondaryMissing: number; secondaryUnusable: number; secondaryOrphaned: number } | null = null;
   for (const t of tallies) {
     sum.pairs += t.pairs;
     sum.shadowMissing += t.shadowMissing;
     sum.primaryMissing += t.primaryMissing;
     sum.evicted += t.evicted;
     if (t.secondary !== undefined) {
-      secondary ??= { triples: 0, secondaryMissing: 0, secondaryOrphaned: 0 };
+      secondary ??= { triples: 0, secondaryMissing: 0, secondaryUnusable: 0, secondaryOrphaned: 0 };
       secondary.triples += t.secondary.triples;
       secondary.secondaryMissing += t.secondary.secondaryMissing;
+      secondary.secondaryUnusable += t.secondary.secondaryUnusable;
       secondary.secondaryOrphaned += t.secondary.secondaryOrphaned;
     }
   }
   const withPrimary = sum.pairs + sum.shadowMissing;
   const shown: Coverage = { ...sum, shadowCoverage: withPrimary === 0 ? null : sum.pairs / withPrimary };
   if (secondary === null) return shown;
-  const announced = secondary.triples + secondary.secondaryMissing;
+  // An unusable secondary (secondaryComparable.ts) is no evidence: coverage is of the evidence.
+  const announced = secondary.triples + secondary.secondaryMissing + secondary.secondaryUnusable;
   return { ...shown, ...secondary, secondaryCoverage: announced === 0 ? null : secondary.triples / announced };
 }
 

@@ -59,13 +59,15 @@ export const CoverageSchema = Type.Object(
     /** pairs / (pairs + shadowMissing): the share of primaries whose shadow arrived in time; null before any data */
     shadowCoverage: share,
     // The secondary's coverage, present once a secondary leg arrived or a primary announced one (withSecondary).
-    /** pairs judged with their secondary leg */
+    /** pairs judged with their secondary leg, one comparable with the primary (score/secondaryComparable.ts) */
     triples: Type.Optional(count),
     /** pairs whose primary announced a secondary that never came (judged as pairs) */
     secondaryMissing: Type.Optional(count),
+    /** pairs whose secondary came but was not comparable (another status than the primary's, or a local reply: a secondary that is down); judged as pairs */
+    secondaryUnusable: Type.Optional(count),
     /** secondary legs whose pair never came (judged with nothing) */
     secondaryOrphaned: Type.Optional(count),
-    /** triples / (triples + secondaryMissing): the share of announced secondaries that arrived in time; null before any */
+    /** triples / (triples + secondaryMissing + secondaryUnusable): the share of announced secondaries that arrived in time and were comparable; null before any */
     secondaryCoverage: Type.Optional(share),
   },
   strict,

@@ -49,6 +49,7 @@ import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { Leg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from '../join/outcomes.js';
 import type { Resolution, SecondaryLeg } from './resolution.js';
+import { secondaryComparable } from './secondaryComparable.js';
 
 export interface ScoreboardSettings {
   examplesPerField: number;
@@ -99,10 +100,13 @@ export interface SecondaryFieldTally extends ChangeTally {
   path: string;
 }
 
-/** A route's secondary counts (coverage.ts's triples, secondaryMissing, secondaryOrphaned). */
+/** A route's secondary counts (coverage.ts's triples, secondaryMissing, secondaryUnusable, secondaryOrphaned). */
 export interface SecondaryCounts {
+  /** pairs judged with a comparable secondary (secondaryComparable.ts): the evidence */
   triples: number;
   secondaryMissing: number;
+  /** pairs whose secondary came but was not comparable: judged as pairs */
+  secondaryUnusable: number;
   secondaryOrphaned: number;
   /** triples whose primary and secondary were structurally compared (status classes equal, structural basis): the fields' denominator */
   secondaryCompared: number;
@@ -110,7 +114,7 @@ export interface SecondaryCounts {
 
 /**
  * What a route learned from secondaries, present once it counted a triple, an announced
- * secondary that never came, or an orphaned one: per field row and per header, how often the two
+ * secondary that never came, one not comparable, or an orphaned one: per field row and per header, how often the two
  * primaries differed. `signatures`: the diverged pairs counted since whose only differences were
  * fields and headers, by the sorted set of their field rows and header rows (SIGNATURE_HEADER and
  * the name), joined by "\n": what the gate needs to leave out the pairs that differed only in
@@ -136,9 +140,13 @@ export const SIGNATURE_HEADER = 'header ';
 /** Sets of field rows kept per route for the gate (SecondaryTally). */
 export const MAX_SIGNATURES = 64;
 
-const SECONDARY_COUNTS = ['triples', 'secondaryMissing', 'secondaryOrphaned', 'secondaryCompared'] as const satisfies ReadonlyArray<
-  keyof SecondaryCounts
->;
+const SECONDARY_COUNTS = [
+  'triples',
+  'secondaryMissing',
+  'secondaryUnusable',
+  'secondaryOrphaned',
+  'secondaryCompared',
+] as const satisfies ReadonlyArray<keyof SecondaryCounts>;
 
 /**
  * What a snapshot of a release before order-independent tallies holds instead of example times
@@ -428,7 +436,7 @@ export class Scoreboard {
       tally.diverged++;
       for (const kind of diff.kinds) tally.kinds[kind]++;
     }
-    if (secondary !== undefined) this.countSecondary(tally, this.secondaryOf(tally), secondary, example);
+    if (secondary !== undefined) this.countSecondary(tally, this.secondaryOf(tally), primary, secondary, example);
     if (tally.secondary !== undefined && diff.diverged) this.countSignature(tally, tally.secondary, diff);
     return this.placement(tally);
   }
@@ -440,15 +448,23 @@ export class Scoreboard {
     return this.placement(tally);
   }
 
-  /** A triple's primary-vs-secondary differences, per header and field row (once per triple), or an announced secondary that never came. */
+  /**
+   * A triple's primary-vs-secondary differences, per header and field row (once per triple), or
+   * an announced secondary that never came, or one not comparable (secondaryComparable.ts): counted, no evidence.
+   */
   private countSecondary(
     tally: RouteTally,
     learned: SecondaryTally,
+    primary: IngestedRecord,
     secondary: NonNullable<SecondaryLeg> | null,
     example: PairExample,
   ): void {
     if (secondary === null) {
       learned.secondaryMissing++;
+      return;
+    }
+    if (!secondaryComparable(primary, secondary.record)) {
+      learned.secondaryUnusable++;
       return;
     }
     learned.triples++;
@@ -501,6 +517,7 @@ export class Scoreboard {
     tally.secondary ??= {
       triples: 0,
       secondaryMissing: 0,
+      secondaryUnusable: 0,
       secondaryOrphaned: 0,
       secondaryCompared: 0,
       fields: new SpaceSaving(this.settings.maxFieldsPerRoute),

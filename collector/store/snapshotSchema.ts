@@ -88,6 +88,7 @@ const RouteTallySnapshotSchema = Type.Object(
         {
           triples: count,
           secondaryMissing: count,
+          secondaryUnusable: count,
           secondaryOrphaned: count,
           secondaryCompared: count,
           fields: Type.Array(Type.Object({ path: Type.String(), ...changeTally }, strict)),

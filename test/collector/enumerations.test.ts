@@ -38,7 +38,7 @@ describe('enumerations', () => {
     expect(Object.keys(RouteReportSchema.properties.bodyFallback.properties.reasons.properties)).toEqual([...FALLBACK_REASONS]);
     expect(Object.keys(ReportSchema.properties.totals.properties.records.properties)).toEqual([...WIRE_LEGS]);
     expect(WIRE_LEGS).toEqual([...LEGS, 'secondary']);
-    expect(SECONDARY_OUTCOMES).toEqual(['triple', 'secondary_missing', 'secondary_orphaned']);
+    expect(SECONDARY_OUTCOMES).toEqual(['triple', 'secondary_missing', 'secondary_unusable', 'secondary_orphaned']);
     expect(PAIR_STATES).toEqual(['pending', 'paired', 'shadow_missing', 'primary_missing', 'evicted']);
     expect(PAIR_OUTCOMES).toEqual(['match', 'diverged', 'shadow_missing', 'primary_missing']);
   });

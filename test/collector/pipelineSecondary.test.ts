@@ -133,3 +133,61 @@ describe('Pipeline with secondary legs', () => {
     expect(rendered).not.toContain('shadowdiff_collector_secondary_total{');
   });
 });
+
+describe('Pipeline with a secondary that is down', () => {
+  /**
+   * 30 requests whose shadow changes content-type (all) and `$.total` (ten), the secondary's
+   * cluster refusing connections: its filter records Envoy's local reply (503, no upstreamUs),
+   * which differs from the primary in everything.
+   */
+  function downSecondary() {
+    const { p, clock, metrics } = pipeline((c) => {
+      c.compare.headers = ['content-type'];
+    });
+    for (let n = 0; n < 30; n++) {
+      const [primary, shadow] = noisyTriple(n, n < 10 ? '99999999' : '11111111');
+      p.ingest([
+        { ...primary, upstreamUs: 5_000 },
+        { ...shadow, upstreamUs: 6_000, headers: { 'content-type': 'ffffffff' } },
+        record('secondary', {
+          id: primary.id,
+          status: 503,
+          json: 'none',
+          fields: {},
+          respBytes: 19,
+          bodyHash: '0badc0de0badc0de',
+          headers: { 'content-type': 'deadbeef' },
+        }),
+      ]);
+    }
+    clock.advance(30_000);
+    return { p, metrics };
+  }
+
+  it('proves no noise with it: the pairs are judged two-way, and a real regression stays a regression the gate counts', () => {
+    const { p } = downSecondary();
+    const route = p.report().routes[0]!;
+    expect(route).toMatchObject({ pairs: 30, diverged: 30 });
+    // Its local replies differ from the primary in content-type as the shadow does: taken as
+    // evidence, they would call the shadow's change noise and leave every pair out of the gate.
+    const contentType = route.headers.find((header) => header.name === 'content-type');
+    expect(contentType).toMatchObject({ divergentPairs: 30 });
+    expect(contentType?.secondary).toBeUndefined();
+    for (const field of route.fields) expect(field.secondary).toBeUndefined();
+    expect(route.fields.find((field) => field.path === '$.total')).toMatchObject({ divergentPairs: 10, likelyNoise: false });
+    expect(route.gate).toEqual({ diverged: 30, noiseOnly: 0, rate: 1, ci95: wilson(30, 30) });
+  });
+
+  it('counts its legs apart, visibly: secondary coverage, the pair view and /metrics', async () => {
+    const { p, metrics } = downSecondary();
+    const coverage = { triples: 0, secondaryMissing: 0, secondaryUnusable: 30, secondaryOrphaned: 0, secondaryCoverage: 0 };
+    expect(p.report().totals.coverage).toMatchObject(coverage);
+    expect(p.report().routes[0]!.coverage).toMatchObject(coverage);
+    expect(p.pair('t-0')).toMatchObject({ state: 'paired', secondary: { leg: 'secondary', status: 503 } });
+    const text = await metrics.render(p.metricsReading());
+    const route = `route="${ROUTE}"`;
+    expect(text).toContain(`shadowdiff_collector_secondary_total{${route},outcome="secondary_unusable"} 30`);
+    expect(text).toContain(`shadowdiff_collector_secondary_total{${route},outcome="triple"} 0`);
+    expect(text).toContain(`shadowdiff_collector_divergence_ratio_upper_bound{${route}} ${wilson(30, 30)!.high}`);
+  });
+});

@@ -24,7 +24,7 @@ describe('reportTable with secondary legs', () => {
   it('prints secondary coverage, the gate counting regressions only, and each field with what the triples prove', () => {
     const text = renderReport(seeded().engine.report(), 'http://127.0.0.1:8090/');
     expect(text).toContain('records   primary 21  shadow 21  secondary 20  duplicates 0');
-    expect(text).toContain('secondary triples 20  secondary missing 1  orphaned 0  secondary coverage 95.2%');
+    expect(text).toContain('secondary triples 20  secondary missing 1  unusable 0  orphaned 0  secondary coverage 95.2%');
     expect(text).toContain(`rollout gate: ${GATE_RULE}`);
     expect(text).toMatch(/GET \/orders\/\{id\} +21 +21 +13 +8 +38\.1%/);
     expect(text).toMatch(
@@ -40,6 +40,20 @@ describe('reportTable with secondary legs', () => {
     expect(text).toContain('PRIMARY vs SECONDARY: field  (what non-determinism alone made differ)');
     expect(text).toMatch(/\$\.meta\.at +changed +00000000 +00000002/);
     expect(renderPair(engine.pair('t-20')!)).toMatch(/^secondary +\(announced, not received: judged as a pair\)/m);
+  });
+
+  it('counts a secondary that is down as unusable, in the coverage line and the gate table, and its pair view says it proves nothing', () => {
+    const clock = new FakeClock();
+    const engine = new Pipeline(defaultConfig(), clock, new CollectorMetrics({ defaultMetrics: false }));
+    const [primary, shadow, secondary] = noisyTriple(0);
+    engine.ingest([primary, shadow, { ...secondary, status: 503, json: 'none', fields: {} }]);
+    clock.advance(30_000);
+    const text = renderReport(engine.report(), 'http://127.0.0.1:8090/');
+    expect(text).toContain('secondary triples 0  secondary missing 0  unusable 1  orphaned 0  secondary coverage 0.0%');
+    expect(text).toMatch(/GET \/orders\/\{id\} +1 +1 +0 +1 +100\.0% .* +0 +0 +1 +0\.0%/);
+    expect(renderPair(engine.pair('t-0')!)).toContain(
+      'PRIMARY vs SECONDARY: status_class  (not comparable: another status than the primary',
+    );
   });
 
   it('prints nothing of secondaries without them', () => {
