@@ -1,14 +1,15 @@
 // The secondary leg through a real Envoy (filter/README.md, "The secondary"): the edge chooses
 // which sampled requests also go to a second instance of the primary version, the route with two
 // mirror policies copies them to the shadow and to the secondary's internal listener, whose filter
-// marks and digests them as leg `secondary`. The collector of this commit refuses the new members,
-// so the records are read as the filter sent them (the stub collector's sentRecords).
+// marks and digests them as leg `secondary`. Every record is read as the collector's schema
+// validates it (the stub collector's records()), and no batch may violate the wire format.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { settledFilterStats } from '../../devkit/filterStats.js';
 import { waitUntil } from '../../devkit/waitUntil.js';
 import { dumpEnvoyLogsOnFailure } from '../support/dumpEnvoyLogsOnFailure.js';
 import { headerValue } from '../support/headers.js';
 import { startStack, type Stack } from '../support/shadowdiffStack.js';
+import type { IngestedRecord } from '../../collector/types.js';
 import { cohortSampling, testEdgeConfig } from '../support/testFilterConfigs.js';
 import type { UpstreamHandler } from '../support/upstream.js';
 
@@ -20,8 +21,6 @@ const sameDocument: UpstreamHandler = (request) => ({
   headers: { 'content-type': 'application/json' },
   body: JSON.stringify({ path: request.path, items: [1, 2, 3] }),
 });
-
-type SentRecord = Record<string, unknown>;
 
 /** Sends the unsampled cohort first (had any of it been mirrored, it would arrive before the copies waited for), then the sampled one. */
 async function sendCohorts(stack: Stack): Promise<void> {
@@ -38,20 +37,22 @@ async function sendCohorts(stack: Stack): Promise<void> {
 }
 
 /** The primary records of the sampled cohort, once all have arrived. */
-async function primaryRecords(stack: Stack): Promise<SentRecord[]> {
+async function primaryRecords(stack: Stack): Promise<IngestedRecord[]> {
   const records = await waitUntil('a primary record of every sampled request', () => {
-    const primary = stack.collector.sentRecords().filter((record) => record['leg'] === 'primary');
+    const primary = legRecords(stack, 'primary');
     return primary.length >= USERS ? primary : undefined;
   });
   expect(records).toHaveLength(USERS);
   return records;
 }
 
-function legRecords(stack: Stack, leg: string): SentRecord[] {
-  return stack.collector.sentRecords().filter((record) => record['leg'] === leg);
+/** The validated records of one leg; a batch the wire format refuses fails the test at once. */
+function legRecords(stack: Stack, leg: IngestedRecord['leg']): IngestedRecord[] {
+  expect(stack.collector.violations).toEqual([]);
+  return stack.collector.records().filter((record) => record.leg === leg);
 }
 
-const pathsOf = (records: ReadonlyArray<{ path?: unknown }>): string[] => records.map((record) => String(record.path)).sort();
+const pathsOf = (records: ReadonlyArray<{ path: string }>): string[] => records.map((record) => record.path).sort();
 
 describe('the secondary leg in Envoy', () => {
   let stack: Stack | undefined;
@@ -73,11 +74,11 @@ describe('the secondary leg in Envoy', () => {
     const { primary, shadow, secondary } = stack!;
     await sendCohorts(stack!);
     const primaries = await primaryRecords(stack!);
-    const chosen = primaries.filter((record) => record['withSecondary'] === true);
+    const chosen = primaries.filter((record) => record.withSecondary === true);
     // both kinds of sampled request are here (30 users at 50%)
     expect(chosen.length).toBeGreaterThan(0);
     expect(chosen.length).toBeLessThan(USERS);
-    for (const record of primaries) expect(record['withSecondary'] === undefined || record['withSecondary'] === true).toBe(true);
+    for (const record of primaries) expect(record.withSecondary === undefined || record.withSecondary === true).toBe(true);
 
     const shadowCopies = await shadow.waitForRequests(USERS);
     const secondaryCopies = await secondary!.waitForRequests(chosen.length);
@@ -97,12 +98,12 @@ describe('the secondary leg in Envoy', () => {
       const records = legRecords(stack!, 'secondary');
       return records.length >= chosen.length ? records : undefined;
     });
-    expect(secondaries.map((record) => record['id']).sort()).toEqual(chosen.map((record) => record['id']).sort());
+    expect(secondaries.map((record) => record.id).sort()).toEqual(chosen.map((record) => record.id).sort());
     const shadows = legRecords(stack!, 'shadow');
     expect(shadows).toHaveLength(USERS);
     // the same response digests the same on every leg
-    const bodyHashById = new Map(shadows.map((record) => [record['id'], record['bodyHash']]));
-    for (const record of secondaries) expect(record['bodyHash']).toBe(bodyHashById.get(record['id']));
+    const bodyHashById = new Map(shadows.map((record) => [record.id, record.bodyHash]));
+    for (const record of secondaries) expect(record.bodyHash).toBe(bodyHashById.get(record.id));
 
     const stats = await settledFilterStats(stack!.envoy);
     expect(stats.get('wasmcustom.shadowdiff.edge.sampled.always')).toBe(USERS);
@@ -121,8 +122,8 @@ describe('the secondary leg in Envoy', () => {
       'x-shadowdiff-sampled': '1',
     };
     const chosenUsers = legRecords(stack!, 'primary')
-      .filter((record) => record['withSecondary'] === true)
-      .map((record) => String(record['path']).replace('/always/', ''))
+      .filter((record) => record.withSecondary === true)
+      .map((record) => record.path.replace('/always/', ''))
       .sort();
     const before = secondary!.requests.length;
     for (let user = 0; user < 10; user++) {
@@ -156,15 +157,15 @@ describe('a secondary that is down', () => {
   it('leaves the primary path and the shadow leg as they are: every response the primary’s, every shadow copy and record there; the secondary leg says it reached no upstream', async () => {
     await sendCohorts(stack!);
     const primaries = await primaryRecords(stack!);
-    const chosen = primaries.filter((record) => record['withSecondary'] === true);
+    const chosen = primaries.filter((record) => record.withSecondary === true);
     expect(chosen.length).toBeGreaterThan(0);
     expect(await stack!.shadow.waitForRequests(USERS)).toHaveLength(USERS);
     const shadows = await waitUntil('a shadow record of every sampled request', () => {
       const records = legRecords(stack!, 'shadow');
       return records.length >= USERS ? records : undefined;
     });
-    expect(shadows.map((record) => record['id']).sort()).toEqual(primaries.map((record) => record['id']).sort());
-    for (const record of [...primaries, ...shadows]) expect(record['status'], String(record['path'])).toBe(200);
+    expect(shadows.map((record) => record.id).sort()).toEqual(primaries.map((record) => record.id).sort());
+    for (const record of [...primaries, ...shadows]) expect(record.status, record.path).toBe(200);
     // the mirror really went to the secondary's cluster and was refused there
     const refused = await waitUntil('refused connections to the secondary', async () => {
       const stats = await stack!.envoy.stats();
@@ -179,12 +180,12 @@ describe('a secondary that is down', () => {
       const records = legRecords(stack!, 'secondary');
       return records.length >= chosen.length ? records : undefined;
     });
-    expect(secondaries.map((record) => record['id']).sort()).toEqual(chosen.map((record) => record['id']).sort());
+    expect(secondaries.map((record) => record.id).sort()).toEqual(chosen.map((record) => record.id).sort());
     for (const record of secondaries) {
-      expect(record['status']).toBe(503);
+      expect(record.status).toBe(503);
       expect('upstreamUs' in record).toBe(false);
     }
-    for (const record of shadows) expect(record['upstreamUs']).toEqual(expect.any(Number));
+    for (const record of shadows) expect(record.upstreamUs).toEqual(expect.any(Number));
     expect(stats.get('wasmcustom.shadowdiff.edge.export_failures') ?? 0).toBe(0);
   });
 });

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Endpoint } from '../../envoy/bootstrap.js';
 import { waitUntil } from '../../devkit/waitUntil.js';
 import { decodeBatch, wireFormatErrors, type DecodedBatch, type DigestRecord } from '../../devkit/wireFormat.js';
+import type { IngestedRecord } from '../../collector/types.js';
 
 /**
  * ok: 200 for every batch; down: nothing listens on the port; slow: answers only after `slowMs`
@@ -34,9 +35,8 @@ export interface StubCollector {
   readonly attempts: number;
   readonly batches: ReceivedBatch[];
   readonly violations: SchemaViolation[];
-  records(): DigestRecord[];
-  /** Every record of every JSON body received, valid or not, as sent: for members the collector does not accept yet. */
-  sentRecords(): Array<Record<string, unknown>>;
+  /** The records of the valid batches, as the collector reads them (version 2's members included). */
+  records(): IngestedRecord[];
   /** Waits until the records received so far satisfy `done`, and returns them. */
   waitForRecords(what: string, done: (records: DigestRecord[]) => boolean, timeoutMs?: number): Promise<DigestRecord[]>;
   close(): Promise<void>;
@@ -47,7 +47,6 @@ const SLOW_DEFAULT_MS = 30_000;
 export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: StubCollectorOptions): Promise<StubCollector> {
   const batches: ReceivedBatch[] = [];
   const violations: SchemaViolation[] = [];
-  const bodies: unknown[] = [];
   let attempts = 0;
   const pendingTimers = new Set<NodeJS.Timeout>();
 
@@ -64,7 +63,6 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
         violations.push({ body: text, errors: `not JSON: ${(error as Error).message}` });
       }
       if (parsed !== undefined) {
-        bodies.push(parsed);
         const errors = wireFormatErrors(parsed);
         if (errors === null) batches.push({ headers: req.headers, path: req.url ?? '', batch: decodeBatch(parsed) });
         else violations.push({ body: text, errors });
@@ -90,7 +88,7 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  const records = (): DigestRecord[] => batches.flatMap((received) => received.batch.records);
+  const records = (): IngestedRecord[] => batches.flatMap((received) => received.batch.records);
   return {
     endpoint: { address: '127.0.0.1', port },
     get attempts() {
@@ -99,11 +97,6 @@ export async function startStubCollector({ mode, slowMs = SLOW_DEFAULT_MS }: Stu
     batches,
     violations,
     records,
-    sentRecords: () =>
-      bodies.flatMap((body) => {
-        const sent = (body as { records?: unknown }).records;
-        return Array.isArray(sent) ? (sent as Array<Record<string, unknown>>) : [];
-      }),
     waitForRecords: (what, done, timeoutMs) => waitUntil(what, () => (done(records()) ? records() : undefined), { timeoutMs }),
     close: async () => {
       for (const timer of pendingTimers) clearTimeout(timer);
