@@ -22,8 +22,13 @@ import { demoEdgeFilterConfig, demoSecondaryFilterConfig, demoShadowFilterConfig
 import type { DemoPorts } from './flags.js';
 
 export const DEMO_HOST = '127.0.0.1';
-/** The demo's collector configuration: route templates and the ignore rules for the noise fields. */
-export const DEMO_COLLECTOR_CONFIG = join(PROJECT_ROOT, 'examples', 'orders', 'collector.yaml');
+/**
+ * The demo's collector configuration: route templates and the ignore rules for the noise fields;
+ * with a secondary the templates alone, for the secondary proves that noise by itself.
+ */
+export function demoCollectorConfig(secondary: boolean): string {
+  return join(PROJECT_ROOT, 'examples', 'orders', secondary ? 'collector-secondary.yaml' : 'collector.yaml');
+}
 
 export interface DemoUrls {
   edge: string;
@@ -75,7 +80,7 @@ export async function startDemoStack(ports: DemoPorts, options: { secondary?: bo
     const secondary =
       secondaryStore === undefined ? undefined : await startOrders('v1', secondaryStore, ports.secondary, 'the secondary orders v1');
     if (secondary !== undefined) started.push(secondary);
-    const collector = await startCollector(ports.collector, collectorToken);
+    const collector = await startCollector(demoCollectorConfig(secondary !== undefined), ports.collector, collectorToken);
     started.push(collector);
     const edgeFilterConfig = demoEdgeFilterConfig(collectorToken, secondary !== undefined);
     const envoy = await startEnvoy(
@@ -127,9 +132,9 @@ async function startOrders(version: OrdersVersion, store: OrdersStore, port: num
   return { url: `http://${DEMO_HOST}:${bound}`, port: bound, close: () => app.close() };
 }
 
-async function startCollector(port: number, token: string): Promise<Started> {
+async function startCollector(file: string, port: number, token: string): Promise<Started> {
   const config = loadConfig({
-    file: DEMO_COLLECTOR_CONFIG,
+    file,
     overrides: [
       { field: 'listen.host', value: DEMO_HOST, origin: 'the demo' },
       { field: 'listen.port', value: String(port), origin: '--collector-port' },

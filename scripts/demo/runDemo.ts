@@ -8,9 +8,10 @@ import type { Report } from '../../collector/types.js';
 import { bearerCredentials, demoSigningKey } from '../../examples/identity/demoIdentity.js';
 import { buildTrafficPlan, type Segment } from '../../examples/traffic.js';
 import { findEnvoy } from '../../devkit/findEnvoy.js';
-import { DEMO_COLLECTOR_CONFIG, DEMO_HOST, startDemoStack, type DemoStack, type DemoUrls } from './demoStack.js';
+import { DEMO_HOST, demoCollectorConfig, startDemoStack, type DemoStack, type DemoUrls } from './demoStack.js';
 import { portsInUse, type DemoOptions } from './flags.js';
 import { LATENCY_BY_ROUTE_TITLE, renderLatencyByRoute } from './latencyByRoute.js';
+import { renderProvenNoise } from './provenNoise.js';
 import { assertPortsFree } from './portCheck.js';
 import { ProgressBar, type ProgressOutput } from './progressBar.js';
 import { renderSegmentMirroring, segmentMirroring, type SegmentMirroring } from './segmentMirroring.js';
@@ -85,6 +86,8 @@ export async function runDemo(options: DemoOptions, io: DemoIo): Promise<DemoRun
     }
     if (settled === null) say(`warning: ${report.totals.pending} legs still waiting for their partner after ${SETTLE_TIMEOUT_MS / 1000} s`);
     say('', renderReport(report, stack.urls.collector), '');
+    const provenNoise = renderProvenNoise(report);
+    if (provenNoise !== null) say(provenNoise, '');
     say(LATENCY_BY_ROUTE_TITLE, renderLatencyByRoute(report), '');
     printWhereToLook(say, stack.urls);
     return { stack, traffic, mirroring, report, settled: settled !== null };
@@ -99,7 +102,7 @@ function printStarted(say: (...lines: string[]) => void, urls: DemoUrls): void {
     `orders v1  ${urls.v1}  (primary)`,
     `orders v2  ${urls.v2}  (shadow: five seeded regressions)`,
     ...(urls.secondary === undefined ? [] : [`orders v1  ${urls.secondary}  (secondary: the same version again, for noise)`]),
-    `collector  ${urls.collector}  (config ${DEMO_COLLECTOR_CONFIG})`,
+    `collector  ${urls.collector}  (config ${demoCollectorConfig(urls.secondary !== undefined)})`,
     `envoy      edge ${urls.edge}, admin ${urls.envoyAdmin}`,
   );
 }
