@@ -3,13 +3,11 @@
 // examples/orders/collector-secondary.yaml), while every one of the five seeded regressions is
 // still named, and the rollout gate counts only them.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../collector/config.js';
-import type { RouteReport } from '../../collector/types.js';
-import { requireFilterWasm } from '../../devkit/paths.js';
 import { demoCollectorConfig } from '../../scripts/demo/demoStack.js';
 import type { DemoOptions } from '../../scripts/demo/flags.js';
-import { runDemo, type DemoRun } from '../../scripts/demo/runDemo.js';
+import { demoRunPerBlock } from '../support/demoRunPerBlock.js';
 
 const ANY_FREE_PORT = { edge: 0, admin: 0, v1: 0, v2: 0, secondary: 0, collector: 0 };
 // The demo's default traffic: at 400 requests POST /orders gets fewer triples than a finding needs.
@@ -22,40 +20,20 @@ const REGRESSION_FIELDS: Record<string, string[]> = {
 };
 
 describe('npm run demo -- --secondary --once', () => {
-  let run: DemoRun | undefined;
-  let printed = '';
-
-  beforeAll(async () => {
-    await requireFilterWasm();
-    const out = {
-      write: (text: string): void => {
-        printed += text;
-      },
-    };
-    run = await runDemo(OPTIONS, { out });
-    await run.stack.stop();
-  }, 150_000);
-  afterAll(async () => {
-    await run?.stack.stop();
-  });
-
-  const route = (name: string): RouteReport => {
-    const found = run!.report.routes.find((candidate) => candidate.route === name);
-    if (found === undefined) throw new Error(`no route ${name} in the report:\n${printed}`);
-    return found;
-  };
+  const demo = demoRunPerBlock(OPTIONS, 150_000);
+  const route = demo.route;
 
   it('declares no ignore rules, and every mirrored request is a triple', () => {
     const config = loadConfig({ file: demoCollectorConfig(true) });
     expect(config.ignore).toMatchObject({ fields: [], routes: {} });
-    expect(printed).toContain('collector-secondary.yaml');
-    expect(run!.settled).toBe(true);
-    expect(run!.report.totals.coverage).toMatchObject({ secondaryMissing: 0, secondaryUnusable: 0, secondaryCoverage: 1 });
+    expect(demo.printed()).toContain('collector-secondary.yaml');
+    expect(demo.run().settled).toBe(true);
+    expect(demo.run().report.totals.coverage).toMatchObject({ secondaryMissing: 0, secondaryUnusable: 0, secondaryCoverage: 1 });
   });
 
   it('reports every noise field as noise proven by the secondary, with its ignore rule, on every route', () => {
     const proven = new Set<string>();
-    for (const report of run!.report.routes) {
+    for (const report of demo.run().report.routes) {
       for (const field of report.fields) {
         if (!NOISE_FIELD_NAMES.some((name) => field.path.includes(name))) continue;
         expect(field.secondary?.finding, `${report.route} ${field.path}`).toBe('noise');
@@ -64,8 +42,11 @@ describe('npm run demo -- --secondary --once', () => {
       }
     }
     expect([...proven].sort()).toEqual(['$.items[*].traceId', '$.meta.generatedAt', '$.meta.requestTraceId']);
-    const count = run!.report.routes.flatMap((report) => report.fields).filter((field) => field.secondary?.finding === 'noise').length;
-    expect(printed).toContain(`the secondary proved ${count} fields noise on 4 routes`);
+    const count = demo
+      .run()
+      .report.routes.flatMap((report) => report.fields)
+      .filter((field) => field.secondary?.finding === 'noise').length;
+    expect(demo.printed()).toContain(`the secondary proved ${count} fields noise on 4 routes`);
   });
 
   it('still names all five seeded regressions, and the gate counts only them', () => {
