@@ -61,7 +61,13 @@ interface Started {
   close(): Promise<void>;
 }
 
-export async function startDemoStack(ports: DemoPorts, options: { secondary?: boolean } = {}): Promise<DemoStack> {
+export interface DemoStackOptions {
+  secondary?: boolean;
+  /** The collector's configuration file: demoCollectorConfig(secondary) when absent. */
+  collectorConfig?: string;
+}
+
+export async function startDemoStack(ports: DemoPorts, options: DemoStackOptions = {}): Promise<DemoStack> {
   const started: Array<{ close(): Promise<void> }> = [];
   const stopAll = async (): Promise<void> => {
     // Envoy first: nothing should reach a service that is going away.
@@ -80,7 +86,11 @@ export async function startDemoStack(ports: DemoPorts, options: { secondary?: bo
     const secondary =
       secondaryStore === undefined ? undefined : await startOrders('v1', secondaryStore, ports.secondary, 'the secondary orders v1');
     if (secondary !== undefined) started.push(secondary);
-    const collector = await startCollector(demoCollectorConfig(secondary !== undefined), ports.collector, collectorToken);
+    const collector = await startCollector(
+      options.collectorConfig ?? demoCollectorConfig(secondary !== undefined),
+      ports.collector,
+      collectorToken,
+    );
     started.push(collector);
     const edgeFilterConfig = demoEdgeFilterConfig(collectorToken, secondary !== undefined);
     const envoy = await startEnvoy(

@@ -1,5 +1,5 @@
-// Proof of the Grafana dashboard: the demo stack (real Envoy with the filter, orders v1/v2, the
-// collector) under the traffic of docker-compose.yml's `traffic` service, scraped by a real
+// Proof of the Grafana dashboard: the demo stack (real Envoy with the filter, orders v1/v2 and a
+// secondary v1, the collector with the demo's ignore rules) under the traffic of docker-compose.yml's `traffic` service, scraped by a real
 // Prometheus running deploy/prometheus/prometheus.yml; then every panel query of
 // deploy/grafana/dashboards/shadowdiff.json is evaluated through Prometheus's HTTP API and must
 // return data. A missing Prometheus fails the suite.
@@ -7,7 +7,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startDemoStack, type DemoStack } from '../../scripts/demo/demoStack.js';
+import { demoCollectorConfig, startDemoStack, type DemoStack } from '../../scripts/demo/demoStack.js';
 import { settledReport } from '../../scripts/demo/settle.js';
 import { PROJECT_ROOT, requireFilterWasm } from '../../devkit/paths.js';
 import { waitUntil } from '../../devkit/waitUntil.js';
@@ -32,6 +32,8 @@ const REQUIRED_PANELS = [
   'Latency delta per route (shadow − primary)',
   'Error rate per leg',
   'Filter export drops and failures',
+  // issue 15: secondary coverage, reported like shadow coverage
+  'Secondary coverage',
 ];
 
 const PANELS = dashboardPanels();
@@ -44,7 +46,12 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
 
   beforeAll(async () => {
     await requireFilterWasm();
-    stack = await startDemoStack({ edge: 0, admin: 0, v1: 0, v2: 0, secondary: 0, collector: 0 });
+    // With a secondary, so that its coverage panel has data; with the ignore rules, so that the
+    // other panels show the seeded regressions alone.
+    stack = await startDemoStack(
+      { edge: 0, admin: 0, v1: 0, v2: 0, secondary: 0, collector: 0 },
+      { secondary: true, collectorConfig: demoCollectorConfig(false) },
+    );
     prometheus = await startPrometheus(
       shippedConfigWithTargets(
         { 'shadowdiff-collector': hostPort(stack.urls.collector), envoy: hostPort(stack.urls.envoyAdmin) },
@@ -133,8 +140,17 @@ describe('the Grafana dashboard against a real Prometheus scraping the demo', ()
 
   it('shows export drops per filter role (none in a healthy run)', async () => {
     const samples = await evaluate(queryOf('Filter export drops and failures', 'A'));
-    expect(labelValues(samples, 'role')).toEqual(['edge', 'shadow']);
+    expect(labelValues(samples, 'role')).toEqual(['edge', 'secondary', 'shadow']);
     expect(samples.every((sample) => Number(sample.value) === 0)).toBe(true);
+  });
+
+  it('shows full secondary coverage for every route, no secondary missing, unusable or orphaned', async () => {
+    const coverage = await evaluate(queryOf('Secondary coverage', 'A'));
+    expect(labelValues(coverage, 'route')).toEqual(ROUTES);
+    for (const sample of coverage) expect(Number(sample.value), sample.metric['route']).toBe(1);
+    const others = await evaluate(queryOf('Secondary coverage', 'B'));
+    expect(labelValues(others, 'outcome')).toEqual(['secondary_missing', 'secondary_orphaned', 'secondary_unusable']);
+    expect(others.every((sample) => Number(sample.value) === 0)).toBe(true);
   });
 
   it('loads the rule file and evaluates every rule without error', async () => {
@@ -183,7 +199,10 @@ async function waitForScrapeOfSettledRun(stack: DemoStack, prometheus: RunningPr
   const { coverage } = report.totals;
   const pairs = coverage.pairs + coverage.shadowMissing + coverage.primaryMissing;
   const stats = await stack.envoy.stats();
-  const digested = (stats.get('wasmcustom.shadowdiff.edge.digested') ?? 0) + (stats.get('wasmcustom.shadowdiff.shadow.digested') ?? 0);
+  const digested = ['edge', 'shadow', 'secondary'].reduce(
+    (sum, role) => sum + (stats.get(`wasmcustom.shadowdiff.${role}.digested`) ?? 0),
+    0,
+  );
   const scraped = async (expr: string): Promise<number | undefined> => {
     const samples = await prometheus.query(expr);
     return samples[0] === undefined ? undefined : Number(samples[0].value);
