@@ -50,10 +50,10 @@ function learned(r: Report): Omit<Report, 'generatedAtUnixMs'> {
 
 const noisy = (n: number, leg: number) => ({ fields: { '$.id': '0000002a', '$.at': (3 * n + leg).toString(16).padStart(8, '0') } });
 
-/** Triples t-0…t-24 (joined), w-1 and w-2 waiting for their secondary, a lone secondary. */
+/** Triples t-0…t-24 (joined), w-1 and w-2 waiting for their secondary, a lone secondary, one not comparable (u-1: a 503 of a secondary that is down). */
 const BATCHES: IngestedRecord[][] = [
   Array.from({ length: 25 }, (_, n) => triple(`t-${n}`, noisy(n, 1), noisy(n, 2), noisy(n, 0))).flat(),
-  [...triple('w-1').slice(0, 2), record('secondary', { id: 'lone' })],
+  [...triple('w-1').slice(0, 2), record('secondary', { id: 'lone' }), ...triple('u-1', {}, { status: 503 })],
   [...triple('w-2').slice(0, 2)],
 ];
 
@@ -95,7 +95,7 @@ describe('DurableStore with secondary legs', () => {
     clock.advance(config().join.windowMs);
     model.tick();
     expect(learned(again.report())).toEqual(learned(model.report()));
-    expect(again.report().totals.coverage).toMatchObject({ triples: 26, secondaryMissing: 1, secondaryOrphaned: 1 });
+    expect(again.report().totals.coverage).toMatchObject({ triples: 26, secondaryMissing: 1, secondaryUnusable: 1, secondaryOrphaned: 1 });
     expect(again.pair('w-2')).toMatchObject({ state: 'paired', secondary: null });
   });
 });
