@@ -140,6 +140,8 @@ export interface Served {
   report: Report;
   pairs: Array<PairView | null>;
   series: Record<string, number>;
+  /** the whole /metrics text */
+  metricsText: string;
 }
 
 /** A report role's pipeline fed `messages` as its reader hands them over, with none refused. */
@@ -154,9 +156,6 @@ export async function served(config: CollectorConfig, messages: Iterable<Verdict
     },
   );
   for (const message of messages) handle(message);
-  return {
-    report: pipeline.report(),
-    pairs: ids.map((id) => pipeline.pair(id) ?? null),
-    series: reportSeries(await metrics.registry.metrics()),
-  };
+  const metricsText = await metrics.registry.metrics();
+  return { report: pipeline.report(), pairs: ids.map((id) => pipeline.pair(id) ?? null), series: reportSeries(metricsText), metricsText };
 }
