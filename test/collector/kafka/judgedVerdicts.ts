@@ -68,7 +68,7 @@ export function judge(pairs: number, settings: (c: CollectorConfig) => void = ()
     const summary = model.ingest([leg], clock.now());
     const tally = received[partitionOf(leg.id)]!;
     const role = leg.leg;
-    if (role === 'secondary') throw new Error('join workers judge pairs only: no secondary legs here');
+    if (role === 'secondary') throw new Error('this fixture makes pairs only: no secondary legs here');
     tally.records[role]++;
     tally.duplicates[role] += summary.duplicates;
     tally.late[role] += summary.late;
