@@ -1,5 +1,7 @@
 // Judges one pair as the collector's configuration says: the route a leg belongs to, and the
-// diff of two legs under that route's ignore rules, the header selection and the tolerances.
+// diff of two legs under that route's ignore rules, the header selection and the tolerances; a
+// triple's secondary is compared with its primary the same way, and a window that closed
+// unresolved is judged here too (judge, closed).
 // The embedded pipeline and a Kafka join worker both compare through it, so a pair gets the same
 // diff in either mode; the rules can be swapped (SIGHUP) for pairs compared from then on.
 

@@ -22,10 +22,9 @@
 
 import { ByteBudget } from '../budget/byteBudget.js';
 import type { OrphanedSecondary, PairComparer } from '../compare/pairComparer.js';
-import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import { LEGS, type WireLeg } from '../ingest/wireSchema.js';
 import { InsertionOrderedMap } from '../join/insertionOrderedMap.js';
-import { JoinWindow, type ClosedWindow, type RememberedId } from '../join/joinWindow.js';
+import { JoinWindow, type ClosedWindow, type PendingLegs, type RememberedId } from '../join/joinWindow.js';
 import type { PairView } from '../report/reportSchema.js';
 import { zeroCounts } from '../schema/countsBy.js';
 import { pairViewOf, type Resolution } from '../score/resolution.js';
@@ -219,7 +218,7 @@ export class PartitionJoin {
   }
 
   /** The legs waiting for a partner, for a pair lookup; undefined when `id` is not pending here. */
-  pendingLegs(id: string): { primary: IngestedRecord | null; shadow: IngestedRecord | null } | undefined {
+  pendingLegs(id: string): PendingLegs | undefined {
     return this.window.pendingLegs(id);
   }
 
