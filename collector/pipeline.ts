@@ -8,7 +8,7 @@ import { FieldRows } from './compare/fieldRows.js';
 import { PairComparer } from './compare/pairComparer.js';
 import type { ToleranceConfig } from './compare/tolerance.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
-import { LEGS, type Leg, type WireLeg } from './ingest/wireSchema.js';
+import { LEGS, WIRE_LEGS, type Leg, type WireLeg } from './ingest/wireSchema.js';
 import { JoinWindow, type ClosedWindow, type HeldLeg, type JoinChanges, type RememberedId, type WholeJoinItem } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
@@ -66,10 +66,13 @@ export interface TopicPosition {
  * of which leg (a number): the totals count them, no per-leg series does.
  */
 export interface LegCounts {
-  records: Record<Leg, number>;
-  duplicates: Record<Leg, number> | number;
-  late: Record<Leg, number> | number;
+  records: ByLeg;
+  duplicates: ByLeg | number;
+  late: ByLeg | number;
 }
+
+/** A count per leg; `secondary` absent when there were none. */
+export type ByLeg = Record<Leg, number> & { secondary?: number };
 
 /**
  * What a restart hands back: a snapshot whose pending legs may be held by reference (left in the
@@ -126,8 +129,8 @@ function takeAll<T>(map: Map<string, T> | null): T[] {
 }
 
 /** A count of every leg together. */
-function ofEveryLeg(count: Record<Leg, number> | number): number {
-  return typeof count === 'number' ? count : LEGS.reduce((sum, leg) => sum + count[leg], 0);
+function ofEveryLeg(count: ByLeg | number): number {
+  return typeof count === 'number' ? count : WIRE_LEGS.reduce((sum, leg) => sum + (count[leg] ?? 0), 0);
 }
 
 export class Pipeline {
@@ -252,7 +255,7 @@ export class Pipeline {
           if (event.closed !== undefined) this.closeWindows(event.closed, now);
           break;
         case 'paired':
-          this.resolve(this.judged(event.primary, event.shadow, event.secondary), now);
+          this.resolve(this.comparer.judge(event.primary, event.shadow, event.secondary), now);
           break;
         case 'duplicate':
           summary.duplicates++;
@@ -353,19 +356,31 @@ export class Pipeline {
     return true;
   }
 
+  /**
+   * Kafka mode's report role: a join worker's secondary leg whose pair never came, counted as
+   * one orphaned here is; false for an id remembered as counted already, as applyVerdict.
+   */
+  applyOrphaned(orphaned: { id: string; route: string }, at: TopicPosition): boolean {
+    this.consumed(at);
+    if (!this.join.settle(orphaned.id, ['secondary'], this.now())) return false;
+    this.orphaned(orphaned.id, orphaned.route);
+    return true;
+  }
+
   /** Kafka mode's report role: what a run of legs a join worker consumed adds to the totals. */
   applyTally(counts: LegCounts, at: TopicPosition): void {
     this.consumed(at);
     const totals = this.scoreboard.totals;
-    for (const leg of LEGS) {
-      totals.records[leg] += counts.records[leg];
-      this.metrics.recordsReceivedBy(leg, counts.records[leg]);
-    }
+    for (const leg of LEGS) totals.records[leg] += counts.records[leg];
+    // Present in the totals once a secondary leg arrived, as in the embedded collector.
+    const secondaries = counts.records.secondary ?? 0;
+    if (secondaries > 0) totals.records.secondary = (totals.records.secondary ?? 0) + secondaries;
     totals.duplicates += ofEveryLeg(counts.duplicates);
     totals.late += ofEveryLeg(counts.late);
-    for (const leg of LEGS) {
-      if (typeof counts.duplicates !== 'number') this.metrics.duplicate(leg, counts.duplicates[leg]);
-      if (typeof counts.late !== 'number') this.metrics.late(leg, counts.late[leg]);
+    for (const leg of WIRE_LEGS) {
+      this.metrics.recordsReceivedBy(leg, counts.records[leg] ?? 0);
+      if (typeof counts.duplicates !== 'number') this.metrics.duplicate(leg, counts.duplicates[leg] ?? 0);
+      if (typeof counts.late !== 'number') this.metrics.late(leg, counts.late[leg] ?? 0);
     }
   }
 
@@ -574,37 +589,17 @@ export class Pipeline {
 
   private closeWindows(closed: readonly ClosedWindow[], now: number): void {
     for (const window of closed) {
-      switch (window.outcome) {
-        case 'secondary_missing':
-          this.resolve(this.judged(window.primary, window.shadow, null), now);
-          break;
-        case 'secondary_orphaned':
-          this.orphaned(window.record);
-          break;
-        default:
-          this.resolve({ kind: 'missing', route: this.route(window.record), record: window.record, outcome: window.outcome }, now);
-      }
+      const judged = this.comparer.closed(window);
+      if (judged.kind === 'orphaned') this.orphaned(judged.record.id, judged.route);
+      else this.resolve(judged, now);
     }
   }
 
-  /**
-   * A pair compared, and its secondary with the primary: `secondary` undefined when none was
-   * announced, null when it was and never came (or could not be read back).
-   */
-  private judged(primary: IngestedRecord, shadow: IngestedRecord, secondary: IngestedRecord | null | undefined): Resolution {
-    const route = this.route(primary);
-    const diff = this.comparer.compare(primary, shadow, route);
-    const resolution: Resolution = { kind: 'paired', route, primary, shadow, diff };
-    if (secondary !== undefined)
-      resolution.secondary = secondary === null ? null : { record: secondary, diff: this.comparer.compare(primary, secondary, route) };
-    return resolution;
-  }
-
   /** A secondary leg whose pair never came: counted apart (scoreboard, metrics); no pair view, there is no pair to show. */
-  private orphaned(record: IngestedRecord): void {
-    this.copiesOfPending?.delete(record.id);
-    this.pendingAnew?.delete(record.id);
-    const placement = this.scoreboard.recordOrphanedSecondary(this.route(record));
+  private orphaned(id: string, route: string): void {
+    this.copiesOfPending?.delete(id);
+    this.pendingAnew?.delete(id);
+    const placement = this.scoreboard.recordOrphanedSecondary(route);
     for (const evicted of placement.evictedRoutes) this.metrics.foldRoute(evicted);
     this.metrics.secondary(placement.route, 'secondary_orphaned');
   }

@@ -1,5 +1,7 @@
 // Judges one pair as the collector's configuration says: the route a leg belongs to, and the
-// diff of two legs under that route's ignore rules, the header selection and the tolerances.
+// diff of two legs under that route's ignore rules, the header selection and the tolerances; a
+// triple's secondary is compared with its primary the same way, and a window that closed
+// unresolved is judged here too (judge, closed).
 // The embedded pipeline and a Kafka join worker both compare through it, so a pair gets the same
 // diff in either mode; the rules can be swapped (SIGHUP) for pairs compared from then on.
 
@@ -10,7 +12,16 @@ import { comparePair, type HeaderSelection } from './pairCompare.js';
 import { RouteResolver } from './routeTemplate.js';
 import { Tolerances, type ToleranceConfig } from './tolerance.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
+import type { ClosedWindow } from '../join/joinWindow.js';
+import type { Resolution } from '../score/resolution.js';
 import type { CollectorConfig, IgnoreConfig } from '../types.js';
+
+/** A secondary leg whose pair never came: counted under its route, judged with nothing. */
+export interface OrphanedSecondary {
+  kind: 'orphaned';
+  route: string;
+  record: IngestedRecord;
+}
 
 export class PairComparer {
   private readonly routes: RouteResolver;
@@ -34,6 +45,31 @@ export class PairComparer {
 
   compare(primary: IngestedRecord, shadow: IngestedRecord, route: string): PairDiff {
     return comparePair(primary, shadow, this.ignore.forRoute(route), this.headerSelection, this.tolerances);
+  }
+
+  /**
+   * A pair compared, and its secondary with the primary: `secondary` undefined when none was
+   * announced, null when it was and never came (or could not be read back).
+   */
+  judge(primary: IngestedRecord, shadow: IngestedRecord, secondary: IngestedRecord | null | undefined): Resolution {
+    const route = this.route(primary);
+    const diff = this.compare(primary, shadow, route);
+    const resolution: Resolution = { kind: 'paired', route, primary, shadow, diff };
+    if (secondary !== undefined)
+      resolution.secondary = secondary === null ? null : { record: secondary, diff: this.compare(primary, secondary, route) };
+    return resolution;
+  }
+
+  /** How a window that closed unresolved is judged: a pair still missing its secondary, a leg missing its partner, or an orphan. */
+  closed(window: ClosedWindow): Resolution | OrphanedSecondary {
+    switch (window.outcome) {
+      case 'secondary_missing':
+        return this.judge(window.primary, window.shadow, null);
+      case 'secondary_orphaned':
+        return { kind: 'orphaned', route: this.route(window.record), record: window.record };
+      default:
+        return { kind: 'missing', route: this.route(window.record), record: window.record, outcome: window.outcome };
+    }
   }
 
   /** Ignore rules apply to pairs compared from now on; past tallies are not rewritten. */

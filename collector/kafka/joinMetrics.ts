@@ -7,8 +7,8 @@ import { PAIR_OUTCOMES } from '../join/outcomes.js';
 import type { PairView } from '../report/reportSchema.js';
 import type { JoinWorker } from './joinWorker.js';
 
-/** How a verdict ended, as the outcome label says it: a pair's outcome, or evicted. */
-const VERDICT_OUTCOMES = [...PAIR_OUTCOMES, 'evicted'] as const;
+/** How a verdict ended, as the outcome label says it: a pair's outcome, evicted, or an orphaned secondary (its own record). */
+const VERDICT_OUTCOMES = [...PAIR_OUTCOMES, 'evicted', 'secondary_orphaned'] as const;
 type VerdictOutcome = (typeof VERDICT_OUTCOMES)[number];
 
 function verdictOutcome(pair: PairView): VerdictOutcome {
@@ -53,7 +53,7 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
   });
   const verdicts = new Counter({
     name: 'shadowdiff_collector_kafka_verdicts_total',
-    help: 'Verdicts produced to the verdicts topic in a committed transaction, by outcome.',
+    help: 'Verdicts produced to the verdicts topic in a committed transaction, by outcome (secondary_orphaned: a secondary leg whose pair never came).',
     labelNames: ['outcome'],
     registers,
   });
@@ -85,7 +85,11 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
     produced(outputs) {
       for (const output of outputs) {
         for (const verdict of output.verdicts) verdicts.inc({ outcome: verdictOutcome(verdict.pair) });
-        if (output.tally !== null) legs.inc(output.tally.records.primary + output.tally.records.shadow);
+        if (output.orphaned.length > 0) verdicts.inc({ outcome: 'secondary_orphaned' }, output.orphaned.length);
+        if (output.tally !== null) {
+          const { records } = output.tally;
+          legs.inc(records.primary + records.shadow + (records.secondary ?? 0));
+        }
         if (output.undecodable > 0) skipped.inc({ topic: 'legs' }, output.undecodable);
       }
     },

@@ -43,7 +43,7 @@ import { PartitionProducer, type TransactionHold, type VerdictMessage } from './
 import { PartitionJoin, partitionShare, type ConsumedLeg, type JoinOutput, type PartitionJoinSettings } from './partitionJoin.js';
 import { SEND_RETRIES, SEND_RETRY_DELAY_MS } from './sends.js';
 import { ensureLegsTopic, ensureVerdictsTopic } from './topics.js';
-import { decodeVerdictTopicRecord, encodeTally, encodeVerdict, type VerdictTopicRecord } from './verdictRecord.js';
+import { decodeVerdictTopicRecord, encodeOrphaned, encodeTally, encodeVerdict, type VerdictTopicRecord } from './verdictRecord.js';
 
 /** While a partition is caught up, its clock follows the wall clock less this: legs still on their way from an ingest instance are not missed. */
 export const IDLE_ALLOWANCE_MS = 2000;
@@ -382,7 +382,7 @@ export class JoinWorker {
     throw fenced[0] ?? failed[0];
   }
 
-  /** The partition's transaction: its verdicts then its tally, and its committable offset when it moved. */
+  /** The partition's transaction: its verdicts, orphaned secondaries, then its tally, and its committable offset when it moved. */
   private async commitPartition(join: PartitionJoin, outputs: readonly JoinOutput[], generation: number): Promise<void> {
     const { partition } = join;
     const topic = this.kafka.topics.verdicts;
@@ -392,6 +392,8 @@ export class JoinWorker {
         const timestamp = BigInt(verdict.pair.resolvedAtUnixMs ?? Date.now());
         messages.push({ topic, partition, timestamp, ...encodeVerdict(verdict.pair, verdict.legs) });
       }
+      for (const orphaned of output.orphaned)
+        messages.push({ topic, partition, timestamp: BigInt(orphaned.resolvedAtUnixMs), ...encodeOrphaned(orphaned) });
       if (output.tally !== null) messages.push({ topic, partition, timestamp: BigInt(join.eventTime), ...encodeTally(output.tally) });
     }
     const next = join.committableOffset;

@@ -14,22 +14,23 @@
 // The committable offset is the first leg still pending (or the next offset): every leg before it
 // belongs to an id whose verdict was produced, so nothing is lost when a worker restarts there.
 //
-// Triples are not judged in Kafka mode (yet): a secondary leg is skipped (counted with the
-// records that do not decode) and a primary's `withSecondary` is set aside, so its pair is judged
-// as a pair at once, exactly as without a secondary; the verdict records carry pairs only.
+// Triples are judged as the embedded pipeline judges them: a pair whose primary announced a
+// secondary waits for it (its verdict carries the secondary and their diff), or is judged as a
+// pair missing it when its window closes (`secondary: null`); a lone secondary becomes an
+// `orphaned` record. A triple's legs wait as one entry, from the offset of its first leg, so
+// the committable offset never passes a leg of it and a rebuild gets all of them back.
 
 import { ByteBudget } from '../budget/byteBudget.js';
-import type { PairComparer } from '../compare/pairComparer.js';
-import type { IngestedRecord } from '../ingest/ingestedRecord.js';
-import { LEGS } from '../ingest/wireSchema.js';
+import type { OrphanedSecondary, PairComparer } from '../compare/pairComparer.js';
+import { LEGS, type WireLeg } from '../ingest/wireSchema.js';
 import { InsertionOrderedMap } from '../join/insertionOrderedMap.js';
-import { JoinWindow, type ClosedWindow, type RememberedId } from '../join/joinWindow.js';
+import { JoinWindow, type ClosedWindow, type PendingLegs, type RememberedId } from '../join/joinWindow.js';
 import type { PairView } from '../report/reportSchema.js';
 import { zeroCounts } from '../schema/countsBy.js';
 import { pairViewOf, type Resolution } from '../score/resolution.js';
 import type { CollectorConfig } from '../types.js';
 import type { LegRecord } from './legRecord.js';
-import type { Tally, Verdict, VerdictTopicRecord } from './verdictRecord.js';
+import type { Orphaned, Tally, Verdict, VerdictTopicRecord } from './verdictRecord.js';
 
 /** A partition's share of the collector's join caps (they bound the whole process in embedded mode). */
 export interface PartitionJoinSettings {
@@ -64,13 +65,16 @@ export interface ConsumedLeg {
 
 export type TallyBody = Omit<Tally, 'v' | 'kind'>;
 export type VerdictBody = Omit<Verdict, 'v' | 'kind'>;
+export type OrphanedBody = Omit<Orphaned, 'v' | 'kind'>;
 
 /** What consuming a run of legs (or closing idle windows) produced: to be made durable before the offset moves past them. */
 export interface JoinOutput {
   verdicts: VerdictBody[];
+  /** secondary legs whose pair never came */
+  orphaned: OrphanedBody[];
   /** null when no leg of the run was new to the tallies (a replay of counted legs) */
   tally: TallyBody | null;
-  /** records of the run that are not leg records, or are secondary legs (skipped) */
+  /** records of the run that are not leg records (skipped) */
   undecodable: number;
 }
 
@@ -84,6 +88,7 @@ export interface PartitionHistory {
 
 const PRIMARY = 1;
 const SHADOW = 2;
+const SECONDARY = 4;
 
 export class PartitionJoin {
   private readonly window: JoinWindow;
@@ -111,8 +116,12 @@ export class PartitionJoin {
         this.countedThrough = Math.max(this.countedThrough, record.legs.toOffset);
         continue;
       }
+      if (record.kind === 'orphaned') {
+        judged.set(record.id, [record.id, SECONDARY, record.resolvedAtUnixMs + settings.rememberMs]);
+        continue;
+      }
       const { pair } = record;
-      const legs = (pair.primary === null ? 0 : PRIMARY) | (pair.shadow === null ? 0 : SHADOW);
+      const legs = (pair.primary === null ? 0 : PRIMARY) | (pair.shadow === null ? 0 : SHADOW) | (pair.secondary == null ? 0 : SECONDARY);
       judged.set(pair.id, [pair.id, legs, (pair.resolvedAtUnixMs ?? 0) + settings.rememberMs]);
     }
     // Tombstones are forgotten oldest first: their order must be their deadlines' order.
@@ -143,59 +152,55 @@ export class PartitionJoin {
 
   /** Consumes a run of consecutive legs (offsets from `position` on; earlier ones are skipped as already consumed). */
   consume(legs: readonly ConsumedLeg[]): JoinOutput {
-    const verdicts: VerdictBody[] = [];
+    const output: JoinOutput = { verdicts: [], orphaned: [], tally: null, undecodable: 0 };
     const tally: TallyBody = {
       legs: { partition: this.partition, fromOffset: 0, toOffset: 0 },
       records: zeroCounts(LEGS),
       duplicates: zeroCounts(LEGS),
       late: zeroCounts(LEGS),
     };
-    let counting = false;
-    let undecodable = 0;
     for (const { offset, leg } of legs) {
       if (offset < this.nextOffset) continue;
       this.nextOffset = offset + 1;
       const counted = offset > this.countedThrough;
-      if (counted && !counting) {
-        counting = true;
+      if (counted && output.tally === null) {
+        output.tally = tally;
         tally.legs.fromOffset = offset;
       }
       if (counted) {
         tally.legs.toOffset = offset;
         this.countedThrough = offset;
       }
-      const role = leg?.record.leg;
-      if (leg === null || role === undefined || role === 'secondary') {
-        undecodable++;
+      if (leg === null) {
+        output.undecodable++;
         continue;
       }
       const now = Math.max(this.clock, leg.arrivedUnixMs);
       this.clock = now;
-      this.closed(this.window.expire(now), now, offset, verdicts);
-      const record = pairLeg(leg.record);
-      if (counted) tally.records[role]++;
+      this.closed(this.window.expire(now), now, offset, output);
+      const { record } = leg;
+      if (counted) countLeg(tally.records, record.leg);
       const event = this.window.offer(record, now);
       switch (event.kind) {
         case 'waiting':
-          this.pendingOffsets.set(record.id, offset);
+          // A triple's later legs wait with its first: the committable offset stays at that one.
+          if (this.pendingOffsets.get(record.id) === undefined) this.pendingOffsets.set(record.id, offset);
           for (const evicted of event.evicted)
-            this.judge({ kind: 'evicted', route: this.comparer.route(evicted), record: evicted }, now, offset, verdicts);
+            this.judge({ kind: 'evicted', route: this.comparer.route(evicted), record: evicted }, now, offset, output);
+          if (event.closed !== undefined) this.closed(event.closed, now, offset, output);
           break;
-        case 'paired': {
-          const route = this.comparer.route(event.primary);
-          const diff = this.comparer.compare(event.primary, event.shadow, route);
-          this.judge({ kind: 'paired', route, primary: event.primary, shadow: event.shadow, diff }, now, offset, verdicts);
+        case 'paired':
+          this.judge(this.comparer.judge(event.primary, event.shadow, event.secondary), now, offset, output);
           break;
-        }
         case 'duplicate':
-          if (counted) tally.duplicates[role]++;
+          if (counted) countLeg(tally.duplicates, record.leg);
           break;
         case 'late':
-          if (counted) tally.late[role]++;
+          if (counted) countLeg(tally.late, record.leg);
           break;
       }
     }
-    return { verdicts, tally: counting ? tally : null, undecodable };
+    return output;
   }
 
   /**
@@ -204,41 +209,38 @@ export class PartitionJoin {
    * consumed leg: nothing later was read when they were decided.
    */
   closeIdle(now: number): JoinOutput {
-    const verdicts: VerdictBody[] = [];
+    const output: JoinOutput = { verdicts: [], orphaned: [], tally: null, undecodable: 0 };
     if (now > this.clock) {
       this.clock = now;
-      this.closed(this.window.expire(now), now, this.nextOffset - 1, verdicts);
+      this.closed(this.window.expire(now), now, this.nextOffset - 1, output);
     }
-    return { verdicts, tally: null, undecodable: 0 };
+    return output;
   }
 
   /** The legs waiting for a partner, for a pair lookup; undefined when `id` is not pending here. */
-  pendingLegs(id: string): { primary: IngestedRecord | null; shadow: IngestedRecord | null } | undefined {
+  pendingLegs(id: string): PendingLegs | undefined {
     return this.window.pendingLegs(id);
   }
 
-  /** Windows close with one leg of a pair only: no secondary leg is offered, no primary announces one. */
-  private closed(windows: readonly ClosedWindow[], now: number, offset: number, verdicts: VerdictBody[]): void {
-    for (const window of windows)
-      if (window.outcome === 'shadow_missing' || window.outcome === 'primary_missing')
-        this.judge(
-          { kind: 'missing', route: this.comparer.route(window.record), record: window.record, outcome: window.outcome },
-          now,
-          offset,
-          verdicts,
-        );
+  private closed(windows: readonly ClosedWindow[], now: number, offset: number, output: JoinOutput): void {
+    for (const window of windows) this.judge(this.comparer.closed(window), now, offset, output);
   }
 
-  private judge(resolution: Resolution, now: number, offset: number, verdicts: VerdictBody[]): void {
-    const pair: PairView = pairViewOf(resolution, now);
+  private judge(judged: Resolution | OrphanedSecondary, now: number, offset: number, output: JoinOutput): void {
+    const legs = { partition: this.partition, offset };
+    if (judged.kind === 'orphaned') {
+      const { id } = judged.record;
+      this.pendingOffsets.delete(id);
+      output.orphaned.push({ legs, id, route: judged.route, resolvedAtUnixMs: now });
+      return;
+    }
+    const pair: PairView = pairViewOf(judged, now);
     this.pendingOffsets.delete(pair.id);
-    verdicts.push({ legs: { partition: this.partition, offset }, pair });
+    output.verdicts.push({ legs, pair });
   }
 }
 
-/** A leg of a pair as the partition's join takes it: a primary's `withSecondary` set aside (it judges pairs only). */
-function pairLeg(record: IngestedRecord): IngestedRecord {
-  if (record.withSecondary === undefined) return record;
-  const { withSecondary: _announced, ...paired } = record;
-  return paired;
+/** One more leg of `leg` (a tally's `secondary` is there only once there was one). */
+function countLeg(counts: TallyBody['records'], leg: WireLeg): void {
+  counts[leg] = (counts[leg] ?? 0) + 1;
 }

@@ -1,7 +1,7 @@
 // The report role's handling of one record of the verdicts topic: a verdict is counted as the
 // embedded collector counts an id it resolved (Pipeline.applyVerdict, through its one resolve()),
-// a tally adds to the totals, and a record that is not a verdicts record is refused with the
-// field named and never applied. Each record moves the state's position on its partition, so
+// an orphaned secondary as it counts one (applyOrphaned), a tally adds to the totals, and a
+// record that is not a verdicts record is refused with the field named and never applied. Each record moves the state's position on its partition, so
 // the checkpoint that holds its effect holds the offset after it, and a record read again (after
 // the reader reopened, or a restart from a checkpoint) is recognised by its offset and skipped.
 
@@ -42,6 +42,10 @@ export function verdictRecordHandler(
     if (record.kind === 'tally') {
       pipeline.applyTally(record, at);
       metrics.record('tally');
+      return;
+    }
+    if (record.kind === 'orphaned') {
+      metrics.record(pipeline.applyOrphaned(record, at) ? 'counted' : 'repeated');
       return;
     }
     // decodeVerdictTopicRecord refuses a verdict whose view has no resolution.

@@ -5,7 +5,8 @@
 import { Pipeline } from '../../../collector/pipeline.js';
 import { CollectorMetrics } from '../../../collector/metrics/collectorMetrics.js';
 import type { PairView, Report } from '../../../collector/report/reportSchema.js';
-import { LEGS, type Leg } from '../../../collector/ingest/wireSchema.js';
+import { WIRE_LEGS, type WireLeg } from '../../../collector/ingest/wireSchema.js';
+import type { SecondaryOutcome } from '../../../collector/join/outcomes.js';
 import { zeroCounts } from '../../../collector/schema/countsBy.js';
 import { pairViewOf, type Resolution } from '../../../collector/score/resolution.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
@@ -16,12 +17,21 @@ export interface ArrivedLeg {
   record: IngestedRecord;
 }
 
+export interface LegTotals {
+  records: Record<WireLeg, number>;
+  duplicates: Record<WireLeg, number>;
+  late: Record<WireLeg, number>;
+}
+
 export interface ModelOutcome {
   /** the last resolution of each id, as GET /v1/pairs/:id shows it */
   pairs: Map<string, PairView>;
   /** every resolution in order (an id seen again after its tombstone was forgotten resolves again), without its time */
   resolutions: PairView[];
-  totals: { records: Record<Leg, number>; duplicates: Record<Leg, number>; late: Record<Leg, number> };
+  /** by leg, secondary included (0 when none) */
+  totals: LegTotals;
+  /** the route of each secondary leg whose pair never came, in order */
+  orphaned: string[];
   /** the pipeline's report once every window closed */
   report: Report;
   /** its metrics (the series the report role serves too) */
@@ -50,7 +60,12 @@ export function embeddedModel(config: CollectorConfig, legs: readonly ArrivedLeg
   return {
     pairs,
     resolutions: metrics.seen,
-    totals: { records: report.totals.records, duplicates: metrics.duplicatesByLeg, late: metrics.lateByLeg },
+    totals: {
+      records: { ...report.totals.records, secondary: report.totals.records.secondary ?? 0 },
+      duplicates: metrics.duplicatesByLeg,
+      late: metrics.lateByLeg,
+    },
+    orphaned: metrics.orphaned,
     report,
     metrics,
   };
@@ -59,17 +74,22 @@ export function embeddedModel(config: CollectorConfig, legs: readonly ArrivedLeg
 /** The pipeline's metrics, keeping every resolution they are told of (the pipeline's one place of counting), and the duplicates and late legs by leg. */
 class ResolutionsSeen extends CollectorMetrics {
   readonly seen: PairView[] = [];
-  readonly duplicatesByLeg = zeroCounts(LEGS);
-  readonly lateByLeg = zeroCounts(LEGS);
+  readonly duplicatesByLeg = zeroCounts(WIRE_LEGS);
+  readonly lateByLeg = zeroCounts(WIRE_LEGS);
+  readonly orphaned: string[] = [];
   override resolved(resolution: Resolution): void {
     super.resolved(resolution);
     this.seen.push({ ...pairViewOf(resolution, 0), resolvedAtUnixMs: null });
   }
-  override duplicate(leg: Leg, count = 1): void {
+  override secondary(route: string, outcome: SecondaryOutcome, count = 1): void {
+    super.secondary(route, outcome, count);
+    if (outcome === 'secondary_orphaned') this.orphaned.push(route);
+  }
+  override duplicate(leg: WireLeg, count = 1): void {
     super.duplicate(leg, count);
     this.duplicatesByLeg[leg] += count;
   }
-  override late(leg: Leg, count = 1): void {
+  override late(leg: WireLeg, count = 1): void {
     super.late(leg, count);
     this.lateByLeg[leg] += count;
   }

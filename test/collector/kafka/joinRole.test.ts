@@ -28,13 +28,14 @@ import { VerdictReader } from '../../../collector/kafka/verdictReader.js';
 import { idempotentProducer } from '../../../collector/kafka/sends.js';
 import { ensureLegsTopic, ensureVerdictsTopic } from '../../../collector/kafka/topics.js';
 import { encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
-import { LEGS } from '../../../collector/ingest/wireSchema.js';
+import { WIRE_LEGS } from '../../../collector/ingest/wireSchema.js';
 import { zeroCounts } from '../../../collector/schema/countsBy.js';
-import type { PairView } from '../../../collector/report/reportSchema.js';
+import type { PairView, Report } from '../../../collector/report/reportSchema.js';
 import { pairViewOf } from '../../../collector/score/resolution.js';
 import type { CollectorConfig, IngestedRecord } from '../../../collector/types.js';
 import { startCollectorProcess, type CollectorProcess } from '../../reliability/collectorProcess.js';
 import { record } from '../fixtures.js';
+import { comparableButExamples } from './comparableReport.js';
 import { embeddedModel } from './joinModel.js';
 import { metricOf, PARTITIONS_OWNED, untilMetric } from './metricReads.js';
 import { readTopic, readTopics, untilJudged, type TopicRead } from './topicReads.js';
@@ -79,14 +80,24 @@ const kafkaOf = (config: CollectorConfig): KafkaConfig => config.kafka as KafkaC
 
 /**
  * Steady traffic of requests with unique ids: most pair (legs in one send or the next, either
- * order), some diverge, some lack a leg (closed by the window), some legs are sent twice.
+ * order), some diverge, some lack a leg (closed by the window), some legs are sent twice; a
+ * quarter announce a secondary: triples in one send or across two, a secondary first, one that
+ * never comes (secondary_missing, its late copy kept for `lateSecondaries`) and a lone one (orphaned).
  */
 class Traffic {
   readonly ids: string[] = [];
   private next = 0;
   private held: IngestedRecord[] = [];
+  private missing: IngestedRecord[] = [];
 
   constructor(private readonly prefix: string) {}
+
+  /** The secondaries that never came, to send once their pairs were judged (late). */
+  lateSecondaries(): IngestedRecord[] {
+    const out = this.missing;
+    this.missing = [];
+    return out;
+  }
 
   /** The legs of `requests` more requests, and the second legs held from the previous call. */
   legs(requests: number): IngestedRecord[] {
@@ -98,7 +109,20 @@ class Traffic {
       this.ids.push(id);
       const primary = record('primary', { id, path: `/orders/${n % 7}` });
       const shadow = record('shadow', { id, path: `/orders/${n % 7}`, status: n % 10 === 3 ? 500 : 200 });
-      if (n % 20 === 5) out.push(primary);
+      const announcing = { ...primary, withSecondary: true as const };
+      const secondary = record('secondary', { id, path: `/orders/${n % 7}`, fields: { '$.id': `${n}`.padStart(8, '0') } });
+      if (n % 20 === 10) out.push(announcing, shadow, secondary);
+      else if (n % 20 === 11) {
+        out.push(announcing, shadow);
+        this.held.push(secondary);
+      } else if (n % 20 === 12) {
+        out.push(shadow, announcing);
+        this.missing.push(secondary);
+      } else if (n % 20 === 13) out.push(secondary);
+      else if (n % 20 === 14) {
+        out.push(secondary, announcing);
+        this.held.push(shadow);
+      } else if (n % 20 === 5) out.push(primary);
       else if (n % 20 === 6) out.push(shadow);
       else if (n % 20 === 7) out.push(primary, primary, shadow);
       else if (n % 2 === 0) out.push(shadow, primary);
@@ -120,10 +144,11 @@ class Traffic {
 
 const withoutTime = (pair: PairView): PairView => ({ ...pair, resolvedAtUnixMs: null });
 
-/** One verdict per id, on the legs' partition, equal to the model; tallies that count every leg once. */
+/** One verdict (or orphaned record) per id, on the legs' partition, equal to the model; tallies that count every leg once. */
 function expectModelVerdicts(config: CollectorConfig, read: TopicRead, ids: readonly string[]): void {
   const seen = new Map<string, number>();
-  for (const verdict of read.verdicts) seen.set(verdict.pair.id, (seen.get(verdict.pair.id) ?? 0) + 1);
+  for (const id of [...read.verdicts.map((verdict) => verdict.pair.id), ...read.orphaned.map((orphaned) => orphaned.id)])
+    seen.set(id, (seen.get(id) ?? 0) + 1);
   const twice = [...seen].filter(([, count]) => count > 1);
   expect(twice, 'ids with more than one verdict').toEqual([]);
   expect(new Set(seen.keys())).toEqual(new Set(ids));
@@ -133,6 +158,7 @@ function expectModelVerdicts(config: CollectorConfig, read: TopicRead, ids: read
     expect(verdict.partition).toBe(partitionOf.get(verdict.pair.id));
     expect(verdict.legs.partition).toBe(verdict.partition);
   }
+  for (const orphaned of read.orphaned) expect(orphaned.partition).toBe(partitionOf.get(orphaned.id));
   // The model takes the legs as the embedded collector would have: in arrival order.
   const legs = [...read.legs].sort((a, b) => a.arrivedUnixMs - b.arrivedUnixMs || a.partition - b.partition || a.offset - b.offset);
   const end = Math.max(...legs.map((leg) => leg.arrivedUnixMs)) + 10 * WINDOW_MS;
@@ -140,9 +166,10 @@ function expectModelVerdicts(config: CollectorConfig, read: TopicRead, ids: read
   const verdicts = new Map(read.verdicts.map((verdict) => [verdict.pair.id, withoutTime(verdict.pair)]));
   const expected = new Map([...model.pairs].map(([id, pair]) => [id, withoutTime(pair)]));
   expect(verdicts).toEqual(expected);
+  expect(read.orphaned.map((orphaned) => orphaned.route).sort()).toEqual([...model.orphaned].sort());
 
   // Every consumed offset of every partition is counted by exactly one tally.
-  const totals = { records: zeroCounts(LEGS), duplicates: zeroCounts(LEGS), late: zeroCounts(LEGS) };
+  const totals = { records: zeroCounts(WIRE_LEGS), duplicates: zeroCounts(WIRE_LEGS), late: zeroCounts(WIRE_LEGS) };
   for (let partition = 0; partition < PARTITIONS; partition++) {
     const ranges = read.tallies
       .filter((tally) => tally.partition === partition)
@@ -157,7 +184,8 @@ function expectModelVerdicts(config: CollectorConfig, read: TopicRead, ids: read
   }
   // By leg, as the embedded collector's series count them.
   for (const tally of read.tallies)
-    for (const leg of LEGS) for (const count of ['records', 'duplicates', 'late'] as const) totals[count][leg] += tally[count][leg];
+    for (const leg of WIRE_LEGS)
+      for (const count of ['records', 'duplicates', 'late'] as const) totals[count][leg] += tally[count][leg] ?? 0;
   expect(totals).toEqual(model.totals);
 }
 
@@ -211,24 +239,62 @@ const positionsOf = (records: ReadonlyArray<{ partition: number; offset: number 
   records.map((record) => `${record.partition}:${record.offset}`).sort();
 
 describe('Kafka join role', () => {
-  it('judges every id once, as the embedded pipeline does, to the partition of its legs', async () => {
+  it('judges every id once, as the embedded pipeline does, to the partition of its legs: triples, secondaries missing, late and orphaned, the report role’s report the embedded one', async () => {
     const settings = settingsFor('one');
     const config = parsed(settings);
     const kafka = kafkaOf(config);
-    const server = await startServer(config);
+    // The report role beside it: its report is the embedded pipeline's for the same legs.
+    const server = await startServer(
+      parseConfig({
+        ...settings,
+        listen: { port: 0 },
+        logLevel: 'silent',
+        store: { path: '' },
+        kafka: { ...kafka, roles: ['join', 'report'] },
+      }),
+    );
     const producer = await LegProducer.open(kafka, WINDOW_MS);
     try {
       const traffic = new Traffic('one');
       for (let i = 0; i < 10; i++) await producer.produce(traffic.legs(20), Date.now());
       await producer.produce(traffic.flush(), Date.now());
       await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
+      // Secondaries after their pairs were judged without them: late, counted by a tally.
+      const late = traffic.lateSecondaries();
+      expect(late.length).toBe(10);
+      await producer.produce(late, Date.now());
+      const read = await waitUntil(
+        'a tally to count the late secondaries',
+        async () => {
+          const got = await readTopics(broker.bootstrap, kafka);
+          return got.tallies.reduce((sum, tally) => sum + (tally.late.secondary ?? 0), 0) === late.length ? got : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
       const metrics = await (await fetch(`${server.url}/metrics`)).text();
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_join_partitions 4$/m);
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_verdicts_total\{outcome="diverged"\} [1-9]/m);
+      expect(metrics).toMatch(/^shadowdiff_collector_kafka_verdicts_total\{outcome="secondary_orphaned"\} 10$/m);
       expect(metrics).toMatch(/^shadowdiff_collector_kafka_join_pending_legs 0$/m);
       expect((await fetch(`${server.url}/readyz`)).status).toBe(200);
+      expectModelVerdicts(config, read, traffic.ids);
+      expect(read.verdicts.filter((verdict) => verdict.pair.secondary != null)).toHaveLength(30);
+      expect(read.verdicts.filter((verdict) => verdict.pair.secondary === null)).toHaveLength(10);
+      const legs = [...read.legs].sort((a, b) => a.arrivedUnixMs - b.arrivedUnixMs || a.partition - b.partition || a.offset - b.offset);
+      const model = embeddedModel(config, legs, Math.max(...legs.map((leg) => leg.arrivedUnixMs)) + 10 * WINDOW_MS);
+      const report = await waitUntil(
+        'the report role to read every verdict and tally',
+        async () => {
+          const got = (await (await fetch(`${server.url}/v1/report`)).json()) as Report;
+          return got.totals.late === model.report.totals.late && got.totals.coverage.pairs === model.report.totals.coverage.pairs
+            ? got
+            : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 500 },
+      );
+      expect(model.report.totals.coverage).toMatchObject({ triples: 30, secondaryMissing: 10, secondaryOrphaned: 10 });
+      expect(comparableButExamples(report)).toEqual(comparableButExamples(model.report));
       await server.close();
-      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
     } finally {
       await producer.close();
       await server.close();

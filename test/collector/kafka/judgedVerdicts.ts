@@ -68,7 +68,7 @@ export function judge(pairs: number, settings: (c: CollectorConfig) => void = ()
     const summary = model.ingest([leg], clock.now());
     const tally = received[partitionOf(leg.id)]!;
     const role = leg.leg;
-    if (role === 'secondary') throw new Error('join workers judge pairs only: no secondary legs here');
+    if (role === 'secondary') throw new Error('this fixture makes pairs only: no secondary legs here');
     tally.records[role]++;
     tally.duplicates[role] += summary.duplicates;
     tally.late[role] += summary.late;
@@ -140,6 +140,8 @@ export interface Served {
   report: Report;
   pairs: Array<PairView | null>;
   series: Record<string, number>;
+  /** the whole /metrics text */
+  metricsText: string;
 }
 
 /** A report role's pipeline fed `messages` as its reader hands them over, with none refused. */
@@ -154,9 +156,6 @@ export async function served(config: CollectorConfig, messages: Iterable<Verdict
     },
   );
   for (const message of messages) handle(message);
-  return {
-    report: pipeline.report(),
-    pairs: ids.map((id) => pipeline.pair(id) ?? null),
-    series: reportSeries(await metrics.registry.metrics()),
-  };
+  const metricsText = await metrics.registry.metrics();
+  return { report: pipeline.report(), pairs: ids.map((id) => pipeline.pair(id) ?? null), series: reportSeries(metricsText), metricsText };
 }

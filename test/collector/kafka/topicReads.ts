@@ -6,7 +6,13 @@ import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platforma
 import type { KafkaConfig } from '../../../collector/configSchema.js';
 import { committedBatches, nextOffset } from '../../../collector/kafka/committedBatches.js';
 import { decodeLeg } from '../../../collector/kafka/legRecord.js';
-import { decodeVerdictTopicRecord, TALLY_RECORD_VERSION, type Tally, type Verdict } from '../../../collector/kafka/verdictRecord.js';
+import {
+  decodeVerdictTopicRecord,
+  TALLY_RECORD_VERSION,
+  type Orphaned,
+  type Tally,
+  type Verdict,
+} from '../../../collector/kafka/verdictRecord.js';
 import { waitUntil } from '../../../devkit/waitUntil.js';
 import type { ArrivedLeg } from './joinModel.js';
 
@@ -19,6 +25,7 @@ export interface TopicRecord {
 
 export interface TopicRead {
   verdicts: Array<Verdict & { partition: number }>;
+  orphaned: Array<Orphaned & { partition: number }>;
   tallies: Array<Tally & { partition: number }>;
   legs: Array<ArrivedLeg & { partition: number; offset: number }>;
 }
@@ -91,10 +98,11 @@ export async function readTopic(bootstrap: string, topic: string, committed = tr
 
 /** The verdicts topic's verdicts and tallies and the legs topic's legs, decoded. */
 export async function readTopics(bootstrap: string, kafka: KafkaConfig): Promise<TopicRead> {
-  const read: TopicRead = { verdicts: [], tallies: [], legs: [] };
+  const read: TopicRead = { verdicts: [], orphaned: [], tallies: [], legs: [] };
   for (const { key, value, partition } of await readTopic(bootstrap, kafka.topics.verdicts)) {
     const decoded = decodeVerdictTopicRecord(key, value);
     if (decoded.kind === 'verdict') read.verdicts.push({ ...decoded, partition });
+    else if (decoded.kind === 'orphaned') read.orphaned.push({ ...decoded, partition });
     else if (decoded.v === TALLY_RECORD_VERSION) read.tallies.push({ ...decoded, partition });
     else
       throw new Error(

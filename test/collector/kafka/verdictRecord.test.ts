@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { IgnoreRules } from '../../../collector/compare/ignoreRules.js';
 import { comparePair } from '../../../collector/compare/pairCompare.js';
-import { decodeVerdictTopicRecord, encodeTally, encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
+import { decodeVerdictTopicRecord, encodeOrphaned, encodeTally, encodeVerdict } from '../../../collector/kafka/verdictRecord.js';
 import { pairViewOf, resolutionOf, type Resolution } from '../../../collector/score/resolution.js';
 import { refusal } from './topicRecordRefusal.js';
 import { record, T0 } from '../fixtures.js';
@@ -14,8 +14,19 @@ const primary = record('primary', { id: 'r-7' });
 const shadow = record('shadow', { id: 'r-7', status: 500 });
 const NO_IGNORE = new IgnoreRules({ fields: [], headers: [], routes: {} }).forRoute('GET /orders/{id}');
 const diff = comparePair(primary, shadow, NO_IGNORE, 'all');
+const secondary = record('secondary', { id: 'r-7', fields: { '$.id': '00000099' } });
 const resolutions: Resolution[] = [
   { kind: 'paired', route: 'GET /orders/{id}', primary, shadow, diff },
+  // A triple, and a pair whose announced secondary never came.
+  {
+    kind: 'paired',
+    route: 'GET /orders/{id}',
+    primary: { ...primary, withSecondary: true },
+    shadow,
+    diff,
+    secondary: { record: secondary, diff: comparePair(primary, secondary, NO_IGNORE, 'all') },
+  },
+  { kind: 'paired', route: 'GET /orders/{id}', primary: { ...primary, withSecondary: true }, shadow, diff, secondary: null },
   { kind: 'missing', route: 'GET /orders/{id}', record: primary, outcome: 'shadow_missing' },
   { kind: 'missing', route: 'GET /orders/{id}', record: shadow, outcome: 'primary_missing' },
   { kind: 'evicted', route: 'other', record: shadow },
@@ -27,8 +38,26 @@ describe('verdict record', () => {
     const { key, value } = encodeVerdict(pair, { partition: 3, offset: 41 });
     expect(key.toString('utf8')).toBe('r-7');
     const decoded = decodeVerdictTopicRecord(key, value);
-    expect(decoded).toEqual({ v: 1, kind: 'verdict', legs: { partition: 3, offset: 41 }, pair });
+    expect(decoded).toEqual({ v: 2, kind: 'verdict', legs: { partition: 3, offset: 41 }, pair });
     expect(decoded.kind === 'verdict' && resolutionOf(decoded.pair)).toEqual(resolution);
+  });
+
+  it("reads the previous release's verdict (version 1, never with a secondary)", () => {
+    const pair = pairViewOf(resolutions[0]!, T0 + 5);
+    const previous = { v: 1, kind: 'verdict', legs: { partition: 3, offset: 41 }, pair };
+    expect(decodeVerdictTopicRecord(Buffer.from('r-7'), Buffer.from(JSON.stringify(previous)))).toEqual(previous);
+  });
+
+  it('round-trips an orphaned secondary, keyed by its id, and refuses one keyed by another or without its route', () => {
+    const orphaned = { legs: { partition: 1, offset: 9 }, id: 'o-1', route: 'GET /users/{id}', resolvedAtUnixMs: T0 + 9 };
+    const { key, value } = encodeOrphaned(orphaned);
+    expect(key.toString('utf8')).toBe('o-1');
+    expect(decodeVerdictTopicRecord(key, value)).toEqual({ v: 1, kind: 'orphaned', ...orphaned });
+    expect(refusal(() => decodeVerdictTopicRecord(Buffer.from('o-2'), value)).field).toBe('(key)');
+    const routeless = encodeOrphaned({ ...orphaned, route: '' });
+    expect(refusal(() => decodeVerdictTopicRecord(routeless.key, routeless.value)).message).toMatch(
+      /does not match the verdict record schema/,
+    );
   });
 
   it('round-trips a tally, keyed by its partition, its duplicates and late legs by leg', () => {
@@ -36,7 +65,7 @@ describe('verdict record', () => {
       legs: { partition: 2, fromOffset: 10, toOffset: 19 },
       records: { primary: 6, shadow: 4 },
       duplicates: { primary: 1, shadow: 0 },
-      late: { primary: 0, shadow: 2 },
+      late: { primary: 0, shadow: 2, secondary: 1 },
     };
     const { key, value } = encodeTally(tally);
     expect(key.toString('utf8')).toBe('tally/2');
