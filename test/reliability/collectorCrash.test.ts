@@ -19,7 +19,15 @@ const CRASHES = 6;
 const SENDERS = 4;
 /** ids per batch: each batch carries the primaries of its ids and the shadows of the previous batch's */
 const IDS_PER_BATCH = 8;
-const CONFIG = { pairs: { keepDiverged: 100_000, keepOther: 100_000 }, join: { windowMs: 600_000, rememberMs: 600_000 } };
+/**
+ * Room to keep every pair (the pairs byte budget too: its default, 64 MiB, holds ~32,000 of these
+ * pairs, which a fast run outgrows, and pairs the budget evicts are gone by design, not lost).
+ */
+const CONFIG = {
+  pairs: { keepDiverged: 100_000, keepOther: 100_000 },
+  join: { windowMs: 600_000, rememberMs: 600_000 },
+  budget: { pairsBytes: 2 ** 30 },
+};
 
 interface SentBatch {
   records: DigestRecord[];
@@ -82,7 +90,7 @@ async function metric(url: string, name: string): Promise<number> {
 }
 
 /** CONFIG with room for many pending legs, so that none is evicted (evictions would depend on the order the senders' batches were logged in). */
-const LARGE = { ...CONFIG, join: { ...CONFIG.join, maxPending: 1_000_000 }, budget: { pendingBytes: 2 ** 30 } };
+const LARGE = { ...CONFIG, join: { ...CONFIG.join, maxPending: 1_000_000 }, budget: { ...CONFIG.budget, pendingBytes: 2 ** 30 } };
 
 /** The report an in-process Pipeline fed `kept` without interruption gives, configured as the collector was (CONFIG or LARGE). */
 function uninterrupted(kept: readonly SentBatch[], large: boolean): Report {
@@ -90,7 +98,7 @@ function uninterrupted(kept: readonly SentBatch[], large: boolean): Report {
     config((c) => {
       c.pairs = { ...c.pairs, ...CONFIG.pairs };
       c.join = { ...c.join, ...(large ? LARGE.join : CONFIG.join) };
-      if (large) c.budget = { ...c.budget, ...LARGE.budget };
+      c.budget = { ...c.budget, ...(large ? LARGE.budget : CONFIG.budget) };
     }),
     new FakeClock(),
     new CollectorMetrics({ defaultMetrics: false }),
@@ -149,6 +157,9 @@ describe('a collector killed (SIGKILL) at random moments under steady ingest', (
       const url = collector!.url;
       const acknowledgedRecords = kept.flatMap((sent) => sent.records);
       expect(acknowledgedRecords.length).toBeGreaterThan(CRASHES * 100);
+      // No budget made room (what one evicts is gone by design): a missing record below is lost.
+      for (const part of ['pending', 'pairs'])
+        expect(await metric(url, `shadowdiff_collector_budget_evictions_total{part="${part}"}`), part).toBe(0);
       // Every acknowledged record is there, pending or judged, with its own leg.
       expect(await missingOf(url, acknowledgedRecords)).toEqual([]);
 
