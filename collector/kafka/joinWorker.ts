@@ -105,6 +105,8 @@ export class JoinWorker {
   private assignment: { generation: number; partitions: number[] } = { generation: -1, partitions: [] };
   /** the assignment's generation when the group last started a rebalance: nothing is produced until a later one is rebuilt */
   private fencedAt = -2;
+  /** when the worker was last fenced: a join that has not come a session timeout later is not coming */
+  private fencedSinceMs = 0;
   /** what each owned partition last committed, so an idle step commits nothing */
   private readonly committed = new Map<number, number>();
   private readonly lag = new Map<number, number>();
@@ -221,6 +223,7 @@ export class JoinWorker {
 
   private fence(): void {
     this.fencedAt = this.assignment.generation;
+    this.fencedSinceMs = performance.now();
     this.wake?.();
   }
 
@@ -240,6 +243,9 @@ export class JoinWorker {
           continue;
         }
         if (this.owned.size === 0 || this.fenced) {
+          // The client rejoins on its own after a rebalance or a group error of its heartbeat, but
+          // gives up for good when that join fails (the broker away), heartbeat stopped.
+          if (this.fenced && performance.now() - this.fencedSinceMs > this.kafka.sessionTimeoutMs) this.rejoin = true;
           await this.pause(FETCH_WAIT_MS);
           continue;
         }
