@@ -105,12 +105,16 @@ export class JoinWorker {
   private assignment: { generation: number; partitions: number[] } = { generation: -1, partitions: [] };
   /** the assignment's generation when the group last started a rebalance: nothing is produced until a later one is rebuilt */
   private fencedAt = -2;
+  /** when the worker was last fenced: a join that has not come a session timeout later is not coming */
+  private fencedSinceMs = 0;
   /** what each owned partition last committed, so an idle step commits nothing */
   private readonly committed = new Map<number, number>();
   private readonly lag = new Map<number, number>();
   private health: JoinHealth = { healthy: true, lastError: '' };
   private readonly listeners: JoinListener[] = [];
   private closing = false;
+  /** set when the client's membership is lost or its heartbeat stopped: the loop joins the group again before anything else */
+  private rejoin = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private log: JoinLogger | null = null;
@@ -138,6 +142,14 @@ export class JoinWorker {
     this.consumer.on('consumer:group:join', ({ generationId, assignments }) => this.assigned(generationId ?? -1, assignments ?? []));
     this.consumer.on('consumer:group:rebalance', () => this.fence());
     this.consumer.on('consumer:group:leave', () => this.fence());
+    // The client (1.35.0) stops heartbeating after a heartbeat fails other than with a group error
+    // (the broker unreachable, restarting): it cancels its timer and never sets it again, so the
+    // coordinator drops the member after sessionTimeoutMs and the client never rejoins. The worker
+    // joins again itself; until then it produces nothing.
+    this.consumer.on('consumer:heartbeat:error', () => {
+      this.rejoin = true;
+      this.wake?.();
+    });
   }
 
   /**
@@ -211,6 +223,7 @@ export class JoinWorker {
 
   private fence(): void {
     this.fencedAt = this.assignment.generation;
+    this.fencedSinceMs = performance.now();
     this.wake?.();
   }
 
@@ -221,11 +234,18 @@ export class JoinWorker {
   private async run(): Promise<void> {
     while (!this.closing) {
       try {
+        if (this.rejoin) {
+          await this.joinAgain();
+          continue;
+        }
         if (this.ownedGeneration !== this.assignment.generation && !this.fenced) {
           await this.rebuild();
           continue;
         }
         if (this.owned.size === 0 || this.fenced) {
+          // The client rejoins on its own after a rebalance or a group error of its heartbeat, but
+          // gives up for good when that join fails (the broker away), heartbeat stopped.
+          if (this.fenced && performance.now() - this.fencedSinceMs > this.kafka.sessionTimeoutMs) this.rejoin = true;
           await this.pause(FETCH_WAIT_MS);
           continue;
         }
@@ -242,16 +262,33 @@ export class JoinWorker {
           continue;
         }
         if (needsRejoin(error)) {
-          // The group is rebalancing: nothing more is produced until the client has rejoined and the new assignment is rebuilt.
-          this.fence();
-          this.log?.info({ partitions: this.partitions }, `join step abandoned: the consumer group is rebalancing (${reason})`);
-        } else {
-          this.health = { healthy: false, lastError: `the join worker cannot reach Kafka: ${reason}` };
-          this.log?.error({ err: error, partitions: this.partitions }, `join step failed (${reason}); retrying`);
+          // The group coordinator no longer counts this member in its generation (UNKNOWN_MEMBER_ID,
+          // ILLEGAL_GENERATION, a rebalance): nothing more is produced until the worker has joined
+          // again and rebuilt the new assignment.
+          this.rejoin = true;
+          this.log?.info({ partitions: this.partitions }, `join step abandoned: the consumer group must be joined again (${reason})`);
+          continue;
         }
+        this.health = { healthy: false, lastError: `the join worker cannot reach Kafka: ${reason}` };
+        this.log?.error({ err: error, partitions: this.partitions }, `join step failed (${reason}); retrying`);
         await this.pause(RETRY_AFTER_MS);
       }
     }
+  }
+
+  /**
+   * Joins the group again (a new generation: the client announces its assignment, which is then
+   * taken and rebuilt). Fenced meanwhile: the partitions may already be another member's.
+   */
+  private async joinAgain(): Promise<void> {
+    this.fence();
+    this.ownedGeneration = -1;
+    await this.consumer.joinGroup({});
+    this.rejoin = false;
+    // The client announced the assignment before resolving; a member rejoining a stable group may
+    // get the same generation back, which must not stay fenced.
+    this.fencedAt = Math.min(this.fencedAt, this.assignment.generation - 1);
+    this.log?.info({ generation: this.consumer.generationId }, 'join worker joined the consumer group again');
   }
 
   /** Sleeps up to `ms`, or until an assignment, a rebalance or close() wakes it. */

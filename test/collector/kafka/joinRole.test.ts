@@ -386,6 +386,52 @@ describe('Kafka join role', () => {
     }
   }, 240_000);
 
+  // Legs keep coming while the broker is away: the workers' steps fail, and so do their clients'
+  // heartbeats, after which the client (1.35.0) never heartbeats again; the coordinator drops both
+  // members once their sessions time out. Each worker must join the group again by itself, or it
+  // keeps its partitions without ever stepping on them (its pending and lag as they were).
+  it('keeps judging when the broker restarts under steady traffic: the workers join the group again, every id judged once', async () => {
+    const config = parsed(settingsFor('outage'));
+    const kafka = kafkaOf(config);
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
+    const workers = [await JoinWorker.open(config, kafka), await JoinWorker.open(config, kafka)];
+    try {
+      for (const worker of workers) await worker.start(QUIET);
+      await waitUntil(
+        'the two workers to share the partitions',
+        () => (workers.every((worker) => worker.partitions.length > 0) ? true : undefined),
+        { timeoutMs: 60_000 },
+      );
+      const traffic = new Traffic('outage');
+      let running = true;
+      const sending = (async () => {
+        while (running) {
+          // Refused while the broker is away: those legs are not on the topic, their ids not expected.
+          await producer.produce(traffic.legs(4), Date.now()).catch(() => {});
+          await sleep(50);
+        }
+        await producer.produce(traffic.flush(), Date.now());
+      })();
+      await sleep(3000);
+      await broker.halt();
+      await sleep(1000);
+      await broker.resume();
+      // Past the session timeout (6 s): a member that stopped heartbeating has been dropped by then.
+      await sleep(8000);
+      running = false;
+      await sending;
+      const produced = new Set((await readTopic(broker.bootstrap, kafka.topics.legs)).map((r) => r.key.toString('utf8')));
+      const ids = traffic.ids.filter((id) => produced.has(id));
+      await untilJudged(broker.bootstrap, kafka, ids, 60_000);
+      await sleep(2 * WINDOW_MS);
+      for (const worker of workers) await worker.close();
+      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), ids);
+    } finally {
+      for (const worker of workers) await worker.close();
+      await producer.close();
+    }
+  }, 240_000);
+
   it('takes and rebuilds a partition whose transaction failed (the broker gone before its commit): what it sent is aborted, its legs judged again, once', async () => {
     const config = parsed(settingsFor('failed'));
     const kafka = kafkaOf(config);
