@@ -8,7 +8,7 @@ import { FieldRows } from './compare/fieldRows.js';
 import { PairComparer } from './compare/pairComparer.js';
 import type { ToleranceConfig } from './compare/tolerance.js';
 import type { IngestedRecord } from './ingest/ingestedRecord.js';
-import { LEGS, WIRE_LEGS, type Leg, type WireLeg } from './ingest/wireSchema.js';
+import { LEGS, WIRE_LEGS, type CountsByLeg, type WireLeg } from './ingest/wireSchema.js';
 import { JoinWindow, type ClosedWindow, type HeldLeg, type JoinChanges, type RememberedId, type WholeJoinItem } from './join/joinWindow.js';
 import type { CollectorMetrics, MetricsReading } from './metrics/collectorMetrics.js';
 import { buildReport } from './report/buildReport.js';
@@ -66,13 +66,10 @@ export interface TopicPosition {
  * of which leg (a number): the totals count them, no per-leg series does.
  */
 export interface LegCounts {
-  records: ByLeg;
-  duplicates: ByLeg | number;
-  late: ByLeg | number;
+  records: CountsByLeg;
+  duplicates: CountsByLeg | number;
+  late: CountsByLeg | number;
 }
-
-/** A count per leg; `secondary` absent when there were none. */
-export type ByLeg = Record<Leg, number> & { secondary?: number };
 
 /**
  * What a restart hands back: a snapshot whose pending legs may be held by reference (left in the
@@ -129,7 +126,7 @@ function takeAll<T>(map: Map<string, T> | null): T[] {
 }
 
 /** A count of every leg together. */
-function ofEveryLeg(count: ByLeg | number): number {
+function ofEveryLeg(count: CountsByLeg | number): number {
   return typeof count === 'number' ? count : WIRE_LEGS.reduce((sum, leg) => sum + (count[leg] ?? 0), 0);
 }
 

@@ -4,6 +4,7 @@
 // (`npm run gen:wire-schema`; a test fails when the committed file differs).
 
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { countsBySchema } from '../schema/countsBy.js';
 import { literalEnum } from '../schema/literalEnum.js';
 import { RECORD_LIMITS as L } from './recordLimits.js';
 
@@ -18,6 +19,16 @@ export type Leg = (typeof LEGS)[number];
  */
 export const WIRE_LEGS = [...LEGS, 'secondary'] as const;
 export type WireLeg = (typeof WIRE_LEGS)[number];
+
+/**
+ * Legs counted by leg (the totals, a verdicts topic's tally, a snapshot, the report): `secondary`
+ * present only once there was one, so a count without secondaries reads as it did before them.
+ */
+export const CountsByLegSchema = Type.Object(
+  { ...countsBySchema(LEGS).properties, secondary: Type.Optional(Type.Integer({ minimum: 0 })) },
+  { additionalProperties: false },
+);
+export type CountsByLeg = Static<typeof CountsByLegSchema>;
 
 export const JSON_STATES = ['none', 'ok', 'malformed'] as const;
 export type JsonState = (typeof JSON_STATES)[number];

@@ -18,9 +18,8 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { Ajv } from 'ajv';
-import { LEGS } from '../ingest/wireSchema.js';
+import { CountsByLegSchema } from '../ingest/wireSchema.js';
 import { PairViewSchema, type PairView } from '../report/reportSchema.js';
-import { countsBySchema } from '../schema/countsBy.js';
 import { resolutionOf } from '../score/resolution.js';
 import { STORED_DEFINITIONS } from '../store/snapshotSchema.js';
 import { decodeTopicValue, TopicRecordError } from './topicRecord.js';
@@ -66,16 +65,13 @@ export const OrphanedSchema = Type.Object(
 );
 export type Orphaned = Static<typeof OrphanedSchema>;
 
-/** Legs by leg; `secondary` present when not zero, so a tally without secondaries is as before them. */
-const legCounts = Type.Object({ ...countsBySchema(LEGS).properties, secondary: Type.Optional(count) }, strict);
-
 /** What every tally says: which legs it counts, and how many of each leg were received. */
 const tallied = {
   kind: Type.Literal('tally'),
   /** the legs partition and the consumed offsets this counts, both ends included */
   legs: Type.Object({ partition: offset, fromOffset: offset, toOffset: offset }, strict),
   /** legs received, duplicates and late legs included (the embedded collector's totals.records) */
-  records: legCounts,
+  records: CountsByLegSchema,
 };
 
 export const TallySchema = Type.Object(
@@ -83,9 +79,9 @@ export const TallySchema = Type.Object(
     v: Type.Literal(TALLY_RECORD_VERSION),
     ...tallied,
     /** legs dropped as a copy of one received already, by leg (shadowdiff_collector_records_duplicate_total) */
-    duplicates: legCounts,
+    duplicates: CountsByLegSchema,
     /** legs whose id was resolved already, by leg (shadowdiff_collector_records_late_total) */
-    late: legCounts,
+    late: CountsByLegSchema,
   },
   strict,
 );

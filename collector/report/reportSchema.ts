@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS, PairDiffSchema } from '../compare/divergence.js';
 import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
-import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { CountsByLegSchema, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import { PAIR_STATES } from '../join/outcomes.js';
 import { BUDGET_PARTS, BudgetReadingSchema } from '../budget/byteBudget.js';
 import { countsBySchema, eachOfSchema } from '../schema/countsBy.js';
@@ -218,7 +218,7 @@ export const ReportSchema = Type.Object(
     totals: Type.Object(
       {
         /** legs received, by leg; `secondary` present once one arrived */
-        records: Type.Object({ ...countsBySchema(LEGS).properties, secondary: Type.Optional(count) }, strict),
+        records: CountsByLegSchema,
         duplicates: count,
         late: count,
         rejectedRecords: count,

@@ -46,7 +46,7 @@ import {
 import { keepExample, mergeExamples, restoredExamples, type Examples } from './examples.js';
 import { idHash } from './idHash.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
-import type { Leg } from '../ingest/wireSchema.js';
+import type { CountsByLeg } from '../ingest/wireSchema.js';
 import type { MissingOutcome } from '../join/outcomes.js';
 import type { Resolution, SecondaryLeg } from './resolution.js';
 import { secondaryComparable } from './secondaryComparable.js';
@@ -201,7 +201,7 @@ export interface RouteTally extends RouteCounts, Weighted {
 
 export interface Totals {
   /** `secondary`: secondary legs received, present once one was */
-  records: Record<Leg, number> & { secondary?: number };
+  records: CountsByLeg;
   duplicates: number;
   late: number;
   rejectedRecords: number;

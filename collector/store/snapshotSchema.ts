@@ -6,7 +6,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DIVERGENCE_KINDS, FALLBACK_REASONS } from '../compare/divergence.js';
 import { IngestedRecordSchema, type IngestedRecord } from '../ingest/ingestedRecord.js';
-import { LEGS, WIRE_SCHEMA } from '../ingest/wireSchema.js';
+import { CountsByLegSchema, WIRE_SCHEMA } from '../ingest/wireSchema.js';
 import type { PipelineSnapshot } from '../pipeline.js';
 import { CHANGE_COUNTS, PairViewSchema } from '../report/reportSchema.js';
 import { countsBySchema } from '../schema/countsBy.js';
@@ -120,7 +120,7 @@ export const PipelineSnapshotSchema = Type.Object(
         pairSeq: count,
         totals: Type.Object(
           {
-            records: Type.Object({ ...countsBySchema(LEGS).properties, secondary: Type.Optional(count) }, strict),
+            records: CountsByLegSchema,
             duplicates: count,
             late: count,
             rejectedRecords: count,
