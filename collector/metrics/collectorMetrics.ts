@@ -16,7 +16,7 @@ import type { Resolution } from '../score/resolution.js';
 import { pairLatency } from '../score/pairLatency.js';
 import { secondaryOutcome } from '../score/secondaryComparable.js';
 import { WIRE_VERSIONS, type WireVersion } from '../ingest/wireValidator.js';
-import type { RouteCounts } from '../score/scoreboard.js';
+import { SECONDARY_OUTCOME_COUNT, type RouteCounts, type SecondaryOutcomeCount } from '../score/scoreboard.js';
 import { OTHER_ROUTE } from '../compare/routeTemplate.js';
 import {
   DIVERGENCE_KINDS,
@@ -474,12 +474,7 @@ export class CollectorMetrics {
    * A route gave up its place: its series go, so churn cannot grow the label set, and its counts
    * move to `other`'s series, as they did in the scoreboard (latency observations cannot be moved).
    */
-  foldRoute(
-    folded: RouteCounts & {
-      route: string;
-      secondary?: Record<'triples' | 'secondaryMissing' | 'secondaryUnusable' | 'secondaryOrphaned', number>;
-    },
-  ): void {
+  foldRoute(folded: RouteCounts & { route: string; secondary?: Record<SecondaryOutcomeCount, number> }): void {
     const other = this.series(OTHER_ROUTE);
     other.outcomes.match.inc(folded.pairs - folded.diverged);
     other.outcomes.diverged.inc(folded.diverged);
@@ -489,12 +484,8 @@ export class CollectorMetrics {
     for (const reason of FALLBACK_REASONS) other.fallback[reason].inc(folded.fallback[reason]);
     other.withinTolerance.inc(folded.withinTolerance ?? 0);
     const learned = folded.secondary;
-    if (learned !== undefined) {
-      this.secondary(OTHER_ROUTE, 'triple', learned.triples);
-      this.secondary(OTHER_ROUTE, 'secondary_missing', learned.secondaryMissing);
-      this.secondary(OTHER_ROUTE, 'secondary_unusable', learned.secondaryUnusable);
-      this.secondary(OTHER_ROUTE, 'secondary_orphaned', learned.secondaryOrphaned);
-    }
+    if (learned !== undefined)
+      for (const outcome of SECONDARY_OUTCOMES) this.secondary(OTHER_ROUTE, outcome, learned[SECONDARY_OUTCOME_COUNT[outcome]]);
     const route = folded.route;
     if (!this.perRoute.delete(route)) return;
     for (const outcome of PAIR_OUTCOMES) this.pairs.remove({ route, outcome });

@@ -2,7 +2,15 @@
 // coverage, the ranked routes and their top fields. Pure: tallies in, a Report (reportSchema.ts) out.
 
 import { noiseReason, type NoiseSettings } from '../score/noise.js';
-import type { ChangeTally, FieldTally, RouteTally, Scoreboard } from '../score/scoreboard.js';
+import { zeroCounts } from '../schema/countsBy.js';
+import {
+  SECONDARY_OUTCOME_COUNTS,
+  type ChangeTally,
+  type FieldTally,
+  type RouteTally,
+  type Scoreboard,
+  type SecondaryOutcomeCount,
+} from '../score/scoreboard.js';
 import type { LatencySketch } from '../score/latencySketch.js';
 import { latencyVerdict } from '../score/latencyVerdict.js';
 import { wilson } from '../score/wilson.js';
@@ -74,18 +82,15 @@ export function coverage(
   tallies: Iterable<Pick<RouteTally, 'pairs' | 'shadowMissing' | 'primaryMissing' | 'evicted' | 'secondary'>>,
 ): Coverage {
   const sum = { pairs: 0, shadowMissing: 0, primaryMissing: 0, evicted: 0 };
-  let secondary: { triples: number; secondaryMissing: number; secondaryUnusable: number; secondaryOrphaned: number } | null = null;
+  let secondary: Record<SecondaryOutcomeCount, number> | null = null;
   for (const t of tallies) {
     sum.pairs += t.pairs;
     sum.shadowMissing += t.shadowMissing;
     sum.primaryMissing += t.primaryMissing;
     sum.evicted += t.evicted;
     if (t.secondary !== undefined) {
-      secondary ??= { triples: 0, secondaryMissing: 0, secondaryUnusable: 0, secondaryOrphaned: 0 };
-      secondary.triples += t.secondary.triples;
-      secondary.secondaryMissing += t.secondary.secondaryMissing;
-      secondary.secondaryUnusable += t.secondary.secondaryUnusable;
-      secondary.secondaryOrphaned += t.secondary.secondaryOrphaned;
+      secondary ??= zeroCounts(SECONDARY_OUTCOME_COUNTS);
+      for (const count of SECONDARY_OUTCOME_COUNTS) secondary[count] += t.secondary[count];
     }
   }
   const withPrimary = sum.pairs + sum.shadowMissing;

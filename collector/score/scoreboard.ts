@@ -47,7 +47,7 @@ import { keepExample, mergeExamples, restoredExamples, type Examples } from './e
 import { idHash } from './idHash.js';
 import type { IngestedRecord } from '../ingest/ingestedRecord.js';
 import type { CountsByLeg } from '../ingest/wireSchema.js';
-import type { MissingOutcome } from '../join/outcomes.js';
+import { SECONDARY_OUTCOMES, type MissingOutcome, type SecondaryOutcome } from '../join/outcomes.js';
 import type { Resolution, SecondaryLeg } from './resolution.js';
 import { secondaryComparable } from './secondaryComparable.js';
 
@@ -100,7 +100,7 @@ export interface SecondaryFieldTally extends ChangeTally {
   path: string;
 }
 
-/** A route's secondary counts (coverage.ts's triples, secondaryMissing, secondaryUnusable, secondaryOrphaned). */
+/** A route's secondary counts: one per secondary outcome (SECONDARY_OUTCOME_COUNT), and the fields' denominator. */
 export interface SecondaryCounts {
   /** pairs judged with a comparable secondary (secondaryComparable.ts): the evidence */
   triples: number;
@@ -140,13 +140,20 @@ export const SIGNATURE_HEADER = 'header ';
 /** Sets of field rows kept per route for the gate (SecondaryTally). */
 export const MAX_SIGNATURES = 64;
 
-const SECONDARY_COUNTS = [
-  'triples',
-  'secondaryMissing',
-  'secondaryUnusable',
-  'secondaryOrphaned',
-  'secondaryCompared',
-] as const satisfies ReadonlyArray<keyof SecondaryCounts>;
+/** The count of a route's SecondaryCounts that each secondary outcome (join/outcomes.ts) adds to: the report's coverage and the metrics' series. */
+export const SECONDARY_OUTCOME_COUNT = {
+  triple: 'triples',
+  secondary_missing: 'secondaryMissing',
+  secondary_unusable: 'secondaryUnusable',
+  secondary_orphaned: 'secondaryOrphaned',
+} as const satisfies Record<SecondaryOutcome, keyof SecondaryCounts>;
+export type SecondaryOutcomeCount = (typeof SECONDARY_OUTCOME_COUNT)[SecondaryOutcome];
+/** Those counts, in the order of SECONDARY_OUTCOMES (the report's coverage shows them so). */
+export const SECONDARY_OUTCOME_COUNTS: readonly SecondaryOutcomeCount[] = SECONDARY_OUTCOMES.map(
+  (outcome) => SECONDARY_OUTCOME_COUNT[outcome],
+);
+
+const SECONDARY_COUNTS: ReadonlyArray<keyof SecondaryCounts> = [...SECONDARY_OUTCOME_COUNTS, 'secondaryCompared'];
 
 /**
  * What a snapshot of a release before order-independent tallies holds instead of example times
