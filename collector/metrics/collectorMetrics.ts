@@ -75,6 +75,7 @@ interface PendingCounts {
   kinds: Record<DivergenceKind, number>;
   fallback: Record<FallbackReason, number>;
   withinTolerance: number;
+  secondary: Record<SecondaryOutcome, number>;
 }
 
 /** Adds each key's pending count into its counter, and zeroes it. */
@@ -329,6 +330,7 @@ export class CollectorMetrics {
       help: 'Requests with a secondary leg, per route, by outcome: triple (joined its pair), secondary_missing (announced by the primary, never came: judged as a pair), secondary_unusable (came, but not comparable with the primary: another status or a local reply; judged as a pair), secondary_orphaned (no pair came). Present once the route had one.',
       labelNames: ['route', 'outcome'],
       registers,
+      collect,
     });
     this.divergenceUpperBound = new Gauge({
       name: 'shadowdiff_collector_divergence_ratio_upper_bound',
@@ -400,11 +402,11 @@ export class CollectorMetrics {
     }
   }
 
-  /** A secondary leg counted under `route`: joined, missing or orphaned. */
+  /** A secondary leg counted under `route`: joined, missing or orphaned (a pending count, as a pair's). */
   secondary(route: string, outcome: SecondaryOutcome, count = 1): void {
     const series = this.series(route);
     series.secondary ??= bind(SECONDARY_OUTCOMES, (each) => zeroed(this.secondaryLegs.labels({ route, outcome: each })));
-    series.secondary[outcome].inc(count);
+    series.pending.secondary[outcome] += count;
   }
 
   wireRecords(version: WireVersion, count: number): void {
@@ -522,6 +524,7 @@ export class CollectorMetrics {
           kinds: bind(DIVERGENCE_KINDS, () => 0),
           fallback: bind(FALLBACK_REASONS, () => 0),
           withinTolerance: 0,
+          secondary: bind(SECONDARY_OUTCOMES, () => 0),
         },
       };
       this.perRoute.set(route, series);
@@ -540,6 +543,7 @@ export class CollectorMetrics {
         series.withinTolerance.inc(pending.withinTolerance);
         pending.withinTolerance = 0;
       }
+      if (series.secondary !== null) addPending(SECONDARY_OUTCOMES, pending.secondary, series.secondary);
     }
   }
 }

@@ -3,7 +3,7 @@ import { register as globalRegistry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../../collector/http/app.js';
 import type { IngestedRecord } from '../../../collector/types.js';
-import { batch, batchV2, config, FakeClock, legs, testApp, type TestApp } from '../fixtures.js';
+import { batch, batchV2, config, FakeClock, legs, testApp, triple, type TestApp } from '../fixtures.js';
 
 let current: TestApp | null = null;
 afterEach(async () => {
@@ -64,6 +64,21 @@ describe('GET /metrics', () => {
     expect(text).toContain('shadowdiff_collector_pairs_total{route="GET /orders/{id}",outcome="match"} 3');
     expect(text).toContain('shadowdiff_collector_pairs_total{route="GET /orders/{id}",outcome="diverged"} 1');
     expect([await pairs('match'), await pairs('diverged')]).toEqual([3, 1]);
+  });
+
+  it("counts a triple's secondary once, whichever way and however often the registry is read in between", async () => {
+    current = testApp();
+    const registry = current.app.metrics.registry;
+    const secondary = async (outcome: string): Promise<number | undefined> =>
+      (await registry.getSingleMetric('shadowdiff_collector_secondary_total')!.get()).values.find(
+        (value) => value.labels.outcome === outcome && value.labels.route === 'GET /orders/{id}',
+      )?.value;
+    await current.post(batch([...triple('t-1'), ...triple('t-2', {}, { status: 503 })]));
+    expect([await secondary('triple'), await secondary('secondary_unusable')]).toEqual([1, 1]);
+    await current.post(batch(triple('t-3')));
+    const text = (await current.get('/metrics')).body;
+    expect(text).toContain('shadowdiff_collector_secondary_total{route="GET /orders/{id}",outcome="triple"} 2');
+    expect([await secondary('triple'), await secondary('secondary_unusable'), await secondary('secondary_missing')]).toEqual([2, 1, 0]);
   });
 
   it('counts records per leg, pairs by outcome, divergences by kind, and latency per route and leg', async () => {
@@ -144,6 +159,19 @@ describe('GET /metrics', () => {
       'shadowdiff_collector_pairs_within_tolerance_total{route="other"} 1',
       'shadowdiff_collector_pairs_within_tolerance_total{route="GET /second"} 0',
     ]);
+  });
+
+  it("moves a route's secondary counts to `other` with the route when it gives up its place", async () => {
+    current = testApp((c) => {
+      c.routes.max = 1;
+    });
+    await current.post(batch([...triple('f1', {}, {}, { path: '/first' }), ...triple('f2', {}, { status: 503 }, { path: '/first' })]));
+    await current.post(batch(triple('s1', {}, {}, { path: '/second' })));
+    const series = seriesOf((await current.get('/metrics')).body, 'shadowdiff_collector_secondary_total');
+    expect(series).toContain('shadowdiff_collector_secondary_total{route="other",outcome="triple"} 1');
+    expect(series).toContain('shadowdiff_collector_secondary_total{route="other",outcome="secondary_unusable"} 1');
+    expect(series).toContain('shadowdiff_collector_secondary_total{route="GET /second",outcome="triple"} 1');
+    expect(series.filter((line) => line.includes('GET /first'))).toEqual([]);
   });
 
   it('keeps the route label bounded by routes.max: routes that give up their place lose their series', async () => {
