@@ -484,10 +484,12 @@ export class Scoreboard {
     }
     if (diff.basis === 'body' || diff.statusClassChanged) return;
     learned.secondaryCompared++;
-    const rows = new Set(diff.fields.map((field) => this.settings.rows.row(field.path)));
+    // Once per row and triple: fields that collapse into one row count once.
+    const rows = new Set<string>();
     for (const field of diff.fields) {
       const row = this.settings.rows.row(field.path);
-      if (!rows.delete(row)) continue;
+      if (rows.has(row)) continue;
+      rows.add(row);
       const counted = this.entry(tally, learned.fields, row, (path) => ({ path, ...emptyChangeTally() }));
       if (counted === undefined) continue;
       countChange(counted, field.change);
