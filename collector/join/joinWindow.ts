@@ -87,7 +87,7 @@ export interface JoinWindowOptions {
   trackChanges?: boolean;
 }
 
-/** A resolved id still remembered: the legs seen (bit set) and when it is forgotten. */
+/** A resolved id still remembered: the legs seen (bit set of legBit()) and when it is forgotten. */
 export type RememberedId = [id: string, legs: number, forgetAtUnixMs: number];
 
 /** What a whole snapshot of the ids holds: a pending id (its logged legs stay), or a remembered one. */
@@ -140,7 +140,8 @@ const SECONDARY = 4;
 const PAIR = PRIMARY | SHADOW;
 const EVERY_LEG = PAIR | SECONDARY;
 
-function bitOf(leg: WireLeg): number {
+/** A leg's bit in a remembered id's `legs` (RememberedId; a durable store's and a verdicts partition's rebuild spell them so). */
+export function legBit(leg: WireLeg): number {
   return leg === 'primary' ? PRIMARY : leg === 'shadow' ? SHADOW : SECONDARY;
 }
 
@@ -206,7 +207,7 @@ export class JoinWindow {
   }
 
   private take(held: HeldLeg, id: string, leg: WireLeg, now: number, known?: number): JoinEvent {
-    const bit = bitOf(leg);
+    const bit = legBit(leg);
     const resolved = this.remembered.get(id);
     if (resolved !== undefined) {
       // Either way a durable store logged this leg, and it settles nothing: its copy can go.
@@ -480,7 +481,7 @@ export class JoinWindow {
       return true;
     }
     const entry = this.pending.get(id);
-    const bit = bitOf(held.leg);
+    const bit = legBit(held.leg);
     if (entry === undefined || (entry.legs & bit) !== 0) return false;
     const legs = entry.legs | bit;
     if ((legs & PAIR) !== PAIR) return false;
@@ -506,7 +507,7 @@ export class JoinWindow {
   settle(id: string, legs: readonly WireLeg[], now: number): boolean {
     if (this.remembered.get(id) !== undefined) return false;
     let bits = 0;
-    for (const leg of legs) bits |= bitOf(leg);
+    for (const leg of legs) bits |= legBit(leg);
     this.remember(
       id,
       { primary: null, shadow: null, secondary: null, legs: bits, deadline: now, bytes: 0, seen: this.wholeSnapshots },

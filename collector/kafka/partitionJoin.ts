@@ -24,7 +24,7 @@ import { ByteBudget } from '../budget/byteBudget.js';
 import type { OrphanedSecondary, PairComparer } from '../compare/pairComparer.js';
 import { LEGS, type WireLeg } from '../ingest/wireSchema.js';
 import { InsertionOrderedMap } from '../join/insertionOrderedMap.js';
-import { JoinWindow, type ClosedWindow, type PendingLegs, type RememberedId } from '../join/joinWindow.js';
+import { JoinWindow, legBit, type ClosedWindow, type PendingLegs, type RememberedId } from '../join/joinWindow.js';
 import type { PairView } from '../report/reportSchema.js';
 import { zeroCounts } from '../schema/countsBy.js';
 import { pairViewOf, type Resolution } from '../score/resolution.js';
@@ -86,10 +86,6 @@ export interface PartitionHistory {
   records: readonly VerdictTopicRecord[];
 }
 
-const PRIMARY = 1;
-const SHADOW = 2;
-const SECONDARY = 4;
-
 export class PartitionJoin {
   private readonly window: JoinWindow;
   /** pending ids with the offset of their first leg, oldest first: the front is the committable offset */
@@ -117,11 +113,14 @@ export class PartitionJoin {
         continue;
       }
       if (record.kind === 'orphaned') {
-        judged.set(record.id, [record.id, SECONDARY, record.resolvedAtUnixMs + settings.rememberMs]);
+        judged.set(record.id, [record.id, legBit('secondary'), record.resolvedAtUnixMs + settings.rememberMs]);
         continue;
       }
       const { pair } = record;
-      const legs = (pair.primary === null ? 0 : PRIMARY) | (pair.shadow === null ? 0 : SHADOW) | (pair.secondary == null ? 0 : SECONDARY);
+      const legs =
+        (pair.primary === null ? 0 : legBit('primary')) |
+        (pair.shadow === null ? 0 : legBit('shadow')) |
+        (pair.secondary == null ? 0 : legBit('secondary'));
       judged.set(pair.id, [pair.id, legs, (pair.resolvedAtUnixMs ?? 0) + settings.rememberMs]);
     }
     // Tombstones are forgotten oldest first: their order must be their deadlines' order.
