@@ -150,6 +150,15 @@ export class JoinWorker {
       this.rejoin = true;
       this.wake?.();
     });
+    // After a heartbeat's group error the client rejoins on its own; when that fails (its retries
+    // spent, the broker away) it emits 'error' and, again, never heartbeats. Unheard, the event
+    // would be thrown (an EventEmitter's 'error'), out of a socket callback: the process would
+    // crash. The worker joins again itself, as after a failed heartbeat.
+    this.consumer.on('error', (error: unknown) => {
+      this.log?.warn({ err: error }, `the consumer group client could not join again (${kafkaErrorMessage(error)}); joining again`);
+      this.rejoin = true;
+      this.wake?.();
+    });
   }
 
   /**
@@ -243,8 +252,9 @@ export class JoinWorker {
           continue;
         }
         if (this.owned.size === 0 || this.fenced) {
-          // The client rejoins on its own after a rebalance or a group error of its heartbeat, but
-          // gives up for good when that join fails (the broker away), heartbeat stopped.
+          // The client rejoins on its own after a rebalance or a group error of its heartbeat (and
+          // says so, 'error', when that join fails); a join that has still not come a session
+          // timeout later is not coming, whatever the reason: the bound on waiting for one.
           if (this.fenced && performance.now() - this.fencedSinceMs > this.kafka.sessionTimeoutMs) this.rejoin = true;
           await this.pause(FETCH_WAIT_MS);
           continue;

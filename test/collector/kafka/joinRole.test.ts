@@ -432,6 +432,47 @@ describe('Kafka join role', () => {
     }
   }, 240_000);
 
+  it('joins the group again when the client says its own rejoin failed, and keeps judging: every id judged once', async () => {
+    const config = parsed(settingsFor('rejoin'));
+    const kafka = kafkaOf(config);
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
+    const worker = await JoinWorker.open(config, kafka);
+    const said: string[] = [];
+    const log = {
+      info: (_: object, message: string) => said.push(message),
+      warn: (_: object, message: string) => said.push(message),
+      error: () => {},
+    };
+    try {
+      await worker.start(log);
+      await waitUntil('the worker to own every partition', () => (worker.partitions.length === PARTITIONS ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      const traffic = new Traffic('rejoin');
+      await producer.produce(traffic.legs(40), Date.now());
+      // What @platformatic/kafka 1.35.0 does when its rejoin after a heartbeat's group error has
+      // spent its retries (consumer.js, #heartbeat: emitWithDebug(null, 'error', error)); it
+      // heartbeats no more. Unheard, the emit throws.
+      const client = (worker as unknown as { consumer: NodeJS.EventEmitter }).consumer;
+      expect(() => client.emit('error', new Error('rejoinGroup failed 4 times'))).not.toThrow();
+      await waitUntil(
+        'the worker to join the group again',
+        () => (said.includes('join worker joined the consumer group again') ? true : undefined),
+        {
+          timeoutMs: 30_000,
+        },
+      );
+      await producer.produce([...traffic.legs(40), ...traffic.flush()], Date.now());
+      await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
+      await sleep(2 * WINDOW_MS);
+      await worker.close();
+      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+    } finally {
+      await worker.close();
+      await producer.close();
+    }
+  }, 180_000);
+
   it('takes and rebuilds a partition whose transaction failed (the broker gone before its commit): what it sent is aborted, its legs judged again, once', async () => {
     const config = parsed(settingsFor('failed'));
     const kafka = kafkaOf(config);
