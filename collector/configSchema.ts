@@ -56,6 +56,12 @@ const KAFKA_SECTION = Type.Object(
      * group.min/max.session.timeout.ms (6 s … 30 min)
      */
     sessionTimeoutMs: Type.Integer({ minimum: 6000, maximum: 1800000, default: 10000 }),
+    /**
+     * how long a join worker with partitions assigned may go without a step before /readyz fails
+     * (503 JOIN_STALLED); must exceed sessionTimeoutMs; absent: 2 × sessionTimeoutMs + the
+     * rebalance timeout (20 s), 40 s by default (kafka/stepAge.ts says why)
+     */
+    joinStallMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86400000 })),
   },
   { additionalProperties: false },
 );

@@ -152,10 +152,12 @@ export function buildKafkaApp(options: BuildKafkaAppOptions): FastifyInstance {
   return app;
 }
 
-/** Why the ingest or join role in this process cannot serve now: the first one Kafka is failing. */
+/** Why the ingest or join role in this process cannot serve now: the first one Kafka is failing, else a join worker that stopped stepping. */
 function kafkaUnready(producer: LegProducer | null, join: JoinWorker | null): CollectorError | null {
   const health = [producer?.status(), join?.status()].find((status) => status !== undefined && !status.healthy);
-  return health === undefined ? null : new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
+  if (health !== undefined) return new CollectorError('KAFKA_UNAVAILABLE', health.lastError);
+  const stall = join?.stall() ?? null;
+  return stall === null ? null : new CollectorError('JOIN_STALLED', stall);
 }
 
 /** The Fastify instance both kinds of collector serve from: limits, parsers, the error catalogue, readiness on close. */

@@ -19,6 +19,7 @@ export const ERRORS = {
   NOT_READY: { status: 503, summary: 'the collector is shutting down' },
   STORE_UNAVAILABLE: { status: 503, summary: 'the store cannot be written; the batch was not kept' },
   KAFKA_UNAVAILABLE: { status: 503, summary: 'Kafka did not acknowledge every record of the batch; count it as not kept' },
+  JOIN_STALLED: { status: 503, summary: 'a join worker with partitions assigned has not stepped for longer than kafka.joinStallMs' },
   // Nobody reads this answer: the client has gone (typically a filter whose collector.timeoutMs
   // ran out mid-upload). It is in the catalogue so rejects_total counts it; 499 as nginx says it.
   CLIENT_ABORTED: { status: 499, summary: 'the client closed the connection before its request was received' },

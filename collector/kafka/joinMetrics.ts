@@ -1,6 +1,6 @@
 // The join role's Kafka series, on the collector's registry (only when the process runs the join
-// role): what the worker owns and holds, how far behind the legs it is, what it judged, and how
-// long taking partitions over took.
+// role): what the worker owns and holds, how far behind the legs it is, how long ago it last
+// stepped, what it judged, and how long taking partitions over took.
 
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { PAIR_OUTCOMES } from '../join/outcomes.js';
@@ -25,6 +25,14 @@ export function registerKafkaJoinMetrics(registry: Registry, worker: JoinWorker)
     registers,
     collect() {
       this.set(worker.status().healthy ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'shadowdiff_collector_kafka_join_last_step_age_seconds',
+    help: 'Seconds since the join worker last stepped on its partitions (fetched them, and committed what the fetch settled), or last had none assigned; past kafka.joinStallMs with partitions assigned, /readyz answers 503 JOIN_STALLED.',
+    registers,
+    collect() {
+      this.set(worker.lastStepAgeSeconds);
     },
   });
   new Gauge({

@@ -42,6 +42,7 @@ import { decodeLeg } from './legRecord.js';
 import { PartitionProducer, type TransactionHold, type VerdictMessage } from './partitionProducer.js';
 import { PartitionJoin, partitionShare, type ConsumedLeg, type JoinOutput, type PartitionJoinSettings } from './partitionJoin.js';
 import { SEND_RETRIES, SEND_RETRY_DELAY_MS } from './sends.js';
+import { joinStallMs, REBALANCE_TIMEOUT_MS, StepAge } from './stepAge.js';
 import { ensureLegsTopic, ensureVerdictsTopic } from './topics.js';
 import { decodeVerdictTopicRecord, encodeOrphaned, encodeTally, encodeVerdict, type VerdictTopicRecord } from './verdictRecord.js';
 
@@ -111,6 +112,7 @@ export class JoinWorker {
   private readonly committed = new Map<number, number>();
   private readonly lag = new Map<number, number>();
   private health: JoinHealth = { healthy: true, lastError: '' };
+  private readonly stepAge: StepAge;
   private readonly listeners: JoinListener[] = [];
   private closing = false;
   /** set when the client's membership is lost or its heartbeat stopped: the loop joins the group again before anything else */
@@ -127,6 +129,7 @@ export class JoinWorker {
   ) {
     this.comparer = new PairComparer(config, new FieldRows(config.compare));
     this.share = partitionShare(config, partitions);
+    this.stepAge = new StepAge(() => performance.now(), joinStallMs(kafka));
     this.consumer = new Consumer({
       clientId: kafka.clientId,
       groupId: kafka.groupId,
@@ -136,7 +139,7 @@ export class JoinWorker {
       timeout: kafka.produceTimeoutMs,
       sessionTimeout: kafka.sessionTimeoutMs,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
-      rebalanceTimeout: 20_000,
+      rebalanceTimeout: REBALANCE_TIMEOUT_MS,
     });
     this.consumer.topics.trackAll(kafka.topics.legs);
     this.consumer.on('consumer:group:join', ({ generationId, assignments }) => this.assigned(generationId ?? -1, assignments ?? []));
@@ -186,6 +189,16 @@ export class JoinWorker {
 
   status(): JoinHealth {
     return this.health;
+  }
+
+  /** Seconds since the worker last stepped on its partitions, or last had none assigned. */
+  get lastStepAgeSeconds(): number {
+    return this.stepAge.seconds;
+  }
+
+  /** Why the worker counts as stalled (partitions assigned, no step for longer than `kafka.joinStallMs`), or null. */
+  stall(): string | null {
+    return this.stepAge.stall(this.assignment.partitions);
   }
 
   /** Partitions owned and rebuilt. */
@@ -252,6 +265,7 @@ export class JoinWorker {
           continue;
         }
         if (this.owned.size === 0 || this.fenced) {
+          if (this.assignment.partitions.length === 0) this.stepAge.stepped();
           // The client rejoins on its own after a rebalance or a group error of its heartbeat (and
           // says so, 'error', when that join fails); a join that has still not come a session
           // timeout later is not coming, whatever the reason: the bound on waiting for one.
@@ -420,7 +434,11 @@ export class JoinWorker {
       steps.push(this.commitPartition(join, outputs, generation));
     }
     const failed = (await Promise.allSettled(steps)).flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
-    if (failed.length === 0) return;
+    if (failed.length === 0) {
+      // A partition revoked meanwhile is rebuilt before the worker counts as having stepped.
+      if (this.ownedGeneration === generation) this.stepAge.stepped();
+      return;
+    }
     // The joins have consumed legs whose transaction did not commit: every partition is taken and
     // rebuilt from the log again, never stepped on past them.
     this.ownedGeneration = -1;

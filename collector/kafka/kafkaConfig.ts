@@ -1,5 +1,6 @@
 // What the `kafka` section must satisfy beyond its schema (configSchema.ts): a legs topic that
-// keeps legs longer than a join window lasts, two distinct topics, broker ports in range. Pure; config.ts reports the problems with the fields they name.
+// keeps legs longer than a join window lasts, a stall bound above the session timeout, two
+// distinct topics, broker ports in range. Pure; config.ts reports the problems with the fields they name.
 
 import type { CollectorConfig } from '../configSchema.js';
 
@@ -24,6 +25,16 @@ export function kafkaConfigProblems(config: CollectorConfig): FieldProblem[] {
       message:
         `${kafka.legsRetentionMs} ms does not exceed join.windowMs (${config.join.windowMs} ms): ` +
         'Kafka would delete legs whose join window is still open, and a join worker rebuilding its window from the log would count them missing',
+    });
+  }
+  // A fenced worker waits a session timeout before it joins the group again by itself: a bound
+  // below that reports a worker that is recovering as it should as stalled.
+  if (kafka.joinStallMs !== undefined && kafka.joinStallMs <= kafka.sessionTimeoutMs) {
+    problems.push({
+      field: 'kafka.joinStallMs',
+      message:
+        `${kafka.joinStallMs} ms does not exceed kafka.sessionTimeoutMs (${kafka.sessionTimeoutMs} ms): ` +
+        'a join worker waiting out a rebalance would be reported stalled',
     });
   }
   if (kafka.topics.legs === kafka.topics.verdicts) {

@@ -18,6 +18,7 @@ import { startKafkaBroker, type KafkaBroker } from '../../../devkit/kafkaBroker.
 import { waitUntil } from '../../../devkit/waitUntil.js';
 import { parseConfig } from '../../../collector/config.js';
 import type { KafkaConfig } from '../../../collector/configSchema.js';
+import { buildKafkaApp } from '../../../collector/http/app.js';
 import { startServer, type RunningServer } from '../../../collector/http/server.js';
 import { StartupError } from '../../../collector/http/startupError.js';
 import { JoinWorker } from '../../../collector/kafka/joinWorker.js';
@@ -504,6 +505,80 @@ describe('Kafka join role', () => {
     } finally {
       await producer.close();
       await worker.close();
+    }
+  }, 120_000);
+
+  // A worker whose loop stops with partitions assigned keeps its last healthy status and lag;
+  // only the age of its last step shows it. Held before its commit (the documented test seam)
+  // longer than kafka.joinStallMs, its /readyz says so; released, it steps and is ready again.
+  it('answers /readyz 503 JOIN_STALLED while a worker with partitions assigned stops stepping, and 200 once it steps again', async () => {
+    const settings = settingsFor('stall');
+    // Above the session timeout (6 s), as the configuration requires; the transaction timeout
+    // long enough that the coordinator does not abort the held transaction meanwhile.
+    Object.assign(settings['kafka'] as Record<string, unknown>, { joinStallMs: 7000, produceTimeoutMs: 30_000 });
+    const config = parsed(settings);
+    const kafka = kafkaOf(config);
+    let holding = false;
+    let held = false;
+    let release = (): void => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const worker = await JoinWorker.open(config, kafka, async ({ step }) => {
+      if (!holding || step !== 'commit') return;
+      held = true;
+      await released;
+    });
+    const app = buildKafkaApp({ config, producer: null, join: worker, defaultMetrics: false });
+    const producer = await LegProducer.open(kafka, WINDOW_MS);
+    const readyz = async (): Promise<{ status: number; body: { error?: { code: string; message: string } } }> => {
+      const response = await app.inject('/readyz');
+      return { status: response.statusCode, body: response.json() };
+    };
+    const stepAge = async (): Promise<number> => {
+      const text = (await app.inject('/metrics')).body;
+      return Number(/^shadowdiff_collector_kafka_join_last_step_age_seconds (\S+)$/m.exec(text)?.[1]);
+    };
+    try {
+      await worker.start(QUIET);
+      await waitUntil('the worker to own every partition', () => (worker.partitions.length === PARTITIONS ? true : undefined), {
+        timeoutMs: 60_000,
+      });
+      await waitUntil('/readyz to answer 200', async () => ((await readyz()).status === 200 ? true : undefined), { timeoutMs: 30_000 });
+      holding = true;
+      const traffic = new Traffic('stall');
+      await producer.produce([...traffic.legs(20), ...traffic.flush()], Date.now());
+      await waitUntil('a commit held', () => (held ? true : undefined), { timeoutMs: 30_000 });
+      const stalled = await waitUntil(
+        '/readyz to answer 503',
+        async () => {
+          const answer = await readyz();
+          return answer.status === 503 ? answer : undefined;
+        },
+        { timeoutMs: 30_000, intervalMs: 250 },
+      );
+      expect(stalled.body.error?.code).toBe('JOIN_STALLED');
+      expect(stalled.body.error?.message).toMatch(
+        /^the join worker has not stepped for \d+\.\d s with legs partitions \[0, 1, 2, 3\] assigned \(kafka\.joinStallMs: 7000 ms\)/,
+      );
+      // Kafka itself answers: the worker's health says nothing of the stall.
+      expect(worker.status().healthy).toBe(true);
+      expect(await stepAge()).toBeGreaterThan(7);
+
+      holding = false;
+      release();
+      await untilJudged(broker.bootstrap, kafka, traffic.ids, 60_000);
+      await waitUntil('/readyz to answer 200 again', async () => ((await readyz()).status === 200 ? true : undefined), {
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      });
+      expect(await stepAge()).toBeLessThanOrEqual(7);
+      await sleep(2 * WINDOW_MS);
+      await worker.close();
+      expectModelVerdicts(config, await readTopics(broker.bootstrap, kafka), traffic.ids);
+    } finally {
+      release();
+      await producer.close();
+      await worker.close();
+      await app.close();
     }
   }, 120_000);
 

@@ -59,6 +59,18 @@ describe('kafka configuration', () => {
     );
   });
 
+  it('refuses a join stall bound that does not exceed the session timeout, naming both fields; absent, none is filled in', () => {
+    expect(problems({ kafka: { ...ingest, sessionTimeoutMs: 10_000, joinStallMs: 10_000 } })).toEqual([
+      {
+        field: 'kafka.joinStallMs',
+        message:
+          '10000 ms does not exceed kafka.sessionTimeoutMs (10000 ms): a join worker waiting out a rebalance would be reported stalled',
+      },
+    ]);
+    expect(parseConfig({ kafka: { ...ingest, sessionTimeoutMs: 10_000, joinStallMs: 10_001 } }).kafka?.joinStallMs).toBe(10_001);
+    expect(parseConfig({ kafka: ingest }).kafka).not.toHaveProperty('joinStallMs');
+  });
+
   it('runs every role, one or several in a process', () => {
     expect(parseConfig({ kafka: { ...ingest, roles: ['ingest', 'join', 'report'] } }).kafka?.roles).toEqual(['ingest', 'join', 'report']);
     expect(parseConfig({ kafka: { ...ingest, roles: ['report', 'ingest'] } }).kafka?.roles).toEqual(['report', 'ingest']);
@@ -94,6 +106,8 @@ describe('kafka configuration', () => {
     [{ ...ingest, replicationFactor: 1.5 }, 'kafka.replicationFactor', 'must be integer'],
     [{ ...ingest, produceTimeoutMs: 10 }, 'kafka.produceTimeoutMs', 'must be >= 100'],
     [{ ...ingest, sessionTimeoutMs: 1000 }, 'kafka.sessionTimeoutMs', 'must be >= 6000'],
+    [{ ...ingest, joinStallMs: 500 }, 'kafka.joinStallMs', 'must be >= 1000'],
+    [{ ...ingest, joinStallMs: 7_000 }, 'kafka.joinStallMs', 'does not exceed kafka.sessionTimeoutMs (10000 ms)'],
     [{ ...ingest, clientId: '' }, 'kafka.clientId', 'must NOT have fewer than 1 characters'],
     [{ ...ingest, acks: 1 }, 'kafka.acks', 'is not a known field'],
   ])('names the bad field: %j', (kafka, field, message) => {
