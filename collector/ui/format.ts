@@ -2,10 +2,13 @@
 
 import type { WilsonInterval } from '../report/reportSchema.js';
 
+/** Below this a share reads as 0%: an interval's bound of 2.8e-17 is float dust, not a rate. */
+const DUST = 1e-9;
+
 /** 0.1234 → "12.3%", tiny non-zero shares keep two significant digits; null → "–". */
 export function percent(share: number | null | undefined): string {
   if (share === null || share === undefined) return '–';
-  if (share === 0) return '0%';
+  if (Math.abs(share) < DUST) return '0%';
   const value = share * 100;
   return `${value < 0.1 ? Number(value.toPrecision(2)) : Number(value.toFixed(1))}%`;
 }
@@ -34,6 +37,11 @@ export function ago(thenUnixMs: number, nowUnixMs: number): string {
   if (seconds < 60) return `${seconds} s ago`;
   const minutes = Math.floor(seconds / 60);
   return minutes < 60 ? `${minutes} min ago` : `${Math.floor(minutes / 60)} h ago`;
+}
+
+/** A numeric difference with four significant digits and no float dust: 0.01, not 0.009999999999999787. */
+export function difference(value: number): string {
+  return String(Number(value.toPrecision(4)));
 }
 
 /** A count with thousands separators. */

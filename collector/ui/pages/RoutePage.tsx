@@ -7,7 +7,7 @@ import { RateTimeline } from '../charts/RateTimeline.js';
 import { Link, NotAvailable, Problem, Updated } from '../common.js';
 import type { FilteredReport } from '../contract.js';
 import { FilterBar } from '../FilterBar.js';
-import { count, interval, ms, percent, signedMs } from '../format.js';
+import { count, difference, interval, ms, percent, signedMs } from '../format.js';
 import { filterSearch, pairHref } from '../location.js';
 import { loadPageData } from '../pageData.js';
 import { usePolled, useSession } from '../session.js';
@@ -181,8 +181,8 @@ function Values(props: { field: FieldReport }) {
     <>
       {field.magnitude === undefined ? null : (
         <p class="magnitude">
-          differs by up to {field.magnitude.maxAbs} ({percent(field.magnitude.maxRel)}), typically {field.magnitude.typicalAbs} over{' '}
-          {field.magnitude.measured} pairs
+          differs by up to {difference(field.magnitude.maxAbs)} ({percent(field.magnitude.maxRel)}), typically{' '}
+          {difference(field.magnitude.typicalAbs)} over {field.magnitude.measured} pairs
         </p>
       )}
       {field.exampleValues === undefined || field.exampleValues.length === 0 ? null : (
