@@ -170,6 +170,8 @@ export const CONFIG_SCHEMA = Type.Object(
       maxFieldsPerRoute: Type.Integer({ minimum: 1, maximum: 10000, default: 512 }),
       noiseThreshold: Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.9 }),
       noiseMinPairs: Type.Integer({ minimum: 1, default: 20 }),
+      /** the rollout gate: the largest upper bound of a route's divergence interval that still lets the shadow be promoted (as the shipped alert rule's 1%) */
+      gateMaxUpperBound: Type.Number({ minimum: 0, maximum: 1, default: 0.01 }),
     }),
     /** How a route's latency becomes a finding (score/latencyVerdict.ts). */
     score: section({

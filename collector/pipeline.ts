@@ -526,6 +526,7 @@ export class Pipeline {
       route: query.route,
       generatedAtUnixMs: this.clock.now(),
       windowMs: this.config.join.windowMs,
+      gateMaxUpperBound: this.config.report.gateMaxUpperBound,
       pending: this.judgedElsewhere ? null : this.join.pendingCount,
       budget: this.budgetReadings(),
     });

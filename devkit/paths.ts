@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** What `npm run build:filter` produces; the `pretest` script builds it. */
 export const FILTER_WASM = join(PROJECT_ROOT, 'build', 'shadowdiff.wasm');
+/** Debian's Chromium, which playwright-core drives in the browser tests (never a downloaded build); provisioned by pretest. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const WIRE_FORMAT_SCHEMA = join(PROJECT_ROOT, 'filter', 'wire-format.schema.json');
 export const WIRE_FORMAT_V2_SCHEMA = join(PROJECT_ROOT, 'filter', 'wire-format-v2.schema.json');
 

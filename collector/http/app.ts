@@ -1,7 +1,7 @@
 // buildApp(): the embedded collector as a Fastify instance, without listening (server.ts
 // buildApp(): the embedded collector as a Fastify instance, without listening (server.ts
 // listens), or with `kafka` Kafka mode's report role (the pipeline counts verdicts), with the
-// ingest and join roles beside it when named; buildKafkaApp(): Kafka mode's ingest and join
+// ingest and join roles beside it when named, and the web UI; buildKafkaApp(): Kafka mode's ingest and join
 // roles without a report (ingest: the same endpoint producing to the legs topic; join: its
 // metrics), with no pipeline, store or report. Both share one Fastify set-up (limits, parsers, the
 // error catalogue). Tests drive them with fastify.inject and an injected clock.
@@ -20,6 +20,7 @@ import type { JoinWorker } from '../kafka/joinWorker.js';
 import { CollectorMetrics, PENDING_JOINS_METRIC } from '../metrics/collectorMetrics.js';
 import { registerOpsRoutes } from './opsRoutes.js';
 import { registerReportRoutes } from './reportRoutes.js';
+import { loadUiBundle, registerUiRoutes, type UiBundle } from './uiRoutes.js';
 import { formatFieldPath, locateSchemaError } from '../schema/schemaErrors.js';
 import type { DurableStore } from '../store/durableStore.js';
 import type { Clock, CollectorConfig } from '../types.js';
@@ -44,6 +45,8 @@ export interface BuildAppOptions {
    * `unready`: why the report role cannot serve now.
    */
   kafkaReport?: { producer: LegProducer | null; join: JoinWorker | null; unready: () => CollectorError | null };
+  /** the web UI's bundle; default: build/ui/ as it is now (null when not built: its pages answer 503) */
+  ui?: UiBundle | null;
 }
 
 declare module 'fastify' {
@@ -95,6 +98,7 @@ export function buildApp(options: BuildAppOptions): FastifyInstance {
     registerIngestRoute(app, { keep: kafkaKeeper(producer, metrics, clock), validator, metrics, token: config.token });
   }
   registerReportRoutes(app, { pipeline, reportToken: config.reportToken });
+  registerUiRoutes(app, options.ui === undefined ? loadUiBundle() : options.ui);
   registerOpsRoutes(app, {
     metrics,
     render: () => metrics.render(pipeline.metricsReading()),

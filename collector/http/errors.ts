@@ -17,6 +17,7 @@ export const ERRORS = {
   PAIR_NOT_FOUND: { status: 404, summary: 'correlation id unknown or no longer retained' },
   NOT_FOUND: { status: 404, summary: 'no such endpoint' },
   NOT_READY: { status: 503, summary: 'the collector is shutting down' },
+  UI_NOT_BUILT: { status: 503, summary: 'the web UI was not built: run `npm run build:ui`, then restart the collector' },
   STORE_UNAVAILABLE: { status: 503, summary: 'the store cannot be written; the batch was not kept' },
   KAFKA_UNAVAILABLE: { status: 503, summary: 'Kafka did not acknowledge every record of the batch; count it as not kept' },
   JOIN_STALLED: { status: 503, summary: 'a join worker with partitions assigned has not stepped for longer than kafka.joinStallMs' },

@@ -1,10 +1,8 @@
 // Captured leaf values (the filter's `digest.capture`, wire format 2's `values`): the kinds, each
 // defined once, and the one spelling they travel and are kept in, `<tag><text>` — the tag of the
 // leaf's canonical bytes and the canonical text itself (a number as the digest canonicalises it:
-// 8.50 arrives as `n8.5`). `display` is how the report and the CLI show one.
-
-import { Type } from '@sinclair/typebox';
-import { RECORD_LIMITS } from './recordLimits.js';
+// 8.50 arrives as `n8.5`). `display` is how the report, the CLI and the web UI show one. The
+// schema is in capturedValueSchema.ts, so that the web UI's bundle needs no TypeBox.
 
 /** Value kinds and their wire tags: `string_prefix` is a string the filter cut to its first maxStringBytes bytes. */
 export const CAPTURED_KINDS = ['number', 'string', 'string_prefix', 'true', 'false', 'null'] as const;
@@ -14,15 +12,6 @@ const TAGS = { n: 'number', s: 'string', p: 'string_prefix', t: 'true', f: 'fals
   string,
   CapturedKind
 >;
-
-/** A captured value as sent and kept: tag, then canonical text (empty for true, false, null). */
-export const CapturedValueSchema = Type.String({
-  minLength: 1,
-  maxLength: RECORD_LIMITS.maxCapturedValueLength,
-  pattern: '^(?:n-?[0-9]+(?:\\.[0-9]+)?(?:e-?[0-9]+)?|[sp][\\s\\S]*|[tfz])$',
-  description:
-    'A captured leaf value: its tag, then its canonical text. n: a number as the digest canonicalises it ([-]int[.frac][e[-]exp], 8.50 as 8.5); s: a string (decoded); p: the first digest.capture.maxStringBytes bytes of a longer string; t, f, z: true, false, null.',
-});
 
 export function capturedKind(value: string): CapturedKind {
   return TAGS[value[0] as keyof typeof TAGS];

@@ -7,7 +7,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
-import { CapturedValueSchema } from './capturedValue.js';
+import { CapturedValueSchema } from './capturedValueSchema.js';
 import { RECORD_LIMITS } from './recordLimits.js';
 import { DigestRecordSchema } from './wireSchema.js';
 import { DigestRecordV2Schema, HASH_ALGORITHMS, UPSTREAM_US } from './wireSchemaV2.js';

@@ -5,7 +5,7 @@
 
 import { Type, type Static } from '@sinclair/typebox';
 import { literalEnum } from '../schema/literalEnum.js';
-import { CapturedValueSchema } from './capturedValue.js';
+import { CapturedValueSchema } from './capturedValueSchema.js';
 import { RECORD_LIMITS } from './recordLimits.js';
 import { DigestRecordSchema, JSON_STATES, WIRE_SCHEMA } from './wireSchema.js';
 

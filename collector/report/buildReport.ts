@@ -12,6 +12,7 @@ import {
   type SecondaryOutcomeCount,
 } from '../score/scoreboard.js';
 import type { LatencySketch } from '../score/latencySketch.js';
+import { latencyHistogram } from '../score/latencyHistogram.js';
 import { latencyVerdict } from '../score/latencyVerdict.js';
 import { wilson } from '../score/wilson.js';
 import { magnitudeReport } from '../score/magnitudeSummary.js';
@@ -28,6 +29,8 @@ export interface ReportInput {
   route?: string | undefined;
   generatedAtUnixMs: number;
   windowMs: number;
+  /** report.gateMaxUpperBound */
+  gateMaxUpperBound: number;
   /** legs waiting in the join window; null where the join runs elsewhere (Kafka mode's report role) */
   pending: number | null;
   budget: Record<BudgetPart, BudgetReading>;
@@ -45,6 +48,7 @@ export function buildReport(input: ReportInput): Report {
   return {
     generatedAtUnixMs: input.generatedAtUnixMs,
     windowMs: input.windowMs,
+    rolloutGate: { maxUpperBound: input.gateMaxUpperBound },
     totals: {
       records: { ...totals.records },
       duplicates: totals.duplicates,
@@ -130,6 +134,7 @@ function routeReport(board: Scoreboard, tally: RouteTally, top: number): RouteRe
       delta: { p50: minus(shadow.p50, primary.p50), p95: minus(shadow.p95, primary.p95), p99: minus(shadow.p99, primary.p99) },
       verdict: latencyVerdict(tally.latencyPairs, board.settings.latency),
     },
+    latencyHistogram: latencyHistogram(tally.primaryLatency, tally.shadowLatency),
     headers: [...tally.headers.values()]
       .sort((a, b) => b.divergentPairs - a.divergentPairs || a.name.localeCompare(b.name))
       .map((h): HeaderReport => withEvidence({ name: h.name, ...changeReport(h) }, judged.headers.get(h.name))),

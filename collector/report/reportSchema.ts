@@ -179,6 +179,15 @@ export const RouteReportSchema = Type.Object(
       },
       strict,
     ),
+    /**
+     * Both legs' latency distribution (score/latencyHistogram.ts), for the web UI: bin i counts the
+     * pairs' latencies in (boundsMs[i], boundsMs[i + 1]], log-spaced edges (3 significant digits)
+     * spanning both legs, the same for both; all empty before the route's first latency.
+     */
+    latencyHistogram: Type.Object(
+      { boundsMs: Type.Array(Type.Number({ minimum: 0 })), primary: Type.Array(count), shadow: Type.Array(count) },
+      strict,
+    ),
     headers: Type.Array(HeaderReportSchema),
     fields: Type.Array(FieldReportSchema),
     /** Numeric fields with captured values, largest relative difference first (present once one is measured). */
@@ -215,6 +224,8 @@ export const ReportSchema = Type.Object(
   {
     generatedAtUnixMs: Type.Integer(),
     windowMs: Type.Integer(),
+    /** The rollout gate (report.gateMaxUpperBound): open while every route's upper bound (its `gate.ci95` with triples, else `divergenceCi95`) is at most maxUpperBound. */
+    rolloutGate: Type.Object({ maxUpperBound: Type.Number({ minimum: 0, maximum: 1 }) }, strict),
     totals: Type.Object(
       {
         /** legs received, by leg; `secondary` present once one arrived */

@@ -51,8 +51,13 @@ export class LatencySketch {
     let seen = 0;
     for (let i = 0; i < BUCKETS; i++) {
       seen += this.counts[i] ?? 0;
-      if (seen >= rank) return i === 0 ? 0 : (2 * GAMMA ** (i - 1)) / (1 + GAMMA);
+      if (seen >= rank) return bucketValueUs(i);
     }
     return null;
   }
+}
+
+/** The value a bucket stands for, in µs: the midpoint (in relative terms) of its range; 0 below 1 µs. */
+export function bucketValueUs(index: number): number {
+  return index === 0 ? 0 : (2 * GAMMA ** (index - 1)) / (1 + GAMMA);
 }

@@ -21,6 +21,8 @@ export interface JoiningCollectorOptions {
   ignoreFields?: readonly string[];
   /** Numeric differences declared acceptable (the collector's `compare.tolerances`). */
   tolerances?: ReadonlyArray<{ path: string; abs?: number; rel?: number }>;
+  /** The collector's `reportToken`; report() and pair() send it. */
+  reportToken?: string;
 }
 
 export async function startJoiningCollector(options: JoiningCollectorOptions = {}): Promise<JoiningCollector> {
@@ -33,17 +35,19 @@ export async function startJoiningCollector(options: JoiningCollectorOptions = {
       join,
       ignore: { fields: options.ignoreFields ?? [] },
       compare: { tolerances: options.tolerances ?? [] },
+      ...(options.reportToken === undefined ? {} : { reportToken: options.reportToken }),
     }),
   );
+  const headers: Record<string, string> = options.reportToken === undefined ? {} : { authorization: `Bearer ${options.reportToken}` };
   return {
     server,
     endpoint: { address: '127.0.0.1', port: Number(new URL(server.url).port) },
     pair: async (id) => {
-      const response = await fetch(`${server.url}/v1/pairs/${id}`);
+      const response = await fetch(`${server.url}/v1/pairs/${id}`, { headers });
       return response.status === 200 ? ((await response.json()) as PairView) : undefined;
     },
     report: async () => {
-      const response = await fetch(`${server.url}/v1/report`);
+      const response = await fetch(`${server.url}/v1/report`, { headers });
       if (response.status !== 200) throw new Error(`GET /v1/report answered ${response.status}`);
       return (await response.json()) as Report;
     },
